@@ -1,0 +1,3 @@
+"""veille — self-hosted brand-mention listening."""
+
+__version__ = "0.1.0"

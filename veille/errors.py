@@ -1,0 +1,88 @@
+"""The one error tree of veille.
+
+::
+
+    VeilleError                 anything veille reports to a user (has a one-line ``hint``)
+    ├── ConfigError             the configuration file or an option is wrong (names file and key)
+    ├── QueryError              a brand query does not parse (names the position)
+    ├── StoreError              the database is unreachable or not at the expected revision
+    └── SourceError             one source could not be collected (names source and URL)
+        ├── TransientSourceError  timeouts, connection errors, 429, 5xx: try again later
+        └── FatalSourceError      401/403/404/410, bad payload size, bad credentials: needs a person
+
+The command line turns every ``VeilleError`` into a clean message and an exit status; any other
+exception is a bug.
+"""
+
+from __future__ import annotations
+
+
+class VeilleError(Exception):
+    """Base of every error veille reports to its user."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(VeilleError):
+    """The configuration is invalid: names the file, the key and what was expected."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        key: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.file = file
+        self.key = key
+        where = ": ".join(part for part in (file, key) if part)
+        super().__init__(f"{where}: {message}" if where else message, hint=hint)
+
+
+class QueryError(VeilleError):
+    """A boolean brand query could not be parsed."""
+
+    def __init__(self, message: str, *, query: str, position: int | None = None) -> None:
+        self.query = query
+        self.position = position
+        at = f" at position {position}" if position is not None else ""
+        super().__init__(f"invalid query {query!r}{at}: {message}")
+
+
+class StoreError(VeilleError):
+    """The mention database cannot be used as asked."""
+
+
+class SourceError(VeilleError):
+    """A source could not be collected this time."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        url: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.source = source
+        self.url = url
+        self.status = status
+        self.retry_after = retry_after
+
+
+class TransientSourceError(SourceError):
+    """Timeouts, connection failures, 429 and 5xx answers: the source is retried later."""
+
+
+class FatalSourceError(SourceError):
+    """Answers that will not fix themselves (401/403/404/410, oversized bodies)."""

@@ -1,0 +1,98 @@
+"""Value objects passed between the stages of the pipeline.
+
+collector ─► RawMention ─► normalize ─► Document ─► match ─► Match ─► classify ─► Classification
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Tone = Literal["positive", "neutral", "negative"]
+
+
+@dataclass(slots=True)
+class RawMention:
+    """One item as a collector found it, before normalisation (HTML and tracking links kept)."""
+
+    source: str
+    url: str | None = None
+    guid: str | None = None
+    title: str = ""
+    content_html: str = ""
+    author_name: str | None = None
+    author_handle: str | None = None
+    author_url: str | None = None
+    published_at: datetime | None = None  # timezone-aware UTC, or None when the item has no date
+    site_name: str | None = None  # publisher name when the item names one (Google News <source>)
+    site_url: str | None = None  # publisher home page when given
+    platform: str | None = None  # "news", "blog", "youtube", … as the collector knows it
+    lang_hint: str | None = None  # language declared by the feed or the item
+    reach: int | None = None  # audience size (followers, subscribers) when known
+    engagement: int | None = None  # likes + shares + comments when known
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Document:
+    """One distinct piece of content, normalised: plain text, canonical URL, stable identity."""
+
+    identity: str  # "id:<platform id>", "guid:<guid>", "url:<canonical url>" or "hash:<sha1>"
+    source: str
+    url: str | None
+    canonical_url: str | None
+    title: str
+    text: str
+    author_name: str | None
+    author_handle: str | None
+    author_url: str | None
+    site: str | None  # registrable domain, e.g. "lemonde.fr"
+    platform: str
+    published_at: datetime | None
+    fingerprint: str  # hash of the normalised title + text, for exact-duplicate grouping
+    lang_hint: str | None = None
+    reach: int | None = None
+    engagement: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """Whether a brand query keeps a document, and the terms that made it match."""
+
+    matched: bool
+    terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """Language and tone of a text, with the classifier version that produced them."""
+
+    lang: str | None
+    sentiment: float  # compound score in [-1, 1]
+    tone: Tone
+    version: str
+
+
+@dataclass(slots=True)
+class SourceState:
+    """What a source remembers between passes (conditional GET validators, moved URL, cursor)."""
+
+    url: str | None = None  # current URL when a 301/308 moved the source, else None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None  # hash of the last body, for servers with unreliable validators
+    cursor: str | None = None  # collector-specific watermark (API collectors)
+
+
+@dataclass(slots=True)
+class Collected:
+    """The outcome of one successful collection of one source."""
+
+    mentions: list[RawMention]
+    state: SourceState
+    not_modified: bool = False
+    requests: int = 0
+    bytes_received: int = 0
+    warning: str | None = None  # a recoverable problem worth showing (malformed feed, …)
+    ttl_seconds: int | None = None  # how long the source asks to be left alone, when it says
