@@ -1,0 +1,99 @@
+"""The classifier's public API: language, tone thresholds, hints, determinism, laziness."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from veille.classify import CLASSIFIER_VERSION, Classifier, tone_of
+from veille.types import Classification
+
+
+@pytest.mark.parametrize(
+    ("score", "tone"),
+    [
+        (0.05, "positive"),
+        (0.0499, "neutral"),
+        (0.0, "neutral"),
+        (-0.0499, "neutral"),
+        (-0.05, "negative"),
+        (1.0, "positive"),
+        (-1.0, "negative"),
+    ],
+)
+def test_tone_thresholds(score: float, tone: str) -> None:
+    assert tone_of(score) == tone
+
+
+def test_french_and_english() -> None:
+    classifier = Classifier()
+    french = classifier.classify("Franchement, le service client est vraiment nul, je suis déçu.")
+    assert french.lang == "fr" and french.tone == "negative"
+    english = classifier.classify("I absolutely love the new app, it works great and looks nice.")
+    assert english.lang == "en" and english.tone == "positive"
+    assert english.version == CLASSIFIER_VERSION
+    assert isinstance(english, Classification)
+
+
+def test_other_languages_are_neutral() -> None:
+    result = Classifier(["de", "en", "fr"]).classify("Das war ein schrecklicher Tag für alle.")
+    assert result.lang == "de"
+    assert result.sentiment == 0.0 and result.tone == "neutral"
+
+
+def test_short_text_falls_back_to_hint() -> None:
+    classifier = Classifier()
+    assert classifier.classify("Super produit", lang_hint="fr-FR").lang == "fr"
+    assert classifier.classify("Super produit", lang_hint="fr-FR").tone == "positive"
+    # An unusable hint is ignored.
+    assert classifier.classify("Super produit", lang_hint="xx-YY").lang is not None
+    # A long text is detected even when the feed declares another language.
+    long_text = "Le nouveau modèle de la marque est sorti hier et les premiers avis sont bons."
+    assert classifier.classify(long_text, lang_hint="en-US").lang == "fr"
+
+
+def test_hint_outside_restriction_is_ignored() -> None:
+    result = Classifier(["fr", "en"]).classify("Gut gemacht", lang_hint="de")
+    assert result.lang in {"fr", "en"}
+
+
+def test_text_without_letters() -> None:
+    result = Classifier().classify("😍😍")
+    assert result.lang is None and result.tone == "positive"
+    empty = Classifier().classify("   ")
+    assert empty == Classification(None, 0.0, "neutral", CLASSIFIER_VERSION)
+
+
+def test_unknown_restriction_is_rejected() -> None:
+    with pytest.raises(ValueError):
+        Classifier(["fr", "zz"])
+
+
+def test_deterministic_across_processes() -> None:
+    texts = ["Ce produit n'est pas terrible.", "Great service, thanks!", "bof", "Muy bueno"]
+    script = (
+        "from veille.classify import Classifier\n"
+        f"c = Classifier()\nprint([tuple(vars_) for vars_ in ((r.lang, r.sentiment, r.tone) "
+        f"for r in map(c.classify, {texts!r}))])"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(2)
+    }
+    assert len(runs) == 1
+    local = Classifier()
+    assert [local.classify(t) for t in texts] == [local.classify(t) for t in texts]
+
+
+def test_import_is_cheap() -> None:
+    script = (
+        "import sys, veille.classify\n"
+        "heavy = {'vaderSentiment.vaderSentiment', 'py3langid.langid', 'lingua', 'numpy'}\n"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,61 @@
+"""Language detection: restriction, short text, empty text, code normalisation."""
+
+from __future__ import annotations
+
+import pytest
+
+from veille.classify.lang import (
+    detect_language,
+    normalise_language_code,
+    supported_languages,
+    validate_languages,
+)
+
+SEVEN = ["de", "en", "es", "fr", "it", "nl", "pt"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Le gouvernement a annoncé de nouvelles mesures pour le climat.", "fr"),
+        ("The company announced a new product line this morning.", "en"),
+        ("Die Regierung hat neue Maßnahmen angekündigt.", "de"),
+        ("El gobierno anunció nuevas medidas para el clima.", "es"),
+    ],
+)
+def test_sentences(text: str, expected: str) -> None:
+    assert detect_language(text) == expected
+    assert detect_language(text, SEVEN) == expected
+
+
+def test_short_text_when_restricted() -> None:
+    assert detect_language("service client", ["fr", "en"]) in {"fr", "en"}
+    assert detect_language("vraiment décevant", SEVEN) == "fr"
+
+
+def test_restriction_is_honoured() -> None:
+    german = "Die Regierung hat neue Maßnahmen angekündigt."
+    assert detect_language(german, ["fr", "en"]) in {"fr", "en"}
+    assert detect_language(german, ["fr"]) == "fr"
+
+
+def test_no_letters_has_no_language() -> None:
+    assert detect_language("") is None
+    assert detect_language("123 !!! 😀") is None
+
+
+def test_results_are_iso_639_1() -> None:
+    assert all(len(code) == 2 for code in supported_languages())
+    assert len(detect_language("hello there my friends") or "") == 2
+
+
+def test_language_codes() -> None:
+    assert normalise_language_code("fr-FR") == "fr"
+    assert normalise_language_code("EN_us") == "en"
+    assert normalise_language_code("french") is None
+    assert normalise_language_code(None) is None
+    assert validate_languages(["fr-FR", "en", "fr"]) == ("en", "fr")
+    with pytest.raises(ValueError, match="xx"):
+        validate_languages(["fr", "xx"])
+    with pytest.raises(ValueError):
+        validate_languages([])

@@ -1,0 +1,32 @@
+"""Language identification on the shared lingua test sentences, restricted to 7 languages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from veille.classify.evaluation import LANGID_LANGUAGES, read_langid, resolve_eval_dir
+from veille.classify.lang import detect_language
+
+EVAL_DIR = resolve_eval_dir(Path(__file__).resolve().parents[2] / "shared" / "eval")
+LANGID_DIR = EVAL_DIR / "langid"
+
+pytestmark = pytest.mark.skipif(
+    not LANGID_DIR.is_dir(), reason=f"language-id evaluation data not found in {LANGID_DIR}"
+)
+
+
+def _accuracy(kind: str) -> float:
+    samples = read_langid(EVAL_DIR, kind)
+    hits = sum(detect_language(text, LANGID_LANGUAGES) == lang for lang, text in samples)
+    return hits / len(samples)
+
+
+def test_sentences_accuracy() -> None:
+    assert _accuracy("sentences") >= 0.97
+
+
+def test_word_pairs_accuracy() -> None:
+    # Two words are hard; lingua publishes 69–94 % per language for these sets.
+    assert _accuracy("word-pairs") >= 0.85

@@ -1,0 +1,95 @@
+"""Classify a mention: its language, and its tone scored by an analyzer for that language.
+
+French text is scored by veille's own French analyzer (`veille.classify.french`), English
+text by VADER. Other languages get 0.0 (neutral): VADER reads a German "war" ("was") or a
+Spanish "no" as English, so using it outside English would invent tones rather than
+measure them. A text without letters (emoji, emoticons only) is scored by VADER, which
+rates emoji whatever the language.
+
+Models are loaded on first use and kept for the life of the process, so importing this
+package stays cheap. Everything is deterministic: nothing random is involved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from veille.classify.lang import (
+    SHORT_TEXT_WORDS,
+    detect_language,
+    detect_language_among,
+    normalise_language_code,
+    validate_languages,
+    word_count,
+)
+from veille.types import Classification, Tone
+
+__all__ = [
+    "CLASSIFIER_VERSION",
+    "TONE_THRESHOLD",
+    "Classifier",
+    "detect_language",
+    "sentiment_score",
+    "tone_of",
+]
+
+# Bump a part when its behaviour changes, so `veille reclassify` knows what to redo.
+CLASSIFIER_VERSION = "lang-py3langid+lingua-1+sent-vader+veillefr-1"
+TONE_THRESHOLD = 0.05
+
+
+def tone_of(score: float) -> Tone:
+    """Return the tone of a compound score: positive ≥ 0.05, negative ≤ -0.05, else neutral."""
+    if score >= TONE_THRESHOLD:
+        return "positive"
+    if score <= -TONE_THRESHOLD:
+        return "negative"
+    return "neutral"
+
+
+def sentiment_score(text: str, lang: str | None) -> float:
+    """Return the compound sentiment of `text` in [-1, 1] with the analyzer for `lang`."""
+    if lang == "fr":
+        from veille.classify.french import french_analyzer
+
+        return french_analyzer().compound(text)
+    if lang == "en" or lang is None:
+        from veille.classify.english import english_compound
+
+        return english_compound(text)
+    return 0.0
+
+
+class Classifier:
+    """Detect language and score sentiment; restricted to `languages` when they are given."""
+
+    def __init__(self, languages: Sequence[str] | None = None) -> None:
+        self.languages = validate_languages(languages)
+
+    def _usable_hint(self, lang_hint: str | None) -> str | None:
+        hint = normalise_language_code(lang_hint)
+        if hint is None:
+            return None
+        if self.languages is not None:
+            return hint if hint in self.languages else None
+        try:
+            validate_languages([hint])
+        except ValueError:
+            return None
+        return hint
+
+    def language_of(self, text: str, lang_hint: str | None = None) -> str | None:
+        """Return the language of `text`; a short text trusts a valid declared language."""
+        hint = self._usable_hint(lang_hint)
+        # Two or three words say little about their language; the feed's declaration is
+        # then the better evidence. Longer text is detected, as feeds often declare wrongly.
+        if hint is not None and word_count(text) < SHORT_TEXT_WORDS:
+            return hint
+        detected = detect_language_among(text, self.languages)
+        return detected if detected is not None else hint
+
+    def classify(self, text: str, lang_hint: str | None = None) -> Classification:
+        """Return the language, compound sentiment, tone and classifier version of `text`."""
+        lang = self.language_of(text, lang_hint)
+        score = sentiment_score(text, lang) if text.strip() else 0.0
+        return Classification(lang, score, tone_of(score), CLASSIFIER_VERSION)
