@@ -1,0 +1,98 @@
+"""html_to_text, folding and body text."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from veille.normalize.text import body_text, fold_text, html_to_text, strip_accents
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("Danone", "Danone"),
+        ("  Danone \n\t annonce  ", "Danone annonce"),
+        ("", ""),
+        ("<p>Premier.</p><p>Second.</p>", "Premier. Second."),
+        ("ligne 1<br>ligne 2<br/>ligne 3", "ligne 1 ligne 2 ligne 3"),
+        ("<ul><li>un</li><li>deux</li></ul>", "un deux"),
+        ("<h1>Titre</h1><div>corps</div>", "Titre corps"),
+        ("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>", "a b c"),
+        ("Le groupe <b>Dan</b>one", "Le groupe Danone"),
+        ("<b>Danone</b> et <em>Evian</em>", "Danone et Evian"),
+        ("<a href='https://x.fr'>lien</a>.", "lien."),
+        (
+            "R&eacute;sultats de Soci&eacute;t&eacute; G&eacute;n&eacute;rale",
+            "Résultats de Société Générale",
+        ),
+        ("l&#8217;Or&#xE9;al", "l’Oréal"),
+        ("AT&amp;T", "AT&T"),
+        ("&amp;eacute; reste &amp;eacute;", "&eacute; reste &eacute;"),
+        ("a &lt;b&gt; c", "a <b> c"),
+        ("1 < 2 et 3 > 2", "1 < 2 et 3 > 2"),
+        ("<script>alert('x')</script>visible<style>p{}</style>", "visible"),
+        ("<p>a</p><noscript>activez JS</noscript><template><p>t</p></template>ok", "a ok"),
+        ("<p>non&nbsp;sécable</p>", "non sécable"),
+        ("<html><head><title>Page</title></head><body><p>Corps</p></body></html>", "Page Corps"),
+        ("<p>non fermé", "non fermé"),
+    ],
+)
+def test_html_to_text(html: str, expected: str) -> None:
+    assert html_to_text(html) == expected
+
+
+def test_html_to_text_is_fast() -> None:
+    item = (
+        "<div><p>Le groupe <b>Danone</b> a annonc&eacute; ses r&eacute;sultats.</p>"
+        "<ul><li>un</li><li>deux</li></ul><script>var x = 1;</script></div>"
+    )
+    plain = "Le groupe Danone a annoncé ses résultats annuels. " * 4
+    start = time.perf_counter()
+    for _ in range(1000):
+        html_to_text(item)
+        html_to_text(plain)
+    # A generous bound: thousands of items per second on any machine that runs the suite.
+    assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Société Générale", "Societe Generale"),
+        ("ÉLÉPHANT", "ELEPHANT"),
+        ("Ça", "Ca"),
+        ("ﬁnance", "finance"),
+        ("plain", "plain"),
+    ],
+)
+def test_strip_accents(text: str, expected: str) -> None:
+    assert strip_accents(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("  Société   GÉNÉRALE ", "societe generale"),
+        ("Œuvre cœur", "oeuvre coeur"),
+        ("Straße", "strasse"),
+        ("l’Oréal", "l’oreal"),
+    ],
+)
+def test_fold_text(text: str, expected: str) -> None:
+    assert fold_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "content", "expected"),
+    [
+        ("Danone rachète", "Danone rachète", ""),
+        ("Danone rachète", "  danone   RACHÈTE ", ""),
+        ("Danone rachète", "Danone rachète une start-up", "Danone rachète une start-up"),
+        ("", "Texte", "Texte"),
+        ("Titre", "", ""),
+    ],
+)
+def test_body_text_drops_a_repeated_title(title: str, content: str, expected: str) -> None:
+    assert body_text(title, content) == expected

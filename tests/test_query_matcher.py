@@ -1,0 +1,192 @@
+"""Matching brand queries against documents, with French text first."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from veille.match import compile_query, prepare
+from veille.match.tokens import query_words
+
+
+def matches(query: str, title: str = "", text: str = "", **fields: str) -> bool:
+    return compile_query(query).match(title=title, text=text, **fields).matched
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "expected"),
+    [
+        ('"societe generale"', "La Société Générale publie ses comptes", True),
+        ('"Société Générale"', "la societe generale publie", True),
+        ("SOCIÉTÉ", "une société", True),
+        ("oreal", "Les ventes de l'Oréal progressent", True),
+        ("oreal", "Les ventes de l’Oréal progressent", True),
+        ("evian", "Une bouteille d'Evian", True),
+        ("l'oréal", "Chez L’Oréal, la beauté", True),
+        ('"coca cola"', "Coca-Cola investit", True),
+        ("coca-cola", "Coca-Cola investit", True),
+        ("coca-cola", "Coca Cola investit", True),
+        ("cocacola", "Coca-Cola investit", True),
+        ("oeuvre", "Une Œuvre d'art", True),
+        ("danone", "danonesque", False),
+        ("danone", "Danone.", True),
+        ("danon*", "danonesque", True),
+        ("danon*", "Danone", True),
+        ("danon*", "Dan one", False),
+        ("coca-co*", "Coca-Cola investit", True),
+        ("orange", "une orange pressée", True),
+        ("case:Orange", "une orange pressée", False),
+        ("case:Orange", "Orange annonce un bénéfice", True),
+        ("case:Orange", "ORANGE ANNONCE", False),
+        ('case:"Orange Bank"', "Orange Bank ferme", True),
+        ('case:"Orange Bank"', "orange bank ferme", False),
+        ("case:Société", "Société Générale", True),
+        ("case:Societe", "Société Générale", False),
+        ("danone", "", False),
+    ],
+)
+def test_words_accents_case_and_elision(query: str, title: str, expected: bool) -> None:
+    assert matches(query, title) is expected
+
+
+def test_case_sensitive_query_makes_every_term_case_sensitive() -> None:
+    query = compile_query("Free OR Orange", case_sensitive=True)
+    assert query.match(title="Free lance une offre", text="").matched
+    assert not query.match(title="un forfait free et une orange", text="").matched
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "expected"),
+    [
+        ("danone NEAR/3 usine", "Danone ferme une usine", True),
+        ("danone NEAR/3 usine", "l'usine de Danone", True),
+        ("danone NEAR/1 usine", "Danone ferme une usine", False),
+        ("danone NEAR/2 usine", "Danone ferme une usine", True),
+        ("danone NEAR/0 usine", "Danone usine", True),
+        ('"orange bank" NEAR/2 fermeture', "la fermeture annoncée d'Orange Bank", True),
+        ('"orange bank" NEAR/1 fermeture', "la fermeture annoncée d'Orange Bank", False),
+        ("danone NEAR/3 danone", "Danone", False),
+        ("danone NEAR/3 danone", "Danone et Danone", True),
+    ],
+)
+def test_near(query: str, text: str, expected: bool) -> None:
+    assert matches(query, text=text) is expected
+
+
+def test_phrases_and_near_do_not_span_title_and_text() -> None:
+    assert not matches('"danone usine"', title="Danone", text="Usine fermée")
+    assert not matches("danone NEAR/5 usine", title="Danone", text="Usine fermée")
+    assert matches("danone usine", title="Danone", text="Usine fermée")
+
+
+@pytest.mark.parametrize(
+    ("query", "fields", "expected"),
+    [
+        ("title:danone", {"title": "Danone rachète", "text": ""}, True),
+        ("title:danone", {"title": "Rachat", "text": "par Danone"}, False),
+        ("title:(danone OR evian)", {"title": "Evian", "text": ""}, True),
+        ("danone site:lemonde.fr", {"title": "Danone", "text": "", "site": "lemonde.fr"}, True),
+        ("danone site:lemonde.fr", {"title": "Danone", "text": "", "site": "www.lemonde.fr"}, True),
+        (
+            "danone site:lemonde.fr",
+            {"title": "Danone", "text": "", "site": "blog.lemonde.fr"},
+            True,
+        ),
+        ("danone site:lemonde.fr", {"title": "Danone", "text": "", "site": "notlemonde.fr"}, False),
+        ("danone site:lemonde.fr", {"title": "Danone", "text": ""}, False),
+        ("danone -site:lemonde.fr", {"title": "Danone", "text": "", "site": "lemonde.fr"}, False),
+        ("danone site:www.LeMonde.fr", {"title": "Danone", "text": "", "site": "lemonde.fr"}, True),
+        (
+            "danone site:(lemonde.fr OR lefigaro.fr)",
+            {"title": "Danone", "text": "", "site": "lefigaro.fr"},
+            True,
+        ),
+        ("danone lang:fr", {"title": "Danone", "text": "", "lang": "fr"}, True),
+        ("danone lang:fr", {"title": "Danone", "text": "", "lang": "fr_CA"}, True),
+        ("danone lang:fr", {"title": "Danone", "text": "", "lang": "en"}, False),
+        ("danone lang:fr", {"title": "Danone", "text": "", "lang": "fro"}, False),
+        ("danone lang:fr-ca", {"title": "Danone", "text": "", "lang": "fr-CA"}, True),
+        ("danone lang:fr-ca", {"title": "Danone", "text": "", "lang": "fr"}, False),
+        ("author:dupont", {"title": "x", "text": "", "author": "Jean Dupont"}, True),
+        ('author:"jean dupont"', {"title": "x", "text": "", "author": "Jean Dupont"}, True),
+        ("author:dupont", {"title": "Dupont", "text": "Dupont", "author": "Marie"}, False),
+    ],
+)
+def test_field_scopes(query: str, fields: dict[str, str], expected: bool) -> None:
+    assert matches(query, **fields) is expected
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "expected"),
+    [
+        ("danone -evian", "Danone et Evian", False),
+        ("danone -evian", "Danone seul", True),
+        ("danone NOT (evian OR volvic)", "Danone et Volvic", False),
+        ("(danone OR evian) (lait OR eau)", "Evian, une eau", True),
+        ("(danone OR evian) (lait OR eau)", "Evian seul", False),
+        # "or" is French for gold, not an operator.
+        ("prix or", "le prix de l'or", True),
+        ("prix or", "le prix du pétrole", False),
+    ],
+)
+def test_boolean_logic(query: str, title: str, expected: bool) -> None:
+    assert matches(query, title) is expected
+
+
+def test_matched_terms_are_positive_found_and_in_query_order() -> None:
+    query = compile_query(
+        '(evian OR danone OR "société générale" OR (orange NEAR/2 banque) OR absent) -volvic'
+    )
+    result = query.match(title="Danone et Evian", text="danone, Société Générale")
+    assert result.matched
+    assert result.terms == ("evian", "danone", '"société générale"')
+    assert query.match(title="Danone et Volvic", text="").terms == ()
+
+
+def test_terms_of_failed_branches_are_not_reported() -> None:
+    query = compile_query("(danone usine) OR evian OR (orange NEAR/1 banque)")
+    result = query.match(title="Danone et Evian", text="orange et une banque loin")
+    assert result.terms == ("evian",)
+
+
+def test_author_and_site_values_are_not_reported_as_terms() -> None:
+    query = compile_query("danone author:dupont site:lemonde.fr")
+    result = query.match(title="Danone", text="", author="Jean Dupont", site="lemonde.fr")
+    assert result.matched and result.terms == ("danone",)
+
+
+def test_prepared_text_is_shared_by_several_queries() -> None:
+    prepared = prepare(title="Danone et L’Oréal", text="Orange Bank ferme", lang="fr")
+    queries = [compile_query(q) for q in ("danone", "oreal lang:fr", "case:orange", "evian")]
+    assert [q.match_prepared(prepared).matched for q in queries] == [True, True, False, False]
+    assert compile_query("danone").source == "danone"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("l'Oréal", ["l", "oreal"]),
+        ("d’Evian", ["d", "evian"]),
+        ("Coca-Cola", ["coca", "cola"]),
+        ("Socie\u0301te\u0301", ["societe"]),
+        # Vowel signs keep a word whole; the virama is folded away like an accent.
+        ("हिन्दी भाषा", ["हिनदी", "भाषा"]),
+        ("AT&T", ["at", "t"]),
+        ("snake_case", ["snake", "case"]),
+    ],
+)
+def test_query_words(text: str, words: list[str]) -> None:
+    assert query_words(text) == words
+
+
+def test_matching_is_fast() -> None:
+    query = compile_query(
+        'danone OR "société générale" OR (orange NEAR/5 banque) OR title:evian* -recrutement'
+    )
+    text = "Le groupe Danone a publié ses résultats annuels, portés par les eaux Evian. " * 10
+    start = time.perf_counter()
+    for _ in range(1000):
+        assert query.match(title="Danone : les résultats", text=text).matched
+    # Thousands of documents per second; the bound leaves room for slow CI machines.
+    assert time.perf_counter() - start < 2.0

@@ -1,0 +1,145 @@
+"""Split a brand query into tokens, each with its position in the query text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from veille.errors import QueryError
+from veille.match.ast import FIELDS
+
+CASE_MARKER = "case"
+OPERATORS = ("AND", "OR", "NOT")
+_NEAR = re.compile(r"NEAR(?:/(?P<distance>\S*))?")
+_WORD_CHAR = re.compile(r"[^\W_]")
+_MAX_NEAR_DIGITS = 6
+
+
+class Kind(Enum):
+    """What a token is."""
+
+    WORD = "word"
+    PHRASE = "phrase"
+    LPAREN = "("
+    RPAREN = ")"
+    AND = "AND"
+    OR = "OR"
+    NOT = "NOT"  # also the "-" prefix
+    NEAR = "NEAR"
+    FIELD = "field"  # "title:", …, and the "case:" marker
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One token: its kind, its value (text, field name or NEAR distance) and its position."""
+
+    kind: Kind
+    value: str
+    position: int
+    wildcard: bool = False
+
+
+def _is_boundary(char: str) -> bool:
+    return char.isspace() or char in '()"'
+
+
+def _read_phrase(query: str, start: int) -> tuple[Token, int]:
+    """Read a double-quoted phrase; a backslash escapes the next character."""
+    chars: list[str] = []
+    index = start + 1
+    while index < len(query):
+        char = query[index]
+        if char == "\\" and index + 1 < len(query):
+            chars.append(query[index + 1])
+            index += 2
+            continue
+        if char == '"':
+            text = "".join(chars)
+            if not _WORD_CHAR.search(text):
+                raise QueryError("a phrase needs letters or digits", query=query, position=start)
+            return Token(Kind.PHRASE, text, start), index + 1
+        chars.append(char)
+        index += 1
+    raise QueryError("unclosed double quote", query=query, position=start)
+
+
+def _word_token(query: str, word: str, position: int) -> Token:
+    """Classify a bare word: operator, NEAR/n, or a (possibly wildcard) term."""
+    if word in OPERATORS:
+        return Token(Kind[word], word, position)
+    near = _NEAR.fullmatch(word)
+    if near:
+        distance = near.group("distance")
+        if not distance or not distance.isdigit() or not distance.isascii():
+            raise QueryError(
+                "NEAR needs a number of words, e.g. NEAR/5", query=query, position=position
+            )
+        if len(distance) > _MAX_NEAR_DIGITS:
+            raise QueryError("NEAR distance is too large", query=query, position=position)
+        return Token(Kind.NEAR, str(int(distance)), position)
+    wildcard = word.endswith("*")
+    text = word[:-1] if wildcard else word
+    if "*" in text:
+        star = position + text.index("*")
+        raise QueryError(
+            "* is only allowed at the end of a word (danon*)", query=query, position=star
+        )
+    if not _WORD_CHAR.search(text):
+        raise QueryError(
+            f"{word!r} has no letters or digits to look for", query=query, position=position
+        )
+    return Token(Kind.WORD, text, position, wildcard=wildcard)
+
+
+def tokenize_query(query: str) -> list[Token]:
+    """Split a query into tokens, raising QueryError with the position of what is wrong."""
+    tokens: list[Token] = []
+    index = 0
+    length = len(query)
+    while index < length:
+        char = query[index]
+        if char.isspace():
+            index += 1
+        elif char in "()":
+            tokens.append(Token(Kind.LPAREN if char == "(" else Kind.RPAREN, char, index))
+            index += 1
+        elif char == '"':
+            token, index = _read_phrase(query, index)
+            tokens.append(token)
+        elif char == "-":
+            # "-" directly before a term, phrase or group negates it.
+            if index + 1 >= length or query[index + 1].isspace() or query[index + 1] == ")":
+                raise QueryError(
+                    "'-' must be directly followed by what it excludes",
+                    query=query,
+                    position=index,
+                )
+            tokens.append(Token(Kind.NOT, "-", index))
+            index += 1
+        else:
+            end = index
+            while end < length and not _is_boundary(query[end]) and query[end] != ":":
+                end += 1
+            if end < length and query[end] == ":":
+                name = query[index:end]
+                if name not in (*FIELDS, CASE_MARKER):
+                    known = ", ".join(f"{field}:" for field in (*FIELDS, CASE_MARKER))
+                    raise QueryError(
+                        f"unknown field {name + ':'!r} (known: {known}); "
+                        'quote the text to search for a colon: "12:30"',
+                        query=query,
+                        position=index,
+                    )
+                if end + 1 >= length or query[end + 1].isspace() or query[end + 1] == ")":
+                    raise QueryError(
+                        f"{name}: must be directly followed by a term, phrase or group",
+                        query=query,
+                        position=index,
+                    )
+                tokens.append(Token(Kind.FIELD, name, index))
+                index = end + 1
+                continue
+            tokens.append(_word_token(query, query[index:end], index))
+            index = end
+    return tokens

@@ -1,0 +1,153 @@
+"""Word tokens of a document, indexed once per document and shared by every brand query."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from veille.normalize.text import fold_case_and_accents
+
+# Positions of the text's words start this far after the title's, so that a phrase or a
+# NEAR never spans the end of the title and the start of the text.
+TEXT_OFFSET = 1_000_000_000
+
+_HYPHENS = "-\u2010\u2011"
+
+
+def _mark_class_body() -> str:
+    """Character-class body of the marks (Unicode category M) of the Basic Multilingual Plane."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x0300, 0x10000):
+        if unicodedata.category(chr(code)).startswith("M"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return "".join(re.escape(chr(low)) + "-" + re.escape(chr(high)) for low, high in ranges)
+
+
+_MARKS = _mark_class_body()
+_ANY_MARK = re.compile(f"[{_MARKS}]")
+# A word is a run of letters and digits; apostrophes and every other character separate
+# words. Marks (vowel signs, accents left decomposed) stay inside the word they modify;
+# the slower pattern that allows them is only used on texts that contain one.
+_LETTER_OR_MARK = rf"(?:[^\W_]|[{_MARKS}])"
+_PATTERNS = {
+    # (ASCII text?, has a mark?, group hyphenated words?) → pattern
+    (True, False, False): re.compile(r"[A-Za-z0-9]+"),
+    (True, False, True): re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"),
+    (False, False, False): re.compile(r"[^\W_]+"),
+    (False, False, True): re.compile(rf"[^\W_]+(?:[{_HYPHENS}][^\W_]+)*"),
+    (False, True, False): re.compile(rf"{_LETTER_OR_MARK}+"),
+    (False, True, True): re.compile(rf"{_LETTER_OR_MARK}+(?:[{_HYPHENS}]{_LETTER_OR_MARK}+)*"),
+}
+_HYPHEN_SPLIT = re.compile(f"[{_HYPHENS}]")
+
+Index = dict[str, list[int]]
+
+
+def _comparable(text: str, exact: bool) -> str:
+    """The form words are compared in: folded, or (case: terms) exact with composed accents."""
+    if exact:
+        return text if text.isascii() else unicodedata.normalize("NFC", text)
+    return fold_case_and_accents(text)
+
+
+def _pattern(text: str, hyphenated: bool) -> re.Pattern[str]:
+    if text.isascii():
+        return _PATTERNS[True, False, hyphenated]
+    return _PATTERNS[False, _ANY_MARK.search(text) is not None, hyphenated]
+
+
+def query_words(text: str, *, exact: bool = False) -> list[str]:
+    """The words a query term or phrase stands for ("l'Oréal" → ["l", "oreal"])."""
+    comparable = _comparable(text, exact)
+    return _pattern(comparable, False).findall(comparable)
+
+
+def index_words(index: Index, text: str, offset: int, *, exact: bool) -> None:
+    """Add the words of a text to an index of word → sorted positions, from ``offset`` on."""
+    if not text:
+        return
+    comparable = _comparable(text, exact)
+    hyphenated = any(hyphen in comparable for hyphen in _HYPHENS)
+    groups = _pattern(comparable, hyphenated).findall(comparable)
+    if hyphenated:
+        _index_hyphenated(index, groups, offset)
+        return
+    get = index.get
+    for position, word in enumerate(groups, offset):
+        positions = get(word)
+        if positions is None:
+            index[word] = [position]
+        else:
+            positions.append(position)
+
+
+def _index_hyphenated(index: Index, groups: list[str], offset: int) -> None:
+    """Index "coca-cola" as "coca", "cola" and, at the first word's position, "cocacola"."""
+    position = offset
+    for group in groups:
+        parts = _HYPHEN_SPLIT.split(group)
+        if len(parts) > 1:
+            index.setdefault("".join(parts), []).append(position)
+        for part in parts:
+            index.setdefault(part, []).append(position)
+            position += 1
+
+
+def _normalize_site(site: str | None) -> str | None:
+    if not site:
+        return None
+    host = site.strip().lower().rstrip(".")
+    return host.removeprefix("www.") or None
+
+
+def normalize_lang(lang: str | None) -> str | None:
+    """Lower-case language code with "-" between subtags ("fr_FR" → "fr-fr")."""
+    if not lang or not lang.strip():
+        return None
+    return lang.strip().lower().replace("_", "-")
+
+
+class PreparedText:
+    """A document's fields, with word indexes built on first use and then reused."""
+
+    __slots__ = ("_indexes", "author", "lang", "site", "text", "title")
+
+    def __init__(
+        self, title: str, text: str, site: str | None, author: str | None, lang: str | None
+    ) -> None:
+        self.title = title
+        self.text = text
+        self.site = _normalize_site(site)
+        self.author = author or ""
+        self.lang = normalize_lang(lang)
+        self._indexes: dict[tuple[str, bool], Index] = {}
+
+    def index(self, scope: str, exact: bool) -> Index:
+        """Word → positions for "all" (title + text), "title" or "author", folded or exact."""
+        key = (scope, exact)
+        index = self._indexes.get(key)
+        if index is None:
+            index = {}
+            if scope == "author":
+                index_words(index, self.author, 0, exact=exact)
+            else:
+                index_words(index, self.title, 0, exact=exact)
+                if scope == "all":
+                    index_words(index, self.text, TEXT_OFFSET, exact=exact)
+            self._indexes[key] = index
+        return index
+
+
+def prepare(
+    *,
+    title: str,
+    text: str,
+    site: str | None = None,
+    author: str | None = None,
+    lang: str | None = None,
+) -> PreparedText:
+    """Prepare a document once for matching against any number of brand queries."""
+    return PreparedText(title, text, site, author, lang)

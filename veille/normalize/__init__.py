@@ -1,0 +1,95 @@
+"""Turn a collector's RawMention into a Document: plain text, canonical URL, site, identity."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from veille.normalize.domains import host_of, registrable_domain
+from veille.normalize.identity import document_identity, fingerprint, parse_author
+from veille.normalize.text import body_text, collapse_whitespace, html_to_text
+from veille.normalize.urls import canonical_url, unwrap_redirect
+from veille.types import Document, RawMention
+
+__all__ = [
+    "canonical_url",
+    "document_identity",
+    "fingerprint",
+    "html_to_text",
+    "normalize",
+    "parse_author",
+    "registrable_domain",
+    "unwrap_redirect",
+]
+
+# Hosts that serve links to other publishers' articles: the item's own site is the
+# publisher the feed names (raw.site_url), not the aggregator.
+_AGGREGATOR_HOSTS = frozenset({"news.google.com", "feedproxy.google.com", "feeds.feedburner.com"})
+_AGGREGATOR_DOMAINS = frozenset({"bing.com", "feedburner.com", "flipboard.com"})
+
+
+def _is_aggregator(url: str) -> bool:
+    host = host_of(url)
+    if host is None:
+        return False
+    domain = registrable_domain(host) or host
+    return (
+        host in _AGGREGATOR_HOSTS or domain in _AGGREGATOR_DOMAINS or domain.startswith("google.")
+    )
+
+
+def _site(canonical: str | None, site_url: str | None) -> str | None:
+    """Registrable domain of the item, taken from the publisher when the link is an aggregator's."""
+    publisher = registrable_domain(site_url) if site_url and site_url.strip() else None
+    if canonical is None or (publisher is not None and _is_aggregator(canonical)):
+        return publisher
+    return registrable_domain(canonical)
+
+
+def _as_utc(moment: datetime | None) -> datetime | None:
+    """Aware datetimes are converted to UTC; naive ones are taken to already be UTC."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _web_url(value: str | None) -> str | None:
+    """The link as collected, when it is a web link (never a javascript: or data: link)."""
+    link = value.strip() if value else ""
+    return link if link.lower().startswith(("http://", "https://")) else None
+
+
+def _optional(value: str | None) -> str | None:
+    cleaned = collapse_whitespace(value) if value else ""
+    return cleaned or None
+
+
+def normalize(raw: RawMention) -> Document:
+    """Normalise one collected item into a Document (text, canonical URL, site, identity)."""
+    title = html_to_text(raw.title)
+    text = body_text(title, html_to_text(raw.content_html))
+    canonical = canonical_url(raw.url)
+    author_name, author_contact = parse_author(raw.author_name)
+    content_fingerprint = fingerprint(title, text)
+    site = _site(canonical, raw.site_url)
+    return Document(
+        identity=document_identity(
+            raw, canonical, site=site, content_fingerprint=content_fingerprint
+        ),
+        source=raw.source,
+        url=_web_url(raw.url),
+        canonical_url=canonical,
+        title=title,
+        text=text,
+        author_name=author_name,
+        author_handle=_optional(raw.author_handle) or author_contact,
+        author_url=canonical_url(raw.author_url),
+        site=site,
+        platform=_optional(raw.platform) or "news",
+        published_at=_as_utc(raw.published_at),
+        fingerprint=content_fingerprint,
+        lang_hint=_optional(raw.lang_hint),
+        reach=raw.reach,
+        engagement=raw.engagement,
+    )

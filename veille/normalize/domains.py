@@ -1,0 +1,82 @@
+"""Host names: ASCII (IDNA) form and registrable domain (eTLD+1)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import idna
+from publicsuffixlist import PublicSuffixList
+
+# Letters, digits, hyphens and underscores (seen in real sub-domains), dot-separated.
+_ASCII_HOST = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
+
+
+@lru_cache(maxsize=1)
+def _suffix_list() -> PublicSuffixList:
+    # The list ships inside the publicsuffixlist package; it is never downloaded at run time.
+    return PublicSuffixList()
+
+
+@lru_cache(maxsize=16384)
+def ascii_host(host: str) -> str | None:
+    """Lower-case ASCII (IDNA) form of a host name or IP address, or None when it is invalid."""
+    host = host.strip().lower().rstrip(".")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if ":" in host:
+        try:
+            return ipaddress.IPv6Address(host).compressed
+        except ValueError:
+            return None
+    if not host.isascii():
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except (UnicodeError, ValueError):
+            return None
+    return host if _ASCII_HOST.fullmatch(host) else None
+
+
+def is_ip_address(host: str) -> bool:
+    """Whether a host is a literal IPv4 or IPv6 address."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def host_of(url_or_host: str) -> str | None:
+    """The ASCII host of a URL, or of a bare host name with an optional port and path."""
+    value = url_or_host.strip()
+    if not value:
+        return None
+    if "://" in value or value.startswith("//"):
+        try:
+            hostname = urlsplit(value).hostname
+        except ValueError:
+            return None
+    else:
+        hostname = value.split("/", 1)[0]
+        if hostname.startswith("["):
+            hostname = hostname.split("]", 1)[0] + "]"
+        elif hostname.count(":") == 1:
+            hostname = hostname.split(":", 1)[0]
+    return ascii_host(hostname) if hostname else None
+
+
+@lru_cache(maxsize=16384)
+def registrable_domain(url_or_host: str | None) -> str | None:
+    """Registrable domain (eTLD+1) of a URL or host; IPs and single labels are returned as is."""
+    if not url_or_host:
+        return None
+    host = host_of(url_or_host)
+    if host is None:
+        return None
+    if is_ip_address(host):
+        return host
+    # A host that is itself a public suffix ("localhost", "co.uk") has no eTLD+1: it is
+    # its own site.
+    return _suffix_list().privatesuffix(host) or host

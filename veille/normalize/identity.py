@@ -1,0 +1,100 @@
+"""Who wrote an item, and which identity makes the same item collected twice one document."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+
+from veille.normalize.domains import registrable_domain
+from veille.normalize.text import body_text, collapse_whitespace, fold_text, html_to_text
+from veille.normalize.urls import canonical_url
+from veille.types import RawMention
+
+_EMAIL = re.compile(r"[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+")
+_HANDLE = re.compile(r"@[\w.-]+")
+# "Jean Dupont <jean@x.fr>"
+_NAME_THEN_ANGLE = re.compile(r"(?P<name>[^<>]*)<(?P<address>[^<>]+)>")
+# "jean@x.fr (Jean Dupont)" (RSS 2.0 style) and "Jean Dupont (@jdupont)"
+_PARENTHESISED = re.compile(r"(?P<outer>[^()]*)\((?P<inner>[^()]*)\)")
+# "By Jean Dupont", "Par : Jean Dupont", "par Jean Dupont"
+_BYLINE = re.compile(r"(?:by|par)\s*:?\s+(?P<name>.+)", re.IGNORECASE)
+# Placeholder addresses that say nothing about the author (Blogger, WordPress exports).
+_PLACEHOLDER_LOCAL_PARTS = frozenset({"noreply", "no-reply", "nobody", "donotreply", "invalid"})
+
+
+def _is_contact(value: str) -> bool:
+    return bool(_EMAIL.fullmatch(value) or _HANDLE.fullmatch(value))
+
+
+def _useful_contact(value: str) -> str | None:
+    local_part = value.split("@", 1)[0].lower()
+    return None if local_part in _PLACEHOLDER_LOCAL_PARTS else value
+
+
+def _clean_name(value: str) -> str | None:
+    name = collapse_whitespace(html.unescape(value)).strip(" \"'")
+    byline = _BYLINE.fullmatch(name)
+    if byline:
+        name = byline.group("name").strip()
+    return name or None
+
+
+def parse_author(value: str | None) -> tuple[str | None, str | None]:
+    """Split a feed author string into (name, email or handle), removing "By"/"Par" bylines."""
+    if not value or not value.strip():
+        return None, None
+    text = collapse_whitespace(value)
+    angle = _NAME_THEN_ANGLE.fullmatch(text)
+    if angle and _is_contact(angle.group("address").strip()):
+        return _clean_name(angle.group("name")), _useful_contact(angle.group("address").strip())
+    parenthesised = _PARENTHESISED.fullmatch(text)
+    if parenthesised:
+        outer = parenthesised.group("outer").strip()
+        inner = parenthesised.group("inner").strip()
+        if _is_contact(outer):
+            return _clean_name(inner), _useful_contact(outer)
+        if _is_contact(inner):
+            return _clean_name(outer), _useful_contact(inner)
+    if _is_contact(text):
+        return None, _useful_contact(text)
+    return _clean_name(text), None
+
+
+def fingerprint(title: str, text: str) -> str:
+    """SHA-1 hex of the case-, accent- and whitespace-folded title and text."""
+    folded = fold_text(title) + "\n" + fold_text(text)
+    return hashlib.sha1(folded.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def document_identity(
+    raw: RawMention,
+    canonical: str | None,
+    *,
+    site: str | None = None,
+    content_fingerprint: str | None = None,
+) -> str:
+    """Stable identity: platform id, else GUID, else canonical URL, else content hash.
+
+    An opaque GUID is scoped by ``site`` (the publisher's domain, when the caller knows it
+    better than the link does, e.g. behind an aggregator), else by the link's domain, else
+    by the source name.
+    """
+    platform_id = raw.extra.get("platform_id")
+    if platform_id is not None and str(platform_id).strip():
+        return f"id:{raw.platform or 'news'}:{str(platform_id).strip()}"
+    guid = (raw.guid or "").strip()
+    if guid:
+        if guid.lower().startswith(("http://", "https://")):
+            guid_url = canonical_url(guid)
+            if guid_url is not None:
+                return f"url:{guid_url}"
+        # An opaque GUID is only unique within its publisher.
+        scope = site or registrable_domain(canonical) or raw.source
+        return f"guid:{scope}:{guid}"
+    if canonical:
+        return f"url:{canonical}"
+    if content_fingerprint is None:
+        title = html_to_text(raw.title)
+        content_fingerprint = fingerprint(title, body_text(title, html_to_text(raw.content_html)))
+    return f"hash:{content_fingerprint}"

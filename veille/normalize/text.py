@@ -1,0 +1,109 @@
+"""Plain text out of feed HTML, and the text folding shared by identity and matching."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from selectolax.lexbor import LexborHTMLParser
+
+# Elements whose content is never readable text.
+_DROPPED_TAGS = ["script", "style", "noscript", "template", "svg", "iframe"]
+
+# Elements that end a line or a block when rendered: their text must not glue to the
+# neighbouring text ("<p>a</p><p>b</p>" is "a b", not "ab"). Inline tags such as <b>, <em>
+# or <a> are not listed: search engines wrap matched words in them ("<b>Dan</b>one").
+_BLOCK_SELECTOR = ",".join(
+    [
+        "address", "article", "aside", "blockquote", "br", "caption", "dd", "details",
+        "div", "dl", "dt", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
+        "h4", "h5", "h6", "header", "hr", "img", "li", "main", "nav", "ol", "p", "pre",
+        "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "title",
+        "tr", "ul",
+    ]
+)  # fmt: skip
+
+# Letters that Unicode does not decompose but that French and other Latin-script texts
+# write interchangeably with plain letters ("œuvre" / "oeuvre").
+_LIGATURES = (("œ", "oe"), ("æ", "ae"), ("ø", "o"), ("ł", "l"), ("đ", "d"), ("ı", "i"))
+
+
+def collapse_whitespace(text: str) -> str:
+    """Replace every run of whitespace by one space and strip both ends."""
+    return " ".join(text.split())
+
+
+def html_to_text(html: str) -> str:
+    """Return the readable text of an HTML fragment on one line, entities decoded once."""
+    if "<" not in html and "&" not in html:
+        return collapse_whitespace(html)
+    tree = LexborHTMLParser(html)
+    tree.strip_tags(_DROPPED_TAGS)
+    for block in tree.css(_BLOCK_SELECTOR):
+        block.insert_before(" ")
+        block.insert_after(" ")
+    root = tree.root
+    if root is None:
+        return ""
+    return collapse_whitespace(root.text(deep=True, separator=""))
+
+
+def _combining_class_body() -> str:
+    """Character-class body of the combining marks (non-zero combining class) of the BMP."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x0300, 0x10000):
+        if unicodedata.combining(chr(code)):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return "".join(re.escape(chr(low)) + "-" + re.escape(chr(high)) for low, high in ranges)
+
+
+# One regular-expression pass removes the marks instead of a Python loop per character.
+_COMBINING_MARKS = re.compile(f"[{_combining_class_body()}]+")
+
+
+def strip_accents(text: str) -> str:
+    """Remove combining marks after compatibility decomposition ("Société" → "Societe")."""
+    if text.isascii():
+        return text
+    return _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text))
+
+
+def fold_case_and_accents(text: str) -> str:
+    """Case-, accent- and ligature-free form of a text, whitespace kept ("Œuvre" → "oeuvre")."""
+    if text.isascii():
+        return text.lower()
+    folded = text.casefold()
+    # str.replace per letter is several times faster than str.translate on long texts.
+    for letter, replacement in _LIGATURES:
+        if letter in folded:
+            folded = folded.replace(letter, replacement)
+    return strip_accents(folded)
+
+
+@lru_cache(maxsize=65536)
+def fold_word(word: str) -> str:
+    """Cached fold_case_and_accents for short strings that recur (query terms, names)."""
+    return fold_case_and_accents(word)
+
+
+def fold_text(text: str) -> str:
+    """Case- and accent-insensitive form of a text with whitespace collapsed."""
+    return collapse_whitespace(fold_case_and_accents(text))
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def _words_key(text: str) -> str:
+    return _NOT_WORD.sub(" ", fold_case_and_accents(text)).strip()
+
+
+def body_text(title: str, content: str) -> str:
+    """The content of an item, or "" when it only repeats the title's words (many feeds do)."""
+    if content and _words_key(content) == _words_key(title):
+        return ""
+    return content

@@ -1,0 +1,175 @@
+"""Canonical URLs: one spelling per page, without tracking parameters or redirect wrappers."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable
+from urllib.parse import quote, unquote, unquote_plus, urlsplit
+
+from veille.normalize.domains import ascii_host, registrable_domain
+
+# How many redirect wrappers inside one another are followed before giving up.
+MAX_UNWRAP_DEPTH = 8
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# Query parameters that identify a campaign, a click or a visitor, never the page.
+TRACKING_PARAMETERS = frozenset(
+    {
+        "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "mc_cid",
+        "mc_eid", "_ga", "_gl", "igshid", "yclid", "twclid", "ttclid", "li_fat_id",
+        "oly_enc_id", "oly_anon_id", "vero_id", "vero_conv", "_hsenc", "_hsmi", "__hstc",
+        "__hssc", "__hsfp", "hsctatracking", "mkt_tok", "spm", "ref_src", "ref_url",
+        "cmpid", "xtor", "xtref", "at_medium", "at_campaign", "at_platform", "at_creation",
+        "at_variant", "at_send_date", "at_recipient_id", "at_recipient_list", "at_format",
+        "at_link", "at_type", "ocid", "ncid", "sr_share", "soc_src", "soc_trk", "wt_mc",
+        "wt.mc_id", "sc_cid", "srsltid", "_openstat", "s_kwcid", "ef_id", "rb_clickid",
+        "trk", "trkcampaign", "icid",
+    }
+)  # fmt: skip
+TRACKING_PREFIXES = ("utm_",)
+
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+_QUERY_SAFE = _PATH_SAFE + "?"
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
+def is_tracking_parameter(name: str) -> bool:
+    """Whether a (decoded) query parameter name only tracks the visitor or the campaign."""
+    name = name.strip().lower()
+    return name in TRACKING_PARAMETERS or name.startswith(TRACKING_PREFIXES)
+
+
+def _normalize_escapes(component: str, safe: str) -> str:
+    """Percent-encode what must be, decode escaped unreserved characters, upper-case the rest."""
+    quoted = _LONE_PERCENT.sub("%25", quote(component, safe=safe))
+
+    def normalize_escape(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in _UNRESERVED else "%" + match.group(1).upper()
+
+    return _ESCAPE.sub(normalize_escape, quoted)
+
+
+def _clean_query(query: str) -> str:
+    """Drop tracking and empty parameters, keeping the others in their order."""
+    kept = []
+    for pair in query.split("&"):
+        if not pair or is_tracking_parameter(unquote_plus(pair.split("=", 1)[0])):
+            continue
+        kept.append(_normalize_escapes(pair, _QUERY_SAFE))
+    return "&".join(kept)
+
+
+def _canonicalize(url: str) -> str | None:
+    """Canonical spelling of one http(s) URL, without following redirect wrappers."""
+    text = url.strip()
+    if not text:
+        return None
+    try:
+        parts = urlsplit(text)
+        scheme = parts.scheme.lower()
+        if scheme not in _DEFAULT_PORTS or not parts.hostname:
+            return None
+        port = parts.port
+        host = ascii_host(parts.hostname)
+        if host is None:
+            return None
+        path = _normalize_escapes(parts.path, _PATH_SAFE) or "/"
+        query = _clean_query(parts.query)
+    except (ValueError, UnicodeError):  # bad port, bad IPv6 literal, lone surrogates
+        return None
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        netloc = f"{netloc}:{port}"
+    return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+
+
+def _decode_bing_click(value: str) -> str:
+    """Bing's /ck/a wrapper stores the target as "a1" + unpadded URL-safe base64."""
+    if not value.startswith("a1"):
+        return value
+    payload = value[2:]
+    try:
+        return base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return value
+
+
+def _keep(value: str) -> str:
+    return value
+
+
+# (does the wrapper live on this registrable domain and host?, path, parameters, decoder)
+_Rule = tuple[Callable[[str, str], bool], str | None, tuple[str, ...], Callable[[str], str]]
+_REDIRECT_RULES: tuple[_Rule, ...] = (
+    (lambda domain, host: domain.startswith("google."), "/url", ("url", "q"), _keep),
+    (lambda domain, host: host == "news.google.com", "/news/url", ("url",), _keep),
+    (lambda domain, host: domain == "bing.com", "/news/apiclick.aspx", ("url",), _keep),
+    (lambda domain, host: domain == "bing.com", "/ck/a", ("u",), _decode_bing_click),
+    (lambda domain, host: domain == "facebook.com", "/l.php", ("u",), _keep),
+    (lambda domain, host: host == "l.instagram.com", None, ("u",), _keep),
+    (lambda domain, host: host == "out.reddit.com", None, ("url",), _keep),
+    (lambda domain, host: domain == "youtube.com", "/redirect", ("q",), _keep),
+    (lambda domain, host: domain == "linkedin.com", "/redir/redirect", ("url",), _keep),
+    (lambda domain, host: host == "t.umblr.com", "/redirect", ("z",), _keep),
+    (lambda domain, host: domain == "duckduckgo.com", "/l/", ("uddg",), _keep),
+    (lambda domain, host: domain == "slack-redir.net", "/link", ("url",), _keep),
+)
+
+
+def _redirect_target(url: str) -> str | None:
+    """The http(s) URL a known redirect wrapper points to, or None when it is not one."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError:
+        return None
+    if not host or not parts.query:
+        return None
+    domain = registrable_domain(host) or host
+    for applies_to, path, parameters, decode in _REDIRECT_RULES:
+        if not applies_to(domain, host) or (path is not None and parts.path != path):
+            continue
+        values: dict[str, str] = {}
+        for pair in parts.query.split("&"):
+            name, _, value = pair.partition("=")
+            values.setdefault(unquote(name), value)
+        for parameter in parameters:
+            target = decode(unquote(values.get(parameter, ""))).strip()
+            if target.lower().startswith(("http://", "https://")):
+                return target
+    return None
+
+
+def unwrap_redirect(url: str) -> str:
+    """Follow known redirect wrappers (Google, Bing, Facebook…) to the URL they point to."""
+    current = url.strip()
+    for _ in range(MAX_UNWRAP_DEPTH):
+        target = _redirect_target(current)
+        if target is None:
+            break
+        current = target
+    return current
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Canonical http(s) URL: unwrapped, tracking-free, default port and fragment dropped."""
+    if not url:
+        return None
+    current = _canonicalize(url)
+    # Wrappers are recognised on the canonical form, so that a canonical URL is never a
+    # wrapper that a second pass would unwrap (canonical_url is idempotent).
+    for _ in range(MAX_UNWRAP_DEPTH):
+        if current is None:
+            return None
+        target = _redirect_target(current)
+        unwrapped = _canonicalize(target) if target is not None else None
+        if unwrapped is None:
+            return current
+        current = unwrapped
+    return current
