@@ -1,0 +1,159 @@
+"""parse_feed on hand-written bodies: what is and is not a feed, overrides, edge cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from veille.collectors.rss import parse_feed
+from veille.errors import FatalSourceError, TransientSourceError
+
+URL = "https://www.marque-info.example/flux/rss.xml"
+
+
+def rss(items: str, *, channel: str = "") -> bytes:
+    """A small RSS 2.0 document around the given items."""
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+        f"<title>Marque Info</title><link>https://www.marque-info.example/</link>{channel}"
+        f"{items}</channel></rss>"
+    ).encode()
+
+
+ITEM = (
+    "<item><title>Orange et la fibre</title><link>https://www.marque-info.example/a</link></item>"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (
+            b"<!DOCTYPE html><html><head><title>Accueil</title></head><body>Danone</body></html>",
+            {"Content-Type": "text/html; charset=utf-8"},
+        ),
+        (b"\n\n  <!doctype html>\n<html lang=fr><body><p>Danone</p></body></html>", None),
+        (b'{"items": [{"title": "Michelin"}]}', {"Content-Type": "application/json"}),
+        (b'[{"title": "Michelin"}]', None),
+    ],
+)
+def test_a_page_that_is_not_a_feed_is_fatal(body: bytes, headers: dict[str, str] | None) -> None:
+    with pytest.raises(FatalSourceError, match="is not a feed") as caught:
+        parse_feed(body, url=URL, source="marque-info", headers=headers)
+    assert caught.value.url == URL and caught.value.source == "marque-info"
+    assert "feed" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"   \n",
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Marque In',
+    ],
+    ids=["empty", "blank", "cut-before-any-item"],
+)
+def test_an_empty_or_cut_body_is_transient(body: bytes) -> None:
+    with pytest.raises(TransientSourceError, match="no feed could be read"):
+        parse_feed(body, url=URL, source="marque-info")
+
+
+def test_a_file_name_as_body_is_not_read_from_disk(tmp_path: Path) -> None:
+    local_feed = tmp_path / "feed.xml"
+    local_feed.write_bytes(rss(ITEM))
+    with pytest.raises(TransientSourceError):
+        parse_feed(str(local_feed).encode(), url=URL, source="marque-info")
+
+
+def test_a_valid_feed_without_items_is_empty_not_an_error() -> None:
+    parsed = parse_feed(rss(""), url=URL, source="marque-info")
+    assert parsed.mentions == []
+    assert parsed.title == "Marque Info"
+    assert parsed.warning is None
+
+
+def test_whitespace_before_the_xml_declaration_is_recovered_with_a_warning() -> None:
+    parsed = parse_feed(b"\n\n   " + rss(ITEM), url=URL, source="marque-info")
+    assert [m.title for m in parsed.mentions] == ["Orange et la fibre"]
+    assert parsed.warning is not None and "not well-formed XML" in parsed.warning
+    assert "\n" not in parsed.warning
+
+
+def test_text_xml_without_charset_follows_the_xml_declaration() -> None:
+    body = rss("<item><title>Michelin à Clermont-Ferrand</title></item>")
+    parsed = parse_feed(body, url=URL, source="marque-info", headers={"Content-Type": "text/xml"})
+    assert parsed.mentions[0].title == "Michelin à Clermont-Ferrand"
+    assert parsed.warning is None
+
+
+def test_declared_iso_8859_1_with_crlf() -> None:
+    text = (
+        '<?xml version="1.0" encoding="ISO-8859-1"?>\r\n<rss version="2.0"><channel>\r\n'
+        "<title>Régions</title>\r\n<item><title>Danone à Évian : réunion</title>\r\n"
+        "<pubDate>  Mon, 02 Mar 2026 10:00:00 +0100  </pubDate></item>\r\n</channel></rss>\r\n"
+    )
+    parsed = parse_feed(text.encode("iso-8859-1"), url=URL, source="marque-info")
+    mention = parsed.mentions[0]
+    assert mention.title == "Danone à Évian : réunion"
+    assert mention.published_at is not None and mention.published_at.isoformat() == (
+        "2026-03-02T09:00:00+00:00"
+    )
+
+
+def test_updated_is_used_when_published_is_missing() -> None:
+    body = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><title>Orange</title>'
+        b"<updated>2026-03-01T12:00:00+02:00</updated></entry></feed>"
+    )
+    published = parse_feed(body, url=URL, source="s").mentions[0].published_at
+    assert published is not None and published.isoformat() == "2026-03-01T10:00:00+00:00"
+
+
+def test_declared_platform_and_language_win_over_guesses() -> None:
+    body = rss(ITEM, channel="<language>en-US</language><generator>WordPress 6.5</generator>")
+    guessed = parse_feed(body, url=URL, source="s").mentions[0]
+    assert (guessed.platform, guessed.lang_hint) == ("blog", "en-US")
+    declared = parse_feed(body, url=URL, source="s", platform="press", language="fr")
+    assert (declared.mentions[0].platform, declared.mentions[0].lang_hint) == ("press", "fr")
+    assert declared.language == "fr"
+
+
+@pytest.mark.parametrize(
+    ("generator", "platform"),
+    [
+        ('<generator uri="https://ghost.org" version="5.80">Ghost 5.80</generator>', "blog"),
+        ("<generator>Blogger</generator>", "blog"),
+        ('<generator uri="https://gohugo.io/" version="0.120.4">Hugo</generator>', "blog"),
+        ("<generator>Drupal 10</generator>", "news"),
+        ("", "news"),
+    ],
+)
+def test_platform_guessed_from_the_atom_generator(generator: str, platform: str) -> None:
+    body = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>'
+        f"{generator}<entry><title>Michelin</title></entry></feed>"
+    ).encode()
+    assert parse_feed(body, url=URL, source="s").mentions[0].platform == platform
+
+
+def test_links_are_only_kept_when_they_lead_somewhere() -> None:
+    body = rss(
+        "<item><title>A</title><link>  javascript:alert(1) </link></item>"
+        "<item><title>B</title><link>\n  ../articles/b.html\n  </link></item>"
+    )
+    urls = [m.url for m in parse_feed(body, url=URL, source="s").mentions]
+    assert urls == [None, "https://www.marque-info.example/articles/b.html"]
+
+
+def test_an_item_cut_off_by_a_truncated_body_is_skipped() -> None:
+    whole = rss(ITEM + "<item><title>Danone rachète une start-up</title></item>")
+    cut = whole[: whole.index(b"rach\xc3\xa8te")]
+    parsed = parse_feed(cut, url=URL, source="marque-info")
+    assert [m.title for m in parsed.mentions] == ["Orange et la fibre"]
+    assert parsed.warning is not None and "cut off and skipped" in parsed.warning
+
+
+def test_a_body_cut_inside_its_only_item_is_transient() -> None:
+    with pytest.raises(TransientSourceError, match="not well-formed"):
+        parse_feed(rss("<item><title>Danone")[:-16], url=URL, source="marque-info")

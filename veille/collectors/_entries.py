@@ -1,0 +1,146 @@
+"""From one feedparser entry to a RawMention: authors, dates, links, platform, YouTube counts.
+
+feedparser does the XML; this module decides what veille keeps of each entry, working
+around the places where feedparser's conveniences lose information (merged authors,
+e-mail addresses with long top-level domains).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from veille.types import RawMention
+
+# Generators whose feeds are personal or corporate blogs rather than news sites.
+_BLOG_GENERATORS = ("wordpress", "blogger", "ghost", "substack", "medium", "hugo", "jekyll")
+_DATE_KEYS = ("published_parsed", "updated_parsed", "created_parsed")
+_AUTHOR_PATTERNS = (
+    re.compile(r"(?P<email>[^\s()<>]+@[^\s()<>]+)\s*\((?P<name>[^()]*)\)"),  # a@b.fr (Name)
+    re.compile(r"(?P<name>[^<>]*?)\s*<(?P<email>[^\s<>]+@[^\s<>]+)>"),  # Name <a@b.fr>
+    re.compile(r"(?P<email>[^\s()<>]+@[^\s()<>]+\.[^\s()<>]+)"),  # a@b.fr
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedContext:
+    """Feed-level facts every mention of one feed shares."""
+
+    source: str
+    base_url: str
+    atom: bool  # Atom authors are structured; RSS ones are free text
+    title: str | None
+    site_url: str | None
+    platform: str
+    language: str | None  # the source's declared language: wins over what the feed says
+    feed_language: str | None
+
+
+def mention_from_entry(entry: Any, context: FeedContext) -> RawMention:
+    """One feed entry as a RawMention."""
+    name, email, author_url = _author(entry, atom=context.atom)
+    origin = entry.get("source") or {}  # Google News style <source url="…">Publisher</source>
+    video_id = clean_text(entry.get("yt_videoid"))
+    content = entry.get("content") or []
+    return RawMention(
+        source=context.source,
+        url=absolute_link(entry.get("link"), context.base_url),
+        guid=clean_text(entry.get("id")),
+        title=(entry.get("title") or "").strip(),
+        content_html=content[0].get("value", "") if content else entry.get("summary") or "",
+        author_name=name,
+        author_handle=email,
+        author_url=absolute_link(author_url, context.base_url),
+        published_at=_first_date(entry),
+        site_name=clean_text(origin.get("title")) or context.title,
+        site_url=absolute_link(origin.get("href") or origin.get("link"), context.base_url)
+        or context.site_url,
+        platform=context.platform,
+        lang_hint=context.language or _entry_language(entry) or context.feed_language,
+        reach=parse_count((entry.get("media_statistics") or {}).get("views")),
+        engagement=parse_count((entry.get("media_starrating") or {}).get("count")),
+        extra={"platform_id": video_id} if video_id else {},
+    )
+
+
+def _author(entry: Any, *, atom: bool) -> tuple[str | None, str | None, str | None]:
+    """Name, email and profile URL of an entry's first author."""
+    if atom:
+        # feedparser's merged author_detail mixes authors up when there are several.
+        first = (entry.get("authors") or [{}])[0]
+        return (
+            clean_text(first.get("name")),
+            clean_text(first.get("email")),
+            clean_text(first.get("href")),
+        )
+    # RSS <author> / dc:creator is free text; feedparser's own split cuts long TLDs short.
+    raw = clean_text(entry.get("author"))
+    if raw is None:
+        return None, None, None
+    for pattern in _AUTHOR_PATTERNS:
+        found = pattern.fullmatch(raw)
+        if found:
+            parts = found.groupdict()
+            return clean_text(parts.get("name")), parts["email"], None
+    return raw, None, None
+
+
+def guess_platform(parsed: Any) -> str:
+    """youtube for YouTube feeds, blog for blog engines, news otherwise."""
+    if any(entry.get("yt_videoid") for entry in parsed.entries):
+        return "youtube"
+    feed = parsed.feed
+    detail = feed.get("generator_detail") or {}
+    generator = " ".join(
+        str(part or "") for part in (feed.get("generator"), detail.get("name"), detail.get("href"))
+    ).lower()
+    return "blog" if any(name in generator for name in _BLOG_GENERATORS) else "news"
+
+
+def _entry_language(entry: Any) -> str | None:
+    """The language an entry declares (dc:language, xml:lang), if any."""
+    details = [
+        (entry.get("content") or [{}])[0],
+        entry.get("title_detail"),
+        entry.get("summary_detail"),
+    ]
+    declared = [entry.get("language")] + [(d or {}).get("language") for d in details]
+    return next((lang for lang in map(clean_text, declared) if lang), None)
+
+
+def _first_date(entry: Any) -> datetime | None:
+    """Published, else updated, else created, in UTC; None when missing or unreadable."""
+    for key in _DATE_KEYS:
+        moment = entry.get(key)
+        if moment:
+            try:
+                # feedparser's struct_time is already in UTC.
+                return datetime.fromtimestamp(calendar.timegm(moment), UTC)
+            except (TypeError, ValueError, OverflowError):
+                continue
+    return None
+
+
+def clean_text(value: object) -> str | None:
+    """A stripped string, or None when empty or not a string."""
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def absolute_link(value: object, base_url: str) -> str | None:
+    """An absolute http(s) link (relative ones resolved against the feed URL), or None."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    absolute = urljoin(base_url, text)
+    # Atom ids such as "tag:…" can surface as links; they point nowhere a reader can go.
+    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+
+
+def parse_count(value: object) -> int | None:
+    """A non-negative integer from feed text such as "66195", or None."""
+    text = clean_text(value) if not isinstance(value, int) else str(value)
+    return int(text) if text and text.isdigit() else None

@@ -1,0 +1,275 @@
+"""The one shared async HTTP fetcher: polite limits, conditional GET, redirects, retries."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+
+import httpx
+
+from veille.errors import SourceError, TransientSourceError
+from veille.fetch._body import read_capped_body
+from veille.fetch._errors import (
+    after_attempts,
+    redirect_error,
+    status_error,
+    timeout_error,
+    transport_error,
+)
+from veille.fetch._limits import HostSlots
+from veille.fetch._result import FetchResult
+from veille.fetch._retry import backoff_delay, parse_retry_after
+from veille.settings import HttpSettings
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_PERMANENT_REDIRECTS = frozenset({301, 308})
+_FOLLOWED_SCHEMES = frozenset({"http", "https"})
+# Never carried to another origin by a redirect (same rule as browsers and httpx).
+_CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+
+
+@dataclass(slots=True)
+class _Answer:
+    """One HTTP answer, body read only when it is a success."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes = b""
+    location: str | None = None
+
+
+@dataclass(slots=True)
+class _Tally:
+    """Running counts over every request one fetch makes."""
+
+    requests: int = 0
+    bytes_received: int = 0
+
+
+@dataclass(slots=True)
+class _RedirectTrail:
+    """The URLs a fetch went through, and how far the chain stayed permanent."""
+
+    visited: list[str]
+    moved_to: str | None = None
+    still_permanent: bool = True
+
+    def follow(self, status: int, target: str) -> None:
+        """Record one followed redirect; a temporary one ends the permanent chain."""
+        self.visited.append(target)
+        if self.still_permanent and status in _PERMANENT_REDIRECTS:
+            self.moved_to = target
+        else:
+            self.still_permanent = False
+
+
+@dataclass(slots=True)
+class _Target:
+    """Where one request goes and with which headers."""
+
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Fetcher:
+    """Fetch URLs for every collector; use as ``async with Fetcher(settings) as fetcher``."""
+
+    def __init__(
+        self, settings: HttpSettings, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self._settings = settings
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._host_slots = HostSlots(settings.per_host)
+        self._rng = random.Random()
+
+    async def __aenter__(self) -> Fetcher:
+        settings = self._settings
+        self._client = httpx.AsyncClient(
+            transport=self._transport,
+            timeout=httpx.Timeout(
+                connect=settings.connect_timeout,
+                read=settings.read_timeout,
+                write=settings.read_timeout,
+                pool=settings.connect_timeout,
+            ),
+            limits=httpx.Limits(
+                max_connections=settings.concurrency,
+                max_keepalive_connections=settings.concurrency,
+            ),
+            headers={"User-Agent": settings.user_agent},
+            follow_redirects=False,  # followed by hand, to remember permanent moves
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        source: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> FetchResult:
+        """GET ``url`` conditionally, following redirects and retrying transient failures."""
+        client = self._require_client()
+        target = _Target(url, dict(headers or {}))
+        if etag:
+            target.headers["If-None-Match"] = etag
+        if last_modified:
+            target.headers["If-Modified-Since"] = last_modified
+        tally = _Tally()
+        trail = _RedirectTrail(visited=[url])
+        while True:
+            answer = await self._exchange_with_retries(client, target, source, tally)
+            if answer.location is None:
+                break
+            next_url = self._redirect_target(target.url, answer, source, trail)
+            trail.follow(answer.status, next_url)
+            target = _Target(next_url, _headers_for_redirect(target, next_url))
+        not_modified = answer.status == 304
+        return FetchResult(
+            url=url,
+            final_url=target.url,
+            status=answer.status,
+            headers={key.lower(): value for key, value in answer.headers.items()},
+            body=answer.body,
+            not_modified=not_modified,
+            moved_to=trail.moved_to,
+            etag=answer.headers.get("etag") or (etag if not_modified else None),
+            last_modified=answer.headers.get("last-modified")
+            or (last_modified if not_modified else None),
+            requests=tally.requests,
+            bytes_received=tally.bytes_received,
+        )
+
+    def _require_client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            raise RuntimeError("use the Fetcher as 'async with Fetcher(settings) as fetcher'")
+        return self._client
+
+    def _redirect_target(
+        self, current: str, answer: _Answer, source: str, trail: _RedirectTrail
+    ) -> str:
+        """The absolute URL a redirect points to, or an error if it must not be followed."""
+        assert answer.location is not None
+        status = answer.status
+        try:
+            target = httpx.URL(current).join(answer.location.strip())
+        except httpx.InvalidURL:
+            raise redirect_error(
+                f"unusable redirect Location {answer.location!r}",
+                source=source,
+                url=current,
+                status=status,
+            ) from None
+        if target.scheme not in _FOLLOWED_SCHEMES:
+            raise redirect_error(
+                f"refusing to follow a redirect to a {target.scheme}: URL",
+                source=source,
+                url=current,
+                status=status,
+            )
+        if str(target) in trail.visited:
+            raise redirect_error("redirect loop", source=source, url=current, status=status)
+        if len(trail.visited) > self._settings.max_redirects:
+            raise redirect_error(
+                f"more than {self._settings.max_redirects} redirects",
+                source=source,
+                url=current,
+                status=status,
+            )
+        return str(target)
+
+    async def _exchange_with_retries(
+        self, client: httpx.AsyncClient, target: _Target, source: str, tally: _Tally
+    ) -> _Answer:
+        """One request, retried on transient failures as the settings allow."""
+        attempt = 0
+        while True:
+            try:
+                return await self._exchange(client, target, source, tally)
+            except TransientSourceError as exc:
+                delay = self._retry_delay(exc, attempt)
+                if delay is None:
+                    raise after_attempts(exc, attempt + 1) from exc
+            await asyncio.sleep(delay)  # no slot is held while waiting
+            attempt += 1
+
+    def _retry_delay(self, exc: TransientSourceError, attempt: int) -> float | None:
+        """Seconds to wait before the next attempt, or None to give up now."""
+        if attempt >= self._settings.retries:
+            return None
+        if exc.retry_after is not None:
+            # A wait longer than the settings allow is left to a later pass.
+            return exc.retry_after if exc.retry_after <= self._settings.max_retry_after else None
+        return backoff_delay(attempt, self._settings.backoff_seconds, self._rng)
+
+    async def _exchange(
+        self, client: httpx.AsyncClient, target: _Target, source: str, tally: _Tally
+    ) -> _Answer:
+        """Make exactly one HTTP request, holding a host slot and a global slot throughout."""
+        async with self._host_slots.hold(_host_of(target.url)), self._slots:
+            tally.requests += 1
+            try:
+                async with asyncio.timeout(self._settings.total_timeout):
+                    request = client.build_request("GET", target.url, headers=target.headers)
+                    response = await client.send(request, stream=True)
+                    try:
+                        return await self._answer(response, target.url, source)
+                    finally:
+                        tally.bytes_received += response.num_bytes_downloaded
+                        await response.aclose()
+            except TimeoutError:
+                raise timeout_error(
+                    self._settings.total_timeout, source=source, url=target.url
+                ) from None
+            except httpx.HTTPError as exc:
+                raise transport_error(exc, source=source, url=target.url) from exc
+
+    async def _answer(self, response: httpx.Response, url: str, source: str) -> _Answer:
+        """Classify a response: success (body read), 304, redirect, or raise its error."""
+        status = response.status_code
+        location = response.headers.get("location")
+        if status in _REDIRECT_STATUSES and location:
+            return _Answer(status, response.headers, location=location)
+        if status == 304:
+            return _Answer(status, response.headers)
+        if 200 <= status < 300:
+            body = await read_capped_body(
+                response, limit=self._settings.max_body_bytes, source=source, url=url
+            )
+            return _Answer(status, response.headers, body=body)
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        error: SourceError = status_error(status, source=source, url=url, retry_after=retry_after)
+        raise error
+
+
+def _headers_for_redirect(previous: _Target, next_url: str) -> dict[str, str]:
+    """The request headers to send to a redirect target: no credentials to another origin."""
+    before, after = httpx.URL(previous.url), httpx.URL(next_url)
+    if (before.scheme, before.host, before.port) == (after.scheme, after.host, after.port):
+        return dict(previous.headers)
+    return {k: v for k, v in previous.headers.items() if k.lower() not in _CREDENTIAL_HEADERS}
+
+
+def _host_of(url: str) -> str:
+    """The host name a URL points to ("" when unparsable: the request itself will say why)."""
+    try:
+        return httpx.URL(url).host
+    except httpx.InvalidURL:
+        return ""
