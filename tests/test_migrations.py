@@ -1,0 +1,96 @@
+"""The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.config import main as alembic_main
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect
+
+from tests.support.stores import database_url_fixture  # noqa: F401
+from veille.store.db import (
+    create_store_engine,
+    current_revision,
+    downgrade_database,
+    head_revision,
+    upgrade_database,
+)
+from veille.store.schema import metadata
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def differences(engine: Engine) -> list[object]:
+    """Return what autogenerate would change to make the database match the models."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={"compare_type": True, "render_as_batch": engine.dialect.name == "sqlite"},
+        )
+        return list(compare_metadata(context, metadata))
+
+
+def table_names(engine: Engine) -> set[str]:
+    """Return the tables in the database, without Alembic's own."""
+    with engine.connect() as connection:
+        return set(inspect(connection).get_table_names()) - {"alembic_version"}
+
+
+def test_upgrade_builds_exactly_the_models(database_url: str) -> None:
+    engine = create_store_engine(database_url)
+    try:
+        assert upgrade_database(engine) == head_revision()
+        assert table_names(engine) == set(metadata.tables)
+        assert differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_base_then_upgrade_again(database_url: str) -> None:
+    engine = create_store_engine(database_url)
+    try:
+        upgrade_database(engine)
+        assert downgrade_database(engine, "base") is None
+        assert table_names(engine) == set()
+        assert upgrade_database(engine) == head_revision()
+        assert differences(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_the_alembic_command_uses_the_url_from_the_environment(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO_ROOT)
+    monkeypatch.setenv("VEILLE_DATABASE_URL", database_url)
+    alembic_main(["-c", os.fspath(REPO_ROOT / "alembic.ini"), "upgrade", "head"])
+    engine = create_store_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            assert current_revision(connection) == head_revision()
+        assert differences(engine) == []
+    finally:
+        engine.dispose()
+    monkeypatch.delenv("VEILLE_DATABASE_URL")
+    ini = os.fspath(REPO_ROOT / "alembic.ini")
+    alembic_main(["-c", ini, "-x", f"url={database_url}", "downgrade", "base"])
+    engine = create_store_engine(database_url)
+    try:
+        assert table_names(engine) == set()
+    finally:
+        engine.dispose()
+
+
+def test_the_comparison_notices_a_schema_that_differs(database_url: str) -> None:
+    engine = create_store_engine(database_url)
+    try:
+        upgrade_database(engine)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP INDEX ix_documents_tone")
+        assert [diff[0] for diff in differences(engine)] == ["add_index"]  # type: ignore[index]
+    finally:
+        engine.dispose()

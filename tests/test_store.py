@@ -1,0 +1,267 @@
+"""Store writes: idempotent saving, source state, failures, configuration sync and runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import StatementError
+
+from tests.support.stores import T0, database_url_fixture, later, make_item, store_fixture  # noqa: F401
+from veille.errors import StoreError
+from veille.store import BrandSpec, MentionFilter, SaveCounts, SourceSpec, Store, StoredItem
+from veille.store.schema import DocumentRow, MentionRow, RunRow, SourceStateRow
+from veille.types import MatchResult, SourceState
+
+ALL = MentionFilter(limit=None)
+
+
+def save(
+    store: Store,
+    items: Sequence[StoredItem],
+    *,
+    source: str = "lemonde",
+    brand: str | None = None,
+    state: SourceState | None = None,
+    now: datetime = T0,
+    next_check_at: datetime | None = None,
+    warning: str | None = None,
+    run_id: int | None = None,
+) -> SaveCounts:
+    """Save items as one successful collection, in a run of their own unless one is given."""
+    return store.save_collection(
+        run_id if run_id is not None else store.begin_run(now),
+        source,
+        brand,
+        items,
+        state or SourceState(),
+        now=now,
+        next_check_at=next_check_at or now + timedelta(hours=1),
+        not_modified=False,
+        duration=0.5,
+        warning=warning,
+    )
+
+
+def count_rows(store: Store, model: type[DocumentRow] | type[MentionRow]) -> int:
+    """Count the rows of a table."""
+    with store.engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def test_saving_the_same_items_twice_stores_them_once(store: Store) -> None:
+    items = [make_item(f"guid:{n}") for n in range(3)]
+    assert save(store, items) == SaveCounts(items=3, new_documents=3, new_mentions=3)
+    assert save(store, items, now=later(60)) == SaveCounts(items=3, new_documents=0, new_mentions=0)
+    assert count_rows(store, DocumentRow) == 3
+    assert count_rows(store, MentionRow) == 3
+
+
+def test_same_identity_twice_in_one_batch_is_one_document(store: Store) -> None:
+    counts = save(store, [make_item("guid:a"), make_item("guid:a", title="retitled")])
+    assert counts == SaveCounts(items=2, new_documents=1, new_mentions=1)
+
+
+def test_same_canonical_url_under_two_identities_is_one_document(store: Store) -> None:
+    url = "https://www.lemonde.fr/article"
+    first = make_item("guid:a", canonical_url=url)
+    second = make_item("url:https://www.lemonde.fr/article", canonical_url=url, brands=("globex",))
+    assert save(store, [first, second]) == SaveCounts(items=2, new_documents=1, new_mentions=2)
+    third = make_item("guid:b", canonical_url=url, brands=("acme", "globex"))
+    assert save(store, [third], now=later(5)) == SaveCounts(1, 0, 0)
+    assert count_rows(store, DocumentRow) == 1
+
+
+def test_document_matching_two_brands_is_one_document_and_two_mentions(store: Store) -> None:
+    counts = save(store, [make_item("guid:both", brands=("acme", "globex"))])
+    assert counts == SaveCounts(items=1, new_documents=1, new_mentions=2)
+    mentions = store.list_mentions(ALL)
+    assert sorted(str(m["brand"]) for m in mentions) == ["acme", "globex"]
+    assert len({m["story_id"] for m in mentions}) == 1
+
+
+def test_a_document_seen_again_for_a_new_brand_gets_only_the_new_mention(store: Store) -> None:
+    save(store, [make_item("guid:a", brands=("acme",))])
+    counts = save(store, [make_item("guid:a", brands=("globex",))], source="gnews", brand="globex")
+    assert counts == SaveCounts(items=1, new_documents=0, new_mentions=1)
+
+
+def test_unmatched_results_are_not_mentions(store: Store) -> None:
+    item = make_item("guid:a", brands=())
+    item = StoredItem(item.document, item.classification, (("acme", MatchResult(False)),))
+    assert save(store, [item]) == SaveCounts(items=1, new_documents=1, new_mentions=0)
+
+
+def test_identities_and_urls_too_long_to_index_are_still_deduplicated(store: Store) -> None:
+    long_url = "https://example.org/?q=" + "x" * 5000
+    item = make_item("url:" + long_url, canonical_url=long_url, url=long_url)
+    assert save(store, [item]) == SaveCounts(1, 1, 1)
+    assert save(store, [item], now=later(5)) == SaveCounts(1, 0, 0)
+    assert store.list_mentions(ALL)[0]["url"] == long_url
+
+
+def test_a_failed_save_leaves_nothing_behind(store: Store) -> None:
+    items = [make_item("guid:ok"), make_item("guid:bad", brands=("initech",))]
+    with pytest.raises(StoreError, match="initech"):
+        save(store, items, state=SourceState(etag='"v2"'))
+    assert count_rows(store, DocumentRow) == 0
+    assert store.load_state("lemonde") == SourceState()
+
+
+def test_state_round_trips_per_source_and_per_brand(store: Store) -> None:
+    assert store.load_state("lemonde") == SourceState()
+    feed_state = SourceState(
+        url="https://moved.example/rss", etag='"abc"', last_modified="Mon, 02 Mar 2026 09:00:00 GMT"
+    )
+    save(store, [], state=feed_state)
+    search_state = SourceState(content_hash="h1", cursor="2026-03-02T09:00:00Z")
+    save(store, [], source="gnews", brand="acme", state=search_state)
+    assert store.load_state("lemonde") == feed_state
+    assert store.load_state("gnews", "acme") == search_state
+    assert store.load_state("gnews", "globex") == SourceState()
+    assert store.load_state("gnews") == SourceState()
+
+
+def test_unknown_source_or_brand_names_the_known_ones(store: Store) -> None:
+    with pytest.raises(StoreError, match=r"unknown source 'nope'.*gnews, hn, lemonde"):
+        store.load_state("nope")
+    with pytest.raises(StoreError, match=r"unknown brand 'nope'.*acme, globex"):
+        store.consecutive_failures("gnews", "nope")
+
+
+def test_failures_are_counted_and_reset_by_a_success(store: Store) -> None:
+    run = store.begin_run(T0)
+    for expected in (1, 2, 3):
+        failures = store.record_failure(
+            run, "lemonde", None, "HTTP 503", now=later(expected), next_check_at=later(hours=1)
+        )
+        assert failures == expected
+    assert store.consecutive_failures("lemonde") == 3
+    assert store.record_failure(run, "gnews", "acme", "timeout", now=T0, next_check_at=T0) == 1
+    assert store.consecutive_failures("gnews") == 0
+    save(store, [make_item("guid:a")], state=SourceState(etag='"e"'), warning="3 malformed items")
+    assert store.consecutive_failures("lemonde") == 0
+    (health,) = [row for row in store.source_health() if row["name"] == "lemonde"]
+    assert health["last_error"] == "3 malformed items"
+    assert health["last_ok_at"] == "2026-03-02T09:30:00Z"
+
+
+def test_failures_keep_the_validators_of_the_last_success(store: Store) -> None:
+    save(store, [], state=SourceState(etag='"good"'))
+    run = store.begin_run(later(60))
+    store.record_failure(run, "lemonde", None, "HTTP 500", now=later(60), next_check_at=later(90))
+    assert store.load_state("lemonde").etag == '"good"'
+
+
+def test_due_sources_follow_next_check_at(store: Store) -> None:
+    assert store.due_sources(T0) == ["gnews", "hn", "lemonde"]
+    save(store, [], next_check_at=later(hours=1))
+    assert store.due_sources(later(30)) == ["gnews", "hn"]
+    assert store.due_sources(later(hours=1)) == ["gnews", "hn", "lemonde"]
+    assert store.due_sources(later(30), names=["lemonde", "hn"]) == ["hn"]
+    assert store.due_sources(later(30), include_not_due=True) == ["gnews", "hn", "lemonde"]
+    with pytest.raises(StoreError, match="unknown source 'nope'"):
+        store.due_sources(T0, names=["nope"])
+
+
+def test_disabled_sources_are_skipped_unless_named_with_all(store: Store) -> None:
+    run = store.begin_run(T0)
+    store.record_failure(
+        run, "lemonde", None, "HTTP 410 Gone", now=T0, next_check_at=T0, disable=True
+    )
+    (health,) = [row for row in store.source_health() if row["name"] == "lemonde"]
+    assert health["disabled"] is True
+    assert health["disabled_reason"] == "HTTP 410 Gone"
+    assert store.due_sources(later(days=30)) == ["gnews", "hn"]
+    assert store.due_sources(T0, include_not_due=True) == ["gnews", "hn"]
+    assert store.due_sources(T0, names=["lemonde"]) == []
+    assert store.due_sources(T0, names=["lemonde"], include_not_due=True) == ["lemonde"]
+    save(store, [], now=later(5), next_check_at=later(10))
+    assert store.due_sources(later(10)) == ["gnews", "hn", "lemonde"]
+
+
+def test_per_brand_sources_are_due_for_a_brand_never_collected(store: Store) -> None:
+    save(store, [], source="gnews", brand="acme", next_check_at=later(hours=1))
+    assert "gnews" in store.due_sources(later(5))
+    save(store, [], source="gnews", brand="globex", next_check_at=later(hours=1))
+    assert "gnews" not in store.due_sources(later(5))
+    run = store.begin_run(T0)
+    store.record_failure(run, "gnews", "acme", "401", now=T0, next_check_at=T0, disable=True)
+    assert "gnews" in store.due_sources(later(hours=1)), "globex is still collected"
+
+
+def test_sources_removed_from_the_config_become_inactive_with_their_history(store: Store) -> None:
+    save(store, [make_item("guid:a")])
+    store.sync_config([BrandSpec("acme", "acme")], [SourceSpec("hn", "hackernews")])
+    assert store.due_sources(T0) == ["hn"]
+    assert store.source_names(active_only=True) == ["hn"]
+    assert store.source_names() == ["gnews", "hn", "lemonde"]
+    assert store.brand_names(active_only=True) == ["acme"]
+    assert store.brand_names() == ["acme", "globex"]
+    assert [m["source"] for m in store.list_mentions(ALL)] == ["lemonde"]
+    store.sync_config([BrandSpec("acme", "acme")], [SourceSpec("lemonde", "rss")])
+    assert store.source_names(active_only=True) == ["lemonde"]
+
+
+def test_changed_source_options_forget_the_remembered_url_and_validators(store: Store) -> None:
+    save(store, [], state=SourceState(url="https://old.example/rss", etag='"x"'))
+    run = store.begin_run(T0)
+    store.record_failure(run, "lemonde", None, "410", now=T0, next_check_at=later(9), disable=True)
+    unchanged = [SourceSpec("lemonde", "rss", {"url": "https://www.lemonde.fr/rss/une.xml"})]
+    store.sync_config([BrandSpec("acme", "acme")], unchanged)
+    assert store.load_state("lemonde").etag == '"x"'
+    store.sync_config([BrandSpec("acme", "acme")], [SourceSpec("lemonde", "rss", {"url": "new"})])
+    assert store.load_state("lemonde") == SourceState()
+    assert store.due_sources(T0) == ["lemonde"]
+
+
+def test_duplicate_names_in_the_config_are_refused(store: Store) -> None:
+    with pytest.raises(StoreError, match="declared twice"):
+        store.sync_config([BrandSpec("acme", "a"), BrandSpec("acme", "b")], [])
+
+
+def test_finish_run_totals_its_sources(store: Store) -> None:
+    run = store.begin_run(T0)
+    save(store, [make_item("guid:a", brands=("acme", "globex"))], run_id=run)
+    save(store, [make_item("guid:b")], source="gnews", brand="acme", run_id=run)
+    store.record_failure(run, "hn", None, "timeout", now=T0, next_check_at=later(5))
+    store.finish_run(run, later(1), status="partial")
+    with store.engine.connect() as connection:
+        row = connection.execute(select(RunRow).where(RunRow.id == run)).one()
+    assert (row.status, row.sources_total, row.sources_failed, row.new_mentions) == (
+        "partial",
+        3,
+        1,
+        3,
+    )
+    assert row.finished_at == later(1)
+    with pytest.raises(ValueError, match="status"):
+        store.finish_run(run, later(1), status="done")
+
+
+def test_timestamps_come_back_timezone_aware_utc(store: Store) -> None:
+    paris = timezone(timedelta(hours=1))
+    published = datetime(2026, 3, 2, 10, 30, tzinfo=paris)
+    save(store, [make_item("guid:a", published_at=published)], next_check_at=later(hours=2))
+    with store.engine.connect() as connection:
+        document = connection.execute(select(DocumentRow.published_at)).scalar_one()
+        next_check = connection.execute(select(SourceStateRow.next_check_at)).scalar_one()
+    assert document == published
+    assert document is not None and document.tzinfo is UTC
+    assert next_check is not None and next_check.tzinfo is UTC
+    assert next_check == later(hours=2)
+    assert store.list_mentions(ALL)[0]["published_at"] == "2026-03-02T09:30:00Z"
+
+
+def test_naive_datetimes_are_refused(store: Store) -> None:
+    with pytest.raises(StatementError, match="naive datetime"):
+        store.begin_run(datetime(2026, 3, 2, 9, 30))
+
+
+def test_deleting_a_document_deletes_its_mentions(store: Store) -> None:
+    save(store, [make_item("guid:a", brands=("acme", "globex")), make_item("guid:b")])
+    with store.engine.begin() as connection:
+        connection.execute(delete(DocumentRow).where(DocumentRow.identity == "guid:a"))
+    assert count_rows(store, MentionRow) == 1

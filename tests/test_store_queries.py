@@ -1,0 +1,248 @@
+"""Store reads: mention listings with every filter, statistics and source health."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.support.stores import T0, database_url_fixture, later, make_item, store_fixture  # noqa: F401
+from veille.errors import StoreError
+from veille.store import MentionFilter, Store, StoredItem
+from veille.types import SourceState
+
+CONTRACT_FIELDS = {
+    "id",
+    "brand",
+    "platform",
+    "source",
+    "site",
+    "url",
+    "title",
+    "text",
+    "author",
+    "author_url",
+    "published_at",
+    "collected_at",
+    "lang",
+    "sentiment",
+    "tone",
+    "matched",
+    "reach",
+    "engagement",
+    "story_id",
+}
+
+
+def save(store: Store, items: list[StoredItem], source: str = "lemonde") -> None:
+    """Save items as one collection by ``source``."""
+    run = store.begin_run(T0)
+    store.save_collection(
+        run,
+        source,
+        None,
+        items,
+        SourceState(),
+        now=T0,
+        next_check_at=later(hours=1),
+        not_modified=False,
+        duration=0.1,
+    )
+
+
+@pytest.fixture
+def corpus(store: Store) -> Store:
+    """A store holding six documents (seven mentions) that differ on every filtered field."""
+    save(
+        store,
+        [
+            make_item(
+                "a",
+                tone="positive",
+                sentiment=0.6,
+                published_at=later(hours=1),
+                title="Acme lance un produit",
+                author_name="Élodie Martin",
+                author_url="https://www.lemonde.fr/signataires/elodie-martin",
+            ),
+            make_item(
+                "b",
+                brands=("acme", "globex"),
+                tone="negative",
+                sentiment=-0.5,
+                published_at=later(days=1),
+                site="blog.lemonde.fr",
+                text="100% déçu par acme_corp et globex",
+            ),
+            make_item("c", tone="neutral", published_at=later(days=2), site="notlemonde.fr"),
+            make_item(
+                "d",
+                brands=("globex",),
+                tone="negative",
+                sentiment=-0.9,
+                published_at=later(days=2, hours=1),
+                platform="reddit",
+                site="reddit.com",
+                author_handle="u/GlobexWatcher",
+                lang="en",
+                reach=1200,
+                engagement=45,
+            ),
+            make_item("e", published_at=None, platform="blog", lang=None),
+        ],
+    )
+    save(store, [make_item("f", platform="hackernews", published_at=later(-60))], source="hn")
+    return store
+
+
+def ids(mentions: list[dict[str, object]]) -> list[str]:
+    """Return the identities of listed mentions (the last segment of their URL), in order."""
+    return [str(mention["url"]).rsplit("/", 1)[-1] for mention in mentions]
+
+
+def listed(store: Store, **criteria: object) -> list[str]:
+    """List mentions matching the criteria (no limit) and return their short ids."""
+    return ids(store.list_mentions(MentionFilter(limit=None, **criteria)))  # type: ignore[arg-type]
+
+
+def test_mentions_have_exactly_the_contract_fields(corpus: Store) -> None:
+    mentions = corpus.list_mentions(MentionFilter(brands=("globex",), platform="reddit"))
+    assert len(mentions) == 1
+    (mention,) = mentions
+    assert set(mention) == CONTRACT_FIELDS
+    assert mention["brand"] == "globex"
+    assert mention["source"] == "lemonde"
+    assert mention["author"] == "u/GlobexWatcher"
+    assert mention["url"] == "https://www.lemonde.fr/d"
+    assert mention["published_at"] == "2026-03-04T10:30:00Z"
+    assert mention["collected_at"] == "2026-03-02T09:30:00Z"
+    assert mention["matched"] == ["globex"]
+    assert (mention["sentiment"], mention["tone"], mention["lang"]) == (-0.9, "negative", "en")
+    assert (mention["reach"], mention["engagement"]) == (1200, 45)
+
+
+def test_mentions_are_listed_newest_first_with_collection_time_as_fallback(corpus: Store) -> None:
+    # "e" has no publication date: it counts as published when collected (T0).
+    assert listed(corpus, brands=("acme",)) == ["c", "b", "a", "e", "f"]
+    assert listed(corpus) == ["d", "c", "b", "b", "a", "e", "f"]
+    assert len(corpus.list_mentions(MentionFilter(limit=2))) == 2
+
+
+def test_each_filter_narrows_the_listing(corpus: Store) -> None:
+    assert listed(corpus, brands=("globex",)) == ["d", "b"]
+    assert listed(corpus, platform="reddit") == ["d"]
+    assert listed(corpus, tone="negative", brands=("acme",)) == ["b"]
+    assert listed(corpus, lang="EN") == ["d"]
+    assert listed(corpus, since=later(days=1), brands=("acme",)) == ["c", "b"]
+    assert listed(corpus, until=T0, brands=("acme",)) == ["e", "f"]
+    assert listed(corpus, since=later(days=1), until=later(days=1)) == ["b", "b"]
+
+
+def test_site_filter_covers_subdomains_only(corpus: Store) -> None:
+    assert listed(corpus, site="lemonde.fr", brands=("acme",)) == ["b", "a", "e", "f"]
+    assert listed(corpus, site="www.lemonde.fr", brands=("acme",)) == ["b", "a", "e", "f"]
+    assert listed(corpus, site="blog.lemonde.fr", brands=("acme",)) == ["b"]
+
+
+def test_author_filter_matches_name_or_handle_case_insensitively(corpus: Store) -> None:
+    assert listed(corpus, author="élodie") == ["a"]
+    assert listed(corpus, author="MARTIN") == ["a"]
+    assert listed(corpus, author="globexwatcher") == ["d"]
+    assert listed(corpus, author="nobody") == []
+
+
+def test_search_is_a_case_insensitive_substring_of_title_or_text(corpus: Store) -> None:
+    assert listed(corpus, search="LANCE UN") == ["a"]
+    assert listed(corpus, search="DÉÇU", brands=("acme",)) == ["b"]
+    # LIKE wildcards in the search text are literal characters.
+    assert listed(corpus, search="100%", brands=("acme",)) == ["b"]
+    assert listed(corpus, search="acme_corp", brands=("acme",)) == ["b"]
+    assert listed(corpus, search="acme%corp") == []
+
+
+def test_unknown_brand_or_tone_is_an_error_naming_the_known_ones(corpus: Store) -> None:
+    with pytest.raises(StoreError, match=r"unknown brand 'initech' \(known brands: acme, globex\)"):
+        corpus.list_mentions(MentionFilter(brands=("acme", "initech")))
+    with pytest.raises(StoreError, match="unknown tone"):
+        corpus.stats(MentionFilter(tone="angry"), "platform")
+
+
+def test_stats_by_platform(corpus: Store) -> None:
+    rows = corpus.stats(MentionFilter(), "platform")
+    assert [(row["key"], row["mentions"]) for row in rows] == [
+        ("news", 4),
+        ("blog", 1),
+        ("hackernews", 1),
+        ("reddit", 1),
+    ]
+    news = rows[0]
+    assert news["share"] == pytest.approx(4 / 7)
+    assert (news["positive"], news["neutral"], news["negative"]) == (0.25, 0.25, 0.5)
+    assert news["avg_sentiment"] == pytest.approx((0.6 - 0.5 - 0.5 + 0.0) / 4)
+
+
+def test_stats_share_is_of_the_filtered_total(corpus: Store) -> None:
+    rows = corpus.stats(MentionFilter(brands=("globex",)), "tone")
+    assert rows == [
+        {
+            "key": "negative",
+            "mentions": 2,
+            "share": 1.0,
+            "positive": 0.0,
+            "neutral": 0.0,
+            "negative": 1.0,
+            "avg_sentiment": pytest.approx(-0.7),
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("by", "expected"),
+    [
+        (
+            "site",
+            [("lemonde.fr", 3), ("blog.lemonde.fr", 2), ("notlemonde.fr", 1), ("reddit.com", 1)],
+        ),
+        ("author", [(None, 5), ("u/GlobexWatcher", 1), ("Élodie Martin", 1)]),
+        ("tone", [("negative", 3), ("neutral", 3), ("positive", 1)]),
+        ("lang", [("fr", 5), ("en", 1), (None, 1)]),
+        ("day", [("2026-03-02", 3), ("2026-03-03", 2), ("2026-03-04", 2)]),
+    ],
+)
+def test_stats_by_each_key(corpus: Store, by: str, expected: list[tuple[object, int]]) -> None:
+    rows = corpus.stats(MentionFilter(), by)
+    assert [(row["key"], row["mentions"]) for row in rows] == expected
+    assert sum(float(str(row["share"])) for row in rows) == pytest.approx(1.0)
+
+
+def test_stats_by_day_uses_the_utc_day(store: Store) -> None:
+    late_in_new_york = datetime(2026, 3, 2, 21, 0, tzinfo=timezone(timedelta(hours=-5)))
+    save(store, [make_item("ny", published_at=late_in_new_york)])
+    assert [row["key"] for row in store.stats(MentionFilter(), "day")] == ["2026-03-03"]
+
+
+def test_stats_by_an_unknown_key_is_refused(corpus: Store) -> None:
+    with pytest.raises(ValueError, match="platform"):
+        corpus.stats(MentionFilter(), "color")
+
+
+def test_stats_on_nothing_is_empty(store: Store) -> None:
+    assert store.stats(MentionFilter(), "platform") == []
+
+
+def test_source_health_shows_each_source_and_brand(corpus: Store) -> None:
+    run = corpus.begin_run(T0)
+    corpus.record_failure(run, "gnews", "globex", "HTTP 429", now=later(5), next_check_at=later(65))
+    health = {(row["name"], row["brand"]): row for row in corpus.source_health()}
+    assert set(health) == {("lemonde", None), ("hn", None), ("gnews", "globex")}
+    assert health[("lemonde", None)]["documents"] == 5
+    assert health[("lemonde", None)]["kind"] == "rss"
+    assert health[("hn", None)]["documents"] == 1
+    gnews = health[("gnews", "globex")]
+    assert gnews["consecutive_failures"] == 1
+    assert gnews["last_error"] == "HTTP 429"
+    assert gnews["last_error_at"] == "2026-03-02T09:35:00Z"
+    assert gnews["next_check_at"] == "2026-03-02T10:35:00Z"
+    assert gnews["last_ok_at"] is None
+    assert gnews["active"] is True and gnews["disabled"] is False
+    assert gnews["documents"] == 0

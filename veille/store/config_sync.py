@@ -1,0 +1,92 @@
+"""Mirror the configuration's brands and sources into the database (the file stays the truth)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from veille.errors import StoreError
+from veille.store.schema import BrandRow, SourceRow, SourceStateRow
+from veille.store.specs import BrandSpec, SourceSpec
+from veille.store.writes import as_json, reset_states
+
+
+def _check_unique(kind: str, names: Sequence[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise StoreError(f"{kind} {name!r} is declared twice", hint="give each a unique name")
+        seen.add(name)
+
+
+def _sync_rows(
+    connection: Connection,
+    model: type[BrandRow] | type[SourceRow],
+    wanted: dict[str, dict[str, Any]],
+    now: datetime,
+) -> list[int]:
+    """Upsert rows by name, deactivate the others; return ids whose settings changed."""
+    columns = [model.id, model.name, model.active, *(getattr(model, key) for key in _keys(wanted))]
+    current = {row.name: row._mapping for row in connection.execute(select(*columns))}
+    changed: list[int] = []
+    for name, values in wanted.items():
+        row = current.get(name)
+        if row is None:
+            connection.execute(
+                insert(model).values(
+                    name=name, active=True, created_at=now, updated_at=now, **values
+                )
+            )
+            continue
+        differs = any(row[key] != value for key, value in values.items())
+        if differs or not row["active"]:
+            connection.execute(
+                update(model)
+                .where(model.id == row["id"])
+                .values(active=True, updated_at=now, **values)
+            )
+        if differs:
+            changed.append(row["id"])
+    gone = [row["id"] for name, row in current.items() if name not in wanted and row["active"]]
+    if gone:
+        connection.execute(
+            update(model).where(model.id.in_(gone)).values(active=False, updated_at=now)
+        )
+    return changed
+
+
+def _keys(wanted: dict[str, dict[str, Any]]) -> list[str]:
+    return sorted({key for values in wanted.values() for key in values})
+
+
+def sync_config(
+    connection: Connection,
+    brands: Sequence[BrandSpec],
+    sources: Sequence[SourceSpec],
+    now: datetime,
+) -> None:
+    """Upsert brands and sources; those absent from the configuration become inactive."""
+    _check_unique("brand", [brand.name for brand in brands])
+    _check_unique("source", [source.name for source in sources])
+    wanted_brands = {
+        brand.name: {
+            "query": brand.query,
+            "languages": as_json(list(brand.languages)),
+            "options": as_json(brand.options),
+        }
+        for brand in brands
+    }
+    wanted_sources = {
+        source.name: {"kind": source.kind, "options": as_json(source.options)} for source in sources
+    }
+    changed_brands = _sync_rows(connection, BrandRow, wanted_brands, now)
+    changed_sources = _sync_rows(connection, SourceRow, wanted_sources, now)
+    # A new query or new source options make the remembered URL, validators and cursor
+    # meaningless (and a source disabled for a wrong URL may now be right): start afresh.
+    if changed_brands:
+        reset_states(connection, SourceStateRow.brand_id.in_(changed_brands))
+    if changed_sources:
+        reset_states(connection, SourceStateRow.source_id.in_(changed_sources))

@@ -1,0 +1,200 @@
+"""Engines, connection settings and schema migrations (Alembic, driven from code)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+import veille
+from veille.errors import StoreError
+from veille.store.schema import metadata
+
+UPGRADE_HINT = "run `veille db upgrade`"
+# Any fixed 64-bit number: serialises concurrent upgrades of one PostgreSQL database.
+_MIGRATION_LOCK_KEY = 0x7665696C6C65
+
+
+def mask_url(url: str | URL) -> str:
+    """Render a database URL with its password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable database URL>"
+
+
+def migrations_dir() -> Path:
+    """Return the Alembic script folder: shipped inside the wheel, or at the checkout root."""
+    package_dir = Path(veille.__file__).resolve().parent
+    for candidate in (package_dir / "_migrations", package_dir.parent / "migrations"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise StoreError(
+        f"the database migrations are missing (looked in {package_dir / '_migrations'} "
+        f"and {package_dir.parent / 'migrations'})",
+        hint="reinstall veille",
+    )
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Build an Alembic configuration in code (no ini file), bound to ``connection`` if given."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """Return the revision the code expects the database to be at."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise StoreError("the migrations folder holds no revision", hint="reinstall veille")
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    """Return the revision recorded in the database, or None when it has none."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def is_known_revision(revision: str) -> bool:
+    """Tell whether a revision exists in this version's migrations."""
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def _unicode_lower(value: str | None) -> str | None:
+    """Lower-case like Python does (SQLite's own lower() only knows ASCII)."""
+    return value.lower() if isinstance(value, str) else value
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, enforced foreign keys, a 30 s busy timeout and real transactions on every connection."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # The driver's implicit transaction handling skips DDL and SELECTs; take it over so that
+        # migrations are atomic and reads inside a transaction see one snapshot.
+        dbapi_connection.isolation_level = None
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000"):
+            dbapi_connection.execute(f"PRAGMA {pragma}")
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # Writers take the lock up front: a deferred transaction that reads, then writes, fails
+        # at once (without waiting for the busy timeout) when another writer got in between.
+        writes = connection.get_execution_options().get("veille_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def create_store_engine(url: str) -> Engine:
+    """Create an engine for a SQLite or PostgreSQL URL, with veille's connection settings."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(
+            "the database URL cannot be parsed",
+            hint="use sqlite:///path/to/veille.db or postgresql+psycopg://user@host/dbname",
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StoreError(
+            f"unsupported database {mask_url(parsed)}",
+            hint="use sqlite:///path/to/veille.db or postgresql+psycopg://user@host/dbname",
+        )
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            parent = Path(database).expanduser().resolve().parent
+            if not parent.is_dir():
+                raise StoreError(
+                    f"cannot create the database {database}: folder {parent} does not exist",
+                    hint="create the folder or change the database URL",
+                )
+        engine = create_engine(parsed, connect_args={"timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    try:
+        return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    except (NoSuchModuleError, ImportError) as exc:
+        raise StoreError(
+            f"no database driver for {mask_url(parsed)}: {exc}",
+            hint="install veille[postgres] for PostgreSQL (postgresql+psycopg://…)",
+        ) from None
+
+
+def connection_error(url: URL, exc: DBAPIError, *, doing: str = "connect to") -> StoreError:
+    """Turn a driver error into a StoreError naming the (masked) URL and the driver's reason."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+    if url.password:
+        reason = reason.replace(str(url.password), "***")
+    return StoreError(
+        f"cannot {doing} the database {mask_url(url)}: {reason}",
+        hint="check VEILLE_DATABASE_URL (or the config's database URL) and that the server runs",
+    )
+
+
+@contextmanager
+def migration_connection(engine: Engine) -> Iterator[Connection]:
+    """Yield a connection inside one transaction, set up for running migrations safely."""
+    with engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        sqlite_driver = driver if isinstance(driver, sqlite3.Connection) else None
+        if sqlite_driver is not None:
+            # Batch mode rebuilds tables by copy-and-drop; with foreign keys on, dropping a
+            # parent table would cascade-delete its children. The pragma is ignored inside a
+            # transaction, hence on the driver connection before BEGIN; integrity is checked after.
+            sqlite_driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                if engine.dialect.name == "postgresql":
+                    # Two processes opening one empty database must not both create the schema.
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
+                    )
+                yield connection
+                if sqlite_driver is not None:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise StoreError(
+                            f"the migration broke {len(broken)} foreign key(s), rolled back",
+                            hint="report this as a bug",
+                        )
+        finally:
+            if sqlite_driver is not None:
+                sqlite_driver.execute("PRAGMA foreign_keys=ON")
+
+
+def upgrade_database(engine: Engine, revision: str = "head") -> str | None:
+    """Migrate the database to ``revision`` (head by default) and return where it now is."""
+    with migration_connection(engine) as connection:
+        command.upgrade(alembic_config(connection), revision)
+    with engine.connect() as connection:
+        return current_revision(connection)
+
+
+def downgrade_database(engine: Engine, revision: str) -> str | None:
+    """Migrate the database down to ``revision`` ("base" empties it) and return where it is."""
+    with migration_connection(engine) as connection:
+        command.downgrade(alembic_config(connection), revision)
+    with engine.connect() as connection:
+        return current_revision(connection)
+
+
+def has_veille_tables(connection: Connection) -> bool:
+    """Tell whether any table of the veille schema exists in the database."""
+    return bool(set(inspect(connection).get_table_names()) & set(metadata.tables))

@@ -1,0 +1,86 @@
+"""Name-to-id lookups shared by reads and writes, with errors that list what is known."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Connection, any_, bindparam, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import InstrumentedAttribute
+
+from veille.errors import StoreError
+from veille.store.schema import BrandRow, SourceRow
+
+T = TypeVar("T")
+
+# Well under SQLite's 32766 bound parameters and PostgreSQL's 65535.
+CHUNK_SIZE = 1000
+
+
+def chunked(values: Sequence[T], size: int = CHUNK_SIZE) -> Iterator[Sequence[T]]:
+    """Yield consecutive slices of at most ``size`` values."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def one_of(
+    connection: Connection, column: InstrumentedAttribute[Any], values: Sequence[Any]
+) -> ColumnElement[bool]:
+    """Return ``column IN values``; on PostgreSQL as ``= ANY(array)`` with one parameter."""
+    if connection.dialect.name == "postgresql":
+        # One array parameter keeps the statement short and identical between calls, so the
+        # driver parses and prepares it once instead of once per list length.
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
+
+
+def brand_ids_by_name(connection: Connection) -> dict[str, int]:
+    """Return every stored brand's id by name, inactive ones included."""
+    return dict(connection.execute(select(BrandRow.name, BrandRow.id)).all())
+
+
+def source_ids_by_name(connection: Connection) -> dict[str, int]:
+    """Return every stored source's id by name, inactive ones included."""
+    return dict(connection.execute(select(SourceRow.name, SourceRow.id)).all())
+
+
+def _unknown(kind: str, name: str, known: Sequence[str]) -> StoreError:
+    listing = ", ".join(sorted(known)) or "none"
+    return StoreError(
+        f"unknown {kind} {name!r} (known {kind}s: {listing})",
+        hint=f"check the {kind} name against the configuration",
+    )
+
+
+def brand_id_for(connection: Connection, name: str) -> int:
+    """Return a brand's id, or raise StoreError listing the known brands."""
+    brand_id = connection.execute(select(BrandRow.id).where(BrandRow.name == name)).scalar()
+    if brand_id is None:
+        raise _unknown("brand", name, list(brand_ids_by_name(connection)))
+    return brand_id
+
+
+def brand_ids_for(connection: Connection, names: Sequence[str]) -> list[int]:
+    """Return the ids of several brands, or raise StoreError naming the first unknown one."""
+    brand_ids = brand_ids_by_name(connection)
+    for name in names:
+        if name not in brand_ids:
+            raise _unknown("brand", name, list(brand_ids))
+    return [brand_ids[name] for name in names]
+
+
+def source_id_for(connection: Connection, name: str) -> int:
+    """Return a source's id, or raise StoreError listing the known sources."""
+    source_id = connection.execute(select(SourceRow.id).where(SourceRow.name == name)).scalar()
+    if source_id is None:
+        raise _unknown("source", name, list(source_ids_by_name(connection)))
+    return source_id
+
+
+def check_source_names(connection: Connection, names: Sequence[str]) -> None:
+    """Raise StoreError naming the first of ``names`` that is not a stored source."""
+    source_ids = source_ids_by_name(connection)
+    for name in names:
+        if name not in source_ids:
+            raise _unknown("source", name, list(source_ids))

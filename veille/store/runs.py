@@ -1,0 +1,41 @@
+"""The record of collection passes: one ``runs`` row per pass, totals taken from its sources."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from veille.store.schema import RUN_STATUSES, RunRow, RunSourceRow
+
+
+def begin_run(connection: Connection, now: datetime) -> int:
+    """Record the start of a pass and return its id."""
+    statement = insert(RunRow).values(started_at=now, status="running").returning(RunRow.id)
+    return int(connection.execute(statement).scalar_one())
+
+
+def finish_run(connection: Connection, run_id: int, now: datetime, *, status: str) -> None:
+    """Close a pass with its status and the totals of its per-source records."""
+    if status not in RUN_STATUSES:
+        raise ValueError(f"run status must be one of {', '.join(RUN_STATUSES)}, not {status!r}")
+    totals = connection.execute(
+        select(
+            func.count(RunSourceRow.id),
+            func.count(RunSourceRow.error),
+            func.coalesce(func.sum(RunSourceRow.new_mentions), 0),
+        ).where(RunSourceRow.run_id == run_id)
+    ).one()
+    result = connection.execute(
+        update(RunRow)
+        .where(RunRow.id == run_id)
+        .values(
+            finished_at=now,
+            status=status,
+            sources_total=totals[0],
+            sources_failed=totals[1],
+            new_mentions=totals[2],
+        )
+    )
+    if result.rowcount != 1:
+        raise ValueError(f"no run with id {run_id}")

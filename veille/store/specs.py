@@ -1,0 +1,67 @@
+"""Value objects the store takes and gives: configuration mirrors, items to save, query filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from veille.types import Classification, Document, MatchResult
+
+
+@dataclass(frozen=True)
+class BrandSpec:
+    """A brand as the configuration declares it."""
+
+    name: str
+    query: str
+    languages: tuple[str, ...] = ()
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A source as the configuration declares it."""
+
+    name: str
+    kind: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """A normalised, classified document with the brands it matched (matched ones only)."""
+
+    document: Document
+    classification: Classification
+    matches: tuple[tuple[str, MatchResult], ...]  # (brand name, match result)
+
+
+@dataclass(frozen=True)
+class SaveCounts:
+    """What one call to ``Store.save_collection`` added."""
+
+    items: int
+    new_documents: int
+    new_mentions: int
+
+
+@dataclass(frozen=True)
+class MentionFilter:
+    """Which mentions a listing or a statistic covers; ``None`` and empty mean "any".
+
+    ``since``/``until`` bound the publication time (collection time when the item has no date);
+    ``author`` and ``search`` are case-insensitive substrings; ``site`` also covers subdomains.
+    ``limit`` caps listings only: statistics always cover every filtered mention.
+    """
+
+    brands: tuple[str, ...] = ()
+    platform: str | None = None
+    site: str | None = None
+    author: str | None = None
+    tone: str | None = None
+    lang: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    search: str | None = None
+    limit: int | None = 100

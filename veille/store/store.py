@@ -1,0 +1,248 @@
+"""The Store: the object the pipeline, the command line and the dashboard use for the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from veille.errors import StoreError
+from veille.store import config_sync, queries, runs, source_state, writes
+from veille.store.db import (
+    UPGRADE_HINT,
+    connection_error,
+    create_store_engine,
+    current_revision,
+    has_veille_tables,
+    head_revision,
+    is_known_revision,
+    mask_url,
+    upgrade_database,
+)
+from veille.store.schema import BrandRow, SourceRow, utcnow
+from veille.store.specs import BrandSpec, MentionFilter, SaveCounts, SourceSpec, StoredItem
+from veille.types import SourceState
+
+
+class Store:
+    """Mentions, sources and runs in a SQLite or PostgreSQL database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        # Writers announce themselves so that SQLite takes its write lock when they begin.
+        self._writer = engine.execution_options(veille_write=True)
+
+    @classmethod
+    def open(cls, url: str, *, upgrade_empty: bool = True) -> Store:
+        """Connect; create the schema in an empty database, refuse one not at the latest revision.
+
+        ``upgrade_empty=False`` opens the database exactly as it is, neither creating nor
+        checking the schema: for ``veille db upgrade`` and ``veille db current``.
+        """
+        engine = create_store_engine(url)
+        try:
+            with engine.connect() as connection:
+                revision = current_revision(connection)
+        except DBAPIError as exc:
+            engine.dispose()
+            raise connection_error(engine.url, exc) from None
+        store = cls(engine)
+        if upgrade_empty:
+            try:
+                if revision is None:
+                    store.upgrade()
+                else:
+                    store._check_revision(revision)
+            except BaseException:
+                store.close()
+                raise
+        return store
+
+    def _check_revision(self, revision: str | None) -> None:
+        """Raise StoreError unless the database is at the revision this veille expects."""
+        where = mask_url(self.engine.url)
+        head = head_revision()
+        if revision is None:
+            with self._reading() as connection:
+                if has_veille_tables(connection):
+                    raise StoreError(
+                        f"the database {where} has veille tables but no schema revision",
+                        hint="it was not created by veille's migrations; use another database",
+                    )
+        elif not is_known_revision(revision):
+            raise StoreError(
+                f"the database {where} is at schema revision {revision}, unknown to this veille "
+                f"(which expects {head}); it was probably upgraded by a newer veille",
+                hint="upgrade veille",
+            )
+        elif revision != head:
+            raise StoreError(
+                f"the database {where} is at schema revision {revision}, veille expects {head}",
+                hint=UPGRADE_HINT,
+            )
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        # The database going away or staying locked is an operating problem, not a bug:
+        # report it as a StoreError. Integrity and programming errors propagate unchanged.
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        except (OperationalError, InterfaceError) as exc:
+            raise connection_error(self.engine.url, exc, doing="read from") from exc
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        try:
+            with self._writer.begin() as connection:
+                yield connection
+        except (OperationalError, InterfaceError) as exc:
+            raise connection_error(self.engine.url, exc, doing="write to") from exc
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    def upgrade(self) -> str:
+        """Migrate the database to the latest schema and return the revision it is at."""
+        current = self.current_revision()
+        if current is None or not is_known_revision(current):
+            # Refuse foreign tables and newer revisions; an older revision is what upgrades fix.
+            self._check_revision(current)
+        revision = upgrade_database(self.engine)
+        if revision is None:
+            raise StoreError("the upgrade left the database without a revision")
+        return revision
+
+    def current_revision(self) -> str | None:
+        """Return the schema revision recorded in the database (None when empty)."""
+        with self._reading() as connection:
+            return current_revision(connection)
+
+    def head_revision(self) -> str:
+        """Return the schema revision this version of veille expects."""
+        return head_revision()
+
+    def sync_config(self, brands: Sequence[BrandSpec], sources: Sequence[SourceSpec]) -> None:
+        """Mirror the configured brands and sources; the others become inactive, history kept."""
+        with self._writing() as connection:
+            config_sync.sync_config(connection, brands, sources, utcnow())
+
+    def due_sources(
+        self, now: datetime, *, names: Sequence[str] = (), include_not_due: bool = False
+    ) -> list[str]:
+        """Return the active, enabled sources due at ``now`` (all of them with include_not_due)."""
+        with self._reading() as connection:
+            return source_state.due_sources(
+                connection, now, names=names, include_not_due=include_not_due
+            )
+
+    def load_state(self, source: str, brand: str | None = None) -> SourceState:
+        """Return what a source remembers between passes (empty when never collected)."""
+        with self._reading() as connection:
+            return source_state.load_state(connection, source, brand)
+
+    def consecutive_failures(self, source: str, brand: str | None = None) -> int:
+        """Return how many passes in a row failed for a source."""
+        with self._reading() as connection:
+            return source_state.consecutive_failures(connection, source, brand)
+
+    def begin_run(self, now: datetime) -> int:
+        """Record the start of a collection pass and return its id."""
+        with self._writing() as connection:
+            return runs.begin_run(connection, now)
+
+    def save_collection(
+        self,
+        run_id: int,
+        source: str,
+        brand: str | None,
+        items: Sequence[StoredItem],
+        state: SourceState,
+        *,
+        now: datetime,
+        next_check_at: datetime,
+        not_modified: bool,
+        duration: float,
+        warning: str | None = None,
+    ) -> SaveCounts:
+        """Save one collection in one transaction: documents, mentions, state, run record."""
+        with self._writing() as connection:
+            return writes.save_collection(
+                connection,
+                run_id,
+                source,
+                brand,
+                items,
+                state,
+                now=now,
+                next_check_at=next_check_at,
+                not_modified=not_modified,
+                duration=duration,
+                warning=warning,
+            )
+
+    def record_failure(
+        self,
+        run_id: int,
+        source: str,
+        brand: str | None,
+        message: str,
+        *,
+        now: datetime,
+        next_check_at: datetime,
+        disable: bool = False,
+        duration: float = 0.0,
+    ) -> int:
+        """Record a failed collection (disabling the source if asked); return the failure count."""
+        with self._writing() as connection:
+            return writes.record_failure(
+                connection,
+                run_id,
+                source,
+                brand,
+                message,
+                now=now,
+                next_check_at=next_check_at,
+                disable=disable,
+                duration=duration,
+            )
+
+    def finish_run(self, run_id: int, now: datetime, *, status: str) -> None:
+        """Close a collection pass with its status (running, ok, partial or failed)."""
+        with self._writing() as connection:
+            runs.finish_run(connection, run_id, now, status=status)
+
+    def list_mentions(self, f: MentionFilter) -> list[dict[str, object]]:
+        """Return the filtered mentions, newest first, with the command-line contract fields."""
+        with self._reading() as connection:
+            return queries.list_mentions(connection, f)
+
+    def stats(self, f: MentionFilter, by: str) -> list[dict[str, object]]:
+        """Return mention counts, shares and tones per platform, site, author, tone, lang or day."""
+        with self._reading() as connection:
+            return queries.stats(connection, f, by)
+
+    def source_health(self) -> list[dict[str, object]]:
+        """Return the health of every source (per brand where collected per brand)."""
+        with self._reading() as connection:
+            return source_state.source_health(connection)
+
+    def brand_names(self, *, active_only: bool = False) -> list[str]:
+        """Return the stored brand names, sorted (inactive ones too unless ``active_only``)."""
+        query = select(BrandRow.name).order_by(BrandRow.name)
+        if active_only:
+            query = query.where(BrandRow.active.is_(True))
+        with self._reading() as connection:
+            return list(connection.execute(query).scalars())
+
+    def source_names(self, *, active_only: bool = False) -> list[str]:
+        """Return the stored source names, sorted (inactive ones too unless ``active_only``)."""
+        query = select(SourceRow.name).order_by(SourceRow.name)
+        if active_only:
+            query = query.where(SourceRow.active.is_(True))
+        with self._reading() as connection:
+            return list(connection.execute(query).scalars())

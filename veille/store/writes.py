@@ -1,0 +1,330 @@
+"""Writes of a collection pass: idempotent saving of collected items, source state, failures.
+
+Every function takes a connection already inside a transaction; the caller commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from veille.errors import StoreError
+from veille.store.lookups import brand_id_for, brand_ids_by_name, chunked, one_of, source_id_for
+from veille.store.schema import (
+    DocumentRow,
+    MentionRow,
+    RunSourceRow,
+    SourceStateRow,
+)
+from veille.store.specs import SaveCounts, StoredItem
+from veille.types import SourceState
+
+# PostgreSQL refuses B-tree index entries above about 2.7 kB: longer identities are hashed
+# (deterministically, so they still deduplicate) and longer canonical URLs are not indexed.
+MAX_KEY_BYTES = 2000
+
+
+def upsert_insert(connection: Connection, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """Return the dialect's INSERT (with ON CONFLICT support) for SQLite or PostgreSQL."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if connection.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise StoreError(f"unsupported database engine {connection.dialect.name}")
+
+
+def identity_key(identity: str) -> str:
+    """Return the identity as stored: itself, or a hash when too long to index."""
+    if len(identity.encode()) <= MAX_KEY_BYTES:
+        return identity
+    return "long:" + hashlib.sha256(identity.encode()).hexdigest()
+
+
+def canonical_key(canonical_url: str | None) -> str | None:
+    """Return the canonical URL as stored: itself, or None when too long to index."""
+    if canonical_url is None or len(canonical_url.encode()) > MAX_KEY_BYTES:
+        return None
+    return canonical_url
+
+
+def _document_values(item: StoredItem, source_id: int, now: datetime) -> dict[str, Any]:
+    doc, classification = item.document, item.classification
+    return {
+        "identity": identity_key(doc.identity),
+        "canonical_url": canonical_key(doc.canonical_url),
+        "url": doc.url,
+        "title": doc.title,
+        "text": doc.text,
+        "author_name": doc.author_name,
+        "author_handle": doc.author_handle,
+        "author_url": doc.author_url,
+        "platform": doc.platform,
+        "site": doc.site,
+        "source_id": source_id,
+        "published_at": doc.published_at,
+        "collected_at": now,
+        "lang": classification.lang,
+        "sentiment": classification.sentiment,
+        "tone": classification.tone,
+        "classifier_version": classification.version,
+        "reach": doc.reach,
+        "engagement": doc.engagement,
+        "fingerprint": doc.fingerprint,
+        "story_id": doc.fingerprint,
+    }
+
+
+def _ids_by_identity(connection: Connection, identities: Iterable[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in chunked(sorted(set(identities))):
+        query = select(DocumentRow.identity, DocumentRow.id).where(
+            one_of(connection, DocumentRow.identity, chunk)
+        )
+        found.update({identity: doc_id for identity, doc_id in connection.execute(query)})
+    return found
+
+
+def _ids_by_canonical_url(connection: Connection, urls: Iterable[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in chunked(sorted(set(urls))):
+        query = select(DocumentRow.canonical_url, DocumentRow.id).where(
+            one_of(connection, DocumentRow.canonical_url, chunk)
+        )
+        for url, doc_id in connection.execute(query):
+            if url is None:
+                continue
+            # Several documents may share a canonical URL (from before it was known): oldest wins.
+            found[url] = min(doc_id, found.get(url, doc_id))
+    return found
+
+
+def upsert_documents(
+    connection: Connection, source_id: int, items: Sequence[StoredItem], now: datetime
+) -> tuple[list[int], int]:
+    """Store the items' documents once each; return each item's document id and how many are new."""
+    rows = [_document_values(item, source_id, now) for item in items]
+    existing = _ids_by_identity(connection, (row["identity"] for row in rows))
+    unknown = [row for row in rows if row["identity"] not in existing]
+    by_url = _ids_by_canonical_url(
+        connection, (row["canonical_url"] for row in unknown if row["canonical_url"])
+    )
+    # The identity each item resolves to: its own, or that of the first row with its canonical URL.
+    resolved: dict[str, str] = {}
+    pending: dict[str, dict[str, Any]] = {}
+    pending_by_url: dict[str, str] = {}
+    for row in unknown:
+        identity, url = row["identity"], row["canonical_url"]
+        if identity in resolved:
+            continue
+        if url is not None and url in by_url:
+            existing[identity] = by_url[url]
+        elif url is not None and url in pending_by_url:
+            resolved[identity] = pending_by_url[url]
+        else:
+            pending[identity] = row
+            resolved[identity] = identity
+            if url is not None:
+                pending_by_url[url] = identity
+    if pending:
+        # Plain executemany, no RETURNING: psycopg then pipelines one short prepared statement,
+        # several times faster than one huge multi-row VALUES it would have to parse.
+        statement = upsert_insert(connection, DocumentRow).on_conflict_do_nothing(
+            index_elements=["identity"]
+        )
+        connection.execute(statement, list(pending.values()))
+        existing.update(_ids_by_identity(connection, pending))
+    document_ids = [existing[resolved.get(row["identity"], row["identity"])] for row in rows]
+    # Exact unless another process stored one of these documents in the meantime.
+    return document_ids, len(pending)
+
+
+def _existing_mentions(connection: Connection, document_ids: Iterable[int]) -> set[tuple[int, int]]:
+    found: set[tuple[int, int]] = set()
+    for chunk in chunked(sorted(set(document_ids))):
+        query = select(MentionRow.document_id, MentionRow.brand_id).where(
+            one_of(connection, MentionRow.document_id, chunk)
+        )
+        found.update((document_id, brand_id) for document_id, brand_id in connection.execute(query))
+    return found
+
+
+def insert_mentions(
+    connection: Connection,
+    source_id: int,
+    items: Sequence[StoredItem],
+    document_ids: Sequence[int],
+    now: datetime,
+) -> int:
+    """Insert the (document, brand) mentions not stored yet; return how many were new."""
+    brand_ids = brand_ids_by_name(connection)
+    rows: dict[tuple[int, int], dict[str, Any]] = {}
+    for item, document_id in zip(items, document_ids, strict=True):
+        for brand, match in item.matches:
+            if not match.matched:
+                continue
+            brand_id = brand_ids.get(brand)
+            if brand_id is None:
+                raise StoreError(
+                    f"mention of unknown brand {brand!r}",
+                    hint="sync the configuration to the store before saving",
+                )
+            rows.setdefault(
+                (document_id, brand_id),
+                {
+                    "document_id": document_id,
+                    "brand_id": brand_id,
+                    "source_id": source_id,
+                    "matched_terms": list(match.terms),
+                    "first_seen_at": now,
+                },
+            )
+    for pair in _existing_mentions(connection, (document_id for document_id, _ in rows)):
+        rows.pop(pair, None)
+    if rows:
+        # ON CONFLICT still guards against a concurrent writer storing the same mention.
+        statement = upsert_insert(connection, MentionRow).on_conflict_do_nothing(
+            index_elements=["document_id", "brand_id"]
+        )
+        connection.execute(statement, list(rows.values()))
+    return len(rows)
+
+
+def upsert_state(
+    connection: Connection,
+    source_id: int,
+    brand: tuple[int, str] | None,
+    values: dict[str, Any],
+    on_conflict: dict[str, Any],
+) -> int:
+    """Insert or update one source-state row; return its consecutive failure count."""
+    brand_id, brand_key = brand if brand is not None else (None, "")
+    table: Table = SourceStateRow.__table__  # type: ignore[assignment]
+    statement = (
+        upsert_insert(connection, table)
+        .values(source_id=source_id, brand_id=brand_id, brand_key=brand_key, **values)
+        .on_conflict_do_update(index_elements=["source_id", "brand_key"], set_=on_conflict)
+        .returning(SourceStateRow.consecutive_failures)
+    )
+    return int(connection.execute(statement).scalar_one())
+
+
+def save_collection(
+    connection: Connection,
+    run_id: int,
+    source: str,
+    brand: str | None,
+    items: Sequence[StoredItem],
+    state: SourceState,
+    *,
+    now: datetime,
+    next_check_at: datetime,
+    not_modified: bool,
+    duration: float,
+    warning: str | None,
+) -> SaveCounts:
+    """Save one successful collection: documents, mentions, source state and its run record."""
+    source_id = source_id_for(connection, source)
+    brand_ref = (brand_id_for(connection, brand), brand) if brand is not None else None
+    document_ids, new_documents = upsert_documents(connection, source_id, items, now)
+    new_mentions = insert_mentions(connection, source_id, items, document_ids, now)
+    values: dict[str, Any] = {
+        "url": state.url,
+        "etag": state.etag,
+        "last_modified": state.last_modified,
+        "content_hash": state.content_hash,
+        "cursor": state.cursor,
+        "next_check_at": next_check_at,
+        "consecutive_failures": 0,
+        "last_error": warning,
+        "last_error_at": now if warning else None,
+        "last_ok_at": now,
+        "disabled": False,
+        "disabled_reason": None,
+    }
+    if new_documents or new_mentions:
+        values["last_new_at"] = now
+    upsert_state(connection, source_id, brand_ref, values, values)
+    connection.execute(
+        insert(RunSourceRow),
+        {
+            "run_id": run_id,
+            "source_id": source_id,
+            "brand_id": brand_ref[0] if brand_ref else None,
+            "items_fetched": len(items),
+            "new_documents": new_documents,
+            "new_mentions": new_mentions,
+            "not_modified": not_modified,
+            "warning": warning,
+            "duration_seconds": duration,
+        },
+    )
+    return SaveCounts(items=len(items), new_documents=new_documents, new_mentions=new_mentions)
+
+
+def record_failure(
+    connection: Connection,
+    run_id: int,
+    source: str,
+    brand: str | None,
+    message: str,
+    *,
+    now: datetime,
+    next_check_at: datetime,
+    disable: bool,
+    duration: float,
+) -> int:
+    """Count one more failure for a source, optionally disable it; return the new count."""
+    source_id = source_id_for(connection, source)
+    brand_ref = (brand_id_for(connection, brand), brand) if brand is not None else None
+    changes: dict[str, Any] = {
+        "last_error": message,
+        "last_error_at": now,
+        "next_check_at": next_check_at,
+    }
+    if disable:
+        changes.update(disabled=True, disabled_reason=message)
+    on_conflict = dict(changes, consecutive_failures=SourceStateRow.consecutive_failures + 1)
+    failures = upsert_state(
+        connection, source_id, brand_ref, dict(changes, consecutive_failures=1), on_conflict
+    )
+    connection.execute(
+        insert(RunSourceRow),
+        {
+            "run_id": run_id,
+            "source_id": source_id,
+            "brand_id": brand_ref[0] if brand_ref else None,
+            "error": message,
+            "duration_seconds": duration,
+        },
+    )
+    return failures
+
+
+def reset_states(connection: Connection, where: Any) -> None:
+    """Forget validators, moved URL, cursor and schedule of the matching source states."""
+    connection.execute(
+        update(SourceStateRow)
+        .where(where)
+        .values(
+            url=None,
+            etag=None,
+            last_modified=None,
+            content_hash=None,
+            cursor=None,
+            next_check_at=None,
+            consecutive_failures=0,
+            disabled=False,
+            disabled_reason=None,
+        )
+    )
+
+
+def as_json(value: Any) -> Any:
+    """Return a value as it comes back from a JSON column (tuples become lists…)."""
+    return json.loads(json.dumps(value))
