@@ -1,12 +1,37 @@
-"""Configuration models (pydantic) and loading of ``veille.toml``."""
+"""Configuration: the models of ``veille.toml`` (pydantic) and how the file is read.
+
+The file stays the source of truth for brands and sources; the database mirrors it. Values may
+reference the environment as ``${NAME}`` (secrets stay out of the file), and ``VEILLE_…``
+variables override the file (``VEILLE_DATABASE_URL``, ``VEILLE_HTTP_<SETTING>``).
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import os
+import re
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from veille import __version__
+from veille.errors import ConfigError, QueryError
+from veille.timeutil import parse_duration
 
 DEFAULT_USER_AGENT = f"veille/{__version__} (+self-hosted brand monitoring; feed reader)"
+DEFAULT_CONFIG_PATH = Path("config") / "veille.toml"
+DEFAULT_DATABASE_NAME = "veille.db"
+_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 
 
 class HttpSettings(BaseModel):
@@ -20,10 +45,248 @@ class HttpSettings(BaseModel):
     read_timeout: float = Field(30.0, gt=0, description="seconds to wait for each read")
     total_timeout: float = Field(60.0, gt=0, description="seconds for a whole request")
     max_body_bytes: int = Field(10_000_000, ge=1024, description="larger bodies are refused")
-    max_redirects: int = Field(5, ge=0, le=20)
+    max_redirects: int = Field(5, ge=0, le=20, description="redirects followed per request")
     retries: int = Field(2, ge=0, le=10, description="extra tries on transient errors")
     backoff_seconds: float = Field(1.0, ge=0, description="first retry delay, doubled each try")
     max_retry_after: float = Field(
         120.0, ge=0, description="longest Retry-After waited inside a pass; longer ones defer"
     )
-    user_agent: str = Field(DEFAULT_USER_AGENT, min_length=1)
+    user_agent: str = Field(DEFAULT_USER_AGENT, min_length=1, description="User-Agent header")
+
+
+class CollectSettings(BaseModel):
+    """When sources are due and how failing ones back off."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    interval: timedelta = Field(timedelta(hours=1), description="default time between checks")
+    max_backoff: timedelta = Field(
+        timedelta(hours=24), description="longest wait after repeated failures or a long ttl"
+    )
+
+    @field_validator("interval", "max_backoff", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> timedelta:
+        return parse_duration(value)
+
+
+class BrandConfig(BaseModel):
+    """A brand to listen for: its name, boolean query and languages."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    case_sensitive: bool = False  # before `query`, which is checked with it
+    query: str = Field("", validate_default=True)  # empty: the name as an exact phrase
+    languages: tuple[str, ...] = ("fr", "en")
+
+    @field_validator("query")
+    @classmethod
+    def _query_parses(cls, value: str, info: ValidationInfo) -> str:
+        from veille.match import compile_query  # the matcher is only needed once a file is read
+
+        if not value.strip():
+            name = str(info.data.get("name", "")).replace('"', " ")
+            value = f'"{name}"'
+        try:
+            compile_query(value, case_sensitive=bool(info.data.get("case_sensitive")))
+        except QueryError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _language_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for code in value:
+            if not _LANGUAGE_CODE.match(code):
+                raise ValueError(f"expected ISO 639-1 codes such as 'fr' or 'en', got {code!r}")
+        return value
+
+
+class SourceConfig(BaseModel):
+    """A source: a name, a collector kind and that collector's options."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, pattern=r"^[^\s].*$")
+    kind: str
+    interval: timedelta | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> timedelta | None:
+        return None if value is None else parse_duration(value)
+
+
+class Settings(BaseModel):
+    """The whole configuration, as validated from ``veille.toml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    config_path: Path | None = None
+    database_url: str
+    http: HttpSettings = HttpSettings()
+    collect: CollectSettings = CollectSettings()
+    brands: tuple[BrandConfig, ...] = ()
+    sources: tuple[SourceConfig, ...] = ()
+
+    def brand(self, name: str) -> BrandConfig:
+        """The brand called ``name`` (case-insensitive), or a ConfigError listing the known ones."""
+        for brand in self.brands:
+            if brand.name.casefold() == name.casefold():
+                return brand
+        known = ", ".join(b.name for b in self.brands) or "none"
+        raise ConfigError(f"unknown brand {name!r} (known: {known})", file=_path(self))
+
+    def source(self, name: str) -> SourceConfig:
+        """The source called ``name``, or a ConfigError listing the known ones."""
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"unknown source {name!r} (known: {known})", file=_path(self))
+
+
+def _path(settings: Settings) -> str | None:
+    return str(settings.config_path) if settings.config_path else None
+
+
+def default_config_path() -> Path:
+    """``$VEILLE_CONFIG`` when set, else ``./config/veille.toml``."""
+    return Path(os.environ.get("VEILLE_CONFIG") or DEFAULT_CONFIG_PATH)
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Read, expand and validate a configuration file; every problem becomes a ConfigError."""
+    from veille.config_sources import expand_sources  # keeps OPML parsing out of this module
+
+    config_path = Path(path) if path is not None else default_config_path()
+    if not config_path.is_file():
+        raise ConfigError(
+            "configuration file not found",
+            file=str(config_path),
+            hint="create one with `veille init`, or pass --config PATH / set VEILLE_CONFIG",
+        )
+    try:
+        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text ({exc.reason})", file=str(config_path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=str(config_path)) from None
+    raw = _expand_env(raw, str(config_path), ())
+    data = _settings_input(raw, config_path)
+    data["sources"] = expand_sources(data.get("sources", []), config_path)
+    return validate_settings(data, file=str(config_path))
+
+
+def validate_settings(data: dict[str, Any], *, file: str | None = None) -> Settings:
+    """Validate already-read settings data; errors name the key and what was expected."""
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise _config_error(exc, data, file) from None
+    _check_unique(settings, file)
+    return settings
+
+
+def _settings_input(raw: dict[str, Any], config_path: Path) -> dict[str, Any]:
+    """Turn the TOML document into Settings input: defaults, environment overrides."""
+    data = dict(raw)
+    database = data.pop("database", {})
+    if not isinstance(database, dict):
+        raise ConfigError(
+            "expected a table with a `url` key", file=str(config_path), key="database"
+        )
+    unknown = set(database) - {"url"}
+    if unknown:
+        raise ConfigError(
+            f"unknown key(s) {', '.join(sorted(unknown))}; expected only `url`",
+            file=str(config_path),
+            key="database",
+        )
+    data["database_url"] = (
+        os.environ.get("VEILLE_DATABASE_URL")
+        or database.get("url")
+        or default_database_url(config_path)
+    )
+    data["config_path"] = config_path
+    http = dict(data.get("http", {})) if isinstance(data.get("http", {}), dict) else data["http"]
+    if isinstance(http, dict):
+        for field in HttpSettings.model_fields:
+            env_value = os.environ.get(f"VEILLE_HTTP_{field.upper()}")
+            if env_value is not None:
+                http[field] = env_value
+        data["http"] = http
+    data["brands"] = raw.get("brands", [])
+    return data
+
+
+def default_database_url(config_path: Path) -> str:
+    """The embedded default: a SQLite file beside the configuration file."""
+    return f"sqlite:///{(config_path.parent / DEFAULT_DATABASE_NAME).resolve()}"
+
+
+def _expand_env(value: Any, file: str, key: tuple[str | int, ...]) -> Any:
+    """Replace ``${NAME}`` references with environment values; a missing one is an error."""
+    if isinstance(value, str):
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in os.environ:
+                raise ConfigError(
+                    f"refers to ${{{name}}}, which is not set in the environment",
+                    file=file,
+                    key=_key_text(key),
+                    hint=f"export {name}=… before running veille",
+                )
+            return os.environ[name]
+
+        return _ENV_REFERENCE.sub(replace, value)
+    if isinstance(value, dict):
+        return {k: _expand_env(v, file, (*key, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(v, file, (*key, i)) for i, v in enumerate(value)]
+    return value
+
+
+def _key_text(location: tuple[str | int, ...] | list[str | int]) -> str:
+    text = ""
+    for part in location:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _config_error(exc: ValidationError, data: dict[str, Any], file: str | None) -> ConfigError:
+    """The first validation problem as one readable message: key, what was expected, what came."""
+    error = exc.errors()[0]
+    location = [part for part in error["loc"] if part not in ("function-after",)]
+    if location and location[0] == "database_url":
+        location = ["database", "url"]
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown setting"
+    elif error["type"] == "missing":
+        message = "required setting is missing"
+    given = error.get("input")
+    if error["type"] not in ("missing", "extra_forbidden") and not isinstance(given, dict | list):
+        message += f" (got {given!r})"
+    more = len(exc.errors()) - 1
+    hint = f"{more} more problem(s) after this one" if more else None
+    return ConfigError(message, file=file, key=_key_text(location), hint=hint)
+
+
+def _check_unique(settings: Settings, file: str | None) -> None:
+    for label, names in (
+        ("brands", [b.name.casefold() for b in settings.brands]),
+        ("sources", [s.name for s in settings.sources]),
+    ):
+        seen: set[str] = set()
+        for index, name in enumerate(names):
+            if name in seen:
+                raise ConfigError(
+                    f"duplicate name {name!r}; names must be unique",
+                    file=file,
+                    key=f"{label}[{index}].name",
+                )
+            seen.add(name)

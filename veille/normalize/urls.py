@@ -79,7 +79,9 @@ def _canonicalize(url: str) -> str | None:
         host = ascii_host(parts.hostname)
         if host is None:
             return None
-        path = _normalize_escapes(parts.path, _PATH_SAFE) or "/"
+        # Whitespace ending the path is stray (a raw space is not valid in a URL): dropping it
+        # keeps "…/ ?utm_x=1" and "…/ " the same URL.
+        path = _normalize_escapes(parts.path.rstrip(), _PATH_SAFE) or "/"
         query = _clean_query(parts.query)
     except (ValueError, UnicodeError):  # bad port, bad IPv6 literal, lone surrogates
         return None

@@ -1,0 +1,57 @@
+"""Set up a veille project in a temporary directory, its feeds served by a FeedServer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from veille.cli import cli
+
+FEEDS_DIR = Path(__file__).resolve().parents[1] / "data" / "feeds"
+
+# Fast and strict HTTP settings so failure cases stay quick.
+TEST_HTTP = """
+[http]
+connect_timeout = 2
+read_timeout = 1
+total_timeout = 5
+retries = 1
+backoff_seconds = 0
+max_retry_after = 1
+"""
+
+BRANDS = """
+[[brands]]
+name = "Danone"
+query = "danone*"
+languages = ["fr", "en"]
+
+[[brands]]
+name = "Michelin"
+query = '"Michelin"'
+"""
+
+
+def feed_bytes(name: str) -> bytes:
+    """A feed fixture of tests/data/feeds."""
+    return (FEEDS_DIR / name).read_bytes()
+
+
+def write_config(directory: Path, sources: dict[str, str], *, extra: str = "") -> Path:
+    """Write ``config/veille.toml`` with the test brands and one rss source per name → URL."""
+    config_dir = directory / "config"
+    config_dir.mkdir(parents=True, exist_ok=True)
+    blocks = "".join(
+        f'\n[[sources]]\nname = "{name}"\nkind = "rss"\nurl = "{url}"\n'
+        for name, url in sources.items()
+    )
+    path = config_dir / "veille.toml"
+    path.write_text(BRANDS + TEST_HTTP + extra + blocks, encoding="utf-8")
+    return path
+
+
+def run(config: Path | None, *args: str, input: str | None = None) -> Result:
+    """Invoke the CLI in-process, with ``--config`` when given."""
+    prefix = ["--config", str(config)] if config is not None else []
+    return CliRunner().invoke(cli, [*prefix, *args], input=input, catch_exceptions=False)

@@ -1,0 +1,148 @@
+"""``veille collect`` end to end against real local feeds: every outcome recorded per source."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.feedserver import FeedServer
+from tests.support.project import feed_bytes, run, write_config
+
+
+@pytest.fixture
+def world(feed_server: FeedServer, tmp_path: Path) -> tuple[FeedServer, Path]:
+    """Feeds that work and feeds that fail in every way a pass must survive."""
+    server = feed_server
+    server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    server.add("/en.atom", feed_bytes("tech_en.atom"), content_type="application/atom+xml")
+    server.add(
+        "/latin1.rss",
+        feed_bytes("latin1_nodecl_nodates.rss"),
+        content_type="application/rss+xml",
+        etag=False,
+        last_modified=False,
+    )
+    server.add("/moved.xml", redirect_to="/fr-new.xml", status=301)
+    server.add("/fr-new.xml", feed_bytes("economie_fr.xml").replace(b"qe-2026", b"moved-2026"))
+    server.add("/broken.xml", b"", status=500)
+    server.add("/gone.xml", b"gone", status=410)
+    server.add("/slow.xml", feed_bytes("economie_fr.xml"), delay=3)
+    server.add("/truncated.xml", feed_bytes("tech_en.atom"), truncate_at=200)
+    server.add(
+        "/malformed.xml",
+        feed_bytes("economie_fr.xml").replace(b"</channel>", b"<item><title>Danone &nbsp;"),
+    )
+    config = write_config(
+        tmp_path,
+        {name: server.url(f"/{path}") for name, path in (
+            ("fr", "fr.xml"), ("en", "en.atom"), ("latin1", "latin1.rss"), ("moved", "moved.xml"),
+            ("broken", "broken.xml"), ("gone", "gone.xml"), ("slow", "slow.xml"),
+            ("truncated", "truncated.xml"), ("malformed", "malformed.xml"),
+        )},
+    )  # fmt: skip
+    return server, config
+
+
+def _health(config: Path) -> dict[str, dict[str, object]]:
+    result = run(config, "sources", "list", "--format", "json")
+    assert result.exit_code == 0, result.output
+    return {row["name"]: row for row in json.loads(result.output)}
+
+
+def _mentions(config: Path, *args: str) -> list[dict[str, object]]:
+    result = run(config, "mentions", "--format", "json", "--limit", "500", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_collect_records_every_outcome_and_keeps_going(world: tuple[FeedServer, Path]) -> None:
+    _, config = world
+    result = run(config, "collect", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "Run 1" in result.output
+    health = _health(config)
+    for working in ("fr", "en", "latin1", "moved", "malformed"):
+        assert health[working]["last_ok_at"], working
+        assert not health[working]["consecutive_failures"], working
+    # A malformed feed gives what could be recovered, and says what was wrong with it.
+    assert health["malformed"]["last_error"]
+    for failing in ("broken", "gone", "slow", "truncated"):
+        assert health[failing]["consecutive_failures"] == 1, failing
+        assert health[failing]["last_error"], failing
+    assert "500" in str(health["broken"]["last_error"])
+    assert health["gone"]["disabled"] is True
+    assert "time" in str(health["slow"]["last_error"]).lower()
+
+    mentions = _mentions(config)
+    by_source: dict[str, int] = {}
+    for mention in mentions:
+        by_source[str(mention["source"])] = by_source.get(str(mention["source"]), 0) + 1
+    # fr: two Danone items (the stock market item names no brand); en: Danone + Michelin;
+    # latin1: one item naming both brands; moved: the same two Danone stories under new GUIDs
+    # but the same canonical links, so they are the documents already stored from "fr".
+    assert by_source.get("fr") == 2
+    assert by_source.get("en") == 2
+    assert by_source.get("latin1") == 2
+    assert "moved" not in by_source
+    assert "malformed" not in by_source  # its items are the fr ones, already stored
+    assert all(m["url"] and "utm_" not in str(m["url"]) for m in mentions)
+
+
+def test_second_pass_is_conditional_and_stores_nothing(world: tuple[FeedServer, Path]) -> None:
+    server, config = world
+    assert run(config, "collect", "--quiet").exit_code == 0
+    first = _mentions(config)
+    result = run(config, "collect", "--all", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert _mentions(config) == first
+    second_fr = server.requests("/fr.xml")[-1]
+    assert second_fr.headers.get("if-none-match")
+    assert second_fr.status == 304
+    # The moved source now asks the new URL directly.
+    assert server.requests("/moved.xml") and len(server.requests("/moved.xml")) == 1
+    assert server.requests("/fr-new.xml")[-1].status == 304
+    # The gone source is disabled: never asked again.
+    assert len(server.requests("/gone.xml")) == 1
+    # Failures count up.
+    assert _health(config)["broken"]["consecutive_failures"] == 2
+
+
+def test_not_due_sources_wait_for_their_turn(world: tuple[FeedServer, Path]) -> None:
+    server, config = world
+    assert run(config, "collect", "--quiet").exit_code == 0
+    asked = len(server.requests("/fr.xml"))
+    result = run(config, "collect", "--quiet")
+    assert result.exit_code == 0
+    assert len(server.requests("/fr.xml")) == asked
+    result = run(config, "collect", "--quiet", "--source", "fr", "--all")
+    assert len(server.requests("/fr.xml")) == asked + 1
+
+
+def test_new_items_are_added_on_a_later_pass(world: tuple[FeedServer, Path]) -> None:
+    server, config = world
+    assert run(config, "collect", "--quiet").exit_code == 0
+    before = len(_mentions(config, "--brand", "danone"))
+    body = feed_bytes("economie_fr.xml").replace(
+        b"<item>",
+        b"<item><title>Danone rach\xc3\xa8te une start-up</title>"
+        b"<link>https://www.quotidien-economie.fr/danone-startup.html</link>"
+        b"<guid>qe-2026-0009</guid></item><item>",
+        1,
+    )
+    server.set_body("/fr.xml", body)
+    result = run(config, "collect", "--quiet", "--all", "--source", "fr")
+    assert result.exit_code == 0
+    assert len(_mentions(config, "--brand", "danone")) == before + 1
+
+
+def test_unknown_source_and_brand_are_clean_errors(world: tuple[FeedServer, Path]) -> None:
+    _, config = world
+    result = run(config, "collect", "--source", "nope")
+    assert result.exit_code == 2
+    assert "unknown source 'nope'" in result.output
+    assert "Traceback" not in result.output
+    result = run(config, "collect", "--brand", "Nestlé")
+    assert result.exit_code == 2
+    assert "unknown brand" in result.output

@@ -1,0 +1,259 @@
+"""The query, source, classify, init and db commands, run from the outside."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.feedserver import FeedServer
+from tests.support.project import feed_bytes, run, write_config
+from veille.cli.query_cmd import MENTION_FIELDS
+
+
+@pytest.fixture
+def collected(feed_server: FeedServer, tmp_path: Path) -> Path:
+    """A project whose three feeds were collected once."""
+    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    feed_server.add("/en.atom", feed_bytes("tech_en.atom"))
+    feed_server.add("/latin1.rss", feed_bytes("latin1_nodecl_nodates.rss"))
+    config = write_config(
+        tmp_path,
+        {
+            "fr": feed_server.url("/fr.xml"),
+            "en": feed_server.url("/en.atom"),
+            "latin1": feed_server.url("/latin1.rss"),
+        },
+    )
+    result = run(config, "collect", "--quiet")
+    assert result.exit_code == 0, result.output
+    return config
+
+
+def _json(config: Path, *args: str) -> list[dict[str, object]]:
+    result = run(config, *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_mentions_json_has_the_contract_fields(collected: Path) -> None:
+    mentions = _json(collected, "mentions")
+    assert len(mentions) == 6
+    for mention in mentions:
+        assert tuple(mention) == MENTION_FIELDS
+        assert mention["tone"] in ("positive", "neutral", "negative")
+        assert -1 <= float(mention["sentiment"]) <= 1  # type: ignore[arg-type]
+        assert str(mention["collected_at"]).endswith("Z")
+        assert mention["matched"]
+    french = [m for m in mentions if m["source"] == "fr"]
+    assert {m["lang"] for m in french} == {"fr"}
+    assert {m["site"] for m in french} == {"quotidien-economie.fr"}
+    recall = next(m for m in french if "Rappel" in str(m["title"]))
+    assert recall["tone"] == "negative"
+    assert recall["author"] == "Paul Durand"
+    assert recall["url"] == "https://www.quotidien-economie.fr/conso/rappel-yaourts.html"
+    results = next(m for m in french if "résultats" in str(m["title"]))
+    assert results["tone"] == "positive"
+    assert results["published_at"] == "2026-11-24T07:15:00Z"
+    undated = [m for m in mentions if m["source"] == "latin1"]
+    assert all(m["published_at"] is None for m in undated)
+    assert any("réussite" in str(m["text"]) for m in undated)
+
+
+def test_mentions_filters(collected: Path) -> None:
+    assert {m["brand"] for m in _json(collected, "mentions", "--brand", "michelin")} == {"Michelin"}
+    assert len(_json(collected, "mentions", "--brand", "Danone")) == 4
+    assert {m["tone"] for m in _json(collected, "mentions", "--tone", "negative")} == {"negative"}
+    assert {m["lang"] for m in _json(collected, "mentions", "--lang", "en")} == {"en"}
+    assert {m["site"] for m in _json(collected, "mentions", "--site", "supplychainweekly.com")} == {
+        "supplychainweekly.com"
+    }
+    assert [m["author"] for m in _json(collected, "mentions", "--author", "claire")] == [
+        "Claire Martin"
+    ]
+    assert len(_json(collected, "mentions", "--search", "yaourts")) == 1
+    assert len(_json(collected, "mentions", "--limit", "2")) == 2
+    dated = _json(collected, "mentions", "--since", "2026-11-25", "--until", "2026-11-25")
+    assert dated and all(str(m["published_at"]).startswith("2026-11-25") for m in dated)
+
+
+def test_mentions_formats(collected: Path) -> None:
+    jsonl = run(collected, "mentions", "--format", "jsonl")
+    assert jsonl.exit_code == 0
+    lines = [json.loads(line) for line in jsonl.output.splitlines()]
+    assert len(lines) == 6
+    as_csv = run(collected, "mentions", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(as_csv.output)))
+    assert len(rows) == 6 and tuple(rows[0]) == MENTION_FIELDS
+    table = run(collected, "mentions")
+    assert table.exit_code == 0
+    assert "Danone" in table.output and "6 mention(s)." in table.output
+
+
+def test_mentions_bad_input_exits_2(collected: Path) -> None:
+    for args in (
+        ("--brand", "Nestlé"),
+        ("--since", "yesterday"),
+        ("--until", "2026-13-45"),
+        ("--tone", "angry"),
+        ("--limit", "0"),
+        ("--format", "xml"),
+    ):
+        result = run(collected, "mentions", *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "Traceback" not in result.output
+    assert "unknown brand 'Nestlé'" in run(collected, "mentions", "--brand", "Nestlé").output
+
+
+@pytest.mark.parametrize("by", ["platform", "site", "author", "tone", "lang", "day"])
+def test_stats_by_each_dimension(collected: Path, by: str) -> None:
+    rows = _json(collected, "stats", "--by", by)
+    assert sum(int(row["mentions"]) for row in rows) == 6  # type: ignore[call-overload]
+    assert abs(sum(float(row["share"]) for row in rows) - 1) < 1e-9  # type: ignore[arg-type]
+    for row in rows:
+        parts = float(row["positive"]) + float(row["neutral"]) + float(row["negative"])  # type: ignore[arg-type]
+        assert abs(parts - 1) < 1e-9
+    table = run(collected, "stats", "--by", by)
+    assert table.exit_code == 0 and "6 mention(s)" in table.output
+
+
+def test_stats_for_one_brand_and_period(collected: Path) -> None:
+    rows = _json(collected, "stats", "--brand", "Danone", "--by", "tone")
+    assert sum(int(row["mentions"]) for row in rows) == 4  # type: ignore[call-overload]
+    assert {row["key"] for row in rows} >= {"positive", "negative"}
+    assert _json(collected, "stats", "--since", "2030-01-01") == []
+
+
+def test_sources_list_export_import(collected: Path, tmp_path: Path) -> None:
+    listing = run(collected, "sources")
+    assert listing.exit_code == 0 and "3 source(s), 0 failing." in listing.output
+    exported = run(collected, "sources", "export")
+    assert exported.exit_code == 0 and exported.output.count("xmlUrl=") == 3
+    opml = tmp_path / "more.opml"
+    opml.write_text(
+        exported.output.replace("/fr.xml", "/other.xml")
+        .replace('text="fr"', 'text="Autre"')
+        .replace('title="fr"', 'title="Autre"'),
+        encoding="utf-8",
+    )
+    imported = run(collected, "sources", "import", str(opml))
+    assert imported.exit_code == 0, imported.output
+    assert "Added 1 source(s)" in imported.output and "2 already present" in imported.output
+    names = [row["name"] for row in _json(collected, "sources", "list")]
+    assert "autre" in names and len(names) == 4
+
+
+def test_sources_check_fetches_without_storing(collected: Path, feed_server: FeedServer) -> None:
+    before = _json(collected, "mentions")
+    feed_server.add("/fr.xml", b"", status=500)
+    result = run(collected, "sources", "check")
+    assert result.exit_code == 1
+    assert "FAILED" in result.output and "3 source(s) checked, 1 failed." in result.output
+    assert _json(collected, "mentions") == before
+
+
+def test_classify_reads_stdin_without_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = (
+        "Je n'ai jamais été aussi déçu par ce service, c'est nul\n"
+        '{"text": "I absolutely love this product, it is wonderful"}\n'
+        "\n"
+    )
+    result = run(None, "classify", input=text)
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [set(line) for line in lines] == [{"text", "lang", "sentiment", "tone"}] * 2
+    assert (lines[0]["lang"], lines[0]["tone"]) == ("fr", "negative")
+    assert (lines[1]["lang"], lines[1]["tone"]) == ("en", "positive")
+    restricted = run(None, "classify", "--languages", "en,fr", input="Ein schöner Tag\n")
+    assert json.loads(restricted.output)["lang"] in ("en", "fr")
+    assert run(None, "classify", "--languages", "english", input="x\n").exit_code == 2
+    assert run(None, "classify", input="{not json\n").exit_code == 2
+
+
+def test_init_writes_a_working_config(tmp_path: Path) -> None:
+    result = run(None, "init", "--dir", str(tmp_path), "--brand", "Danone", "--brand", "L'Oréal")
+    assert result.exit_code == 0, result.output
+    config = tmp_path / "config" / "veille.toml"
+    assert (tmp_path / "config" / "veille.db").exists()
+    listing = run(config, "sources", "list", "--format", "json")
+    assert len(json.loads(listing.output)) >= 5
+    again = run(None, "init", "--dir", str(tmp_path), "--brand", "Nestlé")
+    assert again.exit_code == 0 and "kept it" in again.output
+    assert "Nestlé" not in config.read_text(encoding="utf-8")
+    current = run(config, "db", "current")
+    assert current.exit_code == 0 and "(latest)" in current.output
+    upgraded = run(config, "db", "upgrade")
+    assert upgraded.exit_code == 0 and "already at the latest" in upgraded.output
+
+
+def test_init_with_opml_makes_exactly_those_sources(tmp_path: Path) -> None:
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(
+        '<opml version="2.0"><head/><body><outline text="Presse">'
+        '<outline text="Un" xmlUrl="https://un.example.org/rss"/>'
+        '<outline text="Deux" xmlUrl="https://deux.example.org/atom"/>'
+        "</outline></body></opml>",
+        encoding="utf-8",
+    )
+    result = run(None, "init", "--dir", str(tmp_path), "--brand", "Danone", "--opml", str(opml))
+    assert result.exit_code == 0, result.output
+    rows = _json(tmp_path / "config" / "veille.toml", "sources", "list")
+    assert sorted(row["name"] for row in rows) == ["deux", "un"]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("[[brands]]\nname = 3\n", "brands[0].name"),
+        ('[[brands]]\nname = "A"\nquery = "(danone"\n', "brands[0].query"),
+        ('[[brands]]\nname = "A"\nlanguages = ["french"]\n', "brands[0].languages"),
+        ('[http]\nconcurrency = "many"\n', "http.concurrency"),
+        ("[http]\nspeed = 3\n", "http.speed"),
+        ('[[sources]]\nname = "x"\nkind = "rss"\n', "sources[0].url"),
+        ('[[sources]]\nname = "x"\nkind = "rss"\nurl = "ftp://x"\n', "sources[0].url"),
+        ('[[sources]]\nname = "x"\nkind = "telepathy"\n', "sources[0].kind"),
+        ('[[sources]]\nkind = "opml"\nfile = "missing.opml"\n', "missing.opml"),
+        ('[database]\nurl = "${VEILLE_TEST_UNSET_VARIABLE}"\n', "database.url"),
+        ('[collect]\ninterval = "soon"\n', "collect.interval"),
+        ("brands = [\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_is_one_clear_message(tmp_path: Path, content: str, expected: str) -> None:
+    config = tmp_path / "veille.toml"
+    config.write_text(content, encoding="utf-8")
+    result = run(config, "collect")
+    assert result.exit_code == 2, result.output
+    assert str(config) in result.output
+    assert expected in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_config_says_how_to_create_one(tmp_path: Path) -> None:
+    result = run(tmp_path / "nope.toml", "mentions")
+    assert result.exit_code == 2
+    assert "veille init" in result.output
+
+
+def test_environment_overrides_and_references(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from veille.settings import load_settings
+
+    config = write_config(tmp_path, {"x": "https://example.org/feed"})
+    text = config.read_text(encoding="utf-8").replace(
+        "[http]", '[http]\nuser_agent = "veille-test ${VEILLE_TEST_CONTACT}"'
+    )
+    config.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("VEILLE_TEST_CONTACT", "ops@example.org")
+    monkeypatch.setenv("VEILLE_HTTP_CONCURRENCY", "7")
+    monkeypatch.setenv("VEILLE_DATABASE_URL", f"sqlite:///{tmp_path / 'other.db'}")
+    settings = load_settings(config)
+    assert settings.http.user_agent == "veille-test ops@example.org"
+    assert settings.http.concurrency == 7
+    assert settings.database_url.endswith("other.db")

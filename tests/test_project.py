@@ -1,0 +1,90 @@
+"""Checks on the project itself: documentation matches the commands and settings it ships."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import click
+import pytest
+
+from veille.cli import cli
+from veille.settings import CollectSettings, HttpSettings, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+EXAMPLE = ROOT / "config" / "veille.example.toml"
+
+
+def _commands(group: click.Group, prefix: str = "veille") -> list[str]:
+    names = []
+    for name, command in group.commands.items():
+        names.append(f"{prefix} {name}")
+        if isinstance(command, click.Group):
+            names.extend(_commands(command, f"{prefix} {name}"))
+    return names
+
+
+@pytest.mark.parametrize("command", _commands(cli))
+def test_every_command_is_documented_in_the_readme(command: str) -> None:
+    parent, _, leaf = command.rpartition(" ")
+    documented = command in README or re.search(
+        rf"`{re.escape(parent)} \[[^\]]*\b{re.escape(leaf)}\b", README
+    )
+    assert documented, f"{command} is not in README.md"
+
+
+@pytest.mark.parametrize("option", sorted(HttpSettings.model_fields))
+def test_every_http_setting_is_in_the_example_config(option: str) -> None:
+    assert re.search(rf"^#? ?{option} = ", EXAMPLE.read_text(encoding="utf-8"), re.M)
+
+
+@pytest.mark.parametrize("option", sorted(CollectSettings.model_fields))
+def test_every_collect_setting_is_in_the_example_config(option: str) -> None:
+    assert re.search(rf"^#? ?{option} = ", EXAMPLE.read_text(encoding="utf-8"), re.M)
+
+
+def test_example_config_is_valid(tmp_path: Path) -> None:
+    copy = tmp_path / "veille.toml"
+    shutil.copy(EXAMPLE, copy)
+    if (EXAMPLE.parent / "feeds.example.opml").exists():
+        shutil.copy(EXAMPLE.parent / "feeds.example.opml", tmp_path / "feeds.example.opml")
+    settings = load_settings(copy)
+    assert settings.brands and settings.sources
+
+
+def test_readme_quick_start_has_exactly_two_commands() -> None:
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    assert len(blocks) == 2
+    assert all(len(block.strip().splitlines()) == 1 for block in blocks)
+    assert "veille collect" in blocks[0]
+    assert "pytest" in blocks[1]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    section = README.split("## Quick start", 1)[1]
+    test_command = re.findall(r"```sh\n(.*?)```", section, re.S)[1].strip()
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert test_command.replace("pip install", "pip install -q") in ci
+
+
+def test_pyproject_declares_the_console_script() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["scripts"]["veille"] == "veille.cli:main"
+
+
+def test_docker_compose_file_is_valid(tmp_path: Path) -> None:
+    if shutil.which("docker-compose") is None:
+        pytest.skip("docker-compose (Debian package) is not installed")
+    result = subprocess.run(
+        ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,54 @@
+"""The ``veille`` command line: parses options, calls the library, renders the results."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from veille import __version__
+from veille.cli.app import App, VeilleGroup
+
+
+@click.group(cls=VeilleGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Configuration file [default: $VEILLE_CONFIG or ./config/veille.toml].",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(__version__, prog_name="veille")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
+    """veille — listen to what is said about your brands, where, and in what tone."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    app = App(config_path)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+def _register() -> None:
+    from veille.cli import classify_cmd, collect_cmd, query_cmd, setup_cmd, sources_cmd
+
+    for command in (
+        setup_cmd.init,
+        collect_cmd.collect,
+        query_cmd.mentions,
+        query_cmd.stats,
+        sources_cmd.sources,
+        classify_cmd.classify,
+        setup_cmd.db,
+    ):
+        cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    """Entry point of the ``veille`` console script."""
+    cli(prog_name="veille")

@@ -1,0 +1,86 @@
+"""What every command shares: the configuration path, the settings and the store, opened lazily."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from veille.errors import ConfigError, QueryError, VeilleError
+
+if TYPE_CHECKING:
+    from veille.settings import Settings
+    from veille.store import Store
+
+
+class App:
+    """Lazily loaded settings and store for one command invocation."""
+
+    def __init__(self, config_path: Path | None) -> None:
+        self.config_path = config_path
+        self._settings: Settings | None = None
+        self._store: Store | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """The validated configuration (read on first use)."""
+        if self._settings is None:
+            from veille.settings import load_settings
+
+            self._settings = load_settings(self.config_path)
+        return self._settings
+
+    def store(self) -> Store:
+        """The mention database named by the configuration (opened on first use)."""
+        if self._store is None:
+            from veille.store import Store
+
+            self._store = Store.open(self.settings.database_url)
+        return self._store
+
+    def close(self) -> None:
+        """Release the database connection."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def brand_names(self, requested: tuple[str, ...]) -> tuple[str, ...]:
+        """Requested brand names spelled as stored; an unknown one is a usage error."""
+        if not requested:
+            return ()
+        known = {name.casefold(): name for name in self.store().brand_names()}
+        known.update({brand.name.casefold(): brand.name for brand in self.settings.brands})
+        resolved = []
+        for name in requested:
+            if name.casefold() not in known:
+                listing = ", ".join(sorted(known.values())) or "none declared"
+                raise click.BadParameter(
+                    f"unknown brand {name!r} (known: {listing})", param_hint="'--brand'"
+                )
+            resolved.append(known[name.casefold()])
+        return tuple(resolved)
+
+
+class CliError(click.ClickException):
+    """A VeilleError shown as a clean message; bad configuration and input exit with 2."""
+
+    def __init__(self, error: VeilleError) -> None:
+        super().__init__(error.message)
+        self.hint = error.hint
+        self.exit_code = 2 if isinstance(error, ConfigError | QueryError) else 1  # type: ignore[misc]
+
+    def format_message(self) -> str:
+        """The message, and the hint on its own line."""
+        return f"{self.message}\nHint: {self.hint}" if self.hint else self.message
+
+
+class VeilleGroup(click.Group):
+    """A click group that turns domain errors into clean messages at the edge."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; a VeilleError becomes a message and an exit status."""
+        try:
+            return super().invoke(ctx)
+        except VeilleError as error:
+            raise CliError(error) from None

@@ -1,0 +1,57 @@
+"""``veille classify``: language and tone of text lines read on standard input."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+
+def _languages(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    codes = tuple(code.strip().lower() for code in value.split(",") if code.strip())
+    bad = [code for code in codes if len(code) != 2 or not code.isalpha()]
+    if bad:
+        raise click.BadParameter(f"expected ISO 639-1 codes such as en,fr; got {', '.join(bad)}")
+    return codes
+
+
+@click.command()
+@click.option(
+    "--languages",
+    callback=_languages,
+    help="Only consider these languages, comma-separated (e.g. en,fr).",
+)
+@click.option(
+    "--format", "output_format", type=click.Choice(["jsonl"]), default="jsonl", show_default=True
+)
+def classify(languages: tuple[str, ...], output_format: str) -> None:
+    """Print language and tone of each line of standard input as a JSON line.
+
+    Lines are plain text, or JSON objects with a "text" key. No configuration is needed.
+    """
+    from veille.classify import Classifier
+
+    classifier = Classifier(languages or None)
+    for number, line in enumerate(sys.stdin, start=1):
+        text = line.rstrip("\n")
+        if not text.strip():
+            continue
+        if text.lstrip().startswith("{"):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise click.UsageError(f"line {number}: invalid JSON ({exc.msg})") from None
+            if not isinstance(value, dict) or not isinstance(value.get("text"), str):
+                raise click.UsageError(f'line {number}: expected an object with a "text" string')
+            text = value["text"]
+        result = classifier.classify(text)
+        record = {
+            "text": text,
+            "lang": result.lang,
+            "sentiment": round(result.sentiment, 4),
+            "tone": result.tone,
+        }
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -1,0 +1,86 @@
+"""``veille collect``: one listening pass with a progress bar and a summary table."""
+
+from __future__ import annotations
+
+import click
+
+from veille.cli.app import App
+from veille.cli.render import console
+
+
+@click.command()
+@click.option("--brand", "brands", multiple=True, help="Search sources: only these brands.")
+@click.option("--source", "sources", multiple=True, help="Only these sources (repeatable).")
+@click.option("--all", "include_not_due", is_flag=True, help="Every source now, due or not.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_obj
+def collect(
+    app: App, brands: tuple[str, ...], sources: tuple[str, ...], include_not_due: bool, quiet: bool
+) -> None:
+    """Collect every due source once and store the new mentions.
+
+    Exits 0 when the pass ran, even if some sources failed (they are in the summary).
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Table
+
+    from veille.pipeline import SourceOutcome, run_once
+
+    settings = app.settings
+    for name in brands:
+        settings.brand(name)
+    store = app.store()
+    err = console(stderr=True)
+    progress = Progress(
+        TextColumn("collecting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=err,  # type: ignore[arg-type]
+        disable=quiet,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("", total=None)
+
+        def advance(outcome: SourceOutcome, done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total, description=outcome.source)
+
+        report = run_once(
+            settings,
+            store,
+            sources=sources,
+            brands=brands,
+            include_not_due=include_not_due,
+            progress=advance,
+        )
+    out = console()
+    if not report.outcomes:
+        out.print("No source is due. `veille collect --all` checks every source now.")  # type: ignore[attr-defined]
+        return
+    table = Table(title=f"Run {report.run_id}")
+    for column, justify in (
+        ("source", "left"),
+        ("fetched", "right"),
+        ("new mentions", "right"),
+        ("not modified", "center"),
+        ("error", "left"),
+    ):
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for outcome in sorted(report.outcomes, key=lambda o: (o.source, o.brand or "")):
+        name = f"{outcome.source} ({outcome.brand})" if outcome.brand else outcome.source
+        error = outcome.error or (f"warning: {outcome.warning}" if outcome.warning else "")
+        if outcome.disabled:
+            error += " [source disabled]"
+        table.add_row(
+            name,
+            "" if outcome.error else str(outcome.items),
+            "" if outcome.error else str(outcome.new_mentions),
+            "yes" if outcome.not_modified else "",
+            error,
+        )
+    out.print(table)  # type: ignore[attr-defined]
+    out.print(  # type: ignore[attr-defined]
+        f"{report.new_mentions} new mention(s) from {len(report.outcomes)} source(s); "
+        f"{report.failed} failed."
+    )

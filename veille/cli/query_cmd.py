@@ -1,0 +1,166 @@
+"""``veille mentions`` and ``veille stats``: who talks about the brand, where, in what tone."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import click
+
+from veille.cli.app import App
+from veille.cli.render import (
+    TONE_STYLES,
+    console,
+    format_option,
+    percent,
+    short_time,
+    write_records,
+)
+
+MENTION_FIELDS = (
+    "id", "brand", "platform", "source", "site", "url", "title", "text", "author", "author_url",
+    "published_at", "collected_at", "lang", "sentiment", "tone", "matched", "reach", "engagement",
+    "story_id",
+)  # fmt: skip
+STAT_FIELDS = ("key", "mentions", "share", "positive", "neutral", "negative", "avg_sentiment")
+STAT_DIMENSIONS = ("platform", "site", "author", "tone", "lang", "day")
+
+
+def _moment(end_of_day: bool) -> Callable[[click.Context, click.Parameter, str | None], Any]:
+    def convert(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+        from veille.timeutil import parse_moment
+
+        if value is None:
+            return None
+        try:
+            return parse_moment(value, end_of_day=end_of_day)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return convert
+
+
+def _period_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    function = click.option(
+        "--until", callback=_moment(True), help="Until: a look-back (1d) or a date (inclusive)."
+    )(function)
+    return click.option(
+        "--since", callback=_moment(False), help="Since: a look-back (7d, 12h) or a date."
+    )(function)
+
+
+def _filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(
+        (
+            click.option("--brand", "brands", multiple=True, help="Only this brand (repeatable)."),
+            click.option("--platform", help="Only this platform (news, blog, youtube…)."),
+            click.option("--site", help="Only this site or its subdomains (lemonde.fr)."),
+            click.option("--author", help="Authors whose name or handle contains this."),
+            click.option("--tone", type=click.Choice(["positive", "neutral", "negative"])),
+            click.option("--lang", help="Only this language (fr, en…)."),
+            click.option("--search", help="Only mentions whose title or text contains this."),
+        )
+    ):
+        function = option(function)
+    return _period_options(function)
+
+
+def _mention_filter(app: App, limit: int | None, **options: Any) -> Any:
+    from veille.store import MentionFilter
+
+    return MentionFilter(
+        brands=app.brand_names(options["brands"]),
+        platform=options["platform"],
+        site=options["site"],
+        author=options["author"],
+        tone=options["tone"],
+        lang=options["lang"],
+        since=options["since"],
+        until=options["until"],
+        search=options["search"],
+        limit=limit,
+    )
+
+
+@click.command()
+@_filter_options
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@format_option()
+@click.pass_obj
+def mentions(app: App, limit: int, output_format: str, **options: Any) -> None:
+    """List stored mentions, newest first."""
+    records = app.store().list_mentions(_mention_filter(app, limit, **options))
+    if output_format != "table":
+        write_records(records, output_format, MENTION_FIELDS, sys.stdout)
+        return
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    for column in ("date", "brand", "tone", "platform", "site", "author", "title"):
+        table.add_column(column, overflow="ellipsis", no_wrap=column != "title")
+    for record in records:
+        tone = str(record["tone"])
+        table.add_row(
+            short_time(record["published_at"] or record["collected_at"]),
+            _escape(str(record["brand"])),
+            f"[{TONE_STYLES.get(tone, '')}]{tone} {float(record['sentiment'] or 0):+.2f}[/]",  # type: ignore[arg-type]
+            _escape(str(record["platform"] or "")),
+            _escape(str(record["site"] or "")),
+            _escape(str(record["author"] or "")),
+            _escape(str(record["title"] or record["url"] or "")),
+        )
+    out = console()
+    if records:
+        out.print(table)  # type: ignore[attr-defined]
+    out.print(f"{len(records)} mention(s).")  # type: ignore[attr-defined]
+
+
+@click.command()
+@_filter_options
+@click.option(
+    "--by",
+    type=click.Choice(STAT_DIMENSIONS),
+    default="platform",
+    show_default=True,
+    help="Group mentions by this.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N groups.")
+@format_option()
+@click.pass_obj
+def stats(app: App, by: str, limit: int | None, output_format: str, **options: Any) -> None:
+    """Count mentions by platform, site, author, tone, language or day, with their tone."""
+    rows = app.store().stats(_mention_filter(app, None, **options), by)
+    if limit:
+        rows = rows[:limit]
+    if output_format != "table":
+        write_records(rows, output_format, STAT_FIELDS, sys.stdout)
+        return
+    from rich.table import Table
+
+    table = Table()
+    table.add_column(by)
+    for column in ("mentions", "share", "positive", "neutral", "negative", "avg tone"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(
+            _escape(str(row["key"] if row["key"] is not None else "(unknown)")),
+            str(row["mentions"]),
+            percent(row["share"]),
+            percent(row["positive"]),
+            percent(row["neutral"]),
+            percent(row["negative"]),
+            f"{float(row['avg_sentiment'] or 0):+.2f}",  # type: ignore[arg-type]
+        )
+    out = console()
+    out.print(table)  # type: ignore[attr-defined]
+    total = sum(int(row["mentions"]) for row in rows)  # type: ignore[call-overload]
+    out.print(f"{total} mention(s) in {len(rows)} group(s).")  # type: ignore[attr-defined]
+
+
+def _escape(text: str) -> str:
+    """Feed text must never be read as rich markup."""
+    from rich.markup import escape
+
+    return escape(text)

@@ -1,0 +1,92 @@
+"""``veille init`` and ``veille db``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from veille.cli.app import App
+
+
+@click.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory to set up (the config goes in DIR/config/veille.toml).",
+)
+@click.option("--brand", "brands", multiple=True, help="A brand to listen for (repeatable).")
+@click.option(
+    "--opml",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Make exactly the feeds of this OPML file the sources.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing configuration file.")
+def init(directory: Path, brands: tuple[str, ...], opml: Path | None, force: bool) -> None:
+    """Write a working, annotated configuration and create the database."""
+    from veille.project import add_brands_hint, init_config
+    from veille.settings import load_settings
+    from veille.store import Store, mask_url
+
+    result = init_config(directory, brands=brands, opml=opml, force=force)
+    if result.written:
+        click.echo(
+            f"Wrote {result.config_path} ({len(brands)} brand(s), {result.sources} source(s))."
+        )
+    else:
+        click.echo(f"{result.config_path} already exists; kept it (--force overwrites it).")
+        if brands:
+            click.echo("To add the brands, append this to it:\n\n" + add_brands_hint(brands))
+    settings = load_settings(result.config_path)
+    store = Store.open(settings.database_url)
+    try:
+        revision = store.upgrade()
+    finally:
+        store.close()
+    click.echo(f"Database ready at {mask_url(settings.database_url)} (revision {revision}).")
+    if not settings.brands:
+        click.echo("Next: declare a brand in the [[brands]] section, then run `veille collect`.")
+    else:
+        click.echo("Next: `veille collect`, then `veille mentions`.")
+
+
+@click.group()
+def db() -> None:
+    """Database schema: upgrade to the latest revision, or show the current one."""
+
+
+@db.command()
+@click.pass_obj
+def upgrade(app: App) -> None:
+    """Bring the database to the latest schema revision."""
+    from veille.store import Store, mask_url
+
+    store = Store.open(app.settings.database_url, upgrade_empty=False)
+    try:
+        before = store.current_revision()
+        after = store.upgrade()
+    finally:
+        store.close()
+    url = mask_url(app.settings.database_url)
+    if before == after:
+        click.echo(f"{url} is already at the latest revision ({after}).")
+    else:
+        click.echo(f"Upgraded {url} from {before or 'empty'} to {after}.")
+
+
+@db.command()
+@click.pass_obj
+def current(app: App) -> None:
+    """Show the database's schema revision and whether it is the latest."""
+    from veille.store import Store, mask_url
+
+    store = Store.open(app.settings.database_url, upgrade_empty=False)
+    try:
+        revision, head = store.current_revision(), store.head_revision()
+    finally:
+        store.close()
+    state = "latest" if revision == head else f"behind; latest is {head}, run `veille db upgrade`"
+    click.echo(f"{mask_url(app.settings.database_url)}: {revision or 'empty'} ({state})")

@@ -1,0 +1,128 @@
+"""``veille sources``: health of every source, a live check, and OPML in and out."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+
+from veille.cli.app import App
+from veille.cli.render import console, format_option, short_time, write_records
+
+HEALTH_FIELDS = (
+    "name", "kind", "brand", "active", "disabled", "last_ok_at", "last_error", "last_error_at",
+    "consecutive_failures", "next_check_at", "documents",
+)  # fmt: skip
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def sources(ctx: click.Context) -> None:
+    """Health of every source (default: list), live check, OPML import and export."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(list_sources)
+
+
+@sources.command("list")
+@format_option()
+@click.pass_obj
+def list_sources(app: App, output_format: str = "table") -> None:
+    """Every source: last success, last error, consecutive failures, next check."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from veille.pipeline import sync_config
+
+    store = app.store()
+    sync_config(app.settings, store)
+    rows = store.source_health()
+    if output_format != "table":
+        write_records(rows, output_format, HEALTH_FIELDS, sys.stdout)
+        return
+    table = Table()
+    for column in ("source", "kind", "last ok", "failures", "next check", "last error"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        name = f"{row['name']} ({row['brand']})" if row.get("brand") else str(row["name"])
+        status = ""
+        if not row["active"]:
+            status = " [not in config]"
+        elif row["disabled"]:
+            status = " [disabled]"
+        table.add_row(
+            escape(name + status),
+            str(row["kind"]),
+            short_time(row["last_ok_at"]) or "never",
+            str(row["consecutive_failures"] or 0),
+            short_time(row["next_check_at"]) or "now",
+            escape(str(row["last_error"] or "")),
+        )
+    out = console()
+    out.print(table)  # type: ignore[attr-defined]
+    failing = sum(1 for row in rows if row["consecutive_failures"])
+    out.print(f"{len(rows)} source(s), {failing} failing.")  # type: ignore[attr-defined]
+
+
+@sources.command()
+@click.argument("names", nargs=-1)
+@click.pass_obj
+def check(app: App, names: tuple[str, ...]) -> None:
+    """Fetch each source now (or the NAMES given) and report what it gives; stores nothing."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from veille.check import check_sources
+
+    results = asyncio.run(check_sources(app.settings, names))
+    table = Table()
+    for column in ("source", "kind", "status", "items", "message"):
+        table.add_column(column, overflow="fold")
+    for result in results:
+        table.add_row(
+            escape(result.source),
+            result.kind,
+            "ok" if result.ok else "FAILED",
+            str(result.items),
+            escape(result.message),
+        )
+    out = console()
+    out.print(table)  # type: ignore[attr-defined]
+    failed = sum(1 for result in results if not result.ok)
+    out.print(f"{len(results)} source(s) checked, {failed} failed.")  # type: ignore[attr-defined]
+    if failed:
+        raise SystemExit(1)
+
+
+@sources.command("import")
+@click.argument("opml_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def import_opml(app: App, opml_file: Path) -> None:
+    """Append the feeds of an OPML file to the configuration's sources."""
+    from veille.opml import read_opml
+    from veille.project import append_feeds
+    from veille.settings import load_settings
+
+    config_path = app.settings.config_path
+    assert config_path is not None  # settings read from a file always know it
+    result = append_feeds(config_path, read_opml(opml_file))
+    load_settings(config_path)  # what was written must still be a valid configuration
+    click.echo(
+        f"Added {len(result.added)} source(s) to {config_path}; "
+        f"{len(result.skipped)} already present."
+    )
+
+
+@sources.command()
+@click.pass_obj
+def export(app: App) -> None:
+    """Print the feed sources as an OPML document."""
+    from veille.opml import OpmlFeed, write_opml
+
+    feeds = [
+        OpmlFeed(title=source.name, xml_url=str(source.options["url"]))
+        for source in app.settings.sources
+        if source.kind == "rss"
+    ]
+    click.echo(write_opml(feeds), nl=False)

@@ -1,0 +1,147 @@
+"""The ``[[sources]]`` entries of the configuration, expanded and checked against their collector.
+
+An entry is ``name``, ``kind``, an optional ``interval`` and the collector's own options; an
+entry of kind ``opml`` stands for every feed of an OPML file (as ``rss`` sources).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+
+from veille.errors import ConfigError
+from veille.opml import read_opml
+
+_COMMON_KEYS = ("name", "kind", "interval")
+
+
+def slugify(text: str) -> str:
+    """A short ASCII name made of lower-case words joined by dashes."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:60].rstrip("-") or "source"
+
+
+def name_for_feed(title: str | None, url: str) -> str:
+    """A source name for a feed: its title, else its host and path."""
+    if title and title.strip() and title.strip() != url:
+        return slugify(title)
+    parts = urlsplit(url)
+    return slugify(f"{parts.hostname or ''} {parts.path}")
+
+
+def expand_sources(entries: Any, config_path: Path) -> list[dict[str, Any]]:
+    """Source dicts ready for validation: OPML entries expanded, options checked by kind."""
+    file = str(config_path)
+    if not isinstance(entries, list):
+        raise ConfigError("expected a list of [[sources]] tables", file=file, key="sources")
+    expanded: list[dict[str, Any]] = []
+    taken: set[str] = set()
+    for index, entry in enumerate(entries):
+        key = f"sources[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError("expected a table", file=file, key=key)
+        kind = entry.get("kind")
+        if not isinstance(kind, str) or not kind:
+            raise ConfigError(
+                'required setting is missing (e.g. kind = "rss")', file=file, key=f"{key}.kind"
+            )
+        if kind == "opml":
+            for source in _opml_sources(entry, config_path, key):
+                source["name"] = _unique(source["name"], taken)
+                expanded.append(source)
+            continue
+        options = {k: v for k, v in entry.items() if k not in _COMMON_KEYS}
+        name = entry.get("name")
+        if name is None and isinstance(options.get("url"), str):
+            name = _unique(name_for_feed(None, options["url"]), taken)
+        if isinstance(name, str):
+            taken.add(name)
+        expanded.append(
+            {
+                "name": name,
+                "kind": kind,
+                "interval": entry.get("interval"),
+                "options": validate_options(kind, options, file=file, key=key),
+            }
+        )
+    return expanded
+
+
+def validate_options(
+    kind: str, options: dict[str, Any], *, file: str | None, key: str
+) -> dict[str, Any]:
+    """Check a source's options against its collector's model; errors name the key."""
+    from veille.collectors.base import get_collector
+
+    try:
+        collector = get_collector(kind)
+    except ConfigError as exc:
+        raise ConfigError(exc.message, file=file, key=f"{key}.kind") from None
+    try:
+        model = collector.options_model.model_validate(options)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            known = ", ".join(collector.options_model.model_fields)
+            message = f"unknown option for kind {kind!r} (known: {known}, name, interval)"
+        elif error["type"] == "missing":
+            message = f"required option for kind {kind!r} is missing"
+        else:
+            message += f" (got {error.get('input')!r})"
+        raise ConfigError(message, file=file, key=f"{key}.{field}" if field else key) from None
+    return model.model_dump(mode="json", exclude_none=True)
+
+
+def _opml_sources(entry: dict[str, Any], config_path: Path, key: str) -> list[dict[str, Any]]:
+    file_value = entry.get("file")
+    if not isinstance(file_value, str) or not file_value:
+        raise ConfigError(
+            "expected the path of an OPML file", file=str(config_path), key=f"{key}.file"
+        )
+    unknown = set(entry) - {"kind", "file", "interval", "platform"}
+    if unknown:
+        raise ConfigError(
+            f"unknown setting(s) {', '.join(sorted(unknown))} for kind 'opml'",
+            file=str(config_path),
+            key=key,
+        )
+    opml_path = Path(file_value)
+    if not opml_path.is_absolute():
+        opml_path = config_path.parent / opml_path
+    try:
+        feeds = read_opml(opml_path)
+    except ConfigError as exc:
+        raise ConfigError(
+            f"{opml_path}: {exc.message}", file=str(config_path), key=f"{key}.file"
+        ) from None
+    sources = []
+    for feed in feeds:
+        options: dict[str, Any] = {"url": feed.xml_url}
+        if entry.get("platform"):
+            options["platform"] = entry["platform"]
+        sources.append(
+            {
+                "name": name_for_feed(feed.title, feed.xml_url),
+                "kind": "rss",
+                "interval": entry.get("interval"),
+                "options": validate_options("rss", options, file=str(opml_path), key=feed.title),
+            }
+        )
+    return sources
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, counter = name, 2
+    while candidate in taken:
+        candidate = f"{name}-{counter}"
+        counter += 1
+    taken.add(candidate)
+    return candidate

@@ -1,0 +1,134 @@
+"""The annotated ``veille.toml`` that ``veille init`` writes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from veille.opml import OpmlFeed
+from veille.settings import CollectSettings, HttpSettings
+from veille.timeutil import format_duration
+
+# Public French and English news feeds, a sensible start for listening to a French brand.
+DEFAULT_FEEDS = (
+    OpmlFeed("Le Monde — À la une", "https://www.lemonde.fr/rss/une.xml", category="fr"),
+    OpmlFeed("Le Monde — Économie", "https://www.lemonde.fr/economie/rss_full.xml", category="fr"),
+    OpmlFeed("franceinfo — Titres", "https://www.francetvinfo.fr/titres.rss", category="fr"),
+    OpmlFeed(
+        "Le Figaro — Économie", "https://www.lefigaro.fr/rss/figaro_economie.xml", category="fr"
+    ),
+    OpmlFeed(
+        "BBC News — Business", "https://feeds.bbci.co.uk/news/business/rss.xml", category="en"
+    ),
+    OpmlFeed(
+        "The Guardian — Business", "https://www.theguardian.com/uk/business/rss", category="en"
+    ),
+)
+
+
+def toml_string(value: str) -> str:
+    """A TOML basic string (JSON escaping is a subset TOML accepts)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def brand_block(name: str) -> str:
+    """A ``[[brands]]`` table whose query is the name as an exact phrase."""
+    phrase = name.replace('"', " ")
+    return (
+        "[[brands]]\n"
+        f"name = {toml_string(name)}\n"
+        f"query = {toml_string(chr(34) + phrase + chr(34))}\n"
+        'languages = ["fr", "en"]\n'
+    )
+
+
+def source_block(name: str, url: str, *, title: str | None = None) -> str:
+    """A ``[[sources]]`` table for one RSS/Atom feed."""
+    comment = f"# {title}\n" if title and title != name else ""
+    return (
+        f"{comment}[[sources]]\nname = {toml_string(name)}\n"
+        f'kind = "rss"\nurl = {toml_string(url)}\n'
+    )
+
+
+def render_config(
+    brands: Sequence[str],
+    sources: Sequence[tuple[str, OpmlFeed]],
+    *,
+    opml_file: str | None = None,
+) -> str:
+    """The whole annotated configuration file."""
+    http, collect = HttpSettings(), CollectSettings()
+    parts = [_HEADER]
+    if brands:
+        parts.extend(brand_block(name) for name in brands)
+    else:
+        parts.append(_EXAMPLE_BRAND)
+    parts.append(_SOURCES_HEADER)
+    if opml_file:
+        parts.append(f"# Feeds imported from {opml_file}.\n")
+    parts.extend(source_block(name, feed.xml_url, title=feed.title) for name, feed in sources)
+    parts.append(
+        _SETTINGS.format(
+            interval=format_duration(collect.interval),
+            max_backoff=format_duration(collect.max_backoff),
+            **{
+                key: toml_string(v) if isinstance(v, str) else v
+                for key, v in http.model_dump().items()
+            },
+        )
+    )
+    return "\n".join(parts)
+
+
+_HEADER = """\
+# veille configuration. This file is the source of truth for brands and sources; the database
+# mirrors it. Values may refer to environment variables as ${NAME} (keep secrets out of here).
+
+# Where mentions are stored. Default: veille.db beside this file (SQLite).
+# VEILLE_DATABASE_URL overrides it, e.g. postgresql+psycopg://veille:${PGPASSWORD}@db/veille
+# [database]
+# url = "sqlite:///veille.db"
+
+# Brands to listen for. `query` is a boolean query:
+#   terms, "exact phrases", AND, OR, NOT (or -term), parentheses, suffix wildcard danon*,
+#   proximity a NEAR/5 b, scopes title: site: author: lang:, case-sensitive terms case:Orange.
+# Matching ignores accents and case unless case_sensitive = true (for brands that are words).
+# `languages` are the languages mentions are expected in (ISO 639-1 codes).
+"""
+
+_EXAMPLE_BRAND = """\
+# [[brands]]
+# name = "Danone"
+# query = '"Danone" OR danone* NOT "danone cup"'
+# languages = ["fr", "en"]
+# case_sensitive = false
+"""
+
+_SOURCES_HEADER = """\
+# Sources. kind = "rss" takes an RSS or Atom feed `url` (optional: `platform`, `language`,
+# `interval`, e.g. interval = "30m"). kind = "opml" with file = "feeds.opml" (relative to this
+# file) stands for every feed of an OPML file. `veille sources import FILE.opml` appends feeds.
+"""
+
+_SETTINGS = """
+# When sources are checked: every `interval` by default (a source's own `interval` wins);
+# a failing source waits twice as long after each failure, at most `max_backoff`.
+[collect]
+interval = "{interval}"
+max_backoff = "{max_backoff}"
+
+# HTTP politeness and limits (VEILLE_HTTP_<NAME> overrides, e.g. VEILLE_HTTP_CONCURRENCY=50).
+[http]
+concurrency = {concurrency}        # requests in flight at once
+per_host = {per_host}             # requests in flight to one host
+connect_timeout = {connect_timeout}   # seconds
+read_timeout = {read_timeout}      # seconds between two reads
+total_timeout = {total_timeout}     # seconds for a whole request
+max_body_bytes = {max_body_bytes}  # larger bodies are refused
+max_redirects = {max_redirects}
+retries = {retries}               # extra tries on timeouts, 429, 5xx
+backoff_seconds = {backoff_seconds}     # first retry delay, doubled each try
+max_retry_after = {max_retry_after}   # longer Retry-After answers defer the source to a later pass
+user_agent = {user_agent}
+"""

@@ -1,0 +1,275 @@
+"""One listening pass: due sources → collectors → processing → store. Used by every front end."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import httpx
+
+from veille.collectors.base import Collector, get_collector
+from veille.errors import ConfigError, FatalSourceError, SourceError
+from veille.fetch import Fetcher
+from veille.process import MentionProcessor
+from veille.settings import Settings, SourceConfig
+from veille.store import BrandSpec, SourceSpec, Store
+from veille.timeutil import utcnow
+from veille.types import Collected
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class SourceOutcome:
+    """What one source (or one source × brand for search sources) gave in this pass."""
+
+    source: str
+    brand: str | None = None
+    items: int = 0
+    new_mentions: int = 0
+    new_documents: int = 0
+    not_modified: bool = False
+    error: str | None = None
+    warning: str | None = None
+    disabled: bool = False
+    duration: float = 0.0
+
+
+@dataclass(slots=True)
+class RunReport:
+    """The outcome of a pass: one line per source, and totals."""
+
+    run_id: int
+    started_at: datetime
+    finished_at: datetime | None = None
+    outcomes: list[SourceOutcome] = field(default_factory=list)
+
+    @property
+    def new_mentions(self) -> int:
+        """Mentions stored for the first time in this pass."""
+        return sum(outcome.new_mentions for outcome in self.outcomes)
+
+    @property
+    def failed(self) -> int:
+        """How many sources ended with an error."""
+        return sum(1 for outcome in self.outcomes if outcome.error)
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``partial`` (some sources failed) or ``failed`` (all of them did)."""
+        if not self.failed:
+            return "ok"
+        return "failed" if self.failed == len(self.outcomes) else "partial"
+
+
+ProgressCallback = Callable[[SourceOutcome, int, int], None]  # outcome, done, total
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    source: SourceConfig
+    collector: Collector
+    brand: str | None
+
+
+def sync_config(settings: Settings, store: Store) -> None:
+    """Mirror the configuration's brands and sources into the database."""
+    store.sync_config(
+        [
+            BrandSpec(b.name, b.query, tuple(b.languages), {"case_sensitive": b.case_sensitive})
+            for b in settings.brands
+        ],
+        [SourceSpec(s.name, s.kind, dict(s.options)) for s in settings.sources],
+    )
+
+
+def run_once(
+    settings: Settings,
+    store: Store,
+    *,
+    sources: Sequence[str] = (),
+    brands: Sequence[str] = (),
+    include_not_due: bool = False,
+    progress: ProgressCallback | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> RunReport:
+    """Collect every due source once (all of them with ``include_not_due``) and store mentions.
+
+    ``sources`` limits the pass to those sources; ``brands`` limits search sources to those
+    brands' queries (feeds are still matched against every brand, so nothing is missed).
+    """
+    return asyncio.run(
+        collect(
+            settings,
+            store,
+            sources=sources,
+            brands=brands,
+            include_not_due=include_not_due,
+            progress=progress,
+            transport=transport,
+        )
+    )
+
+
+async def collect(
+    settings: Settings,
+    store: Store,
+    *,
+    sources: Sequence[str] = (),
+    brands: Sequence[str] = (),
+    include_not_due: bool = False,
+    progress: ProgressCallback | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> RunReport:
+    """The asynchronous body of :func:`run_once`."""
+    for name in sources:
+        settings.source(name)
+    selected_brands = [settings.brand(name).name for name in brands] or [
+        b.name for b in settings.brands
+    ]
+    if not settings.brands:
+        raise ConfigError(
+            "no brand is declared, so nothing can be matched",
+            file=str(settings.config_path) if settings.config_path else None,
+            key="brands",
+            hint='add a [[brands]] table with name = "…"',
+        )
+    sync_config(settings, store)
+    now = utcnow()
+    due = set(store.due_sources(now, names=sources, include_not_due=include_not_due))
+    units = _units([s for s in settings.sources if s.name in due], selected_brands)
+    report = RunReport(run_id=store.begin_run(now), started_at=now)
+    processor = MentionProcessor(settings.brands)
+    # One worker thread does the CPU work and the writes, in order, off the event loop.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-store") as worker:
+        async with Fetcher(settings.http, transport=transport) as fetcher:
+            pass_context = _Pass(settings, store, processor, fetcher, worker, report.run_id)
+            tasks = [asyncio.create_task(pass_context.collect_unit(unit)) for unit in units]
+            for done, task in enumerate(asyncio.as_completed(tasks), start=1):
+                outcome = await task
+                report.outcomes.append(outcome)
+                if progress is not None:
+                    progress(outcome, done, len(tasks))
+    report.finished_at = utcnow()
+    store.finish_run(report.run_id, report.finished_at, status=report.status)
+    return report
+
+
+def _units(sources: Sequence[SourceConfig], brands: Sequence[str]) -> list[_Unit]:
+    units: list[_Unit] = []
+    for source in sources:
+        collector_class = get_collector(source.kind)
+        collector = collector_class(source.name, collector_class.options_model(**source.options))
+        if collector_class.per_brand:
+            units.extend(_Unit(source, collector, brand) for brand in brands)
+        else:
+            units.append(_Unit(source, collector, None))
+    return units
+
+
+class _Pass:
+    """State shared by the tasks of one pass."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        processor: MentionProcessor,
+        fetcher: Fetcher,
+        worker: ThreadPoolExecutor,
+        run_id: int,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.processor = processor
+        self.fetcher = fetcher
+        self.worker = worker
+        self.run_id = run_id
+
+    async def _in_worker(self, function: Callable[..., object], *args: object) -> object:
+        return await asyncio.get_running_loop().run_in_executor(self.worker, function, *args)
+
+    async def collect_unit(self, unit: _Unit) -> SourceOutcome:
+        """Collect one source (× brand), store what it gave or record why it failed."""
+        outcome = SourceOutcome(source=unit.source.name, brand=unit.brand)
+        started = time.monotonic()
+        query = self.settings.brand(unit.brand).query if unit.brand else None
+        try:
+            state = await self._in_worker(self.store.load_state, unit.source.name, unit.brand)
+            # Search collectors keep their own watermark in state.cursor.
+            collected = await unit.collector.collect(
+                self.fetcher,
+                state,  # type: ignore[arg-type]
+                query=query,
+                since=None,
+            )
+            outcome.duration = time.monotonic() - started
+            await self._in_worker(self._save, unit, collected, outcome)
+        except SourceError as exc:
+            outcome.duration = time.monotonic() - started
+            outcome.error = _error_text(exc)
+            outcome.disabled = isinstance(exc, FatalSourceError) and exc.status == 410
+            await self._in_worker(self._fail, unit, outcome, exc.retry_after)
+        except Exception as exc:  # a bug in one source must not stop the others
+            log.exception("collecting %s failed", unit.source.name)
+            outcome.duration = time.monotonic() - started
+            outcome.error = f"internal error: {type(exc).__name__}: {exc}"
+            await self._in_worker(self._fail, unit, outcome, None)
+        return outcome
+
+    def _interval(self, unit: _Unit) -> timedelta:
+        return unit.source.interval or self.settings.collect.interval
+
+    def _save(self, unit: _Unit, collected: Collected, outcome: SourceOutcome) -> None:
+        items = self.processor.process(collected.mentions)
+        now = utcnow()
+        wait = self._interval(unit)
+        if collected.ttl_seconds:
+            wait = max(
+                wait,
+                min(timedelta(seconds=collected.ttl_seconds), self.settings.collect.max_backoff),
+            )
+        counts = self.store.save_collection(
+            self.run_id,
+            unit.source.name,
+            unit.brand,
+            items,
+            collected.state,
+            now=now,
+            next_check_at=now + wait,
+            not_modified=collected.not_modified,
+            duration=outcome.duration,
+            warning=collected.warning,
+        )
+        outcome.items = len(collected.mentions)
+        outcome.new_mentions = counts.new_mentions
+        outcome.new_documents = counts.new_documents
+        outcome.not_modified = collected.not_modified
+        outcome.warning = collected.warning
+
+    def _fail(self, unit: _Unit, outcome: SourceOutcome, retry_after: float | None) -> None:
+        failures = self.store.consecutive_failures(unit.source.name, unit.brand) + 1
+        backoff = min(self._interval(unit) * 2 ** (failures - 1), self.settings.collect.max_backoff)
+        if retry_after:
+            backoff = max(backoff, timedelta(seconds=retry_after))
+        now = utcnow()
+        self.store.record_failure(
+            self.run_id,
+            unit.source.name,
+            unit.brand,
+            outcome.error or "unknown error",
+            now=now,
+            next_check_at=now + backoff,
+            disable=outcome.disabled,
+            duration=outcome.duration,
+        )
+
+
+def _error_text(exc: SourceError) -> str:
+    text = str(exc)
+    return f"{text} — {exc.hint}" if exc.hint else text

@@ -1,0 +1,110 @@
+"""Setting up a veille directory and editing its configuration file."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from veille.config_sources import name_for_feed
+from veille.config_template import DEFAULT_FEEDS, brand_block, render_config, source_block
+from veille.errors import ConfigError
+from veille.opml import OpmlFeed, read_opml
+
+
+@dataclass(frozen=True, slots=True)
+class InitResult:
+    """What ``init`` did: where the configuration is and whether it was written."""
+
+    config_path: Path
+    written: bool
+    sources: int
+
+
+def init_config(
+    directory: Path,
+    *,
+    brands: Sequence[str] = (),
+    opml: Path | None = None,
+    force: bool = False,
+) -> InitResult:
+    """Write ``DIRECTORY/config/veille.toml`` unless it exists (``force`` overwrites it)."""
+    config_path = directory / "config" / "veille.toml"
+    feeds = read_opml(opml) if opml is not None else list(DEFAULT_FEEDS)
+    if opml is not None and not feeds:
+        raise ConfigError("the OPML file lists no feed (no outline with xmlUrl)", file=str(opml))
+    if config_path.exists() and not force:
+        return InitResult(config_path, written=False, sources=0)
+    named = _named_feeds(feeds)
+    text = render_config(
+        [name.strip() for name in brands if name.strip()],
+        named,
+        opml_file=str(opml) if opml else None,
+    )
+    config_path.parent.mkdir(parents=True, exist_ok=True)
+    config_path.write_text(text, encoding="utf-8")
+    return InitResult(config_path, written=True, sources=len(named))
+
+
+def _named_feeds(
+    feeds: Sequence[OpmlFeed], taken: set[str] | None = None
+) -> list[tuple[str, OpmlFeed]]:
+    taken = set() if taken is None else taken
+    named = []
+    for feed in feeds:
+        base = name = name_for_feed(feed.title, feed.xml_url)
+        counter = 2
+        while name in taken:
+            name, counter = f"{base}-{counter}", counter + 1
+        taken.add(name)
+        named.append((name, feed))
+    return named
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """Feeds appended to the configuration, and those already there."""
+
+    added: list[str]
+    skipped: list[str]
+
+
+def append_feeds(config_path: Path, feeds: Sequence[OpmlFeed]) -> ImportResult:
+    """Append feeds as ``[[sources]]`` to the configuration, skipping URLs it already has.
+
+    The file is appended to rather than rewritten, so its comments and layout are kept.
+    """
+    try:
+        text = config_path.read_text(encoding="utf-8")
+        current = tomllib.loads(text)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read the configuration ({exc})", file=str(config_path)) from None
+    entries = current.get("sources", [])
+    known_urls = {entry.get("url") for entry in entries if isinstance(entry, dict)}
+    taken = {entry.get("name") for entry in entries if isinstance(entry, dict)}
+    fresh = [feed for feed in feeds if feed.xml_url not in known_urls]
+    skipped = [feed.xml_url for feed in feeds if feed.xml_url in known_urls]
+    named = _named_feeds(_unique_urls(fresh), {name for name in taken if isinstance(name, str)})
+    if named:
+        blocks = "\n".join(
+            source_block(name, feed.xml_url, title=feed.title) for name, feed in named
+        )
+        separator = "" if text.endswith("\n") else "\n"
+        config_path.write_text(f"{text}{separator}\n{blocks}", encoding="utf-8")
+    return ImportResult(added=[name for name, _ in named], skipped=skipped)
+
+
+def _unique_urls(feeds: Sequence[OpmlFeed]) -> list[OpmlFeed]:
+    seen: set[str] = set()
+    unique = []
+    for feed in feeds:
+        if feed.xml_url not in seen:
+            seen.add(feed.xml_url)
+            unique.append(feed)
+    return unique
+
+
+def add_brands_hint(brands: Sequence[str]) -> str:
+    """The TOML to paste for brands that ``init`` could not add to an existing file."""
+    return "\n".join(brand_block(name) for name in brands)

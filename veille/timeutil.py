@@ -1,0 +1,73 @@
+"""Time helpers: UTC now, durations ("30m", "1h", "7d") and points in time ("7d", "2026-01-01")."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)?\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def parse_duration(value: str | int | float | timedelta) -> timedelta:
+    """Read a duration such as ``90``, ``"30m"``, ``"1h"``, ``"7d"`` or ``"2w"`` (bare: seconds)."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 30m, 1h, 7d")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(value)
+        if not match:
+            raise ValueError(f"expected a duration such as 30m, 1h, 7d, got {value!r}")
+        unit = (match.group(2) or "s").lower()
+        seconds = float(match.group(1)) * _UNIT_SECONDS[unit]
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    return timedelta(seconds=seconds)
+
+
+def format_duration(delta: timedelta) -> str:
+    """Render a duration the way a person writes it (``"1h"``, ``"90m"``, ``"2d"``)."""
+    seconds = int(delta.total_seconds())
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def parse_moment(value: str, *, now: datetime | None = None, end_of_day: bool = False) -> datetime:
+    """Read ``--since``/``--until`` values: a look-back (``7d``, ``12h``) or an ISO date/datetime.
+
+    A bare date means its start (or, with ``end_of_day``, the start of the next day); a datetime
+    without a zone is taken as UTC.
+    """
+    text = value.strip()
+    if _DURATION.match(text) and not text.isdigit():
+        return (now or utcnow()) - parse_duration(text)
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            return start + timedelta(days=1) if end_of_day else start
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"expected a look-back such as 7d or 12h, or a date such as 2026-01-01, got {value!r}"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def isoformat_utc(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a ``Z`` suffix, or None."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
