@@ -191,3 +191,11 @@ def test_positive_terms_skip_negations_and_code_scopes() -> None:
         "(orange NEAR/3 banque) lang:fr danone"
     )
     assert positive_terms(tree) == ["danone", '"société générale"', "danon*", "orange", "banque"]
+
+
+def test_scoped_fields_lists_every_scope_used() -> None:
+    from veille.match import scoped_fields
+
+    assert scoped_fields(parse_query("danone")) == frozenset()
+    query = "title:danone OR (evian NOT lang:en) OR site:x.fr OR author:(a NEAR/2 b)"
+    assert scoped_fields(parse_query(query)) == {"title", "lang", "site", "author"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from veille.classify import Classifier
-from veille.match import BrandQuery, compile_query, prepare
+from veille.match import BrandQuery, compile_query, prepare, scoped_fields
 from veille.normalize import normalize
 from veille.settings import BrandConfig
 from veille.store import StoredItem
@@ -27,7 +27,7 @@ class MentionProcessor:
         languages = sorted({code for brand in brands for code in brand.languages})
         self.classifier = Classifier(languages or None)
         # Language is only needed before matching when a query scopes on it.
-        self._match_needs_lang = any("lang:" in brand.query for brand in brands)
+        self._match_needs_lang = any("lang" in scoped_fields(q.node) for _, q in self.queries)
 
     def process(self, raws: Sequence[RawMention]) -> list[StoredItem]:
         """The items of ``raws`` that mention at least one brand, classified."""

@@ -10,6 +10,7 @@ memory), and everything else goes to py3langid. Both are deterministic.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -35,13 +36,21 @@ def _py3langid_labels() -> frozenset[str]:
     return frozenset(label for label in _py3langid(None).nb_classes if len(label) == 2)
 
 
+@lru_cache(maxsize=1)
+def _py3langid_full() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE)
+
+
 @lru_cache(maxsize=16)
 def _py3langid(languages: tuple[str, ...] | None) -> Any:
     # A private identifier per language set: py3langid's module-level one is shared state.
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
+    # The model file is read once; set_languages() rebinds the restricted arrays on the copy
+    # and leaves the full model it starts from untouched.
+    identifier = _py3langid_full()
     if languages is not None:
+        identifier = copy.copy(identifier)
         identifier.set_languages(list(languages))
     return identifier
 

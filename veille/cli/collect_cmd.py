@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from veille.cli.app import App
-from veille.cli.render import console
+from veille.cli.render import console, without_source
 
 
 @click.command()
@@ -21,6 +21,7 @@ def collect(
 
     Exits 0 when the pass ran, even if some sources failed (they are in the summary).
     """
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.table import Table
 
@@ -68,8 +69,10 @@ def collect(
     ):
         table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for outcome in sorted(report.outcomes, key=lambda o: (o.source, o.brand or "")):
-        name = f"{outcome.source} ({outcome.brand})" if outcome.brand else outcome.source
-        error = outcome.error or (f"warning: {outcome.warning}" if outcome.warning else "")
+        name = escape(f"{outcome.source} ({outcome.brand})" if outcome.brand else outcome.source)
+        error = without_source(outcome.error, outcome.source) if outcome.error else ""
+        if outcome.warning and not outcome.error:
+            error = f"warning: {outcome.warning}"
         if outcome.disabled:
             error += " [source disabled]"
         table.add_row(
@@ -77,7 +80,7 @@ def collect(
             "" if outcome.error else str(outcome.items),
             "" if outcome.error else str(outcome.new_mentions),
             "yes" if outcome.not_modified else "",
-            error,
+            escape(error),
         )
     out.print(table)  # type: ignore[attr-defined]
     out.print(  # type: ignore[attr-defined]

@@ -90,3 +90,8 @@ def percent(share: object) -> str:
 def short_time(iso: object) -> str:
     """``2026-03-04T10:20:00Z`` as ``2026-03-04 10:20``."""
     return str(iso)[:16].replace("T", " ") if iso else ""
+
+
+def without_source(message: str, source: str) -> str:
+    """An error message without its leading ``source:``, for tables that show the source."""
+    return message.removeprefix(f"{source}: ")

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from veille.cli.app import App
-from veille.cli.render import console, format_option, short_time, write_records
+from veille.cli.render import console, format_option, short_time, without_source, write_records
 
 HEALTH_FIELDS = (
     "name", "kind", "brand", "active", "disabled", "last_ok_at", "last_error", "last_error_at",
@@ -57,7 +57,7 @@ def list_sources(app: App, output_format: str = "table") -> None:
             short_time(row["last_ok_at"]) or "never",
             str(row["consecutive_failures"] or 0),
             short_time(row["next_check_at"]) or "now",
-            escape(str(row["last_error"] or "")),
+            escape(without_source(str(row["last_error"] or ""), str(row["name"]))),
         )
     out = console()
     out.print(table)  # type: ignore[attr-defined]
@@ -85,7 +85,7 @@ def check(app: App, names: tuple[str, ...]) -> None:
             result.kind,
             "ok" if result.ok else "FAILED",
             str(result.items),
-            escape(result.message),
+            escape(without_source(result.message, result.source)),
         )
     out = console()
     out.print(table)  # type: ignore[attr-defined]

@@ -5,7 +5,18 @@ document is kept and which terms made it match. Several queries can share one
 ``prepare(...)``-d document so that its words are indexed once.
 """
 
-from veille.match.ast import And, Field, Near, Node, Not, Or, Phrase, Term, positive_terms
+from veille.match.ast import (
+    And,
+    Field,
+    Near,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Term,
+    positive_terms,
+    scoped_fields,
+)
 from veille.match.matcher import BrandQuery, compile_query
 from veille.match.parser import format_query, parse_query
 from veille.match.tokens import PreparedText, prepare
@@ -26,4 +37,5 @@ __all__ = [
     "parse_query",
     "positive_terms",
     "prepare",
+    "scoped_fields",
 ]

@@ -121,3 +121,16 @@ def requires_evidence(node: Node, *, negated: bool = False) -> bool:
     conjunctive = isinstance(node, And) != negated
     results = (requires_evidence(child, negated=negated) for child in node.children)
     return any(results) if conjunctive else all(results)
+
+
+def scoped_fields(node: Node) -> frozenset[str]:
+    """The field scopes (``title``, ``site``, ``author``, ``lang``) a query uses anywhere."""
+    if isinstance(node, Field):
+        return frozenset({node.name}) | scoped_fields(node.child)
+    if isinstance(node, And | Or):
+        return frozenset().union(*(scoped_fields(child) for child in node.children))
+    if isinstance(node, Not):
+        return scoped_fields(node.child)
+    if isinstance(node, Near):
+        return scoped_fields(node.left) | scoped_fields(node.right)
+    return frozenset()

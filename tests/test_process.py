@@ -1,0 +1,45 @@
+"""MentionProcessor: normalise, match every brand, classify only what matched."""
+
+from __future__ import annotations
+
+from veille.process import MentionProcessor
+from veille.settings import BrandConfig
+from veille.types import RawMention
+
+
+def _raw(title: str, content: str = "", guid: str | None = None) -> RawMention:
+    return RawMention(source="s", url=f"https://news.example.fr/{guid or title[:10]}", guid=guid,
+                      title=title, content_html=content)  # fmt: skip
+
+
+def test_items_naming_no_brand_are_dropped_and_two_brands_share_one_item() -> None:
+    processor = MentionProcessor(
+        [BrandConfig(name="Danone"), BrandConfig(name="Michelin", query="michelin")]
+    )
+    items = processor.process(
+        [
+            _raw("Danone et Michelin signent un accord", guid="a"),
+            _raw("La météo de demain", guid="b"),
+            _raw("<b>Michelin</b> ouvre une usine", "<p>Une très bonne nouvelle.</p>", guid="c"),
+            _raw("Danone et Michelin signent un accord", guid="a"),  # the same item twice
+        ]
+    )
+    assert [sorted(name for name, _ in item.matches) for item in items] == [
+        ["Danone", "Michelin"],
+        ["Michelin"],
+    ]
+    assert items[1].document.title == "Michelin ouvre une usine"
+    assert items[1].classification.lang == "fr"
+    assert items[1].classification.tone == "positive"
+    assert items[0].matches[0][1].terms == ('"Danone"',)
+
+
+def test_language_scoped_queries_see_the_detected_language() -> None:
+    processor = MentionProcessor([BrandConfig(name="Danone", query="danone AND lang:en")])
+    items = processor.process(
+        [
+            _raw("Danone opens a new plant in Ohio and hires workers", guid="en"),
+            _raw("Danone ouvre une nouvelle usine et embauche des salariés", guid="fr"),
+        ]
+    )
+    assert [item.document.identity.rsplit(":", 1)[-1] for item in items] == ["en"]
