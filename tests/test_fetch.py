@@ -226,3 +226,18 @@ async def test_fetch_outside_context_manager_is_a_programming_error() -> None:
     fetcher = Fetcher(fast_settings())
     with pytest.raises(RuntimeError, match="async with"):
         await fetcher.fetch("http://127.0.0.1:9/feed.xml", source="s")
+
+
+async def test_post_sends_its_body_and_a_303_continues_with_get(feed_server: FeedServer) -> None:
+    feed_server.add("/token", b'{"access_token": "t"}', content_type="application/json")
+    feed_server.add("/session", redirect_to="/token", status=303)
+    async with Fetcher(HttpSettings(retries=0)) as fetcher:
+        result = await fetcher.fetch(
+            feed_server.url("/token"), source="s", method="POST", content=b"grant_type=x"
+        )
+        assert result.body == b'{"access_token": "t"}'
+        await fetcher.fetch(feed_server.url("/session"), source="s", method="POST", content=b"a")
+    first, redirected, followed = feed_server.requests()
+    assert (first.method, first.body) == ("POST", b"grant_type=x")
+    assert (redirected.method, redirected.status) == ("POST", 303)
+    assert (followed.method, followed.body) == ("GET", b"")

@@ -29,8 +29,9 @@ class RawMention:
     site_url: str | None = None  # publisher home page when given
     platform: str | None = None  # "news", "blog", "youtube", … as the collector knows it
     lang_hint: str | None = None  # language declared by the feed or the item
-    reach: int | None = None  # audience size (followers, subscribers) when known
-    engagement: int | None = None  # likes + shares + comments when known
+    reach: int | None = None  # see veille.collectors.figures: audience + engagement
+    engagement: int | None = None  # likes + shares + comments + score when known
+    metrics: dict[str, int] = field(default_factory=dict)  # the figures as the source names them
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -54,6 +55,7 @@ class Document:
     lang_hint: str | None = None
     reach: int | None = None
     engagement: int | None = None
+    metrics: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,7 @@ class LoggedRequest:
     path: str
     headers: dict[str, str]  # request headers, keys lower-cased
     status: int
+    body: bytes = b""  # what a POST sent
 
 
 @dataclass
@@ -103,6 +104,7 @@ class FeedServer:
 
     def __init__(self) -> None:
         self._routes: dict[str, Route] = {}
+        self._overrides: dict[str, Route] = {}
         self._log: list[LoggedRequest] = []
         self._events: list[tuple[str, int]] = []  # (path, +1 on start / -1 on end), in order
         self._lock = threading.Lock()
@@ -145,6 +147,13 @@ class FeedServer:
             self._routes[path] = route
         return route
 
+    def override(self, path: str, body: bytes = b"", **options: object) -> Route:
+        """Answer every request to ``path``, whatever its query string, with this route."""
+        route = Route(body=body, **options)  # type: ignore[arg-type]
+        with self._lock:
+            self._overrides[path] = route
+        return route
+
     def route(self, path: str) -> Route:
         """The route registered at ``path``."""
         return self._routes[path]
@@ -176,8 +185,9 @@ class FeedServer:
 
     # Called from handler threads.
     def _lookup(self, path: str) -> Route | None:
+        bare = path.split("?", 1)[0]
         with self._lock:
-            return self._routes.get(path) or self._routes.get(path.split("?", 1)[0])
+            return self._overrides.get(bare) or self._routes.get(path) or self._routes.get(bare)
 
     def _record(self, path: str, step: int) -> None:
         with self._lock:
@@ -233,10 +243,16 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """Keep test output quiet."""
 
+    def do_POST(self) -> None:
+        """Answer a POST like a GET (APIs' token and session endpoints), keeping its body."""
+        self.do_GET()
+
     def do_GET(self) -> None:
         """Answer from the route table, logging the request."""
         owner: FeedServer = self.server.feed_server  # type: ignore[attr-defined]
         headers = {key.lower(): value for key, value in self.headers.items()}
+        length = int(headers.get("content-length") or 0)
+        sent = self.rfile.read(length) if length else b""
         owner._record(self.path, +1)
         route = owner._lookup(self.path)
         if route is None:
@@ -247,7 +263,7 @@ class _Handler(BaseHTTPRequestHandler):
             outgoing = _decide(owner, route, headers)
         # Logged before writing: once the client has its answer, the log already shows it,
         # and the request no longer counts as in flight when the client sends the next one.
-        owner._log_request(LoggedRequest(self.command, self.path, headers, outgoing.status))
+        owner._log_request(LoggedRequest(self.command, self.path, headers, outgoing.status, sent))
         owner._record(self.path, -1)
         try:
             self._write(outgoing)

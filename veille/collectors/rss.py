@@ -23,6 +23,7 @@ from veille.collectors._entries import (
     mention_from_entry,
     parse_count,
 )
+from veille.collectors.api import newer_than
 from veille.collectors.base import validate_options
 from veille.errors import FatalSourceError, TransientSourceError
 from veille.fetch import Fetcher, FetchResult
@@ -213,8 +214,8 @@ class RssCollector:
     ) -> Collected:
         """Fetch the feed (conditional GET) and return its items with the source's new state.
 
-        ``query`` and ``since`` are not used: a feed is not searchable and returns what it
-        holds; already-seen items are recognised downstream, and undated ones cannot be cut.
+        ``query`` is not used: a feed is not searchable. With ``since``, only items published
+        after it are returned (undated ones are kept: they may be new).
         """
         result = await fetcher.fetch(
             state.url or self.options.url,
@@ -248,8 +249,9 @@ class RssCollector:
             language=self.options.language,
         )
         ttl = max(filter(None, (max_age, (feed.ttl_minutes or 0) * 60)), default=None)
+        mentions = newer_than(feed.mentions, since)
         return _collected(
-            result, new_state, mentions=feed.mentions, warning=feed.warning, ttl_seconds=ttl
+            result, new_state, mentions=mentions, warning=feed.warning, ttl_seconds=ttl
         )
 
 

@@ -72,6 +72,8 @@ class _Target:
 
     url: str
     headers: dict[str, str] = field(default_factory=dict)
+    method: str = "GET"
+    content: bytes | None = None
 
 
 class Fetcher:
@@ -124,10 +126,15 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         headers: Mapping[str, str] | None = None,
+        method: str = "GET",
+        content: bytes | None = None,
     ) -> FetchResult:
-        """GET ``url`` conditionally, following redirects and retrying transient failures."""
+        """GET ``url`` conditionally, following redirects and retrying transient failures.
+
+        ``method`` and ``content`` serve the few APIs that need a POST (OAuth tokens, sessions).
+        """
         client = self._require_client()
-        target = _Target(url, dict(headers or {}))
+        target = _Target(url, dict(headers or {}), method.upper(), content)
         if etag:
             target.headers["If-None-Match"] = etag
         if last_modified:
@@ -140,7 +147,14 @@ class Fetcher:
                 break
             next_url = self._redirect_target(target.url, answer, source, trail)
             trail.follow(answer.status, next_url)
-            target = _Target(next_url, _headers_for_redirect(target, next_url))
+            # 307/308 repeat the request as it was; other redirects continue with a GET.
+            keep = answer.status in (307, 308)
+            target = _Target(
+                next_url,
+                _headers_for_redirect(target, next_url),
+                target.method if keep else "GET",
+                target.content if keep else None,
+            )
         not_modified = answer.status == 304
         return FetchResult(
             url=url,
@@ -227,7 +241,9 @@ class Fetcher:
             tally.requests += 1
             try:
                 async with asyncio.timeout(self._settings.total_timeout):
-                    request = client.build_request("GET", target.url, headers=target.headers)
+                    request = client.build_request(
+                        target.method, target.url, headers=target.headers, content=target.content
+                    )
                     response = await client.send(request, stream=True)
                     try:
                         return await self._answer(response, target.url, source)

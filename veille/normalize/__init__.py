@@ -92,4 +92,5 @@ def normalize(raw: RawMention) -> Document:
         lang_hint=_optional(raw.lang_hint),
         reach=raw.reach,
         engagement=raw.engagement,
+        metrics=dict(raw.metrics),
     )

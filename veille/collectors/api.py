@@ -1,0 +1,156 @@
+"""What search and API collectors share: options, credentials, JSON requests, watermarks.
+
+A search collector (``per_brand = True``) is called once per brand with the brand's query; it
+compiles the query to the remote dialect (:mod:`veille.match.dialects`), pages through results
+up to ``max_pages``, and keeps an incremental watermark in ``SourceState.cursor`` (ISO time of
+the newest item seen) so that a daily run only asks for what is new.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from veille.errors import FatalSourceError, TransientSourceError
+from veille.fetch import Fetcher, FetchResult
+from veille.types import RawMention, SourceState
+
+
+class ApiOptions(BaseModel):
+    """Options every API collector has; each adds its own (named as the remote API names them)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_url: str = Field(description="API root, overridable for self-hosted instances and tests")
+    max_pages: int = Field(3, ge=1, le=100, description="pages asked per pass at most")
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_base(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+
+def credential(name: str) -> str | None:
+    """A secret from the environment: ``NAME``, else the file named by ``NAME_FILE``."""
+    value = os.environ.get(name)
+    if value:
+        return value.strip()
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip() or None
+        except OSError:
+            return None
+    return None
+
+
+def require_credentials(source: str, *names: str, purpose: str) -> dict[str, str]:
+    """The named secrets, or a FatalSourceError saying which are missing and what they are for."""
+    values = {name: credential(name) for name in names}
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        raise FatalSourceError(
+            f"skipped: {purpose} needs {' and '.join(missing)} in the environment",
+            source=source,
+            hint=f"export {missing[0]}=… (or {missing[0]}_FILE=/path/to/secret), see README",
+        )
+    return {name: value for name, value in values.items() if value}
+
+
+def api_url(base_url: str, path: str, params: Mapping[str, Any] | None = None) -> str:
+    """``base_url`` + ``path`` with query parameters (None values left out)."""
+    url = httpx.URL(base_url.rstrip("/") + "/" + path.lstrip("/"))
+    if params:
+        url = url.copy_merge_params({k: v for k, v in params.items() if v is not None})
+    return str(url)
+
+
+async def get_json(
+    fetcher: Fetcher,
+    url: str,
+    *,
+    source: str,
+    headers: Mapping[str, str] | None = None,
+    method: str = "GET",
+    content: bytes | None = None,
+) -> tuple[Any, FetchResult]:
+    """Fetch a JSON document; an HTML or broken body is a TransientSourceError."""
+    result = await fetcher.fetch(
+        url,
+        source=source,
+        headers={"Accept": "application/json", **(headers or {})},
+        method=method,
+        content=content,
+    )
+    try:
+        return json.loads(result.body), result
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        kind = result.headers.get("content-type", "unknown content type")
+        raise TransientSourceError(
+            f"expected JSON, got {kind} ({len(result.body)} bytes)",
+            source=source,
+            url=url,
+            status=result.status,
+            hint="the service answered with a page instead of data: it may be down or blocking",
+        ) from None
+
+
+def watermark(state: SourceState, since: datetime | None) -> datetime | None:
+    """The time from which to ask: the later of ``since`` and the stored cursor."""
+    stored = None
+    if state.cursor:
+        try:
+            stored = datetime.fromisoformat(state.cursor)
+        except ValueError:
+            stored = None  # a cursor of another format (an older version): ask everything
+    if stored is not None and stored.tzinfo is None:
+        stored = stored.replace(tzinfo=UTC)
+    candidates = [moment for moment in (stored, since) if moment is not None]
+    return max(candidates) if candidates else None
+
+
+def advanced_state(state: SourceState, mentions: list[RawMention]) -> SourceState:
+    """The state with its cursor moved to the newest item seen (never backwards)."""
+    newest = max((m.published_at for m in mentions if m.published_at), default=None)
+    current = watermark(state, None)
+    if newest is None or (current is not None and newest <= current):
+        return state
+    return SourceState(
+        url=state.url,
+        etag=state.etag,
+        last_modified=state.last_modified,
+        content_hash=state.content_hash,
+        cursor=newest.astimezone(UTC).isoformat(),
+    )
+
+
+def newer_than(mentions: list[RawMention], since: datetime | None) -> list[RawMention]:
+    """Only the items published after ``since`` (undated items are kept: they may be new)."""
+    if since is None:
+        return mentions
+    return [m for m in mentions if m.published_at is None or m.published_at > since]
+
+
+def from_timestamp(value: Any) -> datetime | None:
+    """A UTC datetime from Unix seconds or an ISO 8601 string; None when unreadable."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, tz=UTC)
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return None
