@@ -43,7 +43,9 @@ async def _collect(
     collector = collector_class("contract", collector_class.options_model(**options))
     query = scenario.query if collector_class.per_brand else None
     async with Fetcher(SETTINGS) as fetcher:
-        return await collector.collect(fetcher, SourceState(), query=query, since=since)
+        return await collector.collect(
+            fetcher, SourceState(), query=query, since=since, languages=("fr", "en")
+        )
 
 
 async def test_yields_well_formed_mentions(scenario: Scenario, feed_server: FeedServer) -> None:

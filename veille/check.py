@@ -34,9 +34,15 @@ async def check_sources(settings: Settings, names: Sequence[str] = ()) -> list[C
 async def _check(settings: Settings, fetcher: Fetcher, source: SourceConfig) -> CheckResult:
     collector_class = get_collector(source.kind)
     collector = collector_class(source.name, collector_class.options_model(**source.options))
-    query = settings.brands[0].query if collector_class.per_brand and settings.brands else None
+    brand = settings.brands[0] if collector_class.per_brand and settings.brands else None
     try:
-        collected = await collector.collect(fetcher, SourceState(), query=query, since=None)
+        collected = await collector.collect(
+            fetcher,
+            SourceState(),
+            query=brand.query if brand else None,
+            since=None,
+            languages=brand.languages if brand else (),
+        )
     except SourceError as exc:
         message = f"{exc} — {exc.hint}" if exc.hint else str(exc)
         return CheckResult(source.name, source.kind, False, 0, message)

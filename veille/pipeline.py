@@ -198,15 +198,16 @@ class _Pass:
         """Collect one source (× brand), store what it gave or record why it failed."""
         outcome = SourceOutcome(source=unit.source.name, brand=unit.brand)
         started = time.monotonic()
-        query = self.settings.brand(unit.brand).query if unit.brand else None
+        brand = self.settings.brand(unit.brand) if unit.brand else None
         try:
             state = await self._in_worker(self.store.load_state, unit.source.name, unit.brand)
             # Search collectors keep their own watermark in state.cursor.
             collected = await unit.collector.collect(
                 self.fetcher,
                 state,  # type: ignore[arg-type]
-                query=query,
+                query=brand.query if brand else None,
                 since=None,
+                languages=brand.languages if brand else (),
             )
             outcome.duration = time.monotonic() - started
             await self._in_worker(self._save, unit, collected, outcome)

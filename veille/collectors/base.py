@@ -7,7 +7,7 @@ Built-in collectors are registered exactly like third-party ones, in the entry p
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
@@ -34,9 +34,19 @@ class Collector(Protocol):
     def __init__(self, source_name: str, options: BaseModel) -> None: ...
 
     async def collect(
-        self, fetcher: Fetcher, state: SourceState, *, query: str | None, since: datetime | None
+        self,
+        fetcher: Fetcher,
+        state: SourceState,
+        *,
+        query: str | None,
+        since: datetime | None,
+        languages: Sequence[str] = (),
     ) -> Collected:
-        """Collect what is new since ``state``; raise veille source errors on failure."""
+        """Collect what is new since ``state``; raise veille source errors on failure.
+
+        Search collectors get the brand's ``query`` and ``languages`` (ISO 639-1 codes, for
+        services searched per language); ``since`` asks only for items published after it.
+        """
         ...
 
 

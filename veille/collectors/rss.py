@@ -6,7 +6,7 @@ import hashlib
 import io
 import re
 import xml.sax
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, ClassVar
@@ -211,6 +211,7 @@ class RssCollector:
         *,
         query: str | None = None,
         since: datetime | None = None,
+        languages: Sequence[str] = (),
     ) -> Collected:
         """Fetch the feed (conditional GET) and return its items with the source's new state.
 
