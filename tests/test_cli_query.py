@@ -11,7 +11,8 @@ import pytest
 
 from tests.support.feedserver import FeedServer
 from tests.support.project import feed_bytes, run, write_config
-from veille.cli.query_cmd import MENTION_FIELDS
+from veille.cli.query_cmd import MENTION_FIELDS, STAT_FIELDS
+from veille.cli.render import write_records
 
 
 @pytest.fixture
@@ -40,10 +41,16 @@ def _json(config: Path, *args: str) -> list[dict[str, object]]:
 
 
 def test_mentions_json_has_the_contract_fields(collected: Path) -> None:
+    assert MENTION_FIELDS == (
+        "id", "brand", "platform", "source", "site", "url", "title", "text", "author",
+        "author_handle", "author_url", "published_at", "collected_at", "lang", "sentiment", "tone",
+        "matched", "reach", "engagement", "metrics", "story_id",
+    )  # fmt: skip
     mentions = _json(collected, "mentions")
     assert len(mentions) == 6
     for mention in mentions:
         assert tuple(mention) == MENTION_FIELDS
+        assert mention["metrics"] == {}  # feeds give no engagement figures
         assert mention["tone"] in ("positive", "neutral", "negative")
         assert -1 <= float(mention["sentiment"]) <= 1  # type: ignore[arg-type]
         assert str(mention["collected_at"]).endswith("Z")
@@ -91,6 +98,21 @@ def test_mentions_formats(collected: Path) -> None:
     table = run(collected, "mentions")
     assert table.exit_code == 0
     assert "Danone" in table.output and "6 mention(s)." in table.output
+    assert "engagement" in table.output.splitlines()[1]
+
+
+def test_csv_writes_metrics_as_key_value_pairs() -> None:
+    records = [
+        {"id": 1, "matched": ["acme"], "metrics": {"likes": 12, "reposts": 3}},
+        {"id": 2, "matched": [], "metrics": {}},
+    ]
+    out = io.StringIO()
+    write_records(records, "csv", ("id", "matched", "metrics"), out)
+    assert out.getvalue().splitlines() == [
+        "id,matched,metrics",
+        "1,acme,likes=12; reposts=3",
+        "2,,",
+    ]
 
 
 def test_mentions_bad_input_exits_2(collected: Path) -> None:
@@ -111,6 +133,9 @@ def test_mentions_bad_input_exits_2(collected: Path) -> None:
 @pytest.mark.parametrize("by", ["platform", "site", "author", "tone", "lang", "day"])
 def test_stats_by_each_dimension(collected: Path, by: str) -> None:
     rows = _json(collected, "stats", "--by", by)
+    assert all(tuple(row) == STAT_FIELDS for row in rows)
+    assert STAT_FIELDS[-2:] == ("engagement", "reach")
+    assert {(row["engagement"], row["reach"]) for row in rows} == {(0, 0)}  # feeds give none
     assert sum(int(row["mentions"]) for row in rows) == 6  # type: ignore[call-overload]
     assert abs(sum(float(row["share"]) for row in rows) - 1) < 1e-9  # type: ignore[arg-type]
     for row in rows:
@@ -118,6 +143,7 @@ def test_stats_by_each_dimension(collected: Path, by: str) -> None:
         assert abs(parts - 1) < 1e-9
     table = run(collected, "stats", "--by", by)
     assert table.exit_code == 0 and "6 mention(s)" in table.output
+    assert "engagement" in table.output and "reach" in table.output
 
 
 def test_stats_for_one_brand_and_period(collected: Path) -> None:
@@ -181,8 +207,10 @@ def test_init_writes_a_working_config(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     config = tmp_path / "config" / "veille.toml"
     assert (tmp_path / "config" / "veille.db").exists()
-    listing = run(config, "sources", "list", "--format", "json")
-    assert len(json.loads(listing.output)) >= 5
+    listing = json.loads(run(config, "sources", "list", "--format", "json").output)
+    # Without --opml: news search, Hacker News, GDELT and Mastodon, run for each brand.
+    assert {row["kind"] for row in listing} == {"google_news", "hackernews", "gdelt", "mastodon"}
+    assert {row["brand"] for row in listing} == {None}  # per-brand state appears once collected
     again = run(None, "init", "--dir", str(tmp_path), "--brand", "Nestlé")
     assert again.exit_code == 0 and "kept it" in again.output
     assert "Nestlé" not in config.read_text(encoding="utf-8")

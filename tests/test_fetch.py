@@ -241,3 +241,13 @@ async def test_post_sends_its_body_and_a_303_continues_with_get(feed_server: Fee
     assert (first.method, first.body) == ("POST", b"grant_type=x")
     assert (redirected.method, redirected.status) == ("POST", 303)
     assert (followed.method, followed.body) == ("GET", b"")
+
+
+async def test_error_answers_keep_their_start_and_headers(feed_server: FeedServer) -> None:
+    body = b'{"error": {"errors": [{"reason": "quotaExceeded"}]}}'
+    feed_server.add("/api", body, status=403, headers={"X-RateLimit-Remaining": "0"})
+    async with Fetcher(HttpSettings(retries=0)) as fetcher:
+        with pytest.raises(FatalSourceError) as caught:
+            await fetcher.fetch(feed_server.url("/api"), source="s")
+    assert caught.value.body == body
+    assert caught.value.headers["x-ratelimit-remaining"] == "0"

@@ -9,7 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import main as alembic_main
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from tests.support.stores import database_url_fixture  # noqa: F401
 from veille.store.db import (
@@ -92,5 +92,56 @@ def test_the_comparison_notices_a_schema_that_differs(database_url: str) -> None
         with engine.begin() as connection:
             connection.exec_driver_sql("DROP INDEX ix_documents_tone")
         assert [diff[0] for diff in differences(engine)] == ["add_index"]  # type: ignore[index]
+    finally:
+        engine.dispose()
+
+
+def document_columns(engine: Engine) -> set[str]:
+    """Return the column names of the documents table."""
+    with engine.connect() as connection:
+        return {column["name"] for column in inspect(connection).get_columns("documents")}
+
+
+def test_0002_adds_document_metrics_and_keeps_the_stored_mentions(database_url: str) -> None:
+    engine = create_store_engine(database_url)
+    try:
+        assert upgrade_database(engine, "0001") == "0001"
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO brands (id, name, query, languages, options, active, created_at,"
+                    " updated_at) VALUES (1, 'acme', 'acme', '[]', '{}', :yes, :t, :t)"
+                ),
+                {"yes": True, "t": "2026-03-02 09:30:00"},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO documents (id, identity, title, text, platform, collected_at,"
+                    " sentiment, tone, classifier_version, engagement, fingerprint, story_id)"
+                    " VALUES (1, 'guid:a', 'Acme', '', 'news', :t, 0.5, 'positive', 'v1', 7,"
+                    " 'f', 'f')"
+                ),
+                {"t": "2026-03-02 09:30:00"},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO mentions (document_id, brand_id, matched_terms, first_seen_at)"
+                    " VALUES (1, 1, '[\"acme\"]', :t)"
+                ),
+                {"t": "2026-03-02 09:30:00"},
+            )
+        assert "metrics" not in document_columns(engine)
+        assert upgrade_database(engine, "0002") == "0002"
+        assert "metrics" in document_columns(engine)
+        with engine.connect() as connection:
+            stored = connection.execute(text("SELECT engagement, metrics FROM documents")).one()
+        assert tuple(stored) == (7, None)
+        # On SQLite the downgrade rebuilds documents: its mentions must not cascade away.
+        assert downgrade_database(engine, "0001") == "0001"
+        assert "metrics" not in document_columns(engine)
+        with engine.connect() as connection:
+            mentions = connection.execute(text("SELECT count(*) FROM mentions")).scalar_one()
+            engagement = connection.execute(text("SELECT engagement FROM documents")).scalar_one()
+        assert (mentions, engagement) == (1, 7)
     finally:
         engine.dispose()

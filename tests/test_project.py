@@ -12,6 +12,7 @@ import click
 import pytest
 
 from veille.cli import cli
+from veille.collectors.base import available_collectors
 from veille.settings import CollectSettings, HttpSettings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,3 +89,19 @@ def test_docker_compose_file_is_valid(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("kind", sorted(available_collectors()))
+def test_every_collector_has_a_readme_section(kind: str) -> None:
+    section = README.split(f"\n### {kind} — ", 1)
+    assert len(section) == 2, f"README.md has no '### {kind} — …' section"
+    body = section[1].split("\n### ", 1)[0]
+    assert "option" in body.lower() or "`url`" in body
+    assert re.search(r"limit|quota|budget", body, re.I), f"{kind}: rate limits not documented"
+
+
+def test_readme_lists_the_mention_json_fields() -> None:
+    from veille.cli.query_cmd import MENTION_FIELDS
+
+    fields = README.split("A mention in JSON has the fields `", 1)[1].split("`", 1)[0]
+    assert tuple(re.split(r",\s*", fields)) == MENTION_FIELDS

@@ -260,6 +260,28 @@ def test_naive_datetimes_are_refused(store: Store) -> None:
         store.begin_run(datetime(2026, 3, 2, 9, 30))
 
 
+def test_metrics_round_trip_and_no_figures_are_stored_as_null(store: Store) -> None:
+    # Counts past 32 bits (views of a popular video) survive too.
+    metrics = {"likes": 12, "reposts": 3, "replies": 0, "views": 5_000_000_000}
+    items = [
+        make_item("guid:counted", metrics=metrics, engagement=15),
+        make_item("guid:plain"),
+    ]
+    assert save(store, items) == SaveCounts(items=2, new_documents=2, new_mentions=2)
+    listed = {str(m["url"]).rsplit("/", 1)[-1]: m for m in store.list_mentions(ALL)}
+    assert listed["guid:counted"]["metrics"] == metrics
+    assert listed["guid:plain"]["metrics"] == {}
+    with store.engine.connect() as connection:
+        rows = connection.execute(select(DocumentRow.identity, DocumentRow.metrics)).all()
+        stored: dict[str, object] = {identity: value for identity, value in rows}
+        # SQL NULL, not the JSON text "null": queries can tell "no figures" with IS NULL.
+        nulls = connection.exec_driver_sql(
+            "SELECT identity FROM documents WHERE metrics IS NULL"
+        ).all()
+    assert stored == {"guid:counted": metrics, "guid:plain": None}
+    assert [identity for (identity,) in nulls] == ["guid:plain"]
+
+
 def test_deleting_a_document_deletes_its_mentions(store: Store) -> None:
     save(store, [make_item("guid:a", brands=("acme", "globex")), make_item("guid:b")])
     with store.engine.begin() as connection:

@@ -11,6 +11,8 @@ from veille.errors import StoreError
 from veille.store import MentionFilter, Store, StoredItem
 from veille.types import SourceState
 
+ALL = MentionFilter(limit=None)
+
 CONTRACT_FIELDS = {
     "id",
     "brand",
@@ -21,6 +23,7 @@ CONTRACT_FIELDS = {
     "title",
     "text",
     "author",
+    "author_handle",
     "author_url",
     "published_at",
     "collected_at",
@@ -30,6 +33,7 @@ CONTRACT_FIELDS = {
     "matched",
     "reach",
     "engagement",
+    "metrics",
     "story_id",
 }
 
@@ -64,6 +68,8 @@ def corpus(store: Store) -> Store:
                 title="Acme lance un produit",
                 author_name="Élodie Martin",
                 author_url="https://www.lemonde.fr/signataires/elodie-martin",
+                engagement=10,
+                metrics={"likes": 7, "reposts": 3},
             ),
             make_item(
                 "b",
@@ -87,6 +93,7 @@ def corpus(store: Store) -> Store:
                 lang="en",
                 reach=1200,
                 engagement=45,
+                metrics={"score": 40, "comments": 5, "followers": 1155},
             ),
             make_item("e", published_at=None, platform="blog", lang=None),
         ],
@@ -113,12 +120,27 @@ def test_mentions_have_exactly_the_contract_fields(corpus: Store) -> None:
     assert mention["brand"] == "globex"
     assert mention["source"] == "lemonde"
     assert mention["author"] == "u/GlobexWatcher"
+    assert mention["author_handle"] == "u/GlobexWatcher"
     assert mention["url"] == "https://www.lemonde.fr/d"
     assert mention["published_at"] == "2026-03-04T10:30:00Z"
     assert mention["collected_at"] == "2026-03-02T09:30:00Z"
     assert mention["matched"] == ["globex"]
     assert (mention["sentiment"], mention["tone"], mention["lang"]) == (-0.9, "negative", "en")
     assert (mention["reach"], mention["engagement"]) == (1200, 45)
+    assert mention["metrics"] == {"score": 40, "comments": 5, "followers": 1155}
+
+
+def test_mentions_give_the_handle_apart_and_empty_metrics_as_a_dict(corpus: Store) -> None:
+    mentions = corpus.list_mentions(ALL)
+    by_id = dict(zip(ids(mentions), mentions, strict=True))
+    # "author" prefers the name; the handle is still there to filter and read by.
+    assert (by_id["a"]["author"], by_id["a"]["author_handle"]) == ("Élodie Martin", None)
+    assert by_id["d"]["author_handle"] == "u/GlobexWatcher"
+    assert by_id["a"]["metrics"] == {"likes": 7, "reposts": 3}
+    assert by_id["c"]["metrics"] == {}
+    mention = mentions[0]
+    assert list(mention).index("author_handle") == list(mention).index("author") + 1
+    assert list(mention).index("metrics") == list(mention).index("engagement") + 1
 
 
 def test_mentions_are_listed_newest_first_with_collection_time_as_fallback(corpus: Store) -> None:
@@ -192,8 +214,33 @@ def test_stats_share_is_of_the_filtered_total(corpus: Store) -> None:
             "neutral": 0.0,
             "negative": 1.0,
             "avg_sentiment": pytest.approx(-0.7),
+            "engagement": 45,
+            "reach": 1200,
         }
     ]
+
+
+def test_stats_add_up_engagement_and_reach_unknown_as_zero(corpus: Store) -> None:
+    def figures(by: str, **criteria: object) -> dict[object, tuple[object, object]]:
+        rows = corpus.stats(MentionFilter(**criteria), by)  # type: ignore[arg-type]
+        return {row["key"]: (row["engagement"], row["reach"]) for row in rows}
+
+    assert figures("author") == {
+        None: (0, 0),
+        "u/GlobexWatcher": (45, 1200),
+        "Élodie Martin": (10, 0),
+    }
+    assert figures("platform") == {
+        "news": (10, 0),
+        "reddit": (45, 1200),
+        "blog": (0, 0),
+        "hackernews": (0, 0),
+    }
+    assert figures("tone", brands=("globex",)) == {"negative": (45, 1200)}
+    # Like the mention count, a document naming two brands counts once per brand.
+    save(corpus, [make_item("g", brands=("acme", "globex"), engagement=5, reach=50)])
+    assert figures("platform")["news"] == (20, 100)
+    assert figures("platform", brands=("acme",))["news"] == (15, 50)
 
 
 @pytest.mark.parametrize(

@@ -9,20 +9,13 @@ from veille.opml import OpmlFeed
 from veille.settings import CollectSettings, HttpSettings
 from veille.timeutil import format_duration
 
-# Public French and English news feeds, a sensible start for listening to a French brand.
-DEFAULT_FEEDS = (
-    OpmlFeed("Le Monde — À la une", "https://www.lemonde.fr/rss/une.xml", category="fr"),
-    OpmlFeed("Le Monde — Économie", "https://www.lemonde.fr/economie/rss_full.xml", category="fr"),
-    OpmlFeed("franceinfo — Titres", "https://www.francetvinfo.fr/titres.rss", category="fr"),
-    OpmlFeed(
-        "Le Figaro — Économie", "https://www.lefigaro.fr/rss/figaro_economie.xml", category="fr"
-    ),
-    OpmlFeed(
-        "BBC News — Business", "https://feeds.bbci.co.uk/news/business/rss.xml", category="en"
-    ),
-    OpmlFeed(
-        "The Guardian — Business", "https://www.theguardian.com/uk/business/rss", category="en"
-    ),
+# Search sources every new brand gets when no OPML file is given: each runs once per brand with
+# its query (news search in the brand's languages, Hacker News, GDELT, Mastodon hashtags).
+DEFAULT_SEARCH_SOURCES = (
+    ("google-news", "google_news"),
+    ("hacker-news", "hackernews"),
+    ("gdelt", "gdelt"),
+    ("mastodon", "mastodon"),
 )
 
 
@@ -51,13 +44,18 @@ def source_block(name: str, url: str, *, title: str | None = None) -> str:
     )
 
 
+def search_source_block(name: str, kind: str) -> str:
+    """A ``[[sources]]`` table for a search collector with its default options."""
+    return f"[[sources]]\nname = {toml_string(name)}\nkind = {toml_string(kind)}\n"
+
+
 def render_config(
     brands: Sequence[str],
     sources: Sequence[tuple[str, OpmlFeed]],
     *,
     opml_file: str | None = None,
 ) -> str:
-    """The whole annotated configuration file."""
+    """The whole annotated configuration file (the default search sources when no feed)."""
     http, collect = HttpSettings(), CollectSettings()
     parts = [_HEADER]
     if brands:
@@ -68,6 +66,10 @@ def render_config(
     if opml_file:
         parts.append(f"# Feeds imported from {opml_file}.\n")
     parts.extend(source_block(name, feed.xml_url, title=feed.title) for name, feed in sources)
+    if not sources:
+        parts.append(_SEARCH_HEADER)
+        parts.extend(search_source_block(name, kind) for name, kind in DEFAULT_SEARCH_SOURCES)
+        parts.append(_MORE_SOURCES)
     parts.append(
         _SETTINGS.format(
             interval=format_duration(collect.interval),
@@ -109,6 +111,27 @@ _SOURCES_HEADER = """\
 # Sources. kind = "rss" takes an RSS or Atom feed `url` (optional: `platform`, `language`,
 # `interval`, e.g. interval = "30m"). kind = "opml" with file = "feeds.opml" (relative to this
 # file) stands for every feed of an OPML file. `veille sources import FILE.opml` appends feeds.
+"""
+
+_SEARCH_HEADER = """\
+# Search sources run once per brand, with the brand's query compiled to each service's syntax;
+# every result is matched again here with the full query. Options are documented in README.
+"""
+
+_MORE_SOURCES = """\
+# More sources (see README, "Sources", for options and credentials):
+# [[sources]]
+# name = "le-monde-economie"
+# kind = "rss"
+# url = "https://www.lemonde.fr/economie/rss_full.xml"
+#
+# [[sources]]
+# name = "reddit"
+# kind = "reddit"            # needs VEILLE_REDDIT_CLIENT_ID and VEILLE_REDDIT_CLIENT_SECRET
+#
+# [[sources]]
+# name = "bluesky"
+# kind = "bluesky"           # needs VEILLE_BLUESKY_HANDLE and VEILLE_BLUESKY_APP_PASSWORD
 """
 
 _SETTINGS = """

@@ -72,12 +72,18 @@ class SourceError(VeilleError):
         status: int | None = None,
         retry_after: float | None = None,
         hint: str | None = None,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message, hint=hint)
         self.source = source
         self.url = url
         self.status = status
         self.retry_after = retry_after
+        # The start of an error answer and its headers (lower-case keys), for collectors that
+        # read a service's own error shape (quota reasons, rate-limit headers).
+        self.body = body
+        self.headers = dict(headers or {})
 
 
 class TransientSourceError(SourceError):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from veille.config_sources import name_for_feed
-from veille.config_template import DEFAULT_FEEDS, brand_block, render_config, source_block
+from veille.config_template import DEFAULT_SEARCH_SOURCES, brand_block, render_config, source_block
 from veille.errors import ConfigError
 from veille.opml import OpmlFeed, read_opml
 
@@ -29,9 +29,12 @@ def init_config(
     opml: Path | None = None,
     force: bool = False,
 ) -> InitResult:
-    """Write ``DIRECTORY/config/veille.toml`` unless it exists (``force`` overwrites it)."""
+    """Write ``DIRECTORY/config/veille.toml`` unless it exists (``force`` overwrites it).
+
+    With ``opml`` the sources are exactly its feeds; without, the default search sources.
+    """
     config_path = directory / "config" / "veille.toml"
-    feeds = read_opml(opml) if opml is not None else list(DEFAULT_FEEDS)
+    feeds = read_opml(opml) if opml is not None else []
     if opml is not None and not feeds:
         raise ConfigError("the OPML file lists no feed (no outline with xmlUrl)", file=str(opml))
     if config_path.exists() and not force:
@@ -44,7 +47,7 @@ def init_config(
     )
     config_path.parent.mkdir(parents=True, exist_ok=True)
     config_path.write_text(text, encoding="utf-8")
-    return InitResult(config_path, written=True, sources=len(named))
+    return InitResult(config_path, written=True, sources=len(named) or len(DEFAULT_SEARCH_SOURCES))
 
 
 def _named_feeds(

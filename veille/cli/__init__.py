@@ -32,7 +32,14 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
 
 
 def _register() -> None:
-    from veille.cli import classify_cmd, collect_cmd, query_cmd, setup_cmd, sources_cmd
+    from veille.cli import (
+        classify_cmd,
+        collect_cmd,
+        fetch_cmd,
+        query_cmd,
+        setup_cmd,
+        sources_cmd,
+    )
 
     for command in (
         setup_cmd.init,
@@ -41,6 +48,7 @@ def _register() -> None:
         query_cmd.stats,
         sources_cmd.sources,
         classify_cmd.classify,
+        fetch_cmd.fetch,
         setup_cmd.db,
     ):
         cli.add_command(command)

@@ -20,11 +20,14 @@ from veille.cli.render import (
 )
 
 MENTION_FIELDS = (
-    "id", "brand", "platform", "source", "site", "url", "title", "text", "author", "author_url",
-    "published_at", "collected_at", "lang", "sentiment", "tone", "matched", "reach", "engagement",
-    "story_id",
+    "id", "brand", "platform", "source", "site", "url", "title", "text", "author", "author_handle",
+    "author_url", "published_at", "collected_at", "lang", "sentiment", "tone", "matched", "reach",
+    "engagement", "metrics", "story_id",
 )  # fmt: skip
-STAT_FIELDS = ("key", "mentions", "share", "positive", "neutral", "negative", "avg_sentiment")
+STAT_FIELDS = (
+    "key", "mentions", "share", "positive", "neutral", "negative", "avg_sentiment", "engagement",
+    "reach",
+)  # fmt: skip
 STAT_DIMENSIONS = ("platform", "site", "author", "tone", "lang", "day")
 
 
@@ -98,10 +101,15 @@ def mentions(app: App, limit: int, output_format: str, **options: Any) -> None:
     from rich.table import Table
 
     table = Table(show_lines=False)
-    for column in ("date", "brand", "tone", "platform", "site", "author", "title"):
-        table.add_column(column, overflow="ellipsis", no_wrap=column != "title")
+    for column in ("date", "brand", "tone", "platform", "site", "author"):
+        # Long sites and author names are cut short rather than squeezing the title.
+        width = 24 if column in ("site", "author") else None
+        table.add_column(column, overflow="ellipsis", no_wrap=True, max_width=width)
+    table.add_column("engagement", justify="right", no_wrap=True)
+    table.add_column("title", overflow="ellipsis")
     for record in records:
         tone = str(record["tone"])
+        engagement = record["engagement"]
         table.add_row(
             short_time(record["published_at"] or record["collected_at"]),
             _escape(str(record["brand"])),
@@ -109,6 +117,7 @@ def mentions(app: App, limit: int, output_format: str, **options: Any) -> None:
             _escape(str(record["platform"] or "")),
             _escape(str(record["site"] or "")),
             _escape(str(record["author"] or "")),
+            "" if engagement is None else str(engagement),
             _escape(str(record["title"] or record["url"] or "")),
         )
     out = console()
@@ -141,7 +150,9 @@ def stats(app: App, by: str, limit: int | None, output_format: str, **options: A
 
     table = Table()
     table.add_column(by)
-    for column in ("mentions", "share", "positive", "neutral", "negative", "avg tone"):
+    for column in (
+        "mentions", "share", "positive", "neutral", "negative", "avg tone", "engagement", "reach",
+    ):  # fmt: skip
         table.add_column(column, justify="right")
     for row in rows:
         table.add_row(
@@ -152,6 +163,8 @@ def stats(app: App, by: str, limit: int | None, output_format: str, **options: A
             percent(row["neutral"]),
             percent(row["negative"]),
             f"{float(row['avg_sentiment'] or 0):+.2f}",  # type: ignore[arg-type]
+            str(row["engagement"]),
+            str(row["reach"]),
         )
     out = console()
     out.print(table)  # type: ignore[attr-defined]

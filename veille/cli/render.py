@@ -34,6 +34,8 @@ def csv_safe(value: object) -> str:
         return ""
     if isinstance(value, list | tuple):
         value = "; ".join(str(item) for item in value)
+    elif isinstance(value, Mapping):
+        value = "; ".join(f"{key}={item}" for key, item in value.items())
     text = str(value)
     if text.startswith(_FORMULA_PREFIXES) and not _is_number(text):
         return "'" + text

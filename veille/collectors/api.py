@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -105,8 +105,13 @@ async def get_json(
         ) from None
 
 
+# Services index some items minutes after their date: asking again from a little before the
+# newest item seen costs a few repeats (the store keeps each item once) and loses nothing.
+WATERMARK_OVERLAP = timedelta(minutes=30)
+
+
 def watermark(state: SourceState, since: datetime | None) -> datetime | None:
-    """The time from which to ask: the later of ``since`` and the stored cursor."""
+    """The time from which to ask: the later of ``since`` and the stored cursor (less overlap)."""
     stored = None
     if state.cursor:
         try:
@@ -115,6 +120,8 @@ def watermark(state: SourceState, since: datetime | None) -> datetime | None:
             stored = None  # a cursor of another format (an older version): ask everything
     if stored is not None and stored.tzinfo is None:
         stored = stored.replace(tzinfo=UTC)
+    if stored is not None:
+        stored -= WATERMARK_OVERLAP
     candidates = [moment for moment in (stored, since) if moment is not None]
     return max(candidates) if candidates else None
 
@@ -122,7 +129,7 @@ def watermark(state: SourceState, since: datetime | None) -> datetime | None:
 def advanced_state(state: SourceState, mentions: list[RawMention]) -> SourceState:
     """The state with its cursor moved to the newest item seen (never backwards)."""
     newest = max((m.published_at for m in mentions if m.published_at), default=None)
-    current = watermark(state, None)
+    current = _stored_cursor(state)
     if newest is None or (current is not None and newest <= current):
         return state
     return SourceState(
@@ -132,6 +139,11 @@ def advanced_state(state: SourceState, mentions: list[RawMention]) -> SourceStat
         content_hash=state.content_hash,
         cursor=newest.astimezone(UTC).isoformat(),
     )
+
+
+def _stored_cursor(state: SourceState) -> datetime | None:
+    moment = watermark(state, None)
+    return moment + WATERMARK_OVERLAP if moment is not None else None
 
 
 def newer_than(mentions: list[RawMention], since: datetime | None) -> list[RawMention]:

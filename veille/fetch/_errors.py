@@ -37,7 +37,13 @@ def _reason(status: int) -> str:
 
 
 def status_error(
-    status: int, *, source: str, url: str, retry_after: float | None = None
+    status: int,
+    *,
+    source: str,
+    url: str,
+    retry_after: float | None = None,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
 ) -> SourceError:
     """The error for an HTTP answer that is neither a success, a redirect nor a 304."""
     message = f"{source}: HTTP {status} {_reason(status)} from {url}"
@@ -49,12 +55,16 @@ def status_error(
             status=status,
             retry_after=retry_after,
             hint=_STATUS_HINTS.get(status, _SERVER_ERROR_HINT),
+            body=body,
+            headers=headers,
         )
     if 300 <= status < 400:
         hint = "the server redirects without saying where: check the URL in a browser"
     else:
         hint = _STATUS_HINTS.get(status, "the server rejected the request: check the URL")
-    return FatalSourceError(message, source=source, url=url, status=status, hint=hint)
+    return FatalSourceError(
+        message, source=source, url=url, status=status, hint=hint, body=body, headers=headers
+    )
 
 
 def redirect_error(message: str, *, source: str, url: str, status: int) -> FatalSourceError:
@@ -130,4 +140,6 @@ def after_attempts(exc: TransientSourceError, attempts: int) -> TransientSourceE
         status=exc.status,
         retry_after=exc.retry_after,
         hint=exc.hint,
+        body=exc.body,
+        headers=exc.headers,
     )

@@ -271,8 +271,28 @@ class Fetcher:
             )
             return _Answer(status, response.headers, body=body)
         retry_after = parse_retry_after(response.headers.get("retry-after"))
-        error: SourceError = status_error(status, source=source, url=url, retry_after=retry_after)
+        error: SourceError = status_error(
+            status,
+            source=source,
+            url=url,
+            retry_after=retry_after,
+            body=await _error_excerpt(response),
+            headers={key.lower(): value for key, value in response.headers.items()},
+        )
         raise error
+
+
+async def _error_excerpt(response: httpx.Response, limit: int = 8192) -> bytes:
+    """The start of an error answer (services explain quotas and bad queries there)."""
+    excerpt = b""
+    try:
+        async for chunk in response.aiter_bytes():
+            excerpt += chunk
+            if len(excerpt) >= limit:
+                break
+    except httpx.HTTPError:
+        pass  # the status already says what went wrong; the excerpt is a bonus
+    return excerpt[:limit]
 
 
 def _headers_for_redirect(previous: _Target, next_url: str) -> dict[str, str]:

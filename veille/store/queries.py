@@ -112,6 +112,7 @@ _DOCUMENT_FIELDS = (
     "tone",
     "reach",
     "engagement",
+    "metrics",
     "story_id",
 )
 
@@ -145,6 +146,7 @@ def list_mentions(connection: Connection, f: MentionFilter) -> list[dict[str, ob
             "title": row.title,
             "text": row.text,
             "author": row.author_name or row.author_handle,
+            "author_handle": row.author_handle,
             "author_url": row.author_url,
             "published_at": iso_utc(row.published_at),
             "collected_at": iso_utc(row.collected_at),
@@ -154,6 +156,7 @@ def list_mentions(connection: Connection, f: MentionFilter) -> list[dict[str, ob
             "matched": list(row.matched_terms or []),
             "reach": row.reach,
             "engagement": row.engagement,
+            "metrics": dict(row.metrics or {}),
             "story_id": row.story_id,
         }
         for row in connection.execute(query)
@@ -180,7 +183,11 @@ def _stats_key(connection: Connection, by: str) -> ColumnElement[Any]:
 
 
 def stats(connection: Connection, f: MentionFilter, by: str) -> list[dict[str, object]]:
-    """Count the filtered mentions per key, with the share of each tone and the mean sentiment."""
+    """Count the filtered mentions per key, with the share of each tone and the mean sentiment.
+
+    ``engagement`` and ``reach`` add up the figures of the group's mentions (unknown counts as 0):
+    like ``mentions``, a document that names two brands counts once per brand when both are listed.
+    """
     if by not in STATS_KEYS:
         raise ValueError(f"stats by must be one of {', '.join(STATS_KEYS)}, not {by!r}")
     key = _stats_key(connection, by).label("key")
@@ -194,6 +201,8 @@ def stats(connection: Connection, f: MentionFilter, by: str) -> list[dict[str, o
         func.count(MentionRow.id).label("mentions"),
         *tone_counts,
         func.avg(DocumentRow.sentiment).label("avg_sentiment"),
+        func.sum(DocumentRow.engagement).label("engagement"),
+        func.sum(DocumentRow.reach).label("reach"),
     ).group_by(key)
     rows = list(connection.execute(query).all())
     if by == "day":
@@ -209,6 +218,8 @@ def stats(connection: Connection, f: MentionFilter, by: str) -> list[dict[str, o
             "share": row.mentions / total,
             **{tone: int(getattr(row, tone)) / row.mentions for tone in TONES},
             "avg_sentiment": round(float(row.avg_sentiment), 4),
+            "engagement": int(row.engagement or 0),
+            "reach": int(row.reach or 0),
         }
         for row in rows
     ]

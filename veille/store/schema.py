@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -178,8 +179,11 @@ class DocumentRow(Base):
     sentiment: Mapped[float] = mapped_column(Float)
     tone: Mapped[str] = mapped_column(String(8))
     classifier_version: Mapped[str] = mapped_column(String(100))
-    reach: Mapped[int | None] = mapped_column(Integer)
-    engagement: Mapped[int | None] = mapped_column(Integer)
+    reach: Mapped[int | None] = mapped_column(BigInteger)
+    engagement: Mapped[int | None] = mapped_column(BigInteger)
+    # The figures as the source names them (likes, reposts, views…); NULL when it gave none.
+    # none_as_null: a Python None is stored as SQL NULL, not as the JSON text "null".
+    metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     fingerprint: Mapped[str] = mapped_column(String(128), index=True)
     # Exact copies share a fingerprint, hence a story; near-duplicate clustering refines this.
     story_id: Mapped[str] = mapped_column(String(128), index=True)

@@ -222,7 +222,7 @@ class Store:
             return queries.list_mentions(connection, f)
 
     def stats(self, f: MentionFilter, by: str) -> list[dict[str, object]]:
-        """Return mention counts, shares and tones per platform, site, author, tone, lang or day."""
+        """Return mention counts, shares, tones, engagement and reach per platform, site, author…"""
         with self._reading() as connection:
             return queries.stats(connection, f, by)
 

@@ -75,6 +75,7 @@ def _document_values(item: StoredItem, source_id: int, now: datetime) -> dict[st
         "classifier_version": classification.version,
         "reach": doc.reach,
         "engagement": doc.engagement,
+        "metrics": dict(doc.metrics) or None,
         "fingerprint": doc.fingerprint,
         "story_id": doc.fingerprint,
     }

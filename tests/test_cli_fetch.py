@@ -1,0 +1,63 @@
+"""``veille fetch``: one try of a collector, every item printed with what the query kept."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.feedserver import FeedServer
+from tests.support.project import feed_bytes, run
+
+
+@pytest.fixture(autouse=True)
+def _no_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # works without a configuration file
+    monkeypatch.delenv("VEILLE_CONFIG", raising=False)
+
+
+def test_fetch_prints_every_item_with_its_matched_terms(feed_server: FeedServer) -> None:
+    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    result = run(
+        None, "fetch", "rss", "--query", "danone", "--option", f"url={feed_server.url('/fr.xml')}"
+    )
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert len(lines) == 3
+    by_title = {line["title"]: line for line in lines}
+    kept = by_title["Danone annonce des résultats excellents et une croissance remarquable"]
+    assert kept["matched"] == ["danone"]
+    assert kept["tone"] == "positive" and kept["lang"] == "fr"
+    assert kept["url"] == "https://www.quotidien-economie.fr/entreprises/danone-resultats.html"
+    assert kept["author"] == "Claire Martin"
+    assert by_title["La Bourse de Paris termine la séance en légère hausse"]["matched"] == []
+    assert "3 item(s) returned, 2 kept by the query." in result.output
+    assert len(feed_server.requests("/fr.xml")) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["fetch", "telepathy", "--query", "x"], "unknown"),
+        (["fetch", "rss", "--query", "x", "--base-url", "http://127.0.0.1:9/"], "--option url="),
+        (["fetch", "rss", "--query", "x", "--option", "nonsense"], "expected KEY=VALUE"),
+        (["fetch", "rss", "--query", "x", "--option", "url=ftp://x"], "http"),
+        (["fetch", "rss", "--query", "(x", "--option", "url=http://127.0.0.1:9/"], "query"),
+        (["fetch", "rss"], "--query"),
+    ],
+)
+def test_fetch_bad_input_exits_2(args: list[str], message: str) -> None:
+    result = run(None, *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_fetch_reports_a_failing_source_cleanly(feed_server: FeedServer) -> None:
+    feed_server.add("/gone.xml", b"", status=410)
+    result = run(
+        None, "fetch", "rss", "--query", "x", "--option", f"url={feed_server.url('/gone.xml')}"
+    )
+    assert result.exit_code == 1
+    assert "410" in result.output and "Traceback" not in result.output

@@ -1,0 +1,54 @@
+"""``veille fetch``: try a collector once and print what it returns; nothing is stored."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+import click
+
+from veille.cli.app import App
+
+
+@click.command()
+@click.argument("kind")
+@click.option("--query", required=True, help="A brand query, as in the configuration.")
+@click.option("--base-url", help="Another address for the service (self-hosted, tests).")
+@click.option("--option", "options", multiple=True, metavar="KEY=VALUE", help="A collector option.")
+@click.option(
+    "--languages",
+    default="fr,en",
+    show_default=True,
+    help="Languages searched and detected, comma-separated.",
+)
+@click.option(
+    "--format", "output_format", type=click.Choice(["jsonl"]), default="jsonl", show_default=True
+)
+@click.pass_obj
+def fetch(
+    app: App,
+    kind: str,
+    query: str,
+    base_url: str | None,
+    options: tuple[str, ...],
+    languages: str,
+    output_format: str,
+) -> None:
+    """Try collector KIND once: print every item it returned as a JSON line.
+
+    Each item is normalised and classified, with the query terms it matched ("matched" is
+    empty when the full local query would not keep it). Nothing is stored.
+    """
+    from veille.settings import HttpSettings, default_config_path
+    from veille.trial import fetch_once, parse_option, trial_options
+
+    codes = tuple(code.strip() for code in languages.split(",") if code.strip())
+    validated = trial_options(kind, dict(parse_option(text) for text in options), base_url)
+    configured = app.config_path is not None or default_config_path().is_file()
+    http = app.settings.http if configured else HttpSettings()
+    records = asyncio.run(fetch_once(kind, query, options=validated, http=http, languages=codes))
+    for record in records:
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    kept = sum(1 for record in records if record["matched"])
+    click.echo(f"{len(records)} item(s) returned, {kept} kept by the query.", err=True)

@@ -1,0 +1,107 @@
+"""``veille fetch``: try one collector once, normalise and classify what it gives, store nothing.
+
+It shows what the remote search returned and what veille would keep: every item carries the
+terms of the local query it matched (an empty list when the full query rejects it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from veille.classify import Classifier
+from veille.collectors.base import get_collector
+from veille.config_sources import validate_options
+from veille.errors import ConfigError
+from veille.fetch import Fetcher
+from veille.match import compile_query
+from veille.normalize import normalize
+from veille.settings import HttpSettings
+from veille.timeutil import isoformat_utc
+from veille.types import SourceState
+
+TRIAL_SOURCE = "fetch"
+
+
+def parse_option(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` from the command line; VALUE is read as JSON when it parses (2, true, […])."""
+    key, separator, value = text.partition("=")
+    if not separator or not key.strip():
+        raise ConfigError(f"expected KEY=VALUE, got {text!r}", key="--option")
+    try:
+        return key.strip(), json.loads(value)
+    except json.JSONDecodeError:
+        return key.strip(), value
+
+
+def trial_options(kind: str, options: Mapping[str, Any], base_url: str | None) -> dict[str, Any]:
+    """The collector's options from ``--option`` and ``--base-url``, validated like the config."""
+    merged = dict(options)
+    if base_url is not None:
+        fields = get_collector(kind).options_model.model_fields
+        if "base_url" not in fields:
+            raise ConfigError(
+                f"kind {kind!r} has no base_url option",
+                key="--base-url",
+                hint="pass its address with --option url=…" if "url" in fields else None,
+            )
+        merged["base_url"] = base_url
+    return validate_options(kind, merged, file=None, key="--option")
+
+
+async def fetch_once(
+    kind: str,
+    query: str,
+    *,
+    options: Mapping[str, Any],
+    http: HttpSettings,
+    languages: Sequence[str] = ("fr", "en"),
+) -> list[dict[str, Any]]:
+    """Collect once with a fresh state; every item normalised, classified and matched."""
+    brand_query = compile_query(query)
+    collector_class = get_collector(kind)
+    collector = collector_class(TRIAL_SOURCE, collector_class.options_model(**options))
+    async with Fetcher(http) as fetcher:
+        collected = await collector.collect(
+            fetcher,
+            SourceState(),
+            query=query if collector_class.per_brand else None,
+            since=None,
+            languages=tuple(languages),
+        )
+    classifier = Classifier(languages or None)
+    records = []
+    for raw in collected.mentions:
+        document = normalize(raw)
+        body = f"{document.title}\n{document.text}" if document.text else document.title
+        classification = classifier.classify(body, lang_hint=document.lang_hint)
+        match = brand_query.match(
+            title=document.title,
+            text=document.text,
+            site=document.site,
+            author=" ".join(filter(None, (document.author_name, document.author_handle))),
+            lang=classification.lang,
+        )
+        records.append(
+            {
+                "platform": document.platform,
+                "source": kind,
+                "site": document.site,
+                "url": document.canonical_url or document.url,
+                "title": document.title,
+                "text": document.text,
+                "author": document.author_name or document.author_handle,
+                "author_handle": document.author_handle,
+                "author_url": document.author_url,
+                "published_at": isoformat_utc(document.published_at),
+                "lang": classification.lang,
+                "sentiment": round(classification.sentiment, 4),
+                "tone": classification.tone,
+                "matched": list(match.terms),
+                "reach": document.reach,
+                "engagement": document.engagement,
+                "metrics": dict(document.metrics),
+            }
+        )
+    return records
