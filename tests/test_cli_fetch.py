@@ -61,3 +61,28 @@ def test_fetch_reports_a_failing_source_cleanly(feed_server: FeedServer) -> None
     )
     assert result.exit_code == 1
     assert "410" in result.output and "Traceback" not in result.output
+
+
+def test_fetch_a_search_source_at_another_base_url(feed_server: FeedServer) -> None:
+    from tests.scenarios.hackernews import SCENARIO
+
+    options = SCENARIO.serve(feed_server)
+    result = run(
+        None,
+        "fetch",
+        "hackernews",
+        "--query",
+        "danone",
+        "--base-url",
+        feed_server.base_url,
+        "--option",
+        f"hitsPerPage={options['hitsPerPage']}",
+        "--option",
+        "max_pages=1",
+    )
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert lines and {line["platform"] for line in lines} == {"hackernews"}
+    assert all(line["source"] == "hackernews" for line in lines)
+    searches = [r for r in feed_server.requests() if r.path.startswith(SCENARIO.search_path)]
+    assert len(searches) == 1  # max_pages=1 from --option, read as a number

@@ -13,6 +13,7 @@ import pytest
 
 from veille.cli import cli
 from veille.collectors.base import available_collectors
+from veille.delivery_settings import DigestConfig, ScheduleSettings, SmtpSettings
 from veille.settings import CollectSettings, HttpSettings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,8 +44,14 @@ def test_every_http_setting_is_in_the_example_config(option: str) -> None:
     assert re.search(rf"^#? ?{option} = ", EXAMPLE.read_text(encoding="utf-8"), re.M)
 
 
-@pytest.mark.parametrize("option", sorted(CollectSettings.model_fields))
-def test_every_collect_setting_is_in_the_example_config(option: str) -> None:
+@pytest.mark.parametrize(
+    "option",
+    sorted(
+        {*CollectSettings.model_fields, *ScheduleSettings.model_fields, *DigestConfig.model_fields}
+        | {field.alias or name for name, field in SmtpSettings.model_fields.items()}
+    ),
+)
+def test_every_other_setting_is_in_the_example_config(option: str) -> None:
     assert re.search(rf"^#? ?{option} = ", EXAMPLE.read_text(encoding="utf-8"), re.M)
 
 

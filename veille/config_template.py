@@ -154,4 +154,36 @@ retries = {retries}               # extra tries on timeouts, 429, 5xx
 backoff_seconds = {backoff_seconds}     # first retry delay, doubled each try
 max_retry_after = {max_retry_after}   # longer Retry-After answers defer the source to a later pass
 user_agent = {user_agent}
+
+# When `veille schedule` runs each job: cron expressions (minute hour day month weekday) in
+# `timezone`; a job may still start up to `misfire_grace` late.
+[schedule]
+timezone = "Europe/Paris"
+collect = "0 6 * * *"
+digest = "0 8 * * *"
+alerts = "0 * * * *"
+misfire_grace = "1h"
+
+# The mail server digests are sent through. Every key can also come from the environment:
+# VEILLE_SMTP_HOST, _PORT, _SECURITY (none|starttls|ssl), _USER, _PASSWORD (or
+# VEILLE_SMTP_PASSWORD_FILE), _FROM. Keep the password out of this file.
+[smtp]
+host = "localhost"
+# port = 587                 # default: 25 (none), 587 (starttls), 465 (ssl)
+security = "starttls"
+# user = "veille"
+# password = "${{SMTP_PASSWORD}}"
+from = "veille@localhost"
+timeout = 30
+
+# Digests of new mentions: one email per digest, with what is new since the last one the mail
+# server accepted. `brands` empty: every brand; `period` is the window of the chart and tops.
+# [[digests]]
+# name = "equipe-com"
+# to = ["communication@example.org"]
+# brands = ["Danone"]
+# language = "fr"             # fr or en
+# period = "1d"
+# max_mentions = 60
+# send_when_empty = false
 """

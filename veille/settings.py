@@ -24,6 +24,12 @@ from pydantic import (
 )
 
 from veille import __version__
+from veille.delivery_settings import (
+    DigestConfig,
+    ScheduleSettings,
+    SmtpSettings,
+    smtp_input,
+)
 from veille.errors import ConfigError, QueryError
 from veille.timeutil import parse_duration
 
@@ -130,6 +136,9 @@ class Settings(BaseModel):
     collect: CollectSettings = CollectSettings()
     brands: tuple[BrandConfig, ...] = ()
     sources: tuple[SourceConfig, ...] = ()
+    smtp: SmtpSettings = SmtpSettings()
+    digests: tuple[DigestConfig, ...] = ()
+    schedule: ScheduleSettings = ScheduleSettings()
 
     def brand(self, name: str) -> BrandConfig:
         """The brand called ``name`` (case-insensitive), or a ConfigError listing the known ones."""
@@ -219,6 +228,10 @@ def _settings_input(raw: dict[str, Any], config_path: Path) -> dict[str, Any]:
                 http[field] = env_value
         data["http"] = http
     data["brands"] = raw.get("brands", [])
+    try:
+        data["smtp"] = smtp_input(data.get("smtp", {}))
+    except ValueError as exc:
+        raise ConfigError(str(exc), file=str(config_path), key="smtp.password") from None
     return data
 
 
@@ -280,6 +293,7 @@ def _check_unique(settings: Settings, file: str | None) -> None:
     for label, names in (
         ("brands", [b.name.casefold() for b in settings.brands]),
         ("sources", [s.name for s in settings.sources]),
+        ("digests", [d.name for d in settings.digests]),
     ):
         seen: set[str] = set()
         for index, name in enumerate(names):
@@ -290,3 +304,12 @@ def _check_unique(settings: Settings, file: str | None) -> None:
                     key=f"{label}[{index}].name",
                 )
             seen.add(name)
+    known = {brand.name.casefold() for brand in settings.brands}
+    for index, digest in enumerate(settings.digests):
+        for name in digest.brands:
+            if name.casefold() not in known:
+                raise ConfigError(
+                    f"unknown brand {name!r}; declare it in [[brands]] first",
+                    file=file,
+                    key=f"digests[{index}].brands",
+                )

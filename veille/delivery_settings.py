@@ -1,0 +1,130 @@
+"""Configuration of what runs unattended: the schedule, the mail server and the digests."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from veille.timeutil import parse_duration
+
+SMTP_ENVIRONMENT = {
+    "host": "VEILLE_SMTP_HOST",
+    "port": "VEILLE_SMTP_PORT",
+    "security": "VEILLE_SMTP_SECURITY",
+    "user": "VEILLE_SMTP_USER",
+    "password": "VEILLE_SMTP_PASSWORD",
+    "from_address": "VEILLE_SMTP_FROM",
+}
+
+
+class SmtpSettings(BaseModel):
+    """The mail server digests and alerts are sent through."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    host: str = Field("localhost", min_length=1, description="mail server host")
+    port: int | None = Field(
+        None, ge=1, le=65535, description="default: 25 (none), 587 (starttls), 465 (ssl)"
+    )
+    security: Literal["none", "starttls", "ssl"] = Field("starttls")
+    user: str | None = Field(None, description="login, when the server asks for one")
+    password: str | None = Field(None, repr=False, description="use ${VAR} or the environment")
+    from_address: str = Field(
+        "veille@localhost", alias="from", min_length=3, description="sender address"
+    )
+    timeout: float = Field(30.0, gt=0, description="seconds to wait for the server")
+
+    @property
+    def effective_port(self) -> int:
+        """The port to connect to: the configured one, else the usual one for the security."""
+        return self.port or {"none": 25, "starttls": 587, "ssl": 465}[self.security]
+
+
+def smtp_input(table: Any) -> Any:
+    """The ``[smtp]`` table with ``VEILLE_SMTP_…`` environment values laid over it."""
+    if not isinstance(table, dict):
+        return table
+    merged = dict(table)
+    for field, variable in SMTP_ENVIRONMENT.items():
+        value = os.environ.get(variable)
+        if value is not None:
+            merged["from" if field == "from_address" else field] = value
+    password_file = os.environ.get("VEILLE_SMTP_PASSWORD_FILE")
+    if password_file and "VEILLE_SMTP_PASSWORD" not in os.environ:
+        try:
+            merged["password"] = Path(password_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ValueError(f"VEILLE_SMTP_PASSWORD_FILE: cannot read ({exc.strerror})") from None
+    return merged
+
+
+class DigestConfig(BaseModel):
+    """One emailed digest: who receives it, which brands, in which language."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    to: tuple[str, ...] = Field(min_length=1, description="recipient addresses")
+    brands: tuple[str, ...] = Field((), description="brand names; empty: every brand")
+    language: Literal["fr", "en"] = "fr"
+    period: timedelta = Field(
+        timedelta(days=1), description="the window of the chart and top lists"
+    )
+    max_mentions: int = Field(60, ge=1, le=1000, description="story lines per brand at most")
+    send_when_empty: bool = False
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> timedelta:
+        return parse_duration(value)
+
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for address in value:
+            if "@" not in address or address.strip() != address or " " in address:
+                raise ValueError(f"expected an e-mail address, got {address!r}")
+        return value
+
+
+class ScheduleSettings(BaseModel):
+    """When ``veille schedule`` runs each job (cron expressions, in ``timezone``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timezone: str = Field("Europe/Paris", description="IANA time zone of the cron expressions")
+    collect: str = Field("0 6 * * *", description="collecting pass (default: daily at 06:00)")
+    digest: str = Field("0 8 * * *", description="digests (default: daily at 08:00)")
+    alerts: str = Field("0 * * * *", description="spike alert check (default: hourly)")
+    misfire_grace: timedelta = Field(
+        timedelta(hours=1), description="how late a job may still start after its time"
+    )
+
+    @field_validator("misfire_grace", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> timedelta:
+        return parse_duration(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Paris, UTC)") from None
+        return value
+
+    @field_validator("collect", "digest", "alerts")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError(
+                f"expected a 5-field cron expression such as '0 8 * * *', got {value!r}"
+            )
+        return value
