@@ -62,6 +62,14 @@ def smtp_input(table: Any) -> Any:
     return merged
 
 
+def check_addresses(addresses: tuple[str, ...]) -> tuple[str, ...]:
+    """Addresses that look like e-mail addresses, or a ValueError naming the first that does not."""
+    for address in addresses:
+        if "@" not in address or address.strip() != address or " " in address:
+            raise ValueError(f"expected an e-mail address, got {address!r}")
+    return addresses
+
+
 class DigestConfig(BaseModel):
     """One emailed digest: who receives it, which brands, in which language."""
 
@@ -85,10 +93,7 @@ class DigestConfig(BaseModel):
     @field_validator("to")
     @classmethod
     def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for address in value:
-            if "@" not in address or address.strip() != address or " " in address:
-                raise ValueError(f"expected an e-mail address, got {address!r}")
-        return value
+        return check_addresses(value)
 
 
 class ScheduleSettings(BaseModel):
@@ -128,3 +133,29 @@ class ScheduleSettings(BaseModel):
                 f"expected a 5-field cron expression such as '0 8 * * *', got {value!r}"
             )
         return value
+
+
+class AlertSettings(BaseModel):
+    """Spike alerts: who is told, and how unusual a surge must be."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    to: tuple[str, ...] = Field((), description="recipients; empty: no alert is sent")
+    language: Literal["fr", "en"] = "fr"
+    sensitivity: float = Field(
+        3.0, gt=1, le=100, description="a window must hold this many times its baseline rate"
+    )
+    min_mentions: int = Field(5, ge=1, description="fewer mentions in a window never alert")
+    cooldown: timedelta = Field(
+        timedelta(hours=6), description="after an alert, the same surge stays quiet this long"
+    )
+
+    @field_validator("cooldown", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> timedelta:
+        return parse_duration(value)
+
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return check_addresses(value)

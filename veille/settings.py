@@ -25,6 +25,7 @@ from pydantic import (
 
 from veille import __version__
 from veille.delivery_settings import (
+    AlertSettings,
     DigestConfig,
     ScheduleSettings,
     SmtpSettings,
@@ -139,6 +140,7 @@ class Settings(BaseModel):
     smtp: SmtpSettings = SmtpSettings()
     digests: tuple[DigestConfig, ...] = ()
     schedule: ScheduleSettings = ScheduleSettings()
+    alerts: AlertSettings = AlertSettings()
 
     def brand(self, name: str) -> BrandConfig:
         """The brand called ``name`` (case-insensitive), or a ConfigError listing the known ones."""
