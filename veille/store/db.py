@@ -151,7 +151,9 @@ def connection_error(url: URL, exc: DBAPIError, *, doing: str = "connect to") ->
 @contextmanager
 def migration_connection(engine: Engine) -> Iterator[Connection]:
     """Yield a connection inside one transaction, set up for running migrations safely."""
-    with engine.connect() as connection:
+    # A write transaction from the start (BEGIN IMMEDIATE on SQLite): two processes opening one
+    # empty database take turns instead of one failing with "database is locked".
+    with engine.connect().execution_options(veille_write=True) as connection:
         driver = connection.connection.driver_connection
         sqlite_driver = driver if isinstance(driver, sqlite3.Connection) else None
         if sqlite_driver is not None:
