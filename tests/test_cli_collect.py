@@ -146,3 +146,18 @@ def test_unknown_source_and_brand_are_clean_errors(world: tuple[FeedServer, Path
     result = run(config, "collect", "--brand", "Nestlé")
     assert result.exit_code == 2
     assert "unknown brand" in result.output
+
+
+def test_a_second_pass_on_the_same_database_skips(world: tuple[FeedServer, Path]) -> None:
+    from veille.locks import job_lock
+    from veille.settings import load_settings
+
+    server, config = world
+    with job_lock(load_settings(config).database_url, "collect") as acquired:
+        assert acquired
+        result = run(config, "collect", "--quiet")
+    assert result.exit_code == 0
+    assert "Another collecting pass is running" in result.output
+    assert server.requests() == []
+    assert run(config, "collect", "--quiet").exit_code == 0
+    assert server.requests()

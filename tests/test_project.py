@@ -13,7 +13,12 @@ import pytest
 
 from veille.cli import cli
 from veille.collectors.base import available_collectors
-from veille.delivery_settings import DigestConfig, ScheduleSettings, SmtpSettings
+from veille.delivery_settings import (
+    AlertSettings,
+    DigestConfig,
+    ScheduleSettings,
+    SmtpSettings,
+)
 from veille.settings import CollectSettings, HttpSettings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +52,12 @@ def test_every_http_setting_is_in_the_example_config(option: str) -> None:
 @pytest.mark.parametrize(
     "option",
     sorted(
-        {*CollectSettings.model_fields, *ScheduleSettings.model_fields, *DigestConfig.model_fields}
+        {
+            *CollectSettings.model_fields,
+            *ScheduleSettings.model_fields,
+            *DigestConfig.model_fields,
+            *AlertSettings.model_fields,
+        }
         | {field.alias or name for name, field in SmtpSettings.model_fields.items()}
     ),
 )

@@ -186,4 +186,14 @@ timeout = 30
 # period = "1d"
 # max_mentions = 60
 # send_when_empty = false
+
+# Spike alerts, checked by `veille alerts` (hourly under `veille schedule`): per brand, the last
+# hour against the 12 before it and the last day against the 14 before it, for every mention and
+# for negative ones alone. `to` empty: spikes are recorded and printed, no e-mail is sent.
+[alerts]
+# to = ["communication@example.org"]
+language = "fr"             # fr or en
+sensitivity = 3.0           # a window must hold this many times its usual number of mentions
+min_mentions = 5            # fewer mentions in a window never alert
+cooldown = "6h"             # after an alert, the same brand, signal and horizon stay quiet
 """

@@ -33,10 +33,13 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
 
 def _register() -> None:
     from veille.cli import (
+        alerts_cmd,
         classify_cmd,
         collect_cmd,
+        digest_cmd,
         fetch_cmd,
         query_cmd,
+        schedule_cmd,
         setup_cmd,
         sources_cmd,
     )
@@ -49,7 +52,10 @@ def _register() -> None:
         sources_cmd.sources,
         classify_cmd.classify,
         fetch_cmd.fetch,
+        digest_cmd.digest,
+        alerts_cmd.alerts,
         setup_cmd.db,
+        schedule_cmd.schedule,
     ):
         cli.add_command(command)
 

@@ -19,12 +19,14 @@ def collect(
 ) -> None:
     """Collect every due source once and store the new mentions.
 
-    Exits 0 when the pass ran, even if some sources failed (they are in the summary).
+    Exits 0 when the pass ran, even if some sources failed (they are in the summary), and when
+    another pass already running on the same database made this one skip.
     """
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.table import Table
 
+    from veille.locks import job_lock
     from veille.pipeline import SourceOutcome, run_once
 
     settings = app.settings
@@ -41,20 +43,25 @@ def collect(
         disable=quiet,
         transient=True,
     )
-    with progress:
-        task = progress.add_task("", total=None)
+    with job_lock(settings.database_url, "collect") as acquired:
+        if not acquired:
+            # The scheduler or another `veille collect` is passing over this database now.
+            click.echo("Another collecting pass is running on this database; skipped.", err=True)
+            return
+        with progress:
+            task = progress.add_task("", total=None)
 
-        def advance(outcome: SourceOutcome, done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total, description=outcome.source)
+            def advance(outcome: SourceOutcome, done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total, description=outcome.source)
 
-        report = run_once(
-            settings,
-            store,
-            sources=sources,
-            brands=brands,
-            include_not_due=include_not_due,
-            progress=advance,
-        )
+            report = run_once(
+                settings,
+                store,
+                sources=sources,
+                brands=brands,
+                include_not_due=include_not_due,
+                progress=advance,
+            )
     out = console()
     if not report.outcomes:
         out.print("No source is due. `veille collect --all` checks every source now.")  # type: ignore[attr-defined]

@@ -2,7 +2,9 @@
 
 Tables: ``brands`` and ``sources`` mirror the configuration file; ``source_state`` keeps what each
 source remembers between passes; ``documents`` holds one row per distinct piece of content and
-``mentions`` one row per (document, brand); ``runs`` and ``run_sources`` record every pass.
+``mentions`` one row per (document, brand); ``runs`` and ``run_sources`` record every pass;
+``digests`` keeps each emailed digest's watermark and ``digest_sends`` every attempt to send one;
+``alerts`` logs every spike alert fired (see ``veille/store/alerts.py``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ NAMING_CONVENTION = {
 
 TONES = ("positive", "neutral", "negative")
 RUN_STATUSES = ("running", "ok", "partial", "failed")
+DIGEST_STATUSES = ("sent", "empty", "failed")
+# pending: recorded, not yet sent; recorded: no recipient configured; expired: never delivered
+# before its cooldown ended.
+ALERT_STATUSES = ("pending", "sent", "failed", "recorded", "expired")
 
 
 def utcnow() -> datetime:
@@ -239,6 +245,72 @@ class RunSourceRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     warning: Mapped[str | None] = mapped_column(Text)
     duration_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class DigestRow(Base):
+    """One emailed digest for one recipient set (and brand scope), with its watermark."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("name", "recipients_key", "brands_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The sorted recipient addresses, comma-separated: a digest sent elsewhere has its own row.
+    recipients_key: Mapped[str] = mapped_column(Text)
+    # "" for the digest's own brands; the sorted brand names when a run narrowed them.
+    brands_key: Mapped[str] = mapped_column(Text, default="")
+    # The highest mention id included in the last send the mail server accepted.
+    watermark: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column()
+    last_sent_at: Mapped[datetime | None] = mapped_column()
+    last_status: Mapped[str | None] = mapped_column(String(16))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Set while a process is sending this digest, so that two processes never both send it.
+    claimed_at: Mapped[datetime | None] = mapped_column()
+
+
+class DigestSendRow(Base):
+    """One attempt to send a digest: when, how many mentions, and how it ended."""
+
+    __tablename__ = "digest_sends"
+    __table_args__ = (CheckConstraint("status IN ('sent', 'empty', 'failed')", name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"), index=True)
+    sent_at: Mapped[datetime] = mapped_column()
+    mentions: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))
+    watermark: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertRow(Base):
+    """One spike alert: a brand's window that surged, and whether its e-mail was accepted."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        CheckConstraint("signal IN ('volume', 'negative')", name="signal"),
+        CheckConstraint("horizon IN ('hour', 'day')", name="horizon"),
+        CheckConstraint(
+            "status IN ('pending', 'sent', 'failed', 'recorded', 'expired')", name="status"
+        ),
+        Index(None, "brand", "signal", "horizon", "fired_at"),
+        Index(None, "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    brand: Mapped[str] = mapped_column(String(200))  # the brand's name, kept if it is removed
+    signal: Mapped[str] = mapped_column(String(16))
+    horizon: Mapped[str] = mapped_column(String(8))
+    fired_at: Mapped[datetime] = mapped_column()  # the check that found it; the window's end
+    window_start: Mapped[datetime] = mapped_column()
+    count: Mapped[int] = mapped_column(Integer)
+    baseline: Mapped[float] = mapped_column(Float)  # mean mentions per baseline window
+    probability: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 metadata = Base.metadata

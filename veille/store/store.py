@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from veille.errors import StoreError
-from veille.store import config_sync, queries, runs, source_state, writes
+from veille.store import alerts as stored_alerts
+from veille.store import config_sync, digests, queries, runs, source_state, writes
+from veille.store.alerts import AlertRecord
 from veille.store.db import (
     UPGRADE_HINT,
     connection_error,
@@ -22,6 +24,7 @@ from veille.store.db import (
     mask_url,
     upgrade_database,
 )
+from veille.store.digests import DigestKey, DigestState
 from veille.store.schema import BrandRow, SourceRow, utcnow
 from veille.store.specs import BrandSpec, MentionFilter, SaveCounts, SourceSpec, StoredItem
 from veille.types import SourceState
@@ -246,3 +249,130 @@ class Store:
             query = query.where(SourceRow.active.is_(True))
         with self._reading() as connection:
             return list(connection.execute(query).scalars())
+
+    def load_digest(self, key: DigestKey) -> DigestState | None:
+        """Return a digest's watermark and status (None when never attempted)."""
+        with self._reading() as connection:
+            return digests.load_digest(connection, key)
+
+    def claim_digest(self, key: DigestKey, now: datetime, lease: timedelta) -> DigestState | None:
+        """Claim a digest for sending; None when another process is sending it."""
+        with self._writing() as connection:
+            return digests.claim_digest(connection, key, now, lease)
+
+    def release_digest(self, key: DigestKey) -> None:
+        """Give up a digest claim without recording a send."""
+        with self._writing() as connection:
+            digests.release_digest(connection, key)
+
+    def record_digest_send(
+        self,
+        key: DigestKey,
+        *,
+        now: datetime,
+        status: str,
+        mentions: int,
+        watermark: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Log a send attempt (sent, empty or failed) and, once accepted, move the watermark."""
+        with self._writing() as connection:
+            digests.record_send(
+                connection,
+                key,
+                now=now,
+                status=status,
+                mentions=mentions,
+                watermark=watermark,
+                error=error,
+            )
+
+    def last_digest_attempt(self) -> datetime | None:
+        """When any digest was last attempted (sent, found empty or failed), or None."""
+        with self._reading() as connection:
+            return digests.last_attempt_at(connection)
+
+    def digest_sends(self, key: DigestKey) -> list[dict[str, object]]:
+        """Return a digest's log of sends, oldest first."""
+        with self._reading() as connection:
+            return digests.digest_sends(connection, key)
+
+    def digest_mentions(
+        self,
+        brands: Sequence[str],
+        *,
+        after_id: int | None,
+        seen_since: datetime | None = None,
+        since: datetime | None = None,
+    ) -> list[dict[str, object]]:
+        """Return the brands' mentions above a digest watermark, oldest first."""
+        with self._reading() as connection:
+            return digests.new_mentions(
+                connection, brands, after_id=after_id, seen_since=seen_since, since=since
+            )
+
+    # Spike alerts (veille/store/alerts.py): the mentions they count, and the log of alerts.
+
+    def alert_events(
+        self, brands: Sequence[str], since: datetime, seen_until: datetime
+    ) -> list[tuple[str, datetime, bool]]:
+        """(brand, time, negative) of the brands' mentions timed after ``since``, seen by then."""
+        with self._reading() as connection:
+            return stored_alerts.mention_events(connection, brands, since, seen_until)
+
+    def brands_created_at(self, brands: Sequence[str]) -> dict[str, datetime]:
+        """When each of the brands was first configured."""
+        with self._reading() as connection:
+            return stored_alerts.brands_created_at(connection, brands)
+
+    def alert_window_mentions(
+        self,
+        brand: str,
+        *,
+        after: datetime,
+        seen_until: datetime,
+        negative_only: bool,
+        limit: int,
+    ) -> list[dict[str, object]]:
+        """The mentions of a spike's window, most engaged first, then most recent."""
+        with self._reading() as connection:
+            return stored_alerts.window_mentions(
+                connection,
+                brand,
+                after=after,
+                seen_until=seen_until,
+                negative_only=negative_only,
+                limit=limit,
+            )
+
+    def fired_alert_keys(self, since: datetime) -> set[tuple[str, str, str]]:
+        """(brand, signal, horizon) of every alert fired after ``since``."""
+        with self._reading() as connection:
+            return stored_alerts.fired_keys(connection, since)
+
+    def record_alerts(self, records: Sequence[AlertRecord]) -> list[AlertRecord]:
+        """Insert new alerts; return them with their ids."""
+        with self._writing() as connection:
+            return stored_alerts.record_alerts(connection, records)
+
+    def unsent_alerts(self, since: datetime) -> list[AlertRecord]:
+        """Alerts fired after ``since`` that no mail server accepted yet, oldest first."""
+        with self._reading() as connection:
+            return stored_alerts.unsent_alerts(connection, since)
+
+    def expire_alerts(self, before: datetime) -> int:
+        """Mark unsent alerts fired at or before ``before`` as expired; return how many."""
+        with self._writing() as connection:
+            return stored_alerts.expire_alerts(connection, before)
+
+    def mark_alerts(
+        self, ids: Sequence[int], *, status: str, now: datetime, error: str | None = None
+    ) -> None:
+        """Record the outcome of a send attempt (sent or failed) for these alerts."""
+        with self._writing() as connection:
+            stored_alerts.mark_alerts(connection, ids, status=status, now=now, error=error)
+
+    def list_alerts(self, since: datetime | None = None) -> list[AlertRecord]:
+        """Every alert (fired after ``since`` when given), oldest first."""
+        with self._reading() as connection:
+            return stored_alerts.list_alerts(connection, since)

@@ -1,0 +1,160 @@
+"""A real SMTP server on 127.0.0.1 for tests (aiosmtpd), capturing what it accepts.
+
+::
+
+    with SmtpServer() as server:
+        settings = server.smtp_settings()          # SmtpSettings pointing at it (security none)
+        server.refuse("bad@example.org")          # 550 for this recipient
+        server.refused_senders.add("x@y.org")     # 553 for this sender
+        server.mode = "close"                      # drop the connection after DATA
+        server.stop()                              # the server goes down; the port stays unused
+        message = server.messages[-1]              # email.message.EmailMessage
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import threading
+from dataclasses import dataclass
+from email.message import EmailMessage
+from types import TracebackType
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+
+from veille.delivery_settings import SmtpSettings
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Received:
+    """One message the server accepted."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    message: EmailMessage
+
+
+class _Handler:
+    def __init__(self, server: SmtpServer) -> None:
+        self.server = server
+
+    async def handle_MAIL(
+        self, server: Any, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if address.lower() in self.server.refused_senders:
+            return "553 5.7.1 sender not allowed"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(
+        self, server: Any, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if address.lower() in self.server.refused:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
+        if self.server.mode == "close":
+            server.transport.close()
+            return "421 closing"
+        if self.server.mode == "reject":
+            return "554 5.6.0 message refused"
+        parsed = email.message_from_bytes(
+            bytes(envelope.content or b""), policy=email.policy.default
+        )
+        assert isinstance(parsed, EmailMessage)
+        with self.server.lock:
+            self.server.received.append(
+                Received(str(envelope.mail_from), tuple(envelope.rcpt_tos), parsed)
+            )
+        return "250 Message accepted"
+
+
+class SmtpServer:
+    """An aiosmtpd server in a background thread; ``mode`` is "ok", "close" or "reject"."""
+
+    def __init__(self, *, user: str | None = None, password: str | None = None) -> None:
+        self.port = free_port()
+        self.refused: set[str] = set()
+        self.refused_senders: set[str] = set()
+        self.mode = "ok"
+        self.received: list[Received] = []
+        self.lock = threading.Lock()
+        self._credentials = (user, password)
+        kwargs: dict[str, Any] = {}
+        if user is not None:
+            kwargs.update(authenticator=self._authenticate, auth_require_tls=False)
+        self._controller = Controller(
+            _Handler(self), hostname="127.0.0.1", port=self.port, **kwargs
+        )
+        self.running = False
+
+    def _authenticate(
+        self, server: Any, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = (
+            isinstance(data, LoginPassword)
+            and (
+                data.login.decode(),
+                data.password.decode(),
+            )
+            == self._credentials
+        )
+        return AuthResult(success=ok, handled=False)
+
+    def start(self) -> SmtpServer:
+        """Start listening on 127.0.0.1:``port``."""
+        self._controller.start()
+        self.running = True
+        return self
+
+    def stop(self) -> None:
+        """Stop listening: connections to the port are then refused."""
+        if self.running:
+            self._controller.stop()
+            self.running = False
+
+    def refuse(self, *addresses: str) -> None:
+        """Answer 550 to these recipients."""
+        self.refused.update(address.lower() for address in addresses)
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        """The accepted messages, oldest first."""
+        with self.lock:
+            return [item.message for item in self.received]
+
+    def smtp_settings(self, **overrides: Any) -> SmtpSettings:
+        """SmtpSettings that send through this server, without TLS."""
+        values: dict[str, Any] = {
+            "host": "127.0.0.1",
+            "port": self.port,
+            "security": "none",
+            "from": "veille@example.org",
+            "timeout": 5,
+        }
+        values.update(overrides)
+        return SmtpSettings.model_validate(values)
+
+    def __enter__(self) -> SmtpServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()

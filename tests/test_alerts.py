@@ -1,0 +1,235 @@
+"""Alert checks end to end: a store on SQLite and PostgreSQL, a real SMTP server, a set clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from tests.support.digests import digest_settings, save
+from tests.support.smtpserver import SmtpServer
+from tests.support.stores import T0, make_item, store_fixture  # noqa: F401
+from veille.alerts import check_alerts, find_spikes
+from veille.settings import Settings
+from veille.store import Store, StoredItem
+from veille.store.schema import BrandRow
+
+NOW = T0 + timedelta(days=15)
+HOSTILE_TITLE = "acme <script>alert('x')</script> rappel"
+HOSTILE_TEXT = "<img src=x onerror=alert(1)> acme <b>unclosed <a href='javascript:alert(2)'>"
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server on 127.0.0.1."""
+    with SmtpServer() as server:
+        yield server
+
+
+def settings_for(store: Store, smtp: SmtpServer, **alerts: Any) -> Settings:
+    """Settings of the store fixture's brands, alerting com@example.org through ``smtp``."""
+    settings = digest_settings(store, smtp.smtp_settings())
+    values = {"to": ("com@example.org",), "language": "fr", **alerts}
+    return settings.model_copy(update={"alerts": settings.alerts.model_copy(update=values)})
+
+
+def backdate_brands(store: Store, when: datetime) -> None:
+    """Make every brand look configured since ``when`` (veille watched it from then on)."""
+    with store.engine.begin() as connection:
+        connection.execute(update(BrandRow).values(created_at=when))
+
+
+def background(store: Store) -> None:
+    """Two weeks of ordinary traffic for acme: 20 mentions a day (6 negative), 1 an hour lately."""
+    backdate_brands(store, NOW - timedelta(days=30))
+    items: list[StoredItem] = []
+    for day in range(1, 15):
+        moment = NOW - timedelta(days=day, hours=1)
+        items += [
+            make_item(
+                f"d{day}-{n}",
+                tone="negative" if n < 6 else "neutral",
+                published_at=moment,
+            )
+            for n in range(20)
+        ]
+    items += [
+        make_item(f"h{hours}", published_at=NOW - timedelta(hours=hours, minutes=30))
+        for hours in range(1, 23)
+    ]
+    save(store, *items, at=NOW - timedelta(minutes=30))
+
+
+def surge(store: Store, at: Any = NOW, *, count: int = 25, negative: int = 15) -> None:
+    """``count`` acme mentions in the 10 minutes before ``at``, ``negative`` of them negative."""
+    items = [
+        make_item(
+            f"s{at:%H%M}-{n}",
+            tone="negative" if n < negative else "neutral",
+            published_at=at - timedelta(minutes=10),
+            engagement=n,
+        )
+        for n in range(count)
+    ]
+    save(store, *items, at=at - timedelta(minutes=5))
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    """The plain-text and HTML parts of a message."""
+    text = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert text is not None and html is not None
+    return text.get_content(), html.get_content()
+
+
+def test_a_surge_sends_one_email_listing_its_spikes(store: Store, smtp: SmtpServer) -> None:
+    background(store)
+    surge(store)
+    report = check_alerts(settings_for(store, smtp), store, now=NOW)
+    assert report.status == "sent"
+    assert {(s.brand, s.signal, s.horizon) for s in report.spikes} == {
+        ("acme", "volume", "hour"),
+        ("acme", "negative", "hour"),
+    }
+    [message] = smtp.messages
+    assert message["To"] == "com@example.org"
+    assert message["Subject"] == "veille — 2 alertes : acme (2)"
+    text, html = parts(message)
+    assert (
+        "acme : 15 mentions négatives dans la dernière heure (aucune sur les 12 h précédentes)"
+        in text
+    )
+    assert "acme : 25 mentions dans la dernière heure, 25× la normale (1/h sur 12 h)" in text
+    # The most engaged first: the volume alert lists s0930-24, s0930-23…; the negative one 14, 13…
+    assert text.index("Title s0930-24") < text.index("Title s0930-23")
+    assert "Title s0930-20" in text and "Title s0930-14" in text
+    assert "Title s0930-19" not in text  # five mentions per alert
+    assert "acme : 15 mentions négatives" in html and "https://www.lemonde.fr/s0930-24" in html
+    records = store.list_alerts()
+    assert [(r.signal, r.status, r.attempts) for r in records] == [
+        ("volume", "sent", 1),
+        ("negative", "sent", 1),
+    ]
+
+
+def test_flat_traffic_sends_nothing(store: Store, smtp: SmtpServer) -> None:
+    background(store)
+    report = check_alerts(settings_for(store, smtp), store, now=NOW)
+    assert (report.status, report.spikes, smtp.messages) == ("quiet", [], [])
+    assert store.list_alerts() == []
+
+
+def test_cooldown_keeps_a_rising_surge_quiet(store: Store, smtp: SmtpServer) -> None:
+    settings = settings_for(store, smtp)
+    background(store)
+    surge(store)
+    assert check_alerts(settings, store, now=NOW).status == "sent"
+    # An hour later the surge goes on: a spike again, but the cooldown holds it back.
+    surge(store, NOW + timedelta(hours=1), count=12, negative=0)
+    assert ("acme", "volume", "hour") in {
+        (s.brand, s.signal, s.horizon)
+        for s in find_spikes(settings, store, NOW + timedelta(hours=1))
+    }
+    later = check_alerts(settings, store, now=NOW + timedelta(hours=1))
+    assert (later.status, later.spikes, later.alerts) == ("quiet", [], [])
+    assert len(smtp.messages) == 1
+    # After the cooldown a new, larger surge alerts again.
+    surge(store, NOW + timedelta(hours=7), count=200, negative=0)
+    again = check_alerts(settings, store, now=NOW + timedelta(hours=7))
+    assert [(s.signal, s.horizon) for s in again.spikes] == [("volume", "hour"), ("volume", "day")]
+    assert len(smtp.messages) == 2 and len(store.list_alerts()) == 4
+
+
+def test_a_failed_send_is_retried_by_the_next_check_not_detected_again(
+    store: Store, smtp: SmtpServer
+) -> None:
+    settings = settings_for(store, smtp)
+    background(store)
+    surge(store)
+    smtp.mode = "reject"
+    failed = check_alerts(settings, store, now=NOW)
+    assert failed.status == "failed" and "554" in (failed.error or "")
+    assert {r.status for r in store.list_alerts()} == {"failed"}
+    smtp.mode = "ok"
+    retry = check_alerts(settings, store, now=NOW + timedelta(hours=1))
+    assert (retry.status, retry.spikes, retry.retried) == ("sent", [], 2)
+    [message] = smtp.messages
+    text, _ = parts(message)
+    assert text.count("envoi retardé, détecté le 17 mars 10:30") == 2  # Europe/Paris
+    assert "Title s0930-24" in text  # the window of the detection, not of the retry
+    assert [(r.status, r.attempts) for r in store.list_alerts()] == [("sent", 2), ("sent", 2)]
+    assert check_alerts(settings, store, now=NOW + timedelta(hours=2)).status == "quiet"
+    assert len(smtp.messages) == 1
+
+
+def test_an_alert_undelivered_past_its_cooldown_expires(store: Store, smtp: SmtpServer) -> None:
+    settings = settings_for(store, smtp)
+    background(store)
+    surge(store)
+    smtp.mode = "close"
+    assert check_alerts(settings, store, now=NOW).status == "failed"
+    smtp.mode = "ok"
+    report = check_alerts(settings, store, now=NOW + timedelta(hours=7))
+    assert (report.status, report.alerts) == ("quiet", [])
+    assert {r.status for r in store.list_alerts()} == {"expired"}
+    assert smtp.messages == []
+
+
+def test_without_recipients_spikes_are_recorded_not_sent(store: Store, smtp: SmtpServer) -> None:
+    settings = settings_for(store, smtp, to=())
+    background(store)
+    surge(store)
+    report = check_alerts(settings, store, now=NOW)
+    assert report.status == "recorded" and len(report.alerts) == 2
+    assert {r.status for r in store.list_alerts()} == {"recorded"}
+    assert check_alerts(settings, store, now=NOW + timedelta(minutes=30)).status == "quiet"
+    assert smtp.messages == []
+
+
+def test_dry_run_writes_the_email_and_records_nothing(
+    store: Store, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    settings = settings_for(store, smtp, language="en")
+    background(store)
+    surge(store)
+    report = check_alerts(settings, store, now=NOW, dry_run_dir=tmp_path / "out")
+    assert report.status == "dry-run" and len(report.spikes) == 2
+    eml, page = report.files
+    assert eml.name == "alerts-20260317T0930Z.eml"
+    assert "acme: 15 negative mentions in the last hour (none in the previous 12 h)" in (
+        page.read_text(encoding="utf-8")
+    )
+    assert store.list_alerts() == [] and smtp.messages == []
+    assert check_alerts(settings, store, now=NOW).status == "sent"
+
+
+def test_hostile_feed_content_arrives_inert(store: Store, smtp: SmtpServer) -> None:
+    background(store)
+    items = [
+        make_item(
+            f"evil-{n}",
+            tone="negative",
+            title=HOSTILE_TITLE,
+            text=HOSTILE_TEXT,
+            author_name="<b>Mallory</b>",
+            author_url="javascript:alert(3)",
+            canonical_url=f"javascript:alert({n})",
+            url=f"javascript:alert({n})",
+            published_at=NOW - timedelta(minutes=20),
+        )
+        for n in range(20)
+    ]
+    save(store, *items, at=NOW - timedelta(minutes=10))
+    assert check_alerts(settings_for(store, smtp), store, now=NOW).status == "sent"
+    text, html = parts(smtp.messages[0])
+    assert "<script" not in html and "<img" not in html and "<b>" not in html
+    assert 'href="javascript' not in html.lower() and "href='javascript" not in html.lower()
+    assert "javascript:alert(0)" not in html  # the mentions' own links were dropped
+    assert "&lt;script&gt;" in html and "&lt;b&gt;Mallory&lt;/b&gt;" in html
+    assert "javascript:" not in text.replace(HOSTILE_TEXT, "")
+    assert HOSTILE_TITLE in text  # plain text shows it as it is, inert

@@ -1,0 +1,308 @@
+"""Digests end to end: the store on both engines, a real SMTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from email.message import EmailMessage
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from tests.support.digests import digest_settings, save
+from tests.support.smtpserver import SmtpServer, free_port
+from tests.support.stores import later, make_item, store_fixture  # noqa: F401
+from veille.digest import send_digests
+from veille.store import Store
+from veille.store.digests import DigestKey
+
+MORNING = {"name": "morning", "to": ["com@example.org"]}
+KEY = DigestKey.of("morning", ["com@example.org"])
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server on 127.0.0.1."""
+    with SmtpServer() as server:
+        yield server
+
+
+def parts(message: EmailMessage, *, marks: bool = False) -> tuple[str, str]:
+    """The plain text and HTML parts of a digest (HTML without its ``<mark>`` tags)."""
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert text is not None and html is not None
+    content = html.get_content()
+    return text.get_content(), content if marks else re.sub(r"</?mark[^>]*>", "", content)
+
+
+class Tags(HTMLParser):
+    """Every tag name and attribute of an HTML document."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+        self.attributes: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.names.add(tag)
+        self.attributes.extend((name, value or "") for name, value in attrs)
+
+
+def a_day(store: Store) -> None:
+    """acme: a negative story on three sites, a positive and a neutral mention; globex: one."""
+    recall = [
+        make_item(
+            f"recall-{site}",
+            tone="negative",
+            sentiment=-0.6,
+            title="Acme recalls its anvils",
+            text="Acme Corp admits the anvils were faulty.",
+            site=site,
+            fingerprint="recall",
+            author_name="Paul Durand",
+        )
+        for site in ("lemonde.fr", "lefigaro.fr", "liberation.fr")
+    ]
+    save(
+        store,
+        make_item("win", tone="positive", sentiment=0.7, title="Acme wins a prize"),
+        *recall,
+        make_item("plain", title="Acme opens a shop"),
+        make_item("gx", brands=("globex",), title="Globex news"),
+    )
+
+
+def test_the_digest_arrives_with_both_parts_counts_negatives_first(
+    store: Store, smtp: SmtpServer
+) -> None:
+    a_day(store)
+    settings = digest_settings(store, smtp.smtp_settings(), MORNING)
+    report = send_digests(settings, store, now=later(hours=2))
+    [outcome] = report.outcomes
+    assert (outcome.status, outcome.mentions, outcome.error) == ("sent", 6, None)
+    [received] = smtp.received
+    assert received.recipients == ("com@example.org",)
+    message = received.message
+    assert message["Subject"] == (
+        "veille — 6 nouvelles mentions (acme 5, globex 1), dont 3 négatives"
+    )
+    assert message["From"] == "veille@example.org"
+    text, html = parts(message)
+    assert (
+        '<mark style="background:#ffec99;color:inherit;">Acme</mark> recalls'
+        in parts(message, marks=True)[1]
+    )
+    # One line per story, negative first, the two other sites counted.
+    assert html.count("Acme recalls its anvils") == 1
+    assert html.index("recalls") < html.index("wins a prize")
+    assert html.index("recalls") < html.index("opens a shop")
+    assert "+2 autres sites" in html and "+2 autres sites (lefigaro.fr, liberation.fr)" in text
+    assert "Paul Durand" in html and "lemonde.fr" in html
+    assert "3 négatives" in html and "1 positive" in html
+    assert text.index("[négatif] Acme recalls") < text.index("[positif] Acme wins")
+    assert "lundi 2 mars 2026" in text
+
+
+def test_a_second_digest_right_after_sends_nothing_new(store: Store, smtp: SmtpServer) -> None:
+    a_day(store)
+    settings = digest_settings(store, smtp.smtp_settings(), MORNING)
+    send_digests(settings, store, now=later(hours=2))
+    again = send_digests(settings, store, now=later(hours=2, minutes=1))
+    assert [(o.status, o.error) for o in again.outcomes] == [("skipped", "nothing new")]
+    assert len(smtp.messages) == 1
+    save(store, make_item("late", title="Acme late news"), at=later(hours=3))
+    third = send_digests(settings, store, now=later(hours=4))
+    assert third.outcomes[0].mentions == 1
+    _, html = parts(smtp.messages[-1])
+    assert "late news" in html and "recalls" not in html
+    assert [s["status"] for s in store.digest_sends(KEY)] == ["sent", "empty", "sent"]
+
+
+@pytest.mark.parametrize("failure", ["down", "refused", "close", "reject"])
+def test_a_failed_send_keeps_its_mentions_for_the_next_run(
+    store: Store, smtp: SmtpServer, failure: str
+) -> None:
+    save(store, make_item("first", title="Acme first"))
+    settings = digest_settings(store, smtp.smtp_settings(), MORNING)
+    send_digests(settings, store, now=later(hours=1))
+    save(store, make_item("second", title="Acme second"), at=later(hours=2))
+    broken = settings
+    if failure == "down":
+        broken = settings.model_copy(update={"smtp": smtp.smtp_settings(port=free_port())})
+    elif failure == "refused":
+        smtp.refuse("com@example.org")
+    else:
+        smtp.mode = failure
+    report = send_digests(broken, store, now=later(hours=3))
+    [outcome] = report.outcomes
+    assert outcome.status == "failed" and outcome.error and outcome.hint
+    assert report.all_failed
+    assert len(smtp.messages) == 1
+    state = store.load_digest(KEY)
+    assert state is not None and state.last_status == "failed"
+    smtp.refused.clear()
+    smtp.mode = "ok"
+    retry = send_digests(settings, store, now=later(hours=4))
+    assert (retry.outcomes[0].status, retry.outcomes[0].mentions) == ("sent", 1)
+    _, html = parts(smtp.messages[-1])
+    assert "Acme second" in html and "Acme first" not in html  # nothing twice, nothing skipped
+    assert [s["status"] for s in store.digest_sends(KEY)] == ["sent", "failed", "sent"]
+
+
+def test_some_recipients_refused_still_counts_as_sent(store: Store, smtp: SmtpServer) -> None:
+    save(store, make_item("one"))
+    digest = {"name": "morning", "to": ["com@example.org", "gone@example.org"]}
+    smtp.refuse("gone@example.org")
+    settings = digest_settings(store, smtp.smtp_settings(), digest)
+    [outcome] = send_digests(settings, store, now=later(hours=1)).outcomes
+    assert outcome.status == "sent" and "gone@example.org" in str(outcome.error)
+    assert smtp.received[0].recipients == ("com@example.org",)
+    again = send_digests(settings, store, now=later(hours=2)).outcomes[0]
+    assert again.error == "nothing new"  # the accepted recipient does not get it twice
+
+
+def test_hostile_feed_content_arrives_inert(store: Store, smtp: SmtpServer) -> None:
+    save(
+        store,
+        make_item(
+            "hostile",
+            title='<script>alert(1)</script> acme "><svg onload=alert(2)>',
+            text="<img src=http://evil.example/x.png> acme <b><i>broken</p <a href='x'>",
+            url="javascript:alert(3)",
+            canonical_url="javascript:alert(3)",
+            author_name='<a href="http://evil.example">Mallory</a>',
+            author_url="javascript:alert(4)",
+            site='"><script>x</script>',
+        ),
+    )
+    settings = digest_settings(store, smtp.smtp_settings(), MORNING)
+    send_digests(settings, store, now=later(hours=1))
+    text, html = parts(smtp.messages[0], marks=True)
+    tags = Tags()
+    tags.feed(html)
+    assert tags.names <= {
+        "html", "head", "meta", "title", "body", "table", "tr", "td", "div", "span", "a", "mark",
+        "br",
+    }  # fmt: skip
+    assert not [(name, value) for name, value in tags.attributes if name.startswith("on")]
+    assert not [value for name, value in tags.attributes if name in ("src", "background")]
+    hrefs = [value for name, value in tags.attributes if name == "href"]
+    assert hrefs == []  # neither the javascript: link nor the author's URL became a link
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&#34;&gt;&lt;svg onload=alert(2)&gt;" in html
+    assert "&lt;img src=http://evil.example/x.png&gt;" in html
+    assert "&lt;a href=&#34;http://evil.example&#34;&gt;Mallory&lt;/a&gt;" in html
+    # The plain text part is shown as text; its one non-http link is not printed at all.
+    assert "<script>alert(1)</script>" in text and "javascript:" not in text
+
+
+def test_empty_period_sends_only_when_asked(store: Store, smtp: SmtpServer) -> None:
+    quiet = {"name": "quiet", "to": ["com@example.org"], "language": "en"}
+    always = {"name": "always", "to": ["boss@example.org"], "send_when_empty": True}
+    settings = digest_settings(store, smtp.smtp_settings(), quiet, always)
+    report = send_digests(settings, store, now=later(hours=1))
+    assert [(o.name, o.status) for o in report.outcomes] == [
+        ("quiet", "skipped"),
+        ("always", "sent"),
+    ]
+    [message] = smtp.messages
+    assert message["Subject"] == "veille — aucune nouvelle mention"
+    assert "Aucune nouvelle mention depuis le dernier envoi." in parts(message)[0]
+
+
+def test_english_digest(store: Store, smtp: SmtpServer) -> None:
+    save(
+        store,
+        make_item("a", tone="negative", sentiment=-0.5, title="Acme fails"),
+        make_item("b", title="Acme ships"),
+    )
+    digest = {"name": "en", "to": ["com@example.org"], "language": "en", "brands": ["acme"]}
+    settings = digest_settings(store, smtp.smtp_settings(), digest)
+    send_digests(settings, store, now=later(hours=1))
+    [message] = smtp.messages
+    assert message["Subject"] == "acme — 2 new mentions, 1 negative"
+    text, html = parts(message)
+    assert "Monday 2 March 2026" in text and "Volume by day" in html
+    assert "[negative] Acme fails" in text and "nouvelles" not in html
+
+
+def test_to_has_its_own_watermark(store: Store, smtp: SmtpServer) -> None:
+    save(store, make_item("one"))
+    settings = digest_settings(store, smtp.smtp_settings(), MORNING)
+    send_digests(settings, store, now=later(hours=1))
+    report = send_digests(settings, store, now=later(hours=1), to=["me@example.org"])
+    assert (report.outcomes[0].status, report.outcomes[0].mentions) == ("sent", 1)
+    assert smtp.received[-1].recipients == ("me@example.org",)
+    assert send_digests(settings, store, now=later(hours=2)).outcomes[0].error == "nothing new"
+    assert store.load_digest(DigestKey.of("morning", ["me@example.org"])) is not None
+
+
+def test_to_without_configured_digest_covers_every_brand(store: Store, smtp: SmtpServer) -> None:
+    save(store, make_item("one"), make_item("two", brands=("globex",)))
+    settings = digest_settings(store, smtp.smtp_settings())
+    report = send_digests(settings, store, now=later(hours=1), to=["me@example.org"])
+    assert [(o.name, o.status, o.mentions) for o in report.outcomes] == [("veille", "sent", 2)]
+
+
+def test_brand_narrowed_runs_do_not_skip_the_other_brands(store: Store, smtp: SmtpServer) -> None:
+    save(store, make_item("one"), make_item("two", brands=("globex",)))
+    settings = digest_settings(store, smtp.smtp_settings(), MORNING)
+    narrowed = send_digests(settings, store, now=later(hours=1), brands=["globex"])
+    assert narrowed.outcomes[0].mentions == 1
+    full = send_digests(settings, store, now=later(hours=2))
+    assert full.outcomes[0].mentions == 2
+
+
+def test_dry_run_writes_files_and_moves_nothing(
+    store: Store, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    folder = tmp_path / "preview"
+    save(store, make_item("one", title="Acme preview"))
+    settings = digest_settings(store, smtp.smtp_settings(), MORNING)
+    report = send_digests(settings, store, now=later(hours=1), dry_run_dir=folder)
+    [outcome] = report.outcomes
+    assert outcome.status == "dry-run" and outcome.mentions == 1
+    assert sorted(p.name for p in folder.iterdir()) == ["morning.eml", "morning.html"]
+    assert "</mark> preview" in (folder / "morning.html").read_text(encoding="utf-8")
+    assert smtp.messages == [] and store.load_digest(KEY) is None
+    assert send_digests(settings, store, now=later(hours=1)).outcomes[0].status == "sent"
+
+
+def test_long_days_are_cut_at_max_mentions(store: Store, smtp: SmtpServer) -> None:
+    save(store, *(make_item(f"n{i}", title=f"Acme item {i}") for i in range(5)))
+    digest = dict(MORNING, max_mentions=2)
+    send_digests(digest_settings(store, smtp.smtp_settings(), digest), store, now=later(hours=1))
+    _, html = parts(smtp.messages[0])
+    assert html.count("Acme item") == 2 and "+3 autres récits" in html
+    assert smtp.messages[0]["Subject"].startswith("veille — 5 nouvelles mentions")
+
+
+def test_collectors_health_footer(store: Store, smtp: SmtpServer) -> None:
+    save(store, make_item("one"))
+    save(store, at=later(hours=-10), source="hn")  # silent: last success 12 h before the digest
+    run_id = store.begin_run(later(hours=1))
+    store.record_failure(
+        run_id, "gnews", None, "gnews: HTTP 503", now=later(hours=1), next_check_at=later(hours=2)
+    )
+    settings = digest_settings(store, smtp.smtp_settings(), MORNING)
+    send_digests(settings, store, now=later(hours=2))
+    text, _ = parts(smtp.messages[0])
+    assert "gnews — en échec x1, jamais réussie: HTTP 503" in text
+    assert "hn — muette, depuis 2 mars 00:30" in text  # 23:30 UTC, shown in Paris time
+    assert "lemonde" not in text.split("État des collecteurs")[1]
+
+
+def test_a_digest_another_process_is_sending_is_skipped(store: Store, smtp: SmtpServer) -> None:
+    from datetime import timedelta
+
+    save(store, make_item("one"))
+    assert store.claim_digest(KEY, later(hours=1), timedelta(minutes=15)) is not None
+    settings = digest_settings(store, smtp.smtp_settings(), MORNING)
+    busy = send_digests(settings, store, now=later(hours=1, minutes=1)).outcomes[0]
+    assert busy.status == "skipped" and "another veille process" in str(busy.error)
+    assert smtp.messages == []
+    later_run = send_digests(settings, store, now=later(hours=2)).outcomes[0]
+    assert later_run.status == "sent"  # the stale claim (its holder died) was taken over

@@ -1,0 +1,100 @@
+"""Digest wording and rendering helpers: subjects, dates, highlighting, links, story grouping."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from veille.digest.render import highlight, safe_url
+from veille.digest.selection import group_stories
+from veille.digest.wording import long_date, short_day, subject
+
+NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("brands", "negatives", "language", "expected"),
+    [
+        ([("Danone", 37)], 5, "fr", "Danone — 37 nouvelles mentions, dont 5 négatives"),
+        ([("Danone", 37)], 5, "en", "Danone — 37 new mentions, 5 negative"),
+        ([("Danone", 1)], 1, "fr", "Danone — 1 nouvelle mention, dont 1 négative"),
+        ([("Danone", 4)], 0, "fr", "Danone — 4 nouvelles mentions"),
+        ([("Danone", 0)], 0, "en", "Danone — no new mention"),
+        (
+            [("Danone", 37), ("Michelin", 15)],
+            7,
+            "fr",
+            "veille — 52 nouvelles mentions (Danone 37, Michelin 15), dont 7 négatives",
+        ),
+        (
+            [("Danone", 37), ("Michelin", 0)],
+            0,
+            "en",
+            "veille — 37 new mentions (Danone 37)",
+        ),
+    ],
+)
+def test_subjects(
+    brands: list[tuple[str, int]], negatives: int, language: str, expected: str
+) -> None:
+    assert subject(brands, negatives, language) == expected
+
+
+def test_dates_per_language() -> None:
+    assert long_date(NOW, "fr") == "mardi 24 novembre 2026"
+    assert long_date(NOW, "en") == "Tuesday 24 November 2026"
+    assert short_day(date(2026, 11, 24), "fr") == "mar. 24/11"
+    assert short_day(date(2026, 11, 24), "en") == "Tue 24/11"
+
+
+def test_highlight_escapes_and_marks_terms_ignoring_case_and_accents() -> None:
+    html = str(highlight("<b>L'Oréal</b> & DANONE's danonino", ["oreal", "danon*"]))
+    assert html.count("<mark") == 3
+    assert "&lt;b&gt;L&#39;" in html and "&lt;/b&gt; &amp; " in html
+    assert ">Oréal</mark>" in html and ">DANONE</mark>" in html and ">danonino</mark>" in html
+
+
+def test_highlight_phrases_whole_words_and_scopes() -> None:
+    html = str(highlight("Acme Corp, acmeish, acme", ['"acme corp"', "case:acme", "site:x.fr"]))
+    assert html.count("<mark") == 2 and "acmeish" in html and ">Acme Corp</mark>" in html
+    assert str(highlight("<i>x</i>", [])) == "&lt;i&gt;x&lt;/i&gt;"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.lemonde.fr/a?b=1", "https://www.lemonde.fr/a?b=1"),
+        ("http://example.org", "http://example.org"),
+        ("javascript:alert(1)", None),
+        ("JaVaScRiPt:alert(1)", None),
+        ("data:text/html,<script>", None),
+        ("//evil.example/x", None),
+        ("https://exa mple.org", None),
+        ("https:///nohost", None),
+        (None, None),
+    ],
+)
+def test_only_http_links(url: str | None, expected: str | None) -> None:
+    assert safe_url(url) == expected
+
+
+def _mention(i: int, story: str, tone: str, site: str, engagement: int = 0) -> dict[str, object]:
+    return {
+        "id": i, "story_id": story, "tone": tone, "site": site, "engagement": engagement,
+        "title": f"t{i}", "text": "", "url": None, "author": None, "author_url": None,
+        "platform": "news", "sentiment": 0.0, "matched": [], "time": NOW,
+    }  # fmt: skip
+
+
+def test_stories_are_grouped_negative_first_and_capped() -> None:
+    mentions = [
+        _mention(1, "s1", "neutral", "a.fr"),
+        _mention(2, "s1", "negative", "b.fr"),
+        _mention(3, "s1", "neutral", "c.fr"),
+        _mention(4, "s2", "positive", "d.fr"),
+        _mention(5, "s3", "neutral", "e.fr"),
+    ]
+    lines, hidden = group_stories(mentions, 2)
+    assert [line.title for line in lines] == ["t2", "t4"] and hidden == 1
+    assert lines[0].others == 2 and lines[0].other_sites == ("a.fr", "c.fr")

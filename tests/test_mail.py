@@ -1,0 +1,123 @@
+"""Sending mail through a real SMTP server on 127.0.0.1: success, and every way it can fail."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import pytest
+
+from tests.support.smtpserver import SmtpServer, free_port
+from veille.mail import DeliveryError, send_message
+
+SECRET = "s3cret-Pa55word"
+
+
+def message(*recipients: str) -> EmailMessage:
+    """A small message to the given recipients."""
+    built = EmailMessage()
+    built["Subject"] = "Test"
+    built["From"] = "veille@example.org"
+    built["To"] = ", ".join(recipients or ("com@example.org",))
+    built.set_content("Bonjour")
+    return built
+
+
+def failure(error: DeliveryError) -> str:
+    """Everything a user could see of an error."""
+    return f"{error} {error.hint} {error.args!r}"
+
+
+def test_a_message_is_delivered() -> None:
+    with SmtpServer() as server:
+        send_message(server.smtp_settings(), message("a@example.org", "b@example.org"))
+        [received] = server.received
+    assert received.sender == "veille@example.org"
+    assert received.recipients == ("a@example.org", "b@example.org")
+    assert received.message.get_content().strip() == "Bonjour"
+
+
+def test_login_with_user_and_password() -> None:
+    with SmtpServer(user="veille", password=SECRET) as server:
+        send_message(server.smtp_settings(user="veille", password=SECRET), message())
+        assert len(server.messages) == 1
+
+
+def test_a_refused_login_never_shows_the_password() -> None:
+    with SmtpServer(user="veille", password="the-right-one") as server:
+        with pytest.raises(DeliveryError) as caught:
+            send_message(server.smtp_settings(user="veille", password=SECRET), message())
+        assert server.messages == []
+    assert "refused the login of 'veille'" in str(caught.value)
+    assert "VEILLE_SMTP_PASSWORD" in str(caught.value.hint)
+    assert SECRET not in failure(caught.value)
+
+
+def test_an_unreachable_server_says_what_to_check() -> None:
+    with SmtpServer() as server:
+        settings = server.smtp_settings(port=free_port(), password=SECRET, user="veille")
+    with pytest.raises(DeliveryError) as caught:
+        send_message(settings, message())
+    assert f"cannot reach the mail server 127.0.0.1:{settings.port}" in str(caught.value)
+    assert "VEILLE_SMTP_HOST/PORT" in str(caught.value.hint)
+    assert SECRET not in failure(caught.value)
+
+
+def test_every_recipient_refused() -> None:
+    with SmtpServer() as server:
+        server.refuse("gone@example.org")
+        with pytest.raises(DeliveryError) as caught:
+            send_message(server.smtp_settings(), message("gone@example.org"))
+    error = caught.value
+    assert "refused every recipient (gone@example.org: 550" in str(error)
+    assert "refused the recipient" in str(error.hint)
+    assert (error.refused, error.accepted) == (("gone@example.org",), False)
+
+
+def test_some_recipients_refused() -> None:
+    with SmtpServer() as server:
+        server.refuse("gone@example.org")
+        with pytest.raises(DeliveryError) as caught:
+            send_message(server.smtp_settings(), message("ok@example.org", "gone@example.org"))
+        assert len(server.messages) == 1
+    assert (caught.value.refused, caught.value.accepted) == (("gone@example.org",), True)
+
+
+def test_a_refused_sender() -> None:
+    with SmtpServer() as server:
+        server.refused_senders.add("veille@example.org")
+        with pytest.raises(DeliveryError) as caught:
+            send_message(server.smtp_settings(), message())
+        assert server.messages == []
+    assert "refused the sender veille@example.org (553" in str(caught.value)
+    assert "VEILLE_SMTP_FROM" in str(caught.value.hint)
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("close", "closed the connection before accepting the message"),
+        ("reject", "did not accept the message (554"),
+    ],
+)
+def test_the_server_fails_during_the_message(mode: str, expected: str) -> None:
+    with SmtpServer() as server:
+        server.mode = mode
+        with pytest.raises(DeliveryError) as caught:
+            send_message(server.smtp_settings(), message())
+        assert server.messages == []
+    assert expected in str(caught.value) and caught.value.hint
+
+
+def test_starttls_asked_of_a_server_without_it() -> None:
+    with SmtpServer() as server:
+        with pytest.raises(DeliveryError) as caught:
+            send_message(server.smtp_settings(security="starttls"), message())
+        assert server.messages == []
+    assert "does not offer STARTTLS" in str(caught.value)
+    assert "VEILLE_SMTP_SECURITY" in str(caught.value.hint)
+
+
+def test_ssl_asked_of_a_plain_server() -> None:
+    with SmtpServer() as server, pytest.raises(DeliveryError) as caught:
+        send_message(server.smtp_settings(security="ssl"), message())
+    assert "VEILLE_SMTP_SECURITY" in str(caught.value.hint)

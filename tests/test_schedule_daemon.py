@@ -1,0 +1,307 @@
+"""The daemon in-process, on both engines, against a real local feed server and a chosen clock."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tests.support.feedserver import FeedServer
+from tests.support.project import BRANDS, feed_bytes
+from tests.support.smtpserver import SmtpServer
+from tests.support.stores import database_url_fixture  # noqa: F401
+from veille.errors import StoreError
+from veille.locks import job_lock
+from veille.schedule import Daemon, Job, JobSpec, logfmt, next_fire, scheduled_jobs
+from veille.schedule.logfmt import LOGGER_NAME
+from veille.settings import Settings, load_settings
+from veille.store import Store
+from veille.timeutil import utcnow
+
+WAIT = 60.0  # generous: these waits end as soon as the condition holds
+
+# Long timeouts: a request the feed server holds must not time out while a test looks at it.
+PATIENT_HTTP = """
+[http]
+connect_timeout = 5
+read_timeout = 120
+total_timeout = 240
+retries = 0
+"""
+
+
+def write_project(
+    directory: Path, database_url: str, feeds: dict[str, str], *, extra: str = ""
+) -> Path:
+    """A configuration with the test brands, one rss source per feed, the database and extra."""
+    sources = "".join(
+        f'\n[[sources]]\nname = "{name}"\nkind = "rss"\nurl = "{url}"\n'
+        for name, url in feeds.items()
+    )
+    path = directory / "veille.toml"
+    path.write_text(
+        f'[database]\nurl = "{database_url}"\n' + BRANDS + PATIENT_HTTP + extra + sources,
+        encoding="utf-8",
+    )
+    return path
+
+
+class EventLog(logging.Handler):
+    """Collects the scheduler's log lines and lets a test wait for one."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.changed = threading.Condition()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with self.changed:
+            self.lines.append(record.getMessage())
+            self.changed.notify_all()
+
+    def matching(self, *parts: str) -> list[str]:
+        """The lines that contain every part."""
+        with self.changed:
+            return [line for line in self.lines if all(part in line for part in parts)]
+
+    def wait_for(self, *parts: str, count: int = 1) -> list[str]:
+        """Wait until ``count`` lines contain every part; fail after a generous timeout."""
+        with self.changed:
+            found = self.changed.wait_for(lambda: len(self.matching(*parts)) >= count, WAIT)
+        assert found, f"no log line with {parts} in:\n" + "\n".join(self.lines)
+        return self.matching(*parts)
+
+
+@pytest.fixture
+def events() -> Iterator[EventLog]:
+    logger = logging.getLogger(LOGGER_NAME)
+    handler = EventLog()
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+
+@pytest.fixture
+def project(
+    feed_server: FeedServer, tmp_path: Path, database_url: str
+) -> Iterator[tuple[Settings, Store]]:
+    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    config = write_project(tmp_path, database_url, {"fr": feed_server.url("/fr.xml")})
+    settings = load_settings(config)
+    store = Store.open(settings.database_url)
+    try:
+        yield settings, store
+    finally:
+        store.close()
+
+
+def run_count(store: Store) -> int:
+    with store.engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM runs")).scalar_one())
+
+
+def record_run(store: Store, started: datetime) -> None:
+    """A finished collecting pass that started at ``started``."""
+    run_id = store.begin_run(started)
+    store.finish_run(run_id, started + timedelta(minutes=1), status="ok")
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def test_a_collect_missed_for_days_runs_once_then_nothing(
+    project: tuple[Settings, Store], feed_server: FeedServer, events: EventLog
+) -> None:
+    settings, store = project
+    record_run(store, utcnow() - timedelta(days=3))
+    daemon = Daemon(settings, store)
+    (result,) = daemon.run_pending()
+    assert result.job == "collect" and result.status == "ok"
+    assert result.fields["new_mentions"] and result.fields["failed_sources"] == 0
+    assert run_count(store) == 2
+    assert feed_server.arrivals("/fr.xml") == 1
+    (end,) = events.matching("event=job_end", "job=collect")
+    assert "status=ok" in end and f"new_mentions={result.fields['new_mentions']}" in end
+    assert "failed_sources=0" in end and "duration=" in end
+
+    assert daemon.run_pending() == []
+    assert events.matching("event=catch_up jobs=none")
+    # Firing again the same day finds the job done since its latest due time.
+    skipped = daemon.execute("collect")
+    assert (skipped.status, skipped.reason) == ("skipped", "up_to_date")
+    assert run_count(store) == 2
+
+
+def test_a_job_another_process_is_running_is_skipped(
+    project: tuple[Settings, Store], events: EventLog
+) -> None:
+    settings, store = project
+    daemon = Daemon(settings, store)
+    with job_lock(settings.database_url, "collect") as held:
+        assert held
+        result = daemon.execute("collect")
+    assert (result.status, result.reason) == ("skipped", "locked")
+    assert events.matching("event=job_skipped", "job=collect", "reason=locked")
+    assert run_count(store) == 0
+    assert daemon.execute("collect").status == "ok"
+    assert run_count(store) == 1
+
+
+def test_a_slow_run_is_not_overlapped_by_the_next_firing(
+    feed_server: FeedServer, tmp_path: Path, database_url: str, events: EventLog
+) -> None:
+    feed_server.add("/slow.xml", feed_bytes("economie_fr.xml"), delay=WAIT * 2)
+    config = write_project(tmp_path, database_url, {"slow": feed_server.url("/slow.xml")})
+    settings = load_settings(config)
+    store = Store.open(settings.database_url)
+    offset = [timedelta(0)]
+    daemon = Daemon(settings, store, clock=lambda: utcnow() + offset[0])
+    record_run(store, utcnow())  # up to date: nothing to catch up
+    try:
+        daemon.start()
+        events.wait_for("event=catch_up jobs=none")
+        offset[0] = timedelta(days=1)  # the next day's firing is due …
+        daemon.trigger("collect")
+        wait_until(lambda: feed_server.arrivals("/slow.xml") == 1, "the slow request")
+        offset[0] = timedelta(days=2)  # … and the one after, while that pass still runs
+        daemon.trigger("collect")
+        events.wait_for("event=job_skipped", "job=collect", "reason=already_running")
+        feed_server.stopping.set()  # the slow feed answers now
+        events.wait_for("event=job_end", "job=collect", "status=ok")
+        daemon.stop()
+        assert len(events.matching("event=job_start", "job=collect")) == 1
+        assert feed_server.arrivals("/slow.xml") == 1
+        assert run_count(store) == 2
+    finally:
+        feed_server.stopping.set()
+        daemon.stop()
+        store.close()
+
+
+def test_jobs_coalesce_never_overlap_and_keep_the_configured_grace(
+    feed_server: FeedServer, tmp_path: Path, database_url: str, events: EventLog
+) -> None:
+    schedule = '\n[schedule]\ntimezone = "UTC"\ncollect = "15 */4 * * *"\nmisfire_grace = "15m"\n'
+    config = write_project(tmp_path, database_url, {}, extra=schedule)
+    settings = load_settings(config)
+    store = Store.open(settings.database_url)
+    record_run(store, utcnow())
+    daemon = Daemon(settings, store)
+    try:
+        daemon.start()
+        assert daemon.scheduler is not None
+        job = daemon.scheduler.get_job("collect")
+        assert (job.max_instances, job.coalesce, job.misfire_grace_time) == (1, True, 900)
+        spec = JobSpec("collect", "15 */4 * * *", "UTC")
+        assert job.next_run_time == next_fire(spec, utcnow())
+        assert job.next_run_time.minute == 15 and job.next_run_time.hour % 4 == 0
+    finally:
+        daemon.stop()
+        store.close()
+    assert daemon.scheduler is not None and not daemon.scheduler.running
+
+
+def test_a_failing_job_is_logged_and_the_next_job_still_runs(
+    project: tuple[Settings, Store], events: EventLog
+) -> None:
+    settings, store = project
+
+    def broken(_settings: Settings, _store: Store) -> dict[str, object]:
+        raise RuntimeError("disk on fire")
+
+    def unreachable(_settings: Settings, _store: Store) -> dict[str, object]:
+        raise StoreError("cannot connect to the database")
+
+    jobs = [
+        (Job("first", broken, lambda _store: None), JobSpec("first", "0 6 * * *", "UTC")),
+        (Job("second", unreachable, lambda _store: None), JobSpec("second", "0 6 * * *", "UTC")),
+        (scheduled_jobs(settings)[0][0][0], JobSpec("collect", "0 6 * * *", "UTC")),
+    ]
+    results = Daemon(settings, store, jobs=jobs).run_pending()
+    assert [(r.job, r.status) for r in results] == [
+        ("first", "error"),
+        ("second", "error"),
+        ("collect", "ok"),
+    ]
+    assert results[0].reason == "RuntimeError: disk on fire"
+    assert events.matching("event=job_end", "job=first", "status=error", 'error="RuntimeError')
+    assert events.matching("event=job_crashed", "job=first")  # a bug keeps its traceback
+    assert events.matching("event=job_end", "job=second", 'error="cannot connect to the database"')
+    assert run_count(store) == 1
+
+
+def test_a_stopping_daemon_starts_nothing_more(project: tuple[Settings, Store]) -> None:
+    settings, store = project
+    stopping = threading.Event()
+    stopping.set()
+    daemon = Daemon(settings, store, stopping=stopping)
+    assert daemon.run_pending() == []
+    assert daemon.execute("collect").reason == "shutting_down"
+    assert run_count(store) == 0
+
+
+def test_the_digest_is_caught_up_after_the_collect_it_reports_on(
+    feed_server: FeedServer, tmp_path: Path, database_url: str, events: EventLog
+) -> None:
+    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    with SmtpServer() as smtp:
+        extra = (
+            f'\n[smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\nsecurity = "none"\n'
+            '\n[[digests]]\nname = "morning"\nto = ["com@example.org"]\n'
+        )
+        config = write_project(
+            tmp_path, database_url, {"fr": feed_server.url("/fr.xml")}, extra=extra
+        )
+        settings = load_settings(config)
+        store = Store.open(settings.database_url)
+        try:
+            jobs, _ = scheduled_jobs(settings)
+            assert [job.name for job, _ in jobs][:2] == ["collect", "digest"]
+            daemon = Daemon(settings, store, jobs=jobs[:2])
+            results = daemon.run_pending()
+            assert [(r.job, r.status) for r in results] == [("collect", "ok"), ("digest", "ok")]
+            assert results[1].fields["sent"] == 1 and results[1].fields["mentions"]
+            assert len(smtp.messages) == 1
+            assert events.matching("event=job_end", "job=digest", "status=ok", "sent=1")
+            assert daemon.run_pending() == []
+            assert daemon.execute("digest").reason == "up_to_date"
+            assert len(smtp.messages) == 1
+        finally:
+            store.close()
+
+
+def test_only_jobs_that_can_do_something_are_scheduled(tmp_path: Path) -> None:
+    config = write_project(tmp_path, f"sqlite:///{tmp_path / 'veille.db'}", {})
+    jobs, notes = scheduled_jobs(load_settings(config))
+    alerts = importlib.util.find_spec("veille.alerts") is not None and callable(
+        getattr(importlib.import_module("veille.alerts"), "check_alerts", None)
+    )
+    assert [job.name for job, _ in jobs] == (["collect", "alerts"] if alerts else ["collect"])
+    assert notes["collect"] == "scheduled"
+    assert notes["digest"] == "not scheduled: no [[digests]] in the configuration"
+    expected = "scheduled" if alerts else "not scheduled: spike alerts are not available"
+    assert notes["alerts"].startswith(expected)
+
+
+def test_log_lines_are_logfmt() -> None:
+    line = logfmt(event="job_end", job="collect", status="ok", new_mentions=12, duration=3.2)
+    assert line == "event=job_end job=collect status=ok new_mentions=12 duration=3.2"
+    quoted = logfmt(error='HTTP 500 "oops"\nnext', empty="", flag=True)
+    assert quoted == 'error="HTTP 500 \\"oops\\"\\nnext" empty="" flag=true'

@@ -1,0 +1,190 @@
+"""One alert check: detect the spikes, record the new ones, send one e-mail listing them.
+
+The order makes every spike alert exactly once:
+
+1. Count each brand's mentions per window (by publication time, else first-seen time) and
+   :func:`~veille.alerts.detect.detect` the spikes at ``now``.
+2. Drop the spikes whose (brand, signal, horizon) already fired within the cooldown, whatever
+   became of that alert: the same surge is never detected twice.
+3. Record the others as ``pending`` *before* sending, then send one e-mail with every alert not
+   yet accepted by the mail server (these new ones, and those of earlier checks whose send
+   failed), and mark them ``sent`` or ``failed``. A failed one is sent again by the next check;
+   one not delivered before its cooldown ends is marked ``expired`` (old news; a surge still
+   going on by then fires anew).
+
+With no recipient configured, the spikes are recorded (status ``recorded``) and reported only.
+Two checks must not run at once on one database: the scheduler and ``veille alerts`` hold the
+``alerts`` job lock around this call.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from veille.alerts.detect import HORIZONS, Spike, bucket_counts, detect
+from veille.alerts.render import AlertItem, alert_message, render
+from veille.errors import VeilleError
+from veille.mail import DeliveryError, send_message
+from veille.settings import Settings
+from veille.store import Store
+from veille.store.alerts import AlertRecord
+from veille.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+# How many mentions each alert lists.
+TOP_MENTIONS = 5
+
+
+@dataclass
+class AlertReport:
+    """What one check found and did; ``status``: quiet, sent, failed, recorded or dry-run."""
+
+    checked_at: datetime
+    status: str = "quiet"
+    spikes: list[Spike] = field(default_factory=list)  # new this check
+    alerts: list[AlertRecord] = field(default_factory=list)  # listed in the e-mail
+    retried: int = 0  # alerts of earlier checks sent again
+    error: str | None = None
+    hint: str | None = None
+    files: tuple[Path, ...] = ()
+
+
+def find_spikes(settings: Settings, store: Store, now: datetime) -> list[Spike]:
+    """Every spike at ``now`` among the configured brands, cooldown not considered."""
+    brands = [brand.name for brand in settings.brands]
+    if not brands:
+        return []
+    reach = max(horizon.span for horizon in HORIZONS)
+    events = store.alert_events(brands, now - reach, now)
+    watched_since = store.brands_created_at(brands)
+    return detect(bucket_counts(events, brands, now, watched_since), settings.alerts, now)
+
+
+def _order(record: AlertRecord) -> tuple[object, ...]:
+    return (record.fired_at, record.brand, record.signal != "negative", record.horizon != "hour")
+
+
+def _items(store: Store, records: list[AlertRecord], now: datetime) -> list[AlertItem]:
+    return [
+        AlertItem(
+            record,
+            store.alert_window_mentions(
+                record.brand,
+                after=record.window_start,
+                seen_until=record.fired_at,
+                negative_only=record.signal == "negative",
+                limit=TOP_MENTIONS,
+            ),
+            delayed=record.fired_at < now,
+        )
+        for record in sorted(records, key=_order)
+    ]
+
+
+def check_alerts(
+    settings: Settings,
+    store: Store,
+    *,
+    now: datetime | None = None,
+    dry_run_dir: Path | None = None,
+) -> AlertReport:
+    """Detect spikes, record the new ones and e-mail every alert not yet sent (one e-mail)."""
+    moment = now or utcnow()
+    config = settings.alerts
+    cutoff = moment - config.cooldown
+    quiet = store.fired_alert_keys(cutoff)
+    spikes = [
+        spike
+        for spike in find_spikes(settings, store, moment)
+        if (spike.brand, spike.signal, spike.horizon) not in quiet
+    ]
+    report = AlertReport(checked_at=moment, spikes=spikes)
+    status = "pending" if config.to else "recorded"
+    new = [_record(spike, status) for spike in spikes]
+    if dry_run_dir is not None:
+        backlog = store.unsent_alerts(cutoff) if config.to else []
+        report.alerts = backlog + new
+        report.retried = len(backlog)
+        if report.alerts:
+            report.files = _write_preview(settings, store, report.alerts, moment, dry_run_dir)
+        report.status = "dry-run"
+        return report
+    if not config.to:
+        report.alerts = store.record_alerts(new)
+        report.status = "recorded" if new else "quiet"
+        return report
+    store.expire_alerts(cutoff)
+    store.record_alerts(new)
+    report.alerts = store.unsent_alerts(cutoff)
+    report.retried = len(report.alerts) - len(new)
+    if report.alerts:
+        _send(settings, store, report, moment)
+    return report
+
+
+def _record(spike: Spike, status: str) -> AlertRecord:
+    return AlertRecord(
+        brand=spike.brand,
+        signal=spike.signal,
+        horizon=spike.horizon,
+        fired_at=spike.window_end,
+        window_start=spike.window_start,
+        count=spike.count,
+        baseline=spike.baseline,
+        probability=spike.probability,
+        status=status,
+    )
+
+
+def _render(
+    settings: Settings, store: Store, records: list[AlertRecord], now: datetime
+) -> tuple[str, str, str]:
+    return render(
+        _items(store, records, now),
+        language=settings.alerts.language,
+        timezone=settings.schedule.timezone,
+        cooldown=settings.alerts.cooldown,
+        now=now,
+    )
+
+
+def _send(settings: Settings, store: Store, report: AlertReport, now: datetime) -> None:
+    subject, text, html = _render(settings, store, report.alerts, now)
+    message = alert_message(settings.smtp, settings.alerts.to, subject, text, html)
+    ids = [record.id for record in report.alerts if record.id is not None]
+    try:
+        send_message(settings.smtp, message)
+    except DeliveryError as exc:
+        report.error, report.hint = exc.message, exc.hint
+        if not exc.accepted:
+            store.mark_alerts(ids, status="failed", now=now, error=exc.message)
+            report.status = "failed"
+            log.warning("alert e-mail not sent (%d alert(s)): %s", len(ids), exc.message)
+            return
+        # Accepted for the other recipients: they must not get these alerts twice.
+    store.mark_alerts(ids, status="sent", now=now, error=report.error)
+    report.status = "sent"
+    log.info("alert e-mail sent: %d alert(s)", len(ids))
+
+
+def _write_preview(
+    settings: Settings, store: Store, records: list[AlertRecord], now: datetime, folder: Path
+) -> tuple[Path, Path]:
+    subject, text, html = _render(settings, store, records, now)
+    message = alert_message(settings.smtp, settings.alerts.to, subject, text, html)
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
+    eml, page = folder / f"alerts-{stamp}.eml", folder / f"alerts-{stamp}.html"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        eml.write_bytes(message.as_bytes())
+        page.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise VeilleError(
+            f"cannot write the preview into {folder}: {exc.strerror or exc}",
+            hint="choose another folder with --out DIR",
+        ) from None
+    return eml, page

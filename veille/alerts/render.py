@@ -1,0 +1,93 @@
+"""Rendering the alert e-mail: Jinja2 templates (HTML autoescaped) and the multipart message.
+
+The digest's helpers are reused: feed text is only ever escaped, only http(s) URLs become links,
+nothing remote is loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from veille.alerts import wording
+from veille.delivery_settings import SmtpSettings
+from veille.digest.render import build_message, excerpt, highlight, safe_url
+from veille.digest.wording import long_date, short_time
+from veille.store.alerts import AlertRecord
+from veille.timeutil import format_duration
+
+TEMPLATES = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class AlertItem:
+    """One alert as the e-mail shows it: the record, and the mentions driving it."""
+
+    record: AlertRecord
+    mentions: Sequence[dict[str, object]] = field(default_factory=tuple)
+    delayed: bool = False  # detected by an earlier check whose send failed
+
+
+@cache
+def environment() -> Environment:
+    """The Jinja2 environment: ``*.html.j2`` autoescaped, undefined names are errors."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["link"] = safe_url
+    env.filters["highlight"] = highlight
+    env.filters["excerpt"] = excerpt
+    return env
+
+
+def render(
+    items: Sequence[AlertItem],
+    *,
+    language: str,
+    timezone: str,
+    cooldown: timedelta,
+    now: datetime,
+) -> tuple[str, str, str]:
+    """Return the alert e-mail's subject, plain text and HTML."""
+    zone = ZoneInfo(timezone)
+    subject = wording.subject([item.record for item in items], language)
+    values = {
+        "items": items,
+        "subject": subject,
+        "t": wording.LABELS[language],
+        "language": language,
+        "today": long_date(now.astimezone(zone), language),
+        "local": lambda moment: short_time(moment.astimezone(zone), language),
+        "headline": lambda record: wording.headline(record, language),
+        "command": wording.mentions_command,
+        "cooldown": format_duration(cooldown),
+    }
+    env = environment()
+    text = env.get_template("alert.txt.j2").render(values)
+    html = env.get_template("alert.html.j2").render(values)
+    return subject, text, html
+
+
+def alert_message(
+    smtp: SmtpSettings, recipients: Sequence[str], subject: str, text: str, html: str
+) -> EmailMessage:
+    """The multipart/alternative alert e-mail (plain text, then HTML), marked important."""
+    message = build_message(smtp, recipients, subject, text, html)
+    domain = smtp.from_address.rpartition("@")[2] or "localhost"
+    del message["Message-ID"]
+    message["Message-ID"] = make_msgid("veille-alert", domain=domain)
+    message["X-Priority"] = "2"
+    return message

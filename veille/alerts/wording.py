@@ -1,0 +1,118 @@
+"""The alert e-mail's words in French and English: headlines, subject, labels."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from datetime import UTC
+
+from veille.alerts.detect import HORIZON_BY_NAME
+from veille.store.alerts import AlertRecord
+
+LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        "title": "Alerte : pic de mentions",
+        "intro": "Ces fenêtres sortent nettement de l'ordinaire de la marque.",
+        "drivers": "Les mentions qui portent ce pic",
+        "colon": " :",
+        "delayed": "envoi retardé, détecté le",
+        "by": "par",
+        "engagement": "interactions",
+        "see_all": "Toutes les mentions :",
+        "footer": "Envoyé par veille · une alerte par pic, pas de nouvelle alerte pendant",
+        "tone_positive": "positif",
+        "tone_neutral": "neutre",
+        "tone_negative": "négatif",
+    },
+    "en": {
+        "title": "Alert: mention spike",
+        "intro": "These windows stand well out of the brand's usual level.",
+        "drivers": "The mentions driving it",
+        "colon": ":",
+        "delayed": "sent late, detected",
+        "by": "by",
+        "engagement": "engagement",
+        "see_all": "Every mention:",
+        "footer": "Sent by veille · one alert per surge, no new alert for",
+        "tone_positive": "positive",
+        "tone_neutral": "neutral",
+        "tone_negative": "negative",
+    },
+}
+
+
+def number(value: float, language: str, digits: int = 1) -> str:
+    """A number with ``digits`` decimals at most ("5,1" in French, "5.1" in English)."""
+    text = f"{value:.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",") if language == "fr" else text
+
+
+def ratio(count: int, baseline: float, language: str) -> str | None:
+    """ "8×" / "2,5×": how many times the baseline, or None when the baseline is zero."""
+    if baseline <= 0:
+        return None
+    times = count / baseline
+    return f"{number(times, language, 0 if times >= 10 else 1)}×"
+
+
+def _what(record: AlertRecord, language: str) -> str:
+    negative = record.signal == "negative"
+    plural = record.count != 1
+    if language == "fr":
+        noun = "mentions" if plural else "mention"
+        adjective = (" négatives" if plural else " négative") if negative else ""
+        window = "la dernière heure" if record.horizon == "hour" else "les dernières 24 heures"
+        return f"{record.count} {noun}{adjective} dans {window}"
+    noun = "mentions" if plural else "mention"
+    window = "the last hour" if record.horizon == "hour" else "the last 24 hours"
+    return f"{record.count} {'negative ' if negative else ''}{noun} in {window}"
+
+
+def _baseline(record: AlertRecord, language: str) -> str:
+    windows = HORIZON_BY_NAME[record.horizon].baseline_windows
+    hourly = record.horizon == "hour"
+    if language == "fr":
+        span = f"{windows} h" if hourly else f"{windows} jours"
+        if record.baseline <= 0:
+            before = "précédentes" if hourly else "précédents"
+            return f"aucune sur les {span} {before}"
+        rate = number(record.baseline, language)
+        return f"{rate}/{'h' if hourly else 'jour'} sur {span}"
+    span = f"{windows} h" if hourly else f"{windows} days"
+    if record.baseline <= 0:
+        return f"none in the previous {span}"
+    return f"{number(record.baseline, language)}/{'h' if hourly else 'day'} over {span}"
+
+
+def headline(record: AlertRecord, language: str, *, detail: bool = True) -> str:
+    """ "Danone : 42 mentions négatives dans la dernière heure, 8× la normale (5,1/h sur 12 h)"."""
+    times = ratio(record.count, record.baseline, language)
+    colon = " : " if language == "fr" else ": "
+    line = f"{record.brand}{colon}{_what(record, language)}"
+    if times:
+        line += f", {times} {'la normale' if language == 'fr' else 'the usual'}"
+    if detail:
+        line += f" ({_baseline(record, language)})"
+    return line
+
+
+def subject(records: Sequence[AlertRecord], language: str) -> str:
+    """The subject: the one alert's headline, or how many alerts and for which brands."""
+    if len(records) == 1:
+        return headline(records[0], language, detail=False)
+    brands: dict[str, int] = {}
+    for record in records:
+        brands[record.brand] = brands.get(record.brand, 0) + 1
+    listing = ", ".join(f"{name} ({n})" if n > 1 else name for name, n in brands.items())
+    if language == "fr":
+        return f"veille — {len(records)} alertes : {listing}"
+    return f"veille — {len(records)} alerts: {listing}"
+
+
+def mentions_command(record: AlertRecord) -> str:
+    """The ``veille mentions`` command listing the alert's window."""
+    since = record.window_start.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+    command = f"veille mentions --brand {shlex.quote(record.brand)} --since {since}"
+    return command + (" --tone negative" if record.signal == "negative" else "")

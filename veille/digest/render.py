@@ -1,0 +1,145 @@
+"""Rendering a digest: Jinja2 templates (HTML autoescaped), highlighted terms, the e-mail itself.
+
+Feed text is only ever escaped; only http(s) URLs become links; nothing remote is loaded.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from veille.delivery_settings import SmtpSettings
+from veille.digest import wording
+from veille.digest.selection import DigestContent
+
+TEMPLATES = Path(__file__).resolve().parent
+EXCERPT_CHARS = 280
+_FIELD_SCOPE = re.compile(r"^[a-z]+:")
+_MARK = Markup('<mark style="background:#ffec99;color:inherit;">%s</mark>')
+
+
+@cache
+def environment() -> Environment:
+    """The Jinja2 environment: ``*.html.j2`` autoescaped, undefined names are errors."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["link"] = safe_url
+    env.filters["highlight"] = highlight
+    env.filters["excerpt"] = excerpt
+    return env
+
+
+def safe_url(url: object) -> str | None:
+    """The URL when it is an absolute http(s) one, else None (rendered as plain text)."""
+    if not isinstance(url, str) or any(ch.isspace() or ord(ch) < 32 for ch in url.strip()):
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def excerpt(text: str, size: int = EXCERPT_CHARS) -> str:
+    """The text on one line, cut at a word boundary with an ellipsis when longer than ``size``."""
+    flat = " ".join(text.split())
+    if len(flat) <= size:
+        return flat
+    return flat[:size].rsplit(" ", 1)[0] + "…"
+
+
+def _fold(char: str) -> str:
+    # One character in, one out, so that positions in the folded text are positions in the text.
+    base = unicodedata.normalize("NFD", char)[:1] or char
+    lowered = base.lower()
+    return lowered if len(lowered) == 1 else base
+
+
+def _term_pattern(term: str) -> str | None:
+    term = term.removeprefix("case:")
+    if _FIELD_SCOPE.match(term) and not term.startswith(("title:", "author:")):
+        return None
+    term = _FIELD_SCOPE.sub("", term).strip('"')
+    wildcard = term.endswith("*")
+    words = ["".join(_fold(c) for c in word) for word in re.findall(r"\w+", term)]
+    if not words:
+        return None
+    body = r"\W+".join(re.escape(word) for word in words)
+    ending = r"\w*" if wildcard else r"(?!\w)"
+    return r"(?<!\w)" + body + ending
+
+
+def highlight(text: str, terms: Sequence[str]) -> Markup:
+    """The escaped text with every occurrence of the matched terms in ``<mark>``."""
+    patterns = [p for p in (_term_pattern(term) for term in terms) if p]
+    if not patterns or not text:
+        return escape(text)
+    folded = "".join(_fold(char) for char in text)
+    pieces, position = [], 0
+    for found in re.finditer("|".join(patterns), folded):
+        if found.end() == found.start():
+            continue
+        pieces.append(escape(text[position : found.start()]))
+        pieces.append(_MARK % text[found.start() : found.end()])
+        position = found.end()
+    pieces.append(escape(text[position:]))
+    return Markup("").join(pieces)
+
+
+def render(content: DigestContent, timezone: str) -> tuple[str, str, str]:
+    """Return the digest's subject, plain text and HTML."""
+    language = content.config.language
+    zone = ZoneInfo(timezone)
+
+    def local(moment: datetime) -> str:
+        return wording.short_time(moment.astimezone(zone), language)
+
+    brands = [(section.name, section.total) for section in content.sections]
+    subject = wording.subject(brands, content.negatives, language)
+    values = {
+        "content": content,
+        "subject": subject,
+        "t": wording.LABELS[language],
+        "language": language,
+        "today": wording.long_date(content.generated_at.astimezone(zone), language),
+        "local": local,
+        "day": lambda day: wording.short_day(day, language),
+        "other_sites": lambda count: wording.other_sites(count, language),
+        "tone_count": lambda count, tone: wording.tone_count(count, tone, language),
+        "count_mentions": lambda count: wording.count_mentions(count, language),
+    }
+    env = environment()
+    text = env.get_template("digest.txt.j2").render(values)
+    html = env.get_template("digest.html.j2").render(values)
+    return subject, text, html
+
+
+def build_message(
+    smtp: SmtpSettings, recipients: Sequence[str], subject: str, text: str, html: str
+) -> EmailMessage:
+    """One multipart/alternative message: the plain text, then the HTML."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = smtp.from_address
+    message["To"] = ", ".join(recipients)
+    message["Date"] = format_datetime(datetime.now().astimezone())
+    domain = smtp.from_address.rpartition("@")[2] or "localhost"
+    message["Message-ID"] = make_msgid("veille-digest", domain=domain)
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message

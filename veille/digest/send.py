@@ -1,0 +1,226 @@
+"""Running the digests: which to send, to whom, and moving each watermark only once accepted."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+from veille.delivery_settings import DigestConfig
+from veille.digest.render import build_message, render
+from veille.digest.selection import DigestContent, build_section, collector_health
+from veille.errors import ConfigError, VeilleError
+from veille.mail import DeliveryError, send_message
+from veille.settings import Settings
+from veille.store import Store
+from veille.store.digests import DigestKey
+from veille.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+# How long a claim protects a digest being sent; a process that died sending is taken over after.
+CLAIM_LEASE = timedelta(minutes=15)
+# The digest sent with --to when no digest is configured.
+DEFAULT_DIGEST_NAME = "veille"
+
+
+@dataclass
+class DigestOutcome:
+    """How one digest went: sent, skipped (nothing new, busy, …), dry-run or failed."""
+
+    name: str
+    recipients: tuple[str, ...]
+    mentions: int = 0
+    status: str = "skipped"  # sent | skipped | dry-run | failed
+    error: str | None = None  # why it failed, or why it was skipped
+    hint: str | None = None
+    files: tuple[Path, ...] = ()
+
+
+@dataclass
+class DigestReport:
+    """The outcome of every digest of one run."""
+
+    outcomes: list[DigestOutcome] = field(default_factory=list)
+
+    @property
+    def all_failed(self) -> bool:
+        """True when there were digests and every one failed."""
+        return bool(self.outcomes) and all(o.status == "failed" for o in self.outcomes)
+
+
+def plan_digests(
+    settings: Settings, *, only: Sequence[str] = (), to: Sequence[str] = ()
+) -> list[DigestConfig]:
+    """The digests to run: the configured ones (or those named), sent to ``to`` when given."""
+    configured = list(settings.digests)
+    names = {digest.name for digest in configured}
+    for name in only:
+        if name not in names:
+            known = ", ".join(sorted(names)) or "none configured"
+            raise ConfigError(f"unknown digest {name!r} (known: {known})", key="digests")
+    if only:
+        configured = [digest for digest in configured if digest.name in only]
+    if not configured:
+        if not to:
+            raise ConfigError(
+                "no digest is configured",
+                key="digests",
+                hint="add a [[digests]] table to the configuration, or pass --to ADDRESS",
+            )
+        return [DigestConfig(name=DEFAULT_DIGEST_NAME, to=tuple(to))]
+    if to:
+        return [digest.model_copy(update={"to": tuple(to)}) for digest in configured]
+    return configured
+
+
+def last_sent_at(store: Store) -> datetime | None:
+    """When the digests last ran for real (for the scheduler's catch-up), or None."""
+    return store.last_digest_attempt()
+
+
+def _brands(settings: Settings, digest: DigestConfig, requested: Sequence[str]) -> list[str]:
+    own = list(digest.brands) or [brand.name for brand in settings.brands]
+    if not requested:
+        return own
+    wanted = {name.casefold() for name in requested}
+    return [name for name in own if name.casefold() in wanted]
+
+
+def send_digests(
+    settings: Settings,
+    store: Store,
+    *,
+    now: datetime | None = None,
+    only: Sequence[str] = (),
+    to: Sequence[str] = (),
+    dry_run_dir: Path | None = None,
+    brands: Sequence[str] = (),
+    since: datetime | None = None,
+) -> DigestReport:
+    """Build and send every digest due (or write previews with ``dry_run_dir``); never twice."""
+    moment = now or utcnow()
+    report = DigestReport()
+    for digest in plan_digests(settings, only=only, to=to):
+        outcome = DigestOutcome(digest.name, tuple(digest.to))
+        report.outcomes.append(outcome)
+        scope = _brands(settings, digest, brands)
+        if not scope:
+            outcome.error = "none of its brands was asked for"
+            continue
+        key = DigestKey.of(digest.name, digest.to, scope if brands else ())
+        _run_one(settings, store, digest, key, scope, outcome, moment, dry_run_dir, since)
+    return report
+
+
+def _run_one(
+    settings: Settings,
+    store: Store,
+    digest: DigestConfig,
+    key: DigestKey,
+    scope: list[str],
+    outcome: DigestOutcome,
+    now: datetime,
+    dry_run_dir: Path | None,
+    since: datetime | None,
+) -> None:
+    if dry_run_dir is not None:
+        state = store.load_digest(key)
+    else:
+        state = store.claim_digest(key, now, CLAIM_LEASE)
+        if state is None:
+            outcome.error = "another veille process is sending it"
+            return
+    try:
+        # A first digest covers the last period before its first attempt, not all history.
+        first_seen = None
+        if state is None or state.watermark is None:
+            first_seen = state.created_at if state else now
+        mentions = store.digest_mentions(
+            scope,
+            after_id=state.watermark if state else None,
+            seen_since=first_seen - digest.period if first_seen else None,
+            since=since,
+        )
+        by_brand = {brand: [m for m in mentions if m["brand"] == brand] for brand in scope}
+        stored = set(store.brand_names())
+        content = DigestContent(
+            config=digest,
+            generated_at=now,
+            sections=[
+                build_section(
+                    store, brand, by_brand[brand], config=digest, now=now, stored=brand in stored
+                )
+                for brand in scope
+            ],
+            health=collector_health(settings, store, now),
+            watermark=max((int(m["id"]) for m in mentions), default=None),  # type: ignore[call-overload]
+        )
+        outcome.mentions = content.total
+        if dry_run_dir is not None:
+            outcome.files = _write_preview(settings, content, dry_run_dir)
+            outcome.status = "dry-run"
+            return
+        if not mentions and not digest.send_when_empty:
+            store.record_digest_send(key, now=now, status="empty", mentions=0)
+            outcome.error = "nothing new"
+            return
+        subject, text, html = render(content, settings.schedule.timezone)
+        message = build_message(settings.smtp, digest.to, subject, text, html)
+        _deliver(settings, store, key, content, message, outcome, now)
+    finally:
+        if dry_run_dir is None and outcome.status == "skipped" and outcome.error is None:
+            store.release_digest(key)  # an unexpected error: the next run tries again
+
+
+def _deliver(
+    settings: Settings,
+    store: Store,
+    key: DigestKey,
+    content: DigestContent,
+    message: EmailMessage,
+    outcome: DigestOutcome,
+    now: datetime,
+) -> None:
+    try:
+        send_message(settings.smtp, message)
+    except DeliveryError as exc:
+        if not exc.accepted:
+            store.record_digest_send(
+                key, now=now, status="failed", mentions=content.total, error=exc.message
+            )
+            outcome.status, outcome.error, outcome.hint = "failed", exc.message, exc.hint
+            log.warning("digest %s not sent: %s", outcome.name, exc.message)
+            return
+        # Accepted for the other recipients: they must not get these mentions twice.
+        outcome.error, outcome.hint = exc.message, exc.hint
+    store.record_digest_send(
+        key,
+        now=now,
+        status="sent",
+        mentions=content.total,
+        watermark=content.watermark,
+        error=outcome.error,
+    )
+    outcome.status = "sent"
+    log.info("digest %s sent to %d recipient(s)", outcome.name, len(outcome.recipients))
+
+
+def _write_preview(settings: Settings, content: DigestContent, folder: Path) -> tuple[Path, Path]:
+    subject, text, html = render(content, settings.schedule.timezone)
+    message = build_message(settings.smtp, content.config.to, subject, text, html)
+    eml = folder / f"{content.config.name}.eml"
+    page = folder / f"{content.config.name}.html"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        eml.write_bytes(message.as_bytes())
+        page.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise VeilleError(
+            f"cannot write the preview into {folder}: {exc.strerror or exc}",
+            hint="choose another folder with --out DIR",
+        ) from None
+    return eml, page

@@ -1,0 +1,150 @@
+"""The digest's words in French and English: subject lines, labels, dates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+LANGUAGES = ("fr", "en")
+
+_MONTHS = {
+    "fr": (
+        "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+        "octobre", "novembre", "décembre",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June", "July", "August", "September",
+        "October", "November", "December",
+    ),
+}  # fmt: skip
+_SHORT_MONTHS = {
+    "fr": (
+        "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+        "déc.",
+    ),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}  # fmt: skip
+_DAYS = {
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+
+LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        "title": "Veille de la marque",
+        "intro": "Nouvelles mentions depuis le dernier envoi",
+        "nothing": "Aucune nouvelle mention depuis le dernier envoi.",
+        "new": "nouvelles",
+        "positive": "positives",
+        "neutral": "neutres",
+        "negative": "négatives",
+        "tone_positive": "positif",
+        "tone_neutral": "neutre",
+        "tone_negative": "négatif",
+        "volume": "Volume par jour",
+        "top_authors": "Auteurs les plus actifs",
+        "top_sites": "Sites",
+        "top_platforms": "Plateformes",
+        "of_period": "sur la période",
+        "by": "par",
+        "more": "autres récits, non listés : voir `veille mentions`",
+        "health": "État des collecteurs",
+        "health_ok": "Toutes les sources répondent.",
+        "failing": "en échec",
+        "silent": "muette",
+        "disabled": "désactivée",
+        "since": "depuis",
+        "never": "jamais réussie",
+        "terms": "termes",
+        "footer": "Envoyé par veille",
+        "unknown": "inconnu",
+    },
+    "en": {
+        "title": "Brand watch",
+        "intro": "New mentions since the last digest",
+        "nothing": "No new mention since the last digest.",
+        "new": "new",
+        "positive": "positive",
+        "neutral": "neutral",
+        "negative": "negative",
+        "tone_positive": "positive",
+        "tone_neutral": "neutral",
+        "tone_negative": "negative",
+        "volume": "Volume by day",
+        "top_authors": "Most active authors",
+        "top_sites": "Sites",
+        "top_platforms": "Platforms",
+        "of_period": "over the period",
+        "by": "by",
+        "more": "more stories, not listed: see `veille mentions`",
+        "health": "Collectors",
+        "health_ok": "Every source answers.",
+        "failing": "failing",
+        "silent": "silent",
+        "disabled": "disabled",
+        "since": "since",
+        "never": "never succeeded",
+        "terms": "terms",
+        "footer": "Sent by veille",
+        "unknown": "unknown",
+    },
+}
+
+
+def count_mentions(count: int, language: str) -> str:
+    """ "37 nouvelles mentions" / "37 new mentions", singular when one."""
+    if language == "fr":
+        return f"{count} nouvelle mention" if count == 1 else f"{count} nouvelles mentions"
+    return f"{count} new mention" if count == 1 else f"{count} new mentions"
+
+
+def tone_count(count: int, tone: str, language: str) -> str:
+    """ "3 négatives" / "1 neutre" / "2 negative": a tone label agreeing with its count."""
+    word = LABELS[language][tone]
+    if language == "fr" and count <= 1:
+        word = word.removesuffix("s")
+    return f"{count} {word}"
+
+
+def other_sites(count: int, language: str) -> str:
+    """ "+2 autres sites" / "+2 other sites"."""
+    if language == "fr":
+        return f"+{count} autre site" if count == 1 else f"+{count} autres sites"
+    return f"+{count} other site" if count == 1 else f"+{count} other sites"
+
+
+def subject(brands: Sequence[tuple[str, int]], negatives: int, language: str) -> str:
+    """The subject line: the brand (or veille and each brand's count), total and negatives."""
+    total = sum(count for _, count in brands)
+    if len(brands) == 1:
+        head = f"{brands[0][0]} — {count_mentions(total, language)}"
+    else:
+        detail = ", ".join(f"{name} {count}" for name, count in brands if count)
+        head = f"veille — {count_mentions(total, language)}" + (f" ({detail})" if detail else "")
+    if not total:
+        return head.split(" — ")[0] + (
+            " — aucune nouvelle mention" if language == "fr" else " — no new mention"
+        )
+    if not negatives:
+        return head
+    if language == "fr":
+        return f"{head}, dont {negatives} négative" + ("s" if negatives > 1 else "")
+    return f"{head}, {negatives} negative"
+
+
+def long_date(moment: datetime | date, language: str) -> str:
+    """ "mardi 24 novembre 2026" / "Tuesday 24 November 2026"."""
+    day = _DAYS[language][moment.weekday()]
+    month = _MONTHS[language][moment.month - 1]
+    return f"{day} {moment.day} {month} {moment.year}"
+
+
+def short_day(moment: date, language: str) -> str:
+    """ "mar. 24/11" / "Tue 24/11", for chart rows."""
+    day = _DAYS[language][moment.weekday()][:3]
+    return f"{day}{'.' if language == 'fr' else ''} {moment.day:02d}/{moment.month:02d}"
+
+
+def short_time(moment: datetime, language: str) -> str:
+    """ "24 nov. 09:15" / "24 Nov 09:15"."""
+    return f"{moment.day} {_SHORT_MONTHS[language][moment.month - 1]} {moment:%H:%M}"

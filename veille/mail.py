@@ -1,0 +1,144 @@
+"""Sending e-mail through the configured SMTP server (digests, alerts).
+
+Every failure becomes a :class:`DeliveryError` with a one-line hint; the SMTP password never
+appears in a message.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+
+from veille.delivery_settings import SmtpSettings
+from veille.errors import VeilleError
+
+_REACH_HINT = "check VEILLE_SMTP_HOST/PORT (or [smtp] host/port) and that the mail server runs"
+_SECURITY_HINT = "check VEILLE_SMTP_SECURITY: ssl for port 465, starttls for 587, none for 25"
+
+
+class DeliveryError(VeilleError):
+    """The mail server could not be reached or did not accept the message.
+
+    ``accepted`` is true when the server took the message for some recipients and refused others
+    (listed in ``refused``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        refused: tuple[str, ...] = (),
+        accepted: bool = False,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.refused = refused
+        self.accepted = accepted
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    message = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return f"{code} {' '.join(message.split())}".strip()
+
+
+def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
+    context = ssl.create_default_context()
+    port = smtp.effective_port
+    if smtp.security == "ssl":
+        return smtplib.SMTP_SSL(smtp.host, port, timeout=smtp.timeout, context=context)
+    client = smtplib.SMTP(smtp.host, port, timeout=smtp.timeout)
+    if smtp.security == "starttls":
+        client.ehlo()
+        if not client.has_extn("starttls"):
+            client.close()
+            raise DeliveryError(
+                f"the mail server {smtp.host}:{port} does not offer STARTTLS",
+                hint=_SECURITY_HINT,
+            )
+        client.starttls(context=context)
+        client.ehlo()
+    return client
+
+
+def _deliver(smtp: SmtpSettings, message: EmailMessage) -> dict[str, tuple[int, bytes]]:
+    client = _connect(smtp)
+    try:
+        if smtp.user:
+            client.login(smtp.user, smtp.password or "")
+        refused = client.send_message(message, from_addr=smtp.from_address)
+    finally:
+        try:
+            client.quit()
+        except (smtplib.SMTPException, OSError):
+            client.close()
+    return refused
+
+
+def send_message(smtp: SmtpSettings, message: EmailMessage) -> None:
+    """Send one message; raise DeliveryError (with a hint) unless every recipient was accepted."""
+    where = f"{smtp.host}:{smtp.effective_port}"
+    try:
+        refused = _deliver(smtp, message)
+    except DeliveryError:
+        raise
+    except smtplib.SMTPRecipientsRefused as exc:
+        reasons = "; ".join(f"{who}: {_reply(*why)}" for who, why in exc.recipients.items())
+        error = DeliveryError(
+            f"the mail server {where} refused every recipient ({reasons})",
+            hint="the server refused the recipient(s): check the digest's addresses",
+            refused=tuple(exc.recipients),
+        )
+    except smtplib.SMTPSenderRefused as exc:
+        error = DeliveryError(
+            f"the mail server {where} refused the sender {exc.sender} "
+            f"({_reply(exc.smtp_code, exc.smtp_error)})",
+            hint="the server refused the sender: check VEILLE_SMTP_FROM (or [smtp] from)",
+        )
+    except smtplib.SMTPAuthenticationError as exc:
+        error = DeliveryError(
+            f"the mail server {where} refused the login of {smtp.user!r} "
+            f"({_reply(exc.smtp_code, exc.smtp_error)})",
+            hint="check VEILLE_SMTP_USER and VEILLE_SMTP_PASSWORD (or VEILLE_SMTP_PASSWORD_FILE)",
+        )
+    except smtplib.SMTPNotSupportedError as exc:
+        error = DeliveryError(f"the mail server {where}: {exc}", hint=_SECURITY_HINT)
+    except smtplib.SMTPServerDisconnected as exc:
+        error = DeliveryError(
+            f"the mail server {where} closed the connection before accepting the message ({exc})",
+            hint="try again later; the message was not sent, the next run sends it",
+        )
+    except smtplib.SMTPResponseException as exc:
+        error = DeliveryError(
+            f"the mail server {where} did not accept the message "
+            f"({_reply(exc.smtp_code, exc.smtp_error)})",
+            hint="the server refused the message; see its reply",
+        )
+    except ssl.SSLError as exc:
+        error = DeliveryError(
+            f"TLS with the mail server {where} failed ({exc.reason or exc})", hint=_SECURITY_HINT
+        )
+    except (OSError, smtplib.SMTPException) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        error = DeliveryError(
+            f"cannot reach the mail server {where}: {reason or type(exc).__name__}",
+            hint=_REACH_HINT,
+        )
+    else:
+        if not refused:
+            return
+        reasons = "; ".join(f"{who}: {_reply(*why)}" for who, why in refused.items())
+        error = DeliveryError(
+            f"the mail server {where} refused some recipients ({reasons})",
+            hint="the server refused the recipient(s): check the digest's addresses",
+            refused=tuple(refused),
+            accepted=True,
+        )
+    raise _without_password(error, smtp.password)
+
+
+def _without_password(error: DeliveryError, password: str | None) -> DeliveryError:
+    if password and password in error.message:
+        error.message = error.message.replace(password, "***")
+        error.args = (error.message,)
+    return error

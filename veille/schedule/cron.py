@@ -1,0 +1,120 @@
+"""Cron expressions as veille reads them: classic crontab fields, local time, DST handled once.
+
+Two differences from APScheduler 3's own ``CronTrigger.from_crontab`` are deliberate:
+
+- the day-of-week field means what it means in a crontab (0 and 7 are Sunday, 1 is Monday),
+  where APScheduler 3 counts from Monday = 0;
+- a job at a fixed hour runs once on the night clocks go back (at the first 02:30, not twice);
+  a job whose hour field is ``*`` follows real time and runs in both repeated hours.
+
+On the night clocks go forward, a time that does not exist (02:30 in Europe/Paris) fires once,
+right after the jump. When both day of month and day of week are restricted, both must match.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+# Crontab day numbers (0 and 7: Sunday) as APScheduler's unambiguous names.
+_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_DAY_NUMBERS = {name: number for number, name in enumerate(_DAY_NAMES)}
+
+
+def _day(token: str) -> int:
+    token = token.strip().lower()
+    if token[:3] in _DAY_NUMBERS and token.isalpha():
+        return _DAY_NUMBERS[token[:3]]
+    number = int(token)  # ValueError for anything else
+    if not 0 <= number <= 7:
+        raise ValueError(f"day of week {number} is out of range 0-7")
+    return number
+
+
+def crontab_days(field: str) -> str:
+    """Translate a crontab day-of-week field into APScheduler day names (``1-5`` → mon…fri)."""
+    if field.strip() in ("*", "?"):
+        return "*"
+    days: set[int] = set()
+    for part in field.split(","):
+        spec, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if step < 1:
+            raise ValueError(f"step {step} must be positive")
+        if spec == "*":
+            first, last = 0, 6
+        elif "-" in spec:
+            start, _, end = spec.partition("-")
+            first, last = _day(start), _day(end)
+        else:
+            first = _day(spec)
+            last = 6 if step_text else first
+        if last < first:
+            raise ValueError(f"range {spec!r} runs backwards")
+        days.update(day % 7 for day in range(first, last + 1, step))
+    return ",".join(_DAY_NAMES[day] for day in sorted(days))
+
+
+class LocalCronTrigger(CronTrigger):
+    """A CronTrigger that fires a fixed-hour job once on the night clocks go back."""
+
+    def __init__(self, *, follows_real_time: bool, **fields: Any) -> None:
+        super().__init__(**fields)
+        self.follows_real_time = follows_real_time
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        """The next fire time, skipping the repeated occurrence of a fixed local time."""
+        candidate = super().get_next_fire_time(previous_fire_time, now)
+        while (
+            candidate is not None
+            and not self.follows_real_time
+            and _second_occurrence(candidate, self.timezone)
+        ):
+            candidate = super().get_next_fire_time(candidate, candidate)
+        return candidate
+
+    def __getstate__(self) -> dict[str, Any]:
+        state: dict[str, Any] = super().__getstate__()
+        state["follows_real_time"] = self.follows_real_time
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        follows = state.pop("follows_real_time", True)
+        super().__setstate__(state)
+        self.follows_real_time = follows
+
+
+def _second_occurrence(moment: datetime, zone: tzinfo) -> bool:
+    """Tell whether a local time is the later of two identical wall-clock times (DST end)."""
+    local = moment.astimezone(UTC).astimezone(zone)
+    earlier = local.replace(fold=0)
+    return local.fold == 1 and earlier.utcoffset() != local.utcoffset()
+
+
+def cron_trigger(expression: str, timezone: str) -> LocalCronTrigger:
+    """Build the trigger for a 5-field crontab expression in an IANA time zone.
+
+    Raises ValueError, with the reason, when the expression is not valid.
+    """
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ValueError(f"expected 5 fields (minute hour day month weekday), got {len(fields)}")
+    minute, hour, day, month, weekday = fields
+    try:
+        days = crontab_days(weekday)
+    except ValueError as exc:
+        raise ValueError(f"day of week {weekday!r}: {exc}") from None
+    return LocalCronTrigger(
+        follows_real_time=hour == "*",
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=days,
+        timezone=ZoneInfo(timezone),
+    )

@@ -1,0 +1,204 @@
+"""The scheduler daemon: APScheduler wiring around the planner, the job locks and the jobs.
+
+Every run of a job, whether its cron fired or it is being caught up, goes through
+:meth:`Daemon.execute`: take the job's cross-process lock (skip if another process holds it),
+check in the database that nobody ran the job since its latest due time (skip if someone did),
+run it, log the outcome. Two daemons on one database therefore run each firing once.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import FrameType
+
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from veille.errors import VeilleError
+from veille.locks import job_lock
+from veille.schedule import planner
+from veille.schedule.jobs import Fields, Job, scheduled_jobs
+from veille.schedule.logfmt import emit, emit_error, emit_warning, log
+from veille.settings import Settings
+from veille.store import Store
+from veille.timeutil import utcnow
+
+
+@dataclass
+class JobResult:
+    """How one attempt to run a job ended."""
+
+    job: str
+    status: str  # the job's own status (ok, partial, failed…), "error" or "skipped"
+    reason: str | None = None  # why it was skipped, or the error
+    fields: Fields = field(default_factory=dict)
+    duration: float = 0.0
+
+
+class Daemon:
+    """Runs the configured jobs on their cron schedule, catching up what was missed."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        jobs: Sequence[tuple[Job, planner.JobSpec]] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        stopping: threading.Event | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.notes: dict[str, str] = {}
+        if jobs is None:
+            jobs, self.notes = scheduled_jobs(settings)
+        self.jobs = {job.name: (job, spec) for job, spec in jobs}
+        self.stopping = stopping if stopping is not None else threading.Event()
+        self.scheduler: BackgroundScheduler | None = None
+
+    def plans(self) -> list[planner.Plan]:
+        """Where each job stands now: last run (from the database), next run, catch-up."""
+        last_runs = {
+            name: job.last_run(self.store)
+            for name, (job, _) in self.jobs.items()
+            if job.last_run is not None
+        }
+        specs = [spec for _, spec in self.jobs.values()]
+        return planner.plan(specs, last_runs, self.clock())
+
+    def execute(self, name: str) -> JobResult:
+        """Run a job now if it is due and no other process is running it; log the outcome."""
+        job, spec = self.jobs[name]
+        if self.stopping.is_set():
+            return self._skipped(name, "shutting_down")
+        try:
+            with job_lock(self.settings.database_url, name) as acquired:
+                if not acquired:
+                    return self._skipped(name, "locked")
+                if job.last_run is not None:
+                    last_run = job.last_run(self.store)
+                    if not planner.is_due(spec, last_run, self.clock()):
+                        return self._skipped(name, "up_to_date", last_run=last_run)
+                return self._run(job)
+        except VeilleError as exc:  # the lock's database is unreachable
+            emit_error("job_end", job=name, status="error", error=exc.message)
+            return JobResult(name, "error", exc.message)
+
+    def _skipped(self, name: str, reason: str, **fields: object) -> JobResult:
+        emit("job_skipped", job=name, reason=reason, **fields)
+        return JobResult(name, "skipped", reason)
+
+    def _run(self, job: Job) -> JobResult:
+        emit("job_start", job=job.name)
+        started = time.monotonic()
+        try:
+            fields = job.run(self.settings, self.store)
+        except Exception as exc:  # a failing job must not stop the daemon
+            duration = time.monotonic() - started
+            if isinstance(exc, VeilleError):
+                error = exc.message
+            else:  # a bug: keep the traceback
+                log.exception("event=job_crashed job=%s", job.name)
+                error = f"{type(exc).__name__}: {exc}"
+            emit_error("job_end", job=job.name, status="error", error=error, duration=duration)
+            return JobResult(job.name, "error", error, duration=duration)
+        duration = time.monotonic() - started
+        status = str(fields.get("status", "ok"))
+        rest = {key: value for key, value in fields.items() if key != "status"}
+        emit("job_end", job=job.name, status=status, **rest, duration=duration)
+        return JobResult(job.name, status, fields=fields, duration=duration)
+
+    def run_pending(self) -> list[JobResult]:
+        """Catch up every job missed while nothing ran it (once each), in order, and return."""
+        due = [item.spec.name for item in self.plans() if item.catch_up]
+        emit("catch_up", jobs=",".join(due) or "none")
+        return self._run_all(due)
+
+    def _run_all(self, names: Sequence[str]) -> list[JobResult]:
+        results = []
+        for name in names:
+            if self.stopping.is_set():
+                break
+            results.append(self.execute(name))
+        return results
+
+    def start(self) -> None:
+        """Start scheduling in background threads; missed jobs are caught up first, in order."""
+        misfire = max(1, int(self.settings.schedule.misfire_grace.total_seconds()))
+        scheduler = BackgroundScheduler(
+            timezone=self.settings.schedule.timezone,
+            executors={"default": ThreadPoolExecutor(max_workers=len(self.jobs) + 1)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": misfire},
+        )
+        scheduler.add_listener(self._on_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
+        for name, (_, spec) in self.jobs.items():
+            scheduler.add_job(self.execute, spec.trigger, args=[name], id=name, name=name)
+        due = [item.spec.name for item in self.plans() if item.catch_up]
+        emit("catch_up", jobs=",".join(due) or "none")
+        if due:
+            scheduler.add_job(
+                self._run_all,
+                "date",
+                run_date=utcnow(),
+                args=[due],
+                id="catch-up",
+                misfire_grace_time=None,
+            )
+        scheduler.start()
+        self.scheduler = scheduler
+
+    def trigger(self, name: str) -> None:
+        """Fire a job through the scheduler now, exactly as its cron would."""
+        if self.scheduler is None:
+            raise RuntimeError("the scheduler is not running")
+        self.scheduler.modify_job(name, next_run_time=utcnow())
+
+    def _on_event(self, event: JobEvent) -> None:
+        if event.code == EVENT_JOB_MAX_INSTANCES:
+            emit("job_skipped", job=event.job_id, reason="already_running")
+        elif event.code == EVENT_JOB_MISSED:
+            emit_warning("job_missed", job=event.job_id, scheduled=event.scheduled_run_time)
+
+    def stop(self) -> None:
+        """Schedule nothing new, wait for the running jobs to finish."""
+        self.stopping.set()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+
+    def serve(self) -> None:
+        """Run until :attr:`stopping` is set (see :func:`stop_on_signals`), then shut down."""
+        self.start()
+        emit("scheduler_started", jobs=",".join(self.jobs))
+        while not self.stopping.wait(timeout=1.0):
+            pass
+        emit("scheduler_stopping", signal=getattr(self.stopping, "signal_name", None))
+        self.stop()
+        emit("scheduler_stopped")
+
+
+class StopRequest(threading.Event):
+    """An event set by a stop signal, remembering which one."""
+
+    signal_name: str | None = None
+
+
+def stop_on_signals() -> StopRequest:
+    """An event set on the first SIGTERM or SIGINT; a second signal ends the process at once."""
+    request = StopRequest()
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        request.signal_name = signal.Signals(signum).name
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        request.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    return request

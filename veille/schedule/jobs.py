@@ -1,0 +1,146 @@
+"""The jobs ``veille schedule`` runs: collect, digest and (once available) the spike alerts.
+
+Each job is the same library call the command line makes, plus a way to read from the
+database when it last ran (for catch-up; a job without one is never caught up).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from veille.errors import ConfigError
+from veille.schedule.planner import JobSpec
+from veille.settings import Settings
+from veille.store import Store
+
+Fields = dict[str, object]
+
+
+@dataclass(frozen=True)
+class Job:
+    """A named unit of work: what it does, and when it last ran (None: not tracked)."""
+
+    name: str
+    run: Callable[[Settings, Store], Fields]
+    last_run: Callable[[Store], datetime | None] | None = None
+
+
+def _collect(settings: Settings, store: Store) -> Fields:
+    from veille.pipeline import run_once
+
+    report = run_once(settings, store)
+    return {
+        "status": report.status,
+        "run_id": report.run_id,
+        "sources": len(report.outcomes),
+        "new_mentions": report.new_mentions,
+        "failed_sources": report.failed,
+    }
+
+
+def _last_collect(store: Store) -> datetime | None:
+    from veille.store.jobs import last_collect_started_at
+
+    return last_collect_started_at(store)
+
+
+def _digest(settings: Settings, store: Store) -> Fields:
+    from veille.digest import send_digests
+
+    report = send_digests(settings, store)
+    statuses = [outcome.status for outcome in report.outcomes]
+    failed = statuses.count("failed")
+    return {
+        "status": "failed" if report.all_failed else "partial" if failed else "ok",
+        "digests": len(statuses),
+        "sent": statuses.count("sent"),
+        "mentions": sum(o.mentions for o in report.outcomes if o.status == "sent"),
+        "failed": failed,
+    }
+
+
+def _alerts(settings: Settings, store: Store) -> Fields:
+    alerts: Any = importlib.import_module("veille.alerts")
+    return report_fields(alerts.check_alerts(settings, store))
+
+
+def report_fields(report: object) -> Fields:
+    """The scalar fields of a job's report (a dataclass), for its ``job_end`` log line."""
+    fields: Fields = {}
+    if dataclasses.is_dataclass(report) and not isinstance(report, type):
+        for item in dataclasses.fields(report):
+            value = getattr(report, item.name)
+            if isinstance(value, bool | int | float | str):
+                fields[item.name] = value
+            elif isinstance(value, list | tuple):
+                fields[item.name] = len(value)
+    fields.setdefault("status", "ok")
+    return fields
+
+
+COLLECT = Job("collect", _collect, _last_collect)
+
+
+def _entry_points(module_name: str, entry: str) -> Any | None:
+    """The module when it is installed and provides ``entry`` (a job runs nothing otherwise)."""
+    try:
+        if importlib.util.find_spec(module_name) is None:
+            return None
+    except ModuleNotFoundError:
+        return None
+    module = importlib.import_module(module_name)
+    return module if callable(getattr(module, entry, None)) else None
+
+
+def digest_job() -> tuple[Job | None, str]:
+    """The digest job when ``veille.digest`` is installed, and a note on how it is tracked."""
+    digest = _entry_points("veille.digest", "send_digests")
+    if digest is None:
+        return None, "not scheduled: this veille has no digest module"
+    last_sent = getattr(digest, "last_sent_at", None)
+    if last_sent is None:
+        return Job("digest", _digest), "scheduled; no catch-up (last send time unknown)"
+    return Job("digest", _digest, last_sent), "scheduled"
+
+
+def alerts_job() -> tuple[Job | None, str]:
+    """The spike-alert job when ``veille.alerts`` provides ``check_alerts``, and a note on it."""
+    alerts = _entry_points("veille.alerts", "check_alerts")
+    if alerts is None:
+        return None, "not scheduled: spike alerts are not available in this veille"
+    return Job("alerts", _alerts, getattr(alerts, "last_checked_at", None)), "scheduled"
+
+
+def job_spec(settings: Settings, name: str) -> JobSpec:
+    """The cron spec of a job from ``[schedule]``; a bad expression is a ConfigError."""
+    expression = getattr(settings.schedule, name)
+    try:
+        return JobSpec(name, expression, settings.schedule.timezone)
+    except ValueError as exc:
+        raise ConfigError(
+            f"invalid cron expression {expression!r}: {exc}",
+            file=str(settings.config_path) if settings.config_path else None,
+            key=f"schedule.{name}",
+            hint="five fields: minute hour day-of-month month day-of-week, e.g. '0 6 * * *'",
+        ) from None
+
+
+def scheduled_jobs(settings: Settings) -> tuple[list[tuple[Job, JobSpec]], dict[str, str]]:
+    """The jobs to schedule with their specs, and a note per job (scheduled or why not)."""
+    notes = {"collect": "scheduled"}
+    jobs: list[tuple[Job, JobSpec]] = [(COLLECT, job_spec(settings, "collect"))]
+    digest, notes["digest"] = digest_job()
+    if digest is not None and not settings.digests:
+        digest, notes["digest"] = None, "not scheduled: no [[digests]] in the configuration"
+    if digest is not None:
+        jobs.append((digest, job_spec(settings, "digest")))
+    alerts, notes["alerts"] = alerts_job()
+    if alerts is not None:
+        jobs.append((alerts, job_spec(settings, "alerts")))
+    return jobs, notes

@@ -1,0 +1,231 @@
+"""Spike alerts in the store: the mention times they are computed from, and the log of alerts.
+
+One ``alerts`` row per spike that fired: which brand, signal and horizon, when, the count and
+the baseline, and whether the mail server accepted it. The row is written when the spike is
+detected (status ``pending``), before any send: it is what holds the same surge back during the
+cooldown, and what the next check sends again when a send failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, nulls_last, select, update
+
+from veille.store.schema import (
+    ALERT_STATUSES,
+    AlertRow,
+    BrandRow,
+    DocumentRow,
+    MentionRow,
+    UtcDateTime,
+)
+
+# An alert's time: when the mention was published, else when veille first saw it for the brand.
+# Not the document's collection time alone: a daily collect would pile a day's mentions into the
+# hour it ran, and look like a spike every morning.
+alert_time = func.coalesce(DocumentRow.published_at, MentionRow.first_seen_at, type_=UtcDateTime)
+UNSENT = ("pending", "failed")
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    """One spike alert as stored (``id`` None before it is recorded)."""
+
+    brand: str
+    signal: str  # volume | negative
+    horizon: str  # hour | day
+    fired_at: datetime
+    window_start: datetime
+    count: int
+    baseline: float
+    probability: float
+    status: str = "pending"
+    id: int | None = None
+    attempts: int = 0
+    sent_at: datetime | None = None
+    error: str | None = None
+
+
+def mention_events(
+    connection: Connection, brands: Sequence[str], since: datetime, seen_until: datetime
+) -> list[tuple[str, datetime, bool]]:
+    """(brand, time, negative) of the brands' mentions timed after ``since`` and seen by then."""
+    query = (
+        select(BrandRow.name, alert_time.label("time"), DocumentRow.tone)
+        .select_from(MentionRow)
+        .join(DocumentRow, DocumentRow.id == MentionRow.document_id)
+        .join(BrandRow, BrandRow.id == MentionRow.brand_id)
+        .where(
+            BrandRow.name.in_(list(brands)),
+            alert_time > since,
+            MentionRow.first_seen_at <= seen_until,
+        )
+    )
+    return [(row.name, row.time, row.tone == "negative") for row in connection.execute(query)]
+
+
+def brands_created_at(connection: Connection, brands: Sequence[str]) -> dict[str, datetime]:
+    """When each of the brands was first configured (from which veille has watched it)."""
+    query = select(BrandRow.name, BrandRow.created_at).where(BrandRow.name.in_(list(brands)))
+    return {row.name: row.created_at for row in connection.execute(query)}
+
+
+def window_mentions(
+    connection: Connection,
+    brand: str,
+    *,
+    after: datetime,
+    seen_until: datetime,
+    negative_only: bool,
+    limit: int,
+) -> list[dict[str, object]]:
+    """The mentions of a spike's window, most engaged first, then most recent."""
+    conditions: list[Any] = [
+        BrandRow.name == brand,
+        alert_time > after,
+        MentionRow.first_seen_at <= seen_until,
+    ]
+    if negative_only:
+        conditions.append(DocumentRow.tone == "negative")
+    query = (
+        select(
+            DocumentRow.title,
+            DocumentRow.text,
+            DocumentRow.canonical_url,
+            DocumentRow.url,
+            DocumentRow.author_name,
+            DocumentRow.author_handle,
+            DocumentRow.author_url,
+            DocumentRow.site,
+            DocumentRow.platform,
+            DocumentRow.tone,
+            DocumentRow.engagement,
+            MentionRow.matched_terms,
+            alert_time.label("time"),
+        )
+        .select_from(MentionRow)
+        .join(DocumentRow, DocumentRow.id == MentionRow.document_id)
+        .join(BrandRow, BrandRow.id == MentionRow.brand_id)
+        .where(*conditions)
+        .order_by(nulls_last(DocumentRow.engagement.desc()), alert_time.desc(), MentionRow.id)
+        .limit(limit)
+    )
+    return [
+        {
+            "title": row.title,
+            "text": row.text,
+            "url": row.canonical_url or row.url,
+            "author": row.author_name or row.author_handle,
+            "author_url": row.author_url,
+            "site": row.site,
+            "platform": row.platform,
+            "tone": row.tone,
+            "engagement": row.engagement,
+            "matched": list(row.matched_terms or []),
+            "time": row.time,
+        }
+        for row in connection.execute(query)
+    ]
+
+
+def _record(row: Any) -> AlertRecord:
+    return AlertRecord(
+        brand=row.brand,
+        signal=row.signal,
+        horizon=row.horizon,
+        fired_at=row.fired_at,
+        window_start=row.window_start,
+        count=row.count,
+        baseline=row.baseline,
+        probability=row.probability,
+        status=row.status,
+        id=row.id,
+        attempts=row.attempts,
+        sent_at=row.sent_at,
+        error=row.error,
+    )
+
+
+def fired_keys(connection: Connection, since: datetime) -> set[tuple[str, str, str]]:
+    """(brand, signal, horizon) of every alert fired after ``since``, whatever its status."""
+    query = select(AlertRow.brand, AlertRow.signal, AlertRow.horizon).where(
+        AlertRow.fired_at > since
+    )
+    return {(row.brand, row.signal, row.horizon) for row in connection.execute(query)}
+
+
+def record_alerts(connection: Connection, records: Sequence[AlertRecord]) -> list[AlertRecord]:
+    """Insert new alerts and return them with their ids."""
+    stored = []
+    for record in records:
+        if record.status not in ALERT_STATUSES:
+            raise ValueError(f"alert status must be one of {', '.join(ALERT_STATUSES)}")
+        values = {
+            "brand": record.brand,
+            "signal": record.signal,
+            "horizon": record.horizon,
+            "fired_at": record.fired_at,
+            "window_start": record.window_start,
+            "count": record.count,
+            "baseline": record.baseline,
+            "probability": record.probability,
+            "status": record.status,
+            "attempts": 0,
+        }
+        key = connection.execute(insert(AlertRow).values(**values)).inserted_primary_key
+        assert key is not None
+        stored.append(replace(record, id=int(key[0]), attempts=0))
+    return stored
+
+
+def unsent_alerts(connection: Connection, since: datetime) -> list[AlertRecord]:
+    """Alerts fired after ``since`` that no mail server accepted yet, oldest first."""
+    query = (
+        select(AlertRow)
+        .where(AlertRow.status.in_(UNSENT), AlertRow.fired_at > since)
+        .order_by(AlertRow.fired_at, AlertRow.id)
+    )
+    return [_record(row) for row in connection.execute(query)]
+
+
+def expire_alerts(connection: Connection, before: datetime) -> int:
+    """Mark unsent alerts fired at or before ``before`` as expired; return how many."""
+    result = connection.execute(
+        update(AlertRow)
+        .where(AlertRow.status.in_(UNSENT), AlertRow.fired_at <= before)
+        .values(status="expired")
+    )
+    return int(result.rowcount or 0)
+
+
+def mark_alerts(
+    connection: Connection,
+    ids: Sequence[int],
+    *,
+    status: str,
+    now: datetime,
+    error: str | None = None,
+) -> None:
+    """Record the outcome of one send attempt (``sent`` or ``failed``) for these alerts."""
+    if status not in ALERT_STATUSES:
+        raise ValueError(f"alert status must be one of {', '.join(ALERT_STATUSES)}")
+    changes: dict[str, Any] = {
+        "status": status,
+        "error": error,
+        "attempts": AlertRow.attempts + 1,
+    }
+    if status == "sent":
+        changes["sent_at"] = now
+    connection.execute(update(AlertRow).where(AlertRow.id.in_(list(ids))).values(**changes))
+
+
+def list_alerts(connection: Connection, since: datetime | None = None) -> list[AlertRecord]:
+    """Every alert (fired after ``since`` when given), oldest first."""
+    query = select(AlertRow).order_by(AlertRow.fired_at, AlertRow.id)
+    if since is not None:
+        query = query.where(AlertRow.fired_at > since)
+    return [_record(row) for row in connection.execute(query)]

@@ -1,0 +1,240 @@
+"""Digests in the store: watermarks, claims, the log of sends, and the mentions a digest covers.
+
+A digest is keyed by its name, its recipient set and its brand scope. Its watermark is the
+highest mention id included in the last send the mail server accepted; it moves only in
+:func:`record_send`, in the same transaction as the record of that send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from veille.store.queries import iso_utc, mention_time
+from veille.store.schema import (
+    DIGEST_STATUSES,
+    BrandRow,
+    DigestRow,
+    DigestSendRow,
+    DocumentRow,
+    MentionRow,
+)
+from veille.store.writes import upsert_insert
+
+
+@dataclass(frozen=True)
+class DigestKey:
+    """What identifies a digest's watermark: its name, recipient set and brand scope."""
+
+    name: str
+    recipients_key: str
+    brands_key: str = ""
+
+    @classmethod
+    def of(cls, name: str, recipients: Sequence[str], brands: Sequence[str] = ()) -> DigestKey:
+        """The key of a digest sent to ``recipients``; ``brands`` when a run narrowed them."""
+        recipients_key = ",".join(sorted({address.lower() for address in recipients}))
+        return cls(name, recipients_key, ",".join(sorted(set(brands))))
+
+
+@dataclass(frozen=True)
+class DigestState:
+    """Where a digest stands: its watermark and when it was first attempted."""
+
+    watermark: int | None
+    created_at: datetime
+    last_sent_at: datetime | None = None
+    last_status: str | None = None
+    last_error: str | None = None
+
+
+def _where(key: DigestKey) -> Any:
+    return and_(
+        DigestRow.name == key.name,
+        DigestRow.recipients_key == key.recipients_key,
+        DigestRow.brands_key == key.brands_key,
+    )
+
+
+def load_digest(connection: Connection, key: DigestKey) -> DigestState | None:
+    """Return a digest's state, or None when it was never attempted."""
+    row = connection.execute(select(DigestRow).where(_where(key))).first()
+    if row is None:
+        return None
+    return DigestState(
+        row.watermark, row.created_at, row.last_sent_at, row.last_status, row.last_error
+    )
+
+
+def claim_digest(
+    connection: Connection, key: DigestKey, now: datetime, lease: timedelta
+) -> DigestState | None:
+    """Create the digest's row if needed and claim it; None when another process holds it.
+
+    A claim older than ``lease`` is taken over (its holder died while sending).
+    """
+    connection.execute(
+        upsert_insert(connection, DigestRow)
+        .values(
+            name=key.name,
+            recipients_key=key.recipients_key,
+            brands_key=key.brands_key,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["name", "recipients_key", "brands_key"])
+    )
+    claimed = connection.execute(
+        update(DigestRow)
+        .where(
+            _where(key),
+            or_(DigestRow.claimed_at.is_(None), DigestRow.claimed_at < now - lease),
+        )
+        .values(claimed_at=now)
+    )
+    if claimed.rowcount != 1:
+        return None
+    return load_digest(connection, key)
+
+
+def release_digest(connection: Connection, key: DigestKey) -> None:
+    """Give up a claim without recording a send (dry runs, errors before sending)."""
+    connection.execute(update(DigestRow).where(_where(key)).values(claimed_at=None))
+
+
+def record_send(
+    connection: Connection,
+    key: DigestKey,
+    *,
+    now: datetime,
+    status: str,
+    mentions: int,
+    watermark: int | None = None,
+    error: str | None = None,
+) -> None:
+    """Log one attempt and release the claim; a "sent" one moves the watermark forward."""
+    if status not in DIGEST_STATUSES:
+        raise ValueError(f"digest status must be one of {', '.join(DIGEST_STATUSES)}")
+    digest_id = connection.execute(select(DigestRow.id).where(_where(key))).scalar_one()
+    changes: dict[str, Any] = {"last_status": status, "last_error": error, "claimed_at": None}
+    if status == "sent":
+        changes["last_sent_at"] = now
+        if watermark is not None:
+            # Monotonic: a late writer never moves it back.
+            changes["watermark"] = func.coalesce(
+                func.max(DigestRow.watermark, watermark)
+                if connection.dialect.name == "sqlite"
+                else func.greatest(DigestRow.watermark, watermark),
+                watermark,
+            )
+    connection.execute(update(DigestRow).where(DigestRow.id == digest_id).values(**changes))
+    connection.execute(
+        insert(DigestSendRow),
+        {
+            "digest_id": digest_id,
+            "sent_at": now,
+            "mentions": mentions,
+            "status": status,
+            "watermark": watermark if status == "sent" else None,
+            "error": error,
+        },
+    )
+
+
+def last_attempt_at(connection: Connection) -> datetime | None:
+    """When any digest was last attempted (sent, found empty or failed), or None."""
+    value = connection.execute(select(func.max(DigestSendRow.sent_at))).scalar_one_or_none()
+    return value if isinstance(value, datetime) else None
+
+
+def digest_sends(connection: Connection, key: DigestKey) -> list[dict[str, object]]:
+    """Return a digest's log of sends, oldest first."""
+    query = (
+        select(DigestSendRow)
+        .join(DigestRow, DigestRow.id == DigestSendRow.digest_id)
+        .where(_where(key))
+        .order_by(DigestSendRow.id)
+    )
+    return [
+        {
+            "sent_at": iso_utc(row.sent_at),
+            "mentions": row.mentions,
+            "status": row.status,
+            "watermark": row.watermark,
+            "error": row.error,
+        }
+        for row in connection.execute(query)
+    ]
+
+
+def new_mentions(
+    connection: Connection,
+    brands: Sequence[str],
+    *,
+    after_id: int | None,
+    seen_since: datetime | None = None,
+    since: datetime | None = None,
+) -> list[dict[str, object]]:
+    """Return the brands' mentions above the watermark, oldest first, with their documents.
+
+    ``seen_since`` bounds when veille first saw them (a digest's first send), ``since`` when
+    they were published (collected, when undated), like ``--since`` everywhere else.
+    """
+    conditions: list[Any] = [BrandRow.name.in_(list(brands))]
+    if after_id is not None:
+        conditions.append(MentionRow.id > after_id)
+    if seen_since is not None:
+        conditions.append(MentionRow.first_seen_at >= seen_since)
+    if since is not None:
+        conditions.append(mention_time >= since)
+    query = (
+        select(
+            MentionRow.id,
+            BrandRow.name.label("brand"),
+            MentionRow.matched_terms,
+            MentionRow.first_seen_at,
+            DocumentRow.title,
+            DocumentRow.text,
+            DocumentRow.canonical_url,
+            DocumentRow.url,
+            DocumentRow.author_name,
+            DocumentRow.author_handle,
+            DocumentRow.author_url,
+            DocumentRow.site,
+            DocumentRow.platform,
+            DocumentRow.sentiment,
+            DocumentRow.tone,
+            DocumentRow.engagement,
+            DocumentRow.story_id,
+            mention_time.label("time"),
+        )
+        .select_from(MentionRow)
+        .join(DocumentRow, DocumentRow.id == MentionRow.document_id)
+        .join(BrandRow, BrandRow.id == MentionRow.brand_id)
+        .where(*conditions)
+        .order_by(MentionRow.id)
+    )
+    return [
+        {
+            "id": row.id,
+            "brand": row.brand,
+            "matched": list(row.matched_terms or []),
+            "first_seen_at": row.first_seen_at,
+            "title": row.title,
+            "text": row.text,
+            "url": row.canonical_url or row.url,
+            "author": row.author_name or row.author_handle,
+            "author_url": row.author_url,
+            "site": row.site,
+            "platform": row.platform,
+            "sentiment": row.sentiment,
+            "tone": row.tone,
+            "engagement": row.engagement,
+            "story_id": row.story_id,
+            "time": row.time,
+        }
+        for row in connection.execute(query)
+    ]
