@@ -18,6 +18,7 @@ from sqlalchemy import Connection, DateTime
 from veille.errors import StoreError
 from veille.store.db import create_store_engine, migration_connection
 from veille.store.schema import UtcDateTime, metadata
+from veille.store.search import is_search_object
 
 config = context.config
 
@@ -49,6 +50,14 @@ def render_item(kind: str, item: Any, autogen_context: AutogenContext) -> str | 
     return False
 
 
+def include_object(
+    item: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Leave out of autogenerate the full-text search objects (migration 0005, not models)."""
+    table = getattr(item, "table", None)
+    return not is_search_object(name, type_, getattr(table, "name", None))
+
+
 def run_migrations(connection: Connection) -> None:
     """Run the migrations on a connection that is already inside a transaction."""
     context.configure(
@@ -58,6 +67,7 @@ def run_migrations(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=render_item,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -72,6 +82,7 @@ def run_offline() -> None:
         literal_binds=True,
         render_as_batch=url.startswith("sqlite"),
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -38,6 +38,7 @@ def _register() -> None:
         collect_cmd,
         digest_cmd,
         fetch_cmd,
+        prune_cmd,
         query_cmd,
         schedule_cmd,
         setup_cmd,
@@ -56,6 +57,7 @@ def _register() -> None:
         alerts_cmd.alerts,
         setup_cmd.db,
         schedule_cmd.schedule,
+        prune_cmd.prune,
     ):
         cli.add_command(command)
 

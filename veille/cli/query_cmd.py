@@ -63,7 +63,10 @@ def _filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
             click.option("--author", help="Authors whose name or handle contains this."),
             click.option("--tone", type=click.Choice(["positive", "neutral", "negative"])),
             click.option("--lang", help="Only this language (fr, en…)."),
-            click.option("--search", help="Only mentions whose title or text contains this."),
+            click.option(
+                "--search",
+                help='Full-text search of title and text: words, "phrases", -exclusions.',
+            ),
         )
     ):
         function = option(function)

@@ -16,8 +16,10 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.sql.elements import UnaryExpression
 
 from veille.errors import StoreError
+from veille.store import search
 from veille.store.lookups import brand_ids_for
 from veille.store.schema import (
     TONES,
@@ -76,23 +78,22 @@ def filter_conditions(connection: Connection, f: MentionFilter) -> list[ColumnEl
         conditions.append(mention_time >= f.since)
     if f.until is not None:
         conditions.append(mention_time <= f.until)
-    if f.search:
-        conditions.append(
-            or_(
-                _contains_folded(DocumentRow.title, f.search),
-                _contains_folded(DocumentRow.text, f.search),
-            )
-        )
     return conditions
 
 
-def _filtered(connection: Connection, f: MentionFilter, *columns: Any) -> Select[Any]:
-    return (
+def _filtered(
+    connection: Connection, f: MentionFilter, *columns: Any, ranked: bool = False
+) -> tuple[Select[Any], UnaryExpression[Any] | None]:
+    """The filtered query, and with ``ranked`` the relevance ordering of its search (if any)."""
+    query = (
         select(*columns)
         .select_from(MentionRow)
         .join(DocumentRow, DocumentRow.id == MentionRow.document_id)
         .where(*filter_conditions(connection, f))
     )
+    if not f.search:
+        return query, None
+    return search.restrict(query, connection.dialect.name, f.search, rank=ranked)
 
 
 _DOCUMENT_FIELDS = (
@@ -118,21 +119,24 @@ _DOCUMENT_FIELDS = (
 
 
 def list_mentions(connection: Connection, f: MentionFilter) -> list[dict[str, object]]:
-    """Return the filtered mentions, newest first, as contract dictionaries."""
-    query = (
-        _filtered(
-            connection,
-            f,
-            MentionRow.id.label("mention_id"),
-            BrandRow.name.label("brand"),
-            SourceRow.name.label("source"),
-            MentionRow.matched_terms,
-            *(getattr(DocumentRow, name) for name in _DOCUMENT_FIELDS),
-        )
-        .join(BrandRow, BrandRow.id == MentionRow.brand_id)
-        .outerjoin(SourceRow, SourceRow.id == MentionRow.source_id)
-        .order_by(mention_time.desc(), MentionRow.id.desc())
+    """Return the filtered mentions as contract dictionaries, most relevant first when searching
+    (see ``veille/store/search.py``), else newest first."""
+    query, relevance = _filtered(
+        connection,
+        f,
+        MentionRow.id.label("mention_id"),
+        BrandRow.name.label("brand"),
+        SourceRow.name.label("source"),
+        MentionRow.matched_terms,
+        *(getattr(DocumentRow, name) for name in _DOCUMENT_FIELDS),
+        ranked=True,
     )
+    query = query.join(BrandRow, BrandRow.id == MentionRow.brand_id).outerjoin(
+        SourceRow, SourceRow.id == MentionRow.source_id
+    )
+    if relevance is not None:
+        query = query.order_by(relevance)
+    query = query.order_by(mention_time.desc(), MentionRow.id.desc())
     if f.limit is not None:
         query = query.limit(f.limit)
     return [
@@ -194,7 +198,7 @@ def stats(connection: Connection, f: MentionFilter, by: str) -> list[dict[str, o
     tone_counts = [
         func.sum(case((DocumentRow.tone == tone, 1), else_=0)).label(tone) for tone in TONES
     ]
-    query = _filtered(
+    query, _ = _filtered(
         connection,
         f,
         key,
@@ -203,7 +207,8 @@ def stats(connection: Connection, f: MentionFilter, by: str) -> list[dict[str, o
         func.avg(DocumentRow.sentiment).label("avg_sentiment"),
         func.sum(DocumentRow.engagement).label("engagement"),
         func.sum(DocumentRow.reach).label("reach"),
-    ).group_by(key)
+    )
+    query = query.group_by(key)
     rows = list(connection.execute(query).all())
     if by == "day":
         rows.sort(key=lambda row: row.key)

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -193,6 +194,14 @@ class DocumentRow(Base):
     fingerprint: Mapped[str] = mapped_column(String(128), index=True)
     # Exact copies share a fingerprint, hence a story; near-duplicate clustering refines this.
     story_id: Mapped[str] = mapped_column(String(128), index=True)
+
+
+# The time mentions are listed and filtered by (veille/store/queries.py ``mention_time``);
+# migration 0006.
+Index(
+    "ix_documents_mention_time",
+    func.coalesce(DocumentRow.published_at, DocumentRow.collected_at),
+)
 
 
 class MentionRow(Base):

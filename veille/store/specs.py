@@ -51,7 +51,8 @@ class MentionFilter:
     """Which mentions a listing or a statistic covers; ``None`` and empty mean "any".
 
     ``since``/``until`` bound the publication time (collection time when the item has no date);
-    ``author`` and ``search`` are case-insensitive substrings; ``site`` also covers subdomains.
+    ``author`` is a case-insensitive substring, ``search`` a full-text search (words,
+    "phrases", -exclusions: see ``veille/store/search.py``); ``site`` also covers subdomains.
     ``limit`` caps listings only: statistics always cover every filtered mention.
     """
 

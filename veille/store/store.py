@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from veille.errors import StoreError
 from veille.store import alerts as stored_alerts
-from veille.store import config_sync, digests, queries, runs, source_state, writes
+from veille.store import config_sync, digests, prune, queries, runs, source_state, writes
 from veille.store.alerts import AlertRecord
 from veille.store.db import (
     UPGRADE_HINT,
@@ -25,6 +25,7 @@ from veille.store.db import (
     upgrade_database,
 )
 from veille.store.digests import DigestKey, DigestState
+from veille.store.prune import PruneProgress, PruneReport
 from veille.store.schema import BrandRow, SourceRow, utcnow
 from veille.store.specs import BrandSpec, MentionFilter, SaveCounts, SourceSpec, StoredItem
 from veille.types import SourceState
@@ -376,3 +377,19 @@ class Store:
         """Every alert (fired after ``since`` when given), oldest first."""
         with self._reading() as connection:
             return stored_alerts.list_alerts(connection, since)
+
+    # Retention (veille/store/prune.py): old mentions, orphaned documents and old runs.
+
+    def prune(
+        self,
+        older_than: datetime,
+        *,
+        dry_run: bool,
+        batch_size: int = 1000,
+        progress: PruneProgress | None = None,
+    ) -> PruneReport:
+        """Remove mentions and runs older than a time, then orphaned documents, in batches."""
+        if dry_run:
+            with self._reading() as connection:
+                return prune.count_prunable(connection, older_than)
+        return prune.prune(self._writing, older_than, batch_size=batch_size, progress=progress)

@@ -1,0 +1,188 @@
+"""Retention: ``Store.prune`` and ``veille prune`` on both engines."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from tests.support.project import run, write_config
+from tests.support.stores import T0, make_item, store_fixture  # noqa: F401
+from veille.store import MentionFilter, Store, StoredItem
+from veille.store.schema import DocumentRow, MentionRow, RunRow, RunSourceRow, utcnow
+from veille.types import SourceState
+
+YEAR = timedelta(days=365)
+
+
+def save(store: Store, items: list[StoredItem], now: datetime, source: str = "lemonde") -> None:
+    """Save items as one collection pass made at ``now``."""
+    run_id = store.begin_run(now)
+    store.save_collection(
+        run_id,
+        source,
+        None,
+        items,
+        SourceState(),
+        now=now,
+        next_check_at=now + timedelta(hours=1),
+        not_modified=False,
+        duration=0.1,
+    )
+    store.finish_run(run_id, now, status="ok")
+
+
+def fill(store: Store, now: datetime) -> None:
+    """Seven old mentions (six documents of their own), three recent ones and one orphan.
+
+    The document "shared" has no publication date: acme's mention was first seen two years
+    before ``now``, globex's a day before, so it is named by an old and a recent mention.
+    """
+    old = now - 2 * YEAR
+    save(
+        store,
+        [make_item(f"old{n}", published_at=old + timedelta(hours=n)) for n in range(6)]
+        + [make_item("shared", published_at=None), make_item("orphan", published_at=old)],
+        old,
+    )
+    with store.engine.begin() as connection:
+        orphan = select(DocumentRow.id).where(DocumentRow.identity == "orphan")
+        connection.execute(delete(MentionRow).where(MentionRow.document_id.in_(orphan)))
+    recent = now - timedelta(days=1)
+    save(
+        store,
+        [
+            make_item("shared", brands=("globex",), published_at=None),
+            make_item("recent1", published_at=recent),
+            make_item("recent2", published_at=now - YEAR + timedelta(days=1)),
+        ],
+        recent,
+        source="hn",
+    )
+
+
+def counts(store: Store) -> dict[str, int]:
+    """Rows per table of interest."""
+    with store.engine.connect() as connection:
+        return {
+            row.__tablename__: connection.execute(
+                select(func.count()).select_from(row)
+            ).scalar_one()
+            for row in (MentionRow, DocumentRow, RunRow, RunSourceRow)
+        }
+
+
+def listed(store: Store) -> list[tuple[str, str]]:
+    """(brand, identity) of every stored mention, sorted."""
+    mentions = store.list_mentions(MentionFilter(limit=None))
+    return sorted((str(m["brand"]), str(m["url"]).rsplit("/", 1)[-1]) for m in mentions)
+
+
+KEPT = [("acme", "recent1"), ("acme", "recent2"), ("globex", "shared")]
+
+
+def test_prune_removes_old_mentions_and_orphans_keeps_recent_and_shared(store: Store) -> None:
+    fill(store, T0)
+    assert counts(store) == {"mentions": 10, "documents": 10, "runs": 2, "run_sources": 2}
+    report = store.prune(T0 - YEAR, dry_run=False)
+    assert (report.mentions, report.documents, report.runs, report.dry_run) == (7, 7, 1, False)
+    assert listed(store) == KEPT
+    assert counts(store) == {"mentions": 3, "documents": 3, "runs": 1, "run_sources": 1}
+    with store.engine.connect() as connection:
+        identities = connection.execute(select(DocumentRow.identity)).scalars().all()
+    assert sorted(identities) == ["recent1", "recent2", "shared"]
+
+
+def test_dry_run_counts_the_same_and_changes_nothing(store: Store) -> None:
+    fill(store, T0)
+    before, mentions_before = counts(store), listed(store)
+    report = store.prune(T0 - YEAR, dry_run=True)
+    assert (report.mentions, report.documents, report.runs, report.dry_run) == (7, 7, 1, True)
+    assert counts(store) == before
+    assert listed(store) == mentions_before
+
+
+def test_prune_deletes_in_batches_and_a_second_run_removes_nothing(store: Store) -> None:
+    fill(store, T0)
+    batches: list[tuple[str, int, int]] = []
+    report = store.prune(
+        T0 - YEAR, dry_run=False, batch_size=2, progress=lambda *batch: batches.append(batch)
+    )
+    assert [b for b in batches if b[0] == "mentions"] == [
+        ("mentions", 2, 2),
+        ("mentions", 2, 4),
+        ("mentions", 2, 6),
+        ("mentions", 1, 7),
+    ]
+    assert [b[1] for b in batches if b[0] == "documents"] == [2, 2, 2, 1]
+    assert [b for b in batches if b[0] == "runs"] == [("runs", 1, 1)]
+    assert (report.mentions, report.documents, report.runs) == (7, 7, 1)
+    assert listed(store) == KEPT
+
+    batches.clear()
+    again = store.prune(
+        T0 - YEAR, dry_run=False, batch_size=2, progress=lambda *b: batches.append(b)
+    )
+    assert (again.mentions, again.documents, again.runs) == (0, 0, 0)
+    assert batches == []
+    assert listed(store) == KEPT
+
+
+def test_the_highest_mention_id_survives_so_digest_watermarks_stay_valid(store: Store) -> None:
+    old = T0 - 2 * YEAR
+    save(store, [make_item(f"old{n}", published_at=old) for n in range(3)], old)
+    highest = max(int(str(m["id"])) for m in store.list_mentions(MentionFilter(limit=None)))
+    report = store.prune(T0 - YEAR, dry_run=False)
+    assert report.mentions == 2
+    assert [m["id"] for m in store.list_mentions(MentionFilter(limit=None))] == [highest]
+    save(store, [make_item("fresh", published_at=T0)], T0)
+    newest = store.list_mentions(MentionFilter(limit=1))[0]
+    assert int(str(newest["id"])) > highest
+
+
+def test_cli_prune_dry_run_then_prune(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = utcnow()
+    fill(store, now)
+    before = counts(store)
+    monkeypatch.setenv(
+        "VEILLE_DATABASE_URL", store.engine.url.render_as_string(hide_password=False)
+    )
+    config = write_config(tmp_path, {})
+
+    dry = run(config, "prune", "--older-than", "365d", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "would remove 7 mention(s), 7 document(s), 1 run(s)" in dry.stdout
+    assert dry.stderr == ""
+    assert counts(store) == before
+
+    done = run(config, "prune", "--older-than", "365d", "--batch-size", "3")
+    assert done.exit_code == 0, done.output
+    assert "removed 7 mention(s), 7 document(s), 1 run(s)" in done.stdout
+    assert done.stderr.splitlines()[:3] == [
+        "mentions: removed 3 (total 3)",
+        "mentions: removed 3 (total 6)",
+        "mentions: removed 1 (total 7)",
+    ]
+    assert listed(store) == KEPT
+
+    again = run(config, "prune", "--older-than", "52w")
+    assert again.exit_code == 0, again.output
+    assert "removed 0 mention(s), 0 document(s), 0 run(s)" in again.stdout
+
+
+@pytest.mark.parametrize("age", ["12h", "0d", "3600"])
+def test_cli_refuses_less_than_a_day(tmp_path: Path, age: str) -> None:
+    config = write_config(tmp_path, {})
+    result = run(config, "prune", "--older-than", age)
+    assert result.exit_code == 2
+    assert "less than a day" in result.output
+
+
+def test_cli_rejects_an_unreadable_duration(tmp_path: Path) -> None:
+    result = run(write_config(tmp_path, {}), "prune", "--older-than", "a year")
+    assert result.exit_code == 2
+    assert "expected a duration" in result.output

@@ -1,0 +1,165 @@
+"""Retention: remove old mentions, the documents they leave behind and old run records.
+
+A mention is old when its time (its document's publication time, else when veille first saw it)
+is before the cut. Documents are removed once no mention refers to them, so a document also
+named by a recent mention stays. ``runs`` (with their ``run_sources``) started before the cut go
+too. Everything is deleted in batches, one short transaction each, so that collectors and the
+dashboard are never held up for long.
+
+Digest and alert records stay valid: ``digest_sends`` refer to ``digests`` and ``alerts`` name
+their brand; neither refers to a mention or a document. What does refer to mentions is a digest's
+watermark, the highest mention id it sent: the mention with the highest id is therefore never
+removed, since SQLite gives a new row the highest id in the table plus one, and would otherwise
+hand out ids at or below a watermark again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, delete, exists, func, select
+
+from veille.store.schema import DocumentRow, MentionRow, RunRow, RunSourceRow, UtcDateTime
+
+# progress(table, removed in this batch, removed from this table so far)
+PruneProgress = Callable[[str, int, int], None]
+Transaction = Callable[[], AbstractContextManager[Connection]]
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    """What a prune removed (or, on a dry run, would remove)."""
+
+    mentions: int
+    documents: int
+    runs: int
+    dry_run: bool
+
+
+def _mention_time() -> ColumnElement[Any]:
+    return func.coalesce(DocumentRow.published_at, MentionRow.first_seen_at, type_=UtcDateTime)
+
+
+def _old_mentions(cut: datetime, newest_id: int) -> ColumnElement[bool]:
+    """Mentions timed before the cut, the one with the highest id excepted."""
+    return (_mention_time() < cut) & (MentionRow.id < newest_id)
+
+
+def _newest_mention_id(connection: Connection) -> int:
+    return int(connection.execute(select(func.coalesce(func.max(MentionRow.id), 0))).scalar_one())
+
+
+def count_prunable(connection: Connection, cut: datetime) -> PruneReport:
+    """Count what a prune at ``cut`` would remove, removing nothing."""
+    newest_id = _newest_mention_id(connection)
+    mentions = connection.execute(
+        select(func.count(MentionRow.id))
+        .join(DocumentRow, DocumentRow.id == MentionRow.document_id)
+        .where(_old_mentions(cut, newest_id))
+    ).scalar_one()
+    # A document stays when a mention that stays refers to it.
+    staying = (
+        select(MentionRow.document_id)
+        .join(DocumentRow, DocumentRow.id == MentionRow.document_id)
+        .where(~_old_mentions(cut, newest_id))
+    )
+    documents = connection.execute(
+        select(func.count(DocumentRow.id)).where(DocumentRow.id.not_in(staying))
+    ).scalar_one()
+    runs = connection.execute(select(func.count(RunRow.id)).where(RunRow.started_at < cut))
+    return PruneReport(int(mentions), int(documents), int(runs.scalar_one()), dry_run=True)
+
+
+def _delete_mentions(
+    connection: Connection, cut: datetime, newest_id: int, after: int, limit: int
+) -> list[int]:
+    ids = list(
+        connection.execute(
+            select(MentionRow.id)
+            .join(DocumentRow, DocumentRow.id == MentionRow.document_id)
+            .where(_old_mentions(cut, newest_id), MentionRow.id > after)
+            .order_by(MentionRow.id)
+            .limit(limit)
+        ).scalars()
+    )
+    if ids:
+        connection.execute(delete(MentionRow).where(MentionRow.id.in_(ids)))
+    return ids
+
+
+def _delete_orphan_documents(connection: Connection, after: int, limit: int) -> list[int]:
+    referenced = exists().where(MentionRow.document_id == DocumentRow.id)
+    # On PostgreSQL, a document that a collector is attaching a mention to right now is locked
+    # by that insert: skip it rather than wait (it will not be an orphan once the insert commits).
+    ids = list(
+        connection.execute(
+            select(DocumentRow.id)
+            .where(~referenced, DocumentRow.id > after)
+            .order_by(DocumentRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).scalars()
+    )
+    if ids:
+        connection.execute(delete(DocumentRow).where(DocumentRow.id.in_(ids), ~referenced))
+    return ids
+
+
+def _delete_runs(connection: Connection, cut: datetime, after: int, limit: int) -> list[int]:
+    ids = list(
+        connection.execute(
+            select(RunRow.id)
+            .where(RunRow.started_at < cut, RunRow.id > after)
+            .order_by(RunRow.id)
+            .limit(limit)
+        ).scalars()
+    )
+    if ids:
+        connection.execute(delete(RunSourceRow).where(RunSourceRow.run_id.in_(ids)))
+        connection.execute(delete(RunRow).where(RunRow.id.in_(ids)))
+    return ids
+
+
+def _batches(
+    transaction: Transaction, step: Callable[[Connection, int], list[int]], limit: int
+) -> Iterator[int]:
+    """Run ``step`` in one transaction per batch, resuming after the last id, until one is short."""
+    after = 0
+    while True:
+        with transaction() as connection:
+            ids = step(connection, after)
+        if ids:
+            yield len(ids)
+            after = max(ids)
+        if len(ids) < limit:
+            return
+
+
+def prune(
+    transaction: Transaction,
+    cut: datetime,
+    *,
+    batch_size: int,
+    progress: PruneProgress | None = None,
+) -> PruneReport:
+    """Delete old mentions, then orphaned documents, then old runs, in batches of ``batch_size``."""
+    if batch_size < 1:
+        raise ValueError("the batch size must be at least 1")
+    with transaction() as connection:
+        newest_id = _newest_mention_id(connection)
+    steps: dict[str, Callable[[Connection, int], list[int]]] = {
+        "mentions": lambda c, after: _delete_mentions(c, cut, newest_id, after, batch_size),
+        "documents": lambda c, after: _delete_orphan_documents(c, after, batch_size),
+        "runs": lambda c, after: _delete_runs(c, cut, after, batch_size),
+    }
+    totals = dict.fromkeys(steps, 0)
+    for table, step in steps.items():
+        for removed in _batches(transaction, step, batch_size):
+            totals[table] += removed
+            if progress is not None:
+                progress(table, removed, totals[table])
+    return PruneReport(totals["mentions"], totals["documents"], totals["runs"], dry_run=False)
