@@ -70,8 +70,11 @@ class Store:
         where = mask_url(self.engine.url)
         head = head_revision()
         if revision is None:
-            with self._reading() as connection:
-                if has_veille_tables(connection):
+            with self._reading() as connection, connection.begin():
+                # Another process may be creating the schema (tables and revision are committed
+                # together): tables first, then the revision, so a schema seen half-way is never
+                # taken for a foreign one, whatever the isolation level.
+                if has_veille_tables(connection) and current_revision(connection) is None:
                     raise StoreError(
                         f"the database {where} has veille tables but no schema revision",
                         hint="it was not created by veille's migrations; use another database",
