@@ -74,6 +74,7 @@ def render_config(
         _SETTINGS.format(
             interval=format_duration(collect.interval),
             max_backoff=format_duration(collect.max_backoff),
+            claim_lease=format_duration(collect.claim_lease),
             **{
                 key: toml_string(v) if isinstance(v, str) else v
                 for key, v in http.model_dump().items()
@@ -137,9 +138,12 @@ _MORE_SOURCES = """\
 _SETTINGS = """
 # When sources are checked: every `interval` by default (a source's own `interval` wins);
 # a failing source waits twice as long after each failure, at most `max_backoff`.
+# Workers sharing one PostgreSQL database claim each due source for `claim_lease`; a source
+# whose worker died mid-pass is due again when the lease ends.
 [collect]
 interval = "{interval}"
 max_backoff = "{max_backoff}"
+claim_lease = "{claim_lease}"
 
 # HTTP politeness and limits (VEILLE_HTTP_<NAME> overrides, e.g. VEILLE_HTTP_CONCURRENCY=50).
 [http]

@@ -141,8 +141,19 @@ async def collect(
         )
     sync_config(settings, store)
     now = utcnow()
-    due = set(store.due_sources(now, names=sources, include_not_due=include_not_due))
-    units = _units([s for s in settings.sources if s.name in due], selected_brands)
+    per_brand = {
+        s.name: selected_brands for s in settings.sources if get_collector(s.kind).per_brand
+    }
+    # On PostgreSQL, other workers may be passing over the same database: collect only what
+    # this one claimed (on SQLite, where one process writes at a time, every due source).
+    claimed = store.claim_due(
+        now,
+        names=sources,
+        include_not_due=include_not_due,
+        lease=settings.collect.claim_lease,
+        per_brand=per_brand,
+    )
+    units = _units(settings.sources, selected_brands, set(claimed))
     report = RunReport(run_id=store.begin_run(now), started_at=now)
     processor = MentionProcessor(settings.brands)
     # One worker thread does the CPU work and the writes, in order, off the event loop.
@@ -160,15 +171,19 @@ async def collect(
     return report
 
 
-def _units(sources: Sequence[SourceConfig], brands: Sequence[str]) -> list[_Unit]:
+def _units(
+    sources: Sequence[SourceConfig], brands: Sequence[str], claimed: set[tuple[str, str | None]]
+) -> list[_Unit]:
     units: list[_Unit] = []
     for source in sources:
         collector_class = get_collector(source.kind)
-        collector = collector_class(source.name, collector_class.options_model(**source.options))
-        if collector_class.per_brand:
-            units.extend(_Unit(source, collector, brand) for brand in brands)
-        else:
-            units.append(_Unit(source, collector, None))
+        wanted: list[str | None] = list(brands) if collector_class.per_brand else [None]
+        mine = [brand for brand in wanted if (source.name, brand) in claimed]
+        if mine:
+            collector = collector_class(
+                source.name, collector_class.options_model(**source.options)
+            )
+            units.extend(_Unit(source, collector, brand) for brand in mine)
     return units
 
 

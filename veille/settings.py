@@ -70,8 +70,12 @@ class CollectSettings(BaseModel):
     max_backoff: timedelta = Field(
         timedelta(hours=24), description="longest wait after repeated failures or a long ttl"
     )
+    claim_lease: timedelta = Field(
+        timedelta(minutes=30),
+        description="how long a source claimed by a worker stays not due for the others",
+    )
 
-    @field_validator("interval", "max_backoff", mode="before")
+    @field_validator("interval", "max_backoff", "claim_lease", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> timedelta:
         return parse_duration(value)

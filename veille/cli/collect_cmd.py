@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import click
 
 from veille.cli.app import App
@@ -20,7 +22,8 @@ def collect(
     """Collect every due source once and store the new mentions.
 
     Exits 0 when the pass ran, even if some sources failed (they are in the summary), and when
-    another pass already running on the same database made this one skip.
+    another pass already running on the same SQLite database made this one skip. Processes
+    sharing a PostgreSQL database run together and split the due sources between them.
     """
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -43,7 +46,10 @@ def collect(
         disable=quiet,
         transient=True,
     )
-    with job_lock(settings.database_url, "collect") as acquired:
+    # SQLite has one writer at a time: a second pass skips. On PostgreSQL each pass claims the
+    # due sources it collects (Store.claim_due), so passes run together and split them.
+    shared = store.engine.dialect.name == "postgresql"
+    with nullcontext(True) if shared else job_lock(settings.database_url, "collect") as acquired:
         if not acquired:
             # The scheduler or another `veille collect` is passing over this database now.
             click.echo("Another collecting pass is running on this database; skipped.", err=True)

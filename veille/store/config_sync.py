@@ -6,12 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from veille.errors import StoreError
 from veille.store.schema import BrandRow, SourceRow, SourceStateRow
 from veille.store.specs import BrandSpec, SourceSpec
 from veille.store.writes import as_json, reset_states
+
+# The PostgreSQL advisory lock key that serializes configuration syncs (any fixed 64-bit number).
+SYNC_LOCK_KEY = 0x7665696C6C650001
 
 
 def _check_unique(kind: str, names: Sequence[str]) -> None:
@@ -71,6 +74,10 @@ def sync_config(
     """Upsert brands and sources; those absent from the configuration become inactive."""
     _check_unique("brand", [brand.name for brand in brands])
     _check_unique("source", [source.name for source in sources])
+    if connection.dialect.name == "postgresql":
+        # Workers sharing the database sync at the start of every pass: one at a time, each
+        # reading what the previous one committed, so none inserts a row another just did.
+        connection.execute(select(func.pg_advisory_xact_lock(SYNC_LOCK_KEY)))
     wanted_brands = {
         brand.name: {
             "query": brand.query,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from veille.errors import StoreError
 from veille.store import alerts as stored_alerts
-from veille.store import config_sync, digests, prune, queries, runs, source_state, writes
+from veille.store import claims, config_sync, digests, prune, queries, runs, source_state, writes
 from veille.store.alerts import AlertRecord
 from veille.store.db import (
     UPGRADE_HINT,
@@ -146,6 +146,37 @@ class Store:
             return source_state.due_sources(
                 connection, now, names=names, include_not_due=include_not_due
             )
+
+    # Several workers (veille/store/claims.py): each due source (× brand) claimed by one of them.
+
+    def claim_due(
+        self,
+        now: datetime,
+        *,
+        names: Sequence[str] = (),
+        include_not_due: bool = False,
+        lease: timedelta,
+        per_brand: Mapping[str, Sequence[str]] | None = None,
+    ) -> list[tuple[str, str | None]]:
+        """Claim the due (source, brand) units for this pass; SQLite: the due ones, unclaimed.
+
+        ``per_brand`` maps the sources collected per brand to the brands this pass collects;
+        the other sources give one unit each, with brand None. On PostgreSQL the units are
+        locked with ``FOR UPDATE SKIP LOCKED`` and not due for other workers until
+        ``now + lease`` (or until the pass records their real next check).
+        """
+        per_brand = per_brand or {}
+        if self.engine.dialect.name != "postgresql":
+            due = self.due_sources(now, names=names, include_not_due=include_not_due)
+            return claims.units_of(due, per_brand)
+        return claims.claim_due(
+            self._writing,
+            now,
+            names=names,
+            include_not_due=include_not_due,
+            lease=lease,
+            per_brand=per_brand,
+        )
 
     def load_state(self, source: str, brand: str | None = None) -> SourceState:
         """Return what a source remembers between passes (empty when never collected)."""

@@ -1,0 +1,160 @@
+"""Claiming due sources, so that several workers sharing one PostgreSQL database split them.
+
+A claim is taken per source state: one per source, or one per (source, brand) for sources that
+search per brand. On PostgreSQL a worker locks the due states with ``FOR UPDATE SKIP LOCKED``
+and pushes their next check time to the end of a lease, in one short transaction: a concurrent
+worker skips the locked rows, and once the claim is committed finds them not due. The pass then
+sets the real next check time when it saves or records a failure; a worker that dies mid-pass
+leaves its sources due again when the lease ends. On SQLite, where one process writes at a time,
+claiming is simply reading which sources are due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql
+
+from veille.store.lookups import brand_ids_by_name, check_source_names, chunked, one_of
+from veille.store.schema import SourceRow, SourceStateRow
+
+# What a pass collects: a source name and, for sources searching per brand, a brand name.
+Unit = tuple[str, str | None]
+Transaction = Callable[[], AbstractContextManager[Connection]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Wanted:
+    """A state a pass would collect: its source, and its brand for per-brand sources."""
+
+    source_id: int
+    source: str
+    brand_id: int | None
+    brand: str | None
+
+    @property
+    def key(self) -> tuple[int, str]:
+        """The state's unique key: (source id, brand name or "")."""
+        return (self.source_id, self.brand or "")
+
+
+def units_of(names: Sequence[str], per_brand: Mapping[str, Sequence[str]]) -> list[Unit]:
+    """Expand source names into units: one per brand for per-brand sources, else one."""
+    units: list[Unit] = []
+    for name in names:
+        if name in per_brand:
+            units.extend((name, brand) for brand in per_brand[name])
+        else:
+            units.append((name, None))
+    return units
+
+
+def claim_due(
+    writing: Transaction,
+    now: datetime,
+    *,
+    names: Sequence[str],
+    include_not_due: bool,
+    lease: timedelta,
+    per_brand: Mapping[str, Sequence[str]],
+) -> list[Unit]:
+    """Claim the due units on PostgreSQL until ``now + lease``; return them, sorted.
+
+    ``per_brand`` maps each source collected per brand to the brands this pass collects.
+    """
+    with writing() as connection:
+        wanted = _wanted(connection, names, per_brand)
+        _create_missing(connection, wanted)
+    if not wanted:
+        return []
+    # A transaction of its own, after the rows exist: it only locks, updates and commits.
+    with writing() as connection:
+        return _lock_and_push(connection, wanted, now, names, include_not_due, lease)
+
+
+def _wanted(
+    connection: Connection, names: Sequence[str], per_brand: Mapping[str, Sequence[str]]
+) -> list[_Wanted]:
+    check_source_names(connection, names)
+    query = select(SourceRow.id, SourceRow.name).where(SourceRow.active.is_(True))
+    if names:
+        query = query.where(one_of(connection, SourceRow.name, list(names)))
+    brand_ids = brand_ids_by_name(connection)
+    wanted: list[_Wanted] = []
+    for source_id, name in connection.execute(query.order_by(SourceRow.id)):
+        if name in per_brand:
+            wanted.extend(
+                _Wanted(source_id, name, brand_ids[brand], brand)
+                for brand in per_brand[name]
+                if brand in brand_ids
+            )
+        else:
+            wanted.append(_Wanted(source_id, name, None, None))
+    return sorted(wanted, key=lambda w: w.key)
+
+
+def _create_missing(connection: Connection, wanted: Sequence[_Wanted]) -> None:
+    """Give never-collected units a state row, so that they can be locked like the others."""
+    for batch in chunked(wanted):
+        statement = postgresql.insert(SourceStateRow).on_conflict_do_nothing(
+            index_elements=["source_id", "brand_key"]
+        )
+        connection.execute(
+            statement,
+            [
+                {
+                    "source_id": w.source_id,
+                    "brand_id": w.brand_id,
+                    "brand_key": w.brand or "",
+                    "consecutive_failures": 0,
+                    "disabled": False,
+                }
+                for w in batch
+            ],
+        )
+
+
+def _lock_and_push(
+    connection: Connection,
+    wanted: Sequence[_Wanted],
+    now: datetime,
+    names: Sequence[str],
+    include_not_due: bool,
+    lease: timedelta,
+) -> list[Unit]:
+    by_key = {w.key: w for w in wanted}
+    claimed: list[Unit] = []
+    claimed_ids: list[int] = []
+    for batch in chunked(list(by_key)):
+        query = select(
+            SourceStateRow.id,
+            SourceStateRow.source_id,
+            SourceStateRow.brand_key,
+            SourceStateRow.disabled,
+        ).where(tuple_(SourceStateRow.source_id, SourceStateRow.brand_key).in_(batch))
+        if not include_not_due:
+            # Evaluated again on the newest row version once locked: a claim committed by
+            # another worker meanwhile makes the row not due any more.
+            query = query.where(
+                SourceStateRow.disabled.is_(False),
+                or_(SourceStateRow.next_check_at.is_(None), SourceStateRow.next_check_at <= now),
+            )
+        query = query.order_by(SourceStateRow.id).with_for_update(skip_locked=True)
+        for row in connection.execute(query):
+            unit = by_key[(row.source_id, row.brand_key)]
+            # Disabled states wait for a person; naming the source with --all retries them.
+            if row.disabled and unit.source not in names:
+                continue
+            claimed.append((unit.source, unit.brand))
+            claimed_ids.append(row.id)
+    for ids in chunked(claimed_ids):
+        connection.execute(
+            update(SourceStateRow)
+            .where(one_of(connection, SourceStateRow.id, list(ids)))
+            .values(next_check_at=now + lease)
+        )
+    return sorted(claimed, key=lambda unit: (unit[0], unit[1] or ""))
