@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from veille.classify.evaluation import LANGID_LANGUAGES, read_langid, resolve_eval_dir
+from tests.support.evaluation import LANGID_LANGUAGES, read_langid, resolve_eval_dir
 from veille.classify.lang import detect_language
 
 EVAL_DIR = resolve_eval_dir(Path(__file__).resolve().parents[2] / "shared" / "eval")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from veille.classify.evaluation import resolve_eval_dir, score_french_sets
+from tests.support.evaluation import resolve_eval_dir, score_french_sets
 from veille.classify.french import french_analyzer
 
 EVAL_DIR = resolve_eval_dir(Path(__file__).resolve().parents[2] / "shared" / "eval")
