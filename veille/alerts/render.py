@@ -11,15 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
-from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
 from veille.alerts import wording
 from veille.delivery_settings import SmtpSettings
-from veille.digest.render import build_message, excerpt, highlight, safe_url
+from veille.digest.render import build_message, mail_environment
 from veille.digest.wording import long_date, short_time
 from veille.store.alerts import AlertRecord
 from veille.timeutil import format_duration
@@ -36,21 +35,9 @@ class AlertItem:
     delayed: bool = False  # detected by an earlier check whose send failed
 
 
-@cache
 def environment() -> Environment:
-    """The Jinja2 environment: ``*.html.j2`` autoescaped, undefined names are errors."""
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["link"] = safe_url
-    env.filters["highlight"] = highlight
-    env.filters["excerpt"] = excerpt
-    return env
+    """The Jinja2 environment of the alert templates (the digest's settings and filters)."""
+    return mail_environment(TEMPLATES)
 
 
 def render(

@@ -29,11 +29,16 @@ _FIELD_SCOPE = re.compile(r"^[a-z]+:")
 _MARK = Markup('<mark style="background:#ffec99;color:inherit;">%s</mark>')
 
 
-@cache
 def environment() -> Environment:
-    """The Jinja2 environment: ``*.html.j2`` autoescaped, undefined names are errors."""
+    """The Jinja2 environment of the digest templates."""
+    return mail_environment(TEMPLATES)
+
+
+@cache
+def mail_environment(templates: Path) -> Environment:
+    """A Jinja2 environment for e-mail templates: ``*.html.j2`` autoescaped, strict names."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=FileSystemLoader(templates),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
         undefined=StrictUndefined,
         trim_blocks=True,
