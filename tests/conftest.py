@@ -9,6 +9,7 @@ import pytest
 from hypothesis import settings
 
 from tests.support.feedserver import FeedServer
+from tests.support.stores import ENGINES
 
 # CI explores the same examples on every run, so a result never depends on luck; developers get
 # fresh random examples each run.
@@ -22,3 +23,16 @@ def feed_server() -> Iterator[FeedServer]:
     """A fresh FeedServer on 127.0.0.1 (random port), stopped after the test."""
     with FeedServer() as server:
         yield server
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Declare the markers the suite uses."""
+    config.addinivalue_line("markers", "sqlite_only: checks something only SQLite has")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that uses ``project_engine`` on each engine (SQLite only when so marked)."""
+    if "project_engine" in metafunc.fixturenames:
+        sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        engines = ["sqlite"] if sqlite_only else list(ENGINES)
+        metafunc.parametrize("project_engine", engines, indirect=True)

@@ -9,13 +9,19 @@ from pathlib import Path
 import pytest
 
 from tests.support.digests import save
-from tests.support.project import run, write_config
+from tests.support.project import (
+    project_engine_fixture,  # noqa: F401
+    run,
+    write_config,
+)
 from tests.support.smtpserver import SmtpServer
 from tests.support.stores import make_item
 from tests.test_alerts import backdate_brands
 from veille.settings import load_settings
 from veille.store import BrandSpec, SourceSpec, Store
 from veille.timeutil import utcnow
+
+pytestmark = pytest.mark.usefixtures("project_engine")
 
 ALERTS = '\n[alerts]\nto = ["com@example.org"]\nlanguage = "en"\n'
 

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from tests.support.feedserver import FeedServer
-from tests.support.project import feed_bytes, run, write_config
+from tests.support.project import (
+    feed_bytes,
+    project_engine_fixture,  # noqa: F401
+    run,
+    write_config,
+)
+
+pytestmark = pytest.mark.usefixtures("project_engine")
 
 
 @pytest.fixture
@@ -148,6 +155,7 @@ def test_unknown_source_and_brand_are_clean_errors(world: tuple[FeedServer, Path
     assert "unknown brand" in result.output
 
 
+@pytest.mark.sqlite_only  # on PostgreSQL passes share the work (tests/test_workers.py)
 def test_a_second_pass_on_the_same_database_skips(world: tuple[FeedServer, Path]) -> None:
     from veille.locks import job_lock
     from veille.settings import load_settings

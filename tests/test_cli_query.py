@@ -10,9 +10,16 @@ from pathlib import Path
 import pytest
 
 from tests.support.feedserver import FeedServer
-from tests.support.project import feed_bytes, run, write_config
+from tests.support.project import (
+    feed_bytes,
+    project_engine_fixture,  # noqa: F401
+    run,
+    write_config,
+)
 from veille.cli.query_cmd import MENTION_FIELDS, STAT_FIELDS
 from veille.cli.render import write_records
+
+pytestmark = pytest.mark.usefixtures("project_engine")
 
 
 @pytest.fixture
@@ -202,11 +209,12 @@ def test_classify_reads_stdin_without_config(
     assert run(None, "classify", input="{not json\n").exit_code == 2
 
 
-def test_init_writes_a_working_config(tmp_path: Path) -> None:
+def test_init_writes_a_working_config(tmp_path: Path, project_engine: str) -> None:
     result = run(None, "init", "--dir", str(tmp_path), "--brand", "Danone", "--brand", "L'Oréal")
     assert result.exit_code == 0, result.output
     config = tmp_path / "config" / "veille.toml"
-    assert (tmp_path / "config" / "veille.db").exists()
+    # The database is made beside the config unless VEILLE_DATABASE_URL names another one.
+    assert (tmp_path / "config" / "veille.db").exists() == (project_engine == "sqlite")
     listing = json.loads(run(config, "sources", "list", "--format", "json").output)
     # Without --opml: news search, Hacker News, GDELT and Mastodon, run for each brand.
     assert {row["kind"] for row in listing} == {"google_news", "hackernews", "gdelt", "mastodon"}

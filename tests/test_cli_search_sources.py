@@ -9,7 +9,13 @@ import pytest
 
 from tests.scenarios.hackernews import SCENARIO as HACKERNEWS
 from tests.support.feedserver import FeedServer
-from tests.support.project import run, write_config
+from tests.support.project import (
+    project_engine_fixture,  # noqa: F401
+    run,
+    write_config,
+)
+
+pytestmark = pytest.mark.usefixtures("project_engine")
 
 CREDENTIALS = ("VEILLE_REDDIT_CLIENT_ID", "VEILLE_REDDIT_CLIENT_SECRET")
 

@@ -8,8 +8,15 @@ from pathlib import Path
 import pytest
 
 from tests.support.feedserver import FeedServer
-from tests.support.project import feed_bytes, run, write_config
+from tests.support.project import (
+    feed_bytes,
+    project_engine_fixture,  # noqa: F401
+    run,
+    write_config,
+)
 from tests.support.smtpserver import SmtpServer, free_port
+
+pytestmark = pytest.mark.usefixtures("project_engine")
 
 
 @pytest.fixture

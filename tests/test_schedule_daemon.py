@@ -157,6 +157,11 @@ def test_a_job_another_process_is_running_is_skipped(
     with job_lock(settings.database_url, "collect") as held:
         assert held
         result = daemon.execute("collect")
+    if store.engine.dialect.name == "postgresql":
+        # There passes claim due sources row by row and share the work: no job lock to wait for.
+        assert result.status == "ok"
+        assert run_count(store) == 1
+        return
     assert (result.status, result.reason) == ("skipped", "locked")
     assert events.matching("event=job_skipped", "job=collect", "reason=locked")
     assert run_count(store) == 0

@@ -1,11 +1,24 @@
-"""Set up a veille project in a temporary directory, its feeds served by a FeedServer."""
+"""Set up a veille project in a temporary directory, its feeds served by a FeedServer.
+
+Test modules that run veille commands against a database run them on each engine::
+
+    from tests.support.project import project_engine_fixture  # noqa: F401
+
+    pytestmark = pytest.mark.usefixtures("project_engine")
+
+Each test then runs twice: on the project's default SQLite file, and on PostgreSQL through
+``VEILLE_DATABASE_URL`` (which overrides ``[database] url``, so child processes use it too). A test
+marked ``@pytest.mark.sqlite_only`` (it checks something only SQLite has) runs once.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
+from tests.support.stores import shared_postgres_url
 from veille.cli import cli
 
 FEEDS_DIR = Path(__file__).resolve().parents[1] / "data" / "feeds"
@@ -55,3 +68,14 @@ def run(config: Path | None, *args: str, input: str | None = None) -> Result:
     """Invoke the CLI in-process, with ``--config`` when given."""
     prefix = ["--config", str(config)] if config is not None else []
     return CliRunner().invoke(cli, [*prefix, *args], input=input, catch_exceptions=False)
+
+
+@pytest.fixture(name="project_engine")
+def project_engine_fixture(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The engine the test's commands use: "sqlite" (the default file) or "postgresql"."""
+    engine_name: str = request.param
+    if engine_name == "postgresql":
+        monkeypatch.setenv("VEILLE_DATABASE_URL", shared_postgres_url(request.config))
+    else:
+        monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
+    return engine_name

@@ -24,11 +24,16 @@ Fields = dict[str, object]
 
 @dataclass(frozen=True)
 class Job:
-    """A named unit of work: what it does, and when it last ran (None: not tracked)."""
+    """A named unit of work: what it does, and when it last ran (None: not tracked).
+
+    ``claims_work``: on PostgreSQL the job claims its own pieces of work row by row, so several
+    processes run it together instead of taking turns under the job lock.
+    """
 
     name: str
     run: Callable[[Settings, Store], Fields]
     last_run: Callable[[Store], datetime | None] | None = None
+    claims_work: bool = False
 
 
 def _collect(settings: Settings, store: Store) -> Fields:
@@ -84,7 +89,7 @@ def report_fields(report: object) -> Fields:
     return fields
 
 
-COLLECT = Job("collect", _collect, _last_collect)
+COLLECT = Job("collect", _collect, _last_collect, claims_work=True)  # Store.claim_due
 
 
 def _entry_points(module_name: str, entry: str) -> Any | None:
