@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -149,3 +151,25 @@ def test_dry_run_writes_the_preview_and_sends_nothing(
     assert smtp.messages == []
     sent = run(config, "digest", "--since", "3650d")
     assert sent.output.startswith("morning: sent to 2 recipient(s)")  # the dry runs moved nothing
+
+
+def test_two_processes_racing_for_one_digest_send_one_email(
+    tmp_path: Path, feed_server: FeedServer, smtp: SmtpServer
+) -> None:
+    config = project(tmp_path, feed_server, smtp.port, MORNING)
+    smtp.data_delay = 1.0  # the first sender is still sending when the second one looks
+    command = [sys.executable, "-m", "veille", "--config", str(config), "digest"]
+    racers = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [racer.communicate(timeout=120) for racer in racers]
+    for racer, (out, err) in zip(racers, outputs, strict=True):
+        assert racer.returncode == 0, out + err
+    assert len(smtp.messages) == 1
+    lines = sorted(out.strip() for out, _ in outputs)
+    assert sum(line.startswith("morning: sent to 2 recipient(s)") for line in lines) == 1, lines
+    # The other one found the digest claimed, or (if it came late) already sent.
+    assert any(
+        "another veille process is sending it" in line or "nothing new" in line for line in lines
+    ), lines

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 from tests.support.digests import save
 from tests.support.stores import T0, later, make_item, store_fixture  # noqa: F401
 from veille.store import Store
 from veille.store.digests import DigestKey
+from veille.types import SourceState
 
 KEY = DigestKey.of("morning", ["B@example.org", "a@example.org"])
 LEASE = timedelta(minutes=15)
@@ -70,3 +72,34 @@ def test_new_mentions_above_the_watermark(store: Store) -> None:
     mention = every[0]
     assert mention["brand"] == "acme" and mention["matched"] == ["acme"]
     assert mention["url"] == "https://www.lemonde.fr/a" and mention["time"] == T0
+
+
+def test_new_mentions_wait_for_a_writer_holding_a_lower_id(store: Store) -> None:
+    # PostgreSQL shows a row when its transaction commits, not when it takes its id: without
+    # care, a digest could see mention 2 while mention 1 is uncommitted and skip 1 for ever.
+    # (On SQLite one writer at a time makes this impossible; there the reader just reads.)
+    from veille.store import writes
+
+    if store.engine.dialect.name != "postgresql":
+        save(store, make_item("early"), make_item("late"))
+        assert len(store.digest_mentions(["acme"], after_id=None)) == 2
+        return
+    run_id = store.begin_run(T0)
+    slow_writer = store.engine.connect()
+    slow_transaction = slow_writer.begin()
+    writes.save_collection(
+        slow_writer, run_id, "gnews", "acme", [make_item("early")], SourceState(),
+        now=T0, next_check_at=later(60), not_modified=False, duration=0.0, warning=None,
+    )  # fmt: skip
+    save(store, make_item("late"), at=later(1))  # a higher id, committed first
+    read: list[list[dict[str, object]]] = []
+    reader = threading.Thread(
+        target=lambda: read.append(store.digest_mentions(["acme"], after_id=None))
+    )
+    reader.start()
+    reader.join(timeout=0.5)  # it must be waiting for the slow writer, not reading without it
+    slow_transaction.commit()
+    slow_writer.close()
+    reader.join(timeout=30)
+    assert not reader.is_alive()
+    assert [row["title"] for row in read[0]] == ["Title early", "Title late"]

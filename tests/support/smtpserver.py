@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -66,6 +67,7 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
+        await asyncio.sleep(self.server.data_delay)
         if self.server.mode == "close":
             server.transport.close()
             return "421 closing"
@@ -90,6 +92,7 @@ class SmtpServer:
         self.refused: set[str] = set()
         self.refused_senders: set[str] = set()
         self.mode = "ok"
+        self.data_delay = 0.0  # seconds before answering DATA: a slow server
         self.received: list[Received] = []
         self.lock = threading.Lock()
         self._credentials = (user, password)

@@ -2,7 +2,9 @@
 
 A digest is keyed by its name, its recipient set and its brand scope. Its watermark is the
 highest mention id included in the last send the mail server accepted; it moves only in
-:func:`record_send`, in the same transaction as the record of that send.
+:func:`record_send`, in the same transaction as the record of that send. On PostgreSQL the read
+of new mentions waits for mention writers in flight (``veille/store/visibility.py``), so no
+mention committed late is left below the watermark.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from veille.store.schema import (
     DocumentRow,
     MentionRow,
 )
+from veille.store.visibility import settled_mentions
 from veille.store.writes import upsert_insert
 
 
@@ -181,8 +184,10 @@ def new_mentions(
     """Return the brands' mentions above the watermark, oldest first, with their documents.
 
     ``seen_since`` bounds when veille first saw them (a digest's first send), ``since`` when
-    they were published (collected, when undated), like ``--since`` everywhere else.
+    they were published (collected, when undated), like ``--since`` everywhere else. Every
+    mention with a lower id than the ones returned is committed: the watermark skips none.
     """
+    settled_mentions(connection)
     conditions: list[Any] = [BrandRow.name.in_(list(brands))]
     if after_id is not None:
         conditions.append(MentionRow.id > after_id)

@@ -23,6 +23,7 @@ from veille.store.schema import (
     SourceStateRow,
 )
 from veille.store.specs import SaveCounts, StoredItem
+from veille.store.visibility import writing_mentions
 from veille.types import SourceState
 
 # PostgreSQL refuses B-tree index entries above about 2.7 kB: longer identities are hashed
@@ -230,6 +231,7 @@ def save_collection(
     warning: str | None,
 ) -> SaveCounts:
     """Save one successful collection: documents, mentions, source state and its run record."""
+    writing_mentions(connection)  # before any mention id is handed out
     source_id = source_id_for(connection, source)
     brand_ref = (brand_id_for(connection, brand), brand) if brand is not None else None
     document_ids, new_documents = upsert_documents(connection, source_id, items, now)
