@@ -129,6 +129,15 @@ def test_a_claim_holds_for_the_lease_and_a_save_sets_the_real_next_check(
     assert health["feed00"]["next_check_at"] == iso_utc(later(hours=2))
 
 
+def test_claims_in_batches_cover_every_due_unit_once(pg_store: Store) -> None:
+    batches = []
+    while batch := pg_store.claim_due(T0, lease=LEASE, per_brand=PER_BRAND, limit=5):
+        assert len(batch) <= 5
+        batches.append(batch)
+    assert [len(batch) for batch in batches] == [5, 5, 5, 5, 2]
+    assert sorted(unit for batch in batches for unit in batch) == ALL_UNITS
+
+
 def test_per_brand_sources_are_claimed_per_brand(pg_store: Store) -> None:
     only_acme = pg_store.claim_due(T0, names=["gnews"], lease=LEASE, per_brand={"gnews": ["acme"]})
     assert only_acme == [("gnews", "acme")]
@@ -187,9 +196,11 @@ def test_three_collect_processes_fetch_each_feed_once(
     feeds, items = 12, 3
     sources = {}
     for index in range(feeds):
-        feed_server.add(f"/w{index}.xml", _feed(index, items), delay=0.3)
+        feed_server.add(f"/w{index}.xml", _feed(index, items), delay=0.5)
         sources[f"w{index:02d}"] = feed_server.url(f"/w{index}.xml")
-    config = write_config(tmp_path, sources)
+    # Two fetches at a time: each pass claims two feeds, then more as they finish, so one pass
+    # alone would take three seconds and the three passes share the feeds between them.
+    config = write_config(tmp_path, sources, extra="concurrency = 2\n")  # in [http]
     env = {**os.environ, "VEILLE_DATABASE_URL": pg_url}
     command = [sys.executable, "-m", "veille", "--config", str(config), "collect", "--quiet"]
     processes = [
@@ -213,10 +224,14 @@ def test_three_collect_processes_fetch_each_feed_once(
                     )
                 ).scalars()
             )
+            passes_that_collected = connection.execute(
+                select(func.count(func.distinct(RunSourceRow.run_id)))
+            ).scalar()
             mentions = connection.execute(select(func.count()).select_from(MentionRow)).scalar()
             documents = connection.execute(select(func.count()).select_from(DocumentRow)).scalar()
     finally:
         engine.dispose()
     assert collected == {name: 1 for name in sources}
+    assert passes_that_collected is not None and passes_that_collected >= 2
     assert documents == feeds * items
     assert mentions == feeds * items  # each item mentions Danone only

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from asyncio import FIRST_COMPLETED
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -145,27 +146,49 @@ async def collect(
         s.name: selected_brands for s in settings.sources if get_collector(s.kind).per_brand
     }
     # On PostgreSQL, other workers may be passing over the same database: collect only what
-    # this one claimed (on SQLite, where one process writes at a time, every due source).
-    claimed = store.claim_due(
-        now,
-        names=sources,
-        include_not_due=include_not_due,
-        lease=settings.collect.claim_lease,
-        per_brand=per_brand,
-    )
-    units = _units(settings.sources, selected_brands, set(claimed))
+    # this one claimed, a batch at a time, claiming more as fetches finish, so that workers
+    # split the work by how fast each goes (on SQLite, where one process writes at a time,
+    # every due source at once).
+    batch = settings.http.concurrency if store.shares_work and not include_not_due else None
+
+    def claim(limit: int | None) -> list[tuple[str, str | None]]:
+        return store.claim_due(
+            utcnow(),
+            names=sources,
+            include_not_due=include_not_due,
+            lease=settings.collect.claim_lease,
+            per_brand=per_brand,
+            limit=limit,
+        )
+
+    claimed = claim(batch)
     report = RunReport(run_id=store.begin_run(now), started_at=now)
     processor = MentionProcessor(settings.brands)
     # One worker thread does the CPU work and the writes, in order, off the event loop.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-store") as worker:
         async with Fetcher(settings.http, transport=transport) as fetcher:
             pass_context = _Pass(settings, store, processor, fetcher, worker, report.run_id)
-            tasks = [asyncio.create_task(pass_context.collect_unit(unit)) for unit in units]
-            for done, task in enumerate(asyncio.as_completed(tasks), start=1):
-                outcome = await task
-                report.outcomes.append(outcome)
-                if progress is not None:
-                    progress(outcome, done, len(tasks))
+            taken: set[tuple[str, str | None]] = set()
+            pending: set[asyncio.Task[SourceOutcome]] = set()
+            total = 0
+            more = batch is not None and len(claimed) == batch
+            while True:
+                units = _units(settings.sources, selected_brands, set(claimed) - taken)
+                taken.update(claimed)
+                pending.update(asyncio.create_task(pass_context.collect_unit(u)) for u in units)
+                total += len(units)
+                if not pending:
+                    break
+                finished, pending = await asyncio.wait(pending, return_when=FIRST_COMPLETED)
+                for task in finished:
+                    report.outcomes.append(task.result())
+                    if progress is not None:
+                        progress(task.result(), len(report.outcomes), total)
+                claimed = []
+                if more and batch is not None and len(pending) <= batch // 2:
+                    wanted = batch - len(pending)
+                    claimed = await asyncio.to_thread(claim, wanted)
+                    more = len(claimed) == wanted
     report.finished_at = utcnow()
     store.finish_run(report.run_id, report.finished_at, status=report.status)
     return report

@@ -48,7 +48,7 @@ def collect(
     )
     # SQLite has one writer at a time: a second pass skips. On PostgreSQL each pass claims the
     # due sources it collects (Store.claim_due), so passes run together and split them.
-    shared = store.engine.dialect.name == "postgresql"
+    shared = store.shares_work
     with nullcontext(True) if shared else job_lock(settings.database_url, "collect") as acquired:
         if not acquired:
             # The scheduler or another `veille collect` is passing over this database now.

@@ -81,7 +81,7 @@ class Daemon:
         job, spec = self.jobs[name]
         if self.stopping.is_set():
             return self._skipped(name, "shutting_down")
-        shared = job.claims_work and self.store.engine.dialect.name == "postgresql"
+        shared = job.claims_work and self.store.shares_work
         try:
             lock = nullcontext(True) if shared else job_lock(self.settings.database_url, name)
             with lock as acquired:

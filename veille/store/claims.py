@@ -61,10 +61,12 @@ def claim_due(
     include_not_due: bool,
     lease: timedelta,
     per_brand: Mapping[str, Sequence[str]],
+    limit: int | None = None,
 ) -> list[Unit]:
     """Claim the due units on PostgreSQL until ``now + lease``; return them, sorted.
 
-    ``per_brand`` maps each source collected per brand to the brands this pass collects.
+    ``per_brand`` maps each source collected per brand to the brands this pass collects;
+    ``limit`` caps how many are claimed at once (a pass claims more as it frees up).
     """
     with writing() as connection:
         wanted = _wanted(connection, names, per_brand)
@@ -73,7 +75,7 @@ def claim_due(
         return []
     # A transaction of its own, after the rows exist: it only locks, updates and commits.
     with writing() as connection:
-        return _lock_and_push(connection, wanted, now, names, include_not_due, lease)
+        return _lock_and_push(connection, wanted, now, names, include_not_due, lease, limit)
 
 
 def _wanted(
@@ -125,11 +127,14 @@ def _lock_and_push(
     names: Sequence[str],
     include_not_due: bool,
     lease: timedelta,
+    limit: int | None,
 ) -> list[Unit]:
     by_key = {w.key: w for w in wanted}
     claimed: list[Unit] = []
     claimed_ids: list[int] = []
     for batch in chunked(list(by_key)):
+        if limit is not None and len(claimed) >= limit:
+            break
         query = select(
             SourceStateRow.id,
             SourceStateRow.source_id,
@@ -144,6 +149,8 @@ def _lock_and_push(
                 or_(SourceStateRow.next_check_at.is_(None), SourceStateRow.next_check_at <= now),
             )
         query = query.order_by(SourceStateRow.id).with_for_update(skip_locked=True)
+        if limit is not None:
+            query = query.limit(limit - len(claimed))
         for row in connection.execute(query):
             unit = by_key[(row.source_id, row.brand_key)]
             # Disabled states wait for a person; naming the source with --all retries them.

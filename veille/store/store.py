@@ -157,16 +157,18 @@ class Store:
         include_not_due: bool = False,
         lease: timedelta,
         per_brand: Mapping[str, Sequence[str]] | None = None,
+        limit: int | None = None,
     ) -> list[tuple[str, str | None]]:
         """Claim the due (source, brand) units for this pass; SQLite: the due ones, unclaimed.
 
         ``per_brand`` maps the sources collected per brand to the brands this pass collects;
         the other sources give one unit each, with brand None. On PostgreSQL the units are
         locked with ``FOR UPDATE SKIP LOCKED`` and not due for other workers until
-        ``now + lease`` (or until the pass records their real next check).
+        ``now + lease`` (or until the pass records their real next check), and at most
+        ``limit`` are claimed at once; on SQLite ``limit`` is ignored (see ``shares_work``).
         """
         per_brand = per_brand or {}
-        if self.engine.dialect.name != "postgresql":
+        if not self.shares_work:
             due = self.due_sources(now, names=names, include_not_due=include_not_due)
             return claims.units_of(due, per_brand)
         return claims.claim_due(
@@ -176,7 +178,13 @@ class Store:
             include_not_due=include_not_due,
             lease=lease,
             per_brand=per_brand,
+            limit=limit,
         )
+
+    @property
+    def shares_work(self) -> bool:
+        """Whether several passes may collect at once, each claiming its units (PostgreSQL)."""
+        return self.engine.dialect.name == "postgresql"
 
     def load_state(self, source: str, brand: str | None = None) -> SourceState:
         """Return what a source remembers between passes (empty when never collected)."""
