@@ -169,3 +169,17 @@ def test_a_second_pass_on_the_same_database_skips(world: tuple[FeedServer, Path]
     assert server.requests() == []
     assert run(config, "collect", "--quiet").exit_code == 0
     assert server.requests()
+
+
+@pytest.mark.sqlite_only  # PostgreSQL's autovacuum keeps its own statistics
+def test_a_pass_that_stores_mentions_refreshes_sqlite_statistics(
+    world: tuple[FeedServer, Path],
+) -> None:
+    import sqlite3
+
+    _, config = world
+    assert run(config, "collect", "--quiet").exit_code == 0
+    with sqlite3.connect(config.parent / "veille.db") as connection:
+        analysed = {row[0] for row in connection.execute("SELECT tbl FROM sqlite_stat1")}
+    # The query planner knows the sizes of the tables the listings read.
+    assert {"documents", "mentions"} <= analysed

@@ -1,9 +1,16 @@
-"""PostgreSQL plans: the main mention listing must be served by indexes, not by a full scan."""
+"""Plans on large tables, and the bounded ranking that keeps searches on them fast.
+
+PostgreSQL: the main mention listing must be served by indexes, not by a full scan. SQLite: a
+period's statistics are driven by the mention-time index, and the ranking candidates of a search
+are read from the full-text index newest first, without sorting every match. On both engines: a
+search matching more mentions than are ranked lists the newest ones most relevant first, then
+the older ones newest first, the same in pages as in one listing.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,19 +18,30 @@ from typing import Any
 import pytest
 from sqlalchemy import event, insert, select
 
-from tests.support.stores import T0, empty_database
-from veille.store import BrandSpec, MentionFilter, SourceSpec, Store
+from tests.support.stores import T0, empty_database, later, make_item, store_fixture  # noqa: F401
+from veille.store import BrandSpec, MentionFilter, SourceSpec, Store, StoredItem, search
 from veille.store.schema import BrandRow, DocumentRow, MentionRow
+from veille.types import SourceState
 
 BRANDS = ("acme", "globex", "initech", "umbrella", "hooli", "stark")
 DOCUMENTS = 4000
 INDEXED_SCANS = ("Index Scan", "Index Only Scan", "Bitmap Heap Scan")
 
 
-@pytest.fixture(scope="module")
-def filled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+@pytest.fixture(scope="module", name="filled")
+def filled_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """A PostgreSQL store of 4,000 documents over a year, each naming one or two of six brands."""
-    with empty_database("postgresql", Path(tmp_path_factory.mktemp("plans"))) as url:
+    yield from _filled_store("postgresql", Path(tmp_path_factory.mktemp("plans")))
+
+
+@pytest.fixture(scope="module")
+def filled_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The same documents in a SQLite store."""
+    yield from _filled_store("sqlite", Path(tmp_path_factory.mktemp("plans")))
+
+
+def _filled_store(engine: str, folder: Path) -> Iterator[Store]:
+    with empty_database(engine, folder) as url:
         store = Store.open(url)
         try:
             store.sync_config(
@@ -78,8 +96,8 @@ def _fill(store: Store) -> None:
         connection.exec_driver_sql("ANALYZE")
 
 
-def _plan_of_listing(store: Store, f: MentionFilter) -> dict[str, Any]:
-    """EXPLAIN the listing query exactly as ``Store.list_mentions`` sends it."""
+def _sent(store: Store, read: Callable[[], object]) -> list[tuple[str, Any]]:
+    """The statements (and their parameters) ``read`` sends to the store's database."""
     sent: list[tuple[str, Any]] = []
 
     def capture(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
@@ -87,9 +105,21 @@ def _plan_of_listing(store: Store, f: MentionFilter) -> dict[str, Any]:
 
     event.listen(store.engine, "before_cursor_execute", capture)
     try:
-        store.list_mentions(f)
+        read()
     finally:
         event.remove(store.engine, "before_cursor_execute", capture)
+    return sent
+
+
+def _sqlite_plan(store: Store, statement: str, parameters: Any) -> list[str]:
+    with store.engine.connect() as connection:
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    return [str(row[-1]) for row in rows]
+
+
+def _plan_of_listing(store: Store, f: MentionFilter) -> dict[str, Any]:
+    """EXPLAIN the listing query exactly as ``Store.list_mentions`` sends it."""
+    sent = _sent(store, lambda: store.list_mentions(f))
     statement, parameters = next((s, p) for s, p in reversed(sent) if "ORDER BY" in s)
     with store.engine.connect() as connection:
         raw = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters)
@@ -120,3 +150,103 @@ def test_the_mention_listing_uses_indexes_on_postgresql(filled: Store, f: Mentio
     # Index scans, or a bitmap heap scan driven by an index: mentions and documents both.
     for table in ("mentions", "documents"):
         assert scans & {(kind, table) for kind in INDEXED_SCANS}, scans
+
+
+def test_period_statistics_are_driven_by_the_mention_time_index_on_sqlite(
+    filled_sqlite: Store,
+) -> None:
+    f = MentionFilter(brands=("acme",), since=T0 - timedelta(days=30), limit=None)
+    sent = _sent(filled_sqlite, lambda: filled_sqlite.stats(f, "author"))
+    statement, parameters = next((s, p) for s, p in sent if "GROUP BY" in s)
+    plan = _sqlite_plan(filled_sqlite, statement, parameters)
+    # The period's documents first, then their mentions: not every mention of the brand.
+    assert "ix_documents_mention_time" in plan[0], plan
+    assert not any("ix_mentions_brand_id" in step for step in plan), plan
+
+
+def test_search_candidates_are_read_newest_first_from_the_index_on_sqlite(
+    filled_sqlite: Store,
+) -> None:
+    f = MentionFilter(search="text", limit=50)
+    assert len(filled_sqlite.list_mentions(f)) == 50
+    sent = _sent(filled_sqlite, lambda: filled_sqlite.list_mentions(f))
+    statement, parameters = next((s, p) for s, p in sent if "search_hits" in s and "LIMIT" in s)
+    plan = _sqlite_plan(filled_sqlite, statement, parameters)
+    assert plan[0].startswith("SCAN documents_fts VIRTUAL TABLE"), plan
+    # Walking the index in document order needs no sort of every match.
+    assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+ZORG_DOCUMENTS = (
+    # identity, title, text, brands; stored in this order, published an hour apart
+    ("d1", "Zorg strike", "Nothing else.", ("acme",)),
+    ("d2", "A strike", "Zorg in the text.", ("acme",)),
+    ("d3", "Zorg again", "Nothing else.", ("acme",)),
+    ("d4", "Two brands", "Zorg in the text.", ("acme", "globex")),
+    ("d5", "Weak news", "Zorg in the text.", ("acme",)),
+    ("d6", "Zorg above", "Nothing else.", ("acme",)),
+    ("d7", "Unrelated", "Nothing to find.", ("acme",)),
+)
+
+
+def _save_zorg(store: Store) -> None:
+    items: list[StoredItem] = [
+        make_item(identity, brands=brands, title=title, text=text, published_at=later(hours=n))
+        for n, (identity, title, text, brands) in enumerate(ZORG_DOCUMENTS, start=1)
+    ]
+    run = store.begin_run(T0)
+    for item in items:  # one at a time, so that document ids follow the order above
+        store.save_collection(
+            run, "lemonde", None, [item], SourceState(), now=T0, next_check_at=later(hours=1),
+            not_modified=False, duration=0.1,
+        )  # fmt: skip
+
+
+def _listed(store: Store, f: MentionFilter) -> list[tuple[str, str]]:
+    return [
+        (str(row["url"]).rsplit("/", 1)[-1], str(row["brand"])) for row in store.list_mentions(f)
+    ]
+
+
+@pytest.mark.parametrize("recent_documents", [2, 5, 1000], ids=["window-short", "window", "none"])
+def test_a_search_ranks_the_newest_matches_then_lists_the_older_ones(
+    store: Store, monkeypatch: pytest.MonkeyPatch, recent_documents: int
+) -> None:
+    _save_zorg(store)
+    monkeypatch.setattr(search, "RANKED_MENTIONS", 4)
+    # However many documents the first look covers, the candidates are the same.
+    monkeypatch.setattr(search, "RECENT_DOCUMENTS", recent_documents)
+    everything = _listed(store, MentionFilter(search="zorg", limit=None))
+    # The four newest matching mentions are d6, d5 and d4's two, but the limit may have cut d4's
+    # mentions apart, so d4 goes with the older matches: d6 (in the title) before d5.
+    assert everything == [
+        ("d6", "acme"), ("d5", "acme"), ("d4", "globex"), ("d4", "acme"), ("d3", "acme"),
+        ("d2", "acme"), ("d1", "acme"),
+    ]  # fmt: skip
+    pages = [
+        _listed(store, MentionFilter(search="zorg", limit=2, offset=offset))
+        for offset in range(0, 8, 2)
+    ]
+    assert [row for page in pages for row in page] == everything
+    assert _listed(store, MentionFilter(search="zorg", limit=3, offset=1)) == everything[1:4]
+
+
+def test_a_search_ranks_every_match_when_few_match(store: Store) -> None:
+    _save_zorg(store)
+    listed = _listed(store, MentionFilter(search="zorg", limit=None))
+    # Titles first (newest first among equals), then texts.
+    assert [identity for identity, _ in listed[:3]] == ["d6", "d3", "d1"]
+    assert {identity for identity, _ in listed[3:]} == {"d5", "d4", "d2"}
+
+
+def test_a_search_in_a_period_ranks_that_period_s_matches(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _save_zorg(store)
+    monkeypatch.setattr(search, "RANKED_MENTIONS", 3)
+    f = MentionFilter(search="zorg", since=later(hours=3), until=later(hours=5), limit=None)
+    # d3, d4 (two mentions) and d5 are in the period: d5 and d4 are the three newest matches,
+    # d4 possibly cut apart goes with the older ones, so only d5 is ranked.
+    assert _listed(store, f) == [("d5", "acme"), ("d4", "globex"), ("d4", "acme"), ("d3", "acme")]
+    empty = MentionFilter(search="zorg", since=later(days=30), limit=None)
+    assert _listed(store, empty) == []

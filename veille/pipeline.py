@@ -191,6 +191,8 @@ async def collect(
                     more = len(claimed) == wanted
     report.finished_at = utcnow()
     store.finish_run(report.run_id, report.finished_at, status=report.status)
+    if report.new_mentions:
+        store.refresh_statistics()
     return report
 
 

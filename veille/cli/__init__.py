@@ -41,6 +41,7 @@ def _register() -> None:
         prune_cmd,
         query_cmd,
         schedule_cmd,
+        serve_cmd,
         setup_cmd,
         sources_cmd,
     )
@@ -58,6 +59,7 @@ def _register() -> None:
         setup_cmd.db,
         schedule_cmd.schedule,
         prune_cmd.prune,
+        serve_cmd.serve,
     ):
         cli.add_command(command)
 

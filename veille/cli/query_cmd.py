@@ -18,17 +18,7 @@ from veille.cli.render import (
     short_time,
     write_records,
 )
-
-MENTION_FIELDS = (
-    "id", "brand", "platform", "source", "site", "url", "title", "text", "author", "author_handle",
-    "author_url", "published_at", "collected_at", "lang", "sentiment", "tone", "matched", "reach",
-    "engagement", "metrics", "story_id",
-)  # fmt: skip
-STAT_FIELDS = (
-    "key", "mentions", "share", "positive", "neutral", "negative", "avg_sentiment", "engagement",
-    "reach",
-)  # fmt: skip
-STAT_DIMENSIONS = ("platform", "site", "author", "tone", "lang", "day")
+from veille.records import MENTION_FIELDS, STAT_DIMENSIONS, STAT_FIELDS
 
 
 def _moment(end_of_day: bool) -> Callable[[click.Context, click.Parameter, str | None], Any]:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import IO, TypeVar
 
 import click
 
+from veille.records import csv_text
+
 FC = TypeVar("FC", bound=Callable[..., object])
 FORMATS = ("table", "json", "jsonl", "csv")
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 TONE_STYLES = {"positive": "green", "negative": "red", "neutral": "dim"}
 
 
@@ -26,28 +25,6 @@ def format_option(default: str = "table", choices: Sequence[str] = FORMATS) -> C
         show_default=True,
         help="Output format.",
     )
-
-
-def csv_safe(value: object) -> str:
-    """A CSV cell that spreadsheets will not run as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        value = "; ".join(str(item) for item in value)
-    elif isinstance(value, Mapping):
-        value = "; ".join(f"{key}={item}" for key, item in value.items())
-    text = str(value)
-    if text.startswith(_FORMULA_PREFIXES) and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def write_records(
@@ -64,12 +41,7 @@ def write_records(
         for record in records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     elif output_format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(fields)
-        for record in records:
-            writer.writerow([csv_safe(record.get(field)) for field in fields])
-        out.write(buffer.getvalue())
+        out.write(csv_text(records, fields))
     else:
         raise ValueError(f"unknown format {output_format!r}")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -82,15 +82,19 @@ def _unicode_lower(value: str | None) -> str | None:
     return value.lower() if isinstance(value, str) else value
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     """WAL, enforced foreign keys, a 30 s busy timeout and real transactions on every connection."""
+    pragmas = ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000")
+    if read_only:
+        # A read-only file cannot switch its journal mode; query_only also guards `file:` URLs.
+        pragmas = ("query_only=ON", "foreign_keys=ON", "busy_timeout=30000")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         # The driver's implicit transaction handling skips DDL and SELECTs; take it over so that
         # migrations are atomic and reads inside a transaction see one snapshot.
         dbapi_connection.isolation_level = None
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000"):
+        for pragma in pragmas:
             dbapi_connection.execute(f"PRAGMA {pragma}")
         dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
@@ -102,8 +106,22 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
-def create_store_engine(url: str) -> Engine:
-    """Create an engine for a SQLite or PostgreSQL URL, with veille's connection settings."""
+def _read_only_sqlite(database: str) -> Callable[[], sqlite3.Connection]:
+    """Connect to a SQLite file read-only (``mode=ro``): it must exist, nothing is written."""
+    uri = Path(database).expanduser().resolve().as_uri() + "?mode=ro"
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+
+    return connect
+
+
+def create_store_engine(url: str, *, read_only: bool = False) -> Engine:
+    """Create an engine for a SQLite or PostgreSQL URL, with veille's connection settings.
+
+    ``read_only`` opens SQLite files with ``mode=ro`` (and ``query_only``) and starts every
+    PostgreSQL session with ``default_transaction_read_only``: the database refuses any write.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -118,18 +136,29 @@ def create_store_engine(url: str) -> Engine:
         )
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
+        plain_file = bool(database) and database != ":memory:" and not database.startswith("file:")
+        if plain_file and not read_only:
             parent = Path(database).expanduser().resolve().parent
             if not parent.is_dir():
                 raise StoreError(
                     f"cannot create the database {database}: folder {parent} does not exist",
                     hint="create the folder or change the database URL",
                 )
-        engine = create_engine(parsed, connect_args={"timeout": 30})
-        _configure_sqlite(engine)
+        if plain_file and read_only:
+            if not Path(database).expanduser().is_file():
+                raise StoreError(
+                    f"the database {database} does not exist", hint=UPGRADE_HINT + " to create it"
+                )
+            engine = create_engine(parsed, creator=_read_only_sqlite(database))
+        else:
+            engine = create_engine(parsed, connect_args={"timeout": 30})
+        _configure_sqlite(engine, read_only=read_only)
         return engine
+    connect_args: dict[str, Any] = {"connect_timeout": 10}
+    if read_only:
+        connect_args["options"] = "-c default_transaction_read_only=on"
     try:
-        return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     except (NoSuchModuleError, ImportError) as exc:
         raise StoreError(
             f"no database driver for {mask_url(parsed)}: {exc}",

@@ -53,7 +53,8 @@ class MentionFilter:
     ``since``/``until`` bound the publication time (collection time when the item has no date);
     ``author`` is a case-insensitive substring, ``search`` a full-text search (words,
     "phrases", -exclusions: see ``veille/store/search.py``); ``site`` also covers subdomains.
-    ``limit`` caps listings only: statistics always cover every filtered mention.
+    ``story_id`` keeps the sightings of one story. ``limit`` and ``offset`` page listings only:
+    statistics always cover every filtered mention.
     """
 
     brands: tuple[str, ...] = ()
@@ -66,3 +67,5 @@ class MentionFilter:
     until: datetime | None = None
     search: str | None = None
     limit: int | None = 100
+    offset: int = 0
+    story_id: str | None = None

@@ -40,13 +40,15 @@ class Store:
         self._writer = engine.execution_options(veille_write=True)
 
     @classmethod
-    def open(cls, url: str, *, upgrade_empty: bool = True) -> Store:
+    def open(cls, url: str, *, upgrade_empty: bool = True, read_only: bool = False) -> Store:
         """Connect; create the schema in an empty database, refuse one not at the latest revision.
 
         ``upgrade_empty=False`` opens the database exactly as it is, neither creating nor
         checking the schema: for ``veille db upgrade`` and ``veille db current``.
+        ``read_only`` opens a connection that cannot write (for the dashboard) and refuses a
+        database that is not at the latest revision, an empty one included: nothing is migrated.
         """
-        engine = create_store_engine(url)
+        engine = create_store_engine(url, read_only=read_only)
         try:
             with engine.connect() as connection:
                 revision = current_revision(connection)
@@ -54,16 +56,28 @@ class Store:
             engine.dispose()
             raise connection_error(engine.url, exc) from None
         store = cls(engine)
-        if upgrade_empty:
-            try:
+        try:
+            if read_only:
+                store._check_current(revision)
+            elif upgrade_empty:
                 if revision is None:
                     store.upgrade()
                 else:
                     store._check_revision(revision)
-            except BaseException:
-                store.close()
-                raise
+        except BaseException:
+            store.close()
+            raise
         return store
+
+    def _check_current(self, revision: str | None) -> None:
+        """Raise StoreError unless the database holds veille's schema at the latest revision."""
+        if revision is None:
+            self._check_revision(None)
+            raise StoreError(
+                f"the database {mask_url(self.engine.url)} holds no veille schema",
+                hint=UPGRADE_HINT,
+            )
+        self._check_revision(revision)
 
     def _check_revision(self, revision: str | None) -> None:
         """Raise StoreError unless the database is at the revision this veille expects."""
@@ -261,6 +275,18 @@ class Store:
         """Close a collection pass with its status (running, ok, partial or failed)."""
         with self._writing() as connection:
             runs.finish_run(connection, run_id, now, status=status)
+
+    def refresh_statistics(self) -> None:
+        """Refresh the query planner's statistics on SQLite (PostgreSQL's autovacuum does it).
+
+        Without them SQLite guesses, and picks plans that are many times slower on a big
+        database. Sampling a thousand rows per index keeps this to milliseconds at any size.
+        """
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self._writing() as connection:
+            connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
+            connection.exec_driver_sql("ANALYZE")
 
     def list_mentions(self, f: MentionFilter) -> list[dict[str, object]]:
         """Return the filtered mentions, newest first, with the command-line contract fields."""

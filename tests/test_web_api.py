@@ -1,0 +1,292 @@
+"""The JSON API of ``veille serve``: every endpoint and filter, CSV, and clean 4xx answers."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from tests.support.browser import (
+    FORMULA_TEXT,
+    HOSTILE_URL,
+    TestClient,
+    read_only_twin,
+    save_items,
+    web_corpus,
+)
+from tests.support.stores import T0, later, store_fixture  # noqa: F401
+from veille.records import MENTION_FIELDS, STAT_DIMENSIONS, STAT_FIELDS, csv_text
+from veille.store import MentionFilter, Store
+from veille.timeutil import utcnow
+from veille.web import api, create_app
+
+EVERYTHING = MentionFilter(limit=None)
+
+
+@pytest.fixture
+def reader(store: Store) -> Iterator[Store]:
+    """The web corpus, and a failing source, behind a read-only store."""
+    save_items(store, web_corpus())
+    run = store.begin_run(T0)
+    store.record_failure(
+        run, "gnews", None, "gnews: HTTP 503", now=T0, next_check_at=later(hours=2)
+    )
+    opened = read_only_twin(store)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def client(reader: Store) -> Iterator[TestClient]:
+    """A client of the application over the read-only store."""
+    with TestClient(create_app(reader)) as test_client:
+        yield test_client
+
+
+def letter(mention: dict[str, object]) -> str:
+    """Which item of the corpus a mention comes from (a…f)."""
+    return "d" if mention["url"] == HOSTILE_URL else str(mention["url"]).rsplit("/", 1)[1]
+
+
+def letters(mentions: list[dict[str, object]]) -> list[str]:
+    return sorted(letter(mention) for mention in mentions)
+
+
+def get_json(client: TestClient, url: str, status: int = 200) -> dict[str, object]:
+    response = client.get(url)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body: dict[str, object] = response.json()
+    return body
+
+
+def test_mentions_lists_every_mention_newest_first_with_the_cli_fields(client: TestClient) -> None:
+    body = get_json(client, "/api/mentions")
+    mentions = body["mentions"]
+    assert isinstance(mentions, list)
+    assert (body["total"], body["limit"], body["offset"]) == (7, 50, 0)
+    assert letters(mentions) == ["a", "b", "b", "c", "d", "e", "f"]
+    assert all(tuple(mention) == MENTION_FIELDS for mention in mentions)
+    times = [mention["published_at"] for mention in mentions]
+    assert times == sorted(times, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("brand=globex", "bc"),
+        ("brand=ACME", "abdef"),
+        ("brand=acme&brand=globex", "abbcdef"),
+        ("brand=", "abbcdef"),
+        ("platform=blog", "bb"),
+        ("site=lemonde.fr", "abbde"),
+        ("site=blog.lemonde.fr", "bb"),
+        ("author=élodie", "a"),
+        ("author=CRITIC", "bb"),
+        ("tone=negative", "bbd"),
+        ("tone=neutral", "cef"),
+        ("language=en", "bbc"),
+        ("since=2026-03-04", "cdef"),
+        ("until=2026-03-03", "abb"),
+        ("since=2026-03-03&until=2026-03-04", "bbc"),
+        ("since=7d", ""),
+        ("search=produit", "a"),
+        ("search=globex", "bbc"),
+        ("search=-globex", "adef"),
+        ("brand=globex&tone=negative", "b"),
+    ],
+)
+def test_mentions_filters(client: TestClient, query: str, expected: str) -> None:
+    body = get_json(client, f"/api/mentions?{query}")
+    assert isinstance(body["mentions"], list)
+    assert "".join(letters(body["mentions"])) == expected
+    assert body["total"] == len(expected)
+
+
+def test_mentions_pages_cover_the_list_once(client: TestClient) -> None:
+    whole = get_json(client, "/api/mentions")["mentions"]
+    assert isinstance(whole, list)
+    pages = []
+    for offset in (0, 3, 6, 9):
+        body = get_json(client, f"/api/mentions?limit=3&offset={offset}")
+        assert body["total"] == 7
+        assert isinstance(body["mentions"], list)
+        pages.extend(body["mentions"])
+    assert [m["id"] for m in pages] == [m["id"] for m in whole]
+
+
+def test_mentions_csv_has_the_cli_fields_and_neutralised_formulas(
+    client: TestClient, reader: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small export batches, so that the export goes through several pages.
+    monkeypatch.setattr(api, "EXPORT_BATCH", 2)
+    response = client.get("/api/mentions?format=csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response.headers["content-disposition"]
+    assert response.text == csv_text(reader.list_mentions(EVERYTHING), MENTION_FIELDS)
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == 7
+    hostile = next(row for row in rows if row["url"] == HOSTILE_URL)
+    assert hostile["text"] == "'" + FORMULA_TEXT
+    limited = client.get("/api/mentions?format=csv&limit=2&tone=negative")
+    assert len(list(csv.DictReader(io.StringIO(limited.text)))) == 2
+
+
+@pytest.mark.parametrize("by", STAT_DIMENSIONS)
+def test_stats_match_the_store_for_every_dimension(
+    client: TestClient, reader: Store, by: str
+) -> None:
+    body = get_json(client, f"/api/stats?by={by}")
+    assert body == {"by": by, "groups": reader.stats(EVERYTHING, by)}
+
+
+def test_stats_filters_limit_and_csv(client: TestClient) -> None:
+    body = get_json(client, "/api/stats?by=site&brand=globex")
+    assert isinstance(body["groups"], list)
+    assert {group["key"] for group in body["groups"]} == {"blog.lemonde.fr", "news.ycombinator.com"}
+    assert body["by"] == "site"
+    top = get_json(client, "/api/stats?limit=1")
+    assert isinstance(top["groups"], list) and len(top["groups"]) == 1
+    assert top["by"] == "platform" and top["groups"][0]["key"] == "news"
+    response = client.get("/api/stats?by=tone&format=csv")
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert tuple(rows[0]) == STAT_FIELDS
+    assert sorted(row[0] for row in rows[1:]) == ["negative", "neutral", "positive"]
+
+
+def test_overview_of_a_period(client: TestClient) -> None:
+    body = get_json(client, "/api/overview?since=2026-03-01&until=2026-03-10")
+    assert body["total"] == 7
+    assert body["tones"] == {"negative": 3, "neutral": 3, "positive": 1}
+    assert body["avg_sentiment"] == pytest.approx((0.6 - 0.5 * 2 - 0.8) / 7, abs=1e-4)
+    days = body["days"]
+    assert isinstance(days, list)
+    assert [day["day"] for day in days] == [f"2026-03-{n:02d}" for n in range(1, 11)]
+    by_day = {day["day"]: (day["positive"], day["neutral"], day["negative"]) for day in days}
+    assert by_day["2026-03-02"] == (1, 0, 0)
+    assert by_day["2026-03-03"] == (0, 0, 2)
+    assert by_day["2026-03-06"] == (0, 2, 0)
+    assert sum(day["mentions"] for day in days) == 7
+    assert [(row["key"], row["mentions"]) for row in body["platforms"]] == [  # type: ignore[attr-defined]
+        ("news", 4),
+        ("blog", 2),
+        ("forum", 1),
+    ]
+    assert {row["key"]: row["mentions"] for row in body["authors"]} == {  # type: ignore[attr-defined]
+        "@critic": 2,
+        "Élodie Martin": 1,
+        "Mallory": 1,
+    }
+    negative = body["negative"]
+    assert isinstance(negative, list)
+    assert [letter(mention) for mention in negative] == ["d", "b", "b"]
+
+
+def test_overview_of_a_brand_and_its_default_period(client: TestClient) -> None:
+    globex = get_json(client, "/api/overview?brand=globex&since=2026-03-01")
+    assert globex["brands"] == ["globex"] and globex["total"] == 2
+    assert get_json(client, "/api/overview?tone=positive&since=2026-03-01")["negative"] == []
+    default = get_json(client, "/api/overview")
+    since = default["since"]
+    assert isinstance(since, str)
+    expected = (utcnow() - timedelta(days=30)).isoformat()[:16]
+    assert since[:16] in (expected, (utcnow() - timedelta(days=30, minutes=1)).isoformat()[:16])
+
+
+def test_story_lists_every_sighting(client: TestClient) -> None:
+    body = get_json(client, "/api/stories/story-1")
+    assert body["story_id"] == "story-1" and body["total"] == 2
+    assert isinstance(body["mentions"], list)
+    assert letters(body["mentions"]) == ["e", "f"]
+    assert {mention["story_id"] for mention in body["mentions"]} == {"story-1"}
+    response = client.get("/api/stories/story-1?format=csv")
+    assert len(list(csv.DictReader(io.StringIO(response.text)))) == 2
+    one = get_json(client, "/api/stories/story-1?limit=1&offset=1")
+    assert isinstance(one["mentions"], list) and len(one["mentions"]) == 1
+
+
+def test_sources_health_and_csv(client: TestClient, reader: Store) -> None:
+    body = get_json(client, "/api/sources")
+    assert body == {"sources": reader.source_health()}
+    rows = {row["name"]: row for row in body["sources"]}  # type: ignore[attr-defined]
+    assert rows["gnews"]["consecutive_failures"] == 1
+    assert "503" in rows["gnews"]["last_error"]
+    assert rows["lemonde"]["last_ok_at"] is not None
+    response = client.get("/api/sources?format=csv")
+    table = list(csv.DictReader(io.StringIO(response.text)))
+    assert tuple(table[0]) == api.SOURCE_FIELDS
+    assert {row["name"] for row in table} == {"gnews", "hn", "lemonde"}
+
+
+def test_brands(client: TestClient) -> None:
+    assert get_json(client, "/api/brands") == {"brands": ["acme", "globex"]}
+
+
+@pytest.mark.parametrize(
+    ("url", "parameter"),
+    [
+        ("/api/mentions?tone=happy", "tone"),
+        ("/api/mentions?since=yesterday", "since"),
+        ("/api/mentions?until=2026-13-01", "until"),
+        ("/api/mentions?since=99999999999w", "since"),
+        ("/api/mentions?until=9999-12-31", "until"),
+        ("/api/mentions?limit=0", "limit"),
+        ("/api/mentions?limit=501", "limit"),
+        ("/api/mentions?limit=ten", "limit"),
+        ("/api/mentions?limit=1e3", "limit"),
+        ("/api/mentions?offset=-1", "offset"),
+        ("/api/mentions?format=xml", "format"),
+        ("/api/mentions?search=a%00b", "search"),
+        ("/api/mentions?platform=" + "x" * 501, "platform"),
+        ("/api/mentions?site=%01", "site"),
+        ("/api/stats?by=brand", "by"),
+        ("/api/stats?limit=0", "limit"),
+        ("/api/overview?since=soon", "since"),
+        ("/api/stories/a%00b", "story_id"),
+        ("/api/sources?format=pdf", "format"),
+    ],
+)
+def test_bad_parameters_are_named_400s(client: TestClient, url: str, parameter: str) -> None:
+    body = get_json(client, url, 400)
+    assert body["error"] == "bad_parameter"
+    assert body["parameter"] == parameter
+    assert str(body["message"]).startswith(f"{parameter}: expected ")
+
+
+@pytest.mark.parametrize(
+    ("url", "parameter"),
+    [
+        ("/api/mentions?brand=initech", "brand"),
+        ("/api/overview?brand=initech", "brand"),
+        ("/api/stats?brand=acme&brand=initech", "brand"),
+        ("/api/stories/no-such-story", "story_id"),
+        ("/api/nothing-here", None),
+    ],
+)
+def test_unknown_things_are_404s(client: TestClient, url: str, parameter: str | None) -> None:
+    body = get_json(client, url, 404)
+    assert body["error"] == "not_found" and body["parameter"] == parameter
+    if parameter == "brand":
+        assert "known: acme, globex" in str(body["message"])
+
+
+def test_other_methods_are_refused_cleanly(client: TestClient) -> None:
+    response = client.post("/api/mentions", json={})
+    assert response.status_code == 405
+    assert response.json()["error"] == "method_not_allowed"
+
+
+def test_extreme_but_valid_values_answer(client: TestClient) -> None:
+    for url in (
+        "/api/mentions?since=0001-01-01&until=9999-12-30&limit=500&offset=1000000000",
+        "/api/stats?by=day&since=0001-01-01&limit=1000000",
+        "/api/mentions?search=%22%22%20-%20OR%20NEAR%20*&author=%25_",
+        "/api/mentions?language=" + "é" * 500,
+    ):
+        assert client.get(url).status_code == 200, url

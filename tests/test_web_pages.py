@@ -1,0 +1,271 @@
+"""The dashboard's pages: charts, filters, story, sources, languages, escaping, token, headers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+
+import pytest
+
+from tests.support.browser import (
+    HOSTILE_TITLE,
+    HOSTILE_URL,
+    TestClient,
+    read_only_twin,
+    save_items,
+    web_corpus,
+)
+from tests.support.stores import T0, later, store_fixture  # noqa: F401
+from veille.store import Store
+from veille.web import create_app
+from veille.web.security import CONTENT_SECURITY_POLICY, TOKEN_COOKIE, host_name, is_loopback
+
+PERIOD = "since=2026-03-01&until=2026-03-10"
+PAGES = ("/", f"/?{PERIOD}", "/mentions", "/stories/story-1", "/sources", "/mentions?lang=en")
+
+
+class Elements(HTMLParser):
+    """Every element of a page with its attributes."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+
+    def named(self, tag: str) -> list[dict[str, str | None]]:
+        return [attrs for name, attrs in self.elements if name == tag]
+
+
+@pytest.fixture
+def reader(store: Store) -> Iterator[Store]:
+    save_items(store, web_corpus())
+    run = store.begin_run(T0)
+    store.record_failure(
+        run, "gnews", None, "gnews: HTTP 503 <b>bold</b>", now=T0, next_check_at=later(hours=2)
+    )
+    opened = read_only_twin(store)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def client(reader: Store) -> Iterator[TestClient]:
+    with TestClient(create_app(reader)) as test_client:
+        yield test_client
+
+
+def page(client: TestClient, url: str, status: int = 200, **headers: str) -> Elements:
+    response = client.get(url, headers=headers)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    return Elements(response.text)
+
+
+def mention_ids(elements: Elements) -> list[str]:
+    return [str(attrs["data-id"]) for attrs in elements.named("tr") if "data-id" in attrs]
+
+
+def test_overview_draws_its_charts_as_inline_svg(client: TestClient) -> None:
+    elements = page(client, f"/?{PERIOD}")
+    charts = [attrs["class"] for attrs in elements.named("svg")]
+    assert "chart chart-volume" in charts and "chart chart-tones" in charts
+    days = [attrs for attrs in elements.named("g") if attrs.get("class") == "day"]
+    assert [day["data-day"] for day in days] == [f"2026-03-{n:02d}" for n in range(1, 11)]
+    assert sum(int(str(day["data-total"])) for day in days) == 7
+    bars = {attrs["class"] for attrs in elements.named("rect")}
+    assert {"tone-positive", "tone-neutral", "tone-negative"} <= bars
+    # The latest negative mentions: d then b (for both of its brands).
+    assert len(mention_ids(elements)) == 3
+    links = [str(attrs.get("href")) for attrs in elements.named("a")]
+    assert "/mentions?since=2026-03-01&until=2026-03-10&platform=blog" in links
+
+
+def test_overview_of_one_brand(client: TestClient) -> None:
+    response = client.get(f"/?brand=globex&{PERIOD}")
+    assert response.status_code == 200
+    assert re.search(r'<span class="figure" id="total">2</span>', response.text)
+    selected = [a for a in Elements(response.text).named("option") if "selected" in a]
+    assert [option["value"] for option in selected] == ["globex"]
+
+
+def test_the_mention_list_filters_and_pages(client: TestClient, reader: Store) -> None:
+    assert len(mention_ids(page(client, "/mentions"))) == 7
+    negative = page(client, "/mentions?tone=negative&brand=&platform=")
+    assert len(mention_ids(negative)) == 3
+    searched = page(client, "/mentions?search=produit")
+    assert len(mention_ids(searched)) == 1
+    first = page(client, "/mentions?limit=3")
+    following = [a["href"] for a in first.named("a") if a.get("rel") == "next"]
+    assert following == ["/mentions?limit=3&offset=3", "/mentions?limit=3&offset=3"]
+    second = page(client, str(following[0]))
+    assert set(mention_ids(first)).isdisjoint(mention_ids(second))
+    exports = [str(a["href"]) for a in negative.named("a") if "download" in a]
+    assert exports == ["/api/mentions?tone=negative&format=csv"]
+
+
+def test_a_mention_links_to_its_story_and_the_story_lists_its_sightings(
+    client: TestClient,
+) -> None:
+    listing = page(client, "/mentions")
+    stories = {str(a["href"]) for a in listing.named("a") if a.get("class") == "story-link"}
+    assert "/stories/story-1" in stories
+    story = client.get("/stories/story-1")
+    assert story.status_code == 200
+    assert len(mention_ids(Elements(story.text))) == 2
+    assert "lesechos.fr (1)" in story.text and "lemonde.fr (1)" in story.text
+    missing = client.get("/stories/nothing-like-it")
+    assert missing.status_code == 404 and "nothing-like-it" in missing.text
+
+
+def test_the_sources_page_shows_health(client: TestClient) -> None:
+    response = client.get("/sources")
+    assert response.status_code == 200
+    rows = {str(attrs["class"]) for attrs in Elements(response.text).named("tr") if attrs}
+    assert {"source state-ok", "source state-failing"} <= rows
+    assert "gnews: HTTP 503 &lt;b&gt;bold&lt;/b&gt;" in response.text
+    assert "jamais" in response.text  # hn never succeeded
+
+
+def test_feed_text_stays_text_and_only_http_links_are_links(client: TestClient) -> None:
+    for url in (f"/?{PERIOD}", "/mentions", "/mentions?tone=negative"):
+        response = client.get(url)
+        elements = Elements(response.text)
+        assert elements.named("script") == [] and elements.named("img") == []
+        assert all(not name.startswith("on") for _, a in elements.elements for name in a)
+        hrefs = [str(a.get("href")) for a in elements.named("a")]
+        assert all(href.startswith(("/", "?", "http://", "https://")) for href in hrefs), hrefs
+        assert HOSTILE_URL not in hrefs
+        assert "&lt;script&gt;document.title=&#34;pwned&#34;&lt;/script&gt;" in response.text
+        assert HOSTILE_TITLE not in response.text
+
+
+def test_pages_send_a_strict_policy_and_no_inline_script_or_style(client: TestClient) -> None:
+    for url in (*PAGES, "/static/veille.css", "/api/mentions", "/nowhere"):
+        response = client.get(url)
+        assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        if response.headers["content-type"].startswith("text/html"):
+            elements = Elements(response.text)
+            assert elements.named("script") == []
+            assert all("style" not in attrs for _, attrs in elements.elements), url
+            sheets = [a["href"] for a in elements.named("link") if a.get("rel") == "stylesheet"]
+            assert sheets == ["/static/veille.css"]
+    css = client.get("/static/veille.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert ".tone-negative" in css.text
+
+
+def test_french_first_english_on_request(client: TestClient) -> None:
+    assert '<html lang="fr">' in client.get("/mentions").text
+    english = client.get("/mentions", headers={"accept-language": "en-GB,en;q=0.9,fr;q=0.5"})
+    assert '<html lang="en">' in english.text
+    preferring_french = client.get("/mentions", headers={"accept-language": "en;q=0.4,fr"})
+    assert '<html lang="fr">' in preferring_french.text
+    switched = client.get("/mentions?lang=en")
+    assert '<html lang="en">' in switched.text and ">Overview<" in switched.text
+    assert switched.cookies.get("veille_lang") == "en"
+    assert '<html lang="en">' in client.get("/sources").text  # the switch is remembered
+    back = client.get("/sources?lang=fr")
+    assert '<html lang="fr">' in back.text and "État des sources" in back.text
+    links = Elements(back.text).named("a")
+    assert {"href": "/sources?lang=en", "hreflang": "en", "lang": "en"} in links
+
+
+def test_bad_page_parameters_give_400_pages(client: TestClient) -> None:
+    for url, name in (
+        ("/mentions?tone=angry", "tone"),
+        ("/?since=tomorrow", "since"),
+        ("/mentions?limit=0", "limit"),
+        ("/sources?lang=de", "lang"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert f"{name}: expected" in response.text
+    unknown = client.get("/mentions?brand=initech")
+    assert unknown.status_code == 404 and "initech" in unknown.text
+
+
+def test_a_token_guards_every_page_and_call(reader: Store) -> None:
+    token = "s3cret-token-for-tests"
+    with TestClient(create_app(reader, token=token), follow_redirects=False) as client:
+        refused = client.get("/api/mentions")
+        assert refused.status_code == 401 and refused.json()["error"] == "unauthorized"
+        assert refused.headers["www-authenticate"] == "Bearer"
+        assert (
+            client.get("/api/mentions", headers={"authorization": "Bearer nope"}).status_code == 401
+        )
+        bearer = client.get("/api/mentions", headers={"authorization": f"Bearer {token}"})
+        assert bearer.status_code == 200
+        login = client.get("/mentions")
+        assert login.status_code == 401 and 'name="token"' in login.text
+        wrong = client.get("/mentions?token=nope")
+        assert wrong.status_code == 401 and "pas le bon" in wrong.text
+        assert client.get("/static/veille.css").status_code == 200
+        elsewhere = client.get(f"/%2Fevil.example/?token={token}")
+        assert elsewhere.status_code == 303 and elsewhere.headers["location"] == "/evil.example/"
+        client.cookies.clear()
+        accepted = client.get(f"/mentions?tone=negative&token={token}")
+        assert accepted.status_code == 303
+        assert accepted.headers["location"] == "/mentions?tone=negative"
+        cookie = accepted.cookies.get(TOKEN_COOKIE)
+        assert cookie and token not in cookie
+        assert client.get("/mentions?tone=negative").status_code == 200
+        assert client.get("/api/stats").status_code == 200
+        client.cookies.clear()
+        assert client.get("/mentions").status_code == 401
+
+
+def test_without_a_token_only_loopback_names_are_answered(reader: Store) -> None:
+    app = create_app(reader, allowed_hosts=["127.0.0.1", "localhost", "::1"])
+    with TestClient(app, base_url="http://127.0.0.1:8080") as client:
+        assert client.get("/api/brands").status_code == 200
+        assert client.get("/api/brands", headers={"host": "localhost:8080"}).status_code == 200
+        assert client.get("/api/brands", headers={"host": "[::1]:8080"}).status_code == 200
+        rebound = client.get("/api/brands", headers={"host": "evil.example:8080"})
+        assert rebound.status_code == 400 and rebound.json()["error"] == "bad_host"
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.1.2.3", True),
+        ("localhost", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.10", False),
+        ("example.org", False),
+    ],
+)
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_host_name_drops_the_port() -> None:
+    assert host_name("127.0.0.1:8080") == "127.0.0.1"
+    assert host_name("[::1]:8080") == "::1"
+    assert host_name("Example.org") == "example.org"
+
+
+def test_an_empty_database_shows_empty_pages(store: Store) -> None:
+    reader = read_only_twin(store)
+    try:
+        with TestClient(create_app(reader)) as client:
+            for url in ("/", "/mentions", "/sources", "/?brand=acme&since=2000-01-01"):
+                response = client.get(url)
+                assert response.status_code == 200, url
+            overview = Elements(client.get("/").text)
+            assert overview.named("g") == []  # no day to draw
+            assert [a["class"] for a in overview.named("svg")] == ["chart chart-tones"]
+            assert client.get("/api/overview").json()["days"] == []
+    finally:
+        reader.close()

@@ -1,0 +1,75 @@
+"""``veille serve``: the read-only web dashboard and JSON API."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+
+import click
+
+from veille.cli.app import App, CliError
+from veille.errors import ConfigError, StoreError
+
+_TOKEN_IN_URL = re.compile(r"([?&]token=)[^&\s]*")
+
+
+class _HideToken(logging.Filter):
+    """Access logs never show a ``?token=`` login link's token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Mask the token in the logged request line."""
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _TOKEN_IN_URL.sub(r"\1***", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="TCP port."
+)
+@click.pass_obj
+def serve(app: App, host: str, port: int) -> None:
+    """Serve the read-only dashboard and JSON API (VEILLE_WEB_TOKEN: the access token)."""
+    import uvicorn
+
+    from veille.store import Store
+    from veille.web import create_app
+    from veille.web.security import LOOPBACK_NAMES, TOKEN_ENV, is_loopback
+
+    token = os.environ.get(TOKEN_ENV, "").strip() or None
+    if token is None and not is_loopback(host):
+        raise ConfigError(
+            f"refusing to serve on {host} without an access token: anyone who reaches it "
+            "could read every mention",
+            hint=f"set {TOKEN_ENV} (e.g. `export {TOKEN_ENV}=$(openssl rand -hex 24)`) "
+            "or listen on 127.0.0.1",
+        )
+    try:
+        store = Store.open(app.settings.database_url, read_only=True)
+    except StoreError as error:
+        refusal = CliError(error)
+        refusal.exit_code = 2  # type: ignore[misc]
+        raise refusal from None
+    # Without a token, only loopback names are answered (no DNS rebinding to 127.0.0.1).
+    allowed = None if token else [*LOOPBACK_NAMES, host]
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"veille dashboard on http://{shown}:{port}/ (read-only; Ctrl-C stops it)")
+    if token:
+        click.echo(f"access token required ({TOKEN_ENV}): open http://{shown}:{port}/?token=…")
+    logging.getLogger("uvicorn.access").addFilter(_HideToken())
+    try:
+        uvicorn.run(
+            create_app(store, token=token, allowed_hosts=allowed),
+            host=host,
+            port=port,
+            log_level="info",
+            server_header=False,
+            proxy_headers=False,
+        )
+    finally:
+        store.close()

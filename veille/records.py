@@ -1,0 +1,55 @@
+"""Records as other programs read them: the fields of mentions and statistics, and safe CSV.
+
+The command line and the dashboard export the same records with the same fields; a CSV cell that
+a spreadsheet would run as a formula is neutralised in both.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+
+MENTION_FIELDS = (
+    "id", "brand", "platform", "source", "site", "url", "title", "text", "author", "author_handle",
+    "author_url", "published_at", "collected_at", "lang", "sentiment", "tone", "matched", "reach",
+    "engagement", "metrics", "story_id",
+)  # fmt: skip
+STAT_FIELDS = (
+    "key", "mentions", "share", "positive", "neutral", "negative", "avg_sentiment", "engagement",
+    "reach",
+)  # fmt: skip
+STAT_DIMENSIONS = ("platform", "site", "author", "tone", "lang", "day")
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> str:
+    """A CSV cell that spreadsheets will not run as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        value = "; ".join(str(item) for item in value)
+    elif isinstance(value, Mapping):
+        value = "; ".join(f"{key}={item}" for key, item in value.items())
+    text = str(value)
+    if text.startswith(_FORMULA_PREFIXES) and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def csv_text(records: Iterable[Mapping[str, object]], fields: Sequence[str]) -> str:
+    """The records as CSV text: a header row of ``fields``, then one neutralised row each."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(fields)
+    for record in records:
+        writer.writerow([csv_safe(record.get(field)) for field in fields])
+    return buffer.getvalue()

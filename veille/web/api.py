@@ -1,0 +1,148 @@
+"""The JSON API: the pages' data as JSON, every list also as CSV (``?format=csv``).
+
+Each endpoint reads its parameters into a MentionFilter, asks the Store and shapes the answer;
+mentions and statistics have the fields of ``veille mentions`` and ``veille stats``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from veille.records import MENTION_FIELDS, STAT_FIELDS, csv_text
+from veille.store import MentionFilter, Store
+from veille.web import params
+from veille.web.openapi import openapi_document
+from veille.web.overview import build_overview
+
+SOURCE_FIELDS = (
+    "name", "kind", "brand", "active", "disabled", "disabled_reason", "last_ok_at", "last_new_at",
+    "last_error", "last_error_at", "consecutive_failures", "next_check_at", "documents",
+)  # fmt: skip
+DEFAULT_LIMIT = 50
+# A CSV export without a limit covers every filtered mention, read this many at a time.
+EXPORT_BATCH = 1000
+
+
+def store_of(request: Request) -> Store:
+    """The read-only store the application serves."""
+    store: Store = request.app.state.store
+    return store
+
+
+def count_mentions(store: Store, f: MentionFilter) -> int:
+    """How many mentions a filter keeps (its limit and offset aside)."""
+    rows = store.stats(replace(f, limit=None, offset=0), "tone")
+    return sum(int(str(row["mentions"])) for row in rows)
+
+
+def csv_response(
+    records: Sequence[Mapping[str, object]], fields: Sequence[str], name: str
+) -> Response:
+    """Records as a CSV download (cells neutralised against spreadsheet formulas)."""
+    return Response(
+        csv_text(records, fields),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def _streamed_csv(store: Store, f: MentionFilter, name: str) -> Response:
+    """Every mention a filter keeps, as CSV written batch by batch."""
+
+    def rows() -> Iterator[str]:
+        yield csv_text([], MENTION_FIELDS)
+        offset = f.offset
+        while True:
+            batch = store.list_mentions(replace(f, limit=EXPORT_BATCH, offset=offset))
+            if batch:
+                yield csv_text(batch, MENTION_FIELDS).split("\n", 1)[1]
+            if len(batch) < EXPORT_BATCH:
+                return
+            offset += EXPORT_BATCH
+
+    return StreamingResponse(
+        rows(),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def mention_listing(request: Request, name: str, story_id: str | None = None) -> Response:
+    """Mentions as JSON with their count and paging, or as CSV; a story's, given its id."""
+    store, query = store_of(request), request.query_params
+    output = params.output_format(query)
+    limit = params.integer(query, "limit", 1, params.MAX_LIMIT)
+    offset = params.integer(query, "offset", 0, params.MAX_OFFSET) or 0
+    if story_id is None:
+        f = params.mention_filter(query, store.brand_names(), limit=limit, offset=offset)
+    else:
+        f = MentionFilter(story_id=story_id, limit=limit, offset=offset)
+    total = count_mentions(store, f)
+    if story_id is not None and total == 0:
+        raise params.NotFound(f"unknown story {story_id!r}", "story_id")
+    if output == "csv":
+        if limit is None:
+            return _streamed_csv(store, f, name)
+        return csv_response(store.list_mentions(f), MENTION_FIELDS, name)
+    f = replace(f, limit=limit or DEFAULT_LIMIT)
+    body: dict[str, object] = {"total": total, "limit": f.limit, "offset": offset}
+    if story_id is not None:
+        body["story_id"] = story_id
+    body["mentions"] = store.list_mentions(f)
+    return JSONResponse(body)
+
+
+def mentions(request: Request) -> Response:
+    """GET /api/mentions: the filtered mentions, newest (or most relevant) first."""
+    return mention_listing(request, "mentions")
+
+
+def story(request: Request) -> Response:
+    """GET /api/stories/{story_id}: every sighting of one story."""
+    story_id = params.story_id(request.path_params["story_id"])
+    return mention_listing(request, "story", story_id)
+
+
+def stats(request: Request) -> Response:
+    """GET /api/stats: counts, shares and tones per platform, site, author, tone, language, day."""
+    store, query = store_of(request), request.query_params
+    output = params.output_format(query)
+    by = params.stats_dimension(query)
+    limit = params.integer(query, "limit", 1, params.MAX_GROUPS)
+    rows = store.stats(params.mention_filter(query, store.brand_names(), limit=None), by)
+    rows = rows[:limit] if limit else rows
+    if output == "csv":
+        return csv_response(rows, STAT_FIELDS, f"stats-by-{by}")
+    return JSONResponse({"by": by, "groups": rows})
+
+
+def overview(request: Request) -> Response:
+    """GET /api/overview: what the overview page shows, for a brand and a period."""
+    store = store_of(request)
+    f = params.mention_filter(
+        request.query_params, store.brand_names(), limit=None, default_since="30d"
+    )
+    return JSONResponse(build_overview(store, f).as_json())
+
+
+def sources(request: Request) -> Response:
+    """GET /api/sources: the health of every source."""
+    output = params.output_format(request.query_params)
+    rows = store_of(request).source_health()
+    if output == "csv":
+        return csv_response(rows, SOURCE_FIELDS, "sources")
+    return JSONResponse({"sources": rows})
+
+
+def brands(request: Request) -> Response:
+    """GET /api/brands: the brand names the database knows."""
+    return JSONResponse({"brands": store_of(request).brand_names()})
+
+
+def openapi(request: Request) -> Response:
+    """GET /api/openapi.json: the OpenAPI description of this API."""
+    return JSONResponse(openapi_document())

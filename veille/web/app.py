@@ -1,0 +1,97 @@
+"""The ASGI application: routes, error answers and the guard, over one read-only Store."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from veille.errors import StoreError
+from veille.store import Store
+from veille.web import api, pages
+from veille.web.params import BadParameter, NotFound
+from veille.web.render import STATIC
+from veille.web.security import Guard
+
+logger = logging.getLogger(__name__)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, code: str, message: str, name: str | None) -> Response:
+    """The same error as JSON for the API and as a page for people."""
+    if _wants_json(request):
+        body = {"error": code, "message": message, "parameter": name}
+        return JSONResponse(body, status_code=status)
+    title = {400: "bad_request", 404: "not_found"}.get(status, "unavailable")
+    return pages.error(request, status, title, message)
+
+
+def _bad_parameter(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BadParameter)
+    return _error(request, 400, "bad_parameter", exc.message, exc.name)
+
+
+def _not_found(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, NotFound)
+    return _error(request, 404, "not_found", exc.message, exc.name)
+
+
+def _store_error(request: Request, exc: Exception) -> Response:
+    logger.warning("cannot read the database: %s", exc)
+    return _error(request, 503, "database_unavailable", str(exc), None)
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return _error(request, 404, "not_found", f"no page at {request.url.path}", None)
+    code = "method_not_allowed" if exc.status_code == 405 else "http_error"
+    return _error(request, exc.status_code, code, str(exc.detail), None)
+
+
+def create_app(
+    store: Store, *, token: str | None = None, allowed_hosts: Sequence[str] | None = None
+) -> Starlette:
+    """The dashboard and JSON API over ``store``.
+
+    ``token``: the access token every request must present (None: no token asked).
+    ``allowed_hosts``: the only Host names answered (None: any).
+    """
+    routes = [
+        Route("/", pages.overview),
+        Route("/mentions", pages.mentions),
+        Route("/stories/{story_id:path}", pages.story),
+        Route("/sources", pages.sources),
+        Route("/api/openapi.json", api.openapi),
+        Route("/api/overview", api.overview),
+        Route("/api/mentions", api.mentions),
+        Route("/api/stats", api.stats),
+        Route("/api/stories/{story_id:path}", api.story),
+        Route("/api/sources", api.sources),
+        Route("/api/brands", api.brands),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(Guard, token=token, allowed_hosts=allowed_hosts, login_page=pages.login)
+        ],
+        exception_handlers={
+            BadParameter: _bad_parameter,
+            NotFound: _not_found,
+            StoreError: _store_error,
+            HTTPException: _http_error,
+        },
+    )
+    app.state.store = store
+    return app

@@ -1,0 +1,154 @@
+"""Charts drawn on the server as inline SVG: no script, nothing loaded, colours from the CSS.
+
+Every text that goes into a chart is escaped; shapes carry ``tone-*`` classes that the static
+stylesheet colours, so the markup holds no ``style`` attribute.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from markupsafe import Markup, escape
+
+# Bottom to top in a stacked bar, left to right in the split: the worrying part first.
+TONE_ORDER = ("negative", "neutral", "positive")
+
+
+@dataclass(frozen=True)
+class DayVolume:
+    """The mentions of one UTC day, per tone."""
+
+    day: date
+    positive: int = 0
+    neutral: int = 0
+    negative: int = 0
+
+    @property
+    def total(self) -> int:
+        """Every mention of the day."""
+        return self.positive + self.neutral + self.negative
+
+    def count(self, tone: str) -> int:
+        """The mentions of one tone."""
+        return int(getattr(self, tone))
+
+
+def nice_ceiling(value: int) -> int:
+    """The smallest 1, 2 or 5 × 10^k at least ``value`` (at least 1): the top of an axis."""
+    if value <= 1:
+        return 1
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 5, 10):
+        if step * power >= value:
+            return step * power
+    return 10 * power  # pragma: no cover - the loop always returns
+
+
+def _number(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def volume_chart(
+    days: Sequence[DayVolume],
+    *,
+    title: str,
+    tone_label: Callable[[str], str],
+    day_label: Callable[[date], str],
+) -> Markup:
+    """Bars of mentions per day, stacked by tone, with a value axis and a few day labels."""
+    width, height = 720, 240
+    left, right, top, bottom = 40, 8, 12, 28
+    plot_w, plot_h = width - left - right, height - top - bottom
+    peak = nice_ceiling(max((day.total for day in days), default=0))
+    slot = plot_w / max(len(days), 1)
+    bar = max(slot * 0.78, 1.0)
+    parts = [
+        f'<svg class="chart chart-volume" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for value in (0, peak / 2, peak):
+        y = top + plot_h - plot_h * value / peak
+        parts.append(
+            f'<line class="grid" x1="{left}" x2="{width - right}" y1="{_number(y)}" '
+            f'y2="{_number(y)}"/><text class="axis" x="{left - 6}" y="{_number(y + 4)}" '
+            f'text-anchor="end">{_number(value)}</text>'
+        )
+    label_every = max(1, math.ceil(len(days) / 8))
+    for index, day in enumerate(days):
+        x = left + index * slot + (slot - bar) / 2
+        detail = ", ".join(f"{day.count(tone)} {tone_label(tone)}" for tone in reversed(TONE_ORDER))
+        parts.append(
+            f'<g class="day" data-day="{day.day.isoformat()}" data-total="{day.total}">'
+            f"<title>{escape(day_label(day.day))} — {day.total} ({escape(detail)})</title>"
+        )
+        base = float(top + plot_h)
+        for tone in TONE_ORDER:
+            size = plot_h * day.count(tone) / peak
+            if size > 0:
+                base -= size
+                parts.append(
+                    f'<rect class="tone-{tone}" x="{_number(x)}" y="{_number(base)}" '
+                    f'width="{_number(bar)}" height="{_number(size)}"/>'
+                )
+        parts.append("</g>")
+        # Every few days a label, and the last day too when it does not crowd the one before.
+        last_apart = index == len(days) - 1 and index % label_every > label_every // 2
+        if index % label_every == 0 or last_apart:
+            # A label near the right edge ends there rather than being cut.
+            centre = x + bar / 2
+            at, anchor = (width - right, "end") if centre > width - 48 else (centre, "middle")
+            parts.append(
+                f'<text class="axis" x="{_number(at)}" y="{height - 8}" '
+                f'text-anchor="{anchor}">{escape(day_label(day.day))}</text>'
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def tone_split_chart(
+    counts: dict[str, int], *, title: str, legend: Callable[[str, int], str]
+) -> Markup:
+    """One bar split by tone, with a legend line of counts and shares."""
+    width, bar_h = 720, 22
+    total = sum(counts.get(tone, 0) for tone in TONE_ORDER)
+    parts = [
+        f'<svg class="chart chart-tones" viewBox="0 0 {width} 56" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+        f'<rect class="empty" x="0" y="0" width="{width}" height="{bar_h}" rx="3"/>',
+    ]
+    x = 0.0
+    for tone in TONE_ORDER:
+        size = width * counts.get(tone, 0) / total if total else 0.0
+        if size > 0:
+            label = escape(legend(tone, counts.get(tone, 0)))
+            parts.append(
+                f'<rect class="tone-{tone}" x="{_number(x)}" y="0" width="{_number(size)}" '
+                f'height="{bar_h}"><title>{label}</title></rect>'
+            )
+            x += size
+    for index, tone in enumerate(TONE_ORDER):
+        x = index * width / 3
+        parts.append(
+            f'<rect class="tone-{tone}" x="{_number(x)}" y="36" width="12" height="12" rx="2"/>'
+            f'<text class="legend" x="{_number(x + 18)}" y="46">'
+            f"{escape(legend(tone, counts.get(tone, 0)))}</text>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def share_bar(share: float, tone: str | None = None) -> Markup:
+    """A small bar filled to ``share`` (in [0, 1]), for a row of a table."""
+    filled = max(0.0, min(1.0, float(share))) * 100
+    fill_class = f"tone-{tone}" if tone in TONE_ORDER else "fill"
+    return Markup(
+        '<svg class="bar" viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true" '
+        'xmlns="http://www.w3.org/2000/svg">'
+        '<rect class="empty" width="100" height="8"/>'
+        f'<rect class="{fill_class}" width="{_number(filled)}" height="8"/></svg>'
+    )

@@ -1,0 +1,282 @@
+"""The OpenAPI 3.0 description of the JSON API, served at ``/api/openapi.json``."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from veille import __version__
+from veille.records import STAT_DIMENSIONS
+from veille.store.schema import TONES
+from veille.web.params import MAX_GROUPS, MAX_LIMIT, MAX_OFFSET, MAX_TEXT
+
+JsonObject = dict[str, Any]
+
+
+def _nullable(kind: str, **extra: Any) -> JsonObject:
+    return {"type": kind, "nullable": True, **extra}
+
+
+def _text(name: str, description: str) -> JsonObject:
+    return {
+        "name": name,
+        "in": "query",
+        "description": description,
+        "schema": {"type": "string", "maxLength": MAX_TEXT},
+    }
+
+
+PERIOD = "a look-back (7d, 12h, 2w) or a date (2026-01-01)"
+FILTERS: list[JsonObject] = [
+    {
+        "name": "brand",
+        "in": "query",
+        "description": "Only these brands (repeatable, any case); an unknown one gives 404.",
+        "schema": {"type": "array", "items": {"type": "string", "maxLength": MAX_TEXT}},
+        "style": "form",
+        "explode": True,
+    },
+    _text("platform", "Only this platform (news, blog, youtube…)."),
+    _text("site", "Only this site or its subdomains (lemonde.fr)."),
+    _text("author", "Authors whose name or handle contains this (any case)."),
+    {
+        "name": "tone",
+        "in": "query",
+        "description": "Only this tone.",
+        "schema": {"type": "string", "enum": [*TONES, ""]},
+    },
+    _text("language", "Only mentions in this language (fr, en…): `--lang` of the CLI."),
+    _text("since", f"Published since: {PERIOD}."),
+    _text("until", f"Published until: {PERIOD}, inclusive."),
+    _text("search", 'Full-text search of title and text: words, "phrases", -exclusions.'),
+]
+FORMAT: JsonObject = {
+    "name": "format",
+    "in": "query",
+    "description": "json (default) or csv (cells neutralised against spreadsheet formulas).",
+    "schema": {"type": "string", "enum": ["json", "csv", ""]},
+}
+PAGING: list[JsonObject] = [
+    {
+        "name": "limit",
+        "in": "query",
+        "description": "At most this many mentions (default 50; a CSV without it has them all).",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+    },
+    {
+        "name": "offset",
+        "in": "query",
+        "description": "Skip this many mentions first (paging).",
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+    },
+]
+MENTION: JsonObject = {
+    "type": "object",
+    "required": ["id", "brand", "platform", "title", "text", "collected_at", "tone", "matched"],
+    "properties": {
+        "id": {"type": "integer"},
+        "brand": {"type": "string"},
+        "platform": {"type": "string"},
+        "source": _nullable("string"),
+        "site": _nullable("string"),
+        "url": _nullable("string"),
+        "title": {"type": "string"},
+        "text": {"type": "string"},
+        "author": _nullable("string"),
+        "author_handle": _nullable("string"),
+        "author_url": _nullable("string"),
+        "published_at": _nullable("string", format="date-time"),
+        "collected_at": {"type": "string", "format": "date-time"},
+        "lang": _nullable("string"),
+        "sentiment": {"type": "number", "minimum": -1, "maximum": 1},
+        "tone": {"type": "string", "enum": list(TONES)},
+        "matched": {"type": "array", "items": {"type": "string"}},
+        "reach": _nullable("integer"),
+        "engagement": _nullable("integer"),
+        "metrics": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "story_id": _nullable("string"),
+    },
+}
+STAT_GROUP: JsonObject = {
+    "type": "object",
+    "required": ["key", "mentions", "share", *TONES, "avg_sentiment"],
+    "properties": {
+        "key": _nullable("string"),
+        "mentions": {"type": "integer", "minimum": 1},
+        "share": {"type": "number", "minimum": 0, "maximum": 1},
+        **{tone: {"type": "number", "minimum": 0, "maximum": 1} for tone in TONES},
+        "avg_sentiment": {"type": "number", "minimum": -1, "maximum": 1},
+        "engagement": {"type": "integer"},
+        "reach": {"type": "integer"},
+    },
+}
+SOURCE: JsonObject = {
+    "type": "object",
+    "required": ["name", "kind", "active", "disabled", "consecutive_failures", "documents"],
+    "properties": {
+        "name": {"type": "string"},
+        "kind": {"type": "string"},
+        "brand": _nullable("string"),
+        "active": {"type": "boolean"},
+        "disabled": {"type": "boolean"},
+        "disabled_reason": _nullable("string"),
+        "last_ok_at": _nullable("string", format="date-time"),
+        "last_new_at": _nullable("string", format="date-time"),
+        "last_error": _nullable("string"),
+        "last_error_at": _nullable("string", format="date-time"),
+        "consecutive_failures": {"type": "integer", "minimum": 0},
+        "next_check_at": _nullable("string", format="date-time"),
+        "documents": {"type": "integer", "minimum": 0},
+    },
+}
+ERROR: JsonObject = {
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string"},
+        "message": {"type": "string"},
+        "parameter": _nullable("string"),
+    },
+}
+
+
+def _ref(name: str) -> JsonObject:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _listing(name: str, items: JsonObject, *, paged: bool) -> JsonObject:
+    properties: JsonObject = {name: {"type": "array", "items": items}}
+    required = [name]
+    if paged:
+        properties |= {
+            "total": {"type": "integer", "minimum": 0},
+            "limit": {"type": "integer"},
+            "offset": {"type": "integer"},
+        }
+        required += ["total", "limit", "offset"]
+    return {"type": "object", "required": required, "properties": properties}
+
+
+def _operation(
+    summary: str, parameters: list[JsonObject], body: JsonObject, *, csv: bool = False
+) -> JsonObject:
+    content: JsonObject = {"application/json": {"schema": body}}
+    if csv:
+        content["text/csv"] = {"schema": {"type": "string"}}
+    error = {"application/json": {"schema": _ref("Error")}}
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": parameters,
+            "responses": {
+                "200": {"description": "OK", "content": content},
+                "400": {"description": "A parameter is malformed (named).", "content": error},
+                "401": {"description": "The access token is missing.", "content": error},
+                "404": {"description": "An unknown brand or story.", "content": error},
+                "503": {"description": "The database cannot be read.", "content": error},
+            },
+        }
+    }
+
+
+@cache
+def openapi_document() -> JsonObject:
+    """The OpenAPI description of every endpoint of the JSON API."""
+    overview = {
+        "type": "object",
+        "required": ["total", "tones", "days", "platforms", "sites", "authors", "negative"],
+        "properties": {
+            "brands": {"type": "array", "items": {"type": "string"}},
+            "since": _nullable("string", format="date-time"),
+            "until": _nullable("string", format="date-time"),
+            "total": {"type": "integer", "minimum": 0},
+            "tones": {
+                "type": "object",
+                "properties": {tone: {"type": "integer", "minimum": 0} for tone in TONES},
+            },
+            "avg_sentiment": _nullable("number"),
+            "days": {"type": "array", "items": {"type": "object"}},
+            "platforms": {"type": "array", "items": _ref("StatGroup")},
+            "sites": {"type": "array", "items": _ref("StatGroup")},
+            "authors": {"type": "array", "items": _ref("StatGroup")},
+            "negative": {"type": "array", "items": _ref("Mention")},
+        },
+    }
+    story_path = {
+        "name": "story_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 128},
+    }
+    by = {
+        "name": "by",
+        "in": "query",
+        "description": "Group by this (platform by default).",
+        "schema": {"type": "string", "enum": [*STAT_DIMENSIONS, ""]},
+    }
+    groups_limit = {
+        "name": "limit",
+        "in": "query",
+        "description": "Only the first N groups.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_GROUPS},
+    }
+    stats_body = _listing("groups", _ref("StatGroup"), paged=False)
+    stats_body["properties"]["by"] = {"type": "string", "enum": list(STAT_DIMENSIONS)}
+    story_body = _listing("mentions", _ref("Mention"), paged=True)
+    story_body["properties"]["story_id"] = {"type": "string"}
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "veille",
+            "version": __version__,
+            "description": "Read-only access to the mentions veille collected. Times are ISO "
+            "8601 UTC; an empty text or choice parameter is the same as an absent one; with "
+            "VEILLE_WEB_TOKEN set, send `Authorization: Bearer <token>`.",
+        },
+        "paths": {
+            "/api/mentions": _operation(
+                "Mentions, newest first (most relevant first with search).",
+                [*FILTERS, *PAGING, FORMAT],
+                _listing("mentions", _ref("Mention"), paged=True),
+                csv=True,
+            ),
+            "/api/stats": _operation(
+                "Counts, shares, tones, engagement and reach per group.",
+                [*FILTERS, by, groups_limit, FORMAT],
+                stats_body,
+                csv=True,
+            ),
+            "/api/overview": _operation(
+                "The overview of a brand and period (the last 30 days by default).",
+                FILTERS,
+                overview,
+            ),
+            "/api/stories/{story_id}": _operation(
+                "Every sighting of one story.",
+                [story_path, *PAGING, FORMAT],
+                story_body,
+                csv=True,
+            ),
+            "/api/sources": _operation(
+                "The health of every source.",
+                [FORMAT],
+                _listing("sources", _ref("Source"), paged=False),
+                csv=True,
+            ),
+            "/api/brands": _operation(
+                "The brands the database knows.",
+                [],
+                _listing("brands", {"type": "string"}, paged=False),
+            ),
+        },
+        "components": {
+            "schemas": {
+                "Mention": MENTION,
+                "StatGroup": STAT_GROUP,
+                "Source": SOURCE,
+                "Error": ERROR,
+            },
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{}, {"bearer": []}],
+    }

@@ -1,0 +1,174 @@
+"""The dashboard's pages: overview, mention list, story, sources (and the login and error pages)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from veille.digest.wording import short_day
+from veille.store import MentionFilter
+from veille.web import charts, params, wording
+from veille.web.api import count_mentions, store_of
+from veille.web.overview import build_overview
+from veille.web.render import interface_language, page, url, with_query
+
+PAGE_SIZE = 50
+STORY_PAGE_SIZE = 100
+
+
+def _filter_form(request: Request, default_since: str | None = None) -> dict[str, object]:
+    """What the filter form shows: the brands to choose from and the values asked."""
+    query = request.query_params
+    values = {name: query.get(name, "") for name in params.FILTER_NAMES}
+    values["since"] = values["since"] or (default_since or "")
+    return {
+        "brands": store_of(request).brand_names(),
+        "chosen_brands": [b.casefold() for b in query.getlist("brand") if b],
+        "form": values,
+        "tones": charts.TONE_ORDER,
+    }
+
+
+def _pager(request: Request, total: int, limit: int, offset: int) -> dict[str, object]:
+    """Previous and next links and the range shown."""
+    previous = max(offset - limit, 0) if offset > 0 else None
+    following = offset + limit if offset + limit < total else None
+    return {
+        "total": total,
+        "start": min(offset + 1, total),
+        "end": min(offset + limit, total),
+        "previous": None if previous is None else with_query(request, offset=previous or None),
+        "next": None if following is None else with_query(request, offset=following),
+    }
+
+
+def overview(request: Request) -> Response:
+    """GET /: volume by day and tone, tone split, platforms, sites, authors, latest negatives."""
+    language = interface_language(request)
+    labels = wording.LABELS[language]
+    store = store_of(request)
+    f = params.mention_filter(
+        request.query_params, store.brand_names(), limit=None, default_since="30d"
+    )
+    data = build_overview(store, f)
+
+    def day_label(day: date) -> str:
+        return short_day(day, language)
+
+    def legend(tone: str, count: int) -> str:
+        share = wording.format_percent(count / data.total if data.total else 0, language)
+        return f"{labels[tone]} {wording.format_number(count, language)} ({share})"
+
+    carried = params.filter_query(request.query_params)
+    if not request.query_params.get("since"):
+        carried.append(("since", "30d"))
+    return page(
+        request,
+        "overview.html.j2",
+        {
+            **_filter_form(request, default_since="30d"),
+            "data": data,
+            "volume_chart": charts.volume_chart(
+                data.days,
+                title=labels["volume"],
+                tone_label=labels.__getitem__,
+                day_label=day_label,
+            ),
+            "tone_chart": charts.tone_split_chart(
+                data.tones, title=labels["tone_split"], legend=legend
+            ),
+            "share_bar": charts.share_bar,
+            "carried": carried,
+            "mentions_url": lambda *extra: url("/mentions", [*carried, *extra]),
+        },
+        language=language,
+    )
+
+
+def mentions(request: Request) -> Response:
+    """GET /mentions: the mention list with every filter, full-text search and paging."""
+    language = interface_language(request)
+    store = store_of(request)
+    limit, offset = params.paging(request.query_params, PAGE_SIZE)
+    f = params.mention_filter(request.query_params, store.brand_names(), limit=limit, offset=offset)
+    total = count_mentions(store, f)
+    carried = params.filter_query(request.query_params)
+    return page(
+        request,
+        "mentions.html.j2",
+        {
+            **_filter_form(request),
+            "records": store.list_mentions(f),
+            "pager": _pager(request, total, limit, offset),
+            "csv_url": url("/api/mentions", [*carried, ("format", "csv")]),
+            "json_url": url("/api/mentions", [*carried, ("limit", limit), ("offset", offset)]),
+        },
+        language=language,
+    )
+
+
+def story(request: Request) -> Response:
+    """GET /stories/{story_id}: every sighting of one story (documents sharing its id)."""
+    language = interface_language(request)
+    story_id = params.story_id(request.path_params["story_id"])
+    store = store_of(request)
+    limit, offset = params.paging(request.query_params, STORY_PAGE_SIZE)
+    f = MentionFilter(story_id=story_id, limit=limit, offset=offset)
+    total = count_mentions(store, f)
+    if total == 0:
+        raise params.NotFound(f"unknown story {story_id!r}", "story_id")
+    everything = replace(f, limit=None, offset=0)
+    api_path = "/api/stories/" + quote(story_id, safe="")
+    return page(
+        request,
+        "story.html.j2",
+        {
+            "story_id": story_id,
+            "records": store.list_mentions(f),
+            "sites": store.stats(everything, "site"),
+            "pager": _pager(request, total, limit, offset),
+            "csv_url": url(api_path, [("format", "csv")]),
+            "json_url": url(api_path, [("limit", limit), ("offset", offset)]),
+        },
+        language=language,
+    )
+
+
+def sources(request: Request) -> Response:
+    """GET /sources: last success, last error, failures and next check of every source."""
+    language = interface_language(request)
+    return page(
+        request,
+        "sources.html.j2",
+        {
+            "rows": store_of(request).source_health(),
+            "csv_url": url("/api/sources", [("format", "csv")]),
+            "json_url": "/api/sources",
+        },
+        language=language,
+    )
+
+
+def safe_language(request: Request) -> str:
+    """The request's interface language, French when its ``lang`` is the malformed parameter."""
+    try:
+        return interface_language(request)
+    except params.BadParameter:
+        return wording.DEFAULT_LANGUAGE
+
+
+def error(request: Request, status: int, title_key: str, message: str) -> Response:
+    """An error page: what went wrong, and a way back."""
+    language = safe_language(request)
+    values = {"status": status, "title_key": title_key, "message": message}
+    return page(request, "error.html.j2", values, status=status, language=language)
+
+
+def login(request: Request, wrong: bool) -> Response:
+    """The page asking for the access token."""
+    language = safe_language(request)
+    return page(request, "login.html.j2", {"wrong": wrong}, status=401, language=language)

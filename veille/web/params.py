@@ -1,0 +1,174 @@
+"""Query parameters read and checked: a bad one is a ``BadParameter`` naming it, never a crash.
+
+An empty text or choice is the same as an absent one (what a form sends for a field left
+blank); an empty number is malformed.
+
+The filters are those of ``veille mentions``, with the same checks (tones, dates, dimensions,
+limits). One spelling differs: the mention language is ``language``, because ``lang`` chooses
+the interface language (``?lang=fr|en``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from starlette.datastructures import QueryParams
+
+from veille.records import STAT_DIMENSIONS
+from veille.store import MentionFilter
+from veille.store.schema import TONES
+from veille.timeutil import parse_moment
+
+MAX_TEXT = 500
+MAX_LIMIT = 500
+MAX_OFFSET = 10**9
+MAX_GROUPS = 10**6
+FORMATS = ("json", "csv")
+FILTER_NAMES = (
+    "brand", "platform", "site", "author", "tone", "language", "since", "until", "search",
+)  # fmt: skip
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+
+
+class BadParameter(Exception):
+    """A query parameter is malformed: names it and says what was expected (HTTP 400)."""
+
+    def __init__(self, name: str, expected: str, value: str | None = None) -> None:
+        got = f", got {value[:80]!r}" if value is not None else ""
+        super().__init__(f"{name}: expected {expected}{got}")
+        self.name = name
+        self.message = str(self)
+
+
+class NotFound(Exception):
+    """What the request names does not exist (HTTP 404); ``name`` is the parameter, if any."""
+
+    def __init__(self, message: str, name: str | None = None) -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
+def text(query: QueryParams, name: str) -> str | None:
+    """The last value of a text parameter; absent or empty means None."""
+    value = query.getlist(name)[-1] if name in query else ""
+    return checked_text(name, value)
+
+
+def checked_text(name: str, value: str) -> str | None:
+    """A text value without control characters and not too long; empty means None."""
+    if _CONTROL.search(value):
+        raise BadParameter(name, "text without control characters")
+    if len(value) > MAX_TEXT:
+        raise BadParameter(name, f"at most {MAX_TEXT} characters")
+    return value.strip() or None
+
+
+def integer(query: QueryParams, name: str, lowest: int, highest: int) -> int | None:
+    """An integer parameter within [lowest, highest]; absent means None."""
+    if name not in query:
+        return None
+    value = query.getlist(name)[-1].strip()
+    expected = f"an integer from {lowest} to {highest}"
+    if not re.fullmatch(r"[+-]?\d{1,12}", value) or not lowest <= int(value) <= highest:
+        raise BadParameter(name, expected, value)
+    return int(value)
+
+
+def choice(query: QueryParams, name: str, choices: Sequence[str]) -> str | None:
+    """One of ``choices``; absent or empty means None."""
+    value = text(query, name)
+    if value is not None and value not in choices:
+        raise BadParameter(name, "one of " + ", ".join(choices), value)
+    return value
+
+
+def moment(
+    query: QueryParams, name: str, *, end_of_day: bool, default: str | None = None
+) -> datetime | None:
+    """A look-back (7d, 12h) or a date (2026-01-01), as ``--since``/``--until`` read them."""
+    value = text(query, name) or default
+    if value is None:
+        return None
+    try:
+        return parse_moment(value, end_of_day=end_of_day)
+    except ValueError:
+        raise BadParameter(
+            name, "a look-back such as 7d or 12h, or a date such as 2026-01-01", value
+        ) from None
+    except OverflowError:
+        raise BadParameter(name, "a time between the years 1 and 9999", value) from None
+
+
+def brands(query: QueryParams, known: Sequence[str]) -> tuple[str, ...]:
+    """The requested brands spelled as stored (any case); an unknown one is a NotFound."""
+    spelled = {name.casefold(): name for name in known}
+    resolved = []
+    for raw in query.getlist("brand"):
+        value = checked_text("brand", raw)
+        if value is None:
+            continue
+        if value.casefold() not in spelled:
+            listing = ", ".join(sorted(known)) or "none"
+            raise NotFound(f"unknown brand {value!r} (known: {listing})", "brand")
+        resolved.append(spelled[value.casefold()])
+    return tuple(dict.fromkeys(resolved))
+
+
+def mention_filter(
+    query: QueryParams,
+    known_brands: Sequence[str],
+    *,
+    limit: int | None,
+    offset: int = 0,
+    default_since: str | None = None,
+    story_id: str | None = None,
+) -> MentionFilter:
+    """The MentionFilter of the query's filter parameters."""
+    return MentionFilter(
+        brands=brands(query, known_brands),
+        platform=text(query, "platform"),
+        site=text(query, "site"),
+        author=text(query, "author"),
+        tone=choice(query, "tone", TONES),
+        lang=text(query, "language"),
+        since=moment(query, "since", end_of_day=False, default=default_since),
+        until=moment(query, "until", end_of_day=True),
+        search=text(query, "search"),
+        limit=limit,
+        offset=offset,
+        story_id=story_id,
+    )
+
+
+def paging(query: QueryParams, default_limit: int) -> tuple[int, int]:
+    """(limit, offset) of a listing."""
+    limit = integer(query, "limit", 1, MAX_LIMIT)
+    offset = integer(query, "offset", 0, MAX_OFFSET)
+    return (default_limit if limit is None else limit, offset or 0)
+
+
+def stats_dimension(query: QueryParams) -> str:
+    """The ``by`` of a statistic (platform by default)."""
+    return choice(query, "by", STAT_DIMENSIONS) or "platform"
+
+
+def output_format(query: QueryParams) -> str:
+    """json (default) or csv."""
+    return choice(query, "format", FORMATS) or "json"
+
+
+def story_id(value: str) -> str:
+    """A story id from the path."""
+    checked = checked_text("story_id", value)
+    if checked is None:
+        raise BadParameter("story_id", "a story id")
+    return checked
+
+
+def filter_query(query: QueryParams, *, drop: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """The filter parameters of a query with a value, to carry them over into links."""
+    keep = set(FILTER_NAMES) - set(drop)
+    return [(name, value) for name, value in query.multi_items() if name in keep and value]

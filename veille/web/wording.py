@@ -1,0 +1,220 @@
+"""The dashboard's words in French and English, and which of the two a request gets.
+
+French comes first: a request gets English only when it asks for it (``?lang=en``, the cookie
+the switch sets, or an ``Accept-Language`` preferring English to French).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+
+LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        "app": "veille",
+        "overview": "Vue d'ensemble",
+        "mentions": "Mentions",
+        "sources": "Sources",
+        "story": "Récit",
+        "all_brands": "Toutes les marques",
+        "brand": "Marque",
+        "since": "Depuis",
+        "until": "Jusqu'au",
+        "period_hint": "7d, 30d, 12h ou 2026-01-01",
+        "apply": "Afficher",
+        "reset": "Effacer",
+        "search": "Recherche",
+        "search_hint": 'mots, "expression", -exclu',
+        "platform": "Plateforme",
+        "site": "Site",
+        "author": "Auteur",
+        "tone": "Ton",
+        "lang": "Langue",
+        "any": "tous",
+        "date": "Date (UTC)",
+        "title": "Titre",
+        "terms": "Termes",
+        "engagement": "Engagement",
+        "volume": "Volume par jour",
+        "tone_split": "Répartition des tons",
+        "by_platform": "Par plateforme",
+        "by_site": "Par site",
+        "top_authors": "Auteurs les plus actifs",
+        "latest_negative": "Dernières mentions négatives",
+        "total": "mentions",
+        "negative_share": "négatives",
+        "avg_tone": "ton moyen",
+        "count": "Mentions",
+        "share": "Part",
+        "positive": "positif",
+        "neutral": "neutre",
+        "negative": "négatif",
+        "nothing": "Aucune mention ne correspond.",
+        "see_all": "Toutes les mentions",
+        "previous": "← Précédentes",
+        "next": "Suivantes →",
+        "range": "{start}–{end} sur {total}",
+        "export_csv": "Exporter en CSV",
+        "json": "JSON",
+        "story_title": "Toutes les apparitions de ce récit",
+        "sightings": "apparitions",
+        "open_story": "le récit",
+        "sources_title": "État des sources",
+        "source": "Source",
+        "kind": "Type",
+        "status": "État",
+        "last_ok": "Dernier succès",
+        "last_error": "Dernière erreur",
+        "failures": "Échecs",
+        "next_check": "Prochaine vérification",
+        "documents": "Documents",
+        "never": "jamais",
+        "now": "dès que possible",
+        "disabled": "désactivée",
+        "inactive": "hors configuration",
+        "ok": "répond",
+        "failing": "en échec",
+        "no_sources": "Aucune source n'a encore été enregistrée.",
+        "bad_request": "Requête invalide",
+        "not_found": "Introuvable",
+        "unavailable": "Base de données indisponible",
+        "login": "Jeton d'accès",
+        "login_hint": "Ce tableau de bord demande son jeton d'accès (VEILLE_WEB_TOKEN).",
+        "login_wrong": "Ce jeton n'est pas le bon.",
+        "sign_in": "Entrer",
+        "unknown": "(inconnu)",
+        "back": "Retour à la vue d'ensemble",
+        "read_only": "lecture seule",
+    },
+    "en": {
+        "app": "veille",
+        "overview": "Overview",
+        "mentions": "Mentions",
+        "sources": "Sources",
+        "story": "Story",
+        "all_brands": "All brands",
+        "brand": "Brand",
+        "since": "Since",
+        "until": "Until",
+        "period_hint": "7d, 30d, 12h or 2026-01-01",
+        "apply": "Show",
+        "reset": "Clear",
+        "search": "Search",
+        "search_hint": 'words, "a phrase", -excluded',
+        "platform": "Platform",
+        "site": "Site",
+        "author": "Author",
+        "tone": "Tone",
+        "lang": "Language",
+        "any": "any",
+        "date": "Date (UTC)",
+        "title": "Title",
+        "terms": "Terms",
+        "engagement": "Engagement",
+        "volume": "Volume by day",
+        "tone_split": "Tone split",
+        "by_platform": "By platform",
+        "by_site": "By site",
+        "top_authors": "Most active authors",
+        "latest_negative": "Latest negative mentions",
+        "total": "mentions",
+        "negative_share": "negative",
+        "avg_tone": "average tone",
+        "count": "Mentions",
+        "share": "Share",
+        "positive": "positive",
+        "neutral": "neutral",
+        "negative": "negative",
+        "nothing": "No mention matches.",
+        "see_all": "All mentions",
+        "previous": "← Previous",
+        "next": "Next →",
+        "range": "{start}–{end} of {total}",
+        "export_csv": "Export as CSV",
+        "json": "JSON",
+        "story_title": "Every sighting of this story",
+        "sightings": "sightings",
+        "open_story": "the story",
+        "sources_title": "Source health",
+        "source": "Source",
+        "kind": "Kind",
+        "status": "Status",
+        "last_ok": "Last success",
+        "last_error": "Last error",
+        "failures": "Failures",
+        "next_check": "Next check",
+        "documents": "Documents",
+        "never": "never",
+        "now": "as soon as possible",
+        "disabled": "disabled",
+        "inactive": "not in the configuration",
+        "ok": "answers",
+        "failing": "failing",
+        "no_sources": "No source has been recorded yet.",
+        "bad_request": "Bad request",
+        "not_found": "Not found",
+        "unavailable": "Database unavailable",
+        "login": "Access token",
+        "login_hint": "This dashboard asks for its access token (VEILLE_WEB_TOKEN).",
+        "login_wrong": "That token is not the right one.",
+        "sign_in": "Enter",
+        "unknown": "(unknown)",
+        "back": "Back to the overview",
+        "read_only": "read-only",
+    },
+}
+
+
+def accepted_language(header: str | None) -> str | None:
+    """The first of French and English an ``Accept-Language`` header prefers, or None."""
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate((header or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        if primary not in LANGUAGES:
+            continue
+        weight = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if weight > 0 and (best is None or (weight, -position) > (best[0], best[1])):
+            best = (weight, -position, primary)
+    return best[2] if best else None
+
+
+def format_number(value: float | int, language: str, decimals: int = 0) -> str:
+    """ "1 234,5" in French (narrow no-break spaces), "1,234.5" in English."""
+    text = f"{value:,.{decimals}f}"
+    if language == "fr":
+        text = text.replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def format_percent(share: float, language: str) -> str:
+    """A share in [0, 1] as "45 %" (French) or "45%" (English)."""
+    number = format_number(share * 100, language)
+    return f"{number}\u202f%" if language == "fr" else f"{number}%"
+
+
+def format_sentiment(value: float | None, language: str) -> str:
+    """A sentiment in [-1, 1] with its sign: "+0,42" / "+0.42"."""
+    rounded = round(float(value or 0), 2) or 0.0  # no "-0.00"
+    text = f"{rounded:+.2f}"
+    return text.replace(".", ",") if language == "fr" else text
+
+
+def format_time(iso: object) -> str:
+    """An ISO 8601 UTC time from the store as "2026-03-02 09:30" (empty when None)."""
+    if not isinstance(iso, str) or not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    return f"{moment:%Y-%m-%d %H:%M}"
