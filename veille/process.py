@@ -5,11 +5,36 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from veille.classify import Classifier
-from veille.match import BrandQuery, compile_query, prepare, scoped_fields
+from veille.match import BrandQuery, PreparedText, compile_query, prepare, scoped_fields
 from veille.normalize import normalize
 from veille.settings import BrandConfig
 from veille.store import StoredItem
 from veille.types import RawMention
+
+
+def brand_classifier(brands: Sequence[BrandConfig]) -> Classifier:
+    """The classifier of a pass: restricted to the languages of every configured brand."""
+    languages = sorted({code for brand in brands for code in brand.languages})
+    return Classifier(languages or None)
+
+
+def classified_text(title: str, text: str) -> str:
+    """The text whose language and tone are classified: the title, then the text."""
+    return f"{title}\n{text}" if text else title
+
+
+def matched_view(
+    *,
+    title: str,
+    text: str,
+    site: str | None,
+    author_name: str | None,
+    author_handle: str | None,
+    lang: str | None,
+) -> PreparedText:
+    """What brand queries see of a document (stored documents are matched the same way)."""
+    author = " ".join(filter(None, (author_name, author_handle)))
+    return prepare(title=title, text=text, site=site, author=author, lang=lang)
 
 
 class MentionProcessor:
@@ -24,8 +49,7 @@ class MentionProcessor:
             (brand.name, compile_query(brand.query, case_sensitive=brand.case_sensitive))
             for brand in brands
         ]
-        languages = sorted({code for brand in brands for code in brand.languages})
-        self.classifier = Classifier(languages or None)
+        self.classifier = brand_classifier(brands)
         # Language is only needed before matching when a query scopes on it.
         self._match_needs_lang = any("lang" in scoped_fields(q.node) for _, q in self.queries)
 
@@ -38,17 +62,18 @@ class MentionProcessor:
             if document.identity in seen:
                 continue
             seen.add(document.identity)
-            full_text = f"{document.title}\n{document.text}" if document.text else document.title
+            full_text = classified_text(document.title, document.text)
             classification = None
             lang = None
             if self._match_needs_lang:
                 classification = self.classifier.classify(full_text, lang_hint=document.lang_hint)
                 lang = classification.lang
-            prepared = prepare(
+            prepared = matched_view(
                 title=document.title,
                 text=document.text,
                 site=document.site,
-                author=" ".join(filter(None, (document.author_name, document.author_handle))),
+                author_name=document.author_name,
+                author_handle=document.author_handle,
                 lang=lang,
             )
             matches = []

@@ -40,6 +40,8 @@ def _register() -> None:
         fetch_cmd,
         prune_cmd,
         query_cmd,
+        query_test_cmd,
+        reclassify_cmd,
         schedule_cmd,
         serve_cmd,
         setup_cmd,
@@ -59,6 +61,8 @@ def _register() -> None:
         setup_cmd.db,
         schedule_cmd.schedule,
         prune_cmd.prune,
+        query_test_cmd.query,
+        reclassify_cmd.reclassify,
         serve_cmd.serve,
     ):
         cli.add_command(command)

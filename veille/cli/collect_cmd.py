@@ -7,7 +7,7 @@ from contextlib import nullcontext
 import click
 
 from veille.cli.app import App
-from veille.cli.render import console, without_source
+from veille.cli.render import console, progress_bar, without_source
 
 
 @click.command()
@@ -26,7 +26,6 @@ def collect(
     sharing a PostgreSQL database run together and split the due sources between them.
     """
     from rich.markup import escape
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.table import Table
 
     from veille.locks import job_lock
@@ -36,16 +35,7 @@ def collect(
     for name in brands:
         settings.brand(name)
     store = app.store()
-    err = console(stderr=True)
-    progress = Progress(
-        TextColumn("collecting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        console=err,  # type: ignore[arg-type]
-        disable=quiet,
-        transient=True,
-    )
+    progress = progress_bar("collecting", quiet=quiet, with_description=True)
     # SQLite has one writer at a time: a second pass skips. On PostgreSQL each pass claims the
     # due sources it collects (Store.claim_due), so passes run together and split them.
     shared = store.shares_work

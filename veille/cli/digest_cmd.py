@@ -8,19 +8,9 @@ from pathlib import Path
 import click
 
 from veille.cli.app import App
+from veille.cli.render import moment_callback
 
 DEFAULT_PREVIEW_DIR = "digest-preview"
-
-
-def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    from veille.timeutil import parse_moment
-
-    if value is None:
-        return None
-    try:
-        return parse_moment(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
 
 
 def _addresses(
@@ -35,7 +25,9 @@ def _addresses(
 @click.command()
 @click.option("--name", "names", multiple=True, help="Only this configured digest (repeatable).")
 @click.option("--brand", "brands", multiple=True, help="Only these brands (repeatable).")
-@click.option("--since", callback=_since, help="Only mentions since: a look-back (7d) or a date.")
+@click.option(
+    "--since", callback=moment_callback(), help="Only mentions since: a look-back (7d) or a date."
+)
 @click.option(
     "--to",
     "to",

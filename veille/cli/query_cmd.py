@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import click
@@ -14,6 +13,7 @@ from veille.cli.render import (
     TONE_STYLES,
     console,
     format_option,
+    moment_callback,
     percent,
     short_time,
     write_records,
@@ -21,26 +21,14 @@ from veille.cli.render import (
 from veille.records import MENTION_FIELDS, STAT_DIMENSIONS, STAT_FIELDS
 
 
-def _moment(end_of_day: bool) -> Callable[[click.Context, click.Parameter, str | None], Any]:
-    def convert(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-        from veille.timeutil import parse_moment
-
-        if value is None:
-            return None
-        try:
-            return parse_moment(value, end_of_day=end_of_day)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
-
-    return convert
-
-
 def _period_options(function: Callable[..., Any]) -> Callable[..., Any]:
     function = click.option(
-        "--until", callback=_moment(True), help="Until: a look-back (1d) or a date (inclusive)."
+        "--until",
+        callback=moment_callback(end_of_day=True),
+        help="Until: a look-back (1d) or a date (inclusive).",
     )(function)
     return click.option(
-        "--since", callback=_moment(False), help="Since: a look-back (7d, 12h) or a date."
+        "--since", callback=moment_callback(), help="Since: a look-back (7d, 12h) or a date."
     )(function)
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import IO, TypeVar
+from datetime import datetime
+from typing import IO, TYPE_CHECKING, TypeVar
 
 import click
 
 from veille.records import csv_text
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 FC = TypeVar("FC", bound=Callable[..., object])
 FORMATS = ("table", "json", "jsonl", "csv")
@@ -69,3 +73,40 @@ def short_time(iso: object) -> str:
 def without_source(message: str, source: str) -> str:
     """An error message without its leading ``source:``, for tables that show the source."""
     return message.removeprefix(f"{source}: ")
+
+
+def progress_bar(label: str, *, quiet: bool, with_description: bool = False) -> Progress:
+    """A transient progress bar on standard error: ``label``, the bar, done/total (and the
+    task's description). ``quiet`` hides it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    columns = [TextColumn(label), BarColumn(), MofNCompleteColumn()]
+    if with_description:
+        columns.append(TextColumn("{task.description}"))
+    return Progress(
+        *columns,
+        console=console(stderr=True),  # type: ignore[arg-type]
+        disable=quiet,
+        transient=True,
+    )
+
+
+def moment_callback(
+    *, end_of_day: bool = False
+) -> Callable[[click.Context, click.Parameter, str | None], datetime | None]:
+    """A click callback reading ``--since``/``--until``: a look-back (7d, 12h) or a date.
+
+    ``end_of_day`` makes a bare date inclusive (its last moment), as ``--until`` wants.
+    """
+
+    def convert(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+        from veille.timeutil import parse_moment
+
+        if value is None:
+            return None
+        try:
+            return parse_moment(value, end_of_day=end_of_day)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return convert

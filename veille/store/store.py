@@ -11,7 +11,18 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from veille.errors import StoreError
 from veille.store import alerts as stored_alerts
-from veille.store import claims, config_sync, digests, prune, queries, runs, source_state, writes
+from veille.store import (
+    claims,
+    config_sync,
+    digests,
+    document_scan,
+    prune,
+    queries,
+    reclassify,
+    runs,
+    source_state,
+    writes,
+)
 from veille.store.alerts import AlertRecord
 from veille.store.db import (
     UPGRADE_HINT,
@@ -25,7 +36,9 @@ from veille.store.db import (
     upgrade_database,
 )
 from veille.store.digests import DigestKey, DigestState
+from veille.store.document_scan import ScannedDocument
 from veille.store.prune import PruneProgress, PruneReport
+from veille.store.reclassify import NewScores, ScoredDocument, Selection
 from veille.store.schema import BrandRow, SourceRow, utcnow
 from veille.store.specs import BrandSpec, MentionFilter, SaveCounts, SourceSpec, StoredItem
 from veille.types import SourceState
@@ -461,3 +474,57 @@ class Store:
             with self._reading() as connection:
                 return prune.count_prunable(connection, older_than)
         return prune.prune(self._writing, older_than, batch_size=batch_size, progress=progress)
+
+    # Passes over many stored documents, one short transaction per batch of them.
+
+    def document_period(self, since: datetime | None) -> tuple[int, int]:
+        """How many documents are timed since ``since`` (all: None), and the id to read after."""
+        with self._reading() as connection:
+            return document_scan.period_extent(connection, since)
+
+    def scan_documents(
+        self, *, since: datetime | None, brand: str | None = None, batch_size: int = 1000
+    ) -> Iterator[list[ScannedDocument]]:
+        """Documents since ``since`` in batches by id, marked when ``brand`` mentions them.
+
+        A brand not stored yet (configured, never collected) mentions none of them.
+        """
+        with self._reading() as connection:
+            brand_id = None if brand is None else document_scan.brand_id(connection, brand)
+            _, after = document_scan.period_extent(connection, since)
+        while True:
+            with self._reading() as connection:
+                batch = document_scan.read_documents(
+                    connection, since=since, brand_id=brand_id, after=after, limit=batch_size
+                )
+            if batch:
+                yield batch
+                after = batch[-1].id
+            if len(batch) < batch_size:
+                return
+
+    def count_to_reclassify(self, selection: Selection) -> int:
+        """How many stored documents a reclassification covers."""
+        with self._reading() as connection:
+            return reclassify.count_selected(connection, selection)
+
+    def documents_to_reclassify(
+        self, selection: Selection, *, batch_size: int = 500
+    ) -> Iterator[list[ScoredDocument]]:
+        """The documents a reclassification covers, in batches, in id order (keyset)."""
+        after = 0
+        while True:
+            with self._reading() as connection:
+                batch = reclassify.read_selected(
+                    connection, selection, after=after, limit=batch_size
+                )
+            if batch:
+                yield batch
+                after = batch[-1].id
+            if len(batch) < batch_size:
+                return
+
+    def save_scores(self, scores: Sequence[NewScores]) -> int:
+        """Write re-scored languages and tones in one transaction; return how many took them."""
+        with self._writing() as connection:
+            return reclassify.write_scores(connection, scores)

@@ -1,0 +1,234 @@
+"""``veille reclassify``: stored documents re-scored after a classifier upgrade, on both engines."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text, update
+
+from tests.support.feedserver import FeedServer
+from tests.support.project import (
+    feed_bytes,
+    project_engine_fixture,  # noqa: F401
+    run,
+    write_config,
+)
+from tests.support.stores import T0, make_item, store_fixture  # noqa: F401
+from veille.classify import CLASSIFIER_VERSION, Classifier
+from veille.process import classified_text
+from veille.reclassify import reclassify
+from veille.settings import load_settings
+from veille.store import MentionFilter, Store, StoredItem
+from veille.store.schema import DocumentRow
+from veille.types import Classification, SourceState
+
+CLASSIFIER = Classifier(["fr", "en"])
+OLD_VERSION = "lang-old+sent-old-0"
+DECU = "Je n'ai jamais été aussi déçu par ce yaourt, une honte absolue et un goût affreux."
+LOVE = "I absolutely love this wonderful product, the quality is great and the service excellent."
+VOITURES = (
+    "Les voitures électriques d'acme se vendent très bien cette année en France et en Europe."
+)
+
+
+def save(store: Store, items: list[StoredItem], now: datetime = T0) -> None:
+    """Save items as one collection pass."""
+    run_id = store.begin_run(now)
+    store.save_collection(
+        run_id,
+        "lemonde",
+        None,
+        items,
+        SourceState(),
+        now=now,
+        next_check_at=now + timedelta(hours=1),
+        not_modified=False,
+        duration=0.1,
+    )
+    store.finish_run(run_id, now, status="ok")
+
+
+def scored(
+    identity: str, body: str, *, tone: str, lang: str, version: str = OLD_VERSION, **fields: Any
+) -> StoredItem:
+    """An item stored with ``tone``, ``lang`` and ``version``, whatever its text says."""
+    item = make_item(identity, title=identity, text=body, **fields)
+    sentiment = {"positive": 0.5, "negative": -0.5, "neutral": 0.0}[tone]
+    return replace(item, classification=Classification(lang, sentiment, tone, version))  # type: ignore[arg-type]
+
+
+def expected(identity: str, body: str, lang: str) -> Classification:
+    """What a collecting pass's classifier makes of the document, its stored language as hint."""
+    return CLASSIFIER.classify(classified_text(identity, body), lang_hint=lang)
+
+
+def stored(store: Store) -> dict[str, tuple[str | None, float, str, str]]:
+    """identity → (lang, sentiment, tone, classifier version) as stored."""
+    columns = (
+        DocumentRow.identity,
+        DocumentRow.lang,
+        DocumentRow.sentiment,
+        DocumentRow.tone,
+        DocumentRow.classifier_version,
+    )
+    with store.engine.connect() as connection:
+        return {row[0]: tuple(row[1:]) for row in connection.execute(select(*columns))}  # type: ignore[misc]
+
+
+def test_outdated_documents_are_rescored_and_current_ones_left(store: Store) -> None:
+    save(
+        store,
+        [
+            scored("decu", DECU, tone="positive", lang="fr"),
+            scored("love", LOVE, tone="negative", lang="fr"),
+            scored("current", DECU, tone="positive", lang="fr", version=CLASSIFIER_VERSION),
+        ],
+    )
+    truth = {"decu": expected("decu", DECU, "fr"), "love": expected("love", LOVE, "fr")}
+    # The planted scores are wrong, or the test would prove nothing.
+    assert truth["decu"].tone != "positive" and truth["love"].tone != "negative"
+    assert truth["love"].lang != "fr"
+
+    report = reclassify(store, CLASSIFIER)
+
+    assert report.rescored == 2
+    assert report.tone_changes == {
+        ("positive", truth["decu"].tone): 1,
+        ("negative", truth["love"].tone): 1,
+    }
+    assert report.lang_changes == 1
+    after = stored(store)
+    for identity, classification in truth.items():
+        assert after[identity] == (
+            classification.lang,
+            pytest.approx(classification.sentiment),
+            classification.tone,
+            CLASSIFIER_VERSION,
+        )
+    assert after["current"][2:] == ("positive", CLASSIFIER_VERSION)
+    # Nothing is left to do; --all redoes every document, the up-to-date one included.
+    assert reclassify(store, CLASSIFIER).rescored == 0
+    assert reclassify(store, CLASSIFIER, everything=True).rescored == 3
+    assert stored(store)["current"][2] == expected("current", DECU, "fr").tone
+
+
+def test_brand_and_since_limit_the_work(store: Store) -> None:
+    save(
+        store,
+        [
+            scored("acme-new", DECU, tone="positive", lang="fr", published_at=T0),
+            scored("acme-old", DECU, tone="positive", lang="fr", published_at=T0 - timedelta(30)),
+            scored("globex-new", DECU, tone="positive", lang="fr", brands=("globex",)),
+        ],
+    )
+    since = T0 - timedelta(days=1)
+    assert reclassify(store, CLASSIFIER, brands=["acme"], since=since).rescored == 1
+    versions = {identity: row[3] for identity, row in stored(store).items()}
+    assert versions == {
+        "acme-new": CLASSIFIER_VERSION,
+        "acme-old": OLD_VERSION,
+        "globex-new": OLD_VERSION,
+    }
+    assert reclassify(store, CLASSIFIER, brands=["acme"]).rescored == 1
+    assert reclassify(store, CLASSIFIER, since=since).rescored == 1
+    assert reclassify(store, CLASSIFIER).rescored == 0
+
+
+def test_batches_and_a_run_stopped_half_way(store: Store) -> None:
+    save(store, [scored(f"d{n}", DECU, tone="positive", lang="fr") for n in range(5)])
+    calls: list[tuple[int, int]] = []
+
+    def stop_after_two_batches(done: int, total: int) -> None:
+        calls.append((done, total))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        reclassify(store, CLASSIFIER, batch_size=2, progress=stop_after_two_batches)
+    assert calls == [(2, 5), (4, 5)]
+    # The two finished batches are done; the next run does only the last document.
+    versions = [row[3] for row in stored(store).values()]
+    assert versions.count(CLASSIFIER_VERSION) == 4
+    calls.clear()
+    report = reclassify(store, CLASSIFIER, batch_size=2, progress=lambda *a: calls.append(a))
+    assert report.rescored == 1 and calls == [(1, 1)]
+
+
+def test_full_text_search_follows_the_new_language(store: Store) -> None:
+    save(store, [scored("voitures", VOITURES, tone="neutral", lang="en")])
+    assert expected("voitures", VOITURES, "en").lang == "fr"
+    reclassify(store, CLASSIFIER)
+    assert stored(store)["voitures"][0] == "fr"
+    found = store.list_mentions(MentionFilter(search="voitures électriques"))
+    assert [mention["title"] for mention in found] == ["voitures"]
+    if store.engine.dialect.name == "postgresql":
+        # The search vector is built with the French configuration (which drops « les »).
+        with store.engine.connect() as connection:
+            same = connection.execute(
+                text(
+                    "SELECT search_vector = setweight(to_tsvector('veille_french', title), 'A')"
+                    " || setweight(to_tsvector('veille_french', text), 'B'),"
+                    " search_vector = setweight(to_tsvector('veille_english', title), 'A')"
+                    " || setweight(to_tsvector('veille_english', text), 'B')"
+                    " FROM documents"
+                )
+            ).one()
+        assert tuple(same) == (True, False)
+
+
+@pytest.mark.usefixtures("project_engine")
+def test_the_command_restores_what_collection_scored(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    feed_server.add("/en.atom", feed_bytes("tech_en.atom"))
+    config = write_config(
+        tmp_path, {"fr": feed_server.url("/fr.xml"), "en": feed_server.url("/en.atom")}
+    )
+    assert run(config, "collect", "--quiet").exit_code == 0
+
+    def tones() -> dict[str, str]:
+        result = run(config, "mentions", "--format", "json")
+        return {str(m["url"]): str(m["tone"]) for m in json.loads(result.stdout)}
+
+    collected = tones()
+    store = Store.open(load_settings(config).database_url)
+    try:
+        # An older classifier scored everything the other way round.
+        flipped = {"positive": "negative", "negative": "positive", "neutral": "positive"}
+        with store.engine.begin() as connection:
+            for old, new in flipped.items():
+                connection.execute(
+                    update(DocumentRow)
+                    .where(DocumentRow.tone == old, DocumentRow.classifier_version != OLD_VERSION)
+                    .values(tone=new, classifier_version=OLD_VERSION)
+                )
+        documents = len(stored(store))
+        michelin = run(config, "mentions", "--brand", "Michelin", "--format", "json")
+        michelin_documents = len({m["url"] for m in json.loads(michelin.stdout)})
+    finally:
+        store.close()
+    assert tones() != collected and 0 < michelin_documents < documents
+
+    first = run(config, "reclassify", "--brand", "michelin", "--batch-size", "2")
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith(f"{michelin_documents} document(s) re-scored in ")
+    rest = run(config, "reclassify", "--batch-size", "2", "--quiet")
+    assert rest.stdout.startswith(f"{documents - michelin_documents} document(s) re-scored in ")
+    assert "changed tone (" in rest.stdout
+    assert tones() == collected
+    again = run(config, "reclassify")
+    assert again.stdout.startswith("0 document(s) re-scored") and "0 changed tone;" in again.stdout
+
+
+@pytest.mark.usefixtures("project_engine")
+def test_the_command_refuses_an_unknown_brand(tmp_path: Path) -> None:
+    config = write_config(tmp_path, {})
+    result = run(config, "reclassify", "--brand", "Nestle")
+    assert result.exit_code == 2
+    assert "unknown brand 'Nestle'" in result.output

@@ -1,0 +1,172 @@
+"""``veille query test``: what a brand query would keep and drop among the stored documents."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import click
+
+from veille.cli.app import App
+from veille.cli.render import (
+    console,
+    format_option,
+    moment_callback,
+    progress_bar,
+    short_time,
+    write_records,
+)
+
+if TYPE_CHECKING:
+    from veille.query_trial import TrialReport
+
+DEFAULT_SINCE = "30d"
+# Table titles of the listed verdicts, without and with a brand.
+_TITLES = {
+    (False, "kept"): "kept",
+    (False, "dropped"): "dropped",
+    (True, "dropped"): "current mentions it would drop",
+    (True, "added"): "other documents it would newly keep",
+    (True, "kept"): "current mentions it still keeps",
+}
+
+
+@click.group()
+def query() -> None:
+    """Try brand queries on the stored mentions."""
+
+
+@query.command("test")
+@click.argument("query_text", metavar="QUERY")
+@click.option("--brand", help="Compare with this brand's current mentions.")
+@click.option(
+    "--case-sensitive/--no-case-sensitive",
+    default=None,
+    help="Every term case-sensitive [default: as the brand, else no].",
+)
+@click.option(
+    "--since",
+    callback=moment_callback(),
+    default=DEFAULT_SINCE,
+    show_default=True,
+    help="Documents since: a look-back (30d) or a date.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Documents listed per verdict, newest first.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Documents read per transaction.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@format_option()
+@click.pass_obj
+def query_test(
+    app: App,
+    query_text: str,
+    brand: str | None,
+    case_sensitive: bool | None,
+    since: datetime,
+    limit: int,
+    batch_size: int,
+    quiet: bool,
+    output_format: str,
+) -> None:
+    """Show what QUERY would keep and drop among the documents stored since --since.
+
+    With --brand, the brand's current mentions are split into those QUERY still keeps and those
+    it would drop, and the other stored documents it would keep are listed as added. Documents
+    are matched exactly as a collecting pass matches them. A query that does not parse exits 2.
+    """
+    from veille.match import compile_query
+    from veille.query_trial import TRIAL_FIELDS, entry_record, report_record, try_query
+
+    brand_name = app.brand_names((brand,))[0] if brand is not None else None
+    if case_sensitive is None:
+        configured = {b.name: b for b in app.settings.brands}
+        case_sensitive = brand_name in configured and configured[brand_name].case_sensitive
+    compiled = compile_query(query_text, case_sensitive=case_sensitive)
+    progress = progress_bar("matching", quiet=quiet)
+    with progress:
+        task = progress.add_task("", total=None)
+        report = try_query(
+            app.store(),
+            compiled,
+            brand=brand_name,
+            since=since,
+            limit=limit,
+            batch_size=batch_size,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    if output_format == "json":
+        json.dump(report_record(report), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    elif output_format != "table":
+        records = [entry_record(entry) for entry in report.entries()]
+        write_records(records, output_format, TRIAL_FIELDS, sys.stdout)
+        click.echo(_summary(report), err=True)
+    else:
+        _print_table(report)
+
+
+def _summary(report: TrialReport) -> str:
+    """The counts in a sentence or two."""
+    since = f"since {short_time(_iso(report.since))}"
+    overall = (
+        f"{report.documents} document(s) {since}: {report.kept} kept, {report.dropped} dropped."
+    )
+    if report.brand is None:
+        return overall
+    return (
+        f"{report.brand}: of its {report.brand_mentions} current mention(s), "
+        f"{report.brand_kept} kept and {report.brand_dropped} dropped; "
+        f"{report.added} other document(s) newly kept.\n{overall}"
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    from veille.timeutil import isoformat_utc
+
+    return isoformat_utc(moment)
+
+
+def _print_table(report: TrialReport) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from veille.query_trial import VERDICTS
+
+    out = console()
+    with_brand = report.brand is not None
+    for verdict in VERDICTS:
+        entries = report.listed.get(verdict, [])
+        if not entries:
+            continue
+        table = Table(title=_TITLES[with_brand, verdict], title_justify="left")
+        table.add_column("date", no_wrap=True)
+        table.add_column("site", overflow="ellipsis", no_wrap=True, max_width=24)
+        table.add_column("title", overflow="ellipsis")
+        if verdict != "dropped":
+            table.add_column("matched", overflow="fold", max_width=30)
+        for entry in entries:
+            row = [
+                short_time(_iso(entry.time)),
+                escape(entry.site or ""),
+                escape(entry.title or entry.url or ""),
+            ]
+            if verdict != "dropped":
+                row.append(escape(", ".join(entry.matched)))
+            table.add_row(*row)
+        out.print(table)  # type: ignore[attr-defined]
+    case = " (case-sensitive)" if report.case_sensitive else ""
+    out.print(escape(f"Query {report.query!r}{case}"))  # type: ignore[attr-defined]
+    out.print(escape(_summary(report)))  # type: ignore[attr-defined]

@@ -1,0 +1,67 @@
+"""``veille reclassify``: re-score stored mentions after a classifier upgrade."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from veille.cli.app import App
+from veille.cli.render import moment_callback, progress_bar
+
+
+@click.command()
+@click.option("--brand", "brands", multiple=True, help="Only this brand's mentions (repeatable).")
+@click.option(
+    "--since", callback=moment_callback(), help="Only mentions since: a look-back (7d) or a date."
+)
+@click.option("--all", "everything", is_flag=True, help="Also those the current classifier scored.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="Documents re-scored per transaction.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_obj
+def reclassify(
+    app: App,
+    brands: tuple[str, ...],
+    since: datetime | None,
+    everything: bool,
+    batch_size: int,
+    quiet: bool,
+) -> None:
+    """Re-score the language and tone of stored mentions scored by another classifier version.
+
+    Uses the classifier of a collecting pass (the languages of every configured brand). Works in
+    transactions of --batch-size documents, so collecting can go on meanwhile; a run that stops
+    leaves its finished batches done, and the next run goes on with the rest.
+    """
+    from veille.process import brand_classifier
+    from veille.reclassify import reclassify as reclassify_documents
+
+    names = app.brand_names(brands)
+    classifier = brand_classifier(app.settings.brands)
+    progress = progress_bar("re-scoring", quiet=quiet)
+    with progress:
+        task = progress.add_task("", total=None)
+        report = reclassify_documents(
+            app.store(),
+            classifier,
+            brands=names,
+            since=since,
+            everything=everything,
+            batch_size=batch_size,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    changes = ", ".join(
+        f"{before} → {after}: {count}"
+        for (before, after), count in sorted(report.tone_changes.items())
+    )
+    tones = f"{report.tones_changed} changed tone" + (f" ({changes})" if changes else "")
+    click.echo(
+        f"{report.rescored} document(s) re-scored in {report.seconds:.1f}s; {tones}; "
+        f"{report.lang_changes} changed language."
+    )
