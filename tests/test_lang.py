@@ -5,10 +5,15 @@ from __future__ import annotations
 import pytest
 
 from veille.classify.lang import (
+    DETECTION_CHARS,
+    SHORT_TEXT_WORDS,
+    clear_short_text_cache,
     detect_language,
+    is_short,
     normalise_language_code,
     supported_languages,
     validate_languages,
+    word_count,
 )
 
 SEVEN = ["de", "en", "es", "fr", "it", "nl", "pt"]
@@ -59,3 +64,26 @@ def test_language_codes() -> None:
         validate_languages(["fr", "xx"])
     with pytest.raises(ValueError):
         validate_languages([])
+
+
+def test_short_text_is_counted_in_words() -> None:
+    four = "un deux trois quatre"
+    assert word_count(four) == SHORT_TEXT_WORDS - 1 and is_short(four)
+    assert not is_short(four + " cinq")
+    assert is_short("42 !!! 😀 ok")  # digits and emoji are not words
+
+
+def test_long_text_is_read_from_its_beginning() -> None:
+    french = "Le service client a répondu vite et le produit fonctionne très bien. "
+    english = "The rest of this long post is a quoted English review of the same product. "
+    text = french * (DETECTION_CHARS // len(french) + 1) + english * 40
+    assert len(text) > 3 * DETECTION_CHARS
+    assert detect_language(text) == "fr"
+    assert detect_language(english * 40) == "en"
+
+
+def test_remembered_short_texts_give_the_same_answer() -> None:
+    clear_short_text_cache()
+    first = [detect_language(text, SEVEN) for text in ("merci beaucoup", "vielen dank")]
+    again = [detect_language(text, SEVEN) for text in ("merci beaucoup", "vielen dank")]
+    assert first == again == ["fr", "de"]

@@ -24,9 +24,11 @@ def _accuracy(kind: str) -> float:
 
 
 def test_sentences_accuracy() -> None:
-    assert _accuracy("sentences") >= 0.97
+    # Measured 0.9977 (benchmarks/quality.py); the target is 0.99.
+    assert _accuracy("sentences") >= 0.99
 
 
 def test_word_pairs_accuracy() -> None:
-    # Two words are hard; lingua publishes 69–94 % per language for these sets.
-    assert _accuracy("word-pairs") >= 0.85
+    # Two words are hard; lingua publishes 69–94 % per language for these sets. Measured
+    # 0.9143; the target is 0.90.
+    assert _accuracy("word-pairs") >= 0.90

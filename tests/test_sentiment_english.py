@@ -1,8 +1,13 @@
-"""English sentiment through VADER, as the classifier uses it."""
+"""English sentiment: VADER, with the disbelief and impossible-comparison readings corrected."""
 
 from __future__ import annotations
 
+import pytest
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
 from veille.classify.english import english_compound
+
+VADER = SentimentIntensityAnalyzer()
 
 
 def test_negation_and_intensity() -> None:
@@ -18,3 +23,48 @@ def test_contrast_and_emphasis() -> None:
 
 def test_neutral_text() -> None:
     assert english_compound("The meeting is on Tuesday at six.") == 0.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't believe how bad this phone is",
+        "can't believe how rude the staff was",
+        "I cannot believe how awful the service was",
+        "I could not believe how terrible the delivery was",
+        "I have never been more disappointed",
+        "it couldn't be worse",
+    ],
+)
+def test_complaints_that_vader_reads_as_praise(text: str) -> None:
+    assert VADER.polarity_scores(text)["compound"] > 0  # the reading being corrected
+    assert english_compound(text) < 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I can't believe how good this is", "I couldn't be happier", "never felt better"],
+)
+def test_praise_that_vader_reads_as_complaint(text: str) -> None:
+    assert VADER.polarity_scores(text)["compound"] < 0
+    assert english_compound(text) > 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have never been so disappointed",
+        "not even good",
+        "the food was not great",
+        "it won't be better",
+        "I don't like it",
+    ],
+)
+def test_plain_negations_still_negate(text: str) -> None:
+    assert english_compound(text) < 0
+    assert english_compound(text) == VADER.polarity_scores(text)["compound"]
+
+
+def test_negated_complaint_stays_mild_praise() -> None:
+    assert english_compound("I was never disappointed") > 0
+    assert english_compound("not bad at all") > 0

@@ -122,3 +122,77 @@ def test_scores_are_bounded() -> None:
     assert normalise(1e9) <= 1.0
     assert normalise(-1e9) >= -1.0
     assert normalise(0.0) == 0.0
+
+
+def test_elision_written_with_a_space(score: FrenchSentimentAnalyzer) -> None:
+    # Tokenised text ("n' aime") reads like written text ("n'aime").
+    assert score.compound("je n' aime pas ce film") == score.compound("je n'aime pas ce film") < 0
+    assert score.compound("c' est génial") == score.compound("c'est génial") > 0
+
+
+def test_negation_reaches_across_articles_and_degree_words(
+    score: FrenchSentimentAnalyzer,
+) -> None:
+    # "bon" is five words after "pas", but only one of them is a content word.
+    assert score.compound("ce n'est pas du tout un très bon film") < 0
+
+
+def test_negation_stops_at_the_clause_boundary(score: FrenchSentimentAnalyzer) -> None:
+    assert score.compound("pas de pub, génial") > 0
+    assert score.compound("pas génial") < 0
+
+
+def test_informal_pas_alone_negates(score: FrenchSentimentAnalyzer) -> None:
+    assert score.compound("c'est pas bon") < 0 < score.compound("c'est bon")
+    assert score.compound("j'aime pas") < 0 < score.compound("j'aime")
+    assert score.compound("c'est pas au top") < 0 < score.compound("c'est au top")
+
+
+def test_concession_weighs_less(score: FrenchSentimentAnalyzer) -> None:
+    conceded = score.compound("malgré un excellent casting, le film est moyen")
+    stated = score.compound("un excellent casting, le film est moyen")
+    assert conceded < stated
+
+
+def test_complaints_weigh_more_than_praise(score: FrenchSentimentAnalyzer) -> None:
+    # "génial" (+3.0) and "nul" (-2.6) in one clause: the negative expression counts 1.5 times.
+    assert score.compound("génial, nul") < 0
+
+
+def test_inflected_forms_are_rated_like_their_base(score: FrenchSentimentAnalyzer) -> None:
+    assert score.compound("des séries addictives") > 0
+    assert score.compound("j'adorais cette série") > 0
+    assert score.compound("des épisodes captivants") > 0
+
+
+def test_frequent_neutral_words_are_not_rated(score: FrenchSentimentAnalyzer) -> None:
+    # Mistranslations in the translated lexicon: a child, "once", a wall, please.
+    for text in ["un enfant", "une fois", "le mur", "répondez svp", "vraiment ?"]:
+        assert score.compound(text) == 0.0, text
+
+
+def test_bien_as_adverb_and_merci_de_as_request(score: FrenchSentimentAnalyzer) -> None:
+    assert score.compound("bien avant la sortie") == 0.0
+    assert score.compound("merci de me rappeler") == 0.0
+    assert score.compound("merci pour votre aide") > 0
+
+
+def test_more_emoji(score: FrenchSentimentAnalyzer) -> None:
+    assert score.compound("livraison reçue 👍") > 0
+    assert score.compound("livraison reçue 👎") < 0
+    assert score.compound("livraison reçue 💔") < 0
+    assert score.compound("livraison reçue ❤️") > 0  # with the emoji presentation selector
+
+
+def test_numbers_are_not_emoticons(score: FrenchSentimentAnalyzer) -> None:
+    # VADER's table reads "143" as slang for "I love you"; here it is a price.
+    assert score.compound("prix : 143 euros") == 0.0
+
+
+def test_french_smiling_eyes(score: FrenchSentimentAnalyzer) -> None:
+    assert score.compound("merci ^^") > score.compound("merci") > 0
+    assert score.compound("^_^") > 0
+
+
+def test_never_again_is_negation(score: FrenchSentimentAnalyzer) -> None:
+    assert score.compound("je ne serai jamais plus satisfait de ce service") < 0

@@ -1,7 +1,8 @@
 """Classify a mention: its language, and its tone scored by an analyzer for that language.
 
 French text is scored by veille's own French analyzer (`veille.classify.french`), English
-text by VADER. Other languages get 0.0 (neutral): VADER reads a German "war" ("was") or a
+text by VADER with two negation readings corrected (`veille.classify.english`). Other
+languages get 0.0 (neutral): VADER reads a German "war" ("was") or a
 Spanish "no" as English, so using it outside English would invent tones rather than
 measure them. A text without letters (emoji, emoticons only) is scored by VADER, which
 rates emoji whatever the language.
@@ -15,12 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from veille.classify.lang import (
-    SHORT_TEXT_WORDS,
     detect_language,
     detect_language_among,
+    is_short,
     normalise_language_code,
     validate_languages,
-    word_count,
 )
 from veille.types import Classification, Tone
 
@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 # Bump a part when its behaviour changes, so `veille reclassify` knows what to redo.
-CLASSIFIER_VERSION = "lang-py3langid+lingua-1+sent-vader+veillefr-1"
+CLASSIFIER_VERSION = "lang-py3langid+lingua-2+sent-veilleen-1+veillefr-2"
 TONE_THRESHOLD = 0.05
 
 
@@ -83,7 +83,7 @@ class Classifier:
         hint = self._usable_hint(lang_hint)
         # Two or three words say little about their language; the feed's declaration is
         # then the better evidence. Longer text is detected, as feeds often declare wrongly.
-        if hint is not None and word_count(text) < SHORT_TEXT_WORDS:
+        if hint is not None and is_short(text):
             return hint
         detected = detect_language_among(text, self.languages)
         return detected if detected is not None else hint

@@ -1,10 +1,22 @@
 """Rule-based French sentiment analyzer in the manner of VADER (Hutto & Gilbert, 2014).
 
 Each sentiment-bearing word gets its lexicon valence, adjusted by the words around it:
-intensifiers and diminishers before it, negation (ne … pas / plus / jamais / rien / aucun /
-guère, "pas" alone in informal text, "sans", "ni"), contrast ("mais": the clause after it
-counts more), capitals, letter elongation and exclamation marks. The sum is normalised into
-a compound score in [-1, 1], exactly as VADER does, so the same ±0.05 tone thresholds apply.
+
+- negation: "ne … pas / plus / jamais / rien / aucun / guère", "pas" alone in informal text,
+  "sans", "ni"; its scope runs over the next three content words of the clause, across
+  articles and degree adverbs ("pas un très bon film"); "jamais … aussi" is a superlative;
+- intensifiers and diminishers before the word ("très", "trop", "vraiment", "assez",
+  "peu", "un peu", "moins");
+- contrast: after "mais" / "pourtant" / "par contre" the clause counts more and the one
+  before less; a concession ("bien que", "même si", "malgré") counts less;
+- emphasis: capitals, elongated letters ("géniaaal"), exclamation marks; emoji and emoticons;
+- negative weighting (Taboada et al., "Lexicon-Based Methods for Sentiment Analysis",
+  Computational Linguistics 37(2), 2011): negative expressions weigh 1.5 times as much,
+  offsetting the positive bias of everyday language (people praise by default, so praise
+  words are frequent and say less than complaints).
+
+The sum is normalised into a compound score in [-1, 1] exactly as VADER does, so the same
+±0.05 tone thresholds apply.
 """
 
 from __future__ import annotations
@@ -12,117 +24,29 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+from veille.classify import french_words as fw
 from veille.classify.french_lexicon import IDIOM_VALENCES, load_lexicon
-from veille.classify.french_tokens import (
-    Token,
-    emoji_valences,
-    emoticon_valences,
-    split_sentences,
-    tokenize,
-)
+from veille.classify.french_tokens import Emphasis, symbol_valences, tokenize
 
 # VADER's empirically derived constants, kept so French and English scores are comparable.
 BOOST = 0.293
 SHOUT_BOOST = 0.733
 NEGATION_FACTOR = -0.74
+NEVER_SO_FACTOR = 1.25
 EXCLAMATION_BOOST = 0.292
 MAX_EXCLAMATIONS = 4
 NORMALISATION_ALPHA = 15.0
+CONTRAST_BEFORE = 0.5
+CONTRAST_AFTER = 1.5
+# Taboada et al. (2011): negative expressions count 50 % more.
+NEGATIVE_WEIGHT = 1.5
 # "peu intéressant" means "not very interesting": a weak negation.
 LITTLE_FACTOR = -0.5
 # "un peu décevant": the feeling is there, but softened.
 SOFTENED_FACTOR = 0.5
-CONTRAST_BEFORE = 0.5
-CONTRAST_AFTER = 1.5
-
-INTENSIFIERS = frozenset(
-    [
-        "tres",
-        "trop",
-        "vraiment",
-        "tellement",
-        "super",
-        "hyper",
-        "ultra",
-        "extremement",
-        "totalement",
-        "completement",
-        "absolument",
-        "vachement",
-        "carrement",
-        "franchement",
-        "particulierement",
-        "tant",
-        "si",
-        "incroyablement",
-        "enormement",
-        "hautement",
-        "archi",
-        "mega",
-        "grave",
-        "plus",
-    ]
-)
-DIMINISHERS = frozenset(
-    ["assez", "plutot", "moyennement", "legerement", "relativement", "presque", "quasiment"]
-)
-NEGATORS = frozenset(
-    [
-        "pas",
-        "jamais",
-        "rien",
-        "aucun",
-        "aucune",
-        "aucuns",
-        "aucunes",
-        "guere",
-        "nullement",
-        "ni",
-        "sans",
-    ]
-)
-# Words that complete a "ne" into a negation when they follow the verb.
-POSTVERBAL_NEGATORS = frozenset(
-    ["pas", "plus", "jamais", "rien", "guere", "point", "aucun", "aucune"]
-)
-NE = frozenset({"ne", "n'"})
-# After "jamais", these turn the sentence into a superlative: "jamais été aussi satisfait".
-COMPARATIVES = frozenset(["aussi", "autant", "si", "tant", "plus"])
-# Pronouns that stand before a verb; "j'aime pas" is negated by the "pas" that follows.
-CLITICS = frozenset(
-    [
-        "je",
-        "j'",
-        "tu",
-        "il",
-        "elle",
-        "on",
-        "nous",
-        "vous",
-        "ils",
-        "elles",
-        "ca",
-        "cela",
-        "c'",
-        "l'",
-        "le",
-        "la",
-        "les",
-        "m'",
-        "t'",
-        "me",
-        "te",
-        "lui",
-        "leur",
-        "y",
-        "en",
-        "s'",
-        "se",
-    ]
-)
-CONTRAST_MARKERS = frozenset(["mais", "cependant", "pourtant", "toutefois", "neanmoins"])
-CONTRAST_PAIRS = frozenset({("par", "contre"), ("en", "revanche")})
-LOOKBACK = 3
+# Content words that a negation reaches (VADER looks three words back).
+NEGATION_SCOPE = 3
+_PUNCTUATION = frozenset(",;:.!?…")
 # Idioms indexed by their first word, longest first, so most tokens cost one dict lookup.
 _IDIOMS_BY_FIRST_WORD: dict[str, list[tuple[tuple[str, ...], float]]] = {}
 for _idiom, _valence in sorted(IDIOM_VALENCES.items(), key=lambda item: -len(item[0])):
@@ -135,45 +59,42 @@ def normalise(total: float, alpha: float = NORMALISATION_ALPHA) -> float:
     return max(-1.0, min(1.0, score))
 
 
-def _window(sentence: list[Token], index: int) -> list[str]:
-    # Words before `index`, nearest first, stopping at a comma or other clause boundary.
-    words: list[str] = []
-    for token in reversed(sentence[max(0, index - LOOKBACK) : index]):
-        if token.kind == "boundary":
-            break
-        words.append(token.form)
-    return words
+def _contrast_pivot(words: list[str]) -> int:
+    """Index of the last contrast marker ("mais", "par contre"), or -1."""
+    if fw.CONTRAST_WORDS.isdisjoint(words):
+        return -1
+    for index in range(len(words) - 1, -1, -1):
+        word = words[index]
+        if word in fw.CONTRAST_MARKERS:
+            return index
+        if index > 0 and (words[index - 1], word) in fw.CONTRAST_PAIRS:
+            return index - 1
+    return -1
 
 
-def _is_negated(sentence: list[Token], index: int) -> bool:
-    before = _window(sentence, index)
-    after = [token.form for token in sentence[index + 1 : index + 3]]
-    for distance, word in enumerate(before):
-        if word in NEGATORS:
-            # "je n'ai jamais été aussi satisfait" praises: a comparative follows "jamais".
-            between = before[:distance]
-            return not (word == "jamais" and any(w in COMPARATIVES for w in between))
-        if word == "plus" and any(w in NE for w in before[distance + 1 :]):
-            return True
-    if after and after[0] in POSTVERBAL_NEGATORS:
-        if any(w in NE for w in before[:2]):
-            return True  # ne aime pas
-        return bool(before) and before[0] in CLITICS  # j'aime pas
-    return len(after) > 1 and after[1] in POSTVERBAL_NEGATORS and any(w in NE for w in before[:2])
+def _contrast_weight(index: int, pivot: int) -> float:
+    """Weight of the word at `index` given the contrast marker at `pivot` (-1: none)."""
+    if pivot < 0:
+        return 1.0
+    if index == pivot:
+        return 0.0
+    return CONTRAST_BEFORE if index < pivot else CONTRAST_AFTER
 
 
-def _modifier_factor(sentence: list[Token], index: int) -> tuple[float, float]:
-    """Return (additive boost, multiplicative factor) from the words just before `index`."""
+def _modifiers(words: list[str], index: int) -> tuple[float, float]:
+    """Return (additive boost, multiplicative factor) from the degree words before `index`."""
     boost, factor = 0.0, 1.0
     position = index - 1
-    while position >= 0 and sentence[position].kind in ("word", "elision"):
-        word = sentence[position].form
-        if word in INTENSIFIERS:
+    while position >= 0:
+        word = words[position]
+        if word in fw.INTENSIFIERS:
             boost += BOOST
-        elif word in DIMINISHERS:
+        elif word in fw.DIMINISHERS:
             boost -= BOOST
-        elif word == "peu":
-            preceding = sentence[position - 1].form if position > 0 else ""
+        elif word in fw.WEAK_NEGATORS:
+            preceding = words[position - 1] if position > 0 else ""
+            if preceding == "au":  # "au moins" is "at least", not a degree
+                break
             factor *= SOFTENED_FACTOR if preceding == "un" else LITTLE_FACTOR
             position -= 1  # "un" of "un peu" is part of the modifier
         else:
@@ -182,69 +103,13 @@ def _modifier_factor(sentence: list[Token], index: int) -> tuple[float, float]:
     return boost, factor
 
 
-def _match_idiom(sentence: list[Token], index: int) -> tuple[float, int] | None:
-    for idiom, valence in _IDIOMS_BY_FIRST_WORD.get(sentence[index].form, ()):
-        forms = tuple(token.form for token in sentence[index : index + len(idiom)])
-        if forms == idiom:
-            return valence, len(idiom)
-    return None
-
-
-def _is_modifier_of_next(sentence: list[Token], index: int, lexicon: dict[str, float]) -> bool:
-    # "super bien", "trop bien": the intensifier lends its strength instead of its own valence.
-    if sentence[index].form not in INTENSIFIERS or index + 1 >= len(sentence):
-        return False
-    following = sentence[index + 1].form
-    return following in lexicon or following in INTENSIFIERS
-
-
-def _contrast_weights(sentence: list[Token]) -> list[float]:
-    forms = [token.form for token in sentence]
-    pivot = -1
-    for index, form in enumerate(forms):
-        pair = (form, forms[index + 1]) if index + 1 < len(forms) else None
-        if form in CONTRAST_MARKERS or pair in CONTRAST_PAIRS:
-            pivot = index
-    if pivot < 0:
-        return [1.0] * len(sentence)
-    return [
-        CONTRAST_BEFORE if i < pivot else CONTRAST_AFTER if i > pivot else 0.0
-        for i in range(len(forms))
-    ]
-
-
-def _sentence_valences(sentence: list[Token], lexicon: dict[str, float]) -> list[float]:
-    emojis, emoticons = emoji_valences(), emoticon_valences()
-    valences = [0.0] * len(sentence)
-    skip_until = 0
-    for index, token in enumerate(sentence):
-        if index < skip_until:
-            continue
-        if token.kind == "emoji":
-            valences[index] = emojis.get(token.form, 0.0)
-            continue
-        if token.kind == "emoticon":
-            valences[index] = emoticons.get(token.form, 0.0)
-            continue
-        idiom = _match_idiom(sentence, index)
-        if idiom is not None:
-            valence, length = idiom
-            skip_until = index + length
-        elif token.kind == "word" and token.form in lexicon:
-            if _is_modifier_of_next(sentence, index, lexicon):
-                continue
-            valence = lexicon[token.form]
-        else:
-            continue
-        sign = 1.0 if valence > 0 else -1.0
-        boost, factor = _modifier_factor(sentence, index)
-        emphasis = SHOUT_BOOST if token.shouted else BOOST if token.elongated else 0.0
-        valence = (valence + sign * (boost + emphasis)) * factor
-        if idiom is None and _is_negated(sentence, index):
-            valence *= NEGATION_FACTOR
-        valences[index] = valence
-    weights = _contrast_weights(sentence)
-    return [valence * weight for valence, weight in zip(valences, weights, strict=True)]
+def _negated_by_following(words: list[str], index: int, ne_seen: bool) -> bool:
+    """Whether a negation after the word negates it: "je n'aime pas", "j'aime pas"."""
+    count = len(words)
+    following = words[index + 1] if index + 1 < count else ""
+    if following in fw.POSTVERBAL_NEGATORS:
+        return ne_seen or (index > 0 and words[index - 1] in fw.CLITICS)
+    return ne_seen and index + 2 < count and words[index + 2] in fw.POSTVERBAL_NEGATORS
 
 
 class FrenchSentimentAnalyzer:
@@ -252,18 +117,119 @@ class FrenchSentimentAnalyzer:
 
     def __init__(self, lexicon: dict[str, float] | None = None) -> None:
         self.lexicon = lexicon if lexicon is not None else load_lexicon()
+        self.symbols = symbol_valences()
 
     def compound(self, text: str) -> float:
         """Return the compound sentiment of `text` in [-1, 1] (0.0 when nothing is rated)."""
-        tokens = tokenize(text, self.lexicon)
+        tokens, emphasis = tokenize(text, self.lexicon)
         total = 0.0
-        for sentence in split_sentences(tokens):
-            total += sum(_sentence_valences(sentence, self.lexicon))
+        start = 0
+        for index, token in enumerate(tokens):
+            if token[0] in _PUNCTUATION and token.strip(",;:"):
+                total += self._sentence(tokens[start : index + 1], emphasis)
+                start = index + 1
+        if start < len(tokens):
+            total += self._sentence(tokens[start:], emphasis)
         if total == 0.0:
             return 0.0
         exclamations = min(text.count("!"), MAX_EXCLAMATIONS)
         total += math.copysign(exclamations * EXCLAMATION_BOOST, total)
         return round(normalise(total), 4)
+
+    def _is_modifier_of_next(self, words: list[str], index: int) -> bool:
+        # "super bien", "trop bien": the intensifier lends its strength instead of its own valence.
+        if words[index] not in fw.INTENSIFIERS or index + 1 >= len(words):
+            return False
+        following = words[index + 1]
+        return following in self.lexicon or following in fw.INTENSIFIERS
+
+    def _sentence(self, words: list[str], emphasis: Emphasis) -> float:
+        """Sum the weighted valences of one sentence (its closing punctuation included)."""
+        lexicon, symbols = self.lexicon, self.symbols
+        count = len(words)
+        pivot = _contrast_pivot(words)
+        total = 0.0
+        scope = 0  # content words still inside the scope of a negation
+        ne_seen = concession = superlative = False
+        skip_until = 0
+        for index, word in enumerate(words):
+            if index < skip_until:
+                continue
+            if word[0] in _PUNCTUATION:
+                scope, ne_seen, concession, superlative = 0, False, False, False
+                continue
+            weight = _contrast_weight(index, pivot)
+            if word in symbols:
+                total += symbols[word] * weight
+                continue
+            following = words[index + 1] if index + 1 < count else ""
+            if index == pivot:
+                scope, ne_seen, concession = 0, False, False
+                continue
+            idiom = self._idiom(words, index) if word in _IDIOMS_BY_FIRST_WORD else None
+            if idiom is not None:
+                valence, length = idiom
+                skip_until = index + length
+                # "pas au top" is negated; "pas terrible" carries its own negation.
+                negated = scope > 0 and word not in fw.NEGATORS and word not in fw.NE
+                if scope:
+                    scope -= 1
+            elif word in fw.NE:
+                ne_seen = True
+                continue
+            elif word in fw.CONCESSIVE_MARKERS or (word, following) in fw.CONCESSIVE_PAIRS:
+                concession = True
+                skip_until = index + (1 if word in fw.CONCESSIVE_MARKERS else 2)
+                continue
+            elif word in fw.NEGATORS or (ne_seen and word in fw.NE_COMPLETERS):
+                # "jamais été aussi déçu" is a superlative; "jamais plus" is "never again".
+                if (
+                    word == "jamais"
+                    and following != "plus"
+                    and not fw.COMPARATIVES.isdisjoint(words[index + 1 : index + 4])
+                ):
+                    superlative = True
+                else:
+                    scope = NEGATION_SCOPE
+                continue
+            elif word in lexicon and not self._is_modifier_of_next(words, index):
+                if (word == "bien" and following in fw.BIEN_AS_ADVERB_BEFORE) or (
+                    index == 0 and word in fw.DISCOURSE_OPENERS and following[:1] in _PUNCTUATION
+                ):
+                    continue
+                valence = lexicon[word]
+                negated = scope > 0 or _negated_by_following(words, index, ne_seen)
+                if scope and word not in fw.SCOPE_TRANSPARENT:
+                    scope -= 1
+            else:
+                if scope and word not in fw.SCOPE_TRANSPARENT and word[-1] != "'":
+                    scope -= 1
+                continue
+            if valence == 0.0:
+                continue
+            sign = 1.0 if valence > 0 else -1.0
+            boost, factor = _modifiers(words, index)
+            if word in emphasis.shouted:
+                boost += SHOUT_BOOST
+            elif word in emphasis.elongated:
+                boost += BOOST
+            valence = (valence + sign * boost) * factor
+            if superlative:
+                valence *= NEVER_SO_FACTOR
+                superlative = False
+            elif negated:
+                valence *= NEGATION_FACTOR
+            if valence < 0:
+                valence *= NEGATIVE_WEIGHT
+            total += valence * weight * (CONTRAST_BEFORE if concession else 1.0)
+        return total
+
+    @staticmethod
+    def _idiom(words: list[str], index: int) -> tuple[float, int] | None:
+        for idiom, valence in _IDIOMS_BY_FIRST_WORD.get(words[index], ()):
+            if tuple(words[index : index + len(idiom)]) == idiom:
+                return valence, len(idiom)
+        return None
 
 
 @lru_cache(maxsize=1)

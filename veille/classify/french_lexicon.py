@@ -4,7 +4,10 @@ Sources, merged in this order of precedence:
 
 1. ``data/core_fr_lexicon.tsv``: everyday, review and social-media French written for veille
    from ordinary linguistic knowledge (MIT, like the rest of veille). A valence of 0 there
-   removes a frequent descriptive word that the other sources rate ("prix", "premier").
+   removes a frequent word that the other sources rate wrongly for French: a descriptive word
+   ("prix", "premier"), or a mistranslation in which accent folding or an English sense took
+   over ("mur" is a wall, not "mûr"; "fois" is "time", not "faith"; "cher" is mostly "dear" or
+   "expensive").
 2. ``data/pattern_fr_sentiment.xml``: the French adjective subjectivity lexicon of the
    Pattern library (Tom De Smedt, Walter Daelemans, fabelier.org; CLiPS, University of
    Antwerp), as shipped by textblob-fr 0.2.0. Released under the Open Data Commons Public
@@ -17,7 +20,10 @@ Sources, merged in this order of precedence:
    ``data/LICENSE-vader-fr.txt``.
 
 Where sources 2 and 3 both rate a word, the two independent ratings are averaged; source 1
-overrides both. Lookup is accent-insensitive because tweets often drop accents.
+overrides both. The sources often list one form of a word only, so the feminine and plural
+forms of adjectives, their -ment adverbs, and the present, past-participle and imperfect
+forms of -er verbs are derived by French spelling rules and fill the gaps (`inflections`,
+`adverb`, `verb_forms`). Lookup is accent-insensitive because tweets often drop accents.
 """
 
 from __future__ import annotations
@@ -37,19 +43,43 @@ CORE_FILE = DATA_DIR / "core_fr_lexicon.tsv"
 PATTERN_SCALE = 4.0
 
 PATTERN_MIN_SUBJECTIVITY = 0.5
+# Verb forms are derived only from clearly rated infinitives: a weakly rated verb is more
+# often a mistranslation than a feeling.
+VERB_MIN_VALENCE = 1.0
 
 _PATTERN_WORD = re.compile(
     r'<word form="([^"]+)" pos="JJ" polarity="(-?[0-9.]+)" subjectivity="(-?[0-9.]+)"'
 )
+_SIMPLE_WORD = re.compile(r"[a-z]{3,}")
 
-# Multi-word expressions whose meaning is not the sum of their words (accent-free forms).
-# They are matched before single words and replace them.
+# Multi-word expressions whose meaning is not the sum of their words (accent-free forms,
+# elisions written with their apostrophe). They are matched before single words and replace
+# them; a valence of 0 marks a fixed phrase whose words carry no feeling ("bien sûr").
 IDIOM_VALENCES: dict[tuple[str, ...], float] = {
     ("pas", "terrible"): -1.8,
     ("pas", "top"): -1.8,
+    ("pas", "ouf"): -1.6,
+    ("pas", "fou"): -1.4,
+    ("pas", "cher"): 1.2,
+    ("pas", "chere"): 1.2,
+    ("trop", "cher"): -1.6,
+    ("trop", "chere"): -1.6,
+    ("trop", "long"): -1.4,
+    ("trop", "longue"): -1.4,
+    ("trop", "court"): -1.0,
+    ("trop", "courte"): -1.0,
+    ("trop", "tard"): -1.2,
+    ("hors", "de", "prix"): -1.6,
+    ("bonne", "nouvelle"): 2.4,
+    ("bonnes", "nouvelles"): 2.4,
+    ("mauvaise", "nouvelle"): -2.4,
+    ("mauvaises", "nouvelles"): -2.4,
     ("sans", "plus"): -0.8,
+    ("sans", "doute"): 0.0,
+    ("sans", "aucun", "doute"): 0.0,
     ("au", "top"): 2.6,
     ("coup", "de", "coeur"): 2.9,
+    ("en", "forme"): 1.4,
     ("a", "chier"): -3.2,
     ("a", "eviter"): -2.6,
     ("a", "fuir"): -3.0,
@@ -62,7 +92,33 @@ IDIOM_VALENCES: dict[tuple[str, ...], float] = {
     ("vaut", "le", "detour"): 2.2,
     ("mort", "de", "rire"): 2.0,
     ("du", "grand", "n'", "importe", "quoi"): -2.8,
+    ("rien", "a", "redire"): 2.0,
+    ("en", "avoir", "marre"): -2.4,
+    ("j'", "en", "ai", "marre"): -2.4,
+    ("ras", "le", "bol"): -2.4,
+    ("merci", "de"): 0.0,  # "merci de me rembourser": a request, not thanks
+    ("merci", "d'"): 0.0,
+    ("aussi", "bien", "que"): 0.0,
+    ("ah", "bon"): 0.0,
+    ("bon", "bah"): 0.0,
+    ("bon", "ben"): 0.0,
+    ("bah", "bon"): 0.0,
+    ("bien", "sur"): 0.0,
+    ("bien", "entendu"): 0.0,
+    ("eh", "bien"): 0.0,
+    ("ou", "bien"): 0.0,
+    ("si", "bien", "que"): 0.0,
+    ("tant", "bien", "que", "mal"): 0.0,
+    ("pas", "mal", "de"): 0.0,
+    ("bon", "nombre"): 0.0,
+    ("bon", "marche"): 1.0,
+    ("a", "bientot"): 0.0,
+    ("tout", "a", "fait"): 0.0,
 }
+
+# Accent-free: "é", "ée", "és", "ées" of the past participle fold into "e", "ee", "es", "ees".
+_VERB_ENDINGS = ["e", "es", "ent", "ons", "ez", "ee", "ees", "ais", "ait", "aient", "ions"]
+_VERB_ENDINGS += ["iez", "ant"]
 
 
 @lru_cache(maxsize=65536)
@@ -70,6 +126,68 @@ def fold_accents(word: str) -> str:
     """Lowercase a word and drop its diacritics ("Génial" → "genial", "cœur" → "coeur")."""
     decomposed = unicodedata.normalize("NFKD", word.lower().replace("œ", "oe").replace("æ", "ae"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def inflections(word: str) -> list[str]:
+    """Return the feminine / plural (and, for an -er verb, conjugated) forms of `word`.
+
+    `word` is an accent-free masculine singular or infinitive; the rules are those of French
+    spelling ("heureux" → "heureuse", "actif" → "active", "cruel" → "cruelle", "normal" →
+    "normaux", "déçu" → "déçue", "déçus", "déçues").
+    """
+    if not _SIMPLE_WORD.fullmatch(word):
+        return []
+    forms: list[str] = []
+    if word.endswith("eux"):
+        forms += [word[:-1] + "se", word[:-1] + "ses"]
+    elif word.endswith(("s", "x")):
+        forms += [word + "e", word + "es"]
+    elif word.endswith("e"):
+        forms.append(word + "s")
+    elif word.endswith("if"):
+        forms += [word[:-1] + "ve", word[:-1] + "ves", word + "s"]
+    elif word.endswith(("el", "eil", "ien", "on")) and not word.endswith("ion"):
+        forms += [word + word[-1] + "e", word + word[-1] + "es", word + "s"]
+    elif word.endswith("al") and len(word) > 3:
+        forms += [word + "e", word + "es", word[:-1] + "ux"]
+    elif word.endswith("er"):
+        forms += [word[:-2] + "ere", word[:-2] + "eres", word + "s"]
+    elif word.endswith("eau"):
+        forms += [word + "x"]
+    else:
+        forms += [word + "e", word + "s", word + "es"]
+    return forms
+
+
+def adverb(adjective: str) -> str | None:
+    """Return the -ment adverb of an adjective form ("heureuse" → "heureusement"), or None.
+
+    Built from the feminine (or invariable) form in -e, and "-ant" / "-ent" → "-amment" /
+    "-emment" ("brillant" → "brillamment").
+    """
+    if len(adjective) < 5 or not _SIMPLE_WORD.fullmatch(adjective):
+        return None
+    if adjective.endswith("e"):
+        return adjective + "ment"
+    if adjective.endswith(("ant", "ent")):
+        return adjective[:-2] + "mment"
+    return None
+
+
+def _derived_forms(word: str) -> list[str]:
+    forms = inflections(word)
+    adverbs = [adverb(form) for form in [word, *forms]]
+    return forms + [form for form in adverbs if form is not None]
+
+
+def verb_forms(infinitive: str) -> list[str]:
+    """Return the indicative present, imperfect and past-participle forms of an -er verb."""
+    if len(infinitive) < 5 or not infinitive.endswith("er"):
+        return []
+    if not _SIMPLE_WORD.fullmatch(infinitive):
+        return []
+    stem = infinitive[:-2]
+    return [stem + ending for ending in _VERB_ENDINGS]
 
 
 def _read_pattern() -> dict[str, float]:
@@ -112,10 +230,37 @@ def _folded_means(*sources: dict[str, float]) -> dict[str, float]:
     return {key: sum(values) / len(values) for key, values in collected.items()}
 
 
+def _with_inflections(lexicon: dict[str, float]) -> dict[str, float]:
+    # Derived forms only fill gaps: a form that any source rates keeps its own rating, and a
+    # form derived from two words (rare) takes the first in alphabetical order.
+    derived: dict[str, float] = {}
+    for word in sorted(lexicon):
+        valence = lexicon[word]
+        if valence == 0.0:
+            continue
+        forms = _derived_forms(word)
+        # An -er word is taken for a verb only when the lexicon also has one of its
+        # conjugated forms: "aimer" (with "aime") is a verb, "enfer" is not ("enfant"!).
+        if abs(valence) >= VERB_MIN_VALENCE and word[:-2] + "e" in lexicon:
+            forms += verb_forms(word)
+        for form in forms:
+            if form not in lexicon:
+                derived.setdefault(form, valence)
+    return {**derived, **lexicon}
+
+
 @lru_cache(maxsize=1)
 def load_lexicon() -> dict[str, float]:
     """Return the merged French lexicon (accent-free word → valence), read once per process."""
     lexicon = _folded_means(_read_pattern(), _read_vader_fr())
-    lexicon.update(_read_core())
+    core = _read_core()
+    lexicon.update(core)
+    # A word marked neutral is neutral in all its forms ("cher" and "chère", "jouer" and "joue").
+    for word, valence in core.items():
+        if valence == 0.0:
+            for form in _derived_forms(word) + verb_forms(word):
+                if form not in core:
+                    lexicon[form] = 0.0
+    lexicon = _with_inflections(lexicon)
     # A zero carries no sentiment: it only hides a word from the tokens that get scored.
     return {word: valence for word, valence in lexicon.items() if valence != 0.0}

@@ -1,4 +1,9 @@
-"""Tokenising French social-media text for sentiment scoring: elision, emoji, emoticons.
+"""Tokenising French social-media text for sentiment scoring: accents, elision, emoji, emoticons.
+
+A text becomes a list of plain strings: accent-free lowercase words ("genial"), elided words
+with their apostrophe ("n'", "c'", "qu'"), punctuation runs ("!!!", "?", ","), and one
+character per emoji. Emoticons (":)", ";-(", "<3") become a private-use character each, so
+that they, like emoji, are single tokens rated from one table.
 
 Emoji and emoticon valences come from the vaderSentiment package (MIT, C.J. Hutto), which is
 already a run-time dependency: an emoji is rated by the VADER valences of the words of its
@@ -8,42 +13,89 @@ English description, an emoticon by VADER's own rating.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from veille.classify.french_lexicon import fold_accents
-
-# Elided articles, pronouns and conjunctions become tokens of their own ("c'est" → "c'", "est"),
-# so that the word after the apostrophe is looked up and "n'" is seen as a negation marker.
-_TOKEN = re.compile(
-    r"(?P<elision>(?:jusqu|lorsqu|puisqu|quoiqu|qu|[cdjlmnst])')(?=[^\W\d_])"
-    r"|(?P<word>[^\W\d_]+(?:-[^\W\d_]+)*)"
-    r"|(?P<boundary>[,;:.!?…]+)"
-    r"|(?P<other>[^\s\w])",
-    re.IGNORECASE,
-)
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "ʼ": "'"})
-_ELONGATION = re.compile(r"([^\W\d_])\1{2,}")
 EMOJI_VALENCE_LIMIT = 3.0
+# Elided articles, pronouns and conjunctions become tokens of their own ("c'est" → "c'",
+# "est"), also when the text was tokenised with a space after the apostrophe ("n' est").
+_TOKEN = re.compile(
+    r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[cdjlmnst])'"
+    r"|[^\W\d_]+(?:-(?:d')?[^\W\d_]+)*"
+    r"|[,;:.!?…]+"
+    r"|[^\s\w\x00-\x7f«»“”„‹›–—·•°€£]"  # emoji, emoticon marks and other symbols
+)
+_ELONGATION = re.compile(r"([^\W\d_])\1{2,}")
+# Words in capitals, such as "NUL" or "GÉNIAL", in a text that is not all capitals.
+_CAPITALS_WORD = re.compile(r"(?<![^\W\d_])[A-ZÀ-ÖØ-ÞŒ]{2,}(?![^\W\d_])")
+_CAPITAL_PAIR = re.compile(r"[A-ZÀ-ÖØ-ÞŒ]{2}")
+# A chunk that may be an emoticon: it holds one of these (":)", ";-(", "=D", "<3", "\o/").
+_EMOTICON_HINT = re.compile(r"[:;=]|<3|</3|\\o/|\^[_-]?\^")
+_EMOTICON_MARK_BASE = 0xE000  # private-use area: never in real text, one code point each
+# The smiling eyes "^^" of French (and Japanese) chat, which VADER's table lacks.
+EMOTICON_RATINGS = {"^^": 1.5, "^_^": 1.5, "^-^": 1.5}
+# veille's ratings of frequent emoji whose description has no rated English word ("thumbs
+# up", "clapping hands") or a misleading one ("broken heart" is not about a heart, "pensive"
+# is not positive), on VADER's scale.
+EMOJI_RATINGS = {
+    "👍": 1.8, "👏": 2.0, "🙏": 1.2, "💪": 1.5, "💯": 1.8, "🤩": 2.8, "😉": 1.0, "✅": 1.0,
+    "🔥": 1.0, "😡": -2.5, "🤬": -3.0, "🤮": -3.0, "😤": -1.8, "🙄": -1.5, "😒": -1.6,
+    "💩": -2.0, "👎": -2.0, "❌": -1.0, "💔": -2.0, "😔": -1.5, "🤦": -1.5, "😑": -1.0,
+    "🆘": -1.5,
+}  # fmt: skip
+
+
+def _fold_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {}
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        decomposed = unicodedata.normalize("NFKD", char.lower())
+        base = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        if base != char:
+            table[code] = base
+    table.update({ord("œ"): "oe", ord("Œ"): "oe", ord("æ"): "ae", ord("Æ"): "ae"})
+    for apostrophe in "’‘`´ʼ′":
+        table[ord(apostrophe)] = "'"
+    table[0xFE0F] = None  # emoji presentation selector: "❤️" is rated as "❤"
+    return table
+
+
+_FOLD = _fold_table()
+
+
+def fold_text(text: str) -> str:
+    """Lowercase `text`, drop the diacritics of Latin letters and unify apostrophes."""
+    return text.lower().translate(_FOLD)
 
 
 @dataclass(frozen=True, slots=True)
-class Token:
-    """One token: its accent-free lowercase form and the surface cues that add emphasis."""
+class Emphasis:
+    """Words written for emphasis in a text: in capitals ("NUL") or elongated ("géniaaal")."""
 
-    form: str
-    kind: str  # "word", "elision", "boundary", "emoji", "emoticon", "other"
-    shouted: bool = False  # written in capitals inside a text that is not all capitals
-    elongated: bool = False  # letters repeated for emphasis ("géniaaal")
+    shouted: frozenset[str]
+    elongated: frozenset[str]
+
+
+NO_EMPHASIS = Emphasis(frozenset(), frozenset())
 
 
 @lru_cache(maxsize=1)
 def emoticon_valences() -> dict[str, float]:
-    """Return VADER's ratings of emoticons such as ":)", ":-(" and "<3"."""
+    """Return the ratings of emoticons such as ":)", ":-(", "<3" and "^^" (VADER's, mostly).
+
+    VADER's table also rates English slang and numbers ("gr8", "143", "fed up"); only the
+    punctuation faces are kept, since "143" in a French text is a number.
+    """
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     lexicon = SentimentIntensityAnalyzer().lexicon
-    return {key: value for key, value in lexicon.items() if not key.isalpha() and key != "-"}
+    faces = {
+        key: value
+        for key, value in lexicon.items()
+        if _EMOTICON_HINT.search(key) and not re.search(r"[a-z0-9]{2}", key, re.IGNORECASE)
+    }
+    return {**faces, **EMOTICON_RATINGS}
 
 
 @lru_cache(maxsize=1)
@@ -55,55 +107,64 @@ def emoji_valences() -> dict[str, float]:
     valences: dict[str, float] = {}
     for emoji, description in analyzer.emojis.items():
         total = sum(analyzer.lexicon.get(word, 0.0) for word in description.lower().split())
-        if total:
-            valences[emoji] = max(-EMOJI_VALENCE_LIMIT, min(EMOJI_VALENCE_LIMIT, total))
+        key = emoji.replace("\ufe0f", "")
+        if total and len(key) == 1:
+            valences[key] = max(-EMOJI_VALENCE_LIMIT, min(EMOJI_VALENCE_LIMIT, total))
+    valences.update(EMOJI_RATINGS)
     return valences
 
 
-def normalise_elongation(form: str, known: dict[str, float]) -> tuple[str, bool]:
-    """Map "géniaaal" / "cooool" to a known word; return the form and whether it was elongated."""
-    if not _ELONGATION.search(form):
-        return form, False
+@lru_cache(maxsize=1)
+def _emoticon_marks() -> dict[str, str]:
+    return {
+        emoticon: chr(_EMOTICON_MARK_BASE + index)
+        for index, emoticon in enumerate(sorted(emoticon_valences()))
+    }
+
+
+@lru_cache(maxsize=1)
+def symbol_valences() -> dict[str, float]:
+    """Return the valence of every single-character symbol token: emoji and emoticon marks."""
+    valences = dict(emoji_valences())
+    emoticons = emoticon_valences()
+    for emoticon, mark in _emoticon_marks().items():
+        valences[mark] = emoticons[emoticon]
+    return valences
+
+
+def _mark_emoticons(text: str) -> str:
+    marks = _emoticon_marks()
+    return " ".join(marks.get(chunk, chunk) for chunk in text.split())
+
+
+def normalise_elongation(form: str, known: dict[str, float]) -> str:
+    """Map "géniaaal" / "cooool" to a known word, else squeeze the repeated letters."""
     for replacement in (r"\1", r"\1\1"):
         candidate = _ELONGATION.sub(replacement, form)
         if candidate in known:
-            return candidate, True
-    return _ELONGATION.sub(r"\1", form), True
+            return candidate
+    return _ELONGATION.sub(r"\1", form)
 
 
-def tokenize(text: str, lexicon: dict[str, float]) -> list[Token]:
-    """Split French text into tokens; emoticons are recognised on whitespace-separated chunks."""
-    emoticons = emoticon_valences()
-    emojis = emoji_valences()
-    text = text.translate(_APOSTROPHES)
-    letters = [ch for ch in text if ch.isalpha()]
-    all_caps = bool(letters) and all(ch.isupper() for ch in letters)
-    tokens: list[Token] = []
-    for chunk in text.split():
-        if chunk in emoticons and not chunk.isalpha():
-            tokens.append(Token(chunk, "emoticon"))
-            continue
-        for match in _TOKEN.finditer(chunk):
-            kind = match.lastgroup or "other"
-            surface = match.group()
-            if kind == "other":
-                if surface in emojis:
-                    tokens.append(Token(surface, "emoji"))
-                continue
-            form = fold_accents(surface)
-            elongated = False
-            if kind == "word" and form not in lexicon:
-                form, elongated = normalise_elongation(form, lexicon)
-            shouted = kind == "word" and not all_caps and len(surface) > 1 and surface.isupper()
-            tokens.append(Token(form, kind, shouted, elongated))
-    return tokens
+def _shouted_words(text: str) -> frozenset[str]:
+    if not _CAPITAL_PAIR.search(text) or text.upper() == text:
+        return frozenset()
+    return frozenset(fold_text(word) for word in _CAPITALS_WORD.findall(text))
 
 
-def split_sentences(tokens: list[Token]) -> list[list[Token]]:
-    """Group tokens into sentences at full stops, question and exclamation marks."""
-    sentences: list[list[Token]] = [[]]
-    for token in tokens:
-        sentences[-1].append(token)
-        if token.kind == "boundary" and any(mark in token.form for mark in ".!?…"):
-            sentences.append([])
-    return [sentence for sentence in sentences if sentence]
+def tokenize(text: str, lexicon: dict[str, float]) -> tuple[list[str], Emphasis]:
+    """Split French text into tokens, and say which words were written for emphasis."""
+    if _EMOTICON_HINT.search(text):
+        text = _mark_emoticons(text)
+    shouted = _shouted_words(text)
+    folded = fold_text(text)
+    tokens = _TOKEN.findall(folded)
+    elongated: set[str] = set()
+    if _ELONGATION.search(folded):  # rare: most texts skip the per-word check
+        for index, token in enumerate(tokens):
+            if token not in lexicon and _ELONGATION.search(token):
+                tokens[index] = normalise_elongation(token, lexicon)
+                elongated.add(tokens[index])
+    if not shouted and not elongated:
+        return tokens, NO_EMPHASIS
+    return tokens, Emphasis(shouted, frozenset(elongated))

