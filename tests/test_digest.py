@@ -272,7 +272,9 @@ def test_dry_run_writes_files_and_moves_nothing(
 
 
 def test_long_days_are_cut_at_max_mentions(store: Store, smtp: SmtpServer) -> None:
-    save(store, *(make_item(f"n{i}", title=f"Acme item {i}") for i in range(5)))
+    # Five different stories (titles that differ by a number only would be one story).
+    topics = ("usine", "rappel", "grève", "bourse", "recrutement")
+    save(store, *(make_item(f"n{i}", title=f"Acme item {i} {t}") for i, t in enumerate(topics)))
     digest = dict(MORNING, max_mentions=2)
     send_digests(digest_settings(store, smtp.smtp_settings(), digest), store, now=later(hours=1))
     _, html = parts(smtp.messages[0])

@@ -71,10 +71,20 @@ def _mention_filter(app: App, limit: int | None, **options: Any) -> Any:
 @click.command()
 @_filter_options
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option(
+    "--group-by",
+    type=click.Choice(["story"]),
+    help="One row per story (its copies on other sites grouped), last seen first.",
+)
 @format_option()
 @click.pass_obj
-def mentions(app: App, limit: int, output_format: str, **options: Any) -> None:
+def mentions(
+    app: App, limit: int, group_by: str | None, output_format: str, **options: Any
+) -> None:
     """List stored mentions, newest first."""
+    if group_by == "story":
+        _stories(app, _mention_filter(app, limit, **options), output_format)
+        return
     records = app.store().list_mentions(_mention_filter(app, limit, **options))
     if output_format != "table":
         write_records(records, output_format, MENTION_FIELDS, sys.stdout)
@@ -105,6 +115,38 @@ def mentions(app: App, limit: int, output_format: str, **options: Any) -> None:
     if records:
         out.print(table)  # type: ignore[attr-defined]
     out.print(f"{len(records)} mention(s).")  # type: ignore[attr-defined]
+
+
+def _stories(app: App, f: Any, output_format: str) -> None:
+    """``veille mentions --group-by story``: a row per story, its earliest sighting as headline."""
+    from veille.store.queries import STORY_FIELDS
+
+    records = app.store().list_stories(f)
+    if output_format != "table":
+        write_records(records, output_format, STORY_FIELDS, sys.stdout)
+        return
+    from rich.table import Table
+
+    table = Table()
+    for column in ("last seen", "sightings", "sites", "tone +/=/-", "brand", "site"):
+        width = 24 if column in ("brand", "site") else None
+        table.add_column(column, overflow="ellipsis", no_wrap=True, max_width=width)
+    table.add_column("title", overflow="ellipsis")
+    for record in records:
+        tones = "/".join(str(record[tone]) for tone in ("positive", "neutral", "negative"))
+        table.add_row(
+            short_time(record["last_seen"]),
+            str(record["sightings"]),
+            str(record["sites"]),
+            tones,
+            _escape(", ".join(record["brands"])),  # type: ignore[arg-type]
+            _escape(str(record["site"] or "")),
+            _escape(str(record["title"] or record["url"] or "")),
+        )
+    out = console()
+    if records:
+        out.print(table)  # type: ignore[attr-defined]
+    out.print(f"{len(records)} story(ies).")  # type: ignore[attr-defined]
 
 
 @click.command()

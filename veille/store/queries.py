@@ -12,6 +12,7 @@ from sqlalchemy import (
     Select,
     String,
     case,
+    distinct,
     func,
     literal_column,
     or_,
@@ -290,3 +291,73 @@ def stats(connection: Connection, f: MentionFilter, by: str) -> list[dict[str, o
         }
         for row in rows
     ]
+
+
+# One story as ``veille mentions --group-by story`` and list_stories give it.
+STORY_FIELDS = (
+    "story_id", "title", "url", "site", "platform", "published_at", "first_seen", "last_seen",
+    "sightings", "sites", "brands", "positive", "neutral", "negative", "avg_sentiment",
+)  # fmt: skip
+
+
+def list_stories(connection: Connection, f: MentionFilter) -> list[dict[str, object]]:
+    """The filtered mentions grouped by story, the story seen most recently first.
+
+    A story's headline is its earliest sighting among the filtered mentions; ``sightings`` and
+    ``sites`` count its distinct documents and sites, the tone counts its documents of each tone.
+    ``limit`` and ``offset`` page the stories.
+    """
+    last_seen = func.max(mention_time).label("last_seen")
+    tone_counts = [
+        func.count(distinct(case((DocumentRow.tone == tone, DocumentRow.id)))).label(tone)
+        for tone in TONES
+    ]
+    query = _filtered(
+        connection,
+        f,
+        DocumentRow.story_id,
+        func.min(mention_time).label("first_seen"),
+        last_seen,
+        func.count(distinct(DocumentRow.id)).label("sightings"),
+        func.count(distinct(DocumentRow.site)).label("sites"),
+        *tone_counts,
+        func.avg(DocumentRow.sentiment).label("avg_sentiment"),
+    ).query
+    query = query.group_by(DocumentRow.story_id).order_by(
+        last_seen.desc(), DocumentRow.story_id.desc()
+    )
+    groups = list(connection.execute(_page(query, f.limit, f.offset)))
+    if not groups:
+        return []
+    sightings = _filtered(connection, f, *_LISTING_COLUMNS).query
+    sightings = _listing(sightings).where(DocumentRow.story_id.in_([g.story_id for g in groups]))
+    sightings = sightings.order_by(mention_time, MentionRow.id)
+    headlines: dict[str, Row[Any]] = {}
+    brands: dict[str, list[str]] = {}
+    for row in connection.execute(sightings):
+        headlines.setdefault(row.story_id, row)
+        names = brands.setdefault(row.story_id, [])
+        if row.brand not in names:
+            names.append(row.brand)
+    return [
+        _story_record(group, headlines[group.story_id], brands[group.story_id]) for group in groups
+    ]
+
+
+def _story_record(group: Row[Any], headline: Row[Any], brands: list[str]) -> dict[str, object]:
+    """A story as the command-line and dashboard contract dictionary."""
+    return {
+        "story_id": group.story_id,
+        "title": headline.title,
+        "url": headline.canonical_url or headline.url,
+        "site": headline.site,
+        "platform": headline.platform,
+        "published_at": iso_utc(headline.published_at),
+        "first_seen": iso_utc(group.first_seen),
+        "last_seen": iso_utc(group.last_seen),
+        "sightings": group.sightings,
+        "sites": group.sites,
+        "brands": sorted(brands),
+        **{tone: int(getattr(group, tone)) for tone in TONES},
+        "avg_sentiment": round(float(group.avg_sentiment), 4),
+    }

@@ -2,7 +2,8 @@
 
 Tables: ``brands`` and ``sources`` mirror the configuration file; ``source_state`` keeps what each
 source remembers between passes; ``documents`` holds one row per distinct piece of content and
-``mentions`` one row per (document, brand); ``runs`` and ``run_sources`` record every pass;
+``mentions`` one row per (document, brand); ``story_bands`` the near-duplicate keys of each
+document (see ``veille/store/stories.py``); ``runs`` and ``run_sources`` record every pass;
 ``digests`` keeps each emailed digest's watermark and ``digest_sends`` every attempt to send one;
 ``alerts`` logs every spike alert fired (see ``veille/store/alerts.py``).
 """
@@ -192,7 +193,8 @@ class DocumentRow(Base):
     # none_as_null: a Python None is stored as SQL NULL, not as the JSON text "null".
     metrics: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     fingerprint: Mapped[str] = mapped_column(String(128), index=True)
-    # Exact copies share a fingerprint, hence a story; near-duplicate clustering refines this.
+    # The story a document tells: the story of the near-duplicate it joined when it was stored
+    # (veille/store/stories.py), else its own fingerprint, which exact copies share.
     story_id: Mapped[str] = mapped_column(String(128), index=True)
 
 
@@ -202,6 +204,18 @@ Index(
     "ix_documents_mention_time",
     func.coalesce(DocumentRow.published_at, DocumentRow.collected_at),
 )
+
+
+class StoryBandRow(Base):
+    """One near-duplicate band key of a document; documents sharing a key are compared."""
+
+    __tablename__ = "story_bands"
+    __table_args__ = (Index(None, "band_key"),)
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
 
 
 class MentionRow(Base):

@@ -306,6 +306,11 @@ class Store:
         with self._reading() as connection:
             return queries.list_mentions(connection, f)
 
+    def list_stories(self, f: MentionFilter) -> list[dict[str, object]]:
+        """Return the filtered mentions grouped by story, the story seen most recently first."""
+        with self._reading() as connection:
+            return queries.list_stories(connection, f)
+
     def stats(self, f: MentionFilter, by: str) -> list[dict[str, object]]:
         """Return mention counts, shares, tones, engagement and reach per platform, site, author…"""
         with self._reading() as connection:

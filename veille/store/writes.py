@@ -23,6 +23,7 @@ from veille.store.schema import (
     SourceStateRow,
 )
 from veille.store.specs import SaveCounts, StoredItem
+from veille.store.stories import assign_stories, save_band_keys
 from veille.store.visibility import writing_mentions
 from veille.types import SourceState
 
@@ -78,7 +79,7 @@ def _document_values(item: StoredItem, source_id: int, now: datetime) -> dict[st
         "engagement": doc.engagement,
         "metrics": dict(doc.metrics) or None,
         "fingerprint": doc.fingerprint,
-        "story_id": doc.fingerprint,
+        "story_id": doc.fingerprint,  # until assign_stories finds the story it repeats
     }
 
 
@@ -134,13 +135,17 @@ def upsert_documents(
             if url is not None:
                 pending_by_url[url] = identity
     if pending:
+        new_rows = list(pending.values())
+        band_keys = assign_stories(connection, new_rows, now)
         # Plain executemany, no RETURNING: psycopg then pipelines one short prepared statement,
         # several times faster than one huge multi-row VALUES it would have to parse.
         statement = upsert_insert(connection, DocumentRow).on_conflict_do_nothing(
             index_elements=["identity"]
         )
-        connection.execute(statement, list(pending.values()))
+        connection.execute(statement, new_rows)
         existing.update(_ids_by_identity(connection, pending))
+        stored = zip(new_rows, band_keys, strict=True)
+        save_band_keys(connection, {existing[row["identity"]]: keys for row, keys in stored})
     document_ids = [existing[resolved.get(row["identity"], row["identity"])] for row in rows]
     # Exact unless another process stored one of these documents in the meantime.
     return document_ids, len(pending)

@@ -1,0 +1,129 @@
+"""Near-duplicate signatures: which documents tell the same story, however lightly edited.
+
+The same wire story reaches twenty sites with a word changed in the title, a prefix added
+("UPDATE 1-"), a snippet cut short or run longer. Each document becomes a multiset of features,
+its words folded as everywhere in veille (case, accents, punctuation gone) without the commonest
+words: every title word counts twice, because titles are what syndication edits least and
+snippets what it cuts most; the text adds its first ``TEXT_WORDS`` words, so that a longer
+snippet does not dilute the shorter one. Two documents are the same story when the weighted
+Jaccard similarity of their features reaches ``SAME_STORY`` and they share at least
+``MIN_SHARED`` of weight.
+
+Candidates are found with MinHash and locality-sensitive hashing: ``BANDS`` band keys of
+``ROWS_PER_BAND`` min-hashes (32-bit) each; two documents share at least one key with probability
+1 - (1 - s^ROWS_PER_BAND)^BANDS for a similarity s (0.84 at 0.45, 0.97 at 0.6). Every hash is
+derived from BLAKE2b, never Python's ``hash()``, so the keys are the same in every process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from veille.normalize.text import fold_case_and_accents
+
+# Two documents whose features are at least this similar (weighted Jaccard) are one story;
+# chosen on benchmarks/data/stories.jsonl (benchmarks/README.md, "Story grouping").
+SAME_STORY = 0.45
+# ... and share at least this much weight (three title words): short items about one brand
+# share the brand's name and little else, which is not a story.
+MIN_SHARED = 6
+TITLE_WEIGHT = 2
+TEXT_WORDS = 60
+BANDS = 8
+ROWS_PER_BAND = 2
+
+_NOT_WORD = re.compile(r"[\W_]+")
+# Words that every story shares, in English and French, and the marks of wire revisions
+# ("UPDATE 2-", "RPT-", "REFILE-"), which say nothing of what the story is.
+_COMMON_WORDS_TEXT = (
+    "a an and are as at be by for from has have in is it its of on or that the this to was "
+    "were will with after over new says said update rpt refile corrected "
+    "au aux avec ce ces dans de des du elle en est et il ils la le les leur mais ne ou par "
+    "pas plus pour qu que qui sa se ses son sur un une"
+)
+_COMMON_WORDS = frozenset(_COMMON_WORDS_TEXT.split())
+_HASHES = BANDS * ROWS_PER_BAND
+# One BLAKE2b digest per feature gives all its min-hash values at once, 32 bits each.
+_DIGEST = struct.Struct(f">{_HASHES}I")
+
+
+@dataclass(frozen=True, slots=True)
+class StorySignature:
+    """What grouping needs of one document: its weighted features and its band keys."""
+
+    features: Mapping[str, int]
+    bands: tuple[int, ...]
+
+
+def story_words(text: str) -> list[str]:
+    """The words of a text that tell its story: folded, without punctuation or common words."""
+    words = _NOT_WORD.sub(" ", fold_case_and_accents(text)).split()
+    return [
+        word for word in words if word not in _COMMON_WORDS and (len(word) > 1 or word.isdigit())
+    ]
+
+
+def story_features(title: str, text: str) -> Counter[str]:
+    """Weighted features of a document: each title word twice, the text's first words once."""
+    features: Counter[str] = Counter()
+    for word in story_words(title):
+        features[word] += TITLE_WEIGHT
+    for word in story_words(text)[:TEXT_WORDS]:
+        features[word] += 1
+    return features
+
+
+def similarity(first: Mapping[str, int], second: Mapping[str, int]) -> float:
+    """Weighted Jaccard similarity of two feature multisets, in [0, 1] (0 when both are empty)."""
+    shared = sum(min(weight, second.get(word, 0)) for word, weight in first.items())
+    total = sum(first.values()) + sum(second.values()) - shared
+    return shared / total if total else 0.0
+
+
+def story_similarity(first: Mapping[str, int], second: Mapping[str, int]) -> float:
+    """The similarity of two documents as grouping sees it: 0 below ``MIN_SHARED`` in common."""
+    shared = sum(min(weight, second.get(word, 0)) for word, weight in first.items())
+    return similarity(first, second) if shared >= MIN_SHARED else 0.0
+
+
+@lru_cache(maxsize=131072)
+def _feature_hashes(word: str, copy: int) -> tuple[int, ...]:
+    """The values of one feature (the ``copy``-th occurrence of a word) under every hash."""
+    data = f"{copy}:{word}".encode("utf-8", "surrogatepass")
+    return _DIGEST.unpack(hashlib.blake2b(data, digest_size=_DIGEST.size).digest())
+
+
+def min_hashes(features: Mapping[str, int]) -> tuple[int, ...]:
+    """The MinHash of a feature multiset: the k-th copy of a word is a feature of its own."""
+    values = [
+        _feature_hashes(word, copy) for word, weight in features.items() for copy in range(weight)
+    ]
+    return tuple(min(column) for column in zip(*values, strict=True)) if values else ()
+
+
+def band_keys(hashes: tuple[int, ...]) -> tuple[int, ...]:
+    """One signed 64-bit key per band of min-hashes (empty when there are no features)."""
+    keys = []
+    for band in range(len(hashes) // ROWS_PER_BAND):
+        rows = hashes[band * ROWS_PER_BAND : (band + 1) * ROWS_PER_BAND]
+        data = band.to_bytes(1, "big") + b"".join(row.to_bytes(4, "big") for row in rows)
+        digest = hashlib.blake2b(data, digest_size=8).digest()
+        keys.append(int.from_bytes(digest, "big", signed=True))
+    return tuple(keys)
+
+
+def story_signature(title: str, text: str) -> StorySignature:
+    """The features and band keys of a document's normalised title and text."""
+    features = story_features(title, text)
+    return StorySignature(features, band_keys(min_hashes(features)))
+
+
+def same_story(first: StorySignature, second: StorySignature) -> bool:
+    """Whether two documents are near-duplicates of one story."""
+    return story_similarity(first.features, second.features) >= SAME_STORY
