@@ -19,7 +19,7 @@ from veille.delivery_settings import (
     ScheduleSettings,
     SmtpSettings,
 )
-from veille.settings import CollectSettings, HttpSettings, load_settings
+from veille.settings import BrandConfig, CollectSettings, HttpSettings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -57,6 +57,7 @@ def test_every_http_setting_is_in_the_example_config(option: str) -> None:
             *ScheduleSettings.model_fields,
             *DigestConfig.model_fields,
             *AlertSettings.model_fields,
+            *BrandConfig.model_fields,
         }
         | {field.alias or name for name, field in SmtpSettings.model_fields.items()}
     ),

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from veille.classify import Classifier
+from veille.classify import Classifier, tone_of
+from veille.classify.targeted import BrandSentences
 from veille.match import BrandQuery, PreparedText, compile_query, prepare, scoped_fields
 from veille.normalize import normalize
 from veille.settings import BrandConfig
 from veille.store import StoredItem
-from veille.types import RawMention
+from veille.types import BrandTone, Classification, Document, MatchResult, RawMention
 
 
 def brand_classifier(brands: Sequence[BrandConfig]) -> Classifier:
@@ -23,6 +24,11 @@ def classified_text(title: str, text: str) -> str:
     return f"{title}\n{text}" if text else title
 
 
+def document_author(author_name: str | None, author_handle: str | None) -> str:
+    """The author as brand queries see it: name and handle."""
+    return " ".join(filter(None, (author_name, author_handle)))
+
+
 def matched_view(
     *,
     title: str,
@@ -33,7 +39,7 @@ def matched_view(
     lang: str | None,
 ) -> PreparedText:
     """What brand queries see of a document (stored documents are matched the same way)."""
-    author = " ".join(filter(None, (author_name, author_handle)))
+    author = document_author(author_name, author_handle)
     return prepare(title=title, text=text, site=site, author=author, lang=lang)
 
 
@@ -50,6 +56,12 @@ class MentionProcessor:
             for brand in brands
         ]
         self.classifier = brand_classifier(brands)
+        # Brands whose mentions are scored on the sentences naming them (tone = "brand").
+        self.targeted = {
+            brand.name: BrandSentences(query)
+            for brand, (_, query) in zip(brands, self.queries, strict=True)
+            if brand.tone == "brand"
+        }
         # Language is only needed before matching when a query scopes on it.
         self._match_needs_lang = any("lang" in scoped_fields(q.node) for _, q in self.queries)
 
@@ -85,5 +97,30 @@ class MentionProcessor:
                 continue
             if classification is None:
                 classification = self.classifier.classify(full_text, lang_hint=document.lang_hint)
-            items.append(StoredItem(document, classification, tuple(matches)))
+            brand_tones = self.brand_tones(document, classification, matches)
+            items.append(StoredItem(document, classification, tuple(matches), brand_tones))
         return items
+
+    def brand_tones(
+        self,
+        document: Document,
+        classification: Classification,
+        matches: Sequence[tuple[str, MatchResult]],
+    ) -> dict[str, BrandTone]:
+        """The tone of the sentences naming each matched brand configured with tone = "brand"."""
+        tones: dict[str, BrandTone] = {}
+        for name, result in matches:
+            sentences = self.targeted.get(name)
+            if sentences is None:
+                continue
+            score = sentences.sentiment(
+                title=document.title,
+                text=document.text,
+                lang=classification.lang,
+                document_sentiment=classification.sentiment,
+                matched_terms=result.terms,
+                site=document.site,
+                author=document_author(document.author_name, document.author_handle),
+            )
+            tones[name] = BrandTone(score, tone_of(score))
+        return tones

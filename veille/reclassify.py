@@ -9,6 +9,11 @@ Collection classifies with the language the feed declared as a hint; that declar
 stored, so the language stored with the document stands in for it: a short text keeps the
 language it was given, a longer one is detected again.
 
+Mentions of brands configured with ``tone = "brand"`` are scored again on the sentences naming
+the brand (:mod:`veille.classify.targeted`), with the document's new language; mentions of
+brands back to ``tone = "document"`` lose their own tone and take the document's again. Brands
+no longer configured keep what they have.
+
 The work goes batch by batch, each written in its own transaction: running it while a
 collecting pass runs is safe, and a run stopped half-way leaves the batches it wrote done.
 """
@@ -17,14 +22,21 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from veille.classify import CLASSIFIER_VERSION, Classifier
-from veille.process import classified_text
+from veille.classify import CLASSIFIER_VERSION, Classifier, tone_of
+from veille.classify.targeted import BrandSentences
+from veille.match import compile_query
+from veille.process import classified_text, document_author
+from veille.settings import BrandConfig
 from veille.store import Store
-from veille.store.reclassify import NewScores, ScoredDocument, Selection
+from veille.store.reclassify import MentionScores, NewScores, ScoredDocument, Selection
+from veille.types import Classification
+
+# Brand name (case-folded) → its sentences finder when its tone is "brand", None when "document".
+BrandTones = Mapping[str, BrandSentences | None]
 
 # progress(documents re-scored so far, documents to re-score)
 ReclassifyProgress = Callable[[int, int], None]
@@ -37,6 +49,7 @@ class ReclassifyReport:
     rescored: int = 0
     tone_changes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (from, to) → count
     lang_changes: int = 0
+    mention_tone_changes: int = 0  # mentions whose own tone was set, changed or cleared
     seconds: float = 0.0
 
     @property
@@ -45,8 +58,25 @@ class ReclassifyReport:
         return sum(self.tone_changes.values())
 
 
-def rescore(documents: Sequence[ScoredDocument], classifier: Classifier) -> list[NewScores]:
-    """New scores for stored documents, classified as a collecting pass classifies them."""
+def brand_tones(brands: Sequence[BrandConfig]) -> dict[str, BrandSentences | None]:
+    """How each configured brand's mentions are scored, for :func:`rescore`."""
+    return {
+        brand.name.casefold(): (
+            BrandSentences(compile_query(brand.query, case_sensitive=brand.case_sensitive))
+            if brand.tone == "brand"
+            else None
+        )
+        for brand in brands
+    }
+
+
+def rescore(
+    documents: Sequence[ScoredDocument], classifier: Classifier, tones: BrandTones | None = None
+) -> list[NewScores]:
+    """New scores for stored documents, classified as a collecting pass classifies them.
+
+    With ``tones`` (see :func:`brand_tones`), the new own scores of their mentions that change.
+    """
     scores = []
     for document in documents:
         classification = classifier.classify(
@@ -60,9 +90,37 @@ def rescore(documents: Sequence[ScoredDocument], classifier: Classifier) -> list
                 tone=classification.tone,
                 version=classification.version,
                 replaces=document.version,
+                mentions=_mention_scores(document, classification, tones or {}),
             )
         )
     return scores
+
+
+def _mention_scores(
+    document: ScoredDocument, classification: Classification, tones: BrandTones
+) -> tuple[MentionScores, ...]:
+    """The mentions of a document whose own scores change."""
+    changed = []
+    for mention in document.mentions:
+        key = mention.brand.casefold()
+        if key not in tones:
+            continue
+        sentences = tones[key]
+        sentiment: float | None = None
+        if sentences is not None:
+            sentiment = sentences.sentiment(
+                title=document.title,
+                text=document.text,
+                lang=classification.lang,
+                document_sentiment=classification.sentiment,
+                matched_terms=mention.matched_terms,
+                site=document.site,
+                author=document_author(document.author_name, document.author_handle),
+            )
+        tone = None if sentiment is None else tone_of(sentiment)
+        if (sentiment, tone) != (mention.sentiment, mention.tone):
+            changed.append(MentionScores(mention.id, sentiment, tone))
+    return tuple(changed)
 
 
 def reclassify(
@@ -74,11 +132,13 @@ def reclassify(
     everything: bool = False,
     batch_size: int = 500,
     progress: ReclassifyProgress | None = None,
+    brand_settings: Sequence[BrandConfig] = (),
 ) -> ReclassifyReport:
     """Re-score the stored documents not scored by this classifier version (all: everything).
 
     ``brands`` limits the work to documents those brands mention, ``since`` to those timed since
-    then; each batch of ``batch_size`` documents is written in one transaction.
+    then; each batch of ``batch_size`` documents is written in one transaction. The mentions of
+    the configured ``brand_settings`` get their own tone as each brand's ``tone`` says.
     """
     if batch_size < 1:
         raise ValueError("the batch size must be at least 1")
@@ -87,8 +147,10 @@ def reclassify(
     total = store.count_to_reclassify(selection)
     report = ReclassifyReport()
     done = 0
+    tones = brand_tones(brand_settings)
     for batch in store.documents_to_reclassify(selection, batch_size=batch_size):
-        scores = rescore(batch, classifier)
+        scores = rescore(batch, classifier, tones)
+        report.mention_tone_changes += sum(len(score.mentions) for score in scores)
         # Fewer than the batch when another run re-scored some of these documents meanwhile.
         report.rescored += store.save_scores(scores)
         for before, after in zip(batch, scores, strict=True):

@@ -12,7 +12,7 @@ import re
 import tomllib
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -82,7 +82,7 @@ class CollectSettings(BaseModel):
 
 
 class BrandConfig(BaseModel):
-    """A brand to listen for: its name, boolean query and languages."""
+    """A brand to listen for: its name, boolean query, languages and how its tone is scored."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -90,6 +90,8 @@ class BrandConfig(BaseModel):
     case_sensitive: bool = False  # before `query`, which is checked with it
     query: str = Field("", validate_default=True)  # empty: the name as an exact phrase
     languages: tuple[str, ...] = ("fr", "en")
+    # "brand": a mention's tone is that of the sentences naming the brand, not the whole text's.
+    tone: Literal["document", "brand"] = "document"
 
     @field_validator("query")
     @classmethod

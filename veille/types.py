@@ -76,6 +76,14 @@ class Classification:
     version: str
 
 
+@dataclass(frozen=True, slots=True)
+class BrandTone:
+    """The tone of the sentences that name one brand (a brand configured with tone = "brand")."""
+
+    sentiment: float  # compound score in [-1, 1]
+    tone: Tone
+
+
 @dataclass(slots=True)
 class SourceState:
     """What a source remembers between passes (conditional GET validators, moved URL, cursor)."""

@@ -55,13 +55,19 @@ def reclassify(
             everything=everything,
             batch_size=batch_size,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
+            brand_settings=app.settings.brands,
         )
     changes = ", ".join(
         f"{before} → {after}: {count}"
         for (before, after), count in sorted(report.tone_changes.items())
     )
     tones = f"{report.tones_changed} changed tone" + (f" ({changes})" if changes else "")
+    brand_tones = (
+        f" {report.mention_tone_changes} mention(s) took a new brand-targeted tone."
+        if report.mention_tone_changes
+        else ""
+    )
     click.echo(
         f"{report.rescored} document(s) re-scored in {report.seconds:.1f}s; {tones}; "
-        f"{report.lang_changes} changed language."
+        f"{report.lang_changes} changed language.{brand_tones}"
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, nulls_last, select, update
 
+from veille.store.queries import effective_tone
 from veille.store.schema import (
     ALERT_STATUSES,
     AlertRow,
@@ -55,7 +56,7 @@ def mention_events(
 ) -> list[tuple[str, datetime, bool]]:
     """(brand, time, negative) of the brands' mentions timed after ``since`` and seen by then."""
     query = (
-        select(BrandRow.name, alert_time.label("time"), DocumentRow.tone)
+        select(BrandRow.name, alert_time.label("time"), effective_tone.label("tone"))
         .select_from(MentionRow)
         .join(DocumentRow, DocumentRow.id == MentionRow.document_id)
         .join(BrandRow, BrandRow.id == MentionRow.brand_id)
@@ -90,7 +91,7 @@ def window_mentions(
         MentionRow.first_seen_at <= seen_until,
     ]
     if negative_only:
-        conditions.append(DocumentRow.tone == "negative")
+        conditions.append(effective_tone == "negative")
     query = (
         select(
             DocumentRow.title,
@@ -102,7 +103,7 @@ def window_mentions(
             DocumentRow.author_url,
             DocumentRow.site,
             DocumentRow.platform,
-            DocumentRow.tone,
+            effective_tone.label("tone"),
             DocumentRow.engagement,
             MentionRow.matched_terms,
             alert_time.label("time"),

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
-from veille.store.queries import iso_utc, mention_time
+from veille.store.queries import effective_sentiment, effective_tone, iso_utc, mention_time
 from veille.store.schema import (
     DIGEST_STATUSES,
     BrandRow,
@@ -210,8 +210,8 @@ def new_mentions(
             DocumentRow.author_url,
             DocumentRow.site,
             DocumentRow.platform,
-            DocumentRow.sentiment,
-            DocumentRow.tone,
+            effective_sentiment.label("sentiment"),
+            effective_tone.label("tone"),
             DocumentRow.engagement,
             DocumentRow.story_id,
             mention_time.label("time"),

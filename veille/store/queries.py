@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Float,
     Row,
     Select,
     String,
@@ -36,6 +37,10 @@ STATS_KEYS = ("platform", "site", "author", "tone", "lang", "day")
 
 # When a mention happened: its publication time, else when veille collected it.
 mention_time = func.coalesce(DocumentRow.published_at, DocumentRow.collected_at, type_=UtcDateTime)
+# A mention's tone and sentiment: its own when its brand is scored on the sentences naming it
+# (``tone = "brand"``), else its document's. Every read of a mention's tone goes through these.
+effective_tone = func.coalesce(MentionRow.tone, DocumentRow.tone, type_=String)
+effective_sentiment = func.coalesce(MentionRow.sentiment, DocumentRow.sentiment, type_=Float)
 
 
 def iso_utc(value: datetime | None) -> str | None:
@@ -78,7 +83,7 @@ def filter_conditions(connection: Connection, f: MentionFilter) -> list[ColumnEl
     if f.tone:
         if f.tone not in TONES:
             raise StoreError(f"unknown tone {f.tone!r}", hint=f"use one of {', '.join(TONES)}")
-        conditions.append(DocumentRow.tone == f.tone)
+        conditions.append(effective_tone == f.tone)
     if f.lang:
         conditions.append(DocumentRow.lang == f.lang.lower())
     if f.since is not None:
@@ -118,8 +123,6 @@ _DOCUMENT_FIELDS = (
     "published_at",
     "collected_at",
     "lang",
-    "sentiment",
-    "tone",
     "reach",
     "engagement",
     "metrics",
@@ -133,6 +136,8 @@ _LISTING_COLUMNS = (
     SourceRow.name.label("source"),
     MentionRow.matched_terms,
     *(getattr(DocumentRow, name) for name in _DOCUMENT_FIELDS),
+    effective_sentiment.label("sentiment"),
+    effective_tone.label("tone"),
 )
 
 
@@ -243,7 +248,7 @@ def _stats_key(connection: Connection, by: str) -> ColumnElement[Any]:
     columns: dict[str, Any] = {
         "platform": DocumentRow.platform,
         "site": DocumentRow.site,
-        "tone": DocumentRow.tone,
+        "tone": effective_tone,
         "lang": DocumentRow.lang,
     }
     return columns[by]
@@ -259,7 +264,7 @@ def stats(connection: Connection, f: MentionFilter, by: str) -> list[dict[str, o
         raise ValueError(f"stats by must be one of {', '.join(STATS_KEYS)}, not {by!r}")
     key = _stats_key(connection, by).label("key")
     tone_counts = [
-        func.sum(case((DocumentRow.tone == tone, 1), else_=0)).label(tone) for tone in TONES
+        func.sum(case((effective_tone == tone, 1), else_=0)).label(tone) for tone in TONES
     ]
     query = _filtered(
         connection,
@@ -267,7 +272,7 @@ def stats(connection: Connection, f: MentionFilter, by: str) -> list[dict[str, o
         key,
         func.count(MentionRow.id).label("mentions"),
         *tone_counts,
-        func.avg(DocumentRow.sentiment).label("avg_sentiment"),
+        func.avg(effective_sentiment).label("avg_sentiment"),
         func.sum(DocumentRow.engagement).label("engagement"),
         func.sum(DocumentRow.reach).label("reach"),
     ).query
@@ -304,12 +309,14 @@ def list_stories(connection: Connection, f: MentionFilter) -> list[dict[str, obj
     """The filtered mentions grouped by story, the story seen most recently first.
 
     A story's headline is its earliest sighting among the filtered mentions; ``sightings`` and
-    ``sites`` count its distinct documents and sites, the tone counts its documents of each tone.
+    ``sites`` count its distinct documents and sites, the tone counts its documents of each tone
+    (a mention's own tone when its brand is scored on its sentences: a document two brands see
+    differently counts under both tones).
     ``limit`` and ``offset`` page the stories.
     """
     last_seen = func.max(mention_time).label("last_seen")
     tone_counts = [
-        func.count(distinct(case((DocumentRow.tone == tone, DocumentRow.id)))).label(tone)
+        func.count(distinct(case((effective_tone == tone, DocumentRow.id)))).label(tone)
         for tone in TONES
     ]
     query = _filtered(
@@ -321,7 +328,7 @@ def list_stories(connection: Connection, f: MentionFilter) -> list[dict[str, obj
         func.count(distinct(DocumentRow.id)).label("sightings"),
         func.count(distinct(DocumentRow.site)).label("sites"),
         *tone_counts,
-        func.avg(DocumentRow.sentiment).label("avg_sentiment"),
+        func.avg(effective_sentiment).label("avg_sentiment"),
     ).query
     query = query.group_by(DocumentRow.story_id).order_by(
         last_seen.desc(), DocumentRow.story_id.desc()

@@ -10,6 +10,10 @@ On PostgreSQL the full-text ``search_vector`` is a generated column whose text s
 configuration follows the language (migration 0005): the database recomputes it with every
 update of ``lang``. The SQLite FTS5 index holds only title and text, which are never changed
 here.
+
+Each document comes with its mentions, and its new scores with those of its mentions (the tone
+of the sentences naming a brand scored that way; NULL for the others): both are written in the
+batch's transaction.
 """
 
 from __future__ import annotations
@@ -39,8 +43,19 @@ class Selection:
 
 
 @dataclass(frozen=True, slots=True)
+class ScoredMention:
+    """A stored mention of a document: its brand, matched terms and own scores (None: none)."""
+
+    id: int
+    brand: str
+    matched_terms: tuple[str, ...]
+    sentiment: float | None
+    tone: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class ScoredDocument:
-    """A stored document's text and the scores it holds now."""
+    """A stored document's text, what brand queries see of it, and the scores it holds now."""
 
     id: int
     title: str
@@ -49,6 +64,19 @@ class ScoredDocument:
     sentiment: float
     tone: str
     version: str
+    site: str | None = None
+    author_name: str | None = None
+    author_handle: str | None = None
+    mentions: tuple[ScoredMention, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MentionScores:
+    """The scores to write over a mention's own (None: as its document)."""
+
+    id: int
+    sentiment: float | None
+    tone: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +89,7 @@ class NewScores:
     tone: str
     version: str
     replaces: str
+    mentions: tuple[MentionScores, ...] = ()
 
 
 def _conditions(connection: Connection, selection: Selection) -> list[ColumnElement[bool]]:
@@ -99,11 +128,16 @@ def read_selected(
             DocumentRow.sentiment,
             DocumentRow.tone,
             DocumentRow.classifier_version,
+            DocumentRow.site,
+            DocumentRow.author_name,
+            DocumentRow.author_handle,
         )
         .where(DocumentRow.id > after, *_conditions(connection, selection))
         .order_by(DocumentRow.id)
         .limit(limit)
     )
+    rows = list(connection.execute(query))
+    mentions = _mentions_of(connection, [row.id for row in rows])
     return [
         ScoredDocument(
             row.id,
@@ -113,9 +147,43 @@ def read_selected(
             row.sentiment,
             row.tone,
             row.classifier_version,
+            row.site,
+            row.author_name,
+            row.author_handle,
+            tuple(mentions.get(row.id, ())),
         )
-        for row in connection.execute(query)
+        for row in rows
     ]
+
+
+def _mentions_of(connection: Connection, document_ids: list[int]) -> dict[int, list[ScoredMention]]:
+    """The mentions of documents, by document id."""
+    if not document_ids:
+        return {}
+    # The batch's id range, read through the (document_id, brand_id) index; the documents of
+    # the range left out of the selection are dropped here.
+    query = (
+        select(
+            MentionRow.id,
+            MentionRow.document_id,
+            BrandRow.name,
+            MentionRow.matched_terms,
+            MentionRow.sentiment,
+            MentionRow.tone,
+        )
+        .join(BrandRow, BrandRow.id == MentionRow.brand_id)
+        .where(MentionRow.document_id.between(document_ids[0], document_ids[-1]))
+        .order_by(MentionRow.id)
+    )
+    wanted = set(document_ids)
+    found: dict[int, list[ScoredMention]] = {}
+    for row in connection.execute(query):
+        if row.document_id in wanted:
+            mention = ScoredMention(
+                row.id, row.name, tuple(row.matched_terms or ()), row.sentiment, row.tone
+            )
+            found.setdefault(row.document_id, []).append(mention)
+    return found
 
 
 def write_scores(connection: Connection, scores: Sequence[NewScores]) -> int:
@@ -126,6 +194,7 @@ def write_scores(connection: Connection, scores: Sequence[NewScores]) -> int:
     """
     if not scores:
         return 0
+    _write_mention_scores(connection, [m for score in scores for m in score.mentions])
     statement = (
         update(DocumentRow)
         .where(
@@ -155,3 +224,19 @@ def write_scores(connection: Connection, scores: Sequence[NewScores]) -> int:
         ],
     )
     return int(result.rowcount)
+
+
+def _write_mention_scores(connection: Connection, scores: Sequence[MentionScores]) -> None:
+    """Write mentions' own sentiment and tone (None: as the document); removed ones are skipped."""
+    if not scores:
+        return
+    statement = (
+        update(MentionRow)
+        .where(MentionRow.id == bindparam("mention_id"))
+        .values(sentiment=bindparam("new_sentiment"), tone=bindparam("new_tone"))
+        .execution_options(synchronize_session=False)
+    )
+    connection.execute(
+        statement,
+        [{"mention_id": s.id, "new_sentiment": s.sentiment, "new_tone": s.tone} for s in scores],
+    )

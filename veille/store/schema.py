@@ -233,6 +233,10 @@ class MentionRow(Base):
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
     matched_terms: Mapped[list[str]] = mapped_column(default=list)
     first_seen_at: Mapped[datetime] = mapped_column()
+    # The tone of the sentences naming the brand (brands with tone = "brand"); NULL: the
+    # document's. Reads use ``effective_tone`` and ``effective_sentiment`` (queries.py).
+    sentiment: Mapped[float | None] = mapped_column(Float)
+    tone: Mapped[str | None] = mapped_column(String(16))
 
 
 class RunRow(Base):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from veille.types import Classification, Document, MatchResult
+from veille.types import BrandTone, Classification, Document, MatchResult
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ class StoredItem:
     document: Document
     classification: Classification
     matches: tuple[tuple[str, MatchResult], ...]  # (brand name, match result)
+    # brand name → tone of the sentences naming it, for brands scored on those sentences only
+    brand_tones: dict[str, BrandTone] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,8 @@ def insert_mentions(
                     f"mention of unknown brand {brand!r}",
                     hint="sync the configuration to the store before saving",
                 )
+            # The brand's own tone when it is scored on its sentences; NULL: the document's.
+            brand_tone = item.brand_tones.get(brand)
             rows.setdefault(
                 (document_id, brand_id),
                 {
@@ -189,6 +191,8 @@ def insert_mentions(
                     "source_id": source_id,
                     "matched_terms": list(match.terms),
                     "first_seen_at": now,
+                    "sentiment": brand_tone.sentiment if brand_tone else None,
+                    "tone": brand_tone.tone if brand_tone else None,
                 },
             )
     for pair in _existing_mentions(connection, (document_id for document_id, _ in rows)):
