@@ -7,6 +7,8 @@ brand, langdetect, VADER and one ORM insert and commit per row. veille's path is
 (one transaction per feed).
 
     python benchmarks/bench_ingest.py [--feeds 200] [--items 20] [--share 0.3]
+
+``python -m benchmarks.collect`` runs it too (``ingest``), beside the collection figures.
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from feedworld import BRAND, make_feed
 from sqlalchemy import Float, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from benchmarks.feedworld import BRAND, make_feed
 
 
 class NaiveBase(DeclarativeBase):
@@ -52,7 +56,7 @@ def veille_pipeline(feeds: list[bytes], database: Path) -> int:
     from veille.types import SourceState
 
     store = Store.open(f"sqlite:///{database}")
-    brand = BrandConfig(name=BRAND, query=f'"{BRAND}"')
+    brand = BrandConfig(name=BRAND, query=f'"{BRAND}"', languages=("fr", "en"))
     names = [f"feed-{index}" for index in range(len(feeds))]
     store.sync_config(
         [BrandSpec(brand.name, brand.query, brand.languages)],
@@ -108,18 +112,49 @@ def naive_pipeline(feeds: list[bytes], database: Path) -> int:
     return stored
 
 
-def measure(label: str, pipeline: Callable[[list[bytes], Path], int], feeds: list[bytes]) -> float:
-    """Run one pipeline into a fresh database and print its figures; returns mentions/s (CPU)."""
+@dataclass(frozen=True)
+class IngestFigures:
+    """One pipeline's run over the same feeds."""
+
+    label: str
+    stored: int
+    items: int
+    wall: float
+    cpu: float
+
+    @property
+    def mentions_per_cpu_second(self) -> float:
+        """Stored mentions per second of CPU time."""
+        return self.stored / self.cpu
+
+    def line(self) -> str:
+        """The figures as one printed line."""
+        return (
+            f"{self.label:<8} {self.stored:>6} mentions from {self.items} items"
+            f"  wall {self.wall:6.2f} s  cpu {self.cpu:6.2f} s"
+            f"  {self.stored / self.cpu:8.0f} mentions/s (cpu)"
+            f"  {self.items / self.cpu:8.0f} items/s (cpu)"
+        )
+
+
+def measure(
+    label: str, pipeline: Callable[[list[bytes], Path], int], feeds: list[bytes]
+) -> IngestFigures:
+    """Run one pipeline into a fresh database and time it (wall and CPU)."""
     with tempfile.TemporaryDirectory() as folder:
         wall, cpu = time.perf_counter(), time.process_time()
         stored = pipeline(feeds, Path(folder) / "bench.db")
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     items = sum(body.count(b"<item>") for body in feeds)
-    print(
-        f"{label:<8} {stored:>6} mentions from {items} items  wall {wall:6.2f} s  cpu {cpu:6.2f} s"
-        f"  {stored / cpu:8.0f} mentions/s (cpu)  {items / cpu:8.0f} items/s (cpu)"
-    )
-    return stored / cpu
+    return IngestFigures(label, stored, items, wall, cpu)
+
+
+def run_ingest(
+    feeds: int = 200, items: int = 20, share: float = 0.3, *, templated: bool = False
+) -> tuple[IngestFigures, IngestFigures]:
+    """veille's and the naive pipeline's figures over the same generated feeds."""
+    bodies = [make_feed(index, items, share, templated=templated) for index in range(feeds)]
+    return measure("veille", veille_pipeline, bodies), measure("naive", naive_pipeline, bodies)
 
 
 def main() -> None:
@@ -128,13 +163,18 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--items", type=int, default=20)
     parser.add_argument("--share", type=float, default=0.3, help="share of items naming the brand")
+    parser.add_argument("--templated", action="store_true", help="feedworld's repetitive feeds")
     args = parser.parse_args()
-    feeds = [make_feed(index, args.items, args.share) for index in range(args.feeds)]
-    size = sum(map(len, feeds))
+    bodies = (
+        make_feed(i, args.items, args.share, templated=args.templated) for i in range(args.feeds)
+    )
+    size = sum(map(len, bodies))
     print(f"{args.feeds} feeds × {args.items} items, {size / 1e6:.1f} MB, brand share {args.share}")
-    ours = measure("veille", veille_pipeline, feeds)
-    naive = measure("naive", naive_pipeline, feeds)
-    print(f"veille / naive: {ours / naive:.1f}× mentions per CPU second")
+    ours, naive = run_ingest(args.feeds, args.items, args.share, templated=args.templated)
+    print(ours.line())
+    print(naive.line())
+    ratio = ours.mentions_per_cpu_second / naive.mentions_per_cpu_second
+    print(f"veille / naive: {ratio:.1f}× mentions per CPU second")
 
 
 if __name__ == "__main__":

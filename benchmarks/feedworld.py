@@ -1,4 +1,11 @@
-"""Synthetic but realistic feeds for benchmarks: French and English items, some naming a brand."""
+"""Synthetic but realistic feeds for benchmarks: French and English items, some naming a brand.
+
+Each sentence is an opening and an ending with a tone (a few dozen of each), and, unless
+``templated``, a clause of topical words and a person's name between them, drawn from the query
+benchmark's vocabulary, so that items differ from one another as real articles do. Templated
+feeds repeat the same few hundred sentences, which makes every item a near-copy of hundreds of
+others: a worst case for story grouping, kept to compare with earlier figures.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,8 @@ import random
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
+
+from benchmarks.querydata import FIRST_NAMES, LAST_NAMES, TOPICAL_WORDS
 
 BRAND = "Danone"
 _FR_OPENINGS = [
@@ -36,16 +45,27 @@ _EN_ENDINGS = [
 ]  # fmt: skip
 
 
-def _sentence(rng: random.Random, french: bool, mention: bool) -> str:
+_TOPICS = {french: TOPICAL_WORDS["fr" if french else "en"].split() for french in (True, False)}
+
+
+def _sentence(rng: random.Random, french: bool, mention: bool, templated: bool) -> str:
     openings, endings = (_FR_OPENINGS, _FR_ENDINGS) if french else (_EN_OPENINGS, _EN_ENDINGS)
     opening = rng.choice(openings)
     if "{brand}" not in opening and mention:
         opening = f"{BRAND} : " + opening
     brand = BRAND if mention else rng.choice(["Lactalis", "Nestlé", "Bel", "Savencia"])
-    return f"{opening.format(brand=brand)} {rng.choice(endings)}"
+    ending = rng.choice(endings)
+    if templated:
+        return f"{opening.format(brand=brand)} {ending}"
+    topics = " ".join(rng.sample(_TOPICS[french], rng.randint(3, 5)))
+    person = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+    says = "selon" if french else "says"
+    return f"{opening.format(brand=brand)} {ending[:-1]}, {topics}, {says} {person}."
 
 
-def make_feed(index: int, items: int, mention_share: float, seed: int = 0) -> bytes:
+def make_feed(
+    index: int, items: int, mention_share: float, seed: int = 0, *, templated: bool = False
+) -> bytes:
     """An RSS 2.0 feed with ``items`` items, about ``mention_share`` of them naming the brand."""
     rng = random.Random(seed * 100_003 + index)
     french = index % 3 != 0
@@ -54,8 +74,8 @@ def make_feed(index: int, items: int, mention_share: float, seed: int = 0) -> by
     entries = []
     for number in range(items):
         mention = rng.random() < mention_share
-        title = _sentence(rng, french, mention)
-        body = " ".join(_sentence(rng, french, mention and k == 0) for k in range(3))
+        title = _sentence(rng, french, mention, templated)
+        body = " ".join(_sentence(rng, french, mention and k == 0, templated) for k in range(3))
         published = format_datetime(start + timedelta(minutes=index * 7 + number * 53), usegmt=True)
         entries.append(
             "<item>"

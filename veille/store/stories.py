@@ -15,13 +15,13 @@ duplicate line in a digest, never a lost mention, and avoids a lock on every wri
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from veille.normalize.story import SAME_STORY, story_features, story_signature, story_similarity
 from veille.store.lookups import chunked, one_of
@@ -31,7 +31,11 @@ from veille.store.schema import DocumentRow, StoryBandRow
 WINDOW = timedelta(days=14)
 # At most this many documents are compared with a new one: those sharing the most band keys,
 # which are the most similar ones (items of one brand or one template share a few keys often).
-MAX_COMPARED = 16
+MAX_COMPARED = 8
+# Of the documents holding one band key, only the most recent are read: a key held by
+# hundreds is a common pattern, not a story, and reading them all made each pass slower as
+# the database grew.
+HOLDERS_PER_KEY = 32
 
 
 @dataclass
@@ -41,6 +45,13 @@ class _Candidate:
     order: tuple[int, int]
     story_id: str
     features: Mapping[str, int] | None = None
+    fingerprint: str | None = None  # of a stored document: the key of its cached features
+
+
+# Features are a function of a document's title and text, which its fingerprint hashes: they
+# are computed once per process for a stored document, however many new items meet it.
+_FEATURES_BY_FINGERPRINT: OrderedDict[str, Mapping[str, int]] = OrderedDict()
+_FEATURES_CACHED = 20_000
 
 
 def _exact_copies(connection: Connection, fingerprints: Sequence[str]) -> dict[str, str]:
@@ -64,27 +75,52 @@ def _holders(
     candidates: dict[int, _Candidate] = {}
     holders: dict[int, list[int]] = {}
     for chunk in chunked(sorted(set(keys))):
-        query = (
-            select(StoryBandRow.band_key, DocumentRow.id, DocumentRow.story_id)
+        recent_first = func.row_number().over(
+            partition_by=StoryBandRow.band_key, order_by=StoryBandRow.document_id.desc()
+        )
+        ranked = (
+            select(
+                StoryBandRow.band_key,
+                DocumentRow.id,
+                DocumentRow.story_id,
+                DocumentRow.fingerprint,
+                recent_first.label("recency"),
+            )
             .join(DocumentRow, DocumentRow.id == StoryBandRow.document_id)
             .where(one_of(connection, StoryBandRow.band_key, chunk))
             .where(DocumentRow.collected_at >= since)
+            .subquery()
         )
-        for key, document_id, story_id in connection.execute(query):
+        query = select(
+            ranked.c.band_key, ranked.c.id, ranked.c.story_id, ranked.c.fingerprint
+        ).where(ranked.c.recency <= HOLDERS_PER_KEY)
+        for key, document_id, story_id, fingerprint in connection.execute(query):
             holders.setdefault(key, []).append(document_id)
-            candidates.setdefault(document_id, _Candidate((0, document_id), story_id))
+            candidates.setdefault(
+                document_id, _Candidate((0, document_id), story_id, fingerprint=fingerprint)
+            )
     return candidates, holders
 
 
 def _read_features(connection: Connection, candidates: Sequence[_Candidate]) -> None:
     """Fill in the features of the stored candidates that will be compared."""
-    wanted = {c.order[1]: c for c in candidates if c.features is None}
+    wanted: dict[int, _Candidate] = {}
+    for candidate in candidates:
+        if candidate.features is None and candidate.fingerprint is not None:
+            candidate.features = _FEATURES_BY_FINGERPRINT.get(candidate.fingerprint)
+        if candidate.features is None:
+            wanted[candidate.order[1]] = candidate
     for chunk in chunked(sorted(wanted)):
         query = select(DocumentRow.id, DocumentRow.title, DocumentRow.text).where(
             one_of(connection, DocumentRow.id, chunk)
         )
         for document_id, title, text in connection.execute(query):
-            wanted[document_id].features = story_features(title or "", text or "")
+            candidate = wanted[document_id]
+            candidate.features = story_features(title or "", text or "")
+            if candidate.fingerprint is not None:
+                _FEATURES_BY_FINGERPRINT[candidate.fingerprint] = candidate.features
+    while len(_FEATURES_BY_FINGERPRINT) > _FEATURES_CACHED:
+        _FEATURES_BY_FINGERPRINT.popitem(last=False)
 
 
 def _most_shared(keys: Sequence[int], holders: Mapping[int, list[int]]) -> list[int]:

@@ -1,0 +1,176 @@
+"""Collection at scale: poll time, re-poll cost, ingest CPU, memory and start-up, in one run.
+
+    python -m benchmarks.collect [--feeds 1000] [--items 20] [--latency 0.1]
+                                 [--concurrency 100] [--per-host 100] [--faults 0.0]
+
+A feed world (``feedserver_fast``: N generated feeds on 127.0.0.1, each answer ``latency``
+seconds late, strong ETags and Last-Modified) is polled by a real ``veille collect`` process,
+twice (the second pass right after the first, answered by 304s), then by the ``reader``
+library (``update_feeds(workers=16)``) on the same world. The ingest figures are
+``bench_ingest``'s (veille against a naive pipeline on one core). Every figure is printed in
+one table with its target. All feeds are on one host, so the per-host limit (4 by default,
+politeness towards real publishers) is raised to the global concurrency: the run says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks import _collect_runs as runs
+from benchmarks.bench_ingest import run_ingest
+from benchmarks.feedserver_fast import FeedWorld, WorldSpec, probe_capacity
+
+_INSTALL_READER = "Install it with: pip install -e '.[bench]'  (reader and sgmllib3k)"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table."""
+
+    figure: str
+    veille: str
+    baseline: str
+    target: str
+    met: bool | None  # None: no target, or not measured
+
+
+def _mark(met: bool | None) -> str:
+    return "" if met is None else ("yes" if met else "NO")
+
+
+def print_table(rows: list[Row]) -> None:
+    """The figures as a Markdown table."""
+    print("| figure | veille | baseline | target | met? |")
+    print("| --- | ---: | ---: | --- | :---: |")
+    for row in rows:
+        print(f"| {row.figure} | {row.veille} | {row.baseline} | {row.target} | {_mark(row.met)} |")
+
+
+def _print_pass(label: str, figures: runs.PassFigures) -> None:
+    summary = figures.process.stdout.strip().splitlines()[-1]
+    print(
+        f"veille {label}: {figures.process.wall:.2f} s, peak RSS "
+        f"{figures.process.peak_rss_mb:.0f} MB, {figures.served.requests} requests "
+        f"{dict(figures.served.statuses)}, {figures.served.bytes_sent / 1e6:.2f} MB served, "
+        f"{figures.mentions_after} mentions stored; {summary}"
+    )
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--items", type=int, default=20)
+    parser.add_argument("--share", type=float, default=0.3, help="share of items naming the brand")
+    parser.add_argument(
+        "--templated", action="store_true", help="repetitive feeds: story grouping's worst case"
+    )
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds per request")
+    parser.add_argument("--concurrency", type=int, default=100, help="veille [http] concurrency")
+    parser.add_argument("--per-host", type=int, default=100, help="veille [http] per_host")
+    parser.add_argument("--faults", type=float, default=0.0, help="share of 503/slow/truncated")
+    parser.add_argument("--reader-workers", type=int, default=16)
+    parser.add_argument("--no-reader", action="store_true", help="skip the reader baseline")
+    parser.add_argument("--ingest-feeds", type=int, default=200, help="feeds for the ingest CPU")
+    parser.add_argument("--startup-repeat", type=int, default=5)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Build the world, run every measurement, print the table."""
+    args = _arguments(argv)
+    spec = WorldSpec(
+        feeds=args.feeds, items=args.items, mention_share=args.share, templated=args.templated,
+        latency=args.latency,
+        error_share=args.faults, slow_share=args.faults, truncate_share=args.faults,
+    )  # fmt: skip
+    with_reader = not args.no_reader and runs.reader_installed()
+    if not args.no_reader and not with_reader:
+        print(f"reader is not installed: its baseline is skipped. {_INSTALL_READER}")
+    bound = args.feeds * args.latency / args.concurrency
+    print(
+        f"World: {args.feeds} {'templated ' if args.templated else ''}feeds × {args.items} "
+        f"items, brand in {args.share:.0%} of items, "
+        f"{args.latency * 1000:.0f} ms per request, faults {args.faults:.0%}; veille "
+        f"concurrency {args.concurrency}, per_host {args.per_host} (raised from 4: every feed "
+        f"is on 127.0.0.1)."
+    )
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as temp, FeedWorld(spec) as world:
+        folder = Path(temp)
+        probe = probe_capacity(world, args.concurrency)
+        world.reset()
+        config = runs.write_config(folder, world.feed_urls(), args.concurrency, args.per_host)
+        print(f"feed server alone (minimal client, concurrency {args.concurrency}): {probe:.2f} s")
+        first = runs.veille_pass(world, config)
+        _print_pass("pass 1", first)
+        second = runs.veille_pass(world, config)
+        _print_pass("pass 2", second)
+        reader = runs.reader_pass(world, folder, args.reader_workers) if with_reader else None
+        if reader is not None:
+            print(
+                f"reader: {reader.process.wall:.2f} s in all, update_feeds "
+                f"{reader.update_seconds:.2f} s, {reader.served.requests} requests "
+                f"{dict(reader.served.statuses)}, {reader.entries} entries, "
+                f"{reader.broken} feeds broken"
+            )
+        help_time = runs.median_wall([runs.VEILLE, "--help"], args.startup_repeat)
+        mentions_time = runs.median_wall(
+            [runs.VEILLE, "--config", str(config), "mentions", "--limit", "10"],
+            args.startup_repeat,
+        )
+    ours, naive = run_ingest(args.ingest_feeds, args.items, args.share, templated=args.templated)
+    print(ours.line())
+    print(naive.line())
+
+    wall = first.process.wall
+    rows.append(Row(
+        f"poll {args.feeds} feeds: wall s (baseline: network bound)", f"{wall:.2f}",
+        f"{bound:.2f}", "≤ 1.3 × bound", wall <= 1.3 * bound,
+    ))  # fmt: skip
+    rows.append(Row(
+        "feed server alone: wall s, minimal client (not a target)", f"{probe:.2f}",
+        f"{bound:.2f}", "≈ bound", None,
+    ))  # fmt: skip
+    if reader is not None:
+        speedup = reader.process.wall / wall
+        rows.append(Row(
+            f"poll {args.feeds} feeds: wall s (baseline: reader, workers={args.reader_workers})",
+            f"{wall:.2f}", f"{reader.process.wall:.2f}", "≥ 2 × faster",
+            speedup >= 2,
+        ))  # fmt: skip
+    else:
+        rows.append(Row("poll: wall s against reader", f"{wall:.2f}", "skipped", "≥ 2 × faster",
+                        None))  # fmt: skip
+    share_304 = second.served.statuses[304] / max(second.served.requests, 1)
+    byte_share = second.served.bytes_sent / max(first.served.bytes_sent, 1)
+    new_rows = second.mentions_after - first.mentions_after
+    rows += [
+        Row("re-poll: answered 304", f"{share_304:.1%}", "", "≥ 95 %", share_304 >= 0.95),
+        Row("re-poll: bytes, share of first pass", f"{byte_share:.2%}",
+            f"{first.served.bytes_sent / 1e6:.1f} MB", "≤ 5 %", byte_share <= 0.05),
+        Row("re-poll: new mention rows", str(new_rows), "", "0", new_rows == 0),
+    ]  # fmt: skip
+    rate, naive_rate = ours.mentions_per_cpu_second, naive.mentions_per_cpu_second
+    rows += [
+        Row(f"ingest: mentions/s on one core ({args.ingest_feeds} feeds; baseline: naive)",
+            f"{rate:,.0f}", f"{naive_rate:,.0f}", "≥ 3,000", rate >= 3000),
+        Row("ingest: veille / naive", f"{rate / naive_rate:.1f}×", "", "≥ 5 ×",
+            rate >= 5 * naive_rate),
+        Row(f"peak RSS, {args.feeds}-feed pass: MB (baseline: reader)",
+            f"{first.process.peak_rss_mb:.0f}",
+            f"{reader.process.peak_rss_mb:.0f}" if reader else "skipped", "≤ 250",
+            first.process.peak_rss_mb <= 250),
+        Row("start-up: veille --help, s", f"{help_time:.2f}", "", "≤ 0.3", help_time <= 0.3),
+        Row("start-up: veille mentions --limit 10, s", f"{mentions_time:.2f}", "", "≤ 0.5",
+            mentions_time <= 0.5),
+    ]  # fmt: skip
+    print()
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

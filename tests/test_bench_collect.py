@@ -1,0 +1,56 @@
+"""The collection benchmark's feed world and harness, on a tiny world (figures are not checked)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from benchmarks import collect
+from benchmarks.feedserver_fast import FeedWorld, WorldSpec
+
+
+def test_feed_world_answers_conditional_gets_and_counts_them() -> None:
+    with FeedWorld(WorldSpec(feeds=3, items=2, latency=0)) as world:
+        url = world.feed_urls()[1]
+        first = httpx.get(url)
+        assert first.status_code == 200
+        assert b"<item>" in first.content
+        again = httpx.get(url, headers={"If-None-Match": first.headers["etag"]})
+        since = httpx.get(url, headers={"If-Modified-Since": first.headers["last-modified"]})
+        assert (again.status_code, again.content) == (304, b"")
+        assert since.status_code == 304
+        stats = world.stats()
+        assert stats.statuses == {200: 1, 304: 2}
+        assert stats.bytes_sent > len(first.content)
+        world.reset()
+        assert world.stats().requests == 0
+
+
+def test_feed_world_faults_fail_once_then_serve() -> None:
+    spec = WorldSpec(feeds=1, items=2, latency=0, error_share=1.0, truncate_share=1.0)
+    with FeedWorld(spec) as world:
+        url = world.feed_urls()[0]
+        busy = httpx.get(url)
+        assert (busy.status_code, busy.headers["retry-after"]) == (503, "1")
+        with pytest.raises(httpx.RemoteProtocolError):
+            httpx.get(url)  # the whole length announced, half of it sent
+        assert httpx.get(url).status_code == 200
+
+
+def test_harness_prints_every_figure(capsys: pytest.CaptureFixture[str]) -> None:
+    collect.main(
+        ["--feeds", "4", "--items", "5", "--latency", "0", "--no-reader",
+         "--ingest-feeds", "2", "--startup-repeat", "1"]
+    )  # fmt: skip
+    output = capsys.readouterr().out
+    table = [line for line in output.splitlines() if line.startswith("| ")]
+    figures = [line.split(" | ")[0].removeprefix("| ") for line in table[2:]]
+    assert len(figures) == 11
+    for words in ("network bound", "feed server alone", "reader", "answered 304", "bytes",
+                  "new mention rows", "mentions/s", "veille / naive", "peak RSS", "--help",
+                  "mentions --limit 10"):  # fmt: skip
+        assert any(words in figure for figure in figures), words
+    # Four feeds fetched then all answered 304, and the second pass stored nothing new.
+    assert "4 requests {200: 4}" in output
+    assert "4 requests {304: 4}" in output
+    assert "| re-poll: new mention rows | 0 |" in output
