@@ -23,14 +23,22 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Add the nullable sentiment and tone columns to mentions."""
+    """Add the nullable sentiment and tone columns to mentions, and the index of those set."""
     with op.batch_alter_table("mentions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("sentiment", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("tone", sa.String(length=16), nullable=True))
+    op.create_index(
+        "ix_mentions_targeted_tone",
+        "mentions",
+        ["brand_id"],
+        sqlite_where=sa.text("tone IS NOT NULL"),
+        postgresql_where=sa.text("tone IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
     """Drop them: every mention takes its document's tone again."""
+    op.drop_index("ix_mentions_targeted_tone", table_name="mentions")
     with op.batch_alter_table("mentions", schema=None) as batch_op:
         batch_op.drop_column("tone")
         batch_op.drop_column("sentiment")

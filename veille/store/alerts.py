@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, nulls_last, select, update
 
-from veille.store.queries import effective_tone
+from veille.store.queries import effective_tone, tone_condition
 from veille.store.schema import (
     ALERT_STATUSES,
     AlertRow,
@@ -91,7 +91,7 @@ def window_mentions(
         MentionRow.first_seen_at <= seen_until,
     ]
     if negative_only:
-        conditions.append(effective_tone == "negative")
+        conditions.append(tone_condition(connection, "negative"))
     query = (
         select(
             DocumentRow.title,

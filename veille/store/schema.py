@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -225,6 +226,14 @@ class MentionRow(Base):
     __table_args__ = (
         UniqueConstraint("document_id", "brand_id"),
         Index(None, "brand_id", "first_seen_at"),
+        # Which brands have mentions with a tone of their own: empty unless a brand opts in,
+        # so reads can tell at once whether the document's tone alone decides.
+        Index(
+            "ix_mentions_targeted_tone",
+            "brand_id",
+            sqlite_where=text("tone IS NOT NULL"),
+            postgresql_where=text("tone IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
