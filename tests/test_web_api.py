@@ -13,9 +13,7 @@ from tests.support.browser import (
     FORMULA_TEXT,
     HOSTILE_URL,
     TestClient,
-    read_only_twin,
-    save_items,
-    web_corpus,
+    served_corpus,
 )
 from tests.support.stores import T0, later, store_fixture  # noqa: F401
 from veille.records import MENTION_FIELDS, STAT_DIMENSIONS, STAT_FIELDS, csv_text
@@ -29,16 +27,8 @@ EVERYTHING = MentionFilter(limit=None)
 @pytest.fixture
 def reader(store: Store) -> Iterator[Store]:
     """The web corpus, and a failing source, behind a read-only store."""
-    save_items(store, web_corpus())
-    run = store.begin_run(T0)
-    store.record_failure(
-        run, "gnews", None, "gnews: HTTP 503", now=T0, next_check_at=later(hours=2)
-    )
-    opened = read_only_twin(store)
-    try:
+    with served_corpus(store, "gnews: HTTP 503") as opened:
         yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture

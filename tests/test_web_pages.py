@@ -13,8 +13,7 @@ from tests.support.browser import (
     HOSTILE_URL,
     TestClient,
     read_only_twin,
-    save_items,
-    web_corpus,
+    served_corpus,
 )
 from tests.support.stores import T0, later, store_fixture  # noqa: F401
 from veille.store import Store
@@ -42,16 +41,9 @@ class Elements(HTMLParser):
 
 @pytest.fixture
 def reader(store: Store) -> Iterator[Store]:
-    save_items(store, web_corpus())
-    run = store.begin_run(T0)
-    store.record_failure(
-        run, "gnews", None, "gnews: HTTP 503 <b>bold</b>", now=T0, next_check_at=later(hours=2)
-    )
-    opened = read_only_twin(store)
-    try:
+    """The web corpus, and a failing source, behind a read-only store."""
+    with served_corpus(store, "gnews: HTTP 503 <b>bold</b>") as opened:
         yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture

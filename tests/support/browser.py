@@ -270,6 +270,19 @@ def read_only_twin(store: Store) -> Store:
     return Store.open(store.engine.url.render_as_string(hide_password=False), read_only=True)
 
 
+@contextmanager
+def served_corpus(store: Store, failure: str) -> Iterator[Store]:
+    """The web corpus and one source (gnews) failing with ``failure``, behind a read-only store."""
+    save_items(store, web_corpus())
+    run = store.begin_run(T0)
+    store.record_failure(run, "gnews", None, failure, now=T0, next_check_at=later(hours=2))
+    opened = read_only_twin(store)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
 def main(out: Path) -> None:
     """Photograph the overview of the sample mentions into ``out``."""
     with tempfile.TemporaryDirectory() as work:
