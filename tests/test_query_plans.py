@@ -10,6 +10,7 @@ the older ones newest first, the same in pages as in one listing.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -250,3 +251,62 @@ def test_a_search_in_a_period_ranks_that_period_s_matches(
     assert _listed(store, f) == [("d5", "acme"), ("d4", "globex"), ("d4", "acme"), ("d3", "acme")]
     empty = MentionFilter(search="zorg", since=later(days=30), limit=None)
     assert _listed(store, empty) == []
+
+
+def _save_many_zorgs(store: Store, count: int) -> None:
+    run = store.begin_run(T0)
+    for n in range(1, count + 1):  # one at a time, so that document ids follow n
+        title = "Zorg news" if n % 3 == 0 else f"News {n}"
+        published_at = later(hours=n)
+        item = make_item(f"z{n}", title=title, text="Zorg in the text.", published_at=published_at)
+        store.save_collection(
+            run, "lemonde", None, [item], SourceState(), now=T0, next_check_at=later(hours=1),
+            not_modified=False, duration=0.1,
+        )  # fmt: skip
+
+
+def _candidate_reads(store: Store, f: MentionFilter) -> list[int | None]:
+    """Each read of ranking candidates: the document id it starts after (None: every match)."""
+    reads: list[int | None] = []
+    for statement, parameters in _sent(store, lambda: store.list_mentions(f)):
+        if "AS score" not in statement:
+            continue
+        if not re.search(r"(document_id|documents\.id) > ", statement):
+            reads.append(None)
+        elif isinstance(parameters, dict):  # PostgreSQL names its parameters
+            reads.append(parameters["id_1"])
+        else:  # SQLite's are in order: the search, then the bound
+            reads.append(parameters[1])
+    return reads
+
+
+def test_too_few_recent_matches_widen_the_look_once_and_rank_the_same(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _save_many_zorgs(store, 40)
+    monkeypatch.setattr(search, "RANKED_MENTIONS", 6)
+    monkeypatch.setattr(search, "RECENT_DOCUMENTS", 1000)
+    whole = _listed(store, MentionFilter(search="zorg", limit=None))
+    monkeypatch.setattr(search, "RECENT_DOCUMENTS", 4)
+    # The last 4 documents hold 4 matches, too few for 6: one wider look (of 9 documents)
+    # finds enough, and the whole index is never walked for the candidates.
+    assert _listed(store, MentionFilter(search="zorg", limit=None)) == whole
+    assert _candidate_reads(store, MentionFilter(search="zorg", limit=10)) == [36, 31]
+    # Past half the documents, the whole index is read at once instead.
+    monkeypatch.setattr(search, "RECENT_DOCUMENTS", 2)
+    monkeypatch.setattr(search, "WIDENING_MARGIN", 4.0)
+    assert _listed(store, MentionFilter(search="zorg", limit=None)) == whole
+    assert _candidate_reads(store, MentionFilter(search="zorg", limit=10)) == [38, None]
+
+
+def test_a_search_from_a_date_reads_its_candidates_once(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _save_many_zorgs(store, 40)
+    monkeypatch.setattr(search, "RANKED_MENTIONS", 6)
+    monkeypatch.setattr(search, "RECENT_DOCUMENTS", 4)
+    f = MentionFilter(search="zorg", since=later(hours=21), limit=None)
+    listed = _listed(store, f)
+    assert {identity for identity, _ in listed} == {f"z{n}" for n in range(21, 41)}
+    # The start of the period bounds the documents: no recent look, no widening.
+    assert _candidate_reads(store, f) == [None]

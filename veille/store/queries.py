@@ -208,7 +208,9 @@ def _ranked_rows(connection: Connection, f: MentionFilter) -> list[Row[Any]]:
             return []
         in_period = restriction.document_id.between(first, last)
         restriction = restriction._replace(query=restriction.query.where(in_period))
-    candidates, older_from = search.candidates(connection, restriction)
+    # A start of period already bounds the documents to the recent ones.
+    bounded = f.since is not None
+    candidates, older_from = search.candidates(connection, restriction, bounded=bounded)
     ranked = sorted(candidates, key=lambda row: (row.score, row.time, row.mention_id), reverse=True)
     end = None if f.limit is None else f.offset + f.limit
     page_ids = [row.mention_id for row in ranked[f.offset : end]]

@@ -22,7 +22,9 @@ matching fewer mentions is ranked whole. The candidates are found by walking the
 documents newest first, which stops early for a frequent word; they are first looked for among
 the :data:`RECENT_DOCUMENTS` documents stored last, a range any plan reads quickly, so that the
 planner's estimate of a phrase's frequency (too low when its words go together) cannot send it
-through every document holding the words.
+through every document holding the words. When that range holds too few, one wider range,
+sized by the matches it did hold, is searched before the whole index. A search with a start of
+period is already bounded to recent documents and skips those steps.
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ MAX_TERMS = 32
 RANKED_MENTIONS = 500
 # How many of the last stored documents the ranking candidates are first looked for in.
 RECENT_DOCUMENTS = 50_000
+# How much wider than the matches seen in the recent documents say is needed a search looks next.
+WIDENING_MARGIN = 1.5
 
 _TERM = re.compile(r'(-?)(?:"([^"]*)"?|([^\s"]+))')
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -196,7 +200,7 @@ def restrict(query: Select[Any], dialect: str, text: str, *, rank: bool = False)
 
 
 def candidates(
-    connection: Connection, restriction: Restriction
+    connection: Connection, restriction: Restriction, *, bounded: bool = False
 ) -> tuple[list[Row[Any]], int | None]:
     """The rows of the newest matching documents to rank, and where the older matches begin.
 
@@ -204,7 +208,8 @@ def candidates(
     rows come with their ``score``: those of the newest matching documents, up to
     :data:`RANKED_MENTIONS` rows and whole documents. The id returned is that of the newest
     matching document left out (the older matches are those of ids up to it), None when every
-    match is among the rows.
+    match is among the rows. ``bounded`` says the restriction already keeps a range of recent
+    documents (a period): it is then searched whole, at once.
     """
     if restriction.score is None:
         raise ValueError("candidates need a ranked restriction")
@@ -214,11 +219,20 @@ def candidates(
         .order_by(restriction.document_id.desc())
         .limit(RANKED_MENTIONS)
     )
-    newest = connection.execute(select(func.max(DocumentRow.id))).scalar()
+
+    def matches_after(document_id: int) -> list[Row[Any]]:
+        return list(connection.execute(query.where(restriction.document_id > document_id)))
+
     rows: list[Row[Any]] = []
+    newest = None if bounded else connection.execute(select(func.max(DocumentRow.id))).scalar()
     if newest is not None and newest > RECENT_DOCUMENTS:
-        recent = query.where(restriction.document_id > newest - RECENT_DOCUMENTS)
-        rows = list(connection.execute(recent))
+        rows = matches_after(newest - RECENT_DOCUMENTS)
+        if 0 < len(rows) < RANKED_MENTIONS:
+            # Too few matches: look once where those seen say enough lie (with a margin),
+            # rather than step by step; past half the documents, the whole index is read.
+            wider = int(RECENT_DOCUMENTS * WIDENING_MARGIN * RANKED_MENTIONS / len(rows))
+            if wider < newest / 2:
+                rows = matches_after(newest - wider)
     if len(rows) < RANKED_MENTIONS:
         rows = list(connection.execute(query))
     if len(rows) < RANKED_MENTIONS:
