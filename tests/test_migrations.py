@@ -10,16 +10,22 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import main as alembic_main
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
 from tests.support.stores import database_url_fixture  # noqa: F401
+from veille.errors import StoreError
 from veille.store.db import (
+    alembic_config,
     create_store_engine,
     current_revision,
     downgrade_database,
     head_revision,
+    is_known_revision,
+    migrations_dir,
     upgrade_database,
 )
+from veille.store.revisions import head_of, script_revisions
 from veille.store.schema import metadata
 from veille.store.search import is_search_object
 
@@ -155,5 +161,36 @@ def test_0002_adds_document_metrics_and_keeps_the_stored_mentions(database_url: 
             mentions = connection.execute(text("SELECT count(*) FROM mentions")).scalar_one()
             engagement = connection.execute(text("SELECT engagement FROM documents")).scalar_one()
         assert (mentions, engagement) == (1, 7)
+    finally:
+        engine.dispose()
+
+
+def test_the_revisions_read_without_alembic_are_alembics() -> None:
+    scripts = ScriptDirectory.from_config(alembic_config())
+    expected = {script.revision: script.down_revision for script in scripts.walk_revisions()}
+    assert script_revisions(migrations_dir() / "versions") == expected
+    assert head_revision() == scripts.get_current_head()
+    assert all(is_known_revision(revision) for revision in expected)
+    assert not is_known_revision("9999")
+
+
+def test_two_latest_revisions_are_refused() -> None:
+    with pytest.raises(StoreError, match="0002, 0003 as latest revision"):
+        head_of({"0001": None, "0002": "0001", "0003": "0001"})
+
+
+def test_the_recorded_revision_is_alembics_at_every_step(database_url: str) -> None:
+    engine = create_store_engine(database_url)
+    try:
+        for revision in ("0001", "0005", "head", "base"):
+            if revision == "base":
+                downgrade_database(engine, revision)
+            else:
+                upgrade_database(engine, revision)
+            with engine.connect() as connection:
+                alembics = MigrationContext.configure(connection).get_current_revision()
+                assert current_revision(connection) == alembics
+        with engine.connect() as connection:
+            assert current_revision(connection) is None
     finally:
         engine.dispose()

@@ -88,8 +88,13 @@ def load_collectors(candidates: Iterable[EntryPoint]) -> dict[str, type[Collecto
 
 
 @cache
+def _registered() -> tuple[EntryPoint, ...]:
+    return tuple(entry_points(group=ENTRY_POINT_GROUP))
+
+
+@cache
 def _installed_collectors() -> dict[str, type[Collector]]:
-    return load_collectors(entry_points(group=ENTRY_POINT_GROUP))
+    return load_collectors(_registered())
 
 
 def available_collectors() -> dict[str, type[Collector]]:
@@ -97,18 +102,24 @@ def available_collectors() -> dict[str, type[Collector]]:
     return dict(_installed_collectors())
 
 
+@cache
+def _collector_of_kind(kind: str) -> type[Collector] | None:
+    # Only the kind asked for is imported: a command reading the configuration would otherwise
+    # import every collector and its dependencies before doing anything.
+    return load_collectors(point for point in _registered() if point.name == kind).get(kind)
+
+
 def get_collector(kind: str) -> type[Collector]:
     """The collector class for ``kind``, or a ConfigError listing the known kinds."""
-    known = available_collectors()
-    try:
-        return known[kind]
-    except KeyError:
-        listed = ", ".join(sorted(known)) or "none installed"
-        raise ConfigError(
-            f"unknown source kind {kind!r} (known kinds: {listed})",
-            key="kind",
-            hint="use one of the known kinds, or install the package that provides this one",
-        ) from None
+    collector = _collector_of_kind(kind)
+    if collector is not None:
+        return collector
+    listed = ", ".join(sorted(available_collectors())) or "none installed"
+    raise ConfigError(
+        f"unknown source kind {kind!r} (known kinds: {listed})",
+        key="kind",
+        hint="use one of the known kinds, or install the package that provides this one",
+    )
 
 
 def validate_options(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 from veille.normalize.text import fold_case_and_accents
 
@@ -26,21 +27,32 @@ def _mark_class_body() -> str:
     return "".join(re.escape(chr(low)) + "-" + re.escape(chr(high)) for low, high in ranges)
 
 
-_MARKS = _mark_class_body()
-_ANY_MARK = re.compile(f"[{_MARKS}]")
 # A word is a run of letters and digits; apostrophes and every other character separate
 # words. Marks (vowel signs, accents left decomposed) stay inside the word they modify;
 # the slower pattern that allows them is only used on texts that contain one.
-_LETTER_OR_MARK = rf"(?:[^\W_]|[{_MARKS}])"
-_PATTERNS = {
-    # (ASCII text?, has a mark?, group hyphenated words?) → pattern
-    (True, False, False): re.compile(r"[A-Za-z0-9]+"),
-    (True, False, True): re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"),
-    (False, False, False): re.compile(r"[^\W_]+"),
-    (False, False, True): re.compile(rf"[^\W_]+(?:[{_HYPHENS}][^\W_]+)*"),
-    (False, True, False): re.compile(rf"{_LETTER_OR_MARK}+"),
-    (False, True, True): re.compile(rf"{_LETTER_OR_MARK}+(?:[{_HYPHENS}]{_LETTER_OR_MARK}+)*"),
+_ASCII_PATTERNS = {
+    False: re.compile(r"[A-Za-z0-9]+"),  # by "group hyphenated words?"
+    True: re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"),
 }
+
+
+@cache
+def _unicode_patterns() -> tuple[re.Pattern[str], dict[tuple[bool, bool], re.Pattern[str]]]:
+    """The pattern finding a mark, and the word patterns by (has a mark?, group hyphenated?).
+
+    Built on first use: listing the marks reads the whole Basic Multilingual Plane, which
+    commands that never match a text (most of them) need not pay for at start-up.
+    """
+    marks = _mark_class_body()
+    letter_or_mark = rf"(?:[^\W_]|[{marks}])"
+    return re.compile(f"[{marks}]"), {
+        (False, False): re.compile(r"[^\W_]+"),
+        (False, True): re.compile(rf"[^\W_]+(?:[{_HYPHENS}][^\W_]+)*"),
+        (True, False): re.compile(rf"{letter_or_mark}+"),
+        (True, True): re.compile(rf"{letter_or_mark}+(?:[{_HYPHENS}]{letter_or_mark}+)*"),
+    }
+
+
 _HYPHEN_SPLIT = re.compile(f"[{_HYPHENS}]")
 
 Index = dict[str, list[int]]
@@ -55,8 +67,9 @@ def _comparable(text: str, exact: bool) -> str:
 
 def _pattern(text: str, hyphenated: bool) -> re.Pattern[str]:
     if text.isascii():
-        return _PATTERNS[True, False, hyphenated]
-    return _PATTERNS[False, _ANY_MARK.search(text) is not None, hyphenated]
+        return _ASCII_PATTERNS[hyphenated]
+    any_mark, patterns = _unicode_patterns()
+    return patterns[any_mark.search(text) is not None, hyphenated]
 
 
 def query_words(text: str, *, exact: bool = False) -> list[str]:

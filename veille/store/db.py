@@ -6,20 +6,19 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 import veille
 from veille.errors import StoreError
+from veille.store.revisions import head_of, recorded_revision, script_revisions
 from veille.store.schema import metadata
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 UPGRADE_HINT = "run `veille db upgrade`"
 # Any fixed 64-bit number: serialises concurrent upgrades of one PostgreSQL database.
@@ -49,6 +48,8 @@ def migrations_dir() -> Path:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """Build an Alembic configuration in code (no ini file), bound to ``connection`` if given."""
+    from alembic.config import Config  # Alembic is only needed to migrate
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     if connection is not None:
@@ -58,23 +59,20 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def head_revision() -> str:
     """Return the revision the code expects the database to be at."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    if head is None:
+    revisions = script_revisions(migrations_dir() / "versions")
+    if not revisions:
         raise StoreError("the migrations folder holds no revision", hint="reinstall veille")
-    return head
+    return head_of(revisions)
 
 
 def current_revision(connection: Connection) -> str | None:
     """Return the revision recorded in the database, or None when it has none."""
-    return MigrationContext.configure(connection).get_current_revision()
+    return recorded_revision(connection)
 
 
 def is_known_revision(revision: str) -> bool:
     """Tell whether a revision exists in this version's migrations."""
-    try:
-        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
-    except CommandError:
-        return False
+    return revision in script_revisions(migrations_dir() / "versions")
 
 
 def _unicode_lower(value: str | None) -> str | None:
@@ -212,6 +210,8 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
 
 def upgrade_database(engine: Engine, revision: str = "head") -> str | None:
     """Migrate the database to ``revision`` (head by default) and return where it now is."""
+    from alembic import command
+
     with migration_connection(engine) as connection:
         command.upgrade(alembic_config(connection), revision)
     with engine.connect() as connection:
@@ -220,6 +220,8 @@ def upgrade_database(engine: Engine, revision: str = "head") -> str | None:
 
 def downgrade_database(engine: Engine, revision: str) -> str | None:
     """Migrate the database down to ``revision`` ("base" empties it) and return where it is."""
+    from alembic import command
+
     with migration_connection(engine) as connection:
         command.downgrade(alembic_config(connection), revision)
     with engine.connect() as connection:
