@@ -166,6 +166,10 @@ async def collect(
     processor = MentionProcessor(settings.brands)
     # One worker thread does the CPU work and the writes, in order, off the event loop.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-store") as worker:
+        if claimed:
+            # Before any request is in flight: loading the models holds the GIL for seconds,
+            # long enough for short timeouts to run out on a starved event loop.
+            await asyncio.get_running_loop().run_in_executor(worker, processor.warm_up)
         async with Fetcher(settings.http, transport=transport) as fetcher:
             pass_context = _Pass(settings, store, processor, fetcher, worker, report.run_id)
             taken: set[tuple[str, str | None]] = set()
@@ -297,7 +301,9 @@ class _Pass:
         failures = self.store.consecutive_failures(unit.source.name, unit.brand) + 1
         backoff = min(self._interval(unit) * 2 ** (failures - 1), self.settings.collect.max_backoff)
         if retry_after:
-            backoff = max(backoff, timedelta(seconds=retry_after))
+            # A server asking for decades (or past what a date holds) waits the longest backoff.
+            longest = self.settings.collect.max_backoff.total_seconds()
+            backoff = max(backoff, timedelta(seconds=min(retry_after, longest)))
         now = utcnow()
         self.store.record_failure(
             self.run_id,

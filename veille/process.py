@@ -12,6 +12,12 @@ from veille.settings import BrandConfig
 from veille.store import StoredItem
 from veille.types import BrandTone, Classification, Document, MatchResult, RawMention
 
+# One sentence per language the classifiers know best, to load every model they use.
+_WARM_UP_TEXTS = (
+    "Le service client a été vraiment excellent, je recommande.",
+    "The customer service was really excellent, I recommend it.",
+)
+
 
 def brand_classifier(brands: Sequence[BrandConfig]) -> Classifier:
     """The classifier of a pass: restricted to the languages of every configured brand."""
@@ -64,6 +70,16 @@ class MentionProcessor:
         }
         # Language is only needed before matching when a query scopes on it.
         self._match_needs_lang = any("lang" in scoped_fields(q.node) for _, q in self.queries)
+
+    def warm_up(self) -> None:
+        """Load what processing needs (language models, lexicons, public suffixes) right now.
+
+        Loading takes seconds and holds the GIL: a pass does it before its requests are in
+        flight, so that no request's timeout runs out while the event loop waits for it.
+        """
+        normalize(RawMention(source="warm-up", url="https://www.example.org/", title="warm-up"))
+        for sample in _WARM_UP_TEXTS:
+            self.classifier.classify(sample)
 
     def process(self, raws: Sequence[RawMention]) -> list[StoredItem]:
         """The items of ``raws`` that mention at least one brand, classified."""

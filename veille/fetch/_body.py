@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+
 import httpx
 
 from veille.errors import FatalSourceError
+from veille.fetch._inflate import BodyDecoder
 
 
 def _too_large(source: str, url: str, limit: int, detail: str) -> FatalSourceError:
@@ -24,10 +28,33 @@ async def read_capped_body(response: httpx.Response, *, limit: int, source: str,
         raise _too_large(source, url, limit, f"Content-Length says {declared}")
     chunks: list[bytes] = []
     size = 0
-    # aiter_bytes yields decompressed chunks: counting them cuts a gzip bomb as it inflates.
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(source, url, limit, "cut while reading")
-        chunks.append(chunk)
+    # Decoded size is what counts, and it is counted a bounded piece at a time, so a
+    # compression bomb is cut as it inflates rather than after.
+    async with aclosing(decoded_pieces(response)) as pieces:
+        async for piece in pieces:
+            size += len(piece)
+            if size > limit:
+                raise _too_large(source, url, limit, "cut while reading")
+            chunks.append(piece)
     return b"".join(chunks)
+
+
+async def read_excerpt(response: httpx.Response, *, limit: int) -> bytes:
+    """The first ``limit`` decoded bytes of a streamed response (the rest is left unread)."""
+    excerpt = bytearray()
+    async with aclosing(decoded_pieces(response)) as pieces:
+        async for piece in pieces:
+            excerpt += piece
+            if len(excerpt) >= limit:
+                break
+    return bytes(excerpt[:limit])
+
+
+async def decoded_pieces(response: httpx.Response) -> AsyncGenerator[bytes, None]:
+    """The body of a streamed response, Content-Encoding undone, in bounded pieces."""
+    decoder = BodyDecoder.for_response(response)
+    async for raw in response.aiter_raw():
+        for piece in decoder.feed(raw):
+            yield piece
+    for piece in decoder.finish():
+        yield piece

@@ -11,7 +11,7 @@ from types import TracebackType
 import httpx
 
 from veille.errors import SourceError, TransientSourceError
-from veille.fetch._body import read_capped_body
+from veille.fetch._body import read_capped_body, read_excerpt
 from veille.fetch._errors import (
     after_attempts,
     redirect_error,
@@ -284,15 +284,10 @@ class Fetcher:
 
 async def _error_excerpt(response: httpx.Response, limit: int = 8192) -> bytes:
     """The start of an error answer (services explain quotas and bad queries there)."""
-    excerpt = b""
     try:
-        async for chunk in response.aiter_bytes():
-            excerpt += chunk
-            if len(excerpt) >= limit:
-                break
+        return await read_excerpt(response, limit=limit)
     except httpx.HTTPError:
-        pass  # the status already says what went wrong; the excerpt is a bonus
-    return excerpt[:limit]
+        return b""  # the status already says what went wrong; the excerpt is a bonus
 
 
 def _headers_for_redirect(previous: _Target, next_url: str) -> dict[str, str]:
