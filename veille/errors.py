@@ -16,11 +16,14 @@ exception is a bug.
 
 from __future__ import annotations
 
+from veille.redaction import redact_urls
+
 
 class VeilleError(Exception):
     """Base of every error veille reports to its user."""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
+        message = redact_urls(message)  # a URL's password or token never reaches the user
         super().__init__(message)
         self.message = message
         self.hint = hint

@@ -104,10 +104,15 @@ def send_message(smtp: SmtpSettings, message: EmailMessage) -> None:
     except smtplib.SMTPNotSupportedError as exc:
         error = DeliveryError(f"the mail server {where}: {exc}", hint=_SECURITY_HINT)
     except smtplib.SMTPServerDisconnected as exc:
-        error = DeliveryError(
-            f"the mail server {where} closed the connection before accepting the message ({exc})",
-            hint="try again later; the message was not sent, the next run sends it",
-        )
+        if isinstance(exc.__context__, TimeoutError):
+            # smtplib reports a reply that never came as a closed connection.
+            error = _no_answer(where, smtp.timeout)
+        else:
+            error = DeliveryError(
+                f"the mail server {where} closed the connection before accepting the message "
+                f"({exc})",
+                hint="try again later; the message was not sent, the next run sends it",
+            )
     except smtplib.SMTPResponseException as exc:
         error = DeliveryError(
             f"the mail server {where} did not accept the message "
@@ -118,6 +123,8 @@ def send_message(smtp: SmtpSettings, message: EmailMessage) -> None:
         error = DeliveryError(
             f"TLS with the mail server {where} failed ({exc.reason or exc})", hint=_SECURITY_HINT
         )
+    except TimeoutError:
+        error = _no_answer(where, smtp.timeout)
     except (OSError, smtplib.SMTPException) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         error = DeliveryError(
@@ -135,6 +142,14 @@ def send_message(smtp: SmtpSettings, message: EmailMessage) -> None:
             accepted=True,
         )
     raise _without_password(error, smtp.password)
+
+
+def _no_answer(where: str, timeout: float) -> DeliveryError:
+    return DeliveryError(
+        f"the mail server {where} did not answer within {timeout:g} s",
+        hint="the server is slow or overloaded: try again later, or raise [smtp] timeout; "
+        "the next run sends what this one could not",
+    )
 
 
 def _without_password(error: DeliveryError, password: str | None) -> DeliveryError:

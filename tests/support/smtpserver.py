@@ -7,6 +7,7 @@
         server.refuse("bad@example.org")          # 550 for this recipient
         server.refused_senders.add("x@y.org")     # 553 for this sender
         server.mode = "close"                      # drop the connection after DATA
+        server.on_accept = callback                # runs after taking a message, before "250"
         server.stop()                              # the server goes down; the port stays unused
         message = server.messages[-1]              # email.message.EmailMessage
 """
@@ -18,6 +19,7 @@ import email
 import email.policy
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from types import TracebackType
@@ -81,6 +83,8 @@ class _Handler:
             self.server.received.append(
                 Received(str(envelope.mail_from), tuple(envelope.rcpt_tos), parsed)
             )
+        if self.server.on_accept is not None:
+            self.server.on_accept()  # runs before the client reads "250"
         return "250 Message accepted"
 
 
@@ -93,6 +97,7 @@ class SmtpServer:
         self.refused_senders: set[str] = set()
         self.mode = "ok"
         self.data_delay = 0.0  # seconds before answering DATA: a slow server
+        self.on_accept: Callable[[], None] | None = None  # called once a message is taken
         self.received: list[Received] = []
         self.lock = threading.Lock()
         self._credentials = (user, password)

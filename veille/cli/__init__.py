@@ -9,6 +9,7 @@ import click
 
 from veille import __version__
 from veille.cli.app import App, VeilleGroup
+from veille.redaction import install_log_redaction
 
 
 @click.group(cls=VeilleGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,6 +27,7 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
     """veille — listen to what is said about your brands, where, and in what tone."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    install_log_redaction()
     app = App(config_path)
     ctx.obj = app
     ctx.call_on_close(app.close)

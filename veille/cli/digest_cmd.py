@@ -75,7 +75,9 @@ def digest(
     for outcome in report.outcomes:
         count = f"{outcome.mentions} mention(s)"
         if outcome.status == "sent":
-            line = f"{outcome.name}: sent to {len(outcome.recipients)} recipient(s), {count}"
+            total = len(outcome.recipients)
+            sent_to = f"{total - len(outcome.refused)} of {total}" if outcome.refused else total
+            line = f"{outcome.name}: sent to {sent_to} recipient(s), {count}"
             if outcome.error:
                 line += f"; warning: {outcome.error}"
         elif outcome.status == "dry-run":

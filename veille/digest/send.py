@@ -38,6 +38,7 @@ class DigestOutcome:
     error: str | None = None  # why it failed, or why it was skipped
     hint: str | None = None
     files: tuple[Path, ...] = ()
+    refused: tuple[str, ...] = ()  # recipients the server refused while accepting the others
 
 
 @dataclass
@@ -196,7 +197,7 @@ def _deliver(
             log.warning("digest %s not sent: %s", outcome.name, exc.message)
             return
         # Accepted for the other recipients: they must not get these mentions twice.
-        outcome.error, outcome.hint = exc.message, exc.hint
+        outcome.error, outcome.hint, outcome.refused = exc.message, exc.hint, exc.refused
     store.record_digest_send(
         key,
         now=now,
@@ -206,7 +207,11 @@ def _deliver(
         error=outcome.error,
     )
     outcome.status = "sent"
-    log.info("digest %s sent to %d recipient(s)", outcome.name, len(outcome.recipients))
+    log.info(
+        "digest %s sent to %d recipient(s)",
+        outcome.name,
+        len(outcome.recipients) - len(outcome.refused),
+    )
 
 
 def _write_preview(settings: Settings, content: DigestContent, folder: Path) -> tuple[Path, Path]:
