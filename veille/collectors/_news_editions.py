@@ -15,13 +15,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from veille.collectors.api import advanced_state, newer_than
 from veille.collectors.rss import FEED_ACCEPT
 from veille.errors import FatalSourceError, QueryError, TransientSourceError
-from veille.fetch import Fetcher, FetchResult
+from veille.fetch import FetchResult
 from veille.match.dialects import compile_query_for
 from veille.types import Collected, RawMention, SourceState
+
+if TYPE_CHECKING:
+    from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
 
 # Country searched for a language when the source does not say (French users come first).
 DEFAULT_COUNTRIES: Mapping[str, str] = MappingProxyType(

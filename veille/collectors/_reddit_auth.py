@@ -11,10 +11,13 @@ import asyncio
 import base64
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from veille.collectors.api import api_url, get_json, require_credentials
 from veille.errors import FatalSourceError
-from veille.fetch import Fetcher
+
+if TYPE_CHECKING:
+    from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
 
 CLIENT_ID = "VEILLE_REDDIT_CLIENT_ID"
 CLIENT_SECRET = "VEILLE_REDDIT_CLIENT_SECRET"

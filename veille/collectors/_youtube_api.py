@@ -14,14 +14,16 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from veille.collectors.api import api_url, from_timestamp, get_json
 from veille.collectors.figures import figures
 from veille.errors import FatalSourceError, SourceError, TransientSourceError
-from veille.fetch import Fetcher
 from veille.types import RawMention
+
+if TYPE_CHECKING:
+    from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
 
 SEARCH_PATH = "/youtube/v3/search"
 VIDEOS_PATH = "/youtube/v3/videos"

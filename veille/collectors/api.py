@@ -13,14 +13,16 @@ import os
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from veille.errors import FatalSourceError, TransientSourceError
-from veille.fetch import Fetcher, FetchResult
+from veille.fetch import FetchResult
 from veille.types import RawMention, SourceState
+
+if TYPE_CHECKING:
+    from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
 
 
 class ApiOptions(BaseModel):
@@ -69,6 +71,8 @@ def require_credentials(source: str, *names: str, purpose: str) -> dict[str, str
 
 def api_url(base_url: str, path: str, params: Mapping[str, Any] | None = None) -> str:
     """``base_url`` + ``path`` with query parameters (None values left out)."""
+    import httpx  # only once a request is built: importing it slows every command
+
     url = httpx.URL(base_url.rstrip("/") + "/" + path.lstrip("/"))
     if params:
         url = url.copy_merge_params({k: v for k, v in params.items() if v is not None})

@@ -11,13 +11,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
-from typing import ClassVar, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
 from veille.errors import ConfigError
-from veille.fetch import Fetcher
 from veille.types import Collected, SourceState
+
+if TYPE_CHECKING:
+    from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
 
 ENTRY_POINT_GROUP = "veille.collectors"
 

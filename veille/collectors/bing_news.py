@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator
@@ -31,9 +31,12 @@ from veille.collectors._news_editions import (
 from veille.collectors.api import ApiOptions, api_url
 from veille.collectors.base import validate_options
 from veille.collectors.rss import parse_feed
-from veille.fetch import Fetcher, FetchResult
+from veille.fetch import FetchResult
 from veille.normalize.urls import unwrap_redirect
 from veille.types import Collected, RawMention, SourceState
+
+if TYPE_CHECKING:
+    from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
 
 _ITEM = re.compile(rb"<item\b.*?</item\s*>", re.DOTALL | re.IGNORECASE)
 _LINK = re.compile(rb"<link\s*>(.*?)</link\s*>", re.DOTALL | re.IGNORECASE)

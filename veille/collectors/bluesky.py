@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -30,9 +30,12 @@ from veille.collectors.api import (
 )
 from veille.collectors.base import validate_options
 from veille.errors import FatalSourceError, TransientSourceError
-from veille.fetch import Fetcher, FetchResult
+from veille.fetch import FetchResult
 from veille.match.dialects import alternatives
 from veille.types import Collected, RawMention, SourceState
+
+if TYPE_CHECKING:
+    from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
 
 HANDLE_VAR = "VEILLE_BLUESKY_HANDLE"
 PASSWORD_VAR = "VEILLE_BLUESKY_APP_PASSWORD"

@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from weakref import WeakKeyDictionary
 
 from pydantic import BaseModel, Field, field_validator
@@ -23,9 +23,11 @@ from veille.collectors._gdelt_articles import SOURCE_LANGUAGES, parse_artlist
 from veille.collectors.api import ApiOptions, advanced_state, api_url, newer_than, watermark
 from veille.collectors.base import validate_options
 from veille.errors import FatalSourceError, TransientSourceError
-from veille.fetch import Fetcher
 from veille.match.dialects import compile_query_for
 from veille.types import Collected, SourceState
+
+if TYPE_CHECKING:
+    from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
 
 SEARCH_PATH = "/api/v2/doc/doc"
 MAX_RECORDS = 250  # the most one artlist request returns

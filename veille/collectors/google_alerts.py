@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -23,10 +23,12 @@ from veille.collectors.api import advanced_state
 from veille.collectors.base import validate_options
 from veille.collectors.rss import RssCollector, RssOptions
 from veille.errors import FatalSourceError
-from veille.fetch import Fetcher
 from veille.normalize.domains import registrable_domain
 from veille.normalize.urls import unwrap_redirect
 from veille.types import Collected, RawMention, SourceState
+
+if TYPE_CHECKING:
+    from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
 
 _HIGHLIGHT = re.compile(r"</?b\s*>", re.IGNORECASE)
 _GONE_HINT = (

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator
@@ -32,8 +32,11 @@ from veille.collectors._news_editions import (
 from veille.collectors.api import ApiOptions, api_url
 from veille.collectors.base import validate_options
 from veille.collectors.rss import parse_feed
-from veille.fetch import Fetcher, FetchResult
+from veille.fetch import FetchResult
 from veille.types import Collected, RawMention, SourceState
+
+if TYPE_CHECKING:
+    from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
 
 _ARTICLE_TOKEN = re.compile(r"/articles/([A-Za-z0-9_-]+)")
 _URL_IN_BYTES = re.compile(rb"https?://[!-~]+")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, Field
 
@@ -25,9 +25,11 @@ from veille.collectors.api import (
 from veille.collectors.base import validate_options
 from veille.collectors.figures import figures
 from veille.errors import TransientSourceError
-from veille.fetch import Fetcher
 from veille.match.dialects import alternatives
 from veille.types import Collected, RawMention, SourceState
+
+if TYPE_CHECKING:
+    from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
 
 HN_WEB = "https://news.ycombinator.com"
 SEARCH_PATH = "/api/v1/search_by_date"

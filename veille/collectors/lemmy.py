@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
@@ -27,9 +27,12 @@ from veille.collectors.api import (
 from veille.collectors.base import validate_options
 from veille.collectors.figures import figures
 from veille.errors import FatalSourceError, TransientSourceError
-from veille.fetch import Fetcher, FetchResult
+from veille.fetch import FetchResult
 from veille.match.dialects import alternatives
 from veille.types import Collected, RawMention, SourceState
+
+if TYPE_CHECKING:
+    from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
 
 PLATFORM = "lemmy"
 SEARCH_PATH = "/api/v3/search"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from pydantic import BaseModel, Field, field_validator
@@ -37,9 +37,11 @@ from veille.collectors.api import (
 )
 from veille.collectors.base import validate_options
 from veille.errors import FatalSourceError, TransientSourceError
-from veille.fetch import Fetcher
 from veille.match.dialects import alternatives
 from veille.types import Collected, RawMention, SourceState
+
+if TYPE_CHECKING:
+    from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
 
 TOKEN_VARIABLE = "VEILLE_MASTODON_TOKEN"
 

@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -28,9 +28,11 @@ from veille.collectors.api import (
 )
 from veille.collectors.base import validate_options
 from veille.errors import FatalSourceError, TransientSourceError
-from veille.fetch import Fetcher
 from veille.match.dialects import compile_query_for
 from veille.types import Collected, RawMention, SourceState
+
+if TYPE_CHECKING:
+    from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
 
 _REFUSED_HINTS = {
     401: "Reddit refused the access token twice: check the app credentials and that the app "

@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, Field
 
@@ -32,9 +32,11 @@ from veille.collectors.api import (
 )
 from veille.collectors.base import validate_options
 from veille.errors import FatalSourceError, SourceError, TransientSourceError
-from veille.fetch import Fetcher
 from veille.match.dialects import alternatives
 from veille.types import Collected, RawMention, SourceState
+
+if TYPE_CHECKING:
+    from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
 
 KEY_VARIABLE = "VEILLE_STACKEXCHANGE_KEY"
 SEARCH_PATH = "/2.3/search/advanced"

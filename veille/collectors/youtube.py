@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -40,9 +40,11 @@ from veille.collectors.base import validate_options
 from veille.collectors.figures import figures
 from veille.collectors.rss import RssCollector, RssOptions
 from veille.errors import FatalSourceError
-from veille.fetch import Fetcher
 from veille.match.dialects import compile_query_for
 from veille.types import Collected, RawMention, SourceState
+
+if TYPE_CHECKING:
+    from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
 
 API_KEY = "VEILLE_YOUTUBE_API_KEY"
 _CHANNEL_ID = re.compile(r"UC[0-9A-Za-z_-]{22}")

@@ -4,9 +4,26 @@
 global and per-host concurrency limits, timeouts, a body size cap, conditional GET,
 redirects followed by hand (permanent moves remembered), Retry-After, and retries with
 backoff. Failures come out as :mod:`veille.errors` source errors.
+
+``Fetcher`` is imported on first use: httpx takes a noticeable share of the start-up of
+commands that never fetch (``veille mentions``), which still read the collectors' options.
 """
 
-from veille.fetch._fetcher import Fetcher
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from veille.fetch._result import FetchResult
 
+if TYPE_CHECKING:
+    from veille.fetch._fetcher import Fetcher
+
 __all__ = ["FetchResult", "Fetcher"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Fetcher":
+        from veille.fetch._fetcher import Fetcher
+
+        return Fetcher
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
