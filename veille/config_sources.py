@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from veille.errors import ConfigError
 from veille.opml import read_opml
+from veille.settings import key_name
 
 _COMMON_KEYS = ("name", "kind", "interval")
 
@@ -87,7 +88,7 @@ def validate_options(
         model = collector.options_model.model_validate(options)
     except ValidationError as exc:
         error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"])
+        field = ".".join(key_name(part) for part in error["loc"])
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             known = ", ".join(collector.options_model.model_fields)
@@ -109,7 +110,7 @@ def _opml_sources(entry: dict[str, Any], config_path: Path, key: str) -> list[di
     unknown = set(entry) - {"kind", "file", "interval", "platform"}
     if unknown:
         raise ConfigError(
-            f"unknown setting(s) {', '.join(sorted(unknown))} for kind 'opml'",
+            f"unknown setting(s) {', '.join(map(key_name, sorted(unknown)))} for kind 'opml'",
             file=str(config_path),
             key=key,
         )

@@ -7,9 +7,11 @@ variables override the file (``VEILLE_DATABASE_URL``, ``VEILLE_HTTP_<SETTING>``)
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
+import unicodedata
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -39,6 +41,8 @@ DEFAULT_CONFIG_PATH = Path("config") / "veille.toml"
 DEFAULT_DATABASE_NAME = "veille.db"
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_LINE_BREAKS_AND_CONTROLS = frozenset({"Cc", "Zl", "Zp"})
 
 
 class HttpSettings(BaseModel):
@@ -93,6 +97,11 @@ class BrandConfig(BaseModel):
     # "brand": a mention's tone is that of the sentences naming the brand, not the whole text's.
     tone: Literal["document", "brand"] = "document"
 
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, value: str) -> str:
+        return printable_name(value)
+
     @field_validator("query")
     @classmethod
     def _query_parses(cls, value: str, info: ValidationInfo) -> str:
@@ -130,6 +139,20 @@ class SourceConfig(BaseModel):
     @classmethod
     def _duration(cls, value: Any) -> timedelta | None:
         return None if value is None else parse_duration(value)
+
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, value: str) -> str:
+        return printable_name(value)
+
+
+def printable_name(value: str) -> str:
+    """A name without line breaks or other control characters: names go into mail headers."""
+    if not value.strip():
+        raise ValueError("expected a name, got only spaces")
+    if any(unicodedata.category(char) in _LINE_BREAKS_AND_CONTROLS for char in value):
+        raise ValueError(f"expected a name on one line without control characters, got {value!r}")
+    return value
 
 
 class Settings(BaseModel):
@@ -218,7 +241,7 @@ def _settings_input(raw: dict[str, Any], config_path: Path) -> dict[str, Any]:
     unknown = set(database) - {"url"}
     if unknown:
         raise ConfigError(
-            f"unknown key(s) {', '.join(sorted(unknown))}; expected only `url`",
+            f"unknown key(s) {', '.join(map(key_name, sorted(unknown)))}; expected only `url`",
             file=str(config_path),
             key="database",
         )
@@ -271,10 +294,19 @@ def _expand_env(value: Any, file: str, key: tuple[str | int, ...]) -> Any:
     return value
 
 
+def key_name(key: object) -> str:
+    """A key as TOML writes it: bare when it can be, else quoted (a key may hold a line break)."""
+    text = str(key)
+    return text if _BARE_KEY.match(text) else json.dumps(text, ensure_ascii=False)
+
+
 def _key_text(location: tuple[str | int, ...] | list[str | int]) -> str:
     text = ""
     for part in location:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{key_name(part)}" if text else key_name(part)
     return text
 
 

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)?\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+# Longer durations are mistakes, and adding them to a date could leave the calendar.
+MAX_DURATION = timedelta(days=36525)
 
 
 def utcnow() -> datetime:
@@ -18,7 +20,7 @@ def parse_duration(value: str | int | float | timedelta) -> timedelta:
     """Read a duration such as ``90``, ``"30m"``, ``"1h"``, ``"7d"`` or ``"2w"`` (bare: seconds)."""
     if isinstance(value, timedelta):
         return value
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValueError("expected a duration such as 30m, 1h, 7d")
     if isinstance(value, int | float):
         seconds = float(value)
@@ -28,8 +30,12 @@ def parse_duration(value: str | int | float | timedelta) -> timedelta:
             raise ValueError(f"expected a duration such as 30m, 1h, 7d, got {value!r}")
         unit = (match.group(2) or "s").lower()
         seconds = float(match.group(1)) * _UNIT_SECONDS[unit]
+    if seconds != seconds:  # NaN
+        raise ValueError("expected a duration such as 30m, 1h, 7d, got NaN")
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"a duration of {value!r} is too long (at most 100 years)")
     return timedelta(seconds=seconds)
 
 
@@ -57,11 +63,13 @@ def parse_moment(value: str, *, now: datetime | None = None, end_of_day: bool = 
             start = datetime(day.year, day.month, day.day, tzinfo=UTC)
             return start + timedelta(days=1) if end_of_day else start
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value!r} is out of the range of dates") from None
     except ValueError:
         raise ValueError(
             f"expected a look-back such as 7d or 12h, or a date such as 2026-01-01, got {value!r}"
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def isoformat_utc(moment: datetime | None) -> str | None:

@@ -7,21 +7,13 @@ import sys
 
 import click
 
-
-def _languages(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
-    if not value:
-        return ()
-    codes = tuple(code.strip().lower() for code in value.split(",") if code.strip())
-    bad = [code for code in codes if len(code) != 2 or not code.isalpha()]
-    if bad:
-        raise click.BadParameter(f"expected ISO 639-1 codes such as en,fr; got {', '.join(bad)}")
-    return codes
+from veille.cli.render import languages_callback
 
 
 @click.command()
 @click.option(
     "--languages",
-    callback=_languages,
+    callback=languages_callback,
     help="Only consider these languages, comma-separated (e.g. en,fr).",
 )
 @click.option(

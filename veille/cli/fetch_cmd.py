@@ -9,6 +9,7 @@ import sys
 import click
 
 from veille.cli.app import App
+from veille.cli.render import languages_callback
 
 
 @click.command()
@@ -20,6 +21,7 @@ from veille.cli.app import App
     "--languages",
     default="fr,en",
     show_default=True,
+    callback=languages_callback,
     help="Languages searched and detected, comma-separated.",
 )
 @click.option(
@@ -32,7 +34,7 @@ def fetch(
     query: str,
     base_url: str | None,
     options: tuple[str, ...],
-    languages: str,
+    languages: tuple[str, ...],
     output_format: str,
 ) -> None:
     """Try collector KIND once: print every item it returned as a JSON line.
@@ -43,11 +45,12 @@ def fetch(
     from veille.settings import HttpSettings, default_config_path
     from veille.trial import fetch_once, parse_option, trial_options
 
-    codes = tuple(code.strip() for code in languages.split(",") if code.strip())
     validated = trial_options(kind, dict(parse_option(text) for text in options), base_url)
     configured = app.config_path is not None or default_config_path().is_file()
     http = app.settings.http if configured else HttpSettings()
-    records = asyncio.run(fetch_once(kind, query, options=validated, http=http, languages=codes))
+    records = asyncio.run(
+        fetch_once(kind, query, options=validated, http=http, languages=languages)
+    )
     for record in records:
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     kept = sum(1 for record in records if record["matched"])

@@ -16,6 +16,7 @@ from veille.cli.render import (
     moment_callback,
     percent,
     short_time,
+    terminal_text,
     write_records,
 )
 from veille.records import MENTION_FIELDS, STAT_DIMENSIONS, STAT_FIELDS
@@ -196,7 +197,5 @@ def stats(app: App, by: str, limit: int | None, output_format: str, **options: A
 
 
 def _escape(text: str) -> str:
-    """Feed text must never be read as rich markup."""
-    from rich.markup import escape
-
-    return escape(text)
+    """Feed text must never be read as rich markup nor reach the terminal as control codes."""
+    return terminal_text(text)

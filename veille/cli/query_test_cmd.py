@@ -140,9 +140,9 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _print_table(report: TrialReport) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
+    from veille.cli.render import terminal_text as escape
     from veille.query_trial import VERDICTS
 
     out = console()

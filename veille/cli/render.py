@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, TypeVar
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
 FC = TypeVar("FC", bound=Callable[..., object])
 FORMATS = ("table", "json", "jsonl", "csv")
 TONE_STYLES = {"positive": "green", "negative": "red", "neutral": "dim"}
+# What a terminal acts on instead of showing: control characters (ESC starts colour, cursor,
+# window-title and hyperlink sequences) and the bidirectional overrides that reorder a line.
+_UNSHOWABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_PICTURES = 0x2400  # U+2400 "␀" … U+241F: a visible symbol for each C0 control
 
 
 def format_option(default: str = "table", choices: Sequence[str] = FORMATS) -> Callable[[FC], FC]:
@@ -50,14 +55,34 @@ def write_records(
         raise ValueError(f"unknown format {output_format!r}")
 
 
+def terminal_text(text: str) -> str:
+    """Collected text for a rich table: markup escaped, terminal controls made visible symbols.
+
+    Line breaks and tabs become spaces; other C0 controls their Unicode picture (ESC is "␛");
+    DEL, C1 controls and bidirectional overrides the replacement character "�".
+    """
+    from rich.markup import escape
+
+    return escape(_UNSHOWABLE.sub(_visible_symbol, text))
+
+
+def _visible_symbol(match: re.Match[str]) -> str:
+    char = match.group()
+    if char.isspace():
+        return " "
+    code = ord(char)
+    return chr(_CONTROL_PICTURES + code) if code < 0x20 else "\ufffd"
+
+
 def console(*, stderr: bool = False) -> object:
     """A rich console; wide enough for tables when output is not a terminal."""
     from rich.console import Console
 
-    terminal = Console(stderr=stderr)
+    # emoji=False: a collected ":fire:" is text, not a picture.
+    terminal = Console(stderr=stderr, emoji=False)
     if terminal.is_terminal:
         return terminal
-    return Console(stderr=stderr, width=160, no_color=True, highlight=False)
+    return Console(stderr=stderr, width=160, no_color=True, highlight=False, emoji=False)
 
 
 def percent(share: object) -> str:
@@ -89,6 +114,19 @@ def progress_bar(label: str, *, quiet: bool, with_description: bool = False) -> 
         disable=quiet,
         transient=True,
     )
+
+
+def languages_callback(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[str, ...]:
+    """A click callback reading ``--languages en,fr``: ISO 639-1 codes, checked before any work."""
+    if not value:
+        return ()
+    codes = tuple(code.strip().lower() for code in value.split(",") if code.strip())
+    bad = [code for code in codes if len(code) != 2 or not code.isalpha()]
+    if bad:
+        raise click.BadParameter(f"expected ISO 639-1 codes such as en,fr; got {', '.join(bad)}")
+    return codes
 
 
 def moment_callback(

@@ -9,7 +9,7 @@ import xml.sax
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 import feedparser
@@ -26,8 +26,11 @@ from veille.collectors._entries import (
 from veille.collectors.api import newer_than
 from veille.collectors.base import validate_options
 from veille.errors import FatalSourceError, TransientSourceError
-from veille.fetch import Fetcher, FetchResult
+from veille.fetch import FetchResult
 from veille.types import Collected, RawMention, SourceState
+
+if TYPE_CHECKING:
+    from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
@@ -36,6 +39,30 @@ _TEXT_XML = frozenset({"text/xml", "text/rss+xml", "text/atom+xml"})
 _ENTRY_OPEN = re.compile(rb"<(?:item|entry)[\s>]")
 _ENTRY_CLOSE = re.compile(rb"</(?:item|entry)\s*>")
 _MAX_AGE = re.compile(r"max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+# Longer RSS authors are cut to this many characters: no name or byline is that long.
+MAX_AUTHOR_CHARS = 500
+
+
+def _cap_author_before_sync(sync: Any) -> Any:
+    """Wrap feedparser's author sync so that it never searches a long author text.
+
+    It looks for an e-mail address in an RSS author with a regular expression that takes
+    quadratic time on a long run of letters: one 50 kB author would stall a pass for a minute.
+    """
+
+    def sync_author_detail(parser: Any, key: str = "author") -> None:
+        context = parser._get_context()
+        author = context.get(key)
+        if isinstance(author, str) and len(author) > MAX_AUTHOR_CHARS:
+            context[key] = author[:MAX_AUTHOR_CHARS]
+        sync(parser, key)
+
+    return sync_author_detail
+
+
+_Mixin = feedparser.mixin._FeedParserMixin
+if hasattr(_Mixin, "_sync_author_detail"):  # a private method: newer feedparsers may differ
+    _Mixin._sync_author_detail = _cap_author_before_sync(_Mixin._sync_author_detail)
 
 
 class RssOptions(BaseModel):

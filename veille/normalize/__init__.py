@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from veille.normalize.domains import host_of, registrable_domain
 from veille.normalize.identity import document_identity, fingerprint, parse_author
-from veille.normalize.text import body_text, collapse_whitespace, html_to_text
+from veille.normalize.text import (
+    body_text,
+    collapse_whitespace,
+    html_to_text,
+    strip_control_characters,
+)
 from veille.normalize.urls import canonical_url, unwrap_redirect
 from veille.types import Document, RawMention
 
@@ -65,8 +72,23 @@ def _optional(value: str | None) -> str | None:
     return cleaned or None
 
 
+def _without_control_characters(raw: RawMention) -> RawMention:
+    """The item with control characters (NUL, terminal escapes) removed from all of its text."""
+    cleaned: dict[str, Any] = {}
+    for item_field in fields(raw):
+        value = getattr(raw, item_field.name)
+        if isinstance(value, str):
+            cleaned[item_field.name] = strip_control_characters(value)
+    cleaned["extra"] = {
+        key: strip_control_characters(value) if isinstance(value, str) else value
+        for key, value in raw.extra.items()
+    }
+    return replace(raw, **cleaned)
+
+
 def normalize(raw: RawMention) -> Document:
     """Normalise one collected item into a Document (text, canonical URL, site, identity)."""
+    raw = _without_control_characters(raw)
     title = html_to_text(raw.title)
     text = body_text(title, html_to_text(raw.content_html))
     canonical = canonical_url(raw.url)

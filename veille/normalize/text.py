@@ -29,6 +29,17 @@ _BLOCK_SELECTOR = ",".join(
 _LIGATURES = (("œ", "oe"), ("æ", "ae"), ("ø", "o"), ("ł", "l"), ("đ", "d"), ("ı", "i"))
 
 
+# C0 controls other than whitespace, DEL, C1 controls and lone surrogates (JSON can carry them):
+# never readable text. PostgreSQL refuses NUL in text columns, no database can encode a lone
+# surrogate, and a terminal would run the escape sequences ESC starts.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
+
+
+def strip_control_characters(text: str) -> str:
+    """The text without control characters (tabs, line breaks and other whitespace are kept)."""
+    return _CONTROL_CHARACTERS.sub("", text)
+
+
 def collapse_whitespace(text: str) -> str:
     """Replace every run of whitespace by one space and strip both ends."""
     return " ".join(text.split())
