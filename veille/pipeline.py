@@ -263,7 +263,7 @@ class _Pass:
         except Exception as exc:  # a bug in one source must not stop the others
             log.exception("collecting %s failed", unit.source.name)
             outcome.duration = time.monotonic() - started
-            outcome.error = f"internal error: {type(exc).__name__}: {exc}"
+            outcome.error = _internal_error_text(exc)
             await self._in_worker(self._fail, unit, outcome, None)
         return outcome
 
@@ -315,6 +315,21 @@ class _Pass:
             disable=outcome.disabled,
             duration=outcome.duration,
         )
+
+
+# How much of an unexpected error's message a source keeps; the log has the whole of it.
+INTERNAL_ERROR_CHARS = 300
+
+
+def _internal_error_text(exc: Exception) -> str:
+    """One short line for an unexpected error: a database error's own message without the SQL
+    statement and parameters SQLAlchemy appends (a whole feed's text, at times)."""
+    cause = getattr(exc, "orig", None)
+    message = str(cause if isinstance(cause, BaseException) else exc)
+    first_line = message.strip().splitlines()[0] if message.strip() else ""
+    if len(first_line) > INTERNAL_ERROR_CHARS:
+        first_line = first_line[: INTERNAL_ERROR_CHARS - 1] + "…"
+    return f"internal error: {type(exc).__name__}: {first_line}"
 
 
 def _error_text(exc: SourceError) -> str:

@@ -7,7 +7,7 @@ from contextlib import nullcontext
 import click
 
 from veille.cli.app import App
-from veille.cli.render import console, progress_bar, without_source
+from veille.cli.render import console, progress_bar, terminal_text, without_source
 
 
 @click.command()
@@ -25,7 +25,6 @@ def collect(
     another pass already running on the same SQLite database made this one skip. Processes
     sharing a PostgreSQL database run together and split the due sources between them.
     """
-    from rich.markup import escape
     from rich.table import Table
 
     from veille.locks import job_lock
@@ -72,7 +71,8 @@ def collect(
     ):
         table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for outcome in sorted(report.outcomes, key=lambda o: (o.source, o.brand or "")):
-        name = escape(f"{outcome.source} ({outcome.brand})" if outcome.brand else outcome.source)
+        label = f"{outcome.source} ({outcome.brand})" if outcome.brand else outcome.source
+        name = terminal_text(label)
         error = without_source(outcome.error, outcome.source) if outcome.error else ""
         if outcome.warning and not outcome.error:
             error = f"warning: {outcome.warning}"
@@ -83,7 +83,7 @@ def collect(
             "" if outcome.error else str(outcome.items),
             "" if outcome.error else str(outcome.new_mentions),
             "yes" if outcome.not_modified else "",
-            escape(error),
+            terminal_text(error),
         )
     out.print(table)  # type: ignore[attr-defined]
     out.print(  # type: ignore[attr-defined]

@@ -9,7 +9,14 @@ from pathlib import Path
 import click
 
 from veille.cli.app import App
-from veille.cli.render import console, format_option, short_time, without_source, write_records
+from veille.cli.render import (
+    console,
+    format_option,
+    short_time,
+    terminal_text,
+    without_source,
+    write_records,
+)
 
 HEALTH_FIELDS = (
     "name", "kind", "brand", "active", "disabled", "last_ok_at", "last_error", "last_error_at",
@@ -30,7 +37,6 @@ def sources(ctx: click.Context) -> None:
 @click.pass_obj
 def list_sources(app: App, output_format: str = "table") -> None:
     """Every source: last success, last error, consecutive failures, next check."""
-    from rich.markup import escape
     from rich.table import Table
 
     from veille.pipeline import sync_config
@@ -52,12 +58,12 @@ def list_sources(app: App, output_format: str = "table") -> None:
         elif row["disabled"]:
             status = " [disabled]"
         table.add_row(
-            escape(name + status),
+            terminal_text(name + status),
             str(row["kind"]),
             short_time(row["last_ok_at"]) or "never",
             str(row["consecutive_failures"] or 0),
             short_time(row["next_check_at"]) or "now",
-            escape(without_source(str(row["last_error"] or ""), str(row["name"]))),
+            terminal_text(without_source(str(row["last_error"] or ""), str(row["name"]))),
         )
     out = console()
     out.print(table)  # type: ignore[attr-defined]
@@ -70,7 +76,6 @@ def list_sources(app: App, output_format: str = "table") -> None:
 @click.pass_obj
 def check(app: App, names: tuple[str, ...]) -> None:
     """Fetch each source now (or the NAMES given) and report what it gives; stores nothing."""
-    from rich.markup import escape
     from rich.table import Table
 
     from veille.check import check_sources
@@ -81,11 +86,11 @@ def check(app: App, names: tuple[str, ...]) -> None:
         table.add_column(column, overflow="fold")
     for result in results:
         table.add_row(
-            escape(result.source),
+            terminal_text(result.source),
             result.kind,
             "ok" if result.ok else "FAILED",
             str(result.items),
-            escape(without_source(result.message, result.source)),
+            terminal_text(without_source(result.message, result.source)),
         )
     out = console()
     out.print(table)  # type: ignore[attr-defined]
