@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from veille.errors import StoreError
@@ -30,6 +30,15 @@ from veille.types import SourceState
 # PostgreSQL refuses B-tree index entries above about 2.7 kB: longer identities are hashed
 # (deterministically, so they still deduplicate) and longer canonical URLs are not indexed.
 MAX_KEY_BYTES = 2000
+# The first half of the two-number advisory lock keys taken on canonical URLs (PostgreSQL): a
+# key space of their own, apart from the one-number keys of job and mention-write locks. The
+# second half is a hash of the URL, or EVERY_URL for a lock on all of them.
+CANONICAL_URL_LOCKS = int.from_bytes(
+    hashlib.sha256(b"veille.store:canonical-url").digest()[:4], "big", signed=True
+)
+EVERY_URL = 0
+# Past this many new URLs a save locks them all at once: PostgreSQL's lock table is small.
+MAX_URL_LOCKS = 64
 
 
 def upsert_insert(connection: Connection, table: Any) -> postgresql.Insert | sqlite.Insert:
@@ -107,6 +116,37 @@ def _ids_by_canonical_url(connection: Connection, urls: Iterable[str]) -> dict[s
     return found
 
 
+def lock_canonical_urls(connection: Connection, urls: Iterable[str]) -> None:
+    """Hold these canonical URLs until the transaction ends (PostgreSQL; SQLite has one writer).
+
+    Two workers saving one story under two identities (one link, two feeds' GUIDs) would
+    otherwise both find no document at that URL and both insert one; now the second waits for
+    the first to commit, then finds its document. A save takes each URL's lock, with a shared
+    lock on every URL first; a save of many URLs takes that one exclusively instead. Locks are
+    taken in one order, so no two saves can each wait for the other.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    keys = sorted({_url_key(url) for url in urls})
+    if not keys:
+        return
+    every = {"space": CANONICAL_URL_LOCKS, "key": EVERY_URL}
+    if len(keys) > MAX_URL_LOCKS:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"), every)
+        return
+    connection.execute(text("SELECT pg_advisory_xact_lock_shared(:space, :key)"), every)
+    connection.execute(
+        text("SELECT pg_advisory_xact_lock(:space, key) FROM unnest(:keys) AS key"),
+        {"space": CANONICAL_URL_LOCKS, "keys": keys},
+    )
+
+
+def _url_key(url: str) -> int:
+    """A URL's lock key: 32 bits of its hash, never EVERY_URL."""
+    key = int.from_bytes(hashlib.sha256(url.encode()).digest()[:4], "big", signed=True)
+    return key if key != EVERY_URL else EVERY_URL + 1
+
+
 def upsert_documents(
     connection: Connection, source_id: int, items: Sequence[StoredItem], now: datetime
 ) -> tuple[list[int], int]:
@@ -114,6 +154,9 @@ def upsert_documents(
     rows = [_document_values(item, source_id, now) for item in items]
     existing = _ids_by_identity(connection, (row["identity"] for row in rows))
     unknown = [row for row in rows if row["identity"] not in existing]
+    lock_canonical_urls(
+        connection, (row["canonical_url"] for row in unknown if row["canonical_url"])
+    )
     by_url = _ids_by_canonical_url(
         connection, (row["canonical_url"] for row in unknown if row["canonical_url"])
     )
