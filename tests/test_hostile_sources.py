@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import secrets
 import socket
 import subprocess
@@ -230,34 +229,55 @@ class Finished:
     stderr: str
 
 
+# Runs veille's command line, then writes the process's peak memory to the file named first.
+# The peak is VmHWM, which starts afresh at exec: a child's ru_maxrss would also count the
+# pages it shared with the parent (the whole test process) between fork and exec.
+_PEAK_PROBE = """
+import atexit, resource, runpy, sys
+
+peak_file = sys.argv[1]
+sys.argv = ["veille", *sys.argv[2:]]
+
+
+def _write_peak():
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            lines = [line for line in status if line.startswith("VmHWM:")]
+        kilobytes = int(lines[0].split()[1])
+    except (OSError, IndexError, ValueError):
+        kilobytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with open(peak_file, "w", encoding="ascii") as out:
+        out.write(str(kilobytes * 1024))
+
+
+atexit.register(_write_peak)
+runpy.run_module("veille", run_name="__main__")
+"""
+
+
 def _collect_in_child(config: Path, timeout: float) -> Finished:
-    """Run ``veille collect`` in a child process; its own peak memory comes from wait4."""
+    """Run ``veille collect`` in a child process, which reports its own peak memory."""
     out_path, err_path = config.parent / "collect.out", config.parent / "collect.err"
+    peak_path = config.parent / "collect.peak"
+    command = ["--config", str(config), "collect", "--quiet"]
     started = time.monotonic()
     with out_path.open("wb") as out, err_path.open("wb") as err:
         process = subprocess.Popen(
-            [sys.executable, "-m", "veille", "--config", str(config), "collect", "--quiet"],
+            [sys.executable, "-c", _PEAK_PROBE, str(peak_path), *command],
             stdout=out,
             stderr=err,
             env={**os.environ, "COLUMNS": "200"},
         )
-    usage: resource.struct_rusage | None = None
-    status = 0
-    while usage is None:
-        pid, status, child_usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            usage = child_usage
-        elif time.monotonic() - started > timeout:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
             pytest.fail(f"veille collect still running after {timeout:.0f} s")
-        else:
-            time.sleep(0.1)
-    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     return Finished(
         exit_code=process.returncode,
         seconds=time.monotonic() - started,
-        max_rss_bytes=usage.ru_maxrss * 1024,  # kilobytes on Linux
+        max_rss_bytes=int(peak_path.read_text(encoding="ascii")),
         stdout=out_path.read_text(encoding="utf-8", errors="replace"),
         stderr=err_path.read_text(encoding="utf-8", errors="replace"),
     )
