@@ -177,7 +177,9 @@ async def collect(
             total = 0
             more = batch is not None and len(claimed) == batch
             while True:
-                units = _units(settings.sources, selected_brands, set(claimed) - taken)
+                fresh = set(claimed) - taken
+                # Most turns claim nothing new: no need to walk every configured source.
+                units = _units(settings.sources, selected_brands, fresh) if fresh else []
                 taken.update(claimed)
                 pending.update(asyncio.create_task(pass_context.collect_unit(u)) for u in units)
                 total += len(units)
