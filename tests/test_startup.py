@@ -25,13 +25,13 @@ try:
     runpy.run_module("veille", run_name="__main__")
 except SystemExit as exit:
     status = exit.code
-heavy = [name for name in json.loads(HEAVY) if name in sys.modules]
+heavy = [name for name in HEAVY if name in sys.modules]
 print(json.dumps({"status": status, "heavy": heavy}), file=sys.stderr)
 """
 
 
 def _loaded(tmp_path: Path, *args: str) -> dict[str, object]:
-    probe = _PROBE.replace("json.loads(HEAVY)", repr(list(HEAVY)))
+    probe = f"HEAVY = {list(HEAVY)!r}\n" + _PROBE
     done = subprocess.run(
         [sys.executable, "-c", probe, *args],
         cwd=tmp_path,
