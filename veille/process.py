@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from veille.classify import Classifier, tone_of
 from veille.classify.targeted import BrandSentences
 from veille.match import BrandQuery, PreparedText, compile_query, prepare, scoped_fields
-from veille.normalize import normalize
+from veille.match.evidence import EvidenceFilter, evidence_words
+from veille.normalize import normalize, readable_text
 from veille.settings import BrandConfig
 from veille.store import StoredItem
 from veille.types import BrandTone, Classification, Document, MatchResult, RawMention
@@ -52,8 +53,9 @@ def matched_view(
 class MentionProcessor:
     """Turns a collector's raw items into stored items for the brands they mention.
 
-    Items that mention no brand are dropped before the (costlier) classification; the same item
-    seen twice in one batch is kept once.
+    Items that mention no brand are dropped before the (costlier) classification, most of them
+    before normalisation, on their words alone (``veille/match/evidence.py``); the same item seen
+    twice in one batch is kept once.
     """
 
     def __init__(self, brands: Sequence[BrandConfig]) -> None:
@@ -68,6 +70,10 @@ class MentionProcessor:
             for brand, (_, query) in zip(brands, self.queries, strict=True)
             if brand.tone == "brand"
         }
+        self.evidence = EvidenceFilter(
+            evidence_words(query.node, case_sensitive=query.case_sensitive)
+            for _, query in self.queries
+        )
         # Language is only needed before matching when a query scopes on it.
         self._match_needs_lang = any("lang" in scoped_fields(q.node) for _, q in self.queries)
 
@@ -86,7 +92,13 @@ class MentionProcessor:
         items: list[StoredItem] = []
         seen: set[str] = set()
         for raw in raws:
-            document = normalize(raw)
+            if self.evidence.active:
+                readable = readable_text(raw)
+                if not self.evidence.may_match(*readable):
+                    continue
+                document = normalize(raw, readable)
+            else:
+                document = normalize(raw)
             if document.identity in seen:
                 continue
             seen.add(document.identity)

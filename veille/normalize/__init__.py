@@ -11,6 +11,7 @@ from veille.normalize.identity import document_identity, fingerprint, parse_auth
 from veille.normalize.text import (
     body_text,
     collapse_whitespace,
+    has_control_characters,
     html_to_text,
     strip_control_characters,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "html_to_text",
     "normalize",
     "parse_author",
+    "readable_text",
     "registrable_domain",
     "unwrap_redirect",
 ]
@@ -67,6 +69,12 @@ def _web_url(value: str | None) -> str | None:
     return link if link.lower().startswith(("http://", "https://")) else None
 
 
+# The fields of an item that may hold text (read once: dataclasses.fields is slow per call).
+_TEXT_FIELDS = tuple(
+    item_field.name for item_field in fields(RawMention) if item_field.name != "extra"
+)
+
+
 def _optional(value: str | None) -> str | None:
     cleaned = collapse_whitespace(value) if value else ""
     return cleaned or None
@@ -75,22 +83,32 @@ def _optional(value: str | None) -> str | None:
 def _without_control_characters(raw: RawMention) -> RawMention:
     """The item with control characters (NUL, terminal escapes) removed from all of its text."""
     cleaned: dict[str, Any] = {}
-    for item_field in fields(raw):
-        value = getattr(raw, item_field.name)
-        if isinstance(value, str):
-            cleaned[item_field.name] = strip_control_characters(value)
-    cleaned["extra"] = {
-        key: strip_control_characters(value) if isinstance(value, str) else value
-        for key, value in raw.extra.items()
-    }
-    return replace(raw, **cleaned)
+    for name in _TEXT_FIELDS:
+        value = getattr(raw, name)
+        if isinstance(value, str) and has_control_characters(value):
+            cleaned[name] = strip_control_characters(value)
+    if any(isinstance(v, str) and has_control_characters(v) for v in raw.extra.values()):
+        cleaned["extra"] = {
+            key: strip_control_characters(value) if isinstance(value, str) else value
+            for key, value in raw.extra.items()
+        }
+    # Most items have none: they are kept as they are rather than copied.
+    return replace(raw, **cleaned) if cleaned else raw
 
 
-def normalize(raw: RawMention) -> Document:
-    """Normalise one collected item into a Document (text, canonical URL, site, identity)."""
+def readable_text(raw: RawMention) -> tuple[str, str]:
+    """The title and text of an item as its Document holds them: plain, controls removed."""
+    title = html_to_text(strip_control_characters(raw.title))
+    return title, body_text(title, html_to_text(strip_control_characters(raw.content_html)))
+
+
+def normalize(raw: RawMention, readable: tuple[str, str] | None = None) -> Document:
+    """Normalise one collected item into a Document (text, canonical URL, site, identity).
+
+    ``readable`` is the item's ``readable_text`` when the caller has already computed it.
+    """
+    title, text = readable or readable_text(raw)
     raw = _without_control_characters(raw)
-    title = html_to_text(raw.title)
-    text = body_text(title, html_to_text(raw.content_html))
     canonical = canonical_url(raw.url)
     author_name, author_contact = parse_author(raw.author_name)
     content_fingerprint = fingerprint(title, text)

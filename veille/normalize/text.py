@@ -40,6 +40,11 @@ def strip_control_characters(text: str) -> str:
     return _CONTROL_CHARACTERS.sub("", text)
 
 
+def has_control_characters(text: str) -> bool:
+    """Whether the text holds any character ``strip_control_characters`` removes."""
+    return _CONTROL_CHARACTERS.search(text) is not None
+
+
 def collapse_whitespace(text: str) -> str:
     """Replace every run of whitespace by one space and strip both ends."""
     return " ".join(text.split())
