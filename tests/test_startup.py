@@ -15,8 +15,12 @@ import pytest
 
 from tests.support.project import write_config
 
-# Heavy modules a listing or the help has no use for.
-HEAVY = ("alembic", "httpx", "lingua", "py3langid", "numpy", "starlette", "uvicorn", "jinja2")
+# Heavy modules a listing or the help has no use for (feed parsing, text normalisation and
+# story grouping are for collecting, even when the configuration lists feeds).
+HEAVY = (
+    "alembic", "httpx", "lingua", "py3langid", "numpy", "starlette", "uvicorn", "jinja2",
+    "feedparser", "selectolax", "veille.store.stories",
+)  # fmt: skip
 
 _PROBE = """
 import json, runpy, sys

@@ -1,8 +1,9 @@
-"""From one feedparser entry to a RawMention: authors, dates, links, platform, YouTube counts.
+"""From one feed entry to a RawMention: authors, dates, links, platform, YouTube counts.
 
-feedparser does the XML; this module decides what veille keeps of each entry, working
-around the places where feedparser's conveniences lose information (merged authors,
-e-mail addresses with long top-level domains).
+Entries are feedparser's, or the fast reader's mappings with the same keys and values. The
+parser does the XML; this module decides what veille keeps of each entry, working around the
+places where feedparser's conveniences lose information (merged authors, e-mail addresses with
+long top-level domains).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ _AUTHOR_PATTERNS = (
     re.compile(r"(?P<name>[^<>]*?)\s*<(?P<email>[^\s<>]+@[^\s<>]+)>"),  # Name <a@b.fr>
     re.compile(r"(?P<email>[^\s()<>]+@[^\s()<>]+\.[^\s()<>]+)"),  # a@b.fr
 )
+# Longer RSS authors are cut to this many characters: no name or byline is that long.
+MAX_AUTHOR_CHARS = 500
 
 
 @dataclass(frozen=True, slots=True)

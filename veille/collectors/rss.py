@@ -1,7 +1,13 @@
-"""RSS and Atom feeds: a pure parser of bytes (feedparser) and the collector around it."""
+"""RSS and Atom feeds: a pure parser of bytes and the collector around it.
+
+Plain RSS 2.0 and Atom feeds are read by ``_fast_feed`` with the C XML parser; every other body
+(broken XML, other encodings, elements it does not know) by feedparser. Both give the same
+mentions: the fast reader reproduces feedparser's values or declines.
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -12,10 +18,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
-import feedparser
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from veille.collectors._entries import (
+    MAX_AUTHOR_CHARS,
     FeedContext,
     absolute_link,
     clean_text,
@@ -39,8 +45,6 @@ _TEXT_XML = frozenset({"text/xml", "text/rss+xml", "text/atom+xml"})
 _ENTRY_OPEN = re.compile(rb"<(?:item|entry)[\s>]")
 _ENTRY_CLOSE = re.compile(rb"</(?:item|entry)\s*>")
 _MAX_AGE = re.compile(r"max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
-# Longer RSS authors are cut to this many characters: no name or byline is that long.
-MAX_AUTHOR_CHARS = 500
 
 
 def _cap_author_before_sync(sync: Any) -> Any:
@@ -60,9 +64,19 @@ def _cap_author_before_sync(sync: Any) -> Any:
     return sync_author_detail
 
 
-_Mixin = feedparser.mixin._FeedParserMixin
-if hasattr(_Mixin, "_sync_author_detail"):  # a private method: newer feedparsers may differ
-    _Mixin._sync_author_detail = _cap_author_before_sync(_Mixin._sync_author_detail)
+@functools.cache
+def _feedparser() -> Any:
+    """feedparser, imported on the first parse with its author sync wrapped.
+
+    Not at import: checking an ``rss`` source's options (every command reading the
+    configuration) needs none of it, and importing it and the fast reader takes 50 ms.
+    """
+    import feedparser
+
+    mixin = feedparser.mixin._FeedParserMixin
+    if hasattr(mixin, "_sync_author_detail"):  # a private method: newer feedparsers may differ
+        mixin._sync_author_detail = _cap_author_before_sync(mixin._sync_author_detail)
+    return feedparser
 
 
 class RssOptions(BaseModel):
@@ -110,8 +124,38 @@ def parse_feed(
     language: str | None = None,
 ) -> ParsedFeed:
     """Parse an RSS/Atom body into mentions; raise if the body is not a usable feed."""
+    _feedparser()  # wrapped before either reader uses it
+    from veille.collectors._fast_feed import read_plain_feed
+
+    plain = read_plain_feed(body, _feedparser_headers(headers, url))
+    if plain is None:
+        return _parse_with_feedparser(
+            body, url=url, source=source, headers=headers, platform=platform, language=language
+        )
+    return _parsed_feed(
+        plain,
+        plain.entries,
+        atom=plain.atom,
+        url=url,
+        source=source,
+        platform=platform,
+        language=language,
+        warning=None,
+    )
+
+
+def _parse_with_feedparser(
+    body: bytes,
+    *,
+    url: str,
+    source: str,
+    headers: Mapping[str, str] | None = None,
+    platform: str | None = None,
+    language: str | None = None,
+) -> ParsedFeed:
+    """parse_feed by feedparser alone: any body, broken or odd ones included."""
     # A file-like object, never bytes: given bytes, feedparser tries them as a local file name.
-    parsed = feedparser.parse(
+    parsed = _feedparser().parse(
         io.BytesIO(body),
         response_headers=_feedparser_headers(headers, url),
         sanitize_html=False,
@@ -123,11 +167,35 @@ def parse_feed(
         entries.pop()  # the item the body was cut in: its title or link may be cut too
     if not entries:
         _check_empty_feed(parsed, body, headers or {}, url=url, source=source)
+    return _parsed_feed(
+        parsed,
+        entries,
+        atom=str(parsed.get("version", "")).startswith("atom"),
+        url=url,
+        source=source,
+        platform=platform,
+        language=language,
+        warning=_describe_bozo(parsed, cut_short=cut_short) if parsed.get("bozo") else None,
+    )
+
+
+def _parsed_feed(
+    parsed: Any,
+    entries: list[Any],
+    *,
+    atom: bool,
+    url: str,
+    source: str,
+    platform: str | None,
+    language: str | None,
+    warning: str | None,
+) -> ParsedFeed:
+    """The ParsedFeed of a read feed (feedparser's result or the fast reader's)."""
     feed = parsed.feed
     context = FeedContext(
         source=source,
         base_url=url,
-        atom=str(parsed.get("version", "")).startswith("atom"),
+        atom=atom,
         title=clean_text(feed.get("title")),
         site_url=absolute_link(feed.get("link"), url),
         platform=platform or guess_platform(parsed),
@@ -140,7 +208,7 @@ def parse_feed(
         site_url=context.site_url,
         language=language or context.feed_language,
         ttl_minutes=parse_count(feed.get("ttl")),
-        warning=_describe_bozo(parsed, cut_short=cut_short) if parsed.get("bozo") else None,
+        warning=warning,
     )
 
 

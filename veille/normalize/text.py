@@ -6,8 +6,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from selectolax.lexbor import LexborHTMLParser
-
 # Elements whose content is never readable text.
 _DROPPED_TAGS = ["script", "style", "noscript", "template", "svg", "iframe"]
 
@@ -54,6 +52,9 @@ def html_to_text(html: str) -> str:
     """Return the readable text of an HTML fragment on one line, entities decoded once."""
     if "<" not in html and "&" not in html:
         return collapse_whitespace(html)
+    # Imported here: matching and folding (which read commands load) need no HTML parser.
+    from selectolax.lexbor import LexborHTMLParser
+
     tree = LexborHTMLParser(html)
     tree.strip_tags(_DROPPED_TAGS)
     for block in tree.css(_BLOCK_SELECTOR):

@@ -23,7 +23,6 @@ from veille.store.schema import (
     SourceStateRow,
 )
 from veille.store.specs import SaveCounts, StoredItem
-from veille.store.stories import assign_stories, save_band_keys
 from veille.store.visibility import writing_mentions
 from veille.types import SourceState
 
@@ -178,6 +177,10 @@ def upsert_documents(
             if url is not None:
                 pending_by_url[url] = identity
     if pending:
+        # Imported here: story grouping needs the text normalisation, which commands that only
+        # read the database never load.
+        from veille.store.stories import assign_stories, save_band_keys
+
         new_rows = list(pending.values())
         band_keys = assign_stories(connection, new_rows, now)
         # Plain executemany, no RETURNING: psycopg then pipelines one short prepared statement,
