@@ -27,11 +27,15 @@ _TOKEN = re.compile(
     r"|[^\s\w\x00-\x7f«»“”„‹›–—·•°€£]"  # emoji, emoticon marks and other symbols
 )
 _ELONGATION = re.compile(r"([^\W\d_])\1{2,}")
+# Any character three times in a row: a cheap first test, as letter classes are slow to match.
+_TRIPLED = re.compile(r"(.)\1\1", re.DOTALL)
 # Words in capitals, such as "NUL" or "GÉNIAL", in a text that is not all capitals.
 _CAPITALS_WORD = re.compile(r"(?<![^\W\d_])[A-ZÀ-ÖØ-ÞŒ]{2,}(?![^\W\d_])")
 _CAPITAL_PAIR = re.compile(r"[A-ZÀ-ÖØ-ÞŒ]{2}")
 # A chunk that may be an emoticon: it holds one of these (":)", ";-(", "=D", "<3", "\o/").
 _EMOTICON_HINT = re.compile(r"[:;=]|<3|</3|\\o/|\^[_-]?\^")
+# The same test as plain substring searches, which are several times faster on long text.
+_EMOTICON_HINT_STRINGS = (":", ";", "=", "<3", "</3", "\\o/", "^^", "^_^", "^-^")
 _EMOTICON_MARK_BASE = 0xE000  # private-use area: never in real text, one code point each
 # The smiling eyes "^^" of French (and Japanese) chat, which VADER's table lacks.
 EMOTICON_RATINGS = {"^^": 1.5, "^_^": 1.5, "^-^": 1.5}
@@ -152,15 +156,21 @@ def _shouted_words(text: str) -> frozenset[str]:
     return frozenset(fold_text(word) for word in _CAPITALS_WORD.findall(text))
 
 
+def may_hold_emoticon(text: str) -> bool:
+    """Whether `_EMOTICON_HINT` matches somewhere in `text`."""
+    return any(hint in text for hint in _EMOTICON_HINT_STRINGS)
+
+
 def tokenize(text: str, lexicon: dict[str, float]) -> tuple[list[str], Emphasis]:
     """Split French text into tokens, and say which words were written for emphasis."""
-    if _EMOTICON_HINT.search(text):
+    if may_hold_emoticon(text):
         text = _mark_emoticons(text)
     shouted = _shouted_words(text)
     folded = fold_text(text)
     tokens = _TOKEN.findall(folded)
     elongated: set[str] = set()
-    if _ELONGATION.search(folded):  # rare: most texts skip the per-word check
+    # Elongations are rare: most texts skip the per-word check.
+    if _TRIPLED.search(folded) and _ELONGATION.search(folded):
         for index, token in enumerate(tokens):
             if token not in lexicon and _ELONGATION.search(token):
                 tokens[index] = normalise_elongation(token, lexicon)

@@ -13,7 +13,7 @@ Both detectors are deterministic.
 
 from __future__ import annotations
 
-import copy
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,12 +40,15 @@ def normalise_language_code(code: str | None) -> str | None:
 @lru_cache(maxsize=1)
 def _py3langid_labels() -> frozenset[str]:
     # The model also knows a few languages by ISO 639-3 codes ("ary", "fuv"); the pipeline
-    # stores ISO 639-1 codes, so only those are offered.
+    # stores ISO 639-1 codes, so only those are offered. Kept apart from the model, which is
+    # let go once the detectors are built.
     return frozenset(label for label in _py3langid_full().nb_classes if len(label) == 2)
 
 
 @lru_cache(maxsize=1)
 def _py3langid_full() -> Any:
+    # Cached only until a restricted identifier is built from it (see `_detector`): its
+    # scores for all 97 languages (about 30 MB) are not used after that.
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE)
@@ -53,11 +56,9 @@ def _py3langid_full() -> Any:
 
 def _py3langid(languages: tuple[str, ...]) -> Any:
     # A private identifier per language set: py3langid's module-level one is shared state.
-    # The model file is read once; set_languages() rebinds the restricted arrays on the copy
-    # and leaves the full model it starts from untouched.
-    identifier = copy.copy(_py3langid_full())
-    identifier.set_languages(list(languages))
-    return identifier
+    from veille.classify.langid_restricted import restricted_identifier
+
+    return restricted_identifier(_py3langid_full(), languages)
 
 
 @lru_cache(maxsize=1)
@@ -68,6 +69,11 @@ def _lingua_codes() -> frozenset[str]:
 
 
 def _lingua(languages: tuple[str, ...]) -> tuple[Any, dict[Any, str]]:
+    # lingua loads its models on a pool of threads (sized once per process, when first used),
+    # each allocating in its own arena, which raised the peak memory of a process by 40-70 MB
+    # more than the models need. On one thread, loading and detecting took the same time and
+    # gave the same languages. An operator's own setting wins.
+    os.environ.setdefault("RAYON_NUM_THREADS", "1")
     from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
     by_code = {
@@ -110,12 +116,15 @@ def clear_short_text_cache() -> None:
 
 @lru_cache(maxsize=16)
 def _detector(languages: tuple[str, ...] | None) -> _Detector:
-    if languages is None:
-        return _Detector(_py3langid(tuple(sorted(_py3langid_labels()))), None, {})
-    if all(code in _lingua_codes() for code in languages):
+    long_text = _py3langid(tuple(sorted(_py3langid_labels())) if languages is None else languages)
+    # A process uses one restriction, so the full model is let go (another restriction
+    # reads the model file again) before lingua loads its own models, which keeps the
+    # peak memory of the process down.
+    _py3langid_full.cache_clear()
+    if languages is not None and all(code in _lingua_codes() for code in languages):
         lingua, codes = _lingua(languages)
-        return _Detector(_py3langid(languages), lingua, codes)
-    return _Detector(_py3langid(languages), None, {})
+        return _Detector(long_text, lingua, codes)
+    return _Detector(long_text, None, {})
 
 
 def supported_languages() -> frozenset[str]:

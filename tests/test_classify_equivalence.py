@@ -1,0 +1,215 @@
+"""The faster paths of the classifier give exactly what the code they replace gives.
+
+Each is compared with the computation it stands for, run side by side on generated texts
+(always) and on the shared evaluation texts (when present): py3langid restricted without its
+full model against py3langid's own `set_languages`; the English analyzer against VADER's
+own checks; the French tokeniser's quick tests against the patterns they stand for.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from tests.support.evaluation import (
+    LANGID_LANGUAGES,
+    read_labelled_tsv,
+    read_langid,
+    read_rated_texts,
+    resolve_eval_dir,
+)
+from veille.classify import lang
+from veille.classify.english import EnglishSentimentAnalyzer
+from veille.classify.french_tokens import (
+    _ELONGATION,
+    _EMOTICON_HINT,
+    _TRIPLED,
+    emoticon_valences,
+    fold_text,
+    may_hold_emoticon,
+)
+from veille.classify.langid_restricted import restricted_identifier
+
+EVAL_DIR = resolve_eval_dir(Path(__file__).resolve().parents[2] / "shared" / "eval")
+GENERATED_TEXTS = 1500
+
+_WORDS = {
+    "en": "the company is not good never so bad but kind of great without doubt least at very "
+    "I can't believe how rude they were couldn't be happier sort of the bomb bad ass no "
+    "nor or hardly GREAT AWFUL love hate isn't wasn't don't really extremely :) :( 😀 💔 🔥",
+    "fr": "le groupe n'est pas bon jamais aussi déçu mais très génial nul vraiment trop peu "
+    "un peu moins sans ni rien aucun bien que malgré par contre c'est super GÉNIAL géniaaal "
+    "cooool l’équipe qu’il ❤️ ^^ :-) <3 </3 \\o/ ^_^ œuvre",
+    "de": "der die das nicht gut sehr schlecht aber wirklich schön Straße über",
+    "es": "el la no es bueno muy malo pero realmente bonito señor año",
+    "other": "123 4567 ... !!! ??? ,,, ___ 2² ½ ** --- ''' ``` ´ aaa 111 \t\n",
+}
+
+
+def _generated_texts(count: int = GENERATED_TEXTS) -> list[str]:
+    rng = random.Random(20261127)
+    vocabulary = {code: words.split(" ") for code, words in _WORDS.items()}
+    texts = []
+    for _ in range(count):
+        main = rng.choice(["en", "fr", "de", "es"])
+        words = [
+            rng.choice(vocabulary[main if rng.random() < 0.8 else rng.choice(list(vocabulary))])
+            for _ in range(rng.randint(1, 60))
+        ]
+        texts.append(rng.choice([" ", " ", "", "!", ", "]).join(words))
+    return texts
+
+
+def _eval_texts() -> list[str]:
+    texts: list[str] = []
+    if (EVAL_DIR / "langid").is_dir():
+        for kind in ("sentences", "word-pairs"):
+            texts += [text for _lang, text in read_langid(EVAL_DIR, kind)]
+    english = EVAL_DIR / "sentiment_en"
+    for name in ("tweets_GroundTruth.txt", "movieReviewSnippets_GroundTruth.txt"):
+        if (english / name).is_file():
+            texts += [text for _rating, text in read_rated_texts(english / name)]
+    french = EVAL_DIR / "sentiment_fr"
+    for name in ("allocine_tvseries_reviews_fr.tsv", "deft2017_tweets_fr.tsv"):
+        if (french / name).is_file():
+            texts += [text for _label, text in read_labelled_tsv(french / name)]
+    return texts
+
+
+TEXTS = _generated_texts()
+EVAL_TEXTS = _eval_texts()
+
+
+# -- py3langid restricted without its full model ---------------------------------------------
+
+
+def _reference_identifier(languages: Sequence[str]) -> Any:
+    """py3langid's own restriction: a copy of the full model narrowed by `set_languages`."""
+    reference = copy.copy(lang._py3langid_full())
+    reference.set_languages(list(languages))
+    return reference
+
+
+@pytest.mark.parametrize(
+    ("languages", "eval_step"),
+    [
+        (("en", "fr"), 1),
+        (LANGID_LANGUAGES, 1),
+        (("de", "sr"), 5),  # "sr" is two columns of the model (two scripts), merged
+        (tuple(sorted(lang.supported_languages())), 5),  # slower per text: a sample does
+    ],
+    ids=["en-fr", "eval-7", "with-alias", "all"],
+)
+def test_restricted_identifier_scores_as_py3langid(
+    languages: tuple[str, ...], eval_step: int
+) -> None:
+    identifier = restricted_identifier(lang._py3langid_full(), languages)
+    reference = _reference_identifier(languages)
+    assert identifier.nb_classes == reference.nb_classes
+    texts = TEXTS + EVAL_TEXTS[::eval_step]
+    for text in texts:
+        # Label and confidence, bit for bit: the same columns, priors and automaton.
+        assert identifier.classify(text) == reference.classify(text), text
+    for text in texts[:200]:
+        assert identifier.rank(text) == reference.rank(text), text
+
+
+def test_restricted_identifier_keeps_only_its_languages() -> None:
+    full = lang._py3langid_full()
+    identifier = restricted_identifier(full, ("en", "fr"))
+    for arrays in (
+        (identifier.nb_ptc, identifier.nb_pc, identifier.nb_classes),
+        identifier._full_model,
+    ):
+        ptc, pc, classes = arrays
+        assert ptc.shape == (full.nb_ptc.shape[0], 2)
+        assert len(pc) == 2
+        assert classes == ["en", "fr"]
+    # The automaton is shared, not copied.
+    assert identifier.tk_nextmove is full.tk_nextmove
+
+
+def test_detector_lets_the_full_model_go() -> None:
+    lang._detector.cache_clear()
+    assert "en" in lang.supported_languages()  # the labels outlive the model
+    lang._detector(("en", "fr"))
+    assert lang._py3langid_full.cache_info().currsize == 0
+    assert lang.detect_language("the weather is lovely today in the city", ["en", "fr"]) == "en"
+    assert lang.detect_language("il fait très beau aujourd'hui en ville", ["de", "fr"]) == "fr"
+
+
+def test_detection_matches_the_reference_restriction() -> None:
+    references = {languages: _reference_identifier(languages) for languages in (("en", "fr"),)}
+    for text in TEXTS:
+        if lang._HAS_LETTER.search(text) and not lang.is_short(text):
+            expected = references[("en", "fr")].classify(text[: lang.DETECTION_CHARS])[0]
+            assert lang.detect_language(text, ["en", "fr"]) == expected, text
+
+
+# -- English: VADER's checks, restated ---------------------------------------------------------
+
+
+class _VaderChecksAnalyzer(EnglishSentimentAnalyzer):
+    """The English analyzer running VADER's own checks and scoring loop, not their restatement."""
+
+    _vader_negation_check = staticmethod(SentimentIntensityAnalyzer._negation_check)
+    _special_idioms_check = staticmethod(SentimentIntensityAnalyzer._special_idioms_check)
+    polarity_scores = SentimentIntensityAnalyzer.polarity_scores
+
+
+def test_english_analyzer_scores_as_vader_checks() -> None:
+    fast, reference = EnglishSentimentAnalyzer(), _VaderChecksAnalyzer()
+    differs_from_vader = 0
+    plain_vader = SentimentIntensityAnalyzer()
+    for text in TEXTS + EVAL_TEXTS:
+        expected = reference.polarity_scores(text)
+        assert fast.polarity_scores(text) == expected, text
+        differs_from_vader += expected != plain_vader.polarity_scores(text)
+    # The reference still carries veille's own readings of negation.
+    assert differs_from_vader > 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this is kind of good",
+        "the bomb",
+        "it is the shit",
+        "bad ass movie without doubt great",
+        "never so happy",
+        "not the least bit good",
+        "at least it isn't horrible",
+        "I love it 😀 but 💔",
+        "  padded text, good  ",
+        "GREAT but AWFUL!!! ???",
+        "",
+    ],
+)
+def test_english_analyzer_on_vader_special_cases(text: str) -> None:
+    assert EnglishSentimentAnalyzer().polarity_scores(text) == (
+        _VaderChecksAnalyzer().polarity_scores(text)
+    )
+
+
+# -- French tokeniser: the quick tests ----------------------------------------------------------
+
+
+def test_emoticon_test_matches_its_pattern() -> None:
+    samples = TEXTS + EVAL_TEXTS + list(emoticon_valences()) + ["^-", "-^", "< 3", "\\o", "o/"]
+    for text in samples:
+        assert may_hold_emoticon(text) == bool(_EMOTICON_HINT.search(text)), text
+
+
+def test_elongation_first_test_never_misses() -> None:
+    # `_TRIPLED` only decides whether `_ELONGATION` is tried: it must match wherever it does.
+    samples = TEXTS + EVAL_TEXTS + ["géniaaal", "trooop", "ŒŒŒ", "2²²²", "ééé", "a\n\n\nb"]
+    for text in samples:
+        folded = fold_text(text)
+        if _ELONGATION.search(folded):
+            assert _TRIPLED.search(folded), text
