@@ -38,7 +38,8 @@ TEXT_WORDS = 60
 BANDS = 8
 ROWS_PER_BAND = 2
 
-_NOT_WORD = re.compile(r"[\W_]+")
+# Runs of letters and digits: the words left when punctuation and "_" are blanks.
+_WORD = re.compile(r"[^\W_]+")
 # Words that every story shares, in English and French, and the marks of wire revisions
 # ("UPDATE 2-", "RPT-", "REFILE-"), which say nothing of what the story is.
 _COMMON_WORDS_TEXT = (
@@ -51,6 +52,8 @@ _COMMON_WORDS = frozenset(_COMMON_WORDS_TEXT.split())
 _HASHES = BANDS * ROWS_PER_BAND
 # One BLAKE2b digest per feature gives all its min-hash values at once, 32 bits each.
 _DIGEST = struct.Struct(f">{_HASHES}I")
+_BAND = struct.Struct(f">B{ROWS_PER_BAND}I")
+_KEY = struct.Struct(">q")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +66,7 @@ class StorySignature:
 
 def story_words(text: str) -> list[str]:
     """The words of a text that tell its story: folded, without punctuation or common words."""
-    words = _NOT_WORD.sub(" ", fold_case_and_accents(text)).split()
+    words = _WORD.findall(fold_case_and_accents(text))
     return [
         word for word in words if word not in _COMMON_WORDS and (len(word) > 1 or word.isdigit())
     ]
@@ -71,25 +74,42 @@ def story_words(text: str) -> list[str]:
 
 def story_features(title: str, text: str) -> Counter[str]:
     """Weighted features of a document: each title word twice, the text's first words once."""
-    features: Counter[str] = Counter()
-    for word in story_words(title):
-        features[word] += TITLE_WEIGHT
-    for word in story_words(text)[:TEXT_WORDS]:
-        features[word] += 1
+    features = Counter(story_words(title))
+    for word in features:
+        features[word] *= TITLE_WEIGHT
+    features.update(story_words(text)[:TEXT_WORDS])
     return features
+
+
+def shared_weight(first: Mapping[str, int], second: Mapping[str, int]) -> int:
+    """The weight two feature multisets have in common (weights are positive counts)."""
+    shared = 0
+    # Only the words of both count: the set intersection runs in C, the sum over few words.
+    for word in first.keys() & second.keys():
+        one, other = first[word], second[word]
+        shared += one if one < other else other
+    return shared
 
 
 def similarity(first: Mapping[str, int], second: Mapping[str, int]) -> float:
     """Weighted Jaccard similarity of two feature multisets, in [0, 1] (0 when both are empty)."""
-    shared = sum(min(weight, second.get(word, 0)) for word, weight in first.items())
-    total = sum(first.values()) + sum(second.values()) - shared
+    return similarity_of_weights(
+        shared_weight(first, second), sum(first.values()), sum(second.values())
+    )
+
+
+def similarity_of_weights(shared: int, first_total: int, second_total: int) -> float:
+    """Weighted Jaccard similarity from the shared weight and each multiset's total weight."""
+    total = first_total + second_total - shared
     return shared / total if total else 0.0
 
 
 def story_similarity(first: Mapping[str, int], second: Mapping[str, int]) -> float:
     """The similarity of two documents as grouping sees it: 0 below ``MIN_SHARED`` in common."""
-    shared = sum(min(weight, second.get(word, 0)) for word, weight in first.items())
-    return similarity(first, second) if shared >= MIN_SHARED else 0.0
+    shared = shared_weight(first, second)
+    if shared < MIN_SHARED:
+        return 0.0
+    return similarity_of_weights(shared, sum(first.values()), sum(second.values()))
 
 
 @lru_cache(maxsize=131072)
@@ -99,12 +119,20 @@ def _feature_hashes(word: str, copy: int) -> tuple[int, ...]:
     return _DIGEST.unpack(hashlib.blake2b(data, digest_size=_DIGEST.size).digest())
 
 
+@lru_cache(maxsize=65536)
+def _word_min_hashes(word: str, weight: int) -> tuple[int, ...]:
+    """The MinHash of ``weight`` copies of one word (words recur: computed once per process)."""
+    if weight == 1:
+        return _feature_hashes(word, 0)
+    return tuple(map(min, *(_feature_hashes(word, copy) for copy in range(weight))))
+
+
 def min_hashes(features: Mapping[str, int]) -> tuple[int, ...]:
     """The MinHash of a feature multiset: the k-th copy of a word is a feature of its own."""
-    values = [
-        _feature_hashes(word, copy) for word, weight in features.items() for copy in range(weight)
-    ]
-    return tuple(min(column) for column in zip(*values, strict=True)) if values else ()
+    words = [_word_min_hashes(word, weight) for word, weight in features.items() if weight > 0]
+    if len(words) <= 1:
+        return words[0] if words else ()
+    return tuple(map(min, *words))
 
 
 def band_keys(hashes: tuple[int, ...]) -> tuple[int, ...]:
@@ -112,9 +140,9 @@ def band_keys(hashes: tuple[int, ...]) -> tuple[int, ...]:
     keys = []
     for band in range(len(hashes) // ROWS_PER_BAND):
         rows = hashes[band * ROWS_PER_BAND : (band + 1) * ROWS_PER_BAND]
-        data = band.to_bytes(1, "big") + b"".join(row.to_bytes(4, "big") for row in rows)
-        digest = hashlib.blake2b(data, digest_size=8).digest()
-        keys.append(int.from_bytes(digest, "big", signed=True))
+        # The band's number (1 byte) then its rows (4 bytes each), big-endian.
+        digest = hashlib.blake2b(_BAND.pack(band, *rows), digest_size=8).digest()
+        keys.append(_KEY.unpack(digest)[0])
     return tuple(keys)
 
 

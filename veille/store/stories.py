@@ -19,12 +19,22 @@ from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, Select, any_, bindparam, func, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import InstrumentedAttribute
 
-from veille.normalize.story import SAME_STORY, story_features, story_signature, story_similarity
-from veille.store.lookups import chunked, one_of
+from veille.normalize.story import (
+    MIN_SHARED,
+    SAME_STORY,
+    shared_weight,
+    similarity_of_weights,
+    story_features,
+    story_signature,
+)
+from veille.store.lookups import chunked
 from veille.store.schema import DocumentRow, StoryBandRow
 
 # How far back a new document looks for the story it repeats (by collection time).
@@ -38,7 +48,7 @@ MAX_COMPARED = 8
 HOLDERS_PER_KEY = 32
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     """A document a new one may repeat, and where it ranks among equals (stored first, oldest)."""
 
@@ -46,60 +56,100 @@ class _Candidate:
     story_id: str
     features: Mapping[str, int] | None = None
     fingerprint: str | None = None  # of a stored document: the key of its cached features
+    weight: int = 0  # the total weight of its features, once they are known
 
 
 # Features are a function of a document's title and text, which its fingerprint hashes: they
-# are computed once per process for a stored document, however many new items meet it.
+# are computed once per process for a stored document, however many new items meet it (those
+# this process stores are remembered as they are stored).
 _FEATURES_BY_FINGERPRINT: OrderedDict[str, Mapping[str, int]] = OrderedDict()
 _FEATURES_CACHED = 20_000
+
+
+def _one_of(dialect: str, column: InstrumentedAttribute[Any], name: str) -> ColumnElement[bool]:
+    """``column`` is one of the list bound to ``name`` at execution, as ``one_of`` renders it."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+# The statements are built once per database dialect: building and hashing a statement's
+# expression costs more than running it on the few rows of a batch.
+@cache
+def _exact_copies_query(dialect: str) -> Select[str, str]:
+    # Newest first, so that the oldest document's story is the one kept.
+    return (
+        select(DocumentRow.fingerprint, DocumentRow.story_id)
+        .where(_one_of(dialect, DocumentRow.fingerprint, "fingerprints"))
+        .order_by(DocumentRow.id.desc())
+    )
+
+
+@cache
+def _holders_query(dialect: str, per_key: int) -> Select[int, int]:
+    recent_first = func.row_number().over(
+        partition_by=StoryBandRow.band_key, order_by=StoryBandRow.document_id.desc()
+    )
+    # Ids only: the story and fingerprint of the few compared holders are read afterwards,
+    # rather than carried through the ranking for every holder. (Ranking in Python instead
+    # is faster on a small SQLite file but sends every holder: slower as the database grows.)
+    ranked = (
+        select(StoryBandRow.band_key, StoryBandRow.document_id, recent_first.label("recency"))
+        .join(DocumentRow, DocumentRow.id == StoryBandRow.document_id)
+        .where(_one_of(dialect, StoryBandRow.band_key, "keys"))
+        .where(DocumentRow.collected_at >= bindparam("since", type_=DocumentRow.collected_at.type))
+        .subquery()
+    )
+    return select(ranked.c.band_key, ranked.c.document_id).where(ranked.c.recency <= per_key)
+
+
+@cache
+def _candidates_query(dialect: str) -> Select[int, str, str]:
+    return select(DocumentRow.id, DocumentRow.story_id, DocumentRow.fingerprint).where(
+        _one_of(dialect, DocumentRow.id, "ids")
+    )
+
+
+@cache
+def _texts_query(dialect: str) -> Select[int, str, str]:
+    return select(DocumentRow.id, DocumentRow.title, DocumentRow.text).where(
+        _one_of(dialect, DocumentRow.id, "ids")
+    )
 
 
 def _exact_copies(connection: Connection, fingerprints: Sequence[str]) -> dict[str, str]:
     """The story of the oldest stored document with each fingerprint."""
     stories: dict[str, str] = {}
+    query = _exact_copies_query(connection.dialect.name)
     for chunk in chunked(sorted(set(fingerprints))):
-        query = (
-            select(DocumentRow.fingerprint, DocumentRow.story_id)
-            .where(one_of(connection, DocumentRow.fingerprint, chunk))
-            .order_by(DocumentRow.id.desc())
-        )
-        # Newest first, so that the oldest document's story is the one left in the dict.
-        stories.update({fingerprint: story for fingerprint, story in connection.execute(query)})
+        rows = connection.execute(query, {"fingerprints": list(chunk)})
+        stories.update({fingerprint: story for fingerprint, story in rows})
     return stories
 
 
-def _holders(
-    connection: Connection, keys: Sequence[int], since: datetime
-) -> tuple[dict[int, _Candidate], dict[int, list[int]]]:
-    """The recent stored documents holding each band key (their features not read yet)."""
-    candidates: dict[int, _Candidate] = {}
+def _holders(connection: Connection, keys: Sequence[int], since: datetime) -> dict[int, list[int]]:
+    """The ids of the recent stored documents holding each band key (the most recent ones)."""
     holders: dict[int, list[int]] = {}
+    query = _holders_query(connection.dialect.name, HOLDERS_PER_KEY)
     for chunk in chunked(sorted(set(keys))):
-        recent_first = func.row_number().over(
-            partition_by=StoryBandRow.band_key, order_by=StoryBandRow.document_id.desc()
-        )
-        ranked = (
-            select(
-                StoryBandRow.band_key,
-                DocumentRow.id,
-                DocumentRow.story_id,
-                DocumentRow.fingerprint,
-                recent_first.label("recency"),
-            )
-            .join(DocumentRow, DocumentRow.id == StoryBandRow.document_id)
-            .where(one_of(connection, StoryBandRow.band_key, chunk))
-            .where(DocumentRow.collected_at >= since)
-            .subquery()
-        )
-        query = select(
-            ranked.c.band_key, ranked.c.id, ranked.c.story_id, ranked.c.fingerprint
-        ).where(ranked.c.recency <= HOLDERS_PER_KEY)
-        for key, document_id, story_id, fingerprint in connection.execute(query):
+        for key, document_id in connection.execute(query, {"keys": list(chunk), "since": since}):
             holders.setdefault(key, []).append(document_id)
-            candidates.setdefault(
-                document_id, _Candidate((0, document_id), story_id, fingerprint=fingerprint)
+    return holders
+
+
+def _stored_candidates(
+    connection: Connection, document_ids: Sequence[int]
+) -> dict[int, _Candidate]:
+    """The stored documents that will be compared, with their features."""
+    candidates: dict[int, _Candidate] = {}
+    query = _candidates_query(connection.dialect.name)
+    for chunk in chunked(sorted(set(document_ids))):
+        for document_id, story_id, fingerprint in connection.execute(query, {"ids": list(chunk)}):
+            candidates[document_id] = _Candidate(
+                (0, document_id), story_id, fingerprint=fingerprint
             )
-    return candidates, holders
+    _read_features(connection, list(candidates.values()))
+    return candidates
 
 
 def _read_features(connection: Connection, candidates: Sequence[_Candidate]) -> None:
@@ -110,15 +160,23 @@ def _read_features(connection: Connection, candidates: Sequence[_Candidate]) -> 
             candidate.features = _FEATURES_BY_FINGERPRINT.get(candidate.fingerprint)
         if candidate.features is None:
             wanted[candidate.order[1]] = candidate
+    query = _texts_query(connection.dialect.name)
     for chunk in chunked(sorted(wanted)):
-        query = select(DocumentRow.id, DocumentRow.title, DocumentRow.text).where(
-            one_of(connection, DocumentRow.id, chunk)
-        )
-        for document_id, title, text in connection.execute(query):
+        for document_id, title, text in connection.execute(query, {"ids": list(chunk)}):
             candidate = wanted[document_id]
             candidate.features = story_features(title or "", text or "")
             if candidate.fingerprint is not None:
-                _FEATURES_BY_FINGERPRINT[candidate.fingerprint] = candidate.features
+                _remember_features(candidate.fingerprint, candidate.features)
+    _forget_oldest_features()
+    for candidate in candidates:
+        candidate.weight = sum((candidate.features or {}).values())
+
+
+def _remember_features(fingerprint: str, features: Mapping[str, int]) -> None:
+    _FEATURES_BY_FINGERPRINT[fingerprint] = features
+
+
+def _forget_oldest_features() -> None:
     while len(_FEATURES_BY_FINGERPRINT) > _FEATURES_CACHED:
         _FEATURES_BY_FINGERPRINT.popitem(last=False)
 
@@ -126,8 +184,10 @@ def _read_features(connection: Connection, candidates: Sequence[_Candidate]) -> 
 def _most_shared(keys: Sequence[int], holders: Mapping[int, list[int]]) -> list[int]:
     """The ``MAX_COMPARED`` holders sharing the most keys (the earliest among equals)."""
     shared = Counter(holder for key in dict.fromkeys(keys) for holder in holders.get(key, ()))
-    ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
-    return [holder for holder, _ in ranked[:MAX_COMPARED]]
+    # Two stable sorts on plain keys: by id, then by count (the earliest first among equals).
+    ranked = sorted(shared)
+    ranked.sort(key=shared.__getitem__, reverse=True)
+    return ranked[:MAX_COMPARED]
 
 
 def assign_stories(
@@ -139,33 +199,55 @@ def assign_stories(
     """
     signatures = [story_signature(row["title"], row["text"]) for row in rows]
     exact = _exact_copies(connection, [row["fingerprint"] for row in rows])
-    keys = [key for signature in signatures for key in signature.bands]
-    stored, stored_holders = _holders(connection, keys, now - WINDOW)
-    compared = [
-        [stored[holder] for holder in _most_shared(signature.bands, stored_holders)]
-        for signature in signatures
+    # A copy of a stored document takes its story: its keys need not be looked up.
+    searched = [row["fingerprint"] not in exact for row in rows]
+    keys = [
+        key
+        for signature, wanted in zip(signatures, searched, strict=True)
+        if wanted
+        for key in signature.bands
     ]
-    _read_features(connection, [candidate for group in compared for candidate in group])
+    stored_holders = _holders(connection, keys, now - WINDOW) if keys else {}
+    compared_ids = [
+        _most_shared(signature.bands, stored_holders) if wanted else []
+        for signature, wanted in zip(signatures, searched, strict=True)
+    ]
+    stored = _stored_candidates(connection, [i for ids in compared_ids for i in ids])
     batch: list[_Candidate] = []
     batch_holders: dict[int, list[int]] = {}
     for index, (row, signature) in enumerate(zip(rows, signatures, strict=True)):
+        weight = sum(signature.features.values())
         story = exact.get(row["fingerprint"])
         if story is None:
+            compared = [stored[i] for i in compared_ids[index] if i in stored]
             earlier = [batch[i] for i in _most_shared(signature.bands, batch_holders)]
-            story = _most_similar(signature.features, [*compared[index], *earlier])
+            story = _most_similar(signature.features, weight, [*compared, *earlier])
         row["story_id"] = story or row["fingerprint"]
-        batch.append(_Candidate((1, index), row["story_id"], signature.features))
+        _remember_features(row["fingerprint"], signature.features)
+        batch.append(_Candidate((1, index), row["story_id"], signature.features, weight=weight))
         for key in signature.bands:
             batch_holders.setdefault(key, []).append(index)
+    _forget_oldest_features()
     return [signature.bands for signature in signatures]
 
 
-def _most_similar(features: Mapping[str, int], candidates: Sequence[_Candidate]) -> str | None:
+def _most_similar(
+    features: Mapping[str, int], weight: int, candidates: Sequence[_Candidate]
+) -> str | None:
     """The story of the most similar candidate, if similar enough (the earliest among equals)."""
     best: tuple[float, int, int] | None = None
     story = None
     for candidate in candidates:
-        score = story_similarity(features, candidate.features or {})
+        # The similarity is at most the lighter weight over the heavier (0 below MIN_SHARED): a
+        # candidate whose bound is under the threshold or the best score so far cannot win.
+        lighter, heavier = sorted((weight, candidate.weight))
+        bound = lighter / heavier if heavier and lighter >= MIN_SHARED else 0.0
+        if bound < SAME_STORY or (best is not None and bound < best[0]):
+            continue
+        shared = shared_weight(features, candidate.features or {})
+        score = (
+            similarity_of_weights(shared, weight, candidate.weight) if shared >= MIN_SHARED else 0.0
+        )
         # Higher similarity wins; among equals the earlier candidate (stored, older) wins.
         rank = (score, -candidate.order[0], -candidate.order[1])
         if score >= SAME_STORY and (best is None or rank > best):
