@@ -310,3 +310,23 @@ def test_a_search_from_a_date_reads_its_candidates_once(
     assert {identity for identity, _ in listed} == {f"z{n}" for n in range(21, 41)}
     # The start of the period bounds the documents: no recent look, no widening.
     assert _candidate_reads(store, f) == [None]
+
+
+def test_band_key_holders_are_read_from_the_end_of_each_key_s_range_on_sqlite(
+    filled_sqlite: Store,
+) -> None:
+    from veille.store.stories import _holders
+
+    def read_holders() -> None:
+        with filled_sqlite.engine.connect() as connection:
+            _holders(connection, [1, 2], T0)
+
+    sent = _sent(filled_sqlite, read_holders)
+    statement, parameters = next((s, p) for s, p in sent if "story_bands" in s)
+    plan = _sqlite_plan(filled_sqlite, statement, parameters)
+    # Each key's holders come from the (band key, document id) index in order, and the reading
+    # stops at the limit: no sort of every holder of a frequent key.
+    searches = [step for step in plan if "story_bands" in step]
+    assert len(searches) == 2, plan
+    assert all("ix_story_bands_band_key_document_id" in step for step in searches), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan

@@ -211,7 +211,8 @@ class StoryBandRow(Base):
     """One near-duplicate band key of a document; documents sharing a key are compared."""
 
     __tablename__ = "story_bands"
-    __table_args__ = (Index(None, "band_key"),)
+    # With the document id, a key's most recent holders are the end of its range (migration 0009).
+    __table_args__ = (Index(None, "band_key", "document_id"),)
 
     document_id: Mapped[int] = mapped_column(
         ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True, autoincrement=False

@@ -22,7 +22,18 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, any_, bindparam, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Integer,
+    Select,
+    TextualSelect,
+    any_,
+    bindparam,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -85,22 +96,40 @@ def _exact_copies_query(dialect: str) -> Select[str, str]:
     )
 
 
+# A key's most recent recent-enough holders, read from the end of its range of the (band key,
+# document id) index, stopping after ``per_key`` (migration 0009): the cost does not grow
+# with how many older documents hold the key. One lateral subquery per key on PostgreSQL;
+# on SQLite, which has no LATERAL, one limited subquery per key joined by UNION ALL.
+_PG_HOLDERS = """
+SELECT keys.key, holder.document_id
+FROM unnest(CAST(:keys AS BIGINT[])) AS keys(key)
+CROSS JOIN LATERAL (
+    SELECT story_bands.document_id FROM story_bands
+    JOIN documents ON documents.id = story_bands.document_id
+    WHERE story_bands.band_key = keys.key AND documents.collected_at >= :since
+    ORDER BY story_bands.document_id DESC LIMIT :per_key
+) AS holder
+"""
+_SQLITE_HOLDER = """
+SELECT * FROM (
+    SELECT story_bands.band_key, story_bands.document_id FROM story_bands
+    JOIN documents ON documents.id = story_bands.document_id
+    WHERE story_bands.band_key = :key_{index} AND documents.collected_at >= :since
+    ORDER BY story_bands.document_id DESC LIMIT :per_key
+)"""
+# Well under SQLite's limit of 500 terms in a compound statement.
+_SQLITE_KEYS_PER_STATEMENT = 200
+
+
 @cache
-def _holders_query(dialect: str, per_key: int) -> Select[int, int]:
-    recent_first = func.row_number().over(
-        partition_by=StoryBandRow.band_key, order_by=StoryBandRow.document_id.desc()
-    )
-    # Ids only: the story and fingerprint of the few compared holders are read afterwards,
-    # rather than carried through the ranking for every holder. (Ranking in Python instead
-    # is faster on a small SQLite file but sends every holder: slower as the database grows.)
-    ranked = (
-        select(StoryBandRow.band_key, StoryBandRow.document_id, recent_first.label("recency"))
-        .join(DocumentRow, DocumentRow.id == StoryBandRow.document_id)
-        .where(_one_of(dialect, StoryBandRow.band_key, "keys"))
-        .where(DocumentRow.collected_at >= bindparam("since", type_=DocumentRow.collected_at.type))
-        .subquery()
-    )
-    return select(ranked.c.band_key, ranked.c.document_id).where(ranked.c.recency <= per_key)
+def _holders_query(dialect: str, keys: int) -> TextualSelect:
+    """The holders statement, for ``keys`` keys on SQLite (any number on PostgreSQL)."""
+    if dialect == "postgresql":
+        sql = _PG_HOLDERS
+    else:
+        sql = " UNION ALL ".join(_SQLITE_HOLDER.format(index=index) for index in range(keys))
+    since = bindparam("since", type_=DocumentRow.collected_at.type)
+    return text(sql).bindparams(since).columns(band_key=BigInteger, document_id=Integer)
 
 
 @cache
@@ -130,9 +159,21 @@ def _exact_copies(connection: Connection, fingerprints: Sequence[str]) -> dict[s
 def _holders(connection: Connection, keys: Sequence[int], since: datetime) -> dict[int, list[int]]:
     """The ids of the recent stored documents holding each band key (the most recent ones)."""
     holders: dict[int, list[int]] = {}
-    query = _holders_query(connection.dialect.name, HOLDERS_PER_KEY)
-    for chunk in chunked(sorted(set(keys))):
-        for key, document_id in connection.execute(query, {"keys": list(chunk), "since": since}):
+    dialect = connection.dialect.name
+    unique = sorted(set(keys))
+    parameters: dict[str, Any] = {"since": since, "per_key": HOLDERS_PER_KEY}
+    if dialect == "postgresql":
+        chunks = [(_holders_query(dialect, 0), {**parameters, "keys": unique})] if unique else []
+    else:
+        chunks = [
+            (
+                _holders_query(dialect, len(chunk)),
+                {**parameters, **{f"key_{index}": key for index, key in enumerate(chunk)}},
+            )
+            for chunk in chunked(unique, _SQLITE_KEYS_PER_STATEMENT)
+        ]
+    for query, values in chunks:
+        for key, document_id in connection.execute(query, values):
             holders.setdefault(key, []).append(document_id)
     return holders
 
@@ -162,9 +203,9 @@ def _read_features(connection: Connection, candidates: Sequence[_Candidate]) -> 
             wanted[candidate.order[1]] = candidate
     query = _texts_query(connection.dialect.name)
     for chunk in chunked(sorted(wanted)):
-        for document_id, title, text in connection.execute(query, {"ids": list(chunk)}):
+        for document_id, title, body in connection.execute(query, {"ids": list(chunk)}):
             candidate = wanted[document_id]
-            candidate.features = story_features(title or "", text or "")
+            candidate.features = story_features(title or "", body or "")
             if candidate.fingerprint is not None:
                 _remember_features(candidate.fingerprint, candidate.features)
     _forget_oldest_features()
