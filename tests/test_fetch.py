@@ -200,6 +200,27 @@ async def test_concurrency_limits_are_honoured(
     assert feed_server.max_in_flight("/slow/") == 2
 
 
+async def test_a_host_s_requests_reuse_their_connections_across_the_pools(
+    feed_server: FeedServer,
+) -> None:
+    for index in range(8):
+        feed_server.add(f"/slow/{index}", FEED, delay=0.2)
+    # 40 connections at most: five pools of eight; four requests at a time on the one host.
+    settings = fast_settings(concurrency=40, per_host=4)
+    async with Fetcher(settings) as fetcher:
+        for _ in range(3):  # three waves of eight requests, four at a time
+            await asyncio.gather(
+                *(fetcher.fetch(feed_server.url(f"/slow/{i}"), source="s") for i in range(8))
+            )
+    seen = [r for r in feed_server.requests() if r.path.startswith("/slow/")]
+    ports = {request.client_port for request in seen}
+    assert len(seen) == 24
+    # Never more connections than requests in flight to the host: the i-th request in flight
+    # goes through the same pool each time and finds its connection there.
+    assert len(ports) <= 4, ports
+    assert feed_server.max_in_flight("/slow/") == 4
+
+
 class CountingTransport(httpx.AsyncHTTPTransport):
     """The real network transport, counting the requests it carries."""
 

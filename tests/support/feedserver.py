@@ -49,6 +49,7 @@ class LoggedRequest:
     headers: dict[str, str]  # request headers, keys lower-cased
     status: int
     body: bytes = b""  # what a POST sent
+    client_port: int = 0  # the client's side of the connection: one port per connection
 
 
 @dataclass
@@ -263,7 +264,11 @@ class _Handler(BaseHTTPRequestHandler):
             outgoing = _decide(owner, route, headers)
         # Logged before writing: once the client has its answer, the log already shows it,
         # and the request no longer counts as in flight when the client sends the next one.
-        owner._log_request(LoggedRequest(self.command, self.path, headers, outgoing.status, sent))
+        owner._log_request(
+            LoggedRequest(
+                self.command, self.path, headers, outgoing.status, sent, self.client_address[1]
+            )
+        )
         owner._record(self.path, -1)
         try:
             self._write(outgoing)
