@@ -13,7 +13,7 @@ from veille.settings import BrandConfig
 from veille.store import StoredItem
 from veille.types import BrandTone, Classification, Document, MatchResult, RawMention
 
-# One sentence per language the classifiers know best, to load every model they use.
+# One sentence per language the classifiers know best, to load the models every text needs.
 _WARM_UP_TEXTS = (
     "Le service client a été vraiment excellent, je recommande.",
     "The customer service was really excellent, I recommend it.",
@@ -81,7 +81,9 @@ class MentionProcessor:
         """Load what processing needs (language models, lexicons, public suffixes) right now.
 
         Loading takes seconds and holds the GIL: a pass does it before its requests are in
-        flight, so that no request's timeout runs out while the event loop waits for it.
+        flight, so that no request's timeout runs out while the event loop waits for it. The
+        short-text language model is left to the first short text (half a second, 70 MB that
+        a pass of articles never needs; veille/classify/lang.py).
         """
         normalize(RawMention(source="warm-up", url="https://www.example.org/", title="warm-up"))
         for sample in _WARM_UP_TEXTS:

@@ -68,6 +68,7 @@ def _lingua_codes() -> frozenset[str]:
     return frozenset(language.iso_code_639_1.name.lower() for language in Language.all())
 
 
+@lru_cache(maxsize=4)
 def _lingua(languages: tuple[str, ...]) -> tuple[Any, dict[Any, str]]:
     # lingua loads its models on a pool of threads (sized once per process, when first used),
     # each allocating in its own arena, which raised the peak memory of a process by 40-70 MB
@@ -92,11 +93,13 @@ class _Detector:
     """The detectors for one language restriction, built once and kept."""
 
     long_text: Any  # py3langid identifier
-    short_text: Any  # lingua detector, or None when the restriction does not allow it
-    codes: dict[Any, str]  # lingua Language → ISO 639-1 code
+    # The languages of the lingua detector for short texts, or None when the restriction does
+    # not allow it. lingua's models (about 70 MB for two languages) are loaded when the first
+    # short text comes, in half a second: a pass of news articles may never need them.
+    short_languages: tuple[str, ...] | None
 
     def detect(self, text: str) -> str:
-        if self.short_text is not None and is_short(text):
+        if self.short_languages is not None and is_short(text):
             found = _detect_short(self, text)
             if found is not None:
                 return found
@@ -105,8 +108,10 @@ class _Detector:
 
 @lru_cache(maxsize=SHORT_TEXT_CACHE)
 def _detect_short(detector: _Detector, text: str) -> str | None:
-    found = detector.short_text.detect_language_of(text)
-    return None if found is None else detector.codes[found]
+    assert detector.short_languages is not None
+    lingua, codes = _lingua(detector.short_languages)
+    found = lingua.detect_language_of(text)
+    return None if found is None else codes[found]
 
 
 def clear_short_text_cache() -> None:
@@ -118,13 +123,11 @@ def clear_short_text_cache() -> None:
 def _detector(languages: tuple[str, ...] | None) -> _Detector:
     long_text = _py3langid(tuple(sorted(_py3langid_labels())) if languages is None else languages)
     # A process uses one restriction, so the full model is let go (another restriction
-    # reads the model file again) before lingua loads its own models, which keeps the
-    # peak memory of the process down.
+    # reads the model file again), which keeps the peak memory of the process down.
     _py3langid_full.cache_clear()
     if languages is not None and all(code in _lingua_codes() for code in languages):
-        lingua, codes = _lingua(languages)
-        return _Detector(long_text, lingua, codes)
-    return _Detector(long_text, None, {})
+        return _Detector(long_text, languages)
+    return _Detector(long_text, None)
 
 
 def supported_languages() -> frozenset[str]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+import sys
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -74,10 +75,12 @@ def story_words(text: str) -> list[str]:
 
 def story_features(title: str, text: str) -> Counter[str]:
     """Weighted features of a document: each title word twice, the text's first words once."""
-    features = Counter(story_words(title))
+    # Interned: the features of thousands of recent documents are kept (veille/store/
+    # stories.py), and they share one copy of each word of their common vocabulary.
+    features = Counter(map(sys.intern, story_words(title)))
     for word in features:
         features[word] *= TITLE_WEIGHT
-    features.update(story_words(text)[:TEXT_WORDS])
+    features.update(map(sys.intern, story_words(text)[:TEXT_WORDS]))
     return features
 
 

@@ -74,7 +74,8 @@ class _Candidate:
 # are computed once per process for a stored document, however many new items meet it (those
 # this process stores are remembered as they are stored).
 _FEATURES_BY_FINGERPRINT: OrderedDict[str, Mapping[str, int]] = OrderedDict()
-_FEATURES_CACHED = 20_000
+# About 2 kB each: a few days of a busy configuration's documents, 16 MB at most.
+_FEATURES_CACHED = 8_192
 
 
 def _one_of(dialect: str, column: InstrumentedAttribute[Any], name: str) -> ColumnElement[bool]:
