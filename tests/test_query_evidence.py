@@ -124,3 +124,29 @@ def test_the_processor_keeps_the_same_items_with_and_without_the_filter() -> Non
         "https://a.fr/4",
         "https://a.fr/5",
     ]
+
+
+_HTML_PIECES = st.sampled_from(
+    [
+        "<p>", "</p>", "<b>", "</b>", "<br/>", "<i/>", "<P>", '<a href="x>y">', "</a>", "<b",
+        "<script>", "</script>", "<style>", "</style>", "<svg>", "</svg>", "<math>", "<?x>",
+        "</3>", "</>", "<![CDATA[y]]>", "<!--", "-->", "<title>", "</title>", "<textarea>",
+        "&amp;", "&lt;", "&gt;", "&#68;", "&#x44;", "&eacute;", "&eacute", "&notin;", "&not",
+        "&#0;", "&#x1F600;", "&;", "&", "<", ">", '"', "'", "=", " ", "\n", "Dan", "one",
+        "é", "E\u0301", "x", "l'", "coca-", "cola", "DANONE",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=1500)
+@given(st.lists(_HTML_PIECES, max_size=12).map("".join))
+def test_the_rough_text_holds_every_word_the_parsed_text_holds(html: str) -> None:
+    from veille.match.tokens import query_words
+    from veille.normalize.text import fold_case_and_accents, html_to_text, rough_text
+
+    rough = rough_text(html)
+    if rough is None:
+        return
+    haystack = fold_case_and_accents(rough)
+    for word in query_words(html_to_text(html)):
+        assert word in haystack, (html, rough, html_to_text(html))

@@ -8,7 +8,7 @@ from veille.classify import Classifier, tone_of
 from veille.classify.targeted import BrandSentences
 from veille.match import BrandQuery, PreparedText, compile_query, prepare, scoped_fields
 from veille.match.evidence import EvidenceFilter, evidence_words
-from veille.normalize import normalize, readable_text
+from veille.normalize import normalize, readable_text, rough_readable_text
 from veille.settings import BrandConfig
 from veille.store import StoredItem
 from veille.types import BrandTone, Classification, Document, MatchResult, RawMention
@@ -95,8 +95,12 @@ class MentionProcessor:
         seen: set[str] = set()
         for raw in raws:
             if self.evidence.active:
+                # Most items are ruled out on their rough text, before their HTML is parsed.
+                rough = rough_readable_text(raw)
+                if rough is not None and not self.evidence.may_match(*rough):
+                    continue
                 readable = readable_text(raw)
-                if not self.evidence.may_match(*readable):
+                if rough is None and not self.evidence.may_match(*readable):
                     continue
                 document = normalize(raw, readable)
             else:

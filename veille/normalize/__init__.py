@@ -13,6 +13,7 @@ from veille.normalize.text import (
     collapse_whitespace,
     has_control_characters,
     html_to_text,
+    rough_text,
     strip_control_characters,
 )
 from veille.normalize.urls import canonical_url, unwrap_redirect
@@ -27,6 +28,7 @@ __all__ = [
     "parse_author",
     "readable_text",
     "registrable_domain",
+    "rough_readable_text",
     "unwrap_redirect",
 ]
 
@@ -94,6 +96,14 @@ def _without_control_characters(raw: RawMention) -> RawMention:
         }
     # Most items have none: they are kept as they are rather than copied.
     return replace(raw, **cleaned) if cleaned else raw
+
+
+def rough_readable_text(raw: RawMention) -> tuple[str, str] | None:
+    """The words ``readable_text`` would give, and perhaps more, without parsing HTML; None
+    when only parsing can tell (see ``rough_text``)."""
+    title = rough_text(strip_control_characters(raw.title))
+    content = rough_text(strip_control_characters(raw.content_html))
+    return None if title is None or content is None else (title, content)
 
 
 def readable_text(raw: RawMention) -> tuple[str, str]:

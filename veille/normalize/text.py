@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from html import unescape
 
 # Elements whose content is never readable text.
 _DROPPED_TAGS = ["script", "style", "noscript", "template", "svg", "iframe"]
@@ -64,6 +65,34 @@ def html_to_text(html: str) -> str:
     if root is None:
         return ""
     return collapse_whitespace(root.text(deep=True, separator=""))
+
+
+# A tag an HTML parser removes exactly so: a start or end tag, or a processing instruction,
+# with no quote inside (a quoted ">" would not end it) and no other "<".
+_MARKUP = re.compile(r"<[A-Za-z/?][^<>\"']*>")
+_TAG_START = re.compile(r"<[A-Za-z/?!]")
+# Where a parser keeps as text what looks like markup (raw-text elements, CDATA in MathML) or
+# drops more than a tag (comments): only the parser can tell which letters stay.
+_PARSER_ONLY = re.compile(r"<(?:!|/?(?:title|textarea|xmp|plaintext|noembed|noframes)\b)", re.I)
+
+
+def rough_text(html: str) -> str | None:
+    """The letters ``html_to_text`` would read in an HTML fragment, without parsing it.
+
+    Tags are cut out and the entities of the text between them decoded, as a parser does:
+    every word ``html_to_text`` finds is in the result, perhaps glued to a neighbour (block
+    tags are not turned into spaces), and the result may hold more (text a parser drops). None
+    when only a parser can tell: comments, CDATA, raw-text elements, tags with quotes or left
+    open. Cheap enough to rule out most items before they are parsed.
+    """
+    if "<" not in html:
+        return unescape(html) if "&" in html else html
+    if _PARSER_ONLY.search(html):
+        return None
+    between_tags = _MARKUP.split(html)
+    if any(_TAG_START.search(text) for text in between_tags):
+        return None
+    return "".join(map(unescape, between_tags))
 
 
 def _combining_class_body() -> str:
