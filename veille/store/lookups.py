@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, any_, bindparam, select
@@ -35,14 +36,37 @@ def one_of(
     return column.in_(values)
 
 
+def one_of_parameter(
+    dialect: str, column: InstrumentedAttribute[Any], name: str
+) -> ColumnElement[bool]:
+    """``column`` is one of the list bound to ``name`` at execution, as ``one_of`` renders it.
+
+    For statements built once and kept: building and hashing a statement costs more than
+    running it on the few rows a write reads.
+    """
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+@cache
+def _names_and_ids(table: Any) -> Any:
+    return select(table.name, table.id)
+
+
+@cache
+def _id_by_name(table: Any) -> Any:
+    return select(table.id).where(table.name == bindparam("name"))
+
+
 def brand_ids_by_name(connection: Connection) -> dict[str, int]:
     """Return every stored brand's id by name, inactive ones included."""
-    return dict(connection.execute(select(BrandRow.name, BrandRow.id)).all())
+    return dict(connection.execute(_names_and_ids(BrandRow)).all())
 
 
 def source_ids_by_name(connection: Connection) -> dict[str, int]:
     """Return every stored source's id by name, inactive ones included."""
-    return dict(connection.execute(select(SourceRow.name, SourceRow.id)).all())
+    return dict(connection.execute(_names_and_ids(SourceRow)).all())
 
 
 def _unknown(kind: str, name: str, known: Sequence[str]) -> StoreError:
@@ -55,7 +79,7 @@ def _unknown(kind: str, name: str, known: Sequence[str]) -> StoreError:
 
 def brand_id_for(connection: Connection, name: str) -> int:
     """Return a brand's id, or raise StoreError listing the known brands."""
-    brand_id = connection.execute(select(BrandRow.id).where(BrandRow.name == name)).scalar()
+    brand_id = connection.execute(_id_by_name(BrandRow), {"name": name}).scalar()
     if brand_id is None:
         raise _unknown("brand", name, list(brand_ids_by_name(connection)))
     return brand_id
@@ -72,7 +96,7 @@ def brand_ids_for(connection: Connection, names: Sequence[str]) -> list[int]:
 
 def source_id_for(connection: Connection, name: str) -> int:
     """Return a source's id, or raise StoreError listing the known sources."""
-    source_id = connection.execute(select(SourceRow.id).where(SourceRow.name == name)).scalar()
+    source_id = connection.execute(_id_by_name(SourceRow), {"name": name}).scalar()
     if source_id is None:
         raise _unknown("source", name, list(source_ids_by_name(connection)))
     return source_id

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from veille.store.lookups import brand_id_for, check_source_names, source_id_for
@@ -67,15 +68,32 @@ def due_sources(
     return sorted(due)
 
 
-def _state_row(connection: Connection, source: str, brand: str | None) -> SourceStateRow | None:
+# What load_state and consecutive_failures read: url, etag, last_modified, content_hash, cursor,
+# consecutive_failures.
+_StateColumns = tuple[str | None, str | None, str | None, str | None, str | None, int]
+
+
+@cache
+def _state_query() -> Select[*_StateColumns]:
+    state = SourceStateRow
+    return select(
+        state.url,
+        state.etag,
+        state.last_modified,
+        state.content_hash,
+        state.cursor,
+        state.consecutive_failures,
+    ).where(state.source_id == bindparam("source_id"), state.brand_key == bindparam("brand_key"))
+
+
+def _state_row(
+    connection: Connection, source: str, brand: str | None
+) -> Row[*_StateColumns] | None:
     source_id = source_id_for(connection, source)
     if brand is not None:
         brand_id_for(connection, brand)
-    query = select(SourceStateRow).where(
-        SourceStateRow.source_id == source_id, SourceStateRow.brand_key == (brand or "")
-    )
-    with Session(connection) as session:
-        return session.scalars(query).first()
+    values = {"source_id": source_id, "brand_key": brand or ""}
+    return connection.execute(_state_query(), values).first()
 
 
 def load_state(connection: Connection, source: str, brand: str | None) -> SourceState:

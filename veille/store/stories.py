@@ -24,18 +24,14 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    ColumnElement,
     Connection,
     Integer,
     Select,
     TextualSelect,
-    any_,
     bindparam,
     select,
     text,
 )
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import InstrumentedAttribute
 
 from veille.normalize.story import (
     MIN_SHARED,
@@ -45,7 +41,7 @@ from veille.normalize.story import (
     story_features,
     story_signature,
 )
-from veille.store.lookups import chunked
+from veille.store.lookups import chunked, one_of_parameter
 from veille.store.schema import DocumentRow, StoryBandRow
 
 # How far back a new document looks for the story it repeats (by collection time).
@@ -78,13 +74,6 @@ _FEATURES_BY_FINGERPRINT: OrderedDict[str, Mapping[str, int]] = OrderedDict()
 _FEATURES_CACHED = 8_192
 
 
-def _one_of(dialect: str, column: InstrumentedAttribute[Any], name: str) -> ColumnElement[bool]:
-    """``column`` is one of the list bound to ``name`` at execution, as ``one_of`` renders it."""
-    if dialect == "postgresql":
-        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
-    return column.in_(bindparam(name, expanding=True))
-
-
 # The statements are built once per database dialect: building and hashing a statement's
 # expression costs more than running it on the few rows of a batch.
 @cache
@@ -92,7 +81,7 @@ def _exact_copies_query(dialect: str) -> Select[str, str]:
     # Newest first, so that the oldest document's story is the one kept.
     return (
         select(DocumentRow.fingerprint, DocumentRow.story_id)
-        .where(_one_of(dialect, DocumentRow.fingerprint, "fingerprints"))
+        .where(one_of_parameter(dialect, DocumentRow.fingerprint, "fingerprints"))
         .order_by(DocumentRow.id.desc())
     )
 
@@ -136,14 +125,14 @@ def _holders_query(dialect: str, keys: int) -> TextualSelect:
 @cache
 def _candidates_query(dialect: str) -> Select[int, str, str]:
     return select(DocumentRow.id, DocumentRow.story_id, DocumentRow.fingerprint).where(
-        _one_of(dialect, DocumentRow.id, "ids")
+        one_of_parameter(dialect, DocumentRow.id, "ids")
     )
 
 
 @cache
 def _texts_query(dialect: str) -> Select[int, str, str]:
     return select(DocumentRow.id, DocumentRow.title, DocumentRow.text).where(
-        _one_of(dialect, DocumentRow.id, "ids")
+        one_of_parameter(dialect, DocumentRow.id, "ids")
     )
 
 

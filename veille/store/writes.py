@@ -9,13 +9,20 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, text, update
+from sqlalchemy import Connection, Select, Table, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from veille.errors import StoreError
-from veille.store.lookups import brand_id_for, brand_ids_by_name, chunked, one_of, source_id_for
+from veille.store.lookups import (
+    brand_id_for,
+    brand_ids_by_name,
+    chunked,
+    one_of_parameter,
+    source_id_for,
+)
 from veille.store.schema import (
     DocumentRow,
     MentionRow,
@@ -91,23 +98,49 @@ def _document_values(item: StoredItem, source_id: int, now: datetime) -> dict[st
     }
 
 
+# The statements of every write are built once per database dialect (see one_of_parameter).
+@cache
+def _ids_by_identity_query(dialect: str) -> Select[str, int]:
+    return select(DocumentRow.identity, DocumentRow.id).where(
+        one_of_parameter(dialect, DocumentRow.identity, "values")
+    )
+
+
+@cache
+def _ids_by_canonical_url_query(dialect: str) -> Select[str | None, int]:
+    return select(DocumentRow.canonical_url, DocumentRow.id).where(
+        one_of_parameter(dialect, DocumentRow.canonical_url, "values")
+    )
+
+
+@cache
+def _existing_mentions_query(dialect: str) -> Select[int, int]:
+    return select(MentionRow.document_id, MentionRow.brand_id).where(
+        one_of_parameter(dialect, MentionRow.document_id, "values")
+    )
+
+
+@cache
+def _insert_new(dialect: str, table: Any, *keys: str) -> Any:
+    """INSERT … ON CONFLICT (keys) DO NOTHING."""
+    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert_for(table).on_conflict_do_nothing(index_elements=list(keys))
+
+
 def _ids_by_identity(connection: Connection, identities: Iterable[str]) -> dict[str, int]:
     found: dict[str, int] = {}
+    query = _ids_by_identity_query(connection.dialect.name)
     for chunk in chunked(sorted(set(identities))):
-        query = select(DocumentRow.identity, DocumentRow.id).where(
-            one_of(connection, DocumentRow.identity, chunk)
-        )
-        found.update({identity: doc_id for identity, doc_id in connection.execute(query)})
+        rows = connection.execute(query, {"values": list(chunk)})
+        found.update({identity: doc_id for identity, doc_id in rows})
     return found
 
 
 def _ids_by_canonical_url(connection: Connection, urls: Iterable[str]) -> dict[str, int]:
     found: dict[str, int] = {}
+    query = _ids_by_canonical_url_query(connection.dialect.name)
     for chunk in chunked(sorted(set(urls))):
-        query = select(DocumentRow.canonical_url, DocumentRow.id).where(
-            one_of(connection, DocumentRow.canonical_url, chunk)
-        )
-        for url, doc_id in connection.execute(query):
+        for url, doc_id in connection.execute(query, {"values": list(chunk)}):
             if url is None:
                 continue
             # Several documents may share a canonical URL (from before it was known): oldest wins.
@@ -185,9 +218,7 @@ def upsert_documents(
         band_keys = assign_stories(connection, new_rows, now)
         # Plain executemany, no RETURNING: psycopg then pipelines one short prepared statement,
         # several times faster than one huge multi-row VALUES it would have to parse.
-        statement = upsert_insert(connection, DocumentRow).on_conflict_do_nothing(
-            index_elements=["identity"]
-        )
+        statement = _insert_new(connection.dialect.name, DocumentRow, "identity")
         connection.execute(statement, new_rows)
         existing.update(_ids_by_identity(connection, pending))
         stored = zip(new_rows, band_keys, strict=True)
@@ -199,11 +230,10 @@ def upsert_documents(
 
 def _existing_mentions(connection: Connection, document_ids: Iterable[int]) -> set[tuple[int, int]]:
     found: set[tuple[int, int]] = set()
+    query = _existing_mentions_query(connection.dialect.name)
     for chunk in chunked(sorted(set(document_ids))):
-        query = select(MentionRow.document_id, MentionRow.brand_id).where(
-            one_of(connection, MentionRow.document_id, chunk)
-        )
-        found.update((document_id, brand_id) for document_id, brand_id in connection.execute(query))
+        rows = connection.execute(query, {"values": list(chunk)})
+        found.update((document_id, brand_id) for document_id, brand_id in rows)
     return found
 
 
@@ -245,9 +275,7 @@ def insert_mentions(
         rows.pop(pair, None)
     if rows:
         # ON CONFLICT still guards against a concurrent writer storing the same mention.
-        statement = upsert_insert(connection, MentionRow).on_conflict_do_nothing(
-            index_elements=["document_id", "brand_id"]
-        )
+        statement = _insert_new(connection.dialect.name, MentionRow, "document_id", "brand_id")
         connection.execute(statement, list(rows.values()))
     return len(rows)
 
