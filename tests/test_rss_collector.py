@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -112,6 +114,34 @@ async def test_cache_control_can_ask_for_a_longer_pause(feed_server: FeedServer)
     feed_server.add("/rss.xml", NEWS, headers={"Cache-Control": "public, max-age=7200"})
     collected = await collect(feed_server.url("/rss.xml"), SourceState())
     assert collected.ttl_seconds == 7200
+
+
+def _http_date(from_now: timedelta) -> str:
+    return format_datetime(datetime.now(UTC) + from_now, usegmt=True)
+
+
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"Expires": _http_date(timedelta(hours=2))}, 7200),
+        ({"Expires": _http_date(timedelta(hours=-1))}, None),
+        ({"Expires": "0"}, None),
+        ({"Expires": _http_date(timedelta(days=3)), "Cache-Control": "max-age=600"}, 600),
+    ],
+    ids=["expires-in-two-hours", "already-expired", "unreadable", "max-age-wins"],
+)
+async def test_expires_can_ask_for_a_longer_pause(
+    feed_server: FeedServer, headers: dict[str, str], seconds: int | None
+) -> None:
+    # Counted from the answer's Date (the server's clock: now); the feed has no <ttl> here.
+    feed_server.add("/rss.xml", NEWS.replace(b"<ttl>30</ttl>", b""), headers=headers)
+    collected = await collect(feed_server.url("/rss.xml"), SourceState())
+    if seconds is None or seconds == 600:
+        assert collected.ttl_seconds == seconds
+    else:
+        assert (
+            collected.ttl_seconds is not None and seconds - 60 <= collected.ttl_seconds <= seconds
+        )
 
 
 async def test_gone_feed_raises_the_fetcher_error(feed_server: FeedServer) -> None:

@@ -73,6 +73,9 @@ def render_config(
     parts.append(
         _SETTINGS.format(
             interval=format_duration(collect.interval),
+            adaptive=str(collect.adaptive).lower(),
+            min_interval=format_duration(collect.min_interval),
+            max_interval=format_duration(collect.max_interval),
             max_backoff=format_duration(collect.max_backoff),
             claim_lease=format_duration(collect.claim_lease),
             **{
@@ -136,12 +139,18 @@ _MORE_SOURCES = """\
 """
 
 _SETTINGS = """
-# When sources are checked: every `interval` by default (a source's own `interval` wins);
-# a failing source waits twice as long after each failure, at most `max_backoff`.
+# When sources are checked: every `interval` at first (a source's own `interval` wins), then,
+# with `adaptive`, half as long after a check that found the source changed and 1.5 times as
+# long after one that found it unchanged, between `min_interval` and `max_interval`; a feed's
+# ttl, Cache-Control max-age or Expires lengthen the wait. A failing source waits twice as long
+# after each failure, at most `max_backoff`.
 # Workers sharing one PostgreSQL database claim each due source for `claim_lease`; a source
 # whose worker died mid-pass is due again when the lease ends.
 [collect]
 interval = "{interval}"
+adaptive = {adaptive}
+min_interval = "{min_interval}"
+max_interval = "{max_interval}"
 max_backoff = "{max_backoff}"
 claim_lease = "{claim_lease}"
 

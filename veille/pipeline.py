@@ -16,11 +16,12 @@ import httpx
 from veille.collectors.base import Collector, get_collector
 from veille.errors import ConfigError, FatalSourceError, SourceError
 from veille.fetch import Fetcher
+from veille.polling import PollBounds, next_interval, wait_before_next_check
 from veille.process import MentionProcessor
 from veille.settings import Settings, SourceConfig
 from veille.store import BrandSpec, SourceSpec, Store
 from veille.timeutil import utcnow
-from veille.types import Collected
+from veille.types import Collected, SourceState
 
 log = logging.getLogger(__name__)
 
@@ -247,16 +248,17 @@ class _Pass:
         brand = self.settings.brand(unit.brand) if unit.brand else None
         try:
             state = await self._in_worker(self.store.load_state, unit.source.name, unit.brand)
+            assert isinstance(state, SourceState)
             # Search collectors keep their own watermark in state.cursor.
             collected = await unit.collector.collect(
                 self.fetcher,
-                state,  # type: ignore[arg-type]
+                state,
                 query=brand.query if brand else None,
                 since=None,
                 languages=brand.languages if brand else (),
             )
             outcome.duration = time.monotonic() - started
-            await self._in_worker(self._save, unit, collected, outcome)
+            await self._in_worker(self._save, unit, collected, outcome, state.check_interval)
         except SourceError as exc:
             outcome.duration = time.monotonic() - started
             outcome.error = _error_text(exc)
@@ -272,15 +274,27 @@ class _Pass:
     def _interval(self, unit: _Unit) -> timedelta:
         return unit.source.interval or self.settings.collect.interval
 
-    def _save(self, unit: _Unit, collected: Collected, outcome: SourceOutcome) -> None:
+    def _save(
+        self,
+        unit: _Unit,
+        collected: Collected,
+        outcome: SourceOutcome,
+        previous_interval: timedelta | None,
+    ) -> None:
         items = self.processor.process(collected.mentions)
         now = utcnow()
-        wait = self._interval(unit)
-        if collected.ttl_seconds:
-            wait = max(
-                wait,
-                min(timedelta(seconds=collected.ttl_seconds), self.settings.collect.max_backoff),
-            )
+        settings = self.settings.collect
+        bounds = PollBounds(
+            start=self._interval(unit),
+            shortest=settings.min_interval,
+            longest=settings.max_interval,
+            adaptive=settings.adaptive,
+        )
+        interval = next_interval(
+            previous_interval, changed=not collected.not_modified, bounds=bounds
+        )
+        hint = timedelta(seconds=collected.ttl_seconds) if collected.ttl_seconds else None
+        wait = wait_before_next_check(interval, hint, settings.max_backoff)
         counts = self.store.save_collection(
             self.run_id,
             unit.source.name,
@@ -292,6 +306,7 @@ class _Pass:
             not_modified=collected.not_modified,
             duration=outcome.duration,
             warning=collected.warning,
+            check_interval=interval,
         )
         outcome.items = len(collected.mentions)
         outcome.new_mentions = counts.new_mentions

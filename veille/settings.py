@@ -23,6 +23,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from veille import __version__
@@ -71,6 +72,15 @@ class CollectSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     interval: timedelta = Field(timedelta(hours=1), description="default time between checks")
+    adaptive: bool = Field(
+        True, description="check sources that rarely change less often, busy ones more often"
+    )
+    min_interval: timedelta = Field(
+        timedelta(minutes=15), description="shortest time between checks of a busy source"
+    )
+    max_interval: timedelta = Field(
+        timedelta(hours=24), description="longest time between checks of a quiet source"
+    )
     max_backoff: timedelta = Field(
         timedelta(hours=24), description="longest wait after repeated failures or a long ttl"
     )
@@ -79,10 +89,18 @@ class CollectSettings(BaseModel):
         description="how long a source claimed by a worker stays not due for the others",
     )
 
-    @field_validator("interval", "max_backoff", "claim_lease", mode="before")
+    @field_validator(
+        "interval", "min_interval", "max_interval", "max_backoff", "claim_lease", mode="before"
+    )
     @classmethod
     def _duration(cls, value: Any) -> timedelta:
         return parse_duration(value)
+
+    @model_validator(mode="after")
+    def _ordered_bounds(self) -> CollectSettings:
+        if self.min_interval > self.max_interval:
+            raise ValueError("min_interval must not be longer than max_interval")
+        return self
 
 
 class BrandConfig(BaseModel):

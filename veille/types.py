@@ -6,7 +6,7 @@ collector ─► RawMention ─► normalize ─► Document ─► match ─►
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 Tone = Literal["positive", "neutral", "negative"]
@@ -93,6 +93,9 @@ class SourceState:
     last_modified: str | None = None
     content_hash: str | None = None  # hash of the last body, for servers with unreliable validators
     cursor: str | None = None  # collector-specific watermark (API collectors)
+    # The interval the last successful check chose (veille/polling.py); read by the pass from
+    # the stored state, which collectors leave alone.
+    check_interval: timedelta | None = None
 
 
 @dataclass(slots=True)

@@ -14,7 +14,8 @@ import re
 import xml.sax
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -283,9 +284,28 @@ def _describe_bozo(parsed: Any, *, cut_short: bool = False) -> str:
 
 
 def _max_age(headers: Mapping[str, str]) -> int | None:
-    """Cache-Control max-age in seconds, when the server gives one."""
+    """How long the answer stays fresh, in seconds, when the server says: Cache-Control
+    max-age, else Expires (counted from the answer's Date, else from now)."""
     found = _MAX_AGE.search(headers.get("cache-control", ""))
-    return int(found.group(1)) if found and int(found.group(1)) > 0 else None
+    if found:
+        return int(found.group(1)) or None
+    expires = _http_date(headers.get("expires"))
+    if expires is None:
+        return None
+    sent = _http_date(headers.get("date")) or datetime.now(UTC)
+    seconds = int((expires - sent).total_seconds())
+    return seconds if seconds > 0 else None
+
+
+def _http_date(value: str | None) -> datetime | None:
+    """An HTTP date as an aware datetime; None when missing or unreadable ("0", "-1"…)."""
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class RssCollector:

@@ -148,6 +148,8 @@ class SourceStateRow(Base):
     content_hash: Mapped[str | None] = mapped_column(String(128))
     cursor: Mapped[str | None] = mapped_column(Text)
     next_check_at: Mapped[datetime | None] = mapped_column()
+    # Seconds between checks as the last successful one adapted them (migration 0010).
+    check_interval: Mapped[float | None] = mapped_column(Float)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None] = mapped_column()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import Connection, Row, Select, bindparam, func, select
@@ -69,8 +69,8 @@ def due_sources(
 
 
 # What load_state and consecutive_failures read: url, etag, last_modified, content_hash, cursor,
-# consecutive_failures.
-_StateColumns = tuple[str | None, str | None, str | None, str | None, str | None, int]
+# consecutive_failures, check_interval.
+_StateColumns = tuple[str | None, str | None, str | None, str | None, str | None, int, float | None]
 
 
 @cache
@@ -83,6 +83,7 @@ def _state_query() -> Select[*_StateColumns]:
         state.content_hash,
         state.cursor,
         state.consecutive_failures,
+        state.check_interval,
     ).where(state.source_id == bindparam("source_id"), state.brand_key == bindparam("brand_key"))
 
 
@@ -107,6 +108,7 @@ def load_state(connection: Connection, source: str, brand: str | None) -> Source
         last_modified=row.last_modified,
         content_hash=row.content_hash,
         cursor=row.cursor,
+        check_interval=timedelta(seconds=row.check_interval) if row.check_interval else None,
     )
 
 

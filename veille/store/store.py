@@ -241,8 +241,13 @@ class Store:
         not_modified: bool,
         duration: float,
         warning: str | None = None,
+        check_interval: timedelta | None = None,
     ) -> SaveCounts:
-        """Save one collection in one transaction: documents, mentions, state, run record."""
+        """Save one collection in one transaction: documents, mentions, state, run record.
+
+        ``check_interval`` is the interval this check chose (``veille/polling.py``), kept for
+        the next one to adapt.
+        """
         with self._writing() as connection:
             return writes.save_collection(
                 connection,
@@ -256,6 +261,7 @@ class Store:
                 not_modified=not_modified,
                 duration=duration,
                 warning=warning,
+                check_interval=check_interval,
             )
 
     def record_failure(

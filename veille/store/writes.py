@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -312,6 +312,7 @@ def save_collection(
     not_modified: bool,
     duration: float,
     warning: str | None,
+    check_interval: timedelta | None = None,
 ) -> SaveCounts:
     """Save one successful collection: documents, mentions, source state and its run record."""
     writing_mentions(connection)  # before any mention id is handed out
@@ -326,6 +327,7 @@ def save_collection(
         "content_hash": state.content_hash,
         "cursor": state.cursor,
         "next_check_at": next_check_at,
+        "check_interval": check_interval.total_seconds() if check_interval else None,
         "consecutive_failures": 0,
         "last_error": warning,
         "last_error_at": now if warning else None,
@@ -404,6 +406,7 @@ def reset_states(connection: Connection, where: Any) -> None:
             content_hash=None,
             cursor=None,
             next_check_at=None,
+            check_interval=None,
             consecutive_failures=0,
             disabled=False,
             disabled_reason=None,
