@@ -7,7 +7,8 @@ A feed world (``feedserver_fast``: N generated feeds on 127.0.0.1, each answer `
 seconds late, strong ETags and Last-Modified) is polled by a real ``veille collect`` process,
 twice (the second pass right after the first, answered by 304s), then by the ``reader``
 library (``update_feeds(workers=16)``) on the same world. The ingest figures are
-``bench_ingest``'s (veille against a naive pipeline on one core). Every figure is printed in
+``bench_ingest``'s (veille against a naive pipeline on one core), and ``polling``'s simulated
+week (adaptive polling against fixed intervals). Every figure is printed in
 one table with its target. All feeds are on one host, so the per-host limit (4 by default,
 politeness towards real publishers) is raised to the global concurrency: the run says so.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 from benchmarks import _collect_runs as runs
 from benchmarks.bench_ingest import run_ingest
 from benchmarks.feedserver_fast import FeedWorld, WorldSpec, probe_capacity
+from benchmarks.polling import run_week
 
 _INSTALL_READER = "Install it with: pip install -e '.[bench]'  (reader and sgmllib3k)"
 
@@ -125,6 +127,13 @@ def main(argv: list[str] | None = None) -> None:
     ours, naive = run_ingest(args.ingest_feeds, args.items, args.share, templated=args.templated)
     print(ours.line())
     print(naive.line())
+    adaptive, fixed = run_week()
+    for week in (adaptive, fixed):
+        print(
+            f"simulated week, {week.label}: {week.requests:,} requests, "
+            f"{week.useful / week.requests:.1%} found a change, "
+            f"median wait for a change {week.median_delay:.2f} h"
+        )
 
     wall = first.process.wall
     rows.append(Row(
@@ -164,6 +173,9 @@ def main(argv: list[str] | None = None) -> None:
             f"{first.process.peak_rss_mb:.0f}",
             f"{reader.process.peak_rss_mb:.0f}" if reader else "skipped", "≤ 250",
             first.process.peak_rss_mb <= 250),
+        Row("adaptive polling: requests over a simulated week (baseline: fixed 1 h)",
+            f"{adaptive.requests:,}", f"{fixed.requests:,}", "fewer",
+            adaptive.requests < fixed.requests),
         Row("start-up: veille --help, s", f"{help_time:.2f}", "", "≤ 0.3", help_time <= 0.3),
         Row("start-up: veille mentions --limit 10, s", f"{mentions_time:.2f}", "", "≤ 0.5",
             mentions_time <= 0.5),

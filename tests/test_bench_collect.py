@@ -45,12 +45,22 @@ def test_harness_prints_every_figure(capsys: pytest.CaptureFixture[str]) -> None
     output = capsys.readouterr().out
     table = [line for line in output.splitlines() if line.startswith("| ")]
     figures = [line.split(" | ")[0].removeprefix("| ") for line in table[2:]]
-    assert len(figures) == 11
+    assert len(figures) == 12
     for words in ("network bound", "feed server alone", "reader", "answered 304", "bytes",
-                  "new mention rows", "mentions/s", "veille / naive", "peak RSS", "--help",
-                  "mentions --limit 10"):  # fmt: skip
+                  "new mention rows", "mentions/s", "veille / naive", "peak RSS",
+                  "simulated week", "--help", "mentions --limit 10"):  # fmt: skip
         assert any(words in figure for figure in figures), words
     # Four feeds fetched then all answered 304, and the second pass stored nothing new.
     assert "4 requests {200: 4}" in output
     assert "4 requests {304: 4}" in output
     assert "| re-poll: new mention rows | 0 |" in output
+
+
+def test_the_simulated_week_polls_quiet_sources_less_and_busy_ones_more() -> None:
+    from benchmarks.polling import run_week
+
+    adaptive, fixed = run_week(sources=200, days=7)
+    assert fixed.requests == 200 * 7 * 24  # every hour, at every source
+    assert adaptive.requests < fixed.requests
+    # Checks land where the changes are: more of them find something new.
+    assert adaptive.useful / adaptive.requests > fixed.useful / fixed.requests
