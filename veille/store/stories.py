@@ -289,7 +289,7 @@ def _most_similar(
 def save_band_keys(connection: Connection, keys_by_document: Mapping[int, Sequence[int]]) -> None:
     """Store the band keys of newly stored documents (keys already stored are kept)."""
     # Imported here: veille.store.writes imports this module.
-    from veille.store.writes import upsert_insert
+    from veille.store.writes import insert_new
 
     values = [
         {"document_id": document_id, "band_key": key}
@@ -297,7 +297,5 @@ def save_band_keys(connection: Connection, keys_by_document: Mapping[int, Sequen
         for key in dict.fromkeys(keys)
     ]
     if values:
-        statement = upsert_insert(connection, StoryBandRow).on_conflict_do_nothing(
-            index_elements=["document_id", "band_key"]
-        )
+        statement = insert_new(connection.dialect.name, StoryBandRow, "document_id", "band_key")
         connection.execute(statement, values)

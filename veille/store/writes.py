@@ -47,13 +47,23 @@ EVERY_URL = 0
 MAX_URL_LOCKS = 64
 
 
+def _dialect_insert(dialect: str, table: Any) -> postgresql.Insert | sqlite.Insert:
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise StoreError(f"unsupported database engine {dialect}")
+
+
 def upsert_insert(connection: Connection, table: Any) -> postgresql.Insert | sqlite.Insert:
     """Return the dialect's INSERT (with ON CONFLICT support) for SQLite or PostgreSQL."""
-    if connection.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    if connection.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    raise StoreError(f"unsupported database engine {connection.dialect.name}")
+    return _dialect_insert(connection.dialect.name, table)
+
+
+@cache
+def insert_new(dialect: str, table: Any, *keys: str) -> Any:
+    """INSERT … ON CONFLICT (keys) DO NOTHING, built once per dialect and table."""
+    return _dialect_insert(dialect, table).on_conflict_do_nothing(index_elements=list(keys))
 
 
 def identity_key(identity: str) -> str:
@@ -118,13 +128,6 @@ def _existing_mentions_query(dialect: str) -> Select[int, int]:
     return select(MentionRow.document_id, MentionRow.brand_id).where(
         one_of_parameter(dialect, MentionRow.document_id, "values")
     )
-
-
-@cache
-def _insert_new(dialect: str, table: Any, *keys: str) -> Any:
-    """INSERT … ON CONFLICT (keys) DO NOTHING."""
-    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert_for(table).on_conflict_do_nothing(index_elements=list(keys))
 
 
 def _ids_by_identity(connection: Connection, identities: Iterable[str]) -> dict[str, int]:
@@ -218,7 +221,7 @@ def upsert_documents(
         band_keys = assign_stories(connection, new_rows, now)
         # Plain executemany, no RETURNING: psycopg then pipelines one short prepared statement,
         # several times faster than one huge multi-row VALUES it would have to parse.
-        statement = _insert_new(connection.dialect.name, DocumentRow, "identity")
+        statement = insert_new(connection.dialect.name, DocumentRow, "identity")
         connection.execute(statement, new_rows)
         existing.update(_ids_by_identity(connection, pending))
         stored = zip(new_rows, band_keys, strict=True)
@@ -275,7 +278,7 @@ def insert_mentions(
         rows.pop(pair, None)
     if rows:
         # ON CONFLICT still guards against a concurrent writer storing the same mention.
-        statement = _insert_new(connection.dialect.name, MentionRow, "document_id", "brand_id")
+        statement = insert_new(connection.dialect.name, MentionRow, "document_id", "brand_id")
         connection.execute(statement, list(rows.values()))
     return len(rows)
 
