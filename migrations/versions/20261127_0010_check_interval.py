@@ -25,8 +25,8 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Add the nullable check_interval column to source_state."""
-    with op.batch_alter_table("source_state", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("check_interval", sa.Float(), nullable=True))
+    # A plain ADD COLUMN (both engines have it): no table copy while the database is locked.
+    op.add_column("source_state", sa.Column("check_interval", sa.Float(), nullable=True))
 
 
 def downgrade() -> None:

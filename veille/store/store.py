@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -43,6 +44,24 @@ from veille.store.schema import BrandRow, SourceRow, utcnow
 from veille.store.specs import BrandSpec, MentionFilter, SaveCounts, SourceSpec, StoredItem
 from veille.types import SourceState
 
+# A SQLite file another process is creating the schema of can refuse a reader at once
+# ("database is locked", without waiting for the busy timeout): the read is tried again.
+_REVISION_READS = 20
+
+
+def _read_revision(engine: Engine) -> str | None:
+    """The database's schema revision, read again while a SQLite file is locked."""
+    for attempt in range(_REVISION_READS):
+        try:
+            with engine.connect() as connection:
+                return current_revision(connection)
+        except OperationalError as exc:
+            locked = engine.dialect.name == "sqlite" and "locked" in str(exc.orig)
+            if not locked or attempt == _REVISION_READS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    return None  # not reached: the last attempt returns or raises
+
 
 class Store:
     """Mentions, sources and runs in a SQLite or PostgreSQL database."""
@@ -63,8 +82,7 @@ class Store:
         """
         engine = create_store_engine(url, read_only=read_only)
         try:
-            with engine.connect() as connection:
-                revision = current_revision(connection)
+            revision = _read_revision(engine)
         except DBAPIError as exc:
             engine.dispose()
             raise connection_error(engine.url, exc) from None
