@@ -48,7 +48,7 @@ from sqlalchemy.engine import make_url
 
 from veille.store import MentionFilter, Store
 from veille.store.queries import filter_conditions, mention_time
-from veille.store.schema import BrandRow, DocumentRow, MentionRow, SourceRow
+from veille.store.schema import brand_table, document_table, mention_table, source_table
 from veille.store.search import parse_search
 
 SINCE = ANCHOR - timedelta(days=30)
@@ -137,17 +137,18 @@ def like_search(store: Store, f: MentionFilter) -> list[Any]:
         conditions = filter_conditions(connection, replace(f, search=None))
         for phrase in parse_search(f.search or "").required:
             title, text = (
-                _contains(dialect, c, phrase) for c in (DocumentRow.title, DocumentRow.text)
+                _contains(dialect, c, phrase)
+                for c in (document_table.c.title, document_table.c.text)
             )
             conditions.append(or_(title, text))
         query = (
-            select(MentionRow, BrandRow.name, SourceRow.name, DocumentRow)
-            .select_from(MentionRow)
-            .join(DocumentRow, DocumentRow.id == MentionRow.document_id)
-            .join(BrandRow, BrandRow.id == MentionRow.brand_id)
-            .outerjoin(SourceRow, SourceRow.id == MentionRow.source_id)
+            select(mention_table, brand_table.c.name, source_table.c.name, document_table)
+            .select_from(mention_table)
+            .join(document_table, document_table.c.id == mention_table.c.document_id)
+            .join(brand_table, brand_table.c.id == mention_table.c.brand_id)
+            .outerjoin(source_table, source_table.c.id == mention_table.c.source_id)
             .where(*conditions)
-            .order_by(mention_time.desc(), MentionRow.id.desc())
+            .order_by(mention_time.desc(), mention_table.c.id.desc())
             .limit(f.limit)
         )
         return list(connection.execute(query).all())

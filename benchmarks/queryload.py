@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 from veille.store import BrandSpec, SourceSpec, Store
-from veille.store.schema import BrandRow, DocumentRow, MentionRow, SourceRow
+from veille.store.schema import brand_table, document_table, mention_table, source_table
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DOCUMENT_COLUMNS = (
@@ -55,8 +55,8 @@ def configure(store: Store) -> tuple[dict[str, int], dict[str, int]]:
          for platform in PLATFORM_WEIGHTS],
     )  # fmt: skip
     with store.engine.connect() as connection:
-        brands = dict(connection.execute(select(BrandRow.name, BrandRow.id)).all())
-        sources = dict(connection.execute(select(SourceRow.name, SourceRow.id)).all())
+        brands = dict(connection.execute(select(brand_table.c.name, brand_table.c.id)).all())
+        sources = dict(connection.execute(select(source_table.c.name, source_table.c.id)).all())
     return brands, sources
 
 
@@ -93,8 +93,8 @@ def load_sqlite(store: Store, rows: int, progress: Progress) -> None:
         done = 0
         for documents, mentions in _rows(rows, brands, sources):
             with connection.begin():
-                connection.execute(insert(DocumentRow), documents)
-                connection.execute(insert(MentionRow), mentions)
+                connection.execute(insert(document_table), documents)
+                connection.execute(insert(mention_table), mentions)
             done += len(mentions)
             progress(done)
     analyze(store)

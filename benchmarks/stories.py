@@ -31,7 +31,7 @@ from veille.normalize import normalize
 from veille.normalize import story as story_signatures
 from veille.store import BrandSpec, SourceSpec, Store, StoredItem
 from veille.store import stories as store_stories
-from veille.store.schema import DocumentRow
+from veille.store.schema import document_table
 from veille.types import Classification, MatchResult, RawMention, SourceState
 
 DATA = Path(__file__).resolve().parent / "data" / "stories.jsonl"
@@ -82,7 +82,7 @@ def _store_all(store: Store, items: Sequence[dict[str, str]]) -> list[str]:
             now=now, next_check_at=now, not_modified=False, duration=0.0,
         )  # fmt: skip
     with store.engine.connect() as connection:
-        rows = connection.execute(select(DocumentRow.canonical_url, DocumentRow.story_id))
+        rows = connection.execute(select(document_table.c.canonical_url, document_table.c.story_id))
         story_by_url = {url: story for url, story in rows}
     return [story_by_url[item.document.canonical_url] for item in stored]
 

@@ -17,7 +17,7 @@ from tests.support.stores import T0, make_item, store_fixture  # noqa: F401
 from veille.alerts import check_alerts, find_spikes
 from veille.settings import Settings
 from veille.store import Store, StoredItem
-from veille.store.schema import BrandRow
+from veille.store.schema import brand_table
 
 NOW = T0 + timedelta(days=15)
 HOSTILE_TITLE = "acme <script>alert('x')</script> rappel"
@@ -41,7 +41,7 @@ def settings_for(store: Store, smtp: SmtpServer, **alerts: Any) -> Settings:
 def backdate_brands(store: Store, when: datetime) -> None:
     """Make every brand look configured since ``when`` (veille watched it from then on)."""
     with store.engine.begin() as connection:
-        connection.execute(update(BrandRow).values(created_at=when))
+        connection.execute(update(brand_table).values(created_at=when))
 
 
 def background(store: Store) -> None:

@@ -17,7 +17,7 @@ from veille.match import compile_query
 from veille.process import MentionProcessor, classified_text
 from veille.settings import BrandConfig, load_settings
 from veille.store import Store
-from veille.store.schema import DocumentRow
+from veille.store.schema import document_table
 from veille.types import RawMention
 
 CLASSIFIER = Classifier(["fr", "en"])
@@ -186,7 +186,9 @@ def document_scores(config: Path) -> tuple[float, str]:
     store = Store.open(load_settings(config).database_url)
     try:
         with store.engine.connect() as connection:
-            row = connection.execute(select(DocumentRow.sentiment, DocumentRow.tone)).one()
+            row = connection.execute(
+                select(document_table.c.sentiment, document_table.c.tone)
+            ).one()
     finally:
         store.close()
     return row.sentiment, row.tone

@@ -25,7 +25,7 @@ from tests.support.project import project_engine_fixture, write_config  # noqa: 
 from tests.support.stores import T0, fresh_postgres_database, later, make_item
 from veille.settings import load_settings
 from veille.store import BrandSpec, SourceSpec, Store, writes
-from veille.store.schema import DocumentRow, MentionRow, RunRow
+from veille.store.schema import document_table, mention_table, run_table
 from veille.types import SourceState
 
 FEEDS = 16
@@ -133,7 +133,9 @@ def _stored(config: Path) -> tuple[list[tuple[str, str]], list[str], list[Run]]:
             ).all()
             identities = connection.execute(text("SELECT identity FROM documents")).scalars()
             runs = connection.execute(
-                select(RunRow.started_at, RunRow.finished_at, RunRow.status).order_by(RunRow.id)
+                select(
+                    run_table.c.started_at, run_table.c.finished_at, run_table.c.status
+                ).order_by(run_table.c.id)
             ).all()
             return (
                 sorted((url, brand) for url, brand in mentions),
@@ -260,9 +262,9 @@ def test_one_story_saved_from_two_feeds_at_once_is_one_document() -> None:
         try:
             with engine.connect() as connection:
                 documents = connection.execute(
-                    select(DocumentRow.id).where(DocumentRow.canonical_url == story)
+                    select(document_table.c.id).where(document_table.c.canonical_url == story)
                 ).all()
-                mentions = connection.execute(select(MentionRow.document_id)).all()
+                mentions = connection.execute(select(mention_table.c.document_id)).all()
         finally:
             engine.dispose()
         assert len(documents) == 1

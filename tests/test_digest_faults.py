@@ -32,7 +32,7 @@ from veille.digest.send import CLAIM_LEASE
 from veille.settings import load_settings
 from veille.store import Store
 from veille.store.digests import DigestKey, DigestState
-from veille.store.schema import DigestRow
+from veille.store.schema import digest_table
 
 pytestmark = pytest.mark.usefixtures("project_engine")
 
@@ -268,8 +268,8 @@ def expire_claim(config: Path) -> None:
     engine = create_engine(load_settings(config).database_url)
     try:
         with engine.begin() as connection:
-            claimed_at = connection.execute(select(DigestRow.claimed_at)).scalar_one()
+            claimed_at = connection.execute(select(digest_table.c.claimed_at)).scalar_one()
             assert claimed_at is not None
-            connection.execute(update(DigestRow).values(claimed_at=claimed_at - CLAIM_LEASE * 2))
+            connection.execute(update(digest_table).values(claimed_at=claimed_at - CLAIM_LEASE * 2))
     finally:
         engine.dispose()

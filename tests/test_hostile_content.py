@@ -40,7 +40,7 @@ from veille.normalize import normalize
 from veille.normalize.text import collapse_whitespace, strip_control_characters
 from veille.settings import load_settings
 from veille.store import Store
-from veille.store.schema import DocumentRow, MentionRow
+from veille.store.schema import document_table, mention_table
 from veille.types import RawMention
 from veille.web import create_app
 
@@ -191,11 +191,14 @@ def test_collected_payloads_are_stored_as_text_and_the_database_is_intact(
         with store.engine.connect() as connection:
             rows = connection.execute(
                 select(
-                    DocumentRow.title, DocumentRow.text, DocumentRow.url, DocumentRow.author_name
+                    document_table.c.title,
+                    document_table.c.text,
+                    document_table.c.url,
+                    document_table.c.author_name,
                 )
             ).all()
             mention_count = connection.execute(
-                select(func.count()).select_from(MentionRow)
+                select(func.count()).select_from(mention_table)
             ).scalar()
         tables = set(inspect(store.engine).get_table_names())
     finally:

@@ -37,7 +37,7 @@ from tests.support.project import (
 )
 from veille.settings import load_settings
 from veille.store import Store
-from veille.store.schema import RunRow
+from veille.store.schema import run_table
 
 pytestmark = pytest.mark.usefixtures("project_engine")
 
@@ -301,7 +301,7 @@ def _pass_seconds(config: Path) -> float:
     store = Store.open(load_settings(config).database_url)
     try:
         with store.engine.connect() as connection:
-            row = connection.execute(select(RunRow.started_at, RunRow.finished_at)).one()
+            row = connection.execute(select(run_table.c.started_at, run_table.c.finished_at)).one()
     finally:
         store.close()
     assert row.finished_at is not None, "the pass never recorded its end"

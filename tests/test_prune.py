@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from tests.support.project import run, write_config
 from tests.support.stores import T0, make_item, store_fixture  # noqa: F401
 from veille.store import MentionFilter, Store, StoredItem
-from veille.store.schema import DocumentRow, MentionRow, RunRow, RunSourceRow, utcnow
+from veille.store.schema import document_table, mention_table, run_source_table, run_table, utcnow
 from veille.types import SourceState
 
 YEAR = timedelta(days=365)
@@ -48,8 +48,8 @@ def fill(store: Store, now: datetime) -> None:
         old,
     )
     with store.engine.begin() as connection:
-        orphan = select(DocumentRow.id).where(DocumentRow.identity == "orphan")
-        connection.execute(delete(MentionRow).where(MentionRow.document_id.in_(orphan)))
+        orphan = select(document_table.c.id).where(document_table.c.identity == "orphan")
+        connection.execute(delete(mention_table).where(mention_table.c.document_id.in_(orphan)))
     recent = now - timedelta(days=1)
     save(
         store,
@@ -70,7 +70,7 @@ def counts(store: Store) -> dict[str, int]:
             row.__tablename__: connection.execute(
                 select(func.count()).select_from(row)
             ).scalar_one()
-            for row in (MentionRow, DocumentRow, RunRow, RunSourceRow)
+            for row in (mention_table, document_table, run_table, run_source_table)
         }
 
 
@@ -91,7 +91,7 @@ def test_prune_removes_old_mentions_and_orphans_keeps_recent_and_shared(store: S
     assert listed(store) == KEPT
     assert counts(store) == {"mentions": 3, "documents": 3, "runs": 1, "run_sources": 1}
     with store.engine.connect() as connection:
-        identities = connection.execute(select(DocumentRow.identity)).scalars().all()
+        identities = connection.execute(select(document_table.c.identity)).scalars().all()
     assert sorted(identities) == ["recent1", "recent2", "shared"]
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import event, insert, select
 
 from tests.support.stores import T0, empty_database, later, make_item, store_fixture  # noqa: F401
 from veille.store import BrandSpec, MentionFilter, SourceSpec, Store, StoredItem, search
-from veille.store.schema import BrandRow, DocumentRow, MentionRow
+from veille.store.schema import brand_table, document_table, mention_table
 from veille.types import SourceState
 
 BRANDS = ("acme", "globex", "initech", "umbrella", "hooli", "stark")
@@ -57,7 +57,8 @@ def _filled_store(engine: str, folder: Path) -> Iterator[Store]:
 def _fill(store: Store) -> None:
     with store.engine.begin() as connection:
         brand_ids = {
-            name: id_ for name, id_ in connection.execute(select(BrandRow.name, BrandRow.id))
+            name: id_
+            for name, id_ in connection.execute(select(brand_table.c.name, brand_table.c.id))
         }
         documents = [
             {
@@ -79,7 +80,7 @@ def _fill(store: Store) -> None:
             for n in range(DOCUMENTS)
         ]
         ids = connection.execute(
-            insert(DocumentRow).returning(DocumentRow.id, sort_by_parameter_order=True),
+            insert(document_table).returning(document_table.c.id, sort_by_parameter_order=True),
             documents,
         ).scalars()
         mentions = []
@@ -93,7 +94,7 @@ def _fill(store: Store) -> None:
                         "first_seen_at": T0 - timedelta(hours=2 * n - 1),
                     }
                 )
-        connection.execute(insert(MentionRow), mentions)
+        connection.execute(insert(mention_table), mentions)
         connection.exec_driver_sql("ANALYZE")
 
 

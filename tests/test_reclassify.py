@@ -24,7 +24,7 @@ from veille.process import classified_text
 from veille.reclassify import reclassify
 from veille.settings import load_settings
 from veille.store import MentionFilter, Store, StoredItem
-from veille.store.schema import DocumentRow
+from veille.store.schema import document_table
 from veille.types import Classification, SourceState
 
 CLASSIFIER = Classifier(["fr", "en"])
@@ -70,11 +70,11 @@ def expected(identity: str, body: str, lang: str) -> Classification:
 def stored(store: Store) -> dict[str, tuple[str | None, float, str, str]]:
     """identity → (lang, sentiment, tone, classifier version) as stored."""
     columns = (
-        DocumentRow.identity,
-        DocumentRow.lang,
-        DocumentRow.sentiment,
-        DocumentRow.tone,
-        DocumentRow.classifier_version,
+        document_table.c.identity,
+        document_table.c.lang,
+        document_table.c.sentiment,
+        document_table.c.tone,
+        document_table.c.classifier_version,
     )
     with store.engine.connect() as connection:
         return {row[0]: tuple(row[1:]) for row in connection.execute(select(*columns))}  # type: ignore[misc]
@@ -204,8 +204,11 @@ def test_the_command_restores_what_collection_scored(
         with store.engine.begin() as connection:
             for old, new in flipped.items():
                 connection.execute(
-                    update(DocumentRow)
-                    .where(DocumentRow.tone == old, DocumentRow.classifier_version != OLD_VERSION)
+                    update(document_table)
+                    .where(
+                        document_table.c.tone == old,
+                        document_table.c.classifier_version != OLD_VERSION,
+                    )
                     .values(tone=new, classifier_version=OLD_VERSION)
                 )
         documents = len(stored(store))

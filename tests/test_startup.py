@@ -19,7 +19,7 @@ from tests.support.project import write_config
 # story grouping are for collecting, even when the configuration lists feeds).
 HEAVY = (
     "alembic", "httpx", "lingua", "py3langid", "numpy", "starlette", "uvicorn", "jinja2",
-    "feedparser", "selectolax", "veille.store.stories",
+    "feedparser", "selectolax", "veille.store.stories", "sqlalchemy.orm",
 )  # fmt: skip
 
 _PROBE = """

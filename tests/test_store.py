@@ -12,7 +12,7 @@ from sqlalchemy.exc import StatementError
 from tests.support.stores import T0, database_url_fixture, later, make_item, store_fixture  # noqa: F401
 from veille.errors import StoreError
 from veille.store import BrandSpec, MentionFilter, SaveCounts, SourceSpec, Store, StoredItem
-from veille.store.schema import DocumentRow, MentionRow, RunRow, SourceStateRow
+from veille.store.schema import document_table, mention_table, run_table, source_state_table
 from veille.types import MatchResult, SourceState
 
 ALL = MentionFilter(limit=None)
@@ -45,7 +45,7 @@ def save(
     )
 
 
-def count_rows(store: Store, model: type[DocumentRow] | type[MentionRow]) -> int:
+def count_rows(store: Store, model: type[document_table] | type[mention_table]) -> int:
     """Count the rows of a table."""
     with store.engine.connect() as connection:
         return int(connection.execute(select(func.count()).select_from(model)).scalar_one())
@@ -55,8 +55,8 @@ def test_saving_the_same_items_twice_stores_them_once(store: Store) -> None:
     items = [make_item(f"guid:{n}") for n in range(3)]
     assert save(store, items) == SaveCounts(items=3, new_documents=3, new_mentions=3)
     assert save(store, items, now=later(60)) == SaveCounts(items=3, new_documents=0, new_mentions=0)
-    assert count_rows(store, DocumentRow) == 3
-    assert count_rows(store, MentionRow) == 3
+    assert count_rows(store, document_table) == 3
+    assert count_rows(store, mention_table) == 3
 
 
 def test_same_identity_twice_in_one_batch_is_one_document(store: Store) -> None:
@@ -71,7 +71,7 @@ def test_same_canonical_url_under_two_identities_is_one_document(store: Store) -
     assert save(store, [first, second]) == SaveCounts(items=2, new_documents=1, new_mentions=2)
     third = make_item("guid:b", canonical_url=url, brands=("acme", "globex"))
     assert save(store, [third], now=later(5)) == SaveCounts(1, 0, 0)
-    assert count_rows(store, DocumentRow) == 1
+    assert count_rows(store, document_table) == 1
 
 
 def test_document_matching_two_brands_is_one_document_and_two_mentions(store: Store) -> None:
@@ -106,7 +106,7 @@ def test_a_failed_save_leaves_nothing_behind(store: Store) -> None:
     items = [make_item("guid:ok"), make_item("guid:bad", brands=("initech",))]
     with pytest.raises(StoreError, match="initech"):
         save(store, items, state=SourceState(etag='"v2"'))
-    assert count_rows(store, DocumentRow) == 0
+    assert count_rows(store, document_table) == 0
     assert store.load_state("lemonde") == SourceState()
 
 
@@ -229,7 +229,7 @@ def test_finish_run_totals_its_sources(store: Store) -> None:
     store.record_failure(run, "hn", None, "timeout", now=T0, next_check_at=later(5))
     store.finish_run(run, later(1), status="partial")
     with store.engine.connect() as connection:
-        row = connection.execute(select(RunRow).where(RunRow.id == run)).one()
+        row = connection.execute(select(run_table).where(run_table.c.id == run)).one()
     assert (row.status, row.sources_total, row.sources_failed, row.new_mentions) == (
         "partial",
         3,
@@ -246,8 +246,8 @@ def test_timestamps_come_back_timezone_aware_utc(store: Store) -> None:
     published = datetime(2026, 3, 2, 10, 30, tzinfo=paris)
     save(store, [make_item("guid:a", published_at=published)], next_check_at=later(hours=2))
     with store.engine.connect() as connection:
-        document = connection.execute(select(DocumentRow.published_at)).scalar_one()
-        next_check = connection.execute(select(SourceStateRow.next_check_at)).scalar_one()
+        document = connection.execute(select(document_table.c.published_at)).scalar_one()
+        next_check = connection.execute(select(source_state_table.c.next_check_at)).scalar_one()
     assert document == published
     assert document is not None and document.tzinfo is UTC
     assert next_check is not None and next_check.tzinfo is UTC
@@ -272,7 +272,7 @@ def test_metrics_round_trip_and_no_figures_are_stored_as_null(store: Store) -> N
     assert listed["guid:counted"]["metrics"] == metrics
     assert listed["guid:plain"]["metrics"] == {}
     with store.engine.connect() as connection:
-        rows = connection.execute(select(DocumentRow.identity, DocumentRow.metrics)).all()
+        rows = connection.execute(select(document_table.c.identity, document_table.c.metrics)).all()
         stored: dict[str, object] = {identity: value for identity, value in rows}
         # SQL NULL, not the JSON text "null": queries can tell "no figures" with IS NULL.
         nulls = connection.exec_driver_sql(
@@ -285,5 +285,5 @@ def test_metrics_round_trip_and_no_figures_are_stored_as_null(store: Store) -> N
 def test_deleting_a_document_deletes_its_mentions(store: Store) -> None:
     save(store, [make_item("guid:a", brands=("acme", "globex")), make_item("guid:b")])
     with store.engine.begin() as connection:
-        connection.execute(delete(DocumentRow).where(DocumentRow.identity == "guid:a"))
-    assert count_rows(store, MentionRow) == 1
+        connection.execute(delete(document_table).where(document_table.c.identity == "guid:a"))
+    assert count_rows(store, mention_table) == 1

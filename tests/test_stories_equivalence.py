@@ -24,7 +24,7 @@ from veille.normalize import story
 from veille.normalize.text import fold_case_and_accents
 from veille.store import Store, StoredItem
 from veille.store import stories as store_stories
-from veille.store.schema import DocumentRow, StoryBandRow
+from veille.store.schema import document_table, story_band_table
 
 
 def reference_similarity(first: Mapping[str, int], second: Mapping[str, int]) -> float:
@@ -221,9 +221,11 @@ def test_holders_are_the_most_recent_in_the_window_of_each_key(store: Store) -> 
     since = now - store_stories.WINDOW
     with store.engine.connect() as connection:
         rows = connection.execute(
-            select(StoryBandRow.band_key, StoryBandRow.document_id, DocumentRow.collected_at).join(
-                DocumentRow, DocumentRow.id == StoryBandRow.document_id
-            )
+            select(
+                story_band_table.c.band_key,
+                story_band_table.c.document_id,
+                document_table.c.collected_at,
+            ).join(document_table, document_table.c.id == story_band_table.c.document_id)
         ).all()
         keys = [*sorted({key for key, _, _ in rows}), 12345]  # and a key nobody holds
         holders = store_stories._holders(connection, keys, since)

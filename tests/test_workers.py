@@ -19,7 +19,7 @@ from tests.support.project import write_config
 from tests.support.stores import T0, fresh_postgres_database, later
 from veille.store import BrandSpec, SourceSpec, Store
 from veille.store.queries import iso_utc
-from veille.store.schema import DocumentRow, MentionRow, RunSourceRow, SourceRow
+from veille.store.schema import document_table, mention_table, run_source_table, source_table
 
 LEASE = timedelta(minutes=30)
 FEEDS = [f"feed{i:02d}" for i in range(20)]
@@ -219,16 +219,18 @@ def test_three_collect_processes_fetch_each_feed_once(
             # Every feed collected by exactly one of the passes, none lost.
             collected = Counter(
                 connection.execute(
-                    select(SourceRow.name).join(
-                        RunSourceRow, RunSourceRow.source_id == SourceRow.id
+                    select(source_table.c.name).join(
+                        run_source_table, run_source_table.c.source_id == source_table.c.id
                     )
                 ).scalars()
             )
             passes_that_collected = connection.execute(
-                select(func.count(func.distinct(RunSourceRow.run_id)))
+                select(func.count(func.distinct(run_source_table.c.run_id)))
             ).scalar()
-            mentions = connection.execute(select(func.count()).select_from(MentionRow)).scalar()
-            documents = connection.execute(select(func.count()).select_from(DocumentRow)).scalar()
+            mentions = connection.execute(select(func.count()).select_from(mention_table)).scalar()
+            documents = connection.execute(
+                select(func.count()).select_from(document_table)
+            ).scalar()
     finally:
         engine.dispose()
     assert collected == {name: 1 for name in sources}

@@ -18,17 +18,19 @@ from sqlalchemy import Connection, func, insert, nulls_last, select, update
 from veille.store.queries import effective_tone, tone_condition
 from veille.store.schema import (
     ALERT_STATUSES,
-    AlertRow,
-    BrandRow,
-    DocumentRow,
-    MentionRow,
     UtcDateTime,
+    alert_table,
+    brand_table,
+    document_table,
+    mention_table,
 )
 
 # An alert's time: when the mention was published, else when veille first saw it for the brand.
 # Not the document's collection time alone: a daily collect would pile a day's mentions into the
 # hour it ran, and look like a spike every morning.
-alert_time = func.coalesce(DocumentRow.published_at, MentionRow.first_seen_at, type_=UtcDateTime)
+alert_time = func.coalesce(
+    document_table.c.published_at, mention_table.c.first_seen_at, type_=UtcDateTime
+)
 UNSENT = ("pending", "failed")
 
 
@@ -56,14 +58,14 @@ def mention_events(
 ) -> list[tuple[str, datetime, bool]]:
     """(brand, time, negative) of the brands' mentions timed after ``since`` and seen by then."""
     query = (
-        select(BrandRow.name, alert_time.label("time"), effective_tone.label("tone"))
-        .select_from(MentionRow)
-        .join(DocumentRow, DocumentRow.id == MentionRow.document_id)
-        .join(BrandRow, BrandRow.id == MentionRow.brand_id)
+        select(brand_table.c.name, alert_time.label("time"), effective_tone.label("tone"))
+        .select_from(mention_table)
+        .join(document_table, document_table.c.id == mention_table.c.document_id)
+        .join(brand_table, brand_table.c.id == mention_table.c.brand_id)
         .where(
-            BrandRow.name.in_(list(brands)),
+            brand_table.c.name.in_(list(brands)),
             alert_time > since,
-            MentionRow.first_seen_at <= seen_until,
+            mention_table.c.first_seen_at <= seen_until,
         )
     )
     return [(row.name, row.time, row.tone == "negative") for row in connection.execute(query)]
@@ -71,7 +73,9 @@ def mention_events(
 
 def brands_created_at(connection: Connection, brands: Sequence[str]) -> dict[str, datetime]:
     """When each of the brands was first configured (from which veille has watched it)."""
-    query = select(BrandRow.name, BrandRow.created_at).where(BrandRow.name.in_(list(brands)))
+    query = select(brand_table.c.name, brand_table.c.created_at).where(
+        brand_table.c.name.in_(list(brands))
+    )
     return {row.name: row.created_at for row in connection.execute(query)}
 
 
@@ -86,33 +90,35 @@ def window_mentions(
 ) -> list[dict[str, object]]:
     """The mentions of a spike's window, most engaged first, then most recent."""
     conditions: list[Any] = [
-        BrandRow.name == brand,
+        brand_table.c.name == brand,
         alert_time > after,
-        MentionRow.first_seen_at <= seen_until,
+        mention_table.c.first_seen_at <= seen_until,
     ]
     if negative_only:
         conditions.append(tone_condition(connection, "negative"))
     query = (
         select(
-            DocumentRow.title,
-            DocumentRow.text,
-            DocumentRow.canonical_url,
-            DocumentRow.url,
-            DocumentRow.author_name,
-            DocumentRow.author_handle,
-            DocumentRow.author_url,
-            DocumentRow.site,
-            DocumentRow.platform,
+            document_table.c.title,
+            document_table.c.text,
+            document_table.c.canonical_url,
+            document_table.c.url,
+            document_table.c.author_name,
+            document_table.c.author_handle,
+            document_table.c.author_url,
+            document_table.c.site,
+            document_table.c.platform,
             effective_tone.label("tone"),
-            DocumentRow.engagement,
-            MentionRow.matched_terms,
+            document_table.c.engagement,
+            mention_table.c.matched_terms,
             alert_time.label("time"),
         )
-        .select_from(MentionRow)
-        .join(DocumentRow, DocumentRow.id == MentionRow.document_id)
-        .join(BrandRow, BrandRow.id == MentionRow.brand_id)
+        .select_from(mention_table)
+        .join(document_table, document_table.c.id == mention_table.c.document_id)
+        .join(brand_table, brand_table.c.id == mention_table.c.brand_id)
         .where(*conditions)
-        .order_by(nulls_last(DocumentRow.engagement.desc()), alert_time.desc(), MentionRow.id)
+        .order_by(
+            nulls_last(document_table.c.engagement.desc()), alert_time.desc(), mention_table.c.id
+        )
         .limit(limit)
     )
     return [
@@ -153,8 +159,8 @@ def _record(row: Any) -> AlertRecord:
 
 def fired_keys(connection: Connection, since: datetime) -> set[tuple[str, str, str]]:
     """(brand, signal, horizon) of every alert fired after ``since``, whatever its status."""
-    query = select(AlertRow.brand, AlertRow.signal, AlertRow.horizon).where(
-        AlertRow.fired_at > since
+    query = select(alert_table.c.brand, alert_table.c.signal, alert_table.c.horizon).where(
+        alert_table.c.fired_at > since
     )
     return {(row.brand, row.signal, row.horizon) for row in connection.execute(query)}
 
@@ -177,7 +183,7 @@ def record_alerts(connection: Connection, records: Sequence[AlertRecord]) -> lis
             "status": record.status,
             "attempts": 0,
         }
-        key = connection.execute(insert(AlertRow).values(**values)).inserted_primary_key
+        key = connection.execute(insert(alert_table).values(**values)).inserted_primary_key
         assert key is not None
         stored.append(replace(record, id=int(key[0]), attempts=0))
     return stored
@@ -186,9 +192,9 @@ def record_alerts(connection: Connection, records: Sequence[AlertRecord]) -> lis
 def unsent_alerts(connection: Connection, since: datetime) -> list[AlertRecord]:
     """Alerts fired after ``since`` that no mail server accepted yet, oldest first."""
     query = (
-        select(AlertRow)
-        .where(AlertRow.status.in_(UNSENT), AlertRow.fired_at > since)
-        .order_by(AlertRow.fired_at, AlertRow.id)
+        select(alert_table)
+        .where(alert_table.c.status.in_(UNSENT), alert_table.c.fired_at > since)
+        .order_by(alert_table.c.fired_at, alert_table.c.id)
     )
     return [_record(row) for row in connection.execute(query)]
 
@@ -196,8 +202,8 @@ def unsent_alerts(connection: Connection, since: datetime) -> list[AlertRecord]:
 def expire_alerts(connection: Connection, before: datetime) -> int:
     """Mark unsent alerts fired at or before ``before`` as expired; return how many."""
     result = connection.execute(
-        update(AlertRow)
-        .where(AlertRow.status.in_(UNSENT), AlertRow.fired_at <= before)
+        update(alert_table)
+        .where(alert_table.c.status.in_(UNSENT), alert_table.c.fired_at <= before)
         .values(status="expired")
     )
     return int(result.rowcount or 0)
@@ -217,16 +223,16 @@ def mark_alerts(
     changes: dict[str, Any] = {
         "status": status,
         "error": error,
-        "attempts": AlertRow.attempts + 1,
+        "attempts": alert_table.c.attempts + 1,
     }
     if status == "sent":
         changes["sent_at"] = now
-    connection.execute(update(AlertRow).where(AlertRow.id.in_(list(ids))).values(**changes))
+    connection.execute(update(alert_table).where(alert_table.c.id.in_(list(ids))).values(**changes))
 
 
 def list_alerts(connection: Connection, since: datetime | None = None) -> list[AlertRecord]:
     """Every alert (fired after ``since`` when given), oldest first."""
-    query = select(AlertRow).order_by(AlertRow.fired_at, AlertRow.id)
+    query = select(alert_table).order_by(alert_table.c.fired_at, alert_table.c.id)
     if since is not None:
-        query = query.where(AlertRow.fired_at > since)
+        query = query.where(alert_table.c.fired_at > since)
     return [_record(row) for row in connection.execute(query)]

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql
 
 from veille.store.lookups import brand_ids_by_name, check_source_names, chunked, one_of
-from veille.store.schema import SourceRow, SourceStateRow
+from veille.store.schema import source_state_table, source_table
 
 # What a pass collects: a source name and, for sources searching per brand, a brand name.
 Unit = tuple[str, str | None]
@@ -82,12 +82,12 @@ def _wanted(
     connection: Connection, names: Sequence[str], per_brand: Mapping[str, Sequence[str]]
 ) -> list[_Wanted]:
     check_source_names(connection, names)
-    query = select(SourceRow.id, SourceRow.name).where(SourceRow.active.is_(True))
+    query = select(source_table.c.id, source_table.c.name).where(source_table.c.active.is_(True))
     if names:
-        query = query.where(one_of(connection, SourceRow.name, list(names)))
+        query = query.where(one_of(connection, source_table.c.name, list(names)))
     brand_ids = brand_ids_by_name(connection)
     wanted: list[_Wanted] = []
-    for source_id, name in connection.execute(query.order_by(SourceRow.id)):
+    for source_id, name in connection.execute(query.order_by(source_table.c.id)):
         if name in per_brand:
             wanted.extend(
                 _Wanted(source_id, name, brand_ids[brand], brand)
@@ -102,7 +102,7 @@ def _wanted(
 def _create_missing(connection: Connection, wanted: Sequence[_Wanted]) -> None:
     """Give never-collected units a state row, so that they can be locked like the others."""
     for batch in chunked(wanted):
-        statement = postgresql.insert(SourceStateRow).on_conflict_do_nothing(
+        statement = postgresql.insert(source_state_table).on_conflict_do_nothing(
             index_elements=["source_id", "brand_key"]
         )
         connection.execute(
@@ -136,19 +136,22 @@ def _lock_and_push(
         if limit is not None and len(claimed) >= limit:
             break
         query = select(
-            SourceStateRow.id,
-            SourceStateRow.source_id,
-            SourceStateRow.brand_key,
-            SourceStateRow.disabled,
-        ).where(tuple_(SourceStateRow.source_id, SourceStateRow.brand_key).in_(batch))
+            source_state_table.c.id,
+            source_state_table.c.source_id,
+            source_state_table.c.brand_key,
+            source_state_table.c.disabled,
+        ).where(tuple_(source_state_table.c.source_id, source_state_table.c.brand_key).in_(batch))
         if not include_not_due:
             # Evaluated again on the newest row version once locked: a claim committed by
             # another worker meanwhile makes the row not due any more.
             query = query.where(
-                SourceStateRow.disabled.is_(False),
-                or_(SourceStateRow.next_check_at.is_(None), SourceStateRow.next_check_at <= now),
+                source_state_table.c.disabled.is_(False),
+                or_(
+                    source_state_table.c.next_check_at.is_(None),
+                    source_state_table.c.next_check_at <= now,
+                ),
             )
-        query = query.order_by(SourceStateRow.id).with_for_update(skip_locked=True)
+        query = query.order_by(source_state_table.c.id).with_for_update(skip_locked=True)
         if limit is not None:
             query = query.limit(limit - len(claimed))
         for row in connection.execute(query):
@@ -160,8 +163,8 @@ def _lock_and_push(
             claimed_ids.append(row.id)
     for ids in chunked(claimed_ids):
         connection.execute(
-            update(SourceStateRow)
-            .where(one_of(connection, SourceStateRow.id, list(ids)))
+            update(source_state_table)
+            .where(one_of(connection, source_state_table.c.id, list(ids)))
             .values(next_check_at=now + lease)
         )
     return sorted(claimed, key=lambda unit: (unit[0], unit[1] or ""))

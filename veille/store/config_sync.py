@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Table, func, insert, select, update
 
 from veille.errors import StoreError
-from veille.store.schema import BrandRow, SourceRow, SourceStateRow
+from veille.store.schema import brand_table, source_state_table, source_table
 from veille.store.specs import BrandSpec, SourceSpec
 from veille.store.writes import as_json, reset_states
 
@@ -27,11 +27,12 @@ def _check_unique(kind: str, names: Sequence[str]) -> None:
 
 def _sync_rows(
     connection: Connection,
-    model: type[BrandRow] | type[SourceRow],
+    table: Table,
     wanted: dict[str, dict[str, Any]],
     now: datetime,
 ) -> list[int]:
     """Upsert rows by name, deactivate the others; return ids whose settings changed."""
+    model = table.c
     columns = [model.id, model.name, model.active, *(getattr(model, key) for key in _keys(wanted))]
     current = {row.name: row._mapping for row in connection.execute(select(*columns))}
     changed: list[int] = []
@@ -39,7 +40,7 @@ def _sync_rows(
         row = current.get(name)
         if row is None:
             connection.execute(
-                insert(model).values(
+                insert(table).values(
                     name=name, active=True, created_at=now, updated_at=now, **values
                 )
             )
@@ -47,7 +48,7 @@ def _sync_rows(
         differs = any(row[key] != value for key, value in values.items())
         if differs or not row["active"]:
             connection.execute(
-                update(model)
+                update(table)
                 .where(model.id == row["id"])
                 .values(active=True, updated_at=now, **values)
             )
@@ -56,7 +57,7 @@ def _sync_rows(
     gone = [row["id"] for name, row in current.items() if name not in wanted and row["active"]]
     if gone:
         connection.execute(
-            update(model).where(model.id.in_(gone)).values(active=False, updated_at=now)
+            update(table).where(model.id.in_(gone)).values(active=False, updated_at=now)
         )
     return changed
 
@@ -89,11 +90,11 @@ def sync_config(
     wanted_sources = {
         source.name: {"kind": source.kind, "options": as_json(source.options)} for source in sources
     }
-    changed_brands = _sync_rows(connection, BrandRow, wanted_brands, now)
-    changed_sources = _sync_rows(connection, SourceRow, wanted_sources, now)
+    changed_brands = _sync_rows(connection, brand_table, wanted_brands, now)
+    changed_sources = _sync_rows(connection, source_table, wanted_sources, now)
     # A new query or new source options make the remembered URL, validators and cursor
     # meaningless (and a source disabled for a wrong URL may now be right): start afresh.
     if changed_brands:
-        reset_states(connection, SourceStateRow.brand_id.in_(changed_brands))
+        reset_states(connection, source_state_table.c.brand_id.in_(changed_brands))
     if changed_sources:
-        reset_states(connection, SourceStateRow.source_id.in_(changed_sources))
+        reset_states(connection, source_state_table.c.source_id.in_(changed_sources))

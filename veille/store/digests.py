@@ -19,11 +19,11 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 from veille.store.queries import effective_sentiment, effective_tone, iso_utc, mention_time
 from veille.store.schema import (
     DIGEST_STATUSES,
-    BrandRow,
-    DigestRow,
-    DigestSendRow,
-    DocumentRow,
-    MentionRow,
+    brand_table,
+    digest_send_table,
+    digest_table,
+    document_table,
+    mention_table,
 )
 from veille.store.visibility import settled_mentions
 from veille.store.writes import upsert_insert
@@ -57,15 +57,15 @@ class DigestState:
 
 def _where(key: DigestKey) -> Any:
     return and_(
-        DigestRow.name == key.name,
-        DigestRow.recipients_key == key.recipients_key,
-        DigestRow.brands_key == key.brands_key,
+        digest_table.c.name == key.name,
+        digest_table.c.recipients_key == key.recipients_key,
+        digest_table.c.brands_key == key.brands_key,
     )
 
 
 def load_digest(connection: Connection, key: DigestKey) -> DigestState | None:
     """Return a digest's state, or None when it was never attempted."""
-    row = connection.execute(select(DigestRow).where(_where(key))).first()
+    row = connection.execute(select(digest_table).where(_where(key))).first()
     if row is None:
         return None
     return DigestState(
@@ -81,7 +81,7 @@ def claim_digest(
     A claim older than ``lease`` is taken over (its holder died while sending).
     """
     connection.execute(
-        upsert_insert(connection, DigestRow)
+        upsert_insert(connection, digest_table)
         .values(
             name=key.name,
             recipients_key=key.recipients_key,
@@ -91,10 +91,10 @@ def claim_digest(
         .on_conflict_do_nothing(index_elements=["name", "recipients_key", "brands_key"])
     )
     claimed = connection.execute(
-        update(DigestRow)
+        update(digest_table)
         .where(
             _where(key),
-            or_(DigestRow.claimed_at.is_(None), DigestRow.claimed_at < now - lease),
+            or_(digest_table.c.claimed_at.is_(None), digest_table.c.claimed_at < now - lease),
         )
         .values(claimed_at=now)
     )
@@ -105,7 +105,7 @@ def claim_digest(
 
 def release_digest(connection: Connection, key: DigestKey) -> None:
     """Give up a claim without recording a send (dry runs, errors before sending)."""
-    connection.execute(update(DigestRow).where(_where(key)).values(claimed_at=None))
+    connection.execute(update(digest_table).where(_where(key)).values(claimed_at=None))
 
 
 def record_send(
@@ -121,21 +121,21 @@ def record_send(
     """Log one attempt and release the claim; a "sent" one moves the watermark forward."""
     if status not in DIGEST_STATUSES:
         raise ValueError(f"digest status must be one of {', '.join(DIGEST_STATUSES)}")
-    digest_id = connection.execute(select(DigestRow.id).where(_where(key))).scalar_one()
+    digest_id = connection.execute(select(digest_table.c.id).where(_where(key))).scalar_one()
     changes: dict[str, Any] = {"last_status": status, "last_error": error, "claimed_at": None}
     if status == "sent":
         changes["last_sent_at"] = now
         if watermark is not None:
             # Monotonic: a late writer never moves it back.
             changes["watermark"] = func.coalesce(
-                func.max(DigestRow.watermark, watermark)
+                func.max(digest_table.c.watermark, watermark)
                 if connection.dialect.name == "sqlite"
-                else func.greatest(DigestRow.watermark, watermark),
+                else func.greatest(digest_table.c.watermark, watermark),
                 watermark,
             )
-    connection.execute(update(DigestRow).where(DigestRow.id == digest_id).values(**changes))
+    connection.execute(update(digest_table).where(digest_table.c.id == digest_id).values(**changes))
     connection.execute(
-        insert(DigestSendRow),
+        insert(digest_send_table),
         {
             "digest_id": digest_id,
             "sent_at": now,
@@ -149,17 +149,17 @@ def record_send(
 
 def last_attempt_at(connection: Connection) -> datetime | None:
     """When any digest was last attempted (sent, found empty or failed), or None."""
-    value = connection.execute(select(func.max(DigestSendRow.sent_at))).scalar_one_or_none()
+    value = connection.execute(select(func.max(digest_send_table.c.sent_at))).scalar_one_or_none()
     return value if isinstance(value, datetime) else None
 
 
 def digest_sends(connection: Connection, key: DigestKey) -> list[dict[str, object]]:
     """Return a digest's log of sends, oldest first."""
     query = (
-        select(DigestSendRow)
-        .join(DigestRow, DigestRow.id == DigestSendRow.digest_id)
+        select(digest_send_table)
+        .join(digest_table, digest_table.c.id == digest_send_table.c.digest_id)
         .where(_where(key))
-        .order_by(DigestSendRow.id)
+        .order_by(digest_send_table.c.id)
     )
     return [
         {
@@ -188,39 +188,39 @@ def new_mentions(
     mention with a lower id than the ones returned is committed: the watermark skips none.
     """
     settled_mentions(connection)
-    conditions: list[Any] = [BrandRow.name.in_(list(brands))]
+    conditions: list[Any] = [brand_table.c.name.in_(list(brands))]
     if after_id is not None:
-        conditions.append(MentionRow.id > after_id)
+        conditions.append(mention_table.c.id > after_id)
     if seen_since is not None:
-        conditions.append(MentionRow.first_seen_at >= seen_since)
+        conditions.append(mention_table.c.first_seen_at >= seen_since)
     if since is not None:
         conditions.append(mention_time >= since)
     query = (
         select(
-            MentionRow.id,
-            BrandRow.name.label("brand"),
-            MentionRow.matched_terms,
-            MentionRow.first_seen_at,
-            DocumentRow.title,
-            DocumentRow.text,
-            DocumentRow.canonical_url,
-            DocumentRow.url,
-            DocumentRow.author_name,
-            DocumentRow.author_handle,
-            DocumentRow.author_url,
-            DocumentRow.site,
-            DocumentRow.platform,
+            mention_table.c.id,
+            brand_table.c.name.label("brand"),
+            mention_table.c.matched_terms,
+            mention_table.c.first_seen_at,
+            document_table.c.title,
+            document_table.c.text,
+            document_table.c.canonical_url,
+            document_table.c.url,
+            document_table.c.author_name,
+            document_table.c.author_handle,
+            document_table.c.author_url,
+            document_table.c.site,
+            document_table.c.platform,
             effective_sentiment.label("sentiment"),
             effective_tone.label("tone"),
-            DocumentRow.engagement,
-            DocumentRow.story_id,
+            document_table.c.engagement,
+            document_table.c.story_id,
             mention_time.label("time"),
         )
-        .select_from(MentionRow)
-        .join(DocumentRow, DocumentRow.id == MentionRow.document_id)
-        .join(BrandRow, BrandRow.id == MentionRow.brand_id)
+        .select_from(mention_table)
+        .join(document_table, document_table.c.id == mention_table.c.document_id)
+        .join(brand_table, brand_table.c.id == mention_table.c.brand_id)
         .where(*conditions)
-        .order_by(MentionRow.id)
+        .order_by(mention_table.c.id)
     )
     return [
         {

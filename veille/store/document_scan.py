@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, func, select
 
 from veille.store.queries import mention_time
-from veille.store.schema import BrandRow, DocumentRow, MentionRow
+from veille.store.schema import brand_table, document_table, mention_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ class ScannedDocument:
 
 def brand_id(connection: Connection, name: str) -> int | None:
     """A stored brand's id; None for a brand not stored yet."""
-    return connection.execute(select(BrandRow.id).where(BrandRow.name == name)).scalar()
+    return connection.execute(select(brand_table.c.id).where(brand_table.c.name == name)).scalar()
 
 
 def _in_period(since: datetime | None) -> list[ColumnElement[bool]]:
@@ -56,7 +56,9 @@ def period_extent(connection: Connection, since: datetime | None) -> tuple[int, 
     oldest document of the database.
     """
     count, first = connection.execute(
-        select(func.count(DocumentRow.id), func.min(DocumentRow.id)).where(*_in_period(since))
+        select(func.count(document_table.c.id), func.min(document_table.c.id)).where(
+            *_in_period(since)
+        )
     ).one()
     return int(count), int(first or 1) - 1
 
@@ -71,25 +73,27 @@ def read_documents(
 ) -> list[ScannedDocument]:
     """The next ``limit`` documents of the period with an id above ``after``, in id order."""
     columns: list[Any] = [
-        DocumentRow.id,
-        DocumentRow.title,
-        DocumentRow.text,
-        DocumentRow.site,
-        func.coalesce(DocumentRow.canonical_url, DocumentRow.url).label("url"),
-        DocumentRow.author_name,
-        DocumentRow.author_handle,
-        DocumentRow.lang,
-        DocumentRow.published_at,
-        DocumentRow.collected_at,
+        document_table.c.id,
+        document_table.c.title,
+        document_table.c.text,
+        document_table.c.site,
+        func.coalesce(document_table.c.canonical_url, document_table.c.url).label("url"),
+        document_table.c.author_name,
+        document_table.c.author_handle,
+        document_table.c.lang,
+        document_table.c.published_at,
+        document_table.c.collected_at,
     ]
-    query = select(*columns).where(DocumentRow.id > after, *_in_period(since))
+    query = select(*columns).where(document_table.c.id > after, *_in_period(since))
     if brand_id is not None:
         # At most one mention per (document, brand): the outer join adds no row.
-        mention = and_(MentionRow.document_id == DocumentRow.id, MentionRow.brand_id == brand_id)
-        query = query.outerjoin(MentionRow, mention).add_columns(
-            MentionRow.id.label("mention_id"), MentionRow.matched_terms
+        mention = and_(
+            mention_table.c.document_id == document_table.c.id, mention_table.c.brand_id == brand_id
         )
-    rows = connection.execute(query.order_by(DocumentRow.id).limit(limit))
+        query = query.outerjoin(mention_table, mention).add_columns(
+            mention_table.c.id.label("mention_id"), mention_table.c.matched_terms
+        )
+    rows = connection.execute(query.order_by(document_table.c.id).limit(limit))
     return [
         ScannedDocument(
             id=row.id,

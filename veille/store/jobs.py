@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from veille.store.schema import RunRow
+from veille.store.schema import run_table
 from veille.store.store import Store
 
 
@@ -16,7 +16,7 @@ def last_collect_started_at(store: Store) -> datetime | None:
     A pass that never finished (the process was killed) does not count: the next start
     catches it up, and only the sources still due are fetched again.
     """
-    query = select(func.max(RunRow.started_at)).where(RunRow.finished_at.is_not(None))
+    query = select(func.max(run_table.c.started_at)).where(run_table.c.finished_at.is_not(None))
     with store.engine.connect() as connection:
         value = connection.execute(query).scalar_one_or_none()
     return value if isinstance(value, datetime) else None

@@ -6,12 +6,11 @@ from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, any_, bindparam, select
+from sqlalchemy import ColumnElement, Connection, Table, any_, bindparam, select
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import InstrumentedAttribute
 
 from veille.errors import StoreError
-from veille.store.schema import BrandRow, SourceRow
+from veille.store.schema import brand_table, source_table
 
 T = TypeVar("T")
 
@@ -26,7 +25,7 @@ def chunked(values: Sequence[T], size: int = CHUNK_SIZE) -> Iterator[Sequence[T]
 
 
 def one_of(
-    connection: Connection, column: InstrumentedAttribute[Any], values: Sequence[Any]
+    connection: Connection, column: ColumnElement[Any], values: Sequence[Any]
 ) -> ColumnElement[bool]:
     """Return ``column IN values``; on PostgreSQL as ``= ANY(array)`` with one parameter."""
     if connection.dialect.name == "postgresql":
@@ -36,9 +35,7 @@ def one_of(
     return column.in_(values)
 
 
-def one_of_parameter(
-    dialect: str, column: InstrumentedAttribute[Any], name: str
-) -> ColumnElement[bool]:
+def one_of_parameter(dialect: str, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
     """``column`` is one of the list bound to ``name`` at execution, as ``one_of`` renders it.
 
     For statements built once and kept: building and hashing a statement costs more than
@@ -50,23 +47,23 @@ def one_of_parameter(
 
 
 @cache
-def _names_and_ids(table: Any) -> Any:
-    return select(table.name, table.id)
+def _names_and_ids(table: Table) -> Any:
+    return select(table.c.name, table.c.id)
 
 
 @cache
-def _id_by_name(table: Any) -> Any:
-    return select(table.id).where(table.name == bindparam("name"))
+def _id_by_name(table: Table) -> Any:
+    return select(table.c.id).where(table.c.name == bindparam("name"))
 
 
 def brand_ids_by_name(connection: Connection) -> dict[str, int]:
     """Return every stored brand's id by name, inactive ones included."""
-    return dict(connection.execute(_names_and_ids(BrandRow)).all())
+    return dict(connection.execute(_names_and_ids(brand_table)).all())
 
 
 def source_ids_by_name(connection: Connection) -> dict[str, int]:
     """Return every stored source's id by name, inactive ones included."""
-    return dict(connection.execute(_names_and_ids(SourceRow)).all())
+    return dict(connection.execute(_names_and_ids(source_table)).all())
 
 
 def _unknown(kind: str, name: str, known: Sequence[str]) -> StoreError:
@@ -79,7 +76,7 @@ def _unknown(kind: str, name: str, known: Sequence[str]) -> StoreError:
 
 def brand_id_for(connection: Connection, name: str) -> int:
     """Return a brand's id, or raise StoreError listing the known brands."""
-    brand_id = connection.execute(_id_by_name(BrandRow), {"name": name}).scalar()
+    brand_id = connection.execute(_id_by_name(brand_table), {"name": name}).scalar()
     if brand_id is None:
         raise _unknown("brand", name, list(brand_ids_by_name(connection)))
     return brand_id
@@ -96,7 +93,7 @@ def brand_ids_for(connection: Connection, names: Sequence[str]) -> list[int]:
 
 def source_id_for(connection: Connection, name: str) -> int:
     """Return a source's id, or raise StoreError listing the known sources."""
-    source_id = connection.execute(_id_by_name(SourceRow), {"name": name}).scalar()
+    source_id = connection.execute(_id_by_name(source_table), {"name": name}).scalar()
     if source_id is None:
         raise _unknown("source", name, list(source_ids_by_name(connection)))
     return source_id

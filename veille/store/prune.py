@@ -23,7 +23,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, delete, exists, func, select
 
-from veille.store.schema import DocumentRow, MentionRow, RunRow, RunSourceRow, UtcDateTime
+from veille.store.schema import (
+    UtcDateTime,
+    document_table,
+    mention_table,
+    run_source_table,
+    run_table,
+)
 
 # progress(table, removed in this batch, removed from this table so far)
 PruneProgress = Callable[[str, int, int], None]
@@ -41,36 +47,42 @@ class PruneReport:
 
 
 def _mention_time() -> ColumnElement[Any]:
-    return func.coalesce(DocumentRow.published_at, MentionRow.first_seen_at, type_=UtcDateTime)
+    return func.coalesce(
+        document_table.c.published_at, mention_table.c.first_seen_at, type_=UtcDateTime
+    )
 
 
 def _old_mentions(cut: datetime, newest_id: int) -> ColumnElement[bool]:
     """Mentions timed before the cut, the one with the highest id excepted."""
-    return (_mention_time() < cut) & (MentionRow.id < newest_id)
+    return (_mention_time() < cut) & (mention_table.c.id < newest_id)
 
 
 def _newest_mention_id(connection: Connection) -> int:
-    return int(connection.execute(select(func.coalesce(func.max(MentionRow.id), 0))).scalar_one())
+    return int(
+        connection.execute(select(func.coalesce(func.max(mention_table.c.id), 0))).scalar_one()
+    )
 
 
 def count_prunable(connection: Connection, cut: datetime) -> PruneReport:
     """Count what a prune at ``cut`` would remove, removing nothing."""
     newest_id = _newest_mention_id(connection)
     mentions = connection.execute(
-        select(func.count(MentionRow.id))
-        .join(DocumentRow, DocumentRow.id == MentionRow.document_id)
+        select(func.count(mention_table.c.id))
+        .join(document_table, document_table.c.id == mention_table.c.document_id)
         .where(_old_mentions(cut, newest_id))
     ).scalar_one()
     # A document stays when a mention that stays refers to it.
     staying = (
-        select(MentionRow.document_id)
-        .join(DocumentRow, DocumentRow.id == MentionRow.document_id)
+        select(mention_table.c.document_id)
+        .join(document_table, document_table.c.id == mention_table.c.document_id)
         .where(~_old_mentions(cut, newest_id))
     )
     documents = connection.execute(
-        select(func.count(DocumentRow.id)).where(DocumentRow.id.not_in(staying))
+        select(func.count(document_table.c.id)).where(document_table.c.id.not_in(staying))
     ).scalar_one()
-    runs = connection.execute(select(func.count(RunRow.id)).where(RunRow.started_at < cut))
+    runs = connection.execute(
+        select(func.count(run_table.c.id)).where(run_table.c.started_at < cut)
+    )
     return PruneReport(int(mentions), int(documents), int(runs.scalar_one()), dry_run=True)
 
 
@@ -79,48 +91,48 @@ def _delete_mentions(
 ) -> list[int]:
     ids = list(
         connection.execute(
-            select(MentionRow.id)
-            .join(DocumentRow, DocumentRow.id == MentionRow.document_id)
-            .where(_old_mentions(cut, newest_id), MentionRow.id > after)
-            .order_by(MentionRow.id)
+            select(mention_table.c.id)
+            .join(document_table, document_table.c.id == mention_table.c.document_id)
+            .where(_old_mentions(cut, newest_id), mention_table.c.id > after)
+            .order_by(mention_table.c.id)
             .limit(limit)
         ).scalars()
     )
     if ids:
-        connection.execute(delete(MentionRow).where(MentionRow.id.in_(ids)))
+        connection.execute(delete(mention_table).where(mention_table.c.id.in_(ids)))
     return ids
 
 
 def _delete_orphan_documents(connection: Connection, after: int, limit: int) -> list[int]:
-    referenced = exists().where(MentionRow.document_id == DocumentRow.id)
+    referenced = exists().where(mention_table.c.document_id == document_table.c.id)
     # On PostgreSQL, a document that a collector is attaching a mention to right now is locked
     # by that insert: skip it rather than wait (it will not be an orphan once the insert commits).
     ids = list(
         connection.execute(
-            select(DocumentRow.id)
-            .where(~referenced, DocumentRow.id > after)
-            .order_by(DocumentRow.id)
+            select(document_table.c.id)
+            .where(~referenced, document_table.c.id > after)
+            .order_by(document_table.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).scalars()
     )
     if ids:
-        connection.execute(delete(DocumentRow).where(DocumentRow.id.in_(ids), ~referenced))
+        connection.execute(delete(document_table).where(document_table.c.id.in_(ids), ~referenced))
     return ids
 
 
 def _delete_runs(connection: Connection, cut: datetime, after: int, limit: int) -> list[int]:
     ids = list(
         connection.execute(
-            select(RunRow.id)
-            .where(RunRow.started_at < cut, RunRow.id > after)
-            .order_by(RunRow.id)
+            select(run_table.c.id)
+            .where(run_table.c.started_at < cut, run_table.c.id > after)
+            .order_by(run_table.c.id)
             .limit(limit)
         ).scalars()
     )
     if ids:
-        connection.execute(delete(RunSourceRow).where(RunSourceRow.run_id.in_(ids)))
-        connection.execute(delete(RunRow).where(RunRow.id.in_(ids)))
+        connection.execute(delete(run_source_table).where(run_source_table.c.run_id.in_(ids)))
+        connection.execute(delete(run_table).where(run_table.c.id.in_(ids)))
     return ids
 
 

@@ -26,22 +26,26 @@ from veille.store import search
 from veille.store.lookups import brand_ids_for
 from veille.store.schema import (
     TONES,
-    BrandRow,
-    DocumentRow,
-    MentionRow,
-    SourceRow,
     UtcDateTime,
+    brand_table,
+    document_table,
+    mention_table,
+    source_table,
 )
 from veille.store.specs import MentionFilter
 
 STATS_KEYS = ("platform", "site", "author", "tone", "lang", "day")
 
 # When a mention happened: its publication time, else when veille collected it.
-mention_time = func.coalesce(DocumentRow.published_at, DocumentRow.collected_at, type_=UtcDateTime)
+mention_time = func.coalesce(
+    document_table.c.published_at, document_table.c.collected_at, type_=UtcDateTime
+)
 # A mention's tone and sentiment: its own when its brand is scored on the sentences naming it
 # (``tone = "brand"``), else its document's. Every read of a mention's tone goes through these.
-effective_tone = func.coalesce(MentionRow.tone, DocumentRow.tone, type_=String)
-effective_sentiment = func.coalesce(MentionRow.sentiment, DocumentRow.sentiment, type_=Float)
+effective_tone = func.coalesce(mention_table.c.tone, document_table.c.tone, type_=String)
+effective_sentiment = func.coalesce(
+    mention_table.c.sentiment, document_table.c.sentiment, type_=Float
+)
 
 
 def iso_utc(value: datetime | None) -> str | None:
@@ -66,11 +70,11 @@ def tone_condition(
     the condition is on the document's tone alone, which the planner estimates and indexes;
     the coalesced one would make it guess, and pick plans many times slower.
     """
-    targeted = select(MentionRow.id).where(MentionRow.tone.is_not(None))
+    targeted = select(mention_table.c.id).where(mention_table.c.tone.is_not(None))
     if brand_ids is not None:
-        targeted = targeted.where(MentionRow.brand_id.in_(list(brand_ids)))
+        targeted = targeted.where(mention_table.c.brand_id.in_(list(brand_ids)))
     if connection.execute(targeted.limit(1)).first() is None:
-        return DocumentRow.tone == tone
+        return document_table.c.tone == tone
     return effective_tone == tone
 
 
@@ -78,7 +82,7 @@ def filter_conditions(connection: Connection, f: MentionFilter) -> list[ColumnEl
     """Translate a MentionFilter into WHERE conditions over mentions joined to documents."""
     conditions: list[ColumnElement[bool]] = []
     if f.brands:
-        brand: ColumnElement[int] = MentionRow.brand_id.expression
+        brand: ColumnElement[int] = mention_table.c.brand_id
         if connection.dialect.name == "sqlite" and (f.since or f.until):
             # Without value histograms SQLite takes a time bound to keep a quarter of the
             # documents and would rather read every mention of the brand; "+ 0" keeps it off the
@@ -86,17 +90,20 @@ def filter_conditions(connection: Connection, f: MentionFilter) -> list[ColumnEl
             brand = brand + 0
         conditions.append(brand.in_(brand_ids_for(connection, f.brands)))
     if f.platform:
-        conditions.append(DocumentRow.platform == f.platform)
+        conditions.append(document_table.c.platform == f.platform)
     if f.site:
         site = f.site.strip().lower().removeprefix("www.")
         conditions.append(
-            or_(DocumentRow.site == site, DocumentRow.site.endswith("." + site, autoescape=True))
+            or_(
+                document_table.c.site == site,
+                document_table.c.site.endswith("." + site, autoescape=True),
+            )
         )
     if f.author:
         conditions.append(
             or_(
-                _contains_folded(DocumentRow.author_name, f.author),
-                _contains_folded(DocumentRow.author_handle, f.author),
+                _contains_folded(document_table.c.author_name, f.author),
+                _contains_folded(document_table.c.author_handle, f.author),
             )
         )
     if f.tone:
@@ -105,13 +112,13 @@ def filter_conditions(connection: Connection, f: MentionFilter) -> list[ColumnEl
         brand_ids = brand_ids_for(connection, f.brands) if f.brands else None
         conditions.append(tone_condition(connection, f.tone, brand_ids))
     if f.lang:
-        conditions.append(DocumentRow.lang == f.lang.lower())
+        conditions.append(document_table.c.lang == f.lang.lower())
     if f.since is not None:
         conditions.append(mention_time >= f.since)
     if f.until is not None:
         conditions.append(mention_time <= f.until)
     if f.story_id is not None:
-        conditions.append(DocumentRow.story_id == f.story_id)
+        conditions.append(document_table.c.story_id == f.story_id)
     return conditions
 
 
@@ -121,12 +128,12 @@ def _filtered(
     """The filtered query, and with ``ranked`` the relevance score of its search (if any)."""
     query = (
         select(*columns)
-        .select_from(MentionRow)
-        .join(DocumentRow, DocumentRow.id == MentionRow.document_id)
+        .select_from(mention_table)
+        .join(document_table, document_table.c.id == mention_table.c.document_id)
         .where(*filter_conditions(connection, f))
     )
     if not f.search:
-        return search.Restriction(query, None, DocumentRow.id.expression)
+        return search.Restriction(query, None, document_table.c.id)
     return search.restrict(query, connection.dialect.name, f.search, rank=ranked)
 
 
@@ -151,11 +158,11 @@ _DOCUMENT_FIELDS = (
 
 
 _LISTING_COLUMNS = (
-    MentionRow.id.label("mention_id"),
-    BrandRow.name.label("brand"),
-    SourceRow.name.label("source"),
-    MentionRow.matched_terms,
-    *(getattr(DocumentRow, name) for name in _DOCUMENT_FIELDS),
+    mention_table.c.id.label("mention_id"),
+    brand_table.c.name.label("brand"),
+    source_table.c.name.label("source"),
+    mention_table.c.matched_terms,
+    *(getattr(document_table.c, name) for name in _DOCUMENT_FIELDS),
     effective_sentiment.label("sentiment"),
     effective_tone.label("tone"),
 )
@@ -163,8 +170,8 @@ _LISTING_COLUMNS = (
 
 def _listing(query: Select[Any]) -> Select[Any]:
     """Add the brand and source names a listing shows to a query over mentions and documents."""
-    return query.join(BrandRow, BrandRow.id == MentionRow.brand_id).outerjoin(
-        SourceRow, SourceRow.id == MentionRow.source_id
+    return query.join(brand_table, brand_table.c.id == mention_table.c.brand_id).outerjoin(
+        source_table, source_table.c.id == mention_table.c.source_id
     )
 
 
@@ -182,7 +189,7 @@ def list_mentions(connection: Connection, f: MentionFilter) -> list[dict[str, ob
     if f.search and search.parse_search(f.search).required:
         return [_record(row) for row in _ranked_rows(connection, f)]
     query = _listing(_filtered(connection, f, *_LISTING_COLUMNS).query)
-    query = query.order_by(mention_time.desc(), MentionRow.id.desc())
+    query = query.order_by(mention_time.desc(), mention_table.c.id.desc())
     return [_record(row) for row in connection.execute(_page(query, f.limit, f.offset))]
 
 
@@ -192,8 +199,8 @@ def _ranked_rows(connection: Connection, f: MentionFilter) -> list[Row[Any]]:
     restriction = _filtered(
         connection,
         f,
-        MentionRow.id.label("mention_id"),
-        MentionRow.document_id,
+        mention_table.c.id.label("mention_id"),
+        mention_table.c.document_id,
         mention_time.label("time"),
         ranked=True,
     )
@@ -202,7 +209,7 @@ def _ranked_rows(connection: Connection, f: MentionFilter) -> list[Row[Any]]:
         # of the period's documents, read through the mention-time index.
         period = filter_conditions(connection, MentionFilter(since=f.since, until=f.until))
         first, last = connection.execute(
-            select(func.min(DocumentRow.id), func.max(DocumentRow.id)).where(*period)
+            select(func.min(document_table.c.id), func.max(document_table.c.id)).where(*period)
         ).one()
         if first is None:
             return []
@@ -216,15 +223,15 @@ def _ranked_rows(connection: Connection, f: MentionFilter) -> list[Row[Any]]:
     page_ids = [row.mention_id for row in ranked[f.offset : end]]
     rows: list[Row[Any]] = []
     if page_ids:
-        query = _listing(select(*_LISTING_COLUMNS).select_from(MentionRow))
-        query = query.join(DocumentRow, DocumentRow.id == MentionRow.document_id)
-        found = connection.execute(query.where(MentionRow.id.in_(page_ids)))
+        query = _listing(select(*_LISTING_COLUMNS).select_from(mention_table))
+        query = query.join(document_table, document_table.c.id == mention_table.c.document_id)
+        found = connection.execute(query.where(mention_table.c.id.in_(page_ids)))
         by_id = {row.mention_id: row for row in found}
         rows = [by_id[mention_id] for mention_id in page_ids]
     if older_from is not None and (end is None or end > len(ranked)):
         older = _listing(_filtered(connection, f, *_LISTING_COLUMNS).query)
-        older = older.where(DocumentRow.id <= older_from)
-        older = older.order_by(mention_time.desc(), MentionRow.id.desc())
+        older = older.where(document_table.c.id <= older_from)
+        older = older.order_by(mention_time.desc(), mention_table.c.id.desc())
         limit = None if f.limit is None else f.limit - len(rows)
         rows += connection.execute(_page(older, limit, max(0, f.offset - len(ranked))))
     return rows
@@ -266,12 +273,12 @@ def _stats_key(connection: Connection, by: str) -> ColumnElement[Any]:
             return func.to_char(utc_time, literal_column("'YYYY-MM-DD'"), type_=String)
         return func.date(mention_time, type_=String)
     if by == "author":
-        return func.coalesce(DocumentRow.author_name, DocumentRow.author_handle)
+        return func.coalesce(document_table.c.author_name, document_table.c.author_handle)
     columns: dict[str, Any] = {
-        "platform": DocumentRow.platform,
-        "site": DocumentRow.site,
+        "platform": document_table.c.platform,
+        "site": document_table.c.site,
         "tone": effective_tone,
-        "lang": DocumentRow.lang,
+        "lang": document_table.c.lang,
     }
     return columns[by]
 
@@ -292,11 +299,11 @@ def stats(connection: Connection, f: MentionFilter, by: str) -> list[dict[str, o
         connection,
         f,
         key,
-        func.count(MentionRow.id).label("mentions"),
+        func.count(mention_table.c.id).label("mentions"),
         *tone_counts,
         func.avg(effective_sentiment).label("avg_sentiment"),
-        func.sum(DocumentRow.engagement).label("engagement"),
-        func.sum(DocumentRow.reach).label("reach"),
+        func.sum(document_table.c.engagement).label("engagement"),
+        func.sum(document_table.c.reach).label("reach"),
     ).query
     query = query.group_by(key)
     rows = list(connection.execute(query).all())
@@ -338,29 +345,31 @@ def list_stories(connection: Connection, f: MentionFilter) -> list[dict[str, obj
     """
     last_seen = func.max(mention_time).label("last_seen")
     tone_counts = [
-        func.count(distinct(case((effective_tone == tone, DocumentRow.id)))).label(tone)
+        func.count(distinct(case((effective_tone == tone, document_table.c.id)))).label(tone)
         for tone in TONES
     ]
     query = _filtered(
         connection,
         f,
-        DocumentRow.story_id,
+        document_table.c.story_id,
         func.min(mention_time).label("first_seen"),
         last_seen,
-        func.count(distinct(DocumentRow.id)).label("sightings"),
-        func.count(distinct(DocumentRow.site)).label("sites"),
+        func.count(distinct(document_table.c.id)).label("sightings"),
+        func.count(distinct(document_table.c.site)).label("sites"),
         *tone_counts,
         func.avg(effective_sentiment).label("avg_sentiment"),
     ).query
-    query = query.group_by(DocumentRow.story_id).order_by(
-        last_seen.desc(), DocumentRow.story_id.desc()
+    query = query.group_by(document_table.c.story_id).order_by(
+        last_seen.desc(), document_table.c.story_id.desc()
     )
     groups = list(connection.execute(_page(query, f.limit, f.offset)))
     if not groups:
         return []
     sightings = _filtered(connection, f, *_LISTING_COLUMNS).query
-    sightings = _listing(sightings).where(DocumentRow.story_id.in_([g.story_id for g in groups]))
-    sightings = sightings.order_by(mention_time, MentionRow.id)
+    sightings = _listing(sightings).where(
+        document_table.c.story_id.in_([g.story_id for g in groups])
+    )
+    sightings = sightings.order_by(mention_time, mention_table.c.id)
     headlines: dict[str, Row[Any]] = {}
     brands: dict[str, list[str]] = {}
     for row in connection.execute(sightings):

@@ -25,7 +25,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Connection, bindparam, exists, func, select, update
 
 from veille.store.queries import mention_time
-from veille.store.schema import BrandRow, DocumentRow, MentionRow
+from veille.store.schema import brand_table, document_table, mention_table
 
 
 @dataclass(frozen=True)
@@ -95,13 +95,14 @@ class NewScores:
 def _conditions(connection: Connection, selection: Selection) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if not selection.everything:
-        conditions.append(DocumentRow.classifier_version != selection.version)
+        conditions.append(document_table.c.classifier_version != selection.version)
     if selection.brands:
         # A brand not stored yet (configured, never collected) has no mention to re-score.
-        brand_ids = select(BrandRow.id).where(BrandRow.name.in_(selection.brands))
+        brand_ids = select(brand_table.c.id).where(brand_table.c.name.in_(selection.brands))
         conditions.append(
             exists().where(
-                MentionRow.document_id == DocumentRow.id, MentionRow.brand_id.in_(brand_ids)
+                mention_table.c.document_id == document_table.c.id,
+                mention_table.c.brand_id.in_(brand_ids),
             )
         )
     if selection.since is not None:
@@ -111,7 +112,7 @@ def _conditions(connection: Connection, selection: Selection) -> list[ColumnElem
 
 def count_selected(connection: Connection, selection: Selection) -> int:
     """How many stored documents the selection covers."""
-    query = select(func.count(DocumentRow.id)).where(*_conditions(connection, selection))
+    query = select(func.count(document_table.c.id)).where(*_conditions(connection, selection))
     return int(connection.execute(query).scalar_one())
 
 
@@ -121,19 +122,19 @@ def read_selected(
     """The next ``limit`` selected documents with an id above ``after``, in id order."""
     query = (
         select(
-            DocumentRow.id,
-            DocumentRow.title,
-            DocumentRow.text,
-            DocumentRow.lang,
-            DocumentRow.sentiment,
-            DocumentRow.tone,
-            DocumentRow.classifier_version,
-            DocumentRow.site,
-            DocumentRow.author_name,
-            DocumentRow.author_handle,
+            document_table.c.id,
+            document_table.c.title,
+            document_table.c.text,
+            document_table.c.lang,
+            document_table.c.sentiment,
+            document_table.c.tone,
+            document_table.c.classifier_version,
+            document_table.c.site,
+            document_table.c.author_name,
+            document_table.c.author_handle,
         )
-        .where(DocumentRow.id > after, *_conditions(connection, selection))
-        .order_by(DocumentRow.id)
+        .where(document_table.c.id > after, *_conditions(connection, selection))
+        .order_by(document_table.c.id)
         .limit(limit)
     )
     rows = list(connection.execute(query))
@@ -164,16 +165,16 @@ def _mentions_of(connection: Connection, document_ids: list[int]) -> dict[int, l
     # the range left out of the selection are dropped here.
     query = (
         select(
-            MentionRow.id,
-            MentionRow.document_id,
-            BrandRow.name,
-            MentionRow.matched_terms,
-            MentionRow.sentiment,
-            MentionRow.tone,
+            mention_table.c.id,
+            mention_table.c.document_id,
+            brand_table.c.name,
+            mention_table.c.matched_terms,
+            mention_table.c.sentiment,
+            mention_table.c.tone,
         )
-        .join(BrandRow, BrandRow.id == MentionRow.brand_id)
-        .where(MentionRow.document_id.between(document_ids[0], document_ids[-1]))
-        .order_by(MentionRow.id)
+        .join(brand_table, brand_table.c.id == mention_table.c.brand_id)
+        .where(mention_table.c.document_id.between(document_ids[0], document_ids[-1]))
+        .order_by(mention_table.c.id)
     )
     wanted = set(document_ids)
     found: dict[int, list[ScoredMention]] = {}
@@ -196,10 +197,10 @@ def write_scores(connection: Connection, scores: Sequence[NewScores]) -> int:
         return 0
     _write_mention_scores(connection, [m for score in scores for m in score.mentions])
     statement = (
-        update(DocumentRow)
+        update(document_table)
         .where(
-            DocumentRow.id == bindparam("doc_id"),
-            DocumentRow.classifier_version == bindparam("old_version"),
+            document_table.c.id == bindparam("doc_id"),
+            document_table.c.classifier_version == bindparam("old_version"),
         )
         .values(
             lang=bindparam("new_lang"),
@@ -231,8 +232,8 @@ def _write_mention_scores(connection: Connection, scores: Sequence[MentionScores
     if not scores:
         return
     statement = (
-        update(MentionRow)
-        .where(MentionRow.id == bindparam("mention_id"))
+        update(mention_table)
+        .where(mention_table.c.id == bindparam("mention_id"))
         .values(sentiment=bindparam("new_sentiment"), tone=bindparam("new_tone"))
         .execution_options(synchronize_session=False)
     )

@@ -6,12 +6,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from veille.store.schema import RUN_STATUSES, RunRow, RunSourceRow
+from veille.store.schema import RUN_STATUSES, run_source_table, run_table
 
 
 def begin_run(connection: Connection, now: datetime) -> int:
     """Record the start of a pass and return its id."""
-    statement = insert(RunRow).values(started_at=now, status="running").returning(RunRow.id)
+    statement = insert(run_table).values(started_at=now, status="running").returning(run_table.c.id)
     return int(connection.execute(statement).scalar_one())
 
 
@@ -21,14 +21,14 @@ def finish_run(connection: Connection, run_id: int, now: datetime, *, status: st
         raise ValueError(f"run status must be one of {', '.join(RUN_STATUSES)}, not {status!r}")
     totals = connection.execute(
         select(
-            func.count(RunSourceRow.id),
-            func.count(RunSourceRow.error),
-            func.coalesce(func.sum(RunSourceRow.new_mentions), 0),
-        ).where(RunSourceRow.run_id == run_id)
+            func.count(run_source_table.c.id),
+            func.count(run_source_table.c.error),
+            func.coalesce(func.sum(run_source_table.c.new_mentions), 0),
+        ).where(run_source_table.c.run_id == run_id)
     ).one()
     result = connection.execute(
-        update(RunRow)
-        .where(RunRow.id == run_id)
+        update(run_table)
+        .where(run_table.c.id == run_id)
         .values(
             finished_at=now,
             status=status,

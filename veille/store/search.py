@@ -50,7 +50,7 @@ from sqlalchemy import (
     table,
 )
 
-from veille.store.schema import DocumentRow
+from veille.store.schema import document_table
 
 # The text search configuration per document language (made by migration 0005); other
 # languages, and documents of unknown language, use the simple one (no stemming).
@@ -160,7 +160,7 @@ def _pg_query(config: str, text: str) -> ColumnElement[Any]:
 
 def _pg_matches(vector: ColumnElement[Any], text: str) -> tuple[list[Any], ColumnElement[Any]]:
     """The conditions of a document matching ``text``, and the tsquery of its language."""
-    lang = DocumentRow.lang
+    lang = document_table.c.lang
     queries = {code: _pg_query(config, text) for code, config in PG_CONFIGS.items()}
     default = _pg_query(PG_DEFAULT_CONFIG, text)
     own = case(*((lang == code, q) for code, q in queries.items()), else_=default)
@@ -180,7 +180,7 @@ def restrict(query: Select[Any], dialect: str, text: str, *, rank: bool = False)
     by (a search made of exclusions only).
     """
     terms = parse_search(text)
-    document_id: ColumnElement[int] = DocumentRow.id.expression
+    document_id: ColumnElement[int] = document_table.c.id
     if not terms.required and not terms.excluded:
         return Restriction(query.where(false()), None, document_id)
     if dialect == "postgresql":
@@ -193,9 +193,9 @@ def restrict(query: Select[Any], dialect: str, text: str, *, rank: bool = False)
     if not terms.required:
         only_excluded = " OR ".join(_fts5_string(phrase) for phrase in terms.excluded)
         matching = _sqlite_matches(only_excluded, rank=False)
-        return Restriction(query.where(not_(DocumentRow.id.in_(matching))), None, document_id)
+        return Restriction(query.where(not_(document_table.c.id.in_(matching))), None, document_id)
     hits = _sqlite_matches(fts5_expression(terms), rank=rank).subquery("search_hits")
-    query = query.join(hits, hits.c.document_id == DocumentRow.id)
+    query = query.join(hits, hits.c.document_id == document_table.c.id)
     return Restriction(query, hits.c.score if rank else None, hits.c.document_id)
 
 
@@ -224,7 +224,7 @@ def candidates(
         return list(connection.execute(query.where(restriction.document_id > document_id)))
 
     rows: list[Row[Any]] = []
-    newest = None if bounded else connection.execute(select(func.max(DocumentRow.id))).scalar()
+    newest = None if bounded else connection.execute(select(func.max(document_table.c.id))).scalar()
     if newest is not None and newest > RECENT_DOCUMENTS:
         rows = matches_after(newest - RECENT_DOCUMENTS)
         if 0 < len(rows) < RANKED_MENTIONS:

@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import Connection, Row, Select, bindparam, func, select
-from sqlalchemy.orm import Session
 
 from veille.store.lookups import brand_id_for, check_source_names, source_id_for
 from veille.store.queries import iso_utc
-from veille.store.schema import BrandRow, MentionRow, SourceRow, SourceStateRow
+from veille.store.schema import brand_table, mention_table, source_state_table, source_table
 from veille.types import SourceState
 
 
@@ -31,20 +30,22 @@ def due_sources(
     """
     check_source_names(connection, names)
     sources = connection.execute(
-        select(SourceRow.id, SourceRow.name).where(SourceRow.active.is_(True))
+        select(source_table.c.id, source_table.c.name).where(source_table.c.active.is_(True))
     ).all()
     states: dict[int, list[tuple[str, bool, datetime | None]]] = defaultdict(list)
     for row in connection.execute(
         select(
-            SourceStateRow.source_id,
-            SourceStateRow.brand_key,
-            SourceStateRow.disabled,
-            SourceStateRow.next_check_at,
+            source_state_table.c.source_id,
+            source_state_table.c.brand_key,
+            source_state_table.c.disabled,
+            source_state_table.c.next_check_at,
         )
     ):
         states[row.source_id].append((row.brand_key, row.disabled, row.next_check_at))
     active_brands = set(
-        connection.execute(select(BrandRow.name).where(BrandRow.active.is_(True))).scalars()
+        connection.execute(
+            select(brand_table.c.name).where(brand_table.c.active.is_(True))
+        ).scalars()
     )
     due: list[str] = []
     for source_id, name in sources:
@@ -75,7 +76,7 @@ _StateColumns = tuple[str | None, str | None, str | None, str | None, str | None
 
 @cache
 def _state_query() -> Select[*_StateColumns]:
-    state = SourceStateRow
+    state = source_state_table.c
     return select(
         state.url,
         state.etag,
@@ -123,42 +124,58 @@ def source_health(connection: Connection) -> list[dict[str, object]]:
     documents: dict[tuple[int | None, int | None], int] = defaultdict(int)
     for source_id, brand_id, count in connection.execute(
         select(
-            MentionRow.source_id,
-            MentionRow.brand_id,
-            func.count(func.distinct(MentionRow.document_id)),
-        ).group_by(MentionRow.source_id, MentionRow.brand_id)
+            mention_table.c.source_id,
+            mention_table.c.brand_id,
+            func.count(func.distinct(mention_table.c.document_id)),
+        ).group_by(mention_table.c.source_id, mention_table.c.brand_id)
     ):
         documents[(source_id, brand_id)] = count
     # A brand-less state covers every brand: count its distinct documents across brands.
     for source_id, count in connection.execute(
-        select(MentionRow.source_id, func.count(func.distinct(MentionRow.document_id))).group_by(
-            MentionRow.source_id
-        )
+        select(
+            mention_table.c.source_id, func.count(func.distinct(mention_table.c.document_id))
+        ).group_by(mention_table.c.source_id)
     ):
         documents[(source_id, None)] = count
+    state = source_state_table.c
     query = (
-        select(SourceRow, SourceStateRow, BrandRow.name)
-        .outerjoin(SourceStateRow, SourceStateRow.source_id == SourceRow.id)
-        .outerjoin(BrandRow, BrandRow.id == SourceStateRow.brand_id)
-        .order_by(SourceRow.name, SourceStateRow.brand_key)
+        select(
+            source_table.c.id,
+            source_table.c.name,
+            source_table.c.kind,
+            source_table.c.active,
+            brand_table.c.name.label("brand"),
+            # NULL when the source has no state yet (never collected).
+            state.id.label("state_id"),
+            state.brand_id,
+            state.disabled,
+            state.disabled_reason,
+            state.last_ok_at,
+            state.last_new_at,
+            state.last_error,
+            state.last_error_at,
+            state.consecutive_failures,
+            state.next_check_at,
+        )
+        .outerjoin(source_state_table, state.source_id == source_table.c.id)
+        .outerjoin(brand_table, brand_table.c.id == state.brand_id)
+        .order_by(source_table.c.name, state.brand_key)
     )
-    with Session(connection) as session:
-        rows = session.execute(query).all()
     return [
         {
-            "name": source.name,
-            "kind": source.kind,
-            "brand": brand,
-            "active": source.active,
-            "disabled": bool(state and state.disabled),
-            "disabled_reason": state.disabled_reason if state else None,
-            "last_ok_at": iso_utc(state.last_ok_at) if state else None,
-            "last_new_at": iso_utc(state.last_new_at) if state else None,
-            "last_error": state.last_error if state else None,
-            "last_error_at": iso_utc(state.last_error_at) if state else None,
-            "consecutive_failures": state.consecutive_failures if state else 0,
-            "next_check_at": iso_utc(state.next_check_at) if state else None,
-            "documents": documents.get((source.id, state.brand_id if state else None), 0),
+            "name": row.name,
+            "kind": row.kind,
+            "brand": row.brand,
+            "active": row.active,
+            "disabled": bool(row.disabled),
+            "disabled_reason": row.disabled_reason,
+            "last_ok_at": iso_utc(row.last_ok_at),
+            "last_new_at": iso_utc(row.last_new_at),
+            "last_error": row.last_error,
+            "last_error_at": iso_utc(row.last_error_at),
+            "consecutive_failures": row.consecutive_failures or 0,
+            "next_check_at": iso_utc(row.next_check_at),
+            "documents": documents.get((row.id, row.brand_id), 0),
         }
-        for source, state, brand in rows
+        for row in connection.execute(query)
     ]

@@ -40,7 +40,7 @@ from veille.store.digests import DigestKey, DigestState
 from veille.store.document_scan import ScannedDocument
 from veille.store.prune import PruneProgress, PruneReport
 from veille.store.reclassify import NewScores, ScoredDocument, Selection
-from veille.store.schema import BrandRow, SourceRow, utcnow
+from veille.store.schema import brand_table, source_table, utcnow
 from veille.store.specs import BrandSpec, MentionFilter, SaveCounts, SourceSpec, StoredItem
 from veille.types import SourceState
 
@@ -347,17 +347,17 @@ class Store:
 
     def brand_names(self, *, active_only: bool = False) -> list[str]:
         """Return the stored brand names, sorted (inactive ones too unless ``active_only``)."""
-        query = select(BrandRow.name).order_by(BrandRow.name)
+        query = select(brand_table.c.name).order_by(brand_table.c.name)
         if active_only:
-            query = query.where(BrandRow.active.is_(True))
+            query = query.where(brand_table.c.active.is_(True))
         with self._reading() as connection:
             return list(connection.execute(query).scalars())
 
     def source_names(self, *, active_only: bool = False) -> list[str]:
         """Return the stored source names, sorted (inactive ones too unless ``active_only``)."""
-        query = select(SourceRow.name).order_by(SourceRow.name)
+        query = select(source_table.c.name).order_by(source_table.c.name)
         if active_only:
-            query = query.where(SourceRow.active.is_(True))
+            query = query.where(source_table.c.active.is_(True))
         with self._reading() as connection:
             return list(connection.execute(query).scalars())
 

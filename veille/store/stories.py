@@ -42,7 +42,7 @@ from veille.normalize.story import (
     story_signature,
 )
 from veille.store.lookups import chunked, one_of_parameter
-from veille.store.schema import DocumentRow, StoryBandRow
+from veille.store.schema import document_table, story_band_table
 
 # How far back a new document looks for the story it repeats (by collection time).
 WINDOW = timedelta(days=14)
@@ -80,9 +80,9 @@ _FEATURES_CACHED = 8_192
 def _exact_copies_query(dialect: str) -> Select[str, str]:
     # Newest first, so that the oldest document's story is the one kept.
     return (
-        select(DocumentRow.fingerprint, DocumentRow.story_id)
-        .where(one_of_parameter(dialect, DocumentRow.fingerprint, "fingerprints"))
-        .order_by(DocumentRow.id.desc())
+        select(document_table.c.fingerprint, document_table.c.story_id)
+        .where(one_of_parameter(dialect, document_table.c.fingerprint, "fingerprints"))
+        .order_by(document_table.c.id.desc())
     )
 
 
@@ -118,21 +118,21 @@ def _holders_query(dialect: str, keys: int) -> TextualSelect:
         sql = _PG_HOLDERS
     else:
         sql = " UNION ALL ".join(_SQLITE_HOLDER.format(index=index) for index in range(keys))
-    since = bindparam("since", type_=DocumentRow.collected_at.type)
+    since = bindparam("since", type_=document_table.c.collected_at.type)
     return text(sql).bindparams(since).columns(band_key=BigInteger, document_id=Integer)
 
 
 @cache
 def _candidates_query(dialect: str) -> Select[int, str, str]:
-    return select(DocumentRow.id, DocumentRow.story_id, DocumentRow.fingerprint).where(
-        one_of_parameter(dialect, DocumentRow.id, "ids")
-    )
+    return select(
+        document_table.c.id, document_table.c.story_id, document_table.c.fingerprint
+    ).where(one_of_parameter(dialect, document_table.c.id, "ids"))
 
 
 @cache
 def _texts_query(dialect: str) -> Select[int, str, str]:
-    return select(DocumentRow.id, DocumentRow.title, DocumentRow.text).where(
-        one_of_parameter(dialect, DocumentRow.id, "ids")
+    return select(document_table.c.id, document_table.c.title, document_table.c.text).where(
+        one_of_parameter(dialect, document_table.c.id, "ids")
     )
 
 
@@ -297,5 +297,5 @@ def save_band_keys(connection: Connection, keys_by_document: Mapping[int, Sequen
         for key in dict.fromkeys(keys)
     ]
     if values:
-        statement = insert_new(connection.dialect.name, StoryBandRow, "document_id", "band_key")
+        statement = insert_new(connection.dialect.name, story_band_table, "document_id", "band_key")
         connection.execute(statement, values)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, insert, select, text, update
+from sqlalchemy import Connection, Select, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from veille.errors import StoreError
@@ -24,10 +24,10 @@ from veille.store.lookups import (
     source_id_for,
 )
 from veille.store.schema import (
-    DocumentRow,
-    MentionRow,
-    RunSourceRow,
-    SourceStateRow,
+    document_table,
+    mention_table,
+    run_source_table,
+    source_state_table,
 )
 from veille.store.specs import SaveCounts, StoredItem
 from veille.store.visibility import writing_mentions
@@ -111,22 +111,22 @@ def _document_values(item: StoredItem, source_id: int, now: datetime) -> dict[st
 # The statements of every write are built once per database dialect (see one_of_parameter).
 @cache
 def _ids_by_identity_query(dialect: str) -> Select[str, int]:
-    return select(DocumentRow.identity, DocumentRow.id).where(
-        one_of_parameter(dialect, DocumentRow.identity, "values")
+    return select(document_table.c.identity, document_table.c.id).where(
+        one_of_parameter(dialect, document_table.c.identity, "values")
     )
 
 
 @cache
 def _ids_by_canonical_url_query(dialect: str) -> Select[str | None, int]:
-    return select(DocumentRow.canonical_url, DocumentRow.id).where(
-        one_of_parameter(dialect, DocumentRow.canonical_url, "values")
+    return select(document_table.c.canonical_url, document_table.c.id).where(
+        one_of_parameter(dialect, document_table.c.canonical_url, "values")
     )
 
 
 @cache
 def _existing_mentions_query(dialect: str) -> Select[int, int]:
-    return select(MentionRow.document_id, MentionRow.brand_id).where(
-        one_of_parameter(dialect, MentionRow.document_id, "values")
+    return select(mention_table.c.document_id, mention_table.c.brand_id).where(
+        one_of_parameter(dialect, mention_table.c.document_id, "values")
     )
 
 
@@ -221,7 +221,7 @@ def upsert_documents(
         band_keys = assign_stories(connection, new_rows, now)
         # Plain executemany, no RETURNING: psycopg then pipelines one short prepared statement,
         # several times faster than one huge multi-row VALUES it would have to parse.
-        statement = insert_new(connection.dialect.name, DocumentRow, "identity")
+        statement = insert_new(connection.dialect.name, document_table, "identity")
         connection.execute(statement, new_rows)
         existing.update(_ids_by_identity(connection, pending))
         stored = zip(new_rows, band_keys, strict=True)
@@ -278,7 +278,7 @@ def insert_mentions(
         rows.pop(pair, None)
     if rows:
         # ON CONFLICT still guards against a concurrent writer storing the same mention.
-        statement = insert_new(connection.dialect.name, MentionRow, "document_id", "brand_id")
+        statement = insert_new(connection.dialect.name, mention_table, "document_id", "brand_id")
         connection.execute(statement, list(rows.values()))
     return len(rows)
 
@@ -292,12 +292,12 @@ def upsert_state(
 ) -> int:
     """Insert or update one source-state row; return its consecutive failure count."""
     brand_id, brand_key = brand if brand is not None else (None, "")
-    table: Table = SourceStateRow.__table__  # type: ignore[assignment]
+    table = source_state_table
     statement = (
         upsert_insert(connection, table)
         .values(source_id=source_id, brand_id=brand_id, brand_key=brand_key, **values)
         .on_conflict_do_update(index_elements=["source_id", "brand_key"], set_=on_conflict)
-        .returning(SourceStateRow.consecutive_failures)
+        .returning(source_state_table.c.consecutive_failures)
     )
     return int(connection.execute(statement).scalar_one())
 
@@ -342,7 +342,7 @@ def save_collection(
         values["last_new_at"] = now
     upsert_state(connection, source_id, brand_ref, values, values)
     connection.execute(
-        insert(RunSourceRow),
+        insert(run_source_table),
         {
             "run_id": run_id,
             "source_id": source_id,
@@ -380,12 +380,12 @@ def record_failure(
     }
     if disable:
         changes.update(disabled=True, disabled_reason=message)
-    on_conflict = dict(changes, consecutive_failures=SourceStateRow.consecutive_failures + 1)
+    on_conflict = dict(changes, consecutive_failures=source_state_table.c.consecutive_failures + 1)
     failures = upsert_state(
         connection, source_id, brand_ref, dict(changes, consecutive_failures=1), on_conflict
     )
     connection.execute(
-        insert(RunSourceRow),
+        insert(run_source_table),
         {
             "run_id": run_id,
             "source_id": source_id,
@@ -400,7 +400,7 @@ def record_failure(
 def reset_states(connection: Connection, where: Any) -> None:
     """Forget validators, moved URL, cursor and schedule of the matching source states."""
     connection.execute(
-        update(SourceStateRow)
+        update(source_state_table)
         .where(where)
         .values(
             url=None,
