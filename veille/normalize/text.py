@@ -72,8 +72,14 @@ def html_to_text(html: str) -> str:
 _MARKUP = re.compile(r"<[A-Za-z/?][^<>\"']*>")
 _TAG_START = re.compile(r"<[A-Za-z/?!]")
 # Where a parser keeps as text what looks like markup (raw-text elements, CDATA in MathML) or
-# drops more than a tag (comments): only the parser can tell which letters stay.
-_PARSER_ONLY = re.compile(r"<(?:!|/?(?:title|textarea|xmp|plaintext|noembed|noframes)\b)", re.I)
+# drops more than a tag (comments, and the elements html_to_text drops with their content, whose
+# neighbours then join into one word): only the parser can tell which letters stay.
+_PARSER_ONLY = re.compile(
+    r"<(?:!|/?(?:title|textarea|xmp|plaintext|noembed|noframes|"
+    + "|".join(_DROPPED_TAGS)
+    + r")\b)",
+    re.I,
+)
 
 
 def rough_text(html: str) -> str | None:
@@ -95,8 +101,13 @@ def rough_text(html: str) -> str | None:
     return "".join(map(unescape, between_tags))
 
 
-def _combining_class_body() -> str:
-    """Character-class body of the combining marks (non-zero combining class) of the BMP."""
+@lru_cache(maxsize=1)
+def _combining_marks() -> re.Pattern[str]:
+    """The combining marks (non-zero combining class) of the BMP, as one character class.
+
+    One regular-expression pass removes the marks instead of a Python loop per character. Built
+    on first use: walking the BMP costs about 10 ms, which commands that never fold text skip.
+    """
     ranges: list[tuple[int, int]] = []
     for code in range(0x0300, 0x10000):
         if unicodedata.combining(chr(code)):
@@ -104,18 +115,15 @@ def _combining_class_body() -> str:
                 ranges[-1] = (ranges[-1][0], code)
             else:
                 ranges.append((code, code))
-    return "".join(re.escape(chr(low)) + "-" + re.escape(chr(high)) for low, high in ranges)
-
-
-# One regular-expression pass removes the marks instead of a Python loop per character.
-_COMBINING_MARKS = re.compile(f"[{_combining_class_body()}]+")
+    body = "".join(re.escape(chr(low)) + "-" + re.escape(chr(high)) for low, high in ranges)
+    return re.compile(f"[{body}]+")
 
 
 def strip_accents(text: str) -> str:
     """Remove combining marks after compatibility decomposition ("Société" → "Societe")."""
     if text.isascii():
         return text
-    return _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text))
+    return _combining_marks().sub("", unicodedata.normalize("NFKD", text))
 
 
 def fold_case_and_accents(text: str) -> str:
