@@ -67,10 +67,8 @@ def counts(store: Store) -> dict[str, int]:
     """Rows per table of interest."""
     with store.engine.connect() as connection:
         return {
-            row.__tablename__: connection.execute(
-                select(func.count()).select_from(row)
-            ).scalar_one()
-            for row in (mention_table, document_table, run_table, run_source_table)
+            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in (mention_table, document_table, run_table, run_source_table)
         }
 
 

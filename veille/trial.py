@@ -17,6 +17,7 @@ from veille.errors import ConfigError
 from veille.fetch import Fetcher
 from veille.match import compile_query
 from veille.normalize import normalize
+from veille.process import classified_text, document_author
 from veille.settings import HttpSettings
 from veille.timeutil import isoformat_utc
 from veille.types import SourceState
@@ -74,13 +75,13 @@ async def fetch_once(
     records = []
     for raw in collected.mentions:
         document = normalize(raw)
-        body = f"{document.title}\n{document.text}" if document.text else document.title
+        body = classified_text(document.title, document.text)
         classification = classifier.classify(body, lang_hint=document.lang_hint)
         match = brand_query.match(
             title=document.title,
             text=document.text,
             site=document.site,
-            author=" ".join(filter(None, (document.author_name, document.author_handle))),
+            author=document_author(document.author_name, document.author_handle),
             lang=classification.lang,
         )
         records.append(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 
@@ -48,6 +47,8 @@ def fetch(
     validated = trial_options(kind, dict(parse_option(text) for text in options), base_url)
     configured = app.config_path is not None or default_config_path().is_file()
     http = app.settings.http if configured else HttpSettings()
+    import asyncio  # only commands that fetch pay for the event loop
+
     records = asyncio.run(
         fetch_once(kind, query, options=validated, http=http, languages=languages)
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 
@@ -79,6 +78,9 @@ def check(app: App, names: tuple[str, ...]) -> None:
     from rich.table import Table
 
     from veille.check import check_sources
+
+    import asyncio  # only commands that fetch pay for the event loop
+
 
     results = asyncio.run(check_sources(app.settings, names))
     table = Table()
