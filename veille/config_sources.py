@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from veille.errors import ConfigError
-from veille.opml import read_opml
 from veille.settings import key_name
 
 _COMMON_KEYS = ("name", "kind", "interval")
@@ -114,6 +113,8 @@ def _opml_sources(entry: dict[str, Any], config_path: Path, key: str) -> list[di
             file=str(config_path),
             key=key,
         )
+    from veille.opml import read_opml  # the XML parser is only needed for opml entries
+
     opml_path = Path(file_value)
     if not opml_path.is_absolute():
         opml_path = config_path.parent / opml_path

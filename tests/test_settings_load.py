@@ -1,0 +1,90 @@
+"""Reading veille.toml: the cheaper checks give the same results as the ones they replace."""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from veille.errors import ConfigError
+from veille.settings import _LINE_BREAK_OR_CONTROL, load_settings, printable_name
+
+BRAND = '[[brands]]\nname = "Danone"\n'
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "veille.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_pattern_finds_exactly_the_controls_and_line_breaks() -> None:
+    # The pattern stands for "Unicode category Cc, Zl or Zp"; checked on every code point.
+    differ = [
+        hex(code)
+        for code in range(sys.maxunicode + 1)
+        if (unicodedata.category(chr(code)) in ("Cc", "Zl", "Zp"))
+        != (_LINE_BREAK_OR_CONTROL.search(chr(code)) is not None)
+    ]
+    assert differ == []
+
+
+@pytest.mark.parametrize("char", ["\t", "\n", "\x7f", "\x85", "\u2028", "\u2029"])
+def test_a_name_with_a_control_or_line_break_is_refused(tmp_path: Path, char: str) -> None:
+    name = f"Danone{char}SA"
+    config = write(tmp_path, f'[[brands]]\nname = "Danone\\u{ord(char):04x}SA"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert caught.value.key == "brands[0].name"
+    assert f"expected a name on one line without control characters, got {name!r}" in str(
+        caught.value
+    )
+
+
+@pytest.mark.parametrize("name", ["Café\u200b", "l'Oréal\u00a0SA", "日本"])
+def test_other_characters_stay_allowed(name: str) -> None:
+    assert printable_name(name) == name
+
+
+def test_env_references_are_expanded_and_lone_dollars_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VEILLE_TEST_FEED_HOST", "example.org")
+    config = write(
+        tmp_path,
+        BRAND + '[[sources]]\nname = "costs $5 {not a reference}"\nkind = "rss"\n'
+        'url = "https://${VEILLE_TEST_FEED_HOST}/feed.xml"\n',
+    )
+    source = load_settings(config).sources[0]
+    assert source.name == "costs $5 {not a reference}"
+    assert source.options["url"] == "https://example.org/feed.xml"
+
+
+def test_an_escaped_reference_is_expanded_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # TOML turns \u0024 into "$": the reference exists only once the file is parsed.
+    monkeypatch.delenv("VEILLE_TEST_UNSET_VARIABLE", raising=False)
+    config = write(tmp_path, BRAND + '[http]\nuser_agent = "\\u0024{VEILLE_TEST_UNSET_VARIABLE}"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert caught.value.key == "http.user_agent"
+    assert "VEILLE_TEST_UNSET_VARIABLE" in caught.value.message
+
+
+def test_an_opml_entry_becomes_its_feeds(tmp_path: Path) -> None:
+    (tmp_path / "feeds.opml").write_text(
+        '<opml version="2.0"><head/><body>'
+        '<outline text="Le Monde" xmlUrl="https://lemonde.example/rss.xml"/>'
+        '<outline text="Blog" xmlUrl="https://blog.example/feed"/>'
+        "</body></opml>",
+        encoding="utf-8",
+    )
+    config = write(tmp_path, BRAND + '[[sources]]\nkind = "opml"\nfile = "feeds.opml"\n')
+    sources = load_settings(config).sources
+    assert [(s.name, s.kind, s.options["url"]) for s in sources] == [
+        ("le-monde", "rss", "https://lemonde.example/rss.xml"),
+        ("blog", "rss", "https://blog.example/feed"),
+    ]
