@@ -136,12 +136,19 @@ def reader_pass(world: FeedWorld, folder: Path, workers: int) -> ReaderFigures:
 
 
 def median_wall(command: list[str], repeat: int) -> float:
-    """Median wall time of ``command`` over ``repeat`` runs (after a warm-up when repeat > 1)."""
+    """Median wall time of ``command`` over ``repeat`` runs (after a warm-up when repeat > 1).
+
+    Python writes and reuses compiled modules here, as it does by default on a user's machine:
+    with PYTHONDONTWRITEBYTECODE set, every run would compile veille's modules from source again.
+    """
     times = []
     warm_up = 1 if repeat > 1 else 0
+    environment = {
+        name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"
+    }
     for run in range(repeat + warm_up):
         started = time.perf_counter()
-        subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(command, cwd=ROOT, check=True, capture_output=True, env=environment)
         if run >= warm_up:
             times.append(time.perf_counter() - started)
     return statistics.median(times)
