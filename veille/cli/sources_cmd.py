@@ -75,12 +75,11 @@ def list_sources(app: App, output_format: str = "table") -> None:
 @click.pass_obj
 def check(app: App, names: tuple[str, ...]) -> None:
     """Fetch each source now (or the NAMES given) and report what it gives; stores nothing."""
+    import asyncio  # only commands that fetch pay for the event loop
+
     from rich.table import Table
 
     from veille.check import check_sources
-
-    import asyncio  # only commands that fetch pay for the event loop
-
 
     results = asyncio.run(check_sources(app.settings, names))
     table = Table()
