@@ -41,6 +41,9 @@ ROWS_PER_BAND = 2
 
 # Runs of letters and digits: the words left when punctuation and "_" are blanks.
 _WORD = re.compile(r"[^\W_]+")
+# The same words in ASCII text: every ASCII character but letters and digits made a blank, then
+# a split, several times faster than the regular expression.
+_ASCII_BLANKS = str.maketrans({chr(code): " " for code in range(128) if not chr(code).isalnum()})
 # Words that every story shares, in English and French, and the marks of wire revisions
 # ("UPDATE 2-", "RPT-", "REFILE-"), which say nothing of what the story is.
 _COMMON_WORDS_TEXT = (
@@ -67,7 +70,8 @@ class StorySignature:
 
 def story_words(text: str) -> list[str]:
     """The words of a text that tell its story: folded, without punctuation or common words."""
-    words = _WORD.findall(fold_case_and_accents(text))
+    folded = fold_case_and_accents(text)
+    words = folded.translate(_ASCII_BLANKS).split() if folded.isascii() else _WORD.findall(folded)
     return [
         word for word in words if word not in _COMMON_WORDS and (len(word) > 1 or word.isdigit())
     ]

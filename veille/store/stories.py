@@ -15,7 +15,7 @@ duplicate line in a digest, never a lost mention, and avoids a lock on every wri
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +27,7 @@ from sqlalchemy import (
     Connection,
     Integer,
     Select,
+    Text,
     TextualSelect,
     bindparam,
     select,
@@ -89,7 +90,9 @@ def _exact_copies_query(dialect: str) -> Select[str, str]:
 # A key's most recent recent-enough holders, read from the end of its range of the (band key,
 # document id) index, stopping after ``per_key`` (migration 0009): the cost does not grow
 # with how many older documents hold the key. One lateral subquery per key on PostgreSQL;
-# on SQLite, which has no LATERAL, one limited subquery per key joined by UNION ALL.
+# on SQLite, which has no LATERAL, one limited subquery per key joined by UNION ALL, each
+# giving one row: the key and its holders' ids joined by commas (NULL when it has none), as
+# building a Python row per holder cost more than SQLite's reading of them.
 _PG_HOLDERS = """
 SELECT keys.key, holder.document_id
 FROM unnest(CAST(:keys AS BIGINT[])) AS keys(key)
@@ -101,7 +104,7 @@ CROSS JOIN LATERAL (
 ) AS holder
 """
 _SQLITE_HOLDER = """
-SELECT * FROM (
+SELECT band_key, group_concat(document_id) FROM (
     SELECT story_bands.band_key, story_bands.document_id FROM story_bands
     JOIN documents ON documents.id = story_bands.document_id
     WHERE story_bands.band_key = :key_{index} AND documents.collected_at >= :since
@@ -109,17 +112,32 @@ SELECT * FROM (
 )"""
 # Well under SQLite's limit of 500 terms in a compound statement.
 _SQLITE_KEYS_PER_STATEMENT = 200
+# Past a few keys, a statement has room for a multiple of this many, the rest NULL (which no
+# band key equals): a few dozen statements in all, each built, compiled and prepared by SQLite
+# once per process, instead of one per count of keys.
+_SQLITE_KEYS_STEP = 8
 
 
 @cache
 def _holders_query(dialect: str, keys: int) -> TextualSelect:
     """The holders statement, for ``keys`` keys on SQLite (any number on PostgreSQL)."""
     if dialect == "postgresql":
-        sql = _PG_HOLDERS
-    else:
-        sql = " UNION ALL ".join(_SQLITE_HOLDER.format(index=index) for index in range(keys))
-    since = bindparam("since", type_=document_table.c.collected_at.type)
-    return text(sql).bindparams(since).columns(band_key=BigInteger, document_id=Integer)
+        since = bindparam("since", type_=document_table.c.collected_at.type)
+        return text(_PG_HOLDERS).bindparams(since).columns(band_key=BigInteger, document_id=Integer)
+    # ``since`` recurs in every subquery and each occurrence is a parameter of its own: it is
+    # converted once by the caller (``_since_value``), not once per key.
+    sql = " UNION ALL ".join(_SQLITE_HOLDER.format(index=index) for index in range(keys))
+    return text(sql).bindparams(bindparam("since")).columns(band_key=BigInteger, document_ids=Text)
+
+
+_SQLITE_KEY_NAMES = tuple(f"key_{index}" for index in range(_SQLITE_KEYS_PER_STATEMENT))
+
+
+def _since_value(connection: Connection, since: datetime) -> Any:
+    """``since`` as the driver receives it for a ``collected_at`` comparison."""
+    dialect = connection.dialect
+    process = document_table.c.collected_at.type.dialect_impl(dialect).bind_processor(dialect)
+    return process(since) if process is not None else since
 
 
 @cache
@@ -141,31 +159,33 @@ def _exact_copies(connection: Connection, fingerprints: Sequence[str]) -> dict[s
     stories: dict[str, str] = {}
     query = _exact_copies_query(connection.dialect.name)
     for chunk in chunked(sorted(set(fingerprints))):
-        rows = connection.execute(query, {"fingerprints": list(chunk)})
+        rows = connection.execute(query, {"fingerprints": list(chunk)}).all()
         stories.update({fingerprint: story for fingerprint, story in rows})
     return stories
 
 
 def _holders(connection: Connection, keys: Sequence[int], since: datetime) -> dict[int, list[int]]:
     """The ids of the recent stored documents holding each band key (the most recent ones)."""
-    holders: dict[int, list[int]] = {}
-    dialect = connection.dialect.name
     unique = sorted(set(keys))
-    parameters: dict[str, Any] = {"since": since, "per_key": HOLDERS_PER_KEY}
-    if dialect == "postgresql":
-        chunks = [(_holders_query(dialect, 0), {**parameters, "keys": unique})] if unique else []
-    else:
-        chunks = [
-            (
-                _holders_query(dialect, len(chunk)),
-                {**parameters, **{f"key_{index}": key for index, key in enumerate(chunk)}},
-            )
-            for chunk in chunked(unique, _SQLITE_KEYS_PER_STATEMENT)
-        ]
-    for query, values in chunks:
-        for key, document_id in connection.execute(query, values):
-            holders.setdefault(key, []).append(document_id)
-    return holders
+    if connection.dialect.name == "postgresql":
+        holders: defaultdict[int, list[int]] = defaultdict(list)
+        if unique:
+            values = {"since": since, "per_key": HOLDERS_PER_KEY, "keys": unique}
+            for key, document_id in connection.execute(_holders_query("postgresql", 0), values):
+                holders[key].append(document_id)
+        return holders
+    found: dict[int, list[int]] = {}
+    parameters = {"since": _since_value(connection, since), "per_key": HOLDERS_PER_KEY}
+    for chunk in chunked(unique, _SQLITE_KEYS_PER_STATEMENT):
+        size = len(chunk)
+        if size > _SQLITE_KEYS_STEP:
+            size = -(-size // _SQLITE_KEYS_STEP) * _SQLITE_KEYS_STEP
+        padded = [*chunk, *[None] * (size - len(chunk))]
+        values = {**parameters, **dict(zip(_SQLITE_KEY_NAMES, padded, strict=False))}
+        for key, document_ids in connection.execute(_holders_query("sqlite", size), values).all():
+            if document_ids is not None:
+                found[key] = list(map(int, document_ids.split(",")))
+    return found
 
 
 def _stored_candidates(
@@ -175,7 +195,8 @@ def _stored_candidates(
     candidates: dict[int, _Candidate] = {}
     query = _candidates_query(connection.dialect.name)
     for chunk in chunked(sorted(set(document_ids))):
-        for document_id, story_id, fingerprint in connection.execute(query, {"ids": list(chunk)}):
+        rows = connection.execute(query, {"ids": list(chunk)}).all()
+        for document_id, story_id, fingerprint in rows:
             candidates[document_id] = _Candidate(
                 (0, document_id), story_id, fingerprint=fingerprint
             )
@@ -193,7 +214,7 @@ def _read_features(connection: Connection, candidates: Sequence[_Candidate]) -> 
             wanted[candidate.order[1]] = candidate
     query = _texts_query(connection.dialect.name)
     for chunk in chunked(sorted(wanted)):
-        for document_id, title, body in connection.execute(query, {"ids": list(chunk)}):
+        for document_id, title, body in connection.execute(query, {"ids": list(chunk)}).all():
             candidate = wanted[document_id]
             candidate.features = story_features(title or "", body or "")
             if candidate.fingerprint is not None:

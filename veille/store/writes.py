@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, insert, select, text, update
+from sqlalchemy import Connection, Select, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from veille.errors import StoreError
@@ -134,7 +134,7 @@ def _ids_by_identity(connection: Connection, identities: Iterable[str]) -> dict[
     found: dict[str, int] = {}
     query = _ids_by_identity_query(connection.dialect.name)
     for chunk in chunked(sorted(set(identities))):
-        rows = connection.execute(query, {"values": list(chunk)})
+        rows = connection.execute(query, {"values": list(chunk)}).all()
         found.update({identity: doc_id for identity, doc_id in rows})
     return found
 
@@ -143,7 +143,7 @@ def _ids_by_canonical_url(connection: Connection, urls: Iterable[str]) -> dict[s
     found: dict[str, int] = {}
     query = _ids_by_canonical_url_query(connection.dialect.name)
     for chunk in chunked(sorted(set(urls))):
-        for url, doc_id in connection.execute(query, {"values": list(chunk)}):
+        for url, doc_id in connection.execute(query, {"values": list(chunk)}).all():
             if url is None:
                 continue
             # Several documents may share a canonical URL (from before it was known): oldest wins.
@@ -235,7 +235,7 @@ def _existing_mentions(connection: Connection, document_ids: Iterable[int]) -> s
     found: set[tuple[int, int]] = set()
     query = _existing_mentions_query(connection.dialect.name)
     for chunk in chunked(sorted(set(document_ids))):
-        rows = connection.execute(query, {"values": list(chunk)})
+        rows = connection.execute(query, {"values": list(chunk)}).all()
         found.update((document_id, brand_id) for document_id, brand_id in rows)
     return found
 
@@ -283,23 +283,48 @@ def insert_mentions(
     return len(rows)
 
 
+@cache
+def _upsert_state_statement(
+    dialect: str, columns: tuple[str, ...], incremented: frozenset[str]
+) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE of one source state, built once per dialect and columns.
+
+    On conflict each column takes the inserted value (``excluded``), those in ``incremented``
+    their stored value plus one.
+    """
+    table = source_state_table
+    keys = ("source_id", "brand_id", "brand_key", *columns)
+    statement = _dialect_insert(dialect, table).values({key: bindparam(key) for key in keys})
+    on_conflict = {
+        column: table.c[column] + 1 if column in incremented else statement.excluded[column]
+        for column in columns
+    }
+    return statement.on_conflict_do_update(
+        index_elements=["source_id", "brand_key"], set_=on_conflict
+    ).returning(table.c.consecutive_failures)
+
+
 def upsert_state(
     connection: Connection,
     source_id: int,
     brand: tuple[int, str] | None,
     values: dict[str, Any],
-    on_conflict: dict[str, Any],
+    incremented: frozenset[str] = frozenset(),
 ) -> int:
-    """Insert or update one source-state row; return its consecutive failure count."""
+    """Insert or update one source-state row; return its consecutive failure count.
+
+    A new row takes ``values``; a stored one takes them too, except the ``incremented``
+    columns, which count one more.
+    """
     brand_id, brand_key = brand if brand is not None else (None, "")
-    table = source_state_table
-    statement = (
-        upsert_insert(connection, table)
-        .values(source_id=source_id, brand_id=brand_id, brand_key=brand_key, **values)
-        .on_conflict_do_update(index_elements=["source_id", "brand_key"], set_=on_conflict)
-        .returning(source_state_table.c.consecutive_failures)
-    )
-    return int(connection.execute(statement).scalar_one())
+    statement = _upsert_state_statement(connection.dialect.name, tuple(values), incremented)
+    parameters = {"source_id": source_id, "brand_id": brand_id, "brand_key": brand_key, **values}
+    return int(connection.execute(statement, parameters).scalar_one())
+
+
+@cache
+def _run_source_insert() -> Any:
+    return insert(run_source_table)
 
 
 def save_collection(
@@ -340,9 +365,9 @@ def save_collection(
     }
     if new_documents or new_mentions:
         values["last_new_at"] = now
-    upsert_state(connection, source_id, brand_ref, values, values)
+    upsert_state(connection, source_id, brand_ref, values)
     connection.execute(
-        insert(run_source_table),
+        _run_source_insert(),
         {
             "run_id": run_id,
             "source_id": source_id,
@@ -380,12 +405,15 @@ def record_failure(
     }
     if disable:
         changes.update(disabled=True, disabled_reason=message)
-    on_conflict = dict(changes, consecutive_failures=source_state_table.c.consecutive_failures + 1)
     failures = upsert_state(
-        connection, source_id, brand_ref, dict(changes, consecutive_failures=1), on_conflict
+        connection,
+        source_id,
+        brand_ref,
+        dict(changes, consecutive_failures=1),
+        incremented=frozenset({"consecutive_failures"}),
     )
     connection.execute(
-        insert(run_source_table),
+        _run_source_insert(),
         {
             "run_id": run_id,
             "source_id": source_id,

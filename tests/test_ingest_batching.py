@@ -1,0 +1,165 @@
+"""The statements a save reuses give what the plain per-call ones gave.
+
+Band-key holders: on SQLite one statement serves several counts of keys (the unused places
+NULL) and gives each key's holders on one row; the holders are still each key's most recent
+ones in the window, for every count. Source state: one upsert statement per set of columns,
+the conflicting row taking the new values, or one more failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import event, insert, select
+
+from tests.support.stores import T0, later, make_item, store_fixture  # noqa: F401
+from veille.store import Store
+from veille.store import stories as store_stories
+from veille.store.schema import document_table, source_table, story_band_table
+from veille.types import SourceState
+
+DOCUMENTS = 48
+KEYS = 40  # held ones; as many again are held by nobody
+
+
+def _holds(document: int, key: int) -> bool:
+    # Key 0 is held by every document (more than a key keeps), key k by every (k+1)-th.
+    return document % (key + 1) == 0
+
+
+def _fill(store: Store) -> None:
+    """Documents collected an hour apart, the oldest ones outside the window, and their keys."""
+    with store.engine.begin() as connection:
+        source_id = connection.execute(
+            select(source_table.c.id).where(source_table.c.name == "lemonde")
+        ).scalar_one()
+        connection.execute(
+            insert(document_table),
+            [
+                {
+                    "identity": f"doc-{n}",
+                    "title": f"Title {n}",
+                    "text": f"Text {n}",
+                    "platform": "news",
+                    "source_id": source_id,
+                    # Documents 0-7 are 20 days old: outside the 14-day window.
+                    "collected_at": T0 - timedelta(days=20 if n < 8 else 0, hours=DOCUMENTS - n),
+                    "sentiment": 0.0,
+                    "tone": "neutral",
+                    "classifier_version": "test",
+                    "fingerprint": f"f{n}",
+                    "story_id": f"f{n}",
+                }
+                for n in range(DOCUMENTS)
+            ],
+        )
+        rows = connection.execute(select(document_table.c.identity, document_table.c.id))
+        ids = {identity: document_id for identity, document_id in rows}
+        connection.execute(
+            insert(story_band_table),
+            [
+                {"document_id": ids[f"doc-{n}"], "band_key": 1000 + key}
+                for n in range(DOCUMENTS)
+                for key in range(KEYS)
+                if _holds(n, key)
+            ],
+        )
+
+
+def _expected(store: Store, keys: list[int]) -> dict[int, list[int]]:
+    """Each key's most recent holders in the window, read the plain way."""
+    since = T0 - store_stories.WINDOW
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            select(story_band_table.c.band_key, story_band_table.c.document_id)
+            .join(document_table, document_table.c.id == story_band_table.c.document_id)
+            .where(document_table.c.collected_at >= since)
+        ).all()
+    recent: dict[int, list[int]] = {}
+    for key, document_id in rows:
+        if key in keys:
+            recent.setdefault(key, []).append(document_id)
+    return {
+        key: sorted(ids, reverse=True)[: store_stories.HOLDERS_PER_KEY]
+        for key, ids in recent.items()
+    }
+
+
+def _key_lists() -> Iterator[list[int]]:
+    # Held and unheld keys interleaved, for counts on both sides of each statement size.
+    keys = [1000 + key // 2 if key % 2 == 0 else -1 - key for key in range(2 * KEYS)]
+    for count in (1, 2, 7, 8, 9, 15, 16, 17, 23, 24, 25, 63, 80):
+        yield keys[:count]
+
+
+def test_holders_are_each_key_s_most_recent_in_the_window_for_any_count_of_keys(
+    store: Store,
+) -> None:
+    _fill(store)
+    since = T0 - store_stories.WINDOW
+    for keys in _key_lists():
+        with store.engine.connect() as connection:
+            holders = store_stories._holders(connection, [*keys, *keys[:3]], since)
+        found = {key: sorted(ids, reverse=True) for key, ids in holders.items()}
+        assert found == _expected(store, keys), len(keys)
+    assert len(_expected(store, [1000])[1000]) == store_stories.HOLDERS_PER_KEY
+
+
+def test_holders_of_similar_counts_of_keys_share_one_statement(store: Store) -> None:
+    _fill(store)
+    sent: list[str] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "story_bands" in statement:
+            sent.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", capture)
+    try:
+        with store.engine.connect() as connection:
+            for count in range(9, 17):
+                keys = [1000 + key for key in range(count)]
+                store_stories._holders(connection, keys, T0 - store_stories.WINDOW)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", capture)
+    assert len(sent) == 8
+    assert len(set(sent)) == 1
+
+
+def _state(store: Store, source: str) -> dict[str, object]:
+    return next(row for row in store.source_health() if row["name"] == source)
+
+
+def test_source_state_takes_new_values_and_counts_failures(store: Store) -> None:
+    def collect(when: int, *identities: str, warning: str | None = None) -> None:
+        run = store.begin_run(later(when))
+        store.save_collection(
+            run, "lemonde", None, [make_item(identity) for identity in identities],
+            SourceState(etag=f"etag-{when}"), now=later(when), next_check_at=later(when + 30),
+            not_modified=False, duration=0.0, warning=warning,
+        )  # fmt: skip
+
+    def fail(when: int) -> int:
+        run = store.begin_run(later(when))
+        return store.record_failure(
+            run, "lemonde", None, f"HTTP 500 at {when}", now=later(when),
+            next_check_at=later(when + 30),
+        )  # fmt: skip
+
+    collect(0, "a")
+    assert _state(store, "lemonde")["last_new_at"] == _state(store, "lemonde")["last_ok_at"]
+    first_new = _state(store, "lemonde")["last_new_at"]
+    collect(10, "a", warning="slow")  # nothing new: last_new_at stays
+    state = _state(store, "lemonde")
+    assert (state["last_new_at"], state["last_error"]) == (first_new, "slow")
+    assert state["last_ok_at"] != first_new
+    assert store.load_state("lemonde").etag == "etag-10"
+    assert [fail(20), fail(30), fail(40)] == [1, 2, 3]
+    state = _state(store, "lemonde")
+    assert (state["consecutive_failures"], state["last_error"]) == (3, "HTTP 500 at 40")
+    assert store.load_state("lemonde").etag == "etag-10"  # a failure keeps the validators
+    collect(50, "b")
+    state = _state(store, "lemonde")
+    assert (state["consecutive_failures"], state["last_error"]) == (0, None)
+    assert state["last_new_at"] == state["last_ok_at"] != first_new
