@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import ssl
 import sys
 import threading
 from collections import deque
@@ -101,9 +102,12 @@ class Route:
 
 
 class FeedServer:
-    """A threaded HTTP/1.1 server on 127.0.0.1 with a route table and a request log."""
+    """A threaded HTTP/1.1 server on 127.0.0.1 with a route table and a request log.
 
-    def __init__(self) -> None:
+    Given a server-side ``tls`` context, it speaks HTTPS.
+    """
+
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self._routes: dict[str, Route] = {}
         self._overrides: dict[str, Route] = {}
         self._log: list[LoggedRequest] = []
@@ -111,6 +115,9 @@ class FeedServer:
         self._lock = threading.Lock()
         self.stopping = threading.Event()
         self._httpd = _QuietServer(("127.0.0.1", 0), _Handler)
+        self._scheme = "http" if tls is None else "https"
+        if tls is not None:
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
         self._httpd.feed_server = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -133,9 +140,9 @@ class FeedServer:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
+        """``http://127.0.0.1:PORT`` (``https://`` with TLS)."""
         host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{self._scheme}://{host!s}:{port}"
 
     def url(self, path: str) -> str:
         """The absolute URL of a path on this server."""

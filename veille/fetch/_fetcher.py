@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+import ssl
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -114,9 +115,14 @@ class Fetcher:
             max_connections=settings.concurrency,
             max_keepalive_connections=math.ceil(settings.concurrency / pools),
         )
+        # Building a TLS context reads the whole certificate store (tens of milliseconds): one
+        # context, made as httpx makes its own (SSL_CERT_FILE and SSL_CERT_DIR honoured), serves
+        # every pool. A given transport brings its own.
+        tls: ssl.SSLContext | bool = httpx.create_ssl_context() if self._transport is None else True
         self._clients = [
             httpx.AsyncClient(
                 transport=self._transport,
+                verify=tls,
                 timeout=timeout,
                 limits=limits,
                 headers={"User-Agent": settings.user_agent},
