@@ -120,15 +120,23 @@ def test_veille_tables_without_a_revision_are_refused(database_url: str) -> None
         store.close()
 
 
-def test_sqlite_uses_wal_enforced_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
+def test_sqlite_uses_wal_normal_sync_enforced_foreign_keys_and_a_busy_timeout(
+    tmp_path: Path,
+) -> None:
     store = Store.open(f"sqlite:///{tmp_path / 'veille.db'}")
     try:
         with store.engine.connect() as connection:
             pragmas = {
                 name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
-                for name in ("journal_mode", "foreign_keys", "busy_timeout")
+                for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
             }
-        assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30000}
+        # synchronous 1 is NORMAL: commits wait for no disk flush, checkpoints do.
+        assert pragmas == {
+            "journal_mode": "wal",
+            "synchronous": 1,
+            "foreign_keys": 1,
+            "busy_timeout": 30000,
+        }
     finally:
         store.close()
 

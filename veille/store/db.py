@@ -81,8 +81,15 @@ def _unicode_lower(value: str | None) -> str | None:
 
 
 def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
-    """WAL, enforced foreign keys, a 30 s busy timeout and real transactions on every connection."""
-    pragmas = ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000")
+    """WAL, enforced foreign keys, a 30 s busy timeout and real transactions on every connection.
+
+    synchronous=NORMAL, as SQLite advises for WAL: a commit no longer waits for the disk, only
+    checkpoints do. The file stays consistent whatever happens; a power cut may take back the
+    last passes' commits, each with the source state it wrote, so the next pass fetches those
+    items again. A pass commits once per source, and waiting for the disk each time cost up to
+    a second per thousand sources here, far more on slower disks.
+    """
+    pragmas = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000")
     if read_only:
         # A read-only file cannot switch its journal mode; query_only also guards `file:` URLs.
         pragmas = ("query_only=ON", "foreign_keys=ON", "busy_timeout=30000")
