@@ -89,7 +89,12 @@ def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     items again. A pass commits once per source, and waiting for the disk each time cost up to
     a second per thousand sources here, far more on slower disks.
     """
-    pragmas = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000")
+    pragmas: tuple[str, ...] = (
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "foreign_keys=ON",
+        "busy_timeout=30000",
+    )
     if read_only:
         # A read-only file cannot switch its journal mode; query_only also guards `file:` URLs.
         pragmas = ("query_only=ON", "foreign_keys=ON", "busy_timeout=30000")
