@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.feedserver import FeedServer
 from tests.support.project import write_config
+
+FEED = (
+    b'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>Marches</title>'
+    b"<item><title>Danone publie ses ventes du trimestre</title><link>https://example.org/1</link>"
+    b"</item></channel></rss>\n"
+)
 
 # Heavy modules a listing or the help has no use for (feed parsing, text normalisation and
 # story grouping are for collecting, even when the configuration lists feeds).
@@ -61,3 +68,17 @@ def test_reading_mentions_loads_nothing_heavy(tmp_path: Path, command: list[str]
     # Upgrading needs Alembic; reading does not.
     listed = _loaded(tmp_path, "--config", str(config), *command)
     assert listed == {"status": 0, "heavy": []}
+
+
+def test_a_pass_of_unchanged_feeds_loads_no_language_model(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feed_server.add("/feed.xml", FEED)
+    config = write_config(tmp_path, {"site": feed_server.url("/feed.xml")})
+    first = _loaded(tmp_path, "--config", str(config), "collect", "--all", "--quiet")
+    assert first["status"] == 0 and "py3langid" in first["heavy"]
+    # Every source answers 304 now: nothing to classify, so the models stay unloaded.
+    second = _loaded(tmp_path, "--config", str(config), "collect", "--all", "--quiet")
+    assert second["status"] == 0
+    assert not {"py3langid", "lingua"} & set(second["heavy"])  # type: ignore[arg-type]
+    assert [request.status for request in feed_server.requests()] == [200, 304]

@@ -164,15 +164,10 @@ async def collect(
 
     claimed = claim(batch)
     report = RunReport(run_id=store.begin_run(now), started_at=now)
-    processor = MentionProcessor(settings.brands)
     # One worker thread does the CPU work and the writes, in order, off the event loop.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-store") as worker:
-        if claimed:
-            # Before any request is in flight: loading the models holds the GIL for seconds,
-            # long enough for short timeouts to run out on a starved event loop.
-            await asyncio.get_running_loop().run_in_executor(worker, processor.warm_up)
         async with Fetcher(settings.http, transport=transport) as fetcher:
-            pass_context = _Pass(settings, store, processor, fetcher, worker, report.run_id)
+            pass_context = _Pass(settings, store, fetcher, worker, report.run_id)
             taken: set[tuple[str, str | None]] = set()
             pending: set[asyncio.Task[SourceOutcome]] = set()
             total = 0
@@ -226,17 +221,28 @@ class _Pass:
         self,
         settings: Settings,
         store: Store,
-        processor: MentionProcessor,
         fetcher: Fetcher,
         worker: ThreadPoolExecutor,
         run_id: int,
     ) -> None:
         self.settings = settings
         self.store = store
-        self.processor = processor
+        self._processor: MentionProcessor | None = None
         self.fetcher = fetcher
         self.worker = worker
         self.run_id = run_id
+
+    @property
+    def processor(self) -> MentionProcessor:
+        """The pass's processor, built (models loaded) when a first source gives items.
+
+        A pass whose sources all answer 304 loads no model. Only the worker thread uses it.
+        Loading mid-pass holds the interpreter at most a few tens of milliseconds at a time:
+        requests in flight do not starve.
+        """
+        if self._processor is None:
+            self._processor = MentionProcessor(self.settings.brands)
+        return self._processor
 
     async def _in_worker(self, function: Callable[..., object], *args: object) -> object:
         return await asyncio.get_running_loop().run_in_executor(self.worker, function, *args)
@@ -281,7 +287,7 @@ class _Pass:
         outcome: SourceOutcome,
         previous_interval: timedelta | None,
     ) -> None:
-        items = self.processor.process(collected.mentions)
+        items = self.processor.process(collected.mentions) if collected.mentions else []
         now = utcnow()
         settings = self.settings.collect
         bounds = PollBounds(

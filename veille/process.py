@@ -80,10 +80,10 @@ class MentionProcessor:
     def warm_up(self) -> None:
         """Load what processing needs (language models, lexicons, public suffixes) right now.
 
-        Loading takes seconds and holds the GIL: a pass does it before its requests are in
-        flight, so that no request's timeout runs out while the event loop waits for it. The
-        short-text language model is left to the first short text (half a second, 70 MB that
-        a pass of articles never needs; veille/classify/lang.py).
+        Otherwise the first items processed pay for it (about a second), which matters to
+        whoever times processing alone. The short-text language model is left to the first
+        short text (half a second, 70 MB that a pass of articles never needs;
+        veille/classify/lang.py).
         """
         normalize(RawMention(source="warm-up", url="https://www.example.org/", title="warm-up"))
         for sample in _WARM_UP_TEXTS:
