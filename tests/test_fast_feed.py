@@ -399,3 +399,39 @@ def test_random_rss_feeds(channel: list[str], items: list[list[str]], root: str,
 @settings(max_examples=200)
 def test_random_atom_feeds(feed: list[str], entries: list[list[str]], root: str, url: str) -> None:
     assert_same_as_feedparser(atom_document(feed, entries, root), url=url)
+
+
+_URL_PIECES = st.sampled_from(
+    [
+        "http://", "https://", "HTTP://", "ftp://", "//", "/", "example.org", "a.b", "[::1]",
+        ":8080", ":", "/path", "/../", "/./", "..", "?", "?q=1", "&x=é", "#", "#top", ";p",
+        "%20", " ", "\t", "\n", "\\", "@", "user@", "é", "\x00", "\x7f", "a", "-", "~",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=3000)
+@given(
+    st.lists(_URL_PIECES, max_size=8).map("".join),
+    st.lists(_URL_PIECES, max_size=8).map("".join),
+)
+def test_a_link_kept_as_is_is_what_urljoin_gives(base: str, link: str) -> None:
+    from urllib.parse import urljoin
+
+    from feedparser.urls import _urljoin
+
+    from veille.collectors._entries import joined_as_is
+
+    if joined_as_is(base, link):
+        assert urljoin(base, link) == link
+        assert _urljoin(base, link) == link
+
+
+def test_plain_absolute_links_are_kept_as_is() -> None:
+    from veille.collectors._entries import joined_as_is
+
+    base = "https://example.org/feed.xml"
+    assert joined_as_is(base, "https://news.example.com/2026/11/27/article-1?utm=rss&id=4")
+    assert joined_as_is(base, "http://example.org:8080/a/b/")
+    for link in ("/relative", "https://x.org/a#top", "https://x.org/a?", "https://x.org/a;p"):
+        assert not joined_as_is(base, link)

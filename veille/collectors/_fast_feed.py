@@ -27,7 +27,7 @@ from feedparser.html import _BaseHTMLProcessor, _cp1252
 from feedparser.mixin import _FeedParserMixin
 from feedparser.urls import _urljoin, make_safe_absolute_uri, resolve_relative_uris
 
-from veille.collectors._entries import MAX_AUTHOR_CHARS
+from veille.collectors._entries import MAX_AUTHOR_CHARS, joined_as_is
 
 _ATOM = "http://www.w3.org/2005/Atom"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -432,7 +432,7 @@ class _Reader:
 
     def _join(self, uri: str) -> str:
         """An attribute URI made absolute, as feedparser does (an empty one becomes the base)."""
-        return str(_urljoin(self.base, uri))
+        return uri if joined_as_is(self.base, uri) else str(_urljoin(self.base, uri))
 
     def _link(
         self,
