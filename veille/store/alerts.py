@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, nulls_last, select, update
 
-from veille.store.queries import effective_tone, tone_condition
+from veille.store.queries import MENTION_CARD_COLUMNS, effective_tone, tone_condition
 from veille.store.schema import (
     ALERT_STATUSES,
     UtcDateTime,
@@ -98,15 +98,7 @@ def window_mentions(
         conditions.append(tone_condition(connection, "negative"))
     query = (
         select(
-            document_table.c.title,
-            document_table.c.text,
-            document_table.c.canonical_url,
-            document_table.c.url,
-            document_table.c.author_name,
-            document_table.c.author_handle,
-            document_table.c.author_url,
-            document_table.c.site,
-            document_table.c.platform,
+            *MENTION_CARD_COLUMNS,
             effective_tone.label("tone"),
             document_table.c.engagement,
             mention_table.c.matched_terms,

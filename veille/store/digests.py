@@ -16,7 +16,13 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
-from veille.store.queries import effective_sentiment, effective_tone, iso_utc, mention_time
+from veille.store.queries import (
+    MENTION_CARD_COLUMNS,
+    effective_sentiment,
+    effective_tone,
+    iso_utc,
+    mention_time,
+)
 from veille.store.schema import (
     DIGEST_STATUSES,
     brand_table,
@@ -201,15 +207,7 @@ def new_mentions(
             brand_table.c.name.label("brand"),
             mention_table.c.matched_terms,
             mention_table.c.first_seen_at,
-            document_table.c.title,
-            document_table.c.text,
-            document_table.c.canonical_url,
-            document_table.c.url,
-            document_table.c.author_name,
-            document_table.c.author_handle,
-            document_table.c.author_url,
-            document_table.c.site,
-            document_table.c.platform,
+            *MENTION_CARD_COLUMNS,
             effective_sentiment.label("sentiment"),
             effective_tone.label("tone"),
             document_table.c.engagement,

@@ -137,6 +137,22 @@ def _filtered(
     return search.restrict(query, connection.dialect.name, f.search, rank=ranked)
 
 
+# What a digest or an alert e-mail shows of a mention's document.
+MENTION_CARD_COLUMNS = tuple(
+    getattr(document_table.c, name)
+    for name in (
+        "title",
+        "text",
+        "canonical_url",
+        "url",
+        "author_name",
+        "author_handle",
+        "author_url",
+        "site",
+        "platform",
+    )
+)
+
 _DOCUMENT_FIELDS = (
     "platform",
     "site",
