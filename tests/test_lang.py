@@ -87,3 +87,10 @@ def test_remembered_short_texts_give_the_same_answer() -> None:
     first = [detect_language(text, SEVEN) for text in ("merci beaucoup", "vielen dank")]
     again = [detect_language(text, SEVEN) for text in ("merci beaucoup", "vielen dank")]
     assert first == again == ["fr", "de"]
+
+
+def test_the_configuration_knows_the_languages_of_the_model() -> None:
+    # Settings check brand languages against this list without loading the model.
+    from veille.languages import DETECTABLE_LANGUAGES
+
+    assert supported_languages() == DETECTABLE_LANGUAGES

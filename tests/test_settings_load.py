@@ -88,3 +88,13 @@ def test_an_opml_entry_becomes_its_feeds(tmp_path: Path) -> None:
         ("le-monde", "rss", "https://lemonde.example/rss.xml"),
         ("blog", "rss", "https://blog.example/feed"),
     ]
+
+
+def test_a_language_veille_cannot_detect_is_refused_as_the_file_is_read(tmp_path: Path) -> None:
+    config = write(tmp_path, '[[brands]]\nname = "Danone"\nlanguages = ["fr", "xx"]\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert caught.value.key == "brands[0].languages"
+    assert "'xx' is not a language veille can detect" in str(caught.value)
+    accepted = write(tmp_path, '[[brands]]\nname = "Danone"\nlanguages = ["fr", "eu", "br"]\n')
+    assert load_settings(accepted).brands[0].languages == ("fr", "eu", "br")

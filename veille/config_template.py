@@ -100,7 +100,8 @@ _HEADER = """\
 #   terms, "exact phrases", AND, OR, NOT (or -term), parentheses, suffix wildcard danon*,
 #   proximity a NEAR/5 b, scopes title: site: author: lang:, case-sensitive terms case:Orange.
 # Matching ignores accents and case unless case_sensitive = true (for brands that are words).
-# `languages` are the languages mentions are expected in (ISO 639-1 codes).
+# `languages` are the languages mentions are expected in (ISO 639-1 codes veille can detect:
+#   the 114 of its language model, from "af" to "zu"; an unknown code is refused on reading).
 """
 
 _EXAMPLE_BRAND = """\

@@ -34,6 +34,7 @@ from veille.delivery_settings import (
     smtp_input,
 )
 from veille.errors import ConfigError, QueryError
+from veille.languages import DETECTABLE_LANGUAGES
 from veille.timeutil import parse_duration
 
 DEFAULT_USER_AGENT = f"veille/{__version__} (+self-hosted brand monitoring; feed reader)"
@@ -141,6 +142,9 @@ class BrandConfig(BaseModel):
         for code in value:
             if not _LANGUAGE_CODE.match(code):
                 raise ValueError(f"expected ISO 639-1 codes such as 'fr' or 'en', got {code!r}")
+            # Checked now rather than when a pass first classifies, halfway through its sources.
+            if code not in DETECTABLE_LANGUAGES:
+                raise ValueError(f"{code!r} is not a language veille can detect")
         return value
 
 
