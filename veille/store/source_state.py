@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Connection, Row, Select, bindparam, func, select
+from sqlalchemy import Connection, Row, Select, and_, bindparam, func, select
 
 from veille.store.lookups import brand_id_for, check_source_names, source_id_for
 from veille.store.queries import iso_utc
@@ -69,33 +69,49 @@ def due_sources(
     return sorted(due)
 
 
-# What load_state and consecutive_failures read: url, etag, last_modified, content_hash, cursor,
-# consecutive_failures, check_interval.
-_StateColumns = tuple[str | None, str | None, str | None, str | None, str | None, int, float | None]
+# What load_state and consecutive_failures read: whether a state is stored, then its url,
+# etag, last_modified, content_hash, cursor, consecutive_failures, check_interval.
+_StateColumns = tuple[
+    int | None, str | None, str | None, str | None, str | None, str | None, int, float | None
+]
 
 
 @cache
 def _state_query() -> Select[*_StateColumns]:
+    """The source's state for a brand key, read with the source's name in one statement.
+
+    No row: no such source. A row with no ``state_id``: the source has no state yet.
+    """
     state = source_state_table.c
-    return select(
-        state.url,
-        state.etag,
-        state.last_modified,
-        state.content_hash,
-        state.cursor,
-        state.consecutive_failures,
-        state.check_interval,
-    ).where(state.source_id == bindparam("source_id"), state.brand_key == bindparam("brand_key"))
+    return (
+        select(
+            state.id.label("state_id"),
+            state.url,
+            state.etag,
+            state.last_modified,
+            state.content_hash,
+            state.cursor,
+            state.consecutive_failures,
+            state.check_interval,
+        )
+        .select_from(source_table)
+        .outerjoin(
+            source_state_table,
+            and_(state.source_id == source_table.c.id, state.brand_key == bindparam("brand_key")),
+        )
+        .where(source_table.c.name == bindparam("source"))
+    )
 
 
 def _state_row(
     connection: Connection, source: str, brand: str | None
 ) -> Row[*_StateColumns] | None:
-    source_id = source_id_for(connection, source)
+    row = connection.execute(_state_query(), {"source": source, "brand_key": brand or ""}).first()
+    if row is None:
+        source_id_for(connection, source)  # raises, naming the known sources
     if brand is not None:
         brand_id_for(connection, brand)
-    values = {"source_id": source_id, "brand_key": brand or ""}
-    return connection.execute(_state_query(), values).first()
+    return row if row is not None and row.state_id is not None else None
 
 
 def load_state(connection: Connection, source: str, brand: str | None) -> SourceState:
