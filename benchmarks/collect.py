@@ -53,7 +53,10 @@ def print_table(rows: list[Row]) -> None:
 
 
 def _print_pass(label: str, figures: runs.PassFigures) -> None:
-    summary = figures.process.stdout.strip().splitlines()[-1]
+    # veille's closing summary, which the console may have wrapped over several lines.
+    lines = figures.process.stdout.strip().splitlines()
+    start = max((i for i, line in enumerate(lines) if "new mention(s)" in line), default=-1)
+    summary = " ".join(line.strip() for line in lines[start:])
     print(
         f"veille {label}: {figures.process.wall:.2f} s, peak RSS "
         f"{figures.process.peak_rss_mb:.0f} MB, {figures.served.requests} requests "

@@ -183,3 +183,26 @@ def test_a_pass_that_stores_mentions_refreshes_sqlite_statistics(
         analysed = {row[0] for row in connection.execute("SELECT tbl FROM sqlite_stat1")}
     # The query planner knows the sizes of the tables the listings read.
     assert {"documents", "mentions"} <= analysed
+
+
+def test_a_large_pass_lists_only_the_sources_with_something_to_say(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    from veille.cli.collect_cmd import FULL_TABLE_SOURCES
+
+    quiet = FULL_TABLE_SOURCES + 5
+    for index in range(quiet):
+        feed_server.add(f"/quiet-{index}.xml", feed_bytes("economie_fr.xml"))
+    feed_server.add("/broken.xml", b"", status=500)
+    sources = {
+        f"quiet-{index:02d}": feed_server.url(f"/quiet-{index}.xml") for index in range(quiet)
+    }
+    config = write_config(tmp_path, {**sources, "broken": feed_server.url("/broken.xml")})
+    assert run(config, "collect", "--quiet").exit_code == 0
+    # Every feed now answers 304: only the failing one has something to say.
+    result = run(config, "collect", "--all", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "broken" in result.output
+    assert "quiet-00" not in result.output
+    assert f"from {quiet + 1} source(s); 1 failed." in result.output
+    assert f"{quiet} source(s) with nothing new and no error are not listed." in result.output

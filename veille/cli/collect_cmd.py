@@ -9,6 +9,9 @@ import click
 from veille.cli.app import App
 from veille.cli.render import console, progress_bar, terminal_text, without_source
 
+# Past this many sources, the summary lists only those with new mentions, an error or a warning.
+FULL_TABLE_SOURCES = 30
+
 
 @click.command()
 @click.option("--brand", "brands", multiple=True, help="Search sources: only these brands.")
@@ -61,6 +64,11 @@ def collect(
     if not report.outcomes:
         out.print("No source is due. `veille collect --all` checks every source now.")  # type: ignore[attr-defined]
         return
+    outcomes = sorted(report.outcomes, key=lambda o: (o.source, o.brand or ""))
+    if len(outcomes) > FULL_TABLE_SOURCES:
+        # A thousand rows of "not modified" would bury the few that matter.
+        outcomes = [o for o in outcomes if o.error or o.warning or o.new_mentions]
+    unlisted = len(report.outcomes) - len(outcomes)
     table = Table(title=f"Run {report.run_id}")
     for column, justify in (
         ("source", "left"),
@@ -70,7 +78,7 @@ def collect(
         ("error", "left"),
     ):
         table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    for outcome in sorted(report.outcomes, key=lambda o: (o.source, o.brand or "")):
+    for outcome in outcomes:
         label = f"{outcome.source} ({outcome.brand})" if outcome.brand else outcome.source
         name = terminal_text(label)
         error = without_source(outcome.error, outcome.source) if outcome.error else ""
@@ -85,8 +93,12 @@ def collect(
             "yes" if outcome.not_modified else "",
             terminal_text(error),
         )
-    out.print(table)  # type: ignore[attr-defined]
+    if outcomes:
+        out.print(table)  # type: ignore[attr-defined]
+    unlisted_note = (
+        f" {unlisted} source(s) with nothing new and no error are not listed." if unlisted else ""
+    )
     out.print(  # type: ignore[attr-defined]
         f"{report.new_mentions} new mention(s) from {len(report.outcomes)} source(s); "
-        f"{report.failed} failed."
+        f"{report.failed} failed.{unlisted_note}"
     )
