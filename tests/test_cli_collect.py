@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from tests.support.feedserver import FeedServer
 from tests.support.project import (
@@ -206,3 +207,35 @@ def test_a_large_pass_lists_only_the_sources_with_something_to_say(
     assert "quiet-00" not in result.output
     assert f"from {quiet + 1} source(s); 1 failed." in result.output
     assert f"{quiet} source(s) with nothing new and no error are not listed." in result.output
+
+
+def test_a_pass_left_running_by_a_dead_process_is_closed_on_sqlite(
+    world: tuple[FeedServer, Path], project_engine: str
+) -> None:
+    from veille.settings import load_settings
+    from veille.store import Store
+    from veille.store.schema import run_table
+
+    _, config = world
+    assert run(config, "collect", "--quiet", "--source", "fr").exit_code == 0
+    store = Store.open(load_settings(config).database_url)
+    try:
+        # A pass that began and recorded one source, then lost its process.
+        with store.engine.begin() as connection:
+            connection.execute(run_table.update().values(status="running", finished_at=None))
+        assert run(config, "collect", "--quiet", "--source", "en").exit_code == 0
+        with store.engine.connect() as connection:
+            rows = connection.execute(
+                select(
+                    run_table.c.status, run_table.c.finished_at, run_table.c.sources_total
+                ).order_by(run_table.c.id)
+            ).all()
+    finally:
+        store.close()
+    assert rows[1][0] == "ok"
+    if project_engine == "sqlite":
+        # One pass at a time on SQLite: the one still "running" had died. When is not known.
+        assert rows[0] == ("failed", None, 1)
+    else:
+        # On PostgreSQL it may be another worker's pass: left as it is.
+        assert rows[0] == ("running", None, 1)

@@ -163,6 +163,9 @@ async def collect(
         )
 
     claimed = claim(batch)
+    # On SQLite every pass holds the collect lock, so a pass still "running" is one whose
+    # process died: it is closed as failed rather than left running for ever.
+    store.close_interrupted_runs()
     report = RunReport(run_id=store.begin_run(now), started_at=now)
     # One worker thread does the CPU work and the writes, in order, off the event loop.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-store") as worker:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, ScalarSelect, func, insert, select, update
 
 from veille.store.schema import RUN_STATUSES, run_source_table, run_table
 
@@ -13,6 +13,31 @@ def begin_run(connection: Connection, now: datetime) -> int:
     """Record the start of a pass and return its id."""
     statement = insert(run_table).values(started_at=now, status="running").returning(run_table.c.id)
     return int(connection.execute(statement).scalar_one())
+
+
+def _per_source(total: ColumnElement[int]) -> ScalarSelect[int]:
+    """A total over the per-source records of the pass being updated (correlated)."""
+    return select(total).where(run_source_table.c.run_id == run_table.c.id).scalar_subquery()
+
+
+def close_interrupted_runs(connection: Connection) -> int:
+    """Mark the passes still "running" as failed, with their totals; return how many.
+
+    Only for a database where one pass runs at a time (SQLite, under the collect lock): such a
+    row is what a process that died (killed, a power cut) left. ``finished_at`` stays empty, as
+    when the pass stopped is not known.
+    """
+    result = connection.execute(
+        update(run_table)
+        .where(run_table.c.status == "running")
+        .values(
+            status="failed",
+            sources_total=_per_source(func.count(run_source_table.c.id)),
+            sources_failed=_per_source(func.count(run_source_table.c.error)),
+            new_mentions=_per_source(func.coalesce(func.sum(run_source_table.c.new_mentions), 0)),
+        )
+    )
+    return int(result.rowcount)
 
 
 def finish_run(connection: Connection, run_id: int, now: datetime, *, status: str) -> None:

@@ -308,6 +308,17 @@ class Store:
                 duration=duration,
             )
 
+    def close_interrupted_runs(self) -> int:
+        """Mark as failed the passes a dead process left "running"; return how many.
+
+        Only where one pass runs at a time (SQLite, whose passes take the collect lock): on a
+        shared PostgreSQL database a "running" pass may be another worker's, and none is closed.
+        """
+        if self.shares_work:
+            return 0
+        with self._writing() as connection:
+            return runs.close_interrupted_runs(connection)
+
     def finish_run(self, run_id: int, now: datetime, *, status: str) -> None:
         """Close a collection pass with its status (running, ok, partial or failed)."""
         with self._writing() as connection:
