@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, insert, select, text, update
+from sqlalchemy import Connection, Select, Table, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from veille.errors import StoreError
@@ -47,7 +47,7 @@ EVERY_URL = 0
 MAX_URL_LOCKS = 64
 
 
-def _dialect_insert(dialect: str, table: Any) -> postgresql.Insert | sqlite.Insert:
+def _dialect_insert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
     if dialect == "postgresql":
         return postgresql.insert(table)
     if dialect == "sqlite":
@@ -55,13 +55,13 @@ def _dialect_insert(dialect: str, table: Any) -> postgresql.Insert | sqlite.Inse
     raise StoreError(f"unsupported database engine {dialect}")
 
 
-def upsert_insert(connection: Connection, table: Any) -> postgresql.Insert | sqlite.Insert:
+def upsert_insert(connection: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
     """Return the dialect's INSERT (with ON CONFLICT support) for SQLite or PostgreSQL."""
     return _dialect_insert(connection.dialect.name, table)
 
 
 @cache
-def insert_new(dialect: str, table: Any, *keys: str) -> Any:
+def insert_new(dialect: str, table: Table, *keys: str) -> Any:
     """INSERT … ON CONFLICT (keys) DO NOTHING, built once per dialect and table."""
     return _dialect_insert(dialect, table).on_conflict_do_nothing(index_elements=list(keys))
 
