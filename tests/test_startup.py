@@ -6,15 +6,18 @@ checks the cause that matters most, which modules a command imports, in a fresh 
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.support.feedserver import FeedServer
 from tests.support.project import write_config
+from veille.cli import _startup
 
 FEED = (
     b'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>Marches</title>'
@@ -30,18 +33,19 @@ HEAVY = (
 )  # fmt: skip
 
 _PROBE = """
-import json, runpy, sys
+import gc, json, runpy, sys
 sys.argv = ["veille", *sys.argv[1:]]
 try:
     runpy.run_module("veille", run_name="__main__")
 except SystemExit as exit:
     status = exit.code
 heavy = [name for name in HEAVY if name in sys.modules]
-print(json.dumps({"status": status, "heavy": heavy}), file=sys.stderr)
+collector = {"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count() > 0}
+print(json.dumps({"status": status, "heavy": heavy, "gc": collector}), file=sys.stderr)
 """
 
 
-def _loaded(tmp_path: Path, *args: str) -> dict[str, object]:
+def _loaded(tmp_path: Path, *args: str) -> dict[str, Any]:
     probe = f"HEAVY = {list(HEAVY)!r}\n" + _PROBE
     done = subprocess.run(
         [sys.executable, "-c", probe, *args],
@@ -56,7 +60,8 @@ def _loaded(tmp_path: Path, *args: str) -> dict[str, object]:
 
 
 def test_the_help_loads_nothing_heavy(tmp_path: Path) -> None:
-    assert _loaded(tmp_path, "--help") == {"status": 0, "heavy": []}
+    shown = _loaded(tmp_path, "--help")
+    assert (shown["status"], shown["heavy"]) == (0, [])
 
 
 @pytest.mark.parametrize("command", [["mentions", "--limit", "10"], ["stats", "--by", "site"]])
@@ -67,7 +72,9 @@ def test_reading_mentions_loads_nothing_heavy(tmp_path: Path, command: list[str]
     assert upgraded["status"] == 0 and database.exists()
     # Upgrading needs Alembic; reading does not.
     listed = _loaded(tmp_path, "--config", str(config), *command)
-    assert listed == {"status": 0, "heavy": []}
+    assert (listed["status"], listed["heavy"]) == (0, [])
+    # Start-up's rarer collections end once the store is open (veille/cli/_startup.py).
+    assert listed["gc"] == {"threshold": list(gc.get_threshold()), "frozen": True}
 
 
 def test_a_pass_of_unchanged_feeds_loads_no_language_model(
@@ -80,5 +87,19 @@ def test_a_pass_of_unchanged_feeds_loads_no_language_model(
     # Every source answers 304 now: nothing to classify, so the models stay unloaded.
     second = _loaded(tmp_path, "--config", str(config), "collect", "--all", "--quiet")
     assert second["status"] == 0
-    assert not {"py3langid", "lingua"} & set(second["heavy"])  # type: ignore[arg-type]
+    assert not {"py3langid", "lingua"} & set(second["heavy"])
     assert [request.status for request in feed_server.requests()] == [200, 304]
+
+
+def test_start_up_collection_is_the_scripts_alone() -> None:
+    usual, frozen = gc.get_threshold(), gc.get_freeze_count()
+    # Code importing veille (tests, the web app) never called begin(): nothing changes.
+    _startup.loaded()
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (usual, frozen)
+    _startup.begin()
+    try:
+        assert gc.get_threshold() == (_startup.STARTUP_THRESHOLD, *usual[1:])
+    finally:
+        _startup.loaded()
+        gc.unfreeze()
+    assert gc.get_threshold() == usual

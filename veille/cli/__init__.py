@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from veille import __version__
+from veille.cli import _startup
 from veille.cli.app import App, VeilleGroup
 from veille.redaction import install_log_redaction
 
@@ -75,4 +76,8 @@ _register()
 
 def main() -> None:
     """Entry point of the ``veille`` console script."""
-    cli(prog_name="veille")
+    _startup.begin()
+    try:
+        cli(prog_name="veille")
+    finally:
+        _startup.exiting()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from veille.cli import _startup
 from veille.errors import ConfigError, QueryError, VeilleError
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ class App:
             from veille.store import Store
 
             self._store = Store.open(self.settings.database_url)
+            _startup.loaded()
         return self._store
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ import re
 
 import click
 
+from veille.cli import _startup
 from veille.cli.app import App, CliError
 from veille.errors import ConfigError, StoreError
 
@@ -51,6 +52,7 @@ def serve(app: App, host: str, port: int) -> None:
         )
     try:
         store = Store.open(app.settings.database_url, read_only=True)
+        _startup.loaded()
     except StoreError as error:
         refusal = CliError(error)
         refusal.exit_code = 2  # type: ignore[misc]
