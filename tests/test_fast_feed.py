@@ -43,10 +43,15 @@ PLAIN_FEEDS = [
     "golden/rss/atom_authors.xml",
     "golden/rss/fr_news_rss2.xml",
     "golden/rss/google_alerts.xml",
+    "golden/rss/google_news_fr.xml",
     "golden/rss/no_dates.xml",
     "golden/rss/relative_links.xml",
     "golden/rss/wordpress_blog.xml",
     "data/recorded/google_alerts/danone_alert.xml",
+    "data/recorded/google_news/danone_en.xml",
+    "data/recorded/google_news/danone_fr.xml",
+    "data/recorded/bing_news/danone_en.xml",
+    "data/recorded/bing_news/danone_fr.xml",
 ]
 
 
@@ -212,6 +217,27 @@ READ_FAST = {
     .replace(b"><", b">\r\n<")
     .replace(b"?>", b'?><?xml-stylesheet type="text/xsl" href="s.xsl"?><!-- c -->', 1),
     "no_declaration": rss(ITEM.format("")).split(b"?>", 1)[1],
+    "source": rss(ITEM.format('<source url="https://p.example/">Publisher</source>')),
+    "source_variants": rss(
+        '<item><source url="https://p.example/">  Le Monde  </source><title>Avant</title></item>'
+        '<item><title>T</title><source url="/relative">CafÃ© \u0092</source></item>'
+        "<item><title>T</title><source>Sans lien</source></item>"
+        '<item><title>T</title><source url="https://p.example/"></source></item>'
+        '<item><title>T</title><source URL="https://p.example/">Upper</source></item>'
+    ),
+    "unknown_namespace": rss(
+        ITEM.format("<x:note>n</x:note>"), namespaces=' xmlns:x="https://x.example/ns"'
+    ),
+    # Bing's namespace is the search URL itself, entities and all.
+    "search_url_namespace": rss(
+        ITEM.format(
+            "<News:Source>Le Monde</News:Source><News:Image>https://i.example/1</News:Image>"
+        ),
+        namespaces=' xmlns:News="https://www.bing.com:443/news/search?q=danone&amp;format=rss"',
+    ),
+    "unknown_namespace_plain_attribute": rss(
+        ITEM.format('<x:note kind="k">n</x:note>'), namespaces=' xmlns:x="https://x.example/ns"'
+    ),
     "feed_level_atom_author": atom(
         ENTRY.format(""), feed="<author><name>Feed Author</name></author>"
     ),
@@ -229,7 +255,6 @@ LEFT_TO_FEEDPARSER = {
         ITEM.format('<media:thumbnail url="https://i.example/t.jpg"/>'),
         namespaces=' xmlns:media="http://search.yahoo.com/mrss/"',
     ),
-    "source": rss(ITEM.format('<source url="https://p.example/">Publisher</source>')),
     "xml_base": rss(ITEM.format("")).replace(b"<channel>", b'<channel xml:base="/b/">'),
     "xhtml": atom(
         '<entry><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">x</div>'
@@ -237,8 +262,28 @@ LEFT_TO_FEEDPARSER = {
     ),
     "dc_date": rss(ITEM.format("<dc:date>2026-01-01</dc:date>"), namespaces=DC),
     "two_rss_authors": rss(ITEM.format("<author>a</author><dc:creator>b</dc:creator>"), DC),
-    "unknown_namespace": rss(
-        ITEM.format("<x:note>n</x:note>"), namespaces=' xmlns:x="https://x.example/ns"'
+    "source_in_atom": atom(ENTRY.format('<source url="https://p.example/">P</source>')),
+    "source_with_children": rss(ITEM.format("<source><title>P</title></source>")),
+    "source_twice": rss(ITEM.format("<source>A</source><source>B</source>")),
+    "source_other_attribute": rss(ITEM.format('<source url="/p" lang="fr">P</source>')),
+    "channel_source": rss(ITEM.format(""), channel='<source url="https://p.example/">P</source>'),
+    # An unknown namespace whose prefix makes a key feedparser acts on, or veille reads.
+    "unknown_namespace_known_key": rss(
+        ITEM.format("<dc:creator>c</dc:creator>"), namespaces=' xmlns:dc="https://x.example/dc"'
+    ),
+    "unknown_namespace_read_key": rss(
+        ITEM.format("<yt:videoId>v1</yt:videoId>"),
+        namespaces=' xmlns:yt="http://www.youtube.com/xml/schemas/2015"',
+    ),
+    "unknown_default_namespace": rss(ITEM.format("")).replace(
+        b"<channel>", b'<channel xmlns="https://x.example/ns">'
+    ),
+    "unknown_namespace_two_prefixes": rss(
+        ITEM.format("<x:note>n</x:note><y:note>m</y:note>"),
+        namespaces=' xmlns:x="https://x.example/ns" xmlns:y="https://x.example/ns"',
+    ),
+    "unknown_namespace_attribute": rss(
+        ITEM.format('<x:note x:kind="k">n</x:note>'), namespaces=' xmlns:x="https://x.example/ns"'
     ),
     "other_prefix": rss(
         ITEM.format("<d:creator>c</d:creator>"),
@@ -295,6 +340,7 @@ NAMESPACES = (
     + ' xmlns:atom="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/"'
     ' xmlns:slash="http://purl.org/rss/1.0/modules/slash/"'
     ' xmlns:wfw="http://wellformedweb.org/CommentAPI/"'
+    ' xmlns:News="https://www.bing.com/news/search?q=x&amp;format=rss"'
 )
 HTML = [
     "&lt;p&gt;Un paragraphe&lt;/p&gt;", '&lt;a href="/r?a=1&amp;amp;b"&gt;r&lt;/a&gt;',
@@ -321,7 +367,9 @@ ITEM_PARTS = [
     "<category>c</category>", '<category domain="d">e</category>', "<comments>/c</comments>",
     '<enclosure url="/e.mp3" length="1" type="audio/mpeg"/>', "<slash:comments>3</slash:comments>",
     "<wfw:commentRss>/c.rss</wfw:commentRss>", '<media:thumbnail url="/t.jpg"/>',
-    '<source url="https://p.example/">P</source>', "<unknown>u</unknown>",
+    '<source url="https://p.example/">P</source>', "<source>S &amp; co</source>",
+    '<source url="/p"></source>', "<News:Source>Pub</News:Source>",
+    '<News:Image size="1">/i.png</News:Image>', "<unknown>u</unknown>",
     '<unknown a="1"/>', "<language>fr</language>", "<dc:date>2026-01-01</dc:date>",
     "<description>desc</description>",
     *(f"<description>{html}</description>" for html in HTML),
@@ -435,3 +483,15 @@ def test_plain_absolute_links_are_kept_as_is() -> None:
     assert joined_as_is(base, "http://example.org:8080/a/b/")
     for link in ("/relative", "https://x.org/a#top", "https://x.org/a?", "https://x.org/a;p"):
         assert not joined_as_is(base, link)
+
+
+def test_the_parse_benchmark_compares_both_paths(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import bench_parse
+
+    bench_parse.main(["--repeat", "1"])
+    lines = capsys.readouterr().out.splitlines()
+    rows = {line.split()[0]: line.split()[2] for line in lines[1:] if line.endswith("×")}
+    assert rows["google_news/danone_fr.xml"] == "yes"
+    assert rows["bing_news/danone_fr.xml"] == "yes"
+    assert rows["rss/truncated.xml"] == "no"
+    assert lines[-2].startswith("read by the fast reader:")

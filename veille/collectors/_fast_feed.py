@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import html
 import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ _UTF8 = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
 # A DOCTYPE or entity declaration: feedparser rewrites them (entities, RSS 0.91 version).
 _DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _NAMESPACE_DECLARATION = re.compile(rb"xmlns(?::([\w.-]+))?\s*=\s*[\"']([^\"']*)[\"']")
+# Whitespace the XML parser would turn into spaces in an attribute value.
+_ATTRIBUTE_SPACE = re.compile(r"[\t\n\r]")
 # RSS 1.0 and 0.90 namespaces change the version feedparser gives the feed.
 _VERSION_NAMESPACES = frozenset(
     {"http://purl.org/rss/1.0/", "http://my.netscape.com/rdf/simple/0.9/"}
@@ -62,7 +65,7 @@ _KNOWN_KEYS = frozenset({
     "summary", "content", "content_encoded", "author", "dc_creator", "pubdate", "published",
     "updated", "category", "enclosure", "language", "ttl", "generator", "image", "url", "width",
     "height", "name", "email", "uri", "homepage", "subtitle", "rights", "copyright",
-    "lastbuilddate", "webmaster", "managingeditor",
+    "lastbuilddate", "webmaster", "managingeditor", "source",
 })  # fmt: skip
 _AUTHOR_PARTS = {"name": "name", "email": "email", "uri": "href", "url": "href", "homepage": "href"}
 _IMAGE_PARTS = frozenset({"title", "url", "link", "width", "height", "description"})
@@ -97,17 +100,22 @@ def read_plain_feed(body: bytes, headers: dict[str, str]) -> PlainFeed | None:
     if encoding.get("bozo") or str(encoding.get("encoding", "")).lower() not in _UTF8:
         return None
     try:
-        _check_namespaces(data)
+        unknown_namespaces = _check_namespaces(data)
         root = ElementTree.fromstring(data)
         base = _base_uri(headers.get("content-location", ""))
-        return _Reader(base).read(root)
+        return _Reader(base, unknown_namespaces).read(root)
     except (_Unsure, ElementTree.ParseError, ValueError, UnicodeError):
         return None
 
 
-def _check_namespaces(data: bytes) -> None:
-    """Refuse prefixes feedparser maps in its own way (a known namespace under another name)."""
+def _check_namespaces(data: bytes) -> dict[str, str]:
+    """Refuse prefixes feedparser maps in its own way (a known namespace under another name).
+
+    Return the namespaces feedparser does not know, by URI, with the prefix it names their
+    elements by: the document's own, lowercased (Bing's ``News:Source`` is ``news_source``).
+    """
     declared: dict[bytes, bytes] = {}
+    unknown: dict[str, str] = {}
     for prefix, uri in _NAMESPACE_DECLARATION.findall(data):
         if declared.setdefault(prefix, uri) != uri:
             raise _Unsure
@@ -117,6 +125,13 @@ def _check_namespaces(data: bytes) -> None:
         standard = _PREFIXES.get(text)
         if prefix and standard not in (None, "", prefix.decode("ascii", "replace")):
             raise _Unsure
+        if standard is None:
+            # As the XML parser reads the attribute: entities decoded (a search URL's &amp;).
+            name = html.unescape(uri.decode("utf-8", "replace"))
+            own = prefix.decode("ascii", "replace").lower()
+            if not own or _ATTRIBUTE_SPACE.search(name) or unknown.setdefault(name, own) != own:
+                raise _Unsure  # unknown default namespace, or one URI under two prefixes
+    return unknown
 
 
 def _base_uri(location: str) -> str:
@@ -202,9 +217,28 @@ class _Scope:
 class _Reader:
     """Walks a parsed document the way feedparser's handlers would, for the known elements."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, unknown_namespaces: dict[str, str]) -> None:
         self.base = base
+        self.unknown_namespaces = unknown_namespaces
         self.atom = False
+
+    def _key(self, tag: str) -> str:
+        """``_key``, with the document's own prefix for a namespace feedparser does not know.
+
+        Such an element is only taken when veille never reads the key it makes: feedparser
+        would act on a key such as ``dc_creator`` whatever namespace the prefix stands for.
+        """
+        key = _key_of(tag)
+        if key is not None:
+            return key
+        uri, _, local = tag[1:].partition("}")
+        prefix = self.unknown_namespaces.get(uri)
+        if prefix is None:
+            raise _Unsure
+        key = f"{prefix}_{local.lower()}"
+        if not _never_read(key):
+            raise _Unsure
+        return key
 
     def read(self, root: ElementTree.Element) -> PlainFeed:
         attributes = _attributes(root)
@@ -231,13 +265,13 @@ class _Reader:
         else:
             raise _Unsure
         for element in root.iter():  # a first look, to leave early what feedparser must read
-            key = _key(element.tag)
+            key = self._key(element.tag)
             if key not in _KNOWN_KEYS and not _never_read(key):
                 raise _Unsure
         scope = _Scope(feed, lang)
         entries = []
         for child in children:
-            key = _key(child.tag)
+            key = self._key(child.tag)
             if key in ("item", "entry"):
                 entries.append(self._entry(child, lang))
             else:
@@ -304,7 +338,7 @@ class _Reader:
         scope = _Scope({}, self._lang(attributes, lang))
         authors = 0
         for child in element:
-            key = _key(child.tag)
+            key = self._key(child.tag)
             child_attributes = _attributes(child)
             child_lang = self._lang(child_attributes, scope.lang)
             if key == "title":
@@ -339,6 +373,9 @@ class _Reader:
                 scope.values[f"{kind}_parsed"] = _parse_date(value)
             elif key == "category":
                 _leaf_text(child)
+            elif key == "source" and not self.atom:
+                self._once(scope, key)
+                self._rss_source(scope, child, child_attributes)
             elif key == "enclosure":
                 if _leaf_text(child).strip() or set(child_attributes) - {"url", "length", "type"}:
                     raise _Unsure
@@ -487,6 +524,19 @@ class _Reader:
         scope.values["generator"] = value
         detail["name"] = value
         scope.values["generator_detail"] = detail
+
+    @staticmethod
+    def _rss_source(
+        scope: _Scope, element: ElementTree.Element, attributes: dict[str, str]
+    ) -> None:
+        """RSS's ``<source url="…">Publisher</source>`` (Google News names the publisher so)."""
+        if set(attributes) - {"url"}:
+            raise _Unsure
+        origin = {"href": attributes["url"]} if "url" in attributes else {}
+        title = _finish(_leaf_text(element).strip())
+        if title:
+            origin["title"] = title
+        scope.values["source"] = origin
 
     def _rss_author(self, scope: _Scope, element: ElementTree.Element) -> None:
         value = _finish(_leaf_text(element).strip())
