@@ -163,8 +163,8 @@ async def collect(
         )
 
     claimed = claim(batch)
-    # On SQLite every pass holds the collect lock, so a pass still "running" is one whose
-    # process died: it is closed as failed rather than left running for ever.
+    # A pass still "running" whose process died (on SQLite every pass holds the collect lock;
+    # on PostgreSQL its run's lock is free) is closed as failed rather than left running.
     store.close_interrupted_runs()
     report = RunReport(run_id=store.begin_run(now), started_at=now)
     # One worker thread does the CPU work and the writes, in order, off the event loop.

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, ScalarSelect, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, ScalarSelect, func, insert, select, text, update
 
 from veille.store.schema import RUN_STATUSES, run_source_table, run_table
+
+# On PostgreSQL a pass holds a session advisory lock on its run for as long as its process
+# lives; PostgreSQL lets it go when the session ends, a killed process's included. The first
+# number of the two-number key is this space of its own, the second the run id (32 bits).
+RUN_LOCKS = int.from_bytes(hashlib.sha256(b"veille.store:run").digest()[:4], "big", signed=True)
+_TAKE_RUN_LOCK = text("SELECT pg_advisory_lock(:space, :key)")
+_TRY_RUN_LOCK = text("SELECT pg_try_advisory_xact_lock(:space, :key)")
+
+
+def _run_lock(run_id: int) -> dict[str, int]:
+    return {"space": RUN_LOCKS, "key": (run_id + 2**31) % 2**32 - 2**31}
 
 
 def begin_run(connection: Connection, now: datetime) -> int:
@@ -20,17 +33,41 @@ def _per_source(total: ColumnElement[int]) -> ScalarSelect[int]:
     return select(total).where(run_source_table.c.run_id == run_table.c.id).scalar_subquery()
 
 
-def close_interrupted_runs(connection: Connection) -> int:
+def hold_run_lock(connection: Connection, run_id: int) -> None:
+    """Take the run's lock for the life of this connection's session (PostgreSQL)."""
+    connection.execute(_TAKE_RUN_LOCK, _run_lock(run_id))
+
+
+def dead_runs(connection: Connection) -> list[int]:
+    """The passes "running" whose lock no session holds: their process died (PostgreSQL).
+
+    Each lock tried is taken until the transaction ends, so a pass cannot start holding it
+    while its row is being closed.
+    """
+    running = connection.execute(
+        select(run_table.c.id).where(run_table.c.status == "running").order_by(run_table.c.id)
+    ).scalars()
+    return [
+        run_id
+        for run_id in running
+        if connection.execute(_TRY_RUN_LOCK, _run_lock(run_id)).scalar()
+    ]
+
+
+def close_interrupted_runs(connection: Connection, run_ids: Sequence[int] | None = None) -> int:
     """Mark the passes still "running" as failed, with their totals; return how many.
 
-    Only for a database where one pass runs at a time (SQLite, under the collect lock): such a
-    row is what a process that died (killed, a power cut) left. ``finished_at`` stays empty, as
-    when the pass stopped is not known.
+    Every such pass where one pass runs at a time (SQLite, under the collect lock), or those of
+    ``run_ids`` (PostgreSQL: ``dead_runs``): such a row is what a process that died (killed, a
+    power cut) left. ``finished_at`` stays empty, as when the pass stopped is not known.
     """
+    statement = update(run_table).where(run_table.c.status == "running")
+    if run_ids is not None:
+        if not run_ids:
+            return 0
+        statement = statement.where(run_table.c.id.in_(run_ids))
     result = connection.execute(
-        update(run_table)
-        .where(run_table.c.status == "running")
-        .values(
+        statement.values(
             status="failed",
             sources_total=_per_source(func.count(run_source_table.c.id)),
             sources_failed=_per_source(func.count(run_source_table.c.error)),

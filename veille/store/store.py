@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, select
@@ -70,6 +70,8 @@ class Store:
         self.engine = engine
         # Writers announce themselves so that SQLite takes its write lock when they begin.
         self._writer = engine.execution_options(veille_write=True)
+        # The connections holding the locks of this process's passes, by run id (PostgreSQL).
+        self._run_locks: dict[int, Connection] = {}
 
     @classmethod
     def open(cls, url: str, *, upgrade_empty: bool = True, read_only: bool = False) -> Store:
@@ -155,7 +157,9 @@ class Store:
             raise connection_error(self.engine.url, exc, doing="write to") from exc
 
     def close(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection, and let go of the locks of passes left unfinished."""
+        while self._run_locks:
+            _drop(self._run_locks.popitem()[1])
         self.engine.dispose()
 
     def upgrade(self) -> str:
@@ -242,9 +246,30 @@ class Store:
             return source_state.consecutive_failures(connection, source, brand)
 
     def begin_run(self, now: datetime) -> int:
-        """Record the start of a collection pass and return its id."""
-        with self._writing() as connection:
-            return runs.begin_run(connection, now)
+        """Record the start of a collection pass and return its id.
+
+        On PostgreSQL the pass also takes its run's lock, on a connection of its own held until
+        ``finish_run``: so other workers can tell a live pass from one whose process died.
+        """
+        if not self.shares_work:
+            with self._writing() as connection:
+                return runs.begin_run(connection, now)
+        try:
+            holder = self.engine.connect()
+        except (OperationalError, InterfaceError) as exc:
+            raise connection_error(self.engine.url, exc, doing="write to") from exc
+        try:
+            with holder.begin():
+                # Locked before the row is committed: never seen running without its lock.
+                run_id = runs.begin_run(holder, now)
+                runs.hold_run_lock(holder, run_id)
+        except BaseException as exc:
+            _drop(holder)
+            if isinstance(exc, OperationalError | InterfaceError):
+                raise connection_error(self.engine.url, exc, doing="write to") from exc
+            raise
+        self._run_locks[run_id] = holder
+        return run_id
 
     def save_collection(
         self,
@@ -311,18 +336,20 @@ class Store:
     def close_interrupted_runs(self) -> int:
         """Mark as failed the passes a dead process left "running"; return how many.
 
-        Only where one pass runs at a time (SQLite, whose passes take the collect lock): on a
-        shared PostgreSQL database a "running" pass may be another worker's, and none is closed.
+        On SQLite, whose passes take the collect lock, every "running" pass is such. On a shared
+        PostgreSQL database only those whose run lock no session holds (see ``begin_run``).
         """
-        if self.shares_work:
-            return 0
         with self._writing() as connection:
-            return runs.close_interrupted_runs(connection)
+            dead = runs.dead_runs(connection) if self.shares_work else None
+            return runs.close_interrupted_runs(connection, dead)
 
     def finish_run(self, run_id: int, now: datetime, *, status: str) -> None:
         """Close a collection pass with its status (running, ok, partial or failed)."""
         with self._writing() as connection:
             runs.finish_run(connection, run_id, now, status=status)
+        holder = self._run_locks.pop(run_id, None) if status != "running" else None
+        if holder is not None:
+            _drop(holder)
 
     def refresh_statistics(self) -> None:
         """Refresh the query planner's statistics on SQLite (PostgreSQL's autovacuum does it).
@@ -568,3 +595,14 @@ class Store:
         """Write re-scored languages and tones in one transaction; return how many took them."""
         with self._writing() as connection:
             return reclassify.write_scores(connection, scores)
+
+
+def _drop(connection: Connection) -> None:
+    """Close a connection for good, ending its session and the locks it holds.
+
+    Returned to the pool instead, it would keep its session-level locks for the next user.
+    """
+    with suppress(Exception):
+        connection.invalidate()
+    with suppress(Exception):
+        connection.close()

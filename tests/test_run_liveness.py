@@ -1,0 +1,113 @@
+"""On PostgreSQL, a pass whose process died is closed by the next pass; a live one is left.
+
+Each pass holds a session advisory lock on its run (``Store.begin_run``); a killed process's
+session ends and PostgreSQL lets the lock go. These run real processes against the real server.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from tests.support.stores import T0, fresh_postgres_database
+from veille.store import Store
+from veille.store.runs import RUN_LOCKS
+from veille.store.schema import run_table
+
+# A pass that begins and then waits, in a process of its own, until it is killed.
+_LIVE_PASS = """
+import sys, time
+from datetime import UTC, datetime
+from veille.store import Store
+store = Store.open(sys.argv[1])
+print(store.begin_run(datetime.now(UTC)), flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.fixture
+def url() -> Iterator[str]:
+    with fresh_postgres_database() as database:
+        Store.open(database).close()  # the schema
+        yield database
+
+
+def _status(url: str, run_id: int) -> tuple[str, object]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(
+                select(run_table.c.status, run_table.c.finished_at).where(run_table.c.id == run_id)
+            ).one()
+    finally:
+        engine.dispose()
+    return row[0], row[1]
+
+
+def _lock_is_free(url: str, run_id: int) -> bool:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            free = connection.execute(
+                text("SELECT pg_try_advisory_lock(:space, :key)"),
+                {"space": RUN_LOCKS, "key": run_id},
+            ).scalar()
+            connection.execute(text("SELECT pg_advisory_unlock_all()"))
+    finally:
+        engine.dispose()
+    return bool(free)
+
+
+def _closed_within(store: Store, seconds: float) -> int:
+    """Closed runs, retried while PostgreSQL notices the killed client and ends its session."""
+    deadline = time.monotonic() + seconds
+    while True:
+        closed = store.close_interrupted_runs()
+        if closed or time.monotonic() > deadline:
+            return closed
+        time.sleep(0.05)
+
+
+def test_a_killed_pass_is_closed_and_live_ones_are_left(url: str) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", _LIVE_PASS, url], stdout=subprocess.PIPE, text=True
+    )
+    store = Store.open(url)
+    try:
+        assert child.stdout is not None
+        killed = int(child.stdout.readline())
+        own = store.begin_run(T0)
+        # Another process's pass and this one's own are both alive.
+        assert store.close_interrupted_runs() == 0
+        assert _status(url, killed) == ("running", None)
+        child.kill()
+        child.wait(timeout=30)
+        assert _closed_within(store, 30) == 1
+        assert _status(url, killed) == ("failed", None)
+        assert _status(url, own) == ("running", None)
+        store.finish_run(own, T0, status="ok")
+        assert _status(url, own)[0] == "ok"
+        # The lock left with the pass: its connection did not go back to the pool holding it.
+        assert _lock_is_free(url, own)
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+        store.close()
+
+
+def test_a_pass_left_unfinished_lets_go_of_its_lock_when_its_store_closes(url: str) -> None:
+    first, second = Store.open(url), Store.open(url)
+    try:
+        run_id = first.begin_run(T0)  # then an exception ended the pass before finish_run
+        assert second.close_interrupted_runs() == 0
+        first.close()
+        assert second.close_interrupted_runs() == 1
+        assert _status(url, run_id) == ("failed", None)
+    finally:
+        first.close()
+        second.close()
