@@ -150,6 +150,27 @@ def test_mentions_are_listed_newest_first_with_collection_time_as_fallback(corpu
     assert len(corpus.list_mentions(MentionFilter(limit=2))) == 2
 
 
+def test_an_export_reads_the_listing_once_in_batches(store: Store) -> None:
+    older = [make_item(f"doc-{i:02d}", published_at=T0 + timedelta(minutes=i)) for i in range(25)]
+    save(store, older)
+    listed = store.list_mentions(ALL)
+    batches = store.iter_mentions(ALL, batch_size=10)
+    first = next(batches)
+    # Mentions arriving meanwhile are not in the export and shift nothing in it (paging by
+    # offset would hand out some rows twice).
+    newer = [make_item(f"new-{i}", published_at=T0 + timedelta(hours=1)) for i in range(5)]
+    save(store, newer, source="gnews")
+    rest = list(batches)
+    assert [len(batch) for batch in [first, *rest]] == [10, 10, 5]
+    assert [row for batch in [first, *rest] for row in batch] == listed
+    assert len(store.list_mentions(ALL)) == 30
+    searched = MentionFilter(search="doc", limit=None)
+    found = store.list_mentions(searched)
+    assert len(found) == 25
+    assert [row for batch in store.iter_mentions(searched, 7) for row in batch] == found
+    assert list(store.iter_mentions(MentionFilter(brands=("globex",), limit=None))) == []
+
+
 def test_each_filter_narrows_the_listing(corpus: Store) -> None:
     assert listed(corpus, brands=("globex",)) == ["d", "b"]
     assert listed(corpus, platform="reddit") == ["d"]

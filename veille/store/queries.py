@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -204,9 +204,33 @@ def list_mentions(connection: Connection, f: MentionFilter) -> list[dict[str, ob
     (see ``veille/store/search.py``), else newest first."""
     if f.search and search.parse_search(f.search).required:
         return [_record(row) for row in _ranked_rows(connection, f)]
+    return [_record(row) for row in connection.execute(_newest_first(connection, f))]
+
+
+def iter_mentions(
+    connection: Connection, f: MentionFilter, batch_size: int
+) -> Iterator[list[dict[str, object]]]:
+    """The mentions ``list_mentions`` returns, read in one query and handed out in batches.
+
+    For exports: paging with offsets would read the listing again up to each page, and would
+    repeat or skip rows as mentions arrive meanwhile. A search is ranked once, in memory.
+    """
+    if f.search and search.parse_search(f.search).required:
+        rows = _ranked_rows(connection, f)
+        for start in range(0, len(rows), batch_size):
+            yield [_record(row) for row in rows[start : start + batch_size]]
+        return
+    result = connection.execution_options(yield_per=batch_size).execute(
+        _newest_first(connection, f)
+    )
+    for partition in result.partitions():
+        yield [_record(row) for row in partition]
+
+
+def _newest_first(connection: Connection, f: MentionFilter) -> Select[Any]:
     query = _listing(_filtered(connection, f, *_LISTING_COLUMNS).query)
     query = query.order_by(mention_time.desc(), mention_table.c.id.desc())
-    return [_record(row) for row in connection.execute(_page(query, f.limit, f.offset))]
+    return _page(query, f.limit, f.offset)
 
 
 def _ranked_rows(connection: Connection, f: MentionFilter) -> list[Row[Any]]:

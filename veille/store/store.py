@@ -368,6 +368,13 @@ class Store:
         with self._reading() as connection:
             return queries.list_mentions(connection, f)
 
+    def iter_mentions(
+        self, f: MentionFilter, batch_size: int = 1000
+    ) -> Iterator[list[dict[str, object]]]:
+        """``list_mentions`` in batches, read in one query (on one connection while iterated)."""
+        with self._reading() as connection:
+            yield from queries.iter_mentions(connection, f, batch_size)
+
     def list_stories(self, f: MentionFilter) -> list[dict[str, object]]:
         """Return the filtered mentions grouped by story, the story seen most recently first."""
         with self._reading() as connection:

@@ -55,14 +55,8 @@ def _streamed_csv(store: Store, f: MentionFilter, name: str) -> Response:
 
     def rows() -> Iterator[str]:
         yield csv_text([], MENTION_FIELDS)
-        offset = f.offset
-        while True:
-            batch = store.list_mentions(replace(f, limit=EXPORT_BATCH, offset=offset))
-            if batch:
-                yield csv_text(batch, MENTION_FIELDS).split("\n", 1)[1]
-            if len(batch) < EXPORT_BATCH:
-                return
-            offset += EXPORT_BATCH
+        for batch in store.iter_mentions(f, EXPORT_BATCH):
+            yield csv_text(batch, MENTION_FIELDS).split("\n", 1)[1]
 
     return StreamingResponse(
         rows(),
