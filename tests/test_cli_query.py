@@ -17,7 +17,7 @@ from tests.support.project import (
     write_config,
 )
 from veille.cli.query_cmd import MENTION_FIELDS, STAT_FIELDS
-from veille.cli.render import write_records
+from veille.cli.render import write_record_batches, write_records
 
 pytestmark = pytest.mark.usefixtures("project_engine")
 
@@ -120,6 +120,26 @@ def test_csv_writes_metrics_as_key_value_pairs() -> None:
         "1,acme,likes=12; reposts=3",
         "2,,",
     ]
+
+
+@pytest.mark.parametrize("output_format", ["json", "jsonl", "csv"])
+@pytest.mark.parametrize("sizes", [[], [0], [1], [3], [2, 0, 1], [1, 1, 1]])
+def test_records_written_in_batches_read_as_written_at_once(
+    output_format: str, sizes: list[int]
+) -> None:
+    records: list[dict[str, object]] = [
+        {"id": n, "title": f'Titre\n"{n}" é', "matched": ["acme"], "metrics": {"likes": n}}
+        for n in range(sum(sizes))
+    ]
+    batches, start = [], 0
+    for size in sizes:
+        batches.append(records[start : start + size])
+        start += size
+    at_once, in_batches = io.StringIO(), io.StringIO()
+    fields = ("id", "title", "matched", "metrics")
+    write_records(records, output_format, fields, at_once)
+    write_record_batches(iter(batches), output_format, fields, in_batches)
+    assert in_batches.getvalue() == at_once.getvalue()
 
 
 def test_mentions_bad_input_exits_2(collected: Path) -> None:

@@ -17,6 +17,7 @@ from veille.cli.render import (
     percent,
     short_time,
     terminal_text,
+    write_record_batches,
     write_records,
 )
 from veille.records import MENTION_FIELDS, STAT_DIMENSIONS, STAT_FIELDS
@@ -86,10 +87,13 @@ def mentions(
     if group_by == "story":
         _stories(app, _mention_filter(app, limit, **options), output_format)
         return
-    records = app.store().list_mentions(_mention_filter(app, limit, **options))
+    mention_filter = _mention_filter(app, limit, **options)
     if output_format != "table":
-        write_records(records, output_format, MENTION_FIELDS, sys.stdout)
+        # Written as they are read: a large --limit does not hold every mention in memory.
+        batches = app.store().iter_mentions(mention_filter)
+        write_record_batches(batches, output_format, MENTION_FIELDS, sys.stdout)
         return
+    records = app.store().list_mentions(mention_filter)
     from rich.table import Table
 
     table = Table(show_lines=False)

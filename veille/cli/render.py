@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, TypeVar
 
@@ -51,6 +51,36 @@ def write_records(
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     elif output_format == "csv":
         out.write(csv_text(records, fields))
+    else:
+        raise ValueError(f"unknown format {output_format!r}")
+
+
+def write_record_batches(
+    batches: Iterable[Sequence[Mapping[str, object]]],
+    output_format: str,
+    fields: Sequence[str],
+    out: IO[str],
+) -> None:
+    """``write_records`` for records that come in batches: the same text, written as they come."""
+    if output_format == "csv":
+        out.write(csv_text((), fields))
+        for batch in batches:
+            out.write(csv_text(batch, fields).split("\n", 1)[1])
+    elif output_format == "jsonl":
+        for batch in batches:
+            write_records(batch, "jsonl", fields, out)
+    elif output_format == "json":
+        separator = "\n  "
+        out.write("[")
+        for batch in batches:
+            for record in batch:
+                # json.dump(list, indent=2) puts each item two spaces in.
+                out.write(
+                    separator
+                    + json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+                )
+                separator = ",\n  "
+        out.write("]\n" if separator == "\n  " else "\n]\n")
     else:
         raise ValueError(f"unknown format {output_format!r}")
 
