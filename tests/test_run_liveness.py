@@ -111,3 +111,20 @@ def test_a_pass_left_unfinished_lets_go_of_its_lock_when_its_store_closes(url: s
     finally:
         first.close()
         second.close()
+
+
+def test_a_store_holds_its_passes_locks_on_one_connection(url: str) -> None:
+    store, other = Store.open(url), Store.open(url)
+    try:
+        # More unfinished passes than the connection pool holds connections.
+        run_ids = [store.begin_run(T0) for _ in range(30)]
+        assert other.close_interrupted_runs() == 0
+        store.finish_run(run_ids[0], T0, status="ok")
+        assert _lock_is_free(url, run_ids[0])
+        assert not _lock_is_free(url, run_ids[1])
+        assert other.close_interrupted_runs() == 0
+        store.close()
+        assert other.close_interrupted_runs() == 29
+    finally:
+        store.close()
+        other.close()

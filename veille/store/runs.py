@@ -16,6 +16,7 @@ from veille.store.schema import RUN_STATUSES, run_source_table, run_table
 RUN_LOCKS = int.from_bytes(hashlib.sha256(b"veille.store:run").digest()[:4], "big", signed=True)
 _TAKE_RUN_LOCK = text("SELECT pg_advisory_lock(:space, :key)")
 _TRY_RUN_LOCK = text("SELECT pg_try_advisory_xact_lock(:space, :key)")
+_RELEASE_RUN_LOCK = text("SELECT pg_advisory_unlock(:space, :key)")
 
 
 def _run_lock(run_id: int) -> dict[str, int]:
@@ -36,6 +37,11 @@ def _per_source(total: ColumnElement[int]) -> ScalarSelect[int]:
 def hold_run_lock(connection: Connection, run_id: int) -> None:
     """Take the run's lock for the life of this connection's session (PostgreSQL)."""
     connection.execute(_TAKE_RUN_LOCK, _run_lock(run_id))
+
+
+def release_run_lock(connection: Connection, run_id: int) -> None:
+    """Let go of the run's lock, held by this connection's session (PostgreSQL)."""
+    connection.execute(_RELEASE_RUN_LOCK, _run_lock(run_id))
 
 
 def dead_runs(connection: Connection) -> list[int]:

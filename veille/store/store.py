@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -70,8 +71,10 @@ class Store:
         self.engine = engine
         # Writers announce themselves so that SQLite takes its write lock when they begin.
         self._writer = engine.execution_options(veille_write=True)
-        # The connections holding the locks of this process's passes, by run id (PostgreSQL).
-        self._run_locks: dict[int, Connection] = {}
+        # The connection holding the locks of this store's unfinished passes (PostgreSQL).
+        self._run_locks_holder: Connection | None = None
+        self._held_runs: set[int] = set()
+        self._run_locks_mutex = threading.Lock()
 
     @classmethod
     def open(cls, url: str, *, upgrade_empty: bool = True, read_only: bool = False) -> Store:
@@ -158,8 +161,9 @@ class Store:
 
     def close(self) -> None:
         """Close every pooled connection, and let go of the locks of passes left unfinished."""
-        while self._run_locks:
-            _drop(self._run_locks.popitem()[1])
+        with self._run_locks_mutex:
+            self._held_runs.clear()
+            self._drop_run_locks()
         self.engine.dispose()
 
     def upgrade(self) -> str:
@@ -248,28 +252,55 @@ class Store:
     def begin_run(self, now: datetime) -> int:
         """Record the start of a collection pass and return its id.
 
-        On PostgreSQL the pass also takes its run's lock, on a connection of its own held until
-        ``finish_run``: so other workers can tell a live pass from one whose process died.
+        On PostgreSQL the pass also takes its run's lock, on a connection this store keeps for
+        its passes' locks until they finish: so other workers can tell a live pass from one
+        whose process died.
         """
         if not self.shares_work:
             with self._writing() as connection:
                 return runs.begin_run(connection, now)
-        try:
-            holder = self.engine.connect()
-        except (OperationalError, InterfaceError) as exc:
-            raise connection_error(self.engine.url, exc, doing="write to") from exc
-        try:
-            with holder.begin():
-                # Locked before the row is committed: never seen running without its lock.
-                run_id = runs.begin_run(holder, now)
-                runs.hold_run_lock(holder, run_id)
-        except BaseException as exc:
-            _drop(holder)
-            if isinstance(exc, OperationalError | InterfaceError):
+        with self._run_locks_mutex:
+            try:
+                if self._run_locks_holder is None:
+                    self._run_locks_holder = self.engine.connect()
+                holder = self._run_locks_holder
+                with holder.begin():
+                    # Locked before the row is committed: never seen running without its lock.
+                    run_id = runs.begin_run(holder, now)
+                    runs.hold_run_lock(holder, run_id)
+            except (OperationalError, InterfaceError) as exc:
+                self._drop_run_locks()
                 raise connection_error(self.engine.url, exc, doing="write to") from exc
-            raise
-        self._run_locks[run_id] = holder
+            self._held_runs.add(run_id)
         return run_id
+
+    def _release_run_lock(self, run_id: int) -> None:
+        with self._run_locks_mutex:
+            if run_id not in self._held_runs:
+                return
+            self._held_runs.discard(run_id)
+            if not self._held_runs:
+                self._drop_run_locks()  # ending the session lets its locks go
+                return
+            holder = self._run_locks_holder
+            assert holder is not None
+            try:
+                with holder.begin():
+                    runs.release_run_lock(holder, run_id)
+            except (OperationalError, InterfaceError):
+                self._drop_run_locks()
+
+    def _drop_run_locks(self) -> None:
+        """Close the connection holding the passes' locks for good, which lets them all go.
+
+        Returned to the pool instead, it would keep its session's locks for its next user.
+        """
+        holder, self._run_locks_holder = self._run_locks_holder, None
+        if holder is not None:
+            with suppress(Exception):
+                holder.invalidate()
+            with suppress(Exception):
+                holder.close()
 
     def save_collection(
         self,
@@ -347,9 +378,8 @@ class Store:
         """Close a collection pass with its status (running, ok, partial or failed)."""
         with self._writing() as connection:
             runs.finish_run(connection, run_id, now, status=status)
-        holder = self._run_locks.pop(run_id, None) if status != "running" else None
-        if holder is not None:
-            _drop(holder)
+        if status != "running":
+            self._release_run_lock(run_id)
 
     def refresh_statistics(self) -> None:
         """Refresh the query planner's statistics on SQLite (PostgreSQL's autovacuum does it).
@@ -602,14 +632,3 @@ class Store:
         """Write re-scored languages and tones in one transaction; return how many took them."""
         with self._writing() as connection:
             return reclassify.write_scores(connection, scores)
-
-
-def _drop(connection: Connection) -> None:
-    """Close a connection for good, ending its session and the locks it holds.
-
-    Returned to the pool instead, it would keep its session-level locks for the next user.
-    """
-    with suppress(Exception):
-        connection.invalidate()
-    with suppress(Exception):
-        connection.close()
