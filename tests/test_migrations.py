@@ -68,6 +68,20 @@ def test_upgrade_builds_exactly_the_models(database_url: str) -> None:
         engine.dispose()
 
 
+def test_the_models_partial_index_is_partial_on_both_engines(database_url: str) -> None:
+    from sqlalchemy.schema import CreateIndex
+
+    from veille.store.schema import targeted_tone_index
+
+    targeted_tone_index.dialect_kwargs["postgresql_where"] = None  # as a new process has it
+    engine = create_store_engine(database_url)  # completes the PostgreSQL options
+    try:
+        ddl = str(CreateIndex(targeted_tone_index).compile(dialect=engine.dialect))
+    finally:
+        engine.dispose()
+    assert ddl.endswith("WHERE tone IS NOT NULL")
+
+
 def test_downgrade_to_base_then_upgrade_again(database_url: str) -> None:
     engine = create_store_engine(database_url)
     try:

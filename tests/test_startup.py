@@ -26,10 +26,12 @@ FEED = (
 )
 
 # Heavy modules a listing or the help has no use for (feed parsing, text normalisation and
-# story grouping are for collecting, even when the configuration lists feeds).
+# story grouping are for collecting, even when the configuration lists feeds; PostgreSQL's
+# dialect for PostgreSQL databases).
 HEAVY = (
     "alembic", "httpx", "lingua", "py3langid", "numpy", "starlette", "uvicorn", "jinja2",
     "feedparser", "selectolax", "veille.store.stories", "sqlalchemy.orm",
+    "sqlalchemy.dialects.postgresql",
 )  # fmt: skip
 
 _PROBE = """

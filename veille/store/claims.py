@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql
 
 from veille.store.lookups import brand_ids_by_name, check_source_names, chunked, one_of
 from veille.store.schema import source_state_table, source_table
@@ -101,8 +100,10 @@ def _wanted(
 
 def _create_missing(connection: Connection, wanted: Sequence[_Wanted]) -> None:
     """Give never-collected units a state row, so that they can be locked like the others."""
+    from sqlalchemy.dialects.postgresql import insert  # only PostgreSQL passes claim
+
     for batch in chunked(wanted):
-        statement = postgresql.insert(source_state_table).on_conflict_do_nothing(
+        statement = insert(source_state_table).on_conflict_do_nothing(
             index_elements=["source_id", "brand_key"]
         )
         connection.execute(

@@ -15,7 +15,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 import veille
 from veille.errors import StoreError
 from veille.store.revisions import head_of, recorded_revision, script_revisions
-from veille.store.schema import metadata
+from veille.store.schema import add_postgresql_options, metadata
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -164,6 +164,7 @@ def create_store_engine(url: str, *, read_only: bool = False) -> Engine:
             engine = create_engine(parsed, connect_args={"timeout": 30})
         _configure_sqlite(engine, read_only=read_only)
         return engine
+    add_postgresql_options()
     connect_args: dict[str, Any] = {"connect_timeout": 10}
     if read_only:
         connect_args["options"] = "-c default_transaction_read_only=on"

@@ -7,7 +7,6 @@ from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Table, any_, bindparam, select
-from sqlalchemy.dialects import postgresql
 
 from veille.errors import StoreError
 from veille.store.schema import brand_table, source_table
@@ -31,7 +30,9 @@ def one_of(
     if connection.dialect.name == "postgresql":
         # One array parameter keeps the statement short and identical between calls, so the
         # driver parses and prepares it once instead of once per list length.
-        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(values)
 
 
@@ -42,7 +43,9 @@ def one_of_parameter(dialect: str, column: ColumnElement[Any], name: str) -> Col
     running it on the few rows a write reads.
     """
     if dialect == "postgresql":
-        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
     return column.in_(bindparam(name, expanding=True))
 
 

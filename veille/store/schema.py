@@ -223,6 +223,13 @@ story_band_table = Table(
     Index(None, "band_key", "document_id"),
 )
 
+# Which brands have mentions with a tone of their own: empty unless a brand opts in, so reads
+# can tell at once whether the document's tone alone decides. Partial on both engines;
+# PostgreSQL's condition is added by ``add_postgresql_options`` once a PostgreSQL engine is made:
+# declared here, it would load SQLAlchemy's PostgreSQL dialect in every SQLite command.
+_WITH_OWN_TONE = text("tone IS NOT NULL")
+targeted_tone_index = Index("ix_mentions_targeted_tone", "brand_id", sqlite_where=_WITH_OWN_TONE)
+
 # A (document, brand) pair: the document names the brand.
 mention_table = Table(
     "mentions",
@@ -239,14 +246,7 @@ mention_table = Table(
     Column("tone", String(16)),
     UniqueConstraint("document_id", "brand_id"),
     Index(None, "brand_id", "first_seen_at"),
-    # Which brands have mentions with a tone of their own: empty unless a brand opts in,
-    # so reads can tell at once whether the document's tone alone decides.
-    Index(
-        "ix_mentions_targeted_tone",
-        "brand_id",
-        sqlite_where=text("tone IS NOT NULL"),
-        postgresql_where=text("tone IS NOT NULL"),
-    ),
+    targeted_tone_index,
 )
 
 # One collection pass.
@@ -340,3 +340,10 @@ alert_table = Table(
     Index(None, "brand", "signal", "horizon", "fired_at"),
     Index(None, "status"),
 )
+
+
+def add_postgresql_options() -> None:
+    """Complete the tables with what only PostgreSQL reads (see ``targeted_tone_index``)."""
+    options = targeted_tone_index.dialect_kwargs
+    if options.get("postgresql_where") is None:  # the dialect's default is None
+        options["postgresql_where"] = _WITH_OWN_TONE

@@ -10,10 +10,9 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Select, Table, bindparam, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from veille.errors import StoreError
 from veille.store.lookups import (
@@ -33,6 +32,9 @@ from veille.store.specs import SaveCounts, StoredItem
 from veille.store.visibility import writing_mentions
 from veille.types import SourceState
 
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
+
 # PostgreSQL refuses B-tree index entries above about 2.7 kB: longer identities are hashed
 # (deterministically, so they still deduplicate) and longer canonical URLs are not indexed.
 MAX_KEY_BYTES = 2000
@@ -48,10 +50,15 @@ MAX_URL_LOCKS = 64
 
 
 def _dialect_insert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    # Each dialect is imported when used: SQLite commands never load PostgreSQL's (tens of ms).
     if dialect == "postgresql":
-        return postgresql.insert(table)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
     if dialect == "sqlite":
-        return sqlite.insert(table)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table)
     raise StoreError(f"unsupported database engine {dialect}")
 
 
