@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomli
 
 from veille.config_sources import name_for_feed
 from veille.config_template import DEFAULT_SEARCH_SOURCES, brand_block, render_config, source_block
@@ -80,8 +81,8 @@ def append_feeds(config_path: Path, feeds: Sequence[OpmlFeed]) -> ImportResult:
     """
     try:
         text = config_path.read_text(encoding="utf-8")
-        current = tomllib.loads(text)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        current = tomli.loads(text)
+    except (OSError, tomli.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read the configuration ({exc})", file=str(config_path)) from None
     entries = current.get("sources", [])
     known_urls = {entry.get("url") for entry in entries if isinstance(entry, dict)}

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+import tomli
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -232,10 +232,10 @@ def load_settings(path: Path | str | None = None) -> Settings:
             hint="create one with `veille init`, or pass --config PATH / set VEILLE_CONFIG",
         )
     try:
-        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        raw = tomli.loads(config_path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not UTF-8 text ({exc.reason})", file=str(config_path)) from None
-    except tomllib.TOMLDecodeError as exc:
+    except tomli.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", file=str(config_path)) from None
     raw = _expand_env(raw, str(config_path), ())
     data = _settings_input(raw, config_path)
