@@ -128,3 +128,33 @@ def test_a_store_holds_its_passes_locks_on_one_connection(url: str) -> None:
     finally:
         store.close()
         other.close()
+
+
+def test_passes_finish_cleanly_after_their_lock_connection_is_lost(url: str) -> None:
+    store, other = Store.open(url), Store.open(url)
+    try:
+        first, second = store.begin_run(T0), store.begin_run(T0)
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:  # as a server restart or an idle timeout would
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_locks"
+                        " WHERE locktype = 'advisory' AND objid = :key AND pid <> pg_backend_pid()"
+                    ),
+                    {"key": first},
+                )
+        finally:
+            engine.dispose()
+        # Their locks went with the session: the passes look dead to another worker...
+        assert _closed_within(other, 30) == 2
+        # ...and they still finish, with their own status.
+        store.finish_run(first, T0, status="ok")
+        store.finish_run(second, T0, status="partial")
+        assert [_status(url, run_id)[0] for run_id in (first, second)] == ["ok", "partial"]
+        # The next pass takes its lock on a new connection.
+        third = store.begin_run(T0)
+        assert not _lock_is_free(url, third)
+    finally:
+        store.close()
+        other.close()

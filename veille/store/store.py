@@ -162,7 +162,6 @@ class Store:
     def close(self) -> None:
         """Close every pooled connection, and let go of the locks of passes left unfinished."""
         with self._run_locks_mutex:
-            self._held_runs.clear()
             self._drop_run_locks()
         self.engine.dispose()
 
@@ -279,11 +278,10 @@ class Store:
             if run_id not in self._held_runs:
                 return
             self._held_runs.discard(run_id)
-            if not self._held_runs:
+            holder = self._run_locks_holder
+            if not self._held_runs or holder is None:
                 self._drop_run_locks()  # ending the session lets its locks go
                 return
-            holder = self._run_locks_holder
-            assert holder is not None
             try:
                 with holder.begin():
                     runs.release_run_lock(holder, run_id)
@@ -295,6 +293,7 @@ class Store:
 
         Returned to the pool instead, it would keep its session's locks for its next user.
         """
+        self._held_runs.clear()
         holder, self._run_locks_holder = self._run_locks_holder, None
         if holder is not None:
             with suppress(Exception):
