@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from itertools import chain
 from typing import IO, TYPE_CHECKING, TypeVar
 
 import click
@@ -43,16 +44,7 @@ def write_records(
     out: IO[str],
 ) -> None:
     """Write records as json, jsonl or csv (tables are rendered by the caller)."""
-    if output_format == "json":
-        json.dump(list(records), out, ensure_ascii=False, indent=2)
-        out.write("\n")
-    elif output_format == "jsonl":
-        for record in records:
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    elif output_format == "csv":
-        out.write(csv_text(records, fields))
-    else:
-        raise ValueError(f"unknown format {output_format!r}")
+    write_record_batches([records], output_format, fields, out)
 
 
 def write_record_batches(
@@ -61,26 +53,23 @@ def write_record_batches(
     fields: Sequence[str],
     out: IO[str],
 ) -> None:
-    """``write_records`` for records that come in batches: the same text, written as they come."""
+    """Write records that come in batches, each batch as it comes: one JSON array (laid out as
+    ``json.dump(..., indent=2)`` lays it out), JSON lines, or CSV under one header."""
     if output_format == "csv":
         out.write(csv_text((), fields))
         for batch in batches:
             out.write(csv_text(batch, fields).split("\n", 1)[1])
     elif output_format == "jsonl":
-        for batch in batches:
-            write_records(batch, "jsonl", fields, out)
+        for record in chain.from_iterable(batches):
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
     elif output_format == "json":
-        separator = "\n  "
         out.write("[")
-        for batch in batches:
-            for record in batch:
-                # json.dump(list, indent=2) puts each item two spaces in.
-                out.write(
-                    separator
-                    + json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
-                )
-                separator = ",\n  "
-        out.write("]\n" if separator == "\n  " else "\n]\n")
+        separator = "\n  "
+        for record in chain.from_iterable(batches):
+            item = json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            out.write(separator + item)
+            separator = ",\n  "
+        out.write("]\n" if separator == "\n  " else "\n]\n")  # an empty array is "[]"
     else:
         raise ValueError(f"unknown format {output_format!r}")
 
