@@ -52,6 +52,8 @@ PLAIN_FEEDS = [
     "data/recorded/google_news/danone_fr.xml",
     "data/recorded/bing_news/danone_en.xml",
     "data/recorded/bing_news/danone_fr.xml",
+    "data/recorded/youtube/channel_feed_michelin.xml",
+    "golden/rss/youtube_channel.xml",
 ]
 
 
@@ -119,6 +121,27 @@ def atom(entries: str, feed: str = "", root: str = "") -> bytes:
 
 
 DC = ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+# YouTube's channel feeds: an id of their own and a media group with the video's figures.
+MEDIA = (
+    ' xmlns:media="http://search.yahoo.com/mrss/"'
+    ' xmlns:yt="http://www.youtube.com/xml/schemas/2015"'
+)
+GROUP = "<media:group>{}</media:group>"
+MEDIA_TITLE = "<media:title>Titre du média</media:title>"
+MEDIA_DESCRIPTION = (
+    "<media:description>Ce que montre la vidéo.\nhttps://x.example/</media:description>"
+)
+YOUTUBE_PARTS = (
+    "<yt:videoId>Mi7cHeL1nAa</yt:videoId><yt:channelId>UCm</yt:channelId>"
+    + GROUP.format(
+        MEDIA_TITLE + '<media:content url="https://www.youtube.com/v/Mi7?version=3"'
+        ' type="application/x-shockwave-flash" width="640"/>'
+        + '<media:thumbnail url="https://i3.ytimg.com/vi/Mi7/hqdefault.jpg" width="480"/>'
+        + MEDIA_DESCRIPTION
+        + '<media:community><media:starRating count="1873" average="5.00" min="1" max="5"/>'
+        '<media:statistics views="48210"/></media:community>'
+    )
+)
 CONTENT = ' xmlns:content="http://purl.org/rss/1.0/modules/content/"'
 ITEM = "<item><title>Titre</title><link>https://www.example.fr/a</link>{}</item>"
 ENTRY = '<entry><title>Title</title><link href="https://atom.example.com/a"/>{}</entry>'
@@ -228,6 +251,18 @@ READ_FAST = {
     "unknown_namespace": rss(
         ITEM.format("<x:note>n</x:note>"), namespaces=' xmlns:x="https://x.example/ns"'
     ),
+    "youtube_entry": atom(ENTRY.format(YOUTUBE_PARTS), root=MEDIA),
+    "youtube_entry_in_french": atom(
+        '<entry xml:lang="fr"><title>Vidéo</title><yt:videoId>v2</yt:videoId>'
+        + GROUP.format(
+            '<media:description type="plain">Une &lt;b&gt; description</media:description>'
+        )
+        + "</entry>",
+        root=MEDIA,
+    ),
+    "rss_item_with_media_group": rss(
+        ITEM.format(GROUP.format(MEDIA_DESCRIPTION)), namespaces=MEDIA
+    ),
     # Bing's namespace is the search URL itself, entities and all.
     "search_url_namespace": rss(
         ITEM.format(
@@ -271,9 +306,46 @@ LEFT_TO_FEEDPARSER = {
     "unknown_namespace_known_key": rss(
         ITEM.format("<dc:creator>c</dc:creator>"), namespaces=' xmlns:dc="https://x.example/dc"'
     ),
-    "unknown_namespace_read_key": rss(
-        ITEM.format("<yt:videoId>v1</yt:videoId>"),
-        namespaces=' xmlns:yt="http://www.youtube.com/xml/schemas/2015"',
+    "media_group_before_title": atom(
+        f"<entry>{GROUP.format(MEDIA_TITLE)}<title>T</title></entry>", root=MEDIA
+    ),
+    "media_group_without_title": atom(f"<entry>{GROUP.format(MEDIA_TITLE)}</entry>", root=MEDIA),
+    "media_group_empty_title": atom(
+        f"<entry><title></title>{GROUP.format(MEDIA_TITLE)}</entry>", root=MEDIA
+    ),
+    "media_description_after_summary": atom(
+        ENTRY.format("<summary>s</summary>" + GROUP.format(MEDIA_DESCRIPTION)), root=MEDIA
+    ),
+    "media_summary_after_description": atom(
+        ENTRY.format(GROUP.format(MEDIA_DESCRIPTION) + "<summary>s</summary>"), root=MEDIA
+    ),
+    "media_title_after_source": rss(
+        ITEM.format('<source url="https://p.example/">P</source>' + GROUP.format(MEDIA_TITLE)),
+        namespaces=MEDIA,
+    ),
+    "media_figure_without_attributes": atom(
+        ENTRY.format(GROUP.format("<media:community><media:statistics/></media:community>")),
+        root=MEDIA,
+    ),
+    "media_figure_twice": atom(
+        ENTRY.format(
+            GROUP.format(
+                '<media:community><media:statistics views="1"/>'
+                '<media:statistics views="2"/></media:community>'
+            )
+        ),
+        root=MEDIA,
+    ),
+    "media_group_other_child": atom(
+        ENTRY.format(GROUP.format('<media:player url="https://p.example/"/>')), root=MEDIA
+    ),
+    "media_thumbnail_with_text": atom(
+        ENTRY.format(GROUP.format('<media:thumbnail url="/t.jpg">t</media:thumbnail>')),
+        root=MEDIA,
+    ),
+    "media_group_twice": atom(ENTRY.format(GROUP.format("") * 2), root=MEDIA),
+    "video_id_with_attribute": atom(
+        ENTRY.format('<yt:videoId kind="v">v1</yt:videoId>'), root=MEDIA
     ),
     "unknown_default_namespace": rss(ITEM.format("")).replace(
         b"<channel>", b'<channel xmlns="https://x.example/ns">'
@@ -369,7 +441,9 @@ ITEM_PARTS = [
     "<wfw:commentRss>/c.rss</wfw:commentRss>", '<media:thumbnail url="/t.jpg"/>',
     '<source url="https://p.example/">P</source>', "<source>S &amp; co</source>",
     '<source url="/p"></source>', "<News:Source>Pub</News:Source>",
-    '<News:Image size="1">/i.png</News:Image>', "<unknown>u</unknown>",
+    '<News:Image size="1">/i.png</News:Image>', GROUP.format(MEDIA_TITLE + MEDIA_DESCRIPTION),
+    GROUP.format('<media:community><media:statistics views="3"/></media:community>'),
+    "<unknown>u</unknown>",
     '<unknown a="1"/>', "<language>fr</language>", "<dc:date>2026-01-01</dc:date>",
     "<description>desc</description>",
     *(f"<description>{html}</description>" for html in HTML),
@@ -402,6 +476,9 @@ ENTRY_PARTS = [
     "<content>plain</content>", '<content type="text/html">&lt;i&gt;i&lt;/i&gt;</content>',
     '<content src="/out"/>', '<content type="image/png">aGVsbG8=</content>',
     '<category term="t"/>', "<rights>r</rights>", '<entry-extra xml:lang="x">e</entry-extra>',
+    "<yt:videoId>v9</yt:videoId>", YOUTUBE_PARTS, GROUP.format(MEDIA_TITLE),
+    GROUP.format('<media:description type="html">&lt;i&gt;d&lt;/i&gt;</media:description>'),
+    GROUP.format('<media:thumbnail url="/t.jpg"/><media:content url="/v"/>'),
 ]  # fmt: skip
 
 
@@ -416,8 +493,8 @@ def rss_document(channel: list[str], items: list[list[str]], root: str) -> bytes
 def atom_document(feed: list[str], entries: list[list[str]], root: str) -> bytes:
     body = "".join(feed) + "".join(f"<entry>{''.join(parts)}</entry>" for parts in entries)
     return (
-        f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"{root}>'
-        f"{body}</feed>"
+        f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"'
+        f"{MEDIA}{root}>{body}</feed>"
     ).encode()
 
 

@@ -65,8 +65,13 @@ _KNOWN_KEYS = frozenset({
     "summary", "content", "content_encoded", "author", "dc_creator", "pubdate", "published",
     "updated", "category", "enclosure", "language", "ttl", "generator", "image", "url", "width",
     "height", "name", "email", "uri", "homepage", "subtitle", "rights", "copyright",
-    "lastbuilddate", "webmaster", "managingeditor", "source",
+    "lastbuilddate", "webmaster", "managingeditor", "source", "yt_videoid", "media_group",
+    "media_title", "media_description", "media_content", "media_thumbnail", "media_starrating",
+    "media_statistics",
 })  # fmt: skip
+# Keys of elements in namespaces feedparser does not know that veille reads, under the prefix
+# YouTube's feeds use (feedparser names such elements by the document's own prefix).
+_READ_UNKNOWN_KEYS = frozenset({"yt_videoid"})
 _AUTHOR_PARTS = {"name": "name", "email": "email", "uri": "href", "url": "href", "homepage": "href"}
 _IMAGE_PARTS = frozenset({"title", "url", "link", "width", "height", "description"})
 _FEED_IGNORED = frozenset({
@@ -236,7 +241,7 @@ class _Reader:
         if prefix is None:
             raise _Unsure
         key = f"{prefix}_{local.lower()}"
-        if not _never_read(key):
+        if not _never_read(key) and key not in _READ_UNKNOWN_KEYS:
             raise _Unsure
         return key
 
@@ -376,6 +381,14 @@ class _Reader:
             elif key == "source" and not self.atom:
                 self._once(scope, key)
                 self._rss_source(scope, child, child_attributes)
+            elif key == "yt_videoid":
+                self._once(scope, key)
+                if child_attributes:
+                    raise _Unsure
+                scope.values[key] = _finish(_leaf_text(child).strip())
+            elif key == "media_group":
+                self._once(scope, key)
+                self._media_group(scope, child, child_attributes, child_lang)
             elif key == "enclosure":
                 if _leaf_text(child).strip() or set(child_attributes) - {"url", "length", "type"}:
                     raise _Unsure
@@ -524,6 +537,56 @@ class _Reader:
         scope.values["generator"] = value
         detail["name"] = value
         scope.values["generator_detail"] = detail
+
+    def _media_group(
+        self, scope: _Scope, element: ElementTree.Element, attributes: dict[str, str], lang: Any
+    ) -> None:
+        """YouTube's ``<media:group>``: title, content, thumbnail, description, figures.
+
+        feedparser skips a media title after the item's own non-empty title (or only updates
+        its detail); a media description becomes the summary when none came before (else
+        the content); the figures are stored as their attributes. Other shapes: not ours.
+        """
+        if attributes or (element.text or "").strip():
+            raise _Unsure
+        for part in element:
+            key = self._key(part.tag)
+            part_attributes = _attributes(part)
+            part_lang = self._lang(part_attributes, lang)
+            if len(part) and key != "media_community":
+                raise _Unsure
+            if key == "media_title":
+                if not scope.values.get("title") or "source" in scope.values:
+                    raise _Unsure
+                self._content_type(part_attributes, "text/plain")
+            elif key == "media_description":
+                if "summary" in scope.values:
+                    raise _Unsure
+                self._once(scope, "summary")
+                content_type = self._content_type(part_attributes, "text/html")
+                value, content_type = self._text_value(part, content_type)
+                scope.values["summary"] = value
+                scope.values["summary_detail"] = self._detail(content_type, part_lang, value)
+            elif key in ("media_content", "media_thumbnail"):
+                if (part.text or "").strip():
+                    raise _Unsure
+            elif key == "media_community" and not part_attributes:
+                if (part.text or "").strip():
+                    raise _Unsure
+                for figure in part:
+                    name = self._key(figure.tag)
+                    figure_attributes = _attributes(figure)
+                    if (
+                        name not in ("media_starrating", "media_statistics")
+                        or name in scope.values
+                        or not figure_attributes
+                        or len(figure)
+                        or (figure.text or "").strip()
+                    ):
+                        raise _Unsure
+                    scope.values[name] = figure_attributes
+            else:
+                raise _Unsure
 
     @staticmethod
     def _rss_source(
