@@ -309,10 +309,7 @@ class _Reader:
             self._once(scope, key)
             self._guid(scope, element, attributes)
         elif key in ("language", "ttl"):
-            self._once(scope, key)
-            if attributes:
-                raise _Unsure
-            scope.values[key] = _finish(_leaf_text(element).strip())
+            self._plain_value(scope, key, element, attributes)
         elif key == "generator":
             self._once(scope, key)
             self._generator(scope, element, attributes)
@@ -382,10 +379,7 @@ class _Reader:
                 self._once(scope, key)
                 self._rss_source(scope, child, child_attributes)
             elif key == "yt_videoid":
-                self._once(scope, key)
-                if child_attributes:
-                    raise _Unsure
-                scope.values[key] = _finish(_leaf_text(child).strip())
+                self._plain_value(scope, key, child, child_attributes)
             elif key == "media_group":
                 self._once(scope, key)
                 self._media_group(scope, child, child_attributes, child_lang)
@@ -395,6 +389,15 @@ class _Reader:
             else:
                 self._harmless(key, child)
         return scope.values
+
+    def _plain_value(
+        self, scope: _Scope, key: str, element: ElementTree.Element, attributes: dict[str, str]
+    ) -> None:
+        """A text element feedparser stores under its key as it is, once, with no attributes."""
+        self._once(scope, key)
+        if attributes:
+            raise _Unsure
+        scope.values[key] = _finish(_leaf_text(element).strip())
 
     def _harmless(self, key: str, element: ElementTree.Element) -> None:
         """Accept an element feedparser only stores under its own key, which veille never reads."""
