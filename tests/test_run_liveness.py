@@ -100,61 +100,66 @@ def test_a_killed_pass_is_closed_and_live_ones_are_left(url: str) -> None:
         store.close()
 
 
-def test_a_pass_left_unfinished_lets_go_of_its_lock_when_its_store_closes(url: str) -> None:
-    first, second = Store.open(url), Store.open(url)
+@pytest.fixture
+def stores(url: str) -> Iterator[tuple[Store, Store]]:
+    """Two stores on the database, as two workers of one installation have (closed after)."""
+    pair = (Store.open(url), Store.open(url))
     try:
-        run_id = first.begin_run(T0)  # then an exception ended the pass before finish_run
-        assert second.close_interrupted_runs() == 0
-        first.close()
-        assert second.close_interrupted_runs() == 1
-        assert _status(url, run_id) == ("failed", None)
+        yield pair
     finally:
-        first.close()
-        second.close()
+        for store in pair:
+            store.close()
 
 
-def test_a_store_holds_its_passes_locks_on_one_connection(url: str) -> None:
-    store, other = Store.open(url), Store.open(url)
+def test_a_pass_left_unfinished_lets_go_of_its_lock_when_its_store_closes(
+    url: str, stores: tuple[Store, Store]
+) -> None:
+    first, second = stores
+    run_id = first.begin_run(T0)  # then an exception ended the pass before finish_run
+    assert second.close_interrupted_runs() == 0
+    first.close()
+    assert second.close_interrupted_runs() == 1
+    assert _status(url, run_id) == ("failed", None)
+
+
+def test_a_store_holds_its_passes_locks_on_one_connection(
+    url: str, stores: tuple[Store, Store]
+) -> None:
+    store, other = stores
+    # More unfinished passes than the connection pool holds connections.
+    run_ids = [store.begin_run(T0) for _ in range(30)]
+    assert other.close_interrupted_runs() == 0
+    store.finish_run(run_ids[0], T0, status="ok")
+    assert _lock_is_free(url, run_ids[0])
+    assert not _lock_is_free(url, run_ids[1])
+    assert other.close_interrupted_runs() == 0
+    store.close()
+    assert other.close_interrupted_runs() == 29
+
+
+def test_passes_finish_cleanly_after_their_lock_connection_is_lost(
+    url: str, stores: tuple[Store, Store]
+) -> None:
+    store, other = stores
+    first, second = store.begin_run(T0), store.begin_run(T0)
+    engine = create_engine(url)
     try:
-        # More unfinished passes than the connection pool holds connections.
-        run_ids = [store.begin_run(T0) for _ in range(30)]
-        assert other.close_interrupted_runs() == 0
-        store.finish_run(run_ids[0], T0, status="ok")
-        assert _lock_is_free(url, run_ids[0])
-        assert not _lock_is_free(url, run_ids[1])
-        assert other.close_interrupted_runs() == 0
-        store.close()
-        assert other.close_interrupted_runs() == 29
+        with engine.connect() as connection:  # as a server restart or an idle timeout would
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks"
+                    " WHERE locktype = 'advisory' AND objid = :key AND pid <> pg_backend_pid()"
+                ),
+                {"key": first},
+            )
     finally:
-        store.close()
-        other.close()
-
-
-def test_passes_finish_cleanly_after_their_lock_connection_is_lost(url: str) -> None:
-    store, other = Store.open(url), Store.open(url)
-    try:
-        first, second = store.begin_run(T0), store.begin_run(T0)
-        engine = create_engine(url)
-        try:
-            with engine.connect() as connection:  # as a server restart or an idle timeout would
-                connection.execute(
-                    text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_locks"
-                        " WHERE locktype = 'advisory' AND objid = :key AND pid <> pg_backend_pid()"
-                    ),
-                    {"key": first},
-                )
-        finally:
-            engine.dispose()
-        # Their locks went with the session: the passes look dead to another worker...
-        assert _closed_within(other, 30) == 2
-        # ...and they still finish, with their own status.
-        store.finish_run(first, T0, status="ok")
-        store.finish_run(second, T0, status="partial")
-        assert [_status(url, run_id)[0] for run_id in (first, second)] == ["ok", "partial"]
-        # The next pass takes its lock on a new connection.
-        third = store.begin_run(T0)
-        assert not _lock_is_free(url, third)
-    finally:
-        store.close()
-        other.close()
+        engine.dispose()
+    # Their locks went with the session: the passes look dead to another worker...
+    assert _closed_within(other, 30) == 2
+    # ...and they still finish, with their own status.
+    store.finish_run(first, T0, status="ok")
+    store.finish_run(second, T0, status="partial")
+    assert [_status(url, run_id)[0] for run_id in (first, second)] == ["ok", "partial"]
+    # The next pass takes its lock on a new connection.
+    third = store.begin_run(T0)
+    assert not _lock_is_free(url, third)

@@ -52,11 +52,11 @@ def serve(app: App, host: str, port: int) -> None:
         )
     try:
         store = Store.open(app.settings.database_url, read_only=True)
-        _startup.loaded()
     except StoreError as error:
         refusal = CliError(error)
         refusal.exit_code = 2  # type: ignore[misc]
         raise refusal from None
+    _startup.loaded()
     # Without a token, only loopback names are answered (no DNS rebinding to 127.0.0.1).
     allowed = None if token else [*LOOPBACK_NAMES, host]
     shown = f"[{host}]" if ":" in host else host
