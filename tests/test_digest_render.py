@@ -61,6 +61,12 @@ def test_highlight_phrases_whole_words_and_scopes() -> None:
     assert str(highlight("<i>x</i>", [])) == "&lt;i&gt;x&lt;/i&gt;"
 
 
+def test_highlight_marks_a_phrase_written_as_one_word() -> None:
+    html = str(highlight("Grève chez #AirFrance et Air France", ['"Air France"']))
+    assert ">AirFrance</mark>" in html and ">Air France</mark>" in html
+    assert "<mark" not in str(highlight("#AirFranceKLM, Lorem", ['"Air France"', "l'oré*"]))
+
+
 @pytest.mark.parametrize(
     ("url", "expected"),
     [

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from veille.match import compile_query, prepare
+from veille.match.matcher import _within
 from veille.match.tokens import query_words
 
 
@@ -69,6 +72,51 @@ def test_case_sensitive_query_makes_every_term_case_sensitive() -> None:
     ],
 )
 def test_near(query: str, text: str, expected: bool) -> None:
+    assert matches(query, text=text) is expected
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "expected"),
+    [
+        ('"Air France"', "Grève chez #AirFrance", True),
+        ('"Air France"', "@airfrance mon vol est annulé", True),
+        ('"Société Générale"', "#SociétéGénérale en bourse", True),
+        ('"Société Générale"', "#societegenerale", True),
+        ("l'Oréal", "#LOreal lance une gamme", True),
+        ('"La Poste"', "suivi sur laposte.fr", True),
+        # The joined word is compared whole: neither longer words nor a part of them.
+        ('"Air France"', "#AirFranceKLM", False),
+        ('"Air France"', "#VolAirFrance", False),
+        ('"Air France"', "#Air", False),
+        # A wildcard phrase is never joined: "l'oré*" would find "lorem" and "lorenzo".
+        ("l'oré*", "Lorem ipsum", False),
+        ('case:"Air France"', "#AirFrance", True),
+        ('case:"Air France"', "#airfrance", False),
+        ('"Air France" -grève', "#AirFrance grève", False),
+    ],
+)
+def test_a_phrase_is_found_written_as_one_word(query: str, title: str, expected: bool) -> None:
+    assert matches(query, title) is expected
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "expected"),
+    [
+        # "#AirFrance" is one word: NEAR counts the words between it and the other term.
+        ('"Air France" NEAR/0 grève', "#AirFrance grève", True),
+        ('"Air France" NEAR/0 grève', "grève #AirFrance", True),
+        ('"Air France" NEAR/0 grève', "#AirFrance en grève", False),
+        ('"Air France" NEAR/1 grève', "#AirFrance en grève", True),
+        ('"Air France" NEAR/1 grève', "la grève chez #AirFrance", True),
+        ('"Air France" NEAR/1 grève', "la grève chez Air France", True),
+        ('"Air France" NEAR/0 "Air France"', "#AirFrance Air France", True),
+        ('"Air France" NEAR/3 "Air France"', "#AirFrance", False),
+        ('grève NEAR/1 "Air France"', "grève chez #AirFrance et chez Air France", True),
+    ],
+)
+def test_near_counts_a_phrase_written_as_one_word_as_one_word(
+    query: str, text: str, expected: bool
+) -> None:
     assert matches(query, text=text) is expected
 
 
@@ -176,3 +224,23 @@ def test_prepared_text_is_shared_by_several_queries() -> None:
 )
 def test_query_words(text: str, words: list[str]) -> None:
     assert query_words(text) == words
+
+
+_OCCURRENCES = st.lists(
+    st.tuples(st.integers(0, 30), st.integers(1, 3)).map(lambda pair: (pair[0], sum(pair))),
+    min_size=1,
+    max_size=6,
+).map(sorted)
+
+
+@given(_OCCURRENCES, _OCCURRENCES, st.integers(0, 5))
+def test_near_agrees_with_comparing_every_pair(
+    left: list[tuple[int, int]], right: list[tuple[int, int]], distance: int
+) -> None:
+    def close(one: tuple[int, int], other: tuple[int, int]) -> bool:
+        if other[1] <= one[0]:
+            return one[0] - other[1] <= distance
+        return other[0] >= one[1] and other[0] - one[1] <= distance
+
+    expected = any(close(one, other) for one in left for other in right)
+    assert _within(left, right, distance) is expected

@@ -83,7 +83,8 @@ def _term_pattern(term: str) -> str | None:
     words = ["".join(_fold(c) for c in word) for word in re.findall(r"\w+", term)]
     if not words:
         return None
-    body = r"\W+".join(re.escape(word) for word in words)
+    # A phrase is also found written as one word ("#AirFrance"), as the matcher finds it.
+    body = (r"\W+" if wildcard else r"\W*").join(re.escape(word) for word in words)
     ending = r"\w*" if wildcard else r"(?!\w)"
     return r"(?<!\w)" + body + ending
 

@@ -19,14 +19,21 @@ from veille.types import MatchResult
 # Evaluates a node on a document; appends the labels of the terms found when (and only
 # when) it returns True, so that terms of failed branches are never reported.
 Evaluator = Callable[[PreparedText, list[str]], bool]
-# Start positions of a term or phrase in a document, and how many words it spans.
-Locator = Callable[[PreparedText], list[int]]
+# Where a term or phrase occurs in a document: (first word, word after the last) positions,
+# sorted by first word.
+Occurrences = list[tuple[int, int]]
+Locator = Callable[[PreparedText], Occurrences]
 
 _NO_MATCH = MatchResult(matched=False)
 
 
-def _locator(leaf: Term | Phrase, scope: str, exact: bool) -> tuple[Locator, int]:
-    """Find a term or phrase as a sequence of words; a wildcard term's last word is a prefix."""
+def _locator(leaf: Term | Phrase, scope: str, exact: bool) -> Locator:
+    """Find a term or phrase as a sequence of words; a wildcard term's last word is a prefix.
+
+    A phrase is also found written as one word, as hashtags, handles and brand names join its
+    words: "Air France" in "#AirFrance", "@airfrance" or "AirFrance". The joined word is
+    compared whole, never as a prefix.
+    """
     words = query_words(leaf.text, exact=exact)
     prefix = isinstance(leaf, Term) and leaf.wildcard
 
@@ -38,42 +45,48 @@ def _locator(leaf: Term | Phrase, scope: str, exact: bool) -> tuple[Locator, int
     if len(words) == 1:
         word = words[0]
 
-        def locate_word(prepared: PreparedText) -> list[int]:
-            return positions_of(prepared.index(scope, exact), word, prefix)
+        def locate_word(prepared: PreparedText) -> Occurrences:
+            return [(p, p + 1) for p in positions_of(prepared.index(scope, exact), word, prefix)]
 
-        return locate_word, 1
+        return locate_word
 
     last = len(words) - 1
+    joined = None if prefix else "".join(words)
 
-    def locate_phrase(prepared: PreparedText) -> list[int]:
+    def locate_phrase(prepared: PreparedText) -> Occurrences:
         index = prepared.index(scope, exact)
+        together = [(p, p + 1) for p in index.get(joined, ())] if joined else []
         starts = positions_of(index, words[0], False)
         if not starts:
-            return []
+            return together
         following = []
         for offset, word in enumerate(words[1:], start=1):
             found = positions_of(index, word, prefix and offset == last)
             if not found:
-                return []
+                return together
             following.append((offset, set(found)))
-        return [s for s in starts if all(s + offset in found for offset, found in following)]
+        apart = [
+            (s, s + len(words))
+            for s in starts
+            if all(s + offset in found for offset, found in following)
+        ]
+        return sorted(apart + together) if together else apart
 
-    return locate_phrase, len(words)
+    return locate_phrase
 
 
-def _within(
-    left: list[int], left_span: int, right: list[int], right_span: int, distance: int
-) -> bool:
+def _within(left: Occurrences, right: Occurrences, distance: int) -> bool:
     """Whether a left and a right occurrence, not overlapping, have <= distance words between."""
-    for start in left:
+    right_starts = [start for start, _end in right]
+    longest = max(end - start for start, end in right)
+    for start, end in left:
         # Right occurrences that end at most `distance` words before this left one starts…
-        low = start - distance - right_span
-        index = bisect_left(right, low)
+        index = bisect_left(right_starts, start - distance - longest)
         # …up to those that start at most `distance` words after it ends.
-        high = start + left_span + distance
-        while index < len(right) and right[index] <= high:
-            other = right[index]
-            if other + right_span <= start or other >= start + left_span:
+        high = end + distance
+        while index < len(right) and right_starts[index] <= high:
+            other_start, other_end = right[index]
+            if start - distance <= other_end <= start or end <= other_start:
                 return True
             index += 1
     return False
@@ -104,7 +117,7 @@ class _Compiler:
 
     def leaf(self, leaf: Term | Phrase, scope: str) -> Evaluator:
         """An evaluator for a term or phrase."""
-        locate, _ = _locator(leaf, scope, self.exact(leaf))
+        locate = _locator(leaf, scope, self.exact(leaf))
         label = leaf.label()
         # Author names are a filter, not a keyword the document is about.
         record = scope != "author"
@@ -120,8 +133,8 @@ class _Compiler:
 
     def near(self, node: Near, scope: str) -> Evaluator:
         """An evaluator for two operands close to each other."""
-        locate_left, left_span = _locator(node.left, scope, self.exact(node.left))
-        locate_right, right_span = _locator(node.right, scope, self.exact(node.right))
+        locate_left = _locator(node.left, scope, self.exact(node.left))
+        locate_right = _locator(node.right, scope, self.exact(node.right))
         labels = [node.left.label(), node.right.label()] if scope != "author" else []
         distance = node.distance
 
@@ -130,7 +143,7 @@ class _Compiler:
             if not left:
                 return False
             right = locate_right(prepared)
-            if not right or not _within(left, left_span, right, right_span, distance):
+            if not right or not _within(left, right, distance):
                 return False
             found.extend(labels)
             return True
