@@ -64,7 +64,7 @@ def test_highlight_phrases_whole_words_and_scopes() -> None:
 def test_highlight_marks_a_phrase_written_as_one_word() -> None:
     html = str(highlight("Grève chez #AirFrance et Air France", ['"Air France"']))
     assert ">AirFrance</mark>" in html and ">Air France</mark>" in html
-    assert "<mark" not in str(highlight("#AirFranceKLM, Lorem", ['"Air France"', "l'oré*"]))
+    assert "<mark" not in str(highlight("#airfranceklm, Lorem", ['"Air France"', "l'oré*"]))
 
 
 @pytest.mark.parametrize(

@@ -25,12 +25,15 @@ def _leaf_texts(node: Node) -> list[str]:
 
 
 def _variants(text: str) -> list[str]:
-    """Ways a document may write a query's words: as written, in capitals, hyphen-joined, or
-    split by a hyphen (which the matcher also reads joined)."""
+    """Ways a document may write a query's words: as written, in capitals, hyphen-joined,
+    split by a hyphen (which the matcher also reads joined), or in a camel-case hashtag or
+    handle (which the matcher reads word by word)."""
     words = text.split()
     middle = len(text) // 2
     split = text[:middle] + "-" + text[middle:]
-    return [text, text.upper(), text.title(), "-".join(words), "".join(words), split]
+    camel = "".join(word[:1].upper() + word[1:] for word in words)
+    tags = ["#" + camel, "@Le" + camel, "#" + camel + "2024", "#X" + text.title()]
+    return [text, text.upper(), text.title(), "-".join(words), "".join(words), split, *tags]
 
 
 @st.composite

@@ -85,8 +85,8 @@ def test_near(query: str, text: str, expected: bool) -> None:
         ("l'Oréal", "#LOreal lance une gamme", True),
         ('"La Poste"', "suivi sur laposte.fr", True),
         # The joined word is compared whole: neither longer words nor a part of them.
-        ('"Air France"', "#AirFranceKLM", False),
-        ('"Air France"', "#VolAirFrance", False),
+        ('"Air France"', "#airfranceklm", False),
+        ('"Air France"', "#volairfrance", False),
         ('"Air France"', "#Air", False),
         # A wildcard phrase is never joined: "l'oré*" would find "lorem" and "lorenzo".
         ("l'oré*", "Lorem ipsum", False),
@@ -118,6 +118,38 @@ def test_near_counts_a_phrase_written_as_one_word_as_one_word(
     query: str, text: str, expected: bool
 ) -> None:
     assert matches(query, text=text) is expected
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "expected"),
+    [
+        ("danone", "Appel au #BoycottDanone", True),
+        ("danone", "#DanoneFrance recrute", True),
+        ("danone", "merci @DanoneFR", True),
+        ("danone", "#Danone2024", True),
+        ('"Air France"', "#GrèveAirFrance", True),
+        ("l'Oréal", "#LOréalParis", True),
+        ("cop28", "#COP28 à Dubaï", True),
+        ("case:Danone", "#BoycottDanone", True),
+        ('"boycott danone"', "#BoycottDanone", True),
+        # No word boundaries without case changes, and an e-mail address is not a handle.
+        ("danone", "#boycottdanone", False),
+        ("danone", "écrire à contact@DanoneFrance.example", False),
+        # Outside tags, words in camel case stay one word.
+        ("danone", "BoycottDanone", False),
+    ],
+)
+def test_camel_case_hashtags_and_handles_are_read_word_by_word(
+    query: str, title: str, expected: bool
+) -> None:
+    assert matches(query, title) is expected
+
+
+def test_a_camel_case_tag_counts_its_words_for_near() -> None:
+    assert matches('"Air France" NEAR/0 grève', text="#AirFrance grève")
+    assert matches("boycott NEAR/1 usine", text="#BoycottDanone usine")
+    assert not matches("boycott NEAR/0 usine", text="#BoycottDanone usine")
+    assert matches('"Air France" NEAR/0 KLM', text="#AirFranceKLM")
 
 
 def test_phrases_and_near_do_not_span_title_and_text() -> None:

@@ -100,7 +100,8 @@ _HEADER = """\
 #   terms, "exact phrases", AND, OR, NOT (or -term), parentheses, suffix wildcard danon*,
 #   proximity a NEAR/5 b, scopes title: site: author: lang:, case-sensitive terms case:Orange.
 # Matching ignores accents and case unless case_sensitive = true (for brands that are words).
-# A phrase is also found written as one word: "Air France" finds #AirFrance and @airfrance.
+# A phrase is also found written as one word ("Air France" finds #airfrance), and camel-case
+# hashtags and handles word by word (danone finds #BoycottDanone).
 # `languages` are the languages mentions are expected in (ISO 639-1 codes veille can detect:
 #   the 114 of its language model, from "af" to "zu"; an unknown code is refused on reading).
 """

@@ -9,10 +9,11 @@ folds them). A text holding none of any query's evidence is dropped unindexed.
 Why a substring is enough: the matcher's words are runs of letters and digits of the folded
 text, so each is a substring of it; a hyphenated group is also indexed joined ("coca-cola" as
 "cocacola"), which the haystack covers by adding the text without its hyphens; a wildcard's word
-is a prefix of an indexed word. What cannot be told from words gives no evidence (None), and the
-document goes on to the matcher: a NOT (matching by absence), ``site:`` and ``lang:`` (codes,
-not words), ``author:`` (a field the test does not read), and case-sensitive leaves (compared
-unfolded).
+is a prefix of an indexed word; a camel-case hashtag is indexed as hyphenated words
+("#BoycottDanone" as "boycott", "danone" and "boycottdanone"), each a substring of the folded
+tag. What cannot be told from words gives no evidence (None), and the document goes on to the
+matcher: a NOT (matching by absence), ``site:`` and ``lang:`` (codes, not words), ``author:``
+(a field the test does not read), and case-sensitive leaves (compared unfolded).
 """
 
 from __future__ import annotations

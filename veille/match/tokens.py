@@ -55,6 +55,39 @@ def _unicode_patterns() -> tuple[re.Pattern[str], dict[tuple[bool, bool], re.Pat
 
 _HYPHEN_SPLIT = re.compile(f"[{_HYPHENS}]")
 
+# A hashtag or handle that joins words ("#BoycottDanone", "@AirFrance", "#COP28") is read as
+# those words hyphenated, so that each word is found, and the whole tag too.
+_TAG = re.compile(r"(?<![^\W_])[#@]([^\W_]{2,})")
+
+
+def _tag_words(match: re.Match[str]) -> str:
+    tag = match.group(1)
+    cuts = [
+        index
+        for index in range(1, len(tag))
+        if _word_starts(tag[index - 1], tag[index], tag[index + 1 : index + 2])
+    ]
+    if not cuts:
+        return match.group(0)
+    pieces = [tag[start:end] for start, end in zip([0, *cuts], [*cuts, len(tag)], strict=True)]
+    return match.group(0)[0] + "-".join(pieces)
+
+
+def _word_starts(before: str, char: str, after: str) -> bool:
+    """Whether a new word of a tag starts at ``char``: "t|D" in "BoycottDanone", "L|Or" in
+    "LOreal", between letters and digits ("COP|28")."""
+    if char.isdigit() != before.isdigit():
+        return True
+    return char.isupper() and (before.islower() or (before.isupper() and after.islower()))
+
+
+def split_tags(text: str) -> str:
+    """The text with its camel-case hashtags and handles hyphenated ("#Boycott-Danone")."""
+    if "#" not in text and "@" not in text:
+        return text
+    return _TAG.sub(_tag_words, unicodedata.normalize("NFC", text))
+
+
 Index = dict[str, list[int]]
 
 
@@ -82,7 +115,7 @@ def index_words(index: Index, text: str, offset: int, *, exact: bool) -> None:
     """Add the words of a text to an index of word → sorted positions, from ``offset`` on."""
     if not text:
         return
-    comparable = _comparable(text, exact)
+    comparable = _comparable(split_tags(text), exact)
     hyphenated = any(hyphen in comparable for hyphen in _HYPHENS)
     groups = _pattern(comparable, hyphenated).findall(comparable)
     if hyphenated:
