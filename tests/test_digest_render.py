@@ -67,6 +67,14 @@ def test_highlight_marks_a_phrase_written_as_one_word() -> None:
     assert "<mark" not in str(highlight("#airfranceklm, Lorem", ['"Air France"', "l'oré*"]))
 
 
+def test_highlight_marks_the_words_of_camel_case_tags_as_the_matcher_reads_them() -> None:
+    html = str(highlight("#BoycottDanone, @DanoneFR, danonesque", ["danone"]))
+    assert html.count("<mark") == 2 and "#Boycott<mark" in html and "@<mark" in html
+    assert ">Danone</mark>FR" in html and "danonesque" in html
+    html = str(highlight("#GrèveAirFrance et #FairAir", ['"Air France"', "air"]))
+    assert "#Grève<mark" in html and ">AirFrance</mark>" in html and ">Air</mark>" in html
+
+
 @pytest.mark.parametrize(
     ("url", "expected"),
     [

@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 from veille.delivery_settings import SmtpSettings
 from veille.digest import wording
 from veille.digest.selection import DigestContent
+from veille.match.tokens import tag_word_starts
 
 TEMPLATES = Path(__file__).resolve().parent
 EXCERPT_CHARS = 280
@@ -85,8 +86,27 @@ def _term_pattern(term: str) -> str | None:
         return None
     # A phrase is also found written as one word ("#AirFrance"), as the matcher finds it.
     body = (r"\W+" if wildcard else r"\W*").join(re.escape(word) for word in words)
-    ending = r"\w*" if wildcard else r"(?!\w)"
-    return r"(?<!\w)" + body + ending
+    # Word boundaries are checked apart (``_word_edges``): a camel-case hashtag has some
+    # inside it ("#BoycottDanone").
+    return body + (r"\w*" if wildcard else "")
+
+
+def _word_edges(text: str) -> tuple[set[int], set[int]]:
+    """Where words of ``text`` start and end for the matcher: at every change between word and
+    non-word characters, and between the words of a camel-case hashtag or handle."""
+    starts, ends = {0}, {len(text)}
+    for index in range(1, len(text)):
+        before, here = _is_word(text[index - 1]), _is_word(text[index])
+        if here and not before:
+            starts.add(index)
+        elif before and not here:
+            ends.add(index)
+    cuts = tag_word_starts(text)
+    return starts.union(cuts), ends.union(cuts)
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def highlight(text: str, terms: Sequence[str]) -> Markup:
@@ -95,13 +115,18 @@ def highlight(text: str, terms: Sequence[str]) -> Markup:
     if not patterns or not text:
         return escape(text)
     folded = "".join(_fold(char) for char in text)
-    pieces, position = [], 0
-    for found in re.finditer("|".join(patterns), folded):
-        if found.end() == found.start():
+    starts, ends = _word_edges(text)
+    pattern = re.compile("|".join(f"(?:{p})" for p in patterns))
+    pieces, position, search_from = [], 0, 0
+    while (found := pattern.search(folded, search_from)) is not None:
+        start, end = found.span()
+        if start == end or start not in starts or end not in ends:
+            # Inside a word: look again from the next character (a later match may be whole).
+            search_from = start + 1
             continue
-        pieces.append(escape(text[position : found.start()]))
-        pieces.append(_MARK % text[found.start() : found.end()])
-        position = found.end()
+        pieces.append(escape(text[position:start]))
+        pieces.append(_MARK % text[start:end])
+        position = search_from = end
     pieces.append(escape(text[position:]))
     return Markup("").join(pieces)
 

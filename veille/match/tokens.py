@@ -60,17 +60,20 @@ _HYPHEN_SPLIT = re.compile(f"[{_HYPHENS}]")
 _TAG = re.compile(r"(?<![^\W_])[#@]([^\W_]{2,})")
 
 
-def _tag_words(match: re.Match[str]) -> str:
-    tag = match.group(1)
-    cuts = [
-        index
-        for index in range(1, len(tag))
-        if _word_starts(tag[index - 1], tag[index], tag[index + 1 : index + 2])
-    ]
-    if not cuts:
-        return match.group(0)
-    pieces = [tag[start:end] for start, end in zip([0, *cuts], [*cuts, len(tag)], strict=True)]
-    return match.group(0)[0] + "-".join(pieces)
+def tag_word_starts(text: str) -> list[int]:
+    """Where a word starts inside a camel-case hashtag or handle of ``text``, as offsets into
+    ``text``: 8 in "#BoycottDanone", the "D"; ascending."""
+    starts: list[int] = []
+    if "#" not in text and "@" not in text:
+        return starts
+    for found in _TAG.finditer(text):
+        tag, offset = found.group(1), found.start(1)
+        starts += [
+            offset + index
+            for index in range(1, len(tag))
+            if _word_starts(tag[index - 1], tag[index], tag[index + 1 : index + 2])
+        ]
+    return starts
 
 
 def _word_starts(before: str, char: str, after: str) -> bool:
@@ -85,7 +88,12 @@ def split_tags(text: str) -> str:
     """The text with its camel-case hashtags and handles hyphenated ("#Boycott-Danone")."""
     if "#" not in text and "@" not in text:
         return text
-    return _TAG.sub(_tag_words, unicodedata.normalize("NFC", text))
+    text = unicodedata.normalize("NFC", text)
+    starts = tag_word_starts(text)
+    if not starts:
+        return text
+    ends = [*starts, len(text)]
+    return "-".join(text[start:end] for start, end in zip([0, *starts], ends, strict=True))
 
 
 Index = dict[str, list[int]]
