@@ -129,6 +129,28 @@ def test_the_processor_keeps_the_same_items_with_and_without_the_filter() -> Non
     ]
 
 
+def test_a_status_naming_the_brand_only_in_tags_is_kept() -> None:
+    # Mastodon's markup for a hashtag and a handle, as statuses carry it.
+    tag = '<a href="https://piaille.fr/tags/BoycottDanone" class="mention hashtag">#<span>'
+    handle = '<span class="h-card"><a href="https://x.fr/@AirFrance" class="mention">@<span>'
+    statuses = {
+        "https://a.fr/1": f"<p>{tag}BoycottDanone</span></a></p>",
+        "https://a.fr/2": f"<p>Merci {handle}AirFrance</span></a></span></p>",
+        "https://a.fr/3": "<p>#boycottdanonesque</p>",
+    }
+    raws = [RawMention(source="s", url=url, content_html=html) for url, html in statuses.items()]
+    brands = [
+        BrandConfig(name="Danone", query="danone", languages=("fr",)),
+        BrandConfig(name="Air France", query='"Air France"', languages=("fr",)),
+    ]
+    kept = MentionProcessor(brands).process(raws)
+    found = {
+        item.document.canonical_url: [name for name, match in item.matches if match.matched]
+        for item in kept
+    }
+    assert found == {"https://a.fr/1": ["Danone"], "https://a.fr/2": ["Air France"]}
+
+
 _HTML_PIECES = st.sampled_from(
     [
         "<p>", "</p>", "<b>", "</b>", "<br/>", "<i/>", "<P>", '<a href="x>y">', "</a>", "<b",
