@@ -267,6 +267,7 @@ def test_stats_add_up_engagement_and_reach_unknown_as_zero(corpus: Store) -> Non
 @pytest.mark.parametrize(
     ("by", "expected"),
     [
+        ("brand", [("acme", 5), ("globex", 2)]),
         (
             "site",
             [("lemonde.fr", 3), ("blog.lemonde.fr", 2), ("notlemonde.fr", 1), ("reddit.com", 1)],
@@ -281,6 +282,14 @@ def test_stats_by_each_key(corpus: Store, by: str, expected: list[tuple[object, 
     rows = corpus.stats(MentionFilter(), by)
     assert [(row["key"], row["mentions"]) for row in rows] == expected
     assert sum(float(str(row["share"])) for row in rows) == pytest.approx(1.0)
+
+
+def test_stats_by_brand_is_the_share_of_voice_with_each_brands_tone(corpus: Store) -> None:
+    rows = {row["key"]: row for row in corpus.stats(MentionFilter(), "brand")}
+    assert rows["acme"]["share"] == pytest.approx(5 / 7)
+    assert rows["globex"]["negative"] == 1.0 and rows["globex"]["engagement"] == 45
+    only = corpus.stats(MentionFilter(brands=("globex",)), "brand")
+    assert [(row["key"], row["mentions"], row["share"]) for row in only] == [("globex", 2, 1.0)]
 
 
 def test_stats_by_day_uses_the_utc_day(store: Store) -> None:

@@ -163,6 +163,8 @@ def test_overview_of_a_period(client: TestClient) -> None:
     assert by_day["2026-03-03"] == (0, 0, 2)
     assert by_day["2026-03-06"] == (0, 2, 0)
     assert sum(day["mentions"] for day in days) == 7
+    voice = [(row["key"], row["mentions"]) for row in body["share_of_voice"]]  # type: ignore[attr-defined]
+    assert voice == [("acme", 5), ("globex", 2)]
     assert [(row["key"], row["mentions"]) for row in body["platforms"]] == [  # type: ignore[attr-defined]
         ("news", 4),
         ("blog", 2),
@@ -235,7 +237,7 @@ def test_brands(client: TestClient) -> None:
         ("/api/mentions?search=a%00b", "search"),
         ("/api/mentions?platform=" + "x" * 501, "platform"),
         ("/api/mentions?site=%01", "site"),
-        ("/api/stats?by=brand", "by"),
+        ("/api/stats?by=color", "by"),
         ("/api/stats?limit=0", "limit"),
         ("/api/overview?since=soon", "since"),
         ("/api/stories/a%00b", "story_id"),

@@ -76,6 +76,9 @@ def test_overview_draws_its_charts_as_inline_svg(client: TestClient) -> None:
     assert len(mention_ids(elements)) == 3
     links = [str(attrs.get("href")) for attrs in elements.named("a")]
     assert "/mentions?since=2026-03-01&until=2026-03-10&platform=blog" in links
+    # Share of voice, as several brands have mentions: each brand links to its mentions.
+    assert "brands" in {attrs.get("id") for attrs in elements.named("section")}
+    assert "/mentions?since=2026-03-01&until=2026-03-10&brand=globex" in links
 
 
 def test_overview_of_one_brand(client: TestClient) -> None:
@@ -84,6 +87,8 @@ def test_overview_of_one_brand(client: TestClient) -> None:
     assert re.search(r'<span class="figure" id="total">2</span>', response.text)
     selected = [a for a in Elements(response.text).named("option") if "selected" in a]
     assert [option["value"] for option in selected] == ["globex"]
+    # One brand is all of its own mentions: no share of voice.
+    assert "brands" not in {attrs.get("id") for attrs in Elements(response.text).named("section")}
 
 
 def test_the_mention_list_filters_and_pages(client: TestClient, reader: Store) -> None:

@@ -34,7 +34,7 @@ from veille.store.schema import (
 )
 from veille.store.specs import MentionFilter
 
-STATS_KEYS = ("platform", "site", "author", "tone", "lang", "day")
+STATS_KEYS = ("brand", "platform", "site", "author", "tone", "lang", "day")
 
 # When a mention happened: its publication time, else when veille collected it.
 mention_time = func.coalesce(
@@ -314,6 +314,8 @@ def _stats_key(connection: Connection, by: str) -> ColumnElement[Any]:
         return func.date(mention_time, type_=String)
     if by == "author":
         return func.coalesce(document_table.c.author_name, document_table.c.author_handle)
+    if by == "brand":
+        return mention_table.c.brand_id  # named after the query: the brands table is small
     columns: dict[str, Any] = {
         "platform": document_table.c.platform,
         "site": document_table.c.site,
@@ -328,6 +330,7 @@ def stats(connection: Connection, f: MentionFilter, by: str) -> list[dict[str, o
 
     ``engagement`` and ``reach`` add up the figures of the group's mentions (unknown counts as 0):
     like ``mentions``, a document that names two brands counts once per brand when both are listed.
+    By ``brand``, the shares are each brand's share of voice among the brands listed.
     """
     if by not in STATS_KEYS:
         raise ValueError(f"stats by must be one of {', '.join(STATS_KEYS)}, not {by!r}")
@@ -347,15 +350,19 @@ def stats(connection: Connection, f: MentionFilter, by: str) -> list[dict[str, o
     ).query
     query = query.group_by(key)
     rows = list(connection.execute(query).all())
+    names: dict[Any, str] = {}
+    if by == "brand":
+        names = dict(connection.execute(select(brand_table.c.id, brand_table.c.name)).all())
+    keyed: list[tuple[Any, Any]] = [(names.get(row.key) if names else row.key, row) for row in rows]
     if by == "day":
-        rows.sort(key=lambda row: row.key)
+        keyed.sort(key=lambda pair: str(pair[0]))
     else:
         # Most mentioned first; ties by key with unknown (None) keys last, for a stable order.
-        rows.sort(key=lambda row: (-row.mentions, row.key is None, row.key or ""))
+        keyed.sort(key=lambda pair: (-pair[1].mentions, pair[0] is None, pair[0] or ""))
     total = sum(row.mentions for row in rows)
     return [
         {
-            "key": row.key,
+            "key": key,
             "mentions": row.mentions,
             "share": row.mentions / total,
             **{tone: int(getattr(row, tone)) / row.mentions for tone in TONES},
@@ -363,7 +370,7 @@ def stats(connection: Connection, f: MentionFilter, by: str) -> list[dict[str, o
             "engagement": int(row.engagement or 0),
             "reach": int(row.reach or 0),
         }
-        for row in rows
+        for key, row in keyed
     ]
 
 

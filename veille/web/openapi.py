@@ -184,7 +184,16 @@ def openapi_document() -> JsonObject:
     """The OpenAPI description of every endpoint of the JSON API."""
     overview = {
         "type": "object",
-        "required": ["total", "tones", "days", "platforms", "sites", "authors", "negative"],
+        "required": [
+            "total",
+            "tones",
+            "days",
+            "share_of_voice",
+            "platforms",
+            "sites",
+            "authors",
+            "negative",
+        ],
         "properties": {
             "brands": {"type": "array", "items": {"type": "string"}},
             "since": _nullable("string", format="date-time"),
@@ -196,6 +205,7 @@ def openapi_document() -> JsonObject:
             },
             "avg_sentiment": _nullable("number"),
             "days": {"type": "array", "items": {"type": "object"}},
+            "share_of_voice": {"type": "array", "items": _ref("StatGroup")},
             "platforms": {"type": "array", "items": _ref("StatGroup")},
             "sites": {"type": "array", "items": _ref("StatGroup")},
             "authors": {"type": "array", "items": _ref("StatGroup")},

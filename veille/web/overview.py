@@ -18,13 +18,15 @@ MAX_EMPTY_SPAN = 400
 
 @dataclass(frozen=True)
 class Overview:
-    """Volume by day and tone, tone split, platforms, sites, authors and the latest negatives."""
+    """Volume by day and tone, tone split, share of voice, platforms, sites, authors and the
+    latest negatives."""
 
     filter: MentionFilter
     total: int
     tones: dict[str, int]
     avg_sentiment: float | None
     days: list[DayVolume]
+    voice: list[dict[str, object]]  # by brand: each brand's share of the mentions
     platforms: list[dict[str, object]]
     sites: list[dict[str, object]]
     authors: list[dict[str, object]]
@@ -44,6 +46,7 @@ class Overview:
                 | {tone: day.count(tone) for tone in TONE_ORDER}
                 for day in self.days
             ],
+            "share_of_voice": self.voice,
             "platforms": self.platforms,
             "sites": self.sites,
             "authors": self.authors,
@@ -104,6 +107,7 @@ def build_overview(store: Store, f: MentionFilter, top: int = TOP) -> Overview:
         tones=tones,
         avg_sentiment=round(weighted / total, 4) if total else None,
         days=_days(f, store.stats(everything, "day")),
+        voice=store.stats(everything, "brand"),
         platforms=store.stats(everything, "platform")[:top],
         sites=store.stats(everything, "site")[:top],
         authors=authors[:top],
