@@ -164,7 +164,9 @@ def test_mentions_bad_input_exits_2(collected: Path) -> None:
     assert "unknown brand 'Nestlé'" in run(collected, "mentions", "--brand", "Nestlé").output
 
 
-@pytest.mark.parametrize("by", ["brand", "platform", "site", "author", "tone", "lang", "day"])
+@pytest.mark.parametrize(
+    "by", ["brand", "platform", "site", "author", "tone", "lang", "day", "week", "month"]
+)
 def test_stats_by_each_dimension(collected: Path, by: str) -> None:
     rows = _json(collected, "stats", "--by", by)
     assert all(tuple(row) == STAT_FIELDS for row in rows)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -276,6 +276,8 @@ def test_stats_add_up_engagement_and_reach_unknown_as_zero(corpus: Store) -> Non
         ("tone", [("negative", 3), ("neutral", 3), ("positive", 1)]),
         ("lang", [("fr", 5), ("en", 1), (None, 1)]),
         ("day", [("2026-03-02", 3), ("2026-03-03", 2), ("2026-03-04", 2)]),
+        ("week", [("2026-W10", 7)]),
+        ("month", [("2026-03", 7)]),
     ],
 )
 def test_stats_by_each_key(corpus: Store, by: str, expected: list[tuple[object, int]]) -> None:
@@ -290,6 +292,38 @@ def test_stats_by_brand_is_the_share_of_voice_with_each_brands_tone(corpus: Stor
     assert rows["globex"]["negative"] == 1.0 and rows["globex"]["engagement"] == 45
     only = corpus.stats(MentionFilter(brands=("globex",)), "brand")
     assert [(row["key"], row["mentions"], row["share"]) for row in only] == [("globex", 2, 1.0)]
+
+
+def test_weeks_and_months_add_up_their_days(store: Store) -> None:
+    moments = {  # ISO week 9 runs to Sunday 1 March 2026; week 11 starts on Monday 9 March.
+        "sat": (datetime(2026, 2, 28, 12, tzinfo=UTC), "positive", 0.8, 10),
+        "sun": (datetime(2026, 3, 1, 23, 30, tzinfo=UTC), "negative", -0.4, 0),
+        "sun2": (datetime(2026, 3, 8, 8, tzinfo=UTC), "neutral", 0.0, 5),
+        "mon": (datetime(2026, 3, 9, 0, 15, tzinfo=UTC), "negative", -0.6, 1),
+    }
+    save(
+        store,
+        [
+            make_item(name, tone=tone, sentiment=sentiment, published_at=moment, engagement=likes)
+            for name, (moment, tone, sentiment, likes) in moments.items()
+        ],
+    )
+    weeks = store.stats(MentionFilter(), "week")
+    assert [(row["key"], row["mentions"]) for row in weeks] == [
+        ("2026-W09", 2), ("2026-W10", 1), ("2026-W11", 1),
+    ]  # fmt: skip
+    first = weeks[0]
+    assert (first["positive"], first["negative"], first["neutral"]) == (0.5, 0.5, 0.0)
+    assert first["avg_sentiment"] == pytest.approx(0.2) and first["engagement"] == 10
+    assert first["share"] == 0.5
+    months = store.stats(MentionFilter(), "month")
+    assert [(row["key"], row["mentions"], row["engagement"]) for row in months] == [
+        ("2026-02", 1, 10), ("2026-03", 3, 6),
+    ]  # fmt: skip
+    assert months[1]["avg_sentiment"] == pytest.approx(-1.0 / 3, abs=1e-4)
+    # Filters apply before the grouping, as for every key.
+    negative = store.stats(MentionFilter(tone="negative"), "month")
+    assert [(row["key"], row["mentions"]) for row in negative] == [("2026-03", 2)]
 
 
 def test_stats_by_day_uses_the_utc_day(store: Store) -> None:

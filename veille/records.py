@@ -19,7 +19,7 @@ STAT_FIELDS = (
     "key", "mentions", "share", "positive", "neutral", "negative", "avg_sentiment", "engagement",
     "reach",
 )  # fmt: skip
-STAT_DIMENSIONS = ("brand", "platform", "site", "author", "tone", "lang", "day")
+STAT_DIMENSIONS = ("brand", "platform", "site", "author", "tone", "lang", "day", "week", "month")
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -167,7 +167,7 @@ def _stories(app: App, f: Any, output_format: str) -> None:
 @format_option()
 @click.pass_obj
 def stats(app: App, by: str, limit: int | None, output_format: str, **options: Any) -> None:
-    """Count mentions by brand, platform, site, author, tone, language or day, with their tone."""
+    """Count mentions by brand, platform, site, author, tone, language, day, week or month."""
     rows = app.store().stats(_mention_filter(app, None, **options), by)
     if limit:
         rows = rows[:limit]

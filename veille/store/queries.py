@@ -1,4 +1,5 @@
-"""Reads: mention listings and statistics, for the command line and the dashboard."""
+"""Reads: mention listings and stories, for the command line and the dashboard (statistics:
+``veille.store.stats``)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from sqlalchemy import (
     case,
     distinct,
     func,
-    literal_column,
     or_,
     select,
 )
@@ -33,8 +33,6 @@ from veille.store.schema import (
     source_table,
 )
 from veille.store.specs import MentionFilter
-
-STATS_KEYS = ("brand", "platform", "site", "author", "tone", "lang", "day")
 
 # When a mention happened: its publication time, else when veille collected it.
 mention_time = func.coalesce(
@@ -122,7 +120,7 @@ def filter_conditions(connection: Connection, f: MentionFilter) -> list[ColumnEl
     return conditions
 
 
-def _filtered(
+def filtered_query(
     connection: Connection, f: MentionFilter, *columns: Any, ranked: bool = False
 ) -> search.Restriction:
     """The filtered query, and with ``ranked`` the relevance score of its search (if any)."""
@@ -228,7 +226,7 @@ def iter_mentions(
 
 
 def _newest_first(connection: Connection, f: MentionFilter) -> Select[Any]:
-    query = _listing(_filtered(connection, f, *_LISTING_COLUMNS).query)
+    query = _listing(filtered_query(connection, f, *_LISTING_COLUMNS).query)
     query = query.order_by(mention_time.desc(), mention_table.c.id.desc())
     return _page(query, f.limit, f.offset)
 
@@ -236,7 +234,7 @@ def _newest_first(connection: Connection, f: MentionFilter) -> Select[Any]:
 def _ranked_rows(connection: Connection, f: MentionFilter) -> list[Row[Any]]:
     """A page of a ranked search: the newest matches most relevant first, then the older ones
     newest first (see ``veille/store/search.py``)."""
-    restriction = _filtered(
+    restriction = filtered_query(
         connection,
         f,
         mention_table.c.id.label("mention_id"),
@@ -269,7 +267,7 @@ def _ranked_rows(connection: Connection, f: MentionFilter) -> list[Row[Any]]:
         by_id = {row.mention_id: row for row in found}
         rows = [by_id[mention_id] for mention_id in page_ids]
     if older_from is not None and (end is None or end > len(ranked)):
-        older = _listing(_filtered(connection, f, *_LISTING_COLUMNS).query)
+        older = _listing(filtered_query(connection, f, *_LISTING_COLUMNS).query)
         older = older.where(document_table.c.id <= older_from)
         older = older.order_by(mention_time.desc(), mention_table.c.id.desc())
         limit = None if f.limit is None else f.limit - len(rows)
@@ -304,76 +302,6 @@ def _record(row: Row[Any]) -> dict[str, object]:
     }
 
 
-def _stats_key(connection: Connection, by: str) -> ColumnElement[Any]:
-    if by == "day":
-        # The UTC calendar day, as "YYYY-MM-DD"; literals rather than bound parameters so that
-        # PostgreSQL sees the GROUP BY expression as identical to the selected one.
-        if connection.dialect.name == "postgresql":
-            utc_time = func.timezone(literal_column("'UTC'"), mention_time)
-            return func.to_char(utc_time, literal_column("'YYYY-MM-DD'"), type_=String)
-        return func.date(mention_time, type_=String)
-    if by == "author":
-        return func.coalesce(document_table.c.author_name, document_table.c.author_handle)
-    if by == "brand":
-        return mention_table.c.brand_id  # named after the query: the brands table is small
-    columns: dict[str, Any] = {
-        "platform": document_table.c.platform,
-        "site": document_table.c.site,
-        "tone": effective_tone,
-        "lang": document_table.c.lang,
-    }
-    return columns[by]
-
-
-def stats(connection: Connection, f: MentionFilter, by: str) -> list[dict[str, object]]:
-    """Count the filtered mentions per key, with the share of each tone and the mean sentiment.
-
-    ``engagement`` and ``reach`` add up the figures of the group's mentions (unknown counts as 0):
-    like ``mentions``, a document that names two brands counts once per brand when both are listed.
-    By ``brand``, the shares are each brand's share of voice among the brands listed.
-    """
-    if by not in STATS_KEYS:
-        raise ValueError(f"stats by must be one of {', '.join(STATS_KEYS)}, not {by!r}")
-    key = _stats_key(connection, by).label("key")
-    tone_counts = [
-        func.sum(case((effective_tone == tone, 1), else_=0)).label(tone) for tone in TONES
-    ]
-    query = _filtered(
-        connection,
-        f,
-        key,
-        func.count(mention_table.c.id).label("mentions"),
-        *tone_counts,
-        func.avg(effective_sentiment).label("avg_sentiment"),
-        func.sum(document_table.c.engagement).label("engagement"),
-        func.sum(document_table.c.reach).label("reach"),
-    ).query
-    query = query.group_by(key)
-    rows = list(connection.execute(query).all())
-    names: dict[Any, str] = {}
-    if by == "brand":
-        names = dict(connection.execute(select(brand_table.c.id, brand_table.c.name)).all())
-    keyed: list[tuple[Any, Any]] = [(names.get(row.key) if names else row.key, row) for row in rows]
-    if by == "day":
-        keyed.sort(key=lambda pair: str(pair[0]))
-    else:
-        # Most mentioned first; ties by key with unknown (None) keys last, for a stable order.
-        keyed.sort(key=lambda pair: (-pair[1].mentions, pair[0] is None, pair[0] or ""))
-    total = sum(row.mentions for row in rows)
-    return [
-        {
-            "key": key,
-            "mentions": row.mentions,
-            "share": row.mentions / total,
-            **{tone: int(getattr(row, tone)) / row.mentions for tone in TONES},
-            "avg_sentiment": round(float(row.avg_sentiment), 4),
-            "engagement": int(row.engagement or 0),
-            "reach": int(row.reach or 0),
-        }
-        for key, row in keyed
-    ]
-
-
 # One story as ``veille mentions --group-by story`` and list_stories give it.
 STORY_FIELDS = (
     "story_id", "title", "url", "site", "platform", "published_at", "first_seen", "last_seen",
@@ -395,7 +323,7 @@ def list_stories(connection: Connection, f: MentionFilter) -> list[dict[str, obj
         func.count(distinct(case((effective_tone == tone, document_table.c.id)))).label(tone)
         for tone in TONES
     ]
-    query = _filtered(
+    query = filtered_query(
         connection,
         f,
         document_table.c.story_id,
@@ -412,7 +340,7 @@ def list_stories(connection: Connection, f: MentionFilter) -> list[dict[str, obj
     groups = list(connection.execute(_page(query, f.limit, f.offset)))
     if not groups:
         return []
-    sightings = _filtered(connection, f, *_LISTING_COLUMNS).query
+    sightings = filtered_query(connection, f, *_LISTING_COLUMNS).query
     sightings = _listing(sightings).where(
         document_table.c.story_id.in_([g.story_id for g in groups])
     )

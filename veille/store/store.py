@@ -25,6 +25,7 @@ from veille.store import (
     source_state,
     writes,
 )
+from veille.store import stats as statistics
 from veille.store.alerts import AlertRecord
 from veille.store.db import (
     UPGRADE_HINT,
@@ -410,9 +411,9 @@ class Store:
             return queries.list_stories(connection, f)
 
     def stats(self, f: MentionFilter, by: str) -> list[dict[str, object]]:
-        """Return mention counts, shares, tones, engagement and reach per platform, site, author…"""
+        """Return mention counts, shares, tones, engagement and reach per brand, platform, day…"""
         with self._reading() as connection:
-            return queries.stats(connection, f, by)
+            return statistics.stats(connection, f, by)
 
     def source_health(self) -> list[dict[str, object]]:
         """Return the health of every source (per brand where collected per brand)."""

@@ -1,0 +1,140 @@
+"""Statistics of the filtered mentions: counts, tone and reach per brand, platform, site,
+author, tone, language, day, ISO week or month."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, String, case, func, literal_column, select
+
+from veille.store.queries import effective_sentiment, effective_tone, filtered_query, mention_time
+from veille.store.schema import TONES, brand_table, document_table, mention_table
+from veille.store.specs import MentionFilter
+
+# Weeks and months are made of days in Python: ISO weeks are computed alike on every engine.
+PERIODS = ("day", "week", "month")
+STATS_KEYS = ("brand", "platform", "site", "author", "tone", "lang", *PERIODS)
+
+
+@dataclass
+class _Group:
+    """The sums of one group's mentions, before shares and means are taken."""
+
+    key: Any
+    mentions: int = 0
+    tones: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TONES, 0))
+    sentiment: float = 0.0  # the sum, so that days add up into weeks and months
+    engagement: int = 0
+    reach: int = 0
+
+    def add(self, other: _Group) -> None:
+        self.mentions += other.mentions
+        for tone in TONES:
+            self.tones[tone] += other.tones[tone]
+        self.sentiment += other.sentiment
+        self.engagement += other.engagement
+        self.reach += other.reach
+
+
+def _stats_key(connection: Connection, by: str) -> ColumnElement[Any]:
+    if by == "day":
+        # The UTC calendar day, as "YYYY-MM-DD"; literals rather than bound parameters so that
+        # PostgreSQL sees the GROUP BY expression as identical to the selected one.
+        if connection.dialect.name == "postgresql":
+            utc_time = func.timezone(literal_column("'UTC'"), mention_time)
+            return func.to_char(utc_time, literal_column("'YYYY-MM-DD'"), type_=String)
+        return func.date(mention_time, type_=String)
+    if by == "author":
+        return func.coalesce(document_table.c.author_name, document_table.c.author_handle)
+    if by == "brand":
+        return mention_table.c.brand_id  # named after the query: the brands table is small
+    columns: dict[str, Any] = {
+        "platform": document_table.c.platform,
+        "site": document_table.c.site,
+        "tone": effective_tone,
+        "lang": document_table.c.lang,
+    }
+    return columns[by]
+
+
+def _groups(connection: Connection, f: MentionFilter, by: str) -> list[_Group]:
+    key = _stats_key(connection, by).label("key")
+    tone_counts = [
+        func.sum(case((effective_tone == tone, 1), else_=0)).label(tone) for tone in TONES
+    ]
+    query = filtered_query(
+        connection,
+        f,
+        key,
+        func.count(mention_table.c.id).label("mentions"),
+        *tone_counts,
+        func.avg(effective_sentiment).label("avg_sentiment"),
+        func.sum(document_table.c.engagement).label("engagement"),
+        func.sum(document_table.c.reach).label("reach"),
+    ).query
+    rows = connection.execute(query.group_by(key)).all()
+    names: dict[Any, str] = {}
+    if by == "brand":
+        names = dict(connection.execute(select(brand_table.c.id, brand_table.c.name)).all())
+    return [
+        _Group(
+            names.get(row.key) if names else row.key,
+            row.mentions,
+            {tone: int(getattr(row, tone)) for tone in TONES},
+            float(row.avg_sentiment) * row.mentions,
+            int(row.engagement or 0),
+            int(row.reach or 0),
+        )
+        for row in rows
+    ]
+
+
+def _period(day: str, by: str) -> str:
+    """The ISO week ("2026-W48") or the month ("2026-11") of a "YYYY-MM-DD" day."""
+    if by == "month":
+        return day[:7]
+    year, week, _ = date.fromisoformat(day).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _by_period(days: Iterable[_Group], by: str) -> list[_Group]:
+    periods: dict[str, _Group] = {}
+    for day in days:
+        key = _period(str(day.key), by)
+        periods.setdefault(key, _Group(key)).add(day)
+    return list(periods.values())
+
+
+def stats(connection: Connection, f: MentionFilter, by: str) -> list[dict[str, object]]:
+    """Count the filtered mentions per key, with the share of each tone and the mean sentiment.
+
+    ``engagement`` and ``reach`` add up the figures of the group's mentions (unknown counts as 0):
+    like ``mentions``, a document that names two brands counts once per brand when both are listed.
+    By ``brand``, the shares are each brand's share of voice among the brands listed. Days (UTC),
+    ISO weeks and months come in time order, the other keys most mentioned first.
+    """
+    if by not in STATS_KEYS:
+        raise ValueError(f"stats by must be one of {', '.join(STATS_KEYS)}, not {by!r}")
+    groups = _groups(connection, f, "day" if by in PERIODS else by)
+    if by in PERIODS:
+        groups = _by_period(groups, by) if by != "day" else groups
+        groups.sort(key=lambda group: str(group.key))
+    else:
+        # Most mentioned first; ties by key with unknown (None) keys last, for a stable order.
+        groups.sort(key=lambda group: (-group.mentions, group.key is None, group.key or ""))
+    total = sum(group.mentions for group in groups)
+    return [
+        {
+            "key": group.key,
+            "mentions": group.mentions,
+            "share": group.mentions / total,
+            **{tone: group.tones[tone] / group.mentions for tone in TONES},
+            "avg_sentiment": round(group.sentiment / group.mentions, 4),
+            "engagement": group.engagement,
+            "reach": group.reach,
+        }
+        for group in groups
+    ]
