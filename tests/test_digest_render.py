@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from veille.digest.render import highlight, safe_url
 from veille.digest.selection import group_stories
 from veille.digest.wording import long_date, short_day, subject
+from veille.match import Phrase, Term
+from veille.match.matcher import BrandQuery
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
@@ -112,3 +116,25 @@ def test_stories_are_grouped_negative_first_and_capped() -> None:
     lines, hidden = group_stories(mentions, 2)
     assert [line.title for line in lines] == ["t2", "t4"] and hidden == 1
     assert lines[0].others == 2 and lines[0].other_sites == ("a.fr", "c.fr")
+
+
+_WORD = st.from_regex(r"[a-zA-Zéèàç]{2,8}", fullmatch=True)
+_QUERY_WORDS = st.lists(_WORD, min_size=1, max_size=3)
+
+
+def _written(words: list[str]) -> list[str]:
+    """Ways a post writes a query's words: apart, joined, in a hashtag or a handle, in capitals."""
+    camel = "".join(word[:1].upper() + word[1:].lower() for word in words)
+    return [" ".join(words), "".join(words), "#" + camel, "@Le" + camel, "#" + camel + "2026"]
+
+
+@settings(max_examples=300)
+@given(_QUERY_WORDS, st.booleans(), st.data())
+def test_what_the_matcher_finds_the_digest_highlights(
+    words: list[str], phrase: bool, data: st.DataObject
+) -> None:
+    leaf = Phrase(" ".join(words)) if phrase or len(words) > 1 else Term(words[0])
+    pieces = [*_written(words), *_written(words[::-1]), "avant", "x", ","]
+    title = " ".join(data.draw(st.lists(st.sampled_from(pieces), min_size=1, max_size=4)))
+    if BrandQuery("generated", leaf).match(title=title, text="").matched:
+        assert "<mark" in str(highlight(title, [leaf.label()]))
