@@ -65,6 +65,12 @@ def test_highlight_phrases_whole_words_and_scopes() -> None:
     assert str(highlight("<i>x</i>", [])) == "&lt;i&gt;x&lt;/i&gt;"
 
 
+def test_highlight_marks_a_word_the_matcher_reads_across_a_hyphen() -> None:
+    html = str(highlight("Coca-Cola investit, co-ca-cola, coca cola", ["cocacola"]))
+    assert ">Coca-Cola</mark>" in html and ">co-ca-cola</mark>" in html
+    assert html.count("<mark") == 2
+
+
 def test_highlight_marks_a_phrase_written_as_one_word() -> None:
     html = str(highlight("Grève chez #AirFrance et Air France", ['"Air France"']))
     assert ">AirFrance</mark>" in html and ">Air France</mark>" in html
@@ -123,9 +129,14 @@ _QUERY_WORDS = st.lists(_WORD, min_size=1, max_size=3)
 
 
 def _written(words: list[str]) -> list[str]:
-    """Ways a post writes a query's words: apart, joined, in a hashtag or a handle, in capitals."""
+    """Ways a post writes a query's words: apart, joined, hyphenated, in a hashtag or a handle,
+    in capitals; a single word also cut by a hyphen (which the matcher reads joined)."""
     camel = "".join(word[:1].upper() + word[1:].lower() for word in words)
-    return [" ".join(words), "".join(words), "#" + camel, "@Le" + camel, "#" + camel + "2026"]
+    forms = [" ".join(words), "".join(words), "-".join(words), "#" + camel, "@Le" + camel]
+    forms.append("#" + camel + "2026")
+    if len(words) == 1 and len(words[0]) > 2:
+        forms.append(words[0][:2] + "-" + words[0][2:].upper())
+    return forms
 
 
 @settings(max_examples=300)

@@ -27,6 +27,7 @@ from veille.match.tokens import tag_word_starts
 TEMPLATES = Path(__file__).resolve().parent
 EXCERPT_CHARS = 280
 _FIELD_SCOPE = re.compile(r"^[a-z]+:")
+_HYPHEN = "[-\u2010\u2011]?"  # the hyphens the matcher reads words joined across
 _MARK = Markup('<mark style="background:#ffec99;color:inherit;">%s</mark>')
 
 
@@ -84,8 +85,12 @@ def _term_pattern(term: str) -> str | None:
     words = ["".join(_fold(c) for c in word) for word in re.findall(r"\w+", term)]
     if not words:
         return None
-    # A phrase is also found written as one word ("#AirFrance"), as the matcher finds it.
-    body = (r"\W+" if wildcard else r"\W*").join(re.escape(word) for word in words)
+    if len(words) == 1:
+        # The matcher also reads a hyphenated group joined: "cocacola" is found in "Coca-Cola".
+        body = _HYPHEN.join(re.escape(letter) for letter in words[0])
+    else:
+        # A phrase is also found written as one word ("#AirFrance"), as the matcher finds it.
+        body = (r"\W+" if wildcard else r"\W*").join(re.escape(word) for word in words)
     # Word boundaries are checked apart (``_word_edges``): a camel-case hashtag has some
     # inside it ("#BoycottDanone").
     return body + (r"\w*" if wildcard else "")
