@@ -238,6 +238,8 @@ def test_brands(client: TestClient) -> None:
         ("/api/mentions?platform=" + "x" * 501, "platform"),
         ("/api/mentions?site=%01", "site"),
         ("/api/stats?by=color", "by"),
+        ("/api/stats?by=%20platform", "by"),
+        ("/api/stats?tone=%09", "tone"),
         ("/api/stats?limit=0", "limit"),
         ("/api/overview?since=soon", "since"),
         ("/api/stories/a%00b", "story_id"),

@@ -78,10 +78,14 @@ def integer(query: QueryParams, name: str, lowest: int, highest: int) -> int | N
 
 
 def choice(query: QueryParams, name: str, choices: Sequence[str]) -> str | None:
-    """One of ``choices``; absent or empty means None."""
-    value = text(query, name)
-    if value is not None and value not in choices:
-        raise BadParameter(name, "one of " + ", ".join(choices), value)
+    """One of ``choices``, exactly; absent or empty means None."""
+    value = query.getlist(name)[-1] if name in query else ""
+    if value == "":
+        return None
+    if value not in choices:
+        # Checked as text first, so that the message never echoes control characters.
+        checked_text(name, value)
+        raise BadParameter(name, "one of " + ", ".join(choices), value.strip())
     return value
 
 
