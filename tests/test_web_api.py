@@ -18,6 +18,7 @@ from tests.support.browser import (
 from tests.support.stores import T0, later, store_fixture  # noqa: F401
 from veille.records import MENTION_FIELDS, STAT_DIMENSIONS, STAT_FIELDS, csv_text
 from veille.store import MentionFilter, Store
+from veille.store.stats import STATS_KEYS
 from veille.timeutil import utcnow
 from veille.web import api, create_app
 
@@ -126,6 +127,10 @@ def test_mentions_csv_has_the_cli_fields_and_neutralised_formulas(
     assert hostile["text"] == "'" + FORMULA_TEXT
     limited = client.get("/api/mentions?format=csv&limit=2&tone=negative")
     assert len(list(csv.DictReader(io.StringIO(limited.text)))) == 2
+
+
+def test_the_api_and_the_command_offer_every_key_the_store_groups_by() -> None:
+    assert STAT_DIMENSIONS == STATS_KEYS
 
 
 @pytest.mark.parametrize("by", STAT_DIMENSIONS)

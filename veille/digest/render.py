@@ -22,12 +22,12 @@ from markupsafe import Markup, escape
 from veille.delivery_settings import SmtpSettings
 from veille.digest import wording
 from veille.digest.selection import DigestContent
-from veille.match.tokens import tag_word_starts
+from veille.match.tokens import HYPHENS, tag_word_starts
 
 TEMPLATES = Path(__file__).resolve().parent
 EXCERPT_CHARS = 280
 _FIELD_SCOPE = re.compile(r"^[a-z]+:")
-_HYPHEN = "[-\u2010\u2011]?"  # the hyphens the matcher reads words joined across
+_HYPHEN = f"[{HYPHENS}]?"  # the hyphens the matcher reads words joined across
 _MARK = Markup('<mark style="background:#ffec99;color:inherit;">%s</mark>')
 
 

@@ -21,10 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from veille.match.ast import And, Field, Near, Node, Not, Phrase, Term
-from veille.match.tokens import query_words
+from veille.match.tokens import HYPHENS, query_words
 from veille.normalize.text import fold_case_and_accents
-
-_HYPHENS = ("-", "\u2010", "\u2011")
 
 
 def _leaf_evidence(leaf: Term | Phrase) -> frozenset[str] | None:
@@ -89,9 +87,9 @@ class EvidenceFilter:
         if self._words is None:
             return True
         haystack = fold_case_and_accents(f"{title}\n{text}")
-        if any(hyphen in haystack for hyphen in _HYPHENS):
+        if any(hyphen in haystack for hyphen in HYPHENS):
             joined = haystack
-            for hyphen in _HYPHENS:
+            for hyphen in HYPHENS:
                 joined = joined.replace(hyphen, "")
             haystack += "\n" + joined
         return any(word in haystack for word in self._words)

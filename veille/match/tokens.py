@@ -12,7 +12,8 @@ from veille.normalize.text import fold_case_and_accents
 # NEAR never spans the end of the title and the start of the text.
 TEXT_OFFSET = 1_000_000_000
 
-_HYPHENS = "-\u2010\u2011"
+# The hyphens across which words are also read joined ("coca-cola" as "cocacola").
+HYPHENS = "-\u2010\u2011"
 
 
 def _mark_class_body() -> str:
@@ -47,13 +48,13 @@ def _unicode_patterns() -> tuple[re.Pattern[str], dict[tuple[bool, bool], re.Pat
     letter_or_mark = rf"(?:[^\W_]|[{marks}])"
     return re.compile(f"[{marks}]"), {
         (False, False): re.compile(r"[^\W_]+"),
-        (False, True): re.compile(rf"[^\W_]+(?:[{_HYPHENS}][^\W_]+)*"),
+        (False, True): re.compile(rf"[^\W_]+(?:[{HYPHENS}][^\W_]+)*"),
         (True, False): re.compile(rf"{letter_or_mark}+"),
-        (True, True): re.compile(rf"{letter_or_mark}+(?:[{_HYPHENS}]{letter_or_mark}+)*"),
+        (True, True): re.compile(rf"{letter_or_mark}+(?:[{HYPHENS}]{letter_or_mark}+)*"),
     }
 
 
-_HYPHEN_SPLIT = re.compile(f"[{_HYPHENS}]")
+_HYPHEN_SPLIT = re.compile(f"[{HYPHENS}]")
 
 # A hashtag or handle that joins words ("#BoycottDanone", "@AirFrance", "#COP28") is read as
 # those words hyphenated, so that each word is found, and the whole tag too.
@@ -71,12 +72,12 @@ def tag_word_starts(text: str) -> list[int]:
         starts += [
             offset + index
             for index in range(1, len(tag))
-            if _word_starts(tag[index - 1], tag[index], tag[index + 1 : index + 2])
+            if _starts_a_word(tag[index - 1], tag[index], tag[index + 1 : index + 2])
         ]
     return starts
 
 
-def _word_starts(before: str, char: str, after: str) -> bool:
+def _starts_a_word(before: str, char: str, after: str) -> bool:
     """Whether a new word of a tag starts at ``char``: "t|D" in "BoycottDanone", "L|Or" in
     "LOreal", between letters and digits ("COP|28")."""
     if char.isdigit() != before.isdigit():
@@ -124,7 +125,7 @@ def index_words(index: Index, text: str, offset: int, *, exact: bool) -> None:
     if not text:
         return
     comparable = _comparable(split_tags(text), exact)
-    hyphenated = any(hyphen in comparable for hyphen in _HYPHENS)
+    hyphenated = any(hyphen in comparable for hyphen in HYPHENS)
     groups = _pattern(comparable, hyphenated).findall(comparable)
     if hyphenated:
         _index_hyphenated(index, groups, offset)
