@@ -185,6 +185,23 @@ def test_overview_of_a_period(client: TestClient) -> None:
     assert [letter(mention) for mention in negative] == ["d", "b", "b"]
 
 
+def test_the_overview_volume_comes_by_day_then_by_week(client: TestClient) -> None:
+    short = get_json(client, "/api/overview?since=2026-03-01&until=2026-03-10")
+    volume = short["volume"]
+    assert isinstance(volume, dict) and volume["unit"] == "day"
+    assert [bar["start"] for bar in volume["bars"]] == [day["day"] for day in short["days"]]  # type: ignore[index]
+    long = get_json(client, "/api/overview?since=2025-10-01&until=2026-03-10")
+    volume = long["volume"]
+    assert isinstance(volume, dict) and volume["unit"] == "week"
+    bars = volume["bars"]
+    assert isinstance(bars, list) and len(bars) == 24
+    assert (bars[0]["start"], bars[0]["end"]) == ("2025-10-01", "2025-10-05")
+    assert (bars[-1]["start"], bars[-1]["end"]) == ("2026-03-09", "2026-03-10")
+    assert sum(bar["mentions"] for bar in bars) == long["total"] == 7
+    # The days stay days, whatever the chart's unit: 161 of them.
+    assert isinstance(long["days"], list) and len(long["days"]) == 161
+
+
 def test_overview_of_a_brand_and_its_default_period(client: TestClient) -> None:
     globex = get_json(client, "/api/overview?brand=globex&since=2026-03-01")
     assert globex["brands"] == ["globex"] and globex["total"] == 2

@@ -76,7 +76,7 @@ def test_the_overview_renders_its_charts(site: tuple[str, Store, Path]) -> None:
     dom = Dom(dump_dom(f"{base}/?brand=Danone&{SAMPLE_PERIOD}", work / "profile"))
     assert len(dom.named("svg", "chart-volume")) == 1
     assert len(dom.named("svg", "chart-tones")) == 1
-    days = dom.named("g", "day")
+    days = dom.named("g", "bar")
     assert len(days) == SAMPLE_DAYS
     assert sum(int(str(day["data-total"])) for day in days) == len(sample_items())
     assert {"tone-positive", "tone-neutral", "tone-negative"} <= {

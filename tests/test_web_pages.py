@@ -63,13 +63,34 @@ def mention_ids(elements: Elements) -> list[str]:
     return [str(attrs["data-id"]) for attrs in elements.named("tr") if "data-id" in attrs]
 
 
+def test_a_long_period_is_drawn_by_week_and_a_longer_one_by_month(client: TestClient) -> None:
+    # The corpus's mentions are from 1 to 10 March 2026: since October 2025 is 161 days.
+    elements = page(client, "/?since=2025-10-01&until=2026-03-10&lang=en")
+    weeks = [attrs for attrs in elements.named("g") if attrs.get("class") == "bar"]
+    assert weeks[0]["data-start"] == "2025-10-01" and weeks[0]["data-end"] == "2025-10-05"
+    assert weeks[1]["data-start"] == "2025-10-06" and weeks[1]["data-end"] == "2025-10-12"
+    assert weeks[-1]["data-start"] == "2026-03-09" and weeks[-1]["data-end"] == "2026-03-10"
+    assert sum(int(str(week["data-total"])) for week in weeks) == 7
+    html = client.get("/?since=2025-10-01&until=2026-03-10&lang=en").text
+    assert "<h2>Volume by week</h2>" in html and "1–5 Oct 2025" in html
+    months = page(client, "/?since=2023-12-01&until=2026-03-10")
+    bars = [attrs for attrs in months.named("g") if attrs.get("class") == "bar"]
+    assert [bar["data-start"] for bar in bars][:2] == ["2023-12-01", "2024-01-01"]
+    assert bars[-1]["data-start"] == "2026-03-01" and bars[-1]["data-end"] == "2026-03-10"
+    assert len(bars) == 28 and sum(int(str(bar["data-total"])) for bar in bars) == 7
+    html = client.get("/?since=2023-12-01&until=2026-03-10&lang=fr").text
+    assert "<h2>Volume par mois</h2>" in html and "janvier 2024" in html
+
+
 def test_overview_draws_its_charts_as_inline_svg(client: TestClient) -> None:
     elements = page(client, f"/?{PERIOD}")
     charts = [attrs["class"] for attrs in elements.named("svg")]
     assert "chart chart-volume" in charts and "chart chart-tones" in charts
-    days = [attrs for attrs in elements.named("g") if attrs.get("class") == "day"]
-    assert [day["data-day"] for day in days] == [f"2026-03-{n:02d}" for n in range(1, 11)]
+    days = [attrs for attrs in elements.named("g") if attrs.get("class") == "bar"]
+    assert [day["data-start"] for day in days] == [f"2026-03-{n:02d}" for n in range(1, 11)]
+    assert all(day["data-end"] == day["data-start"] for day in days)
     assert sum(int(str(day["data-total"])) for day in days) == 7
+    assert "<h2>Volume par jour</h2>" in client.get(f"/?{PERIOD}").text
     bars = {attrs["class"] for attrs in elements.named("rect")}
     assert {"tone-positive", "tone-neutral", "tone-negative"} <= bars
     # The latest negative mentions: d then b (for both of its brands).

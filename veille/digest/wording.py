@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 LANGUAGES = ("fr", "en")
 
@@ -143,6 +143,28 @@ def short_day(moment: date, language: str) -> str:
     """ "mar. 24/11" / "Tue 24/11", for chart rows."""
     day = _DAYS[language][moment.weekday()][:3]
     return f"{day}{'.' if language == 'fr' else ''} {moment.day:02d}/{moment.month:02d}"
+
+
+def short_month(moment: date, language: str) -> str:
+    """ "nov. 2026" / "Nov 2026", for chart axes."""
+    return f"{_SHORT_MONTHS[language][moment.month - 1]} {moment.year}"
+
+
+def day_span(start: date, end: date, language: str) -> str:
+    """The days from ``start`` to ``end`` (included) in few words: "2–8 nov. 2026", "novembre
+    2026" for a whole month, "30 nov. – 6 déc. 2026"; the year once where it is the same."""
+    months = _SHORT_MONTHS[language]
+    following = end + timedelta(days=1)
+    if start.day == 1 and following.day == 1 and (start.year, start.month) == (end.year, end.month):
+        return f"{_MONTHS[language][start.month - 1]} {start.year}"
+    if start == end:
+        return f"{start.day} {months[start.month - 1]} {start.year}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{end.day} {months[end.month - 1]} {end.year}"
+    first = f"{start.day} {months[start.month - 1]}"
+    if start.year != end.year:
+        first += f" {start.year}"
+    return f"{first} – {end.day} {months[end.month - 1]} {end.year}"
 
 
 def short_time(moment: datetime, language: str) -> str:

@@ -15,20 +15,23 @@ from markupsafe import Markup, escape
 
 # Bottom to top in a stacked bar, left to right in the split: the worrying part first.
 TONE_ORDER = ("negative", "neutral", "positive")
+# What one bar of the volume chart counts.
+VOLUME_UNITS = ("day", "week", "month")
 
 
 @dataclass(frozen=True)
-class DayVolume:
-    """The mentions of one UTC day, per tone."""
+class PeriodVolume:
+    """The mentions of a span of UTC days (one day, a week, a month), per tone."""
 
-    day: date
+    start: date
+    end: date  # the last day, included
     positive: int = 0
     neutral: int = 0
     negative: int = 0
 
     @property
     def total(self) -> int:
-        """Every mention of the day."""
+        """Every mention of the span."""
         return self.positive + self.neutral + self.negative
 
     def count(self, tone: str) -> int:
@@ -52,19 +55,23 @@ def _number(value: float) -> str:
 
 
 def volume_chart(
-    days: Sequence[DayVolume],
+    bars: Sequence[PeriodVolume],
     *,
     title: str,
     tone_label: Callable[[str], str],
-    day_label: Callable[[date], str],
+    axis_label: Callable[[PeriodVolume], str],
+    bar_label: Callable[[PeriodVolume], str],
 ) -> Markup:
-    """Bars of mentions per day, stacked by tone, with a value axis and a few day labels."""
+    """Bars of mentions per span of days, stacked by tone, with a value axis and a few labels.
+
+    ``axis_label`` names a bar under the axis, in few characters; ``bar_label`` in its tooltip.
+    """
     width, height = 720, 240
     left, right, top, bottom = 40, 8, 12, 28
     plot_w, plot_h = width - left - right, height - top - bottom
-    peak = nice_ceiling(max((day.total for day in days), default=0))
-    slot = plot_w / max(len(days), 1)
-    bar = max(slot * 0.78, 1.0)
+    peak = nice_ceiling(max((bar.total for bar in bars), default=0))
+    slot = plot_w / max(len(bars), 1)
+    bar_w = max(slot * 0.78, 1.0)
     parts = [
         f'<svg class="chart chart-volume" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
@@ -77,33 +84,34 @@ def volume_chart(
             f'y2="{_number(y)}"/><text class="axis" x="{left - 6}" y="{_number(y + 4)}" '
             f'text-anchor="end">{_number(value)}</text>'
         )
-    label_every = max(1, math.ceil(len(days) / 8))
-    for index, day in enumerate(days):
-        x = left + index * slot + (slot - bar) / 2
-        detail = ", ".join(f"{day.count(tone)} {tone_label(tone)}" for tone in reversed(TONE_ORDER))
+    label_every = max(1, math.ceil(len(bars) / 8))
+    for index, bar in enumerate(bars):
+        x = left + index * slot + (slot - bar_w) / 2
+        detail = ", ".join(f"{bar.count(tone)} {tone_label(tone)}" for tone in reversed(TONE_ORDER))
         parts.append(
-            f'<g class="day" data-day="{day.day.isoformat()}" data-total="{day.total}">'
-            f"<title>{escape(day_label(day.day))} — {day.total} ({escape(detail)})</title>"
+            f'<g class="bar" data-start="{bar.start.isoformat()}" '
+            f'data-end="{bar.end.isoformat()}" data-total="{bar.total}">'
+            f"<title>{escape(bar_label(bar))} — {bar.total} ({escape(detail)})</title>"
         )
         base = float(top + plot_h)
         for tone in TONE_ORDER:
-            size = plot_h * day.count(tone) / peak
+            size = plot_h * bar.count(tone) / peak
             if size > 0:
                 base -= size
                 parts.append(
                     f'<rect class="tone-{tone}" x="{_number(x)}" y="{_number(base)}" '
-                    f'width="{_number(bar)}" height="{_number(size)}"/>'
+                    f'width="{_number(bar_w)}" height="{_number(size)}"/>'
                 )
         parts.append("</g>")
-        # Every few days a label, and the last day too when it does not crowd the one before.
-        last_apart = index == len(days) - 1 and index % label_every > label_every // 2
+        # Every few bars a label, and the last bar too when it does not crowd the one before.
+        last_apart = index == len(bars) - 1 and index % label_every > label_every // 2
         if index % label_every == 0 or last_apart:
             # A label near the right edge ends there rather than being cut.
-            centre = x + bar / 2
+            centre = x + bar_w / 2
             at, anchor = (width - right, "end") if centre > width - 48 else (centre, "middle")
             parts.append(
                 f'<text class="axis" x="{_number(at)}" y="{height - 8}" '
-                f'text-anchor="{anchor}">{escape(day_label(day.day))}</text>'
+                f'text-anchor="{anchor}">{escape(axis_label(bar))}</text>'
             )
     parts.append("</svg>")
     return Markup("".join(parts))

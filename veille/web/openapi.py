@@ -8,6 +8,7 @@ from typing import Any
 from veille import __version__
 from veille.records import STAT_DIMENSIONS
 from veille.store.schema import TONES
+from veille.web.charts import VOLUME_UNITS
 from veille.web.params import MAX_GROUPS, MAX_LIMIT, MAX_OFFSET, MAX_TEXT
 
 JsonObject = dict[str, Any]
@@ -179,6 +180,28 @@ def _operation(
     }
 
 
+def _volume_schema() -> JsonObject:
+    """The overview's volume chart: bars of a day, a week or a month of mentions, per tone."""
+    counts = {name: {"type": "integer", "minimum": 0} for name in ("mentions", *TONES)}
+    bar = {
+        "type": "object",
+        "required": ["start", "end", *counts],
+        "properties": {
+            "start": {"type": "string", "format": "date"},
+            "end": {"type": "string", "format": "date", "description": "The last day, included."},
+            **counts,
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["unit", "bars"],
+        "properties": {
+            "unit": {"type": "string", "enum": list(VOLUME_UNITS)},
+            "bars": {"type": "array", "items": bar},
+        },
+    }
+
+
 @cache
 def openapi_document() -> JsonObject:
     """The OpenAPI description of every endpoint of the JSON API."""
@@ -188,6 +211,7 @@ def openapi_document() -> JsonObject:
             "total",
             "tones",
             "days",
+            "volume",
             "share_of_voice",
             "platforms",
             "sites",
@@ -205,6 +229,7 @@ def openapi_document() -> JsonObject:
             },
             "avg_sentiment": _nullable("number"),
             "days": {"type": "array", "items": {"type": "object"}},
+            "volume": _volume_schema(),
             "share_of_voice": {"type": "array", "items": _ref("StatGroup")},
             "platforms": {"type": "array", "items": _ref("StatGroup")},
             "sites": {"type": "array", "items": _ref("StatGroup")},

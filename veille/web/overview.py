@@ -8,29 +8,43 @@ from datetime import date, timedelta
 from veille.store import MentionFilter, Store
 from veille.store.queries import iso_utc
 from veille.timeutil import utcnow
-from veille.web.charts import TONE_ORDER, DayVolume
+from veille.web.charts import TONE_ORDER, VOLUME_UNITS, PeriodVolume
 
 TOP = 10
-# Beyond this many days, the volume chart starts at the first mention rather than the period's
-# start, so that "since 2000-01-01" does not draw thousands of empty days.
-MAX_EMPTY_SPAN = 400
+# Beyond this many days (five years, sixty bars of a month), the volume chart starts at the first
+# mention rather than the period's start, so that "since 2000-01-01" draws no empty decades.
+MAX_EMPTY_SPAN = 1827
+# The volume chart draws a bar a day over up to this many days, a bar a week up to
+# WEEKS_UP_TO days, and a bar a month beyond: a year by day would be bars thinner than a pixel.
+DAYS_UP_TO = 92
+WEEKS_UP_TO = 731
 
 
 @dataclass(frozen=True)
 class Overview:
-    """Volume by day and tone, tone split, share of voice, platforms, sites, authors and the
-    latest negatives."""
+    """Volume by day and tone (and by week or month for the chart, on long periods), tone
+    split, share of voice, platforms, sites, authors and the latest negatives."""
 
     filter: MentionFilter
     total: int
     tones: dict[str, int]
     avg_sentiment: float | None
-    days: list[DayVolume]
+    days: list[PeriodVolume]  # one per day, days without mentions included
     voice: list[dict[str, object]]  # by brand: each brand's share of the mentions
     platforms: list[dict[str, object]]
     sites: list[dict[str, object]]
     authors: list[dict[str, object]]
     negative: list[dict[str, object]]
+
+    @property
+    def volume_unit(self) -> str:
+        """What one bar of the volume chart counts: a day, a week or a month."""
+        return volume_unit(len(self.days))
+
+    @property
+    def volume(self) -> list[PeriodVolume]:
+        """The volume chart's bars: the days, or the days added up by week or by month."""
+        return fold_days(self.days, self.volume_unit)
 
     def as_json(self) -> dict[str, object]:
         """The overview as the API gives it."""
@@ -42,10 +56,19 @@ class Overview:
             "tones": self.tones,
             "avg_sentiment": self.avg_sentiment,
             "days": [
-                {"day": day.day.isoformat(), "mentions": day.total}
+                {"day": day.start.isoformat(), "mentions": day.total}
                 | {tone: day.count(tone) for tone in TONE_ORDER}
                 for day in self.days
             ],
+            "volume": {
+                "unit": self.volume_unit,
+                "bars": [
+                    {"start": bar.start.isoformat(), "end": bar.end.isoformat()}
+                    | {"mentions": bar.total}
+                    | {tone: bar.count(tone) for tone in TONE_ORDER}
+                    for bar in self.volume
+                ],
+            },
             "share_of_voice": self.voice,
             "platforms": self.platforms,
             "sites": self.sites,
@@ -64,15 +87,12 @@ def _count(row: dict[str, object], tone: str) -> int:
     return round(_number(row, tone) * _number(row, "mentions"))
 
 
-def _days(f: MentionFilter, rows: list[dict[str, object]]) -> list[DayVolume]:
-    """One DayVolume per day of the period, days without mentions included."""
-    counted = {
-        date.fromisoformat(str(row["key"])): DayVolume(
-            date.fromisoformat(str(row["key"])),
-            **{tone: _count(row, tone) for tone in TONE_ORDER},
-        )
-        for row in rows
-    }
+def _days(f: MentionFilter, rows: list[dict[str, object]]) -> list[PeriodVolume]:
+    """One PeriodVolume per day of the period, days without mentions included."""
+    counted: dict[date, PeriodVolume] = {}
+    for row in rows:
+        day = date.fromisoformat(str(row["key"]))
+        counted[day] = PeriodVolume(day, day, **{tone: _count(row, tone) for tone in TONE_ORDER})
     if not counted:
         return []
     first, last = min(counted), max(counted)
@@ -82,7 +102,46 @@ def _days(f: MentionFilter, rows: list[dict[str, object]]) -> list[DayVolume]:
     if (end - start).days > MAX_EMPTY_SPAN:
         start, end = first, last
     span = (end - start).days + 1
-    return [counted.get(day, DayVolume(day)) for day in (start + timedelta(n) for n in range(span))]
+    return [
+        counted.get(day, PeriodVolume(day, day))
+        for day in (start + timedelta(n) for n in range(span))
+    ]
+
+
+def volume_unit(days: int) -> str:
+    """The span of one bar of the volume chart over so many days: day, week or month."""
+    if days <= DAYS_UP_TO:
+        return "day"
+    return "week" if days <= WEEKS_UP_TO else "month"
+
+
+def _unit_start(day: date, unit: str) -> date:
+    if unit == "week":  # ISO weeks, Monday first
+        return day - timedelta(days=day.weekday())
+    if unit == "month":
+        return day.replace(day=1)
+    return day
+
+
+def fold_days(days: list[PeriodVolume], unit: str) -> list[PeriodVolume]:
+    """Consecutive days added up by ISO week or calendar month (``day`` keeps them as they are).
+
+    A bar spans only the days given: the first and last weeks or months of a period that does
+    not start or end on their bounds are partial, and say so by their ``start`` and ``end``.
+    """
+    if unit not in VOLUME_UNITS:
+        raise ValueError(f"a volume unit is one of {', '.join(VOLUME_UNITS)}, not {unit!r}")
+    if unit == "day":
+        return list(days)
+    bars: list[PeriodVolume] = []
+    for day in days:
+        if bars and _unit_start(day.start, unit) == _unit_start(bars[-1].start, unit):
+            bar = bars[-1]
+            counts = {tone: bar.count(tone) + day.count(tone) for tone in TONE_ORDER}
+            bars[-1] = PeriodVolume(bar.start, day.end, **counts)
+        else:
+            bars.append(day)
+    return bars
 
 
 def build_overview(store: Store, f: MentionFilter, top: int = TOP) -> Overview:

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from veille.digest.wording import short_day
+from veille.digest.wording import day_span, short_day, short_month
 from veille.store import MentionFilter
 from veille.web import charts, params, wording
 from veille.web.api import count_mentions, store_of
+from veille.web.charts import PeriodVolume
 from veille.web.overview import build_overview
 from veille.web.render import interface_language, page, url, with_query
 
 PAGE_SIZE = 50
 STORY_PAGE_SIZE = 100
+VOLUME_TITLES = {"day": "volume", "week": "volume_week", "month": "volume_month"}
 
 
 def _filter_form(request: Request, default_since: str | None = None) -> dict[str, object]:
@@ -47,7 +48,8 @@ def _pager(request: Request, total: int, limit: int, offset: int) -> dict[str, o
 
 
 def overview(request: Request) -> Response:
-    """GET /: volume by day and tone, tone split, platforms, sites, authors, latest negatives."""
+    """GET /: volume by tone (by day, week or month), tone split, platforms, sites, authors and
+    the latest negatives."""
     language = interface_language(request)
     labels = wording.LABELS[language]
     store = store_of(request)
@@ -56,8 +58,19 @@ def overview(request: Request) -> Response:
     )
     data = build_overview(store, f)
 
-    def day_label(day: date) -> str:
-        return short_day(day, language)
+    unit = data.volume_unit
+
+    def axis_label(bar: PeriodVolume) -> str:
+        if unit == "month":
+            return short_month(bar.start, language)
+        return short_day(bar.start, language) if unit == "day" else f"{bar.start:%d/%m}"
+
+    def bar_label(bar: PeriodVolume) -> str:
+        return (
+            short_day(bar.start, language)
+            if unit == "day"
+            else day_span(bar.start, bar.end, language)
+        )
 
     def legend(tone: str, count: int) -> str:
         share = wording.format_percent(count / data.total if data.total else 0, language)
@@ -72,11 +85,13 @@ def overview(request: Request) -> Response:
         {
             **_filter_form(request, default_since="30d"),
             "data": data,
+            "volume_title": labels[VOLUME_TITLES[unit]],
             "volume_chart": charts.volume_chart(
-                data.days,
-                title=labels["volume"],
+                data.volume,
+                title=labels[VOLUME_TITLES[unit]],
                 tone_label=labels.__getitem__,
-                day_label=day_label,
+                axis_label=axis_label,
+                bar_label=bar_label,
             ),
             "tone_chart": charts.tone_split_chart(
                 data.tones, title=labels["tone_split"], legend=legend
