@@ -59,6 +59,17 @@ def test_highlight_escapes_and_marks_terms_ignoring_case_and_accents() -> None:
     assert ">Oréal</mark>" in html and ">DANONE</mark>" in html and ">danonino</mark>" in html
 
 
+def test_highlight_folds_ligatures_as_the_matcher_does() -> None:
+    html = str(
+        highlight("Un chef-d'œuvre, le CŒUR, Straße et ﬁnance", ["oeuvre", "cœur", "strasse"])
+    )
+    assert ">œuvre</mark>" in html and ">CŒUR</mark>" in html and ">Straße</mark>" in html
+    assert html.count("<mark") == 3
+    # Only whole characters: "o" alone is not marked inside "œ".
+    assert str(highlight("œ o", ["o"])).count("<mark") == 1
+    assert ">coeur</mark>" in str(highlight("mon coeur", ["cœur"]))
+
+
 def test_highlight_phrases_whole_words_and_scopes() -> None:
     html = str(highlight("Acme Corp, acmeish, acme", ['"acme corp"', "case:acme", "site:x.fr"]))
     assert html.count("<mark") == 2 and "acmeish" in html and ">Acme Corp</mark>" in html
@@ -124,7 +135,7 @@ def test_stories_are_grouped_negative_first_and_capped() -> None:
     assert lines[0].others == 2 and lines[0].other_sites == ("a.fr", "c.fr")
 
 
-_WORD = st.from_regex(r"[a-zA-Zéèàç]{2,8}", fullmatch=True)
+_WORD = st.from_regex(r"[a-zA-Zéèàçœæß]{2,8}", fullmatch=True)
 _QUERY_WORDS = st.lists(_WORD, min_size=1, max_size=3)
 
 

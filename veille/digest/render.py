@@ -6,7 +6,6 @@ Feed text is only ever escaped; only http(s) URLs become links; nothing remote i
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
@@ -23,6 +22,7 @@ from veille.delivery_settings import SmtpSettings
 from veille.digest import wording
 from veille.digest.selection import DigestContent
 from veille.match.tokens import HYPHENS, tag_word_starts
+from veille.normalize.text import fold_word
 
 TEMPLATES = Path(__file__).resolve().parent
 EXCERPT_CHARS = 280
@@ -69,11 +69,18 @@ def excerpt(text: str, size: int = EXCERPT_CHARS) -> str:
     return flat[:size].rsplit(" ", 1)[0] + "…"
 
 
-def _fold(char: str) -> str:
-    # One character in, one out, so that positions in the folded text are positions in the text.
-    base = unicodedata.normalize("NFD", char)[:1] or char
-    lowered = base.lower()
-    return lowered if len(lowered) == 1 else base
+def _folded(text: str) -> tuple[str, list[int]]:
+    """The text folded as the matcher folds it (case, accents, ligatures: "Œ" → "oe", "ß" →
+    "ss"), and for each folded character the position in ``text`` of the one it comes from
+    (plus ``len(text)`` at the end)."""
+    pieces: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        folded = fold_word(char)
+        pieces.append(folded)
+        origin.extend([index] * len(folded))
+    origin.append(len(text))
+    return "".join(pieces), origin
 
 
 def _term_pattern(term: str) -> str | None:
@@ -82,7 +89,7 @@ def _term_pattern(term: str) -> str | None:
         return None
     term = _FIELD_SCOPE.sub("", term).strip('"')
     wildcard = term.endswith("*")
-    words = ["".join(_fold(c) for c in word) for word in re.findall(r"\w+", term)]
+    words = [fold_word(word) for word in re.findall(r"\w+", term)]
     if not words:
         return None
     if len(words) == 1:
@@ -119,19 +126,22 @@ def highlight(text: str, terms: Sequence[str]) -> Markup:
     patterns = [p for p in (_term_pattern(term) for term in terms) if p]
     if not patterns or not text:
         return escape(text)
-    folded = "".join(_fold(char) for char in text)
+    folded, origin = _folded(text)
     starts, ends = _word_edges(text)
     pattern = re.compile("|".join(f"(?:{p})" for p in patterns))
     pieces, position, search_from = [], 0, 0
     while (found := pattern.search(folded, search_from)) is not None:
-        start, end = found.span()
-        if start == end or start not in starts or end not in ends:
+        start, end = origin[found.start()], origin[found.end()]
+        # Whole characters only ("o" is not marked inside "œ"), and whole words.
+        cut = found.start() > 0 and origin[found.start() - 1] == start
+        cut = cut or origin[found.end() - 1] == end
+        if start == end or cut or start not in starts or end not in ends:
             # Inside a word: look again from the next character (a later match may be whole).
-            search_from = start + 1
+            search_from = found.start() + 1
             continue
         pieces.append(escape(text[position:start]))
         pieces.append(_MARK % text[start:end])
-        position = search_from = end
+        position, search_from = end, found.end()
     pieces.append(escape(text[position:]))
     return Markup("").join(pieces)
 
