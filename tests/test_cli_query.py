@@ -182,6 +182,16 @@ def test_stats_by_each_dimension(collected: Path, by: str) -> None:
     assert "engagement" in table.output and "reach" in table.output
 
 
+def test_stats_by_term_give_the_query_terms_that_matched(collected: Path) -> None:
+    rows = _json(collected, "stats", "--by", "term")
+    assert all(tuple(row) == STAT_FIELDS for row in rows)
+    # danone* found Danone's 4 mentions, "Michelin" Michelin's 2: each share is of all 6.
+    assert [(row["key"], row["mentions"]) for row in rows] == [("danone*", 4), ('"Michelin"', 2)]
+    assert [round(float(row["share"]), 4) for row in rows] == [0.6667, 0.3333]  # type: ignore[arg-type]
+    table = run(collected, "stats", "--by", "term", "--brand", "Danone")
+    assert table.exit_code == 0 and "1 term(s); share is of the mentions listed." in table.output
+
+
 def test_stats_for_one_brand_and_period(collected: Path) -> None:
     rows = _json(collected, "stats", "--brand", "Danone", "--by", "tone")
     assert sum(int(row["mentions"]) for row in rows) == 4  # type: ignore[call-overload]

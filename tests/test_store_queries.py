@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from tests.support.stores import T0, database_url_fixture, later, make_item, store_fixture  # noqa: F401
 from veille.errors import StoreError
 from veille.store import MentionFilter, Store, StoredItem
-from veille.types import SourceState
+from veille.types import MatchResult, SourceState, Tone
 
 ALL = MentionFilter(limit=None)
 
@@ -268,6 +269,7 @@ def test_stats_add_up_engagement_and_reach_unknown_as_zero(corpus: Store) -> Non
     ("by", "expected"),
     [
         ("brand", [("acme", 5), ("globex", 2)]),
+        ("term", [("acme", 5), ("globex", 2)]),
         (
             "site",
             [("lemonde.fr", 3), ("blog.lemonde.fr", 2), ("notlemonde.fr", 1), ("reddit.com", 1)],
@@ -292,6 +294,37 @@ def test_stats_by_brand_is_the_share_of_voice_with_each_brands_tone(corpus: Stor
     assert rows["globex"]["negative"] == 1.0 and rows["globex"]["engagement"] == 45
     only = corpus.stats(MentionFilter(brands=("globex",)), "brand")
     assert [(row["key"], row["mentions"], row["share"]) for row in only] == [("globex", 2, 1.0)]
+
+
+def test_stats_by_term_count_each_matched_term_of_each_mention(store: Store) -> None:
+    def matching(identity: str, terms: tuple[str, ...], tone: Tone) -> StoredItem:
+        item = make_item(identity, tone=tone)
+        return replace(item, matches=(("acme", MatchResult(True, terms)),))
+
+    save(
+        store,
+        [
+            matching("a", ('"acme corp"', "acme*"), "negative"),
+            matching("b", ("acme*",), "negative"),
+            matching("c", ("#acmefail", "acme*", '"acme corp"'), "positive"),
+            matching("d", ("acme*",), "neutral"),
+        ],
+    )
+    rows = {row["key"]: row for row in store.stats(MentionFilter(), "term")}
+    assert [row["key"] for row in store.stats(MentionFilter(), "term")] == [
+        "acme*", '"acme corp"', "#acmefail",
+    ]  # fmt: skip
+    assert [rows[key]["mentions"] for key in rows] == [4, 2, 1]
+    # Shares are of the mentions listed (4): a mention with two terms counts for both.
+    assert rows['"acme corp"']["share"] == 0.5 and rows["acme*"]["share"] == 1.0
+    assert rows['"acme corp"']["negative"] == 0.5 and rows["#acmefail"]["positive"] == 1.0
+    # Filters apply before the terms are counted.
+    negative = store.stats(MentionFilter(tone="negative"), "term")
+    assert [(row["key"], row["mentions"], row["share"]) for row in negative] == [
+        ("acme*", 2, 1.0), ('"acme corp"', 1, 0.5),
+    ]  # fmt: skip
+    searched = store.stats(MentionFilter(search="acme"), "term")
+    assert {row["key"] for row in searched} == {"acme*", '"acme corp"', "#acmefail"}
 
 
 def test_weeks_and_months_add_up_their_days(store: Store) -> None:

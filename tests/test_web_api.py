@@ -170,6 +170,8 @@ def test_overview_of_a_period(client: TestClient) -> None:
     assert sum(day["mentions"] for day in days) == 7
     voice = [(row["key"], row["mentions"]) for row in body["share_of_voice"]]  # type: ignore[attr-defined]
     assert voice == [("acme", 5), ("globex", 2)]
+    terms = [(row["key"], row["mentions"]) for row in body["terms"]]  # type: ignore[attr-defined]
+    assert terms == [("acme", 5), ("globex", 2)]
     assert [(row["key"], row["mentions"]) for row in body["platforms"]] == [  # type: ignore[attr-defined]
         ("news", 4),
         ("blog", 2),

@@ -19,7 +19,9 @@ STAT_FIELDS = (
     "key", "mentions", "share", "positive", "neutral", "negative", "avg_sentiment", "engagement",
     "reach",
 )  # fmt: skip
-STAT_DIMENSIONS = ("brand", "platform", "site", "author", "tone", "lang", "day", "week", "month")
+STAT_DIMENSIONS = (
+    "brand", "term", "platform", "site", "author", "tone", "lang", "day", "week", "month",
+)  # fmt: skip
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -1,5 +1,5 @@
-"""Statistics of the filtered mentions: counts, tone and reach per brand, platform, site,
-author, tone, language, day, ISO week or month."""
+"""Statistics of the filtered mentions: counts, tone and reach per brand, matched term,
+platform, site, author, tone, language, day, ISO week or month."""
 
 from __future__ import annotations
 
@@ -8,7 +8,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, String, case, func, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    String,
+    TableValuedAlias,
+    case,
+    func,
+    literal_column,
+    select,
+    true,
+)
 
 from veille.store.queries import effective_sentiment, effective_tone, filtered_query, mention_time
 from veille.store.schema import TONES, brand_table, document_table, mention_table
@@ -16,7 +26,7 @@ from veille.store.specs import MentionFilter
 
 # Weeks and months are made of days in Python: ISO weeks are computed alike on every engine.
 PERIODS = ("day", "week", "month")
-STATS_KEYS = ("brand", "platform", "site", "author", "tone", "lang", *PERIODS)
+STATS_KEYS = ("brand", "term", "platform", "site", "author", "tone", "lang", *PERIODS)
 
 
 @dataclass
@@ -37,6 +47,15 @@ class _Group:
         self.sentiment += other.sentiment
         self.engagement += other.engagement
         self.reach += other.reach
+
+
+def _matched_terms(connection: Connection) -> TableValuedAlias:
+    """The terms each mention matched, one row each (a function of the mention's row)."""
+    if connection.dialect.name == "postgresql":
+        terms = func.json_array_elements_text(mention_table.c.matched_terms)
+    else:
+        terms = func.json_each(mention_table.c.matched_terms)
+    return terms.table_valued("value").alias("term")
 
 
 def _stats_key(connection: Connection, by: str) -> ColumnElement[Any]:
@@ -61,7 +80,8 @@ def _stats_key(connection: Connection, by: str) -> ColumnElement[Any]:
 
 
 def _groups(connection: Connection, f: MentionFilter, by: str) -> list[_Group]:
-    key = _stats_key(connection, by).label("key")
+    terms = _matched_terms(connection) if by == "term" else None
+    key = (terms.c.value if terms is not None else _stats_key(connection, by)).label("key")
     tone_counts = [
         func.sum(case((effective_tone == tone, 1), else_=0)).label(tone) for tone in TONES
     ]
@@ -75,6 +95,8 @@ def _groups(connection: Connection, f: MentionFilter, by: str) -> list[_Group]:
         func.sum(document_table.c.engagement).label("engagement"),
         func.sum(document_table.c.reach).label("reach"),
     ).query
+    if terms is not None:
+        query = query.join(terms, true())  # a mention counts once for each term it matched
     rows = connection.execute(query.group_by(key)).all()
     names: dict[Any, str] = {}
     if by == "brand":
@@ -113,7 +135,10 @@ def stats(connection: Connection, f: MentionFilter, by: str) -> list[dict[str, o
 
     ``engagement`` and ``reach`` add up the figures of the group's mentions (unknown counts as 0):
     like ``mentions``, a document that names two brands counts once per brand when both are listed.
-    By ``brand``, the shares are each brand's share of voice among the brands listed. Days (UTC),
+    By ``brand``, the shares are each brand's share of voice among the brands listed. By
+    ``term``, each term of the brands' queries that matched (as the query writes it: ``"air
+    france"``, ``danon*``) with the share of the listed mentions that matched it: a mention
+    that matched two terms counts for both, so the shares may add up to more than 1. Days (UTC),
     ISO weeks and months come in time order, the other keys most mentioned first.
     """
     if by not in STATS_KEYS:
@@ -126,6 +151,11 @@ def stats(connection: Connection, f: MentionFilter, by: str) -> list[dict[str, o
         # Most mentioned first; ties by key with unknown (None) keys last, for a stable order.
         groups.sort(key=lambda group: (-group.mentions, group.key is None, group.key or ""))
     total = sum(group.mentions for group in groups)
+    if by == "term" and groups:
+        # A mention matches one term or several: a term's share is of the mentions listed.
+        total = connection.execute(
+            filtered_query(connection, f, func.count(mention_table.c.id)).query
+        ).scalar_one()
     return [
         {
             "key": group.key,

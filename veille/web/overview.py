@@ -23,7 +23,7 @@ WEEKS_UP_TO = 731
 @dataclass(frozen=True)
 class Overview:
     """Volume by day and tone (and by week or month for the chart, on long periods), tone
-    split, share of voice, platforms, sites, authors and the latest negatives."""
+    split, share of voice, matched terms, platforms, sites, authors and the latest negatives."""
 
     filter: MentionFilter
     total: int
@@ -31,6 +31,7 @@ class Overview:
     avg_sentiment: float | None
     days: list[PeriodVolume]  # one per day, days without mentions included
     voice: list[dict[str, object]]  # by brand: each brand's share of the mentions
+    terms: list[dict[str, object]]  # the query terms that matched, most frequent first
     platforms: list[dict[str, object]]
     sites: list[dict[str, object]]
     authors: list[dict[str, object]]
@@ -70,6 +71,7 @@ class Overview:
                 ],
             },
             "share_of_voice": self.voice,
+            "terms": self.terms,
             "platforms": self.platforms,
             "sites": self.sites,
             "authors": self.authors,
@@ -167,6 +169,7 @@ def build_overview(store: Store, f: MentionFilter, top: int = TOP) -> Overview:
         avg_sentiment=round(weighted / total, 4) if total else None,
         days=_days(f, store.stats(everything, "day")),
         voice=store.stats(everything, "brand"),
+        terms=store.stats(everything, "term")[:top],
         platforms=store.stats(everything, "platform")[:top],
         sites=store.stats(everything, "site")[:top],
         authors=authors[:top],
