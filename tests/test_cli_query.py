@@ -190,6 +190,12 @@ def test_stats_by_term_give_the_query_terms_that_matched(collected: Path) -> Non
     assert [round(float(row["share"]), 4) for row in rows] == [0.6667, 0.3333]  # type: ignore[arg-type]
     table = run(collected, "stats", "--by", "term", "--brand", "Danone")
     assert table.exit_code == 0 and "1 term(s); share is of the mentions listed." in table.output
+    # And the mentions one term found: as the query writes it, or a phrase without its quotes.
+    assert len(_json(collected, "mentions", "--term", "danone*")) == 4
+    assert {row["brand"] for row in _json(collected, "mentions", "--term", "michelin")} == {
+        "Michelin"
+    }
+    assert _json(collected, "mentions", "--term", "danone") == []
 
 
 def test_stats_for_one_brand_and_period(collected: Path) -> None:

@@ -327,6 +327,36 @@ def test_stats_by_term_count_each_matched_term_of_each_mention(store: Store) -> 
     assert {row["key"] for row in searched} == {"acme*", '"acme corp"', "#acmefail"}
 
 
+@pytest.mark.parametrize(
+    ("term", "identities"),
+    [
+        ('"acme corp"', ["a", "c"]),
+        ("acme corp", ["a", "c"]),  # a phrase's quotes may be left out
+        ("ACME Corp", ["a", "c"]),
+        ("acme*", ["a", "b", "c", "d"]),
+        ("acme", []),  # not a term of the query: acme* is
+        ("#acmefail", ["c"]),
+    ],
+)
+def test_mentions_found_by_one_term(store: Store, term: str, identities: list[str]) -> None:
+    def matching(identity: str, terms: tuple[str, ...]) -> StoredItem:
+        return replace(make_item(identity), matches=(("acme", MatchResult(True, terms)),))
+
+    save(
+        store,
+        [
+            matching("a", ('"acme corp"', "acme*")),
+            matching("b", ("acme*",)),
+            matching("c", ("#acmefail", "acme*", '"acme corp"')),
+            matching("d", ("acme*",)),
+        ],
+    )
+    found = store.list_mentions(MentionFilter(term=term))
+    assert sorted(str(row["title"]).removeprefix("Title ") for row in found) == identities
+    tones = store.stats(MentionFilter(term=term), "tone")
+    assert sum(int(str(row["mentions"])) for row in tones) == len(identities)
+
+
 def test_weeks_and_months_add_up_their_days(store: Store) -> None:
     moments = {  # ISO week 9 runs to Sunday 1 March 2026; week 11 starts on Monday 9 March.
         "sat": (datetime(2026, 2, 28, 12, tzinfo=UTC), "positive", 0.8, 10),

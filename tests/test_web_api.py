@@ -172,6 +172,8 @@ def test_overview_of_a_period(client: TestClient) -> None:
     assert voice == [("acme", 5), ("globex", 2)]
     terms = [(row["key"], row["mentions"]) for row in body["terms"]]  # type: ignore[attr-defined]
     assert terms == [("acme", 5), ("globex", 2)]
+    found = get_json(client, "/api/mentions?term=globex&since=2026-03-01&until=2026-03-10")
+    assert found["total"] == 2
     assert [(row["key"], row["mentions"]) for row in body["platforms"]] == [  # type: ignore[attr-defined]
         ("news", 4),
         ("blog", 2),

@@ -97,8 +97,10 @@ def test_overview_draws_its_charts_as_inline_svg(client: TestClient) -> None:
     assert len(mention_ids(elements)) == 3
     links = [str(attrs.get("href")) for attrs in elements.named("a")]
     assert "/mentions?since=2026-03-01&until=2026-03-10&platform=blog" in links
-    # The matched terms, without links (the mention list has no such filter).
+    # The matched terms, each linking to the mentions it found.
     assert "terms" in {attrs.get("id") for attrs in elements.named("section")}
+    assert "/mentions?since=2026-03-01&until=2026-03-10&term=globex" in links
+    assert mention_ids(page(client, "/mentions?term=globex"))
     assert "<h2>Termes trouvés</h2>" in client.get(f"/?{PERIOD}&lang=fr").text
     # Share of voice, as several brands have mentions: each brand links to its mentions.
     assert "brands" in {attrs.get("id") for attrs in elements.named("section")}

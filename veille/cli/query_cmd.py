@@ -47,6 +47,11 @@ def _filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
                 "--search",
                 help='Full-text search of title and text: words, "phrases", -exclusions.',
             ),
+            click.option(
+                "--term",
+                help="Only mentions this term of the brand's query found, as written there "
+                "('\"air france\"', 'danon*'; a phrase's quotes may be left out).",
+            ),
         )
     ):
         function = option(function)
@@ -66,6 +71,7 @@ def _mention_filter(app: App, limit: int | None, **options: Any) -> Any:
         since=options["since"],
         until=options["until"],
         search=options["search"],
+        term=options["term"],
         limit=limit,
     )
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Row,
     Select,
     String,
+    TableValuedAlias,
     case,
     distinct,
     func,
@@ -117,7 +118,32 @@ def filter_conditions(connection: Connection, f: MentionFilter) -> list[ColumnEl
         conditions.append(mention_time <= f.until)
     if f.story_id is not None:
         conditions.append(document_table.c.story_id == f.story_id)
+    if f.term:
+        conditions.append(_found_by(connection, f.term))
     return conditions
+
+
+def matched_terms(connection: Connection) -> TableValuedAlias:
+    """The terms each mention matched, one row each (a function of the mention's row)."""
+    if connection.dialect.name == "postgresql":
+        terms = func.json_array_elements_text(mention_table.c.matched_terms)
+    else:
+        terms = func.json_each(mention_table.c.matched_terms)
+    return terms.table_valued("value").alias("term")
+
+
+def _found_by(connection: Connection, term: str) -> ColumnElement[bool]:
+    """The mention was found by this term of its query: as written, or a phrase unquoted."""
+    term = term.strip()
+    spellings = {term, f'"{term.strip(chr(34))}"'}
+    terms = matched_terms(connection)
+    found = select(terms.c.value).where(
+        or_(
+            terms.c.value.in_(sorted(spellings)),
+            func.lower(terms.c.value).in_(sorted({spelling.lower() for spelling in spellings})),
+        )
+    )
+    return found.exists()
 
 
 def filtered_query(

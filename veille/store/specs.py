@@ -55,6 +55,8 @@ class MentionFilter:
     ``since``/``until`` bound the publication time (collection time when the item has no date);
     ``author`` is a case-insensitive substring, ``search`` a full-text search (words,
     "phrases", -exclusions: see ``veille/store/search.py``); ``site`` also covers subdomains.
+    ``term`` keeps the mentions that one term of their brand's query found, written as the query
+    writes it (``"air france"``, ``danon*``; the quotes of a phrase may be left out).
     ``story_id`` keeps the sightings of one story. ``limit`` and ``offset`` page listings only:
     statistics always cover every filtered mention.
     """
@@ -68,6 +70,7 @@ class MentionFilter:
     since: datetime | None = None
     until: datetime | None = None
     search: str | None = None
+    term: str | None = None
     limit: int | None = 100
     offset: int = 0
     story_id: str | None = None

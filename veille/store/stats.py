@@ -12,7 +12,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     String,
-    TableValuedAlias,
     case,
     func,
     literal_column,
@@ -20,7 +19,13 @@ from sqlalchemy import (
     true,
 )
 
-from veille.store.queries import effective_sentiment, effective_tone, filtered_query, mention_time
+from veille.store.queries import (
+    effective_sentiment,
+    effective_tone,
+    filtered_query,
+    matched_terms,
+    mention_time,
+)
 from veille.store.schema import TONES, brand_table, document_table, mention_table
 from veille.store.specs import MentionFilter
 
@@ -49,15 +54,6 @@ class _Group:
         self.reach += other.reach
 
 
-def _matched_terms(connection: Connection) -> TableValuedAlias:
-    """The terms each mention matched, one row each (a function of the mention's row)."""
-    if connection.dialect.name == "postgresql":
-        terms = func.json_array_elements_text(mention_table.c.matched_terms)
-    else:
-        terms = func.json_each(mention_table.c.matched_terms)
-    return terms.table_valued("value").alias("term")
-
-
 def _stats_key(connection: Connection, by: str) -> ColumnElement[Any]:
     if by == "day":
         # The UTC calendar day, as "YYYY-MM-DD"; literals rather than bound parameters so that
@@ -80,7 +76,7 @@ def _stats_key(connection: Connection, by: str) -> ColumnElement[Any]:
 
 
 def _groups(connection: Connection, f: MentionFilter, by: str) -> list[_Group]:
-    terms = _matched_terms(connection) if by == "term" else None
+    terms = matched_terms(connection) if by == "term" else None
     key = (terms.c.value if terms is not None else _stats_key(connection, by)).label("key")
     tone_counts = [
         func.sum(case((effective_tone == tone, 1), else_=0)).label(tone) for tone in TONES

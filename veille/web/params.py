@@ -27,7 +27,7 @@ MAX_OFFSET = 10**9
 MAX_GROUPS = 10**6
 FORMATS = ("json", "csv")
 FILTER_NAMES = (
-    "brand", "platform", "site", "author", "tone", "language", "since", "until", "search",
+    "brand", "platform", "site", "author", "tone", "language", "since", "until", "search", "term",
 )  # fmt: skip
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
@@ -141,6 +141,7 @@ def mention_filter(
         since=moment(query, "since", end_of_day=False, default=default_since),
         until=moment(query, "until", end_of_day=True),
         search=text(query, "search"),
+        term=text(query, "term"),
         limit=limit,
         offset=offset,
         story_id=story_id,
