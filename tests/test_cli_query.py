@@ -198,6 +198,31 @@ def test_stats_by_term_give_the_query_terms_that_matched(collected: Path) -> Non
     assert _json(collected, "mentions", "--term", "danone") == []
 
 
+TAGGED_FEED = b"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>
+<title>Posts</title><link>https://social.example/</link>
+<item><title>#BoycottDanone : le rappel continue</title><link>https://social.example/1</link>
+<description>Encore un rappel chez Danone #Rappel #boycottdanone</description></item>
+<item><title>Danone, merci pour ce yaourt</title><link>https://social.example/2</link>
+<description>#BoycottDanone ? Non, #Yaourt forever</description></item>
+<item><title>Un seul tag</title><link>https://social.example/3</link>
+<description>#BoycottDanone sans le nom de la marque</description></item>
+</channel></rss>"""
+
+
+def test_stats_by_hashtag_of_collected_mentions(feed_server: FeedServer, tmp_path: Path) -> None:
+    feed_server.add("/tags.xml", TAGGED_FEED)
+    config = write_config(tmp_path, {"tags": feed_server.url("/tags.xml")})
+    assert run(config, "collect", "--quiet").exit_code == 0
+    rows = _json(config, "stats", "--by", "hashtag")
+    # The third post names Danone only inside #BoycottDanone, which the matcher reads word by
+    # word: it is a mention too. A tag counts once per mention, whatever its case.
+    keys = [(row["key"], row["mentions"]) for row in rows]
+    assert keys[0] == ("#BoycottDanone", 3)
+    assert set(keys[1:]) == {("#Rappel", 1), ("#Yaourt", 1)}
+    table = run(config, "stats", "--by", "hashtag")
+    assert table.exit_code == 0 and "3 hashtag(s); share is of the mentions listed." in table.output
+
+
 def test_stats_for_one_brand_and_period(collected: Path) -> None:
     rows = _json(collected, "stats", "--brand", "Danone", "--by", "tone")
     assert sum(int(row["mentions"]) for row in rows) == 4  # type: ignore[call-overload]

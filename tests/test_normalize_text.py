@@ -1,10 +1,10 @@
-"""html_to_text, folding and body text."""
+"""html_to_text, folding, body text and hashtags."""
 
 from __future__ import annotations
 
 import pytest
 
-from veille.normalize.text import body_text, fold_text, html_to_text, strip_accents
+from veille.normalize.text import body_text, fold_text, hashtags, html_to_text, strip_accents
 
 
 @pytest.mark.parametrize(
@@ -80,3 +80,17 @@ def test_fold_text(text: str, expected: str) -> None:
 )
 def test_body_text_drops_a_repeated_title(title: str, content: str, expected: str) -> None:
     assert body_text(title, content) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Grève ! #BoycottDanone et #Yaourt.", ["#BoycottDanone", "#Yaourt"]),
+        ("#élu_2026 (#COP28) #BoycottDanone", ["#élu_2026", "#COP28", "#BoycottDanone"]),
+        ("#Danone #Danone #danone", ["#Danone", "#danone"]),  # each once; case is kept
+        # Numbers, entities, links and doubled signs are not hashtags.
+        ("#1 #2026 &#39; https://x.fr/page.html#part ##x a#b", []),
+    ],
+)
+def test_hashtags(text: str, expected: list[str]) -> None:
+    assert hashtags(text) == expected

@@ -327,6 +327,31 @@ def test_stats_by_term_count_each_matched_term_of_each_mention(store: Store) -> 
     assert {row["key"] for row in searched} == {"acme*", '"acme corp"', "#acmefail"}
 
 
+def test_stats_by_hashtag_read_the_mentions_texts(store: Store) -> None:
+    save(
+        store,
+        [
+            make_item("a", tone="negative", sentiment=-0.6, title="#BoycottDanone !",
+                      text="Encore #boycottdanone et #Grève", engagement=10),
+            make_item("b", tone="negative", sentiment=-0.4, title="Rappel",
+                      text="#BoycottDanone, #rappel", engagement=5),
+            make_item("c", tone="positive", sentiment=0.8, title="#Yaourt", text="#Grève #1"),
+            make_item("d", title="Sans tag", text="rien, page.html#ancre"),
+        ],
+    )  # fmt: skip
+    rows = store.stats(MentionFilter(), "hashtag")
+    assert [(row["key"], row["mentions"]) for row in rows] == [
+        ("#BoycottDanone", 2), ("#Grève", 2), ("#Yaourt", 1), ("#rappel", 1),
+    ]  # fmt: skip
+    boycott = rows[0]
+    # A tag counts once per mention, whatever its case; shares are of the 4 mentions listed.
+    assert boycott["share"] == 0.5 and boycott["negative"] == 1.0
+    assert boycott["avg_sentiment"] == pytest.approx(-0.5) and boycott["engagement"] == 15
+    positive = store.stats(MentionFilter(tone="positive"), "hashtag")
+    assert [(row["key"], row["share"]) for row in positive] == [("#Grève", 1.0), ("#Yaourt", 1.0)]
+    assert store.stats(MentionFilter(search="rien"), "hashtag") == []
+
+
 @pytest.mark.parametrize(
     ("term", "identities"),
     [

@@ -20,7 +20,8 @@ STAT_FIELDS = (
     "reach",
 )  # fmt: skip
 STAT_DIMENSIONS = (
-    "brand", "term", "platform", "site", "author", "tone", "lang", "day", "week", "month",
+    "brand", "term", "hashtag", "platform", "site", "author", "tone", "lang",
+    "day", "week", "month",
 )  # fmt: skip
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 

@@ -173,8 +173,8 @@ def _stories(app: App, f: Any, output_format: str) -> None:
 @format_option()
 @click.pass_obj
 def stats(app: App, by: str, limit: int | None, output_format: str, **options: Any) -> None:
-    """Count mentions by brand, matched term, platform, site, author, tone, language, day, week
-    or month."""
+    """Count mentions by brand, matched term, hashtag, platform, site, author, tone, language,
+    day, week or month."""
     rows = app.store().stats(_mention_filter(app, None, **options), by)
     if limit:
         rows = rows[:limit]
@@ -203,9 +203,9 @@ def stats(app: App, by: str, limit: int | None, output_format: str, **options: A
         )
     out = console()
     out.print(table)  # type: ignore[attr-defined]
-    if by == "term":
-        # Terms overlap (a mention found by two terms counts for both): their counts do not add up.
-        out.print(f"{len(rows)} term(s); share is of the mentions listed.")  # type: ignore[attr-defined]
+    if by in ("term", "hashtag"):
+        # A mention found by two terms, or with two hashtags, counts for both: no total.
+        out.print(f"{len(rows)} {by}(s); share is of the mentions listed.")  # type: ignore[attr-defined]
         return
     total = sum(int(row["mentions"]) for row in rows)  # type: ignore[call-overload]
     out.print(f"{total} mention(s) in {len(rows)} group(s).")  # type: ignore[attr-defined]

@@ -161,3 +161,13 @@ def body_text(title: str, content: str) -> str:
     if content and _words_key(content) == _words_key(title):
         return ""
     return content
+
+
+# A hashtag: "#" after a space or punctuation (not "page#part", "&#39;", "##"), then word
+# characters, at least one of them a letter ("#1" and "#2026" are numbers, not tags).
+_HASHTAG = re.compile(r"(?<![\w&#/])#(\w*[^\W\d_]\w*)")
+
+
+def hashtags(text: str) -> list[str]:
+    """The hashtags of a text, each once, in order, as written ("#BoycottDanone")."""
+    return list(dict.fromkeys(f"#{tag}" for tag in _HASHTAG.findall(text)))

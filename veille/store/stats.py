@@ -1,8 +1,9 @@
 """Statistics of the filtered mentions: counts, tone and reach per brand, matched term,
-platform, site, author, tone, language, day, ISO week or month."""
+hashtag, platform, site, author, tone, language, day, ISO week or month."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +20,7 @@ from sqlalchemy import (
     true,
 )
 
+from veille.normalize.text import hashtags
 from veille.store.queries import (
     effective_sentiment,
     effective_tone,
@@ -31,7 +33,7 @@ from veille.store.specs import MentionFilter
 
 # Weeks and months are made of days in Python: ISO weeks are computed alike on every engine.
 PERIODS = ("day", "week", "month")
-STATS_KEYS = ("brand", "term", "platform", "site", "author", "tone", "lang", *PERIODS)
+STATS_KEYS = ("brand", "term", "hashtag", "platform", "site", "author", "tone", "lang", *PERIODS)
 
 
 @dataclass
@@ -110,6 +112,41 @@ def _groups(connection: Connection, f: MentionFilter, by: str) -> list[_Group]:
     ]
 
 
+def _hashtag_groups(connection: Connection, f: MentionFilter) -> tuple[list[_Group], int]:
+    """The hashtags of the filtered mentions' titles and texts, and how many mentions were read.
+
+    Hashtags are not stored: every listed mention's text is read (streamed). A tag counts once
+    per mention whatever its case, under its most written spelling.
+    """
+    query = filtered_query(
+        connection,
+        f,
+        document_table.c.title,
+        document_table.c.text,
+        effective_tone.label("tone"),
+        effective_sentiment.label("sentiment"),
+        document_table.c.engagement,
+        document_table.c.reach,
+    ).query
+    groups: dict[str, _Group] = {}
+    spellings: dict[str, Counter[str]] = {}
+    listed = 0
+    for row in connection.execution_options(yield_per=2000).execute(query):
+        listed += 1
+        found = {tag.casefold(): tag for tag in hashtags(f"{row.title or ''}\n{row.text or ''}")}
+        for key, tag in found.items():
+            spellings.setdefault(key, Counter())[tag] += 1
+            tones = dict.fromkeys(TONES, 0)
+            tones[row.tone] = 1
+            sentiment = float(row.sentiment or 0.0)
+            mention = _Group(key, 1, tones, sentiment, row.engagement or 0, row.reach or 0)
+            groups.setdefault(key, _Group(key)).add(mention)
+    for key, group in groups.items():
+        # The most written spelling names the tag ("#BoycottDanone" over "#boycottdanone").
+        group.key = min(spellings[key].items(), key=lambda item: (-item[1], item[0]))[0]
+    return list(groups.values()), listed
+
+
 def _period(day: str, by: str) -> str:
     """The ISO week ("2026-W48") or the month ("2026-11") of a "YYYY-MM-DD" day."""
     if by == "month":
@@ -134,19 +171,25 @@ def stats(connection: Connection, f: MentionFilter, by: str) -> list[dict[str, o
     By ``brand``, the shares are each brand's share of voice among the brands listed. By
     ``term``, each term of the brands' queries that matched (as the query writes it: ``"air
     france"``, ``danon*``) with the share of the listed mentions that matched it: a mention
-    that matched two terms counts for both, so the shares may add up to more than 1. Days (UTC),
+    that matched two terms counts for both, so the shares may add up to more than 1. By
+    ``hashtag``, the hashtags written in the mentions (``#BoycottDanone``), shares likewise of
+    the mentions listed. Days (UTC),
     ISO weeks and months come in time order, the other keys most mentioned first.
     """
     if by not in STATS_KEYS:
         raise ValueError(f"stats by must be one of {', '.join(STATS_KEYS)}, not {by!r}")
-    groups = _groups(connection, f, "day" if by in PERIODS else by)
+    listed = None
+    if by == "hashtag":
+        groups, listed = _hashtag_groups(connection, f)
+    else:
+        groups = _groups(connection, f, "day" if by in PERIODS else by)
     if by in PERIODS:
         groups = _by_period(groups, by) if by != "day" else groups
         groups.sort(key=lambda group: str(group.key))
     else:
         # Most mentioned first; ties by key with unknown (None) keys last, for a stable order.
         groups.sort(key=lambda group: (-group.mentions, group.key is None, group.key or ""))
-    total = sum(group.mentions for group in groups)
+    total = listed or sum(group.mentions for group in groups)
     if by == "term" and groups:
         # A mention matches one term or several: a term's share is of the mentions listed.
         total = connection.execute(
