@@ -135,7 +135,7 @@ def matched_terms(connection: Connection) -> TableValuedAlias:
 def _found_by(connection: Connection, term: str) -> ColumnElement[bool]:
     """The mention was found by this term of its query: as written, or a phrase unquoted."""
     term = term.strip()
-    spellings = {term, f'"{term.strip(chr(34))}"'}
+    spellings = {term, '"' + term.strip('"') + '"'}
     terms = matched_terms(connection)
     found = select(terms.c.value).where(
         or_(

@@ -136,8 +136,7 @@ def _hashtag_groups(connection: Connection, f: MentionFilter) -> tuple[list[_Gro
         found = {tag.casefold(): tag for tag in hashtags(f"{row.title or ''}\n{row.text or ''}")}
         for key, tag in found.items():
             spellings.setdefault(key, Counter())[tag] += 1
-            tones = dict.fromkeys(TONES, 0)
-            tones[row.tone] = 1
+            tones = {tone: int(tone == row.tone) for tone in TONES}
             sentiment = float(row.sentiment or 0.0)
             mention = _Group(key, 1, tones, sentiment, row.engagement or 0, row.reach or 0)
             groups.setdefault(key, _Group(key)).add(mention)
