@@ -68,7 +68,7 @@ def a_day(store: Store) -> None:
     ]
     save(
         store,
-        make_item("win", tone="positive", sentiment=0.7, title="Acme wins a prize"),
+        make_item("win", tone="positive", sentiment=0.7, title="Acme wins a prize #AcmeWin"),
         *recall,
         make_item("plain", title="Acme opens a shop"),
         make_item("gx", brands=("globex",), title="Globex news"),
@@ -104,6 +104,8 @@ def test_the_digest_arrives_with_both_parts_counts_negatives_first(
     assert "3 négatives" in html and "1 positive" in html
     assert text.index("[négatif] Acme recalls") < text.index("[positif] Acme wins")
     assert "lundi 2 mars 2026" in text
+    # Who, where and in what terms over the period: the hashtags of the brand's mentions too.
+    assert "Hashtags (sur la période): #AcmeWin (1)" in text and "#AcmeWin" in html
 
 
 def test_a_second_digest_right_after_sends_nothing_new(store: Store, smtp: SmtpServer) -> None:

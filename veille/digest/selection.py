@@ -58,6 +58,7 @@ class BrandSection:
     top_authors: list[tuple[str, int]] = field(default_factory=list)
     top_sites: list[tuple[str, int]] = field(default_factory=list)
     top_platforms: list[tuple[str, int]] = field(default_factory=list)
+    top_hashtags: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ def build_section(
     section.top_authors = _top(store, period, "author")
     section.top_sites = _top(store, period, "site")
     section.top_platforms = _top(store, period, "platform")
+    section.top_hashtags = _top(store, period, "hashtag")
     days = max(MIN_CHART_DAYS, -(-config.period // timedelta(days=1)))
     first = now.date() - timedelta(days=days - 1)
     start = datetime(first.year, first.month, first.day, tzinfo=now.tzinfo)
