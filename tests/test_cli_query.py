@@ -223,6 +223,13 @@ def test_stats_by_hashtag_of_collected_mentions(feed_server: FeedServer, tmp_pat
     assert table.exit_code == 0 and "3 hashtag(s); share is of the mentions listed." in table.output
 
 
+def test_stats_by_day_in_a_time_zone(collected: Path) -> None:
+    rows = _json(collected, "stats", "--by", "day", "--timezone", "Pacific/Kiritimati")
+    assert sum(int(row["mentions"]) for row in rows) == 6  # type: ignore[call-overload]
+    bad = run(collected, "stats", "--by", "day", "--timezone", "Mars/Olympus")
+    assert bad.exit_code == 2 and "unknown time zone 'Mars/Olympus'" in bad.output
+
+
 def test_stats_for_one_brand_and_period(collected: Path) -> None:
     rows = _json(collected, "stats", "--brand", "Danone", "--by", "tone")
     assert sum(int(row["mentions"]) for row in rows) == 4  # type: ignore[call-overload]

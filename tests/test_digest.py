@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
@@ -229,6 +230,21 @@ def test_english_digest(store: Store, smtp: SmtpServer) -> None:
     text, html = parts(message)
     assert "Monday 2 March 2026" in text and "Volume by day" in html
     assert "[negative] Acme fails" in text and "nouvelles" not in html
+
+
+def test_the_chart_counts_the_days_of_the_digest_time_zone(store: Store, smtp: SmtpServer) -> None:
+    # 23:30 UTC on Sunday 1 March is 00:30 on Monday 2 March in Paris, the digest's time zone.
+    late = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+    save(store, make_item("late", title="Acme at midnight", published_at=late), at=late)
+    digest = {"name": "en", "to": ["com@example.org"], "language": "en", "brands": ["acme"]}
+    settings = digest_settings(store, smtp.smtp_settings(), digest)
+    send_digests(settings, store, now=datetime(2026, 3, 2, 7, 0, tzinfo=UTC))
+    text, _ = parts(smtp.messages[0])
+    lines = text.splitlines()
+    chart = lines[lines.index("Volume by day:") + 1 :][:7]
+    # One line per day, the last one today in Paris.
+    assert chart[0] == "  Tue 24/02     0" and chart[-2] == "  Sun 01/03     0"
+    assert chart[-1] == "  Mon 02/03     1  " + "#" * 20
 
 
 def test_to_has_its_own_watermark(store: Store, smtp: SmtpServer) -> None:

@@ -420,6 +420,32 @@ def test_stats_by_day_uses_the_utc_day(store: Store) -> None:
     assert [row["key"] for row in store.stats(MentionFilter(), "day")] == ["2026-03-03"]
 
 
+def test_stats_by_day_in_a_time_zone(store: Store) -> None:
+    moments = {
+        "late": datetime(2026, 3, 2, 23, 30, tzinfo=UTC),  # 00:30 on 3 March in Paris (UTC+1)
+        "early": datetime(2026, 3, 2, 0, 30, tzinfo=UTC),  # 01:30 on 2 March in Paris
+        "india": datetime(2026, 3, 2, 18, 45, tzinfo=UTC),  # 00:15 on 3 March in Kolkata (+5:30)
+        "summer": datetime(2026, 3, 29, 22, 15, tzinfo=UTC),  # 00:15 on 30 March in Paris (+2)
+    }
+    save(store, [make_item(name, published_at=moment) for name, moment in moments.items()])
+
+    def days(timezone: str) -> list[tuple[object, object]]:
+        rows = store.stats(MentionFilter(), "day", timezone)
+        return [(row["key"], row["mentions"]) for row in rows]
+
+    assert days("UTC") == [("2026-03-02", 3), ("2026-03-29", 1)]
+    assert days("Europe/Paris") == [("2026-03-02", 2), ("2026-03-03", 1), ("2026-03-30", 1)]
+    assert days("Asia/Kolkata") == [("2026-03-02", 1), ("2026-03-03", 2), ("2026-03-30", 1)]
+    assert days("America/New_York") == [("2026-03-01", 1), ("2026-03-02", 2), ("2026-03-29", 1)]
+    # Weeks and months are made of those days: Monday 30 March starts ISO week 14 in Paris.
+    weeks = store.stats(MentionFilter(), "week", "Europe/Paris")
+    assert [(row["key"], row["mentions"]) for row in weeks] == [("2026-W10", 3), ("2026-W14", 1)]
+    months = store.stats(MentionFilter(), "month", "Asia/Kolkata")
+    assert [(row["key"], row["mentions"]) for row in months] == [("2026-03", 4)]
+    with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus'"):
+        store.stats(MentionFilter(), "day", "Mars/Olympus")
+
+
 def test_stats_by_an_unknown_key_is_refused(corpus: Store) -> None:
     with pytest.raises(ValueError, match="platform"):
         corpus.stats(MentionFilter(), "color")

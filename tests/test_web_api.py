@@ -189,6 +189,14 @@ def test_overview_of_a_period(client: TestClient) -> None:
     assert [letter(mention) for mention in negative] == ["d", "b", "b"]
 
 
+def test_daily_stats_in_a_time_zone(client: TestClient) -> None:
+    utc = get_json(client, "/api/stats?by=day")["groups"]
+    paris = get_json(client, "/api/stats?by=day&timezone=Europe/Paris")["groups"]
+    assert isinstance(utc, list) and isinstance(paris, list)
+    assert sum(row["mentions"] for row in utc) == sum(row["mentions"] for row in paris)
+    assert paris == get_json(client, "/api/stats?by=day&timezone=Europe%2FParis")["groups"]
+
+
 def test_the_overview_volume_comes_by_day_then_by_week(client: TestClient) -> None:
     short = get_json(client, "/api/overview?since=2026-03-01&until=2026-03-10")
     volume = short["volume"]
@@ -267,6 +275,8 @@ def test_brands(client: TestClient) -> None:
         ("/api/stats?by=%20platform", "by"),
         ("/api/stats?tone=%09", "tone"),
         ("/api/stats?limit=0", "limit"),
+        ("/api/stats?by=day&timezone=Mars/Olympus", "timezone"),
+        ("/api/stats?by=day&timezone=../etc/passwd", "timezone"),
         ("/api/overview?since=soon", "since"),
         ("/api/stories/a%00b", "story_id"),
         ("/api/sources?format=pdf", "format"),

@@ -169,13 +169,27 @@ def _stories(app: App, f: Any, output_format: str) -> None:
     show_default=True,
     help="Group mentions by this.",
 )
+@click.option(
+    "--timezone",
+    default="UTC",
+    show_default=True,
+    help="Days, weeks and months in this IANA time zone (Europe/Paris).",
+)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N groups.")
 @format_option()
 @click.pass_obj
-def stats(app: App, by: str, limit: int | None, output_format: str, **options: Any) -> None:
+def stats(
+    app: App, by: str, timezone: str, limit: int | None, output_format: str, **options: Any
+) -> None:
     """Count mentions by brand, matched term, hashtag, platform, site, author, tone, language,
     day, week or month."""
-    rows = app.store().stats(_mention_filter(app, None, **options), by)
+    from veille.store.stats import time_zone
+
+    try:
+        time_zone(timezone)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--timezone") from None
+    rows = app.store().stats(_mention_filter(app, None, **options), by, timezone)
     if limit:
         rows = rows[:limit]
     if output_format != "table":

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from veille.delivery_settings import DigestConfig
 from veille.settings import Settings
@@ -143,8 +144,11 @@ def build_section(
     config: DigestConfig,
     now: datetime,
     stored: bool = True,
+    timezone: str = "UTC",
 ) -> BrandSection:
     """The brand's new mentions as story lines, with its tone split, chart and top lists.
+
+    The chart's days are the calendar days of ``timezone``, in which the digest gives its times.
 
     ``stored`` is false for a configured brand the database does not know yet (never collected).
     """
@@ -160,10 +164,12 @@ def build_section(
     section.top_platforms = _top(store, period, "platform")
     section.top_hashtags = _top(store, period, "hashtag")
     days = max(MIN_CHART_DAYS, -(-config.period // timedelta(days=1)))
-    first = now.date() - timedelta(days=days - 1)
-    start = datetime(first.year, first.month, first.day, tzinfo=now.tzinfo)
+    zone = ZoneInfo(timezone)
+    first = now.astimezone(zone).date() - timedelta(days=days - 1)
+    start = datetime(first.year, first.month, first.day, tzinfo=zone)
     window = MentionFilter(brands=(brand,), since=start, until=now, limit=None)
-    counts = {str(row["key"]): int(row["mentions"]) for row in store.stats(window, "day")}  # type: ignore[call-overload]
+    rows = store.stats(window, "day", timezone)
+    counts = {str(row["key"]): int(row["mentions"]) for row in rows}  # type: ignore[call-overload]
     busiest = max(counts.values(), default=0)
     for offset in range(days):
         day = first + timedelta(days=offset)

@@ -153,7 +153,13 @@ def _run_one(
             generated_at=now,
             sections=[
                 build_section(
-                    store, brand, by_brand[brand], config=digest, now=now, stored=brand in stored
+                    store,
+                    brand,
+                    by_brand[brand],
+                    config=digest,
+                    now=now,
+                    stored=brand in stored,
+                    timezone=settings.schedule.timezone,
                 )
                 for brand in scope
             ],

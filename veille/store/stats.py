@@ -6,14 +6,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Connection,
+    Integer,
     String,
     case,
+    extract,
     func,
     literal_column,
     select,
@@ -56,7 +60,16 @@ class _Group:
         self.reach += other.reach
 
 
+# Days in a time zone other than UTC are made of quarter hours in Python: every zone's offset
+# from UTC is a whole number of quarter hours, and neither engine needs time zone data.
+QUARTER_HOUR = 900
+
+
 def _stats_key(connection: Connection, by: str) -> ColumnElement[Any]:
+    if by == "quarter":
+        if connection.dialect.name == "postgresql":
+            return func.floor(extract("epoch", mention_time) / QUARTER_HOUR).cast(BigInteger)
+        return func.cast(func.strftime("%s", mention_time), Integer) / QUARTER_HOUR
     if by == "day":
         # The UTC calendar day, as "YYYY-MM-DD"; literals rather than bound parameters so that
         # PostgreSQL sees the GROUP BY expression as identical to the selected one.
@@ -146,6 +159,24 @@ def _hashtag_groups(connection: Connection, f: MentionFilter) -> tuple[list[_Gro
     return list(groups.values()), listed
 
 
+def _local_days(quarters: Iterable[_Group], zone: ZoneInfo) -> list[_Group]:
+    """Quarter hours (numbered from 1970 UTC) added up into the calendar days of ``zone``."""
+    days: dict[str, _Group] = {}
+    for quarter in quarters:
+        moment = datetime.fromtimestamp(int(quarter.key) * QUARTER_HOUR, zone)
+        key = moment.date().isoformat()
+        days.setdefault(key, _Group(key)).add(quarter)
+    return list(days.values())
+
+
+def time_zone(name: str) -> ZoneInfo:
+    """The IANA time zone of that name ("Europe/Paris"), or ValueError."""
+    try:
+        return ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ValueError(f"unknown time zone {name!r} (an IANA name: Europe/Paris, UTC…)") from None
+
+
 def _period(day: str, by: str) -> str:
     """The ISO week ("2026-W48") or the month ("2026-11") of a "YYYY-MM-DD" day."""
     if by == "month":
@@ -162,7 +193,9 @@ def _by_period(days: Iterable[_Group], by: str) -> list[_Group]:
     return list(periods.values())
 
 
-def stats(connection: Connection, f: MentionFilter, by: str) -> list[dict[str, object]]:
+def stats(
+    connection: Connection, f: MentionFilter, by: str, timezone: str = "UTC"
+) -> list[dict[str, object]]:
     """Count the filtered mentions per key, with the share of each tone and the mean sentiment.
 
     ``engagement`` and ``reach`` add up the figures of the group's mentions (unknown counts as 0):
@@ -172,14 +205,17 @@ def stats(connection: Connection, f: MentionFilter, by: str) -> list[dict[str, o
     france"``, ``danon*``) with the share of the listed mentions that matched it: a mention
     that matched two terms counts for both, so the shares may add up to more than 1. By
     ``hashtag``, the hashtags written in the mentions (``#BoycottDanone``), shares likewise of
-    the mentions listed. Days (UTC),
+    the mentions listed. Days (UTC, or the calendar days of ``timezone``),
     ISO weeks and months come in time order, the other keys most mentioned first.
     """
     if by not in STATS_KEYS:
         raise ValueError(f"stats by must be one of {', '.join(STATS_KEYS)}, not {by!r}")
+    zone = time_zone(timezone)
     listed = None
     if by == "hashtag":
         groups, listed = _hashtag_groups(connection, f)
+    elif by in PERIODS and zone.key != "UTC":
+        groups = _local_days(_groups(connection, f, "quarter"), zone)
     else:
         groups = _groups(connection, f, "day" if by in PERIODS else by)
     if by in PERIODS:

@@ -410,10 +410,13 @@ class Store:
         with self._reading() as connection:
             return queries.list_stories(connection, f)
 
-    def stats(self, f: MentionFilter, by: str) -> list[dict[str, object]]:
-        """Return mention counts, shares, tones, engagement and reach per brand, platform, day…"""
+    def stats(self, f: MentionFilter, by: str, timezone: str = "UTC") -> list[dict[str, object]]:
+        """Return mention counts, shares, tones, engagement and reach per brand, platform, day…
+
+        Days, weeks and months are those of ``timezone`` (an IANA name).
+        """
         with self._reading() as connection:
-            return statistics.stats(connection, f, by)
+            return statistics.stats(connection, f, by, timezone)
 
     def source_health(self) -> list[dict[str, object]]:
         """Return the health of every source (per brand where collected per brand)."""

@@ -107,7 +107,9 @@ def stats(request: Request) -> Response:
     output = params.output_format(query)
     by = params.stats_dimension(query)
     limit = params.integer(query, "limit", 1, params.MAX_GROUPS)
-    rows = store.stats(params.mention_filter(query, store.brand_names(), limit=None), by)
+    timezone = params.time_zone_name(query)
+    f = params.mention_filter(query, store.brand_names(), limit=None)
+    rows = store.stats(f, by, timezone)
     rows = rows[:limit] if limit else rows
     if output == "csv":
         return csv_response(rows, STAT_FIELDS, f"stats-by-{by}")

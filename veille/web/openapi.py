@@ -280,7 +280,16 @@ def openapi_document() -> JsonObject:
             ),
             "/api/stats": _operation(
                 "Counts, shares, tones, engagement and reach per group.",
-                [*FILTERS, by, groups_limit, FORMAT],
+                [
+                    *FILTERS,
+                    by,
+                    _text(
+                        "timezone",
+                        "Days, weeks and months in this IANA time zone (UTC by default).",
+                    ),
+                    groups_limit,
+                    FORMAT,
+                ],
                 stats_body,
                 csv=True,
             ),

@@ -19,6 +19,7 @@ from starlette.datastructures import QueryParams
 from veille.records import STAT_DIMENSIONS
 from veille.store import MentionFilter
 from veille.store.schema import TONES
+from veille.store.stats import time_zone
 from veille.timeutil import parse_moment
 
 MAX_TEXT = 500
@@ -158,6 +159,16 @@ def paging(query: QueryParams, default_limit: int) -> tuple[int, int]:
 def stats_dimension(query: QueryParams) -> str:
     """The ``by`` of a statistic (platform by default)."""
     return choice(query, "by", STAT_DIMENSIONS) or "platform"
+
+
+def time_zone_name(query: QueryParams) -> str:
+    """The ``timezone`` of daily, weekly and monthly statistics (UTC by default)."""
+    name = text(query, "timezone") or "UTC"
+    try:
+        time_zone(name)
+    except ValueError:
+        raise BadParameter("timezone", "an IANA time zone (Europe/Paris, UTC)", name) from None
+    return name
 
 
 def output_format(query: QueryParams) -> str:
