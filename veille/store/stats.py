@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -162,11 +162,24 @@ def _hashtag_groups(connection: Connection, f: MentionFilter) -> tuple[list[_Gro
 def _local_days(quarters: Iterable[_Group], zone: ZoneInfo) -> list[_Group]:
     """Quarter hours (numbered from 1970 UTC) added up into the calendar days of ``zone``."""
     days: dict[str, _Group] = {}
-    for quarter in quarters:
-        moment = datetime.fromtimestamp(int(quarter.key) * QUARTER_HOUR, zone)
-        key = moment.date().isoformat()
-        days.setdefault(key, _Group(key)).add(quarter)
+    first = last = 0  # the quarters [first, last) of the local day being filled
+    day = _Group("")
+    for quarter in sorted(quarters, key=lambda group: int(group.key)):
+        number = int(quarter.key)
+        if not first <= number < last:
+            # Converting is the costly part: once per local day, not once per quarter hour.
+            local = datetime.fromtimestamp(number * QUARTER_HOUR, zone).date()
+            first = _quarter_of(local, zone)
+            last = _quarter_of(local + timedelta(days=1), zone)
+            day = days.setdefault(local.isoformat(), _Group(local.isoformat()))
+        day.add(quarter)
     return list(days.values())
+
+
+def _quarter_of(day: date, zone: ZoneInfo) -> int:
+    """The quarter hour in which ``day`` starts in ``zone``."""
+    midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
+    return int(midnight.timestamp()) // QUARTER_HOUR
 
 
 def time_zone(name: str) -> ZoneInfo:
