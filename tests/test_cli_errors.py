@@ -31,11 +31,12 @@ BAD_VALUES: dict[str, tuple[str, ...]] = {
     "age": ("a year", "-5d", "99999999999999d"),
     "languages": ("english",),
     "to": ("not-an-address", "a@b.org,c@d.org"),
+    "timezone": ("Mars/Olympus", "../etc", "Europe", ""),
 }
 # Options that take any text (names, paths, free text): nothing to refuse at parse time.
 FREE_TEXT = {
     "brands", "sources", "platform", "site", "author", "lang", "search", "directory", "opml",
-    "names", "out", "query", "base_url", "options", "brand", "host",
+    "names", "out", "query", "base_url", "options", "brand", "host", "term",
 }  # fmt: skip
 # What a command needs besides the option under test, so that only that option is wrong.
 REQUIRED: dict[tuple[str, ...], tuple[str, ...]] = {

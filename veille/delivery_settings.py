@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from veille.timeutil import parse_duration
+from veille.timeutil import parse_duration, time_zone
 
 SMTP_ENVIRONMENT = {
     "host": "VEILLE_SMTP_HOST",
@@ -117,12 +117,7 @@ class ScheduleSettings(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Paris, UTC)") from None
+        time_zone(value)  # ValueError names it
         return value
 
     @field_validator("collect", "digest", "alerts")

@@ -1,9 +1,11 @@
-"""Time helpers: UTC now, durations ("30m", "1h", "7d") and points in time ("7d", "2026-01-01")."""
+"""Time helpers: UTC now, durations ("30m", "1h", "7d"), points in time ("7d", "2026-01-01") and
+time zones ("Europe/Paris")."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)?\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -79,3 +81,11 @@ def isoformat_utc(moment: datetime | None) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def time_zone(name: str) -> ZoneInfo:
+    """The IANA time zone of that name ("Europe/Paris"), or ValueError."""
+    try:
+        return ZoneInfo(name)
+    except (ValueError, OSError, ZoneInfoNotFoundError):
+        raise ValueError(f"unknown time zone {name!r} (an IANA name: Europe/Paris, UTC…)") from None

@@ -58,6 +58,16 @@ def _filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return _period_options(function)
 
 
+def _checked_time_zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from veille.timeutil import time_zone
+
+    try:
+        time_zone(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
 def _mention_filter(app: App, limit: int | None, **options: Any) -> Any:
     from veille.store import MentionFilter
 
@@ -173,6 +183,7 @@ def _stories(app: App, f: Any, output_format: str) -> None:
     "--timezone",
     default="UTC",
     show_default=True,
+    callback=_checked_time_zone,
     help="Days, weeks and months in this IANA time zone (Europe/Paris).",
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N groups.")
@@ -183,12 +194,6 @@ def stats(
 ) -> None:
     """Count mentions by brand, matched term, hashtag, platform, site, author, tone, language,
     day, week or month."""
-    from veille.store.stats import time_zone
-
-    try:
-        time_zone(timezone)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--timezone") from None
     rows = app.store().stats(_mention_filter(app, None, **options), by, timezone)
     if limit:
         rows = rows[:limit]

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
@@ -34,6 +34,7 @@ from veille.store.queries import (
 )
 from veille.store.schema import TONES, brand_table, document_table, mention_table
 from veille.store.specs import MentionFilter
+from veille.timeutil import time_zone
 
 # Weeks and months are made of days in Python: ISO weeks are computed alike on every engine.
 PERIODS = ("day", "week", "month")
@@ -180,14 +181,6 @@ def _quarter_of(day: date, zone: ZoneInfo) -> int:
     """The quarter hour in which ``day`` starts in ``zone``."""
     midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
     return int(midnight.timestamp()) // QUARTER_HOUR
-
-
-def time_zone(name: str) -> ZoneInfo:
-    """The IANA time zone of that name ("Europe/Paris"), or ValueError."""
-    try:
-        return ZoneInfo(name)
-    except (ValueError, ZoneInfoNotFoundError):
-        raise ValueError(f"unknown time zone {name!r} (an IANA name: Europe/Paris, UTC…)") from None
 
 
 def _period(day: str, by: str) -> str:

@@ -19,8 +19,7 @@ from starlette.datastructures import QueryParams
 from veille.records import STAT_DIMENSIONS
 from veille.store import MentionFilter
 from veille.store.schema import TONES
-from veille.store.stats import time_zone
-from veille.timeutil import parse_moment
+from veille.timeutil import parse_moment, time_zone
 
 MAX_TEXT = 500
 MAX_LIMIT = 500
