@@ -361,6 +361,7 @@ def test_stats_by_hashtag_read_the_mentions_texts(store: Store) -> None:
         ("acme*", ["a", "b", "c", "d"]),
         ("acme", []),  # not a term of the query: acme* is
         ("#acmefail", ["c"]),
+        ('"élodie"', ["b"]),  # any case, beyond ASCII too
     ],
 )
 def test_mentions_found_by_one_term(store: Store, term: str, identities: list[str]) -> None:
@@ -371,7 +372,7 @@ def test_mentions_found_by_one_term(store: Store, term: str, identities: list[st
         store,
         [
             matching("a", ('"acme corp"', "acme*")),
-            matching("b", ("acme*",)),
+            matching("b", ("acme*", '"Élodie"')),
             matching("c", ("#acmefail", "acme*", '"acme corp"')),
             matching("d", ("acme*",)),
         ],

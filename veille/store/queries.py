@@ -137,11 +137,9 @@ def _found_by(connection: Connection, term: str) -> ColumnElement[bool]:
     term = term.strip()
     spellings = {term, '"' + term.strip('"') + '"'}
     terms = matched_terms(connection)
+    # Any case: lower() is Unicode-aware on SQLite too (veille/store/db.py).
     found = select(terms.c.value).where(
-        or_(
-            terms.c.value.in_(sorted(spellings)),
-            func.lower(terms.c.value).in_(sorted({spelling.lower() for spelling in spellings})),
-        )
+        func.lower(terms.c.value).in_(sorted({spelling.lower() for spelling in spellings}))
     )
     return found.exists()
 
