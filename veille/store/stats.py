@@ -183,7 +183,7 @@ def _quarter_of(day: date, zone: ZoneInfo) -> int:
     return int(midnight.timestamp()) // QUARTER_HOUR
 
 
-def _period(day: str, by: str) -> str:
+def period_key(day: str, by: str) -> str:
     """The ISO week ("2026-W48") or the month ("2026-11") of a "YYYY-MM-DD" day."""
     if by == "month":
         return day[:7]
@@ -194,7 +194,7 @@ def _period(day: str, by: str) -> str:
 def _by_period(days: Iterable[_Group], by: str) -> list[_Group]:
     periods: dict[str, _Group] = {}
     for day in days:
-        key = _period(str(day.key), by)
+        key = period_key(str(day.key), by)
         periods.setdefault(key, _Group(key)).add(day)
     return list(periods.values())
 

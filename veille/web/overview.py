@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from veille.store import MentionFilter, Store
 from veille.store.queries import iso_utc
+from veille.store.stats import period_key
 from veille.timeutil import utcnow
 from veille.web.charts import TONE_ORDER, VOLUME_UNITS, PeriodVolume
 
@@ -117,14 +118,6 @@ def volume_unit(days: int) -> str:
     return "week" if days <= WEEKS_UP_TO else "month"
 
 
-def _unit_start(day: date, unit: str) -> date:
-    if unit == "week":  # ISO weeks, Monday first
-        return day - timedelta(days=day.weekday())
-    if unit == "month":
-        return day.replace(day=1)
-    return day
-
-
 def fold_days(days: list[PeriodVolume], unit: str) -> list[PeriodVolume]:
     """Consecutive days added up by ISO week or calendar month (``day`` keeps them as they are).
 
@@ -136,13 +129,17 @@ def fold_days(days: list[PeriodVolume], unit: str) -> list[PeriodVolume]:
     if unit == "day":
         return list(days)
     bars: list[PeriodVolume] = []
+    bar_key = None
     for day in days:
-        if bars and _unit_start(day.start, unit) == _unit_start(bars[-1].start, unit):
+        # The same weeks and months as ``veille stats --by week|month`` ("2026-W48", "2026-11").
+        key = period_key(day.start.isoformat(), unit)
+        if key == bar_key:
             bar = bars[-1]
             counts = {tone: bar.count(tone) + day.count(tone) for tone in TONE_ORDER}
             bars[-1] = PeriodVolume(bar.start, day.end, **counts)
         else:
             bars.append(day)
+            bar_key = key
     return bars
 
 
