@@ -230,6 +230,20 @@ def test_stats_by_day_in_a_time_zone(collected: Path) -> None:
     assert bad.exit_code == 2 and "unknown time zone 'Mars/Olympus'" in bad.output
 
 
+def test_dates_of_since_and_until_are_days_of_the_time_zone(collected: Path) -> None:
+    # Kiritimati is 14 hours ahead of UTC: its days overlap two UTC days each.
+    zone = ("--timezone", "Pacific/Kiritimati")
+    every_day = {
+        row["key"]: row["mentions"] for row in _json(collected, "stats", "--by", "day", *zone)
+    }
+    assert len(every_day) >= 2
+    for day, mentions in every_day.items():
+        # --timezone given after the dates still applies to them.
+        period = ("--since", str(day), "--until", str(day))
+        rows = _json(collected, "stats", "--by", "day", *period, *zone)
+        assert [(row["key"], row["mentions"]) for row in rows] == [(day, mentions)]
+
+
 def test_stats_for_one_brand_and_period(collected: Path) -> None:
     rows = _json(collected, "stats", "--brand", "Danone", "--by", "tone")
     assert sum(int(row["mentions"]) for row in rows) == 4  # type: ignore[call-overload]

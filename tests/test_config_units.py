@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from veille.errors import ConfigError
 from veille.opml import OpmlFeed, parse_opml, write_opml
-from veille.timeutil import format_duration, isoformat_utc, parse_duration, parse_moment
+from veille.timeutil import (
+    format_duration,
+    isoformat_utc,
+    parse_duration,
+    parse_moment,
+    time_zone,
+)
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -44,6 +50,27 @@ def test_parse_moment() -> None:
     for bad in ("yesterday", "2026-13-01", "12"):
         with pytest.raises(ValueError):
             parse_moment(bad)
+
+
+def test_parse_moment_in_a_time_zone() -> None:
+    paris = time_zone("Europe/Paris")
+    # A date is that zone's calendar day: Paris is UTC+1 in winter, UTC+2 in summer, and
+    # 29 March 2026 (the clocks go forward) lasts 23 hours.
+    assert parse_moment("2026-01-01", zone=paris) == datetime(2025, 12, 31, 23, tzinfo=UTC)
+    assert parse_moment("2026-03-29", zone=paris) == datetime(2026, 3, 28, 23, tzinfo=UTC)
+    assert parse_moment("2026-03-29", zone=paris, end_of_day=True) == datetime(
+        2026, 3, 29, 22, tzinfo=UTC
+    )
+    assert parse_moment("2026-07-14T10:00", zone=paris) == datetime(2026, 7, 14, 8, tzinfo=UTC)
+    # An explicit offset, and a look-back, do not depend on the zone.
+    assert parse_moment("2026-07-14T10:00Z", zone=paris) == datetime(2026, 7, 14, 10, tzinfo=UTC)
+    assert parse_moment("7d", now=NOW, zone=paris) == NOW - timedelta(days=7)
+    # Year 1 starts in Paris before UTC's calendar does: the earliest time there is.
+    assert parse_moment("0001-01-01", zone=paris) == datetime.min.replace(tzinfo=UTC)
+    new_york = time_zone("America/New_York")
+    assert parse_moment("0001-01-01", zone=new_york) > datetime.min.replace(tzinfo=UTC)
+    with pytest.raises(ValueError):
+        parse_moment("9999-12-31", zone=paris, end_of_day=True)
 
 
 def test_isoformat_utc() -> None:

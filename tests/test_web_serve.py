@@ -78,6 +78,9 @@ def test_veille_serve_answers_over_http(database_url: str, tmp_path: Path) -> No
             overview = browser.get(f"/?token={TOKEN}&since=2026-03-01")
             assert overview.status_code == 200 and overview.url.query == b"since=2026-03-01"
             assert '<svg class="chart chart-volume"' in overview.text
+            # The configuration sets no time zone: the schedule's default, Paris, is the page's.
+            assert "fuseau horaire Europe/Paris" in overview.text
+            assert browser.get("/api/overview").json()["timezone"] == "Europe/Paris"
             assert browser.get("/static/veille.css").headers["content-type"].startswith("text/css")
     finally:
         server.send_signal(signal.SIGINT)

@@ -172,8 +172,8 @@ max_retry_after = {max_retry_after}   # longer Retry-After answers defer the sou
 user_agent = {user_agent}
 
 # When `veille schedule` runs each job: cron expressions (minute hour day month weekday) in
-# `timezone`; a job may still start up to `misfire_grace` late. The digest gives its times and
-# counts its chart's days in `timezone` too.
+# `timezone`; a job may still start up to `misfire_grace` late. The digest and the dashboard
+# (`veille serve`) give their times and count their days in `timezone` too.
 [schedule]
 timezone = "Europe/Paris"
 collect = "0 6 * * *"

@@ -101,7 +101,10 @@ class ScheduleSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    timezone: str = Field("Europe/Paris", description="IANA time zone of the cron expressions")
+    timezone: str = Field(
+        "Europe/Paris",
+        description="IANA time zone of the cron expressions, the digest and the dashboard",
+    )
     collect: str = Field("0 6 * * *", description="collecting pass (default: daily at 06:00)")
     digest: str = Field("0 8 * * *", description="digests (default: daily at 08:00)")
     alerts: str = Field("0 * * * *", description="spike alert check (default: hourly)")

@@ -4,7 +4,7 @@ time zones ("Europe/Paris")."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)?\s*$", re.IGNORECASE)
@@ -50,11 +50,14 @@ def format_duration(delta: timedelta) -> str:
     return f"{seconds}s"
 
 
-def parse_moment(value: str, *, now: datetime | None = None, end_of_day: bool = False) -> datetime:
+def parse_moment(
+    value: str, *, now: datetime | None = None, end_of_day: bool = False, zone: tzinfo = UTC
+) -> datetime:
     """Read ``--since``/``--until`` values: a look-back (``7d``, ``12h``) or an ISO date/datetime.
 
-    A bare date means its start (or, with ``end_of_day``, the start of the next day); a datetime
-    without a zone is taken as UTC.
+    A bare date means the midnight that starts it in ``zone`` (or, with ``end_of_day``, the one
+    that starts the next day), so that it bounds the same calendar days as statistics in that
+    zone; a datetime without an offset is a time of ``zone`` too. The result is in UTC.
     """
     text = value.strip()
     if _DURATION.match(text) and not text.isdigit():
@@ -62,10 +65,15 @@ def parse_moment(value: str, *, now: datetime | None = None, end_of_day: bool = 
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return start + timedelta(days=1) if end_of_day else start
+            if end_of_day:
+                day += timedelta(days=1)
+            midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
+            if day == date.min and (midnight.utcoffset() or timedelta(0)) > timedelta(0):
+                # Year 1 starts east of UTC before UTC's calendar does: from the earliest time.
+                return datetime.min.replace(tzinfo=UTC)
+            return midnight.astimezone(UTC)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
     except OverflowError:
         raise ValueError(f"{value!r} is out of the range of dates") from None
     except ValueError:

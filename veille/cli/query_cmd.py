@@ -184,7 +184,10 @@ def _stories(app: App, f: Any, output_format: str) -> None:
     default="UTC",
     show_default=True,
     callback=_checked_time_zone,
-    help="Days, weeks and months in this IANA time zone (Europe/Paris).",
+    # Read before --since and --until, whose dates are days of this zone.
+    is_eager=True,
+    help="Days, weeks and months, and the dates of --since and --until, in this IANA time "
+    "zone (Europe/Paris).",
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N groups.")
 @format_option()

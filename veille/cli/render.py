@@ -153,16 +153,21 @@ def moment_callback(
 ) -> Callable[[click.Context, click.Parameter, str | None], datetime | None]:
     """A click callback reading ``--since``/``--until``: a look-back (7d, 12h) or a date.
 
-    ``end_of_day`` makes a bare date inclusive (its last moment), as ``--until`` wants.
+    ``end_of_day`` makes a bare date inclusive (its last moment), as ``--until`` wants. A date is
+    a day of the command's ``--timezone`` when it has one (an eager option, so read first).
     """
 
     def convert(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-        from veille.timeutil import parse_moment
+        from datetime import UTC
+
+        from veille.timeutil import parse_moment, time_zone
 
         if value is None:
             return None
+        zone_name = ctx.params.get("timezone")
+        zone = time_zone(zone_name) if isinstance(zone_name, str) else UTC
         try:
-            return parse_moment(value, end_of_day=end_of_day)
+            return parse_moment(value, end_of_day=end_of_day, zone=zone)
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
 

@@ -66,7 +66,12 @@ def serve(app: App, host: str, port: int) -> None:
     logging.getLogger("uvicorn.access").addFilter(_HideToken())
     try:
         uvicorn.run(
-            create_app(store, token=token, allowed_hosts=allowed),
+            create_app(
+                store,
+                token=token,
+                allowed_hosts=allowed,
+                timezone=app.settings.schedule.timezone,
+            ),
             host=host,
             port=port,
             log_level="info",

@@ -14,9 +14,11 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from veille.records import MENTION_FIELDS, STAT_FIELDS, csv_text
 from veille.store import MentionFilter, Store
+from veille.timeutil import time_zone
 from veille.web import params
 from veille.web.openapi import openapi_document
 from veille.web.overview import build_overview
+from veille.web.render import dashboard_time_zone
 
 SOURCE_FIELDS = (
     "name", "kind", "brand", "active", "disabled", "disabled_reason", "last_ok_at", "last_new_at",
@@ -72,7 +74,8 @@ def mention_listing(request: Request, name: str, story_id: str | None = None) ->
     limit = params.integer(query, "limit", 1, params.MAX_LIMIT)
     offset = params.integer(query, "offset", 0, params.MAX_OFFSET) or 0
     if story_id is None:
-        f = params.mention_filter(query, store.brand_names(), limit=limit, offset=offset)
+        zone = time_zone(params.time_zone_name(query))
+        f = params.mention_filter(query, store.brand_names(), limit=limit, offset=offset, zone=zone)
     else:
         f = MentionFilter(story_id=story_id, limit=limit, offset=offset)
     total = count_mentions(store, f)
@@ -108,7 +111,7 @@ def stats(request: Request) -> Response:
     by = params.stats_dimension(query)
     limit = params.integer(query, "limit", 1, params.MAX_GROUPS)
     timezone = params.time_zone_name(query)
-    f = params.mention_filter(query, store.brand_names(), limit=None)
+    f = params.mention_filter(query, store.brand_names(), limit=None, zone=time_zone(timezone))
     rows = store.stats(f, by, timezone)
     rows = rows[:limit] if limit else rows
     if output == "csv":
@@ -119,10 +122,15 @@ def stats(request: Request) -> Response:
 def overview(request: Request) -> Response:
     """GET /api/overview: what the overview page shows, for a brand and a period."""
     store = store_of(request)
+    timezone = dashboard_time_zone(request)
     f = params.mention_filter(
-        request.query_params, store.brand_names(), limit=None, default_since="30d"
+        request.query_params,
+        store.brand_names(),
+        limit=None,
+        default_since="30d",
+        zone=time_zone(timezone),
     )
-    return JSONResponse(build_overview(store, f).as_json())
+    return JSONResponse(build_overview(store, f, timezone).as_json())
 
 
 def sources(request: Request) -> Response:

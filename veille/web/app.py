@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from veille.errors import StoreError
 from veille.store import Store
+from veille.timeutil import time_zone
 from veille.web import api, pages
 from veille.web.params import BadParameter, NotFound
 from veille.web.render import STATIC
@@ -60,13 +61,20 @@ def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    store: Store, *, token: str | None = None, allowed_hosts: Sequence[str] | None = None
+    store: Store,
+    *,
+    token: str | None = None,
+    allowed_hosts: Sequence[str] | None = None,
+    timezone: str = "UTC",
 ) -> Starlette:
     """The dashboard and JSON API over ``store``.
 
     ``token``: the access token every request must present (None: no token asked).
     ``allowed_hosts``: the only Host names answered (None: any).
+    ``timezone``: the IANA time zone of the dashboard's days, dates and times unless a request
+    asks for another (``?timezone=``); the API's are UTC unless asked.
     """
+    time_zone(timezone)  # an unknown zone is refused now, not at the first request
     routes = [
         Route("/", pages.overview),
         Route("/mentions", pages.mentions),
@@ -94,4 +102,5 @@ def create_app(
         },
     )
     app.state.store = store
+    app.state.time_zone = timezone
     return app

@@ -213,6 +213,7 @@ def openapi_document() -> JsonObject:
             "tones",
             "days",
             "volume",
+            "timezone",
             "share_of_voice",
             "terms",
             "platforms",
@@ -224,6 +225,7 @@ def openapi_document() -> JsonObject:
             "brands": {"type": "array", "items": {"type": "string"}},
             "since": _nullable("string", format="date-time"),
             "until": _nullable("string", format="date-time"),
+            "timezone": {"type": "string", "description": "The IANA time zone of the days."},
             "total": {"type": "integer", "minimum": 0},
             "tones": {
                 "type": "object",
@@ -274,7 +276,16 @@ def openapi_document() -> JsonObject:
         "paths": {
             "/api/mentions": _operation(
                 "Mentions, newest first (most relevant first with search).",
-                [*FILTERS, *PAGING, FORMAT],
+                [
+                    *FILTERS,
+                    _text(
+                        "timezone",
+                        "The dates of since and until are days of this IANA time zone (UTC by "
+                        "default).",
+                    ),
+                    *PAGING,
+                    FORMAT,
+                ],
                 _listing("mentions", _ref("Mention"), paged=True),
                 csv=True,
             ),
@@ -285,7 +296,8 @@ def openapi_document() -> JsonObject:
                     by,
                     _text(
                         "timezone",
-                        "Days, weeks and months in this IANA time zone (UTC by default).",
+                        "Days, weeks and months, and the dates of since and until, in this IANA "
+                        "time zone (UTC by default).",
                     ),
                     groups_limit,
                     FORMAT,
@@ -295,7 +307,14 @@ def openapi_document() -> JsonObject:
             ),
             "/api/overview": _operation(
                 "The overview of a brand and period (the last 30 days by default).",
-                FILTERS,
+                [
+                    *FILTERS,
+                    _text(
+                        "timezone",
+                        "Days and the dates of since and until in this IANA time zone (by "
+                        "default the dashboard's: the configuration's [schedule] timezone).",
+                    ),
+                ],
                 overview,
             ),
             "/api/stories/{story_id}": _operation(

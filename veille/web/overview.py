@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from veille.store import MentionFilter, Store
 from veille.store.queries import iso_utc
 from veille.store.stats import period_key
-from veille.timeutil import utcnow
+from veille.timeutil import time_zone, utcnow
 from veille.web.charts import TONE_ORDER, VOLUME_UNITS, PeriodVolume
 
 TOP = 10
@@ -27,6 +27,7 @@ class Overview:
     split, share of voice, matched terms, platforms, sites, authors and the latest negatives."""
 
     filter: MentionFilter
+    timezone: str  # the IANA time zone whose calendar days are counted
     total: int
     tones: dict[str, int]
     avg_sentiment: float | None
@@ -54,6 +55,7 @@ class Overview:
             "brands": list(self.filter.brands),
             "since": iso_utc(self.filter.since),
             "until": iso_utc(self.filter.until),
+            "timezone": self.timezone,
             "total": self.total,
             "tones": self.tones,
             "avg_sentiment": self.avg_sentiment,
@@ -90,8 +92,16 @@ def _count(row: dict[str, object], tone: str) -> int:
     return round(_number(row, tone) * _number(row, "mentions"))
 
 
-def _days(f: MentionFilter, rows: list[dict[str, object]]) -> list[PeriodVolume]:
-    """One PeriodVolume per day of the period, days without mentions included."""
+def _local_day(moment: datetime, zone: tzinfo) -> date:
+    try:
+        return moment.astimezone(zone).date()
+    except OverflowError:  # the first or last hours of year 1 or 9999, east or west of UTC
+        return moment.date()
+
+
+def _days(f: MentionFilter, rows: list[dict[str, object]], zone: tzinfo) -> list[PeriodVolume]:
+    """One PeriodVolume per day of the period (days of ``zone``), days without mentions
+    included."""
     counted: dict[date, PeriodVolume] = {}
     for row in rows:
         day = date.fromisoformat(str(row["key"]))
@@ -99,8 +109,9 @@ def _days(f: MentionFilter, rows: list[dict[str, object]]) -> list[PeriodVolume]
     if not counted:
         return []
     first, last = min(counted), max(counted)
-    start = f.since.date() if f.since is not None else first
-    end = (f.until - timedelta(microseconds=1)).date() if f.until is not None else utcnow().date()
+    start = _local_day(f.since, zone) if f.since is not None else first
+    until = f.until - timedelta(microseconds=1) if f.until is not None else utcnow()
+    end = _local_day(until, zone)
     start, end = min(start, first), max(end, last)
     if (end - start).days > MAX_EMPTY_SPAN:
         start, end = first, last
@@ -143,8 +154,10 @@ def fold_days(days: list[PeriodVolume], unit: str) -> list[PeriodVolume]:
     return bars
 
 
-def build_overview(store: Store, f: MentionFilter, top: int = TOP) -> Overview:
-    """Compute the overview of the mentions a filter keeps."""
+def build_overview(
+    store: Store, f: MentionFilter, timezone: str = "UTC", top: int = TOP
+) -> Overview:
+    """Compute the overview of the mentions a filter keeps, by the days of ``timezone``."""
     everything = replace(f, limit=None, offset=0)
     tone_rows = {str(row["key"]): row for row in store.stats(everything, "tone")}
     tones = {
@@ -161,10 +174,11 @@ def build_overview(store: Store, f: MentionFilter, top: int = TOP) -> Overview:
         negative = store.list_mentions(replace(everything, tone="negative", limit=top))
     return Overview(
         filter=f,
+        timezone=timezone,
         total=total,
         tones=tones,
         avg_sentiment=round(weighted / total, 4) if total else None,
-        days=_days(f, store.stats(everything, "day")),
+        days=_days(f, store.stats(everything, "day", timezone), time_zone(timezone)),
         voice=store.stats(everything, "brand"),
         terms=store.stats(everything, "term")[:top],
         platforms=store.stats(everything, "platform")[:top],

@@ -10,11 +10,12 @@ from starlette.responses import Response
 
 from veille.digest.wording import day_span, short_day, short_month
 from veille.store import MentionFilter
+from veille.timeutil import time_zone
 from veille.web import charts, params, wording
 from veille.web.api import count_mentions, store_of
 from veille.web.charts import PeriodVolume
 from veille.web.overview import build_overview
-from veille.web.render import interface_language, page, url, with_query
+from veille.web.render import dashboard_time_zone, interface_language, page, url, with_query
 
 PAGE_SIZE = 50
 STORY_PAGE_SIZE = 100
@@ -53,10 +54,15 @@ def overview(request: Request) -> Response:
     language = interface_language(request)
     labels = wording.LABELS[language]
     store = store_of(request)
+    timezone = dashboard_time_zone(request)
     f = params.mention_filter(
-        request.query_params, store.brand_names(), limit=None, default_since="30d"
+        request.query_params,
+        store.brand_names(),
+        limit=None,
+        default_since="30d",
+        zone=time_zone(timezone),
     )
-    data = build_overview(store, f)
+    data = build_overview(store, f, timezone)
 
     unit = data.volume_unit
 
@@ -109,9 +115,19 @@ def mentions(request: Request) -> Response:
     language = interface_language(request)
     store = store_of(request)
     limit, offset = params.paging(request.query_params, PAGE_SIZE)
-    f = params.mention_filter(request.query_params, store.brand_names(), limit=limit, offset=offset)
+    timezone = dashboard_time_zone(request)
+    f = params.mention_filter(
+        request.query_params,
+        store.brand_names(),
+        limit=limit,
+        offset=offset,
+        zone=time_zone(timezone),
+    )
     total = count_mentions(store, f)
-    carried = params.filter_query(request.query_params)
+    # The API's dates are UTC days unless told: the exports name the page's other time zone.
+    carried = params.filter_query(request.query_params, drop=["timezone"])
+    if timezone != "UTC":
+        carried.append(("timezone", timezone))
     return page(
         request,
         "mentions.html.j2",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from starlette.datastructures import QueryParams
 
@@ -26,8 +26,10 @@ MAX_LIMIT = 500
 MAX_OFFSET = 10**9
 MAX_GROUPS = 10**6
 FORMATS = ("json", "csv")
+# What a page's links and filter form carry over (the time zone bounds the dates).
 FILTER_NAMES = (
     "brand", "platform", "site", "author", "tone", "language", "since", "until", "search", "term",
+    "timezone",
 )  # fmt: skip
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
@@ -90,14 +92,20 @@ def choice(query: QueryParams, name: str, choices: Sequence[str]) -> str | None:
 
 
 def moment(
-    query: QueryParams, name: str, *, end_of_day: bool, default: str | None = None
+    query: QueryParams,
+    name: str,
+    *,
+    end_of_day: bool,
+    default: str | None = None,
+    zone: tzinfo = UTC,
 ) -> datetime | None:
-    """A look-back (7d, 12h) or a date (2026-01-01), as ``--since``/``--until`` read them."""
+    """A look-back (7d, 12h) or a date (2026-01-01, a day of ``zone``), as ``--since`` and
+    ``--until`` read them."""
     value = text(query, name) or default
     if value is None:
         return None
     try:
-        return parse_moment(value, end_of_day=end_of_day)
+        return parse_moment(value, end_of_day=end_of_day, zone=zone)
     except ValueError:
         raise BadParameter(
             name, "a look-back such as 7d or 12h, or a date such as 2026-01-01", value
@@ -129,8 +137,9 @@ def mention_filter(
     offset: int = 0,
     default_since: str | None = None,
     story_id: str | None = None,
+    zone: tzinfo = UTC,
 ) -> MentionFilter:
-    """The MentionFilter of the query's filter parameters."""
+    """The MentionFilter of the query's filter parameters (dates are days of ``zone``)."""
     return MentionFilter(
         brands=brands(query, known_brands),
         platform=text(query, "platform"),
@@ -138,8 +147,8 @@ def mention_filter(
         author=text(query, "author"),
         tone=choice(query, "tone", TONES),
         lang=text(query, "language"),
-        since=moment(query, "since", end_of_day=False, default=default_since),
-        until=moment(query, "until", end_of_day=True),
+        since=moment(query, "since", end_of_day=False, default=default_since, zone=zone),
+        until=moment(query, "until", end_of_day=True, zone=zone),
         search=text(query, "search"),
         term=text(query, "term"),
         limit=limit,
@@ -160,9 +169,10 @@ def stats_dimension(query: QueryParams) -> str:
     return choice(query, "by", STAT_DIMENSIONS) or "platform"
 
 
-def time_zone_name(query: QueryParams) -> str:
-    """The ``timezone`` of daily, weekly and monthly statistics (UTC by default)."""
-    name = text(query, "timezone") or "UTC"
+def time_zone_name(query: QueryParams, default: str = "UTC") -> str:
+    """The ``timezone`` of calendar days: those of statistics, and the dates of ``since`` and
+    ``until``."""
+    name = text(query, "timezone") or default
     try:
         time_zone(name)
     except ValueError:

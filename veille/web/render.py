@@ -10,13 +10,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from veille.digest.render import mail_environment
+from veille.timeutil import time_zone
 from veille.web import wording
-from veille.web.params import BadParameter, checked_text
+from veille.web.params import BadParameter, checked_text, time_zone_name
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -27,8 +29,28 @@ def environment() -> Environment:
     """The dashboard's Jinja2 environment: ``*.html.j2`` autoescaped, undefined names refused."""
     env = mail_environment(TEMPLATES)
     env.filters["path_part"] = lambda value: quote(str(value), safe="")
-    env.filters["time"] = wording.format_time
+    env.filters["time"] = _local_time
     return env
+
+
+@pass_context
+def _local_time(context: Context, iso: object) -> str:
+    # Times are shown in the page's time zone (see ``dashboard_time_zone``).
+    return wording.format_time(iso, time_zone(context.get("time_zone") or "UTC"))
+
+
+def dashboard_time_zone(request: Request) -> str:
+    """The time zone of the dashboard's days, dates and times: ``?timezone=``, else the one
+    the dashboard was started with (the configuration's ``[schedule] timezone``)."""
+    return time_zone_name(request.query_params, getattr(request.app.state, "time_zone", "UTC"))
+
+
+def _shown_time_zone(request: Request) -> str:
+    """The page's time zone; the configured one when ``timezone`` is the malformed parameter."""
+    try:
+        return dashboard_time_zone(request)
+    except BadParameter:
+        return str(getattr(request.app.state, "time_zone", "UTC"))
 
 
 def interface_language(request: Request) -> str:
@@ -79,6 +101,7 @@ def page(
         "sentiment": lambda value: wording.format_sentiment(value, language),
         "tone_label": lambda tone: labels.get(str(tone), str(tone or "")),
         "url": url,
+        "time_zone": _shown_time_zone(request),
         **values,
     }
     html = environment().get_template(template).render(context)

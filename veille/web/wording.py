@@ -6,7 +6,7 @@ the switch sets, or an ``Accept-Language`` preferring English to French).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
@@ -33,7 +33,7 @@ LABELS: dict[str, dict[str, str]] = {
         "tone": "Ton",
         "lang": "Langue",
         "any": "tous",
-        "date": "Date (UTC)",
+        "date": "Date",
         "title": "Titre",
         "terms": "Termes",
         "engagement": "Engagement",
@@ -92,6 +92,7 @@ LABELS: dict[str, dict[str, str]] = {
         "unknown": "(inconnu)",
         "back": "Retour à la vue d'ensemble",
         "read_only": "lecture seule",
+        "time_zone": "fuseau horaire",
     },
     "en": {
         "app": "veille",
@@ -114,7 +115,7 @@ LABELS: dict[str, dict[str, str]] = {
         "tone": "Tone",
         "lang": "Language",
         "any": "any",
-        "date": "Date (UTC)",
+        "date": "Date",
         "title": "Title",
         "terms": "Terms",
         "engagement": "Engagement",
@@ -173,6 +174,7 @@ LABELS: dict[str, dict[str, str]] = {
         "unknown": "(unknown)",
         "back": "Back to the overview",
         "read_only": "read-only",
+        "time_zone": "time zone",
     },
 }
 
@@ -219,12 +221,14 @@ def format_sentiment(value: float | None, language: str) -> str:
     return text.replace(".", ",") if language == "fr" else text
 
 
-def format_time(iso: object) -> str:
-    """An ISO 8601 UTC time from the store as "2026-03-02 09:30" (empty when None)."""
+def format_time(iso: object, zone: tzinfo = UTC) -> str:
+    """An ISO 8601 UTC time from the store as "2026-03-02 09:30" in ``zone`` (empty when None)."""
     if not isinstance(iso, str) or not iso:
         return ""
     try:
         moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(zone)
+    except (ValueError, OverflowError):
         return iso
     return f"{moment:%Y-%m-%d %H:%M}"
