@@ -352,6 +352,25 @@ def test_stats_by_hashtag_read_the_mentions_texts(store: Store) -> None:
     assert store.stats(MentionFilter(search="rien"), "hashtag") == []
 
 
+def test_stats_by_hashtag_of_the_newest_mentions_when_limited(store: Store) -> None:
+    save(
+        store,
+        [
+            make_item("old", text="#Ancien #Commun", published_at=later(days=-3)),
+            make_item("mid", text="#Commun", published_at=later(days=-2)),
+            make_item("new", text="#Nouveau #commun", published_at=later(days=-1)),
+        ],
+    )
+    newest = store.stats(MentionFilter(limit=2), "hashtag")
+    # Read: "new" and "mid"; shares are of those two.
+    assert [(row["key"], row["mentions"], row["share"]) for row in newest] == [
+        ("#Commun", 2, 1.0), ("#Nouveau", 1, 0.5),
+    ]  # fmt: skip
+    assert len(store.stats(MentionFilter(limit=3), "hashtag")) == 3
+    # The other keys count every filtered mention, as before.
+    assert store.stats(MentionFilter(limit=1), "tone")[0]["mentions"] == 3
+
+
 @pytest.mark.parametrize(
     ("term", "identities"),
     [

@@ -129,8 +129,9 @@ def _groups(connection: Connection, f: MentionFilter, by: str) -> list[_Group]:
 def _hashtag_groups(connection: Connection, f: MentionFilter) -> tuple[list[_Group], int]:
     """The hashtags of the filtered mentions' titles and texts, and how many mentions were read.
 
-    Hashtags are not stored: every listed mention's text is read (streamed). A tag counts once
-    per mention whatever its case, under its most written spelling.
+    Hashtags are not stored: every listed mention's text is read (streamed), or only the
+    newest ``f.limit`` of them. A tag counts once per mention whatever its case, under its
+    most written spelling.
     """
     query = filtered_query(
         connection,
@@ -142,6 +143,8 @@ def _hashtag_groups(connection: Connection, f: MentionFilter) -> tuple[list[_Gro
         document_table.c.engagement,
         document_table.c.reach,
     ).query
+    if f.limit is not None:
+        query = query.order_by(mention_time.desc(), mention_table.c.id.desc()).limit(f.limit)
     groups: dict[str, _Group] = {}
     spellings: dict[str, Counter[str]] = {}
     listed = 0
@@ -211,7 +214,8 @@ def stats(
     france"``, ``danon*``) with the share of the listed mentions that matched it: a mention
     that matched two terms counts for both, so the shares may add up to more than 1. By
     ``hashtag``, the hashtags written in the mentions (``#BoycottDanone``), shares likewise of
-    the mentions listed. Days (UTC, or the calendar days of ``timezone``),
+    the mentions listed (the newest ``f.limit`` when the filter has a limit: the other keys
+    count every filtered mention). Days (UTC, or the calendar days of ``timezone``),
     ISO weeks and months come in time order, the other keys most mentioned first.
     """
     if by not in STATS_KEYS:

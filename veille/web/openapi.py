@@ -216,6 +216,8 @@ def openapi_document() -> JsonObject:
             "timezone",
             "share_of_voice",
             "terms",
+            "hashtags",
+            "hashtags_read",
             "platforms",
             "sites",
             "authors",
@@ -236,6 +238,13 @@ def openapi_document() -> JsonObject:
             "volume": _volume_schema(),
             "share_of_voice": {"type": "array", "items": _ref("StatGroup")},
             "terms": {"type": "array", "items": _ref("StatGroup")},
+            "hashtags": {
+                "type": "array",
+                "items": _ref("StatGroup"),
+                "description": "The hashtags of the newest `hashtags_read` mentions (shares of "
+                "those).",
+            },
+            "hashtags_read": {"type": "integer", "minimum": 0},
             "platforms": {"type": "array", "items": _ref("StatGroup")},
             "sites": {"type": "array", "items": _ref("StatGroup")},
             "authors": {"type": "array", "items": _ref("StatGroup")},

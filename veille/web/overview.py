@@ -12,6 +12,9 @@ from veille.timeutil import time_zone, utcnow
 from veille.web.charts import TONE_ORDER, VOLUME_UNITS, PeriodVolume
 
 TOP = 10
+# Hashtags are read from the mentions' texts (they are not stored): from the newest this many
+# of the period at most, so that a long period on a big database stays quick to show.
+HASHTAG_MENTIONS = 5_000
 # Beyond this many days (five years, sixty bars of a month), the volume chart starts at the first
 # mention rather than the period's start, so that "since 2000-01-01" draws no empty decades.
 MAX_EMPTY_SPAN = 1827
@@ -24,7 +27,8 @@ WEEKS_UP_TO = 731
 @dataclass(frozen=True)
 class Overview:
     """Volume by day and tone (and by week or month for the chart, on long periods), tone
-    split, share of voice, matched terms, platforms, sites, authors and the latest negatives."""
+    split, share of voice, matched terms, hashtags, platforms, sites, authors and the latest
+    negatives."""
 
     filter: MentionFilter
     timezone: str  # the IANA time zone whose calendar days are counted
@@ -34,6 +38,8 @@ class Overview:
     days: list[PeriodVolume]  # one per day, days without mentions included
     voice: list[dict[str, object]]  # by brand: each brand's share of the mentions
     terms: list[dict[str, object]]  # the query terms that matched, most frequent first
+    hashtags: list[dict[str, object]]  # those of the newest `hashtags_read` mentions
+    hashtags_read: int
     platforms: list[dict[str, object]]
     sites: list[dict[str, object]]
     authors: list[dict[str, object]]
@@ -75,6 +81,8 @@ class Overview:
             },
             "share_of_voice": self.voice,
             "terms": self.terms,
+            "hashtags": self.hashtags,
+            "hashtags_read": self.hashtags_read,
             "platforms": self.platforms,
             "sites": self.sites,
             "authors": self.authors,
@@ -181,6 +189,8 @@ def build_overview(
         days=_days(f, store.stats(everything, "day", timezone), time_zone(timezone)),
         voice=store.stats(everything, "brand"),
         terms=store.stats(everything, "term")[:top],
+        hashtags=store.stats(replace(everything, limit=HASHTAG_MENTIONS), "hashtag")[:top],
+        hashtags_read=min(total, HASHTAG_MENTIONS),
         platforms=store.stats(everything, "platform")[:top],
         sites=store.stats(everything, "site")[:top],
         authors=authors[:top],
