@@ -244,6 +244,22 @@ def test_dates_of_since_and_until_are_days_of_the_time_zone(collected: Path) -> 
         assert [(row["key"], row["mentions"]) for row in rows] == [(day, mentions)]
 
 
+def test_mentions_in_a_time_zone(collected: Path) -> None:
+    zone = ("--timezone", "Pacific/Kiritimati")  # UTC+14
+    day = ("--since", "2026-11-24", "--until", "2026-11-24")
+    per_day = {
+        row["key"]: row["mentions"] for row in _json(collected, "stats", "--by", "day", *zone)
+    }
+    listed = _json(collected, "mentions", *zone, *day)
+    assert len(listed) == per_day["2026-11-24"]
+    assert "2026-11-24T07:15:00Z" in {m["published_at"] for m in listed}  # JSON keeps UTC
+    table = run(collected, "mentions", *day, *zone)
+    assert table.exit_code == 0, table.output
+    assert "Pacific/Kiritimati" in table.output and "2026-11-24 21:15" in table.output
+    stories = run(collected, "mentions", "--group-by", "story", *day, *zone)
+    assert "Pacific/Kiritimati" in stories.output and "2026-11-24 21:15" in stories.output
+
+
 def test_stats_for_one_brand_and_period(collected: Path) -> None:
     rows = _json(collected, "stats", "--brand", "Danone", "--by", "tone")
     assert sum(int(row["mentions"]) for row in rows) == 4  # type: ignore[call-overload]

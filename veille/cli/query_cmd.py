@@ -58,6 +58,18 @@ def _filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return _period_options(function)
 
 
+def _time_zone_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--timezone",
+        default="UTC",
+        show_default=True,
+        callback=_checked_time_zone,
+        # Read before --since and --until, whose dates are days of this zone.
+        is_eager=True,
+        help=help_text,
+    )
+
+
 def _checked_time_zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
     from veille.timeutil import time_zone
 
@@ -94,14 +106,23 @@ def _mention_filter(app: App, limit: int | None, **options: Any) -> Any:
     type=click.Choice(["story"]),
     help="One row per story (its copies on other sites grouped), last seen first.",
 )
+@_time_zone_option(
+    "The dates of --since and --until, and the times of the table, in this IANA time zone "
+    "(Europe/Paris); JSON and CSV keep UTC times."
+)
 @format_option()
 @click.pass_obj
 def mentions(
-    app: App, limit: int, group_by: str | None, output_format: str, **options: Any
+    app: App,
+    limit: int,
+    group_by: str | None,
+    timezone: str,
+    output_format: str,
+    **options: Any,
 ) -> None:
     """List stored mentions, newest first."""
     if group_by == "story":
-        _stories(app, _mention_filter(app, limit, **options), output_format)
+        _stories(app, _mention_filter(app, limit, **options), output_format, timezone)
         return
     mention_filter = _mention_filter(app, limit, **options)
     if output_format != "table":
@@ -116,14 +137,15 @@ def mentions(
     for column in ("date", "brand", "tone", "platform", "site", "author"):
         # Long sites and author names are cut short rather than squeezing the title.
         width = 24 if column in ("site", "author") else None
-        table.add_column(column, overflow="ellipsis", no_wrap=True, max_width=width)
+        header = f"date ({timezone})" if column == "date" else column
+        table.add_column(header, overflow="ellipsis", no_wrap=True, max_width=width)
     table.add_column("engagement", justify="right", no_wrap=True)
     table.add_column("title", overflow="ellipsis")
     for record in records:
         tone = str(record["tone"])
         engagement = record["engagement"]
         table.add_row(
-            short_time(record["published_at"] or record["collected_at"]),
+            short_time(record["published_at"] or record["collected_at"], timezone),
             _escape(str(record["brand"])),
             f"[{TONE_STYLES.get(tone, '')}]{tone} {float(record['sentiment'] or 0):+.2f}[/]",  # type: ignore[arg-type]
             _escape(str(record["platform"] or "")),
@@ -138,7 +160,7 @@ def mentions(
     out.print(f"{len(records)} mention(s).")  # type: ignore[attr-defined]
 
 
-def _stories(app: App, f: Any, output_format: str) -> None:
+def _stories(app: App, f: Any, output_format: str, timezone: str) -> None:
     """``veille mentions --group-by story``: a row per story, its earliest sighting as headline."""
     from veille.store.queries import STORY_FIELDS
 
@@ -151,12 +173,13 @@ def _stories(app: App, f: Any, output_format: str) -> None:
     table = Table()
     for column in ("last seen", "sightings", "sites", "tone +/=/-", "brand", "site"):
         width = 24 if column in ("brand", "site") else None
-        table.add_column(column, overflow="ellipsis", no_wrap=True, max_width=width)
+        header = f"last seen ({timezone})" if column == "last seen" else column
+        table.add_column(header, overflow="ellipsis", no_wrap=True, max_width=width)
     table.add_column("title", overflow="ellipsis")
     for record in records:
         tones = "/".join(str(record[tone]) for tone in ("positive", "neutral", "negative"))
         table.add_row(
-            short_time(record["last_seen"]),
+            short_time(record["last_seen"], timezone),
             str(record["sightings"]),
             str(record["sites"]),
             tones,
@@ -179,15 +202,9 @@ def _stories(app: App, f: Any, output_format: str) -> None:
     show_default=True,
     help="Group mentions by this.",
 )
-@click.option(
-    "--timezone",
-    default="UTC",
-    show_default=True,
-    callback=_checked_time_zone,
-    # Read before --since and --until, whose dates are days of this zone.
-    is_eager=True,
-    help="Days, weeks and months, and the dates of --since and --until, in this IANA time "
-    "zone (Europe/Paris).",
+@_time_zone_option(
+    "Days, weeks and months, and the dates of --since and --until, in this IANA time zone "
+    "(Europe/Paris)."
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N groups.")
 @format_option()

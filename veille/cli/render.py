@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import suppress
 from datetime import datetime
 from itertools import chain
 from typing import IO, TYPE_CHECKING, TypeVar
@@ -109,9 +110,18 @@ def percent(share: object) -> str:
     return f"{float(share) * 100:.0f}%" if isinstance(share, int | float) else ""
 
 
-def short_time(iso: object) -> str:
-    """``2026-03-04T10:20:00Z`` as ``2026-03-04 10:20``."""
-    return str(iso)[:16].replace("T", " ") if iso else ""
+def short_time(iso: object, timezone: str = "UTC") -> str:
+    """``2026-03-04T10:20:00Z`` as ``2026-03-04 10:20`` (as ``11:20`` in Europe/Paris)."""
+    if not iso:
+        return ""
+    if timezone != "UTC":
+        from veille.timeutil import time_zone
+
+        with suppress(ValueError, OverflowError):
+            moment = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
+            if moment.tzinfo is not None:
+                return f"{moment.astimezone(time_zone(timezone)):%Y-%m-%d %H:%M}"
+    return str(iso)[:16].replace("T", " ")
 
 
 def without_source(message: str, source: str) -> str:
