@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, text
 
+from tests.support.feedserver import FeedServer
+from tests.support.project import feed_bytes, write_config
 from tests.support.stores import T0, fresh_postgres_database
+from veille import pipeline
+from veille.settings import load_settings
 from veille.store import Store
 from veille.store.runs import RUN_LOCKS
 from veille.store.schema import run_table
@@ -137,23 +143,28 @@ def test_a_store_holds_its_passes_locks_on_one_connection(
     assert other.close_interrupted_runs() == 29
 
 
-def test_passes_finish_cleanly_after_their_lock_connection_is_lost(
-    url: str, stores: tuple[Store, Store]
-) -> None:
-    store, other = stores
-    first, second = store.begin_run(T0), store.begin_run(T0)
+def _end_the_session_holding(url: str, run_id: int) -> None:
+    """End the server session holding a run's lock, as a server restart or an idle timeout would."""
     engine = create_engine(url)
     try:
-        with engine.connect() as connection:  # as a server restart or an idle timeout would
+        with engine.connect() as connection:
             connection.execute(
                 text(
                     "SELECT pg_terminate_backend(pid) FROM pg_locks"
                     " WHERE locktype = 'advisory' AND objid = :key AND pid <> pg_backend_pid()"
                 ),
-                {"key": first},
+                {"key": run_id},
             )
     finally:
         engine.dispose()
+
+
+def test_passes_finish_cleanly_after_their_lock_connection_is_lost(
+    url: str, stores: tuple[Store, Store]
+) -> None:
+    store, other = stores
+    first, second = store.begin_run(T0), store.begin_run(T0)
+    _end_the_session_holding(url, first)
     # Their locks went with the session: the passes look dead to another worker...
     assert _closed_within(other, 30) == 2
     # ...and they still finish, with their own status.
@@ -163,3 +174,79 @@ def test_passes_finish_cleanly_after_their_lock_connection_is_lost(
     # The next pass takes its lock on a new connection.
     third = store.begin_run(T0)
     assert not _lock_is_free(url, third)
+
+
+def test_a_live_pass_takes_its_locks_again_after_losing_their_connection(
+    url: str, stores: tuple[Store, Store]
+) -> None:
+    store, other = stores
+    first, second = store.begin_run(T0), store.begin_run(T0)
+    store.keep_run_locks()  # the connection is alive: nothing to do
+    assert other.close_interrupted_runs() == 0
+    _end_the_session_holding(url, first)
+    # Another worker took the passes for dead meanwhile...
+    assert _closed_within(other, 30) == 2
+    assert _status(url, first) == ("failed", None)
+    # ...the live pass notices, holds its locks again and is running again.
+    store.keep_run_locks()
+    assert [_status(url, run_id) for run_id in (first, second)] == [("running", None)] * 2
+    assert not _lock_is_free(url, first) and not _lock_is_free(url, second)
+    assert other.close_interrupted_runs() == 0
+    store.finish_run(first, T0, status="ok")
+    store.finish_run(second, T0, status="ok")
+    assert _lock_is_free(url, first) and _lock_is_free(url, second)
+    assert [_status(url, run_id)[0] for run_id in (first, second)] == ["ok", "ok"]
+
+
+def test_a_collecting_pass_is_running_again_after_losing_its_lock(
+    url: str,
+    feed_server: FeedServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Slow feeds fetched one at a time: the pass lasts seconds after it notices.
+    feeds = 8
+    for index in range(feeds):
+        feed_server.add(f"/feed{index}.xml", feed_bytes("economie_fr.xml"), delay=0.5)
+    sources = {f"feed{index}": feed_server.url(f"/feed{index}.xml") for index in range(feeds)}
+    config = write_config(tmp_path, sources, extra="concurrency = 1\n")
+    monkeypatch.setenv("VEILLE_DATABASE_URL", url)
+    monkeypatch.setattr(pipeline, "RUN_LOCK_CHECK_SECONDS", 0.0)  # after every source
+    settings = load_settings(config)
+    store, other = Store.open(url), Store.open(url)
+    watcher = create_engine(url)
+    reports: list[pipeline.RunReport] = []
+    collecting = threading.Thread(
+        target=lambda: reports.append(pipeline.run_once(settings, store, include_not_due=True))
+    )
+
+    def statuses() -> dict[int, str]:
+        with watcher.connect() as connection:
+            rows = connection.execute(select(run_table.c.id, run_table.c.status)).all()
+        return {run_id: status for run_id, status in rows}
+
+    try:
+        collecting.start()
+        deadline = time.monotonic() + 60
+        while not statuses() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        [run_id] = statuses()
+        # While the first feed is still being fetched, its lock's session ends and another
+        # worker takes the pass for dead...
+        _end_the_session_holding(url, run_id)
+        assert _closed_within(other, 30) == 1
+        # ...the pass notices once that source is done, and is running again.
+        status = statuses()[run_id]
+        while collecting.is_alive() and status != "running":
+            time.sleep(0.01)
+            status = statuses()[run_id]
+        assert status == "running"
+        collecting.join(timeout=60)
+        [report] = reports
+        assert report.run_id == run_id and report.failed == 0 and len(report.outcomes) == feeds
+        assert statuses() == {run_id: "ok"}
+    finally:
+        collecting.join(timeout=60)
+        watcher.dispose()
+        store.close()
+        other.close()

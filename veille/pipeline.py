@@ -25,6 +25,9 @@ from veille.types import Collected, SourceState
 
 log = logging.getLogger(__name__)
 
+# How often a pass makes sure it still holds its run's lock (PostgreSQL; see keep_run_locks).
+RUN_LOCK_CHECK_SECONDS = 10.0
+
 
 @dataclass(slots=True)
 class SourceOutcome:
@@ -175,6 +178,7 @@ async def collect(
             pending: set[asyncio.Task[SourceOutcome]] = set()
             total = 0
             more = batch is not None and len(claimed) == batch
+            next_lock_check = time.monotonic() + RUN_LOCK_CHECK_SECONDS
             while True:
                 fresh = set(claimed) - taken
                 # Most turns claim nothing new: no need to walk every configured source.
@@ -190,6 +194,10 @@ async def collect(
                     if progress is not None:
                         progress(task.result(), len(report.outcomes), total)
                 claimed = []
+                if time.monotonic() >= next_lock_check:
+                    # Another worker must not take this pass for dead (see keep_run_locks).
+                    await asyncio.to_thread(store.keep_run_locks)
+                    next_lock_check = time.monotonic() + RUN_LOCK_CHECK_SECONDS
                 if more and batch is not None and len(pending) <= batch // 2:
                     wanted = batch - len(pending)
                     claimed = await asyncio.to_thread(claim, wanted)

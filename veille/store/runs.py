@@ -39,6 +39,15 @@ def hold_run_lock(connection: Connection, run_id: int) -> None:
     connection.execute(_TAKE_RUN_LOCK, _run_lock(run_id))
 
 
+def reopen_run(connection: Connection, run_id: int) -> None:
+    """Mark a live pass "running" again, if another worker took it for dead meanwhile."""
+    connection.execute(
+        update(run_table)
+        .where(run_table.c.id == run_id, run_table.c.status != "running")
+        .values(status="running", sources_total=0, sources_failed=0, new_mentions=0)
+    )
+
+
 def release_run_lock(connection: Connection, run_id: int) -> None:
     """Let go of the run's lock, held by this connection's session (PostgreSQL)."""
     connection.execute(_RELEASE_RUN_LOCK, _run_lock(run_id))

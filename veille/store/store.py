@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -45,6 +46,8 @@ from veille.store.reclassify import NewScores, ScoredDocument, Selection
 from veille.store.schema import brand_table, source_table, utcnow
 from veille.store.specs import BrandSpec, MentionFilter, SaveCounts, SourceSpec, StoredItem
 from veille.types import SourceState
+
+log = logging.getLogger(__name__)
 
 # A SQLite file another process is creating the schema of can refuse a reader at once
 # ("database is locked", without waiting for the busy timeout): the read is tried again.
@@ -273,6 +276,41 @@ class Store:
                 raise connection_error(self.engine.url, exc, doing="write to") from exc
             self._held_runs.add(run_id)
         return run_id
+
+    def keep_run_locks(self) -> None:
+        """Take again the locks of this store's unfinished passes if their connection was lost.
+
+        A PostgreSQL session can end under a live pass (the server restarted, a proxy or an
+        idle timeout closed the connection): its locks go with it, and another worker would
+        take the pass for dead and mark it failed. Called now and then during a pass, this
+        notices, holds the locks on a new connection and marks the pass running again. Nothing
+        to do on SQLite.
+        """
+        if not self.shares_work:
+            return
+        with self._run_locks_mutex:
+            held = sorted(self._held_runs)
+            holder = self._run_locks_holder
+            if not held:
+                return
+            if holder is not None:
+                try:
+                    with holder.begin():
+                        holder.exec_driver_sql("SELECT 1")
+                    return
+                except DBAPIError:
+                    log.warning("lost the connection holding the locks of passes %s", held)
+            self._drop_run_locks()
+            try:
+                self._run_locks_holder = holder = self.engine.connect()
+                with holder.begin():
+                    for run_id in held:
+                        runs.hold_run_lock(holder, run_id)
+                        runs.reopen_run(holder, run_id)
+            except (OperationalError, InterfaceError) as exc:
+                self._drop_run_locks()
+                raise connection_error(self.engine.url, exc, doing="write to") from exc
+            self._held_runs.update(held)
 
     def _release_run_lock(self, run_id: int) -> None:
         with self._run_locks_mutex:
