@@ -8,7 +8,9 @@ afterwards), then times the queries the product runs most, through ``Store.list_
 - list: one brand, the last 30 days, one tone, limit 50 (every brand × tone in turn);
 - stats by author: one brand, the last 30 days (every brand in turn);
 - search: a frequent, a less common and a rare word, a phrase (ranked, limit 50; four of each
-  in turn), and a frequent word within one brand's negative mentions of the last 30 days.
+  in turn), and a frequent word within one brand's negative mentions of the last 30 days;
+- overview: what the dashboard's overview page reads for one brand and the last 30 days
+  (``build_overview``: its statistics, hashtags and latest negatives; every brand in turn).
 
 Each query also runs against a baseline in the same run: the listing and statistics on a copy
 of the database without its query indexes (keys and uniqueness constraints only), the searches
@@ -16,6 +18,7 @@ as a ``LIKE '%term%'`` scan (ILIKE on PostgreSQL) instead of the full-text index
 
     python benchmarks/bench_query.py [--rows 1000000] [--engine both] [--repeat 30]
         [--baseline-repeat 10] [--sqlite-file PATH] [--postgres-db NAME] [--explain]
+        [--cases overview,list]
 
 ``--sqlite-file`` and ``--postgres-db`` keep the loaded database (and reuse it next time when
 it holds the same number of mentions, upgrading its schema first if needed).
@@ -50,6 +53,7 @@ from veille.store import MentionFilter, Store
 from veille.store.queries import filter_conditions, mention_time
 from veille.store.schema import brand_table, document_table, mention_table, source_table
 from veille.store.search import parse_search
+from veille.web.overview import build_overview
 
 SINCE = ANCHOR - timedelta(days=30)
 SEARCHES = {
@@ -67,7 +71,7 @@ class Case:
     name: str
     target_ms: float
     variants: list[MentionFilter]
-    by: str | None = None  # a statistics dimension; None lists mentions
+    by: str | None = None  # a statistics dimension, or "overview"; None lists mentions
 
     @property
     def is_search(self) -> bool:
@@ -100,6 +104,13 @@ CASES = [
             for term in ("prix", "price")
         ],
     ),
+    # Not a target of the issues: a page a person waits for should come within a second.
+    Case(
+        "overview: brand + 30 days",
+        1000,
+        [MentionFilter(brands=(b,), since=SINCE, limit=None) for b in BRANDS],
+        by="overview",
+    ),
 ]
 
 
@@ -118,7 +129,9 @@ class Figures:
 
 
 def run(store: Store, case: Case, f: MentionFilter) -> object:
-    """Run the query as the command line does."""
+    """Run the query as the command line (or, for the overview, the dashboard) does."""
+    if case.by == "overview":
+        return build_overview(store, f)
     return store.stats(f, case.by) if case.by else store.list_mentions(f)
 
 
@@ -243,12 +256,14 @@ def _prepared(url: str, engine: str, rows: int) -> str:
     return url
 
 
-def measure(engine: str, url: str, args: argparse.Namespace) -> list[tuple[Case, Figures, Figures]]:
+def measure(
+    engine: str, url: str, cases: list[Case], args: argparse.Namespace
+) -> list[tuple[Case, Figures, Figures]]:
     """Time every case and its baseline on one engine's loaded database."""
     store = Store.open(url)
     results: dict[str, tuple[Figures, Figures | None]] = {}
     try:
-        for case in CASES:
+        for case in cases:
             figures = timings(partial(run, store, case), case.variants, args.repeat)
             baseline = None
             if case.is_search:
@@ -260,7 +275,7 @@ def measure(engine: str, url: str, args: argparse.Namespace) -> list[tuple[Case,
             if args.explain:
                 print(explain(store, case))
         if args.matches:
-            for case in CASES:
+            for case in cases:
                 for f in case.variants if case.is_search else ():
                     print(f"  {engine}: {f.search!r} matches {match_count(store, f):,} mentions")
     finally:
@@ -269,7 +284,7 @@ def measure(engine: str, url: str, args: argparse.Namespace) -> list[tuple[Case,
         print(f"  {engine}: baseline copy without {', '.join(dropped)}")
         copy = Store.open(copy_url)
         try:
-            for case in CASES:
+            for case in cases:
                 if not case.is_search:
                     baseline = timings(
                         partial(run, copy, case), case.variants, args.baseline_repeat
@@ -277,7 +292,7 @@ def measure(engine: str, url: str, args: argparse.Namespace) -> list[tuple[Case,
                     results[case.name] = (results[case.name][0], baseline)
         finally:
             copy.close()
-    return [(case, *results[case.name]) for case in CASES]  # type: ignore[misc]
+    return [(case, *results[case.name]) for case in cases]  # type: ignore[misc]
 
 
 def report(engine: str, results: list[tuple[Case, Figures, Figures]]) -> None:
@@ -309,7 +324,17 @@ def main() -> None:
     parser.add_argument(
         "--matches", action="store_true", help="print how many mentions each search finds"
     )
+    parser.add_argument(
+        "--cases",
+        help="only the cases whose names start with these words, comma-separated (overview,list)",
+    )
     args = parser.parse_args()
+    cases = CASES
+    if args.cases:
+        wanted = tuple(word.strip() for word in args.cases.split(",") if word.strip())
+        cases = [case for case in CASES if case.name.startswith(wanted)]
+        if not cases:
+            parser.error(f"no case starts with {args.cases!r}: {', '.join(c.name for c in CASES)}")
     engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
     tables = []
     for engine in engines:
@@ -321,7 +346,7 @@ def main() -> None:
         print(f"{engine}: {args.rows:,} mentions")
         keep = args.sqlite_file if engine == "sqlite" else args.postgres_db
         with loaded_database(engine, args.rows, keep) as url:
-            tables.append((engine, measure(engine, url, args)))
+            tables.append((engine, measure(engine, url, cases, args)))
     for engine, results in tables:
         report(engine, results)
 

@@ -154,16 +154,19 @@ def test_the_mention_listing_uses_indexes_on_postgresql(filled: Store, f: Mentio
         assert scans & {(kind, table) for kind in INDEXED_SCANS}, scans
 
 
+@pytest.mark.parametrize("by", ["author", "brand", "platform", "site", "lang", "tone", "day"])
 def test_period_statistics_are_driven_by_the_mention_time_index_on_sqlite(
-    filled_sqlite: Store,
+    filled_sqlite: Store, by: str
 ) -> None:
     f = MentionFilter(brands=("acme",), since=T0 - timedelta(days=30), limit=None)
-    sent = _sent(filled_sqlite, lambda: filled_sqlite.stats(f, "author"))
+    sent = _sent(filled_sqlite, lambda: filled_sqlite.stats(f, by))
     statement, parameters = next((s, p) for s, p in sent if "GROUP BY" in s)
     plan = _sqlite_plan(filled_sqlite, statement, parameters)
-    # The period's documents first, then their mentions: not every mention of the brand.
+    # The period's documents first, then their mentions: not every mention of the brand, nor
+    # every document in the order of the grouped column's index (to skip sorting the groups).
     assert "ix_documents_mention_time" in plan[0], plan
     assert not any("ix_mentions_brand_id" in step for step in plan), plan
+    assert not any(re.search(r"SCAN \w+ USING (COVERING )?INDEX", step) for step in plan), plan
 
 
 def test_search_candidates_are_read_newest_first_from_the_index_on_sqlite(

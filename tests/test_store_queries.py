@@ -352,6 +352,42 @@ def test_stats_by_hashtag_read_the_mentions_texts(store: Store) -> None:
     assert store.stats(MentionFilter(search="rien"), "hashtag") == []
 
 
+def test_stats_of_each_key_read_at_once_are_those_of_one_key_at_a_time(store: Store) -> None:
+    tones: tuple[Tone, ...] = ("positive", "neutral", "negative")
+    items = [
+        make_item(
+            f"m{n}",
+            brands=(("acme",), ("globex",), ("acme", "globex"))[n % 3],
+            tone=tones[n % 3],
+            sentiment=(0.6, 0.0, -0.7)[n % 3] + n / 1000,
+            platform=("news", "blog", "reddit", "forum")[n % 4],
+            site=(f"site{n % 5}.example" if n % 7 else None),
+            author_name=(f"Author {n % 6}" if n % 5 else None),
+            lang=("fr", "en", None)[n % 3],
+            engagement=n if n % 2 else None,
+            reach=10 * n,
+            # Every 5 hours and 17 minutes from T0 back: days, weeks and months, and times on
+            # both sides of midnight in Paris and in New York.
+            published_at=T0 - timedelta(minutes=317 * n),
+        )
+        for n in range(120)
+    ]
+    save(store, items)
+    keys = ("tone", "author", "brand", "platform", "site", "lang", "day", "week", "month")
+    for f in (ALL, MentionFilter(brands=("acme",), since=later(days=-10), limit=None)):
+        for zone in ("UTC", "Europe/Paris", "America/New_York"):
+            at_once = store.stats_of_each(f, keys, zone)
+            assert list(at_once) == list(keys)
+            for by in keys:
+                one = store.stats(f, by, zone)
+                assert len(at_once[by]) == len(one) > 0
+                for row, expected in zip(at_once[by], one, strict=True):
+                    # Means rounded to 4 decimals from sums added in another order.
+                    assert row == pytest.approx(expected, abs=1.01e-4), (by, zone)
+    with pytest.raises(ValueError, match="hashtag"):
+        store.stats_of_each(ALL, ("tone", "hashtag"))
+
+
 def test_stats_by_hashtag_of_the_newest_mentions_when_limited(store: Store) -> None:
     save(
         store,

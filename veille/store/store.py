@@ -456,6 +456,13 @@ class Store:
         with self._reading() as connection:
             return statistics.stats(connection, f, by, timezone)
 
+    def stats_of_each(
+        self, f: MentionFilter, keys: Sequence[str], timezone: str = "UTC"
+    ) -> dict[str, list[dict[str, object]]]:
+        """``stats`` by each of several keys (not term nor hashtag), reading the mentions once."""
+        with self._reading() as connection:
+            return statistics.stats_of_each(connection, f, keys, timezone)
+
     def source_health(self) -> list[dict[str, object]]:
         """Return the health of every source (per brand where collected per brand)."""
         with self._reading() as connection:

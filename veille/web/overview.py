@@ -167,7 +167,11 @@ def build_overview(
 ) -> Overview:
     """Compute the overview of the mentions a filter keeps, by the days of ``timezone``."""
     everything = replace(f, limit=None, offset=0)
-    tone_rows = {str(row["key"]): row for row in store.stats(everything, "tone")}
+    # One reading of the period's mentions for every plain key; terms and hashtags apart.
+    of_each = store.stats_of_each(
+        everything, ("tone", "author", "day", "brand", "platform", "site"), timezone
+    )
+    tone_rows = {str(row["key"]): row for row in of_each["tone"]}
     tones = {
         tone: int(_number(tone_rows[tone], "mentions")) if tone in tone_rows else 0
         for tone in TONE_ORDER
@@ -176,7 +180,7 @@ def build_overview(
     weighted = sum(
         _number(row, "avg_sentiment") * _number(row, "mentions") for row in tone_rows.values()
     )
-    authors = [row for row in store.stats(everything, "author") if row["key"] is not None]
+    authors = [row for row in of_each["author"] if row["key"] is not None]
     negative: list[dict[str, object]] = []
     if f.tone in (None, "negative"):
         negative = store.list_mentions(replace(everything, tone="negative", limit=top))
@@ -186,13 +190,13 @@ def build_overview(
         total=total,
         tones=tones,
         avg_sentiment=round(weighted / total, 4) if total else None,
-        days=_days(f, store.stats(everything, "day", timezone), time_zone(timezone)),
-        voice=store.stats(everything, "brand"),
+        days=_days(f, of_each["day"], time_zone(timezone)),
+        voice=of_each["brand"],
         terms=store.stats(everything, "term")[:top],
         hashtags=store.stats(replace(everything, limit=HASHTAG_MENTIONS), "hashtag")[:top],
         hashtags_read=min(total, HASHTAG_MENTIONS),
-        platforms=store.stats(everything, "platform")[:top],
-        sites=store.stats(everything, "site")[:top],
+        platforms=of_each["platform"][:top],
+        sites=of_each["site"][:top],
         authors=authors[:top],
         negative=negative,
     )
