@@ -159,10 +159,11 @@ def build_section(
     if not stored:
         return section
     period = MentionFilter(brands=(brand,), since=now - config.period, until=now, limit=None)
-    section.top_authors = _top(store, period, "author")
-    section.top_sites = _top(store, period, "site")
-    section.top_platforms = _top(store, period, "platform")
-    section.top_hashtags = _top(store, period, "hashtag")
+    tops = store.stats_of_each(period, ("author", "site", "platform"))
+    section.top_authors = _top(tops["author"])
+    section.top_sites = _top(tops["site"])
+    section.top_platforms = _top(tops["platform"])
+    section.top_hashtags = _top(store.stats(period, "hashtag"))
     days = max(MIN_CHART_DAYS, -(-config.period // timedelta(days=1)))
     zone = ZoneInfo(timezone)
     first = now.astimezone(zone).date() - timedelta(days=days - 1)
@@ -179,8 +180,7 @@ def build_section(
     return section
 
 
-def _top(store: Store, f: MentionFilter, by: str) -> list[tuple[str, int]]:
-    rows = store.stats(f, by)
+def _top(rows: Sequence[dict[str, object]]) -> list[tuple[str, int]]:
     return [(str(row["key"]), int(row["mentions"])) for row in rows if row["key"]][:TOP_SIZE]  # type: ignore[call-overload]
 
 
