@@ -10,7 +10,9 @@ afterwards), then times the queries the product runs most, through ``Store.list_
 - search: a frequent, a less common and a rare word, a phrase (ranked, limit 50; four of each
   in turn), and a frequent word within one brand's negative mentions of the last 30 days;
 - overview: what the dashboard's overview page reads for one brand and the last 30 days
-  (``build_overview``: its statistics, hashtags and latest negatives; every brand in turn).
+  (``build_overview``: its statistics, hashtags and latest negatives; every brand in turn);
+- alerts: the mention times an hourly spike check reads (``Store.alert_events``: every brand,
+  the last 1, 8 or 29 days in turn).
 
 Each query also runs against a baseline in the same run: the listing and statistics on a copy
 of the database without its query indexes (keys and uniqueness constraints only), the searches
@@ -71,7 +73,7 @@ class Case:
     name: str
     target_ms: float
     variants: list[MentionFilter]
-    by: str | None = None  # a statistics dimension, or "overview"; None lists mentions
+    by: str | None = None  # a statistics dimension, "overview" or "alerts"; None lists mentions
 
     @property
     def is_search(self) -> bool:
@@ -111,6 +113,13 @@ CASES = [
         [MentionFilter(brands=(b,), since=SINCE, limit=None) for b in BRANDS],
         by="overview",
     ),
+    # Not a target of the issues either: a background check every hour.
+    Case(
+        "alerts: every brand, 1-29 days",
+        1000,
+        [MentionFilter(since=ANCHOR - timedelta(days=days), limit=None) for days in (1, 8, 29)],
+        by="alerts",
+    ),
 ]
 
 
@@ -132,6 +141,9 @@ def run(store: Store, case: Case, f: MentionFilter) -> object:
     """Run the query as the command line (or, for the overview, the dashboard) does."""
     if case.by == "overview":
         return build_overview(store, f)
+    if case.by == "alerts":
+        assert f.since is not None
+        return store.alert_events(list(BRANDS), f.since, ANCHOR)
     return store.stats(f, case.by) if case.by else store.list_mentions(f)
 
 

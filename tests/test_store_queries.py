@@ -388,6 +388,33 @@ def test_stats_of_each_key_read_at_once_are_those_of_one_key_at_a_time(store: St
         store.stats_of_each(ALL, ("tone", "hashtag"))
 
 
+def test_alert_events_are_timed_by_publication_else_by_first_sighting(store: Store) -> None:
+    def collect(items: list[StoredItem], now: datetime) -> None:
+        run = store.begin_run(now)
+        store.save_collection(
+            run, "lemonde", None, items, SourceState(), now=now,
+            next_check_at=now + timedelta(hours=1), not_modified=False, duration=0.1,
+        )  # fmt: skip
+
+    collect(
+        [
+            make_item("published-long-ago", published_at=T0 - timedelta(days=5)),
+            make_item("published-recently", published_at=T0 - timedelta(hours=2), tone="negative"),
+            make_item("undated-seen-now", published_at=None),
+            make_item("other-brand", brands=("globex",), published_at=T0),
+        ],
+        T0,
+    )
+    collect([make_item("undated-seen-later", published_at=None)], T0 + timedelta(hours=3))
+    collect([make_item("dated-ahead", published_at=T0 + timedelta(days=1))], T0 - timedelta(days=3))
+    events = store.alert_events(["acme"], T0 - timedelta(days=1), T0 + timedelta(hours=1))
+    assert sorted(events) == [
+        ("acme", T0 - timedelta(hours=2), True),  # published in the window
+        ("acme", T0, False),  # undated: first seen in the window
+        ("acme", T0 + timedelta(days=1), False),  # published after the window's start
+    ]  # fmt: skip
+
+
 def test_stats_by_hashtag_of_the_newest_mentions_when_limited(store: Store) -> None:
     save(
         store,

@@ -56,19 +56,34 @@ class AlertRecord:
 def mention_events(
     connection: Connection, brands: Sequence[str], since: datetime, seen_until: datetime
 ) -> list[tuple[str, datetime, bool]]:
-    """(brand, time, negative) of the brands' mentions timed after ``since`` and seen by then."""
-    query = (
-        select(brand_table.c.name, alert_time.label("time"), effective_tone.label("tone"))
-        .select_from(mention_table)
-        .join(document_table, document_table.c.id == mention_table.c.document_id)
-        .join(brand_table, brand_table.c.id == mention_table.c.brand_id)
-        .where(
-            brand_table.c.name.in_(list(brands)),
-            alert_time > since,
-            mention_table.c.first_seen_at <= seen_until,
+    """(brand, time, negative) of the brands' mentions timed after ``since`` and seen by then.
+
+    Read in two parts, as the alert time is the publication time when there is one, else the
+    first sighting: published mentions through the publication-time index, the others through
+    the (brand, first sighting) index. A condition on the alert time itself, which no index
+    holds, read every mention of the brands: seconds on a million.
+    """
+    brand_ids = select(brand_table.c.id).where(brand_table.c.name.in_(list(brands)))
+
+    def part(*conditions: Any) -> Any:
+        return (
+            select(brand_table.c.name, alert_time.label("time"), effective_tone.label("tone"))
+            .select_from(mention_table)
+            .join(document_table, document_table.c.id == mention_table.c.document_id)
+            .join(brand_table, brand_table.c.id == mention_table.c.brand_id)
+            .where(
+                mention_table.c.brand_id.in_(brand_ids),
+                mention_table.c.first_seen_at <= seen_until,
+                *conditions,
+            )
         )
+
+    published = part(document_table.c.published_at > since)
+    unpublished = part(
+        document_table.c.published_at.is_(None), mention_table.c.first_seen_at > since
     )
-    return [(row.name, row.time, row.tone == "negative") for row in connection.execute(query)]
+    rows = connection.execute(published.union_all(unpublished))
+    return [(row.name, row.time, row.tone == "negative") for row in rows]
 
 
 def brands_created_at(connection: Connection, brands: Sequence[str]) -> dict[str, datetime]:
