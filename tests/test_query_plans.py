@@ -169,6 +169,18 @@ def test_period_statistics_are_driven_by_the_mention_time_index_on_sqlite(
     assert not any(re.search(r"SCAN \w+ USING (COVERING )?INDEX", step) for step in plan), plan
 
 
+def test_a_period_s_stories_are_driven_by_the_mention_time_index_on_sqlite(
+    filled_sqlite: Store,
+) -> None:
+    f = MentionFilter(brands=("acme",), since=T0 - timedelta(days=30), limit=20)
+    assert filled_sqlite.list_stories(f)
+    sent = _sent(filled_sqlite, lambda: filled_sqlite.list_stories(f))
+    statement, parameters = next((s, p) for s, p in sent if "GROUP BY" in s)
+    plan = _sqlite_plan(filled_sqlite, statement, parameters)
+    assert "ix_documents_mention_time" in plan[0], plan
+    assert not any(re.search(r"SCAN \w+ USING (COVERING )?INDEX", step) for step in plan), plan
+
+
 def test_search_candidates_are_read_newest_first_from_the_index_on_sqlite(
     filled_sqlite: Store,
 ) -> None:
