@@ -57,8 +57,9 @@ class MentionFilter:
     "phrases", -exclusions: see ``veille/store/search.py``); ``site`` also covers subdomains.
     ``term`` keeps the mentions that one term of their brand's query found, written as the query
     writes it (``"air france"``, ``danon*``; the quotes of a phrase may be left out).
-    ``story_id`` keeps the sightings of one story. ``limit`` and ``offset`` page listings only:
-    statistics always cover every filtered mention.
+    ``story_id`` keeps the sightings of one story. ``limit`` and ``offset`` page listings;
+    statistics cover every filtered mention, but for hashtags, read from the newest ``limit``
+    when set.
     """
 
     brands: tuple[str, ...] = ()

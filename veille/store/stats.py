@@ -29,6 +29,7 @@ from veille.store.queries import (
     effective_sentiment,
     effective_tone,
     filtered_query,
+    grouping_key,
     matched_terms,
     mention_time,
 )
@@ -89,13 +90,7 @@ def _stats_key(connection: Connection, by: str) -> ColumnElement[Any]:
         "site": document_table.c.site,
         "lang": document_table.c.lang,
     }
-    column = columns[by]
-    if connection.dialect.name == "sqlite":
-        # SQLite would read the whole index of the column to group without sorting, before
-        # any filter: 2-3 s on a million mentions for one brand's month. A no-op on the column
-        # leaves it to the filters' indexes and a sort of the rows they keep.
-        return column + 0 if by == "brand" else column.op("||")("")
-    return column
+    return grouping_key(connection, columns[by])
 
 
 def _grouped_query(connection: Connection, f: MentionFilter, *keys: Any) -> Any:

@@ -17,7 +17,7 @@ from veille.store import MentionFilter, Store
 from veille.timeutil import time_zone
 from veille.web import params
 from veille.web.openapi import openapi_document
-from veille.web.overview import build_overview
+from veille.web.overview import Overview, build_overview
 from veille.web.render import dashboard_time_zone
 
 SOURCE_FIELDS = (
@@ -119,8 +119,8 @@ def stats(request: Request) -> Response:
     return JSONResponse({"by": by, "groups": rows})
 
 
-def overview(request: Request) -> Response:
-    """GET /api/overview: what the overview page shows, for a brand and a period."""
+def overview_of(request: Request) -> Overview:
+    """The overview a request asks for (the last 30 days by default), in the dashboard's zone."""
     store = store_of(request)
     timezone = dashboard_time_zone(request)
     f = params.mention_filter(
@@ -130,7 +130,12 @@ def overview(request: Request) -> Response:
         default_since="30d",
         zone=time_zone(timezone),
     )
-    return JSONResponse(build_overview(store, f, timezone).as_json())
+    return build_overview(store, f, timezone)
+
+
+def overview(request: Request) -> Response:
+    """GET /api/overview: what the overview page shows, for a brand and a period."""
+    return JSONResponse(overview_of(request).as_json())
 
 
 def sources(request: Request) -> Response:

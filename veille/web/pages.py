@@ -12,9 +12,8 @@ from veille.digest.wording import day_span, short_day, short_month
 from veille.store import MentionFilter
 from veille.timeutil import time_zone
 from veille.web import charts, params, wording
-from veille.web.api import count_mentions, store_of
+from veille.web.api import count_mentions, overview_of, store_of
 from veille.web.charts import PeriodVolume
-from veille.web.overview import build_overview
 from veille.web.render import dashboard_time_zone, interface_language, page, url, with_query
 
 PAGE_SIZE = 50
@@ -53,17 +52,7 @@ def overview(request: Request) -> Response:
     the latest negatives."""
     language = interface_language(request)
     labels = wording.LABELS[language]
-    store = store_of(request)
-    timezone = dashboard_time_zone(request)
-    f = params.mention_filter(
-        request.query_params,
-        store.brand_names(),
-        limit=None,
-        default_since="30d",
-        zone=time_zone(timezone),
-    )
-    data = build_overview(store, f, timezone)
-
+    data = overview_of(request)
     unit = data.volume_unit
 
     def axis_label(bar: PeriodVolume) -> str:
