@@ -71,7 +71,10 @@ class Row:
 
 def _timed(function: Callable[[str], Any], texts: Sequence[str]) -> tuple[list[Any], float]:
     """Return the results and the best texts/s of up to 3 passes (other load only slows)."""
-    function(texts[0])  # warm up: models load on first use
+    # Warm up: models load on first use, and veille's detector has one for short texts and
+    # one for the others; loading one inside the first pass would cut that pass short.
+    for text in {min(texts, key=len), max(texts, key=len)}:
+        function(text)
     best, spent, results = 0.0, 0.0, []
     for _pass in range(MAX_PASSES):
         _clear_result_caches()

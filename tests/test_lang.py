@@ -94,3 +94,32 @@ def test_the_configuration_knows_the_languages_of_the_model() -> None:
     from veille.languages import DETECTABLE_LANGUAGES
 
     assert supported_languages() == DETECTABLE_LANGUAGES
+
+
+def test_short_text_is_weighed_among_the_best_candidates() -> None:
+    from veille.classify import lang
+
+    seven = lang._detector(validate_languages(SEVEN))
+    candidates = lang._short_text_candidates(seven, "vielen dank")
+    assert len(candidates) == lang.SHORT_TEXT_CANDIDATES
+    assert set(candidates) <= set(SEVEN) and "de" in candidates
+    assert list(candidates) == sorted(candidates)  # one lingua detector per set, whatever order
+    # With no more languages than that, lingua weighs them all, without asking py3langid.
+    two = lang._detector(validate_languages(["en", "fr"]))
+    assert lang._short_text_candidates(two, "vielen dank") == ("en", "fr")
+
+
+def test_short_texts_of_each_language_among_seven() -> None:
+    clear_short_text_cache()
+    samples = {
+        "de": "vielen dank",
+        "en": "thank you",
+        "es": "muchas gracias",
+        "fr": "vraiment décevant",
+        "it": "grazie mille",
+        "nl": "heel erg bedankt",
+        "pt": "muito obrigado",
+    }
+    assert {code: detect_language(text, SEVEN) for code, text in samples.items()} == {
+        code: code for code in samples
+    }

@@ -8,7 +8,10 @@ So texts of fewer than SHORT_TEXT_WORDS words go to lingua when the caller restr
 languages (lingua's models for all 75 of its languages need about 1 GB of memory), and
 everything else goes to py3langid, reading at most DETECTION_CHARS characters: the language
 of a long post is plain from its beginning, and py3langid's cost grows with the length.
-Both detectors are deterministic.
+When more than SHORT_TEXT_CANDIDATES languages are allowed, lingua weighs only the ones that
+py3langid ranks best for the short text: lingua's cost grows with the number of languages it
+weighs, py3langid ranks a few words in a fraction of that, and the right language is nearly
+always among its first three (see benchmarks/README.md). Both detectors are deterministic.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ SHORT_TEXT_WORDS = 5
 DETECTION_CHARS = 600
 # Short posts repeat ("merci !", "bravo"): their detections are remembered per restriction.
 SHORT_TEXT_CACHE = 8192
+# How many of py3langid's best languages lingua weighs for a short text.
+SHORT_TEXT_CANDIDATES = 3
 _WORD = re.compile(r"[^\W\d_]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
@@ -68,7 +73,7 @@ def _lingua_codes() -> frozenset[str]:
     return frozenset(language.iso_code_639_1.name.lower() for language in Language.all())
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=256)
 def _lingua(languages: tuple[str, ...]) -> tuple[Any, dict[Any, str]]:
     # lingua loads its models on a pool of threads (sized once per process, when first used),
     # each allocating in its own arena, which raised the peak memory of a process by 40-70 MB
@@ -108,10 +113,21 @@ class _Detector:
 
 @lru_cache(maxsize=SHORT_TEXT_CACHE)
 def _detect_short(detector: _Detector, text: str) -> str | None:
-    assert detector.short_languages is not None
-    lingua, codes = _lingua(detector.short_languages)
+    lingua, codes = _lingua(_short_text_candidates(detector, text))
     found = lingua.detect_language_of(text)
     return None if found is None else codes[found]
+
+
+def _short_text_candidates(detector: _Detector, text: str) -> tuple[str, ...]:
+    languages = detector.short_languages
+    assert languages is not None
+    if len(languages) <= SHORT_TEXT_CANDIDATES:
+        return languages
+    # Every model of the restriction is loaded with the first short text, as when lingua
+    # weighed them all; a detector for a few of them then shares those models.
+    _lingua(languages)
+    ranked = detector.long_text.rank(text)
+    return tuple(sorted(code for code, _score in ranked[:SHORT_TEXT_CANDIDATES]))
 
 
 def clear_short_text_cache() -> None:
