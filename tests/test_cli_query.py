@@ -400,3 +400,46 @@ def test_environment_overrides_and_references(
     assert settings.http.user_agent == "veille-test ops@example.org"
     assert settings.http.concurrency == 7
     assert settings.database_url.endswith("other.db")
+
+
+@pytest.mark.parametrize(
+    ("zone", "documents"),
+    # Honolulu's 24 November starts at 10:00 UTC, after the mention published at 07:15 UTC.
+    [((), 5), (("--timezone", "Pacific/Honolulu"), 4), (("--timezone", "Europe/Paris"), 5)],
+)
+def test_reclassify_reads_since_in_the_time_zone(
+    collected: Path, zone: tuple[str, ...], documents: int
+) -> None:
+    result = run(collected, "reclassify", "--all", "--quiet", "--since", "2026-11-24", *zone)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"{documents} document(s) re-scored")
+
+
+def test_digest_reads_since_in_the_time_zone(collected: Path, tmp_path: Path) -> None:
+    def previewed(*zone: str) -> str:
+        out = tmp_path / "-".join(zone or ("utc",)).replace("/", "-")
+        result = run(
+            collected, "digest", "--dry-run", "--to", "team@example.org", "--out", str(out),
+            "--since", "2026-11-24", *zone,
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "(6 mention(s), nothing sent)" in previewed()
+    assert "(5 mention(s), nothing sent)" in previewed("--timezone", "Pacific/Honolulu")
+    bad = run(collected, "digest", "--dry-run", "--timezone", "Mars/Olympus")
+    assert bad.exit_code == 2 and "unknown time zone 'Mars/Olympus'" in bad.output
+
+
+def test_query_test_reads_since_and_shows_times_in_the_time_zone(collected: Path) -> None:
+    zone = ("--timezone", "Pacific/Kiritimati")  # UTC+14
+    table = run(collected, "query", "test", "danone", "--since", "2026-11-24", *zone)
+    assert table.exit_code == 0, table.output
+    assert "since 2026-11-24 00:00 (Pacific/Kiritimati)" in table.output
+    assert "date (Pacific/Kiritimati)" in table.output and "2026-11-24 21:15" in table.output
+    # The same moment written in UTC selects the same documents.
+    utc = run(collected, "query", "test", "danone", "--since", "2026-11-23T10:00:00Z")
+    assert "5 document(s) since 2026-11-23 10:00 (UTC): 4 kept, 1 dropped." in utc.output
+    assert "5 document(s) since 2026-11-24 00:00 (Pacific/Kiritimati): 4 kept" in table.output
+    as_json = run(collected, "query", "test", "danone", *zone, "--format", "json")
+    assert str(json.loads(as_json.output)["since"]).endswith("Z")  # JSON keeps UTC

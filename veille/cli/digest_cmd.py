@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from veille.cli.app import App
-from veille.cli.render import moment_callback
+from veille.cli.render import moment_callback, time_zone_option
 
 DEFAULT_PREVIEW_DIR = "digest-preview"
 
@@ -28,6 +28,7 @@ def _addresses(
 @click.option(
     "--since", callback=moment_callback(), help="Only mentions since: a look-back (7d) or a date."
 )
+@time_zone_option("The date of --since is a day of this IANA time zone (Europe/Paris).")
 @click.option(
     "--to",
     "to",
@@ -48,6 +49,7 @@ def digest(
     names: tuple[str, ...],
     brands: tuple[str, ...],
     since: datetime | None,
+    timezone: str,
     to: tuple[str, ...],
     dry_run: bool,
     out: Path | None,

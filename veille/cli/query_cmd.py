@@ -17,6 +17,7 @@ from veille.cli.render import (
     percent,
     short_time,
     terminal_text,
+    time_zone_option,
     write_record_batches,
     write_records,
 )
@@ -58,28 +59,6 @@ def _filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return _period_options(function)
 
 
-def _time_zone_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    return click.option(
-        "--timezone",
-        default="UTC",
-        show_default=True,
-        callback=_checked_time_zone,
-        # Read before --since and --until, whose dates are days of this zone.
-        is_eager=True,
-        help=help_text,
-    )
-
-
-def _checked_time_zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from veille.timeutil import time_zone
-
-    try:
-        time_zone(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-    return value
-
-
 def _mention_filter(app: App, limit: int | None, **options: Any) -> Any:
     from veille.store import MentionFilter
 
@@ -106,7 +85,7 @@ def _mention_filter(app: App, limit: int | None, **options: Any) -> Any:
     type=click.Choice(["story"]),
     help="One row per story (its copies on other sites grouped), last seen first.",
 )
-@_time_zone_option(
+@time_zone_option(
     "The dates of --since and --until, and the times of the table, in this IANA time zone "
     "(Europe/Paris); JSON and CSV keep UTC times."
 )
@@ -202,7 +181,7 @@ def _stories(app: App, f: Any, output_format: str, timezone: str) -> None:
     show_default=True,
     help="Group mentions by this.",
 )
-@_time_zone_option(
+@time_zone_option(
     "Days, weeks and months, and the dates of --since and --until, in this IANA time zone "
     "(Europe/Paris)."
 )

@@ -16,6 +16,7 @@ from veille.cli.render import (
     moment_callback,
     progress_bar,
     short_time,
+    time_zone_option,
     write_records,
 )
 
@@ -53,6 +54,10 @@ def query() -> None:
     show_default=True,
     help="Documents since: a look-back (30d) or a date.",
 )
+@time_zone_option(
+    "The date of --since, and the times shown, in this IANA time zone (Europe/Paris); JSON and "
+    "CSV keep UTC times."
+)
 @click.option(
     "--limit",
     type=click.IntRange(min=0),
@@ -76,6 +81,7 @@ def query_test(
     brand: str | None,
     case_sensitive: bool | None,
     since: datetime,
+    timezone: str,
     limit: int,
     batch_size: int,
     quiet: bool,
@@ -113,14 +119,14 @@ def query_test(
     elif output_format != "table":
         records = [entry_record(entry) for entry in report.entries()]
         write_records(records, output_format, TRIAL_FIELDS, sys.stdout)
-        click.echo(_summary(report), err=True)
+        click.echo(_summary(report, timezone), err=True)
     else:
-        _print_table(report)
+        _print_table(report, timezone)
 
 
-def _summary(report: TrialReport) -> str:
+def _summary(report: TrialReport, timezone: str) -> str:
     """The counts in a sentence or two."""
-    since = f"since {short_time(_iso(report.since))}"
+    since = f"since {short_time(_iso(report.since), timezone)} ({timezone})"
     overall = (
         f"{report.documents} document(s) {since}: {report.kept} kept, {report.dropped} dropped."
     )
@@ -139,7 +145,7 @@ def _iso(moment: datetime | None) -> str | None:
     return isoformat_utc(moment)
 
 
-def _print_table(report: TrialReport) -> None:
+def _print_table(report: TrialReport, timezone: str) -> None:
     from rich.table import Table
 
     from veille.cli.render import terminal_text as escape
@@ -152,14 +158,14 @@ def _print_table(report: TrialReport) -> None:
         if not entries:
             continue
         table = Table(title=_TITLES[with_brand, verdict], title_justify="left")
-        table.add_column("date", no_wrap=True)
+        table.add_column(f"date ({timezone})", no_wrap=True)
         table.add_column("site", overflow="ellipsis", no_wrap=True, max_width=24)
         table.add_column("title", overflow="ellipsis")
         if verdict != "dropped":
             table.add_column("matched", overflow="fold", max_width=30)
         for entry in entries:
             row = [
-                short_time(_iso(entry.time)),
+                short_time(_iso(entry.time), timezone),
                 escape(entry.site or ""),
                 escape(entry.title or entry.url or ""),
             ]
@@ -169,4 +175,4 @@ def _print_table(report: TrialReport) -> None:
         out.print(table)  # type: ignore[attr-defined]
     case = " (case-sensitive)" if report.case_sensitive else ""
     out.print(escape(f"Query {report.query!r}{case}"))  # type: ignore[attr-defined]
-    out.print(escape(_summary(report)))  # type: ignore[attr-defined]
+    out.print(escape(_summary(report, timezone)))  # type: ignore[attr-defined]

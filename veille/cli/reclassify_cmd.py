@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 
 from veille.cli.app import App
-from veille.cli.render import moment_callback, progress_bar
+from veille.cli.render import moment_callback, progress_bar, time_zone_option
 
 
 @click.command()
@@ -15,6 +15,7 @@ from veille.cli.render import moment_callback, progress_bar
 @click.option(
     "--since", callback=moment_callback(), help="Only mentions since: a look-back (7d) or a date."
 )
+@time_zone_option("The date of --since is a day of this IANA time zone (Europe/Paris).")
 @click.option("--all", "everything", is_flag=True, help="Also those the current classifier scored.")
 @click.option(
     "--batch-size",
@@ -29,6 +30,7 @@ def reclassify(
     app: App,
     brands: tuple[str, ...],
     since: datetime | None,
+    timezone: str,
     everything: bool,
     batch_size: int,
     quiet: bool,

@@ -158,6 +158,32 @@ def languages_callback(
     return codes
 
 
+def time_zone_option(help_text: str) -> Callable[[FC], FC]:
+    """The shared ``--timezone`` option: an IANA zone, UTC by default, checked as it is read.
+
+    Eager, so that ``moment_callback`` reads the dates of ``--since`` and ``--until`` as days of
+    this zone wherever it stands on the command line.
+    """
+    return click.option(
+        "--timezone",
+        default="UTC",
+        show_default=True,
+        callback=_checked_time_zone,
+        is_eager=True,
+        help=help_text,
+    )
+
+
+def _checked_time_zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from veille.timeutil import time_zone
+
+    try:
+        time_zone(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
 def moment_callback(
     *, end_of_day: bool = False
 ) -> Callable[[click.Context, click.Parameter, str | None], datetime | None]:
