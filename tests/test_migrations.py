@@ -208,3 +208,34 @@ def test_the_recorded_revision_is_alembics_at_every_step(database_url: str) -> N
             assert current_revision(connection) is None
     finally:
         engine.dispose()
+
+
+def test_0011_fills_in_the_hashtags_of_the_stored_documents(database_url: str) -> None:
+    engine = create_store_engine(database_url)
+    try:
+        assert upgrade_database(engine, "0010") == "0010"
+        with engine.begin() as connection:
+            for number, (title, body) in enumerate(
+                [("#Rentrée chez Acme", "Vive la #rentrée et le #Vélo"), ("Acme", "sans tag")],
+                start=1,
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO documents (id, identity, title, text, platform,"
+                        " collected_at, sentiment, tone, classifier_version, fingerprint,"
+                        " story_id) VALUES (:id, :identity, :title, :body, 'news', :t, 0.0,"
+                        " 'neutral', 'v1', :fingerprint, :story)"
+                    ),
+                    {"id": number, "identity": f"guid:{number}", "title": title, "body": body,
+                     "t": "2026-03-02 09:30:00", "fingerprint": f"f{number}",
+                     "story": f"f{number}"},
+                )  # fmt: skip
+        assert upgrade_database(engine, "0011") == "0011"
+        query = "SELECT document_id, hashtag, spelling FROM document_hashtags ORDER BY hashtag"
+        with engine.connect() as connection:
+            rows = [tuple(row) for row in connection.execute(text(query))]
+        assert rows == [(1, "#rentrée", "#Rentrée"), (1, "#vélo", "#Vélo")]
+        assert downgrade_database(engine, "0010") == "0010"
+        assert "document_hashtags" not in table_names(engine)
+    finally:
+        engine.dispose()

@@ -327,7 +327,7 @@ def test_stats_by_term_count_each_matched_term_of_each_mention(store: Store) -> 
     assert {row["key"] for row in searched} == {"acme*", '"acme corp"', "#acmefail"}
 
 
-def test_stats_by_hashtag_read_the_mentions_texts(store: Store) -> None:
+def test_stats_by_hashtag_count_each_tag_once_per_mention(store: Store) -> None:
     save(
         store,
         [

@@ -3,7 +3,8 @@
 Tables: ``brands`` and ``sources`` mirror the configuration file; ``source_state`` keeps what each
 source remembers between passes; ``documents`` holds one row per distinct piece of content and
 ``mentions`` one row per (document, brand); ``story_bands`` the near-duplicate keys of each
-document (see ``veille/store/stories.py``); ``runs`` and ``run_sources`` record every pass;
+document (see ``veille/store/stories.py``); ``document_hashtags`` the hashtags each document
+writes; ``runs`` and ``run_sources`` record every pass;
 ``digests`` keeps each emailed digest's watermark and ``digest_sends`` every attempt to send one;
 ``alerts`` logs every spike alert fired (see ``veille/store/alerts.py``).
 
@@ -221,6 +222,24 @@ story_band_table = Table(
     Column("band_key", BigInteger, primary_key=True, autoincrement=False),
     # With the document id, a key's most recent holders are the end of its range (migration 0009).
     Index(None, "band_key", "document_id"),
+)
+
+# A hashtag written in a document's title or text (migration 0011): statistics by hashtag read
+# these rows instead of every text (veille/store/hashtags.py).
+hashtag_table = Table(
+    "document_hashtags",
+    metadata,
+    Column(
+        "document_id",
+        Integer,
+        ForeignKey("documents.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    # Case-folded ("#boycottdanone"): one tag whatever its case.
+    Column("hashtag", Text, primary_key=True),
+    # As the document writes it ("#BoycottDanone"); the most written spelling names the tag.
+    _required("spelling", Text),
 )
 
 # Which brands have mentions with a tone of their own: empty unless a brand opts in, so reads

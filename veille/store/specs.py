@@ -58,7 +58,7 @@ class MentionFilter:
     ``term`` keeps the mentions that one term of their brand's query found, written as the query
     writes it (``"air france"``, ``danon*``; the quotes of a phrase may be left out).
     ``story_id`` keeps the sightings of one story. ``limit`` and ``offset`` page listings;
-    statistics cover every filtered mention, but for hashtags, read from the newest ``limit``
+    statistics cover every filtered mention, but for hashtags, counted in the newest ``limit``
     when set.
     """
 

@@ -3,9 +3,8 @@ hashtag, platform, site, author, tone, language, day, ISO week or month."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,7 +23,6 @@ from sqlalchemy import (
     true,
 )
 
-from veille.normalize.text import hashtags
 from veille.store.queries import (
     effective_sentiment,
     effective_tone,
@@ -33,7 +31,7 @@ from veille.store.queries import (
     matched_terms,
     mention_time,
 )
-from veille.store.schema import TONES, brand_table, document_table, mention_table
+from veille.store.schema import TONES, brand_table, document_table, hashtag_table, mention_table
 from veille.store.specs import MentionFilter
 from veille.timeutil import time_zone
 
@@ -187,39 +185,33 @@ def _groups(
 
 
 def _hashtag_groups(connection: Connection, f: MentionFilter) -> tuple[list[_Group], int]:
-    """The hashtags of the filtered mentions' titles and texts, and how many mentions were read.
+    """The hashtags of the filtered mentions, and how many mentions were read.
 
-    Hashtags are not stored: every listed mention's text is read (streamed), or only the
-    newest ``f.limit`` of them. A tag counts once per mention whatever its case, under its
-    most written spelling.
+    Read from the stored hashtags of the mentions' documents (veille/store/hashtags.py), of
+    every filtered mention or of the newest ``f.limit`` of them. A tag counts once per mention
+    whatever its case, under its most written spelling.
     """
-    query = filtered_query(
-        connection,
-        f,
-        document_table.c.title,
-        document_table.c.text,
-        effective_tone.label("tone"),
-        effective_sentiment.label("sentiment"),
-        document_table.c.engagement,
-        document_table.c.reach,
-    ).query
+    mention_ids = filtered_query(connection, f, mention_table.c.id).query
     if f.limit is not None:
-        query = query.order_by(mention_time.desc(), mention_table.c.id.desc()).limit(f.limit)
+        newest = mention_ids.order_by(mention_time.desc(), mention_table.c.id.desc())
+        mention_ids = newest.limit(f.limit)
+    counted = select(func.count()).select_from(mention_ids.subquery())
+    listed = int(connection.execute(counted).scalar_one())
+    spellings = (hashtag_table.c.hashtag, hashtag_table.c.spelling)
+    query = _grouped_query(connection, replace(f, limit=None), *spellings).join(
+        hashtag_table, hashtag_table.c.document_id == document_table.c.id
+    )
+    if f.limit is not None:
+        query = query.where(mention_table.c.id.in_(mention_ids.scalar_subquery()))
     groups: dict[str, _Group] = {}
-    spellings: dict[str, Counter[str]] = {}
-    listed = 0
-    for row in connection.execution_options(yield_per=2000).execute(query):
-        listed += 1
-        found = {tag.casefold(): tag for tag in hashtags(f"{row.title or ''}\n{row.text or ''}")}
-        for key, tag in found.items():
-            spellings.setdefault(key, Counter())[tag] += 1
-            tones = {tone: int(tone == row.tone) for tone in TONES}
-            sentiment = float(row.sentiment or 0.0)
-            mention = _Group(key, 1, tones, sentiment, row.engagement or 0, row.reach or 0)
-            groups.setdefault(key, _Group(key)).add(mention)
-    for key, group in groups.items():
-        # The most written spelling names the tag ("#BoycottDanone" over "#boycottdanone").
-        group.key = min(spellings[key].items(), key=lambda item: (-item[1], item[0]))[0]
+    # Per tag, its most written spelling so far: (-mentions, spelling), the least wins.
+    names: dict[str, tuple[int, str]] = {}
+    for row in connection.execute(query):
+        groups.setdefault(row.hashtag, _Group(row.hashtag)).add(_group_of(row, row.hashtag))
+        name = (-row.mentions, row.spelling)
+        names[row.hashtag] = min(names.get(row.hashtag, name), name)
+    for folded, group in groups.items():
+        group.key = names[folded][1]
     return list(groups.values()), listed
 
 

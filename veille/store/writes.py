@@ -222,6 +222,7 @@ def upsert_documents(
     if pending:
         # Imported here: story grouping needs the text normalisation, which commands that only
         # read the database never load.
+        from veille.store.hashtags import save_hashtags
         from veille.store.stories import assign_stories, save_band_keys
 
         new_rows = list(pending.values())
@@ -233,6 +234,10 @@ def upsert_documents(
         existing.update(_ids_by_identity(connection, pending))
         stored = zip(new_rows, band_keys, strict=True)
         save_band_keys(connection, {existing[row["identity"]]: keys for row, keys in stored})
+        texts = {
+            existing[row["identity"]]: (row["title"] or "", row["text"] or "") for row in new_rows
+        }
+        save_hashtags(connection, texts)
     document_ids = [existing[resolved.get(row["identity"], row["identity"])] for row in rows]
     # Exact unless another process stored one of these documents in the meantime.
     return document_ids, len(pending)

@@ -241,10 +241,14 @@ def openapi_document() -> JsonObject:
             "hashtags": {
                 "type": "array",
                 "items": _ref("StatGroup"),
-                "description": "The hashtags of the newest `hashtags_read` mentions (shares of "
-                "those).",
+                "description": "The hashtags written in the period's mentions (shares of those).",
             },
-            "hashtags_read": {"type": "integer", "minimum": 0},
+            "hashtags_read": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "How many mentions the hashtags were counted in: all of them, "
+                "as `total`.",
+            },
             "platforms": {"type": "array", "items": _ref("StatGroup")},
             "sites": {"type": "array", "items": _ref("StatGroup")},
             "authors": {"type": "array", "items": _ref("StatGroup")},

@@ -12,9 +12,6 @@ from veille.timeutil import time_zone, utcnow
 from veille.web.charts import TONE_ORDER, VOLUME_UNITS, PeriodVolume
 
 TOP = 10
-# Hashtags are read from the mentions' texts (they are not stored): from the newest this many
-# of the period at most, so that a long period on a big database stays quick to show.
-HASHTAG_MENTIONS = 5_000
 # Beyond this many days (five years, sixty bars of a month), the volume chart starts at the first
 # mention rather than the period's start, so that "since 2000-01-01" draws no empty decades.
 MAX_EMPTY_SPAN = 1827
@@ -38,8 +35,8 @@ class Overview:
     days: list[PeriodVolume]  # one per day, days without mentions included
     voice: list[dict[str, object]]  # by brand: each brand's share of the mentions
     terms: list[dict[str, object]]  # the query terms that matched, most frequent first
-    hashtags: list[dict[str, object]]  # those of the newest `hashtags_read` mentions
-    hashtags_read: int
+    hashtags: list[dict[str, object]]
+    hashtags_read: int  # the mentions whose hashtags were counted: every one of the period
     platforms: list[dict[str, object]]
     sites: list[dict[str, object]]
     authors: list[dict[str, object]]
@@ -193,8 +190,8 @@ def build_overview(
         days=_days(f, of_each["day"], time_zone(timezone)),
         voice=of_each["brand"],
         terms=store.stats(everything, "term")[:top],
-        hashtags=store.stats(replace(everything, limit=HASHTAG_MENTIONS), "hashtag")[:top],
-        hashtags_read=min(total, HASHTAG_MENTIONS),
+        hashtags=store.stats(everything, "hashtag")[:top],
+        hashtags_read=total,
         platforms=of_each["platform"][:top],
         sites=of_each["site"][:top],
         authors=authors[:top],
