@@ -12,7 +12,11 @@ same rows on every engine and every run. What the corpus looks like:
 - French or English text (a title and two or three sentences) drawn from a Zipf-distributed
   vocabulary: function words, topical words with their accents, recurring phrases and a long
   tail of rare words standing in for names, so that searches have realistic selectivity;
-- tones 55 % neutral, 25 % positive, 20 % negative, with a sentiment score to match.
+- tones 55 % neutral, 25 % positive, 20 % negative, with a sentiment score to match;
+- hashtags at the end of 60 % of the social posts (not news, blogs or forums): one to three of
+  61 topical tags, Zipf-like, and in a third of those posts the brand's own tag, in one of
+  three spellings ("#Danone", "#danone", "#DANONE"). They are drawn after everything else, so
+  the rest of the corpus is the one it was without them.
 """
 
 from __future__ import annotations
@@ -106,6 +110,18 @@ NAMES = (
     "Anderson Taylor Moore Jackson White Harris Clark Lewis Walker Young King Wright",
 )
 FIRST_NAMES, LAST_NAMES = (names.split() for names in NAMES)
+_TAG_WORDS = (
+    "Boycott Grève Rappel Inflation PouvoirDAchat Climat Écologie Vélo Running Recyclage "
+    "ServiceClient Panne Fibre 5G Innovation Bourse Emploi Usine MadeInFrance Bio Santé "
+    "Cybersécurité Data Pub Marketing Sport Montagne Trail VoitureÉlectrique Recharge "
+    "CustomerService Outage Recall Strike Sustainability ClimateAction EV Cycling Hiking "
+    "Startup Tech OpenSource Jobs Stocks Earnings Deal Merger Review Unboxing Vlog Fail Love "
+    "Promo BlackFriday Soldes Noël Rentrée Paris Lyon Europe Afrique"
+)
+HASHTAGS = tuple(_TAG_WORDS.split())
+HASHTAG_SHARE = 0.6  # of the social posts
+BRAND_TAG_SHARE = 1 / 3  # of the posts with hashtags
+SOCIAL = frozenset(PLATFORM_WEIGHTS) - {"news", "blog", "forum"}
 
 
 def _rare_words(count: int) -> list[str]:
@@ -138,6 +154,7 @@ ALL_WORDS = np.array(COMMON["fr"] + COMMON["en"] + RARE, dtype=object)
 EN_START, RARE_START = len(COMMON["fr"]), len(COMMON["fr"]) + len(COMMON["en"])
 COMMON_CUMULATIVE = {lang: _zipf_cumulative(len(words), 1.0) for lang, words in COMMON.items()}
 RARE_CUMULATIVE = _zipf_cumulative(len(RARE), 1.0, offset=10)
+HASHTAG_CUMULATIVE = _zipf_cumulative(len(HASHTAGS), 1.0)
 
 
 def _site_names() -> list[str]:
@@ -202,6 +219,15 @@ def _texts(rng: np.random.Generator, french: np.ndarray, brands: list[list[str]]
     return texts
 
 
+def _tags(brand: str, draws: Any, topical: Any) -> str:
+    """One to three topical hashtags, and in a third of the posts the brand's own."""
+    tags = [f"#{HASHTAGS[index]}" for index in topical[: 1 + int(draws[1] * 3)]]
+    if draws[2] < BRAND_TAG_SHARE:
+        spelling = (brand, brand.lower(), brand.upper())[int(draws[2] / BRAND_TAG_SHARE * 3)]
+        tags.insert(0, f"#{spelling}")
+    return " ".join(tags)
+
+
 def _time_of(position: float) -> datetime:
     """Map 0..1 to the two-year span, with volume growing linearly to twice the start's."""
     # Inverse of the cumulative distribution of a density proportional to 1 + t on [0, 1].
@@ -263,6 +289,8 @@ def batches(rows: int, seed: int = 0, size: int = BATCH) -> Iterator[Batch]:
                 brands.append(BRANDS[(brand_of[offset] + second_of[offset]) % len(BRANDS)])
             brands_of.append(brands)
         texts = _texts(rng, french, brands_of)
+        tag_draws = rng.random((count, 3))  # has tags, how many, brand's tag and its spelling
+        tag_of = np.searchsorted(HASHTAG_CUMULATIVE, rng.random((count, 3)))
         documents, mentions = [], []
         for offset in range(count):
             number = start + offset
@@ -284,6 +312,8 @@ def batches(rows: int, seed: int = 0, size: int = BATCH) -> Iterator[Batch]:
                 "negative": -strength[offset],
             }[tone]
             title, text = texts[offset]
+            if platform in SOCIAL and tag_draws[offset, 0] < HASHTAG_SHARE:
+                text += " " + _tags(brands[0], tag_draws[offset], tag_of[offset])
             published = _time_of((number + draws[offset, 3]) / total)
             collected = published + timedelta(minutes=float(delays[offset]))
             reach, engagement, metrics = int(audience[offset]), None, None

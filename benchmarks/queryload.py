@@ -4,8 +4,9 @@ The schema is veille's own (``Store.open`` migrates the empty database to head);
 path is bypassed, for speed. What that path maintains besides the rows is maintained the same
 way: on SQLite the FTS5 table is filled by migration 0005's triggers as each document is
 inserted, on PostgreSQL the generated ``search_vector`` column is computed by the server on
-COPY and its GIN index updated. Ids are given explicitly; PostgreSQL's sequences are moved past
-them afterwards so that later inserts keep working.
+COPY and its GIN index updated; the hashtags of each document are read by veille's own
+``document_hashtags`` and loaded beside it. Ids are given explicitly; PostgreSQL's sequences
+are moved past them afterwards so that later inserts keep working.
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 from veille.store import BrandSpec, SourceSpec, Store
-from veille.store.schema import brand_table, document_table, mention_table, source_table
+from veille.store.hashtags import document_hashtags
+from veille.store.schema import (
+    brand_table,
+    document_table,
+    hashtag_table,
+    mention_table,
+    source_table,
+)
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DOCUMENT_COLUMNS = (
@@ -34,6 +42,7 @@ DOCUMENT_COLUMNS = (
     "story_id",
 )  # fmt: skip
 MENTION_COLUMNS = ("document_id", "brand_id", "source_id", "matched_terms", "first_seen_at")
+HASHTAG_COLUMNS = ("document_id", "hashtag", "spelling")
 # Neither keys nor uniqueness constraints: the indexes that exist only to make reads fast.
 QUERY_INDEXES_SQL = {
     "sqlite": "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
@@ -45,6 +54,7 @@ QUERY_INDEXES_SQL = {
 
 PROGRESS_EVERY = 100_000  # mentions between two progress lines
 Progress = Callable[[int], None]
+_Rows = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
 
 
 def configure(store: Store) -> tuple[dict[str, int], dict[str, int]]:
@@ -60,10 +70,8 @@ def configure(store: Store) -> tuple[dict[str, int], dict[str, int]]:
     return brands, sources
 
 
-def _rows(
-    rows: int, brands: dict[str, int], sources: dict[str, int]
-) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
-    """The corpus's documents and mentions as column dictionaries, batch by batch."""
+def _rows(rows: int, brands: dict[str, int], sources: dict[str, int]) -> Iterator[_Rows]:
+    """The corpus's documents, mentions and hashtags as column dictionaries, batch by batch."""
     for batch in batches(rows):
         documents = []
         for document in batch.documents:
@@ -80,7 +88,12 @@ def _rows(
             }
             for mention in batch.mentions
         ]
-        yield documents, mentions
+        hashtags = [
+            {"document_id": document["id"], "hashtag": folded, "spelling": spelling}
+            for document in documents
+            for folded, spelling in document_hashtags(document["title"], document["text"]).items()
+        ]
+        yield documents, mentions, hashtags
 
 
 def load_sqlite(store: Store, rows: int, progress: Progress) -> None:
@@ -91,10 +104,12 @@ def load_sqlite(store: Store, rows: int, progress: Progress) -> None:
         # A larger page cache for this connection only: the indexes outgrow the default 2 MB.
         driver.execute("PRAGMA cache_size = -262144")
         done = 0
-        for documents, mentions in _rows(rows, brands, sources):
+        for documents, mentions, hashtags in _rows(rows, brands, sources):
             with connection.begin():
                 connection.execute(insert(document_table), documents)
                 connection.execute(insert(mention_table), mentions)
+                if hashtags:
+                    connection.execute(insert(hashtag_table), hashtags)
             done += len(mentions)
             progress(done)
     analyze(store)
@@ -107,7 +122,7 @@ def load_postgresql(store: Store, rows: int, progress: Progress) -> None:
     try:
         driver: Any = raw.driver_connection
         done = 0
-        for documents, mentions in _rows(rows, brands, sources):
+        for documents, mentions, hashtags in _rows(rows, brands, sources):
             with driver.cursor() as cursor:
                 with cursor.copy(
                     f"COPY documents ({', '.join(DOCUMENT_COLUMNS)}) FROM STDIN"
@@ -121,6 +136,11 @@ def load_postgresql(store: Store, rows: int, progress: Progress) -> None:
                     for mention in mentions:
                         mention["matched_terms"] = _json(mention["matched_terms"])
                         copy.write_row([mention[key] for key in MENTION_COLUMNS])
+                with cursor.copy(
+                    f"COPY document_hashtags ({', '.join(HASHTAG_COLUMNS)}) FROM STDIN"
+                ) as copy:
+                    for hashtag in hashtags:
+                        copy.write_row([hashtag[key] for key in HASHTAG_COLUMNS])
             driver.commit()
             done += len(mentions)
             progress(done)
