@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+import pytest
+
 from tests.support.browser import TestClient, read_only_twin
 from tests.support.stores import T0, later, make_item, store_fixture  # noqa: F401
 from veille.digest.selection import group_stories
-from veille.store import MentionFilter, Store, StoredItem
+from veille.store import MentionFilter, Store, StoredItem, queries
 from veille.types import SourceState
 from veille.web import create_app
 
@@ -144,3 +146,35 @@ def test_the_story_page_lists_every_sighting(store: Store) -> None:
     assert response.status_code == 200
     assert "lemonde.fr" in response.text and "lepoint.fr" in response.text
     assert sorted(m["site"] for m in api["mentions"]) == ["lemonde.fr", "lepoint.fr"]
+
+
+@pytest.mark.parametrize("page_max", [queries.STORY_PAGE_MAX, 4])
+def test_a_page_of_stories_is_that_page_of_every_story(
+    store: Store, page_max: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past page_max stories (offset included), the page is cut from every story grouped.
+    monkeypatch.setattr(queries, "STORY_PAGE_MAX", page_max)
+    # Twelve stories of one to three copies, several last seen at the same moment (the story
+    # id then orders them), two brands; make_item's titles differ, so only exact copies
+    # (one fingerprint) group.
+    items = []
+    for story in range(12):
+        for copy in range(1 + story % 3):
+            items.append(
+                make_item(
+                    f"s{story}c{copy}",
+                    brands=("acme",) if story % 4 else ("acme", "globex"),
+                    fingerprint=f"story-{story}",
+                    published_at=later(hours=story // 3 + copy, days=-2),
+                    tone=("positive", "negative", "neutral")[(story + copy) % 3],
+                )
+            )
+    save(store, "lemonde", T0, *items)
+    since = later(hours=2, days=-2)
+    for criteria in ({}, {"brands": ("globex",)}, {"tone": "negative"}, {"since": since}):
+        every = store.list_stories(MentionFilter(limit=None, **criteria))  # type: ignore[arg-type]
+        assert every, criteria
+        for limit in (1, 2, 3, 5, 50):
+            for offset in (0, 1, 4, 11):
+                f = MentionFilter(limit=limit, offset=offset, **criteria)  # type: ignore[arg-type]
+                assert store.list_stories(f) == every[offset : offset + limit], (limit, offset)

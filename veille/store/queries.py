@@ -340,6 +340,12 @@ def _record(row: Row[Any]) -> dict[str, object]:
     }
 
 
+# Mentions read per round trip while looking for the stories of a page, newest first.
+STORY_SCAN_BATCH = 500
+# Past this many stories (offset included), a page is taken from every story of the period
+# grouped at once: cheaper than reading that many stories apart, and their ids would not fit
+# in one statement.
+STORY_PAGE_MAX = 1000
 # One story as ``veille mentions --group-by story`` and list_stories give it.
 STORY_FIELDS = (
     "story_id", "title", "url", "site", "platform", "published_at", "first_seen", "last_seen",
@@ -374,7 +380,13 @@ def list_stories(connection: Connection, f: MentionFilter) -> list[dict[str, obj
         func.avg(effective_sentiment).label("avg_sentiment"),
     ).query
     query = query.group_by(story_id).order_by(last_seen.desc(), story_id.desc())
-    groups = list(connection.execute(_page(query, f.limit, f.offset)))
+    page = _page_story_ids(connection, f)
+    if page is None:
+        query = _page(query, f.limit, f.offset)
+    else:
+        # The page's stories only: their index finds their mentions, however long the period.
+        query = query.where(document_table.c.story_id.in_(page))
+    groups = list(connection.execute(query))
     if not groups:
         return []
     sightings = filtered_query(connection, f, *_LISTING_COLUMNS).query
@@ -392,6 +404,36 @@ def list_stories(connection: Connection, f: MentionFilter) -> list[dict[str, obj
     return [
         _story_record(group, headlines[group.story_id], brands[group.story_id]) for group in groups
     ]
+
+
+def _page_story_ids(connection: Connection, f: MentionFilter) -> list[str] | None:
+    """The ids of the stories of the page, in order; None past STORY_PAGE_MAX stories.
+
+    Stories come seen most recently first: the page's are the first ``offset + limit``
+    distinct stories of the filtered mentions read newest first, which the time index gives
+    without grouping the whole period (and stories seen at the same moment as the last of
+    them, which the story id orders).
+    """
+    wanted = None if f.limit is None else f.offset + f.limit
+    if wanted is None or wanted > STORY_PAGE_MAX:
+        return None
+    seen_last: dict[str, datetime] = {}
+    bound: datetime | None = None
+    query = filtered_query(connection, f, mention_time, document_table.c.story_id).query
+    query = query.order_by(mention_time.desc(), mention_table.c.id.desc())
+    rows = connection.execution_options(yield_per=STORY_SCAN_BATCH).execute(query)
+    try:
+        for seen, story in rows:
+            if bound is not None and seen < bound:
+                break
+            if story not in seen_last:
+                seen_last[story] = seen
+                if len(seen_last) == wanted:
+                    bound = seen
+    finally:
+        rows.close()
+    ranked = sorted(seen_last, key=lambda story: (seen_last[story], story), reverse=True)
+    return ranked[f.offset : wanted]
 
 
 def _story_record(group: Row[Any], headline: Row[Any], brands: list[str]) -> dict[str, object]:
