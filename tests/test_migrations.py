@@ -239,3 +239,23 @@ def test_0011_fills_in_the_hashtags_of_the_stored_documents(database_url: str) -
         assert "document_hashtags" not in table_names(engine)
     finally:
         engine.dispose()
+
+
+def test_db_upgrade_says_what_it_does_before_a_long_revision(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.project import run, write_config
+
+    engine = create_store_engine(database_url)
+    try:
+        assert upgrade_database(engine, "0010") == "0010"
+    finally:
+        engine.dispose()
+    monkeypatch.setenv("VEILLE_DATABASE_URL", database_url)
+    config = write_config(tmp_path, {})
+    result = run(config, "db", "upgrade")
+    assert result.exit_code == 0, result.output
+    head = head_revision()
+    assert f"from 0010 to {head}…" in result.output and f"from 0010 to {head}." in result.output
+    again = run(config, "db", "upgrade")
+    assert "Upgrading" not in again.output and "already at the latest" in again.output

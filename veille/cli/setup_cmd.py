@@ -64,13 +64,16 @@ def upgrade(app: App) -> None:
     """Bring the database to the latest schema revision."""
     from veille.store import Store, mask_url
 
+    url = mask_url(app.settings.database_url)
     store = Store.open(app.settings.database_url, upgrade_empty=False)
     try:
-        before = store.current_revision()
+        before, head = store.current_revision(), store.head_revision()
+        if before != head:
+            # Some revisions read every stored document (0011: about 15-30 s a million).
+            click.echo(f"Upgrading {url} from {before or 'empty'} to {head}…", err=True)
         after = store.upgrade()
     finally:
         store.close()
-    url = mask_url(app.settings.database_url)
     if before == after:
         click.echo(f"{url} is already at the latest revision ({after}).")
     else:
