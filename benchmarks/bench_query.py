@@ -5,7 +5,8 @@ fresh PostgreSQL database (``veille_bench_<random>`` on 127.0.0.1:5432, user pos
 afterwards), then times the queries the product runs most, through ``Store.list_mentions`` and
 ``Store.stats`` exactly as ``veille mentions`` and ``veille stats`` call them:
 
-- list: one brand, the last 30 days, one tone, limit 50 (every brand × tone in turn);
+- list: one brand, the last 30 days, one tone, limit 50 (every brand × tone in turn), and one
+  brand with no period;
 - stats by author: one brand, the last 30 days (every brand in turn);
 - stats by hashtag: the same, read from the stored hashtags (``document_hashtags``);
 - search: a frequent, a less common and a rare word, a phrase (ranked, limit 50; four of each
@@ -99,6 +100,8 @@ CASES = [
         50,
         [MentionFilter(brands=(b,), since=SINCE, tone=t, limit=50) for b in BRANDS for t in TONES],
     ),
+    # Not a target of the issues: `veille mentions --brand X` with no period.
+    Case("list: brand, no period", 50, [MentionFilter(brands=(b,), limit=50) for b in BRANDS]),
     Case(
         "stats by author: brand + 30 days",
         300,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -172,12 +173,21 @@ def test_period_statistics_are_driven_by_the_mention_time_index_on_sqlite(
 def test_a_period_s_stories_are_driven_by_the_mention_time_index_on_sqlite(
     filled_sqlite: Store,
 ) -> None:
-    f = MentionFilter(brands=("acme",), since=T0 - timedelta(days=30), limit=20)
+    # Every story of the period: grouped from the period's documents.
+    f = MentionFilter(brands=("acme",), since=T0 - timedelta(days=30), limit=None)
     assert filled_sqlite.list_stories(f)
     sent = _sent(filled_sqlite, lambda: filled_sqlite.list_stories(f))
     statement, parameters = next((s, p) for s, p in sent if "GROUP BY" in s)
     plan = _sqlite_plan(filled_sqlite, statement, parameters)
     assert "ix_documents_mention_time" in plan[0], plan
+    assert not any(re.search(r"SCAN \w+ USING (COVERING )?INDEX", step) for step in plan), plan
+    # A page: its stories found from the newest mentions, then those stories alone grouped.
+    sent = _sent(filled_sqlite, lambda: filled_sqlite.list_stories(replace(f, limit=20)))
+    newest = next((s, p) for s, p in sent if "ORDER BY" in s and "GROUP BY" not in s)
+    grouped = next((s, p) for s, p in sent if "GROUP BY" in s)
+    assert "ix_documents_mention_time" in _sqlite_plan(filled_sqlite, *newest)[0]
+    plan = _sqlite_plan(filled_sqlite, *grouped)
+    assert "SEARCH documents USING INDEX ix_documents_story_id" in plan[0], plan
     assert not any(re.search(r"SCAN \w+ USING (COVERING )?INDEX", step) for step in plan), plan
 
 
@@ -346,3 +356,17 @@ def test_band_key_holders_are_read_from_the_end_of_each_key_s_range_on_sqlite(
     assert len(searches) == 2, plan
     assert all("ix_story_bands_band_key_document_id" in step for step in searches), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+def test_a_brand_s_page_without_a_period_is_read_from_the_newest_mentions_on_sqlite(
+    filled_sqlite: Store,
+) -> None:
+    f = MentionFilter(brands=("acme",), limit=20)
+    assert len(filled_sqlite.list_mentions(f)) == 20
+    sent = _sent(filled_sqlite, lambda: filled_sqlite.list_mentions(f))
+    # One listing: the page found among the newest mentions, not the brand's all sorted.
+    listings = [(s, p) for s, p in sent if "mention_id" in s]
+    assert len(listings) == 1 and "IN (SELECT" in listings[0][0]
+    plan = _sqlite_plan(filled_sqlite, *listings[0])
+    assert any("ix_documents_mention_time" in step for step in plan), plan
+    assert not any("ix_mentions_brand_id" in step for step in plan), plan

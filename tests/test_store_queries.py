@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.stores import T0, database_url_fixture, later, make_item, store_fixture  # noqa: F401
 from veille.errors import StoreError
-from veille.store import MentionFilter, Store, StoredItem
+from veille.store import MentionFilter, Store, StoredItem, queries
 from veille.types import MatchResult, SourceState, Tone
 
 ALL = MentionFilter(limit=None)
@@ -554,3 +554,43 @@ def test_source_health_shows_each_source_and_brand(corpus: Store) -> None:
     assert gnews["last_ok_at"] is None
     assert gnews["active"] is True and gnews["disabled"] is False
     assert gnews["documents"] == 0
+
+
+@pytest.mark.parametrize("look_per_row", [1, 2, 100])
+def test_a_page_without_a_period_is_the_same_from_the_newest_mentions(
+    store: Store, look_per_row: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Forty documents, most of them acme's, every fifth also globex's, platforms in turn and
+    # three undated; on SQLite a page is first looked for among the newest mentions of all
+    # (look_per_row per row of the page), which must give the page of the plain reading.
+    save(
+        store,
+        [
+            make_item(
+                f"doc-{i:02d}",
+                brands=("acme", "globex") if i % 5 == 0 else ("acme",),
+                platform=("news", "reddit", "youtube")[i % 3],
+                published_at=None if i % 13 == 0 else T0 + timedelta(minutes=i % 17),
+            )
+            for i in range(40)
+        ],
+    )
+    criteria = [
+        {"brands": ("acme",)}, {"brands": ("globex",)}, {"platform": "youtube"},
+        {"brands": ("globex",), "platform": "reddit"}, {"brands": ("acme", "globex")},
+    ]  # fmt: skip
+    pages = [(limit, offset) for limit in (1, 3, 10) for offset in (0, 2, 9)]
+    with monkeypatch.context() as plain_reading:
+        plain_reading.setattr(queries, "_from_the_newest", lambda connection, f: None)
+        plain = {
+            (str(c), page): store.list_mentions(
+                MentionFilter(limit=page[0], offset=page[1], **c)  # type: ignore[arg-type]
+            )
+            for c in criteria
+            for page in pages
+        }
+    monkeypatch.setattr(queries, "RECENT_LOOK_PER_ROW", look_per_row)
+    for c in criteria:
+        for limit, offset in pages:
+            f = MentionFilter(limit=limit, offset=offset, **c)  # type: ignore[arg-type]
+            assert store.list_mentions(f) == plain[str(c), (limit, offset)], (c, limit, offset)

@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.feedserver import FeedServer
 from tests.support.project import project_engine_fixture, run, write_config  # noqa: F401
-from veille.store.queries import STORY_FIELDS
+from veille.store.story_list import STORY_FIELDS
 
 pytestmark = pytest.mark.usefixtures("project_engine")
 

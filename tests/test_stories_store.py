@@ -10,7 +10,7 @@ import pytest
 from tests.support.browser import TestClient, read_only_twin
 from tests.support.stores import T0, later, make_item, store_fixture  # noqa: F401
 from veille.digest.selection import group_stories
-from veille.store import MentionFilter, Store, StoredItem, queries
+from veille.store import MentionFilter, Store, StoredItem, story_list
 from veille.types import SourceState
 from veille.web import create_app
 
@@ -148,12 +148,12 @@ def test_the_story_page_lists_every_sighting(store: Store) -> None:
     assert sorted(m["site"] for m in api["mentions"]) == ["lemonde.fr", "lepoint.fr"]
 
 
-@pytest.mark.parametrize("page_max", [queries.STORY_PAGE_MAX, 4])
+@pytest.mark.parametrize("page_max", [story_list.STORY_PAGE_MAX, 4])
 def test_a_page_of_stories_is_that_page_of_every_story(
     store: Store, page_max: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Past page_max stories (offset included), the page is cut from every story grouped.
-    monkeypatch.setattr(queries, "STORY_PAGE_MAX", page_max)
+    monkeypatch.setattr(story_list, "STORY_PAGE_MAX", page_max)
     # Twelve stories of one to three copies, several last seen at the same moment (the story
     # id then orders them), two brands; make_item's titles differ, so only exact copies
     # (one fingerprint) group.

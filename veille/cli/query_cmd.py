@@ -141,7 +141,7 @@ def mentions(
 
 def _stories(app: App, f: Any, output_format: str, timezone: str) -> None:
     """``veille mentions --group-by story``: a row per story, its earliest sighting as headline."""
-    from veille.store.queries import STORY_FIELDS
+    from veille.store.story_list import STORY_FIELDS
 
     records = app.store().list_stories(f)
     if output_format != "table":

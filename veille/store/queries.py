@@ -16,8 +16,6 @@ from sqlalchemy import (
     Select,
     String,
     TableValuedAlias,
-    case,
-    distinct,
     func,
     or_,
     select,
@@ -209,7 +207,7 @@ _DOCUMENT_FIELDS = (
 )
 
 
-_LISTING_COLUMNS = (
+LISTING_COLUMNS = (
     mention_table.c.id.label("mention_id"),
     brand_table.c.name.label("brand"),
     source_table.c.name.label("source"),
@@ -220,14 +218,15 @@ _LISTING_COLUMNS = (
 )
 
 
-def _listing(query: Select[Any]) -> Select[Any]:
+def with_names(query: Select[Any]) -> Select[Any]:
     """Add the brand and source names a listing shows to a query over mentions and documents."""
     return query.join(brand_table, brand_table.c.id == mention_table.c.brand_id).outerjoin(
         source_table, source_table.c.id == mention_table.c.source_id
     )
 
 
-def _page(query: Select[Any], limit: int | None, offset: int) -> Select[Any]:
+def page_of(query: Select[Any], limit: int | None, offset: int) -> Select[Any]:
+    """The query cut to one page (no limit: to the end)."""
     if limit is not None:
         query = query.limit(limit)
     if offset:
@@ -235,12 +234,47 @@ def _page(query: Select[Any], limit: int | None, offset: int) -> Select[Any]:
     return query
 
 
+# How many of the newest mentions of all a page without a period is first looked for in, per
+# row of the page (offset included): a brand or platform with at least 1 % of the recent
+# mentions fills it from there.
+RECENT_LOOK_PER_ROW = 100
+
+
 def list_mentions(connection: Connection, f: MentionFilter) -> list[dict[str, object]]:
     """Return the filtered mentions as contract dictionaries, most relevant first when searching
     (see ``veille/store/search.py``), else newest first."""
     if f.search and search.parse_search(f.search).required:
         return [_record(row) for row in _ranked_rows(connection, f)]
+    recent = _from_the_newest(connection, f)
+    if recent is not None:
+        return [_record(row) for row in recent]
     return [_record(row) for row in connection.execute(_newest_first(connection, f))]
+
+
+def _from_the_newest(connection: Connection, f: MentionFilter) -> list[Row[Any]] | None:
+    """The page read among the newest mentions of all, or None when they do not fill it.
+
+    With no period, SQLite reads a brand's or a platform's mentions through that column's
+    index and sorts them all by time (1.5 s for a big brand of a million mentions) rather than
+    walk the time index until the page is full. Every filtered mention outside the newest
+    RECENT_LOOK_PER_ROW × (offset + limit) mentions of all is older than any inside them, so a
+    page filled from inside them is exact. PostgreSQL plans this well by itself.
+    """
+    if connection.dialect.name != "sqlite" or f.limit is None or f.since or f.until:
+        return None
+    if not (f.brands or f.platform):  # the others are walked by time already, or rare
+        return None
+    wanted = f.offset + f.limit
+    newest = (
+        select(mention_table.c.id)
+        .select_from(mention_table)
+        .join(document_table, document_table.c.id == mention_table.c.document_id)
+        .order_by(mention_time.desc(), mention_table.c.id.desc())
+        .limit(wanted * RECENT_LOOK_PER_ROW)
+    )
+    query = _newest_first(connection, f).where(mention_table.c.id.in_(newest.scalar_subquery()))
+    rows = list(connection.execute(query))
+    return rows if len(rows) == f.limit else None
 
 
 def iter_mentions(
@@ -264,9 +298,9 @@ def iter_mentions(
 
 
 def _newest_first(connection: Connection, f: MentionFilter) -> Select[Any]:
-    query = _listing(filtered_query(connection, f, *_LISTING_COLUMNS).query)
+    query = with_names(filtered_query(connection, f, *LISTING_COLUMNS).query)
     query = query.order_by(mention_time.desc(), mention_table.c.id.desc())
-    return _page(query, f.limit, f.offset)
+    return page_of(query, f.limit, f.offset)
 
 
 def _ranked_rows(connection: Connection, f: MentionFilter) -> list[Row[Any]]:
@@ -299,17 +333,17 @@ def _ranked_rows(connection: Connection, f: MentionFilter) -> list[Row[Any]]:
     page_ids = [row.mention_id for row in ranked[f.offset : end]]
     rows: list[Row[Any]] = []
     if page_ids:
-        query = _listing(select(*_LISTING_COLUMNS).select_from(mention_table))
+        query = with_names(select(*LISTING_COLUMNS).select_from(mention_table))
         query = query.join(document_table, document_table.c.id == mention_table.c.document_id)
         found = connection.execute(query.where(mention_table.c.id.in_(page_ids)))
         by_id = {row.mention_id: row for row in found}
         rows = [by_id[mention_id] for mention_id in page_ids]
     if older_from is not None and (end is None or end > len(ranked)):
-        older = _listing(filtered_query(connection, f, *_LISTING_COLUMNS).query)
+        older = with_names(filtered_query(connection, f, *LISTING_COLUMNS).query)
         older = older.where(document_table.c.id <= older_from)
         older = older.order_by(mention_time.desc(), mention_table.c.id.desc())
         limit = None if f.limit is None else f.limit - len(rows)
-        rows += connection.execute(_page(older, limit, max(0, f.offset - len(ranked))))
+        rows += connection.execute(page_of(older, limit, max(0, f.offset - len(ranked))))
     return rows
 
 
@@ -337,119 +371,4 @@ def _record(row: Row[Any]) -> dict[str, object]:
         "engagement": row.engagement,
         "metrics": dict(row.metrics or {}),
         "story_id": row.story_id,
-    }
-
-
-# Mentions read per round trip while looking for the stories of a page, newest first.
-STORY_SCAN_BATCH = 500
-# Past this many stories (offset included), a page is taken from every story of the period
-# grouped at once: cheaper than reading that many stories apart, and their ids would not fit
-# in one statement.
-STORY_PAGE_MAX = 1000
-# One story as ``veille mentions --group-by story`` and list_stories give it.
-STORY_FIELDS = (
-    "story_id", "title", "url", "site", "platform", "published_at", "first_seen", "last_seen",
-    "sightings", "sites", "brands", "positive", "neutral", "negative", "avg_sentiment",
-)  # fmt: skip
-
-
-def list_stories(connection: Connection, f: MentionFilter) -> list[dict[str, object]]:
-    """The filtered mentions grouped by story, the story seen most recently first.
-
-    A story's headline is its earliest sighting among the filtered mentions; ``sightings`` and
-    ``sites`` count its distinct documents and sites, the tone counts its documents of each tone
-    (a mention's own tone when its brand is scored on its sentences: a document two brands see
-    differently counts under both tones).
-    ``limit`` and ``offset`` page the stories.
-    """
-    last_seen = func.max(mention_time).label("last_seen")
-    tone_counts = [
-        func.count(distinct(case((effective_tone == tone, document_table.c.id)))).label(tone)
-        for tone in TONES
-    ]
-    story_id = grouping_key(connection, document_table.c.story_id).label("story_id")
-    query = filtered_query(
-        connection,
-        f,
-        story_id,
-        func.min(mention_time).label("first_seen"),
-        last_seen,
-        func.count(distinct(document_table.c.id)).label("sightings"),
-        func.count(distinct(document_table.c.site)).label("sites"),
-        *tone_counts,
-        func.avg(effective_sentiment).label("avg_sentiment"),
-    ).query
-    query = query.group_by(story_id).order_by(last_seen.desc(), story_id.desc())
-    page = _page_story_ids(connection, f)
-    if page is None:
-        query = _page(query, f.limit, f.offset)
-    else:
-        # The page's stories only: their index finds their mentions, however long the period.
-        query = query.where(document_table.c.story_id.in_(page))
-    groups = list(connection.execute(query))
-    if not groups:
-        return []
-    sightings = filtered_query(connection, f, *_LISTING_COLUMNS).query
-    sightings = _listing(sightings).where(
-        document_table.c.story_id.in_([g.story_id for g in groups])
-    )
-    sightings = sightings.order_by(mention_time, mention_table.c.id)
-    headlines: dict[str, Row[Any]] = {}
-    brands: dict[str, list[str]] = {}
-    for row in connection.execute(sightings):
-        headlines.setdefault(row.story_id, row)
-        names = brands.setdefault(row.story_id, [])
-        if row.brand not in names:
-            names.append(row.brand)
-    return [
-        _story_record(group, headlines[group.story_id], brands[group.story_id]) for group in groups
-    ]
-
-
-def _page_story_ids(connection: Connection, f: MentionFilter) -> list[str] | None:
-    """The ids of the stories of the page, in order; None past STORY_PAGE_MAX stories.
-
-    Stories come seen most recently first: the page's are the first ``offset + limit``
-    distinct stories of the filtered mentions read newest first, which the time index gives
-    without grouping the whole period (and stories seen at the same moment as the last of
-    them, which the story id orders).
-    """
-    wanted = None if f.limit is None else f.offset + f.limit
-    if wanted is None or wanted > STORY_PAGE_MAX:
-        return None
-    seen_last: dict[str, datetime] = {}
-    bound: datetime | None = None
-    query = filtered_query(connection, f, mention_time, document_table.c.story_id).query
-    query = query.order_by(mention_time.desc(), mention_table.c.id.desc())
-    rows = connection.execution_options(yield_per=STORY_SCAN_BATCH).execute(query)
-    try:
-        for seen, story in rows:
-            if bound is not None and seen < bound:
-                break
-            if story not in seen_last:
-                seen_last[story] = seen
-                if len(seen_last) == wanted:
-                    bound = seen
-    finally:
-        rows.close()
-    ranked = sorted(seen_last, key=lambda story: (seen_last[story], story), reverse=True)
-    return ranked[f.offset : wanted]
-
-
-def _story_record(group: Row[Any], headline: Row[Any], brands: list[str]) -> dict[str, object]:
-    """A story as the command-line and dashboard contract dictionary."""
-    return {
-        "story_id": group.story_id,
-        "title": headline.title,
-        "url": headline.canonical_url or headline.url,
-        "site": headline.site,
-        "platform": headline.platform,
-        "published_at": iso_utc(headline.published_at),
-        "first_seen": iso_utc(group.first_seen),
-        "last_seen": iso_utc(group.last_seen),
-        "sightings": group.sightings,
-        "sites": group.sites,
-        "brands": sorted(brands),
-        **{tone: int(getattr(group, tone)) for tone in TONES},
-        "avg_sentiment": round(float(group.avg_sentiment), 4),
     }

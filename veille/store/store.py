@@ -24,6 +24,7 @@ from veille.store import (
     reclassify,
     runs,
     source_state,
+    story_list,
     writes,
 )
 from veille.store import stats as statistics
@@ -446,7 +447,7 @@ class Store:
     def list_stories(self, f: MentionFilter) -> list[dict[str, object]]:
         """Return the filtered mentions grouped by story, the story seen most recently first."""
         with self._reading() as connection:
-            return queries.list_stories(connection, f)
+            return story_list.list_stories(connection, f)
 
     def stats(self, f: MentionFilter, by: str, timezone: str = "UTC") -> list[dict[str, object]]:
         """Return mention counts, shares, tones, engagement and reach per brand, platform, day…
