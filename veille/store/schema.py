@@ -107,6 +107,17 @@ def _required(name: str, type_: Any, *args: Any, **options: Any) -> Column[Any]:
     return Column(name, type_, *args, nullable=False, **options)
 
 
+def _document_key() -> Column[Any]:
+    """The document a row belongs to, first part of its primary key; gone with the document."""
+    return Column(
+        "document_id",
+        Integer,
+        ForeignKey("documents.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+
+
 # A brand as declared in the configuration (inactive once removed from it).
 brand_table = Table(
     "brands",
@@ -212,13 +223,7 @@ Index(
 story_band_table = Table(
     "story_bands",
     metadata,
-    Column(
-        "document_id",
-        Integer,
-        ForeignKey("documents.id", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
-    ),
+    _document_key(),
     Column("band_key", BigInteger, primary_key=True, autoincrement=False),
     # With the document id, a key's most recent holders are the end of its range (migration 0009).
     Index(None, "band_key", "document_id"),
@@ -229,13 +234,7 @@ story_band_table = Table(
 hashtag_table = Table(
     "document_hashtags",
     metadata,
-    Column(
-        "document_id",
-        Integer,
-        ForeignKey("documents.id", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
-    ),
+    _document_key(),
     # Case-folded ("#boycottdanone"): one tag whatever its case.
     Column("hashtag", Text, primary_key=True),
     # As the document writes it ("#BoycottDanone"); the most written spelling names the tag.
