@@ -10,7 +10,7 @@ import pytest
 from tests.support.browser import TestClient, read_only_twin
 from tests.support.stores import T0, later, make_item, store_fixture  # noqa: F401
 from veille.digest.selection import group_stories
-from veille.store import MentionFilter, Store, StoredItem, story_list
+from veille.store import MentionFilter, Store, StoredItem, queries, story_list
 from veille.types import SourceState
 from veille.web import create_app
 
@@ -148,12 +148,17 @@ def test_the_story_page_lists_every_sighting(store: Store) -> None:
     assert sorted(m["site"] for m in api["mentions"]) == ["lemonde.fr", "lepoint.fr"]
 
 
-@pytest.mark.parametrize("page_max", [story_list.STORY_PAGE_MAX, 4])
+@pytest.mark.parametrize(
+    ("page_max", "look_per_row"), [(story_list.STORY_PAGE_MAX, 100), (4, 100), (1000, 1)]
+)
 def test_a_page_of_stories_is_that_page_of_every_story(
-    store: Store, page_max: int, monkeypatch: pytest.MonkeyPatch
+    store: Store, page_max: int, look_per_row: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Past page_max stories (offset included), the page is cut from every story grouped.
+    # Past page_max stories (offset included), the page is cut from every story grouped; on
+    # SQLite a brand's page with no period is first looked for among the newest
+    # look_per_row × (offset + limit) mentions of all.
     monkeypatch.setattr(story_list, "STORY_PAGE_MAX", page_max)
+    monkeypatch.setattr(queries, "RECENT_LOOK_PER_ROW", look_per_row)
     # Twelve stories of one to three copies, several last seen at the same moment (the story
     # id then orders them), two brands; make_item's titles differ, so only exact copies
     # (one fingerprint) group.
@@ -171,7 +176,13 @@ def test_a_page_of_stories_is_that_page_of_every_story(
             )
     save(store, "lemonde", T0, *items)
     since = later(hours=2, days=-2)
-    for criteria in ({}, {"brands": ("globex",)}, {"tone": "negative"}, {"since": since}):
+    for criteria in (
+        {},
+        {"brands": ("globex",)},
+        {"brands": ("acme",)},
+        {"tone": "negative"},
+        {"since": since},
+    ):
         every = store.list_stories(MentionFilter(limit=None, **criteria))  # type: ignore[arg-type]
         assert every, criteria
         for limit in (1, 2, 3, 5, 50):

@@ -251,29 +251,39 @@ def list_mentions(connection: Connection, f: MentionFilter) -> list[dict[str, ob
     return [_record(row) for row in connection.execute(_newest_first(connection, f))]
 
 
-def _from_the_newest(connection: Connection, f: MentionFilter) -> list[Row[Any]] | None:
-    """The page read among the newest mentions of all, or None when they do not fill it.
+def looks_among_the_newest(connection: Connection, f: MentionFilter) -> bool:
+    """Whether a page of ``f`` is first looked for among the newest mentions of all.
 
     With no period, SQLite reads a brand's or a platform's mentions through that column's
     index and sorts them all by time (1.5 s for a big brand of a million mentions) rather than
     walk the time index until the page is full. Every filtered mention outside the newest
-    RECENT_LOOK_PER_ROW × (offset + limit) mentions of all is older than any inside them, so a
-    page filled from inside them is exact. PostgreSQL plans this well by itself.
+    mentions of all is older than (or as old as) any inside them, so a page found inside them
+    is exact. PostgreSQL plans this well by itself; the other filters are walked by time
+    already, or rare.
     """
     if connection.dialect.name != "sqlite" or f.limit is None or f.since or f.until:
-        return None
-    if not (f.brands or f.platform):  # the others are walked by time already, or rare
-        return None
-    wanted = f.offset + f.limit
+        return False
+    return bool(f.brands or f.platform)
+
+
+def among_the_newest(f: MentionFilter) -> ColumnElement[bool]:
+    """The condition keeping the newest RECENT_LOOK_PER_ROW × (offset + limit) mentions of all."""
+    assert f.limit is not None
     newest = (
         select(mention_table.c.id)
         .select_from(mention_table)
         .join(document_table, document_table.c.id == mention_table.c.document_id)
         .order_by(mention_time.desc(), mention_table.c.id.desc())
-        .limit(wanted * RECENT_LOOK_PER_ROW)
+        .limit((f.offset + f.limit) * RECENT_LOOK_PER_ROW)
     )
-    query = _newest_first(connection, f).where(mention_table.c.id.in_(newest.scalar_subquery()))
-    rows = list(connection.execute(query))
+    return mention_table.c.id.in_(newest.scalar_subquery())
+
+
+def _from_the_newest(connection: Connection, f: MentionFilter) -> list[Row[Any]] | None:
+    """The page read among the newest mentions of all, or None when they do not fill it."""
+    if not looks_among_the_newest(connection, f):
+        return None
+    rows = list(connection.execute(_newest_first(connection, f).where(among_the_newest(f))))
     return rows if len(rows) == f.limit else None
 
 

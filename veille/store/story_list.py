@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, case, distinct, func
+from sqlalchemy import Connection, Row, Select, case, distinct, func
 
+from veille.store import queries
 from veille.store.queries import (
     LISTING_COLUMNS,
+    among_the_newest,
     effective_sentiment,
     effective_tone,
     filtered_query,
     grouping_key,
     iso_utc,
+    looks_among_the_newest,
     mention_time,
     page_of,
     with_names,
@@ -98,23 +101,47 @@ def _page_story_ids(connection: Connection, f: MentionFilter) -> list[str] | Non
     wanted = None if f.limit is None else f.offset + f.limit
     if wanted is None or wanted > STORY_PAGE_MAX:
         return None
-    seen_last: dict[str, datetime] = {}
-    bound: datetime | None = None
     query = filtered_query(connection, f, mention_time, document_table.c.story_id).query
     query = query.order_by(mention_time.desc(), mention_table.c.id.desc())
+    # First among some of the newest mentions: exact when one older than the page's last story
+    # shows up among them. A limit also keeps PostgreSQL from sorting every mention first.
+    parts = [query.limit(wanted * queries.RECENT_LOOK_PER_ROW)]
+    if looks_among_the_newest(connection, f):
+        parts.insert(0, query.where(among_the_newest(f)))
+    for part in parts:
+        seen_last = _first_stories(connection, part, wanted, every_mention=False)
+        if seen_last is not None:
+            break
+    else:
+        seen_last = _first_stories(connection, query, wanted, every_mention=True)
+    assert seen_last is not None
+    ranked = sorted(seen_last, key=lambda story: (seen_last[story], story), reverse=True)
+    return ranked[f.offset : wanted]
+
+
+def _first_stories(
+    connection: Connection, query: Select[Any], wanted: int, *, every_mention: bool
+) -> dict[str, datetime] | None:
+    """The first ``wanted`` stories of ``query`` (newest first) and when each was seen last.
+
+    A story seen at the same moment as the last of them comes too. ``every_mention``: the
+    query reads every filtered mention, so running out of rows ends the stories; otherwise it
+    reads some of them, and running out before a mention older than the last story: None.
+    """
+    seen_last: dict[str, datetime] = {}
+    bound: datetime | None = None
     rows = connection.execution_options(yield_per=STORY_SCAN_BATCH).execute(query)
     try:
         for seen, story in rows:
             if bound is not None and seen < bound:
-                break
+                return seen_last
             if story not in seen_last:
                 seen_last[story] = seen
                 if len(seen_last) == wanted:
                     bound = seen
     finally:
         rows.close()
-    ranked = sorted(seen_last, key=lambda story: (seen_last[story], story), reverse=True)
-    return ranked[f.offset : wanted]
+    return seen_last if every_mention else None
 
 
 def _story_record(group: Row[Any], headline: Row[Any], brands: list[str]) -> dict[str, object]:
