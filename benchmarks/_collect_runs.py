@@ -21,12 +21,53 @@ VEILLE = str(Path(sys.executable).with_name("veille"))
 
 @dataclass(frozen=True)
 class ProcessRun:
-    """One child process: wall time, peak resident memory, exit code and output."""
+    """One child process: wall time, peak resident memory, exit code and output.
+
+    ``peak_rss_mb`` is the process's own high-water mark (the kernel's); ``peak_tree_rss_mb``
+    the highest sum of the resident memory of the process and the processes it started
+    (veille's processing workers), sampled every ``TREE_SAMPLE_SECONDS``.
+    """
 
     wall: float
     peak_rss_mb: float
     returncode: int
     stdout: str
+    peak_tree_rss_mb: float = 0.0
+
+
+TREE_SAMPLE_SECONDS = 0.02
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes ``pid`` started, and theirs (Linux /proc; none where it is missing)."""
+    found: list[int] = []
+    waiting = [pid]
+    while waiting:
+        parent = waiting.pop()
+        try:
+            threads = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for thread in threads:
+            try:
+                with open(f"/proc/{parent}/task/{thread}/children") as children:
+                    for child in children.read().split():
+                        found.append(int(child))
+                        waiting.append(int(child))
+            except OSError:
+                continue
+    return found
+
+
+def _resident_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 @dataclass(frozen=True)
@@ -41,19 +82,39 @@ class PassFigures:
 def run_measured(command: list[str], folder: Path) -> ProcessRun:
     """Run ``command``, timing it and reading its peak RSS from the kernel (wait4)."""
     out_path = folder / "stdout.txt"
+    peak_tree_kib = 0
     with out_path.open("w") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-        # wait4 gives this child's own ru_maxrss (KiB on Linux), not the maximum of all children.
-        _, status, usage = os.wait4(process.pid, 0)
+        while True:
+            # ru_maxrss (KiB on Linux) covers the child and the processes it waited for: their
+            # largest, never their sum, which the samples give.
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            tree = [process.pid, *_descendants(process.pid)]
+            peak_tree_kib = max(peak_tree_kib, sum(map(_resident_kib, tree)))
+            time.sleep(TREE_SAMPLE_SECONDS)
         wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    return ProcessRun(wall, usage.ru_maxrss / 1024, process.returncode, out_path.read_text())
+    return ProcessRun(
+        wall,
+        usage.ru_maxrss / 1024,
+        process.returncode,
+        out_path.read_text(),
+        max(peak_tree_kib, usage.ru_maxrss) / 1024,
+    )
 
 
-def write_config(folder: Path, urls: list[str], concurrency: int, per_host: int) -> Path:
+def write_config(
+    folder: Path, urls: list[str], concurrency: int, per_host: int, processes: int | str = "auto"
+) -> Path:
     """A veille configuration polling every URL as an ``rss`` source, SQLite beside it."""
+    processes_value = f'"{processes}"' if isinstance(processes, str) else str(processes)
     lines = [
+        "[collect]",
+        f"processes = {processes_value}",
+        "",
         "[http]",
         f"concurrency = {concurrency}",
         f"per_host = {per_host}  # every feed is on 127.0.0.1",

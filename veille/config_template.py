@@ -78,6 +78,9 @@ def render_config(
             max_interval=format_duration(collect.max_interval),
             max_backoff=format_duration(collect.max_backoff),
             claim_lease=format_duration(collect.claim_lease),
+            processes=toml_string(collect.processes)
+            if isinstance(collect.processes, str)
+            else collect.processes,
             **{
                 key: toml_string(v) if isinstance(v, str) else v
                 for key, v in http.model_dump().items()
@@ -149,6 +152,9 @@ _SETTINGS = """
 # after each failure, at most `max_backoff`.
 # Workers sharing one PostgreSQL database claim each due source for `claim_lease`; a source
 # whose worker died mid-pass is due again when the lease ends.
+# `processes` normalise, match and classify items on other CPUs while the pass fetches and
+# stores: "auto" starts one fewer than the CPUs (at most 4) for a pass over 20 sources or more;
+# 0 keeps all the work in one process (less memory: each process loads the language models).
 [collect]
 interval = "{interval}"
 adaptive = {adaptive}
@@ -156,6 +162,7 @@ min_interval = "{min_interval}"
 max_interval = "{max_interval}"
 max_backoff = "{max_backoff}"
 claim_lease = "{claim_lease}"
+processes = {processes}
 
 # HTTP politeness and limits (VEILLE_HTTP_<NAME> overrides, e.g. VEILLE_HTTP_CONCURRENCY=50).
 [http]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from asyncio import FIRST_COMPLETED
@@ -17,14 +18,16 @@ from veille.collectors.base import Collector, get_collector
 from veille.errors import ConfigError, FatalSourceError, SourceError
 from veille.fetch import Fetcher
 from veille.polling import PollBounds, next_interval, wait_before_next_check
-from veille.process import MentionProcessor
+from veille.processing_pool import Processing, process_count
 from veille.settings import Settings, SourceConfig
-from veille.store import BrandSpec, SourceSpec, Store
+from veille.store import BrandSpec, SourceSpec, Store, StoredItem
 from veille.timeutil import utcnow
 from veille.types import Collected, SourceState
 
 log = logging.getLogger(__name__)
 
+# Sources a pass has under way at once, per request it may have in flight (see _Pass).
+IN_FLIGHT_PER_REQUEST = 2
 # How often a pass makes sure it still holds its run's lock (PostgreSQL; see keep_run_locks).
 RUN_LOCK_CHECK_SECONDS = 10.0
 
@@ -170,10 +173,15 @@ async def collect(
     # on PostgreSQL its run's lock is free) is closed as failed rather than left running.
     store.close_interrupted_runs()
     report = RunReport(run_id=store.begin_run(now), started_at=now)
-    # One worker thread does the CPU work and the writes, in order, off the event loop.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-store") as worker:
+    # One worker thread does the writes, in order, off the event loop; the items are processed
+    # in worker processes when the pass is worth them, else in that thread too.
+    processes = process_count(settings.collect.processes, len(claimed))
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-store") as worker,
+        contextlib.closing(Processing(settings.brands, processes, worker)) as processing,
+    ):
         async with Fetcher(settings.http, transport=transport) as fetcher:
-            pass_context = _Pass(settings, store, fetcher, worker, report.run_id)
+            pass_context = _Pass(settings, store, fetcher, worker, processing, report.run_id)
             taken: set[tuple[str, str | None]] = set()
             pending: set[asyncio.Task[SourceOutcome]] = set()
             total = 0
@@ -234,32 +242,29 @@ class _Pass:
         store: Store,
         fetcher: Fetcher,
         worker: ThreadPoolExecutor,
+        processing: Processing,
         run_id: int,
     ) -> None:
         self.settings = settings
         self.store = store
-        self._processor: MentionProcessor | None = None
         self.fetcher = fetcher
         self.worker = worker
+        self.processing = processing
         self.run_id = run_id
-
-    @property
-    def processor(self) -> MentionProcessor:
-        """The pass's processor, built (models loaded) when a first source gives items.
-
-        A pass whose sources all answer 304 loads no model. Only the worker thread uses it.
-        Loading mid-pass holds the interpreter at most a few tens of milliseconds at a time:
-        requests in flight do not starve.
-        """
-        if self._processor is None:
-            self._processor = MentionProcessor(self.settings.brands)
-        return self._processor
+        # Sources between their first request and their save: the fetches under way, and a
+        # backlog as long again of fetched items waiting for the CPU. More would only hold
+        # parsed items in memory (the whole pass's, when the network is faster than the CPU).
+        self.in_flight = asyncio.Semaphore(IN_FLIGHT_PER_REQUEST * settings.http.concurrency)
 
     async def _in_worker(self, function: Callable[..., object], *args: object) -> object:
         return await asyncio.get_running_loop().run_in_executor(self.worker, function, *args)
 
     async def collect_unit(self, unit: _Unit) -> SourceOutcome:
         """Collect one source (× brand), store what it gave or record why it failed."""
+        async with self.in_flight:
+            return await self._collect_unit(unit)
+
+    async def _collect_unit(self, unit: _Unit) -> SourceOutcome:
         outcome = SourceOutcome(source=unit.source.name, brand=unit.brand)
         started = time.monotonic()
         brand = self.settings.brand(unit.brand) if unit.brand else None
@@ -275,7 +280,9 @@ class _Pass:
                 languages=brand.languages if brand else (),
             )
             outcome.duration = time.monotonic() - started
-            await self._in_worker(self._save, unit, collected, outcome, state.check_interval)
+            mentions = collected.mentions
+            items = await self.processing.process(mentions) if mentions else []
+            await self._in_worker(self._save, unit, collected, items, outcome, state.check_interval)
         except SourceError as exc:
             outcome.duration = time.monotonic() - started
             outcome.error = _error_text(exc)
@@ -295,10 +302,10 @@ class _Pass:
         self,
         unit: _Unit,
         collected: Collected,
+        items: list[StoredItem],
         outcome: SourceOutcome,
         previous_interval: timedelta | None,
     ) -> None:
-        items = self.processor.process(collected.mentions) if collected.mentions else []
         now = utcnow()
         settings = self.settings.collect
         bounds = PollBounds(

@@ -10,8 +10,14 @@ from veille.match import BrandQuery, PreparedText, compile_query, prepare, scope
 from veille.match.evidence import EvidenceFilter, evidence_words
 from veille.normalize import normalize, readable_text, rough_readable_text
 from veille.settings import BrandConfig
-from veille.store import StoredItem
-from veille.types import BrandTone, Classification, Document, MatchResult, RawMention
+from veille.types import (
+    BrandTone,
+    Classification,
+    Document,
+    MatchResult,
+    RawMention,
+    StoredItem,
+)
 
 # One sentence per language the classifiers know best, to load the models every text needs.
 _WARM_UP_TEXTS = (

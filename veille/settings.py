@@ -41,6 +41,8 @@ DEFAULT_USER_AGENT = f"veille/{__version__} (+self-hosted brand monitoring; feed
 DEFAULT_CONFIG_PATH = Path("config") / "veille.toml"
 DEFAULT_DATABASE_NAME = "veille.db"
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# More processing processes than this would wait on the one process that stores.
+MAX_PROCESSES = 16
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 # Every character of the Unicode categories Cc (controls), Zl and Zp (line and paragraph
@@ -90,6 +92,14 @@ class CollectSettings(BaseModel):
         timedelta(minutes=30),
         description="how long a source claimed by a worker stays not due for the others",
     )
+    processes: int | Literal["auto"] = Field(
+        "auto",
+        description=(
+            "processes that normalise, match and classify items beside the one that fetches and "
+            'stores (0: none; "auto": one fewer than the CPUs, at most 4, for passes over 20 '
+            "sources or more)"
+        ),
+    )
 
     @field_validator(
         "interval", "min_interval", "max_interval", "max_backoff", "claim_lease", mode="before"
@@ -97,6 +107,15 @@ class CollectSettings(BaseModel):
     @classmethod
     def _duration(cls, value: Any) -> timedelta:
         return parse_duration(value)
+
+    @field_validator("processes", mode="before")
+    @classmethod
+    def _process_count(cls, value: Any) -> int | str:
+        if value == "auto" or (
+            isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_PROCESSES
+        ):
+            return value
+        raise ValueError(f'must be "auto" or a whole number from 0 to {MAX_PROCESSES}')
 
     @model_validator(mode="after")
     def _ordered_bounds(self) -> CollectSettings:

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from veille.normalize.story import StorySignature
 
 Tone = Literal["positive", "neutral", "negative"]
 
@@ -109,3 +112,17 @@ class Collected:
     bytes_received: int = 0
     warning: str | None = None  # a recoverable problem worth showing (malformed feed, …)
     ttl_seconds: int | None = None  # how long the source asks to be left alone, when it says
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """A normalised, classified document with the brands it matched (matched ones only)."""
+
+    document: Document
+    classification: Classification
+    matches: tuple[tuple[str, MatchResult], ...]  # (brand name, match result)
+    # brand name → tone of the sentences naming it, for brands scored on those sentences only
+    brand_tones: dict[str, BrandTone] = field(default_factory=dict)
+    # The story signature of the document's title and text, when computed before the save
+    # (by a processing worker); otherwise the save computes it for the documents it stores.
+    story: StorySignature | None = None

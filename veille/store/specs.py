@@ -6,7 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from veille.types import BrandTone, Classification, Document, MatchResult
+# Defined with the other value objects, so that processing workers need not import the store.
+from veille.types import StoredItem
+
+__all__ = ["BrandSpec", "MentionFilter", "SaveCounts", "SourceSpec", "StoredItem"]
 
 
 @dataclass(frozen=True)
@@ -26,17 +29,6 @@ class SourceSpec:
     name: str
     kind: str
     options: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class StoredItem:
-    """A normalised, classified document with the brands it matched (matched ones only)."""
-
-    document: Document
-    classification: Classification
-    matches: tuple[tuple[str, MatchResult], ...]  # (brand name, match result)
-    # brand name → tone of the sentences naming it, for brands scored on those sentences only
-    brand_tones: dict[str, BrandTone] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ duplicate line in a digest, never a lost mention, and avoids a lock on every wri
 
 from __future__ import annotations
 
+import sys
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from sqlalchemy import (
 from veille.normalize.story import (
     MIN_SHARED,
     SAME_STORY,
+    StorySignature,
     shared_weight,
     similarity_of_weights,
     story_features,
@@ -71,7 +73,8 @@ class _Candidate:
 # are computed once per process for a stored document, however many new items meet it (those
 # this process stores are remembered as they are stored).
 _FEATURES_BY_FINGERPRINT: OrderedDict[str, Mapping[str, int]] = OrderedDict()
-# About 2 kB each: a few days of a busy configuration's documents, 16 MB at most.
+# About 2 kB each, their words shared: a few days of a busy configuration's documents, 16 MB at
+# most.
 _FEATURES_CACHED = 8_192
 
 
@@ -225,7 +228,9 @@ def _read_features(connection: Connection, candidates: Sequence[_Candidate]) -> 
 
 
 def _remember_features(fingerprint: str, features: Mapping[str, int]) -> None:
-    _FEATURES_BY_FINGERPRINT[fingerprint] = features
+    # One string per word for all the cached documents: the words of features that came from
+    # a processing worker are each a copy of their own, which doubled the cache's memory.
+    _FEATURES_BY_FINGERPRINT[fingerprint] = {sys.intern(word): n for word, n in features.items()}
 
 
 def _forget_oldest_features() -> None:
@@ -243,13 +248,21 @@ def _most_shared(keys: Sequence[int], holders: Mapping[int, list[int]]) -> list[
 
 
 def assign_stories(
-    connection: Connection, rows: Sequence[dict[str, Any]], now: datetime
+    connection: Connection,
+    rows: Sequence[dict[str, Any]],
+    now: datetime,
+    known: Sequence[StorySignature | None] = (),
 ) -> list[tuple[int, ...]]:
     """Set the ``story_id`` of new document rows, in order; return each row's band keys.
 
-    ``rows`` are document values about to be inserted (``title``, ``text``, ``fingerprint``).
+    ``rows`` are document values about to be inserted (``title``, ``text``, ``fingerprint``);
+    ``known`` may give the story signature of some of them, already computed (in row order).
     """
-    signatures = [story_signature(row["title"], row["text"]) for row in rows]
+    known = list(known) + [None] * (len(rows) - len(known))
+    signatures = [
+        signature or story_signature(row["title"], row["text"])
+        for row, signature in zip(rows, known, strict=True)
+    ]
     exact = _exact_copies(connection, [row["fingerprint"] for row in rows])
     # A copy of a stored document takes its story: its keys need not be looked up.
     searched = [row["fingerprint"] not in exact for row in rows]

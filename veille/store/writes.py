@@ -226,7 +226,9 @@ def upsert_documents(
         from veille.store.stories import assign_stories, save_band_keys
 
         new_rows = list(pending.values())
-        band_keys = assign_stories(connection, new_rows, now)
+        signatures = {identity_key(item.document.identity): item.story for item in items}
+        known = [signatures.get(row["identity"]) for row in new_rows]
+        band_keys = assign_stories(connection, new_rows, now, known)
         # Plain executemany, no RETURNING: psycopg then pipelines one short prepared statement,
         # several times faster than one huge multi-row VALUES it would have to parse.
         statement = insert_new(connection.dialect.name, document_table, "identity")

@@ -1,0 +1,204 @@
+"""Processing beside the fetching: worker processes give the same mentions and stories as one
+process and lose nothing, and a pass holds a bounded number of fetched sources.
+
+The workers are real processes (``spawn``), the feeds real HTTP on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+import sqlite3
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.feedworld import BRAND, make_feed
+from tests.support.feedserver import FeedServer
+from tests.support.project import TEST_HTTP, run
+from veille import processing_pool
+from veille.collectors.rss import parse_feed
+from veille.normalize.story import story_signature
+from veille.processing_pool import Processing, ProcessingPool, process_count
+from veille.settings import BrandConfig, CollectSettings
+from veille.store import Store, StoredItem
+from veille.types import RawMention
+
+BRANDS = (BrandConfig(name=BRAND, query=f'"{BRAND}"', languages=("fr", "en")),)
+
+
+def _raws(feeds: int = 3) -> list[RawMention]:
+    return [
+        raw
+        for index in range(feeds)
+        for raw in parse_feed(
+            make_feed(index, 20, 0.5), url=f"https://example.org/{index}", source=f"feed-{index}"
+        ).mentions
+    ]
+
+
+def _without_story(items: list[StoredItem]) -> list[StoredItem]:
+    from dataclasses import replace
+
+    return [replace(item, story=None) for item in items]
+
+
+@pytest.mark.parametrize(
+    ("setting", "sources", "cpus", "expected"),
+    [
+        ("auto", 19, 8, 0),  # a small pass does not pay for starting a process
+        ("auto", 20, 1, 0),  # one CPU: the pass's own process has it
+        ("auto", 20, 2, 1),
+        ("auto", 500, 3, 2),
+        ("auto", 500, 64, processing_pool.AUTO_MAX_PROCESSES),
+        (0, 500, 8, 0),
+        (3, 1, 1, 3),  # a number is taken as it is
+    ],
+)
+def test_how_many_processes_a_pass_uses(
+    monkeypatch: pytest.MonkeyPatch, setting: int | str, sources: int, cpus: int, expected: int
+) -> None:
+    monkeypatch.setattr(processing_pool, "usable_cpus", lambda: cpus)
+    assert process_count(setting, sources) == expected
+
+
+@pytest.mark.parametrize("value", [-1, 17, "2", "all", True, 1.5])
+def test_the_processes_setting_refuses_what_is_not_a_count(value: object) -> None:
+    with pytest.raises(ValueError, match='must be "auto" or a whole number from 0 to 16'):
+        CollectSettings(processes=value)
+
+
+def test_a_worker_gives_what_processing_here_gives_with_story_signatures() -> None:
+    raws = _raws()
+    from veille.process import MentionProcessor
+
+    here = MentionProcessor(BRANDS).process(raws)
+    with ProcessingPool(BRANDS, 2) as pool:
+        there = pool.submit(raws).result(timeout=120)
+    assert here, "the feeds name the brand"
+    assert _without_story(there) == here
+    for item in there:
+        assert item.story == story_signature(item.document.title, item.document.text)
+
+
+def _wait_until_gone(pids: list[int]) -> None:
+    deadline = time.monotonic() + 30
+    while any(child.pid in pids for child in multiprocessing.active_children()):
+        assert time.monotonic() < deadline, "the killed worker is still there"
+        time.sleep(0.05)
+
+
+def test_items_of_a_worker_that_died_are_processed_here(caplog: pytest.LogCaptureFixture) -> None:
+    raws = _raws(2)
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        processing = Processing(BRANDS, 1, thread)
+        try:
+            first = asyncio.run(processing.process(raws))
+            workers = [c.pid for c in multiprocessing.active_children() if c.pid is not None]
+            assert workers, "a worker process ran"
+            for pid in workers:
+                os.kill(pid, signal.SIGKILL)
+            _wait_until_gone(workers)
+            with caplog.at_level(logging.WARNING, logger="veille.processing_pool"):
+                again = asyncio.run(processing.process(raws))
+        finally:
+            processing.close()
+    assert processing.pool is None
+    assert "a processing worker stopped" in caplog.text
+    assert again == _without_story(first)
+    assert again, "nothing was lost"
+
+
+def _serve_world(server: FeedServer, feeds: int) -> dict[str, str]:
+    # Templated items repeat one another: many near-copies, grouped into stories.
+    urls = {}
+    for index in range(feeds):
+        body = make_feed(index, 20, 0.6, templated=True)
+        server.add(f"/feed-{index}.xml", body, content_type="application/rss+xml")
+        urls[f"feed-{index}"] = server.url(f"/feed-{index}.xml")
+    return urls
+
+
+def _config(folder: Path, urls: dict[str, str], processes: int) -> Path:
+    folder.mkdir()
+    blocks = "".join(
+        f'\n[[sources]]\nname = "{name}"\nkind = "rss"\nurl = "{url}"\n'
+        for name, url in urls.items()
+    )
+    path = folder / "veille.toml"
+    path.write_text(
+        f"[collect]\nprocesses = {processes}\n{TEST_HTTP}concurrency = 1\n\n"
+        f'[[brands]]\nname = "{BRAND}"\nquery = \'"{BRAND}"\'\n{blocks}',
+        encoding="utf-8",
+    )
+    return path
+
+
+def _stored(database: Path) -> tuple[set[tuple[Any, ...]], set[frozenset[str]]]:
+    """Every document's classification and matched brand, and how documents group in stories."""
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute(
+            "SELECT d.identity, d.lang, d.sentiment, d.tone, d.story_id, b.name, m.matched_terms"
+            " FROM documents d JOIN mentions m ON m.document_id = d.id"
+            " JOIN brands b ON b.id = m.brand_id"
+        ).fetchall()
+    stories: dict[str, set[str]] = {}
+    for identity, *_, story_id, _, _ in rows:
+        stories.setdefault(story_id, set()).add(identity)
+    documents = {(identity, lang, sentiment, tone, brand, terms) for (
+        identity, lang, sentiment, tone, _, brand, terms) in rows}  # fmt: skip
+    return documents, {frozenset(members) for members in stories.values()}
+
+
+def test_a_pass_with_worker_processes_stores_what_one_process_stores(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)  # the SQLite file beside each
+    urls = _serve_world(feed_server, 6)
+    submitted: list[int] = []
+    real_submit = ProcessingPool.submit
+
+    def counted_submit(pool: ProcessingPool, raws: list[RawMention]) -> object:
+        submitted.append(len(raws))
+        return real_submit(pool, raws)
+
+    monkeypatch.setattr(ProcessingPool, "submit", counted_submit)
+    results = {}
+    for processes in (0, 1):
+        config = _config(tmp_path / f"processes-{processes}", urls, processes)
+        result = run(config, "collect", "--quiet")
+        assert result.exit_code == 0, result.output
+        results[processes] = _stored(config.parent / "veille.db")
+        assert len(submitted) == (6 if processes else 0), "each feed's items went to a worker"
+    documents, stories = results[1]
+    assert documents == results[0][0]
+    assert stories == results[0][1]
+    assert len(stories) < len(documents), "some documents repeat a story"
+
+
+def test_a_pass_holds_at_most_twice_its_concurrency_of_sources_unsaved(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
+    urls = _serve_world(feed_server, 8)
+    requested_before_save: list[int] = []
+    real_save = Store.save_collection
+
+    def counted_save(store: Store, *args: Any, **kwargs: Any) -> Any:
+        requested_before_save.append(sum(feed_server.arrivals(f"/{name}.xml") for name in urls))
+        return real_save(store, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "save_collection", counted_save)
+    config = _config(tmp_path / "pass", urls, 0)  # concurrency = 1: two sources at most
+    result = run(config, "collect", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert len(requested_before_save) == len(urls)
+    for saved, requested in enumerate(requested_before_save):
+        # The (saved + 1)-th save: the sources saved before it, and two under way.
+        assert requested <= saved + 2, requested_before_save

@@ -1,0 +1,161 @@
+"""Worker processes that normalise, match and classify a pass's items on the other CPUs.
+
+One Python process runs one core's worth of Python at a time: in a pass over many feeds, the
+process that fetches, parses and stores would otherwise also do all the processing. With a
+pool, each source's raw items go to a worker process (``MentionProcessor``, plus the story
+signature of each item kept) and come back as stored items, which the pass stores in order.
+
+Workers are started with ``spawn``, never ``fork``: the pass's process has threads (the store's
+worker, the event loop) whose locks a forked child would inherit mid-use. They load their models
+once, while the first feeds are fetched, and ignore Ctrl-C: the pass stops them itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+from collections.abc import Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from veille.settings import BrandConfig
+from veille.types import RawMention, StoredItem
+
+if TYPE_CHECKING:
+    from veille.process import MentionProcessor
+
+log = logging.getLogger(__name__)
+
+# "auto": one process fewer than the usable CPUs (the pass's own process keeps one), at most this.
+AUTO_MAX_PROCESSES = 4
+# "auto": a pass over fewer sources does not pay for starting a process (about a second of CPU).
+AUTO_MIN_SOURCES = 20
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the system tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def process_count(setting: int | str, sources: int) -> int:
+    """How many worker processes a pass over ``sources`` sources uses (0: none)."""
+    if setting != "auto":
+        return int(setting)
+    if sources < AUTO_MIN_SOURCES:
+        return 0
+    return max(0, min(usable_cpus() - 1, AUTO_MAX_PROCESSES))
+
+
+class ProcessingPool:
+    """A pool of worker processes, started on the first items it is given."""
+
+    def __init__(self, brands: Sequence[BrandConfig], processes: int) -> None:
+        if processes < 1:
+            raise ValueError("a processing pool needs at least one process")
+        self.brands = tuple(brands)
+        self.processes = processes
+        self._executor: ProcessPoolExecutor | None = None
+
+    def submit(self, raws: Sequence[RawMention]) -> Future[list[StoredItem]]:
+        """Process ``raws`` in a worker; the future raises ``BrokenProcessPool`` if one died."""
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(self.brands,),
+            )
+        return self._executor.submit(process_in_worker, list(raws))
+
+    def close(self) -> None:
+        """Stop the workers, dropping what they have not started."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> ProcessingPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class Processing:
+    """Where a pass's items are processed: in worker processes, or in the pass's store thread.
+
+    Without processes, or once a worker has died (killed for memory, say), items are processed
+    in ``thread``, the executor that also stores them; the items of a worker that died are
+    processed there again, so none is lost.
+    """
+
+    def __init__(self, brands: Sequence[BrandConfig], processes: int, thread: Executor) -> None:
+        self.brands = tuple(brands)
+        self.thread = thread
+        self.pool = ProcessingPool(brands, processes) if processes else None
+        self._processor: MentionProcessor | None = None
+
+    @property
+    def processor(self) -> MentionProcessor:
+        """The in-thread processor, built (models loaded) when it is first needed.
+
+        A pass whose sources all answer 304 loads no model. Loading mid-pass holds the
+        interpreter at most a few tens of milliseconds at a time: requests in flight do not
+        starve.
+        """
+        if self._processor is None:
+            from veille.process import MentionProcessor
+
+            self._processor = MentionProcessor(self.brands)
+        return self._processor
+
+    async def process(self, raws: Sequence[RawMention]) -> list[StoredItem]:
+        """The stored items of ``raws``: those that mention a brand, classified."""
+        if self.pool is not None:
+            try:
+                return await asyncio.wrap_future(self.pool.submit(raws))
+            except BrokenProcessPool as exc:
+                log.warning("a processing worker stopped (%s); going on without them", exc)
+                self.pool.close()
+                self.pool = None
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.thread, self._process_here, list(raws))
+
+    def _process_here(self, raws: list[RawMention]) -> list[StoredItem]:
+        return self.processor.process(raws)
+
+    def close(self) -> None:
+        """Stop the worker processes, if any."""
+        if self.pool is not None:
+            self.pool.close()
+
+
+# The worker process's own processor, built by its initializer.
+_worker_processor = None
+
+
+def _start_worker(brands: Sequence[BrandConfig]) -> None:
+    global _worker_processor
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from veille.process import MentionProcessor
+
+    _worker_processor = MentionProcessor(brands)
+    _worker_processor.warm_up()
+
+
+def process_in_worker(raws: Sequence[RawMention]) -> list[StoredItem]:
+    """In a worker: the stored items of ``raws``, each with its story signature."""
+    from veille.normalize.story import story_signature
+
+    if _worker_processor is None:
+        raise RuntimeError("the worker process was not started by a ProcessingPool")
+    return [
+        replace(item, story=story_signature(item.document.title, item.document.text))
+        for item in _worker_processor.process(raws)
+    ]
