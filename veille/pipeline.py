@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from asyncio import FIRST_COMPLETED
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -184,6 +183,9 @@ async def collect(
             pass_context = _Pass(settings, store, fetcher, worker, processing, report.run_id)
             taken: set[tuple[str, str | None]] = set()
             pending: set[asyncio.Task[SourceOutcome]] = set()
+            # Tasks queue themselves as they finish: waiting on the set of pending tasks instead
+            # walks the whole set for every task that finishes (quadratic in the sources).
+            finished: asyncio.Queue[asyncio.Task[SourceOutcome]] = asyncio.Queue()
             total = 0
             more = batch is not None and len(claimed) == batch
             next_lock_check = time.monotonic() + RUN_LOCK_CHECK_SECONDS
@@ -192,12 +194,18 @@ async def collect(
                 # Most turns claim nothing new: no need to walk every configured source.
                 units = _units(settings.sources, selected_brands, fresh) if fresh else []
                 taken.update(claimed)
-                pending.update(asyncio.create_task(pass_context.collect_unit(u)) for u in units)
+                for unit in units:
+                    task = asyncio.create_task(pass_context.collect_unit(unit))
+                    task.add_done_callback(finished.put_nowait)
+                    pending.add(task)
                 total += len(units)
                 if not pending:
                     break
-                finished, pending = await asyncio.wait(pending, return_when=FIRST_COMPLETED)
-                for task in finished:
+                done = [await finished.get()]
+                while not finished.empty():
+                    done.append(finished.get_nowait())
+                pending.difference_update(done)
+                for task in done:
                     report.outcomes.append(task.result())
                     if progress is not None:
                         progress(task.result(), len(report.outcomes), total)

@@ -54,9 +54,11 @@ def _py3langid_labels() -> frozenset[str]:
 def _py3langid_full() -> Any:
     # Cached only until a restricted identifier is built from it (see `_detector`): its
     # scores for all 97 languages (about 30 MB) are not used after that.
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from py3langid.langid import MODEL_FILE
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE)
+    from veille.classify.langid_model import load_identifier
+
+    return load_identifier(MODEL_FILE)
 
 
 def _py3langid(languages: tuple[str, ...]) -> Any:
