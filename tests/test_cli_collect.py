@@ -65,8 +65,13 @@ def _mentions(config: Path, *args: str) -> list[dict[str, object]]:
     return json.loads(result.output)
 
 
-def test_collect_records_every_outcome_and_keeps_going(world: tuple[FeedServer, Path]) -> None:
+@pytest.mark.parametrize("processes", [0, 1])
+def test_collect_records_every_outcome_and_keeps_going(
+    world: tuple[FeedServer, Path], processes: int
+) -> None:
     _, config = world
+    # With a worker process, each feed is read there: its errors and warnings come back.
+    config.write_text(f"[collect]\nprocesses = {processes}\n" + config.read_text())
     result = run(config, "collect", "--quiet")
     assert result.exit_code == 0, result.output
     assert "Run 1" in result.output

@@ -23,12 +23,13 @@ from benchmarks.feedworld import BRAND, make_feed
 from tests.support.feedserver import FeedServer
 from tests.support.project import TEST_HTTP, run
 from veille import processing_pool
-from veille.collectors.rss import parse_feed
+from veille.collectors.rss import FeedReading, parse_feed
+from veille.errors import FatalSourceError
 from veille.normalize.story import story_signature
-from veille.processing_pool import Processing, ProcessingPool, process_count
+from veille.processing_pool import Processed, Processing, ProcessingPool, process_count
 from veille.settings import BrandConfig, CollectSettings
 from veille.store import Store, StoredItem
-from veille.types import RawMention
+from veille.types import Collected, RawMention, SourceState
 
 BRANDS = (BrandConfig(name=BRAND, query=f'"{BRAND}"', languages=("fr", "en")),)
 
@@ -80,11 +81,53 @@ def test_a_worker_gives_what_processing_here_gives_with_story_signatures() -> No
 
     here = MentionProcessor(BRANDS).process(raws)
     with ProcessingPool(BRANDS, 2) as pool:
-        there = pool.submit(raws).result(timeout=120)
+        read, given, there = pool.submit(Collected(raws, SourceState())).result(timeout=120)
     assert here, "the feeds name the brand"
+    assert (read, given) == (None, len(raws))
     assert _without_story(there) == here
     for item in there:
         assert item.story == story_signature(item.document.title, item.document.text)
+
+
+def _unread(body: bytes, ttl: str = "") -> Collected:
+    reading = FeedReading(
+        body=body.replace(b"<channel>", f"<channel>{ttl}".encode()),
+        url="https://example.org/feed",
+        source="feed",
+        headers={"content-type": "application/rss+xml"},
+        platform=None,
+        language=None,
+        since=None,
+    )
+    return Collected([], SourceState(), ttl_seconds=600, unread=reading)
+
+
+def test_a_worker_reads_an_unread_feed_as_the_pass_would() -> None:
+    collected = _unread(make_feed(0, 20, 0.5), ttl="<ttl>60</ttl>")
+    here = collected.read()
+    assert here.mentions and here.ttl_seconds == 3600  # the feed's hour beats max-age's 600 s
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        processing = Processing(BRANDS, 1, thread)
+        try:
+            there = asyncio.run(processing.process(collected))
+            in_thread = Processing(BRANDS, 0, thread)
+            assert asyncio.run(in_thread.process(collected)) == Processed(
+                _without_story(there.items), there.given, there.warning, there.ttl_seconds
+            )
+        finally:
+            processing.close()
+    assert (there.given, there.ttl_seconds, there.warning) == (20, 3600, None)
+    assert there.items
+
+
+def test_a_body_a_worker_cannot_read_fails_its_source_only() -> None:
+    with ProcessingPool(BRANDS, 1) as pool:
+        with pytest.raises(FatalSourceError, match="is not a feed"):
+            pool.submit(_unread(b"<html><body>Danone</body></html>")).result(timeout=120)
+        # The worker is still there for the next source.
+        read, given, items = pool.submit(_unread(make_feed(1, 20, 0.5))).result(timeout=120)
+    assert read is not None and read.mentions == []  # the items stay in the worker
+    assert given == 20 and items
 
 
 def _wait_until_gone(pids: list[int]) -> None:
@@ -95,24 +138,24 @@ def _wait_until_gone(pids: list[int]) -> None:
 
 
 def test_items_of_a_worker_that_died_are_processed_here(caplog: pytest.LogCaptureFixture) -> None:
-    raws = _raws(2)
+    collected = Collected(_raws(2), SourceState())
     with ThreadPoolExecutor(max_workers=1) as thread:
         processing = Processing(BRANDS, 1, thread)
         try:
-            first = asyncio.run(processing.process(raws))
+            first = asyncio.run(processing.process(collected))
             workers = [c.pid for c in multiprocessing.active_children() if c.pid is not None]
             assert workers, "a worker process ran"
             for pid in workers:
                 os.kill(pid, signal.SIGKILL)
             _wait_until_gone(workers)
             with caplog.at_level(logging.WARNING, logger="veille.processing_pool"):
-                again = asyncio.run(processing.process(raws))
+                again = asyncio.run(processing.process(collected))
         finally:
             processing.close()
     assert processing.pool is None
     assert "a processing worker stopped" in caplog.text
-    assert again == _without_story(first)
-    assert again, "nothing was lost"
+    assert again.items == _without_story(first.items)
+    assert again.items, "nothing was lost"
 
 
 def _serve_world(server: FeedServer, feeds: int) -> dict[str, str]:
@@ -164,9 +207,9 @@ def test_a_pass_with_worker_processes_stores_what_one_process_stores(
     submitted: list[int] = []
     real_submit = ProcessingPool.submit
 
-    def counted_submit(pool: ProcessingPool, raws: list[RawMention]) -> object:
-        submitted.append(len(raws))
-        return real_submit(pool, raws)
+    def counted_submit(pool: ProcessingPool, collected: Collected) -> Any:
+        submitted.append(1)
+        return real_submit(pool, collected)
 
     monkeypatch.setattr(ProcessingPool, "submit", counted_submit)
     results = {}

@@ -17,9 +17,9 @@ from veille.collectors.base import Collector, get_collector
 from veille.errors import ConfigError, FatalSourceError, SourceError
 from veille.fetch import Fetcher
 from veille.polling import PollBounds, next_interval, wait_before_next_check
-from veille.processing_pool import Processing, process_count
+from veille.processing_pool import Processed, Processing, process_count
 from veille.settings import Settings, SourceConfig
-from veille.store import BrandSpec, SourceSpec, Store, StoredItem
+from veille.store import BrandSpec, SourceSpec, Store
 from veille.timeutil import utcnow
 from veille.types import Collected, SourceState
 
@@ -279,8 +279,12 @@ class _Pass:
         try:
             state = await self._in_worker(self.store.load_state, unit.source.name, unit.brand)
             assert isinstance(state, SourceState)
+            collect = unit.collector.collect
+            if self.processing.pool is not None:
+                # A feed is then read in the worker that processes its items.
+                collect = getattr(unit.collector, "collect_unread", collect)
             # Search collectors keep their own watermark in state.cursor.
-            collected = await unit.collector.collect(
+            collected = await collect(
                 self.fetcher,
                 state,
                 query=brand.query if brand else None,
@@ -288,9 +292,10 @@ class _Pass:
                 languages=brand.languages if brand else (),
             )
             outcome.duration = time.monotonic() - started
-            mentions = collected.mentions
-            items = await self.processing.process(mentions) if mentions else []
-            await self._in_worker(self._save, unit, collected, items, outcome, state.check_interval)
+            processed = await self.processing.process(collected)
+            await self._in_worker(
+                self._save, unit, collected, processed, outcome, state.check_interval
+            )
         except SourceError as exc:
             outcome.duration = time.monotonic() - started
             outcome.error = _error_text(exc)
@@ -310,7 +315,7 @@ class _Pass:
         self,
         unit: _Unit,
         collected: Collected,
-        items: list[StoredItem],
+        processed: Processed,
         outcome: SourceOutcome,
         previous_interval: timedelta | None,
     ) -> None:
@@ -325,26 +330,28 @@ class _Pass:
         interval = next_interval(
             previous_interval, changed=not collected.not_modified, bounds=bounds
         )
-        hint = timedelta(seconds=collected.ttl_seconds) if collected.ttl_seconds else None
-        wait = wait_before_next_check(interval, hint, settings.max_backoff)
+        ttl = processed.ttl_seconds
+        wait = wait_before_next_check(
+            interval, timedelta(seconds=ttl) if ttl else None, settings.max_backoff
+        )
         counts = self.store.save_collection(
             self.run_id,
             unit.source.name,
             unit.brand,
-            items,
+            processed.items,
             collected.state,
             now=now,
             next_check_at=now + wait,
             not_modified=collected.not_modified,
             duration=outcome.duration,
-            warning=collected.warning,
+            warning=processed.warning,
             check_interval=interval,
         )
-        outcome.items = len(collected.mentions)
+        outcome.items = processed.given
         outcome.new_mentions = counts.new_mentions
         outcome.new_documents = counts.new_documents
         outcome.not_modified = collected.not_modified
-        outcome.warning = collected.warning
+        outcome.warning = processed.warning
 
     def _fail(self, unit: _Unit, outcome: SourceOutcome, retry_after: float | None) -> None:
         failures = self.store.consecutive_failures(unit.source.name, unit.brand) + 1

@@ -17,19 +17,22 @@ import logging
 import multiprocessing
 import os
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from veille.settings import BrandConfig
-from veille.types import RawMention, StoredItem
+from veille.types import Collected, RawMention, ReadItems, StoredItem
 
 if TYPE_CHECKING:
     from veille.process import MentionProcessor
 
 log = logging.getLogger(__name__)
+
+# What a worker gives back (see process_in_worker).
+WorkerResult = tuple[ReadItems | None, int, list[StoredItem]]
 
 # "auto": one process fewer than the usable CPUs (the pass's own process keeps one), at most this.
 AUTO_MAX_PROCESSES = 4
@@ -63,8 +66,12 @@ class ProcessingPool:
         self.processes = processes
         self._executor: ProcessPoolExecutor | None = None
 
-    def submit(self, raws: Sequence[RawMention]) -> Future[list[StoredItem]]:
-        """Process ``raws`` in a worker; the future raises ``BrokenProcessPool`` if one died."""
+    def submit(self, collected: Collected) -> Future[WorkerResult]:
+        """Read (when unread) and process a collection's items in a worker.
+
+        The future gives what ``process_in_worker`` returns, or raises ``BrokenProcessPool`` if
+        a worker died, or the ``SourceError`` of a body that could not be read.
+        """
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
                 max_workers=self.processes,
@@ -72,7 +79,7 @@ class ProcessingPool:
                 initializer=_start_worker,
                 initargs=(self.brands,),
             )
-        return self._executor.submit(process_in_worker, list(raws))
+        return self._executor.submit(process_in_worker, collected.unread, collected.mentions)
 
     def close(self) -> None:
         """Stop the workers, dropping what they have not started."""
@@ -85,6 +92,16 @@ class ProcessingPool:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+@dataclass(slots=True)
+class Processed:
+    """A source's collection once read and processed: what to store and what to record."""
+
+    items: list[StoredItem]  # the items worth storing, classified
+    given: int  # how many items the source gave, worth storing or not
+    warning: str | None
+    ttl_seconds: int | None
 
 
 class Processing:
@@ -115,20 +132,28 @@ class Processing:
             self._processor = MentionProcessor(self.brands)
         return self._processor
 
-    async def process(self, raws: Sequence[RawMention]) -> list[StoredItem]:
-        """The stored items of ``raws``: those that mention a brand, classified."""
+    async def process(self, collected: Collected) -> Processed:
+        """Read a collection's body if it is unread, and process its items."""
+        if not collected.mentions and collected.unread is None:
+            return Processed([], 0, collected.warning, collected.ttl_seconds)
         if self.pool is not None:
             try:
-                return await asyncio.wrap_future(self.pool.submit(raws))
+                read, given, items = await asyncio.wrap_future(self.pool.submit(collected))
             except BrokenProcessPool as exc:
                 log.warning("a processing worker stopped (%s); going on without them", exc)
                 self.pool.close()
                 self.pool = None
+            else:
+                hints = collected if read is None else collected.with_items(read)
+                return Processed(items, given, hints.warning, hints.ttl_seconds)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.thread, self._process_here, list(raws))
+        return await loop.run_in_executor(self.thread, self._process_here, collected)
 
-    def _process_here(self, raws: list[RawMention]) -> list[StoredItem]:
-        return self.processor.process(raws)
+    def _process_here(self, collected: Collected) -> Processed:
+        collected = collected.read()
+        mentions = collected.mentions
+        items = self.processor.process(mentions) if mentions else []
+        return Processed(items, len(mentions), collected.warning, collected.ttl_seconds)
 
     def close(self) -> None:
         """Stop the worker processes, if any."""
@@ -149,13 +174,23 @@ def _start_worker(brands: Sequence[BrandConfig]) -> None:
     _worker_processor.warm_up()
 
 
-def process_in_worker(raws: Sequence[RawMention]) -> list[StoredItem]:
-    """In a worker: the stored items of ``raws``, each with its story signature."""
+def process_in_worker(
+    unread: Callable[[], ReadItems] | None, raws: Sequence[RawMention]
+) -> WorkerResult:
+    """In a worker: read the body (if unread), then process its items (else ``raws``).
+
+    Returns what reading said of the source (its items left out: only the stored ones go
+    back), how many items there were, and the stored items, each with its story signature.
+    """
     from veille.normalize.story import story_signature
 
     if _worker_processor is None:
         raise RuntimeError("the worker process was not started by a ProcessingPool")
-    return [
+    read = unread() if unread is not None else None
+    mentions = read.mentions if read is not None else raws
+    items = [
         replace(item, story=story_signature(item.document.title, item.document.text))
-        for item in _worker_processor.process(raws)
+        for item in (_worker_processor.process(mentions) if mentions else [])
     ]
+    hints = None if read is None else ReadItems([], read.warning, read.ttl_seconds)
+    return hints, len(mentions), items

@@ -5,6 +5,7 @@ collector ─► RawMention ─► normalize ─► Document ─► match ─►
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
@@ -102,6 +103,15 @@ class SourceState:
 
 
 @dataclass(slots=True)
+class ReadItems:
+    """What reading a fetched body gave: its items, and what it says about its source."""
+
+    mentions: list[RawMention]
+    warning: str | None = None  # a recoverable problem worth showing (malformed feed, …)
+    ttl_seconds: int | None = None  # how long the source asks to be left alone, when it says
+
+
+@dataclass(slots=True)
 class Collected:
     """The outcome of one successful collection of one source."""
 
@@ -112,6 +122,26 @@ class Collected:
     bytes_received: int = 0
     warning: str | None = None  # a recoverable problem worth showing (malformed feed, …)
     ttl_seconds: int | None = None  # how long the source asks to be left alone, when it says
+    # A fetched body not read yet (``collect_unread``): calling it reads it, in whichever
+    # process the items are then processed. It is picklable; it may raise SourceError.
+    unread: Callable[[], ReadItems] | None = None
+
+    def read(self) -> Collected:
+        """This collection with its body read (itself when there is nothing left to read)."""
+        return self if self.unread is None else self.with_items(self.unread())
+
+    def with_items(self, read: ReadItems) -> Collected:
+        """This collection with the items and the source's hints that its body gave."""
+        hints = (self.ttl_seconds, read.ttl_seconds)
+        return Collected(
+            mentions=read.mentions,
+            state=self.state,
+            not_modified=self.not_modified,
+            requests=self.requests,
+            bytes_received=self.bytes_received,
+            warning=read.warning or self.warning,
+            ttl_seconds=max(filter(None, hints), default=None),
+        )
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from veille.collectors.api import newer_than
 from veille.collectors.base import validate_options
 from veille.errors import FatalSourceError, TransientSourceError
 from veille.fetch import FetchResult
-from veille.types import Collected, RawMention, SourceState
+from veille.types import Collected, RawMention, ReadItems, SourceState
 
 if TYPE_CHECKING:
     from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
@@ -333,6 +333,24 @@ class RssCollector:
         ``query`` is not used: a feed is not searchable. With ``since``, only items published
         after it are returned (undated ones are kept: they may be new).
         """
+        collected = await self.collect_unread(
+            fetcher, state, query=query, since=since, languages=languages
+        )
+        return collected.read()
+
+    async def collect_unread(
+        self,
+        fetcher: Fetcher,
+        state: SourceState,
+        *,
+        query: str | None = None,
+        since: datetime | None = None,
+        languages: Sequence[str] = (),
+    ) -> Collected:
+        """``collect`` without reading the feed: a changed body comes back as ``unread``.
+
+        A pass with processing workers reads it there, beside the processing of its items.
+        """
         result = await fetcher.fetch(
             state.url or self.options.url,
             source=self.source_name,
@@ -356,19 +374,44 @@ class RssCollector:
         if digest == state.content_hash:
             # Same bytes behind fresh validators: some servers change them on every request.
             return _collected(result, new_state, not_modified=True, ttl_seconds=max_age)
-        feed = parse_feed(
-            result.body,
+        unread = FeedReading(
+            body=result.body,
             url=result.final_url,
             source=self.source_name,
-            headers=result.headers,
+            headers=dict(result.headers),
             platform=self.options.platform,
             language=self.options.language,
+            since=since,
         )
-        ttl = max(filter(None, (max_age, (feed.ttl_minutes or 0) * 60)), default=None)
-        mentions = newer_than(feed.mentions, since)
-        return _collected(
-            result, new_state, mentions=mentions, warning=feed.warning, ttl_seconds=ttl
+        collected = _collected(result, new_state, ttl_seconds=max_age)
+        collected.unread = unread
+        return collected
+
+
+@dataclass(frozen=True, slots=True)
+class FeedReading:
+    """A fetched feed body and how to read it: ``parse_feed``, then the items after ``since``."""
+
+    body: bytes
+    url: str
+    source: str
+    headers: dict[str, str]
+    platform: str | None
+    language: str | None
+    since: datetime | None
+
+    def __call__(self) -> ReadItems:
+        """The feed's items, its ttl and why it was malformed, if it was."""
+        feed = parse_feed(
+            self.body,
+            url=self.url,
+            source=self.source,
+            headers=self.headers,
+            platform=self.platform,
+            language=self.language,
         )
+        ttl = feed.ttl_minutes * 60 if feed.ttl_minutes else None
+        return ReadItems(newer_than(feed.mentions, self.since), feed.warning, ttl)
 
 
 def _collected(
