@@ -2,11 +2,14 @@
 
     python -m benchmarks.collect [--feeds 1000] [--items 20] [--latency 0.1]
                                  [--concurrency 100] [--per-host 100] [--faults 0.0]
+                                 [--processes auto] [--rounds 1]
 
 A feed world (``feedserver_fast``: N generated feeds on 127.0.0.1, each answer ``latency``
 seconds late, strong ETags and Last-Modified) is polled by a real ``veille collect`` process,
-twice (the second pass right after the first, answered by 304s), then by the ``reader``
-library (``update_feeds(workers=16)``) on the same world. The ingest figures are
+twice (the second pass right after the first, answered by 304s), then once more into a fresh
+database with ``processes = 0`` (when the first used worker processes), then by the ``reader``
+library (``update_feeds(workers=16)``) on the same world. ``--rounds`` repeats the first
+passes and reader's, alternating them, and keeps the median of each. The ingest figures are
 ``bench_ingest``'s (veille against a naive pipeline on one core), and ``polling``'s simulated
 week (adaptive polling against fixed intervals). Every figure is printed in
 one table with its target. All feeds are on one host, so the per-host limit (4 by default,
@@ -18,8 +21,9 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from benchmarks import _collect_runs as runs
 from benchmarks.bench_ingest import run_ingest
@@ -67,6 +71,83 @@ def _print_pass(label: str, figures: runs.PassFigures) -> None:
     )
 
 
+@dataclass
+class PollRounds:
+    """Every round's first passes and reader run; the median ones stand for the round."""
+
+    config: Path  # the first round's, which the second pass and the start-up timings use
+    second: runs.PassFigures
+    firsts: list[runs.PassFigures] = field(default_factory=list)
+    singles: list[runs.PassFigures] = field(default_factory=list)  # processes = 0
+    readers: list[runs.ReaderFigures] = field(default_factory=list)
+
+    @staticmethod
+    def _median(figures: list[Any]) -> Any:
+        return sorted(figures, key=lambda one: one.process.wall)[(len(figures) - 1) // 2]
+
+    @property
+    def first(self) -> runs.PassFigures:
+        return self._median(self.firsts)
+
+    @property
+    def single(self) -> runs.PassFigures | None:
+        return self._median(self.singles) if self.singles else None
+
+    @property
+    def reader(self) -> runs.ReaderFigures | None:
+        return self._median(self.readers) if self.readers else None
+
+    def walls(self, which: str) -> str:
+        """The median wall time of ``firsts``, ``singles`` or ``readers``, and their range."""
+        figures: list[Any] = list(getattr(self, f"{which}s"))
+        median = f"{self._median(figures).process.wall:.2f}"
+        if len(figures) == 1:
+            return median
+        walls = sorted(one.process.wall for one in figures)
+        return f"{median} ({walls[0]:.2f}–{walls[-1]:.2f})"
+
+    def peak_rss(self) -> float:
+        """The highest peak of the first passes, with their workers."""
+        return max(one.process.peak_tree_rss_mb for one in self.firsts)
+
+
+def _poll_rounds(
+    world: FeedWorld, folder: Path, args: argparse.Namespace, processes: int | str, reader: bool
+) -> PollRounds:
+    """Pass 1 (and pass 2 after the first), pass 1 with processes = 0, reader: per round."""
+    collected: PollRounds | None = None
+    for index in range(max(1, args.rounds)):
+        here = folder / f"round-{index + 1}"
+        (here / "one-process").mkdir(parents=True)
+        urls = world.feed_urls()
+        config = runs.write_config(here, urls, args.concurrency, args.per_host, processes)
+        first = runs.veille_pass(world, config)
+        _print_pass(f"round {index + 1}, pass 1", first)
+        if collected is None:
+            second = runs.veille_pass(world, config)
+            _print_pass("pass 2", second)
+            collected = PollRounds(config, second)
+        collected.firsts.append(first)
+        if process_count(processes, args.feeds):
+            # The same first pass into a fresh database, all of it in one process.
+            single_config = runs.write_config(
+                here / "one-process", urls, args.concurrency, args.per_host, 0
+            )
+            collected.singles.append(runs.veille_pass(world, single_config))
+            _print_pass(f"round {index + 1}, pass 1, processes = 0", collected.singles[-1])
+        if reader:
+            figures = runs.reader_pass(world, here, args.reader_workers)
+            collected.readers.append(figures)
+            print(
+                f"round {index + 1}, reader: {figures.process.wall:.2f} s in all, update_feeds "
+                f"{figures.update_seconds:.2f} s, {figures.served.requests} requests "
+                f"{dict(figures.served.statuses)}, {figures.entries} entries, "
+                f"{figures.broken} feeds broken"
+            )
+    assert collected is not None
+    return collected
+
+
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=1000)
@@ -86,6 +167,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-reader", action="store_true", help="skip the reader baseline")
     parser.add_argument("--ingest-feeds", type=int, default=200, help="feeds for the ingest CPU")
     parser.add_argument("--startup-repeat", type=int, default=5)
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="first passes (and reader runs) to take the median of"
+    )
     return parser.parse_args(argv)
 
 
@@ -115,31 +199,9 @@ def main(argv: list[str] | None = None) -> None:
         folder = Path(temp)
         probe = probe_capacity(world, args.concurrency)
         world.reset()
-        config = runs.write_config(
-            folder, world.feed_urls(), args.concurrency, args.per_host, processes
-        )
         print(f"feed server alone (minimal client, concurrency {args.concurrency}): {probe:.2f} s")
-        first = runs.veille_pass(world, config)
-        _print_pass("pass 1", first)
-        second = runs.veille_pass(world, config)
-        _print_pass("pass 2", second)
-        single = None
-        if process_count(processes, args.feeds):
-            # The same first pass into a fresh database, all of it in one process.
-            (folder / "one-process").mkdir()
-            single_config = runs.write_config(
-                folder / "one-process", world.feed_urls(), args.concurrency, args.per_host, 0
-            )
-            single = runs.veille_pass(world, single_config)
-            _print_pass("pass 1, processes = 0", single)
-        reader = runs.reader_pass(world, folder, args.reader_workers) if with_reader else None
-        if reader is not None:
-            print(
-                f"reader: {reader.process.wall:.2f} s in all, update_feeds "
-                f"{reader.update_seconds:.2f} s, {reader.served.requests} requests "
-                f"{dict(reader.served.statuses)}, {reader.entries} entries, "
-                f"{reader.broken} feeds broken"
-            )
+        rounds = _poll_rounds(world, folder, args, processes, with_reader)
+        config = rounds.config
         help_time = runs.median_wall([runs.VEILLE, "--help"], args.startup_repeat)
         mentions_time = runs.median_wall(
             [runs.VEILLE, "--config", str(config), "mentions", "--limit", "10"],
@@ -156,15 +218,16 @@ def main(argv: list[str] | None = None) -> None:
             f"median wait for a change {week.median_delay:.2f} h"
         )
 
+    first, second, single, reader = rounds.first, rounds.second, rounds.single, rounds.reader
     wall = first.process.wall
     rows.append(Row(
-        f"poll {args.feeds} feeds: wall s (baseline: network bound)", f"{wall:.2f}",
+        f"poll {args.feeds} feeds: wall s (baseline: network bound)", rounds.walls("first"),
         f"{bound:.2f}", "≤ 1.3 × bound", wall <= 1.3 * bound,
     ))  # fmt: skip
     if single is not None:
         rows.append(Row(
             f"poll {args.feeds} feeds, processes = 0: wall s (not a target)",
-            f"{single.process.wall:.2f}", f"{bound:.2f}", "", None,
+            rounds.walls("single"), f"{bound:.2f}", "", None,
         ))  # fmt: skip
     rows.append(Row(
         "feed server alone: wall s, minimal client (not a target)", f"{probe:.2f}",
@@ -174,7 +237,7 @@ def main(argv: list[str] | None = None) -> None:
         speedup = reader.process.wall / wall
         rows.append(Row(
             f"poll {args.feeds} feeds: wall s (baseline: reader, workers={args.reader_workers})",
-            f"{wall:.2f}", f"{reader.process.wall:.2f}", "≥ 2 × faster",
+            rounds.walls("first"), rounds.walls("reader"), "≥ 2 × faster",
             speedup >= 2,
         ))  # fmt: skip
     else:
@@ -196,9 +259,9 @@ def main(argv: list[str] | None = None) -> None:
         Row("ingest: veille / naive", f"{rate / naive_rate:.1f}×", "", "≥ 5 ×",
             rate >= 5 * naive_rate),
         Row(f"peak RSS, {args.feeds}-feed pass, with its workers: MB (baseline: reader)",
-            f"{first.process.peak_tree_rss_mb:.0f}",
+            f"{rounds.peak_rss():.0f}",
             f"{reader.process.peak_tree_rss_mb:.0f}" if reader else "skipped", "≤ 250",
-            first.process.peak_tree_rss_mb <= 250),
+            rounds.peak_rss() <= 250),
         Row("adaptive polling: requests over a simulated week (baseline: fixed 1 h)",
             f"{adaptive.requests:,}", f"{fixed.requests:,}", "fewer",
             adaptive.requests < fixed.requests),

@@ -56,6 +56,25 @@ def test_harness_prints_every_figure(capsys: pytest.CaptureFixture[str]) -> None
     assert "| re-poll: new mention rows | 0 |" in output
 
 
+def test_harness_rounds_compare_worker_processes_with_one_process(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    collect.main(
+        ["--feeds", "4", "--items", "5", "--latency", "0", "--no-reader", "--processes", "1",
+         "--rounds", "2", "--ingest-feeds", "2", "--startup-repeat", "1"]
+    )  # fmt: skip
+    output = capsys.readouterr().out
+    for heading in ("round 1, pass 1:", "pass 2:", "round 1, pass 1, processes = 0:",
+                    "round 2, pass 1:", "round 2, pass 1, processes = 0:"):  # fmt: skip
+        assert f"veille {heading}" in output, heading
+    # Each round's first pass starts from a fresh database and fetches every feed.
+    assert output.count("4 requests {200: 4}") == 4
+    rows = {line.split(" | ")[0].removeprefix("| "): line for line in output.splitlines()}
+    single = rows["poll 4 feeds, processes = 0: wall s (not a target)"]
+    median_and_range = single.split(" | ")[1]
+    assert "(" in median_and_range and "–" in median_and_range
+
+
 def test_the_simulated_week_polls_quiet_sources_less_and_busy_ones_more() -> None:
     from benchmarks.polling import run_week
 
