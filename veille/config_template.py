@@ -152,9 +152,10 @@ _SETTINGS = """
 # after each failure, at most `max_backoff`.
 # Workers sharing one PostgreSQL database claim each due source for `claim_lease`; a source
 # whose worker died mid-pass is due again when the lease ends.
-# `processes` normalise, match and classify items on other CPUs while the pass fetches and
-# stores: "auto" starts one fewer than the CPUs (at most 4) for a pass over 20 sources or more;
-# 0 keeps all the work in one process (less memory: each process loads the language models).
+# `processes` read feeds and normalise, match and classify items on other CPUs while the pass
+# fetches and stores: "auto" starts one fewer than the CPUs (at most 4) for a pass over 20
+# sources or more; 0 keeps all the work in one process (less memory: each process loads the
+# language models).
 [collect]
 interval = "{interval}"
 adaptive = {adaptive}

@@ -1,9 +1,11 @@
 """Worker processes that normalise, match and classify a pass's items on the other CPUs.
 
 One Python process runs one core's worth of Python at a time: in a pass over many feeds, the
-process that fetches, parses and stores would otherwise also do all the processing. With a
-pool, each source's raw items go to a worker process (``MentionProcessor``, plus the story
-signature of each item kept) and come back as stored items, which the pass stores in order.
+process that fetches and stores would otherwise also do all the reading and processing. With a
+pool, each source's collection goes to a worker process: a feed's body still unread (the
+worker parses it), other sources' raw items. The worker processes them (``MentionProcessor``,
+plus the story signature of each item kept) and sends back the stored items only, which the
+pass stores in order.
 
 Workers are started with ``spawn``, never ``fork``: the pass's process has threads (the store's
 worker, the event loop) whose locks a forked child would inherit mid-use. They load their models

@@ -95,7 +95,7 @@ class CollectSettings(BaseModel):
     processes: int | Literal["auto"] = Field(
         "auto",
         description=(
-            "processes that normalise, match and classify items beside the one that fetches and "
+            "processes that read feeds and process items beside the one that fetches and "
             'stores (0: none; "auto": one fewer than the CPUs, at most 4, for passes over 20 '
             "sources or more)"
         ),
