@@ -6,7 +6,7 @@ collector ─► RawMention ─► normalize ─► Document ─► match ─►
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
@@ -133,14 +133,12 @@ class Collected:
     def with_items(self, read: ReadItems) -> Collected:
         """This collection with the items and the source's hints that its body gave."""
         hints = (self.ttl_seconds, read.ttl_seconds)
-        return Collected(
+        return replace(
+            self,
             mentions=read.mentions,
-            state=self.state,
-            not_modified=self.not_modified,
-            requests=self.requests,
-            bytes_received=self.bytes_received,
             warning=read.warning or self.warning,
             ttl_seconds=max(filter(None, hints), default=None),
+            unread=None,
         )
 
 
