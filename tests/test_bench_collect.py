@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -57,22 +59,24 @@ def test_harness_prints_every_figure(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_harness_rounds_compare_worker_processes_with_one_process(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    collect.main(
-        ["--feeds", "4", "--items", "5", "--latency", "0", "--no-reader", "--processes", "1",
-         "--rounds", "2", "--ingest-feeds", "2", "--startup-repeat", "1"]
-    )  # fmt: skip
+    args = collect._arguments(
+        ["--feeds", "4", "--items", "5", "--latency", "0", "--processes", "1", "--rounds", "2"]
+    )
+    with FeedWorld(WorldSpec(feeds=4, items=5, latency=0)) as world:
+        rounds = collect._poll_rounds(world, tmp_path, args, 1, reader=False)
     output = capsys.readouterr().out
     for heading in ("round 1, pass 1:", "pass 2:", "round 1, pass 1, processes = 0:",
                     "round 2, pass 1:", "round 2, pass 1, processes = 0:"):  # fmt: skip
         assert f"veille {heading}" in output, heading
     # Each round's first pass starts from a fresh database and fetches every feed.
     assert output.count("4 requests {200: 4}") == 4
-    rows = {line.split(" | ")[0].removeprefix("| "): line for line in output.splitlines()}
-    single = rows["poll 4 feeds, processes = 0: wall s (not a target)"]
-    median_and_range = single.split(" | ")[1]
-    assert "(" in median_and_range and "–" in median_and_range
+    assert [len(rounds.firsts), len(rounds.singles), len(rounds.readers)] == [2, 2, 0]
+    walls = sorted(one.process.wall for one in rounds.singles)
+    assert rounds.walls("single") == f"{walls[0]:.2f} ({walls[0]:.2f}–{walls[1]:.2f})"
+    assert rounds.second.served.statuses == {304: 4}
+    assert rounds.peak_rss() == max(one.process.peak_tree_rss_mb for one in rounds.firsts)
 
 
 def test_the_simulated_week_polls_quiet_sources_less_and_busy_ones_more() -> None:
