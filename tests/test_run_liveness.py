@@ -70,7 +70,7 @@ def _lock_is_free(url: str, run_id: int) -> bool:
 
 
 def _closed_within(store: Store, seconds: float) -> int:
-    """Closed runs, retried while PostgreSQL notices the killed client and ends its session."""
+    """Closed runs, retried while PostgreSQL notices a gone client and ends its session."""
     deadline = time.monotonic() + seconds
     while True:
         closed = store.close_interrupted_runs()
@@ -124,7 +124,9 @@ def test_a_pass_left_unfinished_lets_go_of_its_lock_when_its_store_closes(
     run_id = first.begin_run(T0)  # then an exception ended the pass before finish_run
     assert second.close_interrupted_runs() == 0
     first.close()
-    assert second.close_interrupted_runs() == 1
+    # The server ends the closed connection's session (and frees its lock) a moment after the
+    # client has gone: on a busy machine, after close() has returned.
+    assert _closed_within(second, 30) == 1
     assert _status(url, run_id) == ("failed", None)
 
 
