@@ -1,4 +1,4 @@
-"""Worker processes that normalise, match and classify a pass's items on the other CPUs.
+"""Worker processes that read a pass's feeds and process their items on the other CPUs.
 
 One Python process runs one core's worth of Python at a time: in a pass over many feeds, the
 process that fetches and stores would otherwise also do all the reading and processing. With a
