@@ -196,3 +196,24 @@ def test_french_smiling_eyes(score: FrenchSentimentAnalyzer) -> None:
 
 def test_never_again_is_negation(score: FrenchSentimentAnalyzer) -> None:
     assert score.compound("je ne serai jamais plus satisfait de ce service") < 0
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("Appel au boycott de la marque après la polémique", -1),
+        ("La cyberattaque a paralysé le service client", -1),
+        ("Plan de licenciements chez le fabricant", -1),
+        ("Pratiques commerciales trompeuses : une amende record pour l'opérateur", -1),
+        ("La marque primée pour la fiabilité de ses produits", 1),
+        ("Le jury a plébiscité la start-up, pionnière du recyclage", 1),
+    ],
+)
+def test_what_a_brand_watches_for_in_the_press(
+    score: FrenchSentimentAnalyzer, text: str, sign: int
+) -> None:
+    assert score.compound(text) * sign > 0
+
+
+def test_a_relaunch_is_not_a_relapse(score: FrenchSentimentAnalyzer) -> None:
+    assert score.compound("La relance du projet est prévue en mars") == 0.0

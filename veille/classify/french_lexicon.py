@@ -2,8 +2,9 @@
 
 Sources, merged in this order of precedence:
 
-1. ``data/core_fr_lexicon.tsv``: everyday, review and social-media French written for veille
-   from ordinary linguistic knowledge (MIT, like the rest of veille). A valence of 0 there
+1. ``data/core_fr_lexicon.tsv``: everyday, review and social-media French, and the press's
+   words of a brand's reputation, written for veille from ordinary linguistic knowledge
+   (MIT, like the rest of veille). A valence of 0 there
    removes a frequent word that the other sources rate wrongly for French: a descriptive word
    ("prix", "premier"), or a mistranslation in which accent folding or an English sense took
    over ("mur" is a wall, not "mûr"; "fois" is "time", not "faith"; "cher" is mostly "dear" or
