@@ -231,13 +231,14 @@ def test_a_pass_holds_at_most_twice_its_concurrency_of_sources_unsaved(
     monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
     urls = _serve_world(feed_server, 8)
     requested_before_save: list[int] = []
-    real_save = Store.save_collection
+    real_save = Store.save_collections
 
-    def counted_save(store: Store, *args: Any, **kwargs: Any) -> Any:
-        requested_before_save.append(sum(feed_server.arrivals(f"/{name}.xml") for name in urls))
-        return real_save(store, *args, **kwargs)
+    def counted_save(store: Store, saves: Any) -> Any:
+        requested = sum(feed_server.arrivals(f"/{name}.xml") for name in urls)
+        requested_before_save.extend([requested] * len(saves))
+        return real_save(store, saves)
 
-    monkeypatch.setattr(Store, "save_collection", counted_save)
+    monkeypatch.setattr(Store, "save_collections", counted_save)
     config = _config(tmp_path / "pass", urls, 0)  # concurrency = 1: two sources at most
     result = run(config, "collect", "--quiet")
     assert result.exit_code == 0, result.output

@@ -18,8 +18,9 @@ from veille.errors import ConfigError, FatalSourceError, SourceError
 from veille.fetch import Fetcher
 from veille.polling import PollBounds, next_interval, wait_before_next_check
 from veille.processing_pool import Processed, Processing, process_count
+from veille.save_batches import SaveBatches
 from veille.settings import Settings, SourceConfig
-from veille.store import BrandSpec, SourceSpec, Store
+from veille.store import BrandSpec, CollectionSave, SourceSpec, Store
 from veille.timeutil import utcnow
 from veille.types import Collected, SourceState
 
@@ -172,8 +173,9 @@ async def collect(
     # on PostgreSQL its run's lock is free) is closed as failed rather than left running.
     store.close_interrupted_runs()
     report = RunReport(run_id=store.begin_run(now), started_at=now)
-    # One worker thread does the writes, in order, off the event loop; the items are processed
-    # in worker processes when the pass is worth them, else in that thread too.
+    # One worker thread does the writes, in order, off the event loop, the saves waiting for it
+    # together (save_batches); the items are processed in worker processes when the pass is
+    # worth them, else in that thread too.
     processes = process_count(settings.collect.processes, len(claimed))
     with (
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-store") as worker,
@@ -263,6 +265,7 @@ class _Pass:
         # backlog as long again of fetched items waiting for the CPU. More would only hold
         # parsed items in memory (the whole pass's, when the network is faster than the CPU).
         self.in_flight = asyncio.Semaphore(IN_FLIGHT_PER_REQUEST * settings.http.concurrency)
+        self.saves = SaveBatches(store, worker)
 
     async def _in_worker(self, function: Callable[..., object], *args: object) -> object:
         return await asyncio.get_running_loop().run_in_executor(self.worker, function, *args)
@@ -293,9 +296,13 @@ class _Pass:
             )
             outcome.duration = time.monotonic() - started
             processed = await self.processing.process(collected)
-            await self._in_worker(
-                self._save, unit, collected, processed, outcome, state.check_interval
-            )
+            save = self._collection_save(unit, collected, processed, outcome, state.check_interval)
+            counts = await self.saves.save(save)
+            outcome.items = processed.given
+            outcome.new_mentions = counts.new_mentions
+            outcome.new_documents = counts.new_documents
+            outcome.not_modified = collected.not_modified
+            outcome.warning = processed.warning
         except SourceError as exc:
             outcome.duration = time.monotonic() - started
             outcome.error = _error_text(exc)
@@ -311,14 +318,14 @@ class _Pass:
     def _interval(self, unit: _Unit) -> timedelta:
         return unit.source.interval or self.settings.collect.interval
 
-    def _save(
+    def _collection_save(
         self,
         unit: _Unit,
         collected: Collected,
         processed: Processed,
         outcome: SourceOutcome,
         previous_interval: timedelta | None,
-    ) -> None:
+    ) -> CollectionSave:
         now = utcnow()
         settings = self.settings.collect
         bounds = PollBounds(
@@ -334,12 +341,12 @@ class _Pass:
         wait = wait_before_next_check(
             interval, timedelta(seconds=ttl) if ttl else None, settings.max_backoff
         )
-        counts = self.store.save_collection(
-            self.run_id,
-            unit.source.name,
-            unit.brand,
-            processed.items,
-            collected.state,
+        return CollectionSave(
+            run_id=self.run_id,
+            source=unit.source.name,
+            brand=unit.brand,
+            items=processed.items,
+            state=collected.state,
             now=now,
             next_check_at=now + wait,
             not_modified=collected.not_modified,
@@ -347,11 +354,6 @@ class _Pass:
             warning=processed.warning,
             check_interval=interval,
         )
-        outcome.items = processed.given
-        outcome.new_mentions = counts.new_mentions
-        outcome.new_documents = counts.new_documents
-        outcome.not_modified = collected.not_modified
-        outcome.warning = processed.warning
 
     def _fail(self, unit: _Unit, outcome: SourceOutcome, retry_after: float | None) -> None:
         failures = self.store.consecutive_failures(unit.source.name, unit.brand) + 1

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 # Defined with the other value objects, so that processing workers need not import the store.
-from veille.types import StoredItem
+from veille.types import SourceState, StoredItem
 
-__all__ = ["BrandSpec", "MentionFilter", "SaveCounts", "SourceSpec", "StoredItem"]
+__all__ = [
+    "BrandSpec",
+    "CollectionSave",
+    "MentionFilter",
+    "SaveCounts",
+    "SourceSpec",
+    "StoredItem",
+]
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,23 @@ class SourceSpec:
     name: str
     kind: str
     options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CollectionSave:
+    """One successful collection to save: the arguments of ``Store.save_collection``."""
+
+    run_id: int
+    source: str
+    brand: str | None
+    items: Sequence[StoredItem]
+    state: SourceState
+    now: datetime
+    next_check_at: datetime
+    not_modified: bool
+    duration: float
+    warning: str | None = None
+    check_interval: timedelta | None = None
 
 
 @dataclass(frozen=True)

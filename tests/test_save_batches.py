@@ -1,0 +1,185 @@
+"""Group commit: the saves waiting for the store's thread share one transaction, each under a
+savepoint, and a failing save takes back only its own writes."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from benchmarks.feedworld import BRAND, make_feed
+from tests.support.feedserver import FeedServer
+from tests.support.project import TEST_HTTP, run
+from tests.support.stores import T0, later, make_item, store_fixture  # noqa: F401
+from veille import save_batches
+from veille.errors import StoreError
+from veille.save_batches import SaveBatches
+from veille.store import CollectionSave, SaveCounts, Store
+from veille.store.schema import document_table, source_state_table
+from veille.types import SourceState
+
+
+def _save(source: str, identities: Sequence[str], *, run_id: int = 1) -> CollectionSave:
+    return CollectionSave(
+        run_id=run_id,
+        source=source,
+        brand=None,
+        items=[make_item(identity) for identity in identities],
+        state=SourceState(etag=f'"{source}"'),
+        now=T0,
+        next_check_at=later(60),
+        not_modified=False,
+        duration=0.1,
+    )
+
+
+def test_a_failing_save_takes_back_only_its_own_writes(store: Store) -> None:
+    run_id = store.begin_run(T0)
+    failing = _save("gnews", ["guid:2"], run_id=run_id)
+    # Its second item names a brand the database does not know: its first is written first.
+    failing = replace(failing, items=[*failing.items, make_item("guid:3", brands=("initech",))])
+    saves = [
+        _save("lemonde", ["guid:1"], run_id=run_id),
+        failing,
+        _save("hn", ["guid:4"], run_id=run_id),
+    ]
+    results = store.save_collections(saves)
+    assert results[0] == SaveCounts(items=1, new_documents=1, new_mentions=1)
+    assert isinstance(results[1], StoreError)
+    assert "initech" in str(results[1])
+    assert results[2] == SaveCounts(items=1, new_documents=1, new_mentions=1)
+    with store.engine.connect() as connection:
+        identities = set(connection.scalars(select(document_table.c.identity)))
+        etags = set(connection.scalars(select(source_state_table.c.etag)))
+        documents = connection.scalar(select(func.count()).select_from(document_table))
+    assert identities == {"guid:1", "guid:4"}
+    assert documents == 2
+    assert etags == {'"lemonde"', '"hn"'}, "the failed source's state was not saved either"
+
+
+class _RecordingStore:
+    """Stands for the store's thread: the first transaction waits until it is let go."""
+
+    def __init__(self, fail_transaction: bool = False) -> None:
+        self.batches: list[list[str]] = []
+        self.started = threading.Event()
+        self.let_go = threading.Event()
+        self.fail_transaction = fail_transaction
+
+    def save_collections(self, saves: Sequence[CollectionSave]) -> list[SaveCounts | Exception]:
+        if not self.batches:
+            self.started.set()
+            self.let_go.wait(10)
+        self.batches.append([save.source for save in saves])
+        if self.fail_transaction:
+            raise StoreError("disk full")
+        return [
+            StoreError(f"{save.source} is bad") if save.source == "bad"
+            else SaveCounts(items=len(save.items), new_documents=1, new_mentions=1)
+            for save in saves
+        ]  # fmt: skip
+
+
+async def _save_while_the_first_waits(
+    store: _RecordingStore, sources: Sequence[str], limit: int
+) -> list[SaveCounts | BaseException]:
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        batches = SaveBatches(store, executor, limit)
+        first = asyncio.create_task(batches.save(_save(sources[0], ["a"])))
+        while not store.started.is_set():  # the first transaction is under way in the thread
+            await asyncio.sleep(0.001)
+        others = [asyncio.create_task(batches.save(_save(s, ["a", "b"]))) for s in sources[1:]]
+        await asyncio.sleep(0)  # each queues its save
+        store.let_go.set()
+        return await asyncio.gather(first, *others, return_exceptions=True)
+
+
+def test_saves_that_wait_for_the_store_share_one_transaction() -> None:
+    store = _RecordingStore()
+    sources = ["s0", "s1", "bad", "s3", "s4", "s5"]
+    results = asyncio.run(_save_while_the_first_waits(store, sources, limit=3))
+    assert store.batches == [["s0"], ["s1", "bad", "s3"], ["s4", "s5"]]
+    assert results[0] == SaveCounts(items=1, new_documents=1, new_mentions=1)
+    assert isinstance(results[2], StoreError), "each gets its own outcome"
+    for index in (1, 3, 4, 5):
+        assert results[index] == SaveCounts(items=2, new_documents=1, new_mentions=1)
+
+
+def test_a_transaction_that_fails_fails_each_of_its_saves() -> None:
+    store = _RecordingStore(fail_transaction=True)
+    results = asyncio.run(_save_while_the_first_waits(store, ["s0", "s1", "s2"], limit=8))
+    assert store.batches == [["s0"], ["s1", "s2"]]
+    assert all(isinstance(result, StoreError) for result in results)
+
+
+def _serve(server: FeedServer, feeds: int) -> dict[str, str]:
+    urls = {}
+    for index in range(feeds):
+        server.add(f"/f{index}.xml", make_feed(index, 20, 0.5), content_type="application/rss+xml")
+        urls[f"feed-{index}"] = server.url(f"/f{index}.xml")
+    return urls
+
+
+def _config(folder: Path, urls: dict[str, str]) -> Path:
+    folder.mkdir()
+    blocks = "".join(
+        f'\n[[sources]]\nname = "{name}"\nkind = "rss"\nurl = "{url}"\n'
+        for name, url in urls.items()
+    )
+    path = folder / "veille.toml"
+    path.write_text(
+        f"[collect]\nprocesses = 0\n{TEST_HTTP}concurrency = 4\n\n"
+        f'[[brands]]\nname = "{BRAND}"\nquery = \'"{BRAND}"\'\n{blocks}',
+        encoding="utf-8",
+    )
+    return path
+
+
+def _stored(database: Path) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    with sqlite3.connect(database) as connection:
+        documents = set(connection.execute(
+            "SELECT d.identity, d.lang, d.sentiment, d.tone, m.matched_terms"
+            " FROM documents d JOIN mentions m ON m.document_id = d.id"
+        ))  # fmt: skip
+        sources = set(connection.execute(
+            "SELECT s.name, st.etag, st.consecutive_failures, rs.items_fetched, rs.new_mentions"
+            " FROM sources s JOIN source_state st ON st.source_id = s.id"
+            " JOIN run_sources rs ON rs.source_id = s.id"
+        ))  # fmt: skip
+    return documents, sources
+
+
+def test_a_pass_saving_in_batches_stores_what_one_transaction_each_stores(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
+    urls = _serve(feed_server, 12)
+    batch_sizes: list[int] = []
+    real_save = Store.save_collections
+
+    def recorded(store: Store, saves: Sequence[CollectionSave]) -> Any:
+        batch_sizes.append(len(saves))
+        return real_save(store, saves)
+
+    monkeypatch.setattr(Store, "save_collections", recorded)
+    stored = {}
+    for limit in (1, 32):
+        monkeypatch.setattr(save_batches, "MAX_SAVES_PER_TRANSACTION", limit)
+        batch_sizes.clear()
+        config = _config(tmp_path / f"limit-{limit}", urls)
+        result = run(config, "collect", "--quiet")
+        assert result.exit_code == 0, result.output
+        assert sum(batch_sizes) == 12
+        assert max(batch_sizes) <= limit
+        stored[limit] = _stored(config.parent / "veille.db")
+    assert max(batch_sizes) > 1, "sources ready together were saved together"
+    assert stored[32] == stored[1]
+    assert len(stored[32][0]) > 12 and len(stored[32][1]) == 12

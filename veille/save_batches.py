@@ -1,0 +1,72 @@
+"""Group commit: the saves of a pass that wait for the store's thread go to it together.
+
+A pass's sources finish their fetching and processing faster than one commit each can keep
+up with. The saves waiting when the store's thread gets free are written in one transaction,
+each under a savepoint of its own (``Store.save_collections``): each source is still saved
+whole or not at all, and one failing save costs only itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from typing import Protocol
+
+from veille.store import CollectionSave, SaveCounts
+
+# Bounds what one transaction holds (the write lock, and the work a crash would take back).
+MAX_SAVES_PER_TRANSACTION = 32
+
+
+class _Saver(Protocol):
+    def save_collections(self, saves: Sequence[CollectionSave]) -> list[SaveCounts | Exception]: ...
+
+
+class SaveBatches:
+    """Hand saves to the store's thread in batches of all those waiting."""
+
+    def __init__(self, store: _Saver, executor: Executor, limit: int | None = None) -> None:
+        self._store = store
+        self._executor = executor
+        self._limit = limit or MAX_SAVES_PER_TRANSACTION
+        self._waiting: list[tuple[CollectionSave, asyncio.Future[SaveCounts]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def save(self, save: CollectionSave) -> SaveCounts:
+        """Save one collection; return what it added, or raise what its save raised."""
+        future: asyncio.Future[SaveCounts] = asyncio.get_running_loop().create_future()
+        self._waiting.append((save, future))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        loop = asyncio.get_running_loop()
+        batch: list[tuple[CollectionSave, asyncio.Future[SaveCounts]]] = []
+        try:
+            while self._waiting:
+                batch = self._waiting[: self._limit]
+                del self._waiting[: self._limit]
+                saves = [save for save, _future in batch]
+                results: Sequence[SaveCounts | Exception]
+                try:
+                    results = await loop.run_in_executor(
+                        self._executor, self._store.save_collections, saves
+                    )
+                except Exception as exc:  # the transaction failed: none of them is saved
+                    results = [exc] * len(batch)
+                for (_save, future), result in zip(batch, results, strict=True):
+                    if future.done():
+                        continue
+                    if isinstance(result, Exception):
+                        future.set_exception(result)
+                    else:
+                        future.set_result(result)
+                batch = []
+        finally:
+            # Cancelled with the pass: nobody is left to wait for these.
+            for _save, future in [*batch, *self._waiting]:
+                future.cancel()
+            self._waiting.clear()
+            self._flusher = None
