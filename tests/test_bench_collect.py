@@ -87,3 +87,15 @@ def test_the_simulated_week_polls_quiet_sources_less_and_busy_ones_more() -> Non
     assert adaptive.requests < fixed.requests
     # Checks land where the changes are: more of them find something new.
     assert adaptive.useful / adaptive.requests > fixed.useful / fixed.requests
+
+
+def test_the_reclassify_benchmark_times_workers_against_one_process(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from benchmarks import reclassify as bench_reclassify
+
+    bench_reclassify.main(["--documents", "150", "--rounds", "1"])
+    output = capsys.readouterr().out
+    assert "150 documents" in output
+    assert output.count("150 document(s) re-scored") == 2
+    assert "| workers (--processes auto) |" in output

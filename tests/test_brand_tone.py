@@ -257,7 +257,10 @@ def test_digests_and_alerts_count_the_brand_s_tone(collected: Path) -> None:
 
 
 @pytest.mark.usefixtures("project_engine")
-def test_reclassify_applies_a_changed_brand_tone(feed_server: FeedServer, tmp_path: Path) -> None:
+@pytest.mark.parametrize("processes", ["0", "1"])
+def test_reclassify_applies_a_changed_brand_tone(
+    feed_server: FeedServer, tmp_path: Path, processes: str
+) -> None:
     feed_server.add("/agro.xml", FEED.encode())
     url = feed_server.url("/agro.xml")
     config = write_project(tmp_path, url, "document")
@@ -266,7 +269,9 @@ def test_reclassify_applies_a_changed_brand_tone(feed_server: FeedServer, tmp_pa
     assert {m["brand"]: m["tone"] for m in mentions(config)} == {"Danone": tone, "Nestle": tone}
 
     write_project(tmp_path, url, "brand")
-    result = run(config, "reclassify", "--all", "--brand", "Danone", "--quiet")
+    # With a worker process, the brand's tone setting reaches the worker.
+    workers = ("--processes", processes)
+    result = run(config, "reclassify", "--all", "--brand", "Danone", "--quiet", *workers)
     assert result.exit_code == 0, result.output
     assert "1 mention(s) took a new brand-targeted tone." in result.stdout
     assert {m["brand"]: m["tone"] for m in mentions(config)} == {

@@ -32,6 +32,7 @@ BAD_VALUES: dict[str, tuple[str, ...]] = {
     "languages": ("english",),
     "to": ("not-an-address", "a@b.org,c@d.org"),
     "timezone": ("Mars/Olympus", "../etc", "Europe", ""),
+    "processes": ("x", "-1", "17", "2.5", ""),
 }
 # Options that take any text (names, paths, free text): nothing to refuse at parse time.
 FREE_TEXT = {

@@ -182,8 +182,9 @@ def test_full_text_search_follows_the_new_language(store: Store) -> None:
 
 
 @pytest.mark.usefixtures("project_engine")
+@pytest.mark.parametrize("processes", ["0", "2"])
 def test_the_command_restores_what_collection_scored(
-    feed_server: FeedServer, tmp_path: Path
+    feed_server: FeedServer, tmp_path: Path, processes: str
 ) -> None:
     feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
     feed_server.add("/en.atom", feed_bytes("tech_en.atom"))
@@ -218,10 +219,12 @@ def test_the_command_restores_what_collection_scored(
         store.close()
     assert tones() != collected and 0 < michelin_documents < documents
 
-    first = run(config, "reclassify", "--brand", "michelin", "--batch-size", "2")
+    # Batches of 2 documents: with workers, several are scored at once and written in order.
+    workers = ("--processes", processes)
+    first = run(config, "reclassify", "--brand", "michelin", "--batch-size", "2", *workers)
     assert first.exit_code == 0, first.output
     assert first.stdout.startswith(f"{michelin_documents} document(s) re-scored in ")
-    rest = run(config, "reclassify", "--batch-size", "2", "--quiet")
+    rest = run(config, "reclassify", "--batch-size", "2", "--quiet", *workers)
     assert rest.stdout.startswith(f"{documents - michelin_documents} document(s) re-scored in ")
     assert "changed tone (" in rest.stdout
     assert tones() == collected

@@ -155,7 +155,8 @@ _SETTINGS = """
 # `processes` read feeds and normalise, match and classify items on other CPUs while the pass
 # fetches and stores: "auto" starts one fewer than the CPUs (at most 4) for a pass over 20
 # sources or more; 0 keeps all the work in one process (less memory: each process loads the
-# language models).
+# language models). `veille reclassify` re-scores in as many ("auto": every CPU, at most 4, for
+# 20,000 documents or more) unless its --processes says otherwise.
 [collect]
 interval = "{interval}"
 adaptive = {adaptive}

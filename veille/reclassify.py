@@ -133,13 +133,19 @@ def reclassify(
     batch_size: int = 500,
     progress: ReclassifyProgress | None = None,
     brand_settings: Sequence[BrandConfig] = (),
+    processes: int | str = 0,
 ) -> ReclassifyReport:
     """Re-score the stored documents not scored by this classifier version (all: everything).
 
     ``brands`` limits the work to documents those brands mention, ``since`` to those timed since
     then; each batch of ``batch_size`` documents is written in one transaction. The mentions of
     the configured ``brand_settings`` get their own tone as each brand's ``tone`` says.
+    ``processes`` re-score in that many worker processes (``"auto"``: see
+    ``veille.scoring_pool.scoring_processes``; 0: in this process).
     """
+    # Imported here: veille.scoring_pool imports the scoring functions of this module.
+    from veille.scoring_pool import scored_batches, scoring_processes
+
     if batch_size < 1:
         raise ValueError("the batch size must be at least 1")
     started = time.monotonic()
@@ -147,9 +153,10 @@ def reclassify(
     total = store.count_to_reclassify(selection)
     report = ReclassifyReport()
     done = 0
-    tones = brand_tones(brand_settings)
-    for batch in store.documents_to_reclassify(selection, batch_size=batch_size):
-        scores = rescore(batch, classifier, tones)
+    # Batches are read by id, each after the last one read: reading ahead of the writes is safe.
+    batches = store.documents_to_reclassify(selection, batch_size=batch_size)
+    workers = scoring_processes(processes, total)
+    for batch, scores in scored_batches(batches, classifier, brand_settings, workers):
         report.mention_tone_changes += sum(len(score.mentions) for score in scores)
         # Fewer than the batch when another run re-scored some of these documents meanwhile.
         report.rescored += store.save_scores(scores)

@@ -97,7 +97,7 @@ class CollectSettings(BaseModel):
         description=(
             "processes that read feeds and process items beside the one that fetches and "
             'stores (0: none; "auto": one fewer than the CPUs, at most 4, for passes over 20 '
-            "sources or more)"
+            "sources or more); veille reclassify re-scores in as many"
         ),
     )
 

@@ -8,6 +8,17 @@ import click
 
 from veille.cli.app import App
 from veille.cli.render import moment_callback, progress_bar, time_zone_option
+from veille.settings import MAX_PROCESSES
+
+
+def _process_count(
+    _context: click.Context, _parameter: click.Parameter, value: str | None
+) -> int | str | None:
+    if value is None or value == "auto":
+        return value
+    if value.isdigit() and int(value) <= MAX_PROCESSES:
+        return int(value)
+    raise click.BadParameter(f'must be "auto" or a whole number from 0 to {MAX_PROCESSES}')
 
 
 @click.command()
@@ -24,6 +35,12 @@ from veille.cli.render import moment_callback, progress_bar, time_zone_option
     show_default=True,
     help="Documents re-scored per transaction.",
 )
+@click.option(
+    "--processes",
+    callback=_process_count,
+    metavar="N|auto",
+    help="Worker processes that re-score (0: none) [default: [collect] processes].",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_obj
 def reclassify(
@@ -33,13 +50,16 @@ def reclassify(
     timezone: str,
     everything: bool,
     batch_size: int,
+    processes: int | str | None,
     quiet: bool,
 ) -> None:
     """Re-score the language and tone of stored mentions scored by another classifier version.
 
     Uses the classifier of a collecting pass (the languages of every configured brand). Works in
     transactions of --batch-size documents, so collecting can go on meanwhile; a run that stops
-    leaves its finished batches done, and the next run goes on with the rest.
+    leaves its finished batches done, and the next run goes on with the rest. Re-scores in
+    worker processes as [collect] processes says ("auto": every CPU, at most 4, for 20,000
+    documents or more), unless --processes says otherwise.
     """
     from veille.process import brand_classifier
     from veille.reclassify import reclassify as reclassify_documents
@@ -58,6 +78,7 @@ def reclassify(
             batch_size=batch_size,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
             brand_settings=app.settings.brands,
+            processes=app.settings.collect.processes if processes is None else processes,
         )
     changes = ", ".join(
         f"{before} → {after}: {count}"

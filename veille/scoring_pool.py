@@ -1,0 +1,122 @@
+"""Worker processes that re-score stored documents for ``veille reclassify`` on several CPUs.
+
+Re-scoring is nearly all classification (language, then sentiment): the process that reads
+and writes the batches has little else to do. With workers, it reads batches ahead, hands them
+out, and writes each batch's scores in the order read, so a run stopped half-way leaves every
+batch before the last one it wrote done. Workers are spawned, never forked, like those of a
+collecting pass (``veille.processing_pool``), and ignore Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from veille.classify import Classifier
+from veille.processing_pool import AUTO_MAX_PROCESSES, usable_cpus
+from veille.reclassify import BrandTones, brand_tones, rescore
+from veille.settings import BrandConfig
+from veille.store.reclassify import NewScores, ScoredDocument
+
+log = logging.getLogger(__name__)
+
+Batch = Sequence[ScoredDocument]
+
+
+# "auto": starting workers (a second or so each, loading the models) pays from about here on.
+AUTO_MIN_DOCUMENTS = 20_000
+
+
+def scoring_processes(setting: int | str, documents: int) -> int:
+    """How many worker processes re-score ``documents`` documents (0: none, in this process).
+
+    ``"auto"`` takes every usable CPU, at most ``AUTO_MAX_PROCESSES``: unlike a collecting
+    pass, the process that hands out the batches is mostly idle. Fewer than
+    ``AUTO_MIN_DOCUMENTS``, or one CPU, are not worth starting processes for.
+    """
+    if setting != "auto":
+        return int(setting)
+    cpus = usable_cpus()
+    if documents < AUTO_MIN_DOCUMENTS or cpus < 2:
+        return 0
+    return min(cpus, AUTO_MAX_PROCESSES)
+
+
+def scored_batches(
+    batches: Iterable[Batch],
+    classifier: Classifier,
+    brands: Sequence[BrandConfig],
+    processes: int,
+) -> Iterator[tuple[Batch, list[NewScores]]]:
+    """Each batch with its new scores, in the order read, scored in ``processes`` workers.
+
+    Reads at most one batch per worker ahead of the one given back. A worker that dies (killed
+    for memory, say) costs only speed: its batches, and the rest, are scored here.
+    """
+    tones = brand_tones(brands)
+    if processes < 1:
+        for batch in batches:
+            yield batch, rescore(batch, classifier, tones)
+        return
+    executor = ProcessPoolExecutor(
+        max_workers=processes,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(classifier, tuple(brands)),
+    )
+    pending: deque[tuple[Batch, Future[list[NewScores]] | None]] = deque()
+    in_workers = True
+    try:
+        for batch in batches:
+            submitted = executor.submit(rescore_in_worker, batch) if in_workers else None
+            pending.append((batch, submitted))
+            while len(pending) > processes:
+                done, future = pending.popleft()
+                scores, in_workers = _scores(done, future, classifier, tones, in_workers)
+                yield done, scores
+        while pending:
+            done, future = pending.popleft()
+            scores, in_workers = _scores(done, future, classifier, tones, in_workers)
+            yield done, scores
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _scores(
+    batch: Batch,
+    future: Future[list[NewScores]] | None,
+    classifier: Classifier,
+    tones: BrandTones,
+    in_workers: bool,
+) -> tuple[list[NewScores], bool]:
+    """A batch's scores from its worker, or from this process once a worker has died."""
+    if future is not None:
+        try:
+            return future.result(), in_workers
+        except BrokenProcessPool:
+            if in_workers:
+                log.warning("a re-scoring worker stopped; the rest is re-scored in this process")
+    return rescore(batch, classifier, tones), False
+
+
+# The worker process's classifier and brand tones, set by its initializer.
+_worker_scoring: tuple[Classifier, BrandTones] | None = None
+
+
+def _start_worker(classifier: Classifier, brands: tuple[BrandConfig, ...]) -> None:
+    global _worker_scoring
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker_scoring = (classifier, brand_tones(brands))
+
+
+def rescore_in_worker(batch: Batch) -> list[NewScores]:
+    """In a worker: the new scores of one batch, as ``veille.reclassify.rescore`` gives them."""
+    if _worker_scoring is None:
+        raise RuntimeError("the worker process was not started by scored_batches")
+    classifier, tones = _worker_scoring
+    return rescore(batch, classifier, tones)
