@@ -368,21 +368,13 @@ class Store:
         ``check_interval`` is the interval this check chose (``veille/polling.py``), kept for
         the next one to adapt.
         """
+        save = CollectionSave(
+            run_id, source, brand, items, state, now=now, next_check_at=next_check_at,
+            not_modified=not_modified, duration=duration, warning=warning,
+            check_interval=check_interval,
+        )  # fmt: skip
         with self._writing() as connection:
-            return writes.save_collection(
-                connection,
-                run_id,
-                source,
-                brand,
-                items,
-                state,
-                now=now,
-                next_check_at=next_check_at,
-                not_modified=not_modified,
-                duration=duration,
-                warning=warning,
-                check_interval=check_interval,
-            )
+            return _save_one(connection, save)
 
     def save_collections(self, saves: Sequence[CollectionSave]) -> list[SaveCounts | Exception]:
         """Save several collections in one transaction, each under a savepoint of its own.
