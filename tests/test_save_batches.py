@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from benchmarks.feedworld import BRAND, make_feed
+from benchmarks.feedworld import make_feed
 from tests.support.feedserver import FeedServer
-from tests.support.project import TEST_HTTP, run
+from tests.support.project import run, write_config
 from tests.support.stores import T0, later, make_item, store_fixture  # noqa: F401
 from veille import save_batches
 from veille.errors import StoreError
@@ -120,27 +120,16 @@ def test_a_transaction_that_fails_fails_each_of_its_saves() -> None:
     assert all(isinstance(result, StoreError) for result in results)
 
 
+# Continues the [http] table of the test configuration.
+SETTINGS = "concurrency = 4\nper_host = 4\n\n[collect]\nprocesses = 0\n"
+
+
 def _serve(server: FeedServer, feeds: int) -> dict[str, str]:
     urls = {}
     for index in range(feeds):
         server.add(f"/f{index}.xml", make_feed(index, 20, 0.5), content_type="application/rss+xml")
         urls[f"feed-{index}"] = server.url(f"/f{index}.xml")
     return urls
-
-
-def _config(folder: Path, urls: dict[str, str]) -> Path:
-    folder.mkdir()
-    blocks = "".join(
-        f'\n[[sources]]\nname = "{name}"\nkind = "rss"\nurl = "{url}"\n'
-        for name, url in urls.items()
-    )
-    path = folder / "veille.toml"
-    path.write_text(
-        f"[collect]\nprocesses = 0\n{TEST_HTTP}concurrency = 4\n\n"
-        f'[[brands]]\nname = "{BRAND}"\nquery = \'"{BRAND}"\'\n{blocks}',
-        encoding="utf-8",
-    )
-    return path
 
 
 def _stored(database: Path) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
@@ -174,7 +163,8 @@ def test_a_pass_saving_in_batches_stores_what_one_transaction_each_stores(
     for limit in (1, 32):
         monkeypatch.setattr(save_batches, "MAX_SAVES_PER_TRANSACTION", limit)
         batch_sizes.clear()
-        config = _config(tmp_path / f"limit-{limit}", urls)
+        # Every feed on one host: four requests at once to it.
+        config = write_config(tmp_path / f"limit-{limit}", urls, extra=SETTINGS)
         result = run(config, "collect", "--quiet")
         assert result.exit_code == 0, result.output
         assert sum(batch_sizes) == 12
