@@ -4,6 +4,7 @@ savepoint, and a failing save takes back only its own writes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -18,11 +19,17 @@ from sqlalchemy import func, select
 from benchmarks.feedworld import make_feed
 from tests.support.feedserver import FeedServer
 from tests.support.project import run, write_config
-from tests.support.stores import T0, later, make_item, store_fixture  # noqa: F401
+from tests.support.stores import (  # noqa: F401
+    T0,
+    fresh_postgres_database,
+    later,
+    make_item,
+    store_fixture,
+)
 from veille import save_batches
 from veille.errors import StoreError
 from veille.save_batches import SaveBatches
-from veille.store import CollectionSave, SaveCounts, Store
+from veille.store import BrandSpec, CollectionSave, SaveCounts, SourceSpec, Store, writes
 from veille.store.schema import document_table, source_state_table
 from veille.types import SourceState
 
@@ -173,3 +180,54 @@ def test_a_pass_saving_in_batches_stores_what_one_transaction_each_stores(
     assert max(batch_sizes) > 1, "sources ready together were saved together"
     assert stored[32] == stored[1]
     assert len(stored[32][0]) > 12 and len(stored[32][1]) == 12
+
+
+def test_two_workers_batches_crossing_the_same_urls_both_save(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL: two workers' transactions, each saving one URL then the other in turn, must
+    not each hold a URL the other waits for."""
+    with fresh_postgres_database() as url:
+        stores = [Store.open(url), Store.open(url)]
+        try:
+            names = ["s1", "s2", "s3", "s4"]
+            stores[0].sync_config(
+                [BrandSpec("acme", "acme")],
+                [SourceSpec(name, "rss", {"url": f"https://{name}.example/rss"}) for name in names],
+            )
+            run_id = stores[0].begin_run(T0)
+
+            def one(source: str, identity: str, page: str) -> CollectionSave:
+                item = make_item(identity, canonical_url=f"https://news.example/{page}")
+                return replace(_save(source, [], run_id=run_id), items=[item])
+
+            # Each worker saves page a then page b, the other page b then page a.
+            batches = [
+                [one("s1", "one:a", "a"), one("s2", "one:b", "b")],
+                [one("s3", "two:b", "b"), one("s4", "two:a", "a")],
+            ]
+            # Each worker waits after its first save for the other's first save (3 s at most).
+            after_first = threading.Barrier(2, timeout=3)
+            real_save = writes.save_collection
+            first_saves: set[str] = set()
+
+            def save_then_wait(
+                connection: Any, run: int, source: str, *args: Any, **kw: Any
+            ) -> Any:
+                counts = real_save(connection, run, source, *args, **kw)
+                if source in ("s1", "s3") and source not in first_saves:
+                    first_saves.add(source)
+                    with contextlib.suppress(threading.BrokenBarrierError):
+                        after_first.wait()
+                return counts
+
+            monkeypatch.setattr(writes, "save_collection", save_then_wait)
+            with ThreadPoolExecutor(max_workers=2) as threads:
+                results = list(threads.map(Store.save_collections, stores, batches))
+        finally:
+            for store in stores:
+                store.close()
+    failures = [result for batch in results for result in batch if isinstance(result, Exception)]
+    assert failures == []
+    # Each page is one document, saved by whichever worker came first.
+    assert sorted(result.new_documents for batch in results for result in batch) == [0, 0, 1, 1]

@@ -387,6 +387,8 @@ class Store:
         """
         results: list[SaveCounts | Exception] = []
         with self._writing() as connection:
+            if len(saves) > 1:
+                writes.lock_for_saves(connection, (item for save in saves for item in save.items))
             for save in saves:
                 try:
                     with connection.begin_nested():

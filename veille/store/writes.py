@@ -183,6 +183,22 @@ def lock_canonical_urls(connection: Connection, urls: Iterable[str]) -> None:
     )
 
 
+def lock_for_saves(connection: Connection, items: Iterable[StoredItem]) -> None:
+    """Take at once, in one order, the locks that saving all these items takes (PostgreSQL).
+
+    Saves sharing a transaction would otherwise each take their own URLs' locks in turn: two
+    workers' transactions could then each hold a URL the other waits for. Taken first, as one
+    save takes them (the mention writes' lock, then every URL), a save inside finds them held.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    writing_mentions(connection)
+    lock_canonical_urls(
+        connection,
+        filter(None, (canonical_key(item.document.canonical_url) for item in items)),
+    )
+
+
 def _url_key(url: str) -> int:
     """A URL's lock key: 32 bits of its hash, never EVERY_URL."""
     key = int.from_bytes(hashlib.sha256(url.encode()).digest()[:4], "big", signed=True)
