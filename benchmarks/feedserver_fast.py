@@ -116,6 +116,20 @@ class _Server:
         self.spec = spec
         self.feeds = _build(spec)
         self.stats = Stats()
+        self.added = 0  # items every feed has gained since the start (see /_advance)
+
+    def advance(self) -> None:
+        """Every feed gains one item, its others unchanged (a new body and a new ETag)."""
+        self.added += 1
+        spec = self.spec
+        for index in range(spec.feeds):
+            body = make_feed(
+                index, spec.items + self.added, spec.mention_share, seed=spec.seed,
+                templated=spec.templated,
+            )  # fmt: skip
+            feed = self.feeds[f"/feeds/{index}.xml"]
+            feed.body = body
+            feed.etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -143,6 +157,10 @@ class _Server:
         """Write one answer; returns whether the connection stays open."""
         if path == "/_stats":
             self._write(writer, "200 OK", self.stats.as_json(), "application/json", count=False)
+            return True
+        if path == "/_advance":
+            self.advance()
+            self._write(writer, "200 OK", b"{}", "application/json", count=False)
             return True
         if path == "/_reset":
             self.stats = Stats()
@@ -280,6 +298,13 @@ class FeedWorld:
             data["bytes_sent"],
             Counter({int(key): value for key, value in data["statuses"].items()}),
         )
+
+    def advance(self) -> None:
+        """Give every feed one more item, its other items unchanged."""
+        import urllib.request
+
+        with urllib.request.urlopen(f"{self.base_url}/_advance", timeout=120) as answer:
+            answer.read()
 
     def reset(self) -> None:
         """Zero the counters."""

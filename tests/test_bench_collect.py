@@ -47,15 +47,20 @@ def test_harness_prints_every_figure(capsys: pytest.CaptureFixture[str]) -> None
     output = capsys.readouterr().out
     table = [line for line in output.splitlines() if line.startswith("| ")]
     figures = [line.split(" | ")[0].removeprefix("| ") for line in table[2:]]
-    assert len(figures) == 12
+    assert len(figures) == 14
     for words in ("network bound", "feed server alone", "reader", "answered 304", "bytes",
                   "new mention rows", "mentions/s", "veille / naive", "peak RSS",
-                  "simulated week", "--help", "mentions --limit 10"):  # fmt: skip
+                  "simulated week", "--help", "mentions --limit 10",
+                  "changed feeds, one new item each"):  # fmt: skip
         assert any(words in figure for figure in figures), words
     # Four feeds fetched then all answered 304, and the second pass stored nothing new.
     assert "4 requests {200: 4}" in output
     assert "4 requests {304: 4}" in output
     assert "| re-poll: new mention rows | 0 |" in output
+    # Then each feed gained an item: both third passes fetch them again and store the same.
+    assert output.count("4 requests {200: 4}") == 3
+    changed = next(line for line in table if line.startswith("| changed feeds: new mention"))
+    assert changed.endswith("| equal | yes |")
 
 
 def test_harness_rounds_compare_worker_processes_with_one_process(

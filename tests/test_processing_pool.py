@@ -81,7 +81,8 @@ def test_a_worker_gives_what_processing_here_gives_with_story_signatures() -> No
 
     here = MentionProcessor(BRANDS).process(raws)
     with ProcessingPool(BRANDS, 2) as pool:
-        read, given, there = pool.submit(Collected(raws, SourceState())).result(timeout=120)
+        collected = Collected(raws, SourceState())
+        read, given, there, _entries = pool.submit(collected).result(timeout=120)
     assert here, "the feeds name the brand"
     assert (read, given) == (None, len(raws))
     assert _without_story(there) == here
@@ -112,7 +113,11 @@ def test_a_worker_reads_an_unread_feed_as_the_pass_would() -> None:
             there = asyncio.run(processing.process(collected))
             in_thread = Processing(BRANDS, 0, thread)
             assert asyncio.run(in_thread.process(collected)) == Processed(
-                _without_story(there.items), there.given, there.warning, there.ttl_seconds
+                _without_story(there.items),
+                there.given,
+                there.warning,
+                there.ttl_seconds,
+                there.entries,
             )
         finally:
             processing.close()
@@ -125,9 +130,13 @@ def test_a_body_a_worker_cannot_read_fails_its_source_only() -> None:
         with pytest.raises(FatalSourceError, match="is not a feed"):
             pool.submit(_unread(b"<html><body>Danone</body></html>")).result(timeout=120)
         # The worker is still there for the next source.
-        read, given, items = pool.submit(_unread(make_feed(1, 20, 0.5))).result(timeout=120)
+        body = _unread(make_feed(1, 20, 0.5))
+        read, given, items, entries = pool.submit(body).result(timeout=120)
+        # Seen under the same setup, the items are not processed again.
+        _, again, none, same = pool.submit(body, frozenset(entries)).result(timeout=120)
     assert read is not None and read.mentions == []  # the items stay in the worker
-    assert given == 20 and items
+    assert given == 20 and items and len(entries) == 20
+    assert (again, none, same) == (20, [], entries)
 
 
 def _wait_until_gone(pids: list[int]) -> None:
@@ -207,9 +216,9 @@ def test_a_pass_with_worker_processes_stores_what_one_process_stores(
     submitted: list[int] = []
     real_submit = ProcessingPool.submit
 
-    def counted_submit(pool: ProcessingPool, collected: Collected) -> Any:
+    def counted_submit(pool: ProcessingPool, collected: Collected, seen: Any) -> Any:
         submitted.append(1)
-        return real_submit(pool, collected)
+        return real_submit(pool, collected, seen)
 
     monkeypatch.setattr(ProcessingPool, "submit", counted_submit)
     results = {}

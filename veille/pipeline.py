@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import httpx
@@ -17,6 +17,7 @@ from veille.collectors.base import Collector, get_collector
 from veille.errors import ConfigError, FatalSourceError, SourceError
 from veille.fetch import Fetcher
 from veille.polling import PollBounds, next_interval, wait_before_next_check
+from veille.process import processing_setup
 from veille.processing_pool import Processed, Processing, process_count
 from veille.save_batches import SaveBatches
 from veille.settings import Settings, SourceConfig
@@ -266,6 +267,8 @@ class _Pass:
         # parsed items in memory (the whole pass's, when the network is faster than the CPU).
         self.in_flight = asyncio.Semaphore(IN_FLIGHT_PER_REQUEST * settings.http.concurrency)
         self.saves = SaveBatches(store, worker)
+        # Items a source gave under this setup before are not processed again (stored then).
+        self.setup = processing_setup(settings.brands)
 
     async def _in_worker(self, function: Callable[..., object], *args: object) -> object:
         return await asyncio.get_running_loop().run_in_executor(self.worker, function, *args)
@@ -295,7 +298,15 @@ class _Pass:
                 languages=brand.languages if brand else (),
             )
             outcome.duration = time.monotonic() - started
-            processed = await self.processing.process(collected)
+            seen = frozenset(state.seen_entries) if state.seen_for == self.setup else frozenset()
+            processed = await self.processing.process(collected, seen)
+            if collected.not_modified:
+                remembered = (state.seen_entries, state.seen_for)
+            else:
+                remembered = (processed.entries, self.setup)
+            collected.state = replace(
+                collected.state, seen_entries=remembered[0], seen_for=remembered[1]
+            )
             save = self._collection_save(unit, collected, processed, outcome, state.check_interval)
             counts = await self.saves.save(save)
             outcome.items = processed.given

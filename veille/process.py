@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
-from veille.classify import Classifier, tone_of
+from veille import __version__
+from veille.classify import CLASSIFIER_VERSION, Classifier, tone_of
 from veille.classify.targeted import BrandSentences
 from veille.match import BrandQuery, PreparedText, compile_query, prepare, scoped_fields
 from veille.match.evidence import EvidenceFilter, evidence_words
@@ -24,6 +26,31 @@ _WARM_UP_TEXTS = (
     "Le service client a été vraiment excellent, je recommande.",
     "The customer service was really excellent, I recommend it.",
 )
+
+
+# The most item keys a source remembers (a search answer of a few hundred items fits).
+MAX_SEEN_ENTRIES = 1000
+
+
+def entry_key(raw: RawMention) -> str:
+    """A short key of everything an item says: equal keys, equal items, equal processing."""
+    return hashlib.blake2b(repr(raw).encode(), digest_size=8).hexdigest()
+
+
+def processing_setup(brands: Sequence[BrandConfig]) -> str:
+    """A key of what processing an item depends on: veille's and the classifier's versions, and
+    the brands (queries, languages, tone). Items seen under another setup are processed again."""
+    described = repr((__version__, CLASSIFIER_VERSION, tuple(brands)))
+    return hashlib.blake2b(described.encode(), digest_size=8).hexdigest()
+
+
+def unseen(
+    raws: Sequence[RawMention], seen: frozenset[str]
+) -> tuple[list[RawMention], tuple[str, ...]]:
+    """The items not among ``seen`` (keys of ``entry_key``), and the keys of all of them."""
+    keys = [entry_key(raw) for raw in raws]
+    fresh = [raw for raw, key in zip(raws, keys, strict=True) if key not in seen]
+    return fresh, tuple(dict.fromkeys(keys))[:MAX_SEEN_ENTRIES]
 
 
 def brand_classifier(brands: Sequence[BrandConfig]) -> Classifier:

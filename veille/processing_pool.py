@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # What a worker gives back (see process_in_worker).
-WorkerResult = tuple[ReadItems | None, int, list[StoredItem]]
+WorkerResult = tuple[ReadItems | None, int, list[StoredItem], tuple[str, ...]]
 
 # "auto": one process fewer than the usable CPUs (the pass's own process keeps one), at most this.
 AUTO_MAX_PROCESSES = 4
@@ -68,8 +68,10 @@ class ProcessingPool:
         self.processes = processes
         self._executor: ProcessPoolExecutor | None = None
 
-    def submit(self, collected: Collected) -> Future[WorkerResult]:
-        """Read (when unread) and process a collection's items in a worker.
+    def submit(
+        self, collected: Collected, seen: frozenset[str] = frozenset()
+    ) -> Future[WorkerResult]:
+        """Read (when unread) and process a collection's items not ``seen``, in a worker.
 
         The future gives what ``process_in_worker`` returns, or raises ``BrokenProcessPool`` if
         a worker died, or the ``SourceError`` of a body that could not be read.
@@ -81,7 +83,7 @@ class ProcessingPool:
                 initializer=_start_worker,
                 initargs=(self.brands,),
             )
-        return self._executor.submit(process_in_worker, collected.unread, collected.mentions)
+        return self._executor.submit(process_in_worker, collected.unread, collected.mentions, seen)
 
     def close(self) -> None:
         """Stop the workers, dropping what they have not started."""
@@ -104,6 +106,7 @@ class Processed:
     given: int  # how many items the source gave, worth storing or not
     warning: str | None
     ttl_seconds: int | None
+    entries: tuple[str, ...] = ()  # the keys of all the items given (veille.process.entry_key)
 
 
 class Processing:
@@ -134,28 +137,36 @@ class Processing:
             self._processor = MentionProcessor(self.brands)
         return self._processor
 
-    async def process(self, collected: Collected) -> Processed:
-        """Read a collection's body if it is unread, and process its items."""
+    async def process(self, collected: Collected, seen: frozenset[str] = frozenset()) -> Processed:
+        """Read a collection's body if it is unread, and process its items not ``seen``.
+
+        ``seen`` holds the keys of items already processed under the same setup
+        (``veille.process.entry_key``): they were stored then, if they were worth it.
+        """
         if not collected.mentions and collected.unread is None:
             return Processed([], 0, collected.warning, collected.ttl_seconds)
         if self.pool is not None:
             try:
-                read, given, items = await asyncio.wrap_future(self.pool.submit(collected))
+                submitted = self.pool.submit(collected, seen)
+                read, given, items, entries = await asyncio.wrap_future(submitted)
             except BrokenProcessPool as exc:
                 log.warning("a processing worker stopped (%s); going on without them", exc)
                 self.pool.close()
                 self.pool = None
             else:
                 hints = collected if read is None else collected.with_items(read)
-                return Processed(items, given, hints.warning, hints.ttl_seconds)
+                return Processed(items, given, hints.warning, hints.ttl_seconds, entries)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.thread, self._process_here, collected)
+        return await loop.run_in_executor(self.thread, self._process_here, collected, seen)
 
-    def _process_here(self, collected: Collected) -> Processed:
+    def _process_here(self, collected: Collected, seen: frozenset[str]) -> Processed:
+        from veille.process import unseen
+
         collected = collected.read()
         mentions = collected.mentions
-        items = self.processor.process(mentions) if mentions else []
-        return Processed(items, len(mentions), collected.warning, collected.ttl_seconds)
+        fresh, entries = unseen(mentions, seen)
+        items = self.processor.process(fresh) if fresh else []
+        return Processed(items, len(mentions), collected.warning, collected.ttl_seconds, entries)
 
     def close(self) -> None:
         """Stop the worker processes, if any."""
@@ -177,22 +188,27 @@ def _start_worker(brands: Sequence[BrandConfig]) -> None:
 
 
 def process_in_worker(
-    unread: Callable[[], ReadItems] | None, raws: Sequence[RawMention]
+    unread: Callable[[], ReadItems] | None,
+    raws: Sequence[RawMention],
+    seen: frozenset[str] = frozenset(),
 ) -> WorkerResult:
-    """In a worker: read the body (if unread), then process its items (else ``raws``).
+    """In a worker: read the body (if unread), then process its items (else ``raws``) not seen.
 
     Returns what reading said of the source (its items left out: only the stored ones go
-    back), how many items there were, and the stored items, each with its story signature.
+    back), how many items there were, the stored items, each with its story signature, and
+    the keys of all the items (``veille.process.entry_key``).
     """
     from veille.normalize.story import story_signature
+    from veille.process import unseen
 
     if _worker_processor is None:
         raise RuntimeError("the worker process was not started by a ProcessingPool")
     read = unread() if unread is not None else None
     mentions = read.mentions if read is not None else raws
+    fresh, entries = unseen(mentions, seen)
     items = [
         replace(item, story=story_signature(item.document.title, item.document.text))
-        for item in (_worker_processor.process(mentions) if mentions else [])
+        for item in (_worker_processor.process(fresh) if fresh else [])
     ]
     hints = None if read is None else ReadItems([], read.warning, read.ttl_seconds)
-    return hints, len(mentions), items
+    return hints, len(mentions), items, entries

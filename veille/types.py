@@ -100,6 +100,11 @@ class SourceState:
     # The interval the last successful check chose (veille/polling.py); read by the pass from
     # the stored state, which collectors leave alone.
     check_interval: timedelta | None = None
+    # The items the last changed answer gave (veille.process.entry_key) and the setup they were
+    # processed under (processing_setup): those seen again under it are not processed again.
+    # Kept by the pass too; collectors leave them alone.
+    seen_entries: tuple[str, ...] = ()
+    seen_for: str | None = None
 
 
 @dataclass(slots=True)

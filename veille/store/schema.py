@@ -163,6 +163,10 @@ source_state_table = Table(
     Column("next_check_at", UtcDateTime),
     # Seconds between checks as the last successful one adapted them (migration 0010).
     Column("check_interval", Float),
+    # Keys of the items of the last changed answer, space-separated, and the processing setup
+    # they were processed under (migration 0012; veille.process.entry_key, processing_setup).
+    Column("seen_entries", Text),
+    Column("seen_for", String(64)),
     _required("consecutive_failures", Integer, default=0),
     Column("last_error", Text),
     Column("last_error_at", UtcDateTime),

@@ -70,9 +70,19 @@ def due_sources(
 
 
 # What load_state and consecutive_failures read: whether a state is stored, then its url,
-# etag, last_modified, content_hash, cursor, consecutive_failures, check_interval.
+# etag, last_modified, content_hash, cursor, consecutive_failures, check_interval,
+# seen_entries, seen_for.
 _StateColumns = tuple[
-    int | None, str | None, str | None, str | None, str | None, str | None, int, float | None
+    int | None,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    int,
+    float | None,
+    str | None,
+    str | None,
 ]
 
 
@@ -93,6 +103,8 @@ def _state_query() -> Select[*_StateColumns]:
             state.cursor,
             state.consecutive_failures,
             state.check_interval,
+            state.seen_entries,
+            state.seen_for,
         )
         .select_from(source_table)
         .outerjoin(
@@ -126,6 +138,8 @@ def load_state(connection: Connection, source: str, brand: str | None) -> Source
         content_hash=row.content_hash,
         cursor=row.cursor,
         check_interval=timedelta(seconds=row.check_interval) if row.check_interval else None,
+        seen_entries=tuple(row.seen_entries.split()) if row.seen_entries else (),
+        seen_for=row.seen_for,
     )
 
 

@@ -384,6 +384,8 @@ def save_collection(
         "last_modified": state.last_modified,
         "content_hash": state.content_hash,
         "cursor": state.cursor,
+        "seen_entries": " ".join(state.seen_entries) or None,
+        "seen_for": state.seen_for,
         "next_check_at": next_check_at,
         "check_interval": check_interval.total_seconds() if check_interval else None,
         "consecutive_failures": 0,
