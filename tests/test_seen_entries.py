@@ -72,6 +72,10 @@ def test_a_changed_feed_has_only_its_new_items_processed(
     assert run(config, "collect", "--all", "--quiet").exit_code == 0
     if not processes:  # a worker process counts in its own memory
         assert processed == [1]
+    # The pass's record still counts every item the feed gave.
+    with sqlite3.connect(config.parent / "veille.db") as connection:
+        fetched = [n for (n,) in connection.execute("SELECT items_fetched FROM run_sources ORDER BY id")]
+    assert fetched == [20, 21]
     # What is stored is what one pass over the 21 items stores into a fresh database.
     fresh = write_config(tmp_path / "fresh", urls, extra=settings)
     assert run(fresh, "collect", "--quiet").exit_code == 0

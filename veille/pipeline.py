@@ -364,6 +364,7 @@ class _Pass:
             duration=outcome.duration,
             warning=processed.warning,
             check_interval=interval,
+            given=processed.given,
         )
 
     def _fail(self, unit: _Unit, outcome: SourceOutcome, retry_after: float | None) -> None:

@@ -293,6 +293,7 @@ run_source_table = Table(
     _required("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), index=True),
     _required("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE")),
     Column("brand_id", Integer, ForeignKey("brands.id", ondelete="CASCADE")),
+    # Items the source gave in this pass, worth storing or not, processed or seen before.
     _required("items_fetched", Integer, default=0),
     _required("new_documents", Integer, default=0),
     _required("new_mentions", Integer, default=0),

@@ -54,6 +54,7 @@ class CollectionSave:
     duration: float
     warning: str | None = None
     check_interval: timedelta | None = None
+    given: int | None = None  # items the source gave, stored or not (default: len(items))
 
 
 @dataclass(frozen=True)

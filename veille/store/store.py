@@ -719,4 +719,5 @@ def _save_one(connection: Connection, save: CollectionSave) -> SaveCounts:
         duration=save.duration,
         warning=save.warning,
         check_interval=save.check_interval,
+        given=save.given,
     )

@@ -371,8 +371,13 @@ def save_collection(
     duration: float,
     warning: str | None,
     check_interval: timedelta | None = None,
+    given: int | None = None,
 ) -> SaveCounts:
-    """Save one successful collection: documents, mentions, source state and its run record."""
+    """Save one successful collection: documents, mentions, source state and its run record.
+
+    ``given``: how many items the source gave, stored or not, for the run record (default: the
+    items to store).
+    """
     writing_mentions(connection)  # before any mention id is handed out
     source_id = source_id_for(connection, source)
     brand_ref = (brand_id_for(connection, brand), brand) if brand is not None else None
@@ -404,7 +409,7 @@ def save_collection(
             "run_id": run_id,
             "source_id": source_id,
             "brand_id": brand_ref[0] if brand_ref else None,
-            "items_fetched": len(items),
+            "items_fetched": len(items) if given is None else given,
             "new_documents": new_documents,
             "new_mentions": new_mentions,
             "not_modified": not_modified,
