@@ -74,7 +74,9 @@ def test_a_changed_feed_has_only_its_new_items_processed(
         assert processed == [1]
     # The pass's record still counts every item the feed gave.
     with sqlite3.connect(config.parent / "veille.db") as connection:
-        fetched = [n for (n,) in connection.execute("SELECT items_fetched FROM run_sources ORDER BY id")]
+        fetched = [
+            n for (n,) in connection.execute("SELECT items_fetched FROM run_sources ORDER BY id")
+        ]
     assert fetched == [20, 21]
     # What is stored is what one pass over the 21 items stores into a fresh database.
     fresh = write_config(tmp_path / "fresh", urls, extra=settings)
