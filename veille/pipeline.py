@@ -300,14 +300,7 @@ class _Pass:
             outcome.duration = time.monotonic() - started
             seen = frozenset(state.seen_entries) if state.seen_for == self.setup else frozenset()
             processed = await self.processing.process(collected, seen)
-            if collected.not_modified:
-                remembered = (state.seen_entries, state.seen_for)
-            else:
-                remembered = (processed.entries, self.setup)
-            collected.state = replace(
-                collected.state, seen_entries=remembered[0], seen_for=remembered[1]
-            )
-            save = self._collection_save(unit, collected, processed, outcome, state.check_interval)
+            save = self._collection_save(unit, collected, processed, outcome, state)
             counts = await self.saves.save(save)
             outcome.items = processed.given
             outcome.new_mentions = counts.new_mentions
@@ -335,7 +328,7 @@ class _Pass:
         collected: Collected,
         processed: Processed,
         outcome: SourceOutcome,
-        previous_interval: timedelta | None,
+        previous: SourceState,
     ) -> CollectionSave:
         now = utcnow()
         settings = self.settings.collect
@@ -346,18 +339,25 @@ class _Pass:
             adaptive=settings.adaptive,
         )
         interval = next_interval(
-            previous_interval, changed=not collected.not_modified, bounds=bounds
+            previous.check_interval, changed=not collected.not_modified, bounds=bounds
         )
         ttl = processed.ttl_seconds
         wait = wait_before_next_check(
             interval, timedelta(seconds=ttl) if ttl else None, settings.max_backoff
         )
+        # An unchanged answer leaves the items seen as they were; a changed one replaces them.
+        if collected.not_modified:
+            state = replace(
+                collected.state, seen_entries=previous.seen_entries, seen_for=previous.seen_for
+            )
+        else:
+            state = replace(collected.state, seen_entries=processed.entries, seen_for=self.setup)
         return CollectionSave(
             run_id=self.run_id,
             source=unit.source.name,
             brand=unit.brand,
             items=processed.items,
-            state=collected.state,
+            state=state,
             now=now,
             next_check_at=now + wait,
             not_modified=collected.not_modified,
