@@ -3,7 +3,8 @@
 Each is compared with the computation it stands for, run side by side on generated texts
 (always) and on the shared evaluation texts (when present): py3langid restricted without its
 full model against py3langid's own `set_languages`; the English analyzer against VADER's
-own checks; the French tokeniser's quick tests against the patterns they stand for.
+own checks; the French tokeniser's quick tests against the patterns they stand for; the
+n-gram counts of py3langid's automaton walked with NumPy against py3langid's own walk.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from veille.classify.french_tokens import (
     may_hold_emoticon,
 )
 from veille.classify.langid_restricted import restricted_identifier
+from veille.classify.langid_walk import MAX_DEPTH, MIN_WALKED_BYTES, WindowWalk, automaton_depth
 
 EVAL_DIR = resolve_eval_dir(Path(__file__).resolve().parents[2] / "shared" / "eval")
 GENERATED_TEXTS = 1500
@@ -113,6 +115,10 @@ def test_restricted_identifier_scores_as_py3langid(
     reference = _reference_identifier(languages)
     assert identifier.nb_classes == reference.nb_classes
     texts = TEXTS + EVAL_TEXTS[::eval_step]
+    # The longer texts are counted by the NumPy walk, the others by py3langid's.
+    assert identifier.window_walk is not None
+    walked = sum(len(text.encode()) >= MIN_WALKED_BYTES for text in texts)
+    assert 100 < walked < len(texts) - 100
     for text in texts:
         # Label and confidence, bit for bit: the same columns, priors and automaton.
         assert identifier.classify(text) == reference.classify(text), text
@@ -133,6 +139,71 @@ def test_restricted_identifier_keeps_only_its_languages() -> None:
         assert classes == ["en", "fr"]
     # The automaton is shared, not copied.
     assert identifier.tk_nextmove is full.tk_nextmove
+
+
+# -- py3langid's automaton walked with NumPy --------------------------------------------------
+
+
+def _random_bytes(count: int) -> list[bytes]:
+    rng = random.Random(20261128)
+    return [bytes(rng.randrange(256) for _ in range(rng.randrange(0, 300))) for _ in range(count)]
+
+
+def test_window_walk_counts_as_py3langid_walks() -> None:
+    from py3langid.langid import visit_counts
+
+    full = lang._py3langid_full()
+    walk = WindowWalk.of(full)
+    assert walk is not None
+    assert walk.depth == 6  # the shipped model's longest n-gram, in bytes
+    encoded = [full._encode(text) for text in TEXTS + EVAL_TEXTS[::3]]
+    for data in encoded + _random_bytes(500) + [b"", b"a", "é".encode()]:
+        expected = visit_counts(full.tk_nextmove, full._rowbase, full.tk_output, data)
+        found = walk.counts(data)
+        if expected is None:
+            assert found is None, data
+            continue
+        assert found is not None, data
+        features, counts = found
+        # The same features, in the order py3langid meets them, with the same counts.
+        assert list(zip(features.tolist(), counts.tolist(), strict=True)) == list(
+            expected.items()
+        ), data
+
+
+def _chain_automaton(depth: int) -> tuple[Any, Any, Any]:
+    """An automaton counting runs of "a": state i after i of them, at most `depth`."""
+    import numpy as np
+
+    states = depth + 1
+    moves = np.zeros((states, 256), dtype=np.uint32)
+    for state in range(states):
+        moves[state, ord("a")] = min(state + 1, depth)
+    rowbase = np.arange(states, dtype=np.intp) * 256
+    output = np.arange(states, dtype=np.intp) - 1  # state i gives feature i - 1
+    return moves.ravel(), rowbase, output
+
+
+def test_automaton_depth_is_its_longest_string() -> None:
+    for depth in (1, 3, MAX_DEPTH):
+        moves, rowbase, _output = _chain_automaton(depth)
+        assert automaton_depth(moves, rowbase) == depth
+    moves, rowbase, _output = _chain_automaton(MAX_DEPTH + 1)
+    assert automaton_depth(moves, rowbase) is None  # py3langid's own walk is kept
+
+
+def test_window_walk_counts_a_small_automaton_by_its_depth() -> None:
+    from py3langid.langid import visit_counts
+
+    moves, rowbase, output = _chain_automaton(3)
+    walk = WindowWalk(moves, rowbase, output, 3)
+    rng = random.Random(7)
+    for _ in range(300):
+        data = bytes(rng.choice(b"aab") for _ in range(rng.randrange(0, 40)))
+        expected = visit_counts(moves.tolist(), rowbase.tolist(), output.tolist(), data)
+        found = walk.counts(data)
+        pairs = [] if found is None else list(zip(*(part.tolist() for part in found), strict=True))
+        assert pairs == list((expected or {}).items()), data
 
 
 def test_detector_lets_the_full_model_go() -> None:
