@@ -9,7 +9,7 @@ the conflicting row taking the new values, or one more failure.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, insert, select
@@ -29,6 +29,11 @@ def _holds(document: int, key: int) -> bool:
     return document % (key + 1) == 0
 
 
+def _collected_at(document: int) -> datetime:
+    # Documents 0-7 are 20 days old: outside the 14-day window.
+    return T0 - timedelta(days=20 if document < 8 else 0, hours=DOCUMENTS - document)
+
+
 def _fill(store: Store) -> None:
     """Documents collected an hour apart, the oldest ones outside the window, and their keys."""
     with store.engine.begin() as connection:
@@ -44,8 +49,7 @@ def _fill(store: Store) -> None:
                     "text": f"Text {n}",
                     "platform": "news",
                     "source_id": source_id,
-                    # Documents 0-7 are 20 days old: outside the 14-day window.
-                    "collected_at": T0 - timedelta(days=20 if n < 8 else 0, hours=DOCUMENTS - n),
+                    "collected_at": _collected_at(n),
                     "sentiment": 0.0,
                     "tone": "neutral",
                     "classifier_version": "test",
@@ -60,7 +64,11 @@ def _fill(store: Store) -> None:
         connection.execute(
             insert(story_band_table),
             [
-                {"document_id": ids[f"doc-{n}"], "band_key": 1000 + key}
+                {
+                    "document_id": ids[f"doc-{n}"],
+                    "band_key": 1000 + key,
+                    "collected_us": store_stories.microseconds(_collected_at(n)),
+                }
                 for n in range(DOCUMENTS)
                 for key in range(KEYS)
                 if _holds(n, key)

@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import main as alembic_main
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect, select, text
 
 from tests.support.stores import database_url_fixture  # noqa: F401
 from veille.errors import StoreError
@@ -26,7 +26,7 @@ from veille.store.db import (
     upgrade_database,
 )
 from veille.store.revisions import head_of, script_revisions
-from veille.store.schema import metadata
+from veille.store.schema import document_table, metadata
 from veille.store.search import is_search_object
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -237,6 +237,51 @@ def test_0011_fills_in_the_hashtags_of_the_stored_documents(database_url: str) -
         assert rows == [(1, "#rentrée", "#Rentrée"), (1, "#vélo", "#Vélo")]
         assert downgrade_database(engine, "0010") == "0010"
         assert "document_hashtags" not in table_names(engine)
+    finally:
+        engine.dispose()
+
+
+def test_0013_copies_each_document_s_collection_time_to_its_band_keys(database_url: str) -> None:
+    from veille.store.stories import microseconds
+
+    # Written as SQLite holds them (with and without a fraction) and as PostgreSQL reads them.
+    times = ["2026-03-02 09:30:00.123456", "2026-03-02 09:30:00", "1999-12-31 23:59:59.5"]
+    engine = create_store_engine(database_url)
+    try:
+        assert upgrade_database(engine, "0012") == "0012"
+        with engine.begin() as connection:
+            for number, collected_at in enumerate(times, start=1):
+                connection.execute(
+                    text(
+                        "INSERT INTO documents (id, identity, title, text, platform,"
+                        " collected_at, sentiment, tone, classifier_version, fingerprint,"
+                        " story_id) VALUES (:id, :identity, '', '', 'news', :t, 0.0,"
+                        " 'neutral', 'v1', :fingerprint, :fingerprint)"
+                    ),
+                    {"id": number, "identity": f"guid:{number}", "t": collected_at,
+                     "fingerprint": f"f{number}"},
+                )  # fmt: skip
+                connection.execute(
+                    text("INSERT INTO story_bands (document_id, band_key) VALUES (:id, :key)"),
+                    [{"id": number, "key": key} for key in (7, -8)],
+                )
+        assert upgrade_database(engine, "0013") == "0013"
+        with engine.connect() as connection:
+            stored = connection.execute(
+                select(document_table.c.id, document_table.c.collected_at)
+            ).all()
+            bands = connection.execute(
+                text("SELECT document_id, band_key, collected_us FROM story_bands")
+            ).all()
+        expected = {document_id: microseconds(collected_at) for document_id, collected_at in stored}
+        assert expected[1] % 1_000_000 == 123456 and expected[3] % 1_000_000 == 500000
+        assert sorted(bands) == sorted(
+            (number, key, expected[number]) for number in (1, 2, 3) for key in (7, -8)
+        )
+        assert downgrade_database(engine, "0012") == "0012"
+        with engine.connect() as connection:
+            columns = {column["name"] for column in inspect(connection).get_columns("story_bands")}
+        assert columns == {"document_id", "band_key"}
     finally:
         engine.dispose()
 

@@ -350,11 +350,16 @@ def test_band_key_holders_are_read_from_the_end_of_each_key_s_range_on_sqlite(
     sent = _sent(filled_sqlite, read_holders)
     statement, parameters = next((s, p) for s, p in sent if "story_bands" in s)
     plan = _sqlite_plan(filled_sqlite, statement, parameters)
-    # Each key's holders come from the (band key, document id) index in order, and the reading
-    # stops at the limit: no sort of every holder of a frequent key.
+    # Each key's holders come from the (band key, document id, time) index in order, and the
+    # reading stops at the limit: no sort of every holder of a frequent key, and no document
+    # row read for its collection time.
     searches = [step for step in plan if "story_bands" in step]
     assert len(searches) == 2, plan
-    assert all("ix_story_bands_band_key_document_id" in step for step in searches), plan
+    assert all(
+        "COVERING INDEX ix_story_bands_band_key_document_id_collected_us" in step
+        for step in searches
+    ), plan
+    assert not any("documents" in step for step in plan), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
 
 

@@ -69,7 +69,8 @@ def upgrade(app: App) -> None:
     try:
         before, head = store.current_revision(), store.head_revision()
         if before != head:
-            # Some revisions read every stored document (0011: about 15-30 s a million).
+            # Some revisions read every stored document (0011: about 15-30 s a million;
+            # 0013: about 20-50 s a million).
             click.echo(f"Upgrading {url} from {before or 'empty'} to {head}…", err=True)
         after = store.upgrade()
     finally:

@@ -229,8 +229,12 @@ story_band_table = Table(
     metadata,
     _document_key(),
     Column("band_key", BigInteger, primary_key=True, autoincrement=False),
-    # With the document id, a key's most recent holders are the end of its range (migration 0009).
-    Index(None, "band_key", "document_id"),
+    # Its document's collected_at in microseconds since 1970 (UTC), so that a key's recent
+    # holders are read from this table's index alone (migration 0013).
+    Column("collected_us", BigInteger),
+    # With the document id, a key's most recent holders are the end of its range (migration
+    # 0009); with the collection time, whether each is recent enough is read there too.
+    Index(None, "band_key", "document_id", "collected_us"),
 )
 
 # A hashtag written in a document's title or text (migration 0011): statistics by hashtag read

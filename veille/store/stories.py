@@ -19,7 +19,7 @@ import sys
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -30,7 +30,6 @@ from sqlalchemy import (
     Select,
     Text,
     TextualSelect,
-    bindparam,
     select,
     text,
 )
@@ -91,26 +90,25 @@ def _exact_copies_query(dialect: str) -> Select[str, str]:
 
 
 # A key's most recent recent-enough holders, read from the end of its range of the (band key,
-# document id) index, stopping after ``per_key`` (migration 0009): the cost does not grow
-# with how many older documents hold the key. One lateral subquery per key on PostgreSQL;
-# on SQLite, which has no LATERAL, one limited subquery per key joined by UNION ALL, each
-# giving one row: the key and its holders' ids joined by commas (NULL when it has none), as
-# building a Python row per holder cost more than SQLite's reading of them.
+# document id, collection time) index, stopping after ``per_key`` (migrations 0009 and 0013):
+# the cost does not grow with how many older documents hold the key, and no document row is
+# read. One lateral subquery per key on PostgreSQL; on SQLite, which has no LATERAL, one
+# limited subquery per key joined by UNION ALL, each giving one row: the key and its holders'
+# ids joined by commas (NULL when it has none), as building a Python row per holder cost more
+# than SQLite's reading of them.
 _PG_HOLDERS = """
 SELECT keys.key, holder.document_id
 FROM unnest(CAST(:keys AS BIGINT[])) AS keys(key)
 CROSS JOIN LATERAL (
     SELECT story_bands.document_id FROM story_bands
-    JOIN documents ON documents.id = story_bands.document_id
-    WHERE story_bands.band_key = keys.key AND documents.collected_at >= :since
+    WHERE story_bands.band_key = keys.key AND story_bands.collected_us >= :since_us
     ORDER BY story_bands.document_id DESC LIMIT :per_key
 ) AS holder
 """
 _SQLITE_HOLDER = """
 SELECT band_key, group_concat(document_id) FROM (
     SELECT story_bands.band_key, story_bands.document_id FROM story_bands
-    JOIN documents ON documents.id = story_bands.document_id
-    WHERE story_bands.band_key = :key_{index} AND documents.collected_at >= :since
+    WHERE story_bands.band_key = :key_{index} AND story_bands.collected_us >= :since_us
     ORDER BY story_bands.document_id DESC LIMIT :per_key
 )"""
 # Well under SQLite's limit of 500 terms in a compound statement.
@@ -125,22 +123,19 @@ _SQLITE_KEYS_STEP = 8
 def _holders_query(dialect: str, keys: int) -> TextualSelect:
     """The holders statement, for ``keys`` keys on SQLite (any number on PostgreSQL)."""
     if dialect == "postgresql":
-        since = bindparam("since", type_=document_table.c.collected_at.type)
-        return text(_PG_HOLDERS).bindparams(since).columns(band_key=BigInteger, document_id=Integer)
-    # ``since`` recurs in every subquery and each occurrence is a parameter of its own: it is
-    # converted once by the caller (``_since_value``), not once per key.
+        return text(_PG_HOLDERS).columns(band_key=BigInteger, document_id=Integer)
     sql = " UNION ALL ".join(_SQLITE_HOLDER.format(index=index) for index in range(keys))
-    return text(sql).bindparams(bindparam("since")).columns(band_key=BigInteger, document_ids=Text)
+    return text(sql).columns(band_key=BigInteger, document_ids=Text)
 
 
 _SQLITE_KEY_NAMES = tuple(f"key_{index}" for index in range(_SQLITE_KEYS_PER_STATEMENT))
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
-def _since_value(connection: Connection, since: datetime) -> Any:
-    """``since`` as the driver receives it for a ``collected_at`` comparison."""
-    dialect = connection.dialect
-    process = document_table.c.collected_at.type.dialect_impl(dialect).bind_processor(dialect)
-    return process(since) if process is not None else since
+def microseconds(when: datetime) -> int:
+    """``when`` (timezone-aware) in microseconds since 1970 UTC: ``story_bands.collected_us``."""
+    return (when - _EPOCH) // _MICROSECOND
 
 
 @cache
@@ -173,12 +168,12 @@ def _holders(connection: Connection, keys: Sequence[int], since: datetime) -> di
     if connection.dialect.name == "postgresql":
         holders: defaultdict[int, list[int]] = defaultdict(list)
         if unique:
-            values = {"since": since, "per_key": HOLDERS_PER_KEY, "keys": unique}
+            values = {"since_us": microseconds(since), "per_key": HOLDERS_PER_KEY, "keys": unique}
             for key, document_id in connection.execute(_holders_query("postgresql", 0), values):
                 holders[key].append(document_id)
         return holders
     found: dict[int, list[int]] = {}
-    parameters = {"since": _since_value(connection, since), "per_key": HOLDERS_PER_KEY}
+    parameters = {"since_us": microseconds(since), "per_key": HOLDERS_PER_KEY}
     for chunk in chunked(unique, _SQLITE_KEYS_PER_STATEMENT):
         size = len(chunk)
         if size > _SQLITE_KEYS_STEP:
@@ -320,13 +315,16 @@ def _most_similar(
     return story
 
 
-def save_band_keys(connection: Connection, keys_by_document: Mapping[int, Sequence[int]]) -> None:
-    """Store the band keys of newly stored documents (keys already stored are kept)."""
+def save_band_keys(
+    connection: Connection, keys_by_document: Mapping[int, Sequence[int]], collected_at: datetime
+) -> None:
+    """Store the band keys of documents newly stored at ``collected_at`` (stored keys are kept)."""
     # Imported here: veille.store.writes imports this module.
     from veille.store.writes import insert_new
 
+    collected_us = microseconds(collected_at)
     values = [
-        {"document_id": document_id, "band_key": key}
+        {"document_id": document_id, "band_key": key, "collected_us": collected_us}
         for document_id, keys in keys_by_document.items()
         for key in dict.fromkeys(keys)
     ]

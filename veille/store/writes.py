@@ -251,7 +251,7 @@ def upsert_documents(
         connection.execute(statement, new_rows)
         existing.update(_ids_by_identity(connection, pending))
         stored = zip(new_rows, band_keys, strict=True)
-        save_band_keys(connection, {existing[row["identity"]]: keys for row, keys in stored})
+        save_band_keys(connection, {existing[row["identity"]]: keys for row, keys in stored}, now)
         texts = {
             existing[row["identity"]]: (row["title"] or "", row["text"] or "") for row in new_rows
         }
