@@ -19,6 +19,8 @@ from typing import Any
 MIN_WALKED_BYTES = 128
 # A deeper automaton would need as many steps: past this, py3langid's walk is kept.
 MAX_DEPTH = 12
+# Rows of the automaton read at once by the depth search: a quarter of a megabyte.
+_ROWS_AT_ONCE = 256
 
 
 class WindowWalk:
@@ -101,11 +103,16 @@ def automaton_depth(nextmove: Any, rowbase: Any) -> int | None:
     frontier, depth = np.zeros(1, dtype=np.intp), 0
     while len(frontier):
         # States sharing a row of moves lead to the same states: each row is read once.
-        new_rows = np.unique(rowbase[frontier] // 256)
-        new_rows = new_rows[~expanded[new_rows]]
-        expanded[new_rows] = True
+        # (Marked rather than `np.unique`d, which imports NumPy's masked arrays: 4 MB.)
+        wanted = np.zeros(len(rows), dtype=bool)
+        wanted[rowbase[frontier] // 256] = True
+        wanted &= ~expanded
+        new_rows = np.flatnonzero(wanted)
+        expanded |= wanted
         found = np.zeros(len(rowbase), dtype=bool)
-        found[rows[new_rows].ravel()] = True
+        # A few rows at a time: all of them at once would copy most of the table (39 MB).
+        for start in range(0, len(new_rows), _ROWS_AT_ONCE):
+            found[rows[new_rows[start : start + _ROWS_AT_ONCE]].ravel()] = True
         found &= ~reached
         frontier = np.flatnonzero(found)
         reached |= found
