@@ -63,6 +63,15 @@ def _sentence(rng: random.Random, french: bool, mention: bool, templated: bool) 
     return f"{opening.format(brand=brand)} {ending[:-1]}, {topics}, {says} {person}."
 
 
+def article_text(seed: int, characters: int, *, french: bool) -> str:
+    """An article's text of sentences like the feeds', cut to ``characters`` characters."""
+    rng = random.Random(seed)
+    text = ""
+    while len(text) < characters:
+        text += _sentence(rng, french, rng.random() < 0.3, templated=False) + " "
+    return text[:characters]
+
+
 def make_feed(
     index: int, items: int, mention_share: float, seed: int = 0, *, templated: bool = False
 ) -> bytes:

@@ -104,3 +104,16 @@ def test_the_reclassify_benchmark_times_workers_against_one_process(
     assert "150 documents" in output
     assert output.count("150 document(s) re-scored") == 2
     assert "| workers (--processes auto) |" in output
+
+
+def test_the_language_benchmark_times_both_walks_on_the_same_texts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from benchmarks import bench_langid
+
+    bench_langid.main(["--texts", "30", "--rounds", "1"])
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line for line in lines if line.startswith("| ") and line[2].isdigit()]
+    assert [row.split(" | ")[0] for row in rows] == [f"| {n}" for n in bench_langid.LENGTHS]
+    # Every length gave the same languages and scores through both walks.
+    assert all(row.endswith("| yes |") for row in rows)

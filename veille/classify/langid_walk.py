@@ -14,9 +14,9 @@ from array import array
 from functools import cache
 from typing import Any
 
-# Below this many bytes py3langid's own walk is as fast (measured on sentences of 100-600
-# bytes): NumPy's cost per call outweighs the bytes saved.
-MIN_WALKED_BYTES = 128
+# Below this many bytes py3langid's own walk is faster: NumPy's cost per call outweighs the
+# bytes saved (the two cross at about 220 characters of French, `benchmarks/bench_langid.py`).
+MIN_WALKED_BYTES = 224
 # A deeper automaton would need as many steps: past this, py3langid's walk is kept.
 MAX_DEPTH = 12
 # Rows of the automaton read at once by the depth search: a quarter of a megabyte.
