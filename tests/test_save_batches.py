@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from benchmarks.feedworld import make_feed
 from tests.support.feedserver import FeedServer
@@ -30,7 +30,7 @@ from veille import save_batches
 from veille.errors import StoreError
 from veille.save_batches import SaveBatches
 from veille.store import BrandSpec, CollectionSave, SaveCounts, SourceSpec, Store, writes
-from veille.store.schema import document_table, source_state_table
+from veille.store.schema import document_table, mention_table, source_state_table
 from veille.types import SourceState
 
 
@@ -70,6 +70,59 @@ def test_a_failing_save_takes_back_only_its_own_writes(store: Store) -> None:
     assert identities == {"guid:1", "guid:4"}
     assert documents == 2
     assert etags == {'"lemonde"', '"hn"'}, "the failed source's state was not saved either"
+
+
+def _sent_statements(store: Store, action: Any) -> list[str]:
+    sent: list[str] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(store.engine, "before_cursor_execute", capture)
+    try:
+        action()
+    finally:
+        event.remove(store.engine, "before_cursor_execute", capture)
+    return sent
+
+
+def test_a_batch_reads_its_ids_once_and_looks_up_mentions_only_of_stored_documents(
+    store: Store,
+) -> None:
+    run_id = store.begin_run(T0)
+    saves = [
+        _save("lemonde", ["guid:1", "guid:2"], run_id=run_id),
+        _save("gnews", ["guid:3"], run_id=run_id),
+        _save("hn", ["guid:4"], run_id=run_id),
+    ]
+    results: list[Any] = []
+    sent = _sent_statements(store, lambda: results.extend(store.save_collections(saves)))
+    assert [result.new_mentions for result in results] == [2, 1, 1]
+    # The sources' and brands' ids are read once for the three saves.
+    assert sum("FROM sources" in statement for statement in sent) == 1
+    assert sum("FROM brands" in statement for statement in sent) == 1
+    mention_lookups = [s for s in sent if s.startswith("SELECT mentions.document_id")]
+    if store.engine.dialect.name == "sqlite":
+        # Documents this transaction inserted cannot have a mention yet: none is looked up.
+        assert mention_lookups == []
+    # The same items again, and one new: each stored document's mentions are looked up, and
+    # none is stored twice.
+    again = [*saves[:2], _save("hn", ["guid:4", "guid:5"], run_id=run_id)]
+    results = []
+    sent = _sent_statements(store, lambda: results.extend(store.save_collections(again)))
+    assert [result.new_mentions for result in results] == [0, 0, 1]
+    assert any(s.startswith("SELECT mentions.document_id") for s in sent)
+    with store.engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(mention_table)) == 5
+
+
+def test_an_unknown_source_in_a_batch_fails_alone(store: Store) -> None:
+    run_id = store.begin_run(T0)
+    saves = [_save("lemonde", ["guid:1"], run_id=run_id), _save("nowhere", ["guid:2"])]
+    results = store.save_collections(saves)
+    assert results[0] == SaveCounts(items=1, new_documents=1, new_mentions=1)
+    assert isinstance(results[1], StoreError)
+    assert "unknown source 'nowhere'" in str(results[1])
 
 
 class _RecordingStore:

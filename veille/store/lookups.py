@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
@@ -57,6 +57,20 @@ def _names_and_ids(table: Table) -> Any:
 @cache
 def _id_by_name(table: Table) -> Any:
     return select(table.c.id).where(table.c.name == bindparam("name"))
+
+
+@cache
+def _named_ids_query(dialect: str, table: Table) -> Any:
+    return select(table.c.name, table.c.id).where(one_of_parameter(dialect, table.c.name, "names"))
+
+
+def source_ids_named(connection: Connection, names: Iterable[str]) -> dict[str, int]:
+    """Return the ids of the stored sources among ``names`` (unknown names are left out)."""
+    found: dict[str, int] = {}
+    query = _named_ids_query(connection.dialect.name, source_table)
+    for chunk in chunked(sorted(set(names))):
+        found.update((name, id_) for name, id_ in connection.execute(query, {"names": list(chunk)}))
+    return found
 
 
 def brand_ids_by_name(connection: Connection) -> dict[str, int]:

@@ -387,12 +387,14 @@ class Store:
         """
         results: list[SaveCounts | Exception] = []
         with self._writing() as connection:
+            known = None
             if len(saves) > 1:
                 writes.lock_for_saves(connection, (item for save in saves for item in save.items))
+                known = writes.known_ids(connection, (save.source for save in saves))
             for save in saves:
                 try:
                     with connection.begin_nested():
-                        results.append(_save_one(connection, save))
+                        results.append(_save_one(connection, save, known))
                 except (OperationalError, InterfaceError) as exc:
                     results.append(connection_error(self.engine.url, exc, doing="write to"))
                 except Exception as exc:  # one source's bad data must not cost the others
@@ -705,7 +707,9 @@ class Store:
             return reclassify.write_scores(connection, scores)
 
 
-def _save_one(connection: Connection, save: CollectionSave) -> SaveCounts:
+def _save_one(
+    connection: Connection, save: CollectionSave, known: writes.KnownIds | None = None
+) -> SaveCounts:
     return writes.save_collection(
         connection,
         save.run_id,
@@ -720,4 +724,5 @@ def _save_one(connection: Connection, save: CollectionSave) -> SaveCounts:
         warning=save.warning,
         check_interval=save.check_interval,
         given=save.given,
+        known=known,
     )

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from veille.store.lookups import (
     chunked,
     one_of_parameter,
     source_id_for,
+    source_ids_named,
 )
 from veille.store.schema import (
     document_table,
@@ -207,8 +209,13 @@ def _url_key(url: str) -> int:
 
 def upsert_documents(
     connection: Connection, source_id: int, items: Sequence[StoredItem], now: datetime
-) -> tuple[list[int], int]:
-    """Store the items' documents once each; return each item's document id and how many are new."""
+) -> tuple[list[int], int, frozenset[int]]:
+    """Store the items' documents once each.
+
+    Return each item's document id, how many documents are new, and the ids of those this
+    transaction is known to have inserted itself (none when the driver does not say how many
+    rows an insert of several stored): they cannot have a mention yet.
+    """
     rows = [_document_values(item, source_id, now) for item in items]
     existing = _ids_by_identity(connection, (row["identity"] for row in rows))
     unknown = [row for row in rows if row["identity"] not in existing]
@@ -248,7 +255,7 @@ def upsert_documents(
         # Plain executemany, no RETURNING: psycopg then pipelines one short prepared statement,
         # several times faster than one huge multi-row VALUES it would have to parse.
         statement = insert_new(connection.dialect.name, document_table, "identity")
-        connection.execute(statement, new_rows)
+        inserted = connection.execute(statement, new_rows).rowcount
         existing.update(_ids_by_identity(connection, pending))
         stored = zip(new_rows, band_keys, strict=True)
         save_band_keys(connection, {existing[row["identity"]]: keys for row, keys in stored}, now)
@@ -257,8 +264,15 @@ def upsert_documents(
         }
         save_hashtags(connection, texts)
     document_ids = [existing[resolved.get(row["identity"], row["identity"])] for row in rows]
+    # Every pending row stored by this insert (SQLite says so; psycopg's several-row inserts
+    # do not): otherwise another process may have stored one of them in the meantime.
+    fresh = (
+        frozenset(existing[identity] for identity in pending)
+        if pending and inserted == len(pending)
+        else frozenset()
+    )
     # Exact unless another process stored one of these documents in the meantime.
-    return document_ids, len(pending)
+    return document_ids, len(pending), fresh
 
 
 def _existing_mentions(connection: Connection, document_ids: Iterable[int]) -> set[tuple[int, int]]:
@@ -276,9 +290,17 @@ def insert_mentions(
     items: Sequence[StoredItem],
     document_ids: Sequence[int],
     now: datetime,
+    *,
+    fresh: frozenset[int] = frozenset(),
+    brand_ids: Mapping[str, int] | None = None,
 ) -> int:
-    """Insert the (document, brand) mentions not stored yet; return how many were new."""
-    brand_ids = brand_ids_by_name(connection)
+    """Insert the (document, brand) mentions not stored yet; return how many were new.
+
+    ``fresh``: documents this transaction inserted, whose mentions need not be looked up;
+    ``brand_ids``: every brand's id by name, when the caller has read them already.
+    """
+    if brand_ids is None:
+        brand_ids = brand_ids_by_name(connection)
     rows: dict[tuple[int, int], dict[str, Any]] = {}
     for item, document_id in zip(items, document_ids, strict=True):
         for brand, match in item.matches:
@@ -304,7 +326,8 @@ def insert_mentions(
                     "tone": brand_tone.tone if brand_tone else None,
                 },
             )
-    for pair in _existing_mentions(connection, (document_id for document_id, _ in rows)):
+    stored_before = (document_id for document_id, _ in rows if document_id not in fresh)
+    for pair in _existing_mentions(connection, stored_before):
         rows.pop(pair, None)
     if rows:
         # ON CONFLICT still guards against a concurrent writer storing the same mention.
@@ -357,6 +380,19 @@ def _run_source_insert() -> Any:
     return insert(run_source_table)
 
 
+@dataclass(frozen=True)
+class KnownIds:
+    """Source and brand ids read once for all the saves of one transaction."""
+
+    sources: Mapping[str, int]
+    brands: Mapping[str, int]
+
+
+def known_ids(connection: Connection, sources: Iterable[str]) -> KnownIds:
+    """The ids of these sources and of every brand, for saves in this transaction."""
+    return KnownIds(source_ids_named(connection, sources), brand_ids_by_name(connection))
+
+
 def save_collection(
     connection: Connection,
     run_id: int,
@@ -372,17 +408,26 @@ def save_collection(
     warning: str | None,
     check_interval: timedelta | None = None,
     given: int | None = None,
+    known: KnownIds | None = None,
 ) -> SaveCounts:
     """Save one successful collection: documents, mentions, source state and its run record.
 
     ``given``: how many items the source gave, stored or not, for the run record (default: the
-    items to store).
+    items to store). ``known``: ids already read in this transaction (see `known_ids`).
     """
     writing_mentions(connection)  # before any mention id is handed out
-    source_id = source_id_for(connection, source)
-    brand_ref = (brand_id_for(connection, brand), brand) if brand is not None else None
-    document_ids, new_documents = upsert_documents(connection, source_id, items, now)
-    new_mentions = insert_mentions(connection, source_id, items, document_ids, now)
+    source_id = known.sources.get(source) if known else None
+    if source_id is None:
+        source_id = source_id_for(connection, source)  # raises, naming the known sources
+    brand_ref = None
+    if brand is not None:
+        brand_id = known.brands.get(brand) if known else None
+        brand_ref = (brand_id if brand_id is not None else brand_id_for(connection, brand), brand)
+    document_ids, new_documents, fresh = upsert_documents(connection, source_id, items, now)
+    new_mentions = insert_mentions(
+        connection, source_id, items, document_ids, now,
+        fresh=fresh, brand_ids=known.brands if known else None,
+    )  # fmt: skip
     values: dict[str, Any] = {
         "url": state.url,
         "etag": state.etag,
