@@ -126,6 +126,9 @@ def strip_accents(text: str) -> str:
     return _combining_marks().sub("", unicodedata.normalize("NFKD", text))
 
 
+# An item's title and text are folded by several steps in turn (ruling out items that name no
+# brand, the word index, story features, the fingerprint): the last few folds are kept.
+@lru_cache(maxsize=8)
 def fold_case_and_accents(text: str) -> str:
     """Case-, accent- and ligature-free form of a text, whitespace kept ("Œuvre" → "oeuvre")."""
     if text.isascii():
