@@ -90,3 +90,25 @@ def test_a_changed_feed_has_only_its_new_items_processed(
     assert run(config, "collect", "--all", "--quiet").exit_code == 0
     if not processes:
         assert processed == [22]
+
+
+def test_a_new_brand_reads_an_unchanged_feed_whole_again(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
+    feed_server.add("/f.xml", make_feed(4, 20, 0.6), content_type="application/rss+xml")
+    config = write_config(tmp_path, {"feed": feed_server.url("/f.xml")})
+    assert run(config, "collect", "--quiet").exit_code == 0
+    assert run(config, "collect", "--all", "--quiet").exit_code == 0
+    assert feed_server.requests("/f.xml")[-1].status == 304  # nothing changed
+
+    # A brand is added; the feed has not changed. Its items still name the new brand: the
+    # pass asks for the feed without its validators and reads it under the new brands.
+    config.write_text(config.read_text(encoding="utf-8") + NESTLE, encoding="utf-8")
+    assert run(config, "collect", "--all", "--quiet").exit_code == 0
+    assert feed_server.requests("/f.xml")[-1].status == 200
+    brands = {brand for *_, brand, _terms in _stored(config.parent / "veille.db")}
+    assert brands == {"Danone", "Nestle"}
+    # Then the feed is asked for conditionally again.
+    assert run(config, "collect", "--all", "--quiet").exit_code == 0
+    assert feed_server.requests("/f.xml")[-1].status == 304
