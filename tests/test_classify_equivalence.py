@@ -206,6 +206,29 @@ def test_window_walk_counts_a_small_automaton_by_its_depth() -> None:
         assert pairs == list((expected or {}).items()), data
 
 
+class _Automaton:
+    """The parts of a py3langid identifier that a walk reads."""
+
+    def __init__(self, moves: Any, rowbase: Any, output: Any) -> None:
+        from array import array
+
+        self.tk_nextmove = array("I", moves.tolist())
+        self._rowbase, self.tk_output = rowbase.tolist(), output.tolist()
+
+
+def test_a_walk_is_used_only_where_the_window_holds() -> None:
+    import numpy as np
+
+    assert WindowWalk.of(_Automaton(*_chain_automaton(3))) is not None
+    # Every byte flips the state: found within one byte of the start, yet it depends on every
+    # byte read before. The window does not hold, and the search for the depth cannot tell.
+    flips = np.zeros((2, 256), dtype=np.uint32)
+    flips[0, :] = 1
+    rowbase, output = np.array([0, 256]), np.array([-1, 0])
+    assert automaton_depth(flips.ravel(), rowbase) == 1
+    assert WindowWalk.of(_Automaton(flips.ravel(), rowbase, output)) is None
+
+
 def test_detector_lets_the_full_model_go() -> None:
     lang._detector.cache_clear()
     assert "en" in lang.supported_languages()  # the labels outlive the model

@@ -5,11 +5,13 @@ of the time of identifying an article's language. Its automaton recognises byte 
 most `depth` bytes (6 in the model it ships), so the state it is in after a byte is the state
 reached from its start by the `depth` bytes that end there, whatever came before. Those short
 walks are taken for every position together, `depth` NumPy steps instead of one Python step
-per byte: the counts are py3langid's, and so are the scores (tests compare them).
+per byte: the counts are py3langid's, and so are the scores (tests compare them; when a model
+is loaded, both walks are compared on a few kilobytes first).
 """
 
 from __future__ import annotations
 
+import random
 from array import array
 from functools import cache
 from typing import Any
@@ -53,7 +55,34 @@ class WindowWalk:
         depth = automaton_depth(nextmove, rowbase)
         if depth is None:
             return None
-        return cls(nextmove, rowbase, output, depth)
+        walk = cls(nextmove, rowbase, output, depth)
+        return walk if walk.agrees_with(identifier) else None
+
+    def agrees_with(self, identifier: Any) -> bool:
+        """Whether py3langid's own walk counts as this one on a few kilobytes of bytes.
+
+        The window holds for the automaton py3langid builds, whose state is the longest
+        suffix of what it read that is an n-gram it knows. Another kind of automaton of the
+        same depth may remember more than its last bytes: on bytes drawn at random it would
+        differ at once, and py3langid's walk is then kept.
+        """
+        try:
+            from py3langid.langid import visit_counts
+        except ImportError:
+            return False
+        rng = random.Random(0)
+        samples = [rng.randbytes(4096), "Été: l'équipe n'a pas gagné. Hello world!".encode() * 20]
+        for data in samples:
+            theirs = visit_counts(
+                identifier.tk_nextmove, identifier._rowbase, identifier.tk_output, data
+            )
+            ours = self.counts(data)
+            pairs = (
+                [] if ours is None else list(zip(ours[0].tolist(), ours[1].tolist(), strict=True))
+            )
+            if pairs != list((theirs or {}).items()):
+                return False
+        return True
 
     def counts(self, data: bytes) -> tuple[Any, Any] | None:
         """The features found in ``data`` and their counts (as float32), or None if none."""
