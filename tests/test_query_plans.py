@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
-from tests.support.stores import T0, empty_database, later, make_item, store_fixture  # noqa: F401
+from tests.support.stores import (  # noqa: F401
+    T0,
+    empty_database,
+    later,
+    make_item,
+    sent_statements,
+    store_fixture,
+)
 from veille.store import BrandSpec, MentionFilter, SourceSpec, Store, StoredItem, search
 from veille.store.schema import brand_table, document_table, mention_table
 from veille.types import SourceState
@@ -99,21 +106,6 @@ def _fill(store: Store) -> None:
         connection.exec_driver_sql("ANALYZE")
 
 
-def _sent(store: Store, read: Callable[[], object]) -> list[tuple[str, Any]]:
-    """The statements (and their parameters) ``read`` sends to the store's database."""
-    sent: list[tuple[str, Any]] = []
-
-    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        sent.append((statement, parameters))
-
-    event.listen(store.engine, "before_cursor_execute", capture)
-    try:
-        read()
-    finally:
-        event.remove(store.engine, "before_cursor_execute", capture)
-    return sent
-
-
 def _sqlite_plan(store: Store, statement: str, parameters: Any) -> list[str]:
     with store.engine.connect() as connection:
         rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
@@ -122,7 +114,7 @@ def _sqlite_plan(store: Store, statement: str, parameters: Any) -> list[str]:
 
 def _plan_of_listing(store: Store, f: MentionFilter) -> dict[str, Any]:
     """EXPLAIN the listing query exactly as ``Store.list_mentions`` sends it."""
-    sent = _sent(store, lambda: store.list_mentions(f))
+    sent = sent_statements(store, lambda: store.list_mentions(f))
     statement, parameters = next((s, p) for s, p in reversed(sent) if "ORDER BY" in s)
     with store.engine.connect() as connection:
         raw = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters)
@@ -160,7 +152,7 @@ def test_period_statistics_are_driven_by_the_mention_time_index_on_sqlite(
     filled_sqlite: Store, by: str
 ) -> None:
     f = MentionFilter(brands=("acme",), since=T0 - timedelta(days=30), limit=None)
-    sent = _sent(filled_sqlite, lambda: filled_sqlite.stats(f, by))
+    sent = sent_statements(filled_sqlite, lambda: filled_sqlite.stats(f, by))
     statement, parameters = next((s, p) for s, p in sent if "GROUP BY" in s)
     plan = _sqlite_plan(filled_sqlite, statement, parameters)
     # The period's documents first, then their mentions: not every mention of the brand, nor
@@ -176,13 +168,13 @@ def test_a_period_s_stories_are_driven_by_the_mention_time_index_on_sqlite(
     # Every story of the period: grouped from the period's documents.
     f = MentionFilter(brands=("acme",), since=T0 - timedelta(days=30), limit=None)
     assert filled_sqlite.list_stories(f)
-    sent = _sent(filled_sqlite, lambda: filled_sqlite.list_stories(f))
+    sent = sent_statements(filled_sqlite, lambda: filled_sqlite.list_stories(f))
     statement, parameters = next((s, p) for s, p in sent if "GROUP BY" in s)
     plan = _sqlite_plan(filled_sqlite, statement, parameters)
     assert "ix_documents_mention_time" in plan[0], plan
     assert not any(re.search(r"SCAN \w+ USING (COVERING )?INDEX", step) for step in plan), plan
     # A page: its stories found from the newest mentions, then those stories alone grouped.
-    sent = _sent(filled_sqlite, lambda: filled_sqlite.list_stories(replace(f, limit=20)))
+    sent = sent_statements(filled_sqlite, lambda: filled_sqlite.list_stories(replace(f, limit=20)))
     newest = next((s, p) for s, p in sent if "ORDER BY" in s and "GROUP BY" not in s)
     grouped = next((s, p) for s, p in sent if "GROUP BY" in s)
     assert "ix_documents_mention_time" in _sqlite_plan(filled_sqlite, *newest)[0]
@@ -196,7 +188,7 @@ def test_search_candidates_are_read_newest_first_from_the_index_on_sqlite(
 ) -> None:
     f = MentionFilter(search="text", limit=50)
     assert len(filled_sqlite.list_mentions(f)) == 50
-    sent = _sent(filled_sqlite, lambda: filled_sqlite.list_mentions(f))
+    sent = sent_statements(filled_sqlite, lambda: filled_sqlite.list_mentions(f))
     statement, parameters = next((s, p) for s, p in sent if "search_hits" in s and "LIMIT" in s)
     plan = _sqlite_plan(filled_sqlite, statement, parameters)
     assert plan[0].startswith("SCAN documents_fts VIRTUAL TABLE"), plan
@@ -294,7 +286,7 @@ def _save_many_zorgs(store: Store, count: int) -> None:
 def _candidate_reads(store: Store, f: MentionFilter) -> list[int | None]:
     """Each read of ranking candidates: the document id it starts after (None: every match)."""
     reads: list[int | None] = []
-    for statement, parameters in _sent(store, lambda: store.list_mentions(f)):
+    for statement, parameters in sent_statements(store, lambda: store.list_mentions(f)):
         if "AS score" not in statement:
             continue
         if not re.search(r"(document_id|documents\.id) > ", statement):
@@ -347,7 +339,7 @@ def test_band_key_holders_are_read_from_the_end_of_each_key_s_range_on_sqlite(
         with filled_sqlite.engine.connect() as connection:
             _holders(connection, [1, 2], T0)
 
-    sent = _sent(filled_sqlite, read_holders)
+    sent = sent_statements(filled_sqlite, read_holders)
     statement, parameters = next((s, p) for s, p in sent if "story_bands" in s)
     plan = _sqlite_plan(filled_sqlite, statement, parameters)
     # Each key's holders come from the (band key, document id, time) index in order, and the
@@ -368,7 +360,7 @@ def test_a_brand_s_page_without_a_period_is_read_from_the_newest_mentions_on_sql
 ) -> None:
     f = MentionFilter(brands=("acme",), limit=20)
     assert len(filled_sqlite.list_mentions(f)) == 20
-    sent = _sent(filled_sqlite, lambda: filled_sqlite.list_mentions(f))
+    sent = sent_statements(filled_sqlite, lambda: filled_sqlite.list_mentions(f))
     # One listing: the page found among the newest mentions, not the brand's all sorted.
     listings = [(s, p) for s, p in sent if "mention_id" in s]
     assert len(listings) == 1 and "IN (SELECT" in listings[0][0]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from benchmarks.feedworld import make_feed
 from tests.support.feedserver import FeedServer
@@ -24,6 +24,7 @@ from tests.support.stores import (  # noqa: F401
     fresh_postgres_database,
     later,
     make_item,
+    sent_statements,
     store_fixture,
 )
 from veille import save_batches
@@ -73,17 +74,7 @@ def test_a_failing_save_takes_back_only_its_own_writes(store: Store) -> None:
 
 
 def _sent_statements(store: Store, action: Any) -> list[str]:
-    sent: list[str] = []
-
-    def capture(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        sent.append(" ".join(statement.split()))
-
-    event.listen(store.engine, "before_cursor_execute", capture)
-    try:
-        action()
-    finally:
-        event.remove(store.engine, "before_cursor_execute", capture)
-    return sent
+    return [" ".join(statement.split()) for statement, _ in sent_statements(store, action)]
 
 
 def test_a_batch_reads_its_ids_once_and_looks_up_mentions_only_of_stored_documents(

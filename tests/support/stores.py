@@ -18,7 +18,7 @@ import functools
 import hashlib
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -172,3 +172,18 @@ def make_item(
 def later(minutes: int = 0, *, hours: int = 0, days: int = 0) -> datetime:
     """Return T0 shifted by the given amount (the tests' clock)."""
     return T0 + timedelta(minutes=minutes, hours=hours, days=days)
+
+
+def sent_statements(store: Store, action: Callable[[], object]) -> list[tuple[str, Any]]:
+    """The statements (and their parameters) ``action`` sends to the store's database."""
+    sent: list[tuple[str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", capture)
+    try:
+        action()
+    finally:
+        event.remove(store.engine, "before_cursor_execute", capture)
+    return sent
