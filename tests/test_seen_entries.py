@@ -112,3 +112,20 @@ def test_a_new_brand_reads_an_unchanged_feed_whole_again(
     # Then the feed is asked for conditionally again.
     assert run(config, "collect", "--all", "--quiet").exit_code == 0
     assert feed_server.requests("/f.xml")[-1].status == 304
+
+
+def test_a_source_whose_setup_is_not_recorded_is_read_whole_once(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
+    feed_server.add("/f.xml", make_feed(4, 20, 0.6), content_type="application/rss+xml")
+    config = write_config(tmp_path, {"feed": feed_server.url("/f.xml")})
+    assert run(config, "collect", "--quiet").exit_code == 0
+    # As a state saved before revision 0012 is: its validators, but not what it was read for.
+    with sqlite3.connect(config.parent / "veille.db") as connection:
+        connection.execute("UPDATE source_state SET seen_entries = NULL, seen_for = NULL")
+    statuses = []
+    for _ in range(2):
+        assert run(config, "collect", "--all", "--quiet").exit_code == 0
+        statuses.append(feed_server.requests("/f.xml")[-1].status)
+    assert statuses == [200, 304]

@@ -285,10 +285,11 @@ class _Pass:
         try:
             state = await self._in_worker(self.store.load_state, unit.source.name, unit.brand)
             assert isinstance(state, SourceState)
-            if state.seen_for is not None and state.seen_for != self.setup:
+            if state.seen_for != self.setup:
                 # The brands (or veille) changed since the source's last answer, which was read
-                # for the old ones: asked for conditionally, an unchanged source would answer
-                # "not modified" and its items would never be read for the new brands.
+                # for the old ones (or for ones not recorded, before revision 0012): asked for
+                # conditionally, an unchanged source would answer "not modified" and its items
+                # would never be read for the new brands.
                 state = replace(state, etag=None, last_modified=None, content_hash=None)
             collect = unit.collector.collect
             if self.processing.pool is not None:
