@@ -92,13 +92,19 @@ def test_a_changed_feed_has_only_its_new_items_processed(
         assert processed == [22]
 
 
+def _one_feed_collected(feed_server: FeedServer, folder: Path) -> Path:
+    """A configuration of one feed (served at /f.xml), collected once; its path."""
+    feed_server.add("/f.xml", make_feed(4, 20, 0.6), content_type="application/rss+xml")
+    config = write_config(folder, {"feed": feed_server.url("/f.xml")})
+    assert run(config, "collect", "--quiet").exit_code == 0
+    return config
+
+
 def test_a_new_brand_reads_an_unchanged_feed_whole_again(
     feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
-    feed_server.add("/f.xml", make_feed(4, 20, 0.6), content_type="application/rss+xml")
-    config = write_config(tmp_path, {"feed": feed_server.url("/f.xml")})
-    assert run(config, "collect", "--quiet").exit_code == 0
+    config = _one_feed_collected(feed_server, tmp_path)
     assert run(config, "collect", "--all", "--quiet").exit_code == 0
     assert feed_server.requests("/f.xml")[-1].status == 304  # nothing changed
 
@@ -118,9 +124,7 @@ def test_a_source_whose_setup_is_not_recorded_is_read_whole_once(
     feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
-    feed_server.add("/f.xml", make_feed(4, 20, 0.6), content_type="application/rss+xml")
-    config = write_config(tmp_path, {"feed": feed_server.url("/f.xml")})
-    assert run(config, "collect", "--quiet").exit_code == 0
+    config = _one_feed_collected(feed_server, tmp_path)
     # As a state saved before revision 0012 is: its validators, but not what it was read for.
     with sqlite3.connect(config.parent / "veille.db") as connection:
         connection.execute("UPDATE source_state SET seen_entries = NULL, seen_for = NULL")
