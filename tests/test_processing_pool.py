@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import signal
 import sqlite3
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,6 +27,7 @@ from veille import processing_pool
 from veille.collectors.rss import FeedReading, parse_feed
 from veille.errors import FatalSourceError
 from veille.normalize.story import story_signature
+from veille.process import MentionProcessor
 from veille.processing_pool import Processed, Processing, ProcessingPool, process_count
 from veille.settings import BrandConfig, CollectSettings
 from veille.store import Store, StoredItem
@@ -165,6 +167,46 @@ def test_items_of_a_worker_that_died_are_processed_here(caplog: pytest.LogCaptur
     assert "a processing worker stopped" in caplog.text
     assert again.items == _without_story(first.items)
     assert again.items, "nothing was lost"
+
+
+def _kill_first_worker(stop: threading.Event) -> None:
+    """Kill the first worker process as soon as it appears (before it has loaded its models)."""
+    while not stop.is_set():
+        workers = [c.pid for c in multiprocessing.active_children() if c.pid is not None]
+        if workers:
+            for pid in workers:
+                os.kill(pid, signal.SIGKILL)
+            return
+        time.sleep(0.005)
+
+
+def test_sources_waiting_on_a_worker_that_died_are_all_processed_here(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Several sources wait on the pool when its worker dies: each of them learns it broke.
+    collections = [Collected(_raws(1 + index), SourceState()) for index in range(3)]
+    processor = MentionProcessor(BRANDS)
+    expected = [processor.process(c.mentions) for c in collections]
+
+    async def process_together(processing: Processing) -> list[Processed]:
+        return list(await asyncio.gather(*(processing.process(c) for c in collections)))
+
+    stop = threading.Event()
+    killer = threading.Thread(target=_kill_first_worker, args=(stop,))
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        processing = Processing(BRANDS, 1, thread)
+        killer.start()
+        try:
+            with caplog.at_level(logging.WARNING, logger="veille.processing_pool"):
+                processed = asyncio.run(process_together(processing))
+        finally:
+            stop.set()
+            killer.join()
+            processing.close()
+    assert processing.pool is None
+    assert caplog.text.count("a processing worker stopped") == 1
+    assert [p.items for p in processed] == expected
+    assert all(p.items for p in processed), "nothing was lost"
 
 
 def _serve_world(server: FeedServer, feeds: int) -> dict[str, str]:

@@ -145,14 +145,17 @@ class Processing:
         """
         if not collected.mentions and collected.unread is None:
             return Processed([], 0, collected.warning, collected.ttl_seconds)
-        if self.pool is not None:
+        pool = self.pool
+        if pool is not None:
             try:
-                submitted = self.pool.submit(collected, seen)
+                submitted = pool.submit(collected, seen)
                 read, given, items, entries = await asyncio.wrap_future(submitted)
             except BrokenProcessPool as exc:
-                log.warning("a processing worker stopped (%s); going on without them", exc)
-                self.pool.close()
-                self.pool = None
+                # Every source waiting on the pool learns it broke; the first one stops it.
+                if self.pool is pool:
+                    log.warning("a processing worker stopped (%s); going on without them", exc)
+                    pool.close()
+                    self.pool = None
             else:
                 hints = collected if read is None else collected.with_items(read)
                 return Processed(items, given, hints.warning, hints.ttl_seconds, entries)
