@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +19,12 @@ settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
+# veille's cache (the unpacked language model) is the session's own, shared by the processes the
+# tests start, never the user's: its default place is under XDG_CACHE_HOME.
+_SESSION_CACHE = tempfile.mkdtemp(prefix="veille-tests-cache-")
+os.environ.pop("VEILLE_CACHE_DIR", None)
+os.environ["XDG_CACHE_HOME"] = _SESSION_CACHE
+
 
 @pytest.fixture
 def feed_server() -> Iterator[FeedServer]:
@@ -28,6 +36,11 @@ def feed_server() -> Iterator[FeedServer]:
 def pytest_configure(config: pytest.Config) -> None:
     """Declare the markers the suite uses."""
     config.addinivalue_line("markers", "sqlite_only: checks something only SQLite has")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the session's cache folder."""
+    shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import lzma
+import os
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +89,105 @@ def test_another_layout_is_left_to_py3langid(tmp_path: Path, declined: list[bool
     path.write_bytes(lzma.compress(buffer.getvalue()))
     _same(load_identifier(str(path)), LanguageIdentifier.from_model_file(path))
     assert declined == [True]
+
+
+@pytest.fixture
+def unpacked(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The model files unpacked from LZMA during the test."""
+    seen: list[Path] = []
+    real_unpack = langid_model._unpack
+
+    def watched_unpack(path: Path, into: Any) -> None:
+        seen.append(path)
+        real_unpack(path, into)
+
+    monkeypatch.setattr(langid_model, "_unpack", watched_unpack)
+    return seen
+
+
+def _cached_copies(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir())
+
+
+def test_the_unpacked_model_is_kept_for_the_next_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unpacked: list[Path]
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("VEILLE_CACHE_DIR", str(cache))
+    path = tmp_path / "model.npz.xz"
+    save_model(path, _toy_model())
+    first = load_identifier(str(path))
+    copies = _cached_copies(cache)
+    assert len(copies) == 1 and copies[0].startswith("py3langid-"), copies
+    again = load_identifier(str(path))
+    assert unpacked == [path], "the second load read the kept copy"
+    _same(first, LanguageIdentifier.from_model_file(path))
+    _same(again, LanguageIdentifier.from_model_file(path))
+
+
+def test_a_new_model_file_replaces_the_kept_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("VEILLE_CACHE_DIR", str(cache))
+    path = tmp_path / "model.npz.xz"
+    save_model(path, _toy_model())
+    load_identifier(str(path))
+    before = _cached_copies(cache)
+    # A py3langid upgrade: another model where the old one was.
+    ptc, pc, classes, nextmove, row, output = _toy_model()
+    save_model(path, (ptc * 2, pc, classes, nextmove, row, output))
+    os.utime(path, ns=(1, 1))
+    ours = load_identifier(str(path))
+    after = _cached_copies(cache)
+    assert len(after) == 1 and after != before
+    _same(ours, LanguageIdentifier.from_model_file(path))
+
+
+def test_a_damaged_copy_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unpacked: list[Path]
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("VEILLE_CACHE_DIR", str(cache))
+    path = tmp_path / "model.npz.xz"
+    save_model(path, _toy_model())
+    load_identifier(str(path))
+    (copy,) = cache.iterdir()
+    copy.write_bytes(copy.read_bytes()[: copy.stat().st_size // 2])  # cut short (a full disk)
+    _same(load_identifier(str(path)), LanguageIdentifier.from_model_file(path))
+    assert not copy.exists(), "the damaged copy is dropped"
+    _same(load_identifier(str(path)), LanguageIdentifier.from_model_file(path))
+    assert copy.is_file(), "and made again by the next load"
+    assert unpacked == [path, path, path]
+
+
+@pytest.mark.parametrize("setting", ["", "file"])
+def test_no_cache_when_disabled_or_unwritable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str, unpacked: list[Path]
+) -> None:
+    path = tmp_path / "model.npz.xz"
+    save_model(path, _toy_model())
+    if setting == "file":
+        # A folder that cannot be made: a file is in the way.
+        (tmp_path / "in-the-way").write_text("")
+        setting = str(tmp_path / "in-the-way" / "cache")
+    monkeypatch.setenv("VEILLE_CACHE_DIR", setting)
+    _same(load_identifier(str(path)), LanguageIdentifier.from_model_file(path))
+    _same(load_identifier(str(path)), LanguageIdentifier.from_model_file(path))
+    assert unpacked == [path, path], "unpacked each time, into a temporary file"
+    assert set(_cached_copies(tmp_path)) <= {"in-the-way", "model.npz.xz"}, "nothing kept"
+
+
+def test_the_cache_folder_follows_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VEILLE_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert langid_model.cache_folder() == tmp_path / "xdg" / "veille"
+    monkeypatch.setenv("XDG_CACHE_HOME", "")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert langid_model.cache_folder() == tmp_path / "home" / ".cache" / "veille"
+    monkeypatch.setenv("VEILLE_CACHE_DIR", str(tmp_path / "mine"))
+    assert langid_model.cache_folder() == tmp_path / "mine"
+    monkeypatch.setenv("VEILLE_CACHE_DIR", " ")
+    assert langid_model.cache_folder() is None
