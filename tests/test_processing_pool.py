@@ -169,6 +169,22 @@ def test_items_of_a_worker_that_died_are_processed_here(caplog: pytest.LogCaptur
     assert again.items, "nothing was lost"
 
 
+def _children() -> list[int]:
+    return [child.pid for child in multiprocessing.active_children() if child.pid is not None]
+
+
+def test_a_pool_started_early_has_its_workers_before_any_items() -> None:
+    with ProcessingPool(BRANDS, 2) as pool:
+        before = set(_children())
+        pool.start()
+        pool.start()  # started once
+        workers = set(_children()) - before
+        assert len(workers) == 2, "every worker is started, loading its models"
+        _, given, items, _ = pool.submit(Collected(_raws(1), SourceState())).result(timeout=120)
+        assert set(_children()) - before == workers, "the same workers take the items"
+    assert given == 20 and items
+
+
 def _kill_first_worker(stop: threading.Event) -> None:
     """Kill the first worker process as soon as it appears (before it has loaded its models)."""
     while not stop.is_set():
@@ -274,6 +290,38 @@ def test_a_pass_with_worker_processes_stores_what_one_process_stores(
     assert documents == results[0][0]
     assert stories == results[0][1]
     assert len(stories) < len(documents), "some documents repeat a story"
+
+
+def test_workers_start_before_the_answers_of_new_sources_and_not_for_unchanged_ones(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
+    urls = _serve_world(feed_server, 3)
+    events: list[str] = []
+    real_start, real_submit = ProcessingPool.start, ProcessingPool.submit
+
+    def watched_start(pool: ProcessingPool) -> None:
+        events.append(f"start after {sum(map(feed_server.arrivals, _paths(urls)))} requests")
+        real_start(pool)
+
+    def watched_submit(pool: ProcessingPool, collected: Collected, seen: Any) -> Any:
+        events.append("items")
+        return real_submit(pool, collected, seen)
+
+    monkeypatch.setattr(ProcessingPool, "start", watched_start)
+    monkeypatch.setattr(ProcessingPool, "submit", watched_submit)
+    config = _config(tmp_path / "pass", urls, 1)
+    assert run(config, "collect", "--quiet").exit_code == 0
+    # New sources: the workers start before the first request is answered.
+    assert events[0] == "start after 0 requests" and events.count("items") == 3, events
+    events.clear()
+    assert run(config, "collect", "--all", "--quiet").exit_code == 0
+    assert events == [], "unchanged sources answer 304: no worker is started"
+    assert all(feed_server.requests(path)[-1].status == 304 for path in _paths(urls))
+
+
+def _paths(urls: dict[str, str]) -> list[str]:
+    return [f"/{name}.xml" for name in urls]
 
 
 def test_a_pass_holds_at_most_twice_its_concurrency_of_sources_unsaved(

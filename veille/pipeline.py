@@ -291,6 +291,11 @@ class _Pass:
                 # conditionally, an unchanged source would answer "not modified" and its items
                 # would never be read for the new brands.
                 state = replace(state, etag=None, last_modified=None, content_hash=None)
+            if state.etag is None and state.last_modified is None and state.content_hash is None:
+                # Nothing is known of its last answer (a new source, or new brands): its items
+                # will be processed, so the workers start loading their models now rather than
+                # when the answer comes. A pass of unchanged sources starts none.
+                self.processing.start()
             collect = unit.collector.collect
             if self.processing.pool is not None:
                 # A feed is then read in the worker that processes its items.

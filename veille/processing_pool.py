@@ -9,7 +9,8 @@ pass stores in order.
 
 Workers are started with ``spawn``, never ``fork``: the pass's process has threads (the store's
 worker, the event loop) whose locks a forked child would inherit mid-use. They load their models
-once, while the first feeds are fetched, and ignore Ctrl-C: the pass stops them itself.
+once, while the first feeds are fetched (a pass starts them as soon as a source is sure to answer
+in full), and ignore Ctrl-C: the pass stops them itself.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def process_count(setting: int | str, sources: int) -> int:
 
 
 class ProcessingPool:
-    """A pool of worker processes, started on the first items it is given."""
+    """A pool of worker processes, started by ``start`` or else on the first items it is given."""
 
     def __init__(self, brands: Sequence[BrandConfig], processes: int) -> None:
         if processes < 1:
@@ -67,6 +68,22 @@ class ProcessingPool:
         self.brands = tuple(brands)
         self.processes = processes
         self._executor: ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        """Start every worker now (each loads its models), not on the first items given."""
+        if self._executor is None:
+            executor = self._executor = self._new_executor()
+            # A process is started per task submitted while none is idle, up to the maximum.
+            for _ in range(self.processes):
+                executor.submit(_ready)
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(self.brands,),
+        )
 
     def submit(
         self, collected: Collected, seen: frozenset[str] = frozenset()
@@ -77,12 +94,7 @@ class ProcessingPool:
         a worker died, or the ``SourceError`` of a body that could not be read.
         """
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.processes,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker,
-                initargs=(self.brands,),
-            )
+            self._executor = self._new_executor()
         return self._executor.submit(process_in_worker, collected.unread, collected.mentions, seen)
 
     def close(self) -> None:
@@ -171,6 +183,11 @@ class Processing:
         items = self.processor.process(fresh) if fresh else []
         return Processed(items, len(mentions), collected.warning, collected.ttl_seconds, entries)
 
+    def start(self) -> None:
+        """Start the worker processes now, if there are any and they have not started."""
+        if self.pool is not None:
+            self.pool.start()
+
     def close(self) -> None:
         """Stop the worker processes, if any."""
         if self.pool is not None:
@@ -188,6 +205,10 @@ def _start_worker(brands: Sequence[BrandConfig]) -> None:
 
     _worker_processor = MentionProcessor(brands)
     _worker_processor.warm_up()
+
+
+def _ready() -> None:
+    """A task that only makes a worker start (see ProcessingPool.start)."""
 
 
 def process_in_worker(
