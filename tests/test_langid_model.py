@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import lzma
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +126,7 @@ def test_the_unpacked_model_is_kept_for_the_next_process(
     _same(again, LanguageIdentifier.from_model_file(path))
 
 
-def test_a_new_model_file_replaces_the_kept_copy(
+def test_another_model_gets_its_own_copy_and_old_unused_copies_go(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = tmp_path / "cache"
@@ -133,15 +134,21 @@ def test_a_new_model_file_replaces_the_kept_copy(
     path = tmp_path / "model.npz.xz"
     save_model(path, _toy_model())
     load_identifier(str(path))
-    before = _cached_copies(cache)
-    # A py3langid upgrade: another model where the old one was.
+    (first,) = _cached_copies(cache)
+    # A py3langid upgrade: another model where the old one was, while another install still
+    # uses the old one.
     ptc, pc, classes, nextmove, row, output = _toy_model()
     save_model(path, (ptc * 2, pc, classes, nextmove, row, output))
-    os.utime(path, ns=(1, 1))
-    ours = load_identifier(str(path))
-    after = _cached_copies(cache)
-    assert len(after) == 1 and after != before
-    _same(ours, LanguageIdentifier.from_model_file(path))
+    _same(load_identifier(str(path)), LanguageIdentifier.from_model_file(path))
+    copies = _cached_copies(cache)
+    assert len(copies) == 2 and first in copies, "a copy read lately is kept"
+    (second,) = set(copies) - {first}
+    # Once the old copy has gone unread for a week, the next copy written drops it.
+    long_ago = time.time() - 8 * 24 * 3600
+    os.utime(cache / first, (long_ago, long_ago))
+    (cache / second).unlink()
+    load_identifier(str(path))
+    assert _cached_copies(cache) == [second]
 
 
 def test_a_damaged_copy_is_made_again(

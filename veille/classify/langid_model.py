@@ -21,6 +21,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import zipfile
 from array import array
 from pathlib import Path
@@ -74,10 +75,14 @@ def _unpack(path: Path, into: IO[bytes]) -> None:
 
 
 def _cache_name(path: Path) -> str:
-    # Another model file (a py3langid upgrade) gets another name: a stale copy is never read.
-    stat = path.stat()
-    key = hashlib.sha256(f"{path.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
-    return f"py3langid-{key.hexdigest()[:16]}.npz"
+    # Named by the packed model's content: installs of one py3langid share a copy, and another
+    # model (an upgrade) gets another name, so a stale copy is never read.
+    digest = hashlib.blake2b(path.read_bytes(), digest_size=8).hexdigest()
+    return f"py3langid-{digest}.npz"
+
+
+# A copy no process has read for this long is dropped when another one is written.
+_UNUSED_COPY_SECONDS = 7 * 24 * 3600
 
 
 def _read_cached(path: Path) -> tuple[bool, tuple[Any, ...] | None]:
@@ -89,10 +94,11 @@ def _read_cached(path: Path) -> tuple[bool, tuple[Any, ...] | None]:
     folder = cache_folder()
     if folder is None:
         return False, None
-    cached = folder / "unknown"
     try:
         cached = folder / _cache_name(path)
-        if not cached.is_file():
+        if cached.is_file():
+            os.utime(cached)  # in use (see _write_copy)
+        else:
             _write_copy(path, folder, cached.name)
         with cached.open("rb") as unpacked:
             model = _read_npz(unpacked)
@@ -109,7 +115,7 @@ def _read_cached(path: Path) -> tuple[bool, tuple[Any, ...] | None]:
 
 
 def _write_copy(path: Path, folder: Path, name: str) -> None:
-    """Unpack the model into ``folder/name``, whole or not at all; drop older copies."""
+    """Unpack the model into ``folder/name``, whole or not at all; drop copies long unused."""
     folder.mkdir(parents=True, exist_ok=True)
     # Processes starting together each write their own file; the last rename wins, each whole.
     descriptor, partial = tempfile.mkstemp(dir=folder, prefix=".py3langid-")
@@ -120,9 +126,12 @@ def _write_copy(path: Path, folder: Path, name: str) -> None:
     except BaseException:
         Path(partial).unlink(missing_ok=True)
         raise
-    for older in folder.glob("py3langid-*.npz"):
-        if older.name != name:
-            older.unlink(missing_ok=True)
+    # Another py3langid still in use (another install) keeps its copy: the two would otherwise
+    # drop each other's at every start.
+    unused_since = time.time() - _UNUSED_COPY_SECONDS
+    for other in folder.glob("py3langid-*.npz"):
+        if other.name != name and other.stat().st_mtime < unused_since:
+            other.unlink(missing_ok=True)
 
 
 def _read_npz(file: IO[bytes]) -> tuple[Any, ...] | None:
