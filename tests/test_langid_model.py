@@ -106,17 +106,24 @@ def unpacked(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     return seen
 
 
+@pytest.fixture
+def toy_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """A toy model file, and the cache folder its unpacked copy goes to."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("VEILLE_CACHE_DIR", str(cache))
+    path = tmp_path / "model.npz.xz"
+    save_model(path, _toy_model())
+    return path, cache
+
+
 def _cached_copies(folder: Path) -> list[str]:
     return sorted(path.name for path in folder.iterdir())
 
 
 def test_the_unpacked_model_is_kept_for_the_next_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unpacked: list[Path]
+    toy_model: tuple[Path, Path], unpacked: list[Path]
 ) -> None:
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("VEILLE_CACHE_DIR", str(cache))
-    path = tmp_path / "model.npz.xz"
-    save_model(path, _toy_model())
+    path, cache = toy_model
     first = load_identifier(str(path))
     copies = _cached_copies(cache)
     assert len(copies) == 1 and copies[0].startswith("py3langid-"), copies
@@ -127,12 +134,9 @@ def test_the_unpacked_model_is_kept_for_the_next_process(
 
 
 def test_another_model_gets_its_own_copy_and_old_unused_copies_go(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    toy_model: tuple[Path, Path],
 ) -> None:
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("VEILLE_CACHE_DIR", str(cache))
-    path = tmp_path / "model.npz.xz"
-    save_model(path, _toy_model())
+    path, cache = toy_model
     load_identifier(str(path))
     (first,) = _cached_copies(cache)
     # A py3langid upgrade: another model where the old one was, while another install still
@@ -151,13 +155,8 @@ def test_another_model_gets_its_own_copy_and_old_unused_copies_go(
     assert _cached_copies(cache) == [second]
 
 
-def test_a_damaged_copy_is_made_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unpacked: list[Path]
-) -> None:
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("VEILLE_CACHE_DIR", str(cache))
-    path = tmp_path / "model.npz.xz"
-    save_model(path, _toy_model())
+def test_a_damaged_copy_is_made_again(toy_model: tuple[Path, Path], unpacked: list[Path]) -> None:
+    path, cache = toy_model
     load_identifier(str(path))
     (copy,) = cache.iterdir()
     copy.write_bytes(copy.read_bytes()[: copy.stat().st_size // 2])  # cut short (a full disk)

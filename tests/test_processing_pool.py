@@ -266,19 +266,26 @@ def _stored(database: Path) -> tuple[set[tuple[Any, ...]], set[frozenset[str]]]:
     return documents, {frozenset(members) for members in stories.values()}
 
 
+@pytest.fixture
+def pool_events(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What passes asked of their processing pools: "items" for each collection submitted."""
+    events: list[str] = []
+    real_submit = ProcessingPool.submit
+
+    def watched_submit(pool: ProcessingPool, collected: Collected, seen: Any) -> Any:
+        events.append("items")
+        return real_submit(pool, collected, seen)
+
+    monkeypatch.setattr(ProcessingPool, "submit", watched_submit)
+    return events
+
+
 def test_a_pass_with_worker_processes_stores_what_one_process_stores(
-    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool_events: list[str]
 ) -> None:
     monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)  # the SQLite file beside each
     urls = _serve_world(feed_server, 6)
-    submitted: list[int] = []
-    real_submit = ProcessingPool.submit
-
-    def counted_submit(pool: ProcessingPool, collected: Collected, seen: Any) -> Any:
-        submitted.append(1)
-        return real_submit(pool, collected, seen)
-
-    monkeypatch.setattr(ProcessingPool, "submit", counted_submit)
+    submitted = pool_events
     results = {}
     for processes in (0, 1):
         config = _config(tmp_path / f"processes-{processes}", urls, processes)
@@ -293,23 +300,18 @@ def test_a_pass_with_worker_processes_stores_what_one_process_stores(
 
 
 def test_workers_start_before_the_answers_of_new_sources_and_not_for_unchanged_ones(
-    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool_events: list[str]
 ) -> None:
     monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
     urls = _serve_world(feed_server, 3)
-    events: list[str] = []
-    real_start, real_submit = ProcessingPool.start, ProcessingPool.submit
+    events = pool_events
+    real_start = ProcessingPool.start
 
     def watched_start(pool: ProcessingPool) -> None:
         events.append(f"start after {sum(map(feed_server.arrivals, _paths(urls)))} requests")
         real_start(pool)
 
-    def watched_submit(pool: ProcessingPool, collected: Collected, seen: Any) -> Any:
-        events.append("items")
-        return real_submit(pool, collected, seen)
-
     monkeypatch.setattr(ProcessingPool, "start", watched_start)
-    monkeypatch.setattr(ProcessingPool, "submit", watched_submit)
     config = _config(tmp_path / "pass", urls, 1)
     assert run(config, "collect", "--quiet").exit_code == 0
     # New sources: the workers start before the first request is answered.
