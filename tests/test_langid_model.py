@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import lzma
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -197,3 +199,20 @@ def test_the_cache_folder_follows_the_environment(
     assert langid_model.cache_folder() == tmp_path / "mine"
     monkeypatch.setenv("VEILLE_CACHE_DIR", " ")
     assert langid_model.cache_folder() is None
+
+
+def test_processes_starting_together_share_one_whole_copy(toy_model: tuple[Path, Path]) -> None:
+    path, cache = toy_model
+    # Several processes find no copy at once: each writes its own, the renames leave one.
+    code = (
+        "import sys; from veille.classify.langid_model import load_identifier;"
+        "print(load_identifier(sys.argv[1]).classify('bonjour')[0])"
+    )
+    starting = [
+        subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    answers = {process.communicate(timeout=120)[0].strip() for process in starting}
+    assert all(process.returncode == 0 for process in starting)
+    assert answers == {load_identifier(str(path)).classify("bonjour")[0]}
+    assert len(_cached_copies(cache)) == 1, "one copy, no partial file left"
