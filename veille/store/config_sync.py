@@ -36,13 +36,12 @@ def _sync_rows(
     columns = [model.id, model.name, model.active, *(getattr(model, key) for key in _keys(wanted))]
     current = {row.name: row._mapping for row in connection.execute(select(*columns))}
     changed: list[int] = []
+    new_rows: list[dict[str, Any]] = []
     for name, values in wanted.items():
         row = current.get(name)
         if row is None:
-            connection.execute(
-                insert(table).values(
-                    name=name, active=True, created_at=now, updated_at=now, **values
-                )
+            new_rows.append(
+                {"name": name, "active": True, "created_at": now, "updated_at": now, **values}
             )
             continue
         differs = any(row[key] != value for key, value in values.items())
@@ -54,6 +53,9 @@ def _sync_rows(
             )
         if differs:
             changed.append(row["id"])
+    if new_rows:
+        # One statement for all of them: a first pass over a thousand sources inserts them all.
+        connection.execute(insert(table), new_rows)
     gone = [row["id"] for name, row in current.items() if name not in wanted and row["active"]]
     if gone:
         connection.execute(
