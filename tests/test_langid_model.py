@@ -216,3 +216,17 @@ def test_processes_starting_together_share_one_whole_copy(toy_model: tuple[Path,
     assert all(process.returncode == 0 for process in starting)
     assert answers == {load_identifier(str(path)).classify("bonjour")[0]}
     assert len(_cached_copies(cache)) == 1, "one copy, no partial file left"
+
+
+def test_a_copy_that_cannot_be_touched_is_still_read(
+    toy_model: tuple[Path, Path], unpacked: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, _cache = toy_model
+    load_identifier(str(path))
+
+    def read_only(*args: Any, **kwargs: Any) -> None:
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(langid_model.os, "utime", read_only)
+    _same(load_identifier(str(path)), LanguageIdentifier.from_model_file(path))
+    assert unpacked == [path], "the kept copy was read, not unpacked again"

@@ -14,6 +14,7 @@ file, as before: the cache only saves time.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import lzma
@@ -97,7 +98,8 @@ def _read_cached(path: Path) -> tuple[bool, tuple[Any, ...] | None]:
     try:
         cached = folder / _cache_name(path)
         if cached.is_file():
-            os.utime(cached)  # in use (see _write_copy)
+            with contextlib.suppress(OSError):  # a read-only cache is still read
+                os.utime(cached)  # in use (see _write_copy)
         else:
             _write_copy(path, folder, cached.name)
         with cached.open("rb") as unpacked:
