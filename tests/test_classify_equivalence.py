@@ -192,6 +192,23 @@ def test_automaton_depth_is_its_longest_string() -> None:
     assert automaton_depth(moves, rowbase) is None  # py3langid's own walk is kept
 
 
+def test_the_depth_search_lets_pages_go_as_it_reads_and_finds_the_same_depth() -> None:
+    moves, rowbase, _output = _chain_automaton(MAX_DEPTH)
+    released: list[int] = []
+    assert automaton_depth(moves, rowbase, lambda: released.append(1)) == MAX_DEPTH
+    # Once per few rows read: here one row per level, and the last one leads nowhere new.
+    assert len(released) == MAX_DEPTH + 1
+
+
+def test_the_shipped_automaton_is_mapped_from_the_kept_copy() -> None:
+    lang._detector.cache_clear()
+    lang._py3langid_full.cache_clear()
+    detector = lang._detector(("en", "fr"))
+    # The restricted identifier shares the mapped table: its pages are the kept copy's.
+    assert isinstance(detector.long_text.tk_nextmove, memoryview)
+    assert lang.detect_language("il fait très beau aujourd'hui en ville", ["en", "fr"]) == "fr"
+
+
 def test_window_walk_counts_a_small_automaton_by_its_depth() -> None:
     from py3langid.langid import visit_counts
 

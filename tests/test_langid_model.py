@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import lzma
+import mmap
 import os
 import subprocess
 import sys
 import time
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,11 @@ def _same(ours: Any, theirs: Any) -> None:
         if isinstance(reference, np.ndarray):
             assert mine.dtype == reference.dtype, part
             assert np.array_equal(mine, reference), part
+        elif isinstance(mine, memoryview):
+            # The automaton mapped from the kept copy: the same integers as py3langid's array.
+            assert part == "tk_nextmove" and mine.readonly
+            assert mine.format == reference.typecode, part
+            assert np.array_equal(np.asarray(mine), np.asarray(reference)), part
         else:
             assert type(mine) is type(reference), part
             assert getattr(mine, "typecode", None) == getattr(reference, "typecode", None), part
@@ -62,14 +69,14 @@ def _toy_model() -> tuple[Any, ...]:
 def declined(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Whether each automaton table met was left to py3langid's loader."""
     seen: list[bool] = []
-    real_read = langid_model._read_unsigned
+    real_header = langid_model._unsigned_header
 
-    def watched_read(member: Any) -> Any:
-        table = real_read(member)
-        seen.append(table is None)
-        return table
+    def watched_header(member: Any) -> Any:
+        described = real_header(member)
+        seen.append(described is None)
+        return described
 
-    monkeypatch.setattr(langid_model, "_read_unsigned", watched_read)
+    monkeypatch.setattr(langid_model, "_unsigned_header", watched_header)
     return seen
 
 
@@ -230,3 +237,28 @@ def test_a_copy_that_cannot_be_touched_is_still_read(
     monkeypatch.setattr(langid_model.os, "utime", read_only)
     _same(load_identifier(str(path)), LanguageIdentifier.from_model_file(path))
     assert unpacked == [path], "the kept copy was read, not unpacked again"
+
+
+def test_the_kept_copy_is_mapped_and_its_pages_can_be_let_go(
+    toy_model: tuple[Path, Path],
+) -> None:
+    path, _cache = toy_model
+    first = load_identifier(str(path))  # makes the copy (and reads it mapped)
+    mapped = load_identifier(str(path))
+    for ours in (first, mapped):
+        assert isinstance(ours.tk_nextmove, memoryview)
+        assert isinstance(ours.tk_nextmove.obj, mmap.mmap)
+    texts = ["bonjour à tous", "hello world", "x" * 300, ""]
+    before = [mapped.classify(text) for text in texts]
+    langid_model.release_pages(mapped.tk_nextmove)
+    assert [mapped.classify(text) for text in texts] == before, "read again from the file"
+    langid_model.release_pages(array("I", [1, 2]))  # a table read into memory: nothing to do
+
+
+def test_without_a_cache_the_automaton_is_read_into_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VEILLE_CACHE_DIR", "")
+    path = tmp_path / "model.npz.xz"
+    save_model(path, _toy_model())
+    assert isinstance(load_identifier(str(path)).tk_nextmove, array)

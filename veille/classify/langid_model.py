@@ -10,14 +10,22 @@ Unpacking the model (LZMA, 4.6 MB into 68 MB) took most of a worker's start: the
 is kept in veille's cache folder (``cache_folder``) and read from there by the next processes,
 about eight times faster. A copy that cannot be written or read is made again in a temporary
 file, as before: the cache only saves time.
+
+From the kept copy, the automaton is not read but mapped (``mmap``): its pages are the file's,
+shared by every process that maps it, and a process holds only those its texts lead to (a few
+megabytes for French and English) once ``release_pages`` has let go of those the loading checks
+read. The copy is only ever replaced whole (a new file renamed over it), never written in place,
+so the mapped pages never change under a process.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import logging
 import lzma
+import mmap
 import os
 import shutil
 import sys
@@ -25,12 +33,18 @@ import tempfile
 import time
 import zipfile
 from array import array
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 log = logging.getLogger(__name__)
 
-_TYPECODES = {2: "H", 4: "I", 8: "L"}  # py3langid's: unsigned integers by size
+_Typecode = Literal["H", "I", "L"]
+_TYPECODES: dict[int, _Typecode] = {
+    2: "H",
+    4: "I",
+    8: "L",
+}  # py3langid's: unsigned integers by size
 _CHUNK = 1 << 20  # a multiple of every item size
 
 
@@ -102,8 +116,7 @@ def _read_cached(path: Path) -> tuple[bool, tuple[Any, ...] | None]:
                 os.utime(cached)  # in use (see _write_copy)
         else:
             _write_copy(path, folder, cached.name)
-        with cached.open("rb") as unpacked:
-            model = _read_npz(unpacked)
+        model = _read_mapped(cached)
     except OSError as exc:  # unwritable or full: the cache is only a saving
         log.debug("language model cache in %s not used: %s", folder, exc)
         return False, None
@@ -114,6 +127,28 @@ def _read_cached(path: Path) -> tuple[bool, tuple[Any, ...] | None]:
     if model is None:
         cached.unlink(missing_ok=True)  # of no use to the next process either
     return True, model
+
+
+def _read_mapped(copy: Path) -> tuple[Any, ...] | None:
+    """The model's parts from an unpacked copy, its automaton mapped rather than read."""
+    with copy.open("rb") as unpacked:
+        mapping = mmap.mmap(unpacked.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
+            return _read_npz(unpacked, lambda archive: _mapped_unsigned(mapping, archive))
+        finally:
+            # The automaton's view, once made, keeps the mapping open; otherwise nothing does.
+            with contextlib.suppress(BufferError):
+                mapping.close()
+
+
+def release_pages(table: Any) -> None:
+    """Let go of the resident pages of a mapped automaton (read again from the file if used).
+
+    For a table read into memory, nothing happens.
+    """
+    mapping = getattr(table, "obj", None)
+    if isinstance(mapping, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+        mapping.madvise(mmap.MADV_DONTNEED)
 
 
 def _write_copy(path: Path, folder: Path, name: str) -> None:
@@ -136,16 +171,21 @@ def _write_copy(path: Path, folder: Path, name: str) -> None:
             other.unlink(missing_ok=True)
 
 
-def _read_npz(file: IO[bytes]) -> tuple[Any, ...] | None:
-    """The model's parts as py3langid's loader gives them, or None for another layout."""
+def _read_npz(
+    file: IO[bytes], read_automaton: Callable[[zipfile.ZipFile], Any] | None = None
+) -> tuple[Any, ...] | None:
+    """The model's parts as py3langid's loader gives them, or None for another layout.
+
+    ``read_automaton`` gives the automaton table from the archive (by default read into an
+    array), or None for a layout it does not read.
+    """
     import numpy as np
 
     wanted = {"ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat"}
     with zipfile.ZipFile(file) as archive:
         if not wanted <= {name.removesuffix(".npy") for name in archive.namelist()}:
             return None
-        with archive.open("nextmove.npy") as member:
-            nextmove = _read_unsigned(member)
+        nextmove = (read_automaton or _read_automaton)(archive)
         if nextmove is None:
             return None
         file.seek(0)
@@ -164,8 +204,42 @@ def _read_npz(file: IO[bytes]) -> tuple[Any, ...] | None:
             )
 
 
-def _read_unsigned(member: IO[bytes]) -> array[int] | None:
-    """A one-dimensional .npy array of unsigned integers, read chunk by chunk into an array."""
+def _read_automaton(archive: zipfile.ZipFile) -> array[int] | None:
+    with archive.open("nextmove.npy") as member:
+        return _read_unsigned(member)
+
+
+def _mapped_unsigned(mapping: mmap.mmap, archive: zipfile.ZipFile) -> memoryview[int] | None:
+    """The automaton as a view of the mapped archive, where its member is stored as it is."""
+    info = archive.getinfo("nextmove.npy")
+    if info.compress_type != zipfile.ZIP_STORED:
+        return None
+    # The member's data follows its local header: 30 bytes, its name and an extra field.
+    local = mapping[info.header_offset : info.header_offset + 30]
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        return None
+    start = info.header_offset + 30 + int.from_bytes(local[26:28], "little")
+    start += int.from_bytes(local[28:30], "little")
+    header = io.BytesIO(mapping[start : start + min(info.file_size, _MAX_NPY_HEADER)])
+    described = _unsigned_header(header)
+    if described is None:
+        return None
+    count, typecode = described
+    begin = start + header.tell()
+    end = begin + count * _ITEM_SIZES[typecode]
+    if end > start + info.file_size or end > len(mapping):
+        return None
+    return memoryview(mapping)[begin:end].cast(typecode)
+
+
+# A .npy header is at most this long (version 1: a 2-byte length; longer only in version 2).
+_MAX_NPY_HEADER = 10 + 65535
+_ITEM_SIZES = {typecode: size for size, typecode in _TYPECODES.items()}
+
+
+def _unsigned_header(member: IO[bytes]) -> tuple[int, _Typecode] | None:
+    """The length and type code of a one-dimensional .npy array of native unsigned integers
+    (the stream then at its data), or None for any other array."""
     from numpy.lib import format as npy
 
     version = npy.read_magic(member)
@@ -180,8 +254,17 @@ def _read_unsigned(member: IO[bytes]) -> array[int] | None:
     )
     if dtype.kind != "u" or dtype.itemsize not in _TYPECODES or not native or len(shape) != 1:
         return None
+    return shape[0], _TYPECODES[dtype.itemsize]
+
+
+def _read_unsigned(member: IO[bytes]) -> array[int] | None:
+    """A one-dimensional .npy array of unsigned integers, read chunk by chunk into an array."""
+    described = _unsigned_header(member)
+    if described is None:
+        return None
+    count, typecode = described
     # Allocated whole once, then filled: growing it chunk by chunk left as much again unused.
-    table = array(_TYPECODES[dtype.itemsize], [0]) * shape[0]
+    table = array(typecode, [0]) * count
     view = memoryview(table).cast("B")
     filled = 0
     while filled < len(view):

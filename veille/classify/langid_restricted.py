@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
+from veille.classify.langid_model import release_pages
 from veille.classify.langid_walk import WindowWalk, walked_identifier
 
 
@@ -39,5 +41,9 @@ _last_walk: tuple[Any, WindowWalk | None] | None = None
 def _window_walk(full: Any) -> WindowWalk | None:
     global _last_walk
     if _last_walk is None or _last_walk[0] is not full.tk_nextmove:
-        _last_walk = (full.tk_nextmove, WindowWalk.of(full))
+        # The depth search reads nearly every row once: those of a mapped automaton are let
+        # go as it goes, so that the process holds only the rows its texts lead to.
+        release = partial(release_pages, full.tk_nextmove)
+        _last_walk = (full.tk_nextmove, WindowWalk.of(full, release))
+        release()
     return _last_walk[1]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from array import array
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -32,7 +33,7 @@ class WindowWalk:
         self.nextmove, self.rowbase, self.output, self.depth = nextmove, rowbase, output, depth
 
     @classmethod
-    def of(cls, identifier: Any) -> WindowWalk | None:
+    def of(cls, identifier: Any, release: Callable[[], None] | None = None) -> WindowWalk | None:
         """The walk of a py3langid identifier's automaton, or None if it has another layout."""
         import numpy as np
 
@@ -52,7 +53,7 @@ class WindowWalk:
         # Rows of 256 moves, one per byte, that the depth search reads whole.
         if len(nextmove) % 256 or (rowbase % 256).any() or len(rowbase) != len(output):
             return None
-        depth = automaton_depth(nextmove, rowbase)
+        depth = automaton_depth(nextmove, rowbase, release)
         if depth is None:
             return None
         walk = cls(nextmove, rowbase, output, depth)
@@ -117,11 +118,14 @@ class WindowWalk:
         return grouped[heads][order], np.diff(bounds)[order].astype(np.float32)
 
 
-def automaton_depth(nextmove: Any, rowbase: Any) -> int | None:
+def automaton_depth(
+    nextmove: Any, rowbase: Any, release: Callable[[], None] | None = None
+) -> int | None:
     """The length of the longest path from the start to a state first reached by it.
 
     A breadth-first search: the depth at which each state is first reached is the length of
-    the byte string it stands for. None past MAX_DEPTH.
+    the byte string it stands for. None past MAX_DEPTH. ``release`` is called after each few
+    rows read (a mapped table then lets their pages go: the search reads each row once).
     """
     import numpy as np
 
@@ -142,6 +146,8 @@ def automaton_depth(nextmove: Any, rowbase: Any) -> int | None:
         # A few rows at a time: all of them at once would copy most of the table (39 MB).
         for start in range(0, len(new_rows), _ROWS_AT_ONCE):
             found[rows[new_rows[start : start + _ROWS_AT_ONCE]].ravel()] = True
+            if release is not None:
+                release()
         found &= ~reached
         frontier = np.flatnonzero(found)
         reached |= found
