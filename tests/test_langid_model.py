@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+import zipfile
 from array import array
 from pathlib import Path
 from typing import Any
@@ -262,3 +263,37 @@ def test_without_a_cache_the_automaton_is_read_into_memory(
     path = tmp_path / "model.npz.xz"
     save_model(path, _toy_model())
     assert isinstance(load_identifier(str(path)).tk_nextmove, array)
+
+
+def test_a_copy_whose_automaton_changed_on_disk_is_made_again(
+    toy_model: tuple[Path, Path], unpacked: list[Path]
+) -> None:
+    path, cache = toy_model
+    load_identifier(str(path))
+    (copy,) = cache.iterdir()
+    with zipfile.ZipFile(copy) as archive:
+        member = archive.getinfo("nextmove.npy")
+    data = bytearray(copy.read_bytes())
+    data[member.header_offset + member.compress_size // 2] ^= 0xFF  # a bit flipped on disk
+    copy.write_bytes(bytes(data))
+    _same(load_identifier(str(path)), LanguageIdentifier.from_model_file(path))
+    assert unpacked == [path, path], "the damaged copy was not read"
+    _same(load_identifier(str(path)), LanguageIdentifier.from_model_file(path))
+    assert unpacked == [path, path, path], "it was made again, then read"
+
+
+def test_a_copy_with_compressed_members_is_kept_and_read(
+    toy_model: tuple[Path, Path], unpacked: list[Path]
+) -> None:
+    path, cache = toy_model
+    with np.load(io.BytesIO(lzma.decompress(path.read_bytes()))) as data:
+        parts = {name: data[name] for name in data.files}
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **parts)  # members deflated: read, not mapped
+    path.write_bytes(lzma.compress(buffer.getvalue()))
+    for _ in range(2):
+        ours = load_identifier(str(path))
+        assert isinstance(ours.tk_nextmove, array)
+        _same(ours, LanguageIdentifier.from_model_file(path))
+    assert unpacked == [path], "the copy is kept and read the second time"
+    assert len(_cached_copies(cache)) == 1

@@ -15,7 +15,8 @@ From the kept copy, the automaton is not read but mapped (``mmap``): its pages a
 shared by every process that maps it, and a process holds only those its texts lead to (a few
 megabytes for French and English) once ``release_pages`` has let go of those the loading checks
 read. The copy is only ever replaced whole (a new file renamed over it), never written in place,
-so the mapped pages never change under a process.
+so the mapped pages never change under a process; its checksum is checked when it is mapped, as
+reading it would, so a copy damaged on disk is made again rather than used.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import sys
 import tempfile
 import time
 import zipfile
+import zlib
 from array import array
 from collections.abc import Callable
 from pathlib import Path
@@ -209,17 +211,25 @@ def _read_automaton(archive: zipfile.ZipFile) -> array[int] | None:
         return _read_unsigned(member)
 
 
-def _mapped_unsigned(mapping: mmap.mmap, archive: zipfile.ZipFile) -> memoryview[int] | None:
-    """The automaton as a view of the mapped archive, where its member is stored as it is."""
+def _mapped_unsigned(
+    mapping: mmap.mmap, archive: zipfile.ZipFile
+) -> memoryview[int] | array[int] | None:
+    """The automaton as a view of the mapped archive, where its member is stored as it is
+    (read from the archive where it is compressed)."""
     info = archive.getinfo("nextmove.npy")
     if info.compress_type != zipfile.ZIP_STORED:
-        return None
+        return _read_automaton(archive)
     # The member's data follows its local header: 30 bytes, its name and an extra field.
     local = mapping[info.header_offset : info.header_offset + 30]
     if len(local) < 30 or local[:4] != b"PK\x03\x04":
         return None
     start = info.header_offset + 30 + int.from_bytes(local[26:28], "little")
     start += int.from_bytes(local[28:30], "little")
+    if start + info.file_size > len(mapping):
+        return None
+    if _crc32_letting_go(mapping, start, info.file_size) != info.CRC:
+        # As reading the member would say: the copy is damaged (and is made again).
+        raise zipfile.BadZipFile("the automaton's checksum does not match")
     header = io.BytesIO(mapping[start : start + min(info.file_size, _MAX_NPY_HEADER)])
     described = _unsigned_header(header)
     if described is None:
@@ -227,11 +237,31 @@ def _mapped_unsigned(mapping: mmap.mmap, archive: zipfile.ZipFile) -> memoryview
     count, typecode = described
     begin = start + header.tell()
     end = begin + count * _ITEM_SIZES[typecode]
-    if end > start + info.file_size or end > len(mapping):
+    if end > start + info.file_size:
         return None
     return memoryview(mapping)[begin:end].cast(typecode)
 
 
+def _crc32_letting_go(mapping: mmap.mmap, start: int, size: int) -> int:
+    """The CRC-32 of ``size`` bytes of the mapping from ``start``, read a few megabytes at a
+    time, each let go once read (the whole table at once would be resident for a moment)."""
+    crc, position, end = 0, start, start + size
+    view = memoryview(mapping)
+    try:
+        while position < end:
+            chunk_end = min(end, position + _CHECKED_AT_ONCE)
+            crc = zlib.crc32(view[position:chunk_end], crc)
+            if hasattr(mmap, "MADV_DONTNEED"):
+                # madvise wants a page-aligned start: from the page holding ``position``.
+                page_start = position - position % mmap.PAGESIZE
+                mapping.madvise(mmap.MADV_DONTNEED, page_start, chunk_end - page_start)
+            position = chunk_end
+    finally:
+        view.release()
+    return crc
+
+
+_CHECKED_AT_ONCE = 4 << 20
 # A .npy header is at most this long (version 1: a 2-byte length; longer only in version 2).
 _MAX_NPY_HEADER = 10 + 65535
 _ITEM_SIZES = {typecode: size for size, typecode in _TYPECODES.items()}
