@@ -42,11 +42,8 @@ from typing import IO, Any, Literal
 log = logging.getLogger(__name__)
 
 _Typecode = Literal["H", "I", "L"]
-_TYPECODES: dict[int, _Typecode] = {
-    2: "H",
-    4: "I",
-    8: "L",
-}  # py3langid's: unsigned integers by size
+# py3langid's type codes of unsigned integers, by size.
+_TYPECODES: dict[int, _Typecode] = {2: "H", 4: "I", 8: "L"}
 _CHUNK = 1 << 20  # a multiple of every item size
 
 
