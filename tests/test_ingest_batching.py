@@ -3,7 +3,8 @@
 Band-key holders: on SQLite one statement serves several counts of keys (the unused places
 NULL) and gives each key's holders on one row; the holders are still each key's most recent
 ones in the window, for every count. Source state: one upsert statement per set of columns,
-the conflicting row taking the new values, or one more failure.
+the conflicting row taking the new values, or one more failure. New rows: on SQLite several
+to a statement, stored exactly as SQLAlchemy's own insert stores them, stored rows skipped.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, insert, select
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import event, insert, select, text
 
 from tests.support.stores import T0, later, make_item, store_fixture  # noqa: F401
-from veille.store import Store
+from veille.store import MentionFilter, Store, writes
 from veille.store import stories as store_stories
-from veille.store.schema import document_table, source_table, story_band_table
+from veille.store.schema import document_table, mention_table, source_table, story_band_table
 from veille.types import SourceState
 
 DOCUMENTS = 48
@@ -171,3 +174,134 @@ def test_source_state_takes_new_values_and_counts_failures(store: Store) -> None
     state = _state(store, "lemonde")
     assert (state["consecutive_failures"], state["last_error"]) == (0, None)
     assert state["last_new_at"] == state["last_ok_at"] != first_new
+
+
+def _document_row(identity: str, source_id: int, **values: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "identity": identity,
+        "canonical_url": f"https://example.org/{identity}",
+        "url": f"https://example.org/{identity}?utm_source=rss",
+        "title": f"Titre {identity} : l’été",
+        "text": "Texte « cité » 😀",
+        "author_name": None,
+        "author_handle": "@auteur",
+        "author_url": None,
+        "platform": "news",
+        "site": "example.org",
+        "source_id": source_id,
+        "published_at": datetime(2026, 3, 1, 23, 59, 58, 123456, tzinfo=T0.tzinfo),
+        "collected_at": T0,
+        "lang": "fr",
+        "sentiment": -0.4215,
+        "tone": "negative",
+        "classifier_version": "test-1",
+        "reach": 12_345_678_901,
+        "engagement": None,
+        "metrics": {"likes": 3, "partages": [1, 2]},
+        "fingerprint": f"f-{identity}",
+        "story_id": f"f-{identity}",
+    }
+    row.update(values)
+    return row
+
+
+def _stored(store: Store, table: str, order: str) -> list[tuple[Any, ...]]:
+    """The table's rows as the database holds them (text of dates and JSON), without ids."""
+    with store.engine.connect() as connection:
+        rows = connection.exec_driver_sql(f"SELECT * FROM {table} ORDER BY {order}").all()
+    return [tuple(row[1:]) for row in rows]
+
+
+def test_new_rows_are_stored_as_sqlalchemy_s_insert_stores_them(store: Store) -> None:
+    with store.engine.begin() as connection:
+        source_id = connection.execute(
+            select(source_table.c.id).where(source_table.c.name == "lemonde")
+        ).scalar_one()
+        plain = [
+            _document_row("plain-0", source_id),
+            _document_row("plain-1", source_id, published_at=None, metrics=None, lang=None),
+        ]
+        connection.execute(insert(document_table), plain)
+        several = [{**row, "identity": row["identity"].replace("plain", "rows")} for row in plain]
+        stored = writes.insert_new_rows(connection, document_table, ("identity",), several)
+        assert stored == (2 if connection.dialect.name == "sqlite" else -1)
+        rows = connection.execute(select(document_table.c.identity, document_table.c.id))
+        ids = {identity: document_id for identity, document_id in rows}
+        brand_id = connection.execute(text("SELECT id FROM brands WHERE name = 'acme'")).scalar()
+        mentions = [
+            {
+                "document_id": ids[identity],
+                "brand_id": brand_id,
+                "source_id": source_id,
+                "matched_terms": ["acme", "Acmé"],
+                "first_seen_at": T0,
+                "sentiment": None,
+                "tone": None,
+            }
+            for identity in ids
+        ]
+        connection.execute(insert(mention_table), mentions[:2])
+        writes.insert_new_rows(connection, mention_table, ("document_id", "brand_id"), mentions[2:])
+    documents = _stored(store, "documents", "id")
+    assert documents[2:] == [(f"rows-{n}", *documents[n][1:]) for n in range(2)]
+    stored_mentions = _stored(store, "mentions", "id")
+    assert [row[1:] for row in stored_mentions[2:]] == [row[1:] for row in stored_mentions[:2]]
+    read = store.list_mentions(MentionFilter(limit=None))
+    assert sorted(str(row["title"]) for row in read) == sorted(2 * [row["title"] for row in plain])
+
+
+def test_new_rows_skip_stored_ones_and_count_only_those_stored(store: Store) -> None:
+    _fill(store)
+    with store.engine.begin() as connection:
+        document_id = connection.execute(select(document_table.c.id).limit(1)).scalar_one()
+        held = select(story_band_table.c.band_key, story_band_table.c.collected_us).where(
+            story_band_table.c.document_id == document_id
+        )
+        before = len(connection.execute(held).all())
+        rows = [
+            {"document_id": document_id, "band_key": 5000 + key, "collected_us": key}
+            for key in range(700)  # more rows than one statement takes, and 2,100 values
+        ]
+        counted = connection.dialect.name == "sqlite"  # psycopg does not count them
+        keys = ("document_id", "band_key")
+        assert writes.insert_new_rows(connection, story_band_table, keys, rows) == (
+            700 if counted else -1
+        )
+        again = [*rows[::7], {**rows[3], "collected_us": -1}, *rows[:2], *rows[:2]]
+        new = [{"document_id": document_id, "band_key": -key, "collected_us": 0} for key in (1, 2)]
+        assert writes.insert_new_rows(connection, story_band_table, keys, [*again, *new, *new]) == (
+            2 if counted else -1
+        )
+        stored = connection.execute(held).all()
+    assert len(stored) - before == 702
+    assert dict(stored)[5003] == 3  # the stored row kept, not the conflicting one
+
+
+def test_documents_stored_several_to_a_statement_are_each_found_by_full_text_search(
+    store: Store,
+) -> None:
+    run = store.begin_run(T0)
+    items = [make_item(f"doc-{n}", title=f"Titre {n} zorglub{n % 3}") for n in range(37)]
+    store.save_collection(
+        run, "lemonde", None, items, SourceState(), now=T0, next_check_at=later(60),
+        not_modified=False, duration=0.0,
+    )  # fmt: skip
+    for remainder in range(3):
+        found = store.list_mentions(MentionFilter(search=f"zorglub{remainder}", limit=None))
+        expected = {f"Titre {n} zorglub{remainder}" for n in range(remainder, 37, 3)}
+        assert {row["title"] for row in found} == expected
+    if store.engine.dialect.name == "sqlite":
+        with store.engine.connect() as connection:
+            indexed = connection.execute(text("SELECT count(*) FROM documents_fts")).scalar_one()
+        assert indexed == 37
+
+
+@given(st.integers(0, 2_000), st.sampled_from([1, 2, 32, 256]))
+def test_rows_go_in_slices_of_a_power_of_two_covering_them_in_order(
+    count: int, largest: int
+) -> None:
+    slices = list(writes._power_of_two_slices(count, largest))
+    assert [index for part in slices for index in range(count)[part]] == list(range(count))
+    sizes = [part.stop - part.start for part in slices]
+    assert all(size & (size - 1) == 0 and 0 < size <= largest for size in sizes)
+    assert sizes == sorted(sizes, reverse=True)  # the fewest statements: largest first

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import Connection, func, select
 
 from veille.store.schema import document_table, hashtag_table
-from veille.store.writes import insert_new
+from veille.store.writes import insert_new_rows
 
 # Documents read per statement when filling in the hashtags of stored documents.
 FILL_BATCH = 2000
@@ -38,8 +38,7 @@ def save_hashtags(connection: Connection, documents: Mapping[int, tuple[str, str
         for folded, spelling in document_hashtags(title, text).items()
     ]
     if values:
-        statement = insert_new(connection.dialect.name, hashtag_table, "document_id", "hashtag")
-        connection.execute(statement, values)
+        insert_new_rows(connection, hashtag_table, ("document_id", "hashtag"), values)
 
 
 def fill_hashtags(

@@ -320,7 +320,7 @@ def save_band_keys(
 ) -> None:
     """Store the band keys of documents newly stored at ``collected_at`` (stored keys are kept)."""
     # Imported here: veille.store.writes imports this module.
-    from veille.store.writes import insert_new
+    from veille.store.writes import insert_new_rows
 
     collected_us = microseconds(collected_at)
     values = [
@@ -329,5 +329,4 @@ def save_band_keys(
         for key in dict.fromkeys(keys)
     ]
     if values:
-        statement = insert_new(connection.dialect.name, story_band_table, "document_id", "band_key")
-        connection.execute(statement, values)
+        insert_new_rows(connection, story_band_table, ("document_id", "band_key"), values)

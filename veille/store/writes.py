@@ -7,13 +7,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Select, Table, bindparam, insert, select, text, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Dialect,
+    Select,
+    Table,
+    bindparam,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from veille.errors import StoreError
 from veille.store.lookups import (
@@ -73,6 +84,83 @@ def upsert_insert(connection: Connection, table: Table) -> postgresql.Insert | s
 def insert_new(dialect: str, table: Table, *keys: str) -> Any:
     """INSERT … ON CONFLICT (keys) DO NOTHING, built once per dialect and table."""
     return _dialect_insert(dialect, table).on_conflict_do_nothing(index_elements=list(keys))
+
+
+# SQLite runs each row of an executemany as a statement of its own, and the full-text index
+# (a trigger on documents) writes a segment of its own at the end of every statement, which
+# later merges read and write again: new rows go in several to a statement instead. SQLAlchemy
+# cannot cache a statement of several rows and would compile it at every save, so its text is
+# written once per table and row count, and the rows' values converted as SQLAlchemy would.
+# A statement takes a power of two rows (13 rows: 8 + 4 + 1), so that only a few are ever
+# written and prepared, and at most SQLITE_VARIABLES values (the limit before SQLite 3.32).
+SQLITE_VARIABLES = 999
+
+
+def _power_of_two_slices(count: int, largest: int) -> Iterator[slice]:
+    """Consecutive slices of ``range(count)``, each of a power of two rows up to ``largest``."""
+    start = 0
+    while start < count:
+        size = min(largest, 1 << ((count - start).bit_length() - 1))
+        yield slice(start, start + size)
+        start += size
+
+
+def _stored_columns(table: Table) -> tuple[Column[Any], ...]:
+    """The columns an insert gives: all but an integer primary key the database numbers."""
+    return tuple(column for column in table.columns if column is not table.autoincrement_column)
+
+
+@cache
+def _sqlite_rows_insert(dialect: Dialect, table: Table, keys: tuple[str, ...], count: int) -> str:
+    """INSERT of ``count`` rows of ``_stored_columns``, ON CONFLICT (keys) DO NOTHING."""
+    quote = dialect.identifier_preparer.quote
+    columns = ", ".join(quote(column.name) for column in _stored_columns(table))
+    row = "(" + ", ".join("?" * len(_stored_columns(table))) + ")"
+    conflict = ", ".join(map(quote, keys))
+    return (
+        f"INSERT INTO {quote(table.name)} ({columns}) VALUES {', '.join([row] * count)}"
+        f" ON CONFLICT ({conflict}) DO NOTHING"
+    )
+
+
+@cache
+def _bind_processors(
+    dialect: Dialect, table: Table
+) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """Each stored column's name and conversion to what the driver takes, as SQLAlchemy's."""
+    # The type as this dialect runs it: a decorated type's own conversion, then its dialect's.
+    return tuple(
+        (column.name, column.type.dialect_impl(dialect).bind_processor(dialect))
+        for column in _stored_columns(table)
+    )
+
+
+def insert_new_rows(
+    connection: Connection, table: Table, keys: tuple[str, ...], rows: Sequence[Mapping[str, Any]]
+) -> int:
+    """INSERT … ON CONFLICT (keys) DO NOTHING of rows giving every stored column.
+
+    Return how many rows the database says it stored: -1 on PostgreSQL, where the rows go as
+    one executemany (psycopg pipelines one short prepared statement, several times faster
+    than one huge multi-row VALUES it would have to parse, and does not count the rows).
+    """
+    dialect = connection.dialect
+    if dialect.name != "sqlite":
+        statement = insert_new(dialect.name, table, *keys)
+        return int(connection.execute(statement, list(rows)).rowcount)
+    columns = _bind_processors(dialect, table)
+    largest = 1 << ((SQLITE_VARIABLES // len(columns)).bit_length() - 1)
+    inserted = 0
+    for rows_slice in _power_of_two_slices(len(rows), largest):
+        chunk = rows[rows_slice]
+        values = tuple(
+            row[name] if process is None else process(row[name])
+            for row in chunk
+            for name, process in columns
+        )
+        sql = _sqlite_rows_insert(dialect, table, keys, len(chunk))
+        inserted += connection.exec_driver_sql(sql, values).rowcount
+    return inserted
 
 
 def identity_key(identity: str) -> str:
@@ -252,10 +340,7 @@ def upsert_documents(
         signatures = {identity_key(item.document.identity): item.story for item in items}
         known = [signatures.get(row["identity"]) for row in new_rows]
         band_keys = assign_stories(connection, new_rows, now, known)
-        # Plain executemany, no RETURNING: psycopg then pipelines one short prepared statement,
-        # several times faster than one huge multi-row VALUES it would have to parse.
-        statement = insert_new(connection.dialect.name, document_table, "identity")
-        inserted = connection.execute(statement, new_rows).rowcount
+        inserted = insert_new_rows(connection, document_table, ("identity",), new_rows)
         existing.update(_ids_by_identity(connection, pending))
         stored = zip(new_rows, band_keys, strict=True)
         save_band_keys(connection, {existing[row["identity"]]: keys for row, keys in stored}, now)
@@ -331,8 +416,7 @@ def insert_mentions(
         rows.pop(pair, None)
     if rows:
         # ON CONFLICT still guards against a concurrent writer storing the same mention.
-        statement = insert_new(connection.dialect.name, mention_table, "document_id", "brand_id")
-        connection.execute(statement, list(rows.values()))
+        insert_new_rows(connection, mention_table, ("document_id", "brand_id"), list(rows.values()))
     return len(rows)
 
 
