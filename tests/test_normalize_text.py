@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from veille.normalize.text import body_text, fold_text, hashtags, html_to_text, strip_accents
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from veille.normalize.text import (
+    body_text,
+    fold_case_and_accents,
+    fold_text,
+    hashtags,
+    html_to_text,
+    strip_accents,
+)
 
 
 @pytest.mark.parametrize(
@@ -80,6 +91,46 @@ def test_fold_text(text: str, expected: str) -> None:
 )
 def test_body_text_drops_a_repeated_title(title: str, content: str, expected: str) -> None:
     assert body_text(title, content) == expected
+
+
+def _whole_words_key(text: str) -> str:
+    return re.sub(r"[\W_]+", " ", fold_case_and_accents(text)).strip()
+
+
+# Letters that fold to more than one (ß, ligatures, ﬁ), accents precomposed or combining,
+# Greek sigmas, punctuation, digits, underscores and whitespace of several kinds.
+_TEXT_PIECES = st.sampled_from(
+    ["a", "B", "é", "E\u0301", "\u0301", "ß", "Œ", "œ", "ﬁ", "Σ", "ς", "ı", "…", "’", "-",
+     "_", " ", "\n", "\u00a0", "!", "2", "Danone", "Société", "GÉNÉRALE"]
+)  # fmt: skip
+_TEXTS = st.lists(_TEXT_PIECES, max_size=60).map("".join)
+
+
+@st.composite
+def _title_and_content(draw: st.DrawFn) -> tuple[str, str]:
+    title = draw(_TEXTS)
+    retyped = [
+        draw(st.sampled_from([piece, piece.upper(), piece.lower(), f" {piece}", f"{piece}!"]))
+        for piece in title
+    ]
+    # Punctuation and spaces around the words, past the first characters compared alone.
+    padding = st.text(" !…-_\n\u00a0\u0301", max_size=80)
+    repeated = draw(padding) + "".join(retyped) + draw(padding)
+    content = draw(st.sampled_from([repeated, draw(_TEXTS), repeated + title]))
+    return title, content
+
+
+@settings(max_examples=400)
+@given(_title_and_content())
+@example(("Danone", "Danone" + "!" * 70))
+@example(("Société générale", "SOCIETE  Generale" * 5))
+@example(("société " * 10, "Société " * 10))
+def test_body_text_is_the_content_unless_its_words_are_the_title_s(
+    title_and_content: tuple[str, str],
+) -> None:
+    title, content = title_and_content
+    repeats = bool(content) and _whole_words_key(content) == _whole_words_key(title)
+    assert body_text(title, content) == ("" if repeats else content)
 
 
 @pytest.mark.parametrize(

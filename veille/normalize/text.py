@@ -159,9 +159,23 @@ def _words_key(text: str) -> str:
     return _NOT_WORD.sub(" ", fold_case_and_accents(text)).strip()
 
 
+# Folding works character by character, so the key of a text's start is the start of its key:
+# a content whose first characters already differ from the title's is told apart without
+# folding it whole (most contents, a tenth of processing an item before).
+_KEY_PREFIX_CHARACTERS = 64
+
+
 def body_text(title: str, content: str) -> str:
     """The content of an item, or "" when it only repeats the title's words (many feeds do)."""
-    if content and _words_key(content) == _words_key(title):
+    if not content:
+        return content
+    title_key = _words_key(title)
+    if len(content) > _KEY_PREFIX_CHARACTERS:
+        # Folded uncached: the cache keeps the folds of whole titles and texts.
+        start = fold_case_and_accents.__wrapped__(content[:_KEY_PREFIX_CHARACTERS])
+        if not title_key.startswith(_NOT_WORD.sub(" ", start).strip()):
+            return content
+    if _words_key(content) == title_key:
         return ""
     return content
 
