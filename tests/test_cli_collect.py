@@ -214,6 +214,47 @@ def test_a_large_pass_lists_only_the_sources_with_something_to_say(
     assert f"{quiet} source(s) with nothing new and no error are not listed." in result.output
 
 
+def _feed_of_its_own(index: int, copies: int) -> bytes:
+    """economie_fr.xml under links and GUIDs of its own, its items ``copies`` times over."""
+    feed = feed_bytes("economie_fr.xml").decode()
+    head, _, rest = feed.partition("<item>")
+    items, _, tail = ("<item>" + rest).rpartition("</item>")
+    copied = "".join(
+        (items + "</item>")
+        .replace("quotidien-economie.fr/", f"site-{index}-{copy}.example/")
+        .replace("qe-2026-", f"qe-{index}-{copy}-")
+        for copy in range(copies)
+    )
+    return (head + copied + tail).encode()
+
+
+def test_a_large_first_pass_lists_the_sources_with_the_most_new_mentions_and_every_failure(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    from veille.cli.collect_cmd import FULL_TABLE_SOURCES, MOST_NEW_LISTED
+
+    busy = FULL_TABLE_SOURCES + 5
+    richest = range(busy - 3, busy)  # twice the items, so twice the mentions of the others
+    for index in range(busy):
+        body = _feed_of_its_own(index, 2 if index in richest else 1)
+        feed_server.add(f"/busy-{index}.xml", body)
+    feed_server.add("/broken.xml", b"", status=500)
+    sources = {f"busy-{index:02d}": feed_server.url(f"/busy-{index}.xml") for index in range(busy)}
+    config = write_config(tmp_path, {**sources, "broken": feed_server.url("/broken.xml")})
+    result = run(config, "collect", "--quiet")
+    assert result.exit_code == 0, result.output
+    listed = [name for name in sources if f"{name} " in result.output]
+    assert "broken" in result.output
+    assert len(listed) == MOST_NEW_LISTED
+    assert {f"busy-{index:02d}" for index in richest} <= set(listed)
+    assert listed == sorted(listed)
+    assert f"from {busy + 1} source(s); 1 failed." in result.output
+    assert f"{busy - MOST_NEW_LISTED} more source(s) with new mentions are not listed" in (
+        result.output
+    )
+    assert "nothing new and no error" not in result.output
+
+
 def test_a_pass_left_running_by_a_dead_process_is_closed(
     world: tuple[FeedServer, Path], project_engine: str
 ) -> None:

@@ -9,8 +9,11 @@ import click
 from veille.cli.app import App
 from veille.cli.render import console, progress_bar, terminal_text, without_source
 
-# Past this many sources, the summary lists only those with new mentions, an error or a warning.
+# Past this many sources, the summary lists only those with an error or a warning, and the
+# MOST_NEW_LISTED with the most new mentions: a first pass over a thousand feeds would
+# otherwise print a thousand rows (a third of a second to render, and no one reads them).
 FULL_TABLE_SOURCES = 30
+MOST_NEW_LISTED = 20
 
 
 @click.command()
@@ -65,10 +68,16 @@ def collect(
         out.print("No source is due. `veille collect --all` checks every source now.")  # type: ignore[attr-defined]
         return
     outcomes = sorted(report.outcomes, key=lambda o: (o.source, o.brand or ""))
+    unlisted_new = 0
     if len(outcomes) > FULL_TABLE_SOURCES:
         # A thousand rows of "not modified" would bury the few that matter.
-        outcomes = [o for o in outcomes if o.error or o.warning or o.new_mentions]
-    unlisted = len(report.outcomes) - len(outcomes)
+        troubled = {id(o) for o in outcomes if o.error or o.warning}
+        with_new = [o for o in outcomes if o.new_mentions and id(o) not in troubled]
+        most_new = sorted(with_new, key=lambda o: -o.new_mentions)[:MOST_NEW_LISTED]
+        listed = troubled | {id(o) for o in most_new}
+        unlisted_new = len(with_new) - len(most_new)
+        outcomes = [o for o in outcomes if id(o) in listed]
+    unlisted = len(report.outcomes) - len(outcomes) - unlisted_new
     table = Table(title=f"Run {report.run_id}")
     for column, justify in (
         ("source", "left"),
@@ -95,10 +104,13 @@ def collect(
         )
     if outcomes:
         out.print(table)  # type: ignore[attr-defined]
-    unlisted_note = (
-        f" {unlisted} source(s) with nothing new and no error are not listed." if unlisted else ""
-    )
-    out.print(  # type: ignore[attr-defined]
-        f"{report.new_mentions} new mention(s) from {len(report.outcomes)} source(s); "
-        f"{report.failed} failed.{unlisted_note}"
-    )
+    notes = [f"{report.new_mentions} new mention(s) from {len(report.outcomes)} source(s); "]
+    notes.append(f"{report.failed} failed.")
+    if unlisted_new:
+        notes.append(
+            f" {unlisted_new} more source(s) with new mentions are not listed"
+            " (`veille stats --by site` counts the mentions by site)."
+        )
+    if unlisted:
+        notes.append(f" {unlisted} source(s) with nothing new and no error are not listed.")
+    out.print("".join(notes))  # type: ignore[attr-defined]
