@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import event, insert, select, text
 
 from tests.support.stores import T0, later, make_item, store_fixture  # noqa: F401
-from veille.store import MentionFilter, Store, writes
+from veille.store import MentionFilter, Store, inserts
 from veille.store import stories as store_stories
 from veille.store.schema import document_table, mention_table, source_table, story_band_table
 from veille.types import SourceState
@@ -223,7 +223,7 @@ def test_new_rows_are_stored_as_sqlalchemy_s_insert_stores_them(store: Store) ->
         ]
         connection.execute(insert(document_table), plain)
         several = [{**row, "identity": row["identity"].replace("plain", "rows")} for row in plain]
-        stored = writes.insert_new_rows(connection, document_table, ("identity",), several)
+        stored = inserts.insert_new_rows(connection, document_table, ("identity",), several)
         assert stored == (2 if connection.dialect.name == "sqlite" else -1)
         rows = connection.execute(select(document_table.c.identity, document_table.c.id))
         ids = {identity: document_id for identity, document_id in rows}
@@ -241,7 +241,9 @@ def test_new_rows_are_stored_as_sqlalchemy_s_insert_stores_them(store: Store) ->
             for identity in ids
         ]
         connection.execute(insert(mention_table), mentions[:2])
-        writes.insert_new_rows(connection, mention_table, ("document_id", "brand_id"), mentions[2:])
+        inserts.insert_new_rows(
+            connection, mention_table, ("document_id", "brand_id"), mentions[2:]
+        )
     documents = _stored(store, "documents", "id")
     assert documents[2:] == [(f"rows-{n}", *documents[n][1:]) for n in range(2)]
     stored_mentions = _stored(store, "mentions", "id")
@@ -264,14 +266,14 @@ def test_new_rows_skip_stored_ones_and_count_only_those_stored(store: Store) -> 
         ]
         counted = connection.dialect.name == "sqlite"  # psycopg does not count them
         keys = ("document_id", "band_key")
-        assert writes.insert_new_rows(connection, story_band_table, keys, rows) == (
+        assert inserts.insert_new_rows(connection, story_band_table, keys, rows) == (
             700 if counted else -1
         )
         again = [*rows[::7], {**rows[3], "collected_us": -1}, *rows[:2], *rows[:2]]
         new = [{"document_id": document_id, "band_key": -key, "collected_us": 0} for key in (1, 2)]
-        assert writes.insert_new_rows(connection, story_band_table, keys, [*again, *new, *new]) == (
-            2 if counted else -1
-        )
+        assert inserts.insert_new_rows(
+            connection, story_band_table, keys, [*again, *new, *new]
+        ) == (2 if counted else -1)
         stored = connection.execute(held).all()
     assert len(stored) - before == 702
     assert dict(stored)[5003] == 3  # the stored row kept, not the conflicting one
@@ -300,7 +302,7 @@ def test_documents_stored_several_to_a_statement_are_each_found_by_full_text_sea
 def test_rows_go_in_slices_of_a_power_of_two_covering_them_in_order(
     count: int, largest: int
 ) -> None:
-    slices = list(writes._power_of_two_slices(count, largest))
+    slices = list(inserts._power_of_two_slices(count, largest))
     assert [index for part in slices for index in range(count)[part]] == list(range(count))
     sizes = [part.stop - part.start for part in slices]
     assert all(size & (size - 1) == 0 and 0 < size <= largest for size in sizes)

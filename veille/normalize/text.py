@@ -161,7 +161,7 @@ def _words_key(text: str) -> str:
 
 # Folding works character by character, so the key of a text's start is the start of its key:
 # a content whose first characters already differ from the title's is told apart without
-# folding it whole (most contents, a tenth of processing an item before).
+# folding it whole (most contents).
 _KEY_PREFIX_CHARACTERS = 64
 
 

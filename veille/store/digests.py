@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
+from veille.store.inserts import upsert_insert
 from veille.store.queries import (
     MENTION_CARD_COLUMNS,
     effective_sentiment,
@@ -32,7 +33,6 @@ from veille.store.schema import (
     mention_table,
 )
 from veille.store.visibility import settled_mentions
-from veille.store.writes import upsert_insert
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 
 from sqlalchemy import Connection, func, select
 
+from veille.store.inserts import insert_new_rows
 from veille.store.schema import document_table, hashtag_table
-from veille.store.writes import insert_new_rows
 
 # Documents read per statement when filling in the hashtags of stored documents.
 FILL_BATCH = 2000

@@ -43,6 +43,7 @@ from veille.normalize.story import (
     story_features,
     story_signature,
 )
+from veille.store.inserts import insert_new_rows
 from veille.store.lookups import chunked, one_of_parameter
 from veille.store.schema import document_table, story_band_table
 
@@ -319,9 +320,6 @@ def save_band_keys(
     connection: Connection, keys_by_document: Mapping[int, Sequence[int]], collected_at: datetime
 ) -> None:
     """Store the band keys of documents newly stored at ``collected_at`` (stored keys are kept)."""
-    # Imported here: veille.store.writes imports this module.
-    from veille.store.writes import insert_new_rows
-
     collected_us = microseconds(collected_at)
     values = [
         {"document_id": document_id, "band_key": key, "collected_us": collected_us}
