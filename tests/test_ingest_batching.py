@@ -252,6 +252,25 @@ def test_new_rows_are_stored_as_sqlalchemy_s_insert_stores_them(store: Store) ->
     assert sorted(str(row["title"]) for row in read) == sorted(2 * [row["title"] for row in plain])
 
 
+def test_new_rows_leave_the_columns_they_do_not_give_to_their_defaults(store: Store) -> None:
+    with store.engine.begin() as connection:
+        source_id = connection.execute(
+            select(source_table.c.id).where(source_table.c.name == "lemonde")
+        ).scalar_one()
+        given_only = ("reach", "engagement", "metrics", "author_name", "site")
+        plain = {
+            key: value
+            for key, value in _document_row("plain", source_id).items()
+            if key not in given_only
+        }
+        connection.execute(insert(document_table), [plain])
+        several = [{**plain, "identity": "rows"}]
+        inserts.insert_new_rows(connection, document_table, ("identity",), several)
+        assert inserts.insert_new_rows(connection, document_table, ("identity",), []) == 0
+    documents = _stored(store, "documents", "id")
+    assert documents == [("plain", *documents[0][1:]), ("rows", *documents[0][1:])]
+
+
 def test_new_rows_skip_stored_ones_and_count_only_those_stored(store: Store) -> None:
     _fill(store)
     with store.engine.begin() as connection:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, Connection, Dialect, Table
+from sqlalchemy import Connection, Dialect, Table
 
 from veille.errors import StoreError
 
@@ -62,50 +62,48 @@ def _power_of_two_slices(count: int, largest: int) -> Iterator[slice]:
         start += size
 
 
-def _stored_columns(table: Table) -> tuple[Column[Any], ...]:
-    """The columns an insert gives: all but an integer primary key the database numbers."""
-    return tuple(column for column in table.columns if column is not table.autoincrement_column)
-
-
 @cache
-def _sqlite_rows_insert(dialect: Dialect, table: Table, keys: tuple[str, ...], count: int) -> str:
-    """INSERT of ``count`` rows of ``_stored_columns``, ON CONFLICT (keys) DO NOTHING."""
+def _sqlite_rows_insert(
+    dialect: Dialect, table: Table, columns: tuple[str, ...], keys: tuple[str, ...], count: int
+) -> str:
+    """INSERT of ``count`` rows of these columns, ON CONFLICT (keys) DO NOTHING."""
     quote = dialect.identifier_preparer.quote
-    columns = ", ".join(quote(column.name) for column in _stored_columns(table))
-    row = "(" + ", ".join("?" * len(_stored_columns(table))) + ")"
-    conflict = ", ".join(map(quote, keys))
+    row = "(" + ", ".join("?" * len(columns)) + ")"
     return (
-        f"INSERT INTO {quote(table.name)} ({columns}) VALUES {', '.join([row] * count)}"
-        f" ON CONFLICT ({conflict}) DO NOTHING"
+        f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, columns))})"
+        f" VALUES {', '.join([row] * count)} ON CONFLICT ({', '.join(map(quote, keys))}) DO NOTHING"
     )
 
 
 @cache
 def _bind_processors(
-    dialect: Dialect, table: Table
-) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
-    """Each stored column's name and conversion to what the driver takes, as SQLAlchemy's."""
+    dialect: Dialect, table: Table, columns: tuple[str, ...]
+) -> tuple[Callable[[Any], Any] | None, ...]:
+    """Each column's conversion to what the driver takes (None: none), as SQLAlchemy's."""
     # The type as this dialect runs it: a decorated type's own conversion, then its dialect's.
     return tuple(
-        (column.name, column.type.dialect_impl(dialect).bind_processor(dialect))
-        for column in _stored_columns(table)
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
     )
 
 
 def insert_new_rows(
     connection: Connection, table: Table, keys: tuple[str, ...], rows: Sequence[Mapping[str, Any]]
 ) -> int:
-    """INSERT … ON CONFLICT (keys) DO NOTHING of rows giving every stored column.
+    """INSERT … ON CONFLICT (keys) DO NOTHING of rows giving the same columns.
 
-    Return how many rows the database says it stored: -1 on PostgreSQL, where the rows go as
-    one executemany (psycopg pipelines one short prepared statement, several times faster
-    than one huge multi-row VALUES it would have to parse, and does not count the rows).
+    As SQLAlchemy's executemany, the first row's keys name the columns given; the others take
+    their defaults. Return how many rows the database says it stored: -1 on PostgreSQL, where
+    the rows go as one executemany (psycopg pipelines one short prepared statement, several
+    times faster than one huge multi-row VALUES it would have to parse, and does not count).
     """
+    if not rows:
+        return 0
     dialect = connection.dialect
     if dialect.name != "sqlite":
         statement = insert_new(dialect.name, table, *keys)
         return int(connection.execute(statement, list(rows)).rowcount)
-    columns = _bind_processors(dialect, table)
+    columns = tuple(column.name for column in table.columns if column.name in rows[0])
+    named = list(zip(columns, _bind_processors(dialect, table, columns), strict=True))
     largest = 1 << ((SQLITE_VARIABLES // len(columns)).bit_length() - 1)
     inserted = 0
     for rows_slice in _power_of_two_slices(len(rows), largest):
@@ -113,8 +111,8 @@ def insert_new_rows(
         values = tuple(
             row[name] if process is None else process(row[name])
             for row in chunk
-            for name, process in columns
+            for name, process in named
         )
-        sql = _sqlite_rows_insert(dialect, table, keys, len(chunk))
+        sql = _sqlite_rows_insert(dialect, table, columns, keys, len(chunk))
         inserted += connection.exec_driver_sql(sql, values).rowcount
     return inserted
