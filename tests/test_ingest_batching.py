@@ -20,7 +20,13 @@ from sqlalchemy import event, insert, select, text
 from tests.support.stores import T0, later, make_item, store_fixture  # noqa: F401
 from veille.store import MentionFilter, Store, inserts
 from veille.store import stories as store_stories
-from veille.store.schema import document_table, mention_table, source_table, story_band_table
+from veille.store.schema import (
+    brand_table,
+    document_table,
+    mention_table,
+    source_table,
+    story_band_table,
+)
 from veille.types import SourceState
 
 DOCUMENTS = 48
@@ -269,6 +275,14 @@ def test_new_rows_leave_the_columns_they_do_not_give_to_their_defaults(store: St
         assert inserts.insert_new_rows(connection, document_table, ("identity",), []) == 0
     documents = _stored(store, "documents", "id")
     assert documents == [("plain", *documents[0][1:]), ("rows", *documents[0][1:])]
+    with store.engine.begin() as connection:
+        # Brands' creation times are computed in Python, as SQLAlchemy's insert computes them.
+        brand = {"name": "initech", "query": "initech"}
+        inserts.insert_new_rows(connection, brand_table, ("name",), [brand])
+        created = connection.execute(
+            select(brand_table.c.created_at).where(brand_table.c.name == "initech")
+        ).scalar_one()
+    assert created is not None
 
 
 def test_new_rows_skip_stored_ones_and_count_only_those_stored(store: Store) -> None:

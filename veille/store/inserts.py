@@ -99,7 +99,9 @@ def insert_new_rows(
     if not rows:
         return 0
     dialect = connection.dialect
-    if dialect.name != "sqlite":
+    left_out = [column for column in table.columns if column.name not in rows[0]]
+    # A default computed in Python (a creation time…) is SQLAlchemy's to fill in.
+    if dialect.name != "sqlite" or any(column.default is not None for column in left_out):
         statement = insert_new(dialect.name, table, *keys)
         return int(connection.execute(statement, list(rows)).rowcount)
     columns = tuple(column.name for column in table.columns if column.name in rows[0])
