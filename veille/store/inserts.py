@@ -47,7 +47,7 @@ def insert_new(dialect: str, table: Table, *keys: str) -> Any:
 # (a trigger on documents) writes a segment of its own at the end of every statement, which
 # later merges read and write again: new rows go in several to a statement instead. SQLAlchemy
 # cannot cache a statement of several rows and would compile it at every save, so its text is
-# written once per table and row count, and the rows' values converted as SQLAlchemy would.
+# written once per table, columns and row count, and the values converted as SQLAlchemy would.
 # A statement takes a power of two rows (13 rows: 8 + 4 + 1), so that only a few are ever
 # written and prepared, and at most SQLITE_VARIABLES values (the limit before SQLite 3.32).
 SQLITE_VARIABLES = 999
