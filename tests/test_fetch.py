@@ -11,6 +11,7 @@ import pytest
 from tests.support.feedserver import FeedServer
 from veille.errors import FatalSourceError
 from veille.fetch import Fetcher, FetchResult
+from veille.fetch._fetcher import DRAINED_BODY_BYTES
 from veille.settings import HttpSettings
 
 FEED = (
@@ -219,6 +220,46 @@ async def test_a_host_s_requests_reuse_their_connections_across_the_pools(
     # goes through the same pool each time and finds its connection there.
     assert len(ports) <= 4, ports
     assert feed_server.max_in_flight("/slow/") == 4
+
+
+async def test_not_modified_answers_leave_their_connection_for_the_next_request(
+    feed_server: FeedServer,
+) -> None:
+    feed_server.add("/feed.xml", FEED)
+    url = feed_server.url("/feed.xml")
+    async with Fetcher(fast_settings(concurrency=1, per_host=1)) as fetcher:
+        first = await fetcher.fetch(url, source="s")
+        again = [await fetcher.fetch(url, source="s", etag=first.etag) for _ in range(3)]
+    assert [result.status for result in again] == [304, 304, 304]
+    # A re-poll is mostly 304s: each must not cost a new connection (a TLS handshake).
+    assert len({request.client_port for request in feed_server.requests("/feed.xml")}) == 1
+
+
+async def test_a_redirect_s_body_is_read_so_its_connection_is_reused(
+    feed_server: FeedServer,
+) -> None:
+    moved = b"<html><body>This feed has moved.</body></html>" * 20
+    old = feed_server.add("/old", FEED)
+    for _ in range(2):
+        old.queue(302, headers={"Location": feed_server.url("/feed.xml")}, body=moved)
+    feed_server.add("/feed.xml", FEED)
+    async with Fetcher(fast_settings(concurrency=1, per_host=1)) as fetcher:
+        results = [await fetcher.fetch(feed_server.url("/old"), source="s") for _ in range(2)]
+    assert [result.body for result in results] == [FEED, FEED]
+    ports = {request.client_port for request in feed_server.requests()}
+    assert len(ports) == 1, ports
+
+
+async def test_a_large_body_beside_a_redirect_is_not_read(feed_server: FeedServer) -> None:
+    # Past DRAINED_BODY_BYTES the connection is given up rather than the body read.
+    huge = b"x" * (DRAINED_BODY_BYTES * 4)
+    feed_server.add("/old", FEED).queue(
+        301, headers={"Location": feed_server.url("/feed.xml")}, body=huge
+    )
+    feed_server.add("/feed.xml", FEED)
+    result = await fetch_once(feed_server.url("/old"), fast_settings(concurrency=1, per_host=1))
+    assert result.body == FEED and result.moved_to == feed_server.url("/feed.xml")
+    assert result.bytes_received < len(huge)
 
 
 class CountingTransport(httpx.AsyncHTTPTransport):

@@ -58,3 +58,21 @@ async def decoded_pieces(response: httpx.Response) -> AsyncGenerator[bytes, None
             yield piece
     for piece in decoder.finish():
         yield piece
+
+
+async def drain(response: httpx.Response, *, limit: int) -> None:
+    """Read and drop a body nobody needs (a 304's, a redirect's), up to ``limit`` raw bytes.
+
+    The connection goes back to the pool only once its answer has been read to the end:
+    closing the response earlier closes the connection too, and the next request to the host
+    pays for a new one (a TCP and TLS handshake). A body past ``limit`` is not worth reading
+    for that, and a failure while reading only costs the connection: the answer is known.
+    """
+    read = 0
+    try:
+        async for raw in response.aiter_raw():
+            read += len(raw)
+            if read > limit:
+                return
+    except httpx.HTTPError:
+        return

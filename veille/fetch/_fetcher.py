@@ -14,7 +14,7 @@ from types import TracebackType
 import httpx
 
 from veille.errors import SourceError, TransientSourceError
-from veille.fetch._body import read_capped_body, read_excerpt
+from veille.fetch._body import drain, read_capped_body, read_excerpt
 from veille.fetch._errors import (
     after_attempts,
     redirect_error,
@@ -36,6 +36,9 @@ _CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization
 # with a system call, on every request it assigns or releases; with a hundred in one pool that
 # walk took a fifth of a 1,000-feed pass. Smaller pools keep it short.
 POOL_CONNECTIONS = 8
+# A 304's or a redirect's body is read to its end, up to this size, so that its connection is
+# reused: most of a re-poll's answers are 304s (see _body.drain).
+DRAINED_BODY_BYTES = 64 * 1024
 
 
 @dataclass(slots=True)
@@ -290,8 +293,10 @@ class Fetcher:
         status = response.status_code
         location = response.headers.get("location")
         if status in _REDIRECT_STATUSES and location:
+            await drain(response, limit=DRAINED_BODY_BYTES)
             return _Answer(status, response.headers, location=location)
         if status == 304:
+            await drain(response, limit=DRAINED_BODY_BYTES)
             return _Answer(status, response.headers)
         if 200 <= status < 300:
             body = await read_capped_body(
