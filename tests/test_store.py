@@ -124,6 +124,34 @@ def test_state_round_trips_per_source_and_per_brand(store: Store) -> None:
     assert store.load_state("gnews") == SourceState()
 
 
+def test_states_read_together_are_those_read_one_by_one(store: Store) -> None:
+    feed_state = SourceState(etag='"abc"', seen_entries=("guid:a", "guid:b"), seen_for="setup-1")
+    save(store, [], state=feed_state)
+    save(store, [], source="gnews", brand="acme", state=SourceState(cursor="2026-03-02"))
+    units = [("lemonde", None), ("gnews", "acme"), ("gnews", "globex"), ("hn", None)]
+    # Never collected (gnews for globex, hn) and unknown units are left out.
+    assert store.load_states([*units, ("nope", None), ("gnews", "nope")]) == {
+        ("lemonde", None): feed_state,
+        ("gnews", "acme"): store.load_state("gnews", "acme"),
+    }
+    assert store.load_states([]) == {}
+
+
+def test_states_of_more_sources_than_one_statement_takes_are_all_read(store: Store) -> None:
+    names = [f"feed-{index:04d}" for index in range(1_200)]
+    store.sync_config(
+        [BrandSpec("acme", "acme")],
+        [SourceSpec(name, "rss", {"url": f"https://example.org/{name}"}) for name in names],
+    )
+    collected = names[::97]  # in each few hundred names that one statement reads
+    for index, name in enumerate(collected):
+        save(store, [], source=name, state=SourceState(etag=f'"{index}"'))
+    states = store.load_states([(name, None) for name in names])
+    assert states == {
+        (name, None): SourceState(etag=f'"{index}"') for index, name in enumerate(collected)
+    }
+
+
 def test_unknown_source_or_brand_names_the_known_ones(store: Store) -> None:
     with pytest.raises(StoreError, match=r"unknown source 'nope'.*gnews, hn, lemonde"):
         store.load_state("nope")

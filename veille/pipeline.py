@@ -197,6 +197,8 @@ async def collect(
                 # Most turns claim nothing new: no need to walk every configured source.
                 units = _units(settings.sources, selected_brands, fresh) if fresh else []
                 taken.update(claimed)
+                if units:
+                    await pass_context.read_states(units)
                 for unit in units:
                     task = asyncio.create_task(pass_context.collect_unit(unit))
                     task.add_done_callback(finished.put_nowait)
@@ -269,9 +271,28 @@ class _Pass:
         self.saves = SaveBatches(store, worker)
         # Items a source gave under this setup before are not processed again (stored then).
         self.setup = processing_setup(settings.brands)
+        # What the units about to be collected remember, read together (read_states).
+        self.states: dict[tuple[str, str | None], SourceState] = {}
 
     async def _in_worker(self, function: Callable[..., object], *args: object) -> object:
         return await asyncio.get_running_loop().run_in_executor(self.worker, function, *args)
+
+    async def read_states(self, units: Sequence[_Unit]) -> None:
+        """Read what these units remember in a few statements, not one per unit."""
+        keys = [(unit.source.name, unit.brand) for unit in units]
+        stored = await self._in_worker(self.store.load_states, keys)
+        assert isinstance(stored, dict)
+        # A unit without a stored state was never collected: it starts empty.
+        self.states.update((key, stored.get(key, SourceState())) for key in keys)
+
+    async def _state_of(self, unit: _Unit) -> SourceState:
+        state = self.states.pop((unit.source.name, unit.brand), None)
+        if state is not None:
+            return state
+        # Not among the units read together (read_states): read alone.
+        read = await self._in_worker(self.store.load_state, unit.source.name, unit.brand)
+        assert isinstance(read, SourceState)
+        return read
 
     async def collect_unit(self, unit: _Unit) -> SourceOutcome:
         """Collect one source (× brand), store what it gave or record why it failed."""
@@ -283,8 +304,7 @@ class _Pass:
         started = time.monotonic()
         brand = self.settings.brand(unit.brand) if unit.brand else None
         try:
-            state = await self._in_worker(self.store.load_state, unit.source.name, unit.brand)
-            assert isinstance(state, SourceState)
+            state = await self._state_of(unit)
             if state.seen_for != self.setup:
                 # The brands (or veille) changed since the source's last answer, which was read
                 # for the old ones (or for ones not recorded, before revision 0012): asked for

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Connection, Row, Select, and_, bindparam, func, select
 
@@ -129,8 +130,59 @@ def _state_row(
 def load_state(connection: Connection, source: str, brand: str | None) -> SourceState:
     """Return what a source (for a brand, if given) remembers; empty when never collected."""
     row = _state_row(connection, source, brand)
-    if row is None:
-        return SourceState()
+    return SourceState() if row is None else _state_of(row)
+
+
+# Source names read by one statement of load_states: below SQLite's 999 variables.
+_NAMES_PER_READ = 500
+
+
+def load_states(
+    connection: Connection, units: Sequence[tuple[str, str | None]]
+) -> dict[tuple[str, str | None], SourceState]:
+    """What each (source, brand or None) of ``units`` remembers, read a few hundred at once.
+
+    A pass reads them all before its first request rather than one statement per source. A
+    unit without a stored state (never collected, or no such source or brand) is left out;
+    ``load_state`` tells those apart.
+    """
+    wanted = set(units)
+    names = sorted({source for source, _ in wanted})
+    found: dict[tuple[str, str | None], SourceState] = {}
+    for start in range(0, len(names), _NAMES_PER_READ):
+        rows = connection.execute(
+            _states_query(), {"names": names[start : start + _NAMES_PER_READ]}
+        )
+        for row in rows:
+            unit = (row.source_name, row.brand_key or None)
+            if unit in wanted:
+                found[unit] = _state_of(row)
+    return found
+
+
+@cache
+def _states_query() -> Select[Any]:
+    state = source_state_table.c
+    return (
+        select(
+            source_table.c.name.label("source_name"),
+            state.brand_key,
+            state.url,
+            state.etag,
+            state.last_modified,
+            state.content_hash,
+            state.cursor,
+            state.check_interval,
+            state.seen_entries,
+            state.seen_for,
+        )
+        .select_from(source_table)
+        .join(source_state_table, state.source_id == source_table.c.id)
+        .where(source_table.c.name.in_(bindparam("names", expanding=True)))
+    )
+
+
+def _state_of(row: Any) -> SourceState:
     return SourceState(
         url=row.url,
         etag=row.etag,

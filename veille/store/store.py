@@ -255,6 +255,13 @@ class Store:
         with self._reading() as connection:
             return source_state.load_state(connection, source, brand)
 
+    def load_states(
+        self, units: Sequence[tuple[str, str | None]]
+    ) -> dict[tuple[str, str | None], SourceState]:
+        """What each (source, brand or None) remembers, for those with a stored state."""
+        with self._reading() as connection:
+            return source_state.load_states(connection, units)
+
     def consecutive_failures(self, source: str, brand: str | None = None) -> int:
         """Return how many passes in a row failed for a source."""
         with self._reading() as connection:
