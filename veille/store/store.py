@@ -38,6 +38,7 @@ from veille.store.db import (
     head_revision,
     is_known_revision,
     mask_url,
+    savepoint,
     upgrade_database,
 )
 from veille.store.digests import DigestKey, DigestState
@@ -400,7 +401,7 @@ class Store:
                 known = writes.known_ids(connection, (save.source for save in saves))
             for save in saves:
                 try:
-                    with connection.begin_nested():
+                    with savepoint(connection):
                         results.append(_save_one(connection, save, known))
                 except (OperationalError, InterfaceError) as exc:
                     results.append(connection_error(self.engine.url, exc, doing="write to"))
