@@ -8,7 +8,6 @@ import click
 
 from veille.cli.app import App
 from veille.cli.render import moment_callback, progress_bar, time_zone_option
-from veille.settings import MAX_PROCESSES
 
 
 def _process_count(
@@ -16,6 +15,9 @@ def _process_count(
 ) -> int | str | None:
     if value is None or value == "auto":
         return value
+    # Here rather than at the top: the settings module (pydantic) would double `veille --help`.
+    from veille.settings import MAX_PROCESSES
+
     if value.isdigit() and int(value) <= MAX_PROCESSES:
         return int(value)
     raise click.BadParameter(f'must be "auto" or a whole number from 0 to {MAX_PROCESSES}')
