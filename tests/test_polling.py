@@ -15,7 +15,7 @@ from tests.support.project import (
     run,
     write_config,
 )
-from veille.errors import ConfigError
+from veille.errors import ConfigError, StoreError
 from veille.polling import PollBounds, next_interval, wait_before_next_check
 from veille.settings import load_settings
 from veille.store import Store
@@ -107,3 +107,21 @@ def test_settings_refuse_bounds_in_the_wrong_order(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="min_interval"):
         load_settings(config)
+
+
+def test_a_pass_reads_each_state_alone_when_reading_them_together_fails(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
+    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    config = write_config(tmp_path, {"lesechos": feed_server.url("/fr.xml")})
+    assert run(config, "collect", "--all", "--quiet").exit_code == 0
+
+    def failing(_store: Store, _units: object) -> None:
+        raise StoreError("the database is locked")
+
+    monkeypatch.setattr(Store, "load_states", failing)
+    again = run(config, "collect", "--all", "--quiet")
+    # The pass goes on: the source read its own state, so it still asked conditionally.
+    assert again.exit_code == 0, again.output
+    assert [request.status for request in feed_server.requests("/fr.xml")] == [200, 304]

@@ -280,7 +280,12 @@ class _Pass:
     async def read_states(self, units: Sequence[_Unit]) -> None:
         """Read what these units remember in a few statements, not one per unit."""
         keys = [(unit.source.name, unit.brand) for unit in units]
-        stored = await self._in_worker(self.store.load_states, keys)
+        try:
+            stored = await self._in_worker(self.store.load_states, keys)
+        except Exception:
+            # Each unit then reads its own, and fails alone if the database still cannot say.
+            log.warning("reading the sources' states together failed", exc_info=True)
+            return
         assert isinstance(stored, dict)
         # A unit without a stored state was never collected: it starts empty.
         self.states.update((key, stored.get(key, SourceState())) for key in keys)

@@ -61,13 +61,18 @@ async def decoded_pieces(response: httpx.Response) -> AsyncGenerator[bytes, None
 
 
 async def drain(response: httpx.Response, *, limit: int) -> None:
-    """Read and drop a body nobody needs (a 304's, a redirect's), up to ``limit`` raw bytes.
+    """Read and drop a body nobody needs (a 304's, a redirect's) of at most ``limit`` bytes.
 
     The connection goes back to the pool only once its answer has been read to the end:
     closing the response earlier closes the connection too, and the next request to the host
-    pays for a new one (a TCP and TLS handshake). A body past ``limit`` is not worth reading
-    for that, and a failure while reading only costs the connection: the answer is known.
+    pays for a new one (a TCP and TLS handshake). A 304 has no body; another answer is read
+    only when its Content-Length says it is small, so that a body of unknown length is never
+    waited for. A failure while reading only costs the connection: the answer is known.
     """
+    if response.status_code != 304:
+        declared = response.headers.get("content-length", "").strip()
+        if not declared.isdigit() or int(declared) > limit:
+            return
     read = 0
     try:
         async for raw in response.aiter_raw():
