@@ -98,3 +98,19 @@ def test_a_language_veille_cannot_detect_is_refused_as_the_file_is_read(tmp_path
     assert "'xx' is not a language veille can detect" in str(caught.value)
     accepted = write(tmp_path, '[[brands]]\nname = "Danone"\nlanguages = ["fr", "eu", "br"]\n')
     assert load_settings(accepted).brands[0].languages == ("fr", "eu", "br")
+
+
+def test_a_key_ending_in_a_line_break_is_quoted_in_the_message(tmp_path: Path) -> None:
+    # "^…$" takes a final line break: the key was written bare, breaking the message in two.
+    config = write(tmp_path, '"0\\n" = 1\n' + BRAND)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert caught.value.key == '"0\\n"'
+    assert "\n" not in str(caught.value).strip()
+
+
+def test_a_language_code_ending_in_a_line_break_is_not_a_code(tmp_path: Path) -> None:
+    config = write(tmp_path, '[[brands]]\nname = "Danone"\nlanguages = ["fr\\n"]\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert "expected ISO 639-1 codes such as 'fr' or 'en', got 'fr\\n'" in str(caught.value)

@@ -43,8 +43,9 @@ DEFAULT_DATABASE_NAME = "veille.db"
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # More processing processes than this would wait on the one process that stores.
 MAX_PROCESSES = 16
-_LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+# Both matched whole (fullmatch): "^…$" would also take a final line break ("fr\n").
+_LANGUAGE_CODE = re.compile(r"[a-z]{2}")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 # Every character of the Unicode categories Cc (controls), Zl and Zp (line and paragraph
 # separators), as one pattern: cheaper than asking unicodedata about each character of each name.
 _LINE_BREAK_OR_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -159,7 +160,7 @@ class BrandConfig(BaseModel):
     @classmethod
     def _language_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for code in value:
-            if not _LANGUAGE_CODE.match(code):
+            if not _LANGUAGE_CODE.fullmatch(code):
                 raise ValueError(f"expected ISO 639-1 codes such as 'fr' or 'en', got {code!r}")
             # Checked now rather than when a pass first classifies, halfway through its sources.
             if code not in DETECTABLE_LANGUAGES:
@@ -341,7 +342,7 @@ def _expand_env(value: Any, file: str, key: tuple[str | int, ...]) -> Any:
 def key_name(key: object) -> str:
     """A key as TOML writes it: bare when it can be, else quoted (a key may hold a line break)."""
     text = str(key)
-    return text if _BARE_KEY.match(text) else json.dumps(text, ensure_ascii=False)
+    return text if _BARE_KEY.fullmatch(text) else json.dumps(text, ensure_ascii=False)
 
 
 def _key_text(location: tuple[str | int, ...] | list[str | int]) -> str:
