@@ -217,3 +217,26 @@ def test_what_a_brand_watches_for_in_the_press(
 
 def test_a_relaunch_is_not_a_relapse(score: FrenchSentimentAnalyzer) -> None:
     assert score.compound("La relance du projet est prévue en mars") == 0.0
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://www.bravo.fr/excellent",
+        "www.genial.fr",
+        "contact.parfait@joie.fr",
+        "@Bonheur",
+        "@super_top",
+    ],
+)
+def test_addresses_and_handles_are_not_the_writer_s_words(
+    score: FrenchSentimentAnalyzer, address: str
+) -> None:
+    assert score.compound(f"Le rapport est en ligne : {address}") == 0.0
+    # Nor do their dots and colons cut a sentence: the negation still reaches "satisfait".
+    assert score.compound(f"je ne suis {address} pas satisfait") < 0
+    assert score.compound(f"Merci {address} !") == score.compound("Merci !")
+
+
+def test_an_at_sign_inside_a_word_is_kept(score: FrenchSentimentAnalyzer) -> None:
+    assert score.compound("super@") > 0

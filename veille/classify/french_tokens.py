@@ -3,7 +3,8 @@
 A text becomes a list of plain strings: accent-free lowercase words ("genial"), elided words
 with their apostrophe ("n'", "c'", "qu'"), punctuation runs ("!!!", "?", ","), and one
 character per emoji. Emoticons (":)", ";-(", "<3") become a private-use character each, so
-that they, like emoji, are single tokens rated from one table.
+that they, like emoji, are single tokens rated from one table. Web and e-mail addresses and
+@handles are dropped first.
 
 Emoji and emoticon valences come from the vaderSentiment package (MIT, C.J. Hutto), which is
 already a run-time dependency: an emoji is rated by the VADER valences of the words of its
@@ -25,6 +26,13 @@ _TOKEN = re.compile(
     r"|[^\W\d_]+(?:-(?:d')?[^\W\d_]+)*"
     r"|[,;:.!?…]+"
     r"|[^\s\w\x00-\x7f«»“”„‹›–—·•°€£]"  # emoji, emoticon marks and other symbols
+)
+# Web and e-mail addresses and @handles name places and people: their words ("bravo-succes.fr",
+# "@BonheurDuJour") are not the writer's, their dots and colons not ends of sentences.
+_ADDRESS = re.compile(
+    r"(?:https?://|www\.)\S+"  # web addresses
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail addresses
+    r"|(?<![\w@])@\w+"  # handles, not an "@" inside a word
 )
 _ELONGATION = re.compile(r"([^\W\d_])\1{2,}")
 # Any character three times in a row: a cheap first test, as letter classes are slow to match.
@@ -163,6 +171,8 @@ def may_hold_emoticon(text: str) -> bool:
 
 def tokenize(text: str, lexicon: dict[str, float]) -> tuple[list[str], Emphasis]:
     """Split French text into tokens, and say which words were written for emphasis."""
+    if "@" in text or "://" in text or "www." in text:
+        text = _ADDRESS.sub(" ", text)
     if may_hold_emoticon(text):
         text = _mark_emoticons(text)
     shouted = _shouted_words(text)
