@@ -260,6 +260,10 @@ class ForkServer:
     def start(self, args: list[str], out: Path, err: Path) -> int:
         """Fork a child running ``veille ARGS``; return its process id."""
         assert self.process.stdin is not None
+        # Emptied here, not only by the child: one killed before it opens them leaves neither
+        # a missing file nor the last pass's output to be read as its own.
+        for path in (out, err):
+            path.write_bytes(b"")
         request = {"args": args, "stdout": str(out), "stderr": str(err)}
         self.process.stdin.write(json.dumps(request).encode() + b"\n")
         self.process.stdin.flush()
