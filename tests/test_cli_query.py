@@ -313,6 +313,10 @@ def test_classify_reads_stdin_without_config(
     restricted = run(None, "classify", "--languages", "en,fr", input="Ein schöner Tag\n")
     assert json.loads(restricted.output)["lang"] in ("en", "fr")
     assert run(None, "classify", "--languages", "english", input="x\n").exit_code == 2
+    unknown = run(None, "classify", "--languages", "fr,zz", input="x\n")
+    assert unknown.exit_code == 2
+    assert "zz: not a language veille can detect" in unknown.output
+    assert "Traceback" not in unknown.output
     assert run(None, "classify", input="{not json\n").exit_code == 2
 
 

@@ -155,6 +155,12 @@ def languages_callback(
     bad = [code for code in codes if len(code) != 2 or not code.isalpha()]
     if bad:
         raise click.BadParameter(f"expected ISO 639-1 codes such as en,fr; got {', '.join(bad)}")
+    from veille.languages import DETECTABLE_LANGUAGES
+
+    # Checked here too, as the configuration's languages are: the classifier would raise later.
+    unknown = [code for code in codes if code not in DETECTABLE_LANGUAGES]
+    if unknown:
+        raise click.BadParameter(f"{', '.join(unknown)}: not a language veille can detect")
     return codes
 
 
