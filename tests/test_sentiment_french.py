@@ -240,3 +240,27 @@ def test_addresses_and_handles_are_not_the_writer_s_words(
 
 def test_an_at_sign_inside_a_word_is_kept(score: FrenchSentimentAnalyzer) -> None:
     assert score.compound("super@") > 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Remboursement toujours pas reçu",
+        "Colis jamais arrivé",
+        "Livraison pas arrivée",
+        "L'appli ne marche plus depuis la mise à jour",
+        "ça fonctionne pas",
+        "Le service client ne répond jamais",
+        "Je déconseille cette banque",
+    ],
+)
+def test_a_failing_service_in_customers_words_is_negative(
+    score: FrenchSentimentAnalyzer, text: str
+) -> None:
+    assert score.compound(text) < 0
+
+
+def test_working_and_received_alone_carry_no_tone(score: FrenchSentimentAnalyzer) -> None:
+    assert score.compound("Colis reçu hier") == 0.0
+    assert score.compound("ça marche") == 0.0
+    assert score.compound("ça marche pas mal") > 0

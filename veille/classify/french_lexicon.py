@@ -115,6 +115,28 @@ IDIOM_VALENCES: dict[tuple[str, ...], float] = {
     ("bon", "marche"): 1.0,
     ("a", "bientot"): 0.0,
     ("tout", "a", "fait"): 0.0,
+    # A service that fails, in customers' words: the verbs are neutral, their negation is not.
+    ("pas", "recu"): -1.6,
+    ("pas", "recue"): -1.6,
+    ("jamais", "recu"): -2.0,
+    ("jamais", "recue"): -2.0,
+    ("pas", "livre"): -1.6,
+    ("pas", "livree"): -1.6,
+    ("jamais", "livre"): -2.0,
+    ("jamais", "livree"): -2.0,
+    ("pas", "arrive"): -1.6,
+    ("pas", "arrivee"): -1.6,
+    ("jamais", "arrive"): -2.0,
+    ("jamais", "arrivee"): -2.0,
+    ("marche", "pas"): -1.8,
+    ("marche", "plus"): -1.8,
+    ("marche", "pas", "mal"): 1.2,
+    ("fonctionne", "pas"): -1.8,
+    ("fonctionne", "plus"): -1.8,
+    ("fonctionne", "pas", "mal"): 1.2,
+    ("repond", "pas"): -1.6,
+    ("repond", "plus"): -1.6,
+    ("repond", "jamais"): -2.0,
 }
 
 # Accent-free: "é", "ée", "és", "ées" of the past participle fold into "e", "ee", "es", "ees".
