@@ -68,3 +68,24 @@ def test_plain_negations_still_negate(text: str) -> None:
 def test_negated_complaint_stays_mild_praise() -> None:
     assert english_compound("I was never disappointed") > 0
     assert english_compound("not bad at all") > 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My order never arrived",
+        "The app doesn't work since the update",
+        "It stopped working after a week",
+        "Their chat has not responded in days",
+        "Parcel still not delivered",
+        "doesnt work lol",
+    ],
+)
+def test_a_failing_service_in_customers_words_is_negative(text: str) -> None:
+    # VADER rates none of the failure's words: the complaint reads as neutral, or milder.
+    assert english_compound(text) < min(VADER.polarity_scores(text)["compound"], 0.0)
+
+
+def test_working_and_receiving_alone_carry_no_tone() -> None:
+    assert english_compound("I work at Danone") == 0.0
+    assert english_compound("Parcel delivered today") == 0.0

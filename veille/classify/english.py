@@ -10,14 +10,16 @@ complaint as praise (or the reverse):
   "never been more disappointed": nothing could go further, so the feeling is at its height.
 
 In both, the word keeps its valence, strengthened by VADER's own factor for "never so".
-Everything else is VADER 3.3.2 unchanged. Two of VADER's checks lowercase the whole text for
-every word they look at, which makes a long text cost the square of its length; they are
-restated here reading only the words they need, and a text without emoji skips VADER's
-emoji rewriting, with the same results.
+A service that fails ("doesn't work", "never arrived", "stopped responding") counts as a
+negative word: VADER rates none of those words. Everything else is VADER 3.3.2 unchanged.
+Two of VADER's checks lowercase the whole text for every word they look at, which makes a
+long text cost the square of its length; they are restated here reading only the words they
+need, and a text without emoji skips VADER's emoji rewriting, with the same results.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -39,6 +41,18 @@ _BE_FORMS = frozenset(["be", "been", "have", "ever", "felt", "feel", "was", "wer
 _COMPARISON = frozenset(["more", "less", "as", "any"])
 _IRREGULAR_COMPARATIVES = frozenset(["better", "worse"])
 _NEGATIONS = frozenset(NEGATE)
+# A service that fails, in customers' words ("doesn't work", "never arrived", "stopped
+# responding"): VADER rates none of these words, so it read the complaint as neutral. Each
+# one found adds this valence, as a rated word would.
+FAILURE_VALENCE = -1.8
+_FAILURE = re.compile(
+    r"\b(?:not|never|no longer|stopped|cannot"
+    r"|(?:does|do|did|is|was|are|were|has|have|had|wo|ca|could|would)n['’]?t)"
+    r"\s+(?:even\s+|yet\s+|been\s+|be\s+)?"
+    r"(?:work(?:s|ing|ed)?|arriv(?:e|es|ed|ing)|receiv(?:e|ed)|respond(?:s|ed|ing)?"
+    r"|deliver(?:s|ed)?|load(?:s|ing|ed)?)\b",
+    re.IGNORECASE,
+)
 
 
 def _is_negation(word: str) -> bool:
@@ -93,6 +107,13 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
             sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
         sentiments = self._but_check(words, sentiments)
         return self.score_valence(sentiments, text)
+
+    def score_valence(self, sentiments: list[float], text: str) -> dict[str, float]:
+        """VADER's `score_valence`, with a valence for each failing service the text reports."""
+        failures = len(_FAILURE.findall(text))
+        if failures:
+            sentiments = [*sentiments, *[FAILURE_VALENCE] * failures]
+        return dict(super().score_valence(sentiments, text))
 
     @staticmethod
     def _vader_negation_check(valence: float, words: list[str], start_i: int, i: int) -> float:
