@@ -53,6 +53,8 @@ _FAILURE = re.compile(
     r"|deliver(?:s|ed)?|load(?:s|ing|ed)?)\b",
     re.IGNORECASE,
 )
+# Every failure names one of these verbs: a text without any skips the longer expression.
+_FAILURE_VERB = re.compile("work|arriv|receiv|respond|deliver|load")
 
 
 def _is_negation(word: str) -> bool:
@@ -110,8 +112,8 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
 
     def score_valence(self, sentiments: list[float], text: str) -> dict[str, float]:
         """VADER's `score_valence`, with a valence for each failing service the text reports."""
-        failures = len(_FAILURE.findall(text))
-        if failures:
+        if _FAILURE_VERB.search(text.lower()):
+            failures = len(_FAILURE.findall(text))
             sentiments = [*sentiments, *[FAILURE_VALENCE] * failures]
         return dict(super().score_valence(sentiments, text))
 
