@@ -248,6 +248,8 @@ def test_an_at_sign_inside_a_word_is_kept(score: FrenchSentimentAnalyzer) -> Non
         "Remboursement toujours pas reçu",
         "Colis jamais arrivé",
         "Livraison pas arrivée",
+        "Commande pas encore reçue",
+        "Toujours rien reçu",
         "L'appli ne marche plus depuis la mise à jour",
         "ça fonctionne pas",
         "Le service client ne répond jamais",
