@@ -23,6 +23,7 @@ from veille.fetch._errors import (
     transport_error,
 )
 from veille.fetch._limits import HostSlots
+from veille.fetch._network import http_transport
 from veille.fetch._result import FetchResult
 from veille.fetch._retry import backoff_delay, parse_retry_after
 from veille.settings import HttpSettings
@@ -121,17 +122,23 @@ class Fetcher:
         # Building a TLS context reads the whole certificate store (tens of milliseconds): one
         # context, made as httpx makes its own (SSL_CERT_FILE and SSL_CERT_DIR honoured), serves
         # every pool. A given transport brings its own.
-        tls: ssl.SSLContext | bool = httpx.create_ssl_context() if self._transport is None else True
+        tls: ssl.SSLContext | bool = True
+        transports: list[httpx.AsyncBaseTransport] = []
+        if self._transport is None:
+            tls = context = httpx.create_ssl_context()
+            transports = [http_transport(verify=context, limits=limits) for _ in range(pools)]
+        else:
+            transports = [self._transport]
         self._clients = [
             httpx.AsyncClient(
-                transport=self._transport,
+                transport=transport,
                 verify=tls,
                 timeout=timeout,
                 limits=limits,
                 headers={"User-Agent": settings.user_agent},
                 follow_redirects=False,  # followed by hand, to remember permanent moves
             )
-            for _ in range(pools)
+            for transport in transports
         ]
         return self
 
