@@ -322,6 +322,69 @@ def test_workers_start_before_the_answers_of_new_sources_and_not_for_unchanged_o
     assert all(feed_server.requests(path)[-1].status == 304 for path in _paths(urls))
 
 
+def test_workers_for_new_sources_start_before_the_pass_is_prepared(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import veille.pipeline
+
+    monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
+    urls = _serve_world(feed_server, 3)
+    events: list[str] = []
+    real_start, real_run_once = ProcessingPool.start, veille.pipeline.run_once
+
+    started: set[int] = set()
+
+    def watched_start(pool: ProcessingPool) -> None:
+        # The pass asks again for each new source; a started pool stays as it is.
+        if id(pool) not in started:
+            started.add(id(pool))
+            events.append("workers start")
+        real_start(pool)
+
+    def watched_run_once(*args: Any, **kwargs: Any) -> Any:
+        events.append("pass")
+        return real_run_once(*args, **kwargs)
+
+    monkeypatch.setattr(ProcessingPool, "start", watched_start)
+    monkeypatch.setattr(veille.pipeline, "run_once", watched_run_once)
+    config = _config(tmp_path / "pass", dict(list(urls.items())[:2]), 1)
+    assert run(config, "collect", "--quiet").exit_code == 0
+    assert events == ["workers start", "pass"]
+    # Every source was collected before: the pass decides, on the answers it gets.
+    events.clear()
+    assert run(config, "collect", "--all", "--quiet").exit_code == 0
+    assert events == ["pass"]
+    # One more source, never collected: its items will be processed.
+    events.clear()
+    name, url = list(urls.items())[2]
+    with config.open("a", encoding="utf-8") as file:
+        file.write(f'\n[[sources]]\nname = "{name}"\nkind = "rss"\nurl = "{url}"\n')
+    assert run(config, "collect", "--all", "--quiet").exit_code == 0
+    assert events[:2] == ["workers start", "pass"]
+
+
+@pytest.mark.parametrize(("new_sources", "processes"), [(19, 0), (20, 1)])
+def test_new_sources_start_workers_early_as_auto_would_for_the_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, new_sources: int, processes: int
+) -> None:
+    from veille.processing_pool import pool_for_new_sources
+    from veille.settings import load_settings
+
+    monkeypatch.setattr(processing_pool, "usable_cpus", lambda: 2)
+    urls = {f"feed-{i}": f"https://example.org/{i}.xml" for i in range(new_sources)}
+    config = _config(tmp_path / "pass", urls, 1)
+    config.write_text(config.read_text().replace("processes = 1", 'processes = "auto"'))
+    store = Store.open(f"sqlite:///{tmp_path / 'veille.db'}")
+    pool = None
+    try:
+        pool = pool_for_new_sources(load_settings(config), store)
+        assert (pool.processes if pool else 0) == processes
+    finally:
+        if pool is not None:
+            pool.close()
+        store.close()
+
+
 def _paths(urls: dict[str, str]) -> list[str]:
     return [f"/{name}.xml" for name in urls]
 

@@ -18,7 +18,7 @@ from veille.errors import ConfigError, FatalSourceError, SourceError
 from veille.fetch import Fetcher
 from veille.polling import PollBounds, next_interval, wait_before_next_check
 from veille.process import processing_setup
-from veille.processing_pool import Processed, Processing, process_count
+from veille.processing_pool import Processed, Processing, ProcessingPool, process_count
 from veille.save_batches import SaveBatches
 from veille.settings import Settings, SourceConfig
 from veille.store import BrandSpec, CollectionSave, SourceSpec, Store
@@ -106,11 +106,14 @@ def run_once(
     include_not_due: bool = False,
     progress: ProgressCallback | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    pool: ProcessingPool | None = None,
 ) -> RunReport:
     """Collect every due source once (all of them with ``include_not_due``) and store mentions.
 
     ``sources`` limits the pass to those sources; ``brands`` limits search sources to those
     brands' queries (feeds are still matched against every brand, so nothing is missed).
+    ``pool``, worker processes already started for the pass (``pool_for_new_sources``), does
+    its processing; the pass stops it.
     """
     return asyncio.run(
         collect(
@@ -121,6 +124,7 @@ def run_once(
             include_not_due=include_not_due,
             progress=progress,
             transport=transport,
+            pool=pool,
         )
     )
 
@@ -134,6 +138,7 @@ async def collect(
     include_not_due: bool = False,
     progress: ProgressCallback | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    pool: ProcessingPool | None = None,
 ) -> RunReport:
     """The asynchronous body of :func:`run_once`."""
     for name in sources:
@@ -180,7 +185,7 @@ async def collect(
     processes = process_count(settings.collect.processes, len(claimed))
     with (
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="veille-store") as worker,
-        contextlib.closing(Processing(settings.brands, processes, worker)) as processing,
+        contextlib.closing(Processing(settings.brands, processes, worker, pool)) as processing,
     ):
         async with Fetcher(settings.http, transport=transport) as fetcher:
             pass_context = _Pass(settings, store, fetcher, worker, processing, report.run_id)

@@ -10,7 +10,8 @@ pass stores in order.
 Workers are started with ``spawn``, never ``fork``: the pass's process has threads (the store's
 worker, the event loop) whose locks a forked child would inherit mid-use. They load their models
 once, while the first feeds are fetched (a pass starts them as soon as a source is sure to answer
-in full), and ignore Ctrl-C: the pass stops them itself.
+in full; ``veille collect`` even before the pass, for sources never collected), and ignore
+Ctrl-C: the pass stops them itself.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from veille.settings import BrandConfig
+from veille.settings import BrandConfig, Settings
 from veille.types import Collected, RawMention, ReadItems, StoredItem
 
 if TYPE_CHECKING:
     from veille.process import MentionProcessor
+    from veille.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,28 @@ def process_count(setting: int | str, sources: int) -> int:
     if sources < AUTO_MIN_SOURCES:
         return 0
     return max(0, min(usable_cpus() - 1, AUTO_MAX_PROCESSES))
+
+
+def pool_for_new_sources(
+    settings: Settings, store: Store, sources: Sequence[str] = ()
+) -> ProcessingPool | None:
+    """A started pool, when the pass over ``sources`` (every one if empty) will read new ones.
+
+    Sources never collected answer in full, so their items will be processed: the workers can
+    load their models while the pass's own process loads its modules (a fifth of a second) and
+    prepares the pass. As in the pass, there are workers only for enough such sources (see
+    ``process_count``), and none when every source was collected before (they may all answer
+    "not modified"): the pass starts them itself on its first new answer.
+    """
+    names = list(sources) or [source.name for source in settings.sources]
+    collected = store.collected_sources(names)
+    new = [name for name in names if name not in collected]
+    processes = process_count(settings.collect.processes, len(new)) if new else 0
+    if not processes:
+        return None
+    pool = ProcessingPool(settings.brands, processes)
+    pool.start()
+    return pool
 
 
 class ProcessingPool:
@@ -129,10 +153,17 @@ class Processing:
     processed there again, so none is lost.
     """
 
-    def __init__(self, brands: Sequence[BrandConfig], processes: int, thread: Executor) -> None:
+    def __init__(
+        self,
+        brands: Sequence[BrandConfig],
+        processes: int,
+        thread: Executor,
+        pool: ProcessingPool | None = None,
+    ) -> None:
         self.brands = tuple(brands)
         self.thread = thread
-        self.pool = ProcessingPool(brands, processes) if processes else None
+        # A pool the caller started early (pool_for_new_sources) serves the pass as its own.
+        self.pool = pool or (ProcessingPool(brands, processes) if processes else None)
         self._processor: MentionProcessor | None = None
 
     @property

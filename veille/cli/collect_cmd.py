@@ -31,16 +31,15 @@ def collect(
     another pass already running on the same SQLite database made this one skip. Processes
     sharing a PostgreSQL database run together and split the due sources between them.
     """
-    from rich.table import Table
-
     from veille.locks import job_lock
-    from veille.pipeline import SourceOutcome, run_once
+    from veille.processing_pool import pool_for_new_sources
 
     settings = app.settings
     for name in brands:
         settings.brand(name)
+    for name in sources:
+        settings.source(name)
     store = app.store()
-    progress = progress_bar("collecting", quiet=quiet, with_description=True)
     # SQLite has one writer at a time: a second pass skips. On PostgreSQL each pass claims the
     # due sources it collects (Store.claim_due), so passes run together and split them.
     shared = store.shares_work
@@ -49,7 +48,15 @@ def collect(
             # The scheduler or another `veille collect` is passing over this database now.
             click.echo("Another collecting pass is running on this database; skipped.", err=True)
             return
-        with progress:
+        # Workers for new sources start first: they load their models while the pass's
+        # modules are imported.
+        pool = pool_for_new_sources(settings, store, sources)
+        with (
+            pool or nullcontext(),
+            progress_bar("collecting", quiet=quiet, with_description=True) as progress,
+        ):
+            from veille.pipeline import SourceOutcome, run_once
+
             task = progress.add_task("", total=None)
 
             def advance(outcome: SourceOutcome, done: int, total: int) -> None:
@@ -62,7 +69,10 @@ def collect(
                 brands=brands,
                 include_not_due=include_not_due,
                 progress=advance,
+                pool=pool,
             )
+    from rich.table import Table
+
     out = console()
     if not report.outcomes:
         out.print("No source is due. `veille collect --all` checks every source now.")  # type: ignore[attr-defined]

@@ -160,6 +160,22 @@ def load_states(
     return found
 
 
+def collected_sources(connection: Connection, names: Sequence[str]) -> set[str]:
+    """Those of ``names`` with a stored state, for any brand: collected at least once."""
+    query = (
+        select(source_table.c.name)
+        .distinct()
+        .select_from(source_table)
+        .join(source_state_table, source_state_table.c.source_id == source_table.c.id)
+        .where(source_table.c.name.in_(bindparam("names", expanding=True)))
+    )
+    wanted = sorted(set(names))
+    found: set[str] = set()
+    for start in range(0, len(wanted), _NAMES_PER_READ):
+        found.update(connection.scalars(query, {"names": wanted[start : start + _NAMES_PER_READ]}))
+    return found
+
+
 @cache
 def _states_query() -> Select[Any]:
     state = source_state_table.c

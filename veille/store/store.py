@@ -263,6 +263,11 @@ class Store:
         with self._reading() as connection:
             return source_state.load_states(connection, units)
 
+    def collected_sources(self, names: Sequence[str]) -> set[str]:
+        """Those of ``names`` collected at least once (with a stored state for some brand)."""
+        with self._reading() as connection:
+            return source_state.collected_sources(connection, names)
+
     def consecutive_failures(self, source: str, brand: str | None = None) -> int:
         """Return how many passes in a row failed for a source."""
         with self._reading() as connection:
