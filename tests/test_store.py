@@ -124,6 +124,15 @@ def test_state_round_trips_per_source_and_per_brand(store: Store) -> None:
     assert store.load_state("gnews") == SourceState()
 
 
+def test_collected_sources_are_those_with_a_state_for_any_brand(store: Store) -> None:
+    assert store.collected_sources(["lemonde", "gnews", "hn"]) == set()
+    save(store, [], state=SourceState(etag='"abc"'))
+    save(store, [], source="gnews", brand="acme", state=SourceState(cursor="2026-03-02"))
+    # Unknown names (a source not synced yet) were never collected either.
+    assert store.collected_sources(["lemonde", "gnews", "hn", "nope"]) == {"lemonde", "gnews"}
+    assert store.collected_sources([]) == set()
+
+
 def test_states_read_together_are_those_read_one_by_one(store: Store) -> None:
     feed_state = SourceState(etag='"abc"', seen_entries=("guid:a", "guid:b"), seen_for="setup-1")
     save(store, [], state=feed_state)
