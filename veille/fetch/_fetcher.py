@@ -23,7 +23,6 @@ from veille.fetch._errors import (
     transport_error,
 )
 from veille.fetch._limits import HostSlots
-from veille.fetch._network import http_transport
 from veille.fetch._result import FetchResult
 from veille.fetch._retry import backoff_delay, parse_retry_after
 from veille.settings import HttpSettings
@@ -122,23 +121,17 @@ class Fetcher:
         # Building a TLS context reads the whole certificate store (tens of milliseconds): one
         # context, made as httpx makes its own (SSL_CERT_FILE and SSL_CERT_DIR honoured), serves
         # every pool. A given transport brings its own.
-        tls: ssl.SSLContext | bool = True
-        transports: list[httpx.AsyncBaseTransport] = []
-        if self._transport is None:
-            tls = context = httpx.create_ssl_context()
-            transports = [http_transport(verify=context, limits=limits) for _ in range(pools)]
-        else:
-            transports = [self._transport]
+        tls: ssl.SSLContext | bool = httpx.create_ssl_context() if self._transport is None else True
         self._clients = [
             httpx.AsyncClient(
-                transport=transport,
+                transport=self._transport,
                 verify=tls,
                 timeout=timeout,
                 limits=limits,
                 headers={"User-Agent": settings.user_agent},
                 follow_redirects=False,  # followed by hand, to remember permanent moves
             )
-            for transport in transports
+            for _ in range(pools)
         ]
         return self
 
