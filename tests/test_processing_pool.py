@@ -385,6 +385,43 @@ def test_new_sources_start_workers_early_as_auto_would_for_the_pass(
         store.close()
 
 
+def test_a_pass_whose_workers_cannot_start_processes_everything_itself(
+    feed_server: FeedServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import errno
+    import multiprocessing.context
+
+    def no_more_processes(process: Any) -> None:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    # As when the system refuses a new process (a container's process limit, say).
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", no_more_processes)
+    monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
+    urls = _serve_world(feed_server, 3)
+    config = _config(tmp_path / "pass", urls, 1)
+    with caplog.at_level(logging.WARNING, logger="veille.processing_pool"):
+        result = run(config, "collect", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "0 failed" in result.output
+    assert "Resource temporarily unavailable" in caplog.text
+    reference = _config(tmp_path / "one-process", urls, 0)
+    assert run(reference, "collect", "--quiet").exit_code == 0
+    assert _stored(config.parent / "veille.db") == _stored(reference.parent / "veille.db")
+    # Known sources with new items: the pass starts its workers only when it is given items.
+    caplog.clear()
+    for index, name in enumerate(urls):
+        feed_server.set_body(f"/{name}.xml", make_feed(index + 10, 20, 0.6, templated=True))
+    with caplog.at_level(logging.WARNING, logger="veille.processing_pool"):
+        result = run(config, "collect", "--all", "--quiet")
+    assert result.exit_code == 0 and "0 failed" in result.output, result.output
+    assert "Resource temporarily unavailable" in caplog.text
+    assert run(reference, "collect", "--all", "--quiet").exit_code == 0
+    assert _stored(config.parent / "veille.db") == _stored(reference.parent / "veille.db")
+
+
 def _paths(urls: dict[str, str]) -> list[str]:
     return [f"/{name}.xml" for name in urls]
 

@@ -79,7 +79,13 @@ def pool_for_new_sources(
     if not processes:
         return None
     pool = ProcessingPool(settings.brands, processes)
-    pool.start()
+    try:
+        pool.start()
+    except OSError as exc:
+        # The pass tries again when it needs them, and goes on without them if it cannot.
+        log.warning("no processing worker could start (%s)", exc)
+        pool.close()
+        return None
     return pool
 
 
@@ -148,9 +154,9 @@ class Processed:
 class Processing:
     """Where a pass's items are processed: in worker processes, or in the pass's store thread.
 
-    Without processes, or once a worker has died (killed for memory, say), items are processed
-    in ``thread``, the executor that also stores them; the items of a worker that died are
-    processed there again, so none is lost.
+    Without processes, once a worker has died (killed for memory, say), or when none could
+    start, items are processed in ``thread``, the executor that also stores them; the items of a
+    worker that died are processed there again, so none is lost.
     """
 
     def __init__(
@@ -195,10 +201,9 @@ class Processing:
                 read, given, items, entries = await asyncio.wrap_future(submitted)
             except BrokenProcessPool as exc:
                 # Every source waiting on the pool learns it broke; the first one stops it.
-                if self.pool is pool:
-                    log.warning("a processing worker stopped (%s); going on without them", exc)
-                    pool.close()
-                    self.pool = None
+                self._without(pool, f"a processing worker stopped ({exc})")
+            except OSError as exc:  # the system refused a worker process (a process limit)
+                self._without(pool, f"no processing worker could start ({exc})")
             else:
                 hints = collected if read is None else collected.with_items(read)
                 return Processed(items, given, hints.warning, hints.ttl_seconds, entries)
@@ -214,10 +219,21 @@ class Processing:
         items = self.processor.process(fresh) if fresh else []
         return Processed(items, len(mentions), collected.warning, collected.ttl_seconds, entries)
 
+    def _without(self, pool: ProcessingPool, why: str) -> None:
+        """Stop using ``pool``: what is left is processed in ``thread``."""
+        if self.pool is pool:
+            log.warning("%s; going on without them", why)
+            pool.close()
+            self.pool = None
+
     def start(self) -> None:
         """Start the worker processes now, if there are any and they have not started."""
-        if self.pool is not None:
-            self.pool.start()
+        pool = self.pool
+        if pool is not None:
+            try:
+                pool.start()
+            except OSError as exc:
+                self._without(pool, f"no processing worker could start ({exc})")
 
     def close(self) -> None:
         """Stop the worker processes, if any."""
