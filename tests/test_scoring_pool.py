@@ -57,7 +57,9 @@ def test_workers_give_each_batch_its_scores_in_the_order_read() -> None:
     }
 
 
-def _killing_the_workers(batches: list[list[ScoredDocument]]) -> Iterator[list[ScoredDocument]]:
+def _killing_the_workers(
+    batches: list[list[ScoredDocument]], pause: float = 0.0
+) -> Iterator[list[ScoredDocument]]:
     yield batches[0]
     # The first batch went to the worker: kill it before the next is read.
     deadline = time.monotonic() + 60
@@ -66,14 +68,40 @@ def _killing_the_workers(batches: list[list[ScoredDocument]]) -> Iterator[list[S
         time.sleep(0.05)
     for pid in workers:
         os.kill(pid, signal.SIGKILL)
+    time.sleep(pause)
     yield from batches[1:]
 
 
-def test_a_worker_that_dies_costs_only_speed(caplog: pytest.LogCaptureFixture) -> None:
+# Without a pause the next batch is handed out before the pool learns of the death; after one,
+# the pool refuses it.
+@pytest.mark.parametrize("pause", [0.0, 1.0])
+def test_a_worker_that_dies_costs_only_speed(
+    caplog: pytest.LogCaptureFixture, pause: float
+) -> None:
     batches = _batches(4, 2)
     with caplog.at_level(logging.WARNING, logger="veille.scoring_pool"):
-        scored = list(scored_batches(_killing_the_workers(batches), CLASSIFIER, (), processes=1))
+        killing = _killing_the_workers(batches, pause)
+        scored = list(scored_batches(killing, CLASSIFIER, (), processes=1))
     assert "a re-scoring worker stopped" in caplog.text
+    assert [batch for batch, _ in scored] == batches, "no batch lost"
+    for batch, scores in scored:
+        assert scores == rescore(batch, CLASSIFIER, {})
+
+
+def test_workers_that_cannot_start_cost_only_speed(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import multiprocessing.context
+
+    def no_more_processes(process: object) -> None:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", no_more_processes)
+    batches = _batches(3, 2)
+    with caplog.at_level(logging.WARNING, logger="veille.scoring_pool"):
+        scored = list(scored_batches(iter(batches), CLASSIFIER, (), processes=2))
+    assert "no re-scoring worker could start" in caplog.text
     assert [batch for batch, _ in scored] == batches, "no batch lost"
     for batch, scores in scored:
         assert scores == rescore(batch, CLASSIFIER, {})

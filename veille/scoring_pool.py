@@ -73,7 +73,7 @@ def scored_batches(
     in_workers = True
     try:
         for batch in batches:
-            submitted = executor.submit(rescore_in_worker, batch) if in_workers else None
+            submitted, in_workers = _submitted(executor, batch, in_workers)
             pending.append((batch, submitted))
             while len(pending) > processes:
                 done, future = pending.popleft()
@@ -85,6 +85,25 @@ def scored_batches(
             yield done, scores
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+_STOPPED = "a re-scoring worker stopped; the rest is re-scored in this process"
+
+
+def _submitted(
+    executor: ProcessPoolExecutor, batch: Batch, in_workers: bool
+) -> tuple[Future[list[NewScores]] | None, bool]:
+    """The batch handed to a worker, or None once the workers are given up (and whether)."""
+    if not in_workers:
+        return None, False
+    try:
+        return executor.submit(rescore_in_worker, batch), True
+    except BrokenProcessPool:
+        # A worker died and the pool knows it before the batches it held say so.
+        log.warning(_STOPPED)
+    except OSError as exc:  # the system refused a worker process (a process limit)
+        log.warning("no re-scoring worker could start (%s); re-scoring in this process", exc)
+    return None, False
 
 
 def _scores(
@@ -100,7 +119,7 @@ def _scores(
             return future.result(), in_workers
         except BrokenProcessPool:
             if in_workers:
-                log.warning("a re-scoring worker stopped; the rest is re-scored in this process")
+                log.warning(_STOPPED)
     return rescore(batch, classifier, tones), False
 
 
