@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import httpx
 
 from veille.collectors.base import Collector, get_collector
-from veille.errors import ConfigError, FatalSourceError, SourceError
+from veille.errors import ConfigError, FatalSourceError, SourceError, StoreError
 from veille.fetch import Fetcher
 from veille.polling import PollBounds, next_interval, wait_before_next_check
 from veille.process import processing_setup
@@ -197,37 +197,47 @@ async def collect(
             total = 0
             more = batch is not None and len(claimed) == batch
             next_lock_check = time.monotonic() + RUN_LOCK_CHECK_SECONDS
-            while True:
-                fresh = set(claimed) - taken
-                # Most turns claim nothing new: no need to walk every configured source.
-                units = _units(settings.sources, selected_brands, fresh) if fresh else []
-                taken.update(claimed)
-                if units:
-                    await pass_context.read_states(units)
-                for unit in units:
-                    task = asyncio.create_task(pass_context.collect_unit(unit))
-                    task.add_done_callback(finished.put_nowait)
-                    pending.add(task)
-                total += len(units)
-                if not pending:
-                    break
-                done = [await finished.get()]
-                while not finished.empty():
-                    done.append(finished.get_nowait())
-                pending.difference_update(done)
-                for task in done:
-                    report.outcomes.append(task.result())
-                    if progress is not None:
-                        progress(task.result(), len(report.outcomes), total)
-                claimed = []
-                if time.monotonic() >= next_lock_check:
-                    # Another worker must not take this pass for dead (see keep_run_locks).
-                    await asyncio.to_thread(store.keep_run_locks)
-                    next_lock_check = time.monotonic() + RUN_LOCK_CHECK_SECONDS
-                if more and batch is not None and len(pending) <= batch // 2:
-                    wanted = batch - len(pending)
-                    claimed = await asyncio.to_thread(claim, wanted)
-                    more = len(claimed) == wanted
+            tasks: list[asyncio.Task[SourceOutcome]] = []
+            try:
+                while True:
+                    fresh = set(claimed) - taken
+                    # Most turns claim nothing new: no need to walk every configured source.
+                    units = _units(settings.sources, selected_brands, fresh) if fresh else []
+                    taken.update(claimed)
+                    if units:
+                        await pass_context.read_states(units)
+                    for unit in units:
+                        task = asyncio.create_task(pass_context.collect_unit(unit))
+                        task.add_done_callback(finished.put_nowait)
+                        pending.add(task)
+                        tasks.append(task)
+                    total += len(units)
+                    if not pending:
+                        break
+                    done = [await finished.get()]
+                    while not finished.empty():
+                        done.append(finished.get_nowait())
+                    pending.difference_update(done)
+                    for task in done:
+                        report.outcomes.append(task.result())
+                        if progress is not None:
+                            progress(task.result(), len(report.outcomes), total)
+                    claimed = []
+                    if time.monotonic() >= next_lock_check:
+                        # Another worker must not take this pass for dead (see keep_run_locks).
+                        await asyncio.to_thread(store.keep_run_locks)
+                        next_lock_check = time.monotonic() + RUN_LOCK_CHECK_SECONDS
+                    if more and batch is not None and len(pending) <= batch // 2:
+                        wanted = batch - len(pending)
+                        claimed = await asyncio.to_thread(claim, wanted)
+                        more = len(claimed) == wanted
+            except Exception:
+                # The pass stops (its store cannot be written): the sources still collecting
+                # are abandoned, and the errors the others ended with are not reported again.
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                raise
     report.finished_at = utcnow()
     store.finish_run(report.run_id, report.finished_at, status=report.status)
     if report.new_mentions:
@@ -353,6 +363,10 @@ class _Pass:
             outcome.error = _error_text(exc)
             outcome.disabled = isinstance(exc, FatalSourceError) and exc.status == 410
             await self._in_worker(self._fail, unit, outcome, exc.retry_after)
+        except StoreError:
+            # The database cannot be written (disk full, server gone): no source can be
+            # saved, nor its failure recorded. The pass stops with the store's error.
+            raise
         except Exception as exc:  # a bug in one source must not stop the others
             log.exception("collecting %s failed", unit.source.name)
             outcome.duration = time.monotonic() - started

@@ -177,14 +177,42 @@ def create_store_engine(url: str, *, read_only: bool = False) -> Engine:
         ) from None
 
 
+# What to do about a driver error, by its SQLite error name or PostgreSQL SQLSTATE.
+_DISK_FULL_HINT = (
+    "free some space on the disk that holds the database"
+    " (`veille prune --older-than 365d` removes old mentions)"
+)
+_HINTS_BY_SQLITE_ERROR = {
+    "SQLITE_FULL": _DISK_FULL_HINT,
+    "SQLITE_READONLY": "check that veille may write the database file and its folder",
+    "SQLITE_CANTOPEN": "check that the database's folder exists and veille may write in it",
+    "SQLITE_BUSY": "another process holds the database's write lock: try again once it is done",
+}
+_HINTS_BY_SQLSTATE = {
+    "53100": _DISK_FULL_HINT,  # disk_full
+    # read_only_sql_transaction
+    "25006": "the database server takes no writes (a read-only replica?)",
+}
+_DEFAULT_HINT = "check VEILLE_DATABASE_URL (or the config's database URL) and that the server runs"
+
+
+def _hint_for(driver_error: BaseException | None) -> str:
+    # SQLite's error names are extended ("SQLITE_READONLY_DBMOVED"): their family decides.
+    sqlite_name = str(getattr(driver_error, "sqlite_errorname", "") or "")
+    for family, hint in _HINTS_BY_SQLITE_ERROR.items():
+        if sqlite_name == family or sqlite_name.startswith(family + "_"):
+            return hint
+    sqlstate = getattr(driver_error, "sqlstate", None)
+    return _HINTS_BY_SQLSTATE.get(str(sqlstate), _DEFAULT_HINT)
+
+
 def connection_error(url: URL, exc: DBAPIError, *, doing: str = "connect to") -> StoreError:
     """Turn a driver error into a StoreError naming the (masked) URL and the driver's reason."""
     reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
     if url.password:
         reason = reason.replace(str(url.password), "***")
     return StoreError(
-        f"cannot {doing} the database {mask_url(url)}: {reason}",
-        hint="check VEILLE_DATABASE_URL (or the config's database URL) and that the server runs",
+        f"cannot {doing} the database {mask_url(url)}: {reason}", hint=_hint_for(exc.orig)
     )
 
 

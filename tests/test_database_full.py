@@ -1,0 +1,93 @@
+"""A database that cannot be written: one clear error, with what to do about it."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from benchmarks.feedworld import BRAND, make_feed
+from tests.support.feedserver import FeedServer
+from tests.support.project import run
+from veille.store.db import connection_error
+
+
+def _driver_error(url: str, statements: list[str]) -> DBAPIError:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    except DBAPIError as exc:
+        return exc
+    finally:
+        engine.dispose()
+    raise AssertionError("the statements ran")
+
+
+def test_a_full_disk_and_a_read_only_file_say_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "veille.db"
+    url = f"sqlite:///{path}"
+    # A database that may not grow past 2 pages is full as a full disk is (SQLITE_FULL).
+    full = _driver_error(
+        url,
+        ["PRAGMA max_page_count = 2", "CREATE TABLE t (x TEXT)", "CREATE TABLE u (x TEXT)"],
+    )
+    error = connection_error(create_engine(url).url, full, doing="write to")
+    assert "database or disk is full" in str(error)
+    assert error.hint is not None and "free some space" in error.hint
+    read_only = _driver_error(
+        f"sqlite:///file:{path}?mode=ro&uri=true", ["CREATE TABLE v (x TEXT)"]
+    )
+    error = connection_error(create_engine(url).url, read_only, doing="write to")
+    assert error.hint is not None and "may write the database file" in error.hint
+
+
+def test_a_postgresql_disk_full_says_so_too() -> None:
+    psycopg = pytest.importorskip("psycopg")
+    url = create_engine("postgresql+psycopg://veille:pw@127.0.0.1/veille").url
+    full = OperationalError("INSERT …", {}, psycopg.errors.DiskFull("could not extend file"))
+    assert "free some space" in (connection_error(url, full, doing="write to").hint or "")
+
+
+def test_a_pass_that_fills_the_disk_stops_with_one_clear_error(
+    feed_server: FeedServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
+    blocks = ""
+    for index in range(8):
+        feed_server.add(f"/feed-{index}.xml", make_feed(index, 20, 0.6))
+        url = feed_server.url(f"/feed-{index}.xml")
+        blocks += f'\n[[sources]]\nname = "feed-{index}"\nkind = "rss"\nurl = "{url}"\n'
+    config = tmp_path / "veille.toml"
+    config.write_text(
+        f'[collect]\nprocesses = 0\n\n[[brands]]\nname = "{BRAND}"\nquery = \'"{BRAND}"\'\n{blocks}'
+    )
+    assert run(config, "db", "upgrade").exit_code == 0
+    with sqlite3.connect(tmp_path / "veille.db") as connection:
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+
+    def little_room(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        # Room for a feed or two: the disk fills up in the middle of the pass.
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages + 12}")
+
+    event.listen(Engine, "connect", little_room)
+    try:
+        with caplog.at_level(logging.WARNING):
+            result = run(config, "collect", "--quiet")
+    finally:
+        event.remove(Engine, "connect", little_room)
+    assert result.exit_code == 1
+    assert "cannot write to the database" in result.output
+    assert "database or disk is full" in result.output
+    assert "free some space" in result.output
+    # One error, not one per source, and no traceback.
+    assert "Traceback" not in result.output
+    assert not [record for record in caplog.records if record.name == "veille.pipeline"]
