@@ -13,6 +13,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from benchmarks.feedworld import BRAND, make_feed
 from tests.support.feedserver import FeedServer
 from tests.support.project import run
+from veille.errors import StoreError
+from veille.store import Store
 from veille.store.db import connection_error
 
 
@@ -52,6 +54,22 @@ def test_a_postgresql_disk_full_says_so_too() -> None:
     url = create_engine("postgresql+psycopg://veille:pw@127.0.0.1/veille").url
     full = OperationalError("INSERT …", {}, psycopg.errors.DiskFull("could not extend file"))
     assert "free some space" in (connection_error(url, full, doing="write to").hint or "")
+
+
+def test_creating_the_schema_on_a_full_disk_is_a_clear_error(tmp_path: Path) -> None:
+    def no_room(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        dbapi_connection.execute("PRAGMA max_page_count = 2")
+
+    event.listen(Engine, "connect", no_room)
+    try:
+        with pytest.raises(StoreError, match="cannot upgrade the database") as caught:
+            Store.open(f"sqlite:///{tmp_path / 'veille.db'}")
+    finally:
+        event.remove(Engine, "connect", no_room)
+    assert "database or disk is full" in str(caught.value)
+    assert caught.value.hint is not None and "free some space" in caught.value.hint
+    # Nothing half-made: the next open, with room, creates the whole schema.
+    Store.open(f"sqlite:///{tmp_path / 'veille.db'}").close()
 
 
 def test_a_pass_that_fills_the_disk_stops_with_one_clear_error(

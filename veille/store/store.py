@@ -184,7 +184,10 @@ class Store:
         if current is None or not is_known_revision(current):
             # Refuse foreign tables and newer revisions; an older revision is what upgrades fix.
             self._check_revision(current)
-        revision = upgrade_database(self.engine)
+        try:
+            revision = upgrade_database(self.engine)
+        except (OperationalError, InterfaceError) as exc:  # a full disk, the server gone
+            raise connection_error(self.engine.url, exc, doing="upgrade") from exc
         if revision is None:
             raise StoreError("the upgrade left the database without a revision")
         return revision
