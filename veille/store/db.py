@@ -179,14 +179,16 @@ def create_store_engine(url: str, *, read_only: bool = False) -> Engine:
 
 # What to do about a driver error, by its SQLite error name or PostgreSQL SQLSTATE.
 _DISK_FULL_HINT = (
-    "free some space on the disk that holds the database"
-    " (`veille prune --older-than 365d` removes old mentions)"
+    "free some space on the disk that holds the database;"
+    " `veille prune --older-than 365d` then keeps it from growing"
 )
 _HINTS_BY_SQLITE_ERROR = {
     "SQLITE_FULL": _DISK_FULL_HINT,
     "SQLITE_READONLY": "check that veille may write the database file and its folder",
     "SQLITE_CANTOPEN": "check that the database's folder exists and veille may write in it",
     "SQLITE_BUSY": "another process holds the database's write lock: try again once it is done",
+    # Reading a WAL database writes its shared-memory file beside it: a full disk fails there.
+    "SQLITE_IOERR": "check the disk that holds the database: it may be full, or failing",
 }
 _HINTS_BY_SQLSTATE = {
     "53100": _DISK_FULL_HINT,  # disk_full
