@@ -49,6 +49,15 @@ def test_a_full_disk_and_a_read_only_file_say_what_to_do(tmp_path: Path) -> None
     assert error.hint is not None and "may write the database file" in error.hint
 
 
+def test_a_disk_io_error_points_at_the_disk() -> None:
+    # What opening a WAL database on a full disk gives: its shared-memory file cannot grow.
+    shm = sqlite3.OperationalError("disk I/O error")
+    shm.sqlite_errorname = "SQLITE_IOERR_SHMSIZE"
+    url = create_engine("sqlite:///veille.db").url
+    error = connection_error(url, OperationalError("SELECT …", {}, shm))
+    assert error.hint is not None and "check the disk" in error.hint
+
+
 def test_a_postgresql_disk_full_says_so_too() -> None:
     psycopg = pytest.importorskip("psycopg")
     url = create_engine("postgresql+psycopg://veille:pw@127.0.0.1/veille").url
