@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, event, text
@@ -13,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from benchmarks.feedworld import BRAND, make_feed
 from tests.support.feedserver import FeedServer
 from tests.support.project import run
-from veille.errors import StoreError
+from veille.errors import StoreError, StoreUnavailableError
 from veille.store import Store
 from veille.store.db import connection_error
 
@@ -40,6 +42,7 @@ def test_a_full_disk_and_a_read_only_file_say_what_to_do(tmp_path: Path) -> None
         ["PRAGMA max_page_count = 2", "CREATE TABLE t (x TEXT)", "CREATE TABLE u (x TEXT)"],
     )
     error = connection_error(create_engine(url).url, full, doing="write to")
+    assert isinstance(error, StoreUnavailableError)
     assert "database or disk is full" in str(error)
     assert error.hint is not None and "free some space" in error.hint
     read_only = _driver_error(
@@ -62,7 +65,28 @@ def test_a_postgresql_disk_full_says_so_too() -> None:
     psycopg = pytest.importorskip("psycopg")
     url = create_engine("postgresql+psycopg://veille:pw@127.0.0.1/veille").url
     full = OperationalError("INSERT …", {}, psycopg.errors.DiskFull("could not extend file"))
-    assert "free some space" in (connection_error(url, full, doing="write to").hint or "")
+    error = connection_error(url, full, doing="write to")
+    assert isinstance(error, StoreUnavailableError)
+    assert "free some space" in (error.hint or "")
+    # A deadlock costs one transaction: the database still takes writes.
+    deadlock = OperationalError("UPDATE …", {}, psycopg.errors.DeadlockDetected("deadlock"))
+    error = connection_error(url, deadlock, doing="write to")
+    assert type(error) is StoreError
+
+
+def test_a_busy_lock_leaves_the_database_available(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'veille.db'}"
+    holder = sqlite3.connect(tmp_path / "veille.db")
+    holder.execute("CREATE TABLE t (x TEXT)")
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        busy = _driver_error(url, ["PRAGMA busy_timeout = 10", "INSERT INTO t VALUES ('a')"])
+    finally:
+        holder.rollback()
+        holder.close()
+    error = connection_error(create_engine(url).url, busy, doing="write to")
+    assert "database is locked" in str(error)
+    assert type(error) is StoreError
 
 
 def test_creating_the_schema_on_a_full_disk_is_a_clear_error(tmp_path: Path) -> None:
@@ -81,6 +105,59 @@ def test_creating_the_schema_on_a_full_disk_is_a_clear_error(tmp_path: Path) -> 
     Store.open(f"sqlite:///{tmp_path / 'veille.db'}").close()
 
 
+def _feeds_config(feed_server: FeedServer, folder: Path, feeds: int) -> Path:
+    blocks = ""
+    for index in range(feeds):
+        feed_server.add(f"/feed-{index}.xml", make_feed(index, 20, 0.6))
+        url = feed_server.url(f"/feed-{index}.xml")
+        blocks += f'\n[[sources]]\nname = "feed-{index}"\nkind = "rss"\nurl = "{url}"\n'
+    config = folder / "veille.toml"
+    config.write_text(
+        f'[collect]\nprocesses = 0\n\n[[brands]]\nname = "{BRAND}"\nquery = \'"{BRAND}"\'\n{blocks}'
+    )
+    return config
+
+
+def test_a_save_that_loses_a_deadlock_fails_its_source_only(
+    feed_server: FeedServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
+    config = _feeds_config(feed_server, tmp_path, 4)
+    real_save = Store.save_collections
+
+    def losing_feed_1(store: Store, saves: Any) -> Any:
+        # feed-1's save is the one PostgreSQL chose to roll back; the others go through.
+        results = real_save(store, [save for save in saves if save.source != "feed-1"])
+        lost = OperationalError("INSERT …", {}, _deadlock())
+        answers = iter(results)
+        return [
+            connection_error(store.engine.url, lost, doing="write to")
+            if save.source == "feed-1"
+            else next(answers)
+            for save in saves
+        ]
+
+    monkeypatch.setattr(Store, "save_collections", losing_feed_1)
+    with caplog.at_level(logging.WARNING):
+        result = run(config, "collect", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "from 4 source(s); 1 failed" in result.output
+    listed = run(config, "sources", "list", "--format", "json")
+    errors = {row["name"]: row["last_error"] for row in json.loads(listed.output)}
+    assert errors["feed-1"] is not None and errors["feed-1"].endswith(": deadlock detected")
+    assert [errors[f"feed-{index}"] for index in (0, 2, 3)] == [None, None, None]
+    assert not [record for record in caplog.records if record.exc_info]
+
+
+def _deadlock() -> Exception:
+    psycopg = pytest.importorskip("psycopg")
+    error: Exception = psycopg.errors.DeadlockDetected("deadlock detected")
+    return error
+
+
 def test_a_pass_that_fills_the_disk_stops_with_one_clear_error(
     feed_server: FeedServer,
     tmp_path: Path,
@@ -88,15 +165,7 @@ def test_a_pass_that_fills_the_disk_stops_with_one_clear_error(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
-    blocks = ""
-    for index in range(8):
-        feed_server.add(f"/feed-{index}.xml", make_feed(index, 20, 0.6))
-        url = feed_server.url(f"/feed-{index}.xml")
-        blocks += f'\n[[sources]]\nname = "feed-{index}"\nkind = "rss"\nurl = "{url}"\n'
-    config = tmp_path / "veille.toml"
-    config.write_text(
-        f'[collect]\nprocesses = 0\n\n[[brands]]\nname = "{BRAND}"\nquery = \'"{BRAND}"\'\n{blocks}'
-    )
+    config = _feeds_config(feed_server, tmp_path, 8)
     assert run(config, "db", "upgrade").exit_code == 0
     with sqlite3.connect(tmp_path / "veille.db") as connection:
         pages = connection.execute("PRAGMA page_count").fetchone()[0]

@@ -6,6 +6,7 @@
     ├── ConfigError             the configuration file or an option is wrong (names file and key)
     ├── QueryError              a brand query does not parse (names the position)
     ├── StoreError              the database is unreachable or not at the expected revision
+    │   └── StoreUnavailableError   it takes no writes now (full disk, read-only, server gone)
     └── SourceError             one source could not be collected (names source and URL)
         ├── TransientSourceError  timeouts, connection errors, 429, 5xx: try again later
         └── FatalSourceError      401/403/404/410, bad payload size, bad credentials: needs a person
@@ -61,6 +62,14 @@ class QueryError(VeilleError):
 
 class StoreError(VeilleError):
     """The mention database cannot be used as asked."""
+
+
+class StoreUnavailableError(StoreError):
+    """The database takes no writes now (a full disk, a read-only file, the server gone).
+
+    Every other write would fail the same way: a collecting pass stops rather than fail each
+    of its sources in turn.
+    """
 
 
 class SourceError(VeilleError):

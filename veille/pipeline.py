@@ -14,7 +14,13 @@ from datetime import datetime, timedelta
 import httpx
 
 from veille.collectors.base import Collector, get_collector
-from veille.errors import ConfigError, FatalSourceError, SourceError, StoreError
+from veille.errors import (
+    ConfigError,
+    FatalSourceError,
+    SourceError,
+    StoreError,
+    StoreUnavailableError,
+)
 from veille.fetch import Fetcher
 from veille.polling import PollBounds, next_interval, wait_before_next_check
 from veille.process import processing_setup
@@ -232,7 +238,7 @@ async def collect(
                         claimed = await asyncio.to_thread(claim, wanted)
                         more = len(claimed) == wanted
             except Exception:
-                # The pass stops (its store cannot be written): the sources still collecting
+                # The pass stops (its database cannot be written): the sources still collecting
                 # are abandoned, and the errors the others ended with are not reported again.
                 for task in tasks:
                     task.cancel()
@@ -363,10 +369,15 @@ class _Pass:
             outcome.error = _error_text(exc)
             outcome.disabled = isinstance(exc, FatalSourceError) and exc.status == 410
             await self._in_worker(self._fail, unit, outcome, exc.retry_after)
-        except StoreError:
-            # The database cannot be written (disk full, server gone): no source can be
-            # saved, nor its failure recorded. The pass stops with the store's error.
+        except StoreUnavailableError:
+            # The database takes no writes now (a full disk, the server gone): no source can
+            # be saved, nor its failure recorded. The pass stops with this error.
             raise
+        except StoreError as exc:
+            # An operating problem, not a bug (no traceback): a deadlock costs this source only.
+            outcome.duration = time.monotonic() - started
+            outcome.error = str(exc)
+            await self._in_worker(self._fail, unit, outcome, None)
         except Exception as exc:  # a bug in one source must not stop the others
             log.exception("collecting %s failed", unit.source.name)
             outcome.duration = time.monotonic() - started

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,7 +13,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 import veille
-from veille.errors import StoreError
+from veille.errors import StoreError, StoreUnavailableError
 from veille.store.revisions import head_of, recorded_revision, script_revisions
 from veille.store.schema import add_postgresql_options, metadata
 
@@ -198,24 +198,47 @@ _HINTS_BY_SQLSTATE = {
 _DEFAULT_HINT = "check VEILLE_DATABASE_URL (or the config's database URL) and that the server runs"
 
 
-def _hint_for(driver_error: BaseException | None) -> str:
+# Errors after which no write can succeed for now, unlike a deadlock or a busy lock, which
+# cost one transaction: SQLite's families, and PostgreSQL's SQLSTATE classes (08: connection
+# lost, 53: out of disk, memory or connections, 57P: the server shutting down) and codes.
+_UNAVAILABLE_SQLITE_ERRORS = ("SQLITE_FULL", "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR")
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "25006")
+
+
+def _sqlite_family(driver_error: BaseException | None, families: Iterable[str]) -> str | None:
     # SQLite's error names are extended ("SQLITE_READONLY_DBMOVED"): their family decides.
-    sqlite_name = str(getattr(driver_error, "sqlite_errorname", "") or "")
-    for family, hint in _HINTS_BY_SQLITE_ERROR.items():
-        if sqlite_name == family or sqlite_name.startswith(family + "_"):
-            return hint
+    name = str(getattr(driver_error, "sqlite_errorname", "") or "")
+    return next((f for f in families if name == f or name.startswith(f + "_")), None)
+
+
+def _hint_for(driver_error: BaseException | None) -> str:
+    family = _sqlite_family(driver_error, _HINTS_BY_SQLITE_ERROR)
+    if family is not None:
+        return _HINTS_BY_SQLITE_ERROR[family]
     sqlstate = getattr(driver_error, "sqlstate", None)
     return _HINTS_BY_SQLSTATE.get(str(sqlstate), _DEFAULT_HINT)
 
 
+def _unavailable(exc: DBAPIError) -> bool:
+    """Whether ``exc`` says the database takes no writes now, rather than refused this one."""
+    if exc.connection_invalidated:  # SQLAlchemy saw the connection drop
+        return True
+    if _sqlite_family(exc.orig, _UNAVAILABLE_SQLITE_ERRORS) is not None:
+        return True
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    return bool(sqlstate) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+
+
 def connection_error(url: URL, exc: DBAPIError, *, doing: str = "connect to") -> StoreError:
-    """Turn a driver error into a StoreError naming the (masked) URL and the driver's reason."""
+    """Turn a driver error into a StoreError naming the (masked) URL and the driver's reason.
+
+    A ``StoreUnavailableError`` when the database takes no writes now (see ``_unavailable``).
+    """
     reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
     if url.password:
         reason = reason.replace(str(url.password), "***")
-    return StoreError(
-        f"cannot {doing} the database {mask_url(url)}: {reason}", hint=_hint_for(exc.orig)
-    )
+    kind = StoreUnavailableError if _unavailable(exc) else StoreError
+    return kind(f"cannot {doing} the database {mask_url(url)}: {reason}", hint=_hint_for(exc.orig))
 
 
 @contextmanager
