@@ -6,7 +6,7 @@
     ├── ConfigError             the configuration file or an option is wrong (names file and key)
     ├── QueryError              a brand query does not parse (names the position)
     ├── StoreError              the database is unreachable or not at the expected revision
-    │   └── StoreUnavailableError   it takes no writes now (full disk, read-only, server gone)
+    │   └── StoreUnavailableError   it takes no writes now (a full disk, a read-only file)
     └── SourceError             one source could not be collected (names source and URL)
         ├── TransientSourceError  timeouts, connection errors, 429, 5xx: try again later
         └── FatalSourceError      401/403/404/410, bad payload size, bad credentials: needs a person
@@ -65,7 +65,7 @@ class StoreError(VeilleError):
 
 
 class StoreUnavailableError(StoreError):
-    """The database takes no writes now (a full disk, a read-only file, the server gone).
+    """The database takes no writes now (a full disk, a read-only file or server).
 
     Every other write would fail the same way: a collecting pass stops rather than fail each
     of its sources in turn.

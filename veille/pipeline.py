@@ -370,11 +370,12 @@ class _Pass:
             outcome.disabled = isinstance(exc, FatalSourceError) and exc.status == 410
             await self._in_worker(self._fail, unit, outcome, exc.retry_after)
         except StoreUnavailableError:
-            # The database takes no writes now (a full disk, the server gone): no source can
-            # be saved, nor its failure recorded. The pass stops with this error.
+            # The database takes no writes now (a full disk): no source can be saved, nor its
+            # failure recorded. The pass stops with this error.
             raise
         except StoreError as exc:
-            # An operating problem, not a bug (no traceback): a deadlock costs this source only.
+            # An operating problem, not a bug (no traceback): a deadlock or a dropped
+            # connection costs this source only, unless its failure cannot be recorded either.
             outcome.duration = time.monotonic() - started
             outcome.error = str(exc)
             await self._in_worker(self._fail, unit, outcome, None)

@@ -199,10 +199,12 @@ _DEFAULT_HINT = "check VEILLE_DATABASE_URL (or the config's database URL) and th
 
 
 # Errors after which no write can succeed for now, unlike a deadlock or a busy lock, which
-# cost one transaction: SQLite's families, and PostgreSQL's SQLSTATE classes (08: connection
-# lost, 53: out of disk, memory or connections, 57P: the server shutting down) and codes.
+# cost one transaction: SQLite's families, PostgreSQL's class 53 (out of disk, memory or
+# connections) and read-only transactions. A dropped connection is not one of them: the next
+# write may well reconnect (a server restarting), and a pass finds out when it records the
+# failure.
 _UNAVAILABLE_SQLITE_ERRORS = ("SQLITE_FULL", "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR")
-_UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "25006")
+_UNAVAILABLE_SQLSTATES = ("53", "25006")
 
 
 def _sqlite_family(driver_error: BaseException | None, families: Iterable[str]) -> str | None:
@@ -221,8 +223,6 @@ def _hint_for(driver_error: BaseException | None) -> str:
 
 def _unavailable(exc: DBAPIError) -> bool:
     """Whether ``exc`` says the database takes no writes now, rather than refused this one."""
-    if exc.connection_invalidated:  # SQLAlchemy saw the connection drop
-        return True
     if _sqlite_family(exc.orig, _UNAVAILABLE_SQLITE_ERRORS) is not None:
         return True
     sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
