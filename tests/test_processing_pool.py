@@ -22,6 +22,7 @@ import pytest
 
 from benchmarks.feedworld import BRAND, make_feed
 from tests.support.feedserver import FeedServer
+from tests.support.processes import refuse_new_processes
 from tests.support.project import TEST_HTTP, run
 from veille import processing_pool
 from veille.collectors.rss import FeedReading, parse_feed
@@ -391,14 +392,7 @@ def test_a_pass_whose_workers_cannot_start_processes_everything_itself(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    import errno
-    import multiprocessing.context
-
-    def no_more_processes(process: Any) -> None:
-        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
-
-    # As when the system refuses a new process (a container's process limit, say).
-    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", no_more_processes)
+    refuse_new_processes(monkeypatch)
     monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
     urls = _serve_world(feed_server, 3)
     config = _config(tmp_path / "pass", urls, 1)

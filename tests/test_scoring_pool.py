@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.processes import refuse_new_processes
 from veille import scoring_pool
 from veille.classify import Classifier
 from veille.reclassify import rescore
@@ -91,13 +92,7 @@ def test_a_worker_that_dies_costs_only_speed(
 def test_workers_that_cannot_start_cost_only_speed(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import errno
-    import multiprocessing.context
-
-    def no_more_processes(process: object) -> None:
-        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
-
-    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", no_more_processes)
+    refuse_new_processes(monkeypatch)
     batches = _batches(3, 2)
     with caplog.at_level(logging.WARNING, logger="veille.scoring_pool"):
         scored = list(scored_batches(iter(batches), CLASSIFIER, (), processes=2))
