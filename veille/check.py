@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from veille.collectors.base import get_collector
@@ -24,11 +25,32 @@ class CheckResult:
     message: str
 
 
-async def check_sources(settings: Settings, names: Sequence[str] = ()) -> list[CheckResult]:
-    """Fetch each (named) source without validators and report items found or the error."""
+log = logging.getLogger(__name__)
+
+# Told of each source checked: its result, how many are done, how many in all.
+CheckProgress = Callable[[CheckResult, int, int], None]
+
+
+async def check_sources(
+    settings: Settings, names: Sequence[str] = (), *, progress: CheckProgress | None = None
+) -> list[CheckResult]:
+    """Fetch each (named) source without validators and report items found or the error.
+
+    The results come in the sources' order; ``progress`` hears of each as it is done.
+    """
     sources = [settings.source(name) for name in names] or list(settings.sources)
+    done = 0
+
+    async def checked(source: SourceConfig) -> CheckResult:
+        nonlocal done
+        result = await _check(settings, fetcher, source)
+        done += 1
+        if progress is not None:
+            progress(result, done, len(sources))
+        return result
+
     async with Fetcher(settings.http) as fetcher:
-        return list(await asyncio.gather(*(_check(settings, fetcher, s) for s in sources)))
+        return list(await asyncio.gather(*(checked(source) for source in sources)))
 
 
 async def _check(settings: Settings, fetcher: Fetcher, source: SourceConfig) -> CheckResult:
@@ -46,5 +68,11 @@ async def _check(settings: Settings, fetcher: Fetcher, source: SourceConfig) -> 
     except SourceError as exc:
         message = f"{exc} — {exc.hint}" if exc.hint else str(exc)
         return CheckResult(source.name, source.kind, False, 0, message)
+    except Exception as exc:  # a bug in one collector must not hide the other sources' answers
+        log.exception("checking %s failed", source.name)
+        reason = (str(exc).strip().splitlines() or [""])[0]
+        return CheckResult(
+            source.name, source.kind, False, 0, f"internal error: {type(exc).__name__}: {reason}"
+        )
     message = collected.warning or "ok"
     return CheckResult(source.name, source.kind, True, len(collected.mentions), message)

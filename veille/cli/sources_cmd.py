@@ -11,6 +11,7 @@ from veille.cli.app import App
 from veille.cli.render import (
     console,
     format_option,
+    progress_bar,
     short_time,
     terminal_text,
     without_source,
@@ -79,9 +80,15 @@ def check(app: App, names: tuple[str, ...]) -> None:
 
     from rich.table import Table
 
-    from veille.check import check_sources
+    from veille.check import CheckResult, check_sources
 
-    results = asyncio.run(check_sources(app.settings, names))
+    with progress_bar("checking", quiet=False, with_description=True) as progress:
+        task = progress.add_task("", total=None)
+
+        def advance(result: CheckResult, done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total, description=result.source)
+
+        results = asyncio.run(check_sources(app.settings, names, progress=advance))
     table = Table()
     for column in ("source", "kind", "status", "items", "message"):
         table.add_column(column, overflow="fold")
