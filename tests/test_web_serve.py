@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -97,6 +98,20 @@ def test_serve_refuses_a_public_address_without_a_token(tmp_path: Path) -> None:
     assert code == 2
     assert "without an access token" in output and "VEILLE_WEB_TOKEN" in output
     assert not (tmp_path / "veille.db").exists()
+
+
+def test_serve_says_when_its_port_is_taken(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'veille.db'}"
+    Store.open(url).close()
+    config = write_config(tmp_path, url)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, output = serve(config, "--port", str(port))
+    assert code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in output and "--port" in output
+    assert "dashboard on" not in output, "no address is announced that nothing serves"
 
 
 def test_serve_refuses_a_missing_or_empty_database(database_url: str, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import socket
 
 import click
 
@@ -56,6 +57,11 @@ def serve(app: App, host: str, port: int) -> None:
         refusal = CliError(error)
         refusal.exit_code = 2  # type: ignore[misc]
         raise refusal from None
+    try:
+        listening = _listen(host, port)
+    except ConfigError:
+        store.close()
+        raise
     _startup.loaded()
     # Without a token, only loopback names are answered (no DNS rebinding to 127.0.0.1).
     allowed = None if token else [*LOOPBACK_NAMES, host]
@@ -64,19 +70,37 @@ def serve(app: App, host: str, port: int) -> None:
     if token:
         click.echo(f"access token required ({TOKEN_ENV}): open http://{shown}:{port}/?token=…")
     logging.getLogger("uvicorn.access").addFilter(_HideToken())
+    config = uvicorn.Config(
+        create_app(
+            store, token=token, allowed_hosts=allowed, timezone=app.settings.schedule.timezone
+        ),
+        log_level="info",
+        server_header=False,
+        proxy_headers=False,
+    )
     try:
-        uvicorn.run(
-            create_app(
-                store,
-                token=token,
-                allowed_hosts=allowed,
-                timezone=app.settings.schedule.timezone,
-            ),
-            host=host,
-            port=port,
-            log_level="info",
-            server_header=False,
-            proxy_headers=False,
-        )
+        uvicorn.Server(config).run(sockets=[listening])
+    except KeyboardInterrupt:
+        pass  # Ctrl-C: the server has shut down, as `uvicorn.run` takes it
     finally:
+        listening.close()
         store.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The dashboard's socket, bound as uvicorn binds one: a port in use is a clean error, said
+    before the dashboard announces its address."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        shown = f"[{host}]" if ":" in host else host
+        raise ConfigError(
+            f"cannot listen on {shown}:{port}: {exc.strerror or exc}",
+            hint="choose another port with --port, or stop what listens there",
+        ) from None
+    sock.set_inheritable(True)
+    return sock
