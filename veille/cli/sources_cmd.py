@@ -82,6 +82,8 @@ def check(app: App, names: tuple[str, ...]) -> None:
 
     from veille.check import CheckResult, check_sources
 
+    for name in names:
+        app.settings.source(name)  # an unknown name is refused before the bar is drawn
     with progress_bar("checking", quiet=False, with_description=True) as progress:
         task = progress.add_task("", total=None)
 
