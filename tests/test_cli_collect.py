@@ -255,6 +255,27 @@ def test_a_large_first_pass_lists_the_sources_with_the_most_new_mentions_and_eve
     assert "nothing new and no error" not in result.output
 
 
+def test_a_pass_where_most_sources_fail_lists_a_bounded_number_of_them(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    from veille.cli.collect_cmd import MOST_TROUBLED_LISTED
+
+    failing = MOST_TROUBLED_LISTED + 7  # as when the network is down: every source fails
+    for index in range(failing):
+        feed_server.add(f"/down-{index}.xml", b"", status=500)
+    sources = {
+        f"down-{index:02d}": feed_server.url(f"/down-{index}.xml") for index in range(failing)
+    }
+    config = write_config(tmp_path, sources)
+    result = run(config, "collect", "--quiet")
+    assert result.exit_code == 0, result.output
+    listed = [name for name in sources if f"{name} " in result.output]
+    assert listed == sorted(sources)[:MOST_TROUBLED_LISTED], "the first ones by name"
+    assert f"from {failing} source(s); {failing} failed." in result.output
+    assert "7 more source(s) with an error or a warning are not listed" in result.output
+    assert "nothing new and no error" not in result.output
+
+
 def test_a_pass_left_running_by_a_dead_process_is_closed(
     world: tuple[FeedServer, Path], project_engine: str
 ) -> None:

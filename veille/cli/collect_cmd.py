@@ -14,6 +14,9 @@ from veille.cli.render import console, progress_bar, terminal_text, without_sour
 # otherwise print a thousand rows (a third of a second to render, and no one reads them).
 FULL_TABLE_SOURCES = 30
 MOST_NEW_LISTED = 20
+# Of the sources with an error or a warning, at most this many are listed (in name order): with
+# the network down, every source fails alike, and `veille sources list` has each one's error.
+MOST_TROUBLED_LISTED = 50
 
 
 @click.command()
@@ -78,16 +81,18 @@ def collect(
         out.print("No source is due. `veille collect --all` checks every source now.")  # type: ignore[attr-defined]
         return
     outcomes = sorted(report.outcomes, key=lambda o: (o.source, o.brand or ""))
-    unlisted_new = 0
+    unlisted_new = unlisted_troubled = 0
     if len(outcomes) > FULL_TABLE_SOURCES:
         # A thousand rows of "not modified" would bury the few that matter.
-        troubled = {id(o) for o in outcomes if o.error or o.warning}
-        with_new = [o for o in outcomes if o.new_mentions and id(o) not in troubled]
+        troubled = [o for o in outcomes if o.error or o.warning]
+        troubled_ids = {id(o) for o in troubled}
+        with_new = [o for o in outcomes if o.new_mentions and id(o) not in troubled_ids]
         most_new = sorted(with_new, key=lambda o: -o.new_mentions)[:MOST_NEW_LISTED]
-        listed = troubled | {id(o) for o in most_new}
+        listed = {id(o) for o in [*troubled[:MOST_TROUBLED_LISTED], *most_new]}
         unlisted_new = len(with_new) - len(most_new)
+        unlisted_troubled = len(troubled) - min(len(troubled), MOST_TROUBLED_LISTED)
         outcomes = [o for o in outcomes if id(o) in listed]
-    unlisted = len(report.outcomes) - len(outcomes) - unlisted_new
+    unlisted = len(report.outcomes) - len(outcomes) - unlisted_new - unlisted_troubled
     table = Table(title=f"Run {report.run_id}")
     for column, justify in (
         ("source", "left"),
@@ -116,6 +121,11 @@ def collect(
         out.print(table)  # type: ignore[attr-defined]
     notes = [f"{report.new_mentions} new mention(s) from {len(report.outcomes)} source(s); "]
     notes.append(f"{report.failed} failed.")
+    if unlisted_troubled:
+        notes.append(
+            f" {unlisted_troubled} more source(s) with an error or a warning are not listed"
+            " (`veille sources list` gives each one's last error)."
+        )
     if unlisted_new:
         notes.append(
             f" {unlisted_new} more source(s) with new mentions are not listed"
