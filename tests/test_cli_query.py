@@ -320,6 +320,13 @@ def test_classify_reads_stdin_without_config(
     assert run(None, "classify", input="{not json\n").exit_code == 2
 
 
+def test_init_refuses_a_brand_name_the_configuration_would_refuse(tmp_path: Path) -> None:
+    result = run(None, "init", "--dir", str(tmp_path), "--brand", "Orange\nTelecom")
+    assert result.exit_code == 2
+    assert "--brand: expected a name on one line" in result.output
+    assert not (tmp_path / "config").exists(), "no configuration is written to be refused later"
+
+
 def test_init_writes_a_working_config(tmp_path: Path, project_engine: str) -> None:
     result = run(None, "init", "--dir", str(tmp_path), "--brand", "Danone", "--brand", "L'Oréal")
     assert result.exit_code == 0, result.output

@@ -41,6 +41,7 @@ def test_a_name_with_a_control_or_line_break_is_refused(tmp_path: Path, char: st
     assert f"expected a name on one line without control characters, got {name!r}" in str(
         caught.value
     )
+    assert str(caught.value).count(repr(name)) == 1, "the name is shown once"
 
 
 @pytest.mark.parametrize("name", ["Café\u200b", "l'Oréal\u00a0SA", "日本"])

@@ -35,6 +35,9 @@ def init_config(
     With ``opml`` the sources are exactly its feeds; without, the default search sources.
     """
     config_path = directory / "config" / "veille.toml"
+    for name in brands:
+        if name.strip():
+            _check_brand_name(name)
     feeds = read_opml(opml) if opml is not None else []
     if opml is not None and not feeds:
         raise ConfigError("the OPML file lists no feed (no outline with xmlUrl)", file=str(opml))
@@ -49,6 +52,16 @@ def init_config(
     config_path.parent.mkdir(parents=True, exist_ok=True)
     config_path.write_text(text, encoding="utf-8")
     return InitResult(config_path, written=True, sources=len(named) or len(DEFAULT_SEARCH_SOURCES))
+
+
+def _check_brand_name(name: str) -> None:
+    """Refuse a name the configuration would refuse, before any file is written."""
+    from veille.settings import printable_name
+
+    try:
+        printable_name(name)
+    except ValueError as exc:
+        raise ConfigError(str(exc), key="--brand") from None
 
 
 def _named_feeds(

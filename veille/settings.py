@@ -367,7 +367,9 @@ def _config_error(exc: ValidationError, data: dict[str, Any], file: str | None) 
     elif error["type"] == "missing":
         message = "required setting is missing"
     given = error.get("input")
-    if error["type"] not in ("missing", "extra_forbidden") and not isinstance(given, dict | list):
+    unsaid = error["type"] in ("missing", "extra_forbidden") or isinstance(given, dict | list)
+    # Some checks name the value themselves ("…, got '0 25 * * *'"): it is not said twice.
+    if not unsaid and repr(given) not in message:
         message += f" (got {given!r})"
     more = len(exc.errors()) - 1
     hint = f"{more} more problem(s) after this one" if more else None
