@@ -115,3 +115,19 @@ def test_a_language_code_ending_in_a_line_break_is_not_a_code(tmp_path: Path) ->
     with pytest.raises(ConfigError) as caught:
         load_settings(config)
     assert "expected ISO 639-1 codes such as 'fr' or 'en', got 'fr\\n'" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("setting", "shown"),
+    [
+        ("max_body_bytes = 0", "greater than or equal to 1024 (got 0)"),
+        ("total_timeout = 0", "(got 0)"),
+    ],
+)
+def test_a_refused_number_is_shown_even_when_its_digits_are_in_the_message(
+    tmp_path: Path, setting: str, shown: str
+) -> None:
+    config = write(tmp_path, f'[http]\n{setting}\n\n[[brands]]\nname = "A"\nquery = "a"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert shown in str(caught.value)

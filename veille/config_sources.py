@@ -94,7 +94,7 @@ def validate_options(
             message = f"unknown option for kind {kind!r} (known: {known}, name, interval)"
         elif error["type"] == "missing":
             message = f"required option for kind {kind!r} is missing"
-        elif repr(error.get("input")) not in message:  # unless the check named it already
+        elif f"got {error.get('input')!r}" not in message:  # unless the check named it already
             message += f" (got {error.get('input')!r})"
         raise ConfigError(message, file=file, key=f"{key}.{field}" if field else key) from None
     return model.model_dump(mode="json", exclude_none=True)

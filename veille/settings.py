@@ -369,7 +369,7 @@ def _config_error(exc: ValidationError, data: dict[str, Any], file: str | None) 
     given = error.get("input")
     unsaid = error["type"] in ("missing", "extra_forbidden") or isinstance(given, dict | list)
     # Some checks name the value themselves ("…, got '0 25 * * *'"): it is not said twice.
-    if not unsaid and repr(given) not in message:
+    if not unsaid and f"got {given!r}" not in message:
         message += f" (got {given!r})"
     more = len(exc.errors()) - 1
     hint = f"{more} more problem(s) after this one" if more else None
