@@ -416,6 +416,89 @@ def test_a_pass_whose_workers_cannot_start_processes_everything_itself(
     assert _stored(config.parent / "veille.db") == _stored(reference.parent / "veille.db")
 
 
+def _worker_pids(pid: int) -> list[int]:
+    """The processing workers among the processes ``pid`` started (Linux /proc)."""
+    found = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        if b"spawn_main" in cmdline:
+            found.append(int(child))
+    return found
+
+
+def _ended(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")  # a zombie has ended; whoever adopted it reaps it
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads processes from /proc")
+def test_a_pass_killed_outright_leaves_no_worker_behind(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    # Slow feeds: the pass is still fetching when it is killed, its worker waiting for work.
+    for index in range(6):
+        feed_server.add(f"/slow-{index}.xml", make_feed(index, 20, 0.6), delay=3.0)
+    urls = {f"slow-{index}": feed_server.url(f"/slow-{index}.xml") for index in range(6)}
+    config = _config(tmp_path / "pass", urls, 1)
+    env = {key: value for key, value in os.environ.items() if key != "VEILLE_DATABASE_URL"}
+    command = [sys.executable, "-m", "veille", "--config", str(config), "collect", "--quiet"]
+    collecting = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not (workers := _worker_pids(collecting.pid)):
+            assert collecting.poll() is None and time.monotonic() < deadline, "no worker started"
+            time.sleep(0.05)
+        # As a service manager's last resort, or the machine's memory killer, would.
+        collecting.send_signal(signal.SIGKILL)
+        collecting.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while not all(_ended(worker) for worker in workers):
+            assert time.monotonic() < deadline, "the worker outlived the pass"
+            time.sleep(0.05)
+    finally:
+        if collecting.poll() is None:
+            collecting.kill()
+            collecting.wait()
+
+
+@pytest.mark.parametrize("processes", [0, 1])
+def test_ctrl_c_stops_a_pass_without_a_traceback(
+    feed_server: FeedServer, tmp_path: Path, processes: int
+) -> None:
+    import subprocess
+    import sys
+
+    # Sources in every state when the signal comes: waiting, fetching, processing, saving.
+    for index in range(40):
+        feed_server.add(f"/feed-{index}.xml", make_feed(index, 20, 0.6), delay=0.02 * index)
+    urls = {f"feed-{index}": feed_server.url(f"/feed-{index}.xml") for index in range(40)}
+    config = _config(tmp_path / "pass", urls, processes)
+    config.write_text(config.read_text().replace("concurrency = 1", "concurrency = 8"))
+    env = {key: value for key, value in os.environ.items() if key != "VEILLE_DATABASE_URL"}
+    command = [sys.executable, "-m", "veille", "--config", str(config), "collect", "--quiet"]
+    collecting = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while sum(map(feed_server.arrivals, _paths(urls))) < 12:
+            assert collecting.poll() is None and time.monotonic() < deadline, "no request came"
+            time.sleep(0.01)
+        collecting.send_signal(signal.SIGINT)
+        _, err = collecting.communicate(timeout=30)
+    finally:
+        if collecting.poll() is None:
+            collecting.kill()
+            collecting.communicate()
+    assert collecting.returncode == 1
+    assert "Aborted!" in err
+    assert "Traceback" not in err, err
+
+
 def _paths(urls: dict[str, str]) -> list[str]:
     return [f"/{name}.xml" for name in urls]
 

@@ -237,9 +237,11 @@ async def collect(
                         wanted = batch - len(pending)
                         claimed = await asyncio.to_thread(claim, wanted)
                         more = len(claimed) == wanted
-            except Exception:
-                # The pass stops (its database cannot be written): the sources still collecting
-                # are abandoned, and the errors the others ended with are not reported again.
+            except BaseException:
+                # The pass stops (its database takes no writes, or Ctrl-C): the sources still
+                # collecting are abandoned while the fetcher and the store's thread are still
+                # there for them to stop in, and the errors the others ended with are not
+                # reported again.
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)

@@ -21,6 +21,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -245,9 +246,28 @@ class Processing:
 _worker_processor = None
 
 
+def exit_with_parent() -> None:
+    """In a worker process: end it as soon as the process that started it ends.
+
+    A pass killed outright (a service manager's SIGTERM, SIGKILL) cannot stop its workers, and
+    a worker waiting for work never hears that its parent is gone (it holds both ends of its
+    queue's pipe): it would wait forever, with its models' memory.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()  # a parent's join waits for it to end
+        os._exit(0)
+
+    threading.Thread(target=watch, name="veille-parent-watch", daemon=True).start()
+
+
 def _start_worker(brands: Sequence[BrandConfig]) -> None:
     global _worker_processor
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent()
     from veille.process import MentionProcessor
 
     _worker_processor = MentionProcessor(brands)

@@ -18,7 +18,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from veille.classify import Classifier
-from veille.processing_pool import AUTO_MAX_PROCESSES, usable_cpus
+from veille.processing_pool import AUTO_MAX_PROCESSES, exit_with_parent, usable_cpus
 from veille.reclassify import BrandTones, brand_tones, rescore
 from veille.settings import BrandConfig
 from veille.store.reclassify import NewScores, ScoredDocument
@@ -130,6 +130,7 @@ _worker_scoring: tuple[Classifier, BrandTones] | None = None
 def _start_worker(classifier: Classifier, brands: tuple[BrandConfig, ...]) -> None:
     global _worker_scoring
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent()
     _worker_scoring = (classifier, brand_tones(brands))
 
 
