@@ -161,6 +161,14 @@ def test_unknown_source_and_brand_are_clean_errors(world: tuple[FeedServer, Path
     assert "unknown brand" in result.output
 
 
+def test_a_configuration_without_sources_says_so(tmp_path: Path) -> None:
+    config = write_config(tmp_path, {})
+    result = run(config, "collect")
+    assert result.exit_code == 0, result.output
+    assert "No source is configured: add [[sources]]" in result.output
+    assert "No source is due" not in result.output
+
+
 @pytest.mark.sqlite_only  # on PostgreSQL passes share the work (tests/test_workers.py)
 def test_a_second_pass_on_the_same_database_skips(world: tuple[FeedServer, Path]) -> None:
     from veille.locks import job_lock

@@ -454,3 +454,15 @@ def test_query_test_reads_since_and_shows_times_in_the_time_zone(collected: Path
     assert "5 document(s) since 2026-11-24 00:00 (Pacific/Kiritimati): 4 kept" in table.output
     as_json = run(collected, "query", "test", "danone", *zone, "--format", "json")
     assert str(json.loads(as_json.output)["since"]).endswith("Z")  # JSON keeps UTC
+
+
+def test_a_progress_bar_writes_nothing_where_standard_error_is_no_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from veille.cli.render import progress_bar
+
+    # As in a cron job's log: the bar cannot be drawn there, and must not leave a blank line.
+    with progress_bar("collecting", quiet=False, with_description=True) as progress:
+        task = progress.add_task("", total=3)
+        progress.update(task, completed=3, description="feed-0")
+    assert capsys.readouterr().err == ""

@@ -78,7 +78,14 @@ def collect(
 
     out = console()
     if not report.outcomes:
-        out.print("No source is due. `veille collect --all` checks every source now.")  # type: ignore[attr-defined]
+        if not settings.sources:
+            out.print(  # type: ignore[attr-defined]
+                "No source is configured: add [[sources]] to the configuration, or"
+                " `veille sources import FILE.opml`.",
+                markup=False,
+            )
+        else:
+            out.print("No source is due. `veille collect --all` checks every source now.")  # type: ignore[attr-defined]
         return
     outcomes = sorted(report.outcomes, key=lambda o: (o.source, o.brand or ""))
     unlisted_new = unlisted_troubled = 0

@@ -131,16 +131,18 @@ def without_source(message: str, source: str) -> str:
 
 def progress_bar(label: str, *, quiet: bool, with_description: bool = False) -> Progress:
     """A transient progress bar on standard error: ``label``, the bar, done/total (and the
-    task's description). ``quiet`` hides it."""
+    task's description). ``quiet`` hides it, and so does a standard error that is no terminal."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     columns = [TextColumn(label), BarColumn(), MofNCompleteColumn()]
     if with_description:
         columns.append(TextColumn("{task.description}"))
+    errors = console(stderr=True)
     return Progress(
         *columns,
-        console=console(stderr=True),  # type: ignore[arg-type]
-        disable=quiet,
+        console=errors,  # type: ignore[arg-type]
+        # Off in a log (cron, a pipe): there the bar draws nothing but leaves a blank line.
+        disable=quiet or not errors.is_terminal,  # type: ignore[attr-defined]
         transient=True,
     )
 
