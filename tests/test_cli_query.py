@@ -466,3 +466,49 @@ def test_a_progress_bar_writes_nothing_where_standard_error_is_no_terminal(
         task = progress.add_task("", total=3)
         progress.update(task, completed=3, description="feed-0")
     assert capsys.readouterr().err == ""
+
+
+ODD_OPML = """<?xml version="1.0"?>
+<opml version="2.0"><head><title>feeds</title></head><body>
+<outline type="rss" text="Le&#10;Monde &#8232;éco" xmlUrl="https://www.lemonde.fr/rss/une.xml"/>
+<outline type="rss" text="Copie" xmlUrl="https://www.lemonde.fr/rss/une.xml"/>
+<outline type="rss" text="script" xmlUrl="javascript:alert(1)"/>
+<outline type="rss" text="ftp" xmlUrl="ftp://example.org/feed.xml"/>
+</body></opml>
+"""
+
+
+def test_importing_odd_feeds_leaves_a_valid_configuration(collected: Path, tmp_path: Path) -> None:
+    opml = tmp_path / "odd.opml"
+    opml.write_text(ODD_OPML, encoding="utf-8")
+    result = run(collected, "sources", "import", str(opml))
+    assert result.exit_code == 0, result.output
+    # A title's line breaks cannot end its comment early; an address no feed source can have
+    # is left out, named, rather than written into the file to be refused later.
+    assert "Added 1 source(s)" in result.output
+    assert "2 left out, their address not http(s): javascript:alert(1), ftp://" in result.output
+    text = collected.read_text(encoding="utf-8")
+    assert "# Le Monde éco\n" in text and "javascript:" not in text
+    assert run(collected, "sources", "list").exit_code == 0
+
+
+def test_a_configuration_is_replaced_only_by_a_valid_one(tmp_path: Path) -> None:
+    from veille.errors import ConfigError
+    from veille.project import _write_checked
+
+    config = tmp_path / "veille.toml"
+    valid = '[[brands]]\nname = "Danone"\nquery = "danone"\n'
+    config.write_text(valid, encoding="utf-8")
+    with pytest.raises(ConfigError, match="sources"):
+        _write_checked(config, valid + '\n[[sources]]\nname = "x"\nkind = "rss"\nurl = "ftp://x"\n')
+    assert config.read_text(encoding="utf-8") == valid, "the refused text replaced nothing"
+    assert [path.name for path in tmp_path.iterdir()] == ["veille.toml"], "no file left over"
+
+
+def test_init_with_an_odd_opml_writes_a_valid_configuration(tmp_path: Path) -> None:
+    opml = tmp_path / "odd.opml"
+    opml.write_text(ODD_OPML, encoding="utf-8")
+    result = run(None, "init", "--dir", str(tmp_path), "--opml", str(opml))
+    assert result.exit_code == 0, result.output
+    assert "(0 brand(s), 1 source(s))" in result.output
+    assert "Left out 2 feed(s)" in result.output

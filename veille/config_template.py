@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 from veille.opml import OpmlFeed
 from veille.settings import CollectSettings, HttpSettings
 from veille.timeutil import format_duration
+
+# What a TOML comment may not hold: control characters (tab aside, but it is spacing too) and
+# the line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 # Search sources every new brand gets when no OPML file is given: each runs once per brand with
 # its query (news search in the brand's languages, Hacker News, GDELT, Mastodon hashtags).
@@ -36,7 +41,9 @@ def brand_block(name: str) -> str:
 
 
 def source_block(name: str, url: str, *, title: str | None = None) -> str:
-    """A ``[[sources]]`` table for one RSS/Atom feed."""
+    """A ``[[sources]]`` table for one RSS/Atom feed, its title above it as a comment."""
+    # A TOML comment ends at the line: a feed's title may hold line breaks or other controls.
+    title = " ".join(_CONTROL.sub(" ", title).split()) if title else None
     comment = f"# {title}\n" if title and title != name else ""
     return (
         f"{comment}[[sources]]\nname = {toml_string(name)}\n"

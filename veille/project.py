@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import tomli
@@ -21,6 +22,7 @@ class InitResult:
     config_path: Path
     written: bool
     sources: int
+    not_http: list[str] = field(default_factory=list)  # OPML feeds left out, as on import
 
 
 def init_config(
@@ -38,20 +40,24 @@ def init_config(
     for name in brands:
         if name.strip():
             _check_brand_name(name)
-    feeds = read_opml(opml) if opml is not None else []
+    feeds, not_http = _http_feeds(read_opml(opml)) if opml is not None else ([], [])
     if opml is not None and not feeds:
-        raise ConfigError("the OPML file lists no feed (no outline with xmlUrl)", file=str(opml))
+        raise ConfigError(
+            "the OPML file lists no feed with an http(s) address (no outline with xmlUrl)",
+            file=str(opml),
+        )
     if config_path.exists() and not force:
         return InitResult(config_path, written=False, sources=0)
-    named = _named_feeds(feeds)
+    named = _named_feeds(_unique_urls(feeds))
     text = render_config(
         [name.strip() for name in brands if name.strip()],
         named,
         opml_file=str(opml) if opml else None,
     )
     config_path.parent.mkdir(parents=True, exist_ok=True)
-    config_path.write_text(text, encoding="utf-8")
-    return InitResult(config_path, written=True, sources=len(named) or len(DEFAULT_SEARCH_SOURCES))
+    _write_checked(config_path, text)
+    sources = len(named) or len(DEFAULT_SEARCH_SOURCES)
+    return InitResult(config_path, written=True, sources=sources, not_http=not_http)
 
 
 def _check_brand_name(name: str) -> None:
@@ -81,10 +87,11 @@ def _named_feeds(
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
-    """Feeds appended to the configuration, and those already there."""
+    """Feeds appended to the configuration, those already there, and those left out."""
 
     added: list[str]
     skipped: list[str]
+    not_http: list[str] = field(default_factory=list)  # addresses a feed source cannot have
 
 
 def append_feeds(config_path: Path, feeds: Sequence[OpmlFeed]) -> ImportResult:
@@ -100,16 +107,37 @@ def append_feeds(config_path: Path, feeds: Sequence[OpmlFeed]) -> ImportResult:
     entries = current.get("sources", [])
     known_urls = {entry.get("url") for entry in entries if isinstance(entry, dict)}
     taken = {entry.get("name") for entry in entries if isinstance(entry, dict)}
-    fresh = [feed for feed in feeds if feed.xml_url not in known_urls]
-    skipped = [feed.xml_url for feed in feeds if feed.xml_url in known_urls]
+    usable, not_http = _http_feeds(feeds)
+    fresh = [feed for feed in usable if feed.xml_url not in known_urls]
+    skipped = [feed.xml_url for feed in usable if feed.xml_url in known_urls]
     named = _named_feeds(_unique_urls(fresh), {name for name in taken if isinstance(name, str)})
     if named:
         blocks = "\n".join(
             source_block(name, feed.xml_url, title=feed.title) for name, feed in named
         )
         separator = "" if text.endswith("\n") else "\n"
-        config_path.write_text(f"{text}{separator}\n{blocks}", encoding="utf-8")
-    return ImportResult(added=[name for name, _ in named], skipped=skipped)
+        _write_checked(config_path, f"{text}{separator}\n{blocks}")
+    return ImportResult(added=[name for name, _ in named], skipped=skipped, not_http=not_http)
+
+
+def _http_feeds(feeds: Sequence[OpmlFeed]) -> tuple[list[OpmlFeed], list[str]]:
+    """The feeds with an http(s) address, and the addresses of the others (javascript:, ftp:…)."""
+    usable = [feed for feed in feeds if feed.xml_url.lower().startswith(("http://", "https://"))]
+    return usable, [feed.xml_url for feed in feeds if feed not in usable]
+
+
+def _write_checked(config_path: Path, text: str) -> None:
+    """Replace the configuration with ``text`` once it is known to be a valid one.
+
+    A refused text leaves the file as it was; the new one replaces it whole (never half
+    written, even if the disk fills up).
+    """
+    from veille.settings import settings_from_text
+
+    settings_from_text(text, config_path)
+    partial = config_path.with_name(f".{config_path.name}.new")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, config_path)
 
 
 def _unique_urls(feeds: Sequence[OpmlFeed]) -> list[OpmlFeed]:

@@ -242,8 +242,6 @@ def default_config_path() -> Path:
 
 def load_settings(path: Path | str | None = None) -> Settings:
     """Read, expand and validate a configuration file; every problem becomes a ConfigError."""
-    from veille.config_sources import expand_sources  # keeps OPML parsing out of this module
-
     config_path = Path(path) if path is not None else default_config_path()
     if not config_path.is_file():
         raise ConfigError(
@@ -252,9 +250,22 @@ def load_settings(path: Path | str | None = None) -> Settings:
             hint="create one with `veille init`, or pass --config PATH / set VEILLE_CONFIG",
         )
     try:
-        raw = tomli.loads(config_path.read_text(encoding="utf-8"))
+        text = config_path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not UTF-8 text ({exc.reason})", file=str(config_path)) from None
+    return settings_from_text(text, config_path)
+
+
+def settings_from_text(text: str, config_path: Path) -> Settings:
+    """Validate ``text`` as the configuration file ``config_path`` would hold it.
+
+    For writers of the file (``init``, ``sources import``): what they would write is checked
+    before it replaces anything.
+    """
+    from veille.config_sources import expand_sources  # keeps OPML parsing out of this module
+
+    try:
+        raw = tomli.loads(text)
     except tomli.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", file=str(config_path)) from None
     raw = _expand_env(raw, str(config_path), ())

@@ -36,6 +36,11 @@ def init(directory: Path, brands: tuple[str, ...], opml: Path | None, force: boo
         click.echo(
             f"Wrote {result.config_path} ({len(brands)} brand(s), {result.sources} source(s))."
         )
+        if result.not_http:
+            click.echo(
+                f"Left out {len(result.not_http)} feed(s) of the OPML file, their address not"
+                f" http(s): {', '.join(result.not_http)}"
+            )
     else:
         click.echo(f"{result.config_path} already exists; kept it (--force overwrites it).")
         if brands:

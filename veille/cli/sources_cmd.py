@@ -117,15 +117,19 @@ def import_opml(app: App, opml_file: Path) -> None:
     """Append the feeds of an OPML file to the configuration's sources."""
     from veille.opml import read_opml
     from veille.project import append_feeds
-    from veille.settings import load_settings
 
     config_path = app.settings.config_path
     assert config_path is not None  # settings read from a file always know it
-    result = append_feeds(config_path, read_opml(opml_file))
-    load_settings(config_path)  # what was written must still be a valid configuration
+    result = append_feeds(config_path, read_opml(opml_file))  # checked before it is written
+    left_out = (
+        f"; {len(result.not_http)} left out, their address not http(s):"
+        f" {', '.join(result.not_http)}"
+        if result.not_http
+        else ""
+    )
     click.echo(
         f"Added {len(result.added)} source(s) to {config_path}; "
-        f"{len(result.skipped)} already present."
+        f"{len(result.skipped)} already present{left_out}."
     )
 
 
