@@ -503,6 +503,13 @@ def test_a_configuration_is_replaced_only_by_a_valid_one(tmp_path: Path) -> None
         _write_checked(config, valid + '\n[[sources]]\nname = "x"\nkind = "rss"\nurl = "ftp://x"\n')
     assert config.read_text(encoding="utf-8") == valid, "the refused text replaced nothing"
     assert [path.name for path in tmp_path.iterdir()] == ["veille.toml"], "no file left over"
+    # A valid one replaces it, keeping who may read it (a configuration may name secrets).
+    config.chmod(0o600)
+    longer = valid + '\n[[sources]]\nname = "x"\nkind = "rss"\nurl = "https://x.example/feed"\n'
+    _write_checked(config, longer)
+    assert config.read_text(encoding="utf-8") == longer
+    assert config.stat().st_mode & 0o777 == 0o600
+    assert [path.name for path in tmp_path.iterdir()] == ["veille.toml"]
 
 
 def test_init_with_an_odd_opml_writes_a_valid_configuration(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,22 +123,36 @@ def append_feeds(config_path: Path, feeds: Sequence[OpmlFeed]) -> ImportResult:
 
 def _http_feeds(feeds: Sequence[OpmlFeed]) -> tuple[list[OpmlFeed], list[str]]:
     """The feeds with an http(s) address, and the addresses of the others (javascript:, ftp:…)."""
-    usable = [feed for feed in feeds if feed.xml_url.lower().startswith(("http://", "https://"))]
-    return usable, [feed.xml_url for feed in feeds if feed not in usable]
+    usable: list[OpmlFeed] = []
+    others: list[str] = []
+    for feed in feeds:
+        if feed.xml_url.lower().startswith(("http://", "https://")):
+            usable.append(feed)
+        else:
+            others.append(feed.xml_url)
+    return usable, others
 
 
 def _write_checked(config_path: Path, text: str) -> None:
     """Replace the configuration with ``text`` once it is known to be a valid one.
 
-    A refused text leaves the file as it was; the new one replaces it whole (never half
-    written, even if the disk fills up).
+    A refused text leaves the file as it was; the new one replaces it whole, with the old one's
+    permissions (never half written, even if the disk fills up).
     """
     from veille.settings import settings_from_text
 
     settings_from_text(text, config_path)
     partial = config_path.with_name(f".{config_path.name}.new")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, config_path)
+    try:
+        partial.write_text(text, encoding="utf-8")
+        if config_path.exists():
+            shutil.copymode(config_path, partial)
+        os.replace(partial, config_path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ConfigError(
+            f"cannot write the configuration ({exc.strerror or exc})", file=str(config_path)
+        ) from None
 
 
 def _unique_urls(feeds: Sequence[OpmlFeed]) -> list[OpmlFeed]:
