@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from veille.collectors.base import get_collector
-from veille.errors import SourceError
+from veille.errors import SourceError, internal_error_text
 from veille.fetch import Fetcher
 from veille.settings import Settings, SourceConfig
 from veille.types import SourceState
@@ -70,9 +70,6 @@ async def _check(settings: Settings, fetcher: Fetcher, source: SourceConfig) -> 
         return CheckResult(source.name, source.kind, False, 0, message)
     except Exception as exc:  # a bug in one collector must not hide the other sources' answers
         log.exception("checking %s failed", source.name)
-        reason = (str(exc).strip().splitlines() or [""])[0]
-        return CheckResult(
-            source.name, source.kind, False, 0, f"internal error: {type(exc).__name__}: {reason}"
-        )
+        return CheckResult(source.name, source.kind, False, 0, internal_error_text(exc))
     message = collected.warning or "ok"
     return CheckResult(source.name, source.kind, True, len(collected.mentions), message)

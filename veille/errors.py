@@ -104,3 +104,18 @@ class TransientSourceError(SourceError):
 
 class FatalSourceError(SourceError):
     """Answers that will not fix themselves (401/403/404/410, oversized bodies)."""
+
+
+# How much of an unexpected error's message a source keeps; the log has the whole of it.
+INTERNAL_ERROR_CHARS = 300
+
+
+def internal_error_text(exc: Exception) -> str:
+    """One short line for an unexpected error (a bug): a database error's own message without
+    the SQL statement and parameters SQLAlchemy appends (a whole feed's text, at times)."""
+    cause = getattr(exc, "orig", None)
+    message = str(cause if isinstance(cause, BaseException) else exc)
+    first_line = message.strip().splitlines()[0] if message.strip() else ""
+    if len(first_line) > INTERNAL_ERROR_CHARS:
+        first_line = first_line[: INTERNAL_ERROR_CHARS - 1] + "…"
+    return f"internal error: {type(exc).__name__}: {first_line}"

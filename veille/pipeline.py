@@ -20,6 +20,7 @@ from veille.errors import (
     SourceError,
     StoreError,
     StoreUnavailableError,
+    internal_error_text,
 )
 from veille.fetch import Fetcher
 from veille.polling import PollBounds, next_interval, wait_before_next_check
@@ -384,7 +385,7 @@ class _Pass:
         except Exception as exc:  # a bug in one source must not stop the others
             log.exception("collecting %s failed", unit.source.name)
             outcome.duration = time.monotonic() - started
-            outcome.error = _internal_error_text(exc)
+            outcome.error = internal_error_text(exc)
             await self._in_worker(self._fail, unit, outcome, None)
         return outcome
 
@@ -454,21 +455,6 @@ class _Pass:
             disable=outcome.disabled,
             duration=outcome.duration,
         )
-
-
-# How much of an unexpected error's message a source keeps; the log has the whole of it.
-INTERNAL_ERROR_CHARS = 300
-
-
-def _internal_error_text(exc: Exception) -> str:
-    """One short line for an unexpected error: a database error's own message without the SQL
-    statement and parameters SQLAlchemy appends (a whole feed's text, at times)."""
-    cause = getattr(exc, "orig", None)
-    message = str(cause if isinstance(cause, BaseException) else exc)
-    first_line = message.strip().splitlines()[0] if message.strip() else ""
-    if len(first_line) > INTERNAL_ERROR_CHARS:
-        first_line = first_line[: INTERNAL_ERROR_CHARS - 1] + "…"
-    return f"internal error: {type(exc).__name__}: {first_line}"
 
 
 def _error_text(exc: SourceError) -> str:

@@ -65,7 +65,7 @@ def serve(app: App, host: str, port: int) -> None:
     _startup.loaded()
     # Without a token, only loopback names are answered (no DNS rebinding to 127.0.0.1).
     allowed = None if token else [*LOOPBACK_NAMES, host]
-    shown = f"[{host}]" if ":" in host else host
+    shown = _url_host(host)
     click.echo(f"veille dashboard on http://{shown}:{port}/ (read-only; Ctrl-C stops it)")
     if token:
         click.echo(f"access token required ({TOKEN_ENV}): open http://{shown}:{port}/?token=…")
@@ -97,10 +97,14 @@ def _listen(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        shown = f"[{host}]" if ":" in host else host
         raise ConfigError(
-            f"cannot listen on {shown}:{port}: {exc.strerror or exc}",
+            f"cannot listen on {_url_host(host)}:{port}: {exc.strerror or exc}",
             hint="choose another port with --port, or stop what listens there",
         ) from None
     sock.set_inheritable(True)
     return sock
+
+
+def _url_host(host: str) -> str:
+    """The host as an address writes it: an IPv6 one in brackets."""
+    return f"[{host}]" if ":" in host else host
