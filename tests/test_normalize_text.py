@@ -15,6 +15,7 @@ from veille.normalize.text import (
     hashtags,
     html_to_text,
     strip_accents,
+    strip_accents_whole,
 )
 
 
@@ -64,6 +65,21 @@ def test_html_to_text(html: str, expected: str) -> None:
 )
 def test_strip_accents(text: str, expected: str) -> None:
     assert strip_accents(text) == expected
+
+
+# Letters, marks written apart ("e" + U+0301), compatibility forms, Hangul syllables, and marks
+# outside the BMP that the whole text's decomposition reorders (U+1D16D, U+1D165).
+_ACCENT_ALPHABET = st.sampled_from(
+    [*"aeEçÇœŒßﬁ²①ｆ한글 .", "\u0301", "\u0327", "\u0345", "\U0001d16d", "\U0001d165"]
+)
+
+
+@given(st.text(_ACCENT_ALPHABET) | st.text())
+@example("e\u0301te\u0301")
+@example("a\U0001d16d\U0001d165\u0301")
+@example("ǅ ﬃ ½ Ǆ")
+def test_strip_accents_character_by_character_is_the_whole_text_s(text: str) -> None:
+    assert strip_accents(text) == strip_accents_whole(text)
 
 
 @pytest.mark.parametrize(
