@@ -7,6 +7,8 @@ import unicodedata
 from functools import lru_cache
 from html import unescape
 
+from veille.normalize.plain_html import plain_html_text
+
 # Elements whose content is never readable text.
 _DROPPED_TAGS = ["script", "style", "noscript", "template", "svg", "iframe"]
 
@@ -53,6 +55,12 @@ def html_to_text(html: str) -> str:
     """Return the readable text of an HTML fragment on one line, entities decoded once."""
     if "<" not in html and "&" not in html:
         return collapse_whitespace(html)
+    plain = plain_html_text(html)
+    return plain if plain is not None else parsed_html_text(html)
+
+
+def parsed_html_text(html: str) -> str:
+    """``html_to_text`` by an HTML parser: the definition, and the way for any markup."""
     # Imported here: matching and folding (which read commands load) need no HTML parser.
     from selectolax.lexbor import LexborHTMLParser
 
