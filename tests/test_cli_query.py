@@ -83,6 +83,10 @@ def test_mentions_filters(collected: Path) -> None:
     assert len(_json(collected, "mentions", "--brand", "Danone")) == 4
     assert {m["tone"] for m in _json(collected, "mentions", "--tone", "negative")} == {"negative"}
     assert {m["lang"] for m in _json(collected, "mentions", "--lang", "en")} == {"en"}
+    # A regional form, as feeds declare languages, asks for its language.
+    assert _json(collected, "mentions", "--lang", "EN-gb") == _json(
+        collected, "mentions", "--lang", "en"
+    )
     assert {m["site"] for m in _json(collected, "mentions", "--site", "supplychainweekly.com")} == {
         "supplychainweekly.com"
     }
@@ -93,6 +97,16 @@ def test_mentions_filters(collected: Path) -> None:
     assert len(_json(collected, "mentions", "--limit", "2")) == 2
     dated = _json(collected, "mentions", "--since", "2026-11-25", "--until", "2026-11-25")
     assert dated and all(str(m["published_at"]).startswith("2026-11-25") for m in dated)
+
+
+@pytest.mark.parametrize("command", ["mentions", "stats"])
+@pytest.mark.parametrize("value", ["french", "fr,en", "zz", ""])
+def test_a_language_that_no_mention_can_have_is_refused(
+    collected: Path, command: str, value: str
+) -> None:
+    result = run(collected, command, "--lang", value)
+    assert result.exit_code == 2
+    assert f"expected a language code such as fr or en, got {value!r}" in result.output
 
 
 def test_mentions_formats(collected: Path) -> None:

@@ -13,3 +13,12 @@ _CODES = (
     "sl sn so sq sr st sv sw ta te tg th tk tl tr tt ug uk ur uz vi vo wa xh yo zh zu"
 )
 DETECTABLE_LANGUAGES = frozenset(_CODES.split())
+
+
+def language_code(value: str) -> str | None:
+    """The code of a language asked for ("fr", "FR", "fr-FR", "fr_CA" → "fr"); None if unknown.
+
+    Stored mentions carry ISO 639-1 codes only: a regional form asks for its language.
+    """
+    primary = value.strip().replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary in DETECTABLE_LANGUAGES else None

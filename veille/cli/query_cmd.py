@@ -13,6 +13,7 @@ from veille.cli.render import (
     TONE_STYLES,
     console,
     format_option,
+    language_callback,
     moment_callback,
     percent,
     short_time,
@@ -43,7 +44,9 @@ def _filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
             click.option("--site", help="Only this site or its subdomains (lemonde.fr)."),
             click.option("--author", help="Authors whose name or handle contains this."),
             click.option("--tone", type=click.Choice(["positive", "neutral", "negative"])),
-            click.option("--lang", help="Only this language (fr, en…)."),
+            click.option(
+                "--lang", callback=language_callback, help="Only this language (fr, en…)."
+            ),
             click.option(
                 "--search",
                 help='Full-text search of title and text: words, "phrases", -exclusions.',

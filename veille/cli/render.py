@@ -166,6 +166,18 @@ def languages_callback(
     return codes
 
 
+def language_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A click callback reading ``--lang fr``: one language, a regional form (fr-FR) as its own."""
+    if value is None:
+        return None
+    from veille.languages import language_code
+
+    code = language_code(value)
+    if code is None:
+        raise click.BadParameter(f"expected a language code such as fr or en, got {value!r}")
+    return code
+
+
 def time_zone_option(help_text: str) -> Callable[[FC], FC]:
     """The shared ``--timezone`` option: an IANA zone, UTC by default, checked as it is read.
 

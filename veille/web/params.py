@@ -16,6 +16,7 @@ from datetime import UTC, datetime, tzinfo
 
 from starlette.datastructures import QueryParams
 
+from veille.languages import language_code
 from veille.records import STAT_DIMENSIONS
 from veille.store import MentionFilter
 from veille.store.schema import TONES
@@ -129,6 +130,17 @@ def brands(query: QueryParams, known: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(resolved))
 
 
+def language(query: QueryParams) -> str | None:
+    """The ``language`` parameter as a stored language code ("fr-FR" asks for "fr")."""
+    value = text(query, "language")
+    if value is None:
+        return None
+    code = language_code(value)
+    if code is None:
+        raise BadParameter("language", "a language code such as fr or en", value)
+    return code
+
+
 def mention_filter(
     query: QueryParams,
     known_brands: Sequence[str],
@@ -146,7 +158,7 @@ def mention_filter(
         site=text(query, "site"),
         author=text(query, "author"),
         tone=choice(query, "tone", TONES),
-        lang=text(query, "language"),
+        lang=language(query),
         since=moment(query, "since", end_of_day=False, default=default_since, zone=zone),
         until=moment(query, "until", end_of_day=True, zone=zone),
         search=text(query, "search"),
