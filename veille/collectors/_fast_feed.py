@@ -8,7 +8,8 @@ element or attribute it does not know — so that the caller lets feedparser rea
 
 Each value goes through the steps feedparser applies to it (strip, URL join, HTML type guess,
 relative links in HTML, its mojibake and windows-1252 repairs); where feedparser's own helpers
-decide (encoding, dates, links inside HTML) they are called rather than copied.
+decide (encoding, dates but the common RFC 822 form, links inside HTML) they are called rather
+than copied.
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from feedparser.api import StrictFeedParser
-from feedparser.datetimes import _parse_date
 from feedparser.encodings import convert_to_utf8
 from feedparser.html import _BaseHTMLProcessor, _cp1252
 from feedparser.mixin import _FeedParserMixin
 from feedparser.urls import _urljoin, make_safe_absolute_uri, resolve_relative_uris
 
 from veille.collectors._entries import MAX_AUTHOR_CHARS, joined_as_is
+from veille.collectors._feed_dates import parse_feed_date
 
 _ATOM = "http://www.w3.org/2005/Atom"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -372,7 +373,7 @@ class _Reader:
                     raise _Unsure
                 value = _finish(_leaf_text(child).strip())
                 scope.values[kind] = value
-                scope.values[f"{kind}_parsed"] = _parse_date(value)
+                scope.values[f"{kind}_parsed"] = parse_feed_date(value)
             elif key == "category":
                 _leaf_text(child)
             elif key == "source" and not self.atom:
