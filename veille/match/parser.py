@@ -62,10 +62,7 @@ class _Parser:
         """Refuse an operator with nothing it could apply to after it."""
         following = self.peek()
         if following is None or following.kind not in _OPERAND_STARTS:
-            name = "'-'" if after.value == "-" else after.value
-            if after.kind is Kind.NEAR:
-                name = f"NEAR/{after.value}"
-            raise self.error(f"{name} needs an operand after it", after.position)
+            raise self.error(f"{_written(after)} needs an operand after it", after.position)
 
     def parse(self) -> Node:
         """Parse the whole query; every token must be used."""
@@ -92,7 +89,7 @@ class _Parser:
         """and_expr := near_expr ([AND] near_expr)*"""
         token = self.peek()
         if token is not None and token.kind in (Kind.AND, Kind.OR, Kind.NEAR):
-            raise self.error(f"{token.value} needs an operand before it", token.position)
+            raise self.error(f"{_written(token)} needs an operand before it", token.position)
         children = [self.near_expr()]
         while (token := self.peek()) is not None and token.kind in (Kind.AND, *_OPERAND_STARTS):
             if token.kind is Kind.AND:
@@ -167,7 +164,7 @@ class _Parser:
             return self.scoped(token)
         if token.kind is Kind.RPAREN:
             raise self.error("')' has no matching '('", token.position)
-        raise self.error(f"{token.value} needs an operand before it", token.position)
+        raise self.error(f"{_written(token)} needs an operand before it", token.position)
 
     def group(self, opening: Token) -> Node:
         """A parenthesised or_expr."""
@@ -270,3 +267,10 @@ def format_query(node: Node) -> str:
         for child in node.children
     )
     return " OR ".join(parts)
+
+
+def _written(operator: Token) -> str:
+    """An operator as the query writes it, for messages (a NEAR token's value is its distance)."""
+    if operator.kind is Kind.NEAR:
+        return f"NEAR/{operator.value}"
+    return "'-'" if operator.value == "-" else operator.value
