@@ -59,3 +59,14 @@ def test_a_collector_s_bug_fails_its_source_only(
     assert "3 source(s) checked, 1 failed." in result.output
     assert "internal error: KeyError" in result.output
     assert "checking b failed" in caplog.text, "the traceback is logged for a bug report"
+
+
+def test_an_unknown_name_among_many_sources_offers_the_closest_not_all(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path, {f"feed-{index}": f"http://127.0.0.1:9/{index}.xml" for index in range(500)}
+    )
+    result = run(config, "sources", "check", "feed-1O")
+    assert result.exit_code == 2
+    assert "unknown source 'feed-1O' (did you mean feed-1 or " in result.output
+    assert "500 known)" in result.output
+    assert "feed-499" not in result.output

@@ -17,6 +17,8 @@ exception is a bug.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from veille.redaction import redact_urls
 
 
@@ -119,3 +121,21 @@ def internal_error_text(exc: Exception) -> str:
     if len(first_line) > INTERNAL_ERROR_CHARS:
         first_line = first_line[: INTERNAL_ERROR_CHARS - 1] + "…"
     return f"internal error: {type(exc).__name__}: {first_line}"
+
+
+# A message about an unknown name lists the known ones up to this many; past it (a thousand
+# feeds), it offers the closest names instead.
+MAX_NAMES_LISTED = 20
+
+
+def unknown_name_text(kind: str, name: str, known: Iterable[str], *, none: str = "none") -> str:
+    """``unknown source 'x' (known: …)``, the known names listed, or the closest of many."""
+    names = sorted(set(known))
+    if len(names) <= MAX_NAMES_LISTED:
+        return f"unknown {kind} {name!r} (known: {', '.join(names) or none})"
+    import difflib
+
+    close = difflib.get_close_matches(name, names, n=3)
+    if close:
+        return f"unknown {kind} {name!r} (did you mean {' or '.join(close)}? {len(names):,} known)"
+    return f"unknown {kind} {name!r} ({len(names):,} known, the first: {', '.join(names[:5])})"

@@ -33,7 +33,7 @@ from veille.delivery_settings import (
     SmtpSettings,
     smtp_input,
 )
-from veille.errors import ConfigError, QueryError
+from veille.errors import ConfigError, QueryError, unknown_name_text
 from veille.languages import DETECTABLE_LANGUAGES
 from veille.timeutil import parse_duration
 
@@ -219,16 +219,16 @@ class Settings(BaseModel):
         for brand in self.brands:
             if brand.name.casefold() == name.casefold():
                 return brand
-        known = ", ".join(b.name for b in self.brands) or "none"
-        raise ConfigError(f"unknown brand {name!r} (known: {known})", file=_path(self))
+        known = (brand.name for brand in self.brands)
+        raise ConfigError(unknown_name_text("brand", name, known), file=_path(self))
 
     def source(self, name: str) -> SourceConfig:
         """The source called ``name``, or a ConfigError listing the known ones."""
         for source in self.sources:
             if source.name == name:
                 return source
-        known = ", ".join(s.name for s in self.sources) or "none"
-        raise ConfigError(f"unknown source {name!r} (known: {known})", file=_path(self))
+        known = (source.name for source in self.sources)
+        raise ConfigError(unknown_name_text("source", name, known), file=_path(self))
 
 
 def _path(settings: Settings) -> str | None:

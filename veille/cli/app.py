@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from veille.cli import _startup
-from veille.errors import ConfigError, QueryError, VeilleError
+from veille.errors import ConfigError, QueryError, VeilleError, unknown_name_text
 
 if TYPE_CHECKING:
     from veille.settings import Settings
@@ -56,10 +56,8 @@ class App:
         resolved = []
         for name in requested:
             if name.casefold() not in known:
-                listing = ", ".join(sorted(known.values())) or "none declared"
-                raise click.BadParameter(
-                    f"unknown brand {name!r} (known: {listing})", param_hint="'--brand'"
-                )
+                message = unknown_name_text("brand", name, known.values(), none="none declared")
+                raise click.BadParameter(message, param_hint="'--brand'")
             resolved.append(known[name.casefold()])
         return tuple(resolved)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from veille.delivery_settings import DigestConfig
 from veille.digest.render import build_message, render
 from veille.digest.selection import DigestContent, build_section, collector_health
-from veille.errors import ConfigError, VeilleError
+from veille.errors import ConfigError, VeilleError, unknown_name_text
 from veille.mail import DeliveryError, send_message
 from veille.settings import Settings
 from veille.store import Store
@@ -61,8 +61,8 @@ def plan_digests(
     names = {digest.name for digest in configured}
     for name in only:
         if name not in names:
-            known = ", ".join(sorted(names)) or "none configured"
-            raise ConfigError(f"unknown digest {name!r} (known: {known})", key="digests")
+            message = unknown_name_text("digest", name, names, none="none configured")
+            raise ConfigError(message, key="digests")
     if only:
         configured = [digest for digest in configured if digest.name in only]
     if not configured:

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Table, any_, bindparam, select
 
-from veille.errors import StoreError
+from veille.errors import StoreError, unknown_name_text
 from veille.store.schema import brand_table, source_table
 
 T = TypeVar("T")
@@ -84,9 +84,8 @@ def source_ids_by_name(connection: Connection) -> dict[str, int]:
 
 
 def _unknown(kind: str, name: str, known: Sequence[str]) -> StoreError:
-    listing = ", ".join(sorted(known)) or "none"
     return StoreError(
-        f"unknown {kind} {name!r} (known {kind}s: {listing})",
+        unknown_name_text(kind, name, known),
         hint=f"check the {kind} name against the configuration",
     )
 
