@@ -39,7 +39,21 @@ def test_fetch_prints_every_item_with_its_matched_terms(feed_server: FeedServer)
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["fetch", "telepathy", "--query", "x"], "unknown"),
+        (["fetch", "telepathy", "--query", "x"], "KIND: unknown source kind 'telepathy'"),
+        (["fetch", "rss", "--query", "x"], "--option url=…: required option for kind 'rss'"),
+        (
+            [
+                "fetch",
+                "rss",
+                "--query",
+                "x",
+                "--option",
+                "url=http://127.0.0.1:9/",
+                "--option",
+                "l=1",
+            ],
+            "--option l=…: unknown option",
+        ),
         (["fetch", "rss", "--query", "x", "--base-url", "http://127.0.0.1:9/"], "--option url="),
         (["fetch", "rss", "--query", "x", "--option", "nonsense"], "expected KEY=VALUE"),
         (["fetch", "rss", "--query", "x", "--option", "url=ftp://x"], "http"),

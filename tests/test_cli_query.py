@@ -385,7 +385,7 @@ def test_init_with_opml_makes_exactly_those_sources(tmp_path: Path) -> None:
         ("[http]\nspeed = 3\n", "http.speed"),
         ('[[sources]]\nname = "x"\nkind = "rss"\n', "sources[0].url"),
         ('[[sources]]\nname = "x"\nkind = "rss"\nurl = "ftp://x"\n', "sources[0].url"),
-        ('[[sources]]\nname = "x"\nkind = "telepathy"\n', "sources[0].kind"),
+        ('[[sources]]\nname = "x"\nkind = "telepathy"\n', "sources[0].kind: unknown source kind"),
         ('[[sources]]\nkind = "opml"\nfile = "missing.opml"\n', "missing.opml"),
         ('[database]\nurl = "${VEILLE_TEST_UNSET_VARIABLE}"\n', "database.url"),
         ('[collect]\ninterval = "soon"\n', "collect.interval"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -74,15 +75,25 @@ def expand_sources(entries: Any, config_path: Path) -> list[dict[str, Any]]:
 
 
 def validate_options(
-    kind: str, options: dict[str, Any], *, file: str | None, key: str
+    kind: str,
+    options: dict[str, Any],
+    *,
+    file: str | None,
+    key: str,
+    option_key: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
-    """Check a source's options against its collector's model; errors name the key."""
+    """Check a source's options against its collector's model; errors name the key.
+
+    ``option_key`` names an option in errors (default: ``key.option``, as the file writes it).
+    """
+    if option_key is None:
+        option_key = f"{key}.{{}}".format
     from veille.collectors.base import get_collector
 
     try:
         collector = get_collector(kind)
     except ConfigError as exc:
-        raise ConfigError(exc.message, file=file, key=f"{key}.kind") from None
+        raise ConfigError(exc.reason, file=file, key=option_key("kind"), hint=exc.hint) from None
     try:
         model = collector.options_model.model_validate(options)
     except ValidationError as exc:
@@ -96,7 +107,7 @@ def validate_options(
             message = f"required option for kind {kind!r} is missing"
         elif f"got {error.get('input')!r}" not in message:  # unless the check named it already
             message += f" (got {error.get('input')!r})"
-        raise ConfigError(message, file=file, key=f"{key}.{field}" if field else key) from None
+        raise ConfigError(message, file=file, key=option_key(field) if field else key) from None
     return model.model_dump(mode="json", exclude_none=True)
 
 

@@ -48,6 +48,7 @@ class ConfigError(VeilleError):
     ) -> None:
         self.file = file
         self.key = key
+        self.reason = message  # without the file and key
         where = ": ".join(part for part in (file, key) if part)
         super().__init__(f"{where}: {message}" if where else message, hint=hint)
 

@@ -38,9 +38,12 @@ def parse_option(text: str) -> tuple[str, Any]:
 
 def trial_options(kind: str, options: Mapping[str, Any], base_url: str | None) -> dict[str, Any]:
     """The collector's options from ``--option`` and ``--base-url``, validated like the config."""
+    try:
+        fields = get_collector(kind).options_model.model_fields
+    except ConfigError as exc:
+        raise ConfigError(exc.reason, key="KIND", hint=exc.hint) from None
     merged = dict(options)
     if base_url is not None:
-        fields = get_collector(kind).options_model.model_fields
         if "base_url" not in fields:
             raise ConfigError(
                 f"kind {kind!r} has no base_url option",
@@ -48,7 +51,9 @@ def trial_options(kind: str, options: Mapping[str, Any], base_url: str | None) -
                 hint="pass its address with --option url=…" if "url" in fields else None,
             )
         merged["base_url"] = base_url
-    return validate_options(kind, merged, file=None, key="--option")
+    return validate_options(
+        kind, merged, file=None, key="--option", option_key="--option {}=…".format
+    )
 
 
 async def fetch_once(
