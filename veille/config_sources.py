@@ -86,10 +86,10 @@ def validate_options(
 
     ``option_key`` names an option in errors (default: ``key.option``, as the file writes it).
     """
-    if option_key is None:
-        option_key = f"{key}.{{}}".format
     from veille.collectors.base import get_collector
 
+    if option_key is None:
+        option_key = f"{key}.{{}}".format
     try:
         collector = get_collector(kind)
     except ConfigError as exc:

@@ -135,6 +135,7 @@ def strip_accents_whole(text: str) -> str:
 # Each non-ASCII character's form without marks, or None where only the whole text's
 # decomposition gives the right result (see `_stripped_character`).
 _STRIPPED_CHARACTERS: dict[str, str | None] = {}
+# Past this many distinct characters (a text of every letter of Unicode), new ones are not kept.
 _STRIPPED_CHARACTERS_KEPT = 65536
 
 
