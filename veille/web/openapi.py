@@ -46,7 +46,10 @@ FILTERS: list[JsonObject] = [
         "description": "Only this tone.",
         "schema": {"type": "string", "enum": [*TONES, ""]},
     },
-    _text("language", "Only mentions in this language (fr, en…): `--lang` of the CLI."),
+    _text(
+        "language",
+        "Only mentions in this language (fr, en…; fr-FR asks for fr): `--lang` of the CLI.",
+    ),
     _text("since", f"Published since: {PERIOD}."),
     _text("until", f"Published until: {PERIOD}, inclusive."),
     _text("search", 'Full-text search of title and text: words, "phrases", -exclusions.'),
