@@ -52,7 +52,7 @@ def test_fetch_prints_every_item_with_its_matched_terms(feed_server: FeedServer)
                 "--option",
                 "l=1",
             ],
-            "--option l=…: unknown option",
+            "--option l=…: unknown option for kind 'rss' (known: url, platform, language)",
         ),
         (["fetch", "rss", "--query", "x", "--base-url", "http://127.0.0.1:9/"], "--option url="),
         (["fetch", "rss", "--query", "x", "--option", "nonsense"], "expected KEY=VALUE"),

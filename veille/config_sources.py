@@ -81,10 +81,12 @@ def validate_options(
     file: str | None,
     key: str,
     option_key: Callable[[str], str] | None = None,
+    entry_keys: tuple[str, ...] = ("name", "interval"),
 ) -> dict[str, Any]:
     """Check a source's options against its collector's model; errors name the key.
 
-    ``option_key`` names an option in errors (default: ``key.option``, as the file writes it).
+    ``option_key`` names an option in errors (default: ``key.option``, as the file writes it);
+    ``entry_keys``: the keys beside the options that an unknown option's message lists too.
     """
     from veille.collectors.base import get_collector
 
@@ -101,8 +103,8 @@ def validate_options(
         field = ".".join(key_name(part) for part in error["loc"])
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            known = ", ".join(collector.options_model.model_fields)
-            message = f"unknown option for kind {kind!r} (known: {known}, name, interval)"
+            known = ", ".join([*collector.options_model.model_fields, *entry_keys])
+            message = f"unknown option for kind {kind!r} (known: {known})"
         elif error["type"] == "missing":
             message = f"required option for kind {kind!r} is missing"
         elif f"got {error.get('input')!r}" not in message:  # unless the check named it already

@@ -52,7 +52,7 @@ def trial_options(kind: str, options: Mapping[str, Any], base_url: str | None) -
             )
         merged["base_url"] = base_url
     return validate_options(
-        kind, merged, file=None, key="--option", option_key="--option {}=…".format
+        kind, merged, file=None, key="--option", option_key="--option {}=…".format, entry_keys=()
     )
 
 
