@@ -386,6 +386,11 @@ def test_init_with_opml_makes_exactly_those_sources(tmp_path: Path) -> None:
         ('[[sources]]\nname = "x"\nkind = "rss"\n', "sources[0].url"),
         ('[[sources]]\nname = "x"\nkind = "rss"\nurl = "ftp://x"\n', "sources[0].url"),
         ('[[sources]]\nname = "x"\nkind = "telepathy"\n', "sources[0].kind: unknown source kind"),
+        (
+            '[[sources]]\nname = "x"\nkind = "rss"\nurl = "https://a.fr/f"\nlink = "y"\n',
+            "sources[0].link: unknown option for kind 'rss' (known: url, platform, language, "
+            "name, interval)",
+        ),
         ('[[sources]]\nkind = "opml"\nfile = "missing.opml"\n', "missing.opml"),
         ('[database]\nurl = "${VEILLE_TEST_UNSET_VARIABLE}"\n', "database.url"),
         ('[collect]\ninterval = "soon"\n', "collect.interval"),
