@@ -334,10 +334,21 @@ def test_classify_reads_stdin_without_config(
     assert run(None, "classify", input="{not json\n").exit_code == 2
 
 
-def test_init_refuses_a_brand_name_the_configuration_would_refuse(tmp_path: Path) -> None:
-    result = run(None, "init", "--dir", str(tmp_path), "--brand", "Orange\nTelecom")
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("Orange\nTelecom", "--brand: expected a name on one line"),
+        # An unset variable in a script: left out, init said "1 brand(s)" and wrote none.
+        ("", "--brand: expected a name, got ''"),
+        ("  ", "--brand: expected a name, got '  '"),
+    ],
+)
+def test_init_refuses_a_brand_name_the_configuration_would_refuse(
+    tmp_path: Path, name: str, message: str
+) -> None:
+    result = run(None, "init", "--dir", str(tmp_path), "--brand", "Danone", "--brand", name)
     assert result.exit_code == 2
-    assert "--brand: expected a name on one line" in result.output
+    assert message in result.output
     assert not (tmp_path / "config").exists(), "no configuration is written to be refused later"
 
 

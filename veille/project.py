@@ -38,9 +38,10 @@ def init_config(
     With ``opml`` the sources are exactly its feeds; without, the default search sources.
     """
     config_path = directory / "config" / "veille.toml"
+    # A blank name (an unset variable in a script) is refused, not left out: the user asked
+    # for a brand.
     for name in brands:
-        if name.strip():
-            _check_brand_name(name)
+        _check_brand_name(name)
     feeds, not_http = _http_feeds(read_opml(opml)) if opml is not None else ([], [])
     if opml is not None and not feeds:
         raise ConfigError(
@@ -51,7 +52,7 @@ def init_config(
         return InitResult(config_path, written=False, sources=0)
     named = _named_feeds(_unique_urls(feeds))
     text = render_config(
-        [name.strip() for name in brands if name.strip()],
+        [name.strip() for name in brands],
         named,
         opml_file=str(opml) if opml else None,
     )

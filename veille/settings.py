@@ -192,7 +192,7 @@ class SourceConfig(BaseModel):
 def printable_name(value: str) -> str:
     """A name without line breaks or other control characters: names go into mail headers."""
     if not value.strip():
-        raise ValueError("expected a name, got only spaces")
+        raise ValueError(f"expected a name, got {value!r}")
     if _LINE_BREAK_OR_CONTROL.search(value):
         raise ValueError(f"expected a name on one line without control characters, got {value!r}")
     return value
