@@ -171,6 +171,53 @@ def test_a_transaction_that_fails_fails_each_of_its_saves() -> None:
     assert all(isinstance(result, StoreError) for result in results)
 
 
+class _BatchRecorder:
+    """Records the batches it is given and says when one came."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+        self.saved = threading.Event()
+
+    def save_collections(self, saves: Sequence[CollectionSave]) -> list[SaveCounts | Exception]:
+        self.batches.append([save.source for save in saves])
+        self.saved.set()
+        return [SaveCounts(len(save.items), new_documents=0, new_mentions=0) for save in saves]
+
+
+def test_a_batch_waits_for_the_saves_that_keep_coming() -> None:
+    store = _BatchRecorder()
+
+    async def one_every_10_ms() -> None:
+        with ThreadPoolExecutor(max_workers=1) as executor:
+            # Waits while a save comes at least every second, ten seconds at most.
+            batches = SaveBatches(store, executor, limit=4, gather=(10.0, 1.0))
+            tasks = []
+            for index in range(6):
+                tasks.append(asyncio.create_task(batches.save(_save(f"s{index}", ["a"]))))
+                await asyncio.sleep(0.01)
+            await asyncio.gather(*tasks)
+
+    asyncio.run(one_every_10_ms())
+    # The first four fill a batch, which goes at once; the last two wait for a quiet second.
+    assert store.batches == [["s0", "s1", "s2", "s3"], ["s4", "s5"]]
+
+
+def test_a_lone_save_waits_for_one_quiet_spell_only() -> None:
+    store = _BatchRecorder()
+
+    async def alone() -> bool:
+        with ThreadPoolExecutor(max_workers=1) as executor:
+            batches = SaveBatches(store, executor, gather=(60.0, 0.05))
+            task = asyncio.create_task(batches.save(_save("s0", ["a"])))
+            # Far longer than a quiet spell, far shorter than the time allowed to gather.
+            saved = await asyncio.to_thread(store.saved.wait, 10)
+            await task
+            return saved
+
+    assert asyncio.run(alone()), "the save waited for more than a quiet spell"
+    assert store.batches == [["s0"]]
+
+
 # Continues the [http] table of the test configuration.
 SETTINGS = "concurrency = 4\nper_host = 4\n\n[collect]\nprocesses = 0\n"
 
@@ -266,6 +313,9 @@ def test_two_workers_batches_crossing_the_same_urls_both_save(
                 return counts
 
             monkeypatch.setattr(writes, "save_collection", save_then_wait)
+            # Each save alone, as when saving them together failed (the together path takes all
+            # its locks at once before writing anything).
+            monkeypatch.setattr(writes, "can_save_together", lambda saves, known: False)
             with ThreadPoolExecutor(max_workers=2) as threads:
                 results = list(threads.map(Store.save_collections, stores, batches))
         finally:

@@ -19,6 +19,7 @@ from veille.store import (
     config_sync,
     digests,
     document_scan,
+    document_writes,
     prune,
     queries,
     reclassify,
@@ -399,14 +400,23 @@ class Store:
         place and the others are committed. One commit for a pass's sources that are ready
         together costs far less than one each (fewer full-text segments and index pages
         written), and each source is still saved whole or not at all. Raises when the
-        transaction itself cannot be committed, in which case none of them is saved.
+        transaction itself cannot be committed, in which case none of them is saved. They are
+        saved together first, in a few statements for them all (``writes.save_together``); when
+        that fails, its writes are taken back and each is saved under its own savepoint.
         """
         results: list[SaveCounts | Exception] = []
         with self._writing() as connection:
             known = None
             if len(saves) > 1:
-                writes.lock_for_saves(connection, (item for save in saves for item in save.items))
+                items = (item for save in saves for item in save.items)
+                document_writes.lock_for_saves(connection, items)
                 known = writes.known_ids(connection, (save.source for save in saves))
+                if writes.can_save_together(saves, known):
+                    try:
+                        with savepoint(connection):
+                            return list(writes.save_together(connection, saves, known))
+                    except Exception:  # one of them is bad: each is saved alone below
+                        pass
             for save in saves:
                 try:
                     with savepoint(connection):

@@ -1,12 +1,12 @@
 """Story ids at write time: a new document joins the story of the recent document it repeats.
 
 ``assign_stories`` runs inside the transaction that stores new documents. A document takes the
-story of the oldest stored document with its fingerprint (an exact copy, however old); else of
-the most similar document collected in the last ``WINDOW`` that shares one of its band keys and
-is similar enough (``veille/normalize/story.py``), among the ``MAX_COMPARED`` sharing the most
-keys; documents of the same batch are compared with the ones before them too. Otherwise its
-story id is its own fingerprint. The result depends only on what is stored and on the batch
-order, so storing the same items again changes nothing.
+story of the oldest document before it with its fingerprint (an exact copy, however old); else
+of the most similar document collected in the last ``WINDOW`` that shares one of its band keys
+and is similar enough (``veille/normalize/story.py``), among the ``MAX_COMPARED`` sharing the
+most keys. Documents before it are those stored and those earlier in its batch, taken alike:
+the result depends only on what is stored and on the order of the documents, not on how they
+are split into batches, and storing the same items again changes nothing.
 
 Several workers: two transactions storing near-copies at the same moment do not see each other
 and may start two stories; each later copy then joins one of them. This is accepted: it costs a
@@ -234,10 +234,29 @@ def _forget_oldest_features() -> None:
         _FEATURES_BY_FINGERPRINT.popitem(last=False)
 
 
-def _most_shared(keys: Sequence[int], holders: Mapping[int, list[int]]) -> list[int]:
-    """The ``MAX_COMPARED`` holders sharing the most keys (the earliest among equals)."""
-    shared = Counter(holder for key in dict.fromkeys(keys) for holder in holders.get(key, ()))
-    # Two stable sorts on plain keys: by id, then by count (the earliest first among equals).
+def _most_shared(
+    keys: Sequence[int],
+    earlier: Mapping[int, list[int]],
+    stored: Mapping[int, list[int]],
+    stored_ids: Mapping[int, int],
+) -> list[int]:
+    """The ``MAX_COMPARED`` documents before one sharing the most of its keys (oldest first).
+
+    A document is compared with the ``HOLDERS_PER_KEY`` most recent holders of each of its
+    keys before it: those earlier in the batch (``earlier``: their positions, oldest first),
+    then the stored ones (``stored``: their ids, newest first). Candidates are positions in
+    the batch, stored documents' positions being given by ``stored_ids`` (before the batch's,
+    in id order): the choice depends on the order of the documents alone, not on which were
+    stored by an earlier transaction and which come with this one.
+    """
+    shared: Counter[int] = Counter()
+    for key in dict.fromkeys(keys):
+        recent = earlier.get(key, ())[-HOLDERS_PER_KEY:]
+        shared.update(recent)
+        room = HOLDERS_PER_KEY - len(recent)
+        if room > 0:
+            shared.update(stored_ids[i] for i in stored.get(key, ())[:room])
+    # Two stable sorts on plain keys: by position, then by count (the earliest among equals).
     ranked = sorted(shared)
     ranked.sort(key=shared.__getitem__, reverse=True)
     return ranked[:MAX_COMPARED]
@@ -253,6 +272,9 @@ def assign_stories(
 
     ``rows`` are document values about to be inserted (``title``, ``text``, ``fingerprint``);
     ``known`` may give the story signature of some of them, already computed (in row order).
+    Stored documents are searched back ``WINDOW`` from ``now``, the rows' earliest collection.
+    A row is compared with the documents before it, stored or earlier among the rows, alike:
+    the stories are those of saving the rows one at a time, whichever rows share a call.
     """
     known = list(known) + [None] * (len(rows) - len(known))
     signatures = [
@@ -260,8 +282,16 @@ def assign_stories(
         for row, signature in zip(rows, known, strict=True)
     ]
     exact = _exact_copies(connection, [row["fingerprint"] for row in rows])
-    # A copy of a stored document takes its story: its keys need not be looked up.
-    searched = [row["fingerprint"] not in exact for row in rows]
+    # A copy of a document before it takes that one's story: its keys need not be looked up.
+    first_with: dict[str, int] = {}
+    copy_of: list[int | None] = []
+    for index, row in enumerate(rows):
+        copy_of.append(first_with.get(row["fingerprint"]))
+        first_with.setdefault(row["fingerprint"], index)
+    searched = [
+        row["fingerprint"] not in exact and copy is None
+        for row, copy in zip(rows, copy_of, strict=True)
+    ]
     keys = [
         key
         for signature, wanted in zip(signatures, searched, strict=True)
@@ -269,25 +299,37 @@ def assign_stories(
         for key in signature.bands
     ]
     stored_holders = _holders(connection, keys, now - WINDOW) if keys else {}
-    compared_ids = [
-        _most_shared(signature.bands, stored_holders) if wanted else []
-        for signature, wanted in zip(signatures, searched, strict=True)
-    ]
-    stored = _stored_candidates(connection, [i for ids in compared_ids for i in ids])
+    # Stored documents come before the rows: negative positions, in id order.
+    held = sorted({i for ids in stored_holders.values() for i in ids})
+    stored_ids = {document_id: place - len(held) for place, document_id in enumerate(held)}
+    compared: list[list[int]] = []
+    earlier: dict[int, list[int]] = {}
+    for index, (signature, wanted) in enumerate(zip(signatures, searched, strict=True)):
+        found = _most_shared(signature.bands, earlier, stored_holders, stored_ids)
+        compared.append(found if wanted else [])
+        for key in dict.fromkeys(signature.bands):
+            earlier.setdefault(key, []).append(index)
+    by_place = {place: document_id for document_id, place in stored_ids.items()}
+    stored = _stored_candidates(
+        connection, [by_place[place] for found in compared for place in found if place < 0]
+    )
     batch: list[_Candidate] = []
-    batch_holders: dict[int, list[int]] = {}
     for index, (row, signature) in enumerate(zip(rows, signatures, strict=True)):
         weight = sum(signature.features.values())
         story = exact.get(row["fingerprint"])
+        copy = copy_of[index]
+        if story is None and copy is not None:
+            story = batch[copy].story_id
         if story is None:
-            compared = [stored[i] for i in compared_ids[index] if i in stored]
-            earlier = [batch[i] for i in _most_shared(signature.bands, batch_holders)]
-            story = _most_similar(signature.features, weight, [*compared, *earlier])
+            candidates = [
+                batch[place] if place >= 0 else stored[by_place[place]]
+                for place in compared[index]
+                if place >= 0 or by_place[place] in stored
+            ]
+            story = _most_similar(signature.features, weight, candidates)
         row["story_id"] = story or row["fingerprint"]
         _remember_features(row["fingerprint"], signature.features)
         batch.append(_Candidate((1, index), row["story_id"], signature.features, weight=weight))
-        for key in signature.bands:
-            batch_holders.setdefault(key, []).append(index)
     _forget_oldest_features()
     return [signature.bands for signature in signatures]
 
@@ -317,13 +359,15 @@ def _most_similar(
 
 
 def save_band_keys(
-    connection: Connection, keys_by_document: Mapping[int, Sequence[int]], collected_at: datetime
+    connection: Connection, band_keys: Sequence[tuple[int, Sequence[int], datetime]]
 ) -> None:
-    """Store the band keys of documents newly stored at ``collected_at`` (stored keys are kept)."""
-    collected_us = microseconds(collected_at)
+    """Store the band keys of newly stored documents, given as (document id, keys, collected at).
+
+    Stored keys are kept.
+    """
     values = [
-        {"document_id": document_id, "band_key": key, "collected_us": collected_us}
-        for document_id, keys in keys_by_document.items()
+        {"document_id": document_id, "band_key": key, "collected_us": microseconds(collected_at)}
+        for document_id, keys, collected_at in band_keys
         for key in dict.fromkeys(keys)
     ]
     if values:

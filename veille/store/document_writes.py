@@ -1,0 +1,306 @@
+"""Documents and mentions of collected items, stored once each whichever source gives them.
+
+Every function takes a connection already inside a transaction; the caller commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Select, select, text
+
+from veille.errors import StoreError
+from veille.store.inserts import insert_new_rows
+from veille.store.lookups import brand_ids_by_name, chunked, one_of_parameter
+from veille.store.schema import document_table, mention_table
+from veille.store.visibility import writing_mentions
+from veille.types import StoredItem
+
+if TYPE_CHECKING:
+    from veille.normalize.story import StorySignature
+
+# PostgreSQL refuses B-tree index entries above about 2.7 kB: longer identities are hashed
+# (deterministically, so they still deduplicate) and longer canonical URLs are not indexed.
+MAX_KEY_BYTES = 2000
+# The first half of the two-number advisory lock keys taken on canonical URLs (PostgreSQL): a
+# key space of their own, apart from the one-number keys of job and mention-write locks. The
+# second half is a hash of the URL, or EVERY_URL for a lock on all of them.
+CANONICAL_URL_LOCKS = int.from_bytes(
+    hashlib.sha256(b"veille.store:canonical-url").digest()[:4], "big", signed=True
+)
+EVERY_URL = 0
+# Past this many new URLs a save locks them all at once: PostgreSQL's lock table is small.
+MAX_URL_LOCKS = 64
+
+
+def identity_key(identity: str) -> str:
+    """Return the identity as stored: itself, or a hash when too long to index."""
+    if len(identity.encode()) <= MAX_KEY_BYTES:
+        return identity
+    return "long:" + hashlib.sha256(identity.encode()).hexdigest()
+
+
+def canonical_key(canonical_url: str | None) -> str | None:
+    """Return the canonical URL as stored: itself, or None when too long to index."""
+    if canonical_url is None or len(canonical_url.encode()) > MAX_KEY_BYTES:
+        return None
+    return canonical_url
+
+
+def document_values(item: StoredItem, source_id: int, now: datetime) -> dict[str, Any]:
+    """The ``documents`` row of an item collected from a source at ``now``."""
+    doc, classification = item.document, item.classification
+    return {
+        "identity": identity_key(doc.identity),
+        "canonical_url": canonical_key(doc.canonical_url),
+        "url": doc.url,
+        "title": doc.title,
+        "text": doc.text,
+        "author_name": doc.author_name,
+        "author_handle": doc.author_handle,
+        "author_url": doc.author_url,
+        "platform": doc.platform,
+        "site": doc.site,
+        "source_id": source_id,
+        "published_at": doc.published_at,
+        "collected_at": now,
+        "lang": classification.lang,
+        "sentiment": classification.sentiment,
+        "tone": classification.tone,
+        "classifier_version": classification.version,
+        "reach": doc.reach,
+        "engagement": doc.engagement,
+        "metrics": dict(doc.metrics) or None,
+        "fingerprint": doc.fingerprint,
+        "story_id": doc.fingerprint,  # until assign_stories finds the story it repeats
+    }
+
+
+# The statements of every write are built once per database dialect (see one_of_parameter).
+@cache
+def _ids_by_identity_query(dialect: str) -> Select[str, int]:
+    return select(document_table.c.identity, document_table.c.id).where(
+        one_of_parameter(dialect, document_table.c.identity, "values")
+    )
+
+
+@cache
+def _ids_by_canonical_url_query(dialect: str) -> Select[str | None, int]:
+    return select(document_table.c.canonical_url, document_table.c.id).where(
+        one_of_parameter(dialect, document_table.c.canonical_url, "values")
+    )
+
+
+@cache
+def _existing_mentions_query(dialect: str) -> Select[int, int]:
+    return select(mention_table.c.document_id, mention_table.c.brand_id).where(
+        one_of_parameter(dialect, mention_table.c.document_id, "values")
+    )
+
+
+def _ids_by_identity(connection: Connection, identities: Iterable[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    query = _ids_by_identity_query(connection.dialect.name)
+    for chunk in chunked(sorted(set(identities))):
+        rows = connection.execute(query, {"values": list(chunk)}).all()
+        found.update({identity: doc_id for identity, doc_id in rows})
+    return found
+
+
+def _ids_by_canonical_url(connection: Connection, urls: Iterable[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    query = _ids_by_canonical_url_query(connection.dialect.name)
+    for chunk in chunked(sorted(set(urls))):
+        for url, doc_id in connection.execute(query, {"values": list(chunk)}).all():
+            if url is None:
+                continue
+            # Several documents may share a canonical URL (from before it was known): oldest wins.
+            found[url] = min(doc_id, found.get(url, doc_id))
+    return found
+
+
+def lock_canonical_urls(connection: Connection, urls: Iterable[str]) -> None:
+    """Hold these canonical URLs until the transaction ends (PostgreSQL; SQLite has one writer).
+
+    Two workers saving one story under two identities (one link, two feeds' GUIDs) would
+    otherwise both find no document at that URL and both insert one; now the second waits for
+    the first to commit, then finds its document. A save takes each URL's lock, with a shared
+    lock on every URL first; a save of many URLs takes that one exclusively instead. Locks are
+    taken in one order, so no two saves can each wait for the other.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    keys = sorted({_url_key(url) for url in urls})
+    if not keys:
+        return
+    every = {"space": CANONICAL_URL_LOCKS, "key": EVERY_URL}
+    if len(keys) > MAX_URL_LOCKS:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"), every)
+        return
+    connection.execute(text("SELECT pg_advisory_xact_lock_shared(:space, :key)"), every)
+    connection.execute(
+        text("SELECT pg_advisory_xact_lock(:space, key) FROM unnest(:keys) AS key"),
+        {"space": CANONICAL_URL_LOCKS, "keys": keys},
+    )
+
+
+def lock_for_saves(connection: Connection, items: Iterable[StoredItem]) -> None:
+    """Take at once, in one order, the locks that saving all these items takes (PostgreSQL).
+
+    Saves sharing a transaction would otherwise each take their own URLs' locks in turn: two
+    workers' transactions could then each hold a URL the other waits for. Taken first, as one
+    save takes them (the mention writes' lock, then every URL), a save inside finds them held.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    writing_mentions(connection)
+    lock_canonical_urls(
+        connection,
+        filter(None, (canonical_key(item.document.canonical_url) for item in items)),
+    )
+
+
+def _url_key(url: str) -> int:
+    """A URL's lock key: 32 bits of its hash, never EVERY_URL."""
+    key = int.from_bytes(hashlib.sha256(url.encode()).digest()[:4], "big", signed=True)
+    return key if key != EVERY_URL else EVERY_URL + 1
+
+
+def upsert_documents(
+    connection: Connection, rows: Sequence[dict[str, Any]], stories: Sequence[StorySignature | None]
+) -> tuple[list[int], list[int], frozenset[int]]:
+    """Store the documents of these rows (``_document_values``) once each, in order.
+
+    ``stories`` gives each row's story signature when it is known already. Return each row's
+    document id, the indices of the rows whose document is new (the first row of each), and
+    the ids of those this transaction is known to have inserted itself (none when the driver
+    does not say how many rows an insert of several stored): they cannot have a mention yet.
+    """
+    existing = _ids_by_identity(connection, (row["identity"] for row in rows))
+    unknown = [index for index, row in enumerate(rows) if row["identity"] not in existing]
+    new_urls = [rows[index]["canonical_url"] for index in unknown if rows[index]["canonical_url"]]
+    lock_canonical_urls(connection, new_urls)
+    by_url = _ids_by_canonical_url(connection, new_urls)
+    # The identity each row resolves to: its own, or that of the first row with its canonical URL.
+    resolved: dict[str, str] = {}
+    pending: dict[str, int] = {}  # identity → the index of the row inserted for it
+    pending_by_url: dict[str, str] = {}
+    for index in unknown:
+        row = rows[index]
+        identity, url = row["identity"], row["canonical_url"]
+        if identity in resolved or identity in existing:
+            continue
+        if url is not None and url in by_url:
+            existing[identity] = by_url[url]
+        elif url is not None and url in pending_by_url:
+            resolved[identity] = pending_by_url[url]
+        else:
+            pending[identity] = index
+            resolved[identity] = identity
+            if url is not None:
+                pending_by_url[url] = identity
+    if pending:
+        # Imported here: story grouping needs the text normalisation, which commands that only
+        # read the database never load.
+        from veille.store.hashtags import save_hashtags
+        from veille.store.stories import assign_stories, save_band_keys
+
+        new_rows = [rows[index] for index in pending.values()]
+        known = [stories[index] for index in pending.values()]
+        earliest = min(row["collected_at"] for row in new_rows)
+        band_keys = assign_stories(connection, new_rows, earliest, known)
+        inserted = insert_new_rows(connection, document_table, ("identity",), new_rows)
+        existing.update(_ids_by_identity(connection, pending))
+        save_band_keys(connection, [
+            (existing[row["identity"]], keys, row["collected_at"])
+            for row, keys in zip(new_rows, band_keys, strict=True)
+        ])  # fmt: skip
+        texts = {
+            existing[row["identity"]]: (row["title"] or "", row["text"] or "") for row in new_rows
+        }
+        save_hashtags(connection, texts)
+    document_ids = [existing[resolved.get(row["identity"], row["identity"])] for row in rows]
+    # Every pending row stored by this insert (SQLite says so; psycopg's several-row inserts
+    # do not): otherwise another process may have stored one of them in the meantime.
+    fresh = (
+        frozenset(existing[identity] for identity in pending)
+        if pending and inserted == len(pending)
+        else frozenset()
+    )
+    # Exact unless another process stored one of these documents in the meantime.
+    return document_ids, list(pending.values()), fresh
+
+
+def _existing_mentions(connection: Connection, document_ids: Iterable[int]) -> set[tuple[int, int]]:
+    found: set[tuple[int, int]] = set()
+    query = _existing_mentions_query(connection.dialect.name)
+    for chunk in chunked(sorted(set(document_ids))):
+        rows = connection.execute(query, {"values": list(chunk)}).all()
+        found.update((document_id, brand_id) for document_id, brand_id in rows)
+    return found
+
+
+@dataclass(frozen=True)
+class MentionOf:
+    """A stored item's document, with the source and time it was collected from and at."""
+
+    item: StoredItem
+    document_id: int
+    source_id: int
+    collected_at: datetime
+
+
+def insert_mentions(
+    connection: Connection,
+    collected: Sequence[MentionOf],
+    *,
+    fresh: frozenset[int] = frozenset(),
+    brand_ids: Mapping[str, int] | None = None,
+) -> list[int]:
+    """Insert the (document, brand) mentions not stored yet; return the indices of their items.
+
+    One index per new mention, that of the first item giving it. ``fresh``: documents this
+    transaction inserted, whose mentions need not be looked up; ``brand_ids``: every brand's id
+    by name, when the caller has read them already.
+    """
+    if brand_ids is None:
+        brand_ids = brand_ids_by_name(connection)
+    rows: dict[tuple[int, int], dict[str, Any]] = {}
+    given_by: dict[tuple[int, int], int] = {}
+    for index, mention in enumerate(collected):
+        document_id, item = mention.document_id, mention.item
+        for brand, match in item.matches:
+            if not match.matched:
+                continue
+            brand_id = brand_ids.get(brand)
+            if brand_id is None:
+                raise StoreError(
+                    f"mention of unknown brand {brand!r}",
+                    hint="sync the configuration to the store before saving",
+                )
+            if (document_id, brand_id) in rows:
+                continue
+            # The brand's own tone when it is scored on its sentences; NULL: the document's.
+            brand_tone = item.brand_tones.get(brand)
+            rows[(document_id, brand_id)] = {
+                "document_id": document_id,
+                "brand_id": brand_id,
+                "source_id": mention.source_id,
+                "matched_terms": list(match.terms),
+                "first_seen_at": mention.collected_at,
+                "sentiment": brand_tone.sentiment if brand_tone else None,
+                "tone": brand_tone.tone if brand_tone else None,
+            }
+            given_by[(document_id, brand_id)] = index
+    stored_before = (document_id for document_id, _ in rows if document_id not in fresh)
+    for pair in _existing_mentions(connection, stored_before):
+        rows.pop(pair, None)
+    if rows:
+        # ON CONFLICT still guards against a concurrent writer storing the same mention.
+        insert_new_rows(connection, mention_table, ("document_id", "brand_id"), list(rows.values()))
+    return [given_by[pair] for pair in rows]
