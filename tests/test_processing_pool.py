@@ -93,6 +93,17 @@ def test_a_worker_gives_what_processing_here_gives_with_story_signatures() -> No
         assert item.story == story_signature(item.document.title, item.document.text)
 
 
+def test_a_single_worker_leaves_story_signatures_to_the_pass_s_own_process() -> None:
+    raws = _raws()
+    with ProcessingPool(BRANDS, 1) as pool:
+        _read, _given, there, _entries = pool.submit(Collected(raws, SourceState())).result(
+            timeout=120
+        )
+    assert there, "the feeds name the brand"
+    # The store computes them as it saves: that process has CPU to spare beside one worker.
+    assert all(item.story is None for item in there)
+
+
 def _unread(body: bytes, ttl: str = "") -> Collected:
     reading = FeedReading(
         body=body.replace(b"<channel>", f"<channel>{ttl}".encode()),

@@ -126,7 +126,12 @@ class ProcessingPool:
         """
         if self._executor is None:
             self._executor = self._new_executor()
-        return self._executor.submit(process_in_worker, collected.unread, collected.mentions, seen)
+        # One worker leaves the pass's own process CPU to spare: the store computes the story
+        # signatures as it saves. Several keep that process busy: each computes its items'.
+        stories = self.processes > 1
+        return self._executor.submit(
+            process_in_worker, collected.unread, collected.mentions, seen, stories
+        )
 
     def close(self) -> None:
         """Stop the workers, dropping what they have not started."""
@@ -282,12 +287,13 @@ def process_in_worker(
     unread: Callable[[], ReadItems] | None,
     raws: Sequence[RawMention],
     seen: frozenset[str] = frozenset(),
+    stories: bool = True,
 ) -> WorkerResult:
     """In a worker: read the body (if unread), then process its items (else ``raws``) not seen.
 
     Returns what reading said of the source (its items left out: only the stored ones go
-    back), how many items there were, the stored items, each with its story signature, and
-    the keys of all the items (``veille.process.entry_key``).
+    back), how many items there were, the stored items (each with its story signature when
+    ``stories``), and the keys of all the items (``veille.process.entry_key``).
     """
     from veille.normalize.story import story_signature
     from veille.process import unseen
@@ -297,9 +303,11 @@ def process_in_worker(
     read = unread() if unread is not None else None
     mentions = read.mentions if read is not None else raws
     fresh, entries = unseen(mentions, seen)
-    items = [
-        replace(item, story=story_signature(item.document.title, item.document.text))
-        for item in (_worker_processor.process(fresh) if fresh else [])
-    ]
+    items = _worker_processor.process(fresh) if fresh else []
+    if stories:
+        items = [
+            replace(item, story=story_signature(item.document.title, item.document.text))
+            for item in items
+        ]
     hints = None if read is None else ReadItems([], read.warning, read.ttl_seconds)
     return hints, len(mentions), items, entries
