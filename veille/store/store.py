@@ -416,7 +416,7 @@ class Store:
                         with savepoint(connection):
                             return list(writes.save_together(connection, saves, known))
                     except Exception:  # one of them is bad: each is saved alone below
-                        pass
+                        log.debug("saving %d together failed", len(saves), exc_info=True)
             for save in saves:
                 try:
                     with savepoint(connection):
