@@ -16,13 +16,14 @@ from sqlalchemy import select
 
 from tests.support.stores import (  # noqa: F401
     T0,
+    configure,
     empty_database,
     later,
     make_item,
     sent_statements,
     store_fixture,
 )
-from veille.store import BrandSpec, CollectionSave, SaveCounts, SourceSpec, Store
+from veille.store import CollectionSave, SaveCounts, Store
 from veille.store.schema import (
     brand_table,
     document_table,
@@ -134,14 +135,7 @@ def second_store_fixture(store: Store, tmp_path: Path) -> Iterator[Store]:
     (tmp_path / "second").mkdir()
     with empty_database(store.engine.dialect.name, tmp_path / "second") as url:
         other = Store.open(url)
-        other.sync_config(
-            [BrandSpec("acme", 'acme OR "acme corp"', ("fr", "en")), BrandSpec("globex", "globex")],
-            [
-                SourceSpec("lemonde", "rss", {"url": "https://www.lemonde.fr/rss/une.xml"}),
-                SourceSpec("gnews", "google_news"),
-                SourceSpec("hn", "hackernews"),
-            ],
-        )
+        configure(other)
         try:
             yield other
         finally:

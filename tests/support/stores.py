@@ -117,6 +117,18 @@ def shared_postgres_url(config: pytest.Config) -> str:
     return url
 
 
+def configure(store: Store) -> None:
+    """Give the store the tests' brands (acme and globex) and sources (lemonde, gnews, hn)."""
+    store.sync_config(
+        [BrandSpec("acme", 'acme OR "acme corp"', ("fr", "en")), BrandSpec("globex", "globex")],
+        [
+            SourceSpec("lemonde", "rss", {"url": "https://www.lemonde.fr/rss/une.xml"}),
+            SourceSpec("gnews", "google_news"),
+            SourceSpec("hn", "hackernews"),
+        ],
+    )
+
+
 @pytest.fixture(name="store", params=ENGINES)
 def store_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """An open store on each engine in turn, with brands acme and globex and three sources."""
@@ -125,14 +137,7 @@ def store_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[St
     else:
         url = shared_postgres_url(request.config)
     opened = Store.open(url)
-    opened.sync_config(
-        [BrandSpec("acme", 'acme OR "acme corp"', ("fr", "en")), BrandSpec("globex", "globex")],
-        [
-            SourceSpec("lemonde", "rss", {"url": "https://www.lemonde.fr/rss/une.xml"}),
-            SourceSpec("gnews", "google_news"),
-            SourceSpec("hn", "hackernews"),
-        ],
-    )
+    configure(opened)
     try:
         yield opened
     finally:
