@@ -305,8 +305,9 @@ def assign_stories(
     compared: list[list[int]] = []
     earlier: dict[int, list[int]] = {}
     for index, (signature, wanted) in enumerate(zip(signatures, searched, strict=True)):
-        found = _most_shared(signature.bands, earlier, stored_holders, stored_ids)
-        compared.append(found if wanted else [])
+        compared.append(
+            _most_shared(signature.bands, earlier, stored_holders, stored_ids) if wanted else []
+        )
         for key in dict.fromkeys(signature.bands):
             earlier.setdefault(key, []).append(index)
     by_place = {place: document_id for document_id, place in stored_ids.items()}
@@ -365,10 +366,12 @@ def save_band_keys(
 
     Stored keys are kept.
     """
-    values = [
-        {"document_id": document_id, "band_key": key, "collected_us": microseconds(collected_at)}
-        for document_id, keys, collected_at in band_keys
-        for key in dict.fromkeys(keys)
-    ]
+    values: list[dict[str, int]] = []
+    for document_id, keys, collected_at in band_keys:
+        collected_us = microseconds(collected_at)
+        values.extend(
+            {"document_id": document_id, "band_key": key, "collected_us": collected_us}
+            for key in dict.fromkeys(keys)
+        )
     if values:
         insert_new_rows(connection, story_band_table, ("document_id", "band_key"), values)
