@@ -375,6 +375,71 @@ def test_workers_for_new_sources_start_before_the_pass_is_prepared(
     assert events[:2] == ["workers start", "pass"]
 
 
+def test_on_a_new_database_workers_start_before_the_store_opens(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
+    urls = _serve_world(feed_server, 3)
+    config = _config(tmp_path / "pass", dict(list(urls.items())[:2]), 1)
+    database = config.parent / "veille.db"
+    events: list[str] = []
+    real_start, real_open = ProcessingPool.start, Store.open
+
+    def watched_start(pool: ProcessingPool) -> None:
+        events.append("workers start" + (", database there" if database.exists() else ""))
+        real_start(pool)
+
+    def watched_open(url: str, **options: Any) -> Store:
+        events.append("store opens")
+        return real_open(url, **options)
+
+    monkeypatch.setattr(ProcessingPool, "start", watched_start)
+    monkeypatch.setattr(Store, "open", watched_open)
+    assert run(config, "collect", "--quiet").exit_code == 0
+    assert events[:2] == ["workers start", "store opens"]
+    # The database is there: the store tells which sources are new.
+    events.clear()
+    name, url = list(urls.items())[2]
+    with config.open("a", encoding="utf-8") as file:
+        file.write(f'\n[[sources]]\nname = "{name}"\nkind = "rss"\nurl = "{url}"\n')
+    assert run(config, "collect", "--all", "--quiet").exit_code == 0
+    assert events[:2] == ["store opens", "workers start, database there"]
+    assert len(_stored(database)[0]) > 0
+
+
+@pytest.mark.sqlite_only  # on PostgreSQL passes share the work (tests/test_workers.py)
+def test_a_pass_that_skips_stops_the_workers_it_started_early(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from veille.locks import job_lock
+    from veille.settings import load_settings
+
+    monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
+    config = _config(tmp_path / "pass", _serve_world(feed_server, 2), 1)
+    events: list[str] = []
+    real_start, real_close = ProcessingPool.start, ProcessingPool.close
+
+    def watched_start(pool: ProcessingPool) -> None:
+        events.append("workers start")
+        real_start(pool)
+
+    def watched_close(pool: ProcessingPool) -> None:
+        events.append("workers stop")
+        real_close(pool)
+
+    monkeypatch.setattr(ProcessingPool, "start", watched_start)
+    monkeypatch.setattr(ProcessingPool, "close", watched_close)
+    # Another pass holds the database's lock before this one has created it.
+    with job_lock(load_settings(config).database_url, "collect") as acquired:
+        assert acquired
+        result = run(config, "collect", "--quiet")
+    assert result.exit_code == 0
+    assert "Another collecting pass is running" in result.output
+    assert events == ["workers start", "workers stop"]
+    assert multiprocessing.active_children() == []
+    assert feed_server.requests() == []
+
+
 @pytest.mark.parametrize(("new_sources", "processes"), [(19, 0), (20, 1)])
 def test_new_sources_start_workers_early_as_auto_would_for_the_pass(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, new_sources: int, processes: int

@@ -131,3 +131,34 @@ def test_a_refused_number_is_shown_even_when_its_digits_are_in_the_message(
     with pytest.raises(ConfigError) as caught:
         load_settings(config)
     assert shown in str(caught.value)
+
+
+def test_a_new_sqlite_file_is_told_from_its_url_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.engine import make_url
+
+    from veille.settings import new_sqlite_file
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "there.db").write_bytes(b"")
+    for url, new in (
+        (f"sqlite:///{tmp_path / 'new.db'}", True),
+        ("sqlite:///new.db", True),  # relative to the working folder
+        ("sqlite+pysqlite:///new.db?timeout=5", True),
+        (f"sqlite:///{tmp_path / 'there.db'}", False),
+        ("sqlite:///there.db", False),
+    ):
+        assert new_sqlite_file(url) is new, url
+        # The file SQLAlchemy reads from the same URL.
+        assert (not Path(str(make_url(url).database)).exists()) is new, url
+    # Not a file, or not one this reading can be sure of: the store opens it and tells.
+    for url in (
+        "sqlite://",
+        "sqlite:///:memory:",
+        "sqlite:///file:new.db?mode=memory&uri=true",
+        "sqlite:///new%20file.db",
+        "postgresql+psycopg://postgres@127.0.0.1/new",
+        "not a url",
+    ):
+        assert not new_sqlite_file(url), url

@@ -10,8 +10,8 @@ pass stores in order.
 Workers are started with ``spawn``, never ``fork``: the pass's process has threads (the store's
 worker, the event loop) whose locks a forked child would inherit mid-use. They load their models
 once, while the first feeds are fetched (a pass starts them as soon as a source is sure to answer
-in full; ``veille collect`` even before the pass, for sources never collected), and ignore
-Ctrl-C: the pass stops them itself.
+in full; ``veille collect`` even before the pass, for sources never collected, and before it
+opens the store when the database is new), and ignore Ctrl-C: the pass stops them itself.
 """
 
 from __future__ import annotations
@@ -63,18 +63,19 @@ def process_count(setting: int | str, sources: int) -> int:
 
 
 def pool_for_new_sources(
-    settings: Settings, store: Store, sources: Sequence[str] = ()
+    settings: Settings, store: Store | None, sources: Sequence[str] = ()
 ) -> ProcessingPool | None:
     """A started pool, when the pass over ``sources`` (every one if empty) will read new ones.
 
     Sources never collected answer in full, so their items will be processed: the workers can
-    load their models while the pass's own process loads its modules (a fifth of a second) and
-    prepares the pass. As in the pass, there are workers only for enough such sources (see
-    ``process_count``), and none when every source was collected before (they may all answer
-    "not modified"): the pass starts them itself on its first new answer.
+    load their models while the pass's own process loads its modules and prepares the pass. As
+    in the pass, there are workers only for enough such sources (see ``process_count``), and
+    none when every source was collected before (they may all answer "not modified"): the pass
+    starts them itself on its first new answer. ``store`` None: the database does not exist
+    yet, so no source was collected (the workers then start before the store is even opened).
     """
     names = list(sources) or [source.name for source in settings.sources]
-    collected = store.collected_sources(names)
+    collected = store.collected_sources(names) if store is not None else set()
     new = [name for name in names if name not in collected]
     processes = process_count(settings.collect.processes, len(new)) if new else 0
     if not processes:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
+from typing import TYPE_CHECKING
 
 import click
 
 from veille.cli.app import App
 from veille.cli.render import console, progress_bar, terminal_text, without_source
+
+if TYPE_CHECKING:
+    from veille.pipeline import RunReport
+    from veille.processing_pool import ProcessingPool
 
 # Past this many sources, the summary lists only those with an error or a warning, and the
 # MOST_NEW_LISTED with the most new mentions: a first pass over a thousand feeds would
@@ -34,14 +39,46 @@ def collect(
     another pass already running on the same SQLite database made this one skip. Processes
     sharing a PostgreSQL database run together and split the due sources between them.
     """
-    from veille.locks import job_lock
     from veille.processing_pool import pool_for_new_sources
+    from veille.settings import new_sqlite_file
 
     settings = app.settings
     for name in brands:
         settings.brand(name)
     for name in sources:
         settings.source(name)
+    with ExitStack() as stopping:
+        # Workers for new sources start first: they load their models while the pass's modules
+        # are imported. In a database not created yet no source was collected: they then start
+        # before the store's modules are imported and its schema is created (a second or so).
+        pool = None
+        if new_sqlite_file(settings.database_url):
+            pool = pool_for_new_sources(settings, None, sources)
+            if pool is not None:
+                stopping.enter_context(pool)
+        report = _locked_pass(app, pool, stopping, brands, sources, include_not_due, quiet)
+    if report is None:
+        return
+    _print_summary(report, has_sources=bool(settings.sources))
+
+
+def _locked_pass(
+    app: App,
+    pool: ProcessingPool | None,
+    stopping: ExitStack,
+    brands: tuple[str, ...],
+    sources: tuple[str, ...],
+    include_not_due: bool,
+    quiet: bool,
+) -> RunReport | None:
+    """The pass of ``collect`` under the database's collect lock (``pool``: workers started).
+
+    None when another pass holds the lock. A pool this starts is stopped with ``stopping``.
+    """
+    from veille.locks import job_lock
+    from veille.processing_pool import pool_for_new_sources
+
+    settings = app.settings
     store = app.store()
     # SQLite has one writer at a time: a second pass skips. On PostgreSQL each pass claims the
     # due sources it collects (Store.claim_due), so passes run together and split them.
@@ -50,14 +87,12 @@ def collect(
         if not acquired:
             # The scheduler or another `veille collect` is passing over this database now.
             click.echo("Another collecting pass is running on this database; skipped.", err=True)
-            return
-        # Workers for new sources start first: they load their models while the pass's
-        # modules are imported.
-        pool = pool_for_new_sources(settings, store, sources)
-        with (
-            pool or nullcontext(),
-            progress_bar("collecting", quiet=quiet, with_description=True) as progress,
-        ):
+            return None
+        if pool is None:
+            pool = pool_for_new_sources(settings, store, sources)
+            if pool is not None:
+                stopping.enter_context(pool)
+        with progress_bar("collecting", quiet=quiet, with_description=True) as progress:
             from veille.pipeline import SourceOutcome, run_once
 
             task = progress.add_task("", total=None)
@@ -65,7 +100,7 @@ def collect(
             def advance(outcome: SourceOutcome, done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total, description=outcome.source)
 
-            report = run_once(
+            return run_once(
                 settings,
                 store,
                 sources=sources,
@@ -74,11 +109,15 @@ def collect(
                 progress=advance,
                 pool=pool,
             )
+
+
+def _print_summary(report: RunReport, *, has_sources: bool) -> None:
+    """The pass's table: the sources worth a look, and a line of totals."""
     from rich.table import Table
 
     out = console()
     if not report.outcomes:
-        if not settings.sources:
+        if not has_sources:
             out.print(  # type: ignore[attr-defined]
                 "No source is configured: add [[sources]] to the configuration, or"
                 " `veille sources import FILE.opml`.",
