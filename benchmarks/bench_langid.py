@@ -2,9 +2,12 @@
 
 veille counts py3langid's n-grams with `veille.classify.langid_walk` for texts of 224 bytes or
 more, and with py3langid's own byte-by-byte walk below that; both give the same languages and
-scores to the last bit. This times the two on the same texts in the same run, for texts of
-several lengths (French and English sentences of the feed world, restricted to fr and en as
-`veille init` writes it): CPU microseconds per text, the best of a few passes.
+scores to the last bit. A pass classifies the items of a feed that name a brand together
+(`classify_many`: one walk for them all). This times the three on the same texts in the same
+run, for texts of several lengths (French and English sentences of the feed world, restricted to
+fr and en as `veille init` writes it): CPU microseconds per text, the best of a few passes;
+together, BATCH texts at a time (a feed of the benchmarks' world names its brand in about 6 of
+its 20 items).
 
     python benchmarks/bench_langid.py [--texts 2000] [--rounds 5]
 """
@@ -17,6 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -24,11 +28,13 @@ from benchmarks.feedworld import article_text
 
 LENGTHS = (80, 150, 250, 300, 600)  # characters; veille reads at most 600 (DETECTION_CHARS)
 LANGUAGES = ("en", "fr")
+BATCH = 6
 
 
 def _best_microseconds(
-    classify: Callable[[str], object], texts: Sequence[str], rounds: int
+    classify: Callable[[Any], object], texts: Sequence[Any], rounds: int
 ) -> float:
+    """CPU microseconds per call of ``classify`` on each of ``texts``, the best of ``rounds``."""
     best = float("inf")
     for _ in range(rounds):
         started = time.process_time()
@@ -53,16 +59,26 @@ def main(argv: list[str] | None = None) -> None:
     own = copy.copy(full)  # py3langid's own identifier, narrowed its own way
     own.set_languages(list(LANGUAGES))
     print(f"{args.texts} texts of each length, languages {', '.join(LANGUAGES)}")
-    print("| characters | py3langid's walk: µs/text | veille's walk: µs/text | ratio | same |")
-    print("| ---: | ---: | ---: | ---: | :---: |")
+    print(
+        f"| characters | py3langid's walk: µs/text | veille's walk: µs/text | ratio "
+        f"| together, {BATCH} at a time: µs/text | ratio | same |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | :---: |")
     for length in LENGTHS:
         texts = [article_text(n, length, french=n % 3 != 0) for n in range(args.texts)]
-        same = all(walked.classify(text) == own.classify(text) for text in texts)
+        batches = [texts[start : start + BATCH] for start in range(0, len(texts), BATCH)]
+        expected = [own.classify(text) for text in texts]
+        same = [walked.classify(text) for text in texts] == expected and [
+            found for batch in batches for found in walked.classify_many(batch)
+        ] == expected
         baseline = _best_microseconds(own.classify, texts, args.rounds)
         ours = _best_microseconds(walked.classify, texts, args.rounds)
+        together = (
+            _best_microseconds(walked.classify_many, batches, args.rounds) * len(batches)
+        ) / len(texts)
         print(
             f"| {length} | {baseline:.1f} | {ours:.1f} | {baseline / ours:.2f}× "
-            f"| {'yes' if same else 'NO'} |"
+            f"| {together:.1f} | {baseline / together:.2f}× | {'yes' if same else 'NO'} |"
         )
 
 

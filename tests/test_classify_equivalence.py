@@ -223,6 +223,85 @@ def test_window_walk_counts_a_small_automaton_by_its_depth() -> None:
         assert pairs == list((expected or {}).items()), data
 
 
+def _batches(items: list[Any], seed: int) -> list[list[Any]]:
+    """``items`` cut into batches of random sizes (1 to 40), in order."""
+    rng = random.Random(seed)
+    batches, start = [], 0
+    while start < len(items):
+        size = rng.randint(1, 40)
+        batches.append(items[start : start + size])
+        start += size
+    return batches
+
+
+def _pairs(found: tuple[Any, Any] | None) -> list[tuple[int, float]]:
+    return [] if found is None else list(zip(*(part.tolist() for part in found), strict=True))
+
+
+def test_texts_walked_together_count_as_each_walked_alone() -> None:
+    full = lang._py3langid_full()
+    walk = WindowWalk.of(full)
+    assert walk is not None and walk.gap_resets
+    encoded = [full._encode(text) for text in TEXTS + EVAL_TEXTS[::3]]
+    # Empty texts, texts without a feature, bytes of any value (the gap byte among them),
+    # and a batch over MAX_BATCH_BYTES, which is walked in parts.
+    datas = encoded + _random_bytes(300) + [b"", b"\xff" * 10, b"a", b"\xff\xffab\xff"]
+    for batch in [*_batches(datas, 1), datas[:2000]]:
+        together = walk.counts_many(batch)
+        assert len(together) == len(batch)
+        for data, found in zip(batch, together, strict=True):
+            assert _pairs(found) == _pairs(walk.counts(data)), data
+
+
+def test_a_small_automaton_s_texts_walked_together_count_as_alone() -> None:
+    import numpy as np
+
+    rng = random.Random(8)
+    texts = [bytes(rng.choice(b"aab\xff") for _ in range(rng.randrange(0, 40))) for _ in range(300)]
+    moves, rowbase, output = _chain_automaton(3)
+    resetting = WindowWalk(moves, rowbase, output, 3)
+    assert resetting.gap_resets
+    # The gap byte leads state 1 on to state 2: texts are walked one by one.
+    table = moves.reshape(-1, 256).copy()
+    table[1, 0xFF] = 2
+    keeping = WindowWalk(table.ravel(), rowbase, output, 3)
+    assert not keeping.gap_resets
+    assert not WindowWalk(moves, rowbase, np.arange(len(output)), 3).gap_resets  # start: a feature
+    for walk in (resetting, keeping):
+        for batch in _batches(texts, 2):
+            for data, found in zip(batch, walk.counts_many(batch), strict=True):
+                assert _pairs(found) == _pairs(walk.counts(data)), data
+
+
+def test_an_identifier_classifies_a_batch_as_each_text_alone() -> None:
+    identifier = restricted_identifier(lang._py3langid_full(), ("de", "en", "fr"))
+    texts = TEXTS + EVAL_TEXTS[::7] + ["", "123", "a"]
+    for batch in _batches(texts, 3):
+        # Label and confidence, bit for bit.
+        assert identifier.classify_many(batch) == [identifier.classify(text) for text in batch]
+    assert identifier.counted == {}  # the batch's counts were held by a copy
+
+
+@pytest.mark.parametrize("languages", [("en", "fr"), ("fr",), None], ids=["en-fr", "one", "all"])
+def test_languages_detected_together_are_those_detected_one_by_one(
+    languages: tuple[str, ...] | None,
+) -> None:
+    from veille.classify import Classifier
+
+    texts = TEXTS[:600] + EVAL_TEXTS[::11] + ["", "12 34", "merci !", "ok"]
+    for batch in _batches(texts, 4):
+        assert lang.detect_languages_among(batch, languages) == [
+            lang.detect_language_among(text, languages) for text in batch
+        ]
+    classifier = Classifier(languages)
+    hints = [None, "fr", "en-GB", "de", "xx"]
+    pairs = [(text, hints[index % len(hints)]) for index, text in enumerate(texts)]
+    for batch in _batches(pairs, 5):
+        assert classifier.classify_many(batch) == [
+            classifier.classify(text, hint) for text, hint in batch
+        ]
+
+
 class _Automaton:
     """The parts of a py3langid identifier that a walk reads."""
 

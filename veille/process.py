@@ -123,8 +123,11 @@ class MentionProcessor:
             self.classifier.classify(sample)
 
     def process(self, raws: Sequence[RawMention]) -> list[StoredItem]:
-        """The items of ``raws`` that mention at least one brand, classified."""
-        items: list[StoredItem] = []
+        """The items of ``raws`` that mention at least one brand, classified.
+
+        Their languages are found together, which is faster than one at a time.
+        """
+        candidates: list[tuple[Document, str]] = []
         seen: set[str] = set()
         for raw in raws:
             if self.evidence.active:
@@ -141,12 +144,17 @@ class MentionProcessor:
             if document.identity in seen:
                 continue
             seen.add(document.identity)
-            full_text = classified_text(document.title, document.text)
-            classification = None
-            lang = None
-            if self._match_needs_lang:
-                classification = self.classifier.classify(full_text, lang_hint=document.lang_hint)
-                lang = classification.lang
+            candidates.append((document, classified_text(document.title, document.text)))
+        languages: list[str | None] | None = None
+        if self._match_needs_lang:
+            # A query reads the language: every candidate's is found before matching.
+            languages = self.classifier.languages_of(
+                [(text, document.lang_hint) for document, text in candidates]
+            )
+        matched: list[tuple[Document, str, list[tuple[str, MatchResult]]]] = []
+        matched_languages: list[str | None] = []
+        for index, (document, full_text) in enumerate(candidates):
+            lang = None if languages is None else languages[index]
             prepared = matched_view(
                 title=document.title,
                 text=document.text,
@@ -160,13 +168,24 @@ class MentionProcessor:
                 result = query.match_prepared(prepared)
                 if result.matched:
                     matches.append((name, result))
-            if not matches:
-                continue
-            if classification is None:
-                classification = self.classifier.classify(full_text, lang_hint=document.lang_hint)
-            brand_tones = self.brand_tones(document, classification, matches)
-            items.append(StoredItem(document, classification, tuple(matches), brand_tones))
-        return items
+            if matches:
+                matched.append((document, full_text, matches))
+                matched_languages.append(lang)
+        classifications = self.classifier.classify_many(
+            [(text, document.lang_hint) for document, text, _matches in matched],
+            None if languages is None else matched_languages,
+        )
+        return [
+            StoredItem(
+                document,
+                classification,
+                tuple(matches),
+                self.brand_tones(document, classification, matches),
+            )
+            for (document, _text, matches), classification in zip(
+                matched, classifications, strict=True
+            )
+        ]
 
     def brand_tones(
         self,

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from veille.classify.lang import (
     detect_language,
     detect_language_among,
+    detect_languages_among,
     is_short,
     normalise_language_code,
     validate_languages,
@@ -88,8 +89,43 @@ class Classifier:
         detected = detect_language_among(text, self.languages)
         return detected if detected is not None else hint
 
+    def languages_of(self, texts: Sequence[tuple[str, str | None]]) -> list[str | None]:
+        """`language_of` of each (text, declared language): the same, detected together."""
+        hints = [self._usable_hint(lang_hint) for _text, lang_hint in texts]
+        # As `language_of`: a short text with a usable declaration takes it.
+        detected = [
+            index
+            for index, (text, _lang_hint) in enumerate(texts)
+            if hints[index] is None or not is_short(text)
+        ]
+        found = list(hints)
+        languages = detect_languages_among([texts[index][0] for index in detected], self.languages)
+        for index, language in zip(detected, languages, strict=True):
+            if language is not None:
+                found[index] = language
+        return found
+
     def classify(self, text: str, lang_hint: str | None = None) -> Classification:
         """Return the language, compound sentiment, tone and classifier version of `text`."""
-        lang = self.language_of(text, lang_hint)
-        score = sentiment_score(text, lang) if text.strip() else 0.0
-        return Classification(lang, score, tone_of(score), CLASSIFIER_VERSION)
+        return _classification(text, self.language_of(text, lang_hint))
+
+    def classify_many(
+        self,
+        texts: Sequence[tuple[str, str | None]],
+        languages: Sequence[str | None] | None = None,
+    ) -> list[Classification]:
+        """`classify` of each (text, declared language): the same, languages found together.
+
+        ``languages``: theirs, already found by `languages_of`.
+        """
+        if languages is None:
+            languages = self.languages_of(texts)
+        return [
+            _classification(text, lang)
+            for (text, _lang_hint), lang in zip(texts, languages, strict=True)
+        ]
+
+
+def _classification(text: str, lang: str | None) -> Classification:
+    score = sentiment_score(text, lang) if text.strip() else 0.0
+    return Classification(lang, score, tone_of(score), CLASSIFIER_VERSION)

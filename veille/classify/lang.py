@@ -112,6 +112,25 @@ class _Detector:
                 return found
         return str(self.long_text.classify(text[:DETECTION_CHARS])[0])
 
+    def detect_many(self, texts: Sequence[str]) -> list[str]:
+        """``detect`` of each text, the longer ones classified together (a walk for them all)."""
+        found: list[str | None] = [
+            _detect_short(self, text)
+            if self.short_languages is not None and is_short(text)
+            else None
+            for text in texts
+        ]
+        left = [index for index, language in enumerate(found) if language is None]
+        cut = [texts[index][:DETECTION_CHARS] for index in left]
+        classify_many = getattr(self.long_text, "classify_many", None)
+        if classify_many is not None:
+            labels = [label for label, _score in classify_many(cut)]
+        else:
+            labels = [self.long_text.classify(text)[0] for text in cut]
+        for index, label in zip(left, labels, strict=True):
+            found[index] = str(label)
+        return [str(language) for language in found]
+
 
 @lru_cache(maxsize=SHORT_TEXT_CACHE)
 def _detect_short(detector: _Detector, text: str) -> str | None:
@@ -193,3 +212,19 @@ def detect_language_among(text: str, languages: tuple[str, ...] | None) -> str |
     if languages is not None and len(languages) == 1:
         return languages[0]
     return _detector(languages).detect(text)
+
+
+def detect_languages_among(
+    texts: Sequence[str], languages: tuple[str, ...] | None
+) -> list[str | None]:
+    """`detect_language_among` of each text: the same languages, found faster together."""
+    found: list[str | None] = [None] * len(texts)
+    lettered = [index for index, text in enumerate(texts) if _HAS_LETTER.search(text)]
+    if languages is not None and len(languages) == 1:
+        for index in lettered:
+            found[index] = languages[0]
+    elif lettered:
+        detected = _detector(languages).detect_many([texts[index] for index in lettered])
+        for index, language in zip(lettered, detected, strict=True):
+            found[index] = language
+    return found
