@@ -76,12 +76,13 @@ def rescore(
     """New scores for stored documents, classified as a collecting pass classifies them.
 
     With ``tones`` (see :func:`brand_tones`), the new own scores of their mentions that change.
+    Their languages are found together, which is faster than one at a time.
     """
+    classifications = classifier.classify_many(
+        [(classified_text(document.title, document.text), document.lang) for document in documents]
+    )
     scores = []
-    for document in documents:
-        classification = classifier.classify(
-            classified_text(document.title, document.text), lang_hint=document.lang
-        )
+    for document, classification in zip(documents, classifications, strict=True):
         scores.append(
             NewScores(
                 id=document.id,
