@@ -387,6 +387,31 @@ def test_english_analyzer_on_vader_special_cases(text: str) -> None:
     )
 
 
+# -- French: words that no rule reads ----------------------------------------------------------
+
+
+class _EveryWord(frozenset[str]):
+    """A set holding every word: each one then goes through every rule of the analyzer."""
+
+    def __contains__(self, word: object) -> bool:
+        return True
+
+
+def test_french_words_no_rule_reads_skip_the_rules_to_the_same_scores() -> None:
+    from veille.classify.french import FrenchSentimentAnalyzer
+
+    fast = FrenchSentimentAnalyzer()
+    every_rule = FrenchSentimentAnalyzer(fast.lexicon)
+    every_rule.notable = _EveryWord()
+    negations = [
+        "je ne l'ai jamais autant aimé mais rien ne va",
+        "elle n'est guère contente, pas du tout ravie",
+        "sans doute pas terrible bien que personne ne soit déçu",
+    ]
+    for text in TEXTS + EVAL_TEXTS + negations:
+        assert fast.compound(text) == every_rule.compound(text), text
+
+
 # -- French tokeniser: the quick tests ----------------------------------------------------------
 
 

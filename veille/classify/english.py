@@ -99,8 +99,14 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
         sentitext = SentiText(text)
         words = sentitext.words_and_emoticons
         sentiments: list[float] = []
+        lexicon = self.lexicon
         for i, item in enumerate(words):
             lowered = item.lower()
+            # VADER gives a word outside its lexicon the valence passed in (0), reading nothing
+            # around it: most words of an article.
+            if lowered not in lexicon:
+                sentiments.append(0)
+                continue
             if lowered in BOOSTER_DICT or (
                 lowered == "kind" and i < len(words) - 1 and words[i + 1].lower() == "of"
             ):

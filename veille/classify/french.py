@@ -118,6 +118,18 @@ class FrenchSentimentAnalyzer:
     def __init__(self, lexicon: dict[str, float] | None = None) -> None:
         self.lexicon = lexicon if lexicon is not None else load_lexicon()
         self.symbols = symbol_valences()
+        # Every word a rule of `_sentence` reads for itself: any other word only moves the
+        # scope of a negation on (most words of an article).
+        self.notable = frozenset().union(
+            self.lexicon,
+            self.symbols,
+            _IDIOMS_BY_FIRST_WORD,
+            fw.NE,
+            fw.CONCESSIVE_MARKERS,
+            (first for first, _second in fw.CONCESSIVE_PAIRS),
+            fw.NEGATORS,
+            fw.NE_COMPLETERS,
+        )
 
     def compound(self, text: str) -> float:
         """Return the compound sentiment of `text` in [-1, 1] (0.0 when nothing is rated)."""
@@ -145,7 +157,7 @@ class FrenchSentimentAnalyzer:
 
     def _sentence(self, words: list[str], emphasis: Emphasis) -> float:
         """Sum the weighted valences of one sentence (its closing punctuation included)."""
-        lexicon, symbols = self.lexicon, self.symbols
+        lexicon, symbols, notable = self.lexicon, self.symbols, self.notable
         count = len(words)
         pivot = _contrast_pivot(words)
         total = 0.0
@@ -157,6 +169,11 @@ class FrenchSentimentAnalyzer:
                 continue
             if word[0] in _PUNCTUATION:
                 scope, ne_seen, concession, superlative = 0, False, False, False
+                continue
+            if word not in notable and index != pivot:
+                # As the last branch below, reached by such a word after every test fails.
+                if scope and word not in fw.SCOPE_TRANSPARENT and word[-1] != "'":
+                    scope -= 1
                 continue
             weight = _contrast_weight(index, pivot)
             if word in symbols:
