@@ -158,6 +158,7 @@ def test_a_new_sqlite_file_is_told_from_its_url_alone(
         "sqlite:///:memory:",
         "sqlite:///file:new.db?mode=memory&uri=true",
         "sqlite:///new%20file.db",
+        "sqlite:///no-such-folder/new.db",
         "postgresql+psycopg://postgres@127.0.0.1/new",
         "not a url",
     ):

@@ -326,10 +326,11 @@ def default_database_url(config_path: Path) -> str:
 
 
 def new_sqlite_file(database_url: str) -> bool:
-    """Whether ``database_url`` names a SQLite file that does not exist yet.
+    """Whether ``database_url`` names a SQLite file not created yet, in a folder that exists.
 
     Read without SQLAlchemy (a third of a second to import), so that a pass can start its
-    workers before it opens the store: False for any other database, and whenever unsure.
+    workers before it opens the store: False for any other database, and whenever unsure (a
+    missing folder is left to the store, which says so).
     """
     scheme, separator, rest = database_url.partition(":///")
     if not separator or scheme.partition("+")[0] != "sqlite":
@@ -338,7 +339,8 @@ def new_sqlite_file(database_url: str) -> bool:
     # In memory, a URI, or a quoted name: let the store open it and tell.
     if not path or path == ":memory:" or path.startswith("file:") or "%" in path:
         return False
-    return not Path(path).expanduser().exists()
+    file = Path(path).expanduser()
+    return not file.exists() and file.parent.is_dir()
 
 
 def _expand_env(value: Any, file: str, key: tuple[str | int, ...]) -> Any:
