@@ -262,6 +262,11 @@ def _config(folder: Path, urls: dict[str, str], processes: int) -> Path:
     return path
 
 
+def _add_source(config: Path, name: str, url: str) -> None:
+    with config.open("a", encoding="utf-8") as file:
+        file.write(f'\n[[sources]]\nname = "{name}"\nkind = "rss"\nurl = "{url}"\n')
+
+
 def _stored(database: Path) -> tuple[set[tuple[Any, ...]], set[frozenset[str]]]:
     """Every document's classification and matched brand, and how documents group in stories."""
     with sqlite3.connect(database) as connection:
@@ -368,9 +373,7 @@ def test_workers_for_new_sources_start_before_the_pass_is_prepared(
     assert events == ["pass"]
     # One more source, never collected: its items will be processed.
     events.clear()
-    name, url = list(urls.items())[2]
-    with config.open("a", encoding="utf-8") as file:
-        file.write(f'\n[[sources]]\nname = "{name}"\nkind = "rss"\nurl = "{url}"\n')
+    _add_source(config, *list(urls.items())[2])
     assert run(config, "collect", "--all", "--quiet").exit_code == 0
     assert events[:2] == ["workers start", "pass"]
 
@@ -399,9 +402,7 @@ def test_on_a_new_database_workers_start_before_the_store_opens(
     assert events[:2] == ["workers start", "store opens"]
     # The database is there: the store tells which sources are new.
     events.clear()
-    name, url = list(urls.items())[2]
-    with config.open("a", encoding="utf-8") as file:
-        file.write(f'\n[[sources]]\nname = "{name}"\nkind = "rss"\nurl = "{url}"\n')
+    _add_source(config, *list(urls.items())[2])
     assert run(config, "collect", "--all", "--quiet").exit_code == 0
     assert events[:2] == ["store opens", "workers start, database there"]
     assert len(_stored(database)[0]) > 0
