@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Select, select, text
 
 from veille.errors import StoreError
 from veille.store.inserts import insert_new_rows
-from veille.store.lookups import brand_ids_by_name, chunked, one_of_parameter
+from veille.store.lookups import brand_ids_by_name, one_of_parameter, rows_for
 from veille.store.schema import document_table, mention_table
 from veille.store.visibility import writing_mentions
 from veille.types import StoredItem
@@ -104,23 +104,20 @@ def _existing_mentions_query(dialect: str) -> Select[int, int]:
 
 
 def _ids_by_identity(connection: Connection, identities: Iterable[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
     query = _ids_by_identity_query(connection.dialect.name)
-    for chunk in chunked(sorted(set(identities))):
-        rows = connection.execute(query, {"values": list(chunk)}).all()
-        found.update({identity: doc_id for identity, doc_id in rows})
-    return found
+    return {
+        identity: doc_id for identity, doc_id in rows_for(connection, query, "values", identities)
+    }
 
 
 def _ids_by_canonical_url(connection: Connection, urls: Iterable[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     query = _ids_by_canonical_url_query(connection.dialect.name)
-    for chunk in chunked(sorted(set(urls))):
-        for url, doc_id in connection.execute(query, {"values": list(chunk)}).all():
-            if url is None:
-                continue
-            # Several documents may share a canonical URL (from before it was known): oldest wins.
-            found[url] = min(doc_id, found.get(url, doc_id))
+    for url, doc_id in rows_for(connection, query, "values", urls):
+        if url is None:
+            continue
+        # Several documents may share a canonical URL (from before it was known): oldest wins.
+        found[url] = min(doc_id, found.get(url, doc_id))
     return found
 
 
@@ -237,12 +234,11 @@ def upsert_documents(
 
 
 def _existing_mentions(connection: Connection, document_ids: Iterable[int]) -> set[tuple[int, int]]:
-    found: set[tuple[int, int]] = set()
     query = _existing_mentions_query(connection.dialect.name)
-    for chunk in chunked(sorted(set(document_ids))):
-        rows = connection.execute(query, {"values": list(chunk)}).all()
-        found.update((document_id, brand_id) for document_id, brand_id in rows)
-    return found
+    return {
+        (document_id, brand_id)
+        for document_id, brand_id in rows_for(connection, query, "values", document_ids)
+    }
 
 
 @dataclass(frozen=True)

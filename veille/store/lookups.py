@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Table, any_, bindparam, select
+from sqlalchemy import ColumnElement, Connection, Executable, Row, Table, any_, bindparam, select
 
 from veille.errors import StoreError, unknown_name_text
 from veille.store.schema import brand_table, source_table
@@ -49,6 +49,15 @@ def one_of_parameter(dialect: str, column: ColumnElement[Any], name: str) -> Col
     return column.in_(bindparam(name, expanding=True))
 
 
+def rows_for(
+    connection: Connection, query: Executable, name: str, values: Iterable[Any]
+) -> Iterator[Row[*tuple[Any, ...]]]:
+    """The rows of a kept ``query`` (see ``one_of_parameter``) for each of ``values`` bound to
+    ``name``, distinct and in order, a chunk of them to a statement."""
+    for chunk in chunked(sorted(set(values))):
+        yield from connection.execute(query, {name: list(chunk)}).all()
+
+
 @cache
 def _names_and_ids(table: Table) -> Any:
     return select(table.c.name, table.c.id)
@@ -66,11 +75,8 @@ def _named_ids_query(dialect: str, table: Table) -> Any:
 
 def source_ids_named(connection: Connection, names: Iterable[str]) -> dict[str, int]:
     """Return the ids of the stored sources among ``names`` (unknown names are left out)."""
-    found: dict[str, int] = {}
     query = _named_ids_query(connection.dialect.name, source_table)
-    for chunk in chunked(sorted(set(names))):
-        found.update((name, id_) for name, id_ in connection.execute(query, {"names": list(chunk)}))
-    return found
+    return {name: id_ for name, id_ in rows_for(connection, query, "names", names)}
 
 
 def brand_ids_by_name(connection: Connection) -> dict[str, int]:

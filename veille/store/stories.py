@@ -44,7 +44,7 @@ from veille.normalize.story import (
     story_signature,
 )
 from veille.store.inserts import insert_new_rows
-from veille.store.lookups import chunked, one_of_parameter
+from veille.store.lookups import chunked, one_of_parameter, rows_for
 from veille.store.schema import document_table, story_band_table
 
 # How far back a new document looks for the story it repeats (by collection time).
@@ -155,12 +155,11 @@ def _texts_query(dialect: str) -> Select[int, str, str]:
 
 def _exact_copies(connection: Connection, fingerprints: Sequence[str]) -> dict[str, str]:
     """The story of the oldest stored document with each fingerprint."""
-    stories: dict[str, str] = {}
     query = _exact_copies_query(connection.dialect.name)
-    for chunk in chunked(sorted(set(fingerprints))):
-        rows = connection.execute(query, {"fingerprints": list(chunk)}).all()
-        stories.update({fingerprint: story for fingerprint, story in rows})
-    return stories
+    return {
+        fingerprint: story
+        for fingerprint, story in rows_for(connection, query, "fingerprints", fingerprints)
+    }
 
 
 def _holders(connection: Connection, keys: Sequence[int], since: datetime) -> dict[int, list[int]]:
@@ -193,12 +192,8 @@ def _stored_candidates(
     """The stored documents that will be compared, with their features."""
     candidates: dict[int, _Candidate] = {}
     query = _candidates_query(connection.dialect.name)
-    for chunk in chunked(sorted(set(document_ids))):
-        rows = connection.execute(query, {"ids": list(chunk)}).all()
-        for document_id, story_id, fingerprint in rows:
-            candidates[document_id] = _Candidate(
-                (0, document_id), story_id, fingerprint=fingerprint
-            )
+    for document_id, story_id, fingerprint in rows_for(connection, query, "ids", document_ids):
+        candidates[document_id] = _Candidate((0, document_id), story_id, fingerprint=fingerprint)
     _read_features(connection, list(candidates.values()))
     return candidates
 
@@ -212,12 +207,11 @@ def _read_features(connection: Connection, candidates: Sequence[_Candidate]) -> 
         if candidate.features is None:
             wanted[candidate.order[1]] = candidate
     query = _texts_query(connection.dialect.name)
-    for chunk in chunked(sorted(wanted)):
-        for document_id, title, body in connection.execute(query, {"ids": list(chunk)}).all():
-            candidate = wanted[document_id]
-            candidate.features = story_features(title or "", body or "")
-            if candidate.fingerprint is not None:
-                _remember_features(candidate.fingerprint, candidate.features)
+    for document_id, title, body in rows_for(connection, query, "ids", wanted):
+        candidate = wanted[document_id]
+        candidate.features = story_features(title or "", body or "")
+        if candidate.fingerprint is not None:
+            _remember_features(candidate.fingerprint, candidate.features)
     _forget_oldest_features()
     for candidate in candidates:
         candidate.weight = sum((candidate.features or {}).values())
