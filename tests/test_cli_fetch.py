@@ -100,3 +100,7 @@ def test_fetch_a_search_source_at_another_base_url(feed_server: FeedServer) -> N
     assert all(line["source"] == "hackernews" for line in lines)
     searches = [r for r in feed_server.requests() if r.path.startswith(SCENARIO.search_path)]
     assert len(searches) == 1  # max_pages=1 from --option, read as a number
+    # The search had a second page: the collector's warning is shown, as a pass records it.
+    assert "warning: about " in result.output and "older Hacker News hits left unread" in (
+        result.output
+    )

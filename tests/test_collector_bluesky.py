@@ -73,6 +73,7 @@ def params(request: LoggedRequest) -> dict[str, list[str]]:
 async def test_signs_in_then_pages_through_the_search(feed_server: FeedServer) -> None:
     serve_search(feed_server)
     collected = await collect(bluesky(feed_server))
+    assert collected.warning is None  # the search was read to its last page
 
     [session] = feed_server.requests(SESSION_PATH)
     assert session.method == "POST"
@@ -148,6 +149,8 @@ async def test_max_pages_caps_the_requests_per_search(feed_server: FeedServer) -
     collected = await collect(bluesky(feed_server, max_pages=1))
     assert len(searches(feed_server)) == 1
     assert len(collected.mentions) == 3
+    # The page gave a cursor to more posts, left unread: the pass says so.
+    assert collected.warning == "more Bluesky posts than 1 page(s): older skipped"
 
 
 async def test_one_language_is_asked_of_the_service(feed_server: FeedServer) -> None:

@@ -76,9 +76,11 @@ async def test_stops_at_the_page_cap(scenario: Scenario, feed_server: FeedServer
     if not scenario.paginated:
         pytest.skip(f"{scenario.kind} sources are a single page")
     options = dict(scenario.serve(feed_server)) | {"max_pages": 1}
-    await _collect(scenario, options)
+    cut = await _collect(scenario, options)
     searches = [r for r in feed_server.requests() if r.path.split("?")[0] == scenario.search_path]
     assert len(searches) == 1
+    # A next page was there, left unread: the pass says so, for the source's health.
+    assert cut.warning and "older" in cut.warning
     options["max_pages"] = 2
     before = len(feed_server.requests())
     await _collect(scenario, options)

@@ -75,6 +75,7 @@ async def test_hashtag_timeline_mentions_carry_author_place_and_figures(
     collected = await collect(dict(serve_timeline(feed_server)))
     assert len(collected.mentions) == 5
     assert collected.requests == 3
+    assert collected.warning is None  # the timeline was read to its end
     found = by_handle(collected.mentions)
 
     local = found["marie_conso@piaille.fr"]  # acct without domain: the account's server added
@@ -125,6 +126,8 @@ async def test_pages_follow_the_link_header_up_to_max_pages(feed_server: FeedSer
     ]
     assert all("authorization" not in r.headers for r in asked)
     assert len(collected.mentions) == 5 and not paths(feed_server, SEARCH_PATH)
+    # The second page still linked to a next one: what is older was not read, and is said so.
+    assert collected.warning == "more Mastodon statuses than 2 page(s): older skipped"
 
 
 async def test_the_hashtag_comes_from_the_query_or_the_tag_option(
@@ -197,9 +200,10 @@ async def test_search_pages_by_offset(
     monkeypatch.setenv(TOKEN_VARIABLE, TOKEN)
     feed_server.add(TAG_PATH, b"[]", content_type=JSON)
     feed_server.add(SEARCH_PATH, recorded("search_danone.json"), content_type=JSON)
-    await collect({"base_url": feed_server.base_url, "limit": 2, "max_pages": 3})
+    collected = await collect({"base_url": feed_server.base_url, "limit": 2, "max_pages": 3})
     offsets = [params(r).get("offset") for r in paths(feed_server, SEARCH_PATH)]
     assert offsets == [None, ["2"], ["4"]]  # every page full: the page cap ends the search
+    assert collected.warning == "more Mastodon statuses than 3 page(s): older skipped"
 
 
 async def test_a_refused_token_is_fatal_with_a_hint_and_no_secret(

@@ -116,6 +116,13 @@ async def test_without_a_key_no_key_is_sent(
     assert collected.mentions[0].site_name == "superuser"
 
 
+async def test_more_pages_than_max_pages_is_told(feed_server: FeedServer) -> None:
+    serve_two_pages(feed_server)
+    collected = await collect(feed_server, max_pages=1)
+    assert len(sent(feed_server)) == 1
+    assert collected.warning == "more Stack Exchange results than 1 page(s): older skipped"
+
+
 async def test_each_keyword_alternative_is_one_search(feed_server: FeedServer) -> None:
     feed_server.add(SEARCH_PATH, recorded("search_empty.json"), content_type=JSON, gzip=True)
     await collect(feed_server, query='("groupe danone" OR evian) NOT cup')
@@ -238,4 +245,5 @@ async def test_real_search_payload(feed_server: FeedServer) -> None:
     assert sleep.metrics == {"score": 164, "replies": 3, "views": 231098}
     assert sleep.extra["reputation"] == 4952
     assert collected.state.cursor == datetime(2019, 6, 24, 4, 14, 52, tzinfo=UTC).isoformat()
-    assert collected.warning is None  # 250 of 300 requests left
+    # 250 of 300 requests left; has_more said there were more questions than one page
+    assert collected.warning == "more Stack Exchange results than 1 page(s): older skipped"

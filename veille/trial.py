@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from veille.classify import Classifier
@@ -56,6 +57,14 @@ def trial_options(kind: str, options: Mapping[str, Any], base_url: str | None) -
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Trial:
+    """What one try of a collector gave: a record per item, and the collector's warning."""
+
+    records: list[dict[str, Any]]
+    warning: str | None  # what a pass would record for the source (pages left unread, …)
+
+
 async def fetch_once(
     kind: str,
     query: str,
@@ -63,7 +72,7 @@ async def fetch_once(
     options: Mapping[str, Any],
     http: HttpSettings,
     languages: Sequence[str] = ("fr", "en"),
-) -> list[dict[str, Any]]:
+) -> Trial:
     """Collect once with a fresh state; every item normalised, classified and matched."""
     brand_query = compile_query(query)
     collector_class = get_collector(kind)
@@ -110,4 +119,4 @@ async def fetch_once(
                 "metrics": dict(document.metrics),
             }
         )
-    return records
+    return Trial(records, collected.warning)

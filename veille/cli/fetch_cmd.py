@@ -49,10 +49,11 @@ def fetch(
     http = app.settings.http if configured else HttpSettings()
     import asyncio  # only commands that fetch pay for the event loop
 
-    records = asyncio.run(
-        fetch_once(kind, query, options=validated, http=http, languages=languages)
-    )
+    trial = asyncio.run(fetch_once(kind, query, options=validated, http=http, languages=languages))
+    records = trial.records
     for record in records:
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     kept = sum(1 for record in records if record["matched"])
     click.echo(f"{len(records)} item(s) returned, {kept} kept by the query.", err=True)
+    if trial.warning:
+        click.echo(f"warning: {trial.warning}", err=True)

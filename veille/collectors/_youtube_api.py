@@ -44,6 +44,10 @@ class SearchOutcome:
     bytes_received: int = 0
     warning: str | None = None
 
+    def warn(self, text: str) -> None:
+        """Add ``text`` to the search's warning."""
+        self.warning = text if self.warning is None else f"{self.warning}; {text}"
+
 
 def mask_key(text: str, key: str) -> str:
     """``text`` with the API key hidden, as a ``key=`` parameter and anywhere else."""
@@ -181,6 +185,8 @@ async def search_videos(
         page_token = _text(page.get("nextPageToken")) if isinstance(page, Mapping) else None
         if not page_token:
             break
+    else:
+        outcome.warn(f"more YouTube videos than {max_pages} page(s): older skipped")
     outcome.mentions = list(found.values())
     return outcome
 
@@ -199,7 +205,7 @@ async def add_figures(
         try:
             answer = await _get_json(fetcher, url, source=source, key=key, outcome=outcome)
         except SourceError as exc:
-            outcome.warning = f"video figures unavailable: {exc.message}"
+            outcome.warn(f"video figures unavailable: {exc.message}")
             return
         items = answer.get("items") if isinstance(answer, Mapping) else None
         for video in items if isinstance(items, list) else []:

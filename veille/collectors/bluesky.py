@@ -54,6 +54,7 @@ class _Tally:
 
     requests: int = 0
     bytes_received: int = 0
+    cut_short: bool = False  # a search had more pages than max_pages
 
     def add(self, result: FetchResult) -> None:
         """Count one fetch (its retries and redirects included)."""
@@ -127,6 +128,11 @@ class BlueskyCollector:
             state=advanced_state(state, mentions),
             requests=tally.requests,
             bytes_received=tally.bytes_received,
+            warning=(
+                f"more Bluesky posts than {self.options.max_pages} page(s): older skipped"
+                if tally.cut_short
+                else None
+            ),
         )
 
     async def _session(
@@ -211,6 +217,8 @@ class BlueskyCollector:
             found.extend(posts)
             if not cursor or not posts:
                 break  # the last page, or deep pagination refused
+        else:
+            tally.cut_short = True
         return found
 
     async def _get_page(self, fetcher: Fetcher, url: str, token: str, tally: _Tally) -> Any:

@@ -173,6 +173,8 @@ class GitHubCollector:
                 or page * per_page >= min(total, RESULT_CAP)
             ):
                 break
+        else:
+            tally.warn(f"more GitHub issues than {self.options.max_pages} page(s): older skipped")
         return mentions
 
     async def _discussions(
@@ -204,6 +206,10 @@ class GitHubCollector:
                 or not after
             ):
                 break
+        else:
+            tally.warn(
+                f"more GitHub discussions than {self.options.max_pages} page(s): older skipped"
+            )
         return mentions
 
     async def _get_json(

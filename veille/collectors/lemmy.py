@@ -186,6 +186,7 @@ class LemmyCollector:
         since_effective = watermark(state, since)
         found: dict[str, RawMention] = {}
         requests = received = 0
+        cut_short = False  # a search had more pages than max_pages
         for words in searches:
             for page in range(1, self.options.max_pages + 1):
                 url = api_url(self.options.base_url, SEARCH_PATH, self._params(words, page))
@@ -197,12 +198,19 @@ class LemmyCollector:
                     found.setdefault(str(mention.extra["platform_id"]), mention)
                 if not self._more_to_ask(lists, since_effective):
                     break
+            else:
+                cut_short = True
         mentions = newer_than(list(found.values()), since_effective)
         return Collected(
             mentions=mentions,
             state=advanced_state(state, mentions),
             requests=requests,
             bytes_received=received,
+            warning=(
+                f"more Lemmy results than {self.options.max_pages} page(s): older skipped"
+                if cut_short
+                else None
+            ),
         )
 
     def _params(self, words: str, page: int) -> dict[str, Any]:

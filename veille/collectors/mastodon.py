@@ -74,6 +74,7 @@ class _Pass:
     requests: int = 0
     bytes_received: int = 0
     wait_seconds: int | None = None  # set when the instance says the rate budget is spent
+    cut_short: bool = False  # a timeline or search had more pages than max_pages
 
     def add(self, mentions: list[RawMention]) -> None:
         """Keep each status once (a status can be both tagged and found by search)."""
@@ -138,6 +139,11 @@ class MastodonCollector:
             state=advanced_state(state, mentions),
             requests=gathered.requests,
             bytes_received=gathered.bytes_received,
+            warning=(
+                f"more Mastodon statuses than {self.options.max_pages} page(s): older skipped"
+                if gathered.cut_short
+                else None
+            ),
             ttl_seconds=gathered.wait_seconds,
         )
 
@@ -166,6 +172,7 @@ class MastodonCollector:
                 return
             if gathered.wait_seconds is not None:
                 return
+        gathered.cut_short = True
 
     async def _search(
         self,
@@ -197,6 +204,7 @@ class MastodonCollector:
                 return
             if gathered.wait_seconds is not None:
                 return
+        gathered.cut_short = True
 
     async def _get(
         self,

@@ -113,6 +113,7 @@ class StackExchangeCollector:
         start = watermark(state, since)
         tally = _PassTally()
         found: dict[int, RawMention] = {}
+        cut_short = False  # a search had more pages than max_pages
         for words in alternatives(query):
             for page in range(1, options.max_pages + 1):
                 wrapper = await self._search_page(fetcher, words, page, start, tally)
@@ -123,15 +124,20 @@ class StackExchangeCollector:
                 self._note_limits(wrapper, tally)
                 if tally.stopped or not wrapper.get("has_more"):
                     break
+            else:
+                cut_short = True
             if tally.stopped:
                 break
         mentions = newer_than(list(found.values()), start)
+        warning = tally.warning
+        if warning is None and cut_short:
+            warning = f"more Stack Exchange results than {options.max_pages} page(s): older skipped"
         return Collected(
             mentions,
             advanced_state(state, mentions),
             requests=tally.requests,
             bytes_received=tally.bytes_received,
-            warning=tally.warning,
+            warning=warning,
             ttl_seconds=tally.backoff,
         )
 
