@@ -16,9 +16,18 @@ if TYPE_CHECKING:
 Tone = Literal["positive", "neutral", "negative"]
 
 
+def plain_as_html(text: str) -> str:
+    """Plain text as the HTML that reads back as it ("<T> & co" → "&lt;T&gt; &amp; co")."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 @dataclass(slots=True)
 class RawMention:
-    """One item as a collector found it, before normalisation (HTML and tracking links kept)."""
+    """One item as a collector found it, before normalisation (HTML and tracking links kept).
+
+    ``title`` and ``content_html`` are read as HTML: a source's plain text goes through
+    ``plain_as_html``, so that "List<T>" or "AT&amp;T" written as such keep their characters.
+    """
 
     source: str
     url: str | None = None

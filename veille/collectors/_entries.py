@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from veille.types import RawMention
+from veille.types import RawMention, plain_as_html
 
 # Generators whose feeds are personal or corporate blogs rather than news sites.
 _BLOG_GENERATORS = ("wordpress", "blogger", "ghost", "substack", "medium", "hugo", "jekyll")
@@ -49,12 +49,15 @@ def mention_from_entry(entry: Any, context: FeedContext) -> RawMention:
     origin = entry.get("source") or {}  # Google News style <source url="…">Publisher</source>
     video_id = clean_text(entry.get("yt_videoid"))
     content = entry.get("content") or []
+    body = content[0] if content else entry.get("summary_detail")
     return RawMention(
         source=context.source,
         url=absolute_link(entry.get("link"), context.base_url),
         guid=clean_text(entry.get("id")),
-        title=(entry.get("title") or "").strip(),
-        content_html=content[0].get("value", "") if content else entry.get("summary") or "",
+        title=_as_html((entry.get("title") or "").strip(), entry.get("title_detail")),
+        content_html=_as_html(
+            content[0].get("value", "") if content else entry.get("summary") or "", body
+        ),
         author_name=name,
         author_handle=email,
         author_url=absolute_link(author_url, context.base_url),
@@ -68,6 +71,12 @@ def mention_from_entry(entry: Any, context: FeedContext) -> RawMention:
         engagement=parse_count((entry.get("media_starrating") or {}).get("count")),
         extra={"platform_id": video_id} if video_id else {},
     )
+
+
+def _as_html(value: str, detail: Any) -> str:
+    """A title or text as HTML: the parser gives text/plain values unescaped ("<T>", "&")."""
+    plain = isinstance(detail, dict) and detail.get("type") == "text/plain"
+    return plain_as_html(value) if plain else value
 
 
 def _author(entry: Any, *, atom: bool) -> tuple[str | None, str | None, str | None]:

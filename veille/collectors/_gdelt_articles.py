@@ -13,7 +13,7 @@ from typing import Any
 
 from veille.collectors.figures import figures
 from veille.errors import FatalSourceError, TransientSourceError
-from veille.types import RawMention
+from veille.types import RawMention, plain_as_html
 
 # ISO 639-1 → the language names ``sourcelang:`` takes (GDELT's LOOKUP-LANGUAGES table).
 SOURCE_LANGUAGES = {
@@ -129,7 +129,7 @@ def article_mention(article: Any, *, source: str) -> RawMention | None:
     return RawMention(
         source=source,
         url=str(article["url"]),
-        title=str(article.get("title") or "").strip(),
+        title=plain_as_html(str(article.get("title") or "").strip()),
         published_at=parse_seendate(article.get("seendate")),
         site_name=domain,
         site_url=f"https://{domain}" if domain else None,

@@ -11,7 +11,7 @@ from veille.collectors.figures import figures
 from veille.match.ast import And, Field, Near, Node, Not, Or, Phrase, Term
 from veille.match.dialects import alternatives, compile_query_for
 from veille.match.parser import parse_query
-from veille.types import RawMention
+from veille.types import RawMention, plain_as_html
 
 # GraphQL search of discussions: GitHub's discussion search syntax, newest first.
 DISCUSSIONS_QUERY = """
@@ -113,7 +113,7 @@ def issue_mention(item: Any, *, source: str) -> RawMention | None:
     return RawMention(
         source=source,
         url=item["html_url"],
-        title=str(item.get("title") or ""),
+        title=plain_as_html(str(item.get("title") or "")),
         content_html=str(item.get("body") or ""),  # Markdown, read as text
         author_name=user.get("login"),
         author_handle=user.get("login"),
@@ -154,7 +154,7 @@ def discussion_mention(node: Any, *, source: str) -> RawMention | None:
     return RawMention(
         source=source,
         url=node["url"],
-        title=str(node.get("title") or ""),
+        title=plain_as_html(str(node.get("title") or "")),
         content_html=str(node.get("body") or ""),
         author_name=author.get("login"),
         author_handle=author.get("login"),

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 from veille.collectors.api import from_timestamp
 from veille.collectors.figures import figures
 from veille.errors import TransientSourceError
-from veille.types import RawMention
+from veille.types import RawMention, plain_as_html
 
 REDDIT_WEB = "https://www.reddit.com"
 # Accounts Reddit no longer shows: no author to name or link to.
@@ -58,14 +58,17 @@ def mention_from_thing(kind: str, thing: dict[str, Any], *, source: str) -> RawM
     if kind not in ("t3", "t1"):
         return None  # subreddits (t5) and accounts (t2) are not mentions
     is_post = kind == "t3"
+    # With raw_json=1 titles and Markdown bodies are plain text; the *_html fields are HTML.
     if is_post:
-        title = _text(thing.get("title")) or ""
-        content = _text(thing.get("selftext_html")) or _text(thing.get("selftext")) or ""
+        title = plain_as_html(_text(thing.get("title")) or "")
+        content = _text(thing.get("selftext_html")) or plain_as_html(
+            _text(thing.get("selftext")) or ""
+        )
     else:
         # A comment has no title of its own; the thread's title stays in extra so that local
         # matching judges the comment on its own words.
         title = ""
-        content = _text(thing.get("body_html")) or _text(thing.get("body")) or ""
+        content = _text(thing.get("body_html")) or plain_as_html(_text(thing.get("body")) or "")
     if not title and not content:
         return None
     author = _text(thing.get("author"))

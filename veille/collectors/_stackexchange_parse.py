@@ -38,7 +38,7 @@ def question_mention(item: Any, *, site: str, source: str) -> RawMention | None:
     return RawMention(
         source=source,
         url=link,
-        title=html.unescape(str(item.get("title") or "")),  # titles come HTML-escaped
+        title=str(item.get("title") or ""),  # HTML-escaped, as RawMention holds titles
         content_html=str(item.get("body") or ""),
         author_name=html.unescape(str(owner["display_name"]))
         if owner.get("display_name")

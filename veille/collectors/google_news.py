@@ -33,7 +33,7 @@ from veille.collectors.api import ApiOptions, api_url
 from veille.collectors.base import validate_options
 from veille.collectors.rss import parse_feed
 from veille.fetch import FetchResult
-from veille.types import Collected, RawMention, SourceState
+from veille.types import Collected, RawMention, SourceState, plain_as_html
 
 if TYPE_CHECKING:
     from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
@@ -142,7 +142,8 @@ def _varint(data: bytes, position: int) -> tuple[int | None, int]:
 
 def _headline(title: str, publisher: str | None) -> str:
     """The title without its " - Publisher" suffix, when it names the item's publisher."""
-    suffix = f" - {publisher}" if publisher else None
+    # The title is HTML (RawMention), the publisher's name plain text.
+    suffix = f" - {plain_as_html(publisher)}" if publisher else None
     if suffix and title.endswith(suffix) and len(title) > len(suffix):
         return title[: -len(suffix)].rstrip()
     return title

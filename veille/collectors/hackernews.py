@@ -26,7 +26,7 @@ from veille.collectors.base import validate_options
 from veille.collectors.figures import figures
 from veille.errors import TransientSourceError
 from veille.match.dialects import alternatives
-from veille.types import Collected, RawMention, SourceState
+from veille.types import Collected, RawMention, SourceState, plain_as_html
 
 if TYPE_CHECKING:
     from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
@@ -75,7 +75,7 @@ def mention_from_hit(hit: dict[str, Any], *, source: str) -> RawMention | None:
     return RawMention(
         source=source,
         url=f"{HN_WEB}/item?id={object_id}",
-        title=title,
+        title=plain_as_html(title),  # plain text; story_text and comment_text are HTML
         content_html=content,
         author_name=author,
         author_handle=author,

@@ -29,7 +29,7 @@ from veille.collectors.figures import figures
 from veille.errors import FatalSourceError, TransientSourceError
 from veille.fetch import FetchResult
 from veille.match.dialects import alternatives
-from veille.types import Collected, RawMention, SourceState
+from veille.types import Collected, RawMention, SourceState, plain_as_html
 
 if TYPE_CHECKING:
     from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
@@ -120,7 +120,7 @@ def post_mention(view: Mapping[str, Any], *, source: str) -> RawMention | None:
     post = _mapping(view.get("post"))
     mention = _mention(view, post, _text(post.get("body")), source=source)
     if mention is not None:
-        mention.title = _text(post.get("name"))
+        mention.title = plain_as_html(_text(post.get("name")))
         link = _web_link(post.get("url"))
         if link:
             mention.extra["link_url"] = link  # the article a link post shares

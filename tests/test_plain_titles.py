@@ -1,0 +1,112 @@
+"""Titles a source gives as plain text keep every character once normalised.
+
+A RawMention's title is HTML (its documents read it as such); the sources whose titles are plain
+text ("List<T>", "AT&T") escape them, and those whose titles come HTML-escaped pass them on.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from veille.collectors._gdelt_articles import article_mention
+from veille.collectors._github_parse import issue_mention
+from veille.collectors._reddit_listing import mention_from_thing
+from veille.collectors._stackexchange_parse import parse_questions
+from veille.collectors.hackernews import mention_from_hit
+from veille.collectors.lemmy import post_mention
+from veille.collectors.rss import parse_feed
+from veille.normalize import normalize
+from veille.types import RawMention, plain_as_html
+
+TITLE = "Java : List<T> & les génériques, «<dialog>» &amp; co"
+
+
+def test_plain_as_html_reads_back_as_the_text() -> None:
+    assert plain_as_html("<T> & &amp;") == "&lt;T&gt; &amp; &amp;amp;"
+    assert normalize(RawMention(source="s", title=plain_as_html(TITLE))).title == TITLE
+
+
+def _hacker_news() -> RawMention | None:
+    hit = {"objectID": "1", "title": TITLE, "created_at_i": 1764700000, "_tags": ["story"]}
+    return mention_from_hit(hit, source="s")
+
+
+def _reddit() -> RawMention | None:
+    thing = {"name": "t3_a", "title": TITLE, "selftext": "a <b> & c", "permalink": "/r/x/a/"}
+    return mention_from_thing("t3", thing, source="s")
+
+
+def _gdelt() -> RawMention | None:
+    return article_mention({"url": "https://example.org/a", "title": TITLE}, source="s")
+
+
+def _github() -> RawMention | None:
+    item = {
+        "html_url": "https://github.com/o/r/issues/1",
+        "repository_url": "https://api.github.com/repos/o/r",
+        "title": TITLE,
+        "created_at": "2026-11-20T10:00:00Z",
+    }
+    return issue_mention(item, source="s")
+
+
+def _lemmy() -> RawMention | None:
+    view = {
+        "post": {"ap_id": "https://lemmy.example/post/1", "name": TITLE, "published": None},
+        "creator": {"name": "a", "actor_id": "https://lemmy.example/u/a"},
+        "community": {"name": "c", "actor_id": "https://lemmy.example/c/c"},
+        "counts": {},
+    }
+    return post_mention(view, source="s")
+
+
+def _stack_exchange() -> RawMention | None:
+    # The API gives titles HTML-escaped.
+    item = {
+        "question_id": 1,
+        "title": "Java : List&lt;T&gt; &amp; les g&#233;n&#233;riques, &#171;&lt;dialog&gt;&#187;"
+        " &amp;amp; co",
+        "link": "https://stackoverflow.com/questions/1/a",
+        "creation_date": 1764700000,
+    }
+    [mention] = parse_questions([item], site="stackoverflow", source="s")
+    return mention
+
+
+@pytest.mark.parametrize(
+    "collected", [_hacker_news, _reddit, _gdelt, _github, _lemmy, _stack_exchange]
+)
+def test_api_titles_keep_their_characters(collected: object) -> None:
+    assert callable(collected)
+    mention = collected()
+    assert mention is not None
+    assert normalize(mention).title == TITLE
+
+
+def test_a_plain_reddit_body_keeps_its_characters() -> None:
+    mention = _reddit()
+    assert mention is not None
+    assert normalize(mention).text == "a <b> & c"
+
+
+ATOM = (
+    b'<?xml version="1.0" encoding="utf-8"?>'
+    b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:f</id>'
+    b"<updated>2026-11-20T10:00:00Z</updated>"
+    b'<entry><id>urn:1</id><title type="text">Java : List&lt;T&gt; &amp; co</title>'
+    b'<link href="https://example.org/1"/><updated>2026-11-20T10:00:00Z</updated>'
+    b'<summary type="text">a &lt;b&gt; &amp;amp; c</summary></entry>'
+    b'<entry><id>urn:2</id><title type="html">Java : &lt;b&gt;List&lt;/b&gt; &amp;amp; co</title>'
+    b'<link href="https://example.org/2"/><updated>2026-11-20T10:00:00Z</updated></entry>'
+    b"</feed>"
+)
+
+
+@pytest.mark.parametrize("declaration", ["", "<!DOCTYPE feed>"])
+def test_feed_text_and_html_titles(declaration: str) -> None:
+    # With a DOCTYPE the body goes to feedparser rather than the fast reader: both agree.
+    body = ATOM.replace(b"?>", b"?>" + declaration.encode(), 1)
+    parsed = parse_feed(body, url="https://example.org/feed", source="s")
+    plain, marked_up = (normalize(mention) for mention in parsed.mentions)
+    assert (plain.title, plain.text) == ("Java : List<T> & co", "a <b> &amp; c")
+    assert marked_up.title == "Java : List & co"
