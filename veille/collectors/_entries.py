@@ -41,18 +41,23 @@ class FeedContext:
     platform: str
     language: str | None  # the source's declared language: wins over what the feed says
     feed_language: str | None
+    # An Atom feed's own first author: its entries without one are its (RFC 4287, 4.2.1).
+    feed_author: tuple[str | None, str | None, str | None] = (None, None, None)
 
 
 def mention_from_entry(entry: Any, context: FeedContext) -> RawMention:
     """One feed entry as a RawMention."""
-    name, email, author_url = _author(entry, atom=context.atom)
+    name, email, author_url = first_author(entry, atom=context.atom)
+    if context.atom and not entry.get("authors"):
+        name, email, author_url = context.feed_author
     origin = entry.get("source") or {}  # Google News style <source url="…">Publisher</source>
     video_id = clean_text(entry.get("yt_videoid"))
     content = entry.get("content") or []
     body = content[0] if content else entry.get("summary_detail")
     return RawMention(
         source=context.source,
-        url=absolute_link(entry.get("link"), context.base_url),
+        # FeedBurner's <link> is its own redirect; <feedburner:origLink> the article's address.
+        url=absolute_link(entry.get("feedburner_origlink") or entry.get("link"), context.base_url),
         guid=clean_text(entry.get("id")),
         title=_as_html((entry.get("title") or "").strip(), entry.get("title_detail")),
         content_html=_as_html(
@@ -79,8 +84,8 @@ def _as_html(value: str, detail: Any) -> str:
     return plain_as_html(value) if plain else value
 
 
-def _author(entry: Any, *, atom: bool) -> tuple[str | None, str | None, str | None]:
-    """Name, email and profile URL of an entry's first author."""
+def first_author(entry: Any, *, atom: bool) -> tuple[str | None, str | None, str | None]:
+    """Name, email and profile URL of an entry's (or an Atom feed's) first author."""
     if atom:
         # feedparser's merged author_detail mixes authors up when there are several.
         first = (entry.get("authors") or [{}])[0]

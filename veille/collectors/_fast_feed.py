@@ -58,7 +58,7 @@ _READ_KEYS = frozenset({
     "title_detail", "summary", "summary_detail", "author", "authors", "author_detail",
     "media_statistics", "media_starrating", "language", "published", "published_parsed",
     "updated", "updated_parsed", "created", "created_parsed", "href", "ttl", "generator",
-    "generator_detail", "subtitle", "image",
+    "generator_detail", "subtitle", "image", "feedburner_origlink",
 })  # fmt: skip
 # Elements with a feedparser handler that this module reads (in some places only).
 _KNOWN_KEYS = frozenset({
@@ -330,7 +330,8 @@ class _Reader:
                 _leaf_text(element)
             self._ignorable_content(element, attributes)
         elif key == "author" and self.atom:
-            self._atom_author(_Scope({}, lang), element, attributes)
+            # Kept as feedparser keeps it: the entries without an author of their own have it.
+            self._atom_author(scope, element, attributes)
         else:
             self._harmless(key, element)
 

@@ -131,8 +131,11 @@ def watermark(state: SourceState, since: datetime | None) -> datetime | None:
 
 
 def advanced_state(state: SourceState, mentions: list[RawMention]) -> SourceState:
-    """The state with its cursor moved to the newest item seen (never backwards)."""
+    """The state with its cursor moved to the newest item seen (never backwards, nor past now:
+    an item dated in the future would otherwise make every later pass ask for nothing)."""
     newest = max((m.published_at for m in mentions if m.published_at), default=None)
+    if newest is not None:
+        newest = min(newest, datetime.now(UTC))
     current = _stored_cursor(state)
     if newest is None or (current is not None and newest <= current):
         return state
@@ -162,7 +165,10 @@ def from_timestamp(value: Any) -> datetime | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, tz=UTC)
+        try:
+            return datetime.fromtimestamp(value, tz=UTC)
+        except (ValueError, OverflowError, OSError):  # out of datetime's range, or NaN
+            return None
     if isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -26,6 +26,7 @@ from veille.collectors._entries import (
     FeedContext,
     absolute_link,
     clean_text,
+    first_author,
     guess_platform,
     mention_from_entry,
     parse_count,
@@ -202,6 +203,7 @@ def _parsed_feed(
         platform=platform or guess_platform(parsed),
         language=language,
         feed_language=clean_text(feed.get("language")),
+        feed_author=first_author(feed, atom=True) if atom else (None, None, None),
     )
     return ParsedFeed(
         mentions=[mention_from_entry(entry, context) for entry in entries],

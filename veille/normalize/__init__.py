@@ -65,6 +65,15 @@ def _as_utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+def _published(moment: datetime | None) -> datetime | None:
+    """The publication time in UTC, never later than now: a date in the future (a wrong time
+    zone, a typo, "2099") would keep the item at the top of every listing and every window."""
+    published = _as_utc(moment)
+    if published is None:
+        return None
+    return min(published, datetime.now(UTC))
+
+
 def _web_url(value: str | None) -> str | None:
     """The link as collected, when it is a web link (never a javascript: or data: link)."""
     link = value.strip() if value else ""
@@ -137,7 +146,7 @@ def normalize(raw: RawMention, readable: tuple[str, str] | None = None) -> Docum
         author_url=canonical_url(raw.author_url),
         site=site,
         platform=_optional(raw.platform) or "news",
-        published_at=_as_utc(raw.published_at),
+        published_at=_published(raw.published_at),
         fingerprint=content_fingerprint,
         lang_hint=_optional(raw.lang_hint),
         reach=raw.reach,

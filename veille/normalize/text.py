@@ -52,11 +52,14 @@ def collapse_whitespace(text: str) -> str:
 
 
 def html_to_text(html: str) -> str:
-    """Return the readable text of an HTML fragment on one line, entities decoded once."""
+    """Return the readable text of an HTML fragment on one line, entities decoded once, soft
+    hyphens (``&shy;``, invisible but where a word may break) left out."""
     if "<" not in html and "&" not in html:
-        return collapse_whitespace(html)
-    plain = plain_html_text(html)
-    return plain if plain is not None else parsed_html_text(html)
+        text = collapse_whitespace(html)
+    else:
+        plain = plain_html_text(html)
+        text = plain if plain is not None else parsed_html_text(html)
+    return text.replace("\xad", "") if "\xad" in text else text
 
 
 def parsed_html_text(html: str) -> str:
@@ -180,6 +183,10 @@ def fold_case_and_accents(text: str) -> str:
     if text.isascii():
         return text.lower()
     folded = text.casefold()
+    if "\xad" in folded:
+        # A soft hyphen (where a word may break, invisible otherwise) is no letter: French
+        # sites hyphenate long words with it ("Socié\xadté").
+        folded = folded.replace("\xad", "")
     # str.replace per letter is several times faster than str.translate on long texts.
     for letter, replacement in _LIGATURES:
         if letter in folded:

@@ -1,4 +1,4 @@
-"""Titles a source gives as plain text keep every character once normalised.
+"""Single fields of collected items: plain-text titles, impossible dates, dates in the future.
 
 A RawMention's title is HTML (its documents read it as such); the sources whose titles are plain
 text ("List<T>", "AT&T") escape them, and those whose titles come HTML-escaped pass them on.
@@ -6,17 +6,20 @@ text ("List<T>", "AT&T") escape them, and those whose titles come HTML-escaped p
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from veille.collectors._gdelt_articles import article_mention
 from veille.collectors._github_parse import issue_mention
 from veille.collectors._reddit_listing import mention_from_thing
 from veille.collectors._stackexchange_parse import parse_questions
+from veille.collectors.api import advanced_state, watermark
 from veille.collectors.hackernews import mention_from_hit
 from veille.collectors.lemmy import post_mention
 from veille.collectors.rss import parse_feed
 from veille.normalize import normalize
-from veille.types import RawMention, plain_as_html
+from veille.types import RawMention, SourceState, plain_as_html
 
 TITLE = "Java : List<T> & les génériques, «<dialog>» &amp; co"
 
@@ -110,3 +113,76 @@ def test_feed_text_and_html_titles(declaration: str) -> None:
     plain, marked_up = (normalize(mention) for mention in parsed.mentions)
     assert (plain.title, plain.text) == ("Java : List<T> & co", "a <b> &amp; c")
     assert marked_up.title == "Java : List & co"
+
+
+@pytest.mark.parametrize("seconds", [-99_999_999_999, 10**20, float("nan"), float("inf")])
+def test_an_impossible_timestamp_leaves_the_item_undated(seconds: float) -> None:
+    # One item's broken date must not cost the source its other items.
+    hit = {"objectID": "2", "title": "Danone", "created_at_i": seconds, "_tags": ["story"]}
+    mention = mention_from_hit(hit, source="s")
+    assert mention is not None and mention.published_at is None
+
+
+def test_a_date_in_the_future_is_read_as_now() -> None:
+    future = datetime(2099, 1, 1, tzinfo=UTC)
+    before = datetime.now(UTC)
+    published = normalize(RawMention(source="s", title="t", published_at=future)).published_at
+    assert published is not None and before <= published <= datetime.now(UTC)
+    past = datetime(2026, 1, 1, tzinfo=UTC)
+    assert normalize(RawMention(source="s", title="t", published_at=past)).published_at == past
+
+
+def test_a_date_in_the_future_does_not_carry_the_watermark_past_now() -> None:
+    # Otherwise every later pass would ask the service for items newer than 2099.
+    dated = [RawMention(source="s", published_at=datetime(2099, 1, 1, tzinfo=UTC))]
+    cursor = advanced_state(SourceState(), dated).cursor
+    assert cursor is not None and datetime.fromisoformat(cursor) <= datetime.now(UTC)
+    later = watermark(SourceState(cursor=cursor), None)
+    assert later is not None and later < datetime.now(UTC)
+
+
+def test_soft_hyphens_neither_stay_in_the_text_nor_split_words() -> None:
+    # French sites hyphenate long words with invisible soft hyphens (U+00AD, &shy;).
+    from veille.match import compile_query
+
+    raw = RawMention(
+        source="s", title="La Socié\u00adté Générale", content_html="<p>Gé&shy;né&shy;rale</p>"
+    )
+    document = normalize(raw)
+    assert (document.title, document.text) == ("La Société Générale", "Générale")
+    query = compile_query('"societe generale"')
+    assert query.match(title="La Socié\u00adté Géné\u00adrale", text="").matched
+
+
+ATOM_WITH_FEED_AUTHOR = (
+    b'<?xml version="1.0" encoding="utf-8"?>'
+    b'<feed xmlns="http://www.w3.org/2005/Atom"><title>heise</title><id>urn:f</id>'
+    b"<author><name>heise online</name><uri>https://www.heise.de/</uri></author>"
+    b"<updated>2026-11-20T10:00:00Z</updated>"
+    b'<entry><id>urn:1</id><title>a</title><link href="https://example.org/1"/>'
+    b"<updated>2026-11-20T10:00:00Z</updated></entry>"
+    b'<entry><id>urn:2</id><title>b</title><link href="https://example.org/2"/>'
+    b"<author><name>Jo Autrice</name></author><updated>2026-11-20T10:00:00Z</updated></entry>"
+    b"</feed>"
+)
+
+
+@pytest.mark.parametrize("declaration", ["", "<!DOCTYPE feed>"])
+def test_atom_entries_without_an_author_have_the_feeds(declaration: str) -> None:
+    body = ATOM_WITH_FEED_AUTHOR.replace(b"?>", b"?>" + declaration.encode(), 1)
+    parsed = parse_feed(body, url="https://www.heise.de/feed.atom", source="s")
+    authors = [(m.author_name, m.author_url) for m in parsed.mentions]
+    assert authors == [("heise online", "https://www.heise.de/"), ("Jo Autrice", None)]
+
+
+def test_feedburner_items_have_the_articles_address() -> None:
+    body = (
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        b'xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0"><channel><title>jn</title>'
+        b"<item><title>Nacional</title><link>http://feeds.jn.pt/~r/JN/~3/UBnb8Ra/a.html</link>"
+        b"<feedburner:origLink>https://www.jn.pt/nacional/a-9021600.html</feedburner:origLink>"
+        b"</item></channel></rss>"
+    )
+    [mention] = parse_feed(body, url="http://feeds.jn.pt/JN", source="s").mentions
+    assert mention.url == "https://www.jn.pt/nacional/a-9021600.html"
+    assert normalize(mention).identity == "url:https://www.jn.pt/nacional/a-9021600.html"
