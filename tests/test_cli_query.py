@@ -170,6 +170,7 @@ def test_mentions_bad_input_exits_2(collected: Path) -> None:
         ("--until", "2026-13-45"),
         ("--tone", "angry"),
         ("--limit", "0"),
+        ("--limit", str(2**64)),  # more than SQL counts take: refused, not a database error
         ("--format", "xml"),
     ):
         result = run(collected, "mentions", *args)

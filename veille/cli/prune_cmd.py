@@ -7,6 +7,7 @@ from datetime import timedelta
 import click
 
 from veille.cli.app import App
+from veille.cli.render import count_range
 
 MINIMUM_AGE = timedelta(days=1)
 
@@ -37,7 +38,7 @@ def _age(ctx: click.Context, param: click.Parameter, value: str) -> timedelta:
 @click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
 @click.option(
     "--batch-size",
-    type=click.IntRange(min=1),
+    type=count_range(),
     default=1000,
     show_default=True,
     help="Rows deleted per transaction.",

@@ -12,6 +12,7 @@ from veille.cli.app import App
 from veille.cli.render import (
     TONE_STYLES,
     console,
+    count_range,
     format_option,
     language_callback,
     moment_callback,
@@ -82,7 +83,7 @@ def _mention_filter(app: App, limit: int | None, **options: Any) -> Any:
 
 @click.command()
 @_filter_options
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--limit", type=count_range(), default=50, show_default=True)
 @click.option(
     "--group-by",
     type=click.Choice(["story"]),
@@ -188,7 +189,7 @@ def _stories(app: App, f: Any, output_format: str, timezone: str) -> None:
     "Days, weeks and months, and the dates of --since and --until, in this IANA time zone "
     "(Europe/Paris)."
 )
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N groups.")
+@click.option("--limit", type=count_range(), default=None, help="Only the first N groups.")
 @format_option()
 @click.pass_obj
 def stats(

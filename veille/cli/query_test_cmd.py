@@ -12,6 +12,7 @@ import click
 from veille.cli.app import App
 from veille.cli.render import (
     console,
+    count_range,
     format_option,
     moment_callback,
     progress_bar,
@@ -60,14 +61,14 @@ def query() -> None:
 )
 @click.option(
     "--limit",
-    type=click.IntRange(min=0),
+    type=count_range(0),
     default=20,
     show_default=True,
     help="Documents listed per verdict, newest first.",
 )
 @click.option(
     "--batch-size",
-    type=click.IntRange(min=1),
+    type=count_range(),
     default=1000,
     show_default=True,
     help="Documents read per transaction.",

@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 
 from veille.cli.app import App
-from veille.cli.render import moment_callback, progress_bar, time_zone_option
+from veille.cli.render import count_range, moment_callback, progress_bar, time_zone_option
 
 
 def _process_count(
@@ -32,7 +32,7 @@ def _process_count(
 @click.option("--all", "everything", is_flag=True, help="Also those the current classifier scored.")
 @click.option(
     "--batch-size",
-    type=click.IntRange(min=1),
+    type=count_range(),
     default=500,
     show_default=True,
     help="Documents re-scored per transaction.",

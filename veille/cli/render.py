@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
 from datetime import datetime
 from itertools import chain
-from typing import IO, TYPE_CHECKING, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -24,6 +24,33 @@ TONE_STYLES = {"positive": "green", "negative": "red", "neutral": "dim"}
 # window-title and hyperlink sequences) and the bidirectional overrides that reorder a line.
 _UNSHOWABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _CONTROL_PICTURES = 0x2400  # U+2400 "␀" … U+241F: a visible symbol for each C0 control
+
+
+# Counts go to SQL as 64-bit integers: a larger --limit or --batch-size is refused here, as a
+# bad value, rather than failing in the database.
+MAX_SQL_INTEGER = 2**63 - 1
+
+
+class _Count(click.ParamType):
+    """A whole number from ``minimum`` up to the largest a database takes."""
+
+    name = "integer"
+
+    def __init__(self, minimum: int) -> None:
+        self.minimum = minimum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        number: int = click.INT.convert(value, param, ctx)
+        if number < self.minimum:
+            self.fail(f"{number} is less than {self.minimum}.", param, ctx)
+        if number > MAX_SQL_INTEGER:
+            self.fail(f"{number} is more than a database can take ({MAX_SQL_INTEGER}).", param, ctx)
+        return number
+
+
+def count_range(minimum: int = 1) -> click.ParamType:
+    """The type of a count option (--limit, --batch-size): ``minimum`` up to SQL's largest."""
+    return _Count(minimum)
 
 
 def format_option(default: str = "table", choices: Sequence[str] = FORMATS) -> Callable[[FC], FC]:
