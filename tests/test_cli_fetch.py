@@ -27,13 +27,24 @@ def test_fetch_prints_every_item_with_its_matched_terms(feed_server: FeedServer)
     assert len(lines) == 3
     by_title = {line["title"]: line for line in lines}
     kept = by_title["Danone annonce des résultats excellents et une croissance remarquable"]
-    assert kept["matched"] == ["danone"]
+    assert kept["matched"] == ["danone"] and kept["kept"] is True
     assert kept["tone"] == "positive" and kept["lang"] == "fr"
     assert kept["url"] == "https://www.quotidien-economie.fr/entreprises/danone-resultats.html"
     assert kept["author"] == "Claire Martin"
-    assert by_title["La Bourse de Paris termine la séance en légère hausse"]["matched"] == []
+    dropped = by_title["La Bourse de Paris termine la séance en légère hausse"]
+    assert dropped["matched"] == [] and dropped["kept"] is False
     assert "3 item(s) returned, 2 kept by the query." in result.output
     assert len(feed_server.requests("/fr.xml")) == 1
+
+
+def test_fetch_a_query_of_scopes_alone_keeps_with_no_term(feed_server: FeedServer) -> None:
+    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    url = feed_server.url("/fr.xml")
+    result = run(None, "fetch", "rss", "--query", "lang:fr", "--option", f"url={url}")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert lines and all(line["kept"] and line["matched"] == [] for line in lines)
+    assert f"{len(lines)} item(s) returned, {len(lines)} kept by the query." in result.output
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """``veille fetch``: try one collector once, normalise and classify what it gives, store nothing.
 
-It shows what the remote search returned and what veille would keep: every item carries the
-terms of the local query it matched (an empty list when the full query rejects it).
+It shows what the remote search returned and what veille would keep: every item says whether
+the full local query keeps it, and the terms of the query it matched.
 """
 
 from __future__ import annotations
@@ -113,6 +113,7 @@ async def fetch_once(
                 "lang": classification.lang,
                 "sentiment": round(classification.sentiment, 4),
                 "tone": classification.tone,
+                "kept": match.matched,  # a query of scopes alone (site:…) keeps with no term
                 "matched": list(match.terms),
                 "reach": document.reach,
                 "engagement": document.engagement,

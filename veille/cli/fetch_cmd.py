@@ -38,8 +38,9 @@ def fetch(
 ) -> None:
     """Try collector KIND once: print every item it returned as a JSON line.
 
-    Each item is normalised and classified, with the query terms it matched ("matched" is
-    empty when the full local query would not keep it). Nothing is stored.
+    Each item is normalised and classified, with whether the full local query keeps it
+    ("kept") and the query terms it matched ("matched"; none for a query of scopes alone, such
+    as site:lemonde.fr). Nothing is stored.
     """
     from veille.settings import HttpSettings, default_config_path
     from veille.trial import fetch_once, parse_option, trial_options
@@ -53,7 +54,7 @@ def fetch(
     records = trial.records
     for record in records:
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-    kept = sum(1 for record in records if record["matched"])
+    kept = sum(1 for record in records if record["kept"])
     click.echo(f"{len(records)} item(s) returned, {kept} kept by the query.", err=True)
     if trial.warning:
         click.echo(f"warning: {trial.warning}", err=True)
