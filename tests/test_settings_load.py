@@ -163,3 +163,37 @@ def test_a_new_sqlite_file_is_told_from_its_url_alone(
         "not a url",
     ):
         assert not new_sqlite_file(url), url
+
+
+def test_a_relative_sqlite_path_is_taken_from_the_config_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    elsewhere = tmp_path / "cron"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # as a cron job or another shell would run it
+    monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
+    beside = (folder / "data" / "v.db").resolve()
+    for declared, expected in (
+        ("sqlite:///data/v.db", f"sqlite:///{beside}"),
+        ("sqlite+pysqlite:///data/v.db?timeout=5", f"sqlite+pysqlite:///{beside}?timeout=5"),
+        (f"sqlite:///{tmp_path / 'abs.db'}", f"sqlite:///{tmp_path / 'abs.db'}"),
+        ("sqlite://", "sqlite://"),
+        ("sqlite:///:memory:", "sqlite:///:memory:"),
+        ("sqlite:///file:v.db?mode=ro&uri=true", "sqlite:///file:v.db?mode=ro&uri=true"),
+        ("postgresql+psycopg://postgres@127.0.0.1/x", "postgresql+psycopg://postgres@127.0.0.1/x"),
+    ):
+        path = folder / "veille.toml"
+        path.write_text(f'{BRAND}query = "danone"\n[database]\nurl = "{declared}"\n')
+        assert load_settings(path).database_url == expected, declared
+    # The environment's URL is the shell's: taken as it is.
+    monkeypatch.setenv("VEILLE_DATABASE_URL", "sqlite:///here.db")
+    assert load_settings(folder / "veille.toml").database_url == "sqlite:///here.db"
+
+
+def test_a_byte_order_mark_is_not_read_as_toml(tmp_path: Path) -> None:
+    # Windows Notepad saves UTF-8 with a byte-order mark first.
+    path = tmp_path / "veille.toml"
+    path.write_bytes('\ufeff[[brands]]\nname = "Société Générale"\n'.encode())
+    assert [brand.name for brand in load_settings(path).brands] == ["Société Générale"]

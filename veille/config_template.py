@@ -101,7 +101,8 @@ _HEADER = """\
 # veille configuration. This file is the source of truth for brands and sources; the database
 # mirrors it. Values may refer to environment variables as ${NAME} (keep secrets out of here).
 
-# Where mentions are stored. Default: veille.db beside this file (SQLite).
+# Where mentions are stored. Default: veille.db beside this file (SQLite); a relative SQLite
+# path is taken from this file's folder too.
 # VEILLE_DATABASE_URL overrides it, e.g. postgresql+psycopg://veille:${PGPASSWORD}@db/veille
 # [database]
 # url = "sqlite:///veille.db"

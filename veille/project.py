@@ -102,7 +102,7 @@ def append_feeds(config_path: Path, feeds: Sequence[OpmlFeed]) -> ImportResult:
     The file is appended to rather than rewritten, so its comments and layout are kept.
     """
     try:
-        text = config_path.read_text(encoding="utf-8")
+        text = config_path.read_text(encoding="utf-8-sig")  # a byte-order mark is not TOML
         current = tomli.loads(text)
     except (OSError, tomli.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read the configuration ({exc})", file=str(config_path)) from None

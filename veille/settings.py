@@ -250,7 +250,8 @@ def load_settings(path: Path | str | None = None) -> Settings:
             hint="create one with `veille init`, or pass --config PATH / set VEILLE_CONFIG",
         )
     try:
-        text = config_path.read_text(encoding="utf-8")
+        # utf-8-sig: the byte-order mark some Windows editors write first is not TOML.
+        text = config_path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not UTF-8 text ({exc.reason})", file=str(config_path)) from None
     return settings_from_text(text, config_path)
@@ -299,9 +300,10 @@ def _settings_input(raw: dict[str, Any], config_path: Path) -> dict[str, Any]:
             file=str(config_path),
             key="database",
         )
+    declared = database.get("url")
     data["database_url"] = (
         os.environ.get("VEILLE_DATABASE_URL")
-        or database.get("url")
+        or (beside_config(declared, config_path) if isinstance(declared, str) else declared)
         or default_database_url(config_path)
     )
     data["config_path"] = config_path
@@ -323,6 +325,18 @@ def _settings_input(raw: dict[str, Any], config_path: Path) -> dict[str, Any]:
 def default_database_url(config_path: Path) -> str:
     """The embedded default: a SQLite file beside the configuration file."""
     return f"sqlite:///{(config_path.parent / DEFAULT_DATABASE_NAME).resolve()}"
+
+
+def beside_config(database_url: str, config_path: Path) -> str:
+    """The URL with a relative SQLite path taken from the configuration file's folder, as the
+    default file and OPML files are: not from wherever a command (or cron) happens to run."""
+    scheme, separator, rest = database_url.partition(":///")
+    if not separator or scheme.partition("+")[0] != "sqlite":
+        return database_url
+    path, mark, query = rest.partition("?")
+    if not path or path == ":memory:" or path.startswith("file:") or Path(path).is_absolute():
+        return database_url
+    return f"{scheme}:///{(config_path.parent / path).resolve()}{mark}{query}"
 
 
 def new_sqlite_file(database_url: str) -> bool:
