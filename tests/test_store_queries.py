@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.stores import T0, database_url_fixture, later, make_item, store_fixture  # noqa: F401
 from veille.errors import StoreError
-from veille.store import MentionFilter, Store, StoredItem, queries
+from veille.store import BrandSpec, MentionFilter, SourceSpec, Store, StoredItem, queries
 from veille.types import MatchResult, SourceState, Tone
 
 ALL = MentionFilter(limit=None)
@@ -463,6 +463,26 @@ def test_mentions_found_by_one_term(store: Store, term: str, identities: list[st
     assert sorted(str(row["title"]).removeprefix("Title ") for row in found) == identities
     tones = store.stats(MentionFilter(term=term), "tone")
     assert sum(int(str(row["mentions"])) for row in tones) == len(identities)
+
+
+def test_a_term_is_found_without_its_accents_as_the_query_writes_it(store: Store) -> None:
+    store.sync_config(
+        [BrandSpec("acme", 'opérateur OR "société générale" OR acme', ("fr",))],
+        [SourceSpec("lemonde", "rss", {"url": "https://www.lemonde.fr/rss/une.xml"})],
+    )
+
+    def matching(identity: str, terms: tuple[str, ...]) -> StoredItem:
+        return replace(make_item(identity), matches=(("acme", MatchResult(True, terms)),))
+
+    save(store, [matching("a", ("opérateur",)), matching("b", ('"société générale"', "acme"))])
+
+    def found(term: str) -> list[str]:
+        rows = store.list_mentions(MentionFilter(term=term))
+        return sorted(str(row["title"]).removeprefix("Title ") for row in rows)
+
+    assert found("operateur") == found("OPÉRATEUR") == found("opérateur") == ["a"]
+    assert found("societe generale") == found('"Societe Generale"') == ["b"]
+    assert found("operateurs") == []  # another word, not another spelling
 
 
 def test_weeks_and_months_add_up_their_days(store: Store) -> None:

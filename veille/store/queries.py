@@ -122,6 +122,26 @@ def filter_conditions(connection: Connection, f: MentionFilter) -> list[ColumnEl
     return conditions
 
 
+def _query_terms_like(connection: Connection, spellings: set[str]) -> set[str]:
+    """The terms of the brands' queries that read as one of ``spellings`` once case and
+    accents are set aside ("operateur" for a query's « opérateur »): mentions store each term
+    as its query writes it."""
+    from veille.errors import QueryError
+    from veille.match.ast import positive_terms
+    from veille.match.parser import parse_query
+    from veille.normalize.text import fold_case_and_accents
+
+    wanted = {fold_case_and_accents(spelling) for spelling in spellings}
+    found: set[str] = set()
+    for (query,) in connection.execute(select(brand_table.c.query)):
+        try:
+            labels = positive_terms(parse_query(query))
+        except QueryError:  # stored by an older version that read queries otherwise
+            continue
+        found.update(label for label in labels if fold_case_and_accents(label) in wanted)
+    return found
+
+
 def matched_terms(connection: Connection) -> TableValuedAlias:
     """The terms each mention matched, one row each (a function of the mention's row)."""
     if connection.dialect.name == "postgresql":
@@ -132,9 +152,11 @@ def matched_terms(connection: Connection) -> TableValuedAlias:
 
 
 def _found_by(connection: Connection, term: str) -> ColumnElement[bool]:
-    """The mention was found by this term of its query: as written, or a phrase unquoted."""
+    """The mention was found by this term of its query: as written, or a phrase unquoted, in
+    any case, and with or without accents as the brands' queries write it."""
     term = term.strip()
     spellings = {term, '"' + term.strip('"') + '"'}
+    spellings |= _query_terms_like(connection, spellings)
     terms = matched_terms(connection)
     # Any case: lower() is Unicode-aware on SQLite too (veille/store/db.py).
     found = select(terms.c.value).where(

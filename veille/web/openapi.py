@@ -53,7 +53,11 @@ FILTERS: list[JsonObject] = [
     _text("since", f"Published since: {PERIOD}."),
     _text("until", f"Published until: {PERIOD}, inclusive."),
     _text("search", 'Full-text search of title and text: words, "phrases", -exclusions.'),
-    _text("term", 'Found by this term of the brand query, as written there: "air france", danon*.'),
+    _text(
+        "term",
+        'Found by this term of the brand query, as written there ("air france", danon*), '
+        "case and accents set aside.",
+    ),
 ]
 FORMAT: JsonObject = {
     "name": "format",
