@@ -197,3 +197,19 @@ def test_a_byte_order_mark_is_not_read_as_toml(tmp_path: Path) -> None:
     path = tmp_path / "veille.toml"
     path.write_bytes('\ufeff[[brands]]\nname = "Société Générale"\n'.encode())
     assert [brand.name for brand in load_settings(path).brands] == ["Société Générale"]
+
+
+def test_a_database_veille_does_not_run_on_is_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VEILLE_DATABASE_URL", raising=False)
+    path = write(tmp_path, f'{BRAND}[database]\nurl = "mysql://u:secret@db/x"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert (caught.value.file, caught.value.key) == (str(path), "database.url")
+    assert "unsupported database 'mysql'" in str(caught.value) and "secret" not in str(caught.value)
+    monkeypatch.setenv("VEILLE_DATABASE_URL", "bogus")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)  # the environment's URL wins, and is the one named
+    assert caught.value.key == "VEILLE_DATABASE_URL" and caught.value.file is None
+    assert "not a database URL" in str(caught.value)

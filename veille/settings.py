@@ -301,8 +301,13 @@ def _settings_input(raw: dict[str, Any], config_path: Path) -> dict[str, Any]:
             key="database",
         )
     declared = database.get("url")
+    from_environment = os.environ.get("VEILLE_DATABASE_URL")
+    if from_environment:
+        _check_database_url(from_environment, file=None, key="VEILLE_DATABASE_URL")
+    elif isinstance(declared, str) and declared:
+        _check_database_url(declared, file=str(config_path), key="database.url")
     data["database_url"] = (
-        os.environ.get("VEILLE_DATABASE_URL")
+        from_environment
         or (beside_config(declared, config_path) if isinstance(declared, str) else declared)
         or default_database_url(config_path)
     )
@@ -320,6 +325,27 @@ def _settings_input(raw: dict[str, Any], config_path: Path) -> dict[str, Any]:
     except ValueError as exc:
         raise ConfigError(str(exc), file=str(config_path), key="smtp.password") from None
     return data
+
+
+_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+DATABASE_URL_HINT = "use sqlite:///path/to/veille.db or postgresql+psycopg://user@host/dbname"
+
+
+def _check_database_url(url: str, *, file: str | None, key: str) -> None:
+    """Refuse, as a configuration error, a URL of a database veille does not run on."""
+    scheme = _URL_SCHEME.match(url)
+    if scheme is None:
+        raise ConfigError(
+            "not a database URL (scheme://…)", file=file, key=key, hint=DATABASE_URL_HINT
+        )
+    backend = scheme.group(1).partition("+")[0].lower()
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"unsupported database {backend!r}: SQLite or PostgreSQL",
+            file=file,
+            key=key,
+            hint=DATABASE_URL_HINT,
+        )
 
 
 def default_database_url(config_path: Path) -> str:
