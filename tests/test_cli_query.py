@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -333,6 +335,14 @@ def test_classify_reads_stdin_without_config(
     assert "zz: not a language veille can detect" in unknown.output
     assert "Traceback" not in unknown.output
     assert run(None, "classify", input="{not json\n").exit_code == 2
+    # Standard input as a real process reads it (the test runner's translates line ends).
+    crlf = subprocess.run(
+        [sys.executable, "-m", "veille", "classify", "--languages", "fr,en"],
+        input=b"Merci, super produit\r\n",
+        capture_output=True,
+        check=True,
+    )
+    assert json.loads(crlf.stdout)["text"] == "Merci, super produit"  # no CR left over
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ def classify(languages: tuple[str, ...], output_format: str) -> None:
 
     classifier = Classifier(languages or None)
     for number, line in enumerate(sys.stdin, start=1):
-        text = line.rstrip("\n")
+        text = line.rstrip("\r\n")  # a file from Windows ends its lines with CR LF
         if not text.strip():
             continue
         if text.lstrip().startswith("{"):
