@@ -301,6 +301,14 @@ def test_sources_list_export_import(collected: Path, tmp_path: Path) -> None:
     assert "Added 1 source(s)" in imported.output and "2 already present" in imported.output
     names = [row["name"] for row in _json(collected, "sources", "list")]
     assert "autre" in names and len(names) == 4
+    # An OPML file the configuration already reads (kind = "opml") adds nothing once more.
+    reads = tmp_path / "read.opml"
+    reads.write_text(opml.read_text(encoding="utf-8").replace("/other.xml", "/read.xml"))
+    with collected.open("a", encoding="utf-8") as file:  # the configuration file
+        file.write(f'\n[[sources]]\nkind = "opml"\nfile = "{reads}"\n')
+    again = run(collected, "sources", "import", str(reads))
+    assert again.exit_code == 0, again.output
+    assert "Added 0 source(s)" in again.output and "3 already present" in again.output
 
 
 def test_sources_check_fetches_without_storing(collected: Path, feed_server: FeedServer) -> None:

@@ -91,6 +91,33 @@ def test_an_opml_entry_becomes_its_feeds(tmp_path: Path) -> None:
     ]
 
 
+def test_a_name_the_file_gives_wins_over_an_opml_feeds(tmp_path: Path) -> None:
+    (tmp_path / "feeds.opml").write_text(
+        '<opml version="2.0"><head/><body><outline text="fr" xmlUrl="https://a.example/fr"/>'
+        "</body></opml>",
+        encoding="utf-8",
+    )
+    rss = '[[sources]]\nname = "{}"\nkind = "rss"\nurl = "https://b.example/{}"\n'
+    opml = '[[sources]]\nkind = "opml"\nfile = "feeds.opml"\n'
+    # The [[sources]] named "fr" comes after the OPML entry: its name is still its own.
+    sources = load_settings(write(tmp_path, BRAND + opml + rss.format("fr", 1))).sources
+    assert {s.name: s.options["url"] for s in sources} == {
+        "fr-2": "https://a.example/fr",
+        "fr": "https://b.example/1",
+    }
+    # Two [[sources]] of one name: the second is named by its own place in the file.
+    twice = write(tmp_path, BRAND + opml + rss.format("a", 1) + rss.format("a", 2))
+    with pytest.raises(ConfigError, match=r"sources\[2\]\.name: duplicate name 'a'"):
+        load_settings(twice)
+
+
+def test_a_missing_opml_file_is_named_once(tmp_path: Path) -> None:
+    config = write(tmp_path, BRAND + '[[sources]]\nkind = "opml"\nfile = "nothere.opml"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert str(caught.value).count("nothere.opml") == 1
+
+
 def test_a_language_veille_cannot_detect_is_refused_as_the_file_is_read(tmp_path: Path) -> None:
     config = write(tmp_path, '[[brands]]\nname = "Danone"\nlanguages = ["fr", "xx"]\n')
     with pytest.raises(ConfigError) as caught:

@@ -42,7 +42,16 @@ def expand_sources(entries: Any, config_path: Path) -> list[dict[str, Any]]:
     if not isinstance(entries, list):
         raise ConfigError("expected a list of [[sources]] tables", file=file, key="sources")
     expanded: list[dict[str, Any]] = []
-    taken: set[str] = set()
+    # The names the file gives are theirs wherever they are: a feed of an OPML file named alike,
+    # even one listed before them, is renamed ("fr-2"), as two feeds of one file are.
+    taken: set[str] = {
+        entry["name"]
+        for entry in entries
+        if isinstance(entry, dict)
+        and entry.get("kind") != "opml"
+        and isinstance(entry.get("name"), str)
+    }
+    declared: set[str] = set()
     for index, entry in enumerate(entries):
         key = f"sources[{index}]"
         if not isinstance(entry, dict):
@@ -61,8 +70,14 @@ def expand_sources(entries: Any, config_path: Path) -> list[dict[str, Any]]:
         name = entry.get("name")
         if name is None and isinstance(options.get("url"), str):
             name = _unique(name_for_feed(None, options["url"]), taken)
-        if isinstance(name, str):
-            taken.add(name)
+        elif isinstance(name, str):
+            if name in declared:  # told here, where the index is the file's own
+                raise ConfigError(
+                    f"duplicate name {name!r}; names must be unique",
+                    file=file,
+                    key=f"{key}.name",
+                )
+            declared.add(name)
         expanded.append(
             {
                 "name": name,
@@ -135,7 +150,7 @@ def _opml_sources(entry: dict[str, Any], config_path: Path, key: str) -> list[di
         feeds = read_opml(opml_path)
     except ConfigError as exc:
         raise ConfigError(
-            f"{opml_path}: {exc.message}", file=str(config_path), key=f"{key}.file"
+            f"{opml_path}: {exc.reason}", file=str(config_path), key=f"{key}.file"
         ) from None
     sources = []
     for feed in feeds:

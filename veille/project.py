@@ -10,7 +10,7 @@ from pathlib import Path
 
 import tomli
 
-from veille.config_sources import name_for_feed
+from veille.config_sources import expand_sources, name_for_feed
 from veille.config_template import DEFAULT_SEARCH_SOURCES, brand_block, render_config, source_block
 from veille.errors import ConfigError
 from veille.opml import OpmlFeed, read_opml
@@ -106,9 +106,11 @@ def append_feeds(config_path: Path, feeds: Sequence[OpmlFeed]) -> ImportResult:
         current = tomli.loads(text)
     except (OSError, tomli.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read the configuration ({exc})", file=str(config_path)) from None
-    entries = current.get("sources", [])
-    known_urls = {entry.get("url") for entry in entries if isinstance(entry, dict)}
-    taken = {entry.get("name") for entry in entries if isinstance(entry, dict)}
+    # The feeds of the file's OPML entries count too: importing an OPML file the configuration
+    # already reads adds nothing.
+    sources = expand_sources(current.get("sources", []), config_path)
+    known_urls = {source["options"].get("url") for source in sources}
+    taken = {source["name"] for source in sources}
     usable, not_http = _http_feeds(feeds)
     fresh = [feed for feed in usable if feed.xml_url not in known_urls]
     skipped = [feed.xml_url for feed in usable if feed.xml_url in known_urls]
