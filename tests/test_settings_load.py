@@ -240,3 +240,13 @@ def test_a_database_veille_does_not_run_on_is_a_configuration_error(
         load_settings(path)  # the environment's URL wins, and is the one named
     assert caught.value.key == "VEILLE_DATABASE_URL" and caught.value.file is None
     assert "not a database URL" in str(caught.value)
+
+
+def test_a_bad_value_from_the_environment_is_blamed_on_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VEILLE_HTTP_CONCURRENCY", "abc")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, BRAND + "[http]\nconcurrency = 8\n"))
+    assert (caught.value.file, caught.value.key) == (None, "VEILLE_HTTP_CONCURRENCY")
+    assert "(got 'abc')" in str(caught.value)

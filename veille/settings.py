@@ -442,6 +442,10 @@ def _config_error(exc: ValidationError, data: dict[str, Any], file: str | None) 
         message += f" (got {given!r})"
     more = len(exc.errors()) - 1
     hint = f"{more} more problem(s) after this one" if more else None
+    if len(location) >= 2 and location[0] == "http":
+        variable = f"VEILLE_HTTP_{str(location[1]).upper()}"
+        if variable in os.environ:  # the environment's value overrides the file's: it is the one
+            return ConfigError(message, key=variable, hint=hint)
     return ConfigError(message, file=file, key=_key_text(location), hint=hint)
 
 
