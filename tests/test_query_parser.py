@@ -39,6 +39,11 @@ from veille.match.parser import positive_terms
         ('case:"Orange Bank"', Phrase("Orange Bank", case_sensitive=True)),
         ("title:case:Orange", Field("title", Term("Orange", case_sensitive=True))),
         ("(danone)", Term("danone")),
+        # French quotation marks make a phrase too, the spaces inside them (no-break ones too)
+        # left out.
+        ("« Société Générale »", Phrase("Société Générale")),
+        ("«\u00a0eau minérale\u202f» OR évian", Or((Phrase("eau minérale"), Term("évian")))),
+        ("title:«Danone»", Field("title", Phrase("Danone"))),
         # Lower-case operators are ordinary words: "or" is French for gold.
         ("danone or evian", And((Term("danone"), Term("or"), Term("evian")))),
         ("and not", And((Term("and"), Term("not")))),
@@ -96,6 +101,9 @@ def test_precedence(query: str, tree: object) -> None:
         ("danone (evian OR (lait)", 7, "never closed"),
         ("danone)", 6, "no matching"),
         ('danone "eau', 7, "unclosed double quote"),
+        ("danone « eau", 7, "unclosed « (no »)"),
+        ("danone eau»", 10, "» without an opening «"),
+        ("« »", 0, "a phrase needs letters or digits"),
         ("danone AND", 7, "AND needs an operand after it"),
         ("danone OR", 7, "OR needs an operand after it"),
         ("OR danone", 0, "OR needs an operand before it"),
@@ -177,6 +185,7 @@ def test_queries_that_require_something_are_accepted(query: str) -> None:
         (r'"dit \"non\" \\ ok"', r'"dit \"non\" \\ ok"'),
         ('case:"Orange Bank" NEAR/3 clients', 'case:"Orange Bank" NEAR/3 clients'),
         ("author:(NOT x) y", "author:(NOT x) AND y"),
+        ("« Société Générale » danone", '"Société Générale" AND danone'),
     ],
 )
 def test_format_query_is_canonical_and_reparses(query: str, canonical: str) -> None:

@@ -482,6 +482,7 @@ def test_a_term_is_found_without_its_accents_as_the_query_writes_it(store: Store
 
     assert found("operateur") == found("OPÉRATEUR") == found("opérateur") == ["a"]
     assert found("societe generale") == found('"Societe Generale"') == ["b"]
+    assert found("« Société Générale »") == ["b"]
     assert found("operateurs") == []  # another word, not another spelling
 
 

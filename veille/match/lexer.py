@@ -40,12 +40,17 @@ class Token:
     wildcard: bool = False
 
 
+# French quotation marks mark a phrase as double quotes do: « Société Générale ».
+_CLOSING_QUOTES = {'"': '"', "«": "»"}
+
+
 def _is_boundary(char: str) -> bool:
-    return char.isspace() or char in '()"'
+    return char.isspace() or char in '()"«»'
 
 
 def _read_phrase(query: str, start: int) -> tuple[Token, int]:
-    """Read a double-quoted phrase; a backslash escapes the next character."""
+    """Read a phrase in double quotes or in « »; a backslash escapes the next character."""
+    closing = _CLOSING_QUOTES[query[start]]
     chars: list[str] = []
     index = start + 1
     while index < len(query):
@@ -54,14 +59,16 @@ def _read_phrase(query: str, start: int) -> tuple[Token, int]:
             chars.append(query[index + 1])
             index += 2
             continue
-        if char == '"':
-            text = "".join(chars)
+        if char == closing:
+            # The spaces French typography puts inside « » (often no-break ones) are no part of it.
+            text = "".join(chars) if closing == '"' else "".join(chars).strip()
             if not _WORD_CHAR.search(text):
                 raise QueryError("a phrase needs letters or digits", query=query, position=start)
             return Token(Kind.PHRASE, text, start), index + 1
         chars.append(char)
         index += 1
-    raise QueryError("unclosed double quote", query=query, position=start)
+    what = "double quote" if closing == '"' else "« (no »)"
+    raise QueryError(f"unclosed {what}", query=query, position=start)
 
 
 def _word_token(query: str, word: str, position: int) -> Token:
@@ -104,9 +111,11 @@ def tokenize_query(query: str) -> list[Token]:
         elif char in "()":
             tokens.append(Token(Kind.LPAREN if char == "(" else Kind.RPAREN, char, index))
             index += 1
-        elif char == '"':
+        elif char in _CLOSING_QUOTES:
             token, index = _read_phrase(query, index)
             tokens.append(token)
+        elif char == "»":
+            raise QueryError("» without an opening «", query=query, position=index)
         elif char == "-":
             # "-" directly before a term, phrase or group negates it.
             if index + 1 >= length or query[index + 1].isspace() or query[index + 1] == ")":

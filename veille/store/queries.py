@@ -155,7 +155,8 @@ def _found_by(connection: Connection, term: str) -> ColumnElement[bool]:
     """The mention was found by this term of its query: as written, or a phrase unquoted, in
     any case, and with or without accents as the brands' queries write it."""
     term = term.strip()
-    spellings = {term, '"' + term.strip('"') + '"'}
+    bare = term.strip('"').removeprefix("«").removesuffix("»").strip()  # « » quote as " does
+    spellings = {term, bare, f'"{bare}"'}
     spellings |= _query_terms_like(connection, spellings)
     terms = matched_terms(connection)
     # Any case: lower() is Unicode-aware on SQLite too (veille/store/db.py).
