@@ -186,3 +186,8 @@ def test_feedburner_items_have_the_articles_address() -> None:
     [mention] = parse_feed(body, url="http://feeds.jn.pt/JN", source="s").mentions
     assert mention.url == "https://www.jn.pt/nacional/a-9021600.html"
     assert normalize(mention).identity == "url:https://www.jn.pt/nacional/a-9021600.html"
+
+
+def test_a_platform_is_kept_in_lower_case() -> None:
+    # An rss source's platform option is the user's spelling.
+    assert normalize(RawMention(source="s", title="t", platform="Blog")).platform == "blog"

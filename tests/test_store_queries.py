@@ -175,6 +175,7 @@ def test_an_export_reads_the_listing_once_in_batches(store: Store) -> None:
 def test_each_filter_narrows_the_listing(corpus: Store) -> None:
     assert listed(corpus, brands=("globex",)) == ["d", "b"]
     assert listed(corpus, platform="reddit") == ["d"]
+    assert listed(corpus, platform=" Reddit ") == ["d"]  # platforms are kept in lower case
     assert listed(corpus, tone="negative", brands=("acme",)) == ["b"]
     assert listed(corpus, lang="EN") == ["d"]
     assert listed(corpus, since=later(days=1), brands=("acme",)) == ["c", "b"]

@@ -87,8 +87,8 @@ def filter_conditions(connection: Connection, f: MentionFilter) -> list[ColumnEl
             # brand index, so that the period drives (9× faster on a month of a big brand).
             brand = brand + 0
         conditions.append(brand.in_(brand_ids_for(connection, f.brands)))
-    if f.platform:
-        conditions.append(document_table.c.platform == f.platform)
+    if f.platform:  # stored in lower case
+        conditions.append(document_table.c.platform == f.platform.strip().lower())
     if f.site:
         site = f.site.strip().lower().removeprefix("www.")
         conditions.append(
