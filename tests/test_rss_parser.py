@@ -55,8 +55,16 @@ def test_a_page_that_is_not_a_feed_is_fatal(body: bytes, headers: dict[str, str]
     ids=["empty", "blank", "cut-before-any-item"],
 )
 def test_an_empty_or_cut_body_is_transient(body: bytes) -> None:
-    with pytest.raises(TransientSourceError, match="no feed could be read"):
+    with pytest.raises(TransientSourceError, match="no feed could be read") as caught:
         parse_feed(body, url=URL, source="marque-info")
+    assert "empty or cut short" in (caught.value.hint or "")
+
+
+def test_a_body_that_is_no_xml_is_said_so() -> None:
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10"
+    with pytest.raises(TransientSourceError) as caught:
+        parse_feed(png, url=URL, source="marque-info")
+    assert "not XML" in (caught.value.hint or "")
 
 
 def test_a_file_name_as_body_is_not_read_from_disk(tmp_path: Path) -> None:

@@ -262,11 +262,15 @@ def _check_empty_feed(
             hint="configure the address of the RSS or Atom feed, not of the web page",
         )
     reason = _describe_bozo(parsed) if parsed.get("bozo") else "empty body"
+    if head.startswith(b"<") or not head:
+        cause = "the answer was empty or cut short"
+    else:
+        cause = "the answer was not XML (a file, an error page of another kind?)"
     raise TransientSourceError(
         f"{source}: no feed could be read from {url} ({reason})",
         source=source,
         url=url,
-        hint="the answer was empty or cut short: veille tries again at a later pass",
+        hint=f"{cause}: veille tries again at a later pass",
     )
 
 
