@@ -97,3 +97,12 @@ def test_import_is_cheap() -> None:
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("text", ["J’adore", "C’est l’équipe", "Aujourd’hui"])
+def test_the_typographic_apostrophe_is_read_as_the_plain_one(text: str) -> None:
+    # In two words, "’" weighed as a letter of another language: « J’adore » was Catalan.
+    classifier = Classifier()
+    plain = text.replace("’", "'")
+    assert classifier.classify(text).lang == classifier.classify(plain).lang == "fr"
+    assert classifier.classify_many([(text, None)])[0].lang == "fr"

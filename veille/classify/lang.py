@@ -205,13 +205,22 @@ def detect_language(text: str, allowed: Sequence[str] | None = None) -> str | No
     return detect_language_among(text, validate_languages(allowed))
 
 
+def _short_as_learnt(text: str) -> str:
+    """A short text with the typographic apostrophe of French (« J’adore ») as the plain one the
+    models learnt: in a few words it weighs as a letter of another language (Catalan). Longer
+    texts have words enough: they are read as written."""
+    if "\u2019" in text and is_short(text):
+        return text.replace("\u2019", "'")
+    return text
+
+
 def detect_language_among(text: str, languages: tuple[str, ...] | None) -> str | None:
     """Like `detect_language`, for a restriction already checked by `validate_languages`."""
     if not _HAS_LETTER.search(text):
         return None
     if languages is not None and len(languages) == 1:
         return languages[0]
-    return _detector(languages).detect(text)
+    return _detector(languages).detect(_short_as_learnt(text))
 
 
 def detect_languages_among(
@@ -224,7 +233,9 @@ def detect_languages_among(
         for index in lettered:
             found[index] = languages[0]
     elif lettered:
-        detected = _detector(languages).detect_many([texts[index] for index in lettered])
+        detected = _detector(languages).detect_many(
+            [_short_as_learnt(texts[index]) for index in lettered]
+        )
         for index, language in zip(lettered, detected, strict=True):
             found[index] = language
     return found
