@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from feedparser.datetimes import _parse_date
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from veille.collectors._feed_dates import parse_feed_date
+from veille.collectors._feed_dates import parse_feed_date, parse_local_date
 
 _DAYS = ["", "Mon, ", "Sat, ", "sat, ", "Sun,", "Xyz, "]
 _MONTHS = ["Jan", "Feb", "Jun", "Nov", "Dec", "nov", "NOV", "Foo"]
@@ -62,3 +63,50 @@ def test_every_moment_of_the_common_form_reads_as_feedparser_reads_it(
 def test_other_forms_are_feedparser_s() -> None:
     for value in ("2026-11-28T10:00:00+01:00", "", "not a date", "Sat, 28 Nov 2026 10:00 GMT"):
         assert parse_feed_date(value) == _parse_date(value), value
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("lun., 24 sept. 2018 19:42:40 +0200", "2018-09-24T17:42:40"),
+        ("mardi 1er décembre 2026 08:00:00 +01:00", "2026-12-01T07:00:00"),
+        ("24 février 2026 à 19h42", "2026-02-24T19:42:00"),
+        ("Seg, 24 Set 2018 19:42:40 -0300", "2018-09-24T22:42:40"),  # Portuguese
+        ("vie, 05 dic 2025 10:00:00 GMT", "2025-12-05T10:00:00"),  # Spanish
+        ("gio, 15 ott 2026 08:30:00 +0200", "2026-10-15T06:30:00"),  # Italian
+        ("Mo, 24 Mär 2025 10:00:00 +0100", "2025-03-24T09:00:00"),  # German
+        ("ma, 3 mrt 2025 10:00:00 +0100", "2025-03-03T09:00:00"),  # Dutch
+        ("Lun, 24 Sep 2018 19:42:40 +0200", "2018-09-24T17:42:40"),  # French day, English month
+    ],
+)
+def test_dates_in_the_sites_own_language(value: str, expected: str) -> None:
+    parsed = parse_local_date(value)
+    assert parsed is not None
+    assert datetime(*parsed[:6]).isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Mon, 24 Sep 2018 19:42:40 +0200",  # English: feedparser's own handlers read it
+        "24 Sep 2018",
+        "31 février 2026",
+        "24 brumaire 2026",
+        "Fri, 05/03/2019 - 15:21",
+        "Sab, 01 Jan 0001 00:00:00 +0100",  # before the first year a date can hold
+    ],
+)
+def test_what_is_no_date_in_a_known_language_is_left_to_feedparser(value: str) -> None:
+    assert parse_local_date(value) is None
+
+
+def test_a_feed_of_portuguese_dates_is_dated() -> None:
+    from veille.collectors.rss import parse_feed
+
+    body = (
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>uol</title>'
+        b"<item><title>a</title><link>https://noticias.example/a</link>"
+        b"<pubDate>Seg, 24 Set 2018 19:42:40 -0300</pubDate></item></channel></rss>"
+    )
+    [mention] = parse_feed(body, url="https://noticias.example/", source="s").mentions
+    assert mention.published_at == datetime(2018, 9, 24, 22, 42, 40, tzinfo=UTC)

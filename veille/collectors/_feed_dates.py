@@ -3,7 +3,9 @@
 feedparser tries a dozen date handlers, each with its regular expressions, on every date of a
 feed. Nearly every RSS date is written one way, "Sat, 28 Nov 2026 10:00:00 +0100": that form
 is read here into the same UTC ``struct_time``; any other goes to feedparser
-(``tests/test_feed_dates.py`` checks that both agree).
+(``tests/test_feed_dates.py`` checks that both agree). Dates in French, Portuguese, Spanish,
+Italian, German or Dutch, which feedparser does not read, are read by ``parse_local_date``, a date
+handler registered with feedparser (``veille/collectors/rss.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from feedparser.datetimes import _parse_date
+
+from veille.normalize.text import strip_accents
 
 _MONTHS = {
     name: number
@@ -43,3 +47,78 @@ def parse_feed_date(value: str) -> time.struct_time | None:
         offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5]))
         moment = moment - offset if zone[0] == "+" else moment + offset
     return moment.utctimetuple()
+
+
+# Month names of the languages veille detects, whole or cut short, without accents ("févr." is
+# "fevr"): feeds of French, Portuguese, Spanish, Italian, German and Dutch sites often write
+# their dates in their own language ("lun., 24 sept. 2018 19:42:40 +0200"), which feedparser's
+# handlers do not read. No name means two different months in two of these languages.
+_LOCAL_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "jan janv janvier janeiro ene enero gen gennaio januar janner januari",
+            "feb fev fevr fevrier fevereiro febrero febbraio februar februari",
+            "mar mars marco marzo marz mrz maart mrt",
+            "apr avr avril abr abril aprile april",
+            "may mai maio mayo mag maggio mei",
+            "jun juin junho junio giu giugno juni",
+            "jul juil juillet julho julio lug luglio juli",
+            "aug aout ago agosto augustus",
+            "sep sept septembre set setembro septiembre settembre september",
+            "oct octobre out outubro octubre ott ottobre okt oktober",
+            "nov novembre novembro noviembre november",
+            "dec decembre dez dezembro dic diciembre dicembre dezember december",
+        ),
+        1,
+    )
+    for name in names.split()
+}
+_ENGLISH_MONTHS = frozenset({
+    "jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june",
+    "jul", "july", "aug", "august", "sep", "sept", "september", "oct", "october", "nov",
+    "november", "dec", "december",
+})  # fmt: skip
+_ENGLISH_DAYS = frozenset({
+    "mon", "monday", "tue", "tuesday", "wed", "wednesday", "thu", "thursday", "fri", "friday",
+    "sat", "saturday", "sun", "sunday",
+})  # fmt: skip
+_LOCAL_DATE = re.compile(
+    r"(?:([^\W\d_]+)\.?,?\s+)?"  # the day's name, whatever the language: the date says it
+    r"(\d{1,2})(?:er)?\.?\s+([^\W\d_]+)\.?,?\s+(\d{4})"
+    r"(?:,?\s+(?:[àa]\s+)?(\d{1,2})[:h](\d{2})(?::(\d{2}))?)?"
+    r"\s*(GMT|UTC|UT|Z|[+-](?:0\d|1[0-4]):?[0-5]\d)?\s*\Z",
+    re.IGNORECASE,
+)
+
+
+def parse_local_date(value: str) -> tuple[int, ...] | None:
+    """A feed date written with French, Portuguese, Spanish, Italian, German or Dutch day and
+    month names, as a UTC 9-tuple (feedparser's date handler contract); None otherwise.
+
+    A date without a time is taken at midnight, one without a time zone in UTC, as feedparser
+    takes them.
+    """
+    written = _LOCAL_DATE.match(value.strip())
+    if written is None:
+        return None
+    day_name, day, month_name, year, hour, minute, second, zone = written.groups()
+    if month_name.lower() in _ENGLISH_MONTHS and (
+        day_name is None or day_name.lower() in _ENGLISH_DAYS
+    ):
+        return None  # English: feedparser's own handlers read it, as they always have
+    month = _LOCAL_MONTHS.get(strip_accents(month_name.lower()))
+    if month is None:
+        return None
+    try:
+        moment = datetime(
+            int(year), month, int(day), int(hour or 0), int(minute or 0), int(second or 0),
+            tzinfo=UTC,
+        )  # fmt: skip
+        if zone and zone[0] in "+-":
+            digits = zone[1:].replace(":", "")
+            offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            moment = moment - offset if zone[0] == "+" else moment + offset
+    except (ValueError, OverflowError):  # 31 février, or beyond the years a date can hold
+        return None
+    return tuple(moment.utctimetuple())

@@ -75,6 +75,10 @@ def _feedparser() -> Any:
     """
     import feedparser
 
+    from veille.collectors._feed_dates import parse_local_date
+
+    # Dates in the site's own language ("lun., 24 sept. 2018"), for both readers.
+    feedparser.registerDateHandler(parse_local_date)
     mixin = feedparser.mixin._FeedParserMixin
     if hasattr(mixin, "_sync_author_detail"):  # a private method: newer feedparsers may differ
         mixin._sync_author_detail = _cap_author_before_sync(mixin._sync_author_detail)
