@@ -343,6 +343,10 @@ def test_classify_reads_stdin_without_config(
     assert "zz: not a language veille can detect" in unknown.output
     assert "Traceback" not in unknown.output
     assert run(None, "classify", input="{not json\n").exit_code == 2
+    # One bad line is told; the lines after it are classified all the same.
+    mixed = run(None, "classify", "--languages", "fr,en", input='{"text": 5}\nSuper produit\n')
+    assert mixed.exit_code == 2 and "line 1: expected an object" in mixed.output
+    assert "Super produit" in mixed.output and "1 line(s) refused." in mixed.output
     # Standard input as a real process reads it (the test runner's translates line ends).
     crlf = subprocess.run(
         [sys.executable, "-m", "veille", "classify", "--languages", "fr,en"],

@@ -22,22 +22,33 @@ from veille.cli.render import languages_callback
 def classify(languages: tuple[str, ...], output_format: str) -> None:
     """Print language and tone of each line of standard input as a JSON line.
 
-    Lines are plain text, or JSON objects with a "text" key. No configuration is needed.
+    Lines are plain text, or JSON objects with a "text" key; blank lines are skipped. A JSON
+    line without a "text" string is told on standard error, the others classified, and the
+    exit status is then 2. No configuration is needed.
     """
     from veille.classify import Classifier
 
     classifier = Classifier(languages or None)
+    refused = 0
     for number, line in enumerate(sys.stdin, start=1):
         text = line.rstrip("\r\n")  # a file from Windows ends its lines with CR LF
         if not text.strip():
             continue
         if text.lstrip().startswith("{"):
+            problem = None
             try:
                 value = json.loads(text)
             except json.JSONDecodeError as exc:
-                raise click.UsageError(f"line {number}: invalid JSON ({exc.msg})") from None
-            if not isinstance(value, dict) or not isinstance(value.get("text"), str):
-                raise click.UsageError(f'line {number}: expected an object with a "text" string')
+                problem = f"invalid JSON ({exc.msg})"
+            else:
+                if not isinstance(value, dict) or not isinstance(value.get("text"), str):
+                    problem = 'expected an object with a "text" string'
+            if problem is not None:
+                # Told, and the other lines classified all the same: one bad line of a long
+                # file loses nothing else.
+                click.echo(f"Error: line {number}: {problem}", err=True)
+                refused += 1
+                continue
             text = value["text"]
         result = classifier.classify(text)
         record = {
@@ -47,3 +58,6 @@ def classify(languages: tuple[str, ...], output_format: str) -> None:
             "tone": result.tone,
         }
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    if refused:
+        click.echo(f"{refused} line(s) refused.", err=True)
+        raise SystemExit(2)
