@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from tests.support.feedserver import FeedServer
 from tests.support.project import feed_bytes
+from tests.support.smtpserver import free_port
 from tests.support.stores import database_url_fixture  # noqa: F401
 from tests.test_schedule_daemon import WAIT, wait_until, write_project
 from veille.locks import job_lock
@@ -130,6 +131,24 @@ def test_once_catches_up_then_finds_nothing_to_do(
     assert not second.matching("event=job_start")
     assert runs(database_url) == [("ok", True)]
     assert feed_server.arrivals("/fr.xml") == 1
+
+
+def test_once_exits_1_when_the_digest_could_not_be_sent(
+    feed_server: FeedServer, tmp_path: Path, database_url: str, processes: list[Veille]
+) -> None:
+    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    nobody = free_port()  # no mail server there
+    digest = (
+        f'[smtp]\nhost = "127.0.0.1"\nport = {nobody}\nsecurity = "none"\ntimeout = 5\n'
+        'from = "veille@example.org"\n\n[[digests]]\nname = "equipe"\n'
+        'to = ["equipe@example.org"]\n'
+    )
+    config = write_project(tmp_path, database_url, {"fr": feed_server.url("/fr.xml")}, extra=digest)
+    once = start(processes, config, "--once")
+    status, _stdout = once.finish()
+    end = once.wait_for("event=job_end", "job=digest")
+    assert "status=failed" in end
+    assert status == 1, once.lines  # as `veille digest` alone exits
 
 
 def test_two_processes_started_at_once_collect_once(

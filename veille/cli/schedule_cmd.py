@@ -24,7 +24,7 @@ def schedule(app: App, once: bool) -> None:
 
     Jobs missed while the daemon was down run once at start. SIGTERM or Ctrl-C stops it after
     the running job finishes (a second one stops it at once). Log lines go to standard error.
-    Exits 1 with --once when a job ended in an error.
+    Exits 1 with --once when a job ended in an error, or its e-mail could not be sent.
     """
     from veille.schedule import Daemon, configure_logging, stop_on_signals
 
@@ -47,7 +47,12 @@ def schedule(app: App, once: bool) -> None:
     sys.stdout.flush()
     if once:
         results = daemon.run_pending()
-        if any(result.status == "error" for result in results):
+        # As each job's own command: an error, or e-mail not sent (digest, alerts), exits 1; a
+        # pass whose sources all failed still ran, as `veille collect` says.
+        if any(
+            result.status == "error" or (result.status == "failed" and result.job != "collect")
+            for result in results
+        ):
             raise SystemExit(1)
         return
     daemon.serve()
