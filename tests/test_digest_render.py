@@ -135,6 +135,17 @@ def test_stories_are_grouped_negative_first_and_capped() -> None:
     assert lines[0].others == 2 and lines[0].other_sites == ("a.fr", "c.fr")
 
 
+def test_other_sites_are_counted_once_each() -> None:
+    # Three copies on the lead's own site, two on another, one on no known site.
+    mentions = [_mention(i, "s", "neutral", "a.fr") for i in range(1, 4)]
+    mentions += [_mention(4, "s", "neutral", "b.fr"), _mention(5, "s", "neutral", "b.fr")]
+    mentions.append({**_mention(6, "s", "neutral", "x"), "site": None})
+    [line], _hidden = group_stories(mentions, 5)
+    assert (line.site, line.others, line.other_sites) == ("a.fr", 1, ("b.fr",))
+    [alone], _hidden = group_stories([_mention(i, "t", "neutral", "a.fr") for i in (1, 2)], 5)
+    assert (alone.others, alone.other_sites) == (0, ())  # no "+1 other site ()" line
+
+
 _WORD = st.from_regex(r"[a-zA-Zéèàçœæß]{2,8}", fullmatch=True)
 _QUERY_WORDS = st.lists(_WORD, min_size=1, max_size=3)
 

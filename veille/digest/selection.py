@@ -104,7 +104,11 @@ def group_stories(mentions: Sequence[dict[str, object]], limit: int) -> tuple[li
     for members in stories.values():
         members.sort(key=lambda m: (_TONE_ORDER[str(m["tone"])], -_int(m["engagement"]), m["id"]))
         lead = members[0]
-        sites = dict.fromkeys(str(m["site"]) for m in members[1:] if m["site"] != lead["site"])
+        # The other sites that carried the story, each once (copies on the lead's own site, or
+        # on no known site, are not other sites).
+        sites = dict.fromkeys(
+            str(m["site"]) for m in members[1:] if m["site"] and m["site"] != lead["site"]
+        )
         lines.append(
             StoryLine(
                 title=str(lead["title"] or ""),
@@ -119,7 +123,7 @@ def group_stories(mentions: Sequence[dict[str, object]], limit: int) -> tuple[li
                 time=max(_when(m) for m in members),
                 matched=tuple(str(term) for term in lead["matched"]),  # type: ignore[attr-defined]
                 other_sites=tuple(sites),
-                others=len(members) - 1,
+                others=len(sites),
             )
         )
     lines.sort(key=lambda line: (line.tone != "negative", -line.time.timestamp()))
