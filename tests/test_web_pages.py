@@ -245,6 +245,24 @@ def test_a_token_guards_every_page_and_call(reader: Store) -> None:
         assert client.get("/mentions").status_code == 401
 
 
+@pytest.mark.parametrize(
+    "path", ["/%2Fevil.example/x", "/%2F%2Fevil.example/", "/%5Cevil.example/x"]
+)
+def test_a_crafted_path_gives_no_link_to_another_site(reader: Store, path: str) -> None:
+    # Browsers read "//host/…" and "/\\host/…" as links to that host.
+    def links(response_text: str) -> list[str]:
+        elements = Elements(response_text)
+        found = [a.get("href") or "" for a in elements.named("a")]
+        return found + [form.get("action") or "" for form in elements.named("form")]
+
+    with TestClient(create_app(reader)) as client:
+        shown = links(client.get(path).text)  # a 404 page, with the language switch
+    with TestClient(create_app(reader, token="s3cret-token-for-tests")) as client:
+        shown += links(client.get(path).text)  # the access-token form
+    assert any(link.endswith("?lang=en") for link in shown)  # the switch keeps the page, here
+    assert not [link for link in shown if link.startswith(("//", "/\\"))]
+
+
 def test_without_a_token_only_loopback_names_are_answered(reader: Store) -> None:
     app = create_app(reader, allowed_hosts=["127.0.0.1", "localhost", "::1"])
     with TestClient(app, base_url="http://127.0.0.1:8080") as client:

@@ -19,6 +19,7 @@ from veille.digest.render import mail_environment
 from veille.timeutil import time_zone
 from veille.web import wording
 from veille.web.params import BadParameter, checked_text, time_zone_name
+from veille.web.security import local_path
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -76,7 +77,7 @@ def url(path: str, pairs: Iterable[tuple[str, object]] = ()) -> str:
 def with_query(request: Request, **changes: object) -> str:
     """The current page's link with some parameters replaced (None removes one)."""
     kept = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
-    return url(request.url.path, [*kept, *changes.items()])
+    return url(local_path(request), [*kept, *changes.items()])
 
 
 def page(
@@ -94,7 +95,7 @@ def page(
     context = {
         "language": language,
         "t": labels,
-        "path": request.url.path,
+        "path": local_path(request),
         "switch": {code: with_query(request, lang=code) for code in wording.LANGUAGES},
         "n": lambda value, decimals=0: wording.format_number(value or 0, language, decimals),
         "pct": lambda share: wording.format_percent(float(share or 0), language),

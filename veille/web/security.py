@@ -40,6 +40,15 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 PUBLIC_PREFIX = "/static/"
 
 
+def local_path(request: Request) -> str:
+    """The request's path as a link that stays on this server.
+
+    A path asked as "//evil.example/x" (or "/\\evil.example", which browsers read alike) would
+    otherwise be a link to another site in the page that echoes it: one leading slash only.
+    """
+    return "/" + request.url.path.lstrip("/\\")
+
+
 def is_loopback(host: str) -> bool:
     """Tell whether a host to bind (or a Host header's name) only reaches this machine."""
     name = host.strip().strip("[]").lower()
@@ -139,9 +148,7 @@ class Guard:
     def _login(self, request: Request) -> Response:
         """Set the token cookie and come back to the same address without the token in it."""
         kept = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-        # One leading slash: "//host/…" would send the browser to another site.
-        path = "/" + request.url.path.lstrip("/")
-        target = path + (f"?{urlencode(kept)}" if kept else "")
+        target = local_path(request) + (f"?{urlencode(kept)}" if kept else "")
         response = RedirectResponse(target, status_code=303)
         token = str(self.token)
         response.set_cookie(TOKEN_COOKIE, cookie_value(token), httponly=True, samesite="strict")
