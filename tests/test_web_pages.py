@@ -130,6 +130,9 @@ def test_the_mention_list_filters_and_pages(client: TestClient, reader: Store) -
     assert set(mention_ids(first)).isdisjoint(mention_ids(second))
     exports = [str(a["href"]) for a in negative.named("a") if "download" in a]
     assert exports == ["/api/mentions?tone=negative&format=csv"]
+    assert "1–3" in client.get("/mentions?limit=3").text
+    past = client.get("/mentions?offset=500")  # a stale link: no "7–7 of 7" beside no mention
+    assert past.status_code == 200 and "7–7" not in past.text and 'rel="prev"' in past.text
 
 
 def test_a_mention_links_to_its_story_and_the_story_lists_its_sightings(

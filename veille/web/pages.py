@@ -40,6 +40,7 @@ def _pager(request: Request, total: int, limit: int, offset: int) -> dict[str, o
     following = offset + limit if offset + limit < total else None
     return {
         "total": total,
+        "shown": offset < total,  # past the end (a stale link), the page shows no range
         "start": min(offset + 1, total),
         "end": min(offset + limit, total),
         "previous": None if previous is None else with_query(request, offset=previous or None),
