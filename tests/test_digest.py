@@ -274,6 +274,18 @@ def test_brand_narrowed_runs_do_not_skip_the_other_brands(store: Store, smtp: Sm
     assert full.outcomes[0].mentions == 2
 
 
+def test_since_narrowed_runs_do_not_skip_older_mentions(store: Store, smtp: SmtpServer) -> None:
+    # The older mention is stored first (the lower id): a --since run that left it out and
+    # moved the digest's watermark past the newer one lost it for good.
+    save(store, make_item("old", published_at=later(days=-3)), make_item("new"))
+    settings = digest_settings(store, smtp.smtp_settings(), MORNING)
+    narrowed = send_digests(settings, store, now=later(hours=1), since=later(days=-1))
+    assert (narrowed.outcomes[0].status, narrowed.outcomes[0].mentions) == ("sent", 1)
+    full = send_digests(settings, store, now=later(hours=2))
+    assert (full.outcomes[0].status, full.outcomes[0].mentions) == ("sent", 2)
+    assert send_digests(settings, store, now=later(hours=3)).outcomes[0].error == "nothing new"
+
+
 def test_dry_run_writes_files_and_moves_nothing(
     store: Store, smtp: SmtpServer, tmp_path: Path
 ) -> None:

@@ -112,7 +112,12 @@ def send_digests(
         if not scope:
             outcome.error = "none of its brands was asked for"
             continue
-        key = DigestKey.of(digest.name, digest.to, scope if brands else ())
+        # A run narrowed by --brand or --since keeps a watermark of its own: the full digest
+        # still sends every mention it has not sent (moving its watermark past a mention that
+        # the narrowed run left out would lose it).
+        key = DigestKey.of(
+            digest.name, digest.to, scope if brands else (), recent_only=since is not None
+        )
         _run_one(settings, store, digest, key, scope, outcome, moment, dry_run_dir, since)
     return report
 

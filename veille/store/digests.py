@@ -34,20 +34,34 @@ from veille.store.schema import (
 )
 from veille.store.visibility import settled_mentions
 
+# Ends the brands key of a run narrowed to recent mentions (--since): no brand name holds a
+# control character (veille/settings.py), so no brand scope reads alike.
+_RECENT_ONLY = "\x1fsince"
+
 
 @dataclass(frozen=True)
 class DigestKey:
-    """What identifies a digest's watermark: its name, recipient set and brand scope."""
+    """What identifies a digest's watermark: its name, recipient set and brand scope (and
+    whether the run was narrowed to recent mentions)."""
 
     name: str
     recipients_key: str
     brands_key: str = ""
 
     @classmethod
-    def of(cls, name: str, recipients: Sequence[str], brands: Sequence[str] = ()) -> DigestKey:
-        """The key of a digest sent to ``recipients``; ``brands`` when a run narrowed them."""
+    def of(
+        cls,
+        name: str,
+        recipients: Sequence[str],
+        brands: Sequence[str] = (),
+        *,
+        recent_only: bool = False,
+    ) -> DigestKey:
+        """The key of a digest sent to ``recipients``; ``brands`` when a run narrowed them,
+        ``recent_only`` when it narrowed them to those published since a time."""
         recipients_key = ",".join(sorted({address.lower() for address in recipients}))
-        return cls(name, recipients_key, ",".join(sorted(set(brands))))
+        brands_key = ",".join(sorted(set(brands))) + (_RECENT_ONLY if recent_only else "")
+        return cls(name, recipients_key, brands_key)
 
 
 @dataclass(frozen=True)
