@@ -122,6 +122,7 @@ def test_flat_traffic_sends_nothing(store: Store, smtp: SmtpServer) -> None:
     report = check_alerts(settings_for(store, smtp), store, now=NOW)
     assert (report.status, report.spikes, smtp.messages) == ("quiet", [], [])
     assert store.list_alerts() == []
+    assert store.last_alert_check() == NOW  # a quiet check is still one, for the scheduler
 
 
 def test_cooldown_keeps_a_rising_surge_quiet(store: Store, smtp: SmtpServer) -> None:
@@ -205,6 +206,7 @@ def test_dry_run_writes_the_email_and_records_nothing(
         page.read_text(encoding="utf-8")
     )
     assert store.list_alerts() == [] and smtp.messages == []
+    assert store.last_alert_check() is None  # nor is the check counted as made
     assert check_alerts(settings, store, now=NOW).status == "sent"
 
 

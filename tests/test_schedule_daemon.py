@@ -131,6 +131,7 @@ def test_a_collect_missed_for_days_runs_once_then_nothing(
 ) -> None:
     settings, store = project
     record_run(store, utcnow() - timedelta(days=3))
+    store.note_alert_check(utcnow())  # the hourly alerts are up to date: collect alone is due
     daemon = Daemon(settings, store)
     (result,) = daemon.run_pending()
     assert result.job == "collect" and result.status == "ok"
@@ -147,6 +148,21 @@ def test_a_collect_missed_for_days_runs_once_then_nothing(
     skipped = daemon.execute("collect")
     assert (skipped.status, skipped.reason) == ("skipped", "up_to_date")
     assert run_count(store) == 2
+
+
+def test_an_alert_check_never_made_is_caught_up_once(
+    project: tuple[Settings, Store], events: EventLog
+) -> None:
+    settings, store = project
+    record_run(store, utcnow())  # collect is up to date
+    assert store.last_alert_check() is None
+    daemon = Daemon(settings, store)
+    (result,) = daemon.run_pending()  # a check that finds nothing still counts as one
+    assert (result.job, result.status) == ("alerts", "quiet")
+    assert events.matching("event=catch_up jobs=alerts")
+    checked = store.last_alert_check()
+    assert checked is not None and checked <= utcnow()
+    assert Daemon(settings, store).run_pending() == []
 
 
 def test_a_job_another_process_is_running_is_skipped(
@@ -179,6 +195,7 @@ def test_a_slow_run_is_not_overlapped_by_the_next_firing(
     offset = [timedelta(0)]
     daemon = Daemon(settings, store, clock=lambda: utcnow() + offset[0])
     record_run(store, utcnow())  # up to date: nothing to catch up
+    store.note_alert_check(utcnow() + timedelta(days=3))  # nor later, whatever the clock says
     try:
         daemon.start()
         events.wait_for("event=catch_up jobs=none")

@@ -4,7 +4,7 @@
 detection itself (:mod:`veille.alerts.detect`) is a pure function of mention counts.
 """
 
-from veille.alerts.check import AlertReport, check_alerts, find_spikes
+from veille.alerts.check import AlertReport, check_alerts, find_spikes, last_checked_at
 from veille.alerts.detect import CountSeries, Spike, detect, poisson_tail
 
 __all__ = [
@@ -14,5 +14,6 @@ __all__ = [
     "check_alerts",
     "detect",
     "find_spikes",
+    "last_checked_at",
     "poisson_tail",
 ]

@@ -369,6 +369,16 @@ alert_table = Table(
 )
 
 
+# When a scheduled job that leaves no other trace last ran (the spike-alert check), for the
+# scheduler's catch-up (migration 0014).
+job_run_table = Table(
+    "job_runs",
+    metadata,
+    Column("job", String(32), primary_key=True),
+    _required("ran_at", UtcDateTime),
+)
+
+
 def add_postgresql_options() -> None:
     """Complete the tables with what only PostgreSQL reads (see ``targeted_tone_index``)."""
     options = targeted_tone_index.dialect_kwargs

@@ -635,6 +635,16 @@ class Store:
         with self._reading() as connection:
             return stored_alerts.fired_keys(connection, since)
 
+    def note_alert_check(self, checked_at: datetime) -> None:
+        """Record that the alerts were checked (a check that finds nothing leaves no alert)."""
+        with self._writing() as connection:
+            stored_alerts.note_check(connection, checked_at)
+
+    def last_alert_check(self) -> datetime | None:
+        """When the alerts were last checked for real, or None if never."""
+        with self._reading() as connection:
+            return stored_alerts.last_check(connection)
+
     def record_alerts(self, records: Sequence[AlertRecord]) -> list[AlertRecord]:
         """Insert new alerts; return them with their ids."""
         with self._writing() as connection:
