@@ -53,7 +53,7 @@ def mention_from_entry(entry: Any, context: FeedContext) -> RawMention:
     origin = entry.get("source") or {}  # Google News style <source url="…">Publisher</source>
     video_id = clean_text(entry.get("yt_videoid"))
     content = entry.get("content") or []
-    body = content[0] if content else entry.get("summary_detail")
+    body_detail = content[0] if content else entry.get("summary_detail")  # its value and type
     return RawMention(
         source=context.source,
         # FeedBurner's <link> is its own redirect; <feedburner:origLink> the article's address.
@@ -61,7 +61,7 @@ def mention_from_entry(entry: Any, context: FeedContext) -> RawMention:
         guid=clean_text(entry.get("id")),
         title=_as_html((entry.get("title") or "").strip(), entry.get("title_detail")),
         content_html=_as_html(
-            content[0].get("value", "") if content else entry.get("summary") or "", body
+            content[0].get("value", "") if content else entry.get("summary") or "", body_detail
         ),
         author_name=name,
         author_handle=email,
