@@ -165,3 +165,19 @@ def test_an_item_cut_off_by_a_truncated_body_is_skipped() -> None:
 def test_a_body_cut_inside_its_only_item_is_transient() -> None:
     with pytest.raises(TransientSourceError, match="not well-formed"):
         parse_feed(rss("<item><title>Danone")[:-16], url=URL, source="marque-info")
+
+
+def test_an_emoji_written_as_its_utf16_halves_costs_no_item() -> None:
+    # "&#xD83D;&#xDE00;" made feedparser fail on the whole body: no item of the feed was kept.
+    items = (
+        "<item><title>Offre Marque &#xD83D;&#xDE00;</title><link>https://a.example/1</link></item>"
+        "<item><title>Marque, half &#xD83D; and &#55357;</title>"
+        "<link>https://a.example/2</link></item>"
+        "<item><title>Marque &#50000;</title><link>https://a.example/3</link></item>"
+    )
+    parsed = parse_feed(rss(items), url=URL, source="marque-info")
+    assert [m.title for m in parsed.mentions] == [
+        "Offre Marque \U0001f600",
+        "Marque, half \ufffd and \ufffd",
+        "Marque \uc350",  # not a half: as written
+    ]

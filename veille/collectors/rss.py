@@ -150,6 +150,35 @@ def parse_feed(
     )
 
 
+# An emoji written as its UTF-16 halves, "&#xD83D;&#xDE00;" (some feeds do): no character of its
+# own, and feedparser fails on the whole body when it meets one. A pair is the character it
+# stands for; a half alone, the replacement character.
+_SURROGATE_PAIR = re.compile(
+    rb"&#[xX]0*([dD][89abAB][0-9a-fA-F]{2});&#[xX]0*([dD][c-fC-F][0-9a-fA-F]{2});"
+)
+_LONE_SURROGATE = re.compile(rb"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}|0*5[5-7][0-9]{3});")
+
+
+def _joined_pair(pair: re.Match[bytes]) -> bytes:
+    high, low = int(pair.group(1), 16), int(pair.group(2), 16)
+    return b"&#x%X;" % (0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+
+
+def _lone_half(reference: re.Match[bytes]) -> bytes:
+    text = reference.group(0)
+    if text[2:3] in b"xX":
+        return b"&#xFFFD;"
+    number = int(text[2:-1])
+    return b"&#xFFFD;" if 0xD800 <= number <= 0xDFFF else text  # 55296–57343 only
+
+
+def _without_surrogate_references(body: bytes) -> bytes:
+    """The body with its character references to UTF-16 halves made whole (or replaced)."""
+    if b"&#" not in body or _LONE_SURROGATE.search(body) is None:
+        return body
+    return _LONE_SURROGATE.sub(_lone_half, _SURROGATE_PAIR.sub(_joined_pair, body))
+
+
 def _parse_with_feedparser(
     body: bytes,
     *,
@@ -160,6 +189,7 @@ def _parse_with_feedparser(
     language: str | None = None,
 ) -> ParsedFeed:
     """parse_feed by feedparser alone: any body, broken or odd ones included."""
+    body = _without_surrogate_references(body)
     # A file-like object, never bytes: given bytes, feedparser tries them as a local file name.
     parsed = _feedparser().parse(
         io.BytesIO(body),
