@@ -77,6 +77,11 @@ def test_other_forms_are_feedparser_s() -> None:
         ("Mo, 24 Mär 2025 10:00:00 +0100", "2025-03-24T09:00:00"),  # German
         ("ma, 3 mrt 2025 10:00:00 +0100", "2025-03-03T09:00:00"),  # Dutch
         ("Lun, 24 Sep 2018 19:42:40 +0200", "2018-09-24T17:42:40"),  # French day, English month
+        # European zones by name, which feedparser read as UTC.
+        ("sam., 28 nov. 2026 08:00:00 CET", "2026-11-28T07:00:00"),
+        ("Sat, 28 Nov 2026 08:00:00 CET", "2026-11-28T07:00:00"),
+        ("Sun, 28 Jun 2026 08:00:00 CEST", "2026-06-28T06:00:00"),
+        ("So, 28 Jun 2026 08:00:00 MESZ", "2026-06-28T06:00:00"),
     ],
 )
 def test_dates_in_the_sites_own_language(value: str, expected: str) -> None:
@@ -89,6 +94,7 @@ def test_dates_in_the_sites_own_language(value: str, expected: str) -> None:
     "value",
     [
         "Mon, 24 Sep 2018 19:42:40 +0200",  # English: feedparser's own handlers read it
+        "Sat, 28 Nov 2026 08:00:00 EST",
         "24 Sep 2018",
         "31 février 2026",
         "24 brumaire 2026",

@@ -83,18 +83,25 @@ _ENGLISH_DAYS = frozenset({
     "mon", "monday", "tue", "tuesday", "wed", "wednesday", "thu", "thursday", "fri", "friday",
     "sat", "saturday", "sun", "sunday",
 })  # fmt: skip
+# The European time zones feeds name (feedparser reads none of them: "08:00 CET" came out as
+# 08:00 UTC), by their hours east of UTC.
+_EUROPEAN_ZONES = {
+    "wet": 0, "west": 1, "bst": 1, "cet": 1, "met": 1, "mez": 1, "cest": 2, "mest": 2,
+    "mesz": 2, "eet": 2, "eest": 3,
+}  # fmt: skip
 _LOCAL_DATE = re.compile(
     r"(?:([^\W\d_]+)\.?,?\s+)?"  # the day's name, whatever the language: the date says it
     r"(\d{1,2})(?:er)?\.?\s+([^\W\d_]+)\.?,?\s+(\d{4})"
     r"(?:,?\s+(?:[àa]\s+)?(\d{1,2})[:h](\d{2})(?::(\d{2}))?)?"
-    r"\s*(GMT|UTC|UT|Z|[+-](?:0\d|1[0-4]):?[0-5]\d)?\s*\Z",
+    r"\s*(GMT|UTC|UT|Z|[+-](?:0\d|1[0-4]):?[0-5]\d|" + "|".join(_EUROPEAN_ZONES) + r")?\s*\Z",
     re.IGNORECASE,
 )
 
 
 def parse_local_date(value: str) -> tuple[int, ...] | None:
     """A feed date written with French, Portuguese, Spanish, Italian, German or Dutch day and
-    month names, as a UTC 9-tuple (feedparser's date handler contract); None otherwise.
+    month names, or in a European time zone named by its letters (CET, CEST…), as a UTC 9-tuple
+    (feedparser's date handler contract); None otherwise.
 
     A date without a time is taken at midnight, one without a time zone in UTC, as feedparser
     takes them.
@@ -103,8 +110,11 @@ def parse_local_date(value: str) -> tuple[int, ...] | None:
     if written is None:
         return None
     day_name, day, month_name, year, hour, minute, second, zone = written.groups()
-    if month_name.lower() in _ENGLISH_MONTHS and (
-        day_name is None or day_name.lower() in _ENGLISH_DAYS
+    european = _EUROPEAN_ZONES.get((zone or "").lower())
+    if (
+        european is None
+        and month_name.lower() in _ENGLISH_MONTHS
+        and (day_name is None or day_name.lower() in _ENGLISH_DAYS)
     ):
         return None  # English: feedparser's own handlers read it, as they always have
     month = _LOCAL_MONTHS.get(strip_accents(month_name.lower()))
@@ -115,7 +125,9 @@ def parse_local_date(value: str) -> tuple[int, ...] | None:
             int(year), month, int(day), int(hour or 0), int(minute or 0), int(second or 0),
             tzinfo=UTC,
         )  # fmt: skip
-        if zone and zone[0] in "+-":
+        if european is not None:
+            moment -= timedelta(hours=european)
+        elif zone and zone[0] in "+-":
             digits = zone[1:].replace(":", "")
             offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
             moment = moment - offset if zone[0] == "+" else moment + offset
