@@ -250,3 +250,14 @@ def test_a_bad_value_from_the_environment_is_blamed_on_the_environment(
         load_settings(write(tmp_path, BRAND + "[http]\nconcurrency = 8\n"))
     assert (caught.value.file, caught.value.key) == (None, "VEILLE_HTTP_CONCURRENCY")
     assert "(got 'abc')" in str(caught.value)
+
+
+def test_a_postgresql_url_without_a_driver_gets_veilles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, BRAND)
+    for given in ("postgres://u:pw@db:5432/veille", "postgresql://u:pw@db:5432/veille"):
+        monkeypatch.setenv("VEILLE_DATABASE_URL", given)  # as hosts and containers write it
+        assert load_settings(path).database_url == "postgresql+psycopg://u:pw@db:5432/veille"
+    monkeypatch.setenv("VEILLE_DATABASE_URL", "postgresql+psycopg2://u@db/veille")
+    assert load_settings(path).database_url == "postgresql+psycopg2://u@db/veille"

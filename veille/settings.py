@@ -306,7 +306,7 @@ def _settings_input(raw: dict[str, Any], config_path: Path) -> dict[str, Any]:
         _check_database_url(from_environment, file=None, key="VEILLE_DATABASE_URL")
     elif isinstance(declared, str) and declared:
         _check_database_url(declared, file=str(config_path), key="database.url")
-    data["database_url"] = (
+    data["database_url"] = with_driver(
         from_environment
         or (beside_config(declared, config_path) if isinstance(declared, str) else declared)
         or default_database_url(config_path)
@@ -339,13 +339,24 @@ def _check_database_url(url: str, *, file: str | None, key: str) -> None:
             "not a database URL (scheme://…)", file=file, key=key, hint=DATABASE_URL_HINT
         )
     backend = scheme.group(1).partition("+")[0].lower()
-    if backend not in ("sqlite", "postgresql"):
+    if backend not in ("sqlite", "postgresql", "postgres"):
         raise ConfigError(
             f"unsupported database {backend!r}: SQLite or PostgreSQL",
             file=file,
             key=key,
             hint=DATABASE_URL_HINT,
         )
+
+
+def with_driver(database_url: Any) -> Any:
+    """A PostgreSQL URL without a driver (postgres://, as hosts and containers write it, or
+    postgresql://) with the one veille installs: psycopg."""
+    if not isinstance(database_url, str):
+        return database_url
+    scheme, separator, rest = database_url.partition("://")
+    if separator and scheme.lower() in ("postgres", "postgresql"):
+        return f"postgresql+psycopg://{rest}"
+    return database_url
 
 
 def default_database_url(config_path: Path) -> str:
