@@ -48,8 +48,9 @@ def prune(app: App, age: timedelta, dry_run: bool, batch_size: int) -> None:
     """Remove mentions and collection runs older than a duration, and documents left orphaned.
 
     A mention's time is its publication time, else when veille first saw it. A document named
-    by a recent mention is kept. Deletes in short transactions of --batch-size rows, so
-    collecting can go on meanwhile.
+    by a recent mention is kept, and so is the mention stored last, whatever its date (digests
+    count from it). Deletes in short transactions of --batch-size rows, so collecting can go on
+    meanwhile.
     """
     from veille.store.schema import utcnow
     from veille.timeutil import format_duration
