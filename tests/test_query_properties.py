@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from veille.errors import QueryError
+from veille.languages import DETECTABLE_LANGUAGES
 from veille.match import (
     And,
     Field,
@@ -45,14 +46,26 @@ def _boolean(children: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
 
 
 _UNSCOPED = st.recursive(st.one_of(_LEAVES, _NEARS), _boolean, max_leaves=6)
-_CODES = st.recursive(
+_SITES = st.recursive(
     st.builds(Term, st.from_regex(r"[a-z]{2}(\.[a-z]{2,4})?", fullmatch=True)),
+    _boolean,
+    max_leaves=3,
+)
+_LANGUAGES = st.recursive(
+    st.builds(
+        Term,
+        st.tuples(
+            st.sampled_from(sorted(DETECTABLE_LANGUAGES)),
+            st.sampled_from(["", "-CA", "-br", "_FR"]),
+        ).map("".join),
+    ),
     _boolean,
     max_leaves=3,
 )
 _SCOPED = st.one_of(
     st.builds(Field, st.sampled_from(["title", "author"]), _UNSCOPED),
-    st.builds(Field, st.sampled_from(["site", "lang"]), _CODES),
+    st.builds(Field, st.just("site"), _SITES),
+    st.builds(Field, st.just("lang"), _LANGUAGES),
 )
 QUERIES = st.recursive(st.one_of(_LEAVES, _NEARS, _SCOPED), _boolean, max_leaves=8).filter(
     requires_evidence

@@ -14,6 +14,7 @@ French word "or" is an ordinary term)::
 from __future__ import annotations
 
 from veille.errors import QueryError
+from veille.languages import language_code
 from veille.match.ast import (
     CODE_FIELDS,
     And,
@@ -211,12 +212,19 @@ class _Parser:
         return Field(token.value, child)
 
     def leaf(self, leaf: Term | Phrase, token: Token) -> Term | Phrase:
-        """Refuse what site: and lang: cannot compare: wildcards and case markers."""
+        """Refuse what site: and lang: cannot compare: wildcards, case markers, unknown languages."""
         if self.field in CODE_FIELDS and (
             leaf.case_sensitive or (isinstance(leaf, Term) and leaf.wildcard)
         ):
             raise self.error(
                 f"{self.field}: compares whole codes; * and case: do not apply", token.position
+            )
+        if self.field == "lang" and language_code(leaf.text) is None:
+            # An unknown code would silently keep nothing (or, under NOT, everything).
+            raise self.error(
+                f"lang:{leaf.text}: not a language code; write an ISO 639-1 code such as "
+                "fr, en or de (a region may follow: fr-CA)",
+                token.position,
             )
         return leaf
 
