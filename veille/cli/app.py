@@ -51,14 +51,19 @@ class App:
         """Requested brand names spelled as stored; an unknown one is a usage error."""
         if not requested:
             return ()
-        known = {name.casefold(): name for name in self.store().brand_names()}
-        known.update({brand.name.casefold(): brand.name for brand in self.settings.brands})
+        from veille.normalize.text import fold_case_and_accents
+
+        names = [*self.store().brand_names(), *(brand.name for brand in self.settings.brands)]
+        known = {name.casefold(): name for name in names}
+        # "Societe Generale" names « Société Générale », as brand queries ignore accents.
+        unaccented = {fold_case_and_accents(name): name for name in names}
         resolved = []
         for name in requested:
-            if name.casefold() not in known:
+            found = known.get(name.casefold()) or unaccented.get(fold_case_and_accents(name))
+            if found is None:
                 message = unknown_name_text("brand", name, known.values(), none="none declared")
                 raise click.BadParameter(message, param_hint="'--brand'")
-            resolved.append(known[name.casefold()])
+            resolved.append(found)
         return tuple(resolved)
 
 

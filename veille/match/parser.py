@@ -212,7 +212,7 @@ class _Parser:
         return Field(token.value, child)
 
     def leaf(self, leaf: Term | Phrase, token: Token) -> Term | Phrase:
-        """Refuse what site: and lang: cannot compare: wildcards, case markers, unknown languages."""
+        """Refuse what site: and lang: cannot compare: wildcards, case, unknown languages."""
         if self.field in CODE_FIELDS and (
             leaf.case_sensitive or (isinstance(leaf, Term) and leaf.wildcard)
         ):
