@@ -94,6 +94,13 @@ def test_mentions_filters(collected: Path) -> None:
     assert {m["site"] for m in _json(collected, "mentions", "--site", "supplychainweekly.com")} == {
         "supplychainweekly.com"
     }
+    # A host within a site: its documents only (sites are stored as registrable domains).
+    on_blog = _json(collected, "mentions", "--site", "blog.supplychainweekly.com")
+    assert on_blog == _json(collected, "mentions", "--site", "supplychainweekly.com") != []
+    assert _json(collected, "mentions", "--site", "shop.supplychainweekly.com") == []
+    assert _json(collected, "mentions", "--site", "www.quotidien-economie.fr") == _json(
+        collected, "mentions", "--site", "quotidien-economie.fr"
+    )
     assert [m["author"] for m in _json(collected, "mentions", "--author", "claire")] == [
         "Claire Martin"
     ]

@@ -43,3 +43,44 @@ def test_language_scoped_queries_see_the_detected_language() -> None:
         ]
     )
     assert [item.document.identity.rsplit(":", 1)[-1] for item in items] == ["en"]
+
+
+def test_site_scopes_tell_subdomains_apart() -> None:
+    # The stored site is the registrable domain; site: also sees the host within it.
+    processor = MentionProcessor(
+        [
+            BrandConfig(name="Danone", query="danone NOT site:blog.danone.com"),
+            BrandConfig(name="Abonnés", query="danone site:abonnes.lemonde.fr"),
+            BrandConfig(name="Le Monde", query="danone site:lemonde.fr"),
+        ]
+    )
+    items = processor.process(
+        [
+            RawMention(source="s", url=url, guid=url, title="Danone recrute")
+            for url in (
+                "https://blog.danone.com/rse",
+                "https://www.danone.com/actualites",
+                "https://abonnes.lemonde.fr/eco/danone",
+                "https://www.lemonde.fr/eco/danone",
+            )
+        ]
+    )
+    brands = {item.document.url: sorted(name for name, _ in item.matches) for item in items}
+    assert brands == {
+        "https://www.danone.com/actualites": ["Danone"],
+        "https://abonnes.lemonde.fr/eco/danone": ["Abonnés", "Danone", "Le Monde"],
+        "https://www.lemonde.fr/eco/danone": ["Danone", "Le Monde"],
+    }
+    assert {item.document.site for item in items} == {"danone.com", "lemonde.fr"}
+
+
+def test_an_aggregator_link_leaves_site_scopes_to_the_publisher() -> None:
+    processor = MentionProcessor([BrandConfig(name="Danone", query="danone site:lemonde.fr")])
+    item = RawMention(
+        source="s",
+        url="https://news.google.com/rss/articles/CBMiabc",
+        guid="g1",
+        title="Danone recrute",
+        site_url="https://www.lemonde.fr",
+    )
+    assert [item.document.site for item in processor.process([item])] == ["lemonde.fr"]

@@ -11,6 +11,7 @@ from veille.classify.targeted import BrandSentences
 from veille.match import BrandQuery, PreparedText, compile_query, prepare, scoped_fields
 from veille.match.evidence import EvidenceFilter, evidence_words
 from veille.normalize import normalize, readable_text, rough_readable_text
+from veille.normalize.domains import site_host
 from veille.settings import BrandConfig
 from veille.types import (
     BrandTone,
@@ -74,13 +75,19 @@ def matched_view(
     title: str,
     text: str,
     site: str | None,
+    url: str | None,
     author_name: str | None,
     author_handle: str | None,
     lang: str | None,
 ) -> PreparedText:
-    """What brand queries see of a document (stored documents are matched the same way)."""
+    """What brand queries see of a document (stored documents are matched the same way).
+
+    ``site:`` scopes see the host of the document's ``url`` within its ``site``, so that
+    ``site:blog.danone.com`` tells a subdomain apart while ``site:danone.com`` keeps them all.
+    """
     author = document_author(author_name, author_handle)
-    return prepare(title=title, text=text, site=site, author=author, lang=lang)
+    host = site_host(site, url)
+    return prepare(title=title, text=text, site=host, author=author, lang=lang)
 
 
 class MentionProcessor:
@@ -159,6 +166,7 @@ class MentionProcessor:
                 title=document.title,
                 text=document.text,
                 site=document.site,
+                url=document.canonical_url or document.url,
                 author_name=document.author_name,
                 author_handle=document.author_handle,
                 lang=lang,
@@ -205,7 +213,7 @@ class MentionProcessor:
                 lang=classification.lang,
                 document_sentiment=classification.sentiment,
                 matched_terms=result.terms,
-                site=document.site,
+                site=site_host(document.site, document.canonical_url or document.url),
                 author=document_author(document.author_name, document.author_handle),
             )
             tones[name] = BrandTone(score, tone_of(score))

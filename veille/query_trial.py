@@ -108,6 +108,7 @@ class QueryTrial:
             title=document.title,
             text=document.text,
             site=document.site,
+            url=document.url,
             author_name=document.author_name,
             author_handle=document.author_handle,
             lang=document.lang,

@@ -29,6 +29,7 @@ from datetime import datetime
 from veille.classify import CLASSIFIER_VERSION, Classifier, tone_of
 from veille.classify.targeted import BrandSentences
 from veille.match import compile_query
+from veille.normalize.domains import site_host
 from veille.process import classified_text, document_author
 from veille.settings import BrandConfig
 from veille.store import Store
@@ -115,7 +116,7 @@ def _mention_scores(
                 lang=classification.lang,
                 document_sentiment=classification.sentiment,
                 matched_terms=mention.matched_terms,
-                site=document.site,
+                site=site_host(document.site, document.url),
                 author=document_author(document.author_name, document.author_handle),
             )
         tone = None if sentiment is None else tone_of(sentiment)

@@ -18,7 +18,7 @@ from veille.errors import ConfigError
 from veille.fetch import Fetcher
 from veille.match import compile_query
 from veille.normalize import normalize
-from veille.process import classified_text, document_author
+from veille.process import classified_text, matched_view
 from veille.settings import HttpSettings
 from veille.timeutil import isoformat_utc
 from veille.types import SourceState
@@ -91,12 +91,16 @@ async def fetch_once(
         document = normalize(raw)
         body = classified_text(document.title, document.text)
         classification = classifier.classify(body, lang_hint=document.lang_hint)
-        match = brand_query.match(
-            title=document.title,
-            text=document.text,
-            site=document.site,
-            author=document_author(document.author_name, document.author_handle),
-            lang=classification.lang,
+        match = brand_query.match_prepared(
+            matched_view(
+                title=document.title,
+                text=document.text,
+                site=document.site,
+                url=document.canonical_url or document.url,
+                author_name=document.author_name,
+                author_handle=document.author_handle,
+                lang=classification.lang,
+            )
         )
         records.append(
             {

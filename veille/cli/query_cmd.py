@@ -42,7 +42,9 @@ def _filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
         (
             click.option("--brand", "brands", multiple=True, help="Only this brand (repeatable)."),
             click.option("--platform", help="Only this platform (news, blog, youtube…)."),
-            click.option("--site", help="Only this site or its subdomains (lemonde.fr)."),
+            click.option(
+                "--site", help="Only this site (lemonde.fr) or one of its hosts (blog.lemonde.fr)."
+            ),
             click.option("--author", help="Authors whose name or handle contains this."),
             click.option("--tone", type=click.Choice(["positive", "neutral", "negative"])),
             click.option(

@@ -80,3 +80,18 @@ def registrable_domain(url_or_host: str | None) -> str | None:
     # A host that is itself a public suffix ("localhost", "co.uk") has no eTLD+1: it is
     # its own site.
     return _suffix_list().privatesuffix(host) or host
+
+
+def site_host(site: str | None, url: str | None) -> str | None:
+    """The host a document was published on, for ``site:`` scopes that name a subdomain.
+
+    ``site`` is the document's registrable domain, ``url`` its (canonical) address. The URL's
+    host is only taken when it belongs to that site: an aggregator's link (Google News) gives
+    the publisher's domain as site, and its own host says nothing of the publisher's.
+    """
+    if not site or not url:
+        return site
+    host = host_of(url)
+    if host is None or not (host == site or host.endswith("." + site)):
+        return site
+    return host

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Select,
     String,
     TableValuedAlias,
+    and_,
     func,
     or_,
     select,
@@ -58,6 +59,32 @@ def _contains_folded(column: Any, needle: str) -> ColumnElement[bool]:
     return func.lower(column).contains(needle.lower(), autoescape=True)
 
 
+def _site_condition(value: str) -> ColumnElement[bool]:
+    """Documents of a site (lemonde.fr) or of one of its hosts (abonnes.lemonde.fr)."""
+    from veille.normalize.domains import host_of, registrable_domain
+
+    site = value.strip().lower().removeprefix("www.")
+    host = host_of(site) or site
+    domain = registrable_domain(host) or host
+    in_site = or_(
+        document_table.c.site == site,
+        document_table.c.site.endswith("." + site, autoescape=True),
+    )
+    if host == domain:
+        return in_site
+    # Stored sites are registrable domains: a subdomain is read off the document's address.
+    address = func.coalesce(document_table.c.canonical_url, document_table.c.url)
+    on_host = or_(
+        *(
+            address.startswith(f"{scheme}://{prefix}{host}/", autoescape=True)
+            for scheme in ("https", "http")
+            for prefix in ("", "www.")
+        ),
+        address.contains(f".{host}/", autoescape=True),
+    )
+    return and_(document_table.c.site == domain, on_host)
+
+
 def tone_condition(
     connection: Connection, tone: str, brand_ids: Sequence[int] | None = None
 ) -> ColumnElement[bool]:
@@ -90,13 +117,7 @@ def filter_conditions(connection: Connection, f: MentionFilter) -> list[ColumnEl
     if f.platform:  # stored in lower case
         conditions.append(document_table.c.platform == f.platform.strip().lower())
     if f.site:
-        site = f.site.strip().lower().removeprefix("www.")
-        conditions.append(
-            or_(
-                document_table.c.site == site,
-                document_table.c.site.endswith("." + site, autoescape=True),
-            )
-        )
+        conditions.append(_site_condition(f.site))
     if f.author:
         conditions.append(
             or_(

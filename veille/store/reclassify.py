@@ -68,6 +68,7 @@ class ScoredDocument:
     author_name: str | None = None
     author_handle: str | None = None
     mentions: tuple[ScoredMention, ...] = ()
+    url: str | None = None  # its canonical address, else the one collected
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +133,7 @@ def read_selected(
             document_table.c.site,
             document_table.c.author_name,
             document_table.c.author_handle,
+            func.coalesce(document_table.c.canonical_url, document_table.c.url).label("url"),
         )
         .where(document_table.c.id > after, *_conditions(connection, selection))
         .order_by(document_table.c.id)
@@ -152,6 +154,7 @@ def read_selected(
             row.author_name,
             row.author_handle,
             tuple(mentions.get(row.id, ())),
+            row.url,
         )
         for row in rows
     ]
