@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.support.feedserver import FeedServer
-from veille.errors import FatalSourceError
+from veille.errors import FatalSourceError, TransientSourceError
 from veille.fetch import Fetcher, FetchResult
 from veille.fetch._fetcher import DRAINED_BODY_BYTES
 from veille.settings import HttpSettings
@@ -101,6 +101,23 @@ async def test_user_agent_and_extra_headers_are_sent(feed_server: FeedServer) ->
     assert sent["user-agent"] == "veille-test/1 (+https://veille.invalid)"
     assert sent["accept"] == "text/xml"
     assert "if-none-match" not in sent
+
+
+async def test_only_the_codings_veille_undoes_are_asked_for(feed_server: FeedServer) -> None:
+    # httpx would add br and zstd when their packages are importable; the body reader does not
+    # undo them, so a server choosing brotli would send a feed that cannot be read.
+    feed_server.add("/feed.xml", FEED)
+    await fetch_once(feed_server.url("/feed.xml"))
+    assert feed_server.requests("/feed.xml")[0].headers["accept-encoding"] == "gzip, deflate"
+
+
+async def test_a_compression_sent_unasked_is_named(feed_server: FeedServer) -> None:
+    feed_server.add("/feed.xml", b"\x1b\x00\xf8\xff", headers={"Content-Encoding": "br"})
+    with pytest.raises(TransientSourceError, match="compressed with 'br', which was not asked"):
+        await fetch_once(feed_server.url("/feed.xml"))
+    # A misconfigured header naming no compression is read as it comes, as httpx reads it.
+    feed_server.add("/plain.xml", FEED, headers={"Content-Encoding": "utf-8"})
+    assert (await fetch_once(feed_server.url("/plain.xml"))).body == FEED
 
 
 async def test_gzip_body_is_decoded(feed_server: FeedServer) -> None:

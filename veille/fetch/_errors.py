@@ -98,7 +98,11 @@ _TRANSPORT_FAILURES: tuple[tuple[type[httpx.HTTPError], str, str], ...] = (
         "the server cut the answer short (truncated body)",
     ),
     (httpx.ConnectError, "could not connect to", "check the host name and that the server is up"),
-    (httpx.DecodingError, "could not decode the compressed answer from", "the body is corrupt"),
+    (
+        httpx.DecodingError,
+        "could not decode the compressed answer from",
+        "the body is corrupt or in a coding veille does not read",
+    ),
     (httpx.NetworkError, "network error while talking to", "the connection failed mid-way"),
 )
 

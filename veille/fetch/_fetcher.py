@@ -22,6 +22,7 @@ from veille.fetch._errors import (
     timeout_error,
     transport_error,
 )
+from veille.fetch._inflate import ACCEPT_ENCODING
 from veille.fetch._limits import HostSlots
 from veille.fetch._result import FetchResult
 from veille.fetch._retry import backoff_delay, parse_retry_after
@@ -128,7 +129,7 @@ class Fetcher:
                 verify=tls,
                 timeout=timeout,
                 limits=limits,
-                headers={"User-Agent": settings.user_agent},
+                headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
                 follow_redirects=False,  # followed by hand, to remember permanent moves
             )
             for _ in range(pools)

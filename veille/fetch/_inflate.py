@@ -15,8 +15,13 @@ import httpx
 
 PIECE = 256 * 1024  # most bytes one decoding step produces
 
-# The codings httpx asks for (Accept-Encoding: gzip, deflate); others pass through undecoded,
-# as httpx does.
+# The codings veille asks for, whatever httpx would ask for: httpx adds br and zstd to its own
+# header when their packages happen to be importable, and this reader undoes only these two.
+ACCEPT_ENCODING = "gzip, deflate"
+# Compressions a server may send unasked that are not undone here: refused by name rather than
+# read as a garbled feed. Other unknown values ("utf-8", a common misconfiguration) pass
+# through undecoded, as httpx does.
+_UNSUPPORTED = frozenset({"br", "zstd", "compress", "x-compress"})
 _GZIP_WBITS = zlib.MAX_WBITS | 16
 _ZLIB_WBITS = zlib.MAX_WBITS
 _RAW_DEFLATE_WBITS = -zlib.MAX_WBITS
@@ -66,6 +71,12 @@ class BodyDecoder:
 
     def __init__(self, content_encodings: Sequence[str]) -> None:
         codings = [value.strip().lower() for value in content_encodings]
+        unsupported = [coding for coding in codings if coding in _UNSUPPORTED]
+        if unsupported:
+            raise httpx.DecodingError(
+                f"the body is compressed with {unsupported[0]!r}, which was not asked for "
+                f"(Accept-Encoding: {ACCEPT_ENCODING}) and cannot be read"
+            )
         known = [coding for coding in codings if coding in ("gzip", "x-gzip", "deflate")]
         # Codings are listed in the order they were applied: undo the last one first.
         self._layers = [_Inflater("gzip" if c == "x-gzip" else c) for c in reversed(known)]
