@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Select, select, text
 
 from veille.errors import StoreError
+from veille.store.edits import update_edited_documents, update_mentions
 from veille.store.inserts import insert_new_rows
 from veille.store.lookups import brand_ids_by_name, one_of_parameter, rows_for
 from veille.store.schema import document_table, mention_table
@@ -168,17 +169,29 @@ def _url_key(url: str) -> int:
     return key if key != EVERY_URL else EVERY_URL + 1
 
 
+@dataclass(frozen=True)
+class StoredDocuments:
+    """Where ``upsert_documents`` put its rows."""
+
+    document_ids: list[int]  # each row's document
+    new_rows: list[int]  # the indices of the rows whose document is new (the first row of each)
+    # The documents this transaction is known to have inserted itself (none when the driver does
+    # not say how many rows an insert of several stored): they cannot have a mention yet.
+    fresh: frozenset[int]
+    edited: frozenset[int]  # stored documents rewritten by their source's edit (edits.py)
+
+
 def upsert_documents(
     connection: Connection, rows: Sequence[dict[str, Any]], stories: Sequence[StorySignature | None]
-) -> tuple[list[int], list[int], frozenset[int]]:
-    """Store the documents of these rows (``_document_values``) once each, in order.
+) -> StoredDocuments:
+    """Store the documents of these rows (``document_values``) once each, in order.
 
-    ``stories`` gives each row's story signature when it is known already. Return each row's
-    document id, the indices of the rows whose document is new (the first row of each), and
-    the ids of those this transaction is known to have inserted itself (none when the driver
-    does not say how many rows an insert of several stored): they cannot have a mention yet.
+    ``stories`` gives each row's story signature when it is known already. A row naming a
+    stored document by its own identity, from that document's source and with another content,
+    rewrites it (``update_edited_documents``).
     """
     existing = _ids_by_identity(connection, (row["identity"] for row in rows))
+    edited = update_edited_documents(connection, rows, existing)
     unknown = [index for index, row in enumerate(rows) if row["identity"] not in existing]
     new_urls = [rows[index]["canonical_url"] for index in unknown if rows[index]["canonical_url"]]
     lock_canonical_urls(connection, new_urls)
@@ -230,7 +243,7 @@ def upsert_documents(
         else frozenset()
     )
     # Exact unless another process stored one of these documents in the meantime.
-    return document_ids, list(pending.values()), fresh
+    return StoredDocuments(document_ids, list(pending.values()), fresh, edited)
 
 
 def _existing_mentions(connection: Connection, document_ids: Iterable[int]) -> set[tuple[int, int]]:
@@ -256,13 +269,15 @@ def insert_mentions(
     collected: Sequence[MentionOf],
     *,
     fresh: frozenset[int] = frozenset(),
+    edited: frozenset[int] = frozenset(),
     brand_ids: Mapping[str, int] | None = None,
 ) -> list[int]:
     """Insert the (document, brand) mentions not stored yet; return the indices of their items.
 
     One index per new mention, that of the first item giving it. ``fresh``: documents this
-    transaction inserted, whose mentions need not be looked up; ``brand_ids``: every brand's id
-    by name, when the caller has read them already.
+    transaction inserted, whose mentions need not be looked up; ``edited``: documents rewritten
+    by an edit, whose stored mentions take the new terms and tone; ``brand_ids``: every brand's
+    id by name, when the caller has read them already.
     """
     if brand_ids is None:
         brand_ids = brand_ids_by_name(connection)
@@ -294,8 +309,12 @@ def insert_mentions(
             }
             given_by[(document_id, brand_id)] = index
     stored_before = (document_id for document_id, _ in rows if document_id not in fresh)
+    updated = []
     for pair in _existing_mentions(connection, stored_before):
-        rows.pop(pair, None)
+        row = rows.pop(pair, None)
+        if row is not None and pair[0] in edited:
+            updated.append(row)
+    update_mentions(connection, updated)
     if rows:
         # ON CONFLICT still guards against a concurrent writer storing the same mention.
         insert_new_rows(connection, mention_table, ("document_id", "brand_id"), list(rows.values()))

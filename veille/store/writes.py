@@ -178,13 +178,15 @@ def _store_items(
         rows.extend(document_values(item, source_id, save.now) for item in save.items)
         owners.extend([index] * len(save.items))
     items = [item for save in saves for item in save.items]
-    document_ids, new_rows, fresh = upsert_documents(connection, rows, [i.story for i in items])
+    stored = upsert_documents(connection, rows, [i.story for i in items])
     mentions = [
         MentionOf(item, document_id, row["source_id"], row["collected_at"])
-        for item, document_id, row in zip(items, document_ids, rows, strict=True)
+        for item, document_id, row in zip(items, stored.document_ids, rows, strict=True)
     ]
-    new_mentions = insert_mentions(connection, mentions, fresh=fresh, brand_ids=brand_ids)
-    documents_by_save = Counter(owners[index] for index in new_rows)
+    new_mentions = insert_mentions(
+        connection, mentions, fresh=stored.fresh, edited=stored.edited, brand_ids=brand_ids
+    )
+    documents_by_save = Counter(owners[index] for index in stored.new_rows)
     mentions_by_save = Counter(owners[index] for index in new_mentions)
     return [
         SaveCounts(len(save.items), documents_by_save[index], mentions_by_save[index])

@@ -1,0 +1,88 @@
+"""An item its publisher edits (same GUID, new wording) rewrites the stored document."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.feedserver import FeedServer
+from tests.support.project import (
+    project_engine_fixture,  # noqa: F401
+    run,
+    write_config,
+)
+
+pytestmark = pytest.mark.usefixtures("project_engine")
+
+
+def _feed(title: str, text: str) -> bytes:
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Éco</title><link>https://eco.example.fr/</link>
+<item><title>{title}</title><link>https://eco.example.fr/danone-yaourts</link>
+<guid isPermaLink="false">eco-1001</guid><description>{text}</description>
+<pubDate>Thu, 26 Nov 2026 08:00:00 +0000</pubDate></item>
+</channel></rss>""".encode()
+
+
+FIRST = _feed("Danone présente ses nouveaux yaourts", "Une gamme de yaourts nature. #Yaourt")
+EDITED = _feed(
+    "Danone rappelle ses yaourts, Michelin aussi touché",
+    "Un rappel catastrophique : des lots contaminés, une colère immense. #RappelConso",
+)
+
+
+def _mentions(config: Path, *args: str) -> list[dict[str, object]]:
+    result = run(config, "mentions", "--format", "json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def _collect(config: Path) -> None:
+    result = run(config, "collect", "--all", "--quiet")
+    assert result.exit_code == 0, result.output
+
+
+def test_an_edited_item_rewrites_its_document_and_mentions(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    feed_server.add("/eco.xml", FIRST)
+    config = write_config(tmp_path, {"eco": feed_server.url("/eco.xml")})
+    _collect(config)
+    [before] = _mentions(config)
+    assert before["tone"] != "negative"
+
+    feed_server.set_body("/eco.xml", EDITED)
+    _collect(config)
+    mentions = {m["brand"]: m for m in _mentions(config)}
+    assert set(mentions) == {"Danone", "Michelin"}
+    danone, michelin = mentions["Danone"], mentions["Michelin"]
+    # One document, rewritten: the brand newly named sits on text that names it.
+    assert danone["id"] != michelin["id"] and danone["url"] == michelin["url"] == before["url"]
+    assert danone["title"] == michelin["title"]
+    assert danone["title"] == "Danone rappelle ses yaourts, Michelin aussi touché"
+    assert danone["tone"] == michelin["tone"] == "negative"
+    assert danone["matched"] == ["danone*"] and danone["story_id"] == before["story_id"]
+    assert danone["collected_at"] == before["collected_at"]
+    # What is read off the text follows it: full-text search and hashtags.
+    assert [m["brand"] for m in _mentions(config, "--search", "contaminés", "--brand", "Danone")]
+    assert _mentions(config, "--search", "nature") == []
+    stats = run(config, "stats", "--by", "hashtag", "--format", "json")
+    assert {row["key"] for row in json.loads(stats.output)} == {"#RappelConso"}
+
+
+def test_another_source_giving_the_same_page_does_not_rewrite_it(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    # A search result with another wording of the same page (same link) is a copy, not an edit.
+    feed_server.add("/eco.xml", FIRST)
+    feed_server.add("/search.xml", EDITED.replace(b"eco-1001", b"search-77"))
+    config = write_config(tmp_path, {"eco": feed_server.url("/eco.xml")})
+    _collect(config)
+    write_config(
+        tmp_path, {"eco": feed_server.url("/eco.xml"), "search": feed_server.url("/search.xml")}
+    )
+    _collect(config)
+    titles = {m["title"] for m in _mentions(config)}
+    assert titles == {"Danone présente ses nouveaux yaourts"}
