@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.support.feedserver import FeedServer
-from tests.support.project import feed_bytes
+from tests.support.project import feed_bytes, run
 from tests.support.smtpserver import free_port
 from tests.support.stores import database_url_fixture  # noqa: F401
 from tests.test_schedule_daemon import WAIT, wait_until, write_project
@@ -132,6 +132,29 @@ def test_once_catches_up_then_finds_nothing_to_do(
     assert not second.matching("event=job_start")
     assert runs(database_url) == [("ok", True)]
     assert feed_server.arrivals("/fr.xml") == 1
+
+
+def test_a_pass_limited_to_some_sources_does_not_stand_for_the_scheduled_one(
+    feed_server: FeedServer, tmp_path: Path, database_url: str, processes: list[Veille]
+) -> None:
+    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    feed_server.add("/en.atom", feed_bytes("tech_en.atom"))
+    sources = {"fr": feed_server.url("/fr.xml"), "en": feed_server.url("/en.atom")}
+    config = write_project(tmp_path, database_url, sources)
+    limited = run(config, "collect", "--source", "fr", "--quiet")
+    assert limited.exit_code == 0, limited.output
+    assert feed_server.arrivals("/en.atom") == 0
+
+    scheduled = start(processes, config, "--once")
+    status, stdout = scheduled.finish()
+    assert status == 0, scheduled.lines
+    assert "missed: runs now" in stdout
+    scheduled.wait_for("event=job_end", "job=collect")
+    assert feed_server.arrivals("/en.atom") == 1  # the source left due is caught up
+    assert feed_server.arrivals("/fr.xml") == 1  # the other was not due yet
+
+    again = start(processes, config, "--run-pending-and-exit")
+    assert again.finish()[0] == 0 and again.matching("event=catch_up jobs=none")
 
 
 def test_once_exits_1_when_the_digest_could_not_be_sent(

@@ -114,9 +114,10 @@ def run_count(store: Store) -> int:
 
 
 def record_run(store: Store, started: datetime) -> None:
-    """A finished collecting pass that started at ``started``."""
+    """A finished collecting pass over every source that started at ``started``."""
     run_id = store.begin_run(started)
     store.finish_run(run_id, started + timedelta(minutes=1), status="ok")
+    store.note_whole_pass(started)
 
 
 def wait_until(condition: Callable[[], bool], what: str) -> None:

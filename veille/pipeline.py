@@ -249,6 +249,10 @@ async def collect(
                 raise
     report.finished_at = utcnow()
     store.finish_run(report.run_id, report.finished_at, status=report.status)
+    if not sources and not brands:
+        # A pass limited to some sources or brands leaves the others due: it does not stand
+        # for the scheduled pass, which must still catch up.
+        store.note_whole_pass(report.started_at)
     if report.new_mentions:
         store.refresh_statistics()
     return report

@@ -50,9 +50,9 @@ def _collect(settings: Settings, store: Store) -> Fields:
 
 
 def _last_collect(store: Store) -> datetime | None:
-    from veille.store.jobs import last_collect_started_at
-
-    return last_collect_started_at(store)
+    # A pass limited to some sources or brands (veille collect --source) leaves the others due:
+    # only a whole pass stands for the scheduled one.
+    return store.last_whole_pass()
 
 
 def _digest(settings: Settings, store: Store) -> Fields:

@@ -15,15 +15,14 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, nulls_last, select, update
 
-from veille.store.inserts import upsert_insert
 from veille.store.queries import MENTION_CARD_COLUMNS, effective_tone, tone_condition
+from veille.store.runs import last_job_run, note_job_run
 from veille.store.schema import (
     ALERT_STATUSES,
     UtcDateTime,
     alert_table,
     brand_table,
     document_table,
-    job_run_table,
     mention_table,
 )
 
@@ -253,15 +252,9 @@ _CHECK_JOB = "alerts"
 
 def note_check(connection: Connection, checked_at: datetime) -> None:
     """Record that the alerts were checked at ``checked_at`` (for the scheduler's catch-up)."""
-    connection.execute(
-        upsert_insert(connection, job_run_table)
-        .values(job=_CHECK_JOB, ran_at=checked_at)
-        .on_conflict_do_update(index_elements=["job"], set_={"ran_at": checked_at})
-    )
+    note_job_run(connection, _CHECK_JOB, checked_at)
 
 
 def last_check(connection: Connection) -> datetime | None:
     """When the alerts were last checked, or None if never."""
-    query = select(job_run_table.c.ran_at).where(job_run_table.c.job == _CHECK_JOB)
-    value = connection.execute(query).scalar_one_or_none()
-    return value if isinstance(value, datetime) else None
+    return last_job_run(connection, _CHECK_JOB)

@@ -8,7 +8,8 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, ScalarSelect, func, insert, select, text, update
 
-from veille.store.schema import RUN_STATUSES, run_source_table, run_table
+from veille.store.inserts import upsert_insert
+from veille.store.schema import RUN_STATUSES, job_run_table, run_source_table, run_table
 
 # On PostgreSQL a pass holds a session advisory lock on its run for as long as its process
 # lives; PostgreSQL lets it go when the session ends, a killed process's included. The first
@@ -116,3 +117,23 @@ def finish_run(connection: Connection, run_id: int, now: datetime, *, status: st
     )
     if result.rowcount != 1:
         raise ValueError(f"no run with id {run_id}")
+
+
+def note_job_run(connection: Connection, job: str, ran_at: datetime) -> None:
+    """Record that a scheduled job last ran at ``ran_at`` (read back for the scheduler's catch-up).
+
+    For what leaves no other trace of having run whole: an alert check that finds no spike, a
+    pass over every source (one limited to some sources or brands is a run all the same).
+    """
+    connection.execute(
+        upsert_insert(connection, job_run_table)
+        .values(job=job, ran_at=ran_at)
+        .on_conflict_do_update(index_elements=["job"], set_={"ran_at": ran_at})
+    )
+
+
+def last_job_run(connection: Connection, job: str) -> datetime | None:
+    """When ``note_job_run`` last recorded the job, or None if never."""
+    query = select(job_run_table.c.ran_at).where(job_run_table.c.job == job)
+    value = connection.execute(query).scalar_one_or_none()
+    return value if isinstance(value, datetime) else None

@@ -78,6 +78,10 @@ def _read_revision(engine: Engine) -> str | None:
     return None  # not reached: the last attempt returns or raises
 
 
+# The job_runs row of passes over every due source (not those limited to sources or brands).
+WHOLE_PASS_JOB = "collect"
+
+
 class Store:
     """Mentions, sources and runs in a SQLite or PostgreSQL database."""
 
@@ -469,6 +473,16 @@ class Store:
             runs.finish_run(connection, run_id, now, status=status)
         if status != "running":
             self._release_run_lock(run_id)
+
+    def note_whole_pass(self, started_at: datetime) -> None:
+        """Record that a pass over every due source started at ``started_at`` has finished."""
+        with self._writing() as connection:
+            runs.note_job_run(connection, WHOLE_PASS_JOB, started_at)
+
+    def last_whole_pass(self) -> datetime | None:
+        """When the last finished pass over every due source started, or None if none did."""
+        with self._reading() as connection:
+            return runs.last_job_run(connection, WHOLE_PASS_JOB)
 
     def refresh_statistics(self) -> None:
         """Refresh the query planner's statistics on SQLite (PostgreSQL's autovacuum does it).
