@@ -157,6 +157,30 @@ def test_a_pass_limited_to_some_sources_does_not_stand_for_the_scheduled_one(
     assert again.finish()[0] == 0 and again.matching("event=catch_up jobs=none")
 
 
+def test_ctrl_c_closes_the_pass_and_leaves_what_it_did_not_collect_due(
+    feed_server: FeedServer, tmp_path: Path, database_url: str, processes: list[Veille]
+) -> None:
+    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    feed_server.add("/slow.xml", feed_bytes("tech_en.atom"), delay=WAIT * 2)
+    sources = {"fr": feed_server.url("/fr.xml"), "slow": feed_server.url("/slow.xml")}
+    config = write_project(tmp_path, database_url, sources)
+    collecting = Veille(config, "collect", "--quiet")
+    processes.append(collecting)
+    wait_until(lambda: feed_server.arrivals("/slow.xml") == 1, "the slow request")
+    collecting.process.send_signal(signal.SIGINT)
+    status, _ = collecting.finish()
+    assert status == 130, collecting.lines
+    assert collecting.matching("Interrupted: the sources collected until now are saved")
+    assert not collecting.matching("Traceback")
+    assert runs(database_url) == [("failed", True)]  # closed, not left "running"
+    feed_server.stopping.set()  # the slow feed answers at once from now on
+    # On PostgreSQL the stopped pass's claim on the slow source is given back: due now, not
+    # when its lease ends.
+    again = run(config, "collect", "--quiet")
+    assert again.exit_code == 0, again.output
+    assert feed_server.arrivals("/slow.xml") == 2
+
+
 def test_once_exits_1_when_the_digest_could_not_be_sent(
     feed_server: FeedServer, tmp_path: Path, database_url: str, processes: list[Veille]
 ) -> None:

@@ -246,6 +246,8 @@ async def collect(
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
+                collected = {(outcome.source, outcome.brand) for outcome in report.outcomes}
+                _close_stopped_pass(store, report.run_id, sorted(taken - collected, key=str))
                 raise
     report.finished_at = utcnow()
     store.finish_run(report.run_id, report.finished_at, status=report.status)
@@ -256,6 +258,23 @@ async def collect(
     if report.new_mentions:
         store.refresh_statistics()
     return report
+
+
+def _close_stopped_pass(
+    store: Store, run_id: int, uncollected: list[tuple[str, str | None]]
+) -> None:
+    """Leave a stopped pass's database as a finished one: its run closed as failed, and the
+    sources it claimed and did not collect due again for the next pass (not at the lease's end).
+
+    When the database is what stopped the pass, these writes fail too: the next pass closes
+    the run, and the claims end with their lease.
+    """
+    try:
+        now = utcnow()
+        store.release_claims(uncollected, now)
+        store.finish_run(run_id, now, status="failed")
+    except Exception:  # the exception that stopped the pass is the one to report
+        log.debug("could not close the stopped pass %s", run_id, exc_info=True)
 
 
 def _units(

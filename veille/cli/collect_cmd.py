@@ -36,7 +36,8 @@ def collect(
     """Collect every due source once and store the new mentions.
 
     Exits 0 when the pass ran, even if some sources failed (they are in the summary), and when
-    another pass already running on the same SQLite database made this one skip. Processes
+    another pass already running on the same SQLite database made this one skip; 130 when
+    interrupted (Ctrl-C), what was collected until then kept. Processes
     sharing a PostgreSQL database run together and split the due sources between them.
     """
     from veille.processing_pool import pool_for_new_sources
@@ -56,7 +57,15 @@ def collect(
             pool = pool_for_new_sources(settings, None, sources)
             if pool is not None:
                 stopping.enter_context(pool)
-        report = _locked_pass(app, pool, stopping, brands, sources, include_not_due, quiet)
+        try:
+            report = _locked_pass(app, pool, stopping, brands, sources, include_not_due, quiet)
+        except KeyboardInterrupt:
+            click.echo(
+                "Interrupted: the sources collected until now are saved; the others are due "
+                "at the next pass.",
+                err=True,
+            )
+            raise SystemExit(130) from None
     if report is None:
         return
     _print_summary(report, has_sources=bool(settings.sources))

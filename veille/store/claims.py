@@ -169,3 +169,30 @@ def _lock_and_push(
             .values(next_check_at=now + lease)
         )
     return sorted(claimed, key=lambda unit: (unit[0], unit[1] or ""))
+
+
+def release(connection: Connection, units: Sequence[Unit], now: datetime) -> None:
+    """Make claimed units due again: their pass stopped before collecting them (Ctrl-C).
+
+    Only states still on their lease (next check after ``now``) are touched; the others'
+    real next check was recorded meanwhile.
+    """
+    if not units:
+        return
+    ids = dict(
+        connection.execute(
+            select(source_table.c.name, source_table.c.id).where(
+                one_of(connection, source_table.c.name, sorted({source for source, _ in units}))
+            )
+        ).all()
+    )
+    keys = [(ids[source], brand or "") for source, brand in units if source in ids]
+    for batch in chunked(keys):
+        connection.execute(
+            update(source_state_table)
+            .where(
+                tuple_(source_state_table.c.source_id, source_state_table.c.brand_key).in_(batch),
+                source_state_table.c.next_check_at > now,
+            )
+            .values(next_check_at=now)
+        )

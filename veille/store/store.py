@@ -457,6 +457,15 @@ class Store:
                 duration=duration,
             )
 
+    def release_claims(self, units: Sequence[tuple[str, str | None]], now: datetime) -> None:
+        """Make due again the units a stopped pass claimed and never collected (PostgreSQL).
+
+        On SQLite a pass claims nothing: what it did not collect is still due.
+        """
+        if self.shares_work:
+            with self._writing() as connection:
+                claims.release(connection, units, now)
+
     def close_interrupted_runs(self) -> int:
         """Mark as failed the passes a dead process left "running"; return how many.
 
