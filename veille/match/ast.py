@@ -109,17 +109,26 @@ def positive_terms(node: Node) -> list[str]:
     return labels
 
 
-def requires_evidence(node: Node, *, negated: bool = False) -> bool:
-    """Whether every document the node matches must contain something (not just lack things)."""
+def requires_evidence(node: Node, *, negated: bool = False, by_language: bool = False) -> bool:
+    """Whether every document the node matches must contain something (not just lack things).
+
+    A language is no evidence (``lang:fr`` alone keeps every French document) unless
+    ``by_language``: with it, the question is whether only exclusions are left.
+    """
     if isinstance(node, Term | Phrase | Near):
         return not negated
     if isinstance(node, Field):
-        return requires_evidence(node.child, negated=negated)
+        if node.name == "lang" and not by_language:
+            return False
+        return requires_evidence(node.child, negated=negated, by_language=by_language)
     if isinstance(node, Not):
-        return requires_evidence(node.child, negated=not negated)
+        return requires_evidence(node.child, negated=not negated, by_language=by_language)
     # De Morgan: NOT (a AND b) is (NOT a) OR (NOT b), NOT (a OR b) is (NOT a) AND (NOT b).
     conjunctive = isinstance(node, And) != negated
-    results = (requires_evidence(child, negated=negated) for child in node.children)
+    results = (
+        requires_evidence(child, negated=negated, by_language=by_language)
+        for child in node.children
+    )
     return any(results) if conjunctive else all(results)
 
 

@@ -234,6 +234,14 @@ def parse_query(text: str) -> Node:
     node = _Parser(text).parse()
     if not requires_evidence(node):
         start = len(text) - len(text.lstrip())
+        if requires_evidence(node, by_language=True):
+            raise QueryError(
+                "lang: only narrows a query: here it can match a document on its language "
+                "alone, so it would keep every document in that language; join it with AND, "
+                "e.g. 'danone lang:fr' or '(danone OR evian) lang:fr'",
+                query=text,
+                position=start,
+            )
         raise QueryError(
             "the query can match a document that contains none of its terms (it only "
             "excludes things there), so it would match almost every document; "
