@@ -77,6 +77,33 @@ def test_english_sentences_skip_titles_and_initials() -> None:
     ]
 
 
+def test_social_posts_split_before_handles_hashtags_emoji_and_after_exclamations() -> None:
+    assert split_sentences("Merci @Nestle, génial ! @Danone vous êtes nuls.") == [
+        "Merci @Nestle, génial !",
+        "@Danone vous êtes nuls.",
+    ]
+    assert split_sentences("#Nestle bravo ! #Danone décevant. #fail encore") == [
+        "#Nestle bravo !",
+        "#Danone décevant.",
+        "#fail encore",
+    ]
+    assert split_sentences("Top ! 😡 Danone nul") == ["Top !", "😡 Danone nul"]
+    assert split_sentences("Super produit ! danone au top ? oui") == [
+        "Super produit !",
+        "danone au top ?",
+        "oui",
+    ]
+    # After a period, a word in lower case still continues the sentence (abbreviations, 3.5).
+    one = "Il a vu M. dupont. puis 3.5 fois"
+    assert split_sentences(one) == [one]
+
+
+def test_a_social_post_praising_a_competitor_is_negative_for_the_brand() -> None:
+    post = "Merci @Nestle pour ce super produit, génial ! @Danone vous êtes nuls."
+    document, danone = targeted("danone", "", post)
+    assert tone_of(danone) == "negative" and danone < document
+
+
 def test_the_query_keeps_the_sentences_about_the_brand() -> None:
     finder = BrandSentences(compile_query('danone* NOT "danone cup"'))
     text = "Danone a déçu. La Danone Cup était belle. Rien à voir."

@@ -42,14 +42,20 @@ ABBREVIATIONS = frozenset(
 
 # End punctuation, closing quotes and brackets that stay with the sentence, then blank space.
 _END = re.compile(r"[.!?…]+[\s\u00a0\u202f]*[»\"”’)\]]*(?=\s)")
-# What may start the next sentence: opening quotes, dashes and brackets, then a capital or digit.
-_NEXT_START = re.compile(r"\s*[«\"“‘(\[\-–—]?[\s\u00a0\u202f]*([^\W_])")
+# What may start the next sentence: opening quotes, dashes and brackets, then a capital or digit,
+# a handle or hashtag (« @Danone vous êtes nuls »), or an emoji.
+_NEXT_START = re.compile(
+    r"\s*[«\"“‘(\[\-–—]?[\s\u00a0\u202f]*([@#]?[^\W_]|[\u2600-\u27bf\U0001f300-\U0001faff])"
+)
+# Ends that close a sentence before a word in lower case too, as social posts write them.
+_STRONG_END = re.compile(r"[!?]")
 _WORD_BEFORE = re.compile(r"([\w.\-]+)$")
 _SINGLE_PERIOD = re.compile(r"\.(?![.!?…])")
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split text into sentences: at . ! ? … before a capital or digit, and at line breaks.
+    """Split text into sentences: at . ! ? … before a capital, a digit, a handle, a hashtag or
+    an emoji (at ! and ? before any word), and at line breaks.
 
     Abbreviations (« M. », "Dr.", "etc.") and initials ("J. Smith") do not end a sentence;
     closing « » and quotes stay with the sentence they close.
@@ -62,7 +68,13 @@ def split_sentences(text: str) -> list[str]:
             if following is None:
                 continue
             first = following.group(1)
-            if not (first.isupper() or first.isdigit()):
+            if not (
+                first.isupper()
+                or first.isdigit()
+                or len(first) > 1  # a handle or hashtag
+                or not first.isalpha()  # an emoji
+                or _STRONG_END.match(end.group())
+            ):
                 continue
             if _SINGLE_PERIOD.match(end.group()) and _abbreviated(line[start : end.start()]):
                 continue
