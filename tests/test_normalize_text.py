@@ -89,6 +89,8 @@ def test_strip_accents_character_by_character_is_the_whole_text_s(text: str) -> 
         ("Œuvre cœur", "oeuvre coeur"),
         ("Straße", "strasse"),
         ("l’Oréal", "l’oreal"),
+        ("lʼOréal", "l'oreal"),  # the modifier letter apostrophe, a letter to Unicode
+        ("𝐃𝐚𝐧𝐨𝐧𝐞 ＤＡＮＯＮＥ", "danone danone"),  # styled letters
     ],
 )
 def test_fold_text(text: str, expected: str) -> None:

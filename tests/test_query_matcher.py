@@ -276,3 +276,9 @@ def test_near_agrees_with_comparing_every_pair(
 
     expected = any(close(one, other) for one in left for other in right)
     assert _within(left, right, distance) is expected
+
+
+def test_styled_letters_and_the_modifier_apostrophe_are_read_as_plain_ones() -> None:
+    assert compile_query("oreal").match(title="Lʼoréal lance", text="").matched
+    assert compile_query("auchan").match(title="", text="Les magasins dʼAuchan").matched
+    assert compile_query("danone").match(title="", text="𝐃𝐚𝐧𝐨𝐧𝐞 recrute").matched

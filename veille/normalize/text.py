@@ -27,7 +27,12 @@ _BLOCK_SELECTOR = ",".join(
 
 # Letters that Unicode does not decompose but that French and other Latin-script texts
 # write interchangeably with plain letters ("œuvre" / "oeuvre").
-_LIGATURES = (("œ", "oe"), ("æ", "ae"), ("ø", "o"), ("ł", "l"), ("đ", "d"), ("ı", "i"))
+_LIGATURES = (
+    ("œ", "oe"), ("æ", "ae"), ("ø", "o"), ("ł", "l"), ("đ", "d"), ("ı", "i"),
+    # The modifier letter apostrophe is a letter to Unicode, so « lʼOréal » would be one word:
+    # some keyboards and sites type it for the apostrophe.
+    ("ʼ", "'"),
+)  # fmt: skip
 
 
 # C0 controls other than whitespace, DEL, C1 controls and lone surrogates (JSON can carry them):
@@ -191,7 +196,10 @@ def fold_case_and_accents(text: str) -> str:
     for letter, replacement in _LIGATURES:
         if letter in folded:
             folded = folded.replace(letter, replacement)
-    return strip_accents(folded)
+    stripped = strip_accents(folded)
+    # Styled letters (« 𝐃𝐚𝐧𝐨𝐧𝐞 », mathematical bold) have no lower case of their own: their
+    # compatibility forms, plain capitals, do.
+    return stripped if stripped.islower() else stripped.lower()
 
 
 @lru_cache(maxsize=65536)
