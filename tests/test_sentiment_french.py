@@ -266,3 +266,33 @@ def test_working_and_received_alone_carry_no_tone(score: FrenchSentimentAnalyzer
     assert score.compound("Colis reçu hier") == 0.0
     assert score.compound("ça marche") == 0.0
     assert score.compound("ça marche pas mal") > 0
+
+
+def test_pas_after_a_determiner_is_the_noun(score: FrenchSentimentAnalyzer) -> None:
+    # "un grand pas vers le succès" is a step forward, not a negated success.
+    assert score.compound("Danone fait un grand pas vers le succès.") >= 0.05
+    assert score.compound("Un pas décisif vers une meilleure qualité.") >= 0.05
+    assert score.compound("ce premier pas est une réussite") >= 0.05
+    # The negation is still read where "pas" follows a verb or a pronoun.
+    assert score.compound("ce n'est pas un succès") <= -0.05
+    assert score.compound("c'est pas un succès") <= -0.05
+
+
+def test_loin_d_etre_and_personne_ne_negate(score: FrenchSentimentAnalyzer) -> None:
+    assert score.compound("C'est loin d'être parfait.") <= -0.05
+    assert score.compound("C'est loin d'être mauvais.") >= 0.05
+    assert score.compound("Personne n'est satisfait.") <= -0.05
+    assert score.compound("Personne ne recommande ce produit.") <= -0.05
+    # Far from a place is no negation, nor is "personne" as a noun.
+    assert score.compound("loin de Paris, un hôtel parfait") >= 0.05
+    assert score.compound("une personne adorable") >= 0.05
+
+
+def test_customer_service_complaints(score: FrenchSentimentAnalyzer) -> None:
+    for text in (
+        "Pas de réponse du service client depuis trois semaines.",
+        "Aucune réponse du service client.",
+        "Rien ne va chez Danone.",
+        "Commande jamais remboursée.",
+    ):
+        assert score.compound(text) <= -0.05, text

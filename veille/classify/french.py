@@ -129,6 +129,7 @@ class FrenchSentimentAnalyzer:
             (first for first, _second in fw.CONCESSIVE_PAIRS),
             fw.NEGATORS,
             fw.NE_COMPLETERS,
+            fw.NEGATING_OPENERS,
         )
 
     def compound(self, text: str) -> float:
@@ -197,6 +198,22 @@ class FrenchSentimentAnalyzer:
             elif word in fw.CONCESSIVE_MARKERS or (word, following) in fw.CONCESSIVE_PAIRS:
                 concession = True
                 skip_until = index + (1 if word in fw.CONCESSIVE_MARKERS else 2)
+                continue
+            elif word == "pas" and index > 0 and words[index - 1] in fw.PAS_AS_NOUN_AFTER:
+                # "un grand pas vers le succès": the noun, not the negation.
+                if scope:
+                    scope -= 1
+                continue
+            elif (
+                word == "loin"
+                and following in fw.ELISIONS_OF_DE
+                and words[index + 2 : index + 3] == ["etre"]
+            ):
+                scope = NEGATION_SCOPE  # "loin d'être parfait": not perfect
+                skip_until = index + 2
+                continue
+            elif word == "personne" and following in fw.NE:
+                scope = NEGATION_SCOPE  # "personne n'est satisfait": the subject negates
                 continue
             elif word in fw.NEGATORS or (ne_seen and word in fw.NE_COMPLETERS):
                 # "jamais été aussi déçu" is a superlative; "jamais plus" is "never again".

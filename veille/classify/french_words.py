@@ -13,6 +13,14 @@ NE = frozenset({"ne", "n'"})
 NEGATORS = _words("pas jamais rien aucun aucune aucuns aucunes guere nullement ni sans")
 # Words that negate only as the second half of "ne … plus / point / personne".
 NE_COMPLETERS = frozenset(["plus", "point", "personne"])
+# After these, "pas" is the noun (a step): "un grand pas vers", "ce premier pas", "pas à pas".
+PAS_AS_NOUN_AFTER = _words(
+    "un le ce du au mon ton son notre votre leur premier grand petit nouveau dernier faux "
+    "vrai bon seul meme pas"
+)
+# "loin d'être bon" negates what follows, as "pas" would; "personne n'est satisfait" too.
+NEGATING_OPENERS = frozenset(["loin", "personne"])
+ELISIONS_OF_DE = frozenset(["de", "d'"])
 # Words that complete a negation when they follow the verb: "je n'aime pas", "j'aime pas".
 POSTVERBAL_NEGATORS = _words("pas plus jamais rien guere point aucun aucune")
 # After "jamais", these turn the sentence into a superlative: "jamais été aussi satisfait".
