@@ -55,8 +55,32 @@ def test_identity_prefers_the_platform_id() -> None:
 
 
 def test_identity_of_a_url_guid_is_its_canonical_url() -> None:
-    raw = RawMention(source="s", url="https://b.fr/x", guid=" https://WWW.A.fr/p?utm_source=rss ")
-    assert document_identity(raw, "https://b.fr/x") == "url:https://www.a.fr/p"
+    raw = RawMention(source="s", url="https://a.fr/x", guid=" https://WWW.A.fr/p?utm_source=rss ")
+    assert document_identity(raw, "https://a.fr/x") == "url:https://www.a.fr/p"
+    # Behind an aggregator's link, the publisher (site) is what the GUID is compared with.
+    proxied = RawMention(source="s", url="https://feedproxy.example/~r/1", guid="https://a.fr/p")
+    assert document_identity(proxied, "https://feedproxy.example/~r/1", site="a.fr") == (
+        "url:https://a.fr/p"
+    )
+    linkless = RawMention(source="s", guid="https://a.fr/p")
+    assert document_identity(linkless, None) == "url:https://a.fr/p"
+
+
+def test_a_url_guid_on_another_site_than_the_link_is_opaque() -> None:
+    # A bare GUID ("1001") that a feed reader resolved against the feed's address: two
+    # publishers whose feeds one service hosts would otherwise share one identity.
+    site_a = RawMention(
+        source="a", url="http://site-a.test/post/1001", guid="http://feeds.host/1001"
+    )
+    site_b = RawMention(source="b", url="http://site-b.test/p/1001", guid="http://feeds.host/1001")
+    identities = {
+        document_identity(site_a, "http://site-a.test/post/1001"),
+        document_identity(site_b, "http://site-b.test/p/1001"),
+    }
+    assert identities == {
+        "guid:site-a.test:http://feeds.host/1001",
+        "guid:site-b.test:http://feeds.host/1001",
+    }
 
 
 def test_identity_of_an_opaque_guid_is_scoped_by_the_publisher() -> None:

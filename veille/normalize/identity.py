@@ -85,13 +85,18 @@ def document_identity(
         return f"id:{raw.platform or 'news'}:{str(platform_id).strip()}"
     guid = (raw.guid or "").strip()
     if guid:
+        publisher = site or registrable_domain(canonical)
         if guid.lower().startswith(("http://", "https://")):
             guid_url = canonical_url(guid)
-            if guid_url is not None:
+            # A GUID on another site than the item's link is no address of the item: feed
+            # readers resolve a bare "1001" against the feed's own address, which two
+            # publishers' feeds on one host (a feed service) share.
+            if guid_url is not None and (
+                publisher is None or registrable_domain(guid_url) == publisher
+            ):
                 return f"url:{guid_url}"
         # An opaque GUID is only unique within its publisher.
-        scope = site or registrable_domain(canonical) or raw.source
-        return f"guid:{scope}:{guid}"
+        return f"guid:{publisher or raw.source}:{guid}"
     if canonical:
         return f"url:{canonical}"
     if content_fingerprint is None:

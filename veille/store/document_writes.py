@@ -91,10 +91,13 @@ def _ids_by_identity_query(dialect: str) -> Select[str, int]:
 
 
 @cache
-def _ids_by_canonical_url_query(dialect: str) -> Select[str | None, int]:
-    return select(document_table.c.canonical_url, document_table.c.id).where(
-        one_of_parameter(dialect, document_table.c.canonical_url, "values")
-    )
+def _documents_by_canonical_url_query(dialect: str) -> Select[str | None, int, int, str | None]:
+    return select(
+        document_table.c.canonical_url,
+        document_table.c.id,
+        document_table.c.source_id,
+        document_table.c.fingerprint,
+    ).where(one_of_parameter(dialect, document_table.c.canonical_url, "values"))
 
 
 @cache
@@ -111,15 +114,41 @@ def _ids_by_identity(connection: Connection, identities: Iterable[str]) -> dict[
     }
 
 
-def _ids_by_canonical_url(connection: Connection, urls: Iterable[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    query = _ids_by_canonical_url_query(connection.dialect.name)
-    for url, doc_id in rows_for(connection, query, "values", urls):
-        if url is None:
-            continue
-        # Several documents may share a canonical URL (from before it was known): oldest wins.
-        found[url] = min(doc_id, found.get(url, doc_id))
+@dataclass(frozen=True, slots=True)
+class _AtUrl:
+    """A document (stored, or pending in this save) at a canonical URL."""
+
+    identity_or_id: str | int  # the pending row's identity, or the stored document's id
+    source_id: int
+    fingerprint: str | None
+
+
+def _documents_by_canonical_url(
+    connection: Connection, urls: Iterable[str]
+) -> dict[str, list[_AtUrl]]:
+    found: dict[str, list[_AtUrl]] = {}
+    query = _documents_by_canonical_url_query(connection.dialect.name)
+    for url, doc_id, source_id, content in rows_for(connection, query, "values", urls):
+        if url is not None:
+            found.setdefault(url, []).append(_AtUrl(doc_id, source_id, content))
+    for documents in found.values():
+        # Several documents may share a canonical URL: the oldest is the one merged into.
+        documents.sort(key=lambda document: document.identity_or_id)
     return found
+
+
+def _same_item(row: dict[str, Any], documents: Iterable[_AtUrl]) -> _AtUrl | None:
+    """The document at the row's URL that the row is another sighting of, if any.
+
+    Another source's item at that URL is the same article (a feed and a search result, two
+    feeds with their own GUIDs). One source's items under other identities at one URL are
+    distinct (the entries of a live blog, press releases linking to one page) unless their
+    content is the same.
+    """
+    for document in documents:
+        if document.source_id != row["source_id"] or document.fingerprint == row["fingerprint"]:
+            return document
+    return None
 
 
 def lock_canonical_urls(connection: Connection, urls: Iterable[str]) -> None:
@@ -195,25 +224,29 @@ def upsert_documents(
     unknown = [index for index, row in enumerate(rows) if row["identity"] not in existing]
     new_urls = [rows[index]["canonical_url"] for index in unknown if rows[index]["canonical_url"]]
     lock_canonical_urls(connection, new_urls)
-    by_url = _ids_by_canonical_url(connection, new_urls)
-    # The identity each row resolves to: its own, or that of the first row with its canonical URL.
+    by_url = _documents_by_canonical_url(connection, new_urls)
+    # The identity each row resolves to: its own, or that of a row before it at its canonical
+    # URL that it is another sighting of.
     resolved: dict[str, str] = {}
     pending: dict[str, int] = {}  # identity → the index of the row inserted for it
-    pending_by_url: dict[str, str] = {}
+    pending_by_url: dict[str, list[_AtUrl]] = {}
     for index in unknown:
         row = rows[index]
         identity, url = row["identity"], row["canonical_url"]
         if identity in resolved or identity in existing:
             continue
-        if url is not None and url in by_url:
-            existing[identity] = by_url[url]
-        elif url is not None and url in pending_by_url:
-            resolved[identity] = pending_by_url[url]
+        stored = _same_item(row, by_url.get(url, ())) if url is not None else None
+        earlier = _same_item(row, pending_by_url.get(url, ())) if url is not None else None
+        if stored is not None:
+            existing[identity] = int(stored.identity_or_id)
+        elif earlier is not None:
+            resolved[identity] = str(earlier.identity_or_id)
         else:
             pending[identity] = index
             resolved[identity] = identity
             if url is not None:
-                pending_by_url[url] = identity
+                at_url = _AtUrl(identity, row["source_id"], row["fingerprint"])
+                pending_by_url.setdefault(url, []).append(at_url)
     if pending:
         # Imported here: story grouping needs the text normalisation, which commands that only
         # read the database never load.
