@@ -276,6 +276,7 @@ def test_pas_after_a_determiner_is_the_noun(score: FrenchSentimentAnalyzer) -> N
     # The negation is still read where "pas" follows a verb or a pronoun.
     assert score.compound("ce n'est pas un succès") <= -0.05
     assert score.compound("c'est pas un succès") <= -0.05
+    assert score.compound("c'est même pas bon") <= -0.05  # "not even"
 
 
 def test_loin_d_etre_and_personne_ne_negate(score: FrenchSentimentAnalyzer) -> None:

@@ -16,7 +16,7 @@ NE_COMPLETERS = frozenset(["plus", "point", "personne"])
 # After these, "pas" is the noun (a step): "un grand pas vers", "ce premier pas", "pas à pas".
 PAS_AS_NOUN_AFTER = _words(
     "un le ce du au mon ton son notre votre leur premier grand petit nouveau dernier faux "
-    "vrai bon seul meme pas"
+    "vrai bon seul pas"
 )
 # "loin d'être bon" negates what follows, as "pas" would; "personne n'est satisfait" too.
 NEGATING_OPENERS = frozenset(["loin", "personne"])
