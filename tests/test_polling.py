@@ -94,6 +94,27 @@ def test_passes_adapt_each_source_s_interval(feed_server: FeedServer, tmp_path: 
     assert sources["en"]["next_check_at"] > sources["fr"]["next_check_at"]
 
 
+@pytest.mark.usefixtures("project_engine")
+def test_a_feed_that_only_restamps_its_build_date_is_not_changed(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    # Many sites write the time of the request into <lastBuildDate>: new bytes, same items.
+    feed = feed_bytes("economie_fr.xml")
+    feed_server.add("/fr.xml", feed, conditional=False)
+    config = write_config(
+        tmp_path,
+        {"fr": feed_server.url("/fr.xml")},
+        extra='[collect]\ninterval = "2h"\nmin_interval = "20m"\nmax_interval = "5h"\n',
+    )
+    for build in range(3):
+        stamp = f"<lastBuildDate>Sun, 29 Nov 2026 0{build}:00:00 +0000</lastBuildDate>"
+        feed_server.set_body("/fr.xml", feed.replace(b"<channel>", b"<channel>" + stamp.encode()))
+        result = run(config, "collect", "--all", "--quiet")
+        assert result.exit_code == 0, result.output
+    # 2 h, then ×1.5 twice: checked less often, as an unchanged feed is.
+    assert _state(config, "fr").check_interval == timedelta(hours=4, minutes=30)
+
+
 def _health(config: Path) -> list[dict[str, object]]:
     result = run(config, "sources", "list", "--format", "json")
     assert result.exit_code == 0, result.output

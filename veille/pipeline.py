@@ -260,6 +260,17 @@ async def collect(
     return report
 
 
+def _has_new_entries(entries: Sequence[str], previous: SourceState) -> bool:
+    """Whether an answer gave an item not in the one before, new or edited.
+
+    A feed that stamps its build date (or a cache-busting comment) on every answer changes its
+    bytes, not its items: polling it more often would find nothing more.
+    """
+    if not entries or not previous.seen_entries:
+        return True  # nothing to compare with: the bytes changed, which is all that is known
+    return not set(entries).issubset(previous.seen_entries)
+
+
 def _close_stopped_pass(
     store: Store, run_id: int, uncollected: list[tuple[str, str | None]]
 ) -> None:
@@ -431,9 +442,8 @@ class _Pass:
             longest=settings.max_interval,
             adaptive=settings.adaptive,
         )
-        interval = next_interval(
-            previous.check_interval, changed=not collected.not_modified, bounds=bounds
-        )
+        changed = not collected.not_modified and _has_new_entries(processed.entries, previous)
+        interval = next_interval(previous.check_interval, changed=changed, bounds=bounds)
         ttl = processed.ttl_seconds
         wait = wait_before_next_check(
             interval, timedelta(seconds=ttl) if ttl else None, settings.max_backoff
