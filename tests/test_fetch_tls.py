@@ -65,3 +65,15 @@ async def test_a_certificate_from_an_unknown_authority_is_a_source_error(
         with pytest.raises(SourceError, match="certificate"):
             await fetcher.fetch(https_server.url("/feed.xml"), source="s")
     assert https_server.requests() == []
+
+
+@pytest.mark.usefixtures("trusted")
+async def test_a_permanent_move_from_https_to_http_is_followed_not_remembered(
+    https_server: FeedServer, feed_server: FeedServer
+) -> None:
+    # Remembered, every later pass would fetch the feed in clear text.
+    feed_server.add("/feed.xml", FEED)
+    https_server.add("/feed.xml", redirect_to=feed_server.url("/feed.xml"), status=301)
+    async with Fetcher(fast_settings()) as fetcher:
+        result = await fetcher.fetch(https_server.url("/feed.xml"), source="s")
+    assert result.body == FEED and result.moved_to is None

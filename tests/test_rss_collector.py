@@ -89,8 +89,14 @@ async def test_permanent_move_is_remembered_and_used(feed_server: FeedServer) ->
     first = await collect(feed_server.url("/old.xml"), SourceState())
     assert first.state.url == feed_server.url("/rss.xml")
     assert len(first.mentions) == 3
+    # Said on the pass that finds the move, for the configuration to be updated.
+    assert first.warning == (
+        f"the feed moved permanently to {feed_server.url('/rss.xml')}; veille reads it there "
+        "from now on: put that address in the configuration"
+    )
     second = await collect(feed_server.url("/old.xml"), first.state)
     assert second.not_modified and second.state.url == feed_server.url("/rss.xml")
+    assert second.warning is None
     assert len(feed_server.requests("/old.xml")) == 1  # the second pass went straight there
 
 

@@ -150,7 +150,7 @@ class Collected:
         return replace(
             self,
             mentions=read.mentions,
-            warning=read.warning or self.warning,
+            warning="; ".join(filter(None, (self.warning, read.warning))) or None,
             ttl_seconds=max(filter(None, hints), default=None),
             unread=None,
         )

@@ -400,9 +400,16 @@ class RssCollector:
         )
         moved_url = result.moved_to or state.url
         max_age = _max_age(result.headers)
+        moved = None
+        if result.moved_to is not None and result.moved_to != (state.url or self.options.url):
+            # Said once, on the pass that finds the move: the configuration still has the old one.
+            moved = (
+                f"the feed moved permanently to {result.moved_to}; veille reads it there from "
+                "now on: put that address in the configuration"
+            )
         if result.not_modified:
             kept = state if moved_url == state.url else replace(state, url=moved_url)
-            return _collected(result, kept, not_modified=True, ttl_seconds=max_age)
+            return _collected(result, kept, not_modified=True, ttl_seconds=max_age, warning=moved)
         digest = hashlib.sha256(result.body).hexdigest()
         new_state = SourceState(
             url=moved_url,
@@ -413,7 +420,9 @@ class RssCollector:
         )
         if digest == state.content_hash:
             # Same bytes behind fresh validators: some servers change them on every request.
-            return _collected(result, new_state, not_modified=True, ttl_seconds=max_age)
+            return _collected(
+                result, new_state, not_modified=True, ttl_seconds=max_age, warning=moved
+            )
         unread = FeedReading(
             body=result.body,
             url=result.final_url,
@@ -423,7 +432,7 @@ class RssCollector:
             language=self.options.language,
             since=since,
         )
-        collected = _collected(result, new_state, ttl_seconds=max_age)
+        collected = _collected(result, new_state, ttl_seconds=max_age, warning=moved)
         collected.unread = unread
         return collected
 

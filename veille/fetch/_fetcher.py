@@ -69,9 +69,13 @@ class _RedirectTrail:
     still_permanent: bool = True
 
     def follow(self, status: int, target: str) -> None:
-        """Record one followed redirect; a temporary one ends the permanent chain."""
+        """Record one followed redirect; a temporary one ends the permanent chain, and so does
+        one from https to plain http: followed this time, it is not made the source's address."""
+        downgrade = self.visited[-1].lower().startswith("https:") and target.lower().startswith(
+            "http:"
+        )
         self.visited.append(target)
-        if self.still_permanent and status in _PERMANENT_REDIRECTS:
+        if self.still_permanent and status in _PERMANENT_REDIRECTS and not downgrade:
             self.moved_to = target
         else:
             self.still_permanent = False
