@@ -87,6 +87,12 @@ def test_collect_records_every_outcome_and_keeps_going(
     assert "500" in str(health["broken"]["last_error"])
     assert health["gone"]["disabled"] is True
     assert "time" in str(health["slow"]["last_error"]).lower()
+    # The move is said once, where the pass's warnings go.
+    assert "moved permanently to" in str(health["moved"]["last_error"])
+    # A disabled source has no next check to show: it waits for a person.
+    listing = run(config, "sources", "list").output
+    gone = next(line for line in listing.splitlines() if "gone [disabled]" in line)
+    assert "— (disabled)" in gone
 
     mentions = _mentions(config)
     by_source: dict[str, int] = {}

@@ -53,16 +53,18 @@ def list_sources(app: App, output_format: str = "table") -> None:
     for row in rows:
         name = f"{row['name']} ({row['brand']})" if row.get("brand") else str(row["name"])
         status = ""
+        next_check = short_time(row["next_check_at"]) or "now"
         if not row["active"]:
-            status = " [not in config]"
+            status, next_check = " [not in config]", "—"
         elif row["disabled"]:
-            status = " [disabled]"
+            # Checked again only when named: `veille collect --all --source NAME`.
+            status, next_check = " [disabled]", "— (disabled)"
         table.add_row(
             terminal_text(name + status),
             str(row["kind"]),
             short_time(row["last_ok_at"]) or "never",
             str(row["consecutive_failures"] or 0),
-            short_time(row["next_check_at"]) or "now",
+            next_check,
             terminal_text(without_source(str(row["last_error"] or ""), str(row["name"]))),
         )
     out = console()
