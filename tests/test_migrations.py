@@ -304,3 +304,44 @@ def test_db_upgrade_says_what_it_does_before_a_long_revision(
     assert f"from 0010 to {head}…" in result.output and f"from 0010 to {head}." in result.output
     again = run(config, "db", "upgrade")
     assert "Upgrading" not in again.output and "already at the latest" in again.output
+
+
+def test_db_commands_tell_a_newer_database_apart_from_an_older_one(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.project import run, write_config
+
+    engine = create_store_engine(database_url)
+    try:
+        upgrade_database(engine, head_revision())
+        with engine.begin() as connection:  # as a later veille would leave it
+            connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    finally:
+        engine.dispose()
+    monkeypatch.setenv("VEILLE_DATABASE_URL", database_url)
+    config = write_config(tmp_path, {})
+    current = run(config, "db", "current")
+    assert current.exit_code == 0, current.output
+    assert "0099 (newer than this veille" in current.output and "behind" not in current.output
+    upgrade = run(config, "db", "upgrade")
+    assert upgrade.exit_code == 1 and "Upgrading" not in upgrade.output
+
+
+@pytest.mark.sqlite_only
+def test_only_commands_that_fill_the_database_create_it(tmp_path: Path) -> None:
+    # A query command pointed at a wrong path must not show an empty database as if its
+    # mentions were lost; nor leave an empty file behind.
+    from tests.support.project import run, write_config
+
+    config = write_config(tmp_path, {})
+    database = tmp_path / "config" / "veille.db"
+    for command in (["mentions"], ["stats"], ["sources", "list"], ["prune", "--older-than", "9d"]):
+        result = run(config, *command)
+        assert result.exit_code == 1, (command, result.output)
+        assert f"there is no database at {database}" in result.output
+        assert "`veille collect` creates it" in result.output
+    current = run(config, "db", "current")
+    assert current.exit_code == 0 and "no database yet" in current.output
+    assert not database.exists()
+    assert run(config, "collect", "--quiet").exit_code == 0
+    assert database.exists() and run(config, "mentions").exit_code == 0

@@ -376,6 +376,18 @@ def beside_config(database_url: str, config_path: Path) -> str:
     return f"{scheme}:///{(config_path.parent / path).resolve()}{mark}{query}"
 
 
+def sqlite_path(database_url: str) -> Path | None:
+    """The file a ``sqlite:///`` URL names, or None for another database, memory or a URI."""
+    scheme, separator, rest = database_url.partition(":///")
+    if not separator or scheme.partition("+")[0] != "sqlite":
+        return None
+    path = rest.partition("?")[0]
+    # In memory, a URI, or a quoted name: let the store open it and tell.
+    if not path or path == ":memory:" or path.startswith("file:") or "%" in path:
+        return None
+    return Path(path).expanduser()
+
+
 def new_sqlite_file(database_url: str) -> bool:
     """Whether ``database_url`` names a SQLite file not created yet, in a folder that exists.
 
@@ -383,15 +395,8 @@ def new_sqlite_file(database_url: str) -> bool:
     workers before it opens the store: False for any other database, and whenever unsure (a
     missing folder is left to the store, which says so).
     """
-    scheme, separator, rest = database_url.partition(":///")
-    if not separator or scheme.partition("+")[0] != "sqlite":
-        return False
-    path = rest.partition("?")[0]
-    # In memory, a URI, or a quoted name: let the store open it and tell.
-    if not path or path == ":memory:" or path.startswith("file:") or "%" in path:
-        return False
-    file = Path(path).expanduser()
-    return not file.exists() and file.parent.is_dir()
+    file = sqlite_path(database_url)
+    return file is not None and not file.exists() and file.parent.is_dir()
 
 
 def _expand_env(value: Any, file: str, key: tuple[str | int, ...]) -> Any:

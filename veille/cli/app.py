@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from veille.cli import _startup
-from veille.errors import ConfigError, QueryError, VeilleError, unknown_name_text
+from veille.errors import ConfigError, QueryError, StoreError, VeilleError, unknown_name_text
 
 if TYPE_CHECKING:
     from veille.settings import Settings
@@ -32,12 +33,26 @@ class App:
             self._settings = load_settings(self.config_path)
         return self._settings
 
-    def store(self) -> Store:
-        """The mention database named by the configuration (opened on first use)."""
+    def store(self, *, create: bool = False) -> Store:
+        """The mention database named by the configuration (opened on first use).
+
+        Only commands that fill it (``create``: collect, schedule) create a SQLite file that is
+        not there: a query command pointed at a wrong path would otherwise show an empty
+        database, as if everything had been lost.
+        """
         if self._store is None:
+            from veille.settings import new_sqlite_file, sqlite_path
+
+            url = self.settings.database_url
+            if not create and new_sqlite_file(url):
+                raise StoreError(
+                    f"there is no database at {sqlite_path(url)}: nothing was collected there",
+                    hint="`veille collect` creates it; if it is elsewhere, check [database] url "
+                    "in the configuration and VEILLE_DATABASE_URL",
+                )
             from veille.store import Store
 
-            self._store = Store.open(self.settings.database_url)
+            self._store = Store.open(url)
             _startup.loaded()
         return self._store
 
@@ -53,7 +68,12 @@ class App:
             return ()
         from veille.normalize.text import fold_case_and_accents
 
-        names = [*self.store().brand_names(), *(brand.name for brand in self.settings.brands)]
+        names = [brand.name for brand in self.settings.brands]
+        configured = {fold_case_and_accents(name) for name in names}
+        if any(fold_case_and_accents(name) not in configured for name in requested):
+            # A brand no longer configured still names its stored mentions.
+            with contextlib.suppress(StoreError):  # no database: only configured brands
+                names = [*self.store().brand_names(), *names]
         known = {name.casefold(): name for name in names}
         # "Societe Generale" names « Société Générale », as brand queries ignore accents.
         unaccented = {fold_case_and_accents(name): name for name in names}

@@ -88,7 +88,7 @@ def _locked_pass(
     from veille.processing_pool import pool_for_new_sources
 
     settings = app.settings
-    store = app.store()
+    store = app.store(create=True)
     # SQLite has one writer at a time: a second pass skips. On PostgreSQL each pass claims the
     # due sources it collects (Store.claim_due), so passes run together and split them.
     shared = store.shares_work

@@ -60,18 +60,20 @@ def digest(
     server accepted it. Exits 1 when every digest failed, 2 on a configuration error.
     """
     from veille.digest import send_digests
+    from veille.digest.send import plan_digests
 
     if out is not None and not dry_run:
         raise click.UsageError("--out only goes with --dry-run")
     settings = app.settings
-    store = app.store()
+    plan_digests(settings, only=names, to=to)  # what is asked is checked before the database
+    chosen_brands = app.brand_names(brands)
     report = send_digests(
         settings,
-        store,
+        app.store(),
         only=names,
         to=to,
         dry_run_dir=(out or Path(DEFAULT_PREVIEW_DIR)) if dry_run else None,
-        brands=app.brand_names(brands),
+        brands=chosen_brands,
         since=since,
     )
     for outcome in report.outcomes:

@@ -31,7 +31,7 @@ def schedule(app: App, once: bool) -> None:
     verbose = logging.getLogger().getEffectiveLevel() <= logging.DEBUG
     configure_logging(sys.stderr, level=logging.DEBUG if verbose else logging.INFO)
     settings = app.settings
-    daemon = Daemon(settings, app.store(), stopping=stop_on_signals())
+    daemon = Daemon(settings, app.store(create=True), stopping=stop_on_signals())
     zone = settings.schedule.timezone
     for item in daemon.plans():
         when = (

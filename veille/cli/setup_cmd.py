@@ -68,12 +68,14 @@ def db() -> None:
 def upgrade(app: App) -> None:
     """Bring the database to the latest schema revision."""
     from veille.store import Store, mask_url
+    from veille.store.db import is_known_revision
 
     url = mask_url(app.settings.database_url)
     store = Store.open(app.settings.database_url, upgrade_empty=False)
     try:
         before, head = store.current_revision(), store.head_revision()
-        if before != head:
+        # A revision this veille does not know is refused by the upgrade, with the reason.
+        if before != head and (before is None or is_known_revision(before)):
             # Some revisions read every stored document (0011: about 15-30 s a million;
             # 0013: about 20-50 s a million).
             click.echo(f"Upgrading {url} from {before or 'empty'} to {head}…", err=True)
@@ -90,12 +92,23 @@ def upgrade(app: App) -> None:
 @click.pass_obj
 def current(app: App) -> None:
     """Show the database's schema revision and whether it is the latest."""
+    from veille.settings import new_sqlite_file
     from veille.store import Store, mask_url
+    from veille.store.db import is_known_revision
 
-    store = Store.open(app.settings.database_url, upgrade_empty=False)
+    url = app.settings.database_url
+    if new_sqlite_file(url):  # not created by asking
+        click.echo(f"{mask_url(url)}: no database yet (`veille db upgrade` creates it)")
+        return
+    store = Store.open(url, upgrade_empty=False)
     try:
         revision, head = store.current_revision(), store.head_revision()
     finally:
         store.close()
-    state = "latest" if revision == head else f"behind; latest is {head}, run `veille db upgrade`"
-    click.echo(f"{mask_url(app.settings.database_url)}: {revision or 'empty'} ({state})")
+    if revision == head:
+        state = "latest"
+    elif revision is not None and not is_known_revision(revision):
+        state = f"newer than this veille, whose latest is {head}: upgrade veille"
+    else:
+        state = f"behind; latest is {head}, run `veille db upgrade`"
+    click.echo(f"{mask_url(url)}: {revision or 'empty'} ({state})")
