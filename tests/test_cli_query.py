@@ -403,6 +403,29 @@ def test_init_writes_a_working_config(tmp_path: Path, project_engine: str) -> No
     assert upgraded.exit_code == 0 and "already at the latest" in upgraded.output
 
 
+@pytest.mark.sqlite_only
+def test_init_writes_where_the_other_commands_read(
+    tmp_path: Path, project_engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chosen = tmp_path / "etc" / "my.toml"
+    result = run(chosen, "init", "--brand", "Danone")
+    assert result.exit_code == 0, result.output
+    assert chosen.exists() and (tmp_path / "etc" / "veille.db").exists()
+    assert run(chosen, "sources", "list").exit_code == 0
+    both = run(chosen, "init", "--dir", str(tmp_path))
+    assert both.exit_code == 2 and "give one" in both.output
+    # $VEILLE_CONFIG, as systemd and the container set it, is where init writes too.
+    from_environment = tmp_path / "srv" / "veille.toml"
+    monkeypatch.setenv("VEILLE_CONFIG", str(from_environment))
+    assert run(None, "init", "--brand", "Danone").exit_code == 0
+    assert from_environment.exists()
+    assert run(None, "mentions").exit_code == 0
+    # An explicit --dir still wins over the variable, and says where the others will read.
+    elsewhere = run(None, "init", "--dir", str(tmp_path / "other"), "--brand", "Danone")
+    assert elsewhere.exit_code == 0 and (tmp_path / "other" / "config" / "veille.toml").exists()
+    assert f"VEILLE_CONFIG names {from_environment}" in elsewhere.output
+
+
 def test_init_with_opml_makes_exactly_those_sources(tmp_path: Path) -> None:
     opml = tmp_path / "feeds.opml"
     opml.write_text(

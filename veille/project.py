@@ -32,12 +32,14 @@ def init_config(
     brands: Sequence[str] = (),
     opml: Path | None = None,
     force: bool = False,
+    config_path: Path | None = None,
 ) -> InitResult:
-    """Write ``DIRECTORY/config/veille.toml`` unless it exists (``force`` overwrites it).
+    """Write ``DIRECTORY/config/veille.toml`` (or ``config_path``) unless it exists (``force``
+    overwrites it).
 
     With ``opml`` the sources are exactly its feeds; without, the default search sources.
     """
-    config_path = directory / "config" / "veille.toml"
+    config_path = config_path or directory / "config" / "veille.toml"
     # A blank name (an unset variable in a script) is refused, not left out: the user asked
     # for a brand.
     for name in brands:

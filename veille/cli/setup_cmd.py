@@ -25,13 +25,31 @@ from veille.cli.app import App
     help="Make exactly the feeds of this OPML file the sources.",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing configuration file.")
-def init(directory: Path, brands: tuple[str, ...], opml: Path | None, force: bool) -> None:
-    """Write a working, annotated configuration and create the database."""
+@click.pass_context
+def init(
+    ctx: click.Context, directory: Path, brands: tuple[str, ...], opml: Path | None, force: bool
+) -> None:
+    """Write a working, annotated configuration and create the database.
+
+    The configuration goes where the other commands will look for it: to --config when given
+    (not with --dir), else to $VEILLE_CONFIG when set and --dir is not given, else to
+    DIR/config/veille.toml. The database goes beside it.
+    """
+    import os
+
     from veille.project import add_brands_hint, init_config
     from veille.settings import load_settings
     from veille.store import Store, mask_url
 
-    result = init_config(directory, brands=brands, opml=opml, force=force)
+    app: App = ctx.obj
+    dir_given = ctx.get_parameter_source("directory") is not click.core.ParameterSource.DEFAULT
+    if app.config_path is not None and dir_given:
+        raise click.UsageError("--dir and --config both say where to write: give one")
+    from_environment = os.environ.get("VEILLE_CONFIG")
+    chosen = app.config_path
+    if chosen is None and from_environment and not dir_given:
+        chosen = Path(from_environment)
+    result = init_config(directory, brands=brands, opml=opml, force=force, config_path=chosen)
     if result.written:
         click.echo(
             f"Wrote {result.config_path} ({len(brands)} brand(s), {result.sources} source(s))."
@@ -45,6 +63,12 @@ def init(directory: Path, brands: tuple[str, ...], opml: Path | None, force: boo
         click.echo(f"{result.config_path} already exists; kept it (--force overwrites it).")
         if brands:
             click.echo("To add the brands, append this to it:\n\n" + add_brands_hint(brands))
+    if from_environment and Path(from_environment) != result.config_path:
+        click.echo(
+            f"Note: VEILLE_CONFIG names {from_environment}; the other commands read that file "
+            f"unless given --config {result.config_path}.",
+            err=True,
+        )
     settings = load_settings(result.config_path)
     store = Store.open(settings.database_url)
     try:
