@@ -282,3 +282,25 @@ def test_styled_letters_and_the_modifier_apostrophe_are_read_as_plain_ones() -> 
     assert compile_query("oreal").match(title="Lʼoréal lance", text="").matched
     assert compile_query("auchan").match(title="", text="Les magasins dʼAuchan").matched
     assert compile_query("danone").match(title="", text="𝐃𝐚𝐧𝐨𝐧𝐞 recrute").matched
+
+
+@pytest.mark.parametrize(
+    ("query", "text"),
+    [
+        ("totalenergies", "Marée noire #BoycottTotalEnergies"),
+        ("totalenergies", "Merci @TotalEnergiesFR"),
+        ('"Total Energies"', "Merci @TotalEnergiesFR"),
+        ("youtube", "@YouTubeFR"),
+        ("blablacar", "#GrèveBlaBlaCar"),
+        ("leboncoin", "#ArnaqueLeBonCoin"),
+        ("playstation", "#PlayStation5"),
+        ("cop28", "#COP28Dubai"),
+    ],
+)
+def test_a_name_written_as_one_word_is_found_inside_a_longer_tag(query: str, text: str) -> None:
+    assert compile_query(query).match(title=text, text="").matched
+
+
+def test_a_joined_name_is_only_found_on_word_boundaries_of_the_tag() -> None:
+    assert not compile_query("talener").match(title="#BoycottTotalEnergies", text="").matched
+    assert not compile_query("totalenergies").match(title="#boycotttotalenergies", text="").matched

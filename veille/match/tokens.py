@@ -139,14 +139,26 @@ def index_words(index: Index, text: str, offset: int, *, exact: bool) -> None:
             positions.append(position)
 
 
+# Joined runs are indexed within this many parts of a compound: a name is a few words long.
+MAX_JOINED_PARTS = 6
+
+
 def _index_hyphenated(index: Index, groups: list[str], offset: int) -> None:
-    """Index "coca-cola" as "coca", "cola" and, at the first word's position, "cocacola"."""
+    """Index "coca-cola" as "coca", "cola" and, at the first word's position, "cocacola".
+
+    Every run of consecutive parts is joined too, at its first part's position, so that a
+    name written as one word is found inside a longer tag: "totalenergies" in
+    "#Boycott-Total-Energies" (as ``split_tags`` reads "#BoycottTotalEnergies").
+    """
     position = offset
     for group in groups:
         parts = _HYPHEN_SPLIT.split(group)
-        if len(parts) > 1:
-            index.setdefault("".join(parts), []).append(position)
-        for part in parts:
+        count = len(parts)
+        for start, part in enumerate(parts):
+            if start == 0 and count > MAX_JOINED_PARTS:
+                index.setdefault("".join(parts), []).append(position)  # the whole, always
+            for end in range(min(count, start + MAX_JOINED_PARTS), start + 1, -1):
+                index.setdefault("".join(parts[start:end]), []).append(position)
             index.setdefault(part, []).append(position)
             position += 1
 
