@@ -142,6 +142,8 @@ def test_precedence(query: str, tree: object) -> None:
         ("*", 0, "no letters or digits"),
         ("danone !!", 7, "no letters or digits"),
         ('danone ""', 7, "a phrase needs letters or digits"),
+        ('"groupe danon*"', 13, "* does not apply inside a phrase"),
+        ('"danone *"', 8, "groupe NEAR/0 danon*"),
         ("danone ()", 7, "empty parentheses"),
         ("NOT danone", 0, "only excludes"),
         ("  -danone", 2, "only excludes"),

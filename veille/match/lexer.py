@@ -59,6 +59,14 @@ def _read_phrase(query: str, start: int) -> tuple[Token, int]:
             chars.append(query[index + 1])
             index += 2
             continue
+        if char == "*":
+            # Ignored inside quotes, a * would silently make "groupe danon*" ask for "danon".
+            raise QueryError(
+                "* does not apply inside a phrase, which matches its words whole; write the "
+                "words without quotes, side by side with NEAR/0 (groupe NEAR/0 danon*)",
+                query=query,
+                position=index,
+            )
         if char == closing:
             # The spaces French typography puts inside « » (often no-break ones) are no part of it.
             text = "".join(chars) if closing == '"' else "".join(chars).strip()

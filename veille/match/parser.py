@@ -253,7 +253,8 @@ def parse_query(text: str) -> Node:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # A * in quotes is refused unless escaped: a phrase holding one keeps it escaped.
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("*", "\\*") + '"'
 
 
 def format_query(node: Node) -> str:
