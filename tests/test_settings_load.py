@@ -261,3 +261,14 @@ def test_a_postgresql_url_without_a_driver_gets_veilles(
         assert load_settings(path).database_url == "postgresql+psycopg://u:pw@db:5432/veille"
     monkeypatch.setenv("VEILLE_DATABASE_URL", "postgresql+psycopg2://u@db/veille")
     assert load_settings(path).database_url == "postgresql+psycopg2://u@db/veille"
+
+
+def test_a_problem_in_a_named_entry_names_it(tmp_path: Path) -> None:
+    # With thirty brands, "brands[17]" alone makes the reader count.
+    config = write(
+        tmp_path, BRAND + '[[brands]]\nname = "Société Générale"\nquery = "(societe OR"\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert caught.value.key == "brands[1].query"
+    assert "brands[1].query: (brand 'Société Générale') invalid query" in str(caught.value)
