@@ -604,3 +604,23 @@ def test_init_with_an_odd_opml_writes_a_valid_configuration(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert "(0 brand(s), 1 source(s))" in result.output
     assert "Left out 2 feed(s)" in result.output
+
+
+def test_a_brand_removed_or_renamed_in_the_configuration_leaves_the_counts(
+    collected: Path,
+) -> None:
+    def by_brand() -> dict[str, int]:
+        result = run(collected, "stats", "--by", "brand", "--format", "json")
+        assert result.exit_code == 0, result.output
+        return {str(row["key"]): int(row["mentions"]) for row in json.loads(result.output)}
+
+    assert by_brand() == {"Danone": 4, "Michelin": 2}
+    # Renamed: the next pass finds its mentions again under the new name, once.
+    text = collected.read_text(encoding="utf-8")
+    collected.write_text(text.replace('name = "Michelin"', 'name = "Michelin Group"'))
+    assert run(collected, "collect", "--all", "--quiet").exit_code == 0
+    assert by_brand() == {"Danone": 4, "Michelin Group": 2}
+    mentions = _json(collected, "mentions")
+    assert {m["brand"] for m in mentions} == {"Danone", "Michelin Group"}
+    # The old name still finds what it was given, when asked for.
+    assert {m["brand"] for m in _json(collected, "mentions", "--brand", "Michelin")} == {"Michelin"}

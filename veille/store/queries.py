@@ -103,6 +103,12 @@ def tone_condition(
     return effective_tone == tone
 
 
+def _retired_brands(connection: Connection) -> list[int]:
+    """The ids of the stored brands the configuration no longer declares."""
+    query = select(brand_table.c.id).where(brand_table.c.active.is_(False))
+    return list(connection.execute(query).scalars())
+
+
 def filter_conditions(connection: Connection, f: MentionFilter) -> list[ColumnElement[bool]]:
     """Translate a MentionFilter into WHERE conditions over mentions joined to documents."""
     conditions: list[ColumnElement[bool]] = []
@@ -114,6 +120,12 @@ def filter_conditions(connection: Connection, f: MentionFilter) -> list[ColumnEl
             # brand index, so that the period drives (9× faster on a month of a big brand).
             brand = brand + 0
         conditions.append(brand.in_(brand_ids_for(connection, f.brands)))
+    else:
+        retired = _retired_brands(connection)
+        if retired:
+            # A brand removed from the configuration (or renamed: its mentions are collected
+            # again under the new name) is left out unless asked for by name.
+            conditions.append(mention_table.c.brand_id.not_in(retired))
     if f.platform:  # stored in lower case
         conditions.append(document_table.c.platform == f.platform.strip().lower())
     if f.site:
