@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -111,6 +114,46 @@ def test_a_lock_file_that_cannot_be_created_is_a_store_error(tmp_path: Path) -> 
     url = f"sqlite:///{tmp_path / 'missing' / 'veille.db'}"
     with pytest.raises(StoreError, match="lock file"), job_lock(url, "collect"):
         pass
+
+
+def test_a_lock_file_left_by_another_user_is_named_with_its_owner() -> None:
+    # As after a first `sudo veille collect`: the folder is writable, the file is not.
+    folder = Path(tempfile.mkdtemp(dir="/tmp"))
+    try:
+        folder.chmod(0o777)
+        database = folder / "veille.db"
+        lock = lock_file_path(str(database), "collect")
+        lock.touch(mode=0o644)
+        lock.chmod(0o644)
+        url = f"sqlite:///{database}"
+        if os.getuid() != 0:
+            lock.chmod(0o444)
+            with pytest.raises(StoreError) as caught, job_lock(url, "collect"):
+                pass
+            message = caught.value.message
+        else:
+            # Root reads and writes any file: try as another user, in a child process.
+            reading, writing = os.pipe()
+            child = os.fork()
+            if child == 0:  # pragma: no cover - the child reports through the pipe
+                os.close(reading)
+                os.setgid(65534)
+                os.setuid(65534)
+                try:
+                    with job_lock(url, "collect"):
+                        report = "locked"
+                except StoreError as error:
+                    report = error.message
+                os.write(writing, report.encode())
+                os._exit(0)
+            os.close(writing)
+            with os.fdopen(reading) as pipe:
+                message = pipe.read()
+            os.waitpid(child, 0)
+        assert f"cannot open the lock file {lock}: Permission denied" in message
+        assert f"it belongs to user id {lock.stat().st_uid}, mode 644" in message
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_an_in_memory_database_is_locked_within_the_process() -> None:

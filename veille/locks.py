@@ -76,10 +76,7 @@ def _file_lock(path: Path) -> Iterator[bool]:
     try:
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise StoreError(
-            f"cannot create the lock file {path}: {exc.strerror}",
-            hint="veille needs write access to the folder of its database",
-        ) from None
+        raise _lock_file_error(path, exc) from None
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -93,6 +90,25 @@ def _file_lock(path: Path) -> Iterator[bool]:
     finally:
         # The file stays: removing it would let two processes lock two different files.
         os.close(descriptor)
+
+
+def _lock_file_error(path: Path, exc: OSError) -> StoreError:
+    """Why a lock file cannot be opened: its folder, or a file another user left there."""
+    try:
+        owner = path.stat() if isinstance(exc, PermissionError) else None
+    except OSError:
+        owner = None
+    if owner is None:
+        return StoreError(
+            f"cannot create the lock file {path}: {exc.strerror}",
+            hint="veille needs write access to the folder of its database",
+        )
+    # Typically left by a run under another account (sudo) before the service's own.
+    return StoreError(
+        f"cannot open the lock file {path}: {exc.strerror} (it belongs to user id "
+        f"{owner.st_uid}, mode {owner.st_mode & 0o777:o}; veille runs as user id {os.getuid()})",
+        hint="give the file to the user veille runs as, or remove it while no veille runs",
+    )
 
 
 @contextmanager
