@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from veille import __version__
 from veille.classify import CLASSIFIER_VERSION, Classifier, tone_of
+from veille.classify.names import without_names
 from veille.classify.targeted import BrandSentences
 from veille.match import BrandQuery, PreparedText, compile_query, prepare, scoped_fields
 from veille.match.evidence import EvidenceFilter, evidence_words
@@ -58,6 +59,11 @@ def brand_classifier(brands: Sequence[BrandConfig]) -> Classifier:
     """The classifier of a pass: restricted to the languages of every configured brand."""
     languages = sorted({code for brand in brands for code in brand.languages})
     return Classifier(languages or None)
+
+
+def matched_terms(matches: Sequence[tuple[str, MatchResult]]) -> list[str]:
+    """The terms every brand's query found in a document, each once: its brands' names."""
+    return list(dict.fromkeys(term for _name, result in matches for term in result.terms))
 
 
 def classified_text(title: str, text: str) -> str:
@@ -179,9 +185,14 @@ class MentionProcessor:
             if matches:
                 matched.append((document, full_text, matches))
                 matched_languages.append(lang)
+        texts = [(text, document.lang_hint) for document, text, _matches in matched]
         classifications = self.classifier.classify_many(
-            [(text, document.lang_hint) for document, text, _matches in matched],
-            None if languages is None else matched_languages,
+            [
+                (without_names(text, matched_terms(matches)), hint)
+                for (text, hint), (_document, _text, matches) in zip(texts, matched, strict=True)
+            ],
+            # The language is read off the whole text, names included.
+            self.classifier.languages_of(texts) if languages is None else matched_languages,
         )
         return [
             StoredItem(

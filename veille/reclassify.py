@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from veille.classify import CLASSIFIER_VERSION, Classifier, tone_of
+from veille.classify.names import without_names
 from veille.classify.targeted import BrandSentences
 from veille.match import compile_query
 from veille.normalize.domains import site_host
@@ -79,8 +80,15 @@ def rescore(
     With ``tones`` (see :func:`brand_tones`), the new own scores of their mentions that change.
     Their languages are found together, which is faster than one at a time.
     """
+    texts = [(classified_text(d.title, d.text), d.lang) for d in documents]
+    # As a pass scores them: without the names their brands' queries found, the language read
+    # off the whole text.
     classifications = classifier.classify_many(
-        [(classified_text(document.title, document.text), document.lang) for document in documents]
+        [
+            (without_names(text, _terms_of(document)), hint)
+            for (text, hint), document in zip(texts, documents, strict=True)
+        ],
+        classifier.languages_of(texts),
     )
     scores = []
     for document, classification in zip(documents, classifications, strict=True):
@@ -96,6 +104,11 @@ def rescore(
             )
         )
     return scores
+
+
+def _terms_of(document: ScoredDocument) -> list[str]:
+    """The terms the brands' queries found in a document, each once."""
+    return list(dict.fromkeys(t for mention in document.mentions for t in mention.matched_terms))
 
 
 def _mention_scores(

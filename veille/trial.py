@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from veille.classify import Classifier
+from veille.classify.names import without_names
 from veille.collectors.base import get_collector
 from veille.config_sources import validate_options
 from veille.errors import ConfigError
@@ -90,7 +91,7 @@ async def fetch_once(
     for raw in collected.mentions:
         document = normalize(raw)
         body = classified_text(document.title, document.text)
-        classification = classifier.classify(body, lang_hint=document.lang_hint)
+        lang = classifier.language_of(body, document.lang_hint)
         match = brand_query.match_prepared(
             matched_view(
                 title=document.title,
@@ -99,8 +100,12 @@ async def fetch_once(
                 url=document.canonical_url or document.url,
                 author_name=document.author_name,
                 author_handle=document.author_handle,
-                lang=classification.lang,
+                lang=lang,
             )
+        )
+        # Scored as a pass scores it: without the names the query found.
+        [classification] = classifier.classify_many(
+            [(without_names(body, match.terms), document.lang_hint)], [lang]
         )
         records.append(
             {

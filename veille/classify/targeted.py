@@ -23,6 +23,7 @@ import re
 from collections.abc import Sequence
 
 from veille.classify import sentiment_score
+from veille.classify.names import without_names
 from veille.match import And, BrandQuery, Field, Near, Node, Or, Phrase, Term, positive_terms
 from veille.match.parser import format_query
 
@@ -185,4 +186,5 @@ class BrandSentences:
         )
         if not kept:
             return document_sentiment
-        return sentiment_score("\n".join(kept), lang)
+        # The brand's name, in every kept sentence, is no opinion (« Bonne Maman »).
+        return sentiment_score(without_names("\n".join(kept), matched_terms), lang)
