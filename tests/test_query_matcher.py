@@ -304,3 +304,25 @@ def test_a_name_written_as_one_word_is_found_inside_a_longer_tag(query: str, tex
 def test_a_joined_name_is_only_found_on_word_boundaries_of_the_tag() -> None:
     assert not compile_query("talener").match(title="#BoycottTotalEnergies", text="").matched
     assert not compile_query("totalenergies").match(title="#boycotttotalenergies", text="").matched
+
+
+@pytest.mark.parametrize(
+    ("query", "text", "matched"),
+    [
+        ('"Canal+"', "Balade le long du canal Saint-Martin", False),
+        ('"Canal+"', "Le match sur Canal+ ce soir", True),
+        ("Canal+", "CANAL+ diffuse la finale", True),
+        ('"Canal+" NEAR/3 match', "Le match sur Canal+", True),
+        ('"C++"', "Vitamine C : les bienfaits", False),
+        ('"C++"', "Un cours de C++ moderne", True),
+        ("C#", "En do majeur : C", False),
+        ("C#", "Du code en C# et en F#", True),
+        ("AT&T", "Où est le at t", False),
+        ("AT&T", "AT&T annonce", True),
+        ("case:Canal+", "canal+ en minuscules", False),
+        ("title:Canal+", "", False),
+    ],
+)
+def test_a_name_with_symbols_is_found_as_written(query: str, text: str, matched: bool) -> None:
+    # Words are letters and digits: without its "+", « Canal+ » would find every canal.
+    assert compile_query(query).match(title="", text=text).matched is matched

@@ -11,30 +11,11 @@ off the whole text.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
+from veille.match.literal import accent_blind
 from veille.match.tokens import query_words
-
-
-@lru_cache(maxsize=1)
-def _letters_by_base() -> dict[str, str]:
-    """For each ASCII letter, the Latin letters whose accents fold to it ("e" → "eéèêë…")."""
-    variants: dict[str, set[str]] = {}
-    for code in range(0xC0, 0x250):
-        letter = chr(code)
-        base = unicodedata.normalize("NFKD", letter.lower())[:1]
-        if letter.isalpha() and base.isascii() and base.isalpha() and base != letter.lower():
-            variants.setdefault(base, set()).update({letter.lower(), letter.upper()})
-    return {base: base + "".join(sorted(found)) for base, found in variants.items()}
-
-
-def _word_pattern(word: str) -> str:
-    letters = _letters_by_base()
-    return "".join(
-        f"[{re.escape(letters[char])}]" if char in letters else re.escape(char) for char in word
-    )
 
 
 @lru_cache(maxsize=4096)
@@ -45,7 +26,7 @@ def _term_pattern(term: str) -> re.Pattern[str] | None:
     if not words:
         return None
     # Apart, or joined as in a hashtag or a handle (« #BonneMaman », « @SuperU »).
-    body = r"[\W_]*".join(_word_pattern(word) for word in words)
+    body = r"[\W_]*".join(accent_blind(word) for word in words)
     tail = r"[^\W_]*" if wildcard else ""
     return re.compile(rf"(?<![^\W_]){body}{tail}(?![^\W_])", re.IGNORECASE)
 

@@ -6,6 +6,7 @@ from bisect import bisect_left
 from collections.abc import Callable
 
 from veille.match.ast import And, Field, Near, Node, Not, Or, Phrase, Term
+from veille.match.literal import has_name_symbols, literal_pattern
 from veille.match.parser import parse_query
 from veille.match.tokens import (
     Index,
@@ -34,6 +35,26 @@ def _locator(leaf: Term | Phrase, scope: str, exact: bool) -> Locator:
     words: "Air France" in "#AirFrance", "@airfrance" or "AirFrance". The joined word is
     compared whole, never as a prefix.
     """
+    located = _word_locator(leaf, scope, exact)
+    if not has_name_symbols(leaf.text):
+        return located
+    literal = literal_pattern(leaf.text, exact=exact)
+
+    def locate_as_written(prepared: PreparedText) -> Occurrences:
+        # « Canal+ »: the words, and somewhere the name as written, its "+" included.
+        found = located(prepared)
+        if not found:
+            return found
+        if scope == "author":
+            texts: tuple[str, ...] = (prepared.author,)
+        else:
+            texts = (prepared.title, prepared.text) if scope == "all" else (prepared.title,)
+        return found if any(literal.search(text) for text in texts) else []
+
+    return locate_as_written
+
+
+def _word_locator(leaf: Term | Phrase, scope: str, exact: bool) -> Locator:
     words = query_words(leaf.text, exact=exact)
     prefix = isinstance(leaf, Term) and leaf.wildcard
 
