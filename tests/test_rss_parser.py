@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 
+from veille.collectors._discovery import advertised_feeds
 from veille.collectors.rss import parse_feed
 from veille.errors import FatalSourceError, TransientSourceError
 
@@ -43,6 +45,21 @@ def test_a_page_that_is_not_a_feed_is_fatal(body: bytes, headers: dict[str, str]
         parse_feed(body, url=URL, source="marque-info", headers=headers)
     assert caught.value.url == URL and caught.value.source == "marque-info"
     assert "feed" in (caught.value.hint or "")
+
+
+def test_a_web_page_that_names_its_feed_says_which() -> None:
+    page = (
+        b"<!doctype html><html><head><title>Marque Info</title>"
+        b'<link rel="stylesheet" href="/style.css">'
+        b"<LINK REL='alternate' TYPE='application/rss+xml' HREF='/rss.xml?a=1&amp;b=2'>"
+        b'<link rel="alternate" type="application/atom+xml" href="https://marque.example/atom">'
+        b"</head><body></body></html>"
+    )
+    with pytest.raises(FatalSourceError, match="is not a feed") as caught:
+        parse_feed(page, url=URL, source="marque-info", headers={"Content-Type": "text/html"})
+    expected = urljoin(URL, "/rss.xml?a=1&b=2")
+    assert caught.value.hint == f"the page names its feed: {expected}; put that address in the url"
+    assert advertised_feeds(page, URL) == [expected, "https://marque.example/atom"]
 
 
 @pytest.mark.parametrize(

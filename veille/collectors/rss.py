@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from veille.collectors._discovery import advertised_feeds
 from veille.collectors._entries import (
     MAX_AUTHOR_CHARS,
     FeedContext,
@@ -289,11 +290,15 @@ def _check_empty_feed(
     else:
         what = None
     if what is not None:
+        advertised = advertised_feeds(body, url) if what == "an HTML page" else []
+        hint = "configure the address of the RSS or Atom feed, not of the web page"
+        if advertised:
+            hint = f"the page names its feed: {advertised[0]}; put that address in the url"
         raise FatalSourceError(
             f"{source}: {url} is not a feed (the server sent {what})",
             source=source,
             url=url,
-            hint="configure the address of the RSS or Atom feed, not of the web page",
+            hint=hint,
         )
     reason = _describe_bozo(parsed) if parsed.get("bozo") else "empty body"
     if head.startswith(b"<") or not head:
