@@ -69,9 +69,13 @@ def test_same_canonical_url_under_two_identities_is_one_document(store: Store) -
     first = make_item("guid:a", canonical_url=url)
     second = make_item("url:https://www.lemonde.fr/article", canonical_url=url, brands=("globex",))
     assert save(store, [first, second]) == SaveCounts(items=2, new_documents=1, new_mentions=2)
-    third = make_item("guid:b", canonical_url=url, brands=("acme", "globex"))
-    assert save(store, [third], now=later(5)) == SaveCounts(1, 0, 0)
+    third = make_item("guid:b", canonical_url=url, brands=("acme", "globex"), source="gnews")
+    assert save(store, [third], now=later(5), source="gnews") == SaveCounts(1, 0, 0)
     assert count_rows(store, document_table) == 1
+    # One source's items it names apart (two GUIDs) at one link are two: a live blog's entries.
+    fourth = make_item("guid:c", canonical_url=url)
+    assert save(store, [fourth], now=later(6)) == SaveCounts(1, 1, 1)
+    assert count_rows(store, document_table) == 2
 
 
 def test_document_matching_two_brands_is_one_document_and_two_mentions(store: Store) -> None:

@@ -91,10 +91,13 @@ def _ids_by_identity_query(dialect: str) -> Select[str, int]:
 
 
 @cache
-def _documents_by_canonical_url_query(dialect: str) -> Select[str | None, int, int, str | None]:
+def _documents_by_canonical_url_query(
+    dialect: str,
+) -> Select[str | None, int, str, int, str | None]:
     return select(
         document_table.c.canonical_url,
         document_table.c.id,
+        document_table.c.identity,
         document_table.c.source_id,
         document_table.c.fingerprint,
     ).where(one_of_parameter(dialect, document_table.c.canonical_url, "values"))
@@ -119,6 +122,7 @@ class _AtUrl:
     """A document (stored, or pending in this save) at a canonical URL."""
 
     identity_or_id: str | int  # the pending row's identity, or the stored document's id
+    identity: str
     source_id: int
     fingerprint: str | None
 
@@ -128,25 +132,34 @@ def _documents_by_canonical_url(
 ) -> dict[str, list[_AtUrl]]:
     found: dict[str, list[_AtUrl]] = {}
     query = _documents_by_canonical_url_query(connection.dialect.name)
-    for url, doc_id, source_id, content in rows_for(connection, query, "values", urls):
+    for url, doc_id, identity, source_id, content in rows_for(connection, query, "values", urls):
         if url is not None:
-            found.setdefault(url, []).append(_AtUrl(doc_id, source_id, content))
+            found.setdefault(url, []).append(_AtUrl(doc_id, identity, source_id, content))
     for documents in found.values():
         # Several documents may share a canonical URL: the oldest is the one merged into.
         documents.sort(key=lambda document: document.identity_or_id)
     return found
 
 
+def _named(identity: str) -> bool:
+    """Whether an identity is one its source gave (a GUID, a platform id), not the link's."""
+    return identity.startswith(("guid:", "id:"))
+
+
 def _same_item(row: dict[str, Any], documents: Iterable[_AtUrl]) -> _AtUrl | None:
     """The document at the row's URL that the row is another sighting of, if any.
 
     Another source's item at that URL is the same article (a feed and a search result, two
-    feeds with their own GUIDs). One source's items under other identities at one URL are
-    distinct (the entries of a live blog, press releases linking to one page) unless their
-    content is the same.
+    feeds with their own GUIDs). One source's items that it names apart (GUIDs, post ids) at one
+    URL are distinct (the entries of a live blog, press releases linking to one page, two posts
+    sharing one link) unless their content is the same.
     """
     for document in documents:
-        if document.source_id != row["source_id"] or document.fingerprint == row["fingerprint"]:
+        if (
+            document.source_id != row["source_id"]
+            or document.fingerprint == row["fingerprint"]
+            or not (_named(document.identity) and _named(row["identity"]))
+        ):
             return document
     return None
 
@@ -245,7 +258,7 @@ def upsert_documents(
             pending[identity] = index
             resolved[identity] = identity
             if url is not None:
-                at_url = _AtUrl(identity, row["source_id"], row["fingerprint"])
+                at_url = _AtUrl(identity, identity, row["source_id"], row["fingerprint"])
                 pending_by_url.setdefault(url, []).append(at_url)
     if pending:
         # Imported here: story grouping needs the text normalisation, which commands that only

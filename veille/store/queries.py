@@ -82,7 +82,7 @@ def _site_condition(value: str) -> ColumnElement[bool]:
         ),
         address.contains(f".{host}/", autoescape=True),
     )
-    return and_(document_table.c.site == domain, on_host)
+    return or_(in_site, and_(document_table.c.site == domain, on_host))
 
 
 def tone_condition(
