@@ -141,6 +141,7 @@ def test_precedence(query: str, tree: object) -> None:
         ("dan*one", 3, "only allowed at the end"),
         ("*", 0, "no letters or digits"),
         ("danone !!", 7, "no letters or digits"),
+        ("danone ʼ", 7, "no letters or digits"),  # an apostrophe, though Unicode says letter
         ('danone ""', 7, "a phrase needs letters or digits"),
         ('"groupe danon*"', 13, "* does not apply inside a phrase"),
         ('"danone *"', 8, "groupe NEAR/0 danon*"),

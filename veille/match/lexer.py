@@ -8,6 +8,7 @@ from enum import Enum
 
 from veille.errors import QueryError
 from veille.match.ast import FIELDS
+from veille.normalize.text import fold_case_and_accents
 
 CASE_MARKER = "case"
 OPERATORS = ("AND", "OR", "NOT")
@@ -48,6 +49,11 @@ def _is_boundary(char: str) -> bool:
     return char.isspace() or char in '()"«»'
 
 
+def _has_word(text: str) -> bool:
+    """Whether a term or phrase holds a word once folded as texts are ("ʼ" alone is none)."""
+    return _WORD_CHAR.search(fold_case_and_accents(text)) is not None
+
+
 def _read_phrase(query: str, start: int) -> tuple[Token, int]:
     """Read a phrase in double quotes or in « »; a backslash escapes the next character."""
     closing = _CLOSING_QUOTES[query[start]]
@@ -70,7 +76,7 @@ def _read_phrase(query: str, start: int) -> tuple[Token, int]:
         if char == closing:
             # The spaces French typography puts inside « » (often no-break ones) are no part of it.
             text = "".join(chars) if closing == '"' else "".join(chars).strip()
-            if not _WORD_CHAR.search(text):
+            if not _has_word(text):
                 raise QueryError("a phrase needs letters or digits", query=query, position=start)
             return Token(Kind.PHRASE, text, start), index + 1
         chars.append(char)
@@ -100,7 +106,7 @@ def _word_token(query: str, word: str, position: int) -> Token:
         raise QueryError(
             "* is only allowed at the end of a word (danon*)", query=query, position=star
         )
-    if not _WORD_CHAR.search(text):
+    if not _has_word(text):
         raise QueryError(
             f"{word!r} has no letters or digits to look for", query=query, position=position
         )

@@ -57,6 +57,8 @@ def _locator(leaf: Term | Phrase, scope: str, exact: bool) -> Locator:
 def _word_locator(leaf: Term | Phrase, scope: str, exact: bool) -> Locator:
     words = query_words(leaf.text, exact=exact)
     prefix = isinstance(leaf, Term) and leaf.wildcard
+    if not words:  # refused by the parser; a tree built by hand may still hold one
+        return lambda prepared: []
 
     def positions_of(index: Index, word: str, is_prefix: bool) -> list[int]:
         if not is_prefix:
