@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from veille.classify import Classifier
-from veille.classify.names import without_names
+from veille.classify.names import name_labels, without_names
+from veille.match import compile_query
 from veille.process import MentionProcessor
-from veille.reclassify import rescore
+from veille.reclassify import brand_names, rescore
 from veille.settings import BrandConfig
 from veille.store.reclassify import ScoredDocument, ScoredMention
 from veille.types import RawMention
@@ -66,7 +67,7 @@ def test_reclassify_scores_as_the_pass_does() -> None:
         version="old",
         mentions=(ScoredMention(1, "Bonne Maman", ('"Bonne Maman"',), None, None),),
     )
-    [scores] = rescore([stored], Classifier(["fr"]))
+    [scores] = rescore([stored], Classifier(["fr"]), names=brand_names(BRANDS))
     assert (
         (scores.sentiment, scores.tone)
         == (
@@ -75,3 +76,28 @@ def test_reclassify_scores_as_the_pass_does() -> None:
         )
         == (0.0, "neutral")
     )
+
+
+def test_the_context_words_of_a_query_are_the_tone_not_the_name() -> None:
+    # « scandale » and « rappel » are what is said of Danone: they stay in its tone.
+    crisis = BrandConfig(name="Danone", query="danone AND (scandale OR rappel)")
+    assert name_labels(compile_query(crisis.query).node) == {"danone"}
+    [item] = MentionProcessor([crisis]).process(
+        [_item("Danone : scandale sanitaire, rappel massif de yaourts contaminés")]
+    )
+    assert item.classification.tone == "negative"
+    assert set(item.matches[0][1].terms) == {"danone", "scandale", "rappel"}
+
+
+@pytest.mark.parametrize(
+    ("query", "names"),
+    [
+        ('"Danone" OR danone* NOT "danone cup"', {'"Danone"', "danone*"}),
+        ("case:Orange AND (télécom OR fibre)", {"Orange"}),
+        ("danone NEAR/5 usine", {"danone"}),
+        ("title:danone site:danone.com", {"danone"}),
+        ("(danone OR evian) lang:fr", {"danone", "evian"}),
+    ],
+)
+def test_the_names_of_a_brand_are_its_query_s_first_operand(query: str, names: set[str]) -> None:
+    assert name_labels(compile_query(query).node) == names

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from veille import __version__
 from veille.classify import CLASSIFIER_VERSION, Classifier, tone_of
-from veille.classify.names import without_names
+from veille.classify.names import name_labels, names_found, without_names
 from veille.classify.targeted import BrandSentences
 from veille.match import BrandQuery, PreparedText, compile_query, prepare, scoped_fields
 from veille.match.evidence import EvidenceFilter, evidence_words
@@ -61,11 +61,6 @@ def brand_classifier(brands: Sequence[BrandConfig]) -> Classifier:
     return Classifier(languages or None)
 
 
-def matched_terms(matches: Sequence[tuple[str, MatchResult]]) -> list[str]:
-    """The terms every brand's query found in a document, each once: its brands' names."""
-    return list(dict.fromkeys(term for _name, result in matches for term in result.terms))
-
-
 def classified_text(title: str, text: str) -> str:
     """The text whose language and tone are classified: the title, then the text."""
     return f"{title}\n{text}" if text else title
@@ -110,6 +105,8 @@ class MentionProcessor:
             for brand in brands
         ]
         self.classifier = brand_classifier(brands)
+        # The terms of each query that name its brand: left out when scoring tone.
+        self.names = {name: name_labels(query.node) for name, query in self.queries}
         # Brands whose mentions are scored on the sentences naming them (tone = "brand").
         self.targeted = {
             brand.name: BrandSentences(query)
@@ -188,7 +185,7 @@ class MentionProcessor:
         texts = [(text, document.lang_hint) for document, text, _matches in matched]
         classifications = self.classifier.classify_many(
             [
-                (without_names(text, matched_terms(matches)), hint)
+                (without_names(text, self.names_in(matches)), hint)
                 for (text, hint), (_document, _text, matches) in zip(texts, matched, strict=True)
             ],
             # The language is read off the whole text, names included.
@@ -205,6 +202,10 @@ class MentionProcessor:
                 matched, classifications, strict=True
             )
         ]
+
+    def names_in(self, matches: Sequence[tuple[str, MatchResult]]) -> list[str]:
+        """The terms that found the matched brands' own names in a document."""
+        return names_found(((name, result.terms) for name, result in matches), self.names)
 
     def brand_tones(
         self,

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from veille.classify import CLASSIFIER_VERSION, Classifier, tone_of
-from veille.classify.names import without_names
+from veille.classify.names import name_labels, names_found, without_names
 from veille.classify.targeted import BrandSentences
 from veille.match import compile_query
 from veille.normalize.domains import site_host
@@ -39,6 +39,9 @@ from veille.types import Classification
 
 # Brand name (case-folded) → its sentences finder when its tone is "brand", None when "document".
 BrandTones = Mapping[str, BrandSentences | None]
+
+# Brand name (case-folded) → the labels of its query's terms that name it (names.name_labels).
+BrandNames = Mapping[str, frozenset[str]]
 
 # progress(documents re-scored so far, documents to re-score)
 ReclassifyProgress = Callable[[int, int], None]
@@ -72,20 +75,29 @@ def brand_tones(brands: Sequence[BrandConfig]) -> dict[str, BrandSentences | Non
     }
 
 
+def brand_names(brands: Sequence[BrandConfig]) -> BrandNames:
+    """The terms of each configured brand's query that name it, for :func:`rescore`."""
+    return {brand.name.casefold(): name_labels(compile_query(brand.query).node) for brand in brands}
+
+
 def rescore(
-    documents: Sequence[ScoredDocument], classifier: Classifier, tones: BrandTones | None = None
+    documents: Sequence[ScoredDocument],
+    classifier: Classifier,
+    tones: BrandTones | None = None,
+    names: BrandNames | None = None,
 ) -> list[NewScores]:
     """New scores for stored documents, classified as a collecting pass classifies them.
 
-    With ``tones`` (see :func:`brand_tones`), the new own scores of their mentions that change.
-    Their languages are found together, which is faster than one at a time.
+    With ``tones`` (see :func:`brand_tones`), the new own scores of their mentions that change;
+    with ``names`` (see :func:`brand_names`), the brands' names found are left out of the tone,
+    as a pass leaves them out. Their languages are found together, faster than one at a time.
     """
     texts = [(classified_text(d.title, d.text), d.lang) for d in documents]
-    # As a pass scores them: without the names their brands' queries found, the language read
-    # off the whole text.
+    names = names or {}
+    # The language is read off the whole text, names included.
     classifications = classifier.classify_many(
         [
-            (without_names(text, _terms_of(document)), hint)
+            (without_names(text, _names_in(document, names)), hint)
             for (text, hint), document in zip(texts, documents, strict=True)
         ],
         classifier.languages_of(texts),
@@ -106,9 +118,10 @@ def rescore(
     return scores
 
 
-def _terms_of(document: ScoredDocument) -> list[str]:
-    """The terms the brands' queries found in a document, each once."""
-    return list(dict.fromkeys(t for mention in document.mentions for t in mention.matched_terms))
+def _names_in(document: ScoredDocument, names: BrandNames) -> list[str]:
+    """The terms that found its brands' own names in a document, each once."""
+    found = ((m.brand.casefold(), m.matched_terms) for m in document.mentions)
+    return names_found(found, names)
 
 
 def _mention_scores(

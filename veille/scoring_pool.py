@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from veille.classify import Classifier
 from veille.processing_pool import AUTO_MAX_PROCESSES, exit_with_parent, usable_cpus
-from veille.reclassify import BrandTones, brand_tones, rescore
+from veille.reclassify import BrandNames, BrandTones, brand_names, brand_tones, rescore
 from veille.settings import BrandConfig
 from veille.store.reclassify import NewScores, ScoredDocument
 
@@ -58,10 +58,10 @@ def scored_batches(
     Reads at most one batch per worker ahead of the one given back. A worker that dies (killed
     for memory, say) costs only speed: its batches, and the rest, are scored here.
     """
-    tones = brand_tones(brands)
+    tones, names = brand_tones(brands), brand_names(brands)
     if processes < 1:
         for batch in batches:
-            yield batch, rescore(batch, classifier, tones)
+            yield batch, rescore(batch, classifier, tones, names)
         return
     executor = ProcessPoolExecutor(
         max_workers=processes,
@@ -77,11 +77,11 @@ def scored_batches(
             pending.append((batch, submitted))
             while len(pending) > processes:
                 done, future = pending.popleft()
-                scores, in_workers = _scores(done, future, classifier, tones, in_workers)
+                scores, in_workers = _scores(done, future, classifier, tones, names, in_workers)
                 yield done, scores
         while pending:
             done, future = pending.popleft()
-            scores, in_workers = _scores(done, future, classifier, tones, in_workers)
+            scores, in_workers = _scores(done, future, classifier, tones, names, in_workers)
             yield done, scores
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
@@ -111,6 +111,7 @@ def _scores(
     future: Future[list[NewScores]] | None,
     classifier: Classifier,
     tones: BrandTones,
+    names: BrandNames,
     in_workers: bool,
 ) -> tuple[list[NewScores], bool]:
     """A batch's scores from its worker, or from this process once a worker has died."""
@@ -120,23 +121,23 @@ def _scores(
         except BrokenProcessPool:
             if in_workers:
                 log.warning(_STOPPED)
-    return rescore(batch, classifier, tones), False
+    return rescore(batch, classifier, tones, names), False
 
 
-# The worker process's classifier and brand tones, set by its initializer.
-_worker_scoring: tuple[Classifier, BrandTones] | None = None
+# The worker process's classifier, brand tones and names, set by its initializer.
+_worker_scoring: tuple[Classifier, BrandTones, BrandNames] | None = None
 
 
 def _start_worker(classifier: Classifier, brands: tuple[BrandConfig, ...]) -> None:
     global _worker_scoring
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     exit_with_parent()
-    _worker_scoring = (classifier, brand_tones(brands))
+    _worker_scoring = (classifier, brand_tones(brands), brand_names(brands))
 
 
 def rescore_in_worker(batch: Batch) -> list[NewScores]:
     """In a worker: the new scores of one batch, as ``veille.reclassify.rescore`` gives them."""
     if _worker_scoring is None:
         raise RuntimeError("the worker process was not started by scored_batches")
-    classifier, tones = _worker_scoring
-    return rescore(batch, classifier, tones)
+    classifier, tones, names = _worker_scoring
+    return rescore(batch, classifier, tones, names)

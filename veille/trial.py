@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from veille.classify import Classifier
-from veille.classify.names import without_names
+from veille.classify.names import name_labels, without_names
 from veille.collectors.base import get_collector
 from veille.config_sources import validate_options
 from veille.errors import ConfigError
@@ -87,6 +87,7 @@ async def fetch_once(
             languages=tuple(languages),
         )
     classifier = Classifier(languages or None)
+    names = name_labels(brand_query.node)
     records = []
     for raw in collected.mentions:
         document = normalize(raw)
@@ -105,7 +106,8 @@ async def fetch_once(
         )
         # Scored as a pass scores it: without the names the query found.
         [classification] = classifier.classify_many(
-            [(without_names(body, match.terms), document.lang_hint)], [lang]
+            [(without_names(body, [t for t in match.terms if t in names]), document.lang_hint)],
+            [lang],
         )
         records.append(
             {

@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 
 from veille.classify import sentiment_score
-from veille.classify.names import without_names
+from veille.classify.names import name_labels, without_names
 from veille.match import And, BrandQuery, Field, Near, Node, Or, Phrase, Term, positive_terms
 from veille.match.parser import format_query
 
@@ -132,6 +132,7 @@ class BrandSentences:
 
     def __init__(self, query: BrandQuery) -> None:
         self.query = query
+        self.names = name_labels(query.node)
         node = sentence_node(query.node)
         self.sentence_query = BrandQuery(
             format_query(node), node, case_sensitive=query.case_sensitive
@@ -187,4 +188,5 @@ class BrandSentences:
         if not kept:
             return document_sentiment
         # The brand's name, in every kept sentence, is no opinion (« Bonne Maman »).
-        return sentiment_score(without_names("\n".join(kept), matched_terms), lang)
+        names = [term for term in matched_terms if term in self.names]
+        return sentiment_score(without_names("\n".join(kept), names), lang)
