@@ -88,11 +88,15 @@ def test_social_posts_split_before_handles_hashtags_emoji_and_after_exclamations
         "#fail encore",
     ]
     assert split_sentences("Top ! 😡 Danone nul") == ["Top !", "😡 Danone nul"]
-    assert split_sentences("Super produit ! danone au top ? oui") == [
-        "Super produit !",
-        "danone au top ?",
-        "oui",
-    ]
+    # What only ends a post (emoji, hashtags) stays with the sentence it is about.
+    for post in (
+        "Encore une rupture de stock chez Danone. 😡😡",
+        "Danone a encore augmenté ses prix ! #arnaque",
+        "Merci @Danone ! 😍😍",
+    ):
+        assert split_sentences(post) == [post]
+    # A word in lower case continues the sentence, after ! and ? too.
+    assert split_sentences("Super produit ! danone au top") == ["Super produit ! danone au top"]
     # After a period, a word in lower case still continues the sentence (abbreviations, 3.5).
     one = "Il a vu M. dupont. puis 3.5 fois"
     assert split_sentences(one) == [one]
@@ -339,3 +343,12 @@ def test_the_tone_filter_reads_the_document_tone_where_no_brand_opted_in(collect
             assert "coalesce" in str(tone_condition(connection, "negative")).lower()
     finally:
         store.close()
+
+
+def test_a_post_s_closing_emoji_and_hashtags_count_in_the_brand_s_tone() -> None:
+    for post in (
+        "Encore une rupture de stock chez Danone. 😡😡",
+        "Danone augmente ses prix ! #arnaque",
+    ):
+        document, danone = targeted("danone", "", post)
+        assert tone_of(danone) == "negative" and danone == document

@@ -48,15 +48,16 @@ _END = re.compile(r"[.!?…]+[\s\u00a0\u202f]*[»\"”’)\]]*(?=\s)")
 _NEXT_START = re.compile(
     r"\s*[«\"“‘(\[\-–—]?[\s\u00a0\u202f]*([@#]?[^\W_]|[\u2600-\u27bf\U0001f300-\U0001faff])"
 )
-# Ends that close a sentence before a word in lower case too, as social posts write them.
-_STRONG_END = re.compile(r"[!?]")
+# What ends a post without saying anything more: hashtags, handles, emoji, punctuation. Left
+# with the sentence before it, which it is about (« … chez Danone. 😡 », « … ! #arnaque »).
+_ONLY_TAGS = re.compile(r"(?:[#@][^\W_]+|[^\w]|_)*")
 _WORD_BEFORE = re.compile(r"([\w.\-]+)$")
 _SINGLE_PERIOD = re.compile(r"\.(?![.!?…])")
 
 
 def split_sentences(text: str) -> list[str]:
     """Split text into sentences: at . ! ? … before a capital, a digit, a handle, a hashtag or
-    an emoji (at ! and ? before any word), and at line breaks.
+    an emoji followed by words, and at line breaks.
 
     Abbreviations (« M. », "Dr.", "etc.") and initials ("J. Smith") do not end a sentence;
     closing « » and quotes stay with the sentence they close.
@@ -69,13 +70,10 @@ def split_sentences(text: str) -> list[str]:
             if following is None:
                 continue
             first = following.group(1)
-            if not (
-                first.isupper()
-                or first.isdigit()
-                or len(first) > 1  # a handle or hashtag
-                or not first.isalpha()  # an emoji
-                or _STRONG_END.match(end.group())
-            ):
+            tag_or_emoji = len(first) > 1 or not first.isalnum()
+            if not (first.isupper() or first.isdigit() or tag_or_emoji):
+                continue
+            if tag_or_emoji and _ONLY_TAGS.fullmatch(line, end.end()):
                 continue
             if _SINGLE_PERIOD.match(end.group()) and _abbreviated(line[start : end.start()]):
                 continue
