@@ -137,6 +137,7 @@ def test_precedence(query: str, tree: object) -> None:
         ("lang:(fr OR en)", 0, "lang: only narrows a query"),
         ("danone lang:zz", 12, "lang:zz: not a language code"),
         ("danone lang:french", 12, "not a language code"),
+        ("danone lang:fr-CA", 12, "not their regions; write lang:fr"),
         ("danone lang:(fr OR xx)", 19, "lang:xx: not a language code"),
         ("dan*one", 3, "only allowed at the end"),
         ("*", 0, "no letters or digits"),

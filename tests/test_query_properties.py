@@ -52,13 +52,7 @@ _SITES = st.recursive(
     max_leaves=3,
 )
 _LANGUAGES = st.recursive(
-    st.builds(
-        Term,
-        st.tuples(
-            st.sampled_from(sorted(DETECTABLE_LANGUAGES)),
-            st.sampled_from(["", "-CA", "-br", "_FR"]),
-        ).map("".join),
-    ),
+    st.builds(Term, st.sampled_from(sorted(DETECTABLE_LANGUAGES))),
     _boolean,
     max_leaves=3,
 )

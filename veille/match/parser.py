@@ -219,13 +219,22 @@ class _Parser:
             raise self.error(
                 f"{self.field}: compares whole codes; * and case: do not apply", token.position
             )
-        if self.field == "lang" and language_code(leaf.text) is None:
-            # An unknown code would silently keep nothing (or, under NOT, everything).
-            raise self.error(
-                f"lang:{leaf.text}: not a language code; write an ISO 639-1 code such as "
-                "fr, en or de (a region may follow: fr-CA)",
-                token.position,
-            )
+        if self.field == "lang":
+            # An unknown code would silently keep nothing (or, under NOT, everything); so would a
+            # region, as languages are detected, not regions.
+            code = language_code(leaf.text)
+            if code is None:
+                raise self.error(
+                    f"lang:{leaf.text}: not a language code; write an ISO 639-1 code such as "
+                    "fr, en or de",
+                    token.position,
+                )
+            if code != leaf.text.strip().lower():
+                raise self.error(
+                    f"lang:{leaf.text}: veille tells languages apart, not their regions; "
+                    f"write lang:{code}",
+                    token.position,
+                )
         return leaf
 
 
