@@ -318,6 +318,8 @@ def test_a_joined_name_is_only_found_on_word_boundaries_of_the_tag() -> None:
         ("AT&T", "Où est le at t", False),
         ("AT&T", "AT&T annonce", True),
         ("case:Canal+", "canal+ en minuscules", False),
+        ('"M&M\'s"', "Les M&M’s sont là", True),  # apostrophes are one
+        ("#danone", "#BoycottDanone", True),  # a leading # is a hashtag, found by its words
         ("title:Canal+", "", False),
     ],
 )

@@ -277,6 +277,10 @@ def test_pas_after_a_determiner_is_the_noun(score: FrenchSentimentAnalyzer) -> N
     assert score.compound("ce n'est pas un succès") <= -0.05
     assert score.compound("c'est pas un succès") <= -0.05
     assert score.compound("c'est même pas bon") <= -0.05  # "not even"
+    # An adjective alone before "pas" says nothing: the negation stands.
+    assert score.compound("c'est bon pas bon ?") <= -0.05
+    assert score.compound("Bon pas génial") <= -0.05
+    assert score.compound("Pas à pas, un bon travail") >= 0.05
 
 
 def test_loin_d_etre_and_personne_ne_negate(score: FrenchSentimentAnalyzer) -> None:

@@ -112,6 +112,14 @@ def _negated_by_following(words: list[str], index: int, ne_seen: bool) -> bool:
     return ne_seen and index + 2 < count and words[index + 2] in fw.POSTVERBAL_NEGATORS
 
 
+def _pas_is_a_noun(words: list[str], index: int) -> bool:
+    """Whether "pas" is the noun (a step) after a determiner, maybe with an adjective between."""
+    before = words[index - 1] if index > 0 else ""
+    if before in fw.PAS_DETERMINERS:
+        return True
+    return before in fw.PAS_ADJECTIVES and index > 1 and words[index - 2] in fw.PAS_DETERMINERS
+
+
 class FrenchSentimentAnalyzer:
     """Score French text; one instance per process is enough (see `french_analyzer`)."""
 
@@ -199,7 +207,7 @@ class FrenchSentimentAnalyzer:
                 concession = True
                 skip_until = index + (1 if word in fw.CONCESSIVE_MARKERS else 2)
                 continue
-            elif word == "pas" and index > 0 and words[index - 1] in fw.PAS_AS_NOUN_AFTER:
+            elif word == "pas" and _pas_is_a_noun(words, index):
                 # "un grand pas vers le succès": the noun, not the negation.
                 if scope:
                     scope -= 1

@@ -142,6 +142,7 @@ IDIOM_VALENCES: dict[tuple[str, ...], float] = {
     ("pas", "remboursee"): -1.8,
     ("jamais", "rembourse"): -2.0,
     ("jamais", "remboursee"): -2.0,
+    ("pas", "a", "pas"): 0.0,  # step by step
     ("rien", "ne", "va"): -2.0,
     ("rien", "ne", "marche"): -2.0,
     ("rien", "ne", "fonctionne"): -2.0,

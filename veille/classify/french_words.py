@@ -13,11 +13,11 @@ NE = frozenset({"ne", "n'"})
 NEGATORS = _words("pas jamais rien aucun aucune aucuns aucunes guere nullement ni sans")
 # Words that negate only as the second half of "ne … plus / point / personne".
 NE_COMPLETERS = frozenset(["plus", "point", "personne"])
-# After these, "pas" is the noun (a step): "un grand pas vers", "ce premier pas", "pas à pas".
-PAS_AS_NOUN_AFTER = _words(
-    "un le ce du au mon ton son notre votre leur premier grand petit nouveau dernier faux "
-    "vrai bon seul pas"
-)
+# After a determiner, "pas" is the noun (a step): "un pas vers", "ce pas", and after one of
+# these adjectives following a determiner: "un grand pas", "ce premier pas". Alone, an adjective
+# says nothing ("c'est bon pas bon ?", "bon pas génial").
+PAS_DETERMINERS = _words("un le ce du au mon ton son notre votre leur")
+PAS_ADJECTIVES = _words("premier grand petit nouveau dernier faux vrai bon seul immense")
 # "loin d'être bon" negates what follows, as "pas" would; "personne n'est satisfait" too.
 NEGATING_OPENERS = frozenset(["loin", "personne"])
 ELISIONS_OF_DE = frozenset(["de", "d'"])

@@ -1,8 +1,9 @@
 """Names whose symbols are part of them: « Canal+ », "C++", "C#", "AT&T".
 
 Words are runs of letters and digits (``tokens.py``), so "Canal+" alone would find every canal.
-A term or phrase holding such a symbol next to a letter or digit is also looked for as written,
-symbols included, ignoring case and accents as words are (not for ``case:`` terms).
+A term or phrase holding such a symbol after a letter or digit is also looked for as written,
+symbols included, ignoring case, accents and the kind of apostrophe as words are (not for
+``case:`` terms), somewhere in the scope the words were found in.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from functools import lru_cache
 
 from veille.normalize.text import fold_case_and_accents
 
-# Symbols that make a name when they touch a letter or digit: "Canal+", "C#", "AT&T".
-_NAME_SYMBOL = re.compile(r"(?<=[^\W_])[+#&]|[+#&](?=[^\W_])")
+# Symbols that make a name when they follow a letter or digit: "Canal+", "C#", "AT&T" (a
+# leading "#" or "@" is a hashtag or handle, found by its words).
+_NAME_SYMBOL = re.compile(r"(?<=[^\W_])[+#&]")
+# Apostrophes, typographic or not, are one as everywhere in matching.
+_APOSTROPHES = "'’ʼ"
 
 
 def has_name_symbols(text: str) -> bool:
@@ -42,6 +46,13 @@ def accent_blind(word: str) -> str:
     )
 
 
+def _blind(char: str) -> str:
+    """The pattern of one character of a name, case, accents and apostrophes aside."""
+    if char in _APOSTROPHES:
+        return f"[{_APOSTROPHES}]"
+    return accent_blind(fold_case_and_accents(char)) if char.isalpha() else re.escape(char)
+
+
 @lru_cache(maxsize=1024)
 def literal_pattern(text: str, *, exact: bool) -> re.Pattern[str]:
     """The pattern finding ``text`` as written, its symbols included, on word boundaries."""
@@ -54,12 +65,7 @@ def literal_pattern(text: str, *, exact: bool) -> re.Pattern[str]:
         elif exact:
             pieces.append(re.escape(piece))
         else:
-            pieces.append(
-                "".join(
-                    accent_blind(fold_case_and_accents(char)) if char.isalpha() else re.escape(char)
-                    for char in piece
-                )
-            )
+            pieces.append("".join(_blind(char) for char in piece))
     body = "".join(pieces)
     # Not inside a longer word, nor followed by more of the same symbols ("C++" in "C+++").
     start = r"(?<![^\W_])" if text.strip()[:1].isalnum() else ""
