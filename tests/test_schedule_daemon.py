@@ -328,3 +328,14 @@ def test_log_lines_are_logfmt() -> None:
     assert line == "event=job_end job=collect status=ok new_mentions=12 duration=3.2"
     quoted = logfmt(error='HTTP 500 "oops"\nnext', empty="", flag=True)
     assert quoted == 'error="HTTP 500 \\"oops\\"\\nnext" empty="" flag=true'
+
+
+def test_the_last_whole_pass_never_goes_back_in_time(project: tuple[Settings, Store]) -> None:
+    # Two processes sharing a database may finish their passes out of order.
+    _, store = project
+    later_start = utcnow()
+    store.note_whole_pass(later_start)
+    store.note_whole_pass(later_start - timedelta(minutes=5))
+    assert store.last_whole_pass() == later_start
+    store.note_whole_pass(later_start + timedelta(minutes=1))
+    assert store.last_whole_pass() == later_start + timedelta(minutes=1)

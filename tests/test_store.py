@@ -328,3 +328,15 @@ def test_deleting_a_document_deletes_its_mentions(store: Store) -> None:
     with store.engine.begin() as connection:
         connection.execute(delete(document_table).where(document_table.c.identity == "guid:a"))
     assert count_rows(store, mention_table) == 1
+
+
+def test_a_search_per_brand_does_not_rewrite_what_it_gave_before(store: Store) -> None:
+    # Another query's hit on the same page comes in other words (a snippet, a cluster of links).
+    first = make_item("guid:s1", title="Danone ouvre une usine", brands=("acme", "globex"))
+    save(store, [first], source="gnews", brand="acme")
+    again = make_item("guid:s1", title="Danone ferme une usine", fingerprint="other")
+    save(store, [again], source="gnews", brand="globex", now=later(5))
+    assert {str(m["title"]) for m in store.list_mentions(ALL)} == {"Danone ouvre une usine"}
+    # Given by the source for every brand at once (a feed), the new wording is an edit.
+    save(store, [again], source="gnews", now=later(6))
+    assert {str(m["title"]) for m in store.list_mentions(ALL)} == {"Danone ferme une usine"}

@@ -246,7 +246,14 @@ async def collect(
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
-                collected = {(outcome.source, outcome.brand) for outcome in report.outcomes}
+                # Collected: those reported, and those whose task ended meanwhile (their next
+                # check is recorded); the others' claims go back.
+                ended = [
+                    t.result()
+                    for t in tasks
+                    if t.done() and not t.cancelled() and not t.exception()
+                ]
+                collected = {(o.source, o.brand) for o in [*report.outcomes, *ended]}
                 _close_stopped_pass(store, report.run_id, sorted(taken - collected, key=str))
                 raise
     report.finished_at = utcnow()

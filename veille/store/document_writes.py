@@ -224,16 +224,20 @@ class StoredDocuments:
 
 
 def upsert_documents(
-    connection: Connection, rows: Sequence[dict[str, Any]], stories: Sequence[StorySignature | None]
+    connection: Connection,
+    rows: Sequence[dict[str, Any]],
+    stories: Sequence[StorySignature | None],
+    editable: Sequence[bool] | None = None,
 ) -> StoredDocuments:
     """Store the documents of these rows (``document_values``) once each, in order.
 
     ``stories`` gives each row's story signature when it is known already. A row naming a
     stored document by its own identity, from that document's source and with another content,
-    rewrites it (``update_edited_documents``).
+    rewrites it (``update_edited_documents``) when ``editable`` says so (every row by default).
     """
     existing = _ids_by_identity(connection, (row["identity"] for row in rows))
-    edited = update_edited_documents(connection, rows, existing)
+    edits = rows if editable is None else [r for r, ok in zip(rows, editable, strict=True) if ok]
+    edited = update_edited_documents(connection, edits, existing)
     unknown = [index for index, row in enumerate(rows) if row["identity"] not in existing]
     new_urls = [rows[index]["canonical_url"] for index in unknown if rows[index]["canonical_url"]]
     lock_canonical_urls(connection, new_urls)

@@ -125,10 +125,14 @@ def note_job_run(connection: Connection, job: str, ran_at: datetime) -> None:
     For what leaves no other trace of having run whole: an alert check that finds no spike, a
     pass over every source (one limited to some sources or brands is a run all the same).
     """
+    statement = upsert_insert(connection, job_run_table).values(job=job, ran_at=ran_at)
+    # Never back in time: two processes sharing a database may record out of order.
+    latest = func.greatest if connection.dialect.name == "postgresql" else func.max
     connection.execute(
-        upsert_insert(connection, job_run_table)
-        .values(job=job, ran_at=ran_at)
-        .on_conflict_do_update(index_elements=["job"], set_={"ran_at": ran_at})
+        statement.on_conflict_do_update(
+            index_elements=["job"],
+            set_={"ran_at": latest(job_run_table.c.ran_at, statement.excluded.ran_at)},
+        )
     )
 
 

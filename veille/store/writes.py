@@ -178,7 +178,10 @@ def _store_items(
         rows.extend(document_values(item, source_id, save.now) for item in save.items)
         owners.extend([index] * len(save.items))
     items = [item for save in saves for item in save.items]
-    stored = upsert_documents(connection, rows, [i.story for i in items])
+    # Only a source's own items are edited in place: a search per brand gives the same page
+    # in other words from one query to the next (a cluster of links, a snippet of the hit).
+    editable = [save.brand is None for save in saves for _item in save.items]
+    stored = upsert_documents(connection, rows, [i.story for i in items], editable)
     mentions = [
         MentionOf(item, document_id, row["source_id"], row["collected_at"])
         for item, document_id, row in zip(items, stored.document_ids, rows, strict=True)
