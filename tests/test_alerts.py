@@ -235,3 +235,16 @@ def test_hostile_feed_content_arrives_inert(store: Store, smtp: SmtpServer) -> N
     assert "&lt;script&gt;" in html and "&lt;b&gt;Mallory&lt;/b&gt;" in html
     assert "javascript:" not in text.replace(HOSTILE_TEXT, "")
     assert HOSTILE_TITLE in text  # plain text shows it as it is, inert
+
+
+def test_alert_headlines_write_numbers_as_their_readers_do() -> None:
+    from veille.alerts.wording import headline
+    from veille.store.alerts import AlertRecord
+
+    big = AlertRecord("Crédit Agricole", "negative", "day", NOW, NOW, 1235, 0.0, 0.0)
+    assert headline(big, "fr", detail=False) == (
+        "Crédit Agricole : 1\u202f235 mentions négatives dans les dernières 24 heures"
+    )
+    assert headline(big, "en", detail=False) == (
+        "Crédit Agricole: 1,235 negative mentions in the last 24 hours"
+    )

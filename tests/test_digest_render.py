@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from veille.digest.render import highlight, safe_url
 from veille.digest.selection import group_stories
-from veille.digest.wording import long_date, short_day, subject
+from veille.digest.wording import count_mentions, long_date, short_day, subject, tone_count
 from veille.match import Phrase, Term
 from veille.match.matcher import BrandQuery
 
@@ -25,6 +25,14 @@ NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
         ([("Danone", 1)], 1, "fr", "Danone — 1 nouvelle mention, dont 1 négative"),
         ([("Danone", 4)], 0, "fr", "Danone — 4 nouvelles mentions"),
         ([("Danone", 0)], 0, "en", "Danone — no new mention"),
+        ([("Danone", 0)], 0, "fr", "Danone — aucune nouvelle mention"),
+        (
+            [("Crédit Agricole", 1234)],
+            1234,
+            "fr",
+            "Crédit Agricole — 1\u202f234 nouvelles mentions, dont 1\u202f234 négatives",
+        ),
+        ([("Danone", 1234)], 0, "en", "Danone — 1,234 new mentions"),
         (
             [("Danone", 37), ("Michelin", 15)],
             7,
@@ -43,6 +51,14 @@ def test_subjects(
     brands: list[tuple[str, int]], negatives: int, language: str, expected: str
 ) -> None:
     assert subject(brands, negatives, language) == expected
+
+
+def test_counts_agree_in_french_and_read_as_french_numbers() -> None:
+    assert count_mentions(0, "fr") == "aucune nouvelle mention"
+    assert count_mentions(1, "fr") == "1 nouvelle mention"
+    assert count_mentions(1234, "fr") == "1\u202f234 nouvelles mentions"
+    assert tone_count(0, "negative", "fr") == "0 négative"
+    assert tone_count(1234, "negative", "fr") == "1\u202f234 négatives"
 
 
 def test_dates_per_language() -> None:

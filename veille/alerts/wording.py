@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC
 
 from veille.alerts.detect import HORIZON_BY_NAME
+from veille.numbers import format_number
 from veille.store.alerts import AlertRecord
 
 LABELS: dict[str, dict[str, str]] = {
@@ -59,15 +60,16 @@ def ratio(count: int, baseline: float, language: str) -> str | None:
 
 def _what(record: AlertRecord, language: str) -> str:
     negative = record.signal == "negative"
-    plural = record.count != 1
+    plural = record.count > 1 if language == "fr" else record.count != 1
     if language == "fr":
         noun = "mentions" if plural else "mention"
         adjective = (" négatives" if plural else " négative") if negative else ""
         window = "la dernière heure" if record.horizon == "hour" else "les dernières 24 heures"
-        return f"{record.count} {noun}{adjective} dans {window}"
+        return f"{format_number(record.count, language)} {noun}{adjective} dans {window}"
     noun = "mentions" if plural else "mention"
     window = "the last hour" if record.horizon == "hour" else "the last 24 hours"
-    return f"{record.count} {'negative ' if negative else ''}{noun} in {window}"
+    count = format_number(record.count, language)
+    return f"{count} {'negative ' if negative else ''}{noun} in {window}"
 
 
 def _baseline(record: AlertRecord, language: str) -> str:

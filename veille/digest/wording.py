@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from veille.numbers import format_number
+
 LANGUAGES = ("fr", "en")
 
 _MONTHS = {
@@ -94,10 +96,16 @@ LABELS: dict[str, dict[str, str]] = {
 
 
 def count_mentions(count: int, language: str) -> str:
-    """ "37 nouvelles mentions" / "37 new mentions", singular when one."""
+    """ "1 234 nouvelles mentions" / "37 new mentions"; "aucune nouvelle mention" / "no new
+    mention" for none (French takes the singular below two)."""
+    number = format_number(count, language)
     if language == "fr":
-        return f"{count} nouvelle mention" if count == 1 else f"{count} nouvelles mentions"
-    return f"{count} new mention" if count == 1 else f"{count} new mentions"
+        if not count:
+            return "aucune nouvelle mention"
+        return f"{number} nouvelle mention" if count == 1 else f"{number} nouvelles mentions"
+    if not count:
+        return "no new mention"
+    return f"{number} new mention" if count == 1 else f"{number} new mentions"
 
 
 def tone_count(count: int, tone: str, language: str) -> str:
@@ -105,14 +113,15 @@ def tone_count(count: int, tone: str, language: str) -> str:
     word = LABELS[language][tone]
     if language == "fr" and count <= 1:
         word = word.removesuffix("s")
-    return f"{count} {word}"
+    return f"{format_number(count, language)} {word}"
 
 
 def other_sites(count: int, language: str) -> str:
     """ "+2 autres sites" / "+2 other sites"."""
+    number = format_number(count, language)
     if language == "fr":
-        return f"+{count} autre site" if count == 1 else f"+{count} autres sites"
-    return f"+{count} other site" if count == 1 else f"+{count} other sites"
+        return f"+{number} autre site" if count == 1 else f"+{number} autres sites"
+    return f"+{number} other site" if count == 1 else f"+{number} other sites"
 
 
 def subject(brands: Sequence[tuple[str, int]], negatives: int, language: str) -> str:
@@ -121,17 +130,19 @@ def subject(brands: Sequence[tuple[str, int]], negatives: int, language: str) ->
     if len(brands) == 1:
         head = f"{brands[0][0]} — {count_mentions(total, language)}"
     else:
-        detail = ", ".join(f"{name} {count}" for name, count in brands if count)
+        detail = ", ".join(
+            f"{name} {format_number(count, language)}" for name, count in brands if count
+        )
         head = f"veille — {count_mentions(total, language)}" + (f" ({detail})" if detail else "")
     if not total:
-        return head.split(" — ")[0] + (
-            " — aucune nouvelle mention" if language == "fr" else " — no new mention"
-        )
+        return head.split(" — ")[0] + " — " + count_mentions(0, language)
     if not negatives:
         return head
     if language == "fr":
-        return f"{head}, dont {negatives} négative" + ("s" if negatives > 1 else "")
-    return f"{head}, {negatives} negative"
+        return f"{head}, dont {format_number(negatives, 'fr')} négative" + (
+            "s" if negatives > 1 else ""
+        )
+    return f"{head}, {format_number(negatives, language)} negative"
 
 
 def long_date(moment: datetime | date, language: str) -> str:

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
+from veille.numbers import format_number
+
+__all__ = ["format_number"]  # the dashboard's templates read numbers through this module
+
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 
@@ -202,14 +206,6 @@ def accepted_language(header: str | None) -> str | None:
         if weight > 0 and (best is None or (weight, -position) > (best[0], best[1])):
             best = (weight, -position, primary)
     return best[2] if best else None
-
-
-def format_number(value: float | int, language: str, decimals: int = 0) -> str:
-    """ "1 234,5" in French (narrow no-break spaces), "1,234.5" in English."""
-    text = f"{value:,.{decimals}f}"
-    if language == "fr":
-        text = text.replace(",", "\u202f").replace(".", ",")
-    return text
 
 
 def format_percent(share: float, language: str) -> str:

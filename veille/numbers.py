@@ -1,0 +1,11 @@
+"""Numbers as French and English readers write them, for e-mails and pages alike."""
+
+from __future__ import annotations
+
+
+def format_number(value: float | int, language: str, decimals: int = 0) -> str:
+    """ "1 234,5" in French (narrow no-break spaces), "1,234.5" in English."""
+    text = f"{value:,.{decimals}f}"
+    if language == "fr":
+        text = text.replace(",", "\u202f").replace(".", ",")
+    return text
