@@ -101,6 +101,7 @@ def test_the_digest_arrives_with_both_parts_counts_negatives_first(
     assert html.index("recalls") < html.index("wins a prize")
     assert html.index("recalls") < html.index("opens a shop")
     assert "+2 autres sites" in html and "+2 autres sites (lefigaro.fr, liberation.fr)" in text
+    assert "· 3 apparitions" in html and "· 3 apparitions · +2 autres sites" in text
     assert "Paul Durand" in html and "lemonde.fr" in html
     assert "3 négatives" in html and "1 positive" in html
     assert text.index("[négatif] Acme recalls") < text.index("[positif] Acme wins")

@@ -160,6 +160,19 @@ def test_other_sites_are_counted_once_each() -> None:
     assert (line.site, line.others, line.other_sites) == ("a.fr", 1, ("b.fr",))
     [alone], _hidden = group_stories([_mention(i, "t", "neutral", "a.fr") for i in (1, 2)], 5)
     assert (alone.others, alone.other_sites) == (0, ())  # no "+1 other site ()" line
+    # Each copy is a sighting, on the lead's site too: the line says how many.
+    assert (line.sightings, alone.sightings) == (6, 2)
+
+
+def test_a_story_shows_its_lead_s_own_time_and_sorts_by_its_last_sighting() -> None:
+    early, late = NOW.replace(hour=6), NOW.replace(hour=18)
+    mentions = [
+        {**_mention(1, "s", "negative", "a.fr"), "time": early},
+        {**_mention(2, "s", "neutral", "a.fr"), "time": late},
+        {**_mention(3, "u", "negative", "b.fr"), "time": NOW},
+    ]
+    lines, _hidden = group_stories(mentions, 5)
+    assert [(line.title, line.time) for line in lines] == [("t1", early), ("t3", NOW)]
 
 
 _WORD = st.from_regex(r"[a-zA-Zéèàçœæß]{2,8}", fullmatch=True)

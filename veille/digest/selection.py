@@ -31,10 +31,12 @@ class StoryLine:
     platform: str
     tone: str
     sentiment: float
-    time: datetime
+    time: datetime  # the lead mention's own
     matched: tuple[str, ...]
     other_sites: tuple[str, ...] = ()
     others: int = 0
+    sightings: int = 1  # its mentions in the digest, copies on the lead's site included
+    latest: datetime | None = None  # when it was last seen, for the order of the stories
 
 
 @dataclass(frozen=True)
@@ -120,13 +122,15 @@ def group_stories(mentions: Sequence[dict[str, object]], limit: int) -> tuple[li
                 platform=str(lead["platform"]),
                 tone=str(lead["tone"]),
                 sentiment=float(lead["sentiment"]),  # type: ignore[arg-type]
-                time=max(_when(m) for m in members),
+                time=_when(lead),
                 matched=tuple(str(term) for term in lead["matched"]),  # type: ignore[attr-defined]
                 other_sites=tuple(sites),
                 others=len(sites),
+                sightings=len(members),
+                latest=max(_when(m) for m in members),
             )
         )
-    lines.sort(key=lambda line: (line.tone != "negative", -line.time.timestamp()))
+    lines.sort(key=lambda line: (line.tone != "negative", -(line.latest or line.time).timestamp()))
     return lines[:limit], max(0, len(lines) - limit)
 
 

@@ -116,6 +116,14 @@ def tone_count(count: int, tone: str, language: str) -> str:
     return f"{format_number(count, language)} {word}"
 
 
+def sightings(count: int, language: str) -> str:
+    """ "7 apparitions" / "7 sightings": how many mentions of one story the digest holds."""
+    number = format_number(count, language)
+    if language == "fr":
+        return f"{number} apparition" if count <= 1 else f"{number} apparitions"
+    return f"{number} sighting" if count == 1 else f"{number} sightings"
+
+
 def other_sites(count: int, language: str) -> str:
     """ "+2 autres sites" / "+2 other sites"."""
     number = format_number(count, language)
