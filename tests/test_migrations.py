@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -343,5 +344,18 @@ def test_only_commands_that_fill_the_database_create_it(tmp_path: Path) -> None:
     current = run(config, "db", "current")
     assert current.exit_code == 0 and "no database yet" in current.output
     assert not database.exists()
+    # Nor does one write veille's tables into another application's file, or an empty one.
+    for content in (b"", None):
+        if content is None:
+            with sqlite3.connect(database) as other:
+                other.execute("CREATE TABLE notes (id INTEGER)")
+        else:
+            database.write_bytes(content)
+        result = run(config, "mentions")
+        assert result.exit_code == 1 and "holds no veille database" in result.output
+        with sqlite3.connect(database) as other:
+            tables = {row[0] for row in other.execute("SELECT name FROM sqlite_master")}
+        assert "documents" not in tables
+        database.unlink()
     assert run(config, "collect", "--quiet").exit_code == 0
     assert database.exists() and run(config, "mentions").exit_code == 0

@@ -119,3 +119,27 @@ def test_a_known_publisher_scopes_an_opaque_guid() -> None:
         raw, "https://news.google.com/rss/articles/CBMi", site="lefigaro.fr"
     )
     assert identity == "guid:lefigaro.fr:CBMi"
+
+
+def test_an_aggregator_s_item_takes_its_publisher_from_its_guid_when_the_feed_names_none() -> None:
+    # A FeedBurner item without <feedburner:origLink> nor a channel <link>: the GUID is the
+    # article's address, the same document as the publisher's own feed gives.
+    from veille.normalize import normalize
+
+    proxied = normalize(
+        RawMention(
+            source="fb",
+            url="http://feedproxy.google.com/~r/Pub/~3/abc/",
+            guid="https://www.lesechos.fr/a1",
+            title="Danone",
+        )
+    )
+    own = normalize(RawMention(source="pub", url="https://www.lesechos.fr/a1", title="Danone"))
+    assert (
+        (proxied.site, proxied.identity)
+        == (own.site, own.identity)
+        == (
+            "lesechos.fr",
+            "url:https://www.lesechos.fr/a1",
+        )
+    )

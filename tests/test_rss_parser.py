@@ -60,6 +60,11 @@ def test_a_web_page_that_names_its_feed_says_which() -> None:
     expected = urljoin(URL, "/rss.xml?a=1&b=2")
     assert caught.value.hint == f"the page names its feed: {expected}; put that address in the url"
     assert advertised_feeds(page, URL) == [expected, "https://marque.example/atom"]
+    # A feed address's password or token is not shown, as nowhere else.
+    secret = page.replace(b"/rss.xml?a=1&amp;b=2", b"https://u:pw@f.example/x.xml?token=SECRET")
+    with pytest.raises(FatalSourceError) as caught:
+        parse_feed(secret, url=URL, source="marque-info", headers={"Content-Type": "text/html"})
+    assert "SECRET" not in str(caught.value.hint) and ":pw@" not in str(caught.value.hint)
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,9 @@ class App:
                 )
             from veille.store import Store
 
-            self._store = Store.open(url)
+            # Another application's SQLite file (or an empty one) gets no tables from a query.
+            existing_file = sqlite_path(url) is not None
+            self._store = Store.open(url, create_schema=create or not existing_file)
             _startup.loaded()
         return self._store
 

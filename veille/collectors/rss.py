@@ -36,6 +36,7 @@ from veille.collectors.api import newer_than
 from veille.collectors.base import validate_options
 from veille.errors import FatalSourceError, TransientSourceError
 from veille.fetch import FetchResult
+from veille.redaction import redact_url
 from veille.types import Collected, RawMention, ReadItems, SourceState
 
 if TYPE_CHECKING:
@@ -293,7 +294,9 @@ def _check_empty_feed(
         advertised = advertised_feeds(body, url) if what == "an HTML page" else []
         hint = "configure the address of the RSS or Atom feed, not of the web page"
         if advertised:
-            hint = f"the page names its feed: {advertised[0]}; put that address in the url"
+            # As every address veille shows: a feed's password or token is not repeated.
+            feed = redact_url(advertised[0])
+            hint = f"the page names its feed: {feed}; put that address in the url"
         raise FatalSourceError(
             f"{source}: {url} is not a feed (the server sent {what})",
             source=source,

@@ -48,9 +48,14 @@ def _is_aggregator(url: str) -> bool:
     )
 
 
-def _site(canonical: str | None, site_url: str | None) -> str | None:
-    """Registrable domain of the item, taken from the publisher when the link is an aggregator's."""
+def _site(canonical: str | None, site_url: str | None, guid: str | None = None) -> str | None:
+    """Registrable domain of the item, taken from the publisher when the link is an aggregator's:
+    the feed's own site, else the article address its GUID gives (a FeedBurner item)."""
     publisher = registrable_domain(site_url) if site_url and site_url.strip() else None
+    if publisher is None and canonical is not None and _is_aggregator(canonical):
+        address = (guid or "").strip()
+        if address.lower().startswith(("http://", "https://")) and not _is_aggregator(address):
+            publisher = registrable_domain(address)
     if canonical is None or (publisher is not None and _is_aggregator(canonical)):
         return publisher
     return registrable_domain(canonical)
@@ -131,7 +136,7 @@ def normalize(raw: RawMention, readable: tuple[str, str] | None = None) -> Docum
     canonical = canonical_url(raw.url)
     author_name, author_contact = parse_author(raw.author_name)
     content_fingerprint = fingerprint(title, text)
-    site = _site(canonical, raw.site_url)
+    site = _site(canonical, raw.site_url, raw.guid)
     return Document(
         identity=document_identity(
             raw, canonical, site=site, content_fingerprint=content_fingerprint

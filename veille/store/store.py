@@ -95,11 +95,20 @@ class Store:
         self._run_locks_mutex = threading.Lock()
 
     @classmethod
-    def open(cls, url: str, *, upgrade_empty: bool = True, read_only: bool = False) -> Store:
+    def open(
+        cls,
+        url: str,
+        *,
+        upgrade_empty: bool = True,
+        read_only: bool = False,
+        create_schema: bool = True,
+    ) -> Store:
         """Connect; create the schema in an empty database, refuse one not at the latest revision.
 
         ``upgrade_empty=False`` opens the database exactly as it is, neither creating nor
         checking the schema: for ``veille db upgrade`` and ``veille db current``.
+        ``create_schema=False`` refuses a database without veille's schema instead of creating
+        it there (a query command pointed at another application's file).
         ``read_only`` opens a connection that cannot write (for the dashboard) and refuses a
         database that is not at the latest revision, an empty one included: nothing is migrated.
         """
@@ -114,6 +123,13 @@ class Store:
             if read_only:
                 store._check_current(revision)
             elif upgrade_empty:
+                if revision is None and not create_schema:
+                    raise StoreError(
+                        f"{mask_url(engine.url)} holds no veille database: nothing was "
+                        "collected into it",
+                        hint="check [database] url in the configuration and "
+                        "VEILLE_DATABASE_URL; `veille collect` creates veille's tables there",
+                    )
                 if revision is None:
                     store.upgrade()
                 else:
