@@ -86,3 +86,25 @@ def test_another_source_giving_the_same_page_does_not_rewrite_it(
     _collect(config)
     titles = {m["title"] for m in _mentions(config)}
     assert titles == {"Danone présente ses nouveaux yaourts"}
+
+
+def test_a_brand_the_edit_no_longer_names_keeps_the_tone_it_had(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    feed_server.add("/eco.xml", EDITED)  # names Danone and Michelin, negative
+    config = write_config(tmp_path, {"eco": feed_server.url("/eco.xml")})
+    _collect(config)
+    before = {m["brand"]: m for m in _mentions(config)}
+    assert before["Michelin"]["tone"] == "negative"
+    # The correction: Michelin was not concerned, and the recall went well.
+    feed_server.set_body(
+        "/eco.xml",
+        _feed("Danone rappelle ses yaourts, sans difficulté", "Un rappel exemplaire, bravo."),
+    )
+    _collect(config)
+    after = {m["brand"]: m for m in _mentions(config)}
+    assert after["Danone"]["tone"] == "positive"
+    assert (after["Michelin"]["tone"], after["Michelin"]["sentiment"]) == (
+        "negative",
+        before["Michelin"]["sentiment"],
+    )

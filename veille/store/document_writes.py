@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Select, select, text
 
 from veille.errors import StoreError
-from veille.store.edits import update_edited_documents, update_mentions
+from veille.store.edits import (
+    Edited,
+    keep_earlier_tones,
+    update_edited_documents,
+    update_mentions,
+)
 from veille.store.inserts import insert_new_rows
 from veille.store.lookups import brand_ids_by_name, one_of_parameter, rows_for
 from veille.store.schema import document_table, mention_table
@@ -220,7 +225,7 @@ class StoredDocuments:
     # The documents this transaction is known to have inserted itself (none when the driver does
     # not say how many rows an insert of several stored): they cannot have a mention yet.
     fresh: frozenset[int]
-    edited: frozenset[int]  # stored documents rewritten by their source's edit (edits.py)
+    edited: Edited  # stored documents rewritten by their source's edit, their tone before
 
 
 def upsert_documents(
@@ -319,7 +324,7 @@ def insert_mentions(
     collected: Sequence[MentionOf],
     *,
     fresh: frozenset[int] = frozenset(),
-    edited: frozenset[int] = frozenset(),
+    edited: Edited | None = None,
     brand_ids: Mapping[str, int] | None = None,
 ) -> list[int]:
     """Insert the (document, brand) mentions not stored yet; return the indices of their items.
@@ -359,12 +364,17 @@ def insert_mentions(
             }
             given_by[(document_id, brand_id)] = index
     stored_before = (document_id for document_id, _ in rows if document_id not in fresh)
-    updated = []
+    edited = edited or {}
+    updated, unnamed = [], []
     for pair in _existing_mentions(connection, stored_before):
         row = rows.pop(pair, None)
-        if row is not None and pair[0] in edited:
-            updated.append(row)
+        if pair[0] in edited:
+            if row is not None:
+                updated.append(row)
+            else:
+                unnamed.append(pair)
     update_mentions(connection, updated)
+    keep_earlier_tones(connection, unnamed, edited)
     if rows:
         # ON CONFLICT still guards against a concurrent writer storing the same mention.
         insert_new_rows(connection, mention_table, ("document_id", "brand_id"), list(rows.values()))

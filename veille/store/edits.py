@@ -35,9 +35,13 @@ EDITED_COLUMNS = (
 
 
 @cache
-def _stored_versions_query(dialect: str) -> Select[int, int, str | None]:
+def _stored_versions_query(dialect: str) -> Select[int, int, str | None, float, str]:
     return select(
-        document_table.c.id, document_table.c.source_id, document_table.c.fingerprint
+        document_table.c.id,
+        document_table.c.source_id,
+        document_table.c.fingerprint,
+        document_table.c.sentiment,
+        document_table.c.tone,
     ).where(one_of_parameter(dialect, document_table.c.id, "values"))
 
 
@@ -47,14 +51,19 @@ def _update_document() -> Any:
     return update(document_table).where(document_table.c.id == bindparam("doc_id")).values(values)
 
 
+# A rewritten document's id → its tone before the edit: (sentiment, tone).
+Edited = Mapping[int, tuple[float, str]]
+
+
 def update_edited_documents(
     connection: Connection, rows: Sequence[dict[str, Any]], stored_before: Mapping[str, int]
-) -> frozenset[int]:
+) -> Edited:
     """Rewrite the stored documents that these rows (``document_values``) show edited.
 
     ``stored_before``: the ids of the rows' identities stored before this save. A row edits its
     document when it comes from the document's own source with another content fingerprint;
-    the last such row of a document wins. Return the ids of the documents rewritten.
+    the last such row of a document wins. Return the documents rewritten, with their tone
+    before (``keep_earlier_tones`` gives it to the mentions the new text no longer names).
     """
     candidates: dict[int, dict[str, Any]] = {}
     for row in rows:
@@ -62,18 +71,18 @@ def update_edited_documents(
         if document_id is not None:
             candidates[document_id] = row
     if not candidates:
-        return frozenset()
+        return {}
     query = _stored_versions_query(connection.dialect.name)
-    edited = {
-        document_id: candidates[document_id]
-        for document_id, source_id, stored_fingerprint in rows_for(
-            connection, query, "values", candidates
-        )
-        if candidates[document_id]["source_id"] == source_id
-        and candidates[document_id]["fingerprint"] != stored_fingerprint
-    }
+    before: dict[int, tuple[float, str]] = {}
+    for document_id, source_id, stored_fingerprint, sentiment, tone in rows_for(
+        connection, query, "values", candidates
+    ):
+        row = candidates[document_id]
+        if row["source_id"] == source_id and row["fingerprint"] != stored_fingerprint:
+            before[document_id] = (sentiment, tone)
+    edited = {document_id: candidates[document_id] for document_id in before}
     if not edited:
-        return frozenset()
+        return {}
     connection.execute(
         _update_document(),
         [
@@ -87,7 +96,7 @@ def update_edited_documents(
     ids = sorted(edited)
     connection.execute(delete(hashtag_table).where(hashtag_table.c.document_id.in_(ids)))
     save_hashtags(connection, {i: (edited[i]["title"] or "", edited[i]["text"] or "") for i in ids})
-    return frozenset(edited)
+    return before
 
 
 @cache
@@ -124,5 +133,41 @@ def update_mentions(connection: Connection, mentions: Sequence[dict[str, Any]]) 
                     "brand_tone": row["tone"],
                 }
                 for row in mentions
+            ],
+        )
+
+
+@cache
+def _keep_earlier_tone() -> Any:
+    return (
+        update(mention_table)
+        .where(
+            mention_table.c.document_id == bindparam("doc_id"),
+            mention_table.c.brand_id == bindparam("brand"),
+            mention_table.c.tone.is_(None),
+        )
+        .values(sentiment=bindparam("old_sentiment"), tone=bindparam("old_tone"))
+    )
+
+
+def keep_earlier_tones(
+    connection: Connection, unnamed: Sequence[tuple[int, int]], edited: Edited
+) -> None:
+    """Give the mentions an edit no longer names (document id, brand id) the tone they had.
+
+    Such a mention shows its document's tone (it has none of its own): the new text, which no
+    longer says anything of its brand, would otherwise speak for it.
+    """
+    if unnamed:
+        connection.execute(
+            _keep_earlier_tone(),
+            [
+                {
+                    "doc_id": document_id,
+                    "brand": brand_id,
+                    "old_sentiment": edited[document_id][0],
+                    "old_tone": edited[document_id][1],
+                }
+                for document_id, brand_id in unnamed
             ],
         )
