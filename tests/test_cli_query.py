@@ -411,6 +411,7 @@ def test_init_writes_where_the_other_commands_read(
     result = run(chosen, "init", "--brand", "Danone")
     assert result.exit_code == 0, result.output
     assert chosen.exists() and (tmp_path / "etc" / "veille.db").exists()
+    assert f"Next: `veille --config {chosen} collect`" in result.output
     assert run(chosen, "sources", "list").exit_code == 0
     both = run(chosen, "init", "--dir", str(tmp_path))
     assert both.exit_code == 2 and "give one" in both.output

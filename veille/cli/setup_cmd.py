@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -38,7 +39,7 @@ def init(
     import os
 
     from veille.project import add_brands_hint, init_config
-    from veille.settings import load_settings
+    from veille.settings import default_config_path, load_settings
     from veille.store import Store, mask_url
 
     app: App = ctx.obj
@@ -76,10 +77,13 @@ def init(
     finally:
         store.close()
     click.echo(f"Database ready at {mask_url(settings.database_url)} (revision {revision}).")
+    # The commands as they will find this configuration from here.
+    found = default_config_path().resolve() == result.config_path.resolve()
+    veille = "veille" if found else f"veille --config {shlex.quote(str(result.config_path))}"
     if not settings.brands:
-        click.echo("Next: declare a brand in the [[brands]] section, then run `veille collect`.")
+        click.echo(f"Next: declare a brand in the [[brands]] section, then run `{veille} collect`.")
     else:
-        click.echo("Next: `veille collect`, then `veille mentions`.")
+        click.echo(f"Next: `{veille} collect`, then `{veille} mentions`.")
 
 
 @click.group()
