@@ -107,7 +107,7 @@ def test_the_digest_arrives_with_both_parts_counts_negatives_first(
     assert text.index("[négatif] Acme recalls") < text.index("[positif] Acme wins")
     assert "lundi 2 mars 2026" in text
     # Who, where and in what terms over the period: the hashtags of the brand's mentions too.
-    assert "Hashtags (sur la période): #AcmeWin (1)" in text and "#AcmeWin" in html
+    assert "Hashtags (sur la période)\u00a0: #AcmeWin (1)" in text and "#AcmeWin" in html
 
 
 def test_a_second_digest_right_after_sends_nothing_new(store: Store, smtp: SmtpServer) -> None:
@@ -323,7 +323,7 @@ def test_collectors_health_footer(store: Store, smtp: SmtpServer) -> None:
     settings = digest_settings(store, smtp.smtp_settings(), MORNING)
     send_digests(settings, store, now=later(hours=2))
     text, _ = parts(smtp.messages[0])
-    assert "gnews — en échec x1, jamais réussie: HTTP 503" in text
+    assert "gnews — en échec x1, jamais réussie\u00a0: HTTP 503" in text
     assert "hn — muette, depuis 2 mars 00:30" in text  # 23:30 UTC, shown in Paris time
     assert "lemonde" not in text.split("État des collecteurs")[1]
 

@@ -51,6 +51,7 @@ LABELS: dict[str, dict[str, str]] = {
         "of_period": "sur la période",
         "by": "par",
         "more": "autres récits, non listés : voir `veille mentions`",
+        "colon": "\u00a0:",  # French sets a (no-break) space before a colon
         "health": "État des collecteurs",
         "health_ok": "Toutes les sources répondent.",
         "failing": "en échec",
@@ -81,6 +82,7 @@ LABELS: dict[str, dict[str, str]] = {
         "of_period": "over the period",
         "by": "by",
         "more": "more stories, not listed: see `veille mentions`",
+        "colon": ":",
         "health": "Collectors",
         "health_ok": "Every source answers.",
         "failing": "failing",
