@@ -175,6 +175,12 @@ def test_phrases_and_near_do_not_span_title_and_text() -> None:
         ("danone site:lemonde.fr", {"title": "Danone", "text": ""}, False),
         ("danone -site:lemonde.fr", {"title": "Danone", "text": "", "site": "lemonde.fr"}, False),
         ("danone site:www.LeMonde.fr", {"title": "Danone", "text": "", "site": "lemonde.fr"}, True),
+        # A domain is written as read; sites are stored in their ASCII form.
+        (
+            "danone site:Beauté.fr",
+            {"title": "Danone", "text": "", "site": "blog.xn--beaut-fsa.fr"},
+            True,
+        ),
         (
             "danone site:(lemonde.fr OR lefigaro.fr)",
             {"title": "Danone", "text": "", "site": "lefigaro.fr"},

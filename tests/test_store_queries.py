@@ -187,6 +187,7 @@ def test_site_filter_covers_subdomains_only(corpus: Store) -> None:
     assert listed(corpus, site="lemonde.fr", brands=("acme",)) == ["b", "a", "e", "f"]
     assert listed(corpus, site="www.lemonde.fr", brands=("acme",)) == ["b", "a", "e", "f"]
     assert listed(corpus, site="blog.lemonde.fr", brands=("acme",)) == ["b"]
+    assert listed(corpus, site="LeMonde.fr", brands=("acme",)) == ["b", "a", "e", "f"]
 
 
 def test_author_filter_matches_name_or_handle_case_insensitively(corpus: Store) -> None:
@@ -616,3 +617,12 @@ def test_a_page_without_a_period_is_the_same_from_the_newest_mentions(
         for limit, offset in pages:
             f = MentionFilter(limit=limit, offset=offset, **c)  # type: ignore[arg-type]
             assert store.list_mentions(f) == plain[str(c), (limit, offset)], (c, limit, offset)
+
+
+def test_a_site_is_found_as_written_with_its_accents(store: Store) -> None:
+    # Sites are stored in their ASCII form (IDNA): a user writes the one they read.
+    url = "https://blog.xn--beaut-fsa.fr/idn"
+    save(store, [make_item("idn", site="xn--beaut-fsa.fr", url=url, canonical_url=url)])
+    assert listed(store, site="beauté.fr") == ["idn"]
+    assert listed(store, site="blog.beauté.fr") == ["idn"]
+    assert listed(store, site="shop.beauté.fr") == []

@@ -15,6 +15,7 @@ from veille.match.tokens import (
     prepare,
     query_words,
 )
+from veille.normalize.domains import ascii_host
 from veille.types import MatchResult
 
 # Evaluates a node on a document; appends the labels of the terms found when (and only
@@ -184,7 +185,9 @@ class _Compiler:
         if isinstance(node, Term | Phrase):
             value = node.text.strip().lower()
             if name == "site":
-                site = value.split("://", 1)[-1].split("/", 1)[0].rstrip(".").removeprefix("www.")
+                written = value.split("://", 1)[-1].split("/", 1)[0].rstrip(".")
+                # Sites are compared in their ASCII form: « beauté.fr » is xn--beaut-fsa.fr.
+                site = (ascii_host(written) or written).removeprefix("www.")
                 suffix = "." + site
                 return lambda prepared, found: (
                     prepared.site is not None

@@ -63,8 +63,10 @@ def _site_condition(value: str) -> ColumnElement[bool]:
     """Documents of a site (lemonde.fr) or of one of its hosts (abonnes.lemonde.fr)."""
     from veille.normalize.domains import host_of, registrable_domain
 
+    # Sites are stored in their ASCII form: « beauté.fr » is xn--beaut-fsa.fr.
     site = value.strip().lower().removeprefix("www.")
     host = host_of(site) or site
+    site = host if site.split("/", 1)[0].split(":", 1)[0] != host else site
     domain = registrable_domain(host) or host
     in_site = or_(
         document_table.c.site == site,
