@@ -84,6 +84,9 @@ def test_mentions_filters(collected: Path) -> None:
     assert {m["brand"] for m in _json(collected, "mentions", "--brand", "michelin")} == {"Michelin"}
     # Accents are ignored, as in brand queries ("Societe Generale" names « Société Générale »).
     assert {m["brand"] for m in _json(collected, "mentions", "--brand", "MICHÉLIN")} == {"Michelin"}
+    assert {m["brand"] for m in _json(collected, "mentions", "--brand", " michelin  ")} == {
+        "Michelin"
+    }
     assert len(_json(collected, "mentions", "--brand", "Danone")) == 4
     assert {m["tone"] for m in _json(collected, "mentions", "--tone", "negative")} == {"negative"}
     assert {m["lang"] for m in _json(collected, "mentions", "--lang", "en")} == {"en"}

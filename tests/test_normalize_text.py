@@ -163,3 +163,11 @@ def test_body_text_is_the_content_unless_its_words_are_the_title_s(
 )
 def test_hashtags(text: str, expected: list[str]) -> None:
     assert hashtags(text) == expected
+
+
+def test_brand_names_are_compared_apart_from_case_accents_apostrophes_and_spaces() -> None:
+    from veille.normalize.text import name_key
+
+    assert name_key("L’Oréal") == name_key("l'oreal") == name_key("  L'OREAL ")
+    assert name_key("Société  Générale") == name_key("societe generale")
+    assert name_key("Danone") != name_key("Danonе")  # a Cyrillic е is another letter

@@ -72,6 +72,7 @@ def test_mentions_lists_every_mention_newest_first_with_the_cli_fields(client: T
     [
         ("brand=globex", "bc"),
         ("brand=ACME", "abdef"),
+        ("brand=%C3%A0cme", "abdef"),  # "àcme": accents aside, as --brand
         ("brand=acme&brand=globex", "abbcdef"),
         ("brand=", "abbcdef"),
         ("platform=blog", "bb"),

@@ -68,20 +68,20 @@ class App:
         """Requested brand names spelled as stored; an unknown one is a usage error."""
         if not requested:
             return ()
-        from veille.normalize.text import fold_case_and_accents
+        from veille.normalize.text import name_key
 
         names = [brand.name for brand in self.settings.brands]
-        configured = {fold_case_and_accents(name) for name in names}
-        if any(fold_case_and_accents(name) not in configured for name in requested):
+        configured = {name_key(name) for name in names}
+        if any(name_key(name) not in configured for name in requested):
             # A brand no longer configured still names its stored mentions.
             with contextlib.suppress(StoreError):  # no database: only configured brands
                 names = [*self.store().brand_names(), *names]
         known = {name.casefold(): name for name in names}
         # "Societe Generale" names « Société Générale », as brand queries ignore accents.
-        unaccented = {fold_case_and_accents(name): name for name in names}
+        by_key = {name_key(name): name for name in names}
         resolved = []
         for name in requested:
-            found = known.get(name.casefold()) or unaccented.get(fold_case_and_accents(name))
+            found = known.get(name.casefold()) or by_key.get(name_key(name))
             if found is None:
                 message = unknown_name_text("brand", name, known.values(), none="none declared")
                 raise click.BadParameter(message, param_hint="'--brand'")

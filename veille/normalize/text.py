@@ -249,3 +249,9 @@ _HASHTAG = re.compile(r"(?<![\w&#/])#(\w*[^\W\d_]\w*)")
 def hashtags(text: str) -> list[str]:
     """The hashtags of a text, each once, in order, as written ("#BoycottDanone")."""
     return list(dict.fromkeys(f"#{tag}" for tag in _HASHTAG.findall(text)))
+
+
+def name_key(name: str) -> str:
+    """How a brand name asked for is compared with the configured ones: case, accents, the kind
+    of apostrophe and spacing aside ("l’oreal" names « L'Oréal »)."""
+    return " ".join(fold_case_and_accents(name.replace("’", "'")).split())

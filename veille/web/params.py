@@ -116,17 +116,23 @@ def moment(
 
 
 def brands(query: QueryParams, known: Sequence[str]) -> tuple[str, ...]:
-    """The requested brands spelled as stored (any case); an unknown one is a NotFound."""
+    """The requested brands spelled as stored (case and accents aside); an unknown one is a
+    NotFound."""
+    from veille.normalize.text import name_key
+
     spelled = {name.casefold(): name for name in known}
+    # As --brand: case, accents and the kind of apostrophe aside.
+    by_key = {name_key(name): name for name in known}
     resolved = []
     for raw in query.getlist("brand"):
         value = checked_text("brand", raw)
         if value is None:
             continue
-        if value.casefold() not in spelled:
+        found = spelled.get(value.casefold()) or by_key.get(name_key(value))
+        if found is None:
             listing = ", ".join(sorted(known)) or "none"
             raise NotFound(f"unknown brand {value!r} (known: {listing})", "brand")
-        resolved.append(spelled[value.casefold()])
+        resolved.append(found)
     return tuple(dict.fromkeys(resolved))
 
 
