@@ -626,3 +626,8 @@ def test_a_site_is_found_as_written_with_its_accents(store: Store) -> None:
     assert listed(store, site="beauté.fr") == ["idn"]
     assert listed(store, site="blog.beauté.fr") == ["idn"]
     assert listed(store, site="shop.beauté.fr") == []
+    # And it is shown as written.
+    [mention] = store.list_mentions(MentionFilter(limit=None))
+    assert mention["site"] == "beauté.fr"
+    [row] = store.stats(MentionFilter(), by="site")
+    assert row["key"] == "beauté.fr"

@@ -95,3 +95,17 @@ def site_host(site: str | None, url: str | None) -> str | None:
     if host is None or not (host == site or host.endswith("." + site)):
         return site
     return host
+
+
+@lru_cache(maxsize=4096)
+def readable_host(host: str | None) -> str | None:
+    """A host as its readers write it: « blog.beauté.fr » for blog.xn--beaut-fsa.fr.
+
+    Sites are stored and compared in their ASCII (IDNA) form; they are shown in this one.
+    """
+    if not host or "xn--" not in host:
+        return host
+    try:
+        return idna.decode(host, uts46=True)
+    except (UnicodeError, ValueError):
+        return host

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, nulls_last, select, update
 
+from veille.normalize.domains import readable_host
 from veille.store.queries import MENTION_CARD_COLUMNS, effective_tone, tone_condition
 from veille.store.runs import last_job_run, note_job_run
 from veille.store.schema import (
@@ -136,7 +137,7 @@ def window_mentions(
             "url": row.canonical_url or row.url,
             "author": row.author_name or row.author_handle,
             "author_url": row.author_url,
-            "site": row.site,
+            "site": readable_host(row.site),
             "platform": row.platform,
             "tone": row.tone,
             "engagement": row.engagement,

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
+from veille.normalize.domains import readable_host
 from veille.store.inserts import upsert_insert
 from veille.store.queries import (
     MENTION_CARD_COLUMNS,
@@ -245,7 +246,7 @@ def new_mentions(
             "url": row.canonical_url or row.url,
             "author": row.author_name or row.author_handle,
             "author_url": row.author_url,
-            "site": row.site,
+            "site": readable_host(row.site),
             "platform": row.platform,
             "sentiment": row.sentiment,
             "tone": row.tone,

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 
 from veille.errors import StoreError
+from veille.normalize.domains import readable_host
 from veille.store import search
 from veille.store.lookups import brand_ids_for
 from veille.store.schema import (
@@ -422,7 +423,7 @@ def _record(row: Row[Any]) -> dict[str, object]:
         "brand": row.brand,
         "platform": row.platform,
         "source": row.source,
-        "site": row.site,
+        "site": readable_host(row.site),
         "url": row.canonical_url or row.url,
         "title": row.title,
         "text": row.text,

@@ -23,6 +23,7 @@ from sqlalchemy import (
     true,
 )
 
+from veille.normalize.domains import readable_host
 from veille.store.queries import (
     effective_sentiment,
     effective_tone,
@@ -312,7 +313,7 @@ def _rows(
         ).scalar_one()
     return [
         {
-            "key": group.key,
+            "key": readable_host(group.key) if by == "site" else group.key,
             "mentions": group.mentions,
             "share": group.mentions / total,
             **{tone: group.tones[tone] / group.mentions for tone in TONES},

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, case, distinct, func
 
+from veille.normalize.domains import readable_host
 from veille.store import queries
 from veille.store.queries import (
     LISTING_COLUMNS,
@@ -150,7 +151,7 @@ def _story_record(group: Row[Any], headline: Row[Any], brands: list[str]) -> dic
         "story_id": group.story_id,
         "title": headline.title,
         "url": headline.canonical_url or headline.url,
-        "site": headline.site,
+        "site": readable_host(headline.site),
         "platform": headline.platform,
         "published_at": iso_utc(headline.published_at),
         "first_seen": iso_utc(group.first_seen),
