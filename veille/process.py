@@ -91,6 +91,19 @@ def matched_view(
     return prepare(title=title, text=text, site=host, author=author, lang=lang)
 
 
+def document_view(document: Document, lang: str | None) -> PreparedText:
+    """What brand queries see of a collected document, its language found."""
+    return matched_view(
+        title=document.title,
+        text=document.text,
+        site=document.site,
+        url=document.canonical_url or document.url,
+        author_name=document.author_name,
+        author_handle=document.author_handle,
+        lang=lang,
+    )
+
+
 class MentionProcessor:
     """Turns a collector's raw items into stored items for the brands they mention.
 
@@ -165,15 +178,7 @@ class MentionProcessor:
         matched_languages: list[str | None] = []
         for index, (document, full_text) in enumerate(candidates):
             lang = None if languages is None else languages[index]
-            prepared = matched_view(
-                title=document.title,
-                text=document.text,
-                site=document.site,
-                url=document.canonical_url or document.url,
-                author_name=document.author_name,
-                author_handle=document.author_handle,
-                lang=lang,
-            )
+            prepared = document_view(document, lang)
             matches = []
             for name, query in self.queries:
                 result = query.match_prepared(prepared)

@@ -19,7 +19,7 @@ from veille.errors import ConfigError
 from veille.fetch import Fetcher
 from veille.match import compile_query
 from veille.normalize import normalize
-from veille.process import classified_text, matched_view
+from veille.process import classified_text, document_view
 from veille.settings import HttpSettings
 from veille.timeutil import isoformat_utc
 from veille.types import SourceState
@@ -93,17 +93,7 @@ async def fetch_once(
         document = normalize(raw)
         body = classified_text(document.title, document.text)
         lang = classifier.language_of(body, document.lang_hint)
-        match = brand_query.match_prepared(
-            matched_view(
-                title=document.title,
-                text=document.text,
-                site=document.site,
-                url=document.canonical_url or document.url,
-                author_name=document.author_name,
-                author_handle=document.author_handle,
-                lang=lang,
-            )
-        )
+        match = brand_query.match_prepared(document_view(document, lang))
         # Scored as a pass scores it: without the names the query found.
         [classification] = classifier.classify_many(
             [(without_names(body, [t for t in match.terms if t in names]), document.lang_hint)],
