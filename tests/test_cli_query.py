@@ -628,3 +628,13 @@ def test_a_brand_removed_or_renamed_in_the_configuration_leaves_the_counts(
     assert {m["brand"] for m in mentions} == {"Danone", "Michelin Group"}
     # The old name still finds what it was given, when asked for.
     assert {m["brand"] for m in _json(collected, "mentions", "--brand", "Michelin")} == {"Michelin"}
+
+
+def test_an_excel_export_is_csv_as_a_spreadsheet_in_french_opens_it(collected: Path) -> None:
+    result = run(collected, "stats", "--by", "tone", "--format", "excel")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("\ufeffkey;mentions;share;positive;neutral;negative;")
+    rows = [line.split(";") for line in result.output.splitlines()[1:]]
+    assert rows and all("." not in cell for row in rows for cell in row[2:7])  # decimal commas
+    listing = run(collected, "mentions", "--format", "excel")
+    assert listing.output.startswith("\ufeffid;brand;platform;")

@@ -324,3 +324,17 @@ def test_extreme_but_valid_values_answer(client: TestClient) -> None:
         "/api/mentions?author=" + "é" * 500,
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_an_excel_export_opens_as_a_spreadsheet_in_french_opens_csv(client: TestClient) -> None:
+    response = client.get("/api/stats?by=tone&format=excel")
+    assert response.status_code == 200
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeffkey;mentions;share;")  # UTF-8 read as such, ";" between cells
+    plain = client.get("/api/stats?by=tone&format=csv").content.decode("utf-8")
+    first_row = text.splitlines()[1].split(";")
+    plain_row = plain.splitlines()[1].split(",")
+    assert first_row[0] == plain_row[0]
+    assert first_row[2] == plain_row[2].replace(".", ",")  # the share, with a decimal comma
+    mentions = client.get("/api/mentions?format=excel&limit=2").content.decode("utf-8")
+    assert mentions.startswith("\ufeffid;brand;")

@@ -129,7 +129,12 @@ def test_the_mention_list_filters_and_pages(client: TestClient, reader: Store) -
     second = page(client, str(following[0]))
     assert set(mention_ids(first)).isdisjoint(mention_ids(second))
     exports = [str(a["href"]) for a in negative.named("a") if "download" in a]
-    assert exports == ["/api/mentions?tone=negative&format=csv"]
+    # The French page exports CSV as a spreadsheet in French opens it; the English one plain CSV.
+    assert exports == ["/api/mentions?tone=negative&format=excel"]
+    english = page(client, "/mentions?tone=negative&lang=en")
+    assert [str(a["href"]) for a in english.named("a") if "download" in a] == [
+        "/api/mentions?tone=negative&format=csv"
+    ]
     assert "1–3" in client.get("/mentions?limit=3").text
     past = client.get("/mentions?offset=500")  # a stale link: no "7–7 of 7" beside no mention
     assert past.status_code == 200 and "7–7" not in past.text and 'rel="prev"' in past.text

@@ -48,11 +48,24 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def csv_text(records: Iterable[Mapping[str, object]], fields: Sequence[str]) -> str:
-    """The records as CSV text: a header row of ``fields``, then one neutralised row each."""
+# What starts an export for a spreadsheet: the byte-order mark by which Excel reads UTF-8.
+SPREADSHEET_START = "\ufeff"
+
+
+def csv_text(
+    records: Iterable[Mapping[str, object]], fields: Sequence[str], *, spreadsheet: bool = False
+) -> str:
+    """The records as CSV text: a header row of ``fields``, then one neutralised row each.
+
+    ``spreadsheet``: as Excel opens CSV in French, cells separated by ";" and numbers written
+    with a decimal comma (the caller starts the file with ``SPREADSHEET_START``).
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\n", delimiter=";" if spreadsheet else ",")
     writer.writerow(fields)
     for record in records:
-        writer.writerow([csv_safe(record.get(field)) for field in fields])
+        values = (record.get(field) for field in fields)
+        if spreadsheet:
+            values = (str(v).replace(".", ",") if isinstance(v, float) else v for v in values)
+        writer.writerow([csv_safe(value) for value in values])
     return buffer.getvalue()

@@ -12,13 +12,14 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from veille.records import csv_text
+from veille.records import SPREADSHEET_START, csv_text
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
 FC = TypeVar("FC", bound=Callable[..., object])
-FORMATS = ("table", "json", "jsonl", "csv")
+# "excel": CSV as a spreadsheet in French opens it (";" between cells, decimal comma, a BOM).
+FORMATS = ("table", "json", "jsonl", "csv", "excel")
 TONE_STYLES = {"positive": "green", "negative": "red", "neutral": "dim"}
 # What a terminal acts on instead of showing: control characters (ESC starts colour, cursor,
 # window-title and hyperlink sequences) and the bidirectional overrides that reorder a line.
@@ -83,10 +84,12 @@ def write_record_batches(
 ) -> None:
     """Write records that come in batches, each batch as it comes: one JSON array (laid out as
     ``json.dump(..., indent=2)`` lays it out), JSON lines, or CSV under one header."""
-    if output_format == "csv":
-        out.write(csv_text((), fields))
+    if output_format in ("csv", "excel"):
+        spreadsheet = output_format == "excel"
+        header = csv_text((), fields, spreadsheet=spreadsheet)
+        out.write((SPREADSHEET_START if spreadsheet else "") + header)
         for batch in batches:
-            out.write(csv_text(batch, fields).split("\n", 1)[1])
+            out.write(csv_text(batch, fields, spreadsheet=spreadsheet).split("\n", 1)[1])
     elif output_format == "jsonl":
         for record in chain.from_iterable(batches):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")

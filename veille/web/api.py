@@ -12,7 +12,7 @@ from dataclasses import replace
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from veille.records import MENTION_FIELDS, STAT_FIELDS, csv_text
+from veille.records import MENTION_FIELDS, SPREADSHEET_START, STAT_FIELDS, csv_text
 from veille.store import MentionFilter, Store
 from veille.timeutil import time_zone
 from veille.web import params
@@ -42,23 +42,32 @@ def count_mentions(store: Store, f: MentionFilter) -> int:
 
 
 def csv_response(
-    records: Sequence[Mapping[str, object]], fields: Sequence[str], name: str
+    records: Sequence[Mapping[str, object]],
+    fields: Sequence[str],
+    name: str,
+    output: str = "csv",
 ) -> Response:
-    """Records as a CSV download (cells neutralised against spreadsheet formulas)."""
+    """Records as a CSV download (cells neutralised against spreadsheet formulas); ``output``
+    "excel" writes it as a spreadsheet in French opens it."""
+    spreadsheet = output == "excel"
     return Response(
-        csv_text(records, fields),
+        (SPREADSHEET_START if spreadsheet else "")
+        + csv_text(records, fields, spreadsheet=spreadsheet),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{name}.csv"'},
     )
 
 
-def _streamed_csv(store: Store, f: MentionFilter, name: str) -> Response:
+def _streamed_csv(store: Store, f: MentionFilter, name: str, output: str) -> Response:
     """Every mention a filter keeps, as CSV written batch by batch."""
+    spreadsheet = output == "excel"
 
     def rows() -> Iterator[str]:
-        yield csv_text([], MENTION_FIELDS)
+        yield (SPREADSHEET_START if spreadsheet else "") + csv_text(
+            [], MENTION_FIELDS, spreadsheet=spreadsheet
+        )
         for batch in store.iter_mentions(f, EXPORT_BATCH):
-            yield csv_text(batch, MENTION_FIELDS).split("\n", 1)[1]
+            yield csv_text(batch, MENTION_FIELDS, spreadsheet=spreadsheet).split("\n", 1)[1]
 
     return StreamingResponse(
         rows(),
@@ -81,10 +90,10 @@ def mention_listing(request: Request, name: str, story_id: str | None = None) ->
     total = count_mentions(store, f)
     if story_id is not None and total == 0:
         raise params.NotFound(f"unknown story {story_id!r}", "story_id")
-    if output == "csv":
+    if output != "json":
         if limit is None:
-            return _streamed_csv(store, f, name)
-        return csv_response(store.list_mentions(f), MENTION_FIELDS, name)
+            return _streamed_csv(store, f, name, output)
+        return csv_response(store.list_mentions(f), MENTION_FIELDS, name, output)
     f = replace(f, limit=limit or DEFAULT_LIMIT)
     body: dict[str, object] = {"total": total, "limit": f.limit, "offset": offset}
     if story_id is not None:
@@ -114,8 +123,8 @@ def stats(request: Request) -> Response:
     f = params.mention_filter(query, store.brand_names(), limit=None, zone=time_zone(timezone))
     rows = store.stats(f, by, timezone)
     rows = rows[:limit] if limit else rows
-    if output == "csv":
-        return csv_response(rows, STAT_FIELDS, f"stats-by-{by}")
+    if output != "json":
+        return csv_response(rows, STAT_FIELDS, f"stats-by-{by}", output)
     return JSONResponse({"by": by, "groups": rows})
 
 
@@ -142,8 +151,8 @@ def sources(request: Request) -> Response:
     """GET /api/sources: the health of every source."""
     output = params.output_format(request.query_params)
     rows = store_of(request).source_health()
-    if output == "csv":
-        return csv_response(rows, SOURCE_FIELDS, "sources")
+    if output != "json":
+        return csv_response(rows, SOURCE_FIELDS, "sources", output)
     return JSONResponse({"sources": rows})
 
 

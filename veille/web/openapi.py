@@ -62,8 +62,10 @@ FILTERS: list[JsonObject] = [
 FORMAT: JsonObject = {
     "name": "format",
     "in": "query",
-    "description": "json (default) or csv (cells neutralised against spreadsheet formulas).",
-    "schema": {"type": "string", "enum": ["json", "csv", ""]},
+    "description": "json (default), csv (cells neutralised against spreadsheet formulas), or "
+    'excel: that CSV as a spreadsheet in French opens it (";" between cells, decimal comma, '
+    "UTF-8 with a byte-order mark).",
+    "schema": {"type": "string", "enum": ["json", "csv", "excel", ""]},
 }
 PAGING: list[JsonObject] = [
     {

@@ -21,6 +21,11 @@ STORY_PAGE_SIZE = 100
 VOLUME_TITLES = {"day": "volume", "week": "volume_week", "month": "volume_month"}
 
 
+def export_format(language: str) -> str:
+    """The CSV a page's export link asks for: as a spreadsheet in French opens it, or plain."""
+    return "excel" if language == "fr" else "csv"
+
+
 def _filter_form(request: Request, default_since: str | None = None) -> dict[str, object]:
     """What the filter form shows: the brands to choose from and the values asked."""
     query = request.query_params
@@ -125,7 +130,7 @@ def mentions(request: Request) -> Response:
             **_filter_form(request),
             "records": store.list_mentions(f),
             "pager": _pager(request, total, limit, offset),
-            "csv_url": url("/api/mentions", [*carried, ("format", "csv")]),
+            "csv_url": url("/api/mentions", [*carried, ("format", export_format(language))]),
             "json_url": url("/api/mentions", [*carried, ("limit", limit), ("offset", offset)]),
         },
         language=language,
@@ -152,7 +157,7 @@ def story(request: Request) -> Response:
             "records": store.list_mentions(f),
             "sites": store.stats(everything, "site"),
             "pager": _pager(request, total, limit, offset),
-            "csv_url": url(api_path, [("format", "csv")]),
+            "csv_url": url(api_path, [("format", export_format(language))]),
             "json_url": url(api_path, [("limit", limit), ("offset", offset)]),
         },
         language=language,
@@ -167,7 +172,7 @@ def sources(request: Request) -> Response:
         "sources.html.j2",
         {
             "rows": store_of(request).source_health(),
-            "csv_url": url("/api/sources", [("format", "csv")]),
+            "csv_url": url("/api/sources", [("format", export_format(language))]),
             "json_url": "/api/sources",
         },
         language=language,

@@ -26,7 +26,8 @@ MAX_TEXT = 500
 MAX_LIMIT = 500
 MAX_OFFSET = 10**9
 MAX_GROUPS = 10**6
-FORMATS = ("json", "csv")
+# "excel": CSV as a spreadsheet in French opens it (";" between cells, decimal comma, a BOM).
+FORMATS = ("json", "csv", "excel")
 # What a page's links and filter form carry over (the time zone bounds the dates).
 FILTER_NAMES = (
     "brand", "platform", "site", "author", "tone", "language", "since", "until", "search", "term",
@@ -199,7 +200,7 @@ def time_zone_name(query: QueryParams, default: str = "UTC") -> str:
 
 
 def output_format(query: QueryParams) -> str:
-    """json (default) or csv."""
+    """json (default), csv or excel."""
     return choice(query, "format", FORMATS) or "json"
 
 
