@@ -638,3 +638,8 @@ def test_an_excel_export_is_csv_as_a_spreadsheet_in_french_opens_it(collected: P
     assert rows and all("." not in cell for row in rows for cell in row[2:7])  # decimal commas
     listing = run(collected, "mentions", "--format", "excel")
     assert listing.output.startswith("\ufeffid;brand;platform;")
+    # A negative number is a number, not a formula to neutralise: "-0,69", not "'-0,69".
+    negative = run(collected, "mentions", "--tone", "negative", "--format", "excel").output
+    rows = list(csv.DictReader(io.StringIO(negative.removeprefix("\ufeff")), delimiter=";"))
+    sentiments = [row["sentiment"] for row in rows]
+    assert sentiments and all(value.startswith("-0,") for value in sentiments), sentiments

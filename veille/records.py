@@ -66,6 +66,10 @@ def csv_text(
     for record in records:
         values = (record.get(field) for field in fields)
         if spreadsheet:
-            values = (str(v).replace(".", ",") if isinstance(v, float) else v for v in values)
-        writer.writerow([csv_safe(value) for value in values])
+            # A number is no formula: written with its comma after the check ("-0,5").
+            writer.writerow(
+                [str(v).replace(".", ",") if isinstance(v, float) else csv_safe(v) for v in values]
+            )
+        else:
+            writer.writerow([csv_safe(value) for value in values])
     return buffer.getvalue()
