@@ -218,9 +218,13 @@ def test_bad_page_parameters_give_400_pages(client: TestClient) -> None:
     ):
         response = client.get(url)
         assert response.status_code == 400, url
-        assert f"{name}: expected" in response.text
+        # The page speaks French by default, as its error does; the API's stay in English.
+        assert f"{name}\u00a0: attendu" in response.text, url
     unknown = client.get("/mentions?brand=initech")
-    assert unknown.status_code == 404 and "initech" in unknown.text
+    assert unknown.status_code == 404 and "marque inconnue &#39;initech&#39;" in unknown.text
+    assert "unknown brand" in client.get("/api/mentions?brand=initech").json()["message"]
+    english = client.get("/mentions?tone=angry&lang=en")  # the switch is remembered after it
+    assert english.status_code == 400 and "tone: expected one of" in english.text
 
 
 def test_a_token_guards_every_page_and_call(reader: Store) -> None:

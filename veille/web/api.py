@@ -89,7 +89,9 @@ def mention_listing(request: Request, name: str, story_id: str | None = None) ->
         f = MentionFilter(story_id=story_id, limit=limit, offset=offset)
     total = count_mentions(store, f)
     if story_id is not None and total == 0:
-        raise params.NotFound(f"unknown story {story_id!r}", "story_id")
+        raise params.NotFound(
+            f"unknown story {story_id!r}", "story_id", french=f"récit inconnu {story_id!r}"
+        )
     if output != "json":
         if limit is None:
             return _streamed_csv(store, f, name, output)

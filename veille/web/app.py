@@ -28,23 +28,31 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error(request: Request, status: int, code: str, message: str, name: str | None) -> Response:
-    """The same error as JSON for the API and as a page for people."""
+def _error(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    name: str | None,
+    french: str | None = None,
+) -> Response:
+    """The same error as JSON for the API (in English) and as a page for people (in the page's
+    language, ``french`` for the French pages)."""
     if _wants_json(request):
         body = {"error": code, "message": message, "parameter": name}
         return JSONResponse(body, status_code=status)
     title = {400: "bad_request", 404: "not_found"}.get(status, "unavailable")
-    return pages.error(request, status, title, message)
+    return pages.error(request, status, title, message, french)
 
 
 def _bad_parameter(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, BadParameter)
-    return _error(request, 400, "bad_parameter", exc.message, exc.name)
+    return _error(request, 400, "bad_parameter", exc.message, exc.name, exc.french)
 
 
 def _not_found(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, NotFound)
-    return _error(request, 404, "not_found", exc.message, exc.name)
+    return _error(request, 404, "not_found", exc.message, exc.name, exc.french)
 
 
 def _store_error(request: Request, exc: Exception) -> Response:
@@ -55,7 +63,10 @@ def _store_error(request: Request, exc: Exception) -> Response:
 def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
-        return _error(request, 404, "not_found", f"no page at {request.url.path}", None)
+        path = request.url.path
+        return _error(
+            request, 404, "not_found", f"no page at {path}", None, f"aucune page à l'adresse {path}"
+        )
     code = "method_not_allowed" if exc.status_code == 405 else "http_error"
     return _error(request, exc.status_code, code, str(exc.detail), None)
 

@@ -146,7 +146,9 @@ def story(request: Request) -> Response:
     f = MentionFilter(story_id=story_id, limit=limit, offset=offset)
     total = count_mentions(store, f)
     if total == 0:
-        raise params.NotFound(f"unknown story {story_id!r}", "story_id")
+        raise params.NotFound(
+            f"unknown story {story_id!r}", "story_id", french=f"récit inconnu {story_id!r}"
+        )
     everything = replace(f, limit=None, offset=0)
     api_path = "/api/stories/" + quote(story_id, safe="")
     return page(
@@ -187,10 +189,13 @@ def safe_language(request: Request) -> str:
         return wording.DEFAULT_LANGUAGE
 
 
-def error(request: Request, status: int, title_key: str, message: str) -> Response:
-    """An error page: what went wrong, and a way back."""
+def error(
+    request: Request, status: int, title_key: str, message: str, french: str | None = None
+) -> Response:
+    """An error page: what went wrong (``french`` on a French page), and a way back."""
     language = safe_language(request)
-    values = {"status": status, "title_key": title_key, "message": message}
+    shown = french if language == "fr" and french else message
+    values = {"status": status, "title_key": title_key, "message": shown}
     return page(request, "error.html.j2", values, status=status, language=language)
 
 

@@ -37,22 +37,31 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 
 class BadParameter(Exception):
-    """A query parameter is malformed: names it and says what was expected (HTTP 400)."""
+    """A query parameter is malformed: names it and says what was expected (HTTP 400).
 
-    def __init__(self, name: str, expected: str, value: str | None = None) -> None:
+    ``attendu``: what was expected, in French, for the French pages (the API speaks English).
+    """
+
+    def __init__(
+        self, name: str, expected: str, value: str | None = None, *, attendu: str | None = None
+    ) -> None:
         got = f", got {value[:80]!r}" if value is not None else ""
         super().__init__(f"{name}: expected {expected}{got}")
         self.name = name
         self.message = str(self)
+        recu = f", reçu {value[:80]!r}" if value is not None else ""
+        self.french = f"{name}\u00a0: attendu {attendu or expected}{recu}"
 
 
 class NotFound(Exception):
-    """What the request names does not exist (HTTP 404); ``name`` is the parameter, if any."""
+    """What the request names does not exist (HTTP 404); ``name`` is the parameter, if any;
+    ``french``: the message for the French pages."""
 
-    def __init__(self, message: str, name: str | None = None) -> None:
+    def __init__(self, message: str, name: str | None = None, *, french: str | None = None) -> None:
         super().__init__(message)
         self.name = name
         self.message = message
+        self.french = french or message
 
 
 def text(query: QueryParams, name: str) -> str | None:
@@ -64,9 +73,13 @@ def text(query: QueryParams, name: str) -> str | None:
 def checked_text(name: str, value: str) -> str | None:
     """A text value without control characters and not too long; empty means None."""
     if _CONTROL.search(value):
-        raise BadParameter(name, "text without control characters")
+        raise BadParameter(
+            name, "text without control characters", attendu="un texte sans caractère de contrôle"
+        )
     if len(value) > MAX_TEXT:
-        raise BadParameter(name, f"at most {MAX_TEXT} characters")
+        raise BadParameter(
+            name, f"at most {MAX_TEXT} characters", attendu=f"au plus {MAX_TEXT} caractères"
+        )
     return value.strip() or None
 
 
@@ -77,7 +90,7 @@ def integer(query: QueryParams, name: str, lowest: int, highest: int) -> int | N
     value = query.getlist(name)[-1].strip()
     expected = f"an integer from {lowest} to {highest}"
     if not re.fullmatch(r"[+-]?\d{1,12}", value) or not lowest <= int(value) <= highest:
-        raise BadParameter(name, expected, value)
+        raise BadParameter(name, expected, value, attendu=f"un entier de {lowest} à {highest}")
     return int(value)
 
 
@@ -89,7 +102,10 @@ def choice(query: QueryParams, name: str, choices: Sequence[str]) -> str | None:
     if value not in choices:
         # Checked as text first, so that the message never echoes control characters.
         checked_text(name, value)
-        raise BadParameter(name, "one of " + ", ".join(choices), value.strip())
+        listed = ", ".join(choices)
+        raise BadParameter(
+            name, "one of " + listed, value.strip(), attendu="l'une des valeurs " + listed
+        )
     return value
 
 
@@ -110,10 +126,18 @@ def moment(
         return parse_moment(value, end_of_day=end_of_day, zone=zone)
     except ValueError:
         raise BadParameter(
-            name, "a look-back such as 7d or 12h, or a date such as 2026-01-01", value
+            name,
+            "a look-back such as 7d or 12h, or a date such as 2026-01-01",
+            value,
+            attendu="une durée comme 7d ou 12h, ou une date comme 2026-01-01",
         ) from None
     except OverflowError:
-        raise BadParameter(name, "a time between the years 1 and 9999", value) from None
+        raise BadParameter(
+            name,
+            "a time between the years 1 and 9999",
+            value,
+            attendu="une date entre les années 1 et 9999",
+        ) from None
 
 
 def brands(query: QueryParams, known: Sequence[str]) -> tuple[str, ...]:
@@ -132,7 +156,11 @@ def brands(query: QueryParams, known: Sequence[str]) -> tuple[str, ...]:
         found = spelled.get(value.casefold()) or by_key.get(name_key(value))
         if found is None:
             listing = ", ".join(sorted(known)) or "none"
-            raise NotFound(f"unknown brand {value!r} (known: {listing})", "brand")
+            raise NotFound(
+                f"unknown brand {value!r} (known: {listing})",
+                "brand",
+                french=f"marque inconnue {value!r} (connues\u00a0: {listing})",
+            )
         resolved.append(found)
     return tuple(dict.fromkeys(resolved))
 
@@ -144,7 +172,12 @@ def language(query: QueryParams) -> str | None:
         return None
     code = language_code(value)
     if code is None:
-        raise BadParameter("language", "a language code such as fr or en", value)
+        raise BadParameter(
+            "language",
+            "a language code such as fr or en",
+            value,
+            attendu="un code de langue comme fr ou en",
+        )
     return code
 
 
@@ -195,7 +228,12 @@ def time_zone_name(query: QueryParams, default: str = "UTC") -> str:
     try:
         time_zone(name)
     except ValueError:
-        raise BadParameter("timezone", "an IANA time zone (Europe/Paris, UTC)", name) from None
+        raise BadParameter(
+            "timezone",
+            "an IANA time zone (Europe/Paris, UTC)",
+            name,
+            attendu="un fuseau horaire IANA (Europe/Paris, UTC)",
+        ) from None
     return name
 
 
@@ -208,7 +246,7 @@ def story_id(value: str) -> str:
     """A story id from the path."""
     checked = checked_text("story_id", value)
     if checked is None:
-        raise BadParameter("story_id", "a story id")
+        raise BadParameter("story_id", "a story id", attendu="un identifiant de récit")
     return checked
 
 
