@@ -82,6 +82,12 @@ def test_other_forms_are_feedparser_s() -> None:
         ("Sat, 28 Nov 2026 08:00:00 CET", "2026-11-28T07:00:00"),
         ("Sun, 28 Jun 2026 08:00:00 CEST", "2026-06-28T06:00:00"),
         ("So, 28 Jun 2026 08:00:00 MESZ", "2026-06-28T06:00:00"),
+        # In figures, when they can be read one way only.
+        ("28/11/2026 08:00", "2026-11-28T08:00:00"),
+        ("28.11.2026", "2026-11-28T00:00:00"),
+        ("05/05/2026 à 14h30", "2026-05-05T14:30:00"),
+        ("11/28/2026 10:30 +0100", "2026-11-28T09:30:00"),  # month first, as in the US
+        ("28/11/2026 08:00 CET", "2026-11-28T07:00:00"),
     ],
 )
 def test_dates_in_the_sites_own_language(value: str, expected: str) -> None:
@@ -100,6 +106,8 @@ def test_dates_in_the_sites_own_language(value: str, expected: str) -> None:
         "24 brumaire 2026",
         "Fri, 05/03/2019 - 15:21",
         "Sab, 01 Jan 0001 00:00:00 +0100",  # before the first year a date can hold
+        "05/11/2026",  # 5 November or 11 May: left undated rather than misdated
+        "31/02/2026",
     ],
 )
 def test_what_is_no_date_in_a_known_language_is_left_to_feedparser(value: str) -> None:

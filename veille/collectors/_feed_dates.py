@@ -108,7 +108,7 @@ def parse_local_date(value: str) -> tuple[int, ...] | None:
     """
     written = _LOCAL_DATE.match(value.strip())
     if written is None:
-        return None
+        return _numeric_date(value)
     day_name, day, month_name, year, hour, minute, second, zone = written.groups()
     european = _EUROPEAN_ZONES.get((zone or "").lower())
     if (
@@ -120,11 +120,50 @@ def parse_local_date(value: str) -> tuple[int, ...] | None:
     month = _LOCAL_MONTHS.get(strip_accents(month_name.lower()))
     if month is None:
         return None
+    return _utc(int(year), month, int(day), hour, minute, second, zone)
+
+
+_NUMERIC_DATE = re.compile(
+    r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})"
+    r"(?:,?\s+(?:[àa]\s+)?(\d{1,2})[:h](\d{2})(?::(\d{2}))?)?"
+    r"\s*(GMT|UTC|UT|Z|[+-](?:0\d|1[0-4]):?[0-5]\d|" + "|".join(_EUROPEAN_ZONES) + r")?\s*\Z",
+    re.IGNORECASE,
+)
+
+
+def _numeric_date(value: str) -> tuple[int, ...] | None:
+    """A date written in figures, « 28/11/2026 08:00 » or « 28.11.2026 », when it can only be
+    read one way: day first as in Europe, or month first as in the United States when the
+    second figure is past 12. « 05/11/2026 » could be either: left undated, not misdated."""
+    written = _NUMERIC_DATE.match(value.strip())
+    if written is None:
+        return None
+    first, second_figure, year, hour, minute, second, zone = written.groups()
+    one, other = int(first), int(second_figure)
+    if one > 12 or one == other:
+        day, month = one, other
+    elif other > 12:
+        day, month = other, one
+    else:
+        return None
+    return _utc(int(year), month, day, hour, minute, second, zone)
+
+
+def _utc(
+    year: int,
+    month: int,
+    day: int,
+    hour: str | None,
+    minute: str | None,
+    second: str | None,
+    zone: str | None,
+) -> tuple[int, ...] | None:
+    """The UTC 9-tuple of a date read in its pieces, in its time zone (UTC when none)."""
+    european = _EUROPEAN_ZONES.get((zone or "").lower())
     try:
         moment = datetime(
-            int(year), month, int(day), int(hour or 0), int(minute or 0), int(second or 0),
-            tzinfo=UTC,
-        )  # fmt: skip
+            year, month, day, int(hour or 0), int(minute or 0), int(second or 0), tzinfo=UTC
+        )
         if european is not None:
             moment -= timedelta(hours=european)
         elif zone and zone[0] in "+-":
