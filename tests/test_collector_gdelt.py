@@ -243,3 +243,14 @@ async def test_real_artlist_answer(feed_server: FeedServer) -> None:
     )
     assert antara.title.startswith("KPK hentikan penyidikan")
     assert normalize(antara).site == "antaranews.com"
+
+
+def test_articles_without_their_wrapper_object_are_read() -> None:
+    # A mirror or proxy that unwraps GDELT's {"articles": [...]}: the articles, not "text".
+    from veille.collectors._gdelt_articles import parse_artlist
+
+    article = {"url": "https://www.lemonde.fr/a", "title": "Danone", "seendate": "20261128T101500Z"}
+    wrapped = parse_artlist(json.dumps({"articles": [article]}).encode(), source="g", url="u")
+    bare = parse_artlist(json.dumps([article]).encode(), source="g", url="u")
+    assert bare == wrapped and len(bare) == 1
+    assert parse_artlist(b"[]", source="g", url="u") == []

@@ -48,7 +48,7 @@ def parse_artlist(
     text = body.decode("utf-8", errors="replace").strip()
     if not text:
         return []
-    if not text.startswith("{"):
+    if not text.startswith(("{", "[")):
         raise _text_answer_error(
             text, source=source, url=url, status=status, wait=rate_limited_wait
         )
@@ -63,7 +63,8 @@ def parse_artlist(
             status=status,
             hint="veille tries again at a later pass",
         ) from None
-    articles = data.get("articles") if isinstance(data, dict) else None
+    # The articles in their wrapper object, or bare (a mirror or proxy that unwrapped them).
+    articles = data.get("articles") if isinstance(data, dict) else data
     if not isinstance(articles, list):
         return []  # "{}" is GDELT's empty result
     return [
