@@ -25,6 +25,8 @@ from veille.types import RawMention
         # Only whole words: "Orangina" is not "orange".
         ("Orangina, pas Orange", ["orange"], "Orangina, pas  "),
         ("Rien à enlever", ['"bonne maman"'], "Rien à enlever"),
+        # Inside a camel-case hashtag, only the name goes: « #Boycott » is the opinion.
+        ("#BoycottDanone et Danone", ["danone"], "#Boycott  et  "),
     ],
 )
 def test_the_matched_terms_are_left_out(text: str, terms: list[str], expected: str) -> None:

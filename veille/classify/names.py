@@ -3,43 +3,26 @@ as names, not as praise.
 
 Before a mention's tone is scored, the terms its brand query matched that name the brand (as
 the query writes them: ``"bonne maman"``, ``danon*``; not the context words of an ``AND``, see
-``name_labels``) are taken out of the text. They are found as
-the matcher finds them: ignoring case and accents, the words of a phrase apart or joined
-(« #BonneMaman »), the last word of a wildcard term as a prefix. The language is still read
-off the whole text.
+``name_labels``) are taken out of the text, found where the digest finds the terms it marks
+(``veille/match/spans.py``): as the matcher finds them, case, accents and ligatures aside, a
+phrase apart or joined (« #BonneMaman »). The language is still read off the whole text.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
 
 from veille.match import And, Field, Near, Node, Or, Phrase, Term, positive_terms
-from veille.match.literal import accent_blind
-from veille.match.tokens import query_words
+from veille.match.spans import term_spans
 
 
-@lru_cache(maxsize=4096)
-def _term_pattern(term: str) -> re.Pattern[str] | None:
-    """The pattern finding a matched term's words in a text; None when it has none."""
-    wildcard = term.endswith("*") and not term.startswith('"')
-    words = query_words(term.strip('"').removesuffix("*"))
-    if not words:
-        return None
-    # Apart, or joined as in a hashtag or a handle (« #BonneMaman », « @SuperU »).
-    body = r"[\W_]*".join(accent_blind(word) for word in words)
-    tail = r"[^\W_]*" if wildcard else ""
-    return re.compile(rf"(?<![^\W_]){body}{tail}(?![^\W_])", re.IGNORECASE)
-
-
-def without_names(text: str, terms: Iterable[str]) -> str:
+def without_names(text: str, terms: Sequence[str]) -> str:
     """``text`` with what the matched ``terms`` found in it left out, for scoring its tone."""
-    for term in terms:
-        pattern = _term_pattern(term)
-        if pattern is not None:
-            text = pattern.sub(" ", text)
-    return text
+    pieces, position = [], 0
+    for start, end in term_spans(text, terms):
+        pieces.append(text[position:start])
+        position = end
+    return " ".join([*pieces, text[position:]]) if pieces else text
 
 
 def name_labels(node: Node) -> frozenset[str]:

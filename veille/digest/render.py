@@ -5,7 +5,6 @@ Feed text is only ever escaped; only http(s) URLs become links; nothing remote i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
@@ -21,13 +20,10 @@ from markupsafe import Markup, escape
 from veille.delivery_settings import SmtpSettings
 from veille.digest import wording
 from veille.digest.selection import DigestContent
-from veille.match.tokens import HYPHENS, tag_word_starts
-from veille.normalize.text import fold_word
+from veille.match.spans import term_spans
 
 TEMPLATES = Path(__file__).resolve().parent
 EXCERPT_CHARS = 280
-_FIELD_SCOPE = re.compile(r"^[a-z]+:")
-_HYPHEN = f"[{HYPHENS}]?"  # the hyphens the matcher reads words joined across
 _MARK = Markup('<mark style="background:#ffec99;color:inherit;">%s</mark>')
 
 
@@ -69,79 +65,13 @@ def excerpt(text: str, size: int = EXCERPT_CHARS) -> str:
     return flat[:size].rsplit(" ", 1)[0] + "…"
 
 
-def _folded(text: str) -> tuple[str, list[int]]:
-    """The text folded as the matcher folds it (case, accents, ligatures: "Œ" → "oe", "ß" →
-    "ss"), and for each folded character the position in ``text`` of the one it comes from
-    (plus ``len(text)`` at the end)."""
-    pieces: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(text):
-        folded = fold_word(char)
-        pieces.append(folded)
-        origin.extend([index] * len(folded))
-    origin.append(len(text))
-    return "".join(pieces), origin
-
-
-def _term_pattern(term: str) -> str | None:
-    term = term.removeprefix("case:")
-    if _FIELD_SCOPE.match(term) and not term.startswith(("title:", "author:")):
-        return None
-    term = _FIELD_SCOPE.sub("", term).strip('"')
-    wildcard = term.endswith("*")
-    words = [fold_word(word) for word in re.findall(r"\w+", term)]
-    if not words:
-        return None
-    if len(words) == 1:
-        # The matcher also reads a hyphenated group joined: "cocacola" is found in "Coca-Cola".
-        body = _HYPHEN.join(re.escape(letter) for letter in words[0])
-    else:
-        # A phrase is also found written as one word ("#AirFrance"), as the matcher finds it.
-        body = (r"\W+" if wildcard else r"\W*").join(re.escape(word) for word in words)
-    # Word boundaries are checked apart (``_word_edges``): a camel-case hashtag has some
-    # inside it ("#BoycottDanone").
-    return body + (r"\w*" if wildcard else "")
-
-
-def _word_edges(text: str) -> tuple[set[int], set[int]]:
-    """Where words of ``text`` start and end for the matcher: at every change between word and
-    non-word characters, and between the words of a camel-case hashtag or handle."""
-    starts, ends = {0}, {len(text)}
-    for index in range(1, len(text)):
-        before, here = _is_word(text[index - 1]), _is_word(text[index])
-        if here and not before:
-            starts.add(index)
-        elif before and not here:
-            ends.add(index)
-    cuts = tag_word_starts(text)
-    return starts.union(cuts), ends.union(cuts)
-
-
-def _is_word(char: str) -> bool:
-    return char.isalnum() or char == "_"
-
-
 def highlight(text: str, terms: Sequence[str]) -> Markup:
     """The escaped text with every occurrence of the matched terms in ``<mark>``."""
-    patterns = [p for p in (_term_pattern(term) for term in terms) if p]
-    if not patterns or not text:
-        return escape(text)
-    folded, origin = _folded(text)
-    starts, ends = _word_edges(text)
-    pattern = re.compile("|".join(f"(?:{p})" for p in patterns))
-    pieces, position, search_from = [], 0, 0
-    while (found := pattern.search(folded, search_from)) is not None:
-        start, end = origin[found.start()], origin[found.end()]
-        # Whole characters only ("o" is not marked inside "œ"), and whole words.
-        cut = found.start() > 0 and origin[found.start() - 1] == start
-        cut = cut or origin[found.end() - 1] == end
-        if start == end or cut or start not in starts or end not in ends:
-            # Inside a word: look again from the next character (a later match may be whole).
-            search_from = found.start() + 1
-            continue
+    pieces, position = [], 0
+    for start, end in term_spans(text, terms):
         pieces.append(escape(text[position:start]))
         pieces.append(_MARK % text[start:end])
-        position, search_from = end, found.end()
+        position = end
     pieces.append(escape(text[position:]))
     return Markup("").join(pieces)
 

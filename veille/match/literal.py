@@ -27,7 +27,7 @@ def has_name_symbols(text: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def letters_by_base() -> dict[str, str]:
+def _letters_by_base() -> dict[str, str]:
     """For each ASCII letter, itself and the Latin letters whose accents fold to it."""
     variants: dict[str, set[str]] = {}
     for code in range(0xC0, 0x250):
@@ -38,9 +38,9 @@ def letters_by_base() -> dict[str, str]:
     return {base: base + "".join(sorted(found)) for base, found in variants.items()}
 
 
-def accent_blind(word: str) -> str:
+def _accent_blind(word: str) -> str:
     """A pattern for a folded word that also finds it written with accents ("e" → "[eéè…]")."""
-    letters = letters_by_base()
+    letters = _letters_by_base()
     return "".join(
         f"[{re.escape(letters[char])}]" if char in letters else re.escape(char) for char in word
     )
@@ -50,7 +50,7 @@ def _blind(char: str) -> str:
     """The pattern of one character of a name, case, accents and apostrophes aside."""
     if char in _APOSTROPHES:
         return f"[{_APOSTROPHES}]"
-    return accent_blind(fold_case_and_accents(char)) if char.isalpha() else re.escape(char)
+    return _accent_blind(fold_case_and_accents(char)) if char.isalpha() else re.escape(char)
 
 
 @lru_cache(maxsize=1024)
