@@ -180,6 +180,35 @@ def test_0002_adds_document_metrics_and_keeps_the_stored_mentions(database_url: 
         engine.dispose()
 
 
+def test_0015_gives_the_stored_documents_their_page_keys(database_url: str) -> None:
+    engine = create_store_engine(database_url)
+    try:
+        assert upgrade_database(engine, "0014") == "0014"
+        insert = text(
+            "INSERT INTO documents (id, identity, canonical_url, title, text, platform,"
+            " collected_at, sentiment, tone, classifier_version, fingerprint, story_id)"
+            " VALUES (:id, :identity, :url, '', '', 'news', '2026-03-02 09:30:00', 0, 'neutral',"
+            " 'v1', 'f', 'f')"
+        )
+        with engine.begin() as connection:
+            connection.execute(
+                insert,
+                [
+                    {"id": 1, "identity": "guid:a", "url": "http://www.lemonde.fr/a/"},
+                    {"id": 2, "identity": "hash:b", "url": None},
+                    {"id": 3, "identity": "guid:c", "url": "https://m.lemonde.fr/a?amp=1"},
+                ],
+            )
+        assert upgrade_database(engine, "0015") == "0015"
+        with engine.connect() as connection:
+            keys = connection.execute(text("SELECT id, page_key FROM documents ORDER BY id")).all()
+        assert [tuple(row) for row in keys] == [(1, "lemonde.fr/a"), (2, None), (3, "lemonde.fr/a")]
+        assert downgrade_database(engine, "0014") == "0014"
+        assert "page_key" not in document_columns(engine)
+    finally:
+        engine.dispose()
+
+
 def test_the_revisions_read_without_alembic_are_alembics() -> None:
     scripts = ScriptDirectory.from_config(alembic_config())
     expected = {script.revision: script.down_revision for script in scripts.walk_revisions()}

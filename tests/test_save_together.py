@@ -181,7 +181,7 @@ def test_saves_of_one_transaction_share_their_statements(store: Store) -> None:
     ]
     # Identities are looked up before and after the insert, once for the three saves.
     assert sum(s.startswith("SELECT documents.identity") for s in sent) == 2
-    assert sum(s.startswith("SELECT documents.canonical_url") for s in sent) == 1
+    assert sum(s.startswith("SELECT documents.page_key") for s in sent) == 1
     assert sum(s.startswith("SAVEPOINT") for s in sent) == 1
     # Each save still writes its own source state and run record.
     assert sum(s.startswith("INSERT INTO source_state") for s in sent) == 3

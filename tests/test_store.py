@@ -78,6 +78,24 @@ def test_same_canonical_url_under_two_identities_is_one_document(store: Store) -
     assert count_rows(store, document_table) == 2
 
 
+def test_one_article_at_two_spellings_of_its_address_is_one_document(store: Store) -> None:
+    # A feed links the http, www. address; a search result the https, mobile one.
+    feed = "http://www.lemonde.fr/article/"
+    first = make_item(f"url:{feed}", canonical_url=feed)
+    assert save(store, [first]) == SaveCounts(items=1, new_documents=1, new_mentions=1)
+    mobile = "https://m.lemonde.fr/article"
+    second = make_item(f"url:{mobile}", canonical_url=mobile, brands=("acme", "globex"))
+    counts = save(store, [second], now=later(5), source="gnews")
+    assert counts == SaveCounts(items=1, new_documents=0, new_mentions=1)
+    # The document keeps the address it was first seen at.
+    assert [str(row["url"]) for row in store.list_mentions(ALL)] == [feed, feed]
+    # The same source's item at another page is another document.
+    other = make_item(
+        "url:https://www.lemonde.fr/article-2", canonical_url="https://www.lemonde.fr/article-2"
+    )
+    assert save(store, [other], now=later(6)) == SaveCounts(1, 1, 1)
+
+
 def test_document_matching_two_brands_is_one_document_and_two_mentions(store: Store) -> None:
     counts = save(store, [make_item("guid:both", brands=("acme", "globex"))])
     assert counts == SaveCounts(items=1, new_documents=1, new_mentions=2)

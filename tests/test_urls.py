@@ -7,7 +7,12 @@ import base64
 import pytest
 
 from veille.normalize.domains import registrable_domain
-from veille.normalize.urls import canonical_url, is_tracking_parameter, unwrap_redirect
+from veille.normalize.urls import (
+    canonical_url,
+    is_tracking_parameter,
+    same_page_key,
+    unwrap_redirect,
+)
 
 
 def _bing_click(target: str) -> str:
@@ -180,3 +185,44 @@ def test_tracking_parameters(name: str, tracking: bool) -> None:
 )
 def test_registrable_domain(value: str | None, expected: str | None) -> None:
     assert registrable_domain(value) == expected
+
+
+ONE_ARTICLE = [
+    "https://www.lemonde.fr/economie/article/danone.html",
+    "http://www.lemonde.fr/economie/article/danone.html",
+    "https://lemonde.fr/economie/article/danone.html/",
+    "https://m.lemonde.fr/economie/article/danone.html",
+    "https://amp.lemonde.fr/economie/article/danone.html",
+    "https://www.lemonde.fr/amp/economie/article/danone.html",
+    "https://www.lemonde.fr/economie/article/danone.html/amp/",
+    "https://www.lemonde.fr/economie/article/danone.html?amp=1",
+    "https://www.lemonde.fr/economie/article/danone.html?outputType=amp",
+]
+
+
+@pytest.mark.parametrize("spelling", ONE_ARTICLE)
+def test_the_spellings_of_one_article_share_its_page_key(spelling: str) -> None:
+    canonical = canonical_url(spelling)
+    assert canonical is not None
+    assert same_page_key(canonical) == "lemonde.fr/economie/article/danone.html"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("https://www.lemonde.fr/a", "https://www.lemonde.fr/b"),
+        ("https://blog.danone.com/a", "https://www.danone.com/a"),
+        ("https://example.com/a?id=1", "https://example.com/a?id=2"),
+        ("https://example.com/a", "https://example.com:8443/a"),
+        ("https://example.com/Article", "https://example.com/article"),
+        ("https://amp.dev/a", "https://dev/a"),  # amp.dev is a site, not a rendering
+        ("https://example.com/amp-stories", "https://example.com/"),
+    ],
+)
+def test_other_pages_keep_other_page_keys(first: str, second: str) -> None:
+    assert same_page_key(first) != same_page_key(second)
+
+
+def test_page_keys_keep_the_query_but_not_its_order() -> None:
+    assert same_page_key("https://example.com/a?b=2&a=1") == "example.com/a?a=1&b=2"
+    assert same_page_key("https://[::1]:8080/a/") == "[::1]:8080/a"

@@ -175,3 +175,46 @@ def canonical_url(url: str | None) -> str | None:
             return current
         current = unwrapped
     return current
+
+
+# Sub-domains that serve a site's same pages to other devices or readers.
+_MIRROR_PREFIXES = ("www.", "m.", "mobile.", "amp.")
+# Query parameters that only ask for the AMP rendering of a page ("amp", "amp=1").
+_AMP_PARAMETER = "amp"
+_AMP_OUTPUT = "outputtype=amp"
+
+
+def same_page_key(canonical: str) -> str | None:
+    """One key for the spellings of a canonical URL that publishers serve the same page at.
+
+    http and https, ``www.`` and the bare domain, the mobile (``m.``) and AMP renderings, a
+    trailing slash: feeds and search engines link one article under each of these, and a
+    reader sees one article. The key is only compared, never shown or fetched.
+    """
+    try:
+        parts = urlsplit(canonical)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    site = registrable_domain(host)
+    for prefix in _MIRROR_PREFIXES:
+        if host.startswith(prefix) and host != site:
+            host = host[len(prefix) :]
+            break
+    segments = [segment for segment in parts.path.split("/") if segment]
+    if segments and segments[0] == "amp":
+        segments = segments[1:]
+    if segments and segments[-1] == "amp":
+        segments = segments[:-1]
+    pairs = sorted(
+        pair
+        for pair in parts.query.split("&")
+        if pair and pair.lower() != _AMP_OUTPUT and pair.split("=", 1)[0].lower() != _AMP_PARAMETER
+    )
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port:
+        netloc = f"{netloc}:{parts.port}"
+    query = "?" + "&".join(pairs) if pairs else ""
+    return f"{netloc}/{'/'.join(segments)}{query}"

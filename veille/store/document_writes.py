@@ -33,9 +33,9 @@ if TYPE_CHECKING:
 # PostgreSQL refuses B-tree index entries above about 2.7 kB: longer identities are hashed
 # (deterministically, so they still deduplicate) and longer canonical URLs are not indexed.
 MAX_KEY_BYTES = 2000
-# The first half of the two-number advisory lock keys taken on canonical URLs (PostgreSQL): a
+# The first half of the two-number advisory lock keys taken on pages (PostgreSQL): a
 # key space of their own, apart from the one-number keys of job and mention-write locks. The
-# second half is a hash of the URL, or EVERY_URL for a lock on all of them.
+# second half is a hash of the page key, or EVERY_URL for a lock on all of them.
 CANONICAL_URL_LOCKS = int.from_bytes(
     hashlib.sha256(b"veille.store:canonical-url").digest()[:4], "big", signed=True
 )
@@ -58,12 +58,24 @@ def canonical_key(canonical_url: str | None) -> str | None:
     return canonical_url
 
 
+def page_key(canonical_url: str | None) -> str | None:
+    """The key under which a canonical URL's other spellings are found (``same_page_key``)."""
+    stored = canonical_key(canonical_url)
+    if stored is None:
+        return None
+    # Imported here: commands that only read the database never load the normalisation.
+    from veille.normalize.urls import same_page_key
+
+    return canonical_key(same_page_key(stored))
+
+
 def document_values(item: StoredItem, source_id: int, now: datetime) -> dict[str, Any]:
     """The ``documents`` row of an item collected from a source at ``now``."""
     doc, classification = item.document, item.classification
     return {
         "identity": identity_key(doc.identity),
         "canonical_url": canonical_key(doc.canonical_url),
+        "page_key": page_key(doc.canonical_url),
         "url": doc.url,
         "title": doc.title,
         "text": doc.text,
@@ -96,16 +108,16 @@ def _ids_by_identity_query(dialect: str) -> Select[str, int]:
 
 
 @cache
-def _documents_by_canonical_url_query(
+def _documents_by_page_query(
     dialect: str,
 ) -> Select[str | None, int, str, int, str | None]:
     return select(
-        document_table.c.canonical_url,
+        document_table.c.page_key,
         document_table.c.id,
         document_table.c.identity,
         document_table.c.source_id,
         document_table.c.fingerprint,
-    ).where(one_of_parameter(dialect, document_table.c.canonical_url, "values"))
+    ).where(one_of_parameter(dialect, document_table.c.page_key, "values"))
 
 
 @cache
@@ -124,7 +136,7 @@ def _ids_by_identity(connection: Connection, identities: Iterable[str]) -> dict[
 
 @dataclass(frozen=True, slots=True)
 class _AtUrl:
-    """A document (stored, or pending in this save) at a canonical URL."""
+    """A document (stored, or pending in this save) at a page (``page_key``)."""
 
     identity_or_id: str | int  # the pending row's identity, or the stored document's id
     identity: str
@@ -132,16 +144,14 @@ class _AtUrl:
     fingerprint: str | None
 
 
-def _documents_by_canonical_url(
-    connection: Connection, urls: Iterable[str]
-) -> dict[str, list[_AtUrl]]:
+def _documents_by_page(connection: Connection, pages: Iterable[str]) -> dict[str, list[_AtUrl]]:
     found: dict[str, list[_AtUrl]] = {}
-    query = _documents_by_canonical_url_query(connection.dialect.name)
-    for url, doc_id, identity, source_id, content in rows_for(connection, query, "values", urls):
-        if url is not None:
-            found.setdefault(url, []).append(_AtUrl(doc_id, identity, source_id, content))
+    query = _documents_by_page_query(connection.dialect.name)
+    for page, doc_id, identity, source_id, content in rows_for(connection, query, "values", pages):
+        if page is not None:
+            found.setdefault(page, []).append(_AtUrl(doc_id, identity, source_id, content))
     for documents in found.values():
-        # Several documents may share a canonical URL: the oldest is the one merged into.
+        # Several documents may be at one page: the oldest is the one merged into.
         documents.sort(key=lambda document: document.identity_or_id)
     return found
 
@@ -152,9 +162,9 @@ def _named(identity: str) -> bool:
 
 
 def _same_item(row: dict[str, Any], documents: Iterable[_AtUrl]) -> _AtUrl | None:
-    """The document at the row's URL that the row is another sighting of, if any.
+    """The document at the row's page that the row is another sighting of, if any.
 
-    Another source's item at that URL is the same article (a feed and a search result, two
+    Another source's item at that page is the same article (a feed and a search result, two
     feeds with their own GUIDs). One source's items that it names apart (GUIDs, post ids) at one
     URL are distinct (the entries of a live blog, press releases linking to one page, two posts
     sharing one link) unless their content is the same.
@@ -169,8 +179,8 @@ def _same_item(row: dict[str, Any], documents: Iterable[_AtUrl]) -> _AtUrl | Non
     return None
 
 
-def lock_canonical_urls(connection: Connection, urls: Iterable[str]) -> None:
-    """Hold these canonical URLs until the transaction ends (PostgreSQL; SQLite has one writer).
+def lock_pages(connection: Connection, pages: Iterable[str]) -> None:
+    """Hold these pages (``page_key``) until the transaction ends (PostgreSQL; SQLite: one writer).
 
     Two workers saving one story under two identities (one link, two feeds' GUIDs) would
     otherwise both find no document at that URL and both insert one; now the second waits for
@@ -180,7 +190,7 @@ def lock_canonical_urls(connection: Connection, urls: Iterable[str]) -> None:
     """
     if connection.dialect.name != "postgresql":
         return
-    keys = sorted({_url_key(url) for url in urls})
+    keys = sorted({_lock_key(page) for page in pages})
     if not keys:
         return
     every = {"space": CANONICAL_URL_LOCKS, "key": EVERY_URL}
@@ -204,15 +214,12 @@ def lock_for_saves(connection: Connection, items: Iterable[StoredItem]) -> None:
     if connection.dialect.name != "postgresql":
         return
     writing_mentions(connection)
-    lock_canonical_urls(
-        connection,
-        filter(None, (canonical_key(item.document.canonical_url) for item in items)),
-    )
+    lock_pages(connection, filter(None, (page_key(item.document.canonical_url) for item in items)))
 
 
-def _url_key(url: str) -> int:
-    """A URL's lock key: 32 bits of its hash, never EVERY_URL."""
-    key = int.from_bytes(hashlib.sha256(url.encode()).digest()[:4], "big", signed=True)
+def _lock_key(page: str) -> int:
+    """A page's lock key: 32 bits of its hash, never EVERY_URL."""
+    key = int.from_bytes(hashlib.sha256(page.encode()).digest()[:4], "big", signed=True)
     return key if key != EVERY_URL else EVERY_URL + 1
 
 
@@ -244,21 +251,21 @@ def upsert_documents(
     edits = rows if editable is None else [r for r, ok in zip(rows, editable, strict=True) if ok]
     edited = update_edited_documents(connection, edits, existing)
     unknown = [index for index, row in enumerate(rows) if row["identity"] not in existing]
-    new_urls = [rows[index]["canonical_url"] for index in unknown if rows[index]["canonical_url"]]
-    lock_canonical_urls(connection, new_urls)
-    by_url = _documents_by_canonical_url(connection, new_urls)
-    # The identity each row resolves to: its own, or that of a row before it at its canonical
-    # URL that it is another sighting of.
+    new_pages = [rows[index]["page_key"] for index in unknown if rows[index]["page_key"]]
+    lock_pages(connection, new_pages)
+    by_page = _documents_by_page(connection, new_pages)
+    # The identity each row resolves to: its own, or that of a row before it at its page that it
+    # is another sighting of.
     resolved: dict[str, str] = {}
     pending: dict[str, int] = {}  # identity → the index of the row inserted for it
-    pending_by_url: dict[str, list[_AtUrl]] = {}
+    pending_by_page: dict[str, list[_AtUrl]] = {}
     for index in unknown:
         row = rows[index]
-        identity, url = row["identity"], row["canonical_url"]
+        identity, url = row["identity"], row["page_key"]
         if identity in resolved or identity in existing:
             continue
-        stored = _same_item(row, by_url.get(url, ())) if url is not None else None
-        earlier = _same_item(row, pending_by_url.get(url, ())) if url is not None else None
+        stored = _same_item(row, by_page.get(url, ())) if url is not None else None
+        earlier = _same_item(row, pending_by_page.get(url, ())) if url is not None else None
         if stored is not None:
             existing[identity] = int(stored.identity_or_id)
         elif earlier is not None:
@@ -268,7 +275,7 @@ def upsert_documents(
             resolved[identity] = identity
             if url is not None:
                 at_url = _AtUrl(identity, identity, row["source_id"], row["fingerprint"])
-                pending_by_url.setdefault(url, []).append(at_url)
+                pending_by_page.setdefault(url, []).append(at_url)
     if pending:
         # Imported here: story grouping needs the text normalisation, which commands that only
         # read the database never load.

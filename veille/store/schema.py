@@ -184,6 +184,9 @@ document_table = Table(
     _id(),
     _required("identity", Text, unique=True),
     Column("canonical_url", Text, index=True),
+    # The page the canonical URL spells, whatever its scheme, www./m./AMP variant or trailing
+    # slash (veille.normalize.urls.same_page_key): items are merged on it.
+    Column("page_key", Text, index=True),
     Column("url", Text),
     _required("title", Text, default=""),
     _required("text", Text, default=""),
