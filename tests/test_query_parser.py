@@ -124,6 +124,8 @@ def test_precedence(query: str, tree: object) -> None:
         ("danone source:x", 7, "unknown field 'source:'"),
         ("Title:danone", 0, "unknown field"),
         ("danone 12:30", 7, "unknown field '12:'"),
+        ("danone site:https://www.lemonde.fr/economie", 12, "write site:www.lemonde.fr"),
+        ("danone site:http://x.fr/?id=1", 12, "not pages or sections"),
         ("title: danone", 0, "directly followed"),
         ("title:", 0, "directly followed"),
         ("title:-danone", 0, "must be followed by a term, phrase or group"),
@@ -196,6 +198,10 @@ def test_queries_that_require_something_are_accepted(query: str) -> None:
         ('case:"Orange Bank" NEAR/3 clients', 'case:"Orange Bank" NEAR/3 clients'),
         ("author:(NOT x) y", "author:(NOT x) AND y"),
         ("« Société Générale » danone", '"Société Générale" AND danone'),
+        # An address copied from the browser is its host.
+        ("danone site:https://www.lemonde.fr/", "danone AND site:www.lemonde.fr"),
+        ("danone (site:HTTP://blog.danone.com:8080)", "danone AND site:blog.danone.com"),
+        ("site:https://beauté.fr danone", "site:beauté.fr AND danone"),
     ],
 )
 def test_format_query_is_canonical_and_reparses(query: str, canonical: str) -> None:

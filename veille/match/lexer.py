@@ -15,6 +15,8 @@ OPERATORS = ("AND", "OR", "NOT")
 _NEAR = re.compile(r"NEAR(?:/(?P<distance>\S*))?")
 _WORD_CHAR = re.compile(r"[^\W_]")
 _MAX_NEAR_DIGITS = 6
+# A site: scope written as an address, as copied from a browser's address bar.
+_SITE_ADDRESS = re.compile(r"https?://(?P<host>[^\s/()?#:]+)(?::\d*)?(?P<rest>[^\s()]*)", re.I)
 
 
 class Kind(Enum):
@@ -113,6 +115,21 @@ def _word_token(query: str, word: str, position: int) -> Token:
     return Token(Kind.WORD, text, position, wildcard=wildcard)
 
 
+def _site_address(query: str, start: int) -> tuple[Token, int] | None:
+    """The host of an address written after ``site:`` (site:https://www.lemonde.fr/)."""
+    address = _SITE_ADDRESS.match(query, start)
+    if address is None:
+        return None
+    host = address.group("host")
+    if address.group("rest") not in ("", "/"):
+        raise QueryError(
+            f"site: compares sites, not pages or sections; write site:{host}",
+            query=query,
+            position=start,
+        )
+    return Token(Kind.WORD, host, start), address.end()
+
+
 def tokenize_query(query: str) -> list[Token]:
     """Split a query into tokens, raising QueryError with the position of what is wrong."""
     tokens: list[Token] = []
@@ -162,6 +179,10 @@ def tokenize_query(query: str) -> list[Token]:
                     )
                 tokens.append(Token(Kind.FIELD, name, index))
                 index = end + 1
+                address = _site_address(query, index) if name == "site" else None
+                if address is not None:
+                    token, index = address
+                    tokens.append(token)
                 continue
             tokens.append(_word_token(query, query[index:end], index))
             index = end

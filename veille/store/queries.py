@@ -65,9 +65,8 @@ def _site_condition(value: str) -> ColumnElement[bool]:
     from veille.normalize.domains import host_of, registrable_domain
 
     # Sites are stored in their ASCII form: « beauté.fr » is xn--beaut-fsa.fr.
-    site = value.strip().lower().removeprefix("www.")
-    host = host_of(site) or site
-    site = host if site.split("/", 1)[0].split(":", 1)[0] != host else site
+    # A port or a path says nothing of the site: the host alone is compared.
+    site = host = host_of(value.strip().lower().removeprefix("www.")) or value.strip().lower()
     domain = registrable_domain(host) or host
     in_site = or_(
         document_table.c.site == site,
