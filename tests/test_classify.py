@@ -54,9 +54,19 @@ def test_short_text_falls_back_to_hint() -> None:
     assert classifier.classify(long_text, lang_hint="en-US").lang == "fr"
 
 
-def test_hint_outside_restriction_is_ignored() -> None:
-    result = Classifier(["fr", "en"]).classify("Gut gemacht", lang_hint="de")
-    assert result.lang in {"fr", "en"}
+def test_a_declared_language_outside_the_restriction_is_kept_when_the_text_agrees() -> None:
+    classifier = Classifier(["fr", "en"])
+    german = "Danone hat heute neue Produkte vorgestellt, die im Frühjahr in die Läden kommen."
+    portuguese = "A Danone apresentou hoje novos produtos que chegam às lojas na primavera."
+    french = "Danone présente aujourd'hui de nouveaux produits qui arriveront en magasin."
+    texts = [(german, "de"), (portuguese, "pt-PT"), (french, "de"), ("Gut gemacht", "de")]
+    # Restricted to French and English, the German post read as English and was scored by
+    # VADER as if it were; a wrong declaration (the French text) is still detected.
+    assert classifier.languages_of(texts) == ["de", "pt", "fr", "de"]
+    assert [classifier.language_of(text, hint) for text, hint in texts] == ["de", "pt", "fr", "de"]
+    assert classifier.classify(german, lang_hint="de").sentiment == 0.0
+    # Undeclared, a text is one of the configured languages.
+    assert classifier.classify(german).lang in {"fr", "en"}
 
 
 def test_text_without_letters() -> None:

@@ -114,7 +114,9 @@ _HEADER = """\
 # A phrase is also found written as one word ("Air France" finds #airfrance), and camel-case
 # hashtags and handles word by word (danone finds #BoycottDanone).
 # `languages` are the languages mentions are expected in (ISO 639-1 codes veille can detect:
-#   the 114 of its language model, from "af" to "zu"; an unknown code is refused on reading).
+#   the 114 of its language model, from "af" to "zu"; an unknown code is refused on reading):
+#   language detection picks among them, unless an item declares another language and its
+#   text agrees (a German post stays German).
 """
 
 _EXAMPLE_BRAND = """\

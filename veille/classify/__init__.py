@@ -17,7 +17,6 @@ from collections.abc import Sequence
 
 from veille.classify.lang import (
     detect_language,
-    detect_language_among,
     detect_languages_among,
     is_short,
     normalise_language_code,
@@ -67,38 +66,60 @@ class Classifier:
     def __init__(self, languages: Sequence[str] | None = None) -> None:
         self.languages = validate_languages(languages)
 
-    def _usable_hint(self, lang_hint: str | None) -> str | None:
+    def _valid_hint(self, lang_hint: str | None) -> str | None:
+        """The declared language as a code veille knows, whether configured or not."""
         hint = normalise_language_code(lang_hint)
         if hint is None:
             return None
-        if self.languages is not None:
-            return hint if hint in self.languages else None
         try:
             validate_languages([hint])
         except ValueError:
             return None
         return hint
 
+    def _usable_hint(self, lang_hint: str | None) -> str | None:
+        hint = self._valid_hint(lang_hint)
+        if hint is None or (self.languages is not None and hint not in self.languages):
+            return None
+        return hint
+
+    def _outside(self, lang_hint: str | None) -> str | None:
+        """A declared language outside the configured ones (a Portuguese feed, a German post)."""
+        hint = self._valid_hint(lang_hint)
+        return hint if self.languages is not None and hint not in self.languages else None
+
     def language_of(self, text: str, lang_hint: str | None = None) -> str | None:
         """Return the language of `text`; a short text trusts a valid declared language."""
-        hint = self._usable_hint(lang_hint)
-        # Two or three words say little about their language; the feed's declaration is
-        # then the better evidence. Longer text is detected, as feeds often declare wrongly.
-        if hint is not None and is_short(text):
-            return hint
-        detected = detect_language_among(text, self.languages)
-        return detected if detected is not None else hint
+        return self.languages_of([(text, lang_hint)])[0]
 
     def languages_of(self, texts: Sequence[tuple[str, str | None]]) -> list[str | None]:
-        """`language_of` of each (text, declared language): the same, detected together."""
+        """The language of each (text, declared language), detected together.
+
+        Two or three words say little about their language: a short text takes a valid
+        declaration. Longer text is detected, as feeds often declare wrongly. Detection picks
+        among the configured languages; a longer text declared in another one is first checked
+        against every language, and keeps its declaration when that agrees: restricted to
+        French and English, a German post would read as one of them.
+        """
         hints = [self._usable_hint(lang_hint) for _text, lang_hint in texts]
-        # As `language_of`: a short text with a usable declaration takes it.
+        found = list(hints)
+        outside = []
+        for index, (text, lang_hint) in enumerate(texts):
+            hint = self._outside(lang_hint)
+            if hint is not None and is_short(text):
+                found[index] = hint
+            elif hint is not None:
+                outside.append((index, hint))
+        if outside:
+            confirmed = detect_languages_among([texts[index][0] for index, _ in outside], None)
+            for (index, hint), language in zip(outside, confirmed, strict=True):
+                if language == hint:
+                    found[index] = hint
         detected = [
             index
             for index, (text, _lang_hint) in enumerate(texts)
-            if hints[index] is None or not is_short(text)
+            if found[index] is None or (hints[index] is not None and not is_short(text))
         ]
-        found = list(hints)
         languages = detect_languages_among([texts[index][0] for index in detected], self.languages)
         for index, language in zip(detected, languages, strict=True):
             if language is not None:
