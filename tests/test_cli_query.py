@@ -193,6 +193,18 @@ def test_mentions_bad_input_exits_2(collected: Path) -> None:
     assert "unknown brand 'Nestlé'" in run(collected, "mentions", "--brand", "Nestlé").output
 
 
+def test_a_brand_configured_since_the_last_pass_is_not_called_unknown(collected: Path) -> None:
+    text = collected.read_text(encoding="utf-8")
+    collected.write_text('[[brands]]\nname = "Évian"\nquery = "evian"\n' + text, "utf-8")
+    for command in ("mentions", "stats"):
+        result = run(collected, command, "--brand", "evian")
+        assert result.exit_code == 1, result.output
+        assert "no mention of 'Évian' is stored yet" in result.output
+        assert "`veille collect`" in result.output
+    assert run(collected, "collect", "--quiet").exit_code == 0
+    assert _json(collected, "mentions", "--brand", "evian") == []
+
+
 @pytest.mark.parametrize(
     "by", ["brand", "platform", "site", "author", "tone", "lang", "day", "week", "month"]
 )

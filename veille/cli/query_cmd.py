@@ -23,6 +23,7 @@ from veille.cli.render import (
     write_record_batches,
     write_records,
 )
+from veille.errors import StoreError
 from veille.records import MENTION_FIELDS, STAT_DIMENSIONS, STAT_FIELDS
 
 
@@ -65,11 +66,26 @@ def _filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return _period_options(function)
 
 
+def _stored_brand_names(app: App, requested: tuple[str, ...]) -> tuple[str, ...]:
+    """The requested brands, each one the store holds: a brand is stored by its first pass."""
+    names = app.brand_names(requested)
+    if names:
+        stored = set(app.store().brand_names())
+        for name in names:
+            if name not in stored:
+                raise StoreError(
+                    f"no mention of {name!r} is stored yet: no collecting pass has run since "
+                    "it was configured",
+                    hint="`veille collect` collects its mentions",
+                )
+    return names
+
+
 def _mention_filter(app: App, limit: int | None, **options: Any) -> Any:
     from veille.store import MentionFilter
 
     return MentionFilter(
-        brands=app.brand_names(options["brands"]),
+        brands=_stored_brand_names(app, options["brands"]),
         platform=options["platform"],
         site=options["site"],
         author=options["author"],
