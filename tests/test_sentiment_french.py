@@ -299,5 +299,17 @@ def test_customer_service_complaints(score: FrenchSentimentAnalyzer) -> None:
         "Aucune réponse du service client.",
         "Rien ne va chez Danone.",
         "Commande jamais remboursée.",
+        "Personne ne répond au téléphone.",
+        "Personne ne décroche au service client.",
+        "Toujours pas de remboursement.",
+        "Aucun remboursement depuis un mois.",
+        "Aucune nouvelle de ma commande depuis trois semaines.",
+        "On attend toujours le remboursement.",
+        "Commande toujours en attente.",
     ):
         assert score.compound(text) <= -0.05, text
+    # In the press a « chantier » is a building site or a project, not a mess.
+    assert score.compound("Le chantier de l'usine avance.") >= 0.0
+    assert score.compound("Les chantiers de la réforme reprennent.") == 0.0
+    # « nouvelle » as an adjective: no new tax is no complaint.
+    assert score.compound("Aucune nouvelle taxe cette année, une bonne chose.") >= 0.05

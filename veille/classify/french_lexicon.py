@@ -155,6 +155,14 @@ IDIOM_VALENCES: dict[tuple[str, ...], float] = {
     ("repond", "pas"): -1.6,
     ("repond", "plus"): -1.6,
     ("repond", "jamais"): -2.0,
+    ("personne", "ne", "repond"): -1.6,
+    ("personne", "ne", "decroche"): -1.6,
+    ("pas", "de", "remboursement"): -1.6,
+    ("aucun", "remboursement"): -1.6,
+    ("aucune", "nouvelle", "de"): -1.2,  # "aucune nouvelle taxe" is no new tax
+    ("attend", "toujours"): -1.0,
+    ("attendons", "toujours"): -1.0,
+    ("toujours", "en", "attente"): -1.0,
 }
 
 # Accent-free: "é", "ée", "és", "ées" of the past participle fold into "e", "ee", "es", "ees".
