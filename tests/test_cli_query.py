@@ -19,7 +19,7 @@ from tests.support.project import (
     write_config,
 )
 from veille.cli.query_cmd import MENTION_FIELDS, STAT_FIELDS
-from veille.cli.render import write_record_batches, write_records
+from veille.cli.render import short_time, write_record_batches, write_records
 from veille.records import csv_text
 
 pytestmark = pytest.mark.usefixtures("project_engine")
@@ -655,3 +655,13 @@ def test_an_excel_export_is_csv_as_a_spreadsheet_in_french_opens_it(collected: P
     rows = list(csv.DictReader(io.StringIO(negative.removeprefix("\ufeff")), delimiter=";"))
     sentiments = [row["sentiment"] for row in rows]
     assert sentiments and all(value.startswith("-0,") for value in sentiments), sentiments
+
+
+def test_table_times_in_the_hour_lived_twice_say_which() -> None:
+    paris = "Europe/Paris"
+    assert short_time("2026-10-25T00:30:00Z", paris) == "2026-10-25 02:30 CEST"
+    assert short_time("2026-10-25T01:30:00Z", paris) == "2026-10-25 02:30 CET"
+    # Any other time needs no zone: the table's header names it.
+    assert short_time("2026-10-25T02:30:00Z", paris) == "2026-10-25 03:30"
+    assert short_time("2026-03-29T01:30:00Z", paris) == "2026-03-29 03:30"
+    assert short_time("2026-10-25T00:30:00Z") == "2026-10-25 00:30"

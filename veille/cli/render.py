@@ -141,7 +141,11 @@ def percent(share: object) -> str:
 
 
 def short_time(iso: object, timezone: str = "UTC") -> str:
-    """``2026-03-04T10:20:00Z`` as ``2026-03-04 10:20`` (as ``11:20`` in Europe/Paris)."""
+    """``2026-03-04T10:20:00Z`` as ``2026-03-04 10:20`` (as ``11:20`` in Europe/Paris).
+
+    In the hour lived twice when the clocks go back, the zone's abbreviation follows:
+    ``2026-10-25 02:30 CEST``, then ``2026-10-25 02:30 CET``.
+    """
     if not iso:
         return ""
     if timezone != "UTC":
@@ -150,7 +154,10 @@ def short_time(iso: object, timezone: str = "UTC") -> str:
         with suppress(ValueError, OverflowError):
             moment = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
             if moment.tzinfo is not None:
-                return f"{moment.astimezone(time_zone(timezone)):%Y-%m-%d %H:%M}"
+                local = moment.astimezone(time_zone(timezone))
+                # The hour the clocks go back is lived twice: its zone tells which one.
+                twice = local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+                return f"{local:%Y-%m-%d %H:%M}" + (f" {local:%Z}" if twice else "")
     return str(iso)[:16].replace("T", " ")
 
 
