@@ -388,3 +388,26 @@ def test_only_commands_that_fill_the_database_create_it(tmp_path: Path) -> None:
         database.unlink()
     assert run(config, "collect", "--quiet").exit_code == 0
     assert database.exists() and run(config, "mentions").exit_code == 0
+
+
+def test_a_query_command_writes_no_tables_into_an_empty_postgresql_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A mistyped database name must not be migrated and shown empty by a query command.
+    from tests.support.project import run, write_config
+    from tests.support.stores import fresh_postgres_database
+
+    config = write_config(tmp_path, {})
+    with fresh_postgres_database() as url:
+        monkeypatch.setenv("VEILLE_DATABASE_URL", url)
+        for command in (["mentions"], ["stats"], ["sources", "list"], ["query", "test", "x"]):
+            result = run(config, *command)
+            assert result.exit_code == 1, (command, result.output)
+            assert "holds no veille database" in result.output
+        engine = create_store_engine(url)
+        try:
+            assert table_names(engine) == set()
+        finally:
+            engine.dispose()
+        assert run(config, "collect", "--quiet").exit_code == 0
+        assert run(config, "mentions").exit_code == 0

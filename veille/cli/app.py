@@ -52,9 +52,10 @@ class App:
                 )
             from veille.store import Store
 
-            # Another application's SQLite file (or an empty one) gets no tables from a query.
-            existing_file = sqlite_path(url) is not None
-            self._store = Store.open(url, create_schema=create or not existing_file)
+            # Another application's SQLite file, an empty one, or a PostgreSQL database whose
+            # name is mistyped gets no tables from a query; only SQLite in memory does.
+            in_memory = url.startswith("sqlite") and sqlite_path(url) is None
+            self._store = Store.open(url, create_schema=create or in_memory)
             _startup.loaded()
         return self._store
 
