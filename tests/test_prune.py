@@ -140,6 +140,28 @@ def test_the_highest_mention_id_survives_so_digest_watermarks_stay_valid(store: 
     assert int(str(newest["id"])) > highest
 
 
+def test_what_a_prune_removed_is_not_stored_again_as_new(store: Store) -> None:
+    fill(store, T0)
+    store.prune(T0 - YEAR, dry_run=False)
+    # A pass reading its source anew (after the brands changed) gives the old items again.
+    again = [make_item(f"old{n}", published_at=T0 - 2 * YEAR) for n in range(6)]
+    undated = make_item("undated", published_at=None)
+    fresh = make_item("fresh", published_at=T0 - timedelta(days=2))
+    save(store, [*again, undated, fresh], T0 + timedelta(hours=1))
+    assert listed(store) == sorted([*KEPT, ("acme", "undated"), ("acme", "fresh")])
+    # A later prune with a longer retention lets the sources give back what is within it.
+    store.prune(T0 - 3 * YEAR, dry_run=False)
+    save(store, again, T0 + timedelta(hours=2))
+    assert len(listed(store)) == len(KEPT) + 2 + 6
+
+
+def test_a_dry_run_changes_what_is_stored_in_no_way(store: Store) -> None:
+    fill(store, T0)
+    store.prune(T0 - YEAR, dry_run=True)
+    save(store, [make_item("late", published_at=T0 - 2 * YEAR)], T0 + timedelta(hours=1))
+    assert ("acme", "late") in listed(store)
+
+
 def test_cli_prune_dry_run_then_prune(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

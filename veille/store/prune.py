@@ -6,6 +6,9 @@ named by a recent mention stays. ``runs`` (with their ``run_sources``) started b
 too. Everything is deleted in batches, one short transaction each, so that collectors and the
 dashboard are never held up for long.
 
+The cut is recorded (``retention``): a pass that reads its sources anew after a configuration
+change does not store again, as new mentions, the items published before it.
+
 Digest and alert records stay valid: ``digest_sends`` refer to ``digests`` and ``alerts`` name
 their brand; neither refers to a mention or a document. What does refer to mentions is a digest's
 watermark, the highest mention id it sent: the mention with the highest id is therefore never
@@ -23,10 +26,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, delete, exists, func, select
 
+from veille.store.inserts import upsert_insert
 from veille.store.schema import (
     UtcDateTime,
     document_table,
     mention_table,
+    retention_table,
     run_source_table,
     run_table,
 )
@@ -61,6 +66,25 @@ def _newest_mention_id(connection: Connection) -> int:
     return int(
         connection.execute(select(func.coalesce(func.max(mention_table.c.id), 0))).scalar_one()
     )
+
+
+def record_cut(connection: Connection, cut: datetime) -> None:
+    """Remember the cut of this prune, the last one's: saves leave out what it removes.
+
+    The last prune's, not the earliest: pruning again with a longer retention lets sources give
+    back what the shorter one removed.
+    """
+    statement = upsert_insert(connection, retention_table).values(id=1, pruned_before=cut)
+    connection.execute(
+        statement.on_conflict_do_update(index_elements=["id"], set_={"pruned_before": cut})
+    )
+
+
+def pruned_before(connection: Connection) -> datetime | None:
+    """The cut of the last prune: items published before it are not stored again."""
+    query = select(retention_table.c.pruned_before).where(retention_table.c.id == 1)
+    value = connection.execute(query).scalar_one_or_none()
+    return value if isinstance(value, datetime) else None
 
 
 def count_prunable(connection: Connection, cut: datetime) -> PruneReport:
@@ -162,6 +186,8 @@ def prune(
     if batch_size < 1:
         raise ValueError("the batch size must be at least 1")
     with transaction() as connection:
+        # Recorded first: a pass saving meanwhile stores nothing the prune is removing.
+        record_cut(connection, cut)
         newest_id = _newest_mention_id(connection)
     steps: dict[str, Callable[[Connection, int], list[int]]] = {
         "mentions": lambda c, after: _delete_mentions(c, cut, newest_id, after, batch_size),

@@ -382,6 +382,17 @@ job_run_table = Table(
 )
 
 
+# The cut of the last real prune (migration 0016): an item published before it is not stored
+# again when a pass reads its source anew (a configuration change, an upgrade), as it would
+# come back as a new mention and be mailed again. One row, id 1.
+retention_table = Table(
+    "retention",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    _required("pruned_before", UtcDateTime),
+)
+
+
 def add_postgresql_options() -> None:
     """Complete the tables with what only PostgreSQL reads (see ``targeted_tone_index``)."""
     options = targeted_tone_index.dialect_kwargs

@@ -28,6 +28,7 @@ from veille.store.lookups import (
     source_id_for,
     source_ids_named,
 )
+from veille.store.prune import pruned_before
 from veille.store.schema import run_source_table, source_state_table
 from veille.store.specs import CollectionSave, SaveCounts
 from veille.store.visibility import writing_mentions
@@ -171,16 +172,25 @@ def _store_items(
     source_ids: Sequence[int],
     brand_ids: Mapping[str, int] | None,
 ) -> list[SaveCounts]:
-    """Store the documents and mentions of the saves' items, in order; count each save's."""
+    """Store the documents and mentions of the saves' items, in order; count each save's.
+
+    Items published before the last prune's cut are left out: it removed them.
+    """
+    cut = pruned_before(connection)
+    kept = [
+        [i for i in save.items if cut is None or not _published_before(i, cut)] for save in saves
+    ]
     rows: list[dict[str, Any]] = []
     owners: list[int] = []  # the index of the save each row comes from
     for index, (save, source_id) in enumerate(zip(saves, source_ids, strict=True)):
-        rows.extend(document_values(item, source_id, save.now) for item in save.items)
-        owners.extend([index] * len(save.items))
-    items = [item for save in saves for item in save.items]
+        rows.extend(document_values(item, source_id, save.now) for item in kept[index])
+        owners.extend([index] * len(kept[index]))
+    items = [item for save_items in kept for item in save_items]
     # Only a source's own items are edited in place: a search per brand gives the same page
     # in other words from one query to the next (a cluster of links, a snippet of the hit).
-    editable = [save.brand is None for save in saves for _item in save.items]
+    editable = [
+        save.brand is None for save, save_items in zip(saves, kept, strict=True) for _ in save_items
+    ]
     stored = upsert_documents(connection, rows, [i.story for i in items], editable)
     mentions = [
         MentionOf(item, document_id, row["source_id"], row["collected_at"])
@@ -195,6 +205,11 @@ def _store_items(
         SaveCounts(len(save.items), documents_by_save[index], mentions_by_save[index])
         for index, save in enumerate(saves)
     ]
+
+
+def _published_before(item: StoredItem, cut: datetime) -> bool:
+    published = item.document.published_at
+    return published is not None and published < cut
 
 
 def _record_success(
