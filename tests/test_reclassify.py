@@ -159,6 +159,26 @@ def test_batches_and_a_run_stopped_half_way(store: Store) -> None:
     assert report.rescored == 1 and calls == [(1, 1)]
 
 
+def test_a_run_of_every_document_stopped_half_way_goes_on_with_the_rest(store: Store) -> None:
+    save(store, [scored(f"d{n}", DECU, tone="positive", lang="fr") for n in range(5)])
+    assert reclassify(store, CLASSIFIER).rescored == 5  # every document up to date
+
+    def stop_after_two_batches(done: int, total: int) -> None:
+        if done == 4:
+            raise KeyboardInterrupt
+
+    for everything in (True, False):
+        with pytest.raises(KeyboardInterrupt):
+            reclassify(
+                store, CLASSIFIER, everything=True, batch_size=2, progress=stop_after_two_batches
+            )
+        # The next run, with --all or without, re-scores only the document left.
+        assert reclassify(store, CLASSIFIER, everything=everything).rescored == 1
+        assert {row[3] for row in stored(store).values()} == {CLASSIFIER_VERSION}
+    # Once done, --all re-scores every document again.
+    assert reclassify(store, CLASSIFIER, everything=True).rescored == 5
+
+
 def test_full_text_search_follows_the_new_language(store: Store) -> None:
     save(store, [scored("voitures", VOITURES, tone="neutral", lang="en")])
     assert expected("voitures", VOITURES, "en").lang == "fr"
@@ -238,3 +258,27 @@ def test_the_command_refuses_an_unknown_brand(tmp_path: Path) -> None:
     result = run(config, "reclassify", "--brand", "Nestle")
     assert result.exit_code == 2
     assert "unknown brand 'Nestle'" in result.output
+
+
+def test_brand_tone_changes_count_the_tones_mentions_are_listed_in() -> None:
+    from veille.reclassify import _brand_tone_changes
+    from veille.store.reclassify import MentionScores, NewScores, ScoredDocument, ScoredMention
+
+    def mention(id_: int, tone: str | None) -> ScoredMention:
+        return ScoredMention(id_, "b", ("b",), None if tone is None else 0.0, tone)
+
+    before = ScoredDocument(
+        1, "t", "x", "fr", -0.5, "negative", "v1",
+        mentions=(mention(1, None), mention(2, None), mention(3, "positive"), mention(4, "bad")),
+    )  # fmt: skip
+    after = NewScores(
+        1, "fr", -0.5, "negative", "v2", "v1",
+        mentions=(
+            MentionScores(1, -0.6, "negative"),  # its own now, the document's tone: as listed
+            MentionScores(2, 0.5, "positive"),  # its own now, another tone
+            MentionScores(3, None, None),  # back to the document's, another tone
+        ),
+    )  # fmt: skip
+    assert _brand_tone_changes(before, after) == 2
+    # A mention following its document is the document's change, counted there.
+    assert _brand_tone_changes(replace(before, mentions=(mention(5, None),)), after) == 0

@@ -54,7 +54,8 @@ class ReclassifyReport:
     rescored: int = 0
     tone_changes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (from, to) → count
     lang_changes: int = 0
-    mention_tone_changes: int = 0  # mentions whose own tone was set, changed or cleared
+    # mentions scored on their brand's sentences (before or now) whose tone, as listed, changed
+    mention_tone_changes: int = 0
     seconds: float = 0.0
 
     @property
@@ -151,6 +152,22 @@ def _mention_scores(
     return tuple(changed)
 
 
+def _brand_tone_changes(before: ScoredDocument, after: NewScores) -> int:
+    """How many mentions with a tone of their own, before or now, are listed in another tone.
+
+    A mention without one is listed in its document's tone; one that takes its brand's tone
+    of the same value as its document's, or gives it up for it, is listed as before.
+    """
+    new_tones = {mention.id: mention.tone for mention in after.mentions}
+    changed = 0
+    for mention in before.mentions:
+        own = new_tones.get(mention.id, mention.tone)
+        if mention.tone is None and own is None:
+            continue
+        changed += (mention.tone or before.tone) != (own or after.tone)
+    return changed
+
+
 def reclassify(
     store: Store,
     classifier: Classifier,
@@ -177,7 +194,11 @@ def reclassify(
     if batch_size < 1:
         raise ValueError("the batch size must be at least 1")
     started = time.monotonic()
-    selection = Selection(CLASSIFIER_VERSION, tuple(brands), since, everything)
+    selection = Selection(CLASSIFIER_VERSION, tuple(brands), since)
+    if everything:
+        # Marked first, then re-scored as outdated ones are: a run stopped half-way leaves the
+        # rest marked, and the next run re-scores only those.
+        store.request_rescoring(selection)
     total = store.count_to_reclassify(selection)
     report = ReclassifyReport()
     done = 0
@@ -185,10 +206,10 @@ def reclassify(
     batches = store.documents_to_reclassify(selection, batch_size=batch_size)
     workers = scoring_processes(processes, total)
     for batch, scores in scored_batches(batches, classifier, brand_settings, workers):
-        report.mention_tone_changes += sum(len(score.mentions) for score in scores)
         # Fewer than the batch when another run re-scored some of these documents meanwhile.
         report.rescored += store.save_scores(scores)
         for before, after in zip(batch, scores, strict=True):
+            report.mention_tone_changes += _brand_tone_changes(before, after)
             if before.tone != after.tone:
                 report.tone_changes[before.tone, after.tone] += 1
             report.lang_changes += before.lang != after.lang

@@ -88,7 +88,7 @@ def reclassify(
     )
     tones = f"{report.tones_changed} changed tone" + (f" ({changes})" if changes else "")
     brand_tones = (
-        f" {report.mention_tone_changes} mention(s) took a new brand-targeted tone."
+        f" {report.mention_tone_changes} mention(s) scored on their brand's sentences changed tone."
         if report.mention_tone_changes
         else ""
     )

@@ -19,13 +19,17 @@ batch's transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, bindparam, exists, func, select, update
 
 from veille.store.queries import mention_time
 from veille.store.schema import brand_table, document_table, mention_table
+
+# The classifier version of a document marked for re-scoring by ``reclassify --all``: no
+# classifier's, so the next run re-scores it whatever version it holds.
+RESCORE_REQUESTED = "rescore-requested"
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,25 @@ def _conditions(connection: Connection, selection: Selection) -> list[ColumnElem
     if selection.since is not None:
         conditions.append(mention_time >= selection.since)
     return conditions
+
+
+def request_rescoring(connection: Connection, selection: Selection) -> int:
+    """Mark every document of the selection as scored by no version: re-scored, as outdated.
+
+    ``reclassify --all`` marks its documents first, then re-scores those not scored by the
+    current version: stopped half-way, the next run (with or without ``--all``) goes on with
+    the rest instead of starting over. So a selection still holding marked documents is not
+    marked again. Returns how many were marked.
+    """
+    everything = replace(selection, everything=True)
+    conditions = _conditions(connection, everything)
+    left = exists().where(document_table.c.classifier_version == RESCORE_REQUESTED, *conditions)
+    if connection.execute(select(left)).scalar():
+        return 0
+    statement = (
+        update(document_table).where(*conditions).values(classifier_version=RESCORE_REQUESTED)
+    )
+    return connection.execute(statement).rowcount
 
 
 def count_selected(connection: Connection, selection: Selection) -> int:

@@ -776,6 +776,11 @@ class Store:
             if len(batch) < batch_size:
                 return
 
+    def request_rescoring(self, selection: Selection) -> int:
+        """Mark the selection's documents for re-scoring, whatever version scored them."""
+        with self._writing() as connection:
+            return reclassify.request_rescoring(connection, selection)
+
     def save_scores(self, scores: Sequence[NewScores]) -> int:
         """Write re-scored languages and tones in one transaction; return how many took them."""
         with self._writing() as connection:
