@@ -194,12 +194,17 @@ def test_cli_prune_dry_run_then_prune(
     assert "removed 0 mention(s), 0 document(s), 0 run(s)" in again.stdout
 
 
-@pytest.mark.parametrize("age", ["12h", "0d", "3600"])
-def test_cli_refuses_less_than_a_day(tmp_path: Path, age: str) -> None:
+@pytest.mark.parametrize(
+    ("age", "read_as"),
+    [("12h", "12 hours"), ("0d", "0 seconds"), ("3600", "1 hour"), ("365", "365 seconds")],
+)
+def test_cli_refuses_less_than_a_day(tmp_path: Path, age: str, read_as: str) -> None:
     config = write_config(tmp_path, {})
     result = run(config, "prune", "--older-than", age)
     assert result.exit_code == 2
-    assert "less than a day" in result.output
+    # Said as read: « 365 » and « 12m » meant days and months.
+    assert f"'{age}' is {read_as}, less than a day" in " ".join(result.output.split())
+    assert "write 365d" in " ".join(result.output.split())
 
 
 def test_cli_rejects_an_unreadable_duration(tmp_path: Path) -> None:

@@ -12,6 +12,16 @@ from veille.cli.render import count_range
 MINIMUM_AGE = timedelta(days=1)
 
 
+def _spelled(age: timedelta) -> str:
+    """A duration under a day in words: 365 seconds, 12 minutes, 3 hours."""
+    seconds = int(age.total_seconds())
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count > 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
+
+
 def _age(ctx: click.Context, param: click.Parameter, value: str) -> timedelta:
     from veille.timeutil import parse_duration
 
@@ -20,9 +30,12 @@ def _age(ctx: click.Context, param: click.Parameter, value: str) -> timedelta:
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     if age < MINIMUM_AGE:
+        # A number alone counts seconds and m minutes, as everywhere in veille: "365" or "12m"
+        # meant days or months here.
         raise click.BadParameter(
-            f"{value!r} is less than a day; prune keeps at least the last day of mentions "
-            "(write 365d for a year)"
+            f"{value!r} is {_spelled(age)}, less than a day (a number alone counts "
+            "seconds, m minutes); prune keeps at least the last day of mentions: write 365d "
+            "or 52w for a year"
         )
     return age
 
