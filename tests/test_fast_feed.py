@@ -194,6 +194,14 @@ READ_FAST = {
         + ITEM.format("<pubDate></pubDate>")
         + ITEM.format("<pubDate>Tue, 31 Feb 2026 25:61:00 GMT</pubDate>")
     ),
+    # Drupal's dates: the text for people, the time in an HTML <time> (feedparser's "time").
+    "time_in_dates": rss(
+        ITEM.format(
+            '<pubDate>\n <time datetime="2019-05-03T19:21:28Z">Fri, 05/03/2019 - 15:21</time>\n'
+            "</pubDate>"
+        )
+        + ITEM.format('<pubDate><time datetime="2019-05-03T19:21:28Z"/></pubDate>')
+    ),
     "feed_fields": rss(
         ITEM.format(""),
         channel="<language>en-GB</language><ttl> 45 </ttl><generator>Ghost 5.0</generator>"
@@ -296,6 +304,14 @@ LEFT_TO_FEEDPARSER = {
         "</content></entry>"
     ),
     "dc_date": rss(ITEM.format("<dc:date>2026-01-01</dc:date>"), namespaces=DC),
+    "time_without_datetime": rss(ITEM.format("<pubDate><time>2019-05-03</time></pubDate>")),
+    "time_outside_dates": rss(ITEM.format('<time datetime="2019-05-03T19:21:28Z">x</time>')),
+    "time_in_two_dates": rss(
+        ITEM.format(
+            '<pubDate><time datetime="2019-05-03T19:21:28Z">a</time></pubDate>'
+            '<updated><time datetime="2019-05-04T19:21:28Z">b</time></updated>'
+        )
+    ),
     "two_rss_authors": rss(ITEM.format("<author>a</author><dc:creator>b</dc:creator>"), DC),
     "source_in_atom": atom(ENTRY.format('<source url="https://p.example/">P</source>')),
     "source_with_children": rss(ITEM.format("<source><title>P</title></source>")),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
 
 from veille.collectors._discovery import advertised_feeds
-from veille.collectors.rss import parse_feed
+from veille.collectors.rss import ParsedFeed, _parse_with_feedparser, parse_feed
 from veille.errors import FatalSourceError, TransientSourceError
 
 URL = "https://www.marque-info.example/flux/rss.xml"
@@ -138,6 +139,30 @@ def test_updated_is_used_when_published_is_missing() -> None:
     )
     published = parse_feed(body, url=URL, source="s").mentions[0].published_at
     assert published is not None and published.isoformat() == "2026-03-01T10:00:00+00:00"
+
+
+DRUPAL_DATE = (
+    '<pubDate>\n  <time datetime="2026-11-27T19:21:28Z">Fri, 11/27/2026 - 20:21</time>\n</pubDate>'
+)
+
+
+@pytest.mark.parametrize("reader", [parse_feed, _parse_with_feedparser])
+def test_a_time_element_in_a_date_dates_the_item(reader: Callable[..., ParsedFeed]) -> None:
+    # Drupal writes its dates for people and puts the machine-readable one in an HTML <time>.
+    atom_like = '<updated><time datetime="2026-11-26T08:00:00+01:00">hier</time></updated>'
+    items = ITEM.replace("</item>", DRUPAL_DATE + "</item>") + ITEM.replace(
+        "</item>", atom_like + "</item>"
+    )
+    published = [m.published_at for m in reader(rss(items), url=URL, source="s").mentions]
+    assert [moment and moment.isoformat() for moment in published] == [
+        "2026-11-27T19:21:28+00:00",
+        "2026-11-26T07:00:00+00:00",
+    ]
+
+
+def test_a_time_element_outside_any_date_dates_nothing() -> None:
+    item = ITEM.replace("</item>", '<time datetime="2019-05-03T19:21:28Z">mai</time></item>')
+    assert parse_feed(rss(item), url=URL, source="s").mentions[0].published_at is None
 
 
 def test_declared_platform_and_language_win_over_guesses() -> None:

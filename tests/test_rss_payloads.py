@@ -44,7 +44,8 @@ EXPECTED: dict[str, Expected] = {
     "rss_generic/rssparser_encoding_iso8859-1_jn.rss": Expected(40, portuguese=True),
     "rss_generic/rssparser_heise_de.atom": Expected(15),
     "rss_generic/capyreader_feed-test-malformed_androidauthority.xml": Expected(10, bozo=True),
-    "rss_generic/capyreader_feed-test-time_fda_nodates.xml": Expected(20, dated=False),
+    # "No item dates" for feedparser: Drupal writes them as <time datetime="…"> in <pubDate>.
+    "rss_generic/capyreader_feed-test-time_fda_nodates.xml": Expected(20),
     "rss_generic/ajt10_hnrss_frontpage.xml": Expected(20),
     "youtube_feed/youpdated_youtube_nasa.xml": Expected(15),
     "google_news_rss/rcb_google_news_brent_crude.xml": Expected(6),
@@ -106,6 +107,16 @@ def test_youtube_entries_carry_platform_id_and_views() -> None:
         assert mention.guid == f"yt:video:{video_id}"
         assert mention.url and str(video_id) in mention.url  # watch?v=ID or shorts/ID
         assert mention.author_name == "NASA"
+
+
+def test_drupal_items_are_dated_by_their_time_element() -> None:
+    name = "rss_generic/capyreader_feed-test-time_fda_nodates.xml"
+    if not (PAYLOADS / name).exists():
+        pytest.skip(f"{name} absent")
+    parsed = parse_feed((PAYLOADS / name).read_bytes(), url="https://feeds.example/f", source="p")
+    first = parsed.mentions[0].published_at
+    # <time datetime="2019-05-03T19:21:28Z">Fri, 05/03/2019 - 15:21</time>
+    assert first is not None and first.isoformat() == "2019-05-03T19:21:28+00:00"
 
 
 def test_google_news_items_name_their_publisher() -> None:

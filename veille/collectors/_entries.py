@@ -20,6 +20,7 @@ from veille.types import RawMention, plain_as_html
 # Generators whose feeds are personal or corporate blogs rather than news sites.
 _BLOG_GENERATORS = ("wordpress", "blogger", "ghost", "substack", "medium", "hugo", "jekyll")
 _DATE_KEYS = ("published_parsed", "updated_parsed", "created_parsed")
+_DATE_TEXT_KEYS = ("published", "updated", "created")
 _AUTHOR_PATTERNS = (
     re.compile(r"(?P<email>[^\s()<>]+@[^\s()<>]+)\s*\((?P<name>[^()]*)\)"),  # a@b.fr (Name)
     re.compile(r"(?P<name>[^<>]*?)\s*<(?P<email>[^\s<>]+@[^\s<>]+)>"),  # Name <a@b.fr>
@@ -130,16 +131,34 @@ def _entry_language(entry: Any) -> str | None:
 
 
 def _first_date(entry: Any) -> datetime | None:
-    """Published, else updated, else created, in UTC; None when missing or unreadable."""
+    """Published, else updated, else created, in UTC; None when missing or unreadable.
+
+    A date element whose text cannot be read but which holds an HTML ``<time datetime="…">``
+    (Drupal: ``<pubDate><time datetime="2019-05-03T19:21:28Z">Fri, 05/03/2019 - 15:21</time>``)
+    is dated by that attribute: feedparser keeps it under the entry's ``time`` key.
+    """
     for key in _DATE_KEYS:
-        moment = entry.get(key)
-        if moment:
-            try:
-                # feedparser's struct_time is already in UTC.
-                return datetime.fromtimestamp(calendar.timegm(moment), UTC)
-            except (TypeError, ValueError, OverflowError):
-                continue
+        moment = _utc_datetime(entry.get(key))
+        if moment is not None:
+            return moment
+    marked = entry.get("time")
+    if isinstance(marked, dict) and any(key in entry for key in _DATE_TEXT_KEYS):
+        # Imported here: it loads feedparser, which commands reading stored mentions never need.
+        from veille.collectors._feed_dates import parse_feed_date
+
+        written = clean_text(marked.get("datetime"))
+        return _utc_datetime(parse_feed_date(written)) if written else None
     return None
+
+
+def _utc_datetime(moment: Any) -> datetime | None:
+    """A UTC datetime from feedparser's struct_time (already in UTC), or None."""
+    if not moment:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(moment), UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def clean_text(value: object) -> str | None:

@@ -58,7 +58,7 @@ _READ_KEYS = frozenset({
     "title_detail", "summary", "summary_detail", "author", "authors", "author_detail",
     "media_statistics", "media_starrating", "language", "published", "published_parsed",
     "updated", "updated_parsed", "created", "created_parsed", "href", "ttl", "generator",
-    "generator_detail", "subtitle", "image", "feedburner_origlink",
+    "generator_detail", "subtitle", "image", "feedburner_origlink", "time",
 })  # fmt: skip
 # Elements with a feedparser handler that this module reads (in some places only).
 _KNOWN_KEYS = frozenset({
@@ -68,7 +68,7 @@ _KNOWN_KEYS = frozenset({
     "height", "name", "email", "uri", "homepage", "subtitle", "rights", "copyright",
     "lastbuilddate", "webmaster", "managingeditor", "source", "yt_videoid", "media_group",
     "media_title", "media_description", "media_content", "media_thumbnail", "media_starrating",
-    "media_statistics",
+    "media_statistics", "time",
 })  # fmt: skip
 # Keys of elements in namespaces feedparser does not know that veille reads, under the prefix
 # YouTube's feeds use (feedparser names such elements by the document's own prefix).
@@ -372,7 +372,7 @@ class _Reader:
                 self._once(scope, kind)
                 if child_attributes:
                     raise _Unsure
-                value = _finish(_leaf_text(child).strip())
+                value = _finish(self._date_text(scope, child).strip())
                 scope.values[kind] = value
                 scope.values[f"{kind}_parsed"] = parse_feed_date(value)
             elif key == "category":
@@ -391,6 +391,22 @@ class _Reader:
             else:
                 self._harmless(key, child)
         return scope.values
+
+    def _date_text(self, scope: _Scope, element: ElementTree.Element) -> str:
+        """A date element's text, and as feedparser keeps it, the ``datetime`` of an HTML
+        ``<time>`` inside it (Drupal writes ``<pubDate><time datetime="…">…</time></pubDate>``)
+        under the entry's ``time`` key, its text joining the date's."""
+        if not len(element):
+            return element.text or ""
+        if len(element) > 1 or element[0].tag != "time" or len(element[0]):
+            raise _Unsure
+        time = element[0]
+        attributes = _attributes(time)
+        if set(attributes) != {"datetime"}:
+            raise _Unsure  # without attributes feedparser keeps the text apart, under "time"
+        self._once(scope, "time")
+        scope.values["time"] = attributes
+        return (element.text or "") + (time.text or "") + (time.tail or "")
 
     def _plain_value(
         self, scope: _Scope, key: str, element: ElementTree.Element, attributes: dict[str, str]
