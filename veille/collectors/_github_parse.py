@@ -114,7 +114,7 @@ def issue_mention(item: Any, *, source: str) -> RawMention | None:
         source=source,
         url=item["html_url"],
         title=plain_as_html(str(item.get("title") or "")),
-        content_html=str(item.get("body") or ""),  # Markdown, read as text
+        content_html=plain_as_html(str(item.get("body") or "")),  # Markdown, read as text
         author_name=user.get("login"),
         author_handle=user.get("login"),
         author_url=user.get("html_url"),
@@ -155,7 +155,7 @@ def discussion_mention(node: Any, *, source: str) -> RawMention | None:
         source=source,
         url=node["url"],
         title=plain_as_html(str(node.get("title") or "")),
-        content_html=str(node.get("body") or ""),
+        content_html=plain_as_html(str(node.get("body") or "")),  # Markdown, read as text
         author_name=author.get("login"),
         author_handle=author.get("login"),
         author_url=author.get("url"),

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from veille.collectors.api import from_timestamp
 from veille.collectors.figures import figures
-from veille.types import RawMention
+from veille.types import RawMention, plain_as_html
 
 PLATFORM = "mastodon"
 _LINK_PART = re.compile(r'<([^>]*)>\s*;\s*rel="?([^";]+)"?')
@@ -104,7 +104,7 @@ def status_mention(
     warning = _text(status.get("spoiler_text"))
     if warning:
         # The content warning is the author's own summary: searchable and shown first.
-        content = f"<p>{warning}</p>{content}"
+        content = f"<p>{plain_as_html(warning)}</p>{content}"
     metrics, engagement, reach = figures(
         {
             "favourites": status.get("favourites_count"),

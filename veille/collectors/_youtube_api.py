@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from veille.collectors.api import api_url, from_timestamp, get_json
 from veille.collectors.figures import figures
 from veille.errors import FatalSourceError, SourceError, TransientSourceError
-from veille.types import RawMention
+from veille.types import RawMention, plain_as_html
 
 if TYPE_CHECKING:
     from veille.fetch import Fetcher  # httpx is imported only once a pass fetches
@@ -141,8 +141,9 @@ def add_video_details(mention: RawMention, video: Mapping[str, Any]) -> None:
         )
     snippet = video.get("snippet")
     if isinstance(snippet, Mapping):
-        description = _text(snippet.get("description"))
-        if description and len(description) > len(mention.content_html):
+        # videos.list sends the description as plain text (search.list, HTML-escaped).
+        description = plain_as_html(_text(snippet.get("description")) or "")
+        if len(description) > len(mention.content_html):
             mention.content_html = description  # search.list only gives the first lines
         language = _text(snippet.get("defaultAudioLanguage")) or _text(
             snippet.get("defaultLanguage")

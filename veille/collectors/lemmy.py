@@ -100,7 +100,7 @@ def _mention(
     return RawMention(
         source=source,
         url=ap_id,  # the canonical federated address, valid whichever instance is asked
-        content_html=text,
+        content_html=plain_as_html(text),  # Markdown, read as text
         author_name=_text(creator.get("display_name")) or _text(creator.get("name")) or None,
         author_handle=_at_host(creator.get("name"), creator.get("actor_id")),
         author_url=_web_link(creator.get("actor_id")),
