@@ -281,3 +281,35 @@ async def test_incomplete_results_are_reported(feed_server: FeedServer) -> None:
     collected = await collect(feed_server)
     assert len(collected.mentions) == 2
     assert collected.warning and "timed out" in collected.warning
+
+
+async def test_a_spent_budget_keeps_the_watermark_for_the_pages_left_unread(
+    feed_server: FeedServer,
+) -> None:
+    reset = int(time.time()) + 120
+    serve_two_pages(
+        feed_server, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)}
+    )
+    stored = SourceState(cursor=(NEWEST - timedelta(hours=10)).isoformat())
+    cut = await collect(feed_server, state=stored, max_pages=3)
+    assert len(searches(feed_server)) == 1  # page 2 of 5 results is left for later
+    assert cut.state == stored
+    assert cut.warning and "the next pass reads the rest" in cut.warning
+    # Once the budget is back, the next pass asks from the old watermark again, not from now.
+    feed_server.route(SEARCH_PATH).headers.clear()
+    feed_server.route(search_route("danone", page=2)).headers.clear()
+    after = await collect(feed_server, state=cut.state, max_pages=3)
+    start = watermark(stored, None)
+    assert start is not None
+    assert searches(feed_server)[-1]["q"] == [f"danone created:>{start:%Y-%m-%dT%H:%M:%SZ}"]
+    assert after.state.cursor == NEWEST.isoformat()
+
+
+async def test_a_budget_spent_on_the_last_page_moves_the_watermark(
+    feed_server: FeedServer,
+) -> None:
+    serve_two_pages(feed_server)
+    feed_server.route(search_route("danone", page=2)).headers["X-RateLimit-Remaining"] = "0"
+    collected = await collect(feed_server, max_pages=3)
+    assert len(searches(feed_server)) == 2  # every page there was has been read
+    assert collected.state.cursor == NEWEST.isoformat()

@@ -321,3 +321,40 @@ async def test_a_429_waits_until_the_rate_limit_resets(feed_server: FeedServer) 
     with pytest.raises(TransientSourceError) as caught:
         await collect({"base_url": feed_server.base_url})
     assert caught.value.retry_after is not None and 200 <= caught.value.retry_after <= 240
+
+
+async def test_a_spent_rate_budget_keeps_the_watermark_for_the_pages_left_unread(
+    feed_server: FeedServer,
+) -> None:
+    options = dict(serve_timeline(feed_server))
+    reset = (datetime.now(UTC) + timedelta(minutes=4)).isoformat().replace("+00:00", "Z")
+    feed_server.route(TAG_PATH).headers |= {
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": reset,
+    }
+    newest = datetime(2026, 3, 10, 9, 15, 42, tzinfo=UTC)
+    stored = SourceState(cursor=(newest - timedelta(hours=24)).isoformat())
+    cut = await collect(options, state=stored)
+    assert len(paths(feed_server, TAG_PATH)) == 1 and len(cut.mentions) == 3
+    assert cut.state == stored  # page 2 is still to be read down to the old watermark
+    assert cut.warning and "rate limit used up" in cut.warning
+    del feed_server.route(TAG_PATH).headers["X-RateLimit-Remaining"]
+    after = await collect(options, state=cut.state)
+    assert len(after.mentions) == 5  # the first page again, and the two statuses left unread
+    assert after.state.cursor == newest.isoformat()
+
+
+async def test_a_spent_rate_budget_leaves_the_searches_to_the_next_pass(
+    feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(TOKEN_VARIABLE, TOKEN)
+    feed_server.add(
+        TAG_PATH,
+        recorded("tag_danone_page1.json"),
+        content_type=JSON,
+        headers={"X-RateLimit-Remaining": "0"},
+    )
+    collected = await collect({"base_url": feed_server.base_url})
+    assert paths(feed_server, SEARCH_PATH) == []
+    assert collected.state == SourceState() and collected.ttl_seconds == 300
+    assert collected.warning and "the next pass reads the rest" in collected.warning

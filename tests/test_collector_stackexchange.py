@@ -249,3 +249,31 @@ async def test_real_search_payload(feed_server: FeedServer) -> None:
     assert collected.state.cursor == datetime(2019, 6, 24, 4, 14, 52, tzinfo=UTC).isoformat()
     # 250 of 300 requests left; has_more said there were more questions than one page
     assert collected.warning == "more Stack Exchange results than 1 page(s): older skipped"
+
+
+async def test_a_backoff_keeps_the_watermark_for_the_pages_left_unread(
+    feed_server: FeedServer,
+) -> None:
+    feed_server.add(SEARCH_PATH, recorded("search_backoff.json"), content_type=JSON, gzip=True)
+    stored = SourceState(cursor=(NEWEST - timedelta(hours=10)).isoformat())
+    cut = await collect(feed_server, state=stored)
+    assert len(sent(feed_server)) == 1 and len(cut.mentions) == 1
+    assert cut.state == stored  # has_more: the next pass asks from the old watermark again
+    assert cut.warning and "the next pass reads what was left" in cut.warning
+
+
+async def test_a_backoff_on_the_last_page_moves_the_watermark(feed_server: FeedServer) -> None:
+    last = json.loads(recorded("search_backoff.json")) | {"has_more": False}
+    feed_server.add(SEARCH_PATH, json.dumps(last).encode(), content_type=JSON, gzip=True)
+    collected = await collect(feed_server)
+    assert collected.state.cursor is not None and collected.ttl_seconds == 10
+
+
+async def test_a_backoff_before_another_keyword_keeps_the_watermark(
+    feed_server: FeedServer,
+) -> None:
+    last = json.loads(recorded("search_backoff.json")) | {"has_more": False}
+    feed_server.add(SEARCH_PATH, json.dumps(last).encode(), content_type=JSON, gzip=True)
+    collected = await collect(feed_server, query="danone OR michelin")
+    assert len(sent(feed_server)) == 1  # michelin is searched at a later pass
+    assert collected.state == SourceState()

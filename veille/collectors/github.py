@@ -5,7 +5,8 @@ created after the watermark (``created:>…`` to the second), page by page up to
 Discussions come from the GraphQL ``search(type: DISCUSSION)``, which GitHub only answers with
 a token. The search budget is small (10 requests a minute without a token, 30 with): when
 ``X-RateLimit-Remaining`` reaches 0 the pass stops paging and asks to be left alone until the
-reset; a 403 whose body speaks of a rate limit is transient, any other 403 is fatal.
+reset, keeping its old watermark when pages were left unread so that the next pass reads down
+to it again; a 403 whose body speaks of a rate limit is transient, any other 403 is fatal.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class _PassTally:
     bytes_received: int = 0
     ttl_seconds: int | None = None
     warnings: tuple[str, ...] = ()
+    cut_by_budget: bool = False  # the budget stopped paging with pages left unread
 
     def count(self, result: FetchResult) -> None:
         """Add one fetch's requests and bytes."""
@@ -80,14 +82,21 @@ class _PassTally:
         """Remember a recoverable problem to show on the source."""
         self.warnings += (text,)
 
-    def budget_spent(self, result: FetchResult, what: str) -> bool:
+    def budget_spent(self, result: FetchResult) -> bool:
         """True when GitHub says no request is left in the window; then wait for the reset."""
         if result.headers.get("x-ratelimit-remaining", "").strip() != "0":
             return False
         wait = int(seconds_until_reset(result.headers) or 60)
         self.ttl_seconds = max(self.ttl_seconds or 0, wait)
-        self.warn(f"GitHub {what} rate limit used up: stopped paging for {wait} s")
         return True
+
+    def stop_paging(self, what: str, pages: int) -> None:
+        """Paging stops on a spent budget with pages left: the next pass reads them."""
+        self.cut_by_budget = True
+        self.warn(
+            f"GitHub {what} rate limit used up: stopped after {pages} page(s) for "
+            f"{self.ttl_seconds} s; the next pass reads the rest"
+        )
 
 
 class GitHubCollector:
@@ -135,7 +144,9 @@ class GitHubCollector:
         fresh = newer_than(list(unique.values()), start)
         return Collected(
             fresh,
-            advanced_state(state, fresh),
+            # Cut short by the budget, the pass keeps its old watermark so that the next one
+            # reads down to it again (what was returned twice is stored once).
+            state if tally.cut_by_budget else advanced_state(state, fresh),
             requests=tally.requests,
             bytes_received=tally.bytes_received,
             warning="; ".join(tally.warnings) or None,
@@ -167,11 +178,11 @@ class GitHubCollector:
             if payload.get("incomplete_results"):
                 tally.warn("GitHub timed out on this search: some results may be missing")
             total = payload.get("total_count") if isinstance(payload.get("total_count"), int) else 0
-            if (
-                tally.budget_spent(result, "search")
-                or len(items) < per_page
-                or page * per_page >= min(total, RESULT_CAP)
-            ):
+            spent = tally.budget_spent(result)
+            if len(items) < per_page or page * per_page >= min(total, RESULT_CAP):
+                break
+            if spent and page < self.options.max_pages:
+                tally.stop_paging("search", page)
                 break
         else:
             tally.warn(f"more GitHub issues than {self.options.max_pages} page(s): older skipped")
@@ -184,7 +195,7 @@ class GitHubCollector:
         url = api_url(self.options.base_url, GRAPHQL_PATH)
         mentions: list[RawMention] = []
         after: str | None = None
-        for _ in range(self.options.max_pages):
+        for page in range(1, self.options.max_pages + 1):
             variables = {"q": f"{search} sort:created-desc", "first": self.options.per_page}
             body = json.dumps(
                 {"query": DISCUSSIONS_QUERY, "variables": variables | {"after": after}}
@@ -200,11 +211,11 @@ class GitHubCollector:
             ]
             page_info = json_object(found.get("pageInfo"))
             after = page_info.get("endCursor")
-            if (
-                tally.budget_spent(result, "GraphQL")
-                or not page_info.get("hasNextPage")
-                or not after
-            ):
+            spent = tally.budget_spent(result)
+            if not page_info.get("hasNextPage") or not after:
+                break
+            if spent and page < self.options.max_pages:
+                tally.stop_paging("GraphQL", page)
                 break
         else:
             tally.warn(

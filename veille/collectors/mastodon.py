@@ -6,7 +6,9 @@
   ``VEILLE_MASTODON_TOKEN`` is set (search needs a user token), once per query alternative.
 
 Neither endpoint filters by time (ids are per instance), so the watermark is a time: paging stops
-at the first page that reaches it, and what is older is dropped with ``newer_than``.
+at the first page that reaches it, and what is older is dropped with ``newer_than``. A spent
+rate budget (``X-RateLimit-Remaining: 0``) stops paging; with pages or searches left unread, the
+pass keeps its old watermark so that the next one reads down to it again.
 """
 
 from __future__ import annotations
@@ -75,6 +77,16 @@ class _Pass:
     bytes_received: int = 0
     wait_seconds: int | None = None  # set when the instance says the rate budget is spent
     cut_short: bool = False  # a timeline or search had more pages than max_pages
+    cut_by_budget: bool = False  # the spent budget left pages or searches unread
+
+    def budget_stops(self, page: int, max_pages: int) -> bool:
+        """Whether the spent budget ends paging here, with page ``page`` of ``max_pages`` read."""
+        if self.wait_seconds is None:
+            return False
+        if page < max_pages:
+            self.cut_by_budget = True
+            return True
+        return False  # the last page allowed: the page cap says what is left
 
     def add(self, mentions: list[RawMention]) -> None:
         """Keep each status once (a status can be both tagged and found by search)."""
@@ -131,19 +143,26 @@ class MastodonCollector:
         if token:
             for words in searches:
                 if gathered.wait_seconds is not None:
-                    break  # the budget is spent: the rest waits for the next pass
+                    gathered.cut_by_budget = True  # the rest waits for the next pass
+                    break
                 await self._search(fetcher, gathered, words, headers, since_effective)
         mentions = newer_than(list(gathered.found.values()), since_effective)
+        warning = None
+        if gathered.cut_by_budget:
+            warning = (
+                f"Mastodon rate limit used up: stopped for {gathered.wait_seconds} s; "
+                "the next pass reads the rest"
+            )
+        elif gathered.cut_short:
+            warning = f"more Mastodon statuses than {self.options.max_pages} page(s): older skipped"
         return Collected(
             mentions=mentions,
-            state=advanced_state(state, mentions),
+            # Cut short by the budget, the pass keeps its old watermark so that the next one
+            # reads down to it again (what was returned twice is stored once).
+            state=state if gathered.cut_by_budget else advanced_state(state, mentions),
             requests=gathered.requests,
             bytes_received=gathered.bytes_received,
-            warning=(
-                f"more Mastodon statuses than {self.options.max_pages} page(s): older skipped"
-                if gathered.cut_short
-                else None
-            ),
+            warning=warning,
             ttl_seconds=gathered.wait_seconds,
         )
 
@@ -158,7 +177,7 @@ class MastodonCollector:
         """Newest-first pages of the hashtag timeline, until the watermark or the page cap."""
         path = f"/api/v1/timelines/tag/{quote(tag, safe='')}"
         max_id: str | None = None
-        for _ in range(self.options.max_pages):
+        for page_number in range(1, self.options.max_pages + 1):
             params = {"limit": self.options.limit, "max_id": max_id}
             payload, link = await self._get(fetcher, gathered, path, params, headers, "timeline")
             if not isinstance(payload, list):
@@ -170,7 +189,7 @@ class MastodonCollector:
             max_id = next_max_id(link)
             if not payload or max_id is None or _reached(page, since):
                 return
-            if gathered.wait_seconds is not None:
+            if gathered.budget_stops(page_number, self.options.max_pages):
                 return
         gathered.cut_short = True
 
@@ -202,7 +221,7 @@ class MastodonCollector:
             gathered.add(page)
             if len(statuses) < limit or _reached(page, since):
                 return
-            if gathered.wait_seconds is not None:
+            if gathered.budget_stops(page_number + 1, self.options.max_pages):
                 return
         gathered.cut_short = True
 

@@ -4,8 +4,10 @@ Each pass asks ``/2.3/search/advanced`` once per keyword alternative of the bran
 API has no boolean syntax), newest first and only from the watermark on, page by page while
 ``has_more`` says so and ``max_pages`` allows. The API's own manners are honoured: a
 ``backoff`` field ends the pass and keeps the whole process away from the API for that long,
-an exhausted ``quota_remaining`` ends it too, and its error documents (always HTTP 400, the
-kind in ``error_name``) become transient or fatal errors with the API's message.
+an exhausted ``quota_remaining`` ends it too (a pass so ended before reading everything keeps
+its old watermark, so that the next one reads down to it again), and its error documents
+(always HTTP 400, the kind in ``error_name``) become transient or fatal errors with the API's
+message.
 """
 
 from __future__ import annotations
@@ -114,7 +116,9 @@ class StackExchangeCollector:
         tally = _PassTally()
         found: dict[int, RawMention] = {}
         cut_short = False  # a search had more pages than max_pages
-        for words in alternatives(query):
+        unread = False  # the API's limits ended the pass before every page was read
+        searches = alternatives(query)
+        for number, words in enumerate(searches, 1):
             for page in range(1, options.max_pages + 1):
                 wrapper = await self._search_page(fetcher, words, page, start, tally)
                 for mention in parse_questions(
@@ -122,7 +126,11 @@ class StackExchangeCollector:
                 ):
                     found.setdefault(int(str(mention.extra["question_id"])), mention)
                 self._note_limits(wrapper, tally)
-                if tally.stopped or not wrapper.get("has_more"):
+                more = bool(wrapper.get("has_more"))
+                if tally.stopped:
+                    unread = (more and page < options.max_pages) or number < len(searches)
+                    break
+                if not more:
                     break
             else:
                 cut_short = True
@@ -130,11 +138,15 @@ class StackExchangeCollector:
                 break
         mentions = newer_than(list(found.values()), start)
         warning = tally.warning
+        if warning is not None and unread:
+            warning += "; the next pass reads what was left"
         if warning is None and cut_short:
             warning = f"more Stack Exchange results than {options.max_pages} page(s): older skipped"
         return Collected(
             mentions,
-            advanced_state(state, mentions),
+            # Ended early by the API, the pass keeps its old watermark so that the next one
+            # reads down to it again (what was returned twice is stored once).
+            state if unread else advanced_state(state, mentions),
             requests=tally.requests,
             bytes_received=tally.bytes_received,
             warning=warning,
