@@ -42,11 +42,16 @@ def rate_limit_wait(headers: Mapping[str, str], *, now: datetime | None = None) 
     remaining = headers.get("x-ratelimit-remaining", "").strip()
     if not remaining.isdigit() or int(remaining) > 0:
         return None
+    seconds = reset_wait(headers, now=now)
+    return 300 if seconds is None else int(seconds)  # Mastodon's budgets are per five minutes
+
+
+def reset_wait(headers: Mapping[str, str], *, now: datetime | None = None) -> float | None:
+    """Seconds until ``X-RateLimit-Reset`` (an ISO time), at least 1; None when not given."""
     reset = from_timestamp(headers.get("x-ratelimit-reset", "").strip() or None)
     if reset is None:
-        return 300  # Mastodon's budgets are per five minutes
-    seconds = (reset - (now or datetime.now(UTC))).total_seconds()
-    return max(1, int(seconds))
+        return None
+    return float(max(1, int((reset - (now or datetime.now(UTC))).total_seconds())))
 
 
 def host_of(url: object) -> str | None:

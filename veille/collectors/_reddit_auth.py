@@ -71,6 +71,10 @@ class RedditAccess:
         self._budget_resets = time.monotonic() + wait
         return wait
 
+    def refused_for(self, seconds: float) -> None:
+        """Record a 429: no request goes to Reddit for ``seconds``."""
+        self._budget_resets = max(self._budget_resets, time.monotonic() + seconds)
+
     def budget_wait(self) -> float | None:
         """Seconds until the spent budget comes back, or None when requests may go now."""
         left = self._budget_resets - time.monotonic()
@@ -125,6 +129,11 @@ class RedditAccess:
         if self._lock is None or self._lock_loop is not loop:
             self._lock, self._lock_loop = asyncio.Lock(), loop
         return self._lock
+
+
+def reset_wait(headers: Mapping[str, str]) -> float | None:
+    """Seconds until the budget returns, as a 429's ``X-Ratelimit-Reset`` gives them."""
+    return _number(headers.get("x-ratelimit-reset"))
 
 
 def _number(value: object) -> float | None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from veille.errors import FatalSourceError, TransientSourceError
-from veille.fetch import FetchResult
+from veille.fetch import FetchResult, RateLimitWait
 from veille.types import RawMention, SourceState
 
 if TYPE_CHECKING:
@@ -87,14 +87,19 @@ async def get_json(
     headers: Mapping[str, str] | None = None,
     method: str = "GET",
     content: bytes | None = None,
+    rate_limit_wait: RateLimitWait | None = None,
 ) -> tuple[Any, FetchResult]:
-    """Fetch a JSON document; an HTML or broken body is a TransientSourceError."""
+    """Fetch a JSON document; an HTML or broken body is a TransientSourceError.
+
+    ``rate_limit_wait`` reads the wait a 429 asks for from the service's own headers.
+    """
     result = await fetcher.fetch(
         url,
         source=source,
         headers={"Accept": "application/json", **(headers or {})},
         method=method,
         content=content,
+        rate_limit_wait=rate_limit_wait,
     )
     try:
         return json.loads(result.body), result

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
@@ -69,6 +69,12 @@ class RequestSpacing:
 
 # One spacing for the whole process: GDELT counts requests per client, whatever the source.
 SPACING = RequestSpacing()
+
+
+def _rate_limited_wait(headers: Mapping[str, str]) -> float:
+    """GDELT's 429s name no delay ("Please limit requests to one every 5 seconds", or load
+    shedding): a retry a few seconds later would only be refused again."""
+    return RATE_LIMITED_WAIT
 
 
 class GdeltOptions(ApiOptions):
@@ -134,17 +140,20 @@ class GdeltCollector:
         async with SPACING.turn(self.options.min_interval):
             try:
                 result = await fetcher.fetch(
-                    url, source=self.source_name, headers={"Accept": "application/json"}
+                    url,
+                    source=self.source_name,
+                    headers={"Accept": "application/json"},
+                    rate_limit_wait=_rate_limited_wait,
                 )
             except TransientSourceError as exc:
-                if exc.status != 429 or exc.retry_after is not None:
+                if exc.status != 429:
                     raise
                 raise TransientSourceError(
                     exc.message,
                     source=self.source_name,
                     url=url,
                     status=429,
-                    retry_after=RATE_LIMITED_WAIT,
+                    retry_after=exc.retry_after or RATE_LIMITED_WAIT,
                     hint="GDELT sheds load with 429s: veille leaves it alone for a while",
                 ) from None
         articles = parse_artlist(

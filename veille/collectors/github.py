@@ -241,6 +241,7 @@ class GitHubCollector:
                 headers=headers,
                 method=method,
                 content=content,
+                rate_limit_wait=seconds_until_reset,
             )
         except FatalSourceError as exc:
             raise github_error(exc, has_token=bool(token)) from None

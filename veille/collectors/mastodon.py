@@ -26,6 +26,7 @@ from veille.collectors._mastodon_statuses import (
     host_of,
     next_max_id,
     rate_limit_wait,
+    reset_wait,
     statuses_mentions,
 )
 from veille.collectors.api import (
@@ -237,7 +238,9 @@ class MastodonCollector:
         """One JSON request, counted; returns the payload and the ``Link`` header."""
         url = api_url(self.options.base_url, path, params)
         try:
-            payload, result = await get_json(fetcher, url, source=self.source_name, headers=headers)
+            payload, result = await get_json(
+                fetcher, url, source=self.source_name, headers=headers, rate_limit_wait=reset_wait
+            )
         except FatalSourceError as exc:
             raise self._explained(exc, endpoint, authenticated=bool(headers)) from exc
         except TransientSourceError as exc:

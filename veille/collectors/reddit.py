@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from veille import __version__
-from veille.collectors._reddit_auth import RedditAccess
+from veille.collectors._reddit_auth import RedditAccess, reset_wait
 from veille.collectors._reddit_listing import ListingPage, parse_listing
 from veille.collectors.api import (
     ApiOptions,
@@ -207,11 +207,15 @@ class RedditCollector:
         """GET one search URL with the bearer token."""
         headers = {"Authorization": f"bearer {token}", "User-Agent": self.access.user_agent}
         try:
-            payload, result = await get_json(fetcher, url, source=self.source_name, headers=headers)
+            payload, result = await get_json(
+                fetcher, url, source=self.source_name, headers=headers, rate_limit_wait=reset_wait
+            )
         except TransientSourceError as exc:
             # A 429 from Reddit says when the budget returns in X-Ratelimit-Reset (seconds).
             if exc.retry_after is None and (wait := self.access.note_budget(exc.headers)):
                 exc.retry_after = float(wait)
+            if exc.status == 429 and exc.retry_after:
+                self.access.refused_for(exc.retry_after)  # the other brands wait too
             raise
         return _Answer(
             listing=parse_listing(payload, source=self.source_name, url=url),

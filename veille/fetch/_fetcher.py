@@ -25,7 +25,7 @@ from veille.fetch._errors import (
 from veille.fetch._inflate import ACCEPT_ENCODING
 from veille.fetch._limits import HostSlots
 from veille.fetch._result import FetchResult
-from veille.fetch._retry import backoff_delay, parse_retry_after
+from veille.fetch._retry import RateLimitWait, backoff_delay, parse_retry_after
 from veille.settings import HttpSettings
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -89,6 +89,7 @@ class _Target:
     headers: dict[str, str] = field(default_factory=dict)
     method: str = "GET"
     content: bytes | None = None
+    rate_limit_wait: RateLimitWait | None = None
 
 
 class Fetcher:
@@ -160,13 +161,16 @@ class Fetcher:
         headers: Mapping[str, str] | None = None,
         method: str = "GET",
         content: bytes | None = None,
+        rate_limit_wait: RateLimitWait | None = None,
     ) -> FetchResult:
         """GET ``url`` conditionally, following redirects and retrying transient failures.
 
         ``method`` and ``content`` serve the few APIs that need a POST (OAuth tokens, sessions).
+        ``rate_limit_wait`` reads how long a 429 without Retry-After asks to wait, the source's
+        own way (a rate-limit reset header): that wait is honoured as a Retry-After would be.
         """
         self._require_clients()
-        target = _Target(url, dict(headers or {}), method.upper(), content)
+        target = _Target(url, dict(headers or {}), method.upper(), content, rate_limit_wait)
         if etag:
             target.headers["If-None-Match"] = etag
         if last_modified:
@@ -186,6 +190,7 @@ class Fetcher:
                 _headers_for_redirect(target, next_url),
                 target.method if keep else "GET",
                 target.content if keep else None,
+                target.rate_limit_wait,
             )
         not_modified = answer.status == 304
         return FetchResult(
@@ -265,7 +270,8 @@ class Fetcher:
         if attempt >= self._settings.retries:
             return None
         if exc.retry_after is not None:
-            # A wait longer than the settings allow is left to a later pass.
+            # A wait longer than the settings allow is left to a later pass: the error keeps
+            # it, and the source is not asked again before then.
             return exc.retry_after if exc.retry_after <= self._settings.max_retry_after else None
         return backoff_delay(attempt, self._settings.backoff_seconds, self._rng)
 
@@ -282,7 +288,7 @@ class Fetcher:
                     )
                     response = await client.send(request, stream=True)
                     try:
-                        return await self._answer(response, target.url, source)
+                        return await self._answer(response, target, source)
                     finally:
                         tally.bytes_received += response.num_bytes_downloaded
                         await response.aclose()
@@ -293,8 +299,9 @@ class Fetcher:
             except httpx.HTTPError as exc:
                 raise transport_error(exc, source=source, url=target.url) from exc
 
-    async def _answer(self, response: httpx.Response, url: str, source: str) -> _Answer:
+    async def _answer(self, response: httpx.Response, target: _Target, source: str) -> _Answer:
         """Classify a response: success (body read), 304, redirect, or raise its error."""
+        url = target.url
         status = response.status_code
         location = response.headers.get("location")
         if status in _REDIRECT_STATUSES and location:
@@ -308,14 +315,17 @@ class Fetcher:
                 response, limit=self._settings.max_body_bytes, source=source, url=url
             )
             return _Answer(status, response.headers, body=body)
-        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        headers = {key.lower(): value for key, value in response.headers.items()}
+        retry_after = parse_retry_after(headers.get("retry-after"))
+        if retry_after is None and status == 429 and target.rate_limit_wait is not None:
+            retry_after = target.rate_limit_wait(headers)
         error: SourceError = status_error(
             status,
             source=source,
             url=url,
             retry_after=retry_after,
             body=await _error_excerpt(response),
-            headers={key.lower(): value for key, value in response.headers.items()},
+            headers=headers,
         )
         raise error
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+
+# How a source says when to come back after a 429 without Retry-After, read its own way from
+# the response headers (keys lower-cased): seconds to wait, or None when it does not say.
+RateLimitWait = Callable[[Mapping[str, str]], float | None]
 
 _DELTA_SECONDS = re.compile(r"\d+(\.\d+)?")
 
