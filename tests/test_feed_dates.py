@@ -88,6 +88,11 @@ def test_other_forms_are_feedparser_s() -> None:
         ("05/05/2026 à 14h30", "2026-05-05T14:30:00"),
         ("11/28/2026 10:30 +0100", "2026-11-28T09:30:00"),  # month first, as in the US
         ("28/11/2026 08:00 CET", "2026-11-28T07:00:00"),
+        # English with a day's name and no zone, which feedparser does not read: UTC, as the
+        # French « sam., 28 nov. 2026 10:00:00 » and feedparser's « 28 Nov 2026 10:00:00 ».
+        ("Sat, 28 Nov 2026 10:00:00", "2026-11-28T10:00:00"),
+        ("Saturday, 28 November 2026 10:00", "2026-11-28T10:00:00"),
+        ("sam., 28 nov. 2026 10:00:00", "2026-11-28T10:00:00"),
     ],
 )
 def test_dates_in_the_sites_own_language(value: str, expected: str) -> None:
@@ -112,6 +117,19 @@ def test_dates_in_the_sites_own_language(value: str, expected: str) -> None:
 )
 def test_what_is_no_date_in_a_known_language_is_left_to_feedparser(value: str) -> None:
     assert parse_local_date(value) is None
+
+
+def test_an_english_date_without_a_time_zone_dates_its_item() -> None:
+    from veille.collectors.rss import _parse_with_feedparser, parse_feed
+
+    body = (
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>a</title><link>https://news.example/a</link>"
+        b"<pubDate>Sat, 28 Nov 2026 10:00:00</pubDate></item></channel></rss>"
+    )
+    for parse in (parse_feed, _parse_with_feedparser):
+        [mention] = parse(body, url="https://news.example/", source="s").mentions
+        assert mention.published_at == datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 
 
 def test_a_feed_of_portuguese_dates_is_dated() -> None:

@@ -104,7 +104,9 @@ def parse_local_date(value: str) -> tuple[int, ...] | None:
     (feedparser's date handler contract); None otherwise.
 
     A date without a time is taken at midnight, one without a time zone in UTC, as feedparser
-    takes them.
+    takes them. English names are left to feedparser, but for a day's name before a date
+    without a time zone ("Sat, 28 Nov 2026 10:00:00"), which its handlers do not read: that one
+    is read here, in UTC like the others.
     """
     written = _LOCAL_DATE.match(value.strip())
     if written is None:
@@ -115,6 +117,7 @@ def parse_local_date(value: str) -> tuple[int, ...] | None:
         european is None
         and month_name.lower() in _ENGLISH_MONTHS
         and (day_name is None or day_name.lower() in _ENGLISH_DAYS)
+        and (zone is not None or day_name is None)
     ):
         return None  # English: feedparser's own handlers read it, as they always have
     month = _LOCAL_MONTHS.get(strip_accents(month_name.lower()))
