@@ -23,6 +23,7 @@ from tests.scenarios.reddit import (
 from tests.support.feedserver import FeedServer, LoggedRequest
 from tests.support.watermarks import only_the_overlap
 from veille import __version__
+from veille.collectors._reddit_listing import mention_from_thing
 from veille.collectors.reddit import RedditCollector, RedditOptions
 from veille.errors import FatalSourceError, TransientSourceError
 from veille.fetch import Fetcher
@@ -344,3 +345,50 @@ async def test_a_429_waits_for_the_announced_reset(feed_server: FeedServer) -> N
     with pytest.raises(TransientSourceError) as caught:
         await collect(collector_for(feed_server))
     assert caught.value.status == 429 and caught.value.retry_after == 42
+
+
+POST = {
+    "name": "t3_abc",
+    "title": "Danone rappelle des yaourts",
+    "permalink": "/r/france/comments/abc/danone/",
+    "subreddit": "france",
+    "created_utc": 1764324000,
+    "is_self": True,
+}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"selftext": "[removed]"},
+        {"selftext": "[deleted]", "author": "[deleted]"},
+        {"selftext": "[ Removed by Reddit ]"},
+        {"selftext_html": '<!-- SC_OFF --><div class="md"><p>[removed]</p>\n</div><!-- SC_ON -->'},
+    ],
+)
+def test_a_removed_post_keeps_its_title_with_an_empty_body(body: dict[str, str]) -> None:
+    mention = mention_from_thing("t3", POST | {"author": "camille"} | body, source="reddit")
+    assert mention is not None
+    assert normalize(mention).title == "Danone rappelle des yaourts"
+    assert mention.content_html == "" and normalize(mention).text == ""
+    assert mention.extra["body_removed"] is True
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"body": "[deleted]", "body_html": '<div class="md"><p>[deleted]</p>\n</div>'},
+        {"body_html": "<p>[deleted]</p>"},
+        {"body": "[removed]"},
+    ],
+)
+def test_a_removed_comment_is_skipped(body: dict[str, str]) -> None:
+    comment = {"name": "t1_xyz", "permalink": "/r/france/comments/abc/danone/xyz/"}
+    assert mention_from_thing("t1", comment | {"author": "[deleted]"} | body, source="r") is None
+
+
+def test_a_text_that_only_quotes_the_placeholder_is_kept() -> None:
+    comment = {"name": "t1_xyz", "body": "Mon commentaire sur Danone a été [removed] :("}
+    mention = mention_from_thing("t1", comment, source="reddit")
+    assert mention is not None and "[removed]" in normalize(mention).text
+    assert "body_removed" not in mention.extra

@@ -2,10 +2,15 @@
 
 A pure function of the decoded JSON, so it is tested on recorded answers. Reddit search
 answers ``{"kind": "Listing", "data": {"after", "children": [{"kind", "data"}]}}``.
+
+Reddit keeps removed and deleted items in search with a placeholder for their text
+("[removed]", "[deleted]"). A comment so emptied has nothing left to read and is skipped, as
+Lemmy's and Hacker News's are; a post keeps its title, which is still shown, with an empty body.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -18,6 +23,9 @@ from veille.types import RawMention, plain_as_html
 REDDIT_WEB = "https://www.reddit.com"
 # Accounts Reddit no longer shows: no author to name or link to.
 _GONE_AUTHORS = frozenset({"[deleted]", "[removed]"})
+# What Reddit writes in place of a removed or deleted text ("[ Removed by Reddit ]" too).
+_GONE_TEXT = re.compile(r"\[(?:deleted|removed|\s*removed by reddit[^\]]*)\]", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(slots=True)
@@ -61,16 +69,16 @@ def mention_from_thing(kind: str, thing: dict[str, Any], *, source: str) -> RawM
     # With raw_json=1 titles and Markdown bodies are plain text; the *_html fields are HTML.
     if is_post:
         title = plain_as_html(_text(thing.get("title")) or "")
-        content = _text(thing.get("selftext_html")) or plain_as_html(
-            _text(thing.get("selftext")) or ""
-        )
+        text, html = _text(thing.get("selftext")), _text(thing.get("selftext_html"))
     else:
         # A comment has no title of its own; the thread's title stays in extra so that local
         # matching judges the comment on its own words.
         title = ""
-        content = _text(thing.get("body_html")) or plain_as_html(_text(thing.get("body")) or "")
+        text, html = _text(thing.get("body")), _text(thing.get("body_html"))
+    gone = _is_gone(text, html)
+    content = "" if gone else html or plain_as_html(text or "")
     if not title and not content:
-        return None
+        return None  # a removed comment: nothing left to read
     author = _text(thing.get("author"))
     if author in _GONE_AUTHORS:
         author = None
@@ -95,8 +103,14 @@ def mention_from_thing(kind: str, thing: dict[str, Any], *, source: str) -> RawM
         metrics=metrics,
         engagement=engagement,
         reach=reach,
-        extra=_extra(kind, thing),
+        extra=_extra(kind, thing) | ({"body_removed": True} if gone else {}),
     )
+
+
+def _is_gone(text: str | None, html: str | None) -> bool:
+    """Whether an item's text is only Reddit's placeholder for a removed or deleted one."""
+    written = text if text is not None else _TAG.sub("", html or "").strip()
+    return _GONE_TEXT.fullmatch(written) is not None
 
 
 def _extra(kind: str, thing: dict[str, Any]) -> dict[str, object]:
