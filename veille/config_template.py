@@ -187,7 +187,7 @@ max_body_bytes = {max_body_bytes}  # larger bodies are refused
 max_redirects = {max_redirects}
 retries = {retries}               # extra tries on timeouts, 429, 5xx
 backoff_seconds = {backoff_seconds}     # first retry delay, doubled each try
-max_retry_after = {max_retry_after}   # longer Retry-After answers defer the source to a later pass
+max_retry_after = {max_retry_after}   # longer waits (Retry-After, rate-limit reset) defer it
 user_agent = {user_agent}
 
 # When `veille schedule` runs each job: cron expressions (minute hour day month weekday) in
