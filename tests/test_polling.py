@@ -16,6 +16,7 @@ from tests.support.project import (
     write_config,
 )
 from veille.errors import ConfigError, StoreError
+from veille.pipeline import run_once
 from veille.polling import PollBounds, next_interval, wait_before_next_check
 from veille.settings import load_settings
 from veille.store import Store
@@ -146,3 +147,27 @@ def test_a_pass_reads_each_state_alone_when_reading_them_together_fails(
     # The pass goes on: the source read its own state, so it still asked conditionally.
     assert again.exit_code == 0, again.output
     assert [request.status for request in feed_server.requests("/fr.xml")] == [200, 304]
+
+
+@pytest.mark.usefixtures("project_engine")
+def test_a_pass_as_far_apart_as_the_interval_finds_each_source_due(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    # collect = "0 * * * *" with the default hour: each hourly pass must check the source,
+    # though it starts a little earlier or later than the one before and the fetch takes time.
+    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    config = write_config(
+        tmp_path, {"fr": feed_server.url("/fr.xml")}, extra="[collect]\nadaptive = false\n"
+    )
+    settings = load_settings(config)
+    store = Store.open(settings.database_url)
+    try:
+        report = run_once(settings, store)
+        assert [outcome.error for outcome in report.outcomes] == [None]
+        started = report.started_at
+        assert store.due_sources(started + HOUR - timedelta(seconds=5)) == ["fr"]
+        assert store.due_sources(started + HOUR) == ["fr"]
+        # Not much earlier: the interval still sets the pace.
+        assert store.due_sources(started + HOUR / 2) == []
+    finally:
+        store.close()

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -23,7 +23,7 @@ from veille.errors import (
     internal_error_text,
 )
 from veille.fetch import Fetcher
-from veille.polling import PollBounds, next_interval, wait_before_next_check
+from veille.polling import PollBounds, next_interval, wait_before_next_check, wait_until_due
 from veille.process import processing_setup
 from veille.processing_pool import Processed, Processing, ProcessingPool, process_count
 from veille.save_batches import SaveBatches
@@ -170,16 +170,21 @@ async def collect(
     # split the work by how fast each goes (on SQLite, where one process writes at a time,
     # every due source at once).
     batch = settings.http.concurrency if store.shares_work and not include_not_due else None
+    # When each unit was claimed: its next check is counted from then (wait_until_due).
+    claimed_at: dict[tuple[str, str | None], datetime] = {}
 
     def claim(limit: int | None) -> list[tuple[str, str | None]]:
-        return store.claim_due(
-            utcnow(),
+        moment = utcnow()
+        units = store.claim_due(
+            moment,
             names=sources,
             include_not_due=include_not_due,
             lease=settings.collect.claim_lease,
             per_brand=per_brand,
             limit=limit,
         )
+        claimed_at.update(dict.fromkeys(units, moment))
+        return units
 
     claimed = claim(batch)
     # A pass still "running" whose process died (on SQLite every pass holds the collect lock;
@@ -195,7 +200,9 @@ async def collect(
         contextlib.closing(Processing(settings.brands, processes, worker, pool)) as processing,
     ):
         async with Fetcher(settings.http, transport=transport) as fetcher:
-            pass_context = _Pass(settings, store, fetcher, worker, processing, report.run_id)
+            pass_context = _Pass(
+                settings, store, fetcher, worker, processing, report.run_id, claimed_at
+            )
             taken: set[tuple[str, str | None]] = set()
             pending: set[asyncio.Task[SourceOutcome]] = set()
             # Tasks queue themselves as they finish: waiting on the set of pending tasks instead
@@ -322,6 +329,7 @@ class _Pass:
         worker: ThreadPoolExecutor,
         processing: Processing,
         run_id: int,
+        claimed_at: Mapping[tuple[str, str | None], datetime],
     ) -> None:
         self.settings = settings
         self.store = store
@@ -329,6 +337,7 @@ class _Pass:
         self.worker = worker
         self.processing = processing
         self.run_id = run_id
+        self.claimed_at = claimed_at
         # Sources between their first request and their save: the fetches under way, and a
         # backlog as long again of fetched items waiting for the CPU. More would only hold
         # parsed items in memory (the whole pass's, when the network is faster than the CPU).
@@ -433,6 +442,11 @@ class _Pass:
     def _interval(self, unit: _Unit) -> timedelta:
         return unit.source.interval or self.settings.collect.interval
 
+    def _next_check(self, unit: _Unit, wait: timedelta, now: datetime) -> datetime:
+        """When the unit is due again: ``wait`` counted from when its pass claimed it."""
+        claimed = self.claimed_at.get((unit.source.name, unit.brand), now)
+        return claimed + wait_until_due(wait)
+
     def _collection_save(
         self,
         unit: _Unit,
@@ -469,7 +483,7 @@ class _Pass:
             items=processed.items,
             state=state,
             now=now,
-            next_check_at=now + wait,
+            next_check_at=self._next_check(unit, wait, now),
             not_modified=collected.not_modified,
             duration=outcome.duration,
             warning=processed.warning,
@@ -480,18 +494,20 @@ class _Pass:
     def _fail(self, unit: _Unit, outcome: SourceOutcome, retry_after: float | None) -> None:
         failures = self.store.consecutive_failures(unit.source.name, unit.brand) + 1
         backoff = min(self._interval(unit) * 2 ** (failures - 1), self.settings.collect.max_backoff)
-        if retry_after:
-            # A server asking for decades (or past what a date holds) waits the longest backoff.
-            longest = self.settings.collect.max_backoff.total_seconds()
-            backoff = max(backoff, timedelta(seconds=min(retry_after, longest)))
         now = utcnow()
+        next_check_at = self._next_check(unit, backoff, now)
+        if retry_after:
+            # A server asking for decades (or past what a date holds) waits the longest backoff;
+            # what it asks for is waited in full, from now.
+            longest = self.settings.collect.max_backoff.total_seconds()
+            next_check_at = max(next_check_at, now + timedelta(seconds=min(retry_after, longest)))
         self.store.record_failure(
             self.run_id,
             unit.source.name,
             unit.brand,
             outcome.error or "unknown error",
             now=now,
-            next_check_at=now + backoff,
+            next_check_at=next_check_at,
             disable=outcome.disabled,
             duration=outcome.duration,
         )

@@ -7,6 +7,9 @@ the same body) and is cut by ``SHRINK`` when it had, within ``[collect] min_inte
 changes every few minutes as often as ``min_interval`` allows. What the server asks for (RSS
 ``<ttl>``, ``Cache-Control: max-age``, ``Expires``) lengthens the wait, up to ``max_backoff``.
 Failures back off separately (``veille/pipeline.py``).
+
+A wait is counted from the start of the pass that checked the source, and ends a little early
+(:func:`wait_until_due`), so that passes as far apart as the wait check the source every time.
 """
 
 from __future__ import annotations
@@ -16,6 +19,13 @@ from datetime import timedelta
 
 GROWTH = 1.5
 SHRINK = 0.5
+# Passes start a little earlier or later than their schedule says (start-up, a lock, a catch-up
+# run), and a source is fetched some time into its pass. Due exactly one wait after its fetch,
+# a source would not be due yet for the next pass when passes are as far apart as the wait
+# (collect = "0 * * * *" with the default hour, a daily collect with a day's ttl) and would be
+# checked every other pass. Counted from its pass's start and a tenth early, it is due for the
+# next pass; checked twice within one wait it is not, whatever its pass's schedule.
+DUE_EARLY = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,3 +53,8 @@ def wait_before_next_check(
     if server_hint is None:
         return interval
     return max(interval, min(server_hint, max_backoff))
+
+
+def wait_until_due(wait: timedelta) -> timedelta:
+    """How long after the start of the pass that checked a source it is due again."""
+    return wait * (1 - DUE_EARLY)
