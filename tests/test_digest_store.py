@@ -35,7 +35,7 @@ def test_claim_creates_the_digest_and_excludes_a_second_claimer(store: Store) ->
 
 
 def test_only_an_accepted_send_moves_the_watermark_and_never_back(store: Store) -> None:
-    assert store.last_digest_attempt() is None
+    assert store.last_digest_completed([KEY]) is None
     store.claim_digest(KEY, T0, LEASE)
     store.record_digest_send(KEY, now=T0, status="failed", mentions=3, error="down")
     state = store.load_digest(KEY)
@@ -54,7 +54,21 @@ def test_only_an_accepted_send_moves_the_watermark_and_never_back(store: Store) 
         ("sent", 1, 5),
     ]
     assert store.digest_sends(DigestKey.of("morning", ["other@example.org"])) == []
-    assert store.last_digest_attempt() == later(2)
+    assert store.last_digest_completed([KEY]) == later(2)
+
+
+def test_a_digest_completes_when_accepted_or_empty_and_each_one_counts(store: Store) -> None:
+    other = DigestKey.of("evening", ["a@example.org"])
+    store.claim_digest(KEY, T0, LEASE)
+    store.record_digest_send(KEY, now=T0, status="empty", mentions=0)
+    assert store.last_digest_completed([KEY]) == T0
+    store.claim_digest(KEY, later(1), LEASE)
+    store.record_digest_send(KEY, now=later(1), status="failed", mentions=2, error="down")
+    assert store.last_digest_completed([KEY]) == T0  # the failed send is still to do
+    assert store.last_digest_completed([KEY, other]) is None  # evening never ran
+    store.claim_digest(other, later(2), LEASE)
+    store.record_digest_send(other, now=later(2), status="sent", mentions=2, watermark=3)
+    assert store.last_digest_completed([KEY, other]) == T0
 
 
 def test_new_mentions_above_the_watermark(store: Store) -> None:

@@ -16,14 +16,24 @@ from sqlalchemy import text
 
 from tests.support.feedserver import FeedServer
 from tests.support.project import BRANDS, feed_bytes
-from tests.support.smtpserver import SmtpServer
+from tests.support.smtpserver import SmtpServer, free_port
 from tests.support.stores import database_url_fixture  # noqa: F401
+from veille.digest import send_digests
 from veille.errors import StoreError
 from veille.locks import job_lock
-from veille.schedule import Daemon, Job, JobSpec, logfmt, next_fire, scheduled_jobs
+from veille.schedule import (
+    Daemon,
+    Job,
+    JobSpec,
+    logfmt,
+    next_fire,
+    previous_fire,
+    scheduled_jobs,
+)
 from veille.schedule.logfmt import LOGGER_NAME
 from veille.settings import Settings, load_settings
 from veille.store import Store
+from veille.store.digests import DigestKey
 from veille.timeutil import utcnow
 
 WAIT = 60.0  # generous: these waits end as soon as the condition holds
@@ -339,3 +349,68 @@ def test_the_last_whole_pass_never_goes_back_in_time(project: tuple[Settings, St
     assert store.last_whole_pass() == later_start
     store.note_whole_pass(later_start + timedelta(minutes=1))
     assert store.last_whole_pass() == later_start + timedelta(minutes=1)
+
+
+def _digest_project(
+    feed_server: FeedServer, tmp_path: Path, database_url: str, smtp: SmtpServer
+) -> tuple[Settings, Store]:
+    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    extra = (
+        f'\n[smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\nsecurity = "none"\ntimeout = 5\n'
+        '\n[[digests]]\nname = "morning"\nto = ["com@example.org"]\n'
+    )
+    config = write_project(tmp_path, database_url, {"fr": feed_server.url("/fr.xml")}, extra=extra)
+    settings = load_settings(config)
+    return settings, Store.open(settings.database_url)
+
+
+def test_a_digest_run_by_hand_for_others_does_not_stand_for_the_scheduled_one(
+    feed_server: FeedServer, tmp_path: Path, database_url: str
+) -> None:
+    with SmtpServer() as smtp:
+        settings, store = _digest_project(feed_server, tmp_path, database_url, smtp)
+        try:
+            jobs, _ = scheduled_jobs(settings)
+            daemon = Daemon(settings, store, jobs=jobs[:2])
+            assert daemon.execute("collect").status == "ok"
+            # Yesterday's digest went; today's was missed, and veille digest runs by hand.
+            digest_job, digest_spec = daemon.jobs["digest"]
+            due = previous_fire(digest_spec, utcnow())
+            assert digest_job.last_run is not None and due is not None
+            yesterday = due - timedelta(days=1)
+            key = DigestKey.of("morning", ["com@example.org"])
+            store.claim_digest(key, yesterday, timedelta(minutes=15))
+            store.record_digest_send(key, now=yesterday, status="sent", mentions=1)
+            assert digest_job.last_run(store) == yesterday
+            for narrowed in (
+                {"to": ["moi@example.org"]},
+                {"brands": ["Danone"]},
+                {"since": utcnow() - timedelta(days=1)},
+            ):
+                send_digests(settings, store, **narrowed)  # type: ignore[arg-type]
+            assert [p.catch_up for p in daemon.plans()] == [False, True]
+            results = daemon.run_pending()
+            assert [(r.job, r.status) for r in results] == [("digest", "ok")]
+            assert [m["To"] for m in smtp.messages][-1] == "com@example.org"
+            assert [p.catch_up for p in daemon.plans()] == [False, False]
+        finally:
+            store.close()
+
+
+def test_a_scheduled_digest_that_failed_is_sent_at_the_next_start(
+    feed_server: FeedServer, tmp_path: Path, database_url: str
+) -> None:
+    with SmtpServer() as smtp:
+        settings, store = _digest_project(feed_server, tmp_path, database_url, smtp)
+        try:
+            down = settings.model_copy(update={"smtp": smtp.smtp_settings(port=free_port())})
+            jobs, _ = scheduled_jobs(down)
+            failed = Daemon(down, store, jobs=jobs[:2]).run_pending()
+            assert [(r.job, r.status) for r in failed] == [("collect", "ok"), ("digest", "failed")]
+            jobs, _ = scheduled_jobs(settings)
+            daemon = Daemon(settings, store, jobs=jobs[:2])
+            results = daemon.run_pending()
+            assert [(r.job, r.status) for r in results] == [("digest", "ok")]
+            assert results[0].fields["sent"] == 1 and len(smtp.messages) == 1
+        finally:
+            store.close()

@@ -78,9 +78,14 @@ def plan_digests(
     return configured
 
 
-def last_sent_at(store: Store) -> datetime | None:
-    """When the digests last ran for real (for the scheduler's catch-up), or None."""
-    return store.last_digest_attempt()
+def last_sent_at(settings: Settings, store: Store) -> datetime | None:
+    """When the configured digests last ran for real (for the scheduler's catch-up), or None.
+
+    Only their own sends count, accepted by the mail server or with nothing new: a run by hand
+    for other recipients, brands or dates, or a failed send, leaves them to catch up.
+    """
+    keys = [DigestKey.of(digest.name, digest.to) for digest in settings.digests]
+    return store.last_digest_completed(keys)
 
 
 def _brands(settings: Settings, digest: DigestConfig, requested: Sequence[str]) -> list[str]:

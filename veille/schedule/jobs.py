@@ -7,6 +7,7 @@ database when it last ran (for catch-up; a job without one is never caught up).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import importlib.util
 from collections.abc import Callable
@@ -103,7 +104,7 @@ def _entry_points(module_name: str, entry: str) -> Any | None:
     return module if callable(getattr(module, entry, None)) else None
 
 
-def digest_job() -> tuple[Job | None, str]:
+def digest_job(settings: Settings) -> tuple[Job | None, str]:
     """The digest job when ``veille.digest`` is installed, and a note on how it is tracked."""
     digest = _entry_points("veille.digest", "send_digests")
     if digest is None:
@@ -111,7 +112,7 @@ def digest_job() -> tuple[Job | None, str]:
     last_sent = getattr(digest, "last_sent_at", None)
     if last_sent is None:
         return Job("digest", _digest), "scheduled; no catch-up (last send time unknown)"
-    return Job("digest", _digest, last_sent), "scheduled"
+    return Job("digest", _digest, functools.partial(last_sent, settings)), "scheduled"
 
 
 def alerts_job() -> tuple[Job | None, str]:
@@ -140,7 +141,7 @@ def scheduled_jobs(settings: Settings) -> tuple[list[tuple[Job, JobSpec]], dict[
     """The jobs to schedule with their specs, and a note per job (scheduled or why not)."""
     notes = {"collect": "scheduled"}
     jobs: list[tuple[Job, JobSpec]] = [(COLLECT, job_spec(settings, "collect"))]
-    digest, notes["digest"] = digest_job()
+    digest, notes["digest"] = digest_job(settings)
     if digest is not None and not settings.digests:
         digest, notes["digest"] = None, "not scheduled: no [[digests]] in the configuration"
     if digest is not None:

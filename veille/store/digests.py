@@ -168,10 +168,26 @@ def record_send(
     )
 
 
-def last_attempt_at(connection: Connection) -> datetime | None:
-    """When any digest was last attempted (sent, found empty or failed), or None."""
-    value = connection.execute(select(func.max(digest_send_table.c.sent_at))).scalar_one_or_none()
-    return value if isinstance(value, datetime) else None
+def last_completed_at(connection: Connection, keys: Sequence[DigestKey]) -> datetime | None:
+    """When every one of these digests last completed, or None when one never did.
+
+    A send counts once the mail server accepted it (``sent``) or when there was nothing new
+    to send (``empty``); a failed attempt does not, so that it is tried again. Each digest has
+    its own time: the earliest of them is returned.
+    """
+    if not keys:
+        return None
+    times: list[datetime] = []
+    for key in keys:
+        value = connection.execute(
+            select(func.max(digest_send_table.c.sent_at))
+            .join(digest_table, digest_table.c.id == digest_send_table.c.digest_id)
+            .where(_where(key), digest_send_table.c.status.in_(("sent", "empty")))
+        ).scalar_one_or_none()
+        if not isinstance(value, datetime):
+            return None
+        times.append(value)
+    return min(times)
 
 
 def digest_sends(connection: Connection, key: DigestKey) -> list[dict[str, object]]:

@@ -611,10 +611,11 @@ class Store:
                 error=error,
             )
 
-    def last_digest_attempt(self) -> datetime | None:
-        """When any digest was last attempted (sent, found empty or failed), or None."""
+    def last_digest_completed(self, keys: Sequence[DigestKey]) -> datetime | None:
+        """When each of these digests was last accepted or found empty (the earliest), or None
+        when one never was."""
         with self._reading() as connection:
-            return digests.last_attempt_at(connection)
+            return digests.last_completed_at(connection, keys)
 
     def digest_sends(self, key: DigestKey) -> list[dict[str, object]]:
         """Return a digest's log of sends, oldest first."""
