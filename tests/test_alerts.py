@@ -146,6 +146,36 @@ def test_cooldown_keeps_a_rising_surge_quiet(store: Store, smtp: SmtpServer) -> 
     assert len(smtp.messages) == 2 and len(store.list_alerts()) == 4
 
 
+def test_a_surge_that_did_not_grow_does_not_alert_again(store: Store, smtp: SmtpServer) -> None:
+    settings = settings_for(store, smtp)
+    backdate_brands(store, NOW - timedelta(days=30))
+    surge(store, count=12, negative=12)
+    first = check_alerts(settings, store, now=NOW)
+    assert {(r.signal, r.horizon) for r in first.alerts} == {
+        ("volume", "hour"),
+        ("negative", "hour"),
+        ("volume", "day"),
+        ("negative", "day"),
+    }
+    # One surge, four alerts, one e-mail: each of its mentions is listed once.
+    text, html = parts(smtp.messages[0])
+    assert text.count("Title s0930-11") == 1 and html.count("Title s0930-11") == 1
+    assert "Les mentions qui portent ces pics :" in text
+    assert text.count("Toutes les mentions : ") == 1
+    # Every mention of the widest window, negative or not, as the volume alerts count them.
+    assert "veille mentions --brand acme --since 2026-03-16T09:30Z\r\n" in text
+    # The day windows hold the same twelve mentions until tomorrow: nothing new to say.
+    for hours in (1, 3, 6.1, 8, 12.3, 18.5, 23):
+        report = check_alerts(settings, store, now=NOW + timedelta(hours=hours))
+        assert (report.status, report.spikes) == ("quiet", []), hours
+    assert len(smtp.messages) == 1
+    # Twelve more: the day windows doubled, and the hour ones surge again.
+    later = NOW + timedelta(hours=23, minutes=30)
+    surge(store, later, count=12, negative=12)
+    again = check_alerts(settings, store, now=later)
+    assert len(again.spikes) == 4 and len(smtp.messages) == 2
+
+
 def test_a_failed_send_is_retried_by_the_next_check_not_detected_again(
     store: Store, smtp: SmtpServer
 ) -> None:

@@ -5,7 +5,9 @@ The order makes every spike alert exactly once:
 1. Count each brand's mentions per window (by publication time, else first-seen time) and
    :func:`~veille.alerts.detect.detect` the spikes at ``now``.
 2. Drop the spikes whose (brand, signal, horizon) already fired within the cooldown, whatever
-   became of that alert: the same surge is never detected twice.
+   became of that alert: the same surge is never detected twice. Past the cooldown, a window
+   that still surges because of mentions the last alert of its kind reported has no news: it
+   alerts again only when the mentions first seen since that alert are a spike by themselves.
 3. Record the others as ``pending`` *before* sending, then send one e-mail with every alert not
    yet accepted by the mail server (these new ones, and those of earlier checks whose send
    failed), and mark them ``sent`` or ``failed``. A failed one is sent again by the next check;
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from veille.alerts.detect import HORIZONS, Spike, bucket_counts, detect
+from veille.alerts.detect import HORIZONS, Spike, bucket_counts, detect, is_spike
 from veille.alerts.render import AlertItem, alert_message, render
 from veille.errors import VeilleError
 from veille.mail import DeliveryError, send_message
@@ -64,6 +66,24 @@ def find_spikes(settings: Settings, store: Store, now: datetime) -> list[Spike]:
     return detect(bucket_counts(events, brands, now, watched_since), settings.alerts, now)
 
 
+def _with_news(settings: Settings, store: Store, spikes: list[Spike], now: datetime) -> list[Spike]:
+    """The spikes that the last alert of their kind (sent or recorded) did not already report:
+    those with none, and those whose mentions first seen since it are a spike on their own."""
+    reported = store.last_reported_alerts({(s.brand, s.signal, s.horizon) for s in spikes})
+    news = []
+    for spike in spikes:
+        last = reported.get((spike.brand, spike.signal, spike.horizon))
+        if last is not None:
+            events = store.alert_events(
+                [spike.brand], spike.window_start, now, seen_after=last.fired_at
+            )
+            fresh = sum(1 for _, _, negative in events if negative or spike.signal == "volume")
+            if not is_spike(fresh, spike.baseline, settings.alerts)[0]:
+                continue
+        news.append(spike)
+    return news
+
+
 def _order(record: AlertRecord) -> tuple[object, ...]:
     return (record.fired_at, record.brand, record.signal != "negative", record.horizon != "hour")
 
@@ -97,11 +117,16 @@ def check_alerts(
     config = settings.alerts
     cutoff = moment - config.cooldown
     quiet = store.fired_alert_keys(cutoff)
-    spikes = [
-        spike
-        for spike in find_spikes(settings, store, moment)
-        if (spike.brand, spike.signal, spike.horizon) not in quiet
-    ]
+    spikes = _with_news(
+        settings,
+        store,
+        [
+            spike
+            for spike in find_spikes(settings, store, moment)
+            if (spike.brand, spike.signal, spike.horizon) not in quiet
+        ],
+        moment,
+    )
     report = AlertReport(checked_at=moment, spikes=spikes)
     status = "pending" if config.to else "recorded"
     new = [_record(spike, status) for spike in spikes]

@@ -35,6 +35,42 @@ class AlertItem:
     delayed: bool = False  # detected by an earlier check whose send failed
 
 
+@dataclass(frozen=True)
+class BrandAlerts:
+    """A brand's alerts in one e-mail, and the mentions driving them, each listed once."""
+
+    brand: str
+    items: Sequence[AlertItem]
+    mentions: Sequence[dict[str, object]]
+
+
+def by_brand(items: Sequence[AlertItem]) -> list[BrandAlerts]:
+    """The alerts grouped by brand, in order: one surge often fires several signals and
+    horizons at once, whose windows hold the same mentions."""
+    groups: dict[str, list[AlertItem]] = {}
+    for item in items:
+        groups.setdefault(item.record.brand, []).append(item)
+    return [BrandAlerts(brand, group, _distinct_mentions(group)) for brand, group in groups.items()]
+
+
+def _distinct_mentions(items: Sequence[AlertItem]) -> list[dict[str, object]]:
+    """Each mention of the alerts once, most engaged first, then most recent."""
+    mentions: list[dict[str, object]] = []
+    seen: set[object] = set()
+    for item in items:
+        for mention in item.mentions:
+            if mention["id"] not in seen:
+                seen.add(mention["id"])
+                mentions.append(mention)
+    return sorted(mentions, key=_engagement_then_time)
+
+
+def _engagement_then_time(mention: dict[str, object]) -> tuple[int, float]:
+    engagement, moment = mention["engagement"], mention["time"]
+    assert isinstance(moment, datetime)
+    return (-engagement if isinstance(engagement, int) else 1, -moment.timestamp())
+
+
 def environment() -> Environment:
     """The Jinja2 environment of the alert templates (the digest's settings and filters)."""
     return mail_environment(TEMPLATES)
@@ -52,14 +88,14 @@ def render(
     zone = ZoneInfo(timezone)
     subject = wording.subject([item.record for item in items], language)
     values = {
-        "items": items,
+        "groups": by_brand(items),
         "subject": subject,
         "t": wording.LABELS[language],
         "language": language,
         "today": long_date(now.astimezone(zone), language),
         "local": lambda moment: short_time(moment.astimezone(zone), language),
         "headline": lambda record: wording.headline(record, language),
-        "command": wording.mentions_command,
+        "command": lambda group: wording.mentions_command([i.record for i in group.items]),
         "cooldown": format_duration(cooldown),
     }
     env = environment()

@@ -15,6 +15,7 @@ LABELS: dict[str, dict[str, str]] = {
         "title": "Alerte : pic de mentions",
         "intro": "Ces fenêtres sortent nettement de l'ordinaire de la marque.",
         "drivers": "Les mentions qui portent ce pic",
+        "drivers_many": "Les mentions qui portent ces pics",
         "colon": " :",
         "delayed": "envoi retardé, détecté le",
         "by": "par",
@@ -29,6 +30,7 @@ LABELS: dict[str, dict[str, str]] = {
         "title": "Alert: mention spike",
         "intro": "These windows stand well out of the brand's usual level.",
         "drivers": "The mentions driving it",
+        "drivers_many": "The mentions driving them",
         "colon": ":",
         "delayed": "sent late, detected",
         "by": "by",
@@ -113,8 +115,10 @@ def subject(records: Sequence[AlertRecord], language: str) -> str:
     return f"veille — {len(records)} alerts: {listing}"
 
 
-def mentions_command(record: AlertRecord) -> str:
-    """The ``veille mentions`` command listing the alert's window."""
-    since = record.window_start.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
-    command = f"veille mentions --brand {shlex.quote(record.brand)} --since {since}"
-    return command + (" --tone negative" if record.signal == "negative" else "")
+def mentions_command(records: Sequence[AlertRecord]) -> str:
+    """The ``veille mentions`` command listing the windows of one brand's alerts."""
+    start = min(record.window_start for record in records)
+    since = start.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+    command = f"veille mentions --brand {shlex.quote(records[0].brand)} --since {since}"
+    negative = all(record.signal == "negative" for record in records)
+    return command + (" --tone negative" if negative else "")

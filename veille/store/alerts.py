@@ -8,7 +8,7 @@ cooldown, and what the next check sends again when a send failed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -34,6 +34,8 @@ alert_time = func.coalesce(
     document_table.c.published_at, mention_table.c.first_seen_at, type_=UtcDateTime
 )
 UNSENT = ("pending", "failed")
+# Alerts whose readers have them (or that are kept without recipients).
+REPORTED = ("sent", "recorded")
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,14 @@ class AlertRecord:
 
 
 def mention_events(
-    connection: Connection, brands: Sequence[str], since: datetime, seen_until: datetime
+    connection: Connection,
+    brands: Sequence[str],
+    since: datetime,
+    seen_until: datetime,
+    seen_after: datetime | None = None,
 ) -> list[tuple[str, datetime, bool]]:
-    """(brand, time, negative) of the brands' mentions timed after ``since`` and seen by then.
+    """(brand, time, negative) of the brands' mentions timed after ``since`` and seen by then
+    (and first seen after ``seen_after``, when given).
 
     Read in two parts, as the alert time is the publication time when there is one, else the
     first sighting: published mentions through the publication-time index, the others through
@@ -80,9 +87,12 @@ def mention_events(
             )
         )
 
-    published = part(document_table.c.published_at > since)
+    seen: tuple[Any, ...] = ()
+    if seen_after is not None:
+        seen = (mention_table.c.first_seen_at > seen_after,)
+    published = part(document_table.c.published_at > since, *seen)
     unpublished = part(
-        document_table.c.published_at.is_(None), mention_table.c.first_seen_at > since
+        document_table.c.published_at.is_(None), mention_table.c.first_seen_at > since, *seen
     )
     rows = connection.execute(published.union_all(unpublished))
     return [(row.name, row.time, row.tone == "negative") for row in rows]
@@ -115,6 +125,7 @@ def window_mentions(
         conditions.append(tone_condition(connection, "negative"))
     query = (
         select(
+            mention_table.c.id,
             *MENTION_CARD_COLUMNS,
             effective_tone.label("tone"),
             document_table.c.engagement,
@@ -132,6 +143,7 @@ def window_mentions(
     )
     return [
         {
+            "id": row.id,
             "title": row.title,
             "text": row.text,
             "url": row.canonical_url or row.url,
@@ -172,6 +184,28 @@ def fired_keys(connection: Connection, since: datetime) -> set[tuple[str, str, s
         alert_table.c.fired_at > since
     )
     return {(row.brand, row.signal, row.horizon) for row in connection.execute(query)}
+
+
+def last_reported(
+    connection: Connection, keys: Collection[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], AlertRecord]:
+    """The latest alert sent (or recorded, without recipients) of each (brand, signal, horizon)."""
+    if not keys:
+        return {}
+    query = (
+        select(alert_table)
+        .where(
+            alert_table.c.brand.in_(sorted({brand for brand, _, _ in keys})),
+            alert_table.c.status.in_(REPORTED),
+        )
+        .order_by(alert_table.c.fired_at, alert_table.c.id)
+    )
+    latest: dict[tuple[str, str, str], AlertRecord] = {}
+    for row in connection.execute(query):
+        key = (row.brand, row.signal, row.horizon)
+        if key in keys:
+            latest[key] = _record(row)
+    return latest
 
 
 def record_alerts(connection: Connection, records: Sequence[AlertRecord]) -> list[AlertRecord]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 
@@ -639,11 +639,17 @@ class Store:
     # Spike alerts (veille/store/alerts.py): the mentions they count, and the log of alerts.
 
     def alert_events(
-        self, brands: Sequence[str], since: datetime, seen_until: datetime
+        self,
+        brands: Sequence[str],
+        since: datetime,
+        seen_until: datetime,
+        *,
+        seen_after: datetime | None = None,
     ) -> list[tuple[str, datetime, bool]]:
-        """(brand, time, negative) of the brands' mentions timed after ``since``, seen by then."""
+        """(brand, time, negative) of the brands' mentions timed after ``since``, seen by then
+        (and first seen after ``seen_after``, when given)."""
         with self._reading() as connection:
-            return stored_alerts.mention_events(connection, brands, since, seen_until)
+            return stored_alerts.mention_events(connection, brands, since, seen_until, seen_after)
 
     def brands_created_at(self, brands: Sequence[str]) -> dict[str, datetime]:
         """When each of the brands was first configured."""
@@ -674,6 +680,13 @@ class Store:
         """(brand, signal, horizon) of every alert fired after ``since``."""
         with self._reading() as connection:
             return stored_alerts.fired_keys(connection, since)
+
+    def last_reported_alerts(
+        self, keys: Collection[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], AlertRecord]:
+        """The latest alert sent or recorded of each (brand, signal, horizon) among ``keys``."""
+        with self._reading() as connection:
+            return stored_alerts.last_reported(connection, keys)
 
     def note_alert_check(self, checked_at: datetime) -> None:
         """Record that the alerts were checked (a check that finds nothing leaves no alert)."""
