@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
@@ -339,3 +339,20 @@ def test_a_digest_another_process_is_sending_is_skipped(store: Store, smtp: Smtp
     assert smtp.messages == []
     later_run = send_digests(settings, store, now=later(hours=2)).outcomes[0]
     assert later_run.status == "sent"  # the stale claim (its holder died) was taken over
+
+
+def test_a_source_waiting_for_the_next_daily_collect_is_not_silent(
+    store: Store, smtp: SmtpServer
+) -> None:
+    # The default schedule: collect at 06:00 in Paris (05:00 UTC in March), the digest later.
+    collected = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
+    save(store, make_item("one"), at=collected)
+    settings = digest_settings(store, smtp.smtp_settings(), MORNING)
+    send_digests(settings, store, now=collected + timedelta(hours=3))
+    text, _ = parts(smtp.messages[0])
+    assert "Toutes les sources répondent." in text  # hourly, but the next pass is tomorrow
+    # Tomorrow's 06:00 pass did not check it: now it is silent.
+    save(store, make_item("two"), at=collected + timedelta(days=1), source="gnews")
+    send_digests(settings, store, now=collected + timedelta(days=1, hours=3))
+    text, _ = parts(smtp.messages[1])
+    assert "lemonde — muette, depuis 2 mars 06:00" in text

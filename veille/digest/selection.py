@@ -6,11 +6,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from veille.delivery_settings import DigestConfig
 from veille.settings import Settings
 from veille.store import MentionFilter, Store
+
+if TYPE_CHECKING:
+    from veille.schedule.planner import JobSpec
 
 # The chart shows at least a week, so that a daily digest still shows a trend.
 MIN_CHART_DAYS = 7
@@ -193,8 +197,9 @@ def _top(rows: Sequence[dict[str, object]]) -> list[tuple[str, int]]:
 
 
 def collector_health(settings: Settings, store: Store, now: datetime) -> list[HealthIssue]:
-    """Sources failing or disabled, and those with no success for twice their interval."""
+    """Sources failing or disabled, and those silent: not checked when their rhythm said."""
     intervals = {s.name: s.interval or settings.collect.interval for s in settings.sources}
+    passes = _collect_passes(settings)
     issues = []
     for row in store.source_health():
         name = str(row["name"])
@@ -211,9 +216,43 @@ def collector_health(settings: Settings, store: Store, now: datetime) -> list[He
         elif failures > 0:
             error = _text(row["last_error"], name)
             issues.append(HealthIssue(name, brand, "failing", last_ok, failures, error))
-        elif last_ok is not None and now - last_ok > 2 * intervals[name]:
+        elif last_ok is not None and _silent(row, last_ok, intervals[name], passes, now):
             issues.append(HealthIssue(name, brand, "silent", last_ok))
     return issues
+
+
+def _collect_passes(settings: Settings) -> JobSpec | None:
+    from veille.schedule.planner import JobSpec  # the scheduler's cron, read only here
+
+    try:
+        return JobSpec("collect", settings.schedule.collect, settings.schedule.timezone)
+    except ValueError:  # veille schedule refuses it, and says why
+        return None
+
+
+def _silent(
+    row: dict[str, object],
+    last_ok: datetime,
+    configured: timedelta,
+    passes: JobSpec | None,
+    now: datetime,
+) -> bool:
+    """Whether the source missed its checks: the first scheduled collect once it was due, then
+    one more of its intervals (as polling adapted it), went by without a success.
+
+    A source whose interval is shorter than the time between passes waits for the next pass (an
+    hourly source under the default daily collect is checked once a day): that is not silence.
+    """
+    from veille.schedule.planner import next_fire
+
+    stored = row["check_interval"]
+    interval = configured
+    if isinstance(stored, float | int) and stored:
+        interval = timedelta(seconds=stored)
+    due = _moment(row["next_check_at"]) or last_ok + interval
+    if passes is not None:
+        due = next_fire(passes, due - timedelta(microseconds=1)) or due
+    return now > due + interval
 
 
 def _moment(value: object) -> datetime | None:

@@ -254,6 +254,7 @@ def source_health(connection: Connection) -> list[dict[str, object]]:
             state.last_error_at,
             state.consecutive_failures,
             state.next_check_at,
+            state.check_interval,
         )
         .outerjoin(source_state_table, state.source_id == source_table.c.id)
         .outerjoin(brand_table, brand_table.c.id == state.brand_id)
@@ -273,6 +274,7 @@ def source_health(connection: Connection) -> list[dict[str, object]]:
             "last_error_at": iso_utc(row.last_error_at),
             "consecutive_failures": row.consecutive_failures or 0,
             "next_check_at": iso_utc(row.next_check_at),
+            "check_interval": row.check_interval,  # seconds, None before a first success
             "documents": documents.get((row.id, row.brand_id), 0),
         }
         for row in connection.execute(query)
