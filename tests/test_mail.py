@@ -121,3 +121,39 @@ def test_ssl_asked_of_a_plain_server() -> None:
     with SmtpServer() as server, pytest.raises(DeliveryError) as caught:
         send_message(server.smtp_settings(security="ssl"), message())
     assert "VEILLE_SMTP_SECURITY" in str(caught.value.hint)
+
+
+@pytest.mark.parametrize(
+    ("reply", "wants", "hint"),
+    [
+        ("530 5.7.0 Must issue a STARTTLS command first", "STARTTLS", 'security = "starttls"'),
+        ("530 5.7.0 Authentication required", "a login", "VEILLE_SMTP_USER"),
+    ],
+)
+def test_a_server_wanting_tls_or_a_login_first_says_so(reply: str, wants: str, hint: str) -> None:
+    with SmtpServer() as server:
+        server.sender_reply = reply
+        with pytest.raises(DeliveryError) as caught:
+            send_message(server.smtp_settings(), message())
+        assert server.messages == []
+    error = caught.value
+    assert f"wants {wants} before it takes mail ({reply})" in str(error)
+    assert hint in str(error.hint) and "VEILLE_SMTP_FROM" not in str(error.hint)
+
+
+def test_an_accented_domain_is_sent_in_its_ascii_form() -> None:
+    with SmtpServer(smtputf8=False) as server:
+        send_message(server.smtp_settings(), message("dir@société.fr", "com@example.org"))
+        [received] = server.received
+    assert received.recipients == ("dir@xn--socit-esab.fr", "com@example.org")
+    assert received.message["To"] == "dir@xn--socit-esab.fr, com@example.org"
+
+
+def test_an_accented_mailbox_name_needs_a_server_that_takes_it() -> None:
+    with SmtpServer(smtputf8=False) as server:
+        with pytest.raises(DeliveryError) as caught:
+            send_message(server.smtp_settings(), message("andré@example.org"))
+        assert server.messages == []
+    error = caught.value
+    assert "andré@example.org" in str(error) and "SMTPUTF8" in str(error)
+    assert "VEILLE_SMTP_SECURITY" not in str(error.hint) and "without accents" in str(error.hint)

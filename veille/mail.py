@@ -1,7 +1,8 @@
 """Sending e-mail through the configured SMTP server (digests, alerts).
 
 Every failure becomes a :class:`DeliveryError` with a one-line hint; the SMTP password never
-appears in a message.
+appears in a message. Addresses go out with their domain in ASCII (IDNA), which every server
+takes; only accents before the ``@`` need a server offering SMTPUTF8.
 """
 
 from __future__ import annotations
@@ -9,12 +10,23 @@ from __future__ import annotations
 import smtplib
 import ssl
 from email.message import EmailMessage
+from email.utils import formataddr, getaddresses
 
 from veille.delivery_settings import SmtpSettings
 from veille.errors import VeilleError
+from veille.normalize.domains import ascii_host
 
 _REACH_HINT = "check VEILLE_SMTP_HOST/PORT (or [smtp] host/port) and that the mail server runs"
 _SECURITY_HINT = "check VEILLE_SMTP_SECURITY: ssl for port 465, starttls for 587, none for 25"
+_TLS_FIRST_HINT = (
+    'set VEILLE_SMTP_SECURITY=starttls (or [smtp] security = "starttls"; port 587 by default), '
+    "or ssl for port 465"
+)
+_LOGIN_FIRST_HINT = (
+    "set VEILLE_SMTP_USER and VEILLE_SMTP_PASSWORD (or [smtp] user and password), most often "
+    "with VEILLE_SMTP_SECURITY=starttls"
+)
+_ADDRESS_HEADERS = ("From", "To", "Cc")
 
 
 class DeliveryError(VeilleError):
@@ -61,12 +73,37 @@ def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
     return client
 
 
+def ascii_address(address: str) -> str:
+    """The address with its domain in ASCII (IDNA: ``dir@xn--socit-esab.fr``) when that is all
+    it needs to be ASCII; otherwise as it is (it then needs a server offering SMTPUTF8)."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii() or not local.isascii():
+        return address
+    host = ascii_host(domain)
+    return f"{local}@{host}" if host else address
+
+
+def _with_ascii_domains(message: EmailMessage) -> None:
+    """Write the message's addresses with ASCII domains: a server without SMTPUTF8 refuses
+    others, and the headers cannot carry them either (an encoded word is no domain)."""
+    for header in _ADDRESS_HEADERS:
+        values = message.get_all(header)
+        if not values:
+            continue
+        pairs = getaddresses([str(value) for value in values])
+        written = [(name, ascii_address(address)) for name, address in pairs]
+        if written != pairs:
+            del message[header]
+            message[header] = ", ".join(formataddr(pair) for pair in written)
+
+
 def _deliver(smtp: SmtpSettings, message: EmailMessage) -> dict[str, tuple[int, bytes]]:
+    _with_ascii_domains(message)
     client = _connect(smtp)
     try:
         if smtp.user:
             client.login(smtp.user, smtp.password or "")
-        refused = client.send_message(message, from_addr=smtp.from_address)
+        refused = client.send_message(message, from_addr=ascii_address(smtp.from_address))
     finally:
         try:
             client.quit()
@@ -83,18 +120,25 @@ def send_message(smtp: SmtpSettings, message: EmailMessage) -> None:
     except DeliveryError:
         raise
     except smtplib.SMTPRecipientsRefused as exc:
-        reasons = "; ".join(f"{who}: {_reply(*why)}" for who, why in exc.recipients.items())
-        error = DeliveryError(
-            f"the mail server {where} refused every recipient ({reasons})",
-            hint="the server refused the recipient(s): check the digest's addresses",
-            refused=tuple(exc.recipients),
-        )
+        codes = {code for code, _ in exc.recipients.values()}
+        if codes == {530}:  # refused at RCPT by a server that wants TLS or a login first
+            error = _wants_tls_or_login(where, *next(iter(exc.recipients.values())))
+        else:
+            reasons = "; ".join(f"{who}: {_reply(*why)}" for who, why in exc.recipients.items())
+            error = DeliveryError(
+                f"the mail server {where} refused every recipient ({reasons})",
+                hint="the server refused the recipient(s): check the digest's addresses",
+                refused=tuple(exc.recipients),
+            )
     except smtplib.SMTPSenderRefused as exc:
-        error = DeliveryError(
-            f"the mail server {where} refused the sender {exc.sender} "
-            f"({_reply(exc.smtp_code, exc.smtp_error)})",
-            hint="the server refused the sender: check VEILLE_SMTP_FROM (or [smtp] from)",
-        )
+        if exc.smtp_code == 530:
+            error = _wants_tls_or_login(where, exc.smtp_code, exc.smtp_error)
+        else:
+            error = DeliveryError(
+                f"the mail server {where} refused the sender {exc.sender} "
+                f"({_reply(exc.smtp_code, exc.smtp_error)})",
+                hint="the server refused the sender: check VEILLE_SMTP_FROM (or [smtp] from)",
+            )
     except smtplib.SMTPAuthenticationError as exc:
         error = DeliveryError(
             f"the mail server {where} refused the login of {smtp.user!r} "
@@ -102,7 +146,10 @@ def send_message(smtp: SmtpSettings, message: EmailMessage) -> None:
             hint="check VEILLE_SMTP_USER and VEILLE_SMTP_PASSWORD (or VEILLE_SMTP_PASSWORD_FILE)",
         )
     except smtplib.SMTPNotSupportedError as exc:
-        error = DeliveryError(f"the mail server {where}: {exc}", hint=_SECURITY_HINT)
+        if "SMTPUTF8" in str(exc):
+            error = _no_smtputf8(where, smtp, message)
+        else:
+            error = DeliveryError(f"the mail server {where}: {exc}", hint=_SECURITY_HINT)
     except smtplib.SMTPServerDisconnected as exc:
         if isinstance(exc.__context__, TimeoutError):
             # smtplib reports a reply that never came as a closed connection.
@@ -114,11 +161,10 @@ def send_message(smtp: SmtpSettings, message: EmailMessage) -> None:
                 hint="try again later; the message was not sent, the next run sends it",
             )
     except smtplib.SMTPResponseException as exc:
-        error = DeliveryError(
-            f"the mail server {where} did not accept the message "
-            f"({_reply(exc.smtp_code, exc.smtp_error)})",
-            hint="the server refused the message; see its reply",
-        )
+        if exc.smtp_code == 530:
+            error = _wants_tls_or_login(where, exc.smtp_code, exc.smtp_error)
+        else:
+            error = _not_accepted(where, exc)
     except ssl.SSLError as exc:
         error = DeliveryError(
             f"TLS with the mail server {where} failed ({exc.reason or exc})", hint=_SECURITY_HINT
@@ -142,6 +188,41 @@ def send_message(smtp: SmtpSettings, message: EmailMessage) -> None:
             accepted=True,
         )
     raise _without_password(error, smtp.password)
+
+
+def _wants_tls_or_login(where: str, code: int, text: bytes | str) -> DeliveryError:
+    """A 530: the server takes mail only over TLS, or only from a logged-in user."""
+    reply = _reply(code, text)
+    if "TLS" in reply.upper():
+        return DeliveryError(
+            f"the mail server {where} wants STARTTLS before it takes mail ({reply})",
+            hint=_TLS_FIRST_HINT,
+        )
+    return DeliveryError(
+        f"the mail server {where} wants a login before it takes mail ({reply})",
+        hint=_LOGIN_FIRST_HINT,
+    )
+
+
+def _no_smtputf8(where: str, smtp: SmtpSettings, message: EmailMessage) -> DeliveryError:
+    """Addresses with accents before the @, which a server without SMTPUTF8 cannot take."""
+    values = [str(value) for header in _ADDRESS_HEADERS for value in message.get_all(header, [])]
+    addresses = [smtp.from_address] + [address for _, address in getaddresses(values)]
+    accented = ", ".join(dict.fromkeys(a for a in addresses if not ascii_address(a).isascii()))
+    return DeliveryError(
+        f"the mail server {where} does not take addresses with accents before the @ "
+        f"(it offers no SMTPUTF8): {accented}",
+        hint="give these recipients (or the sender) an address without accents before the @, "
+        "or send through a server that offers SMTPUTF8",
+    )
+
+
+def _not_accepted(where: str, exc: smtplib.SMTPResponseException) -> DeliveryError:
+    return DeliveryError(
+        f"the mail server {where} did not accept the message "
+        f"({_reply(exc.smtp_code, exc.smtp_error)})",
+        hint="the server refused the message; see its reply",
+    )
 
 
 def _no_answer(where: str, timeout: float) -> DeliveryError:

@@ -6,6 +6,7 @@
         settings = server.smtp_settings()          # SmtpSettings pointing at it (security none)
         server.refuse("bad@example.org")          # 550 for this recipient
         server.refused_senders.add("x@y.org")     # 553 for this sender
+        server.sender_reply = "530 5.7.0 …"        # this reply to every MAIL FROM
         server.mode = "close"                      # drop the connection after DATA
         server.on_accept = callback                # runs after taking a message, before "250"
         server.stop()                              # the server goes down; the port stays unused
@@ -56,6 +57,8 @@ class _Handler:
     ) -> str:
         if address.lower() in self.server.refused_senders:
             return "553 5.7.1 sender not allowed"
+        if self.server.sender_reply is not None:
+            return self.server.sender_reply
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return "250 OK"
@@ -91,17 +94,21 @@ class _Handler:
 class SmtpServer:
     """An aiosmtpd server in a background thread; ``mode`` is "ok", "close" or "reject"."""
 
-    def __init__(self, *, user: str | None = None, password: str | None = None) -> None:
+    def __init__(
+        self, *, user: str | None = None, password: str | None = None, smtputf8: bool = True
+    ) -> None:
         self.port = free_port()
         self.refused: set[str] = set()
         self.refused_senders: set[str] = set()
+        self.sender_reply: str | None = None  # answers MAIL FROM instead of "250 OK"
         self.mode = "ok"
         self.data_delay = 0.0  # seconds before answering DATA: a slow server
         self.on_accept: Callable[[], None] | None = None  # called once a message is taken
         self.received: list[Received] = []
         self.lock = threading.Lock()
         self._credentials = (user, password)
-        kwargs: dict[str, Any] = {}
+        # SMTPUTF8 (addresses with accents) is offered unless asked otherwise, as by aiosmtpd.
+        kwargs: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
         if user is not None:
             kwargs.update(authenticator=self._authenticate, auth_require_tls=False)
         self._controller = Controller(
