@@ -313,6 +313,22 @@ def test_long_days_are_cut_at_max_mentions(store: Store, smtp: SmtpServer) -> No
     assert smtp.messages[0]["Subject"].startswith("veille — 5 nouvelles mentions")
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("fr", "+1 autre récit, non listé\u00a0: voir"), ("en", "+1 more story, not listed: see")],
+)
+def test_one_story_left_out_is_said_in_the_singular(
+    store: Store, smtp: SmtpServer, language: str, expected: str
+) -> None:
+    topics = ("usine", "rappel", "grève", "bourse", "recrutement")
+    save(store, *(make_item(f"n{i}", title=f"Acme item {i} {t}") for i, t in enumerate(topics)))
+    digest = dict(MORNING, max_mentions=4, language=language)
+    send_digests(digest_settings(store, smtp.smtp_settings(), digest), store, now=later(hours=1))
+    text, html = parts(smtp.messages[0])
+    assert f"{expected} `veille mentions`" in text
+    assert f"{expected} <code>veille mentions</code>" in html and "`" not in html
+
+
 def test_collectors_health_footer(store: Store, smtp: SmtpServer) -> None:
     save(store, make_item("one"))
     save(store, at=later(hours=-10), source="hn")  # silent: last success 12 h before the digest

@@ -95,6 +95,7 @@ def render(content: DigestContent, timezone: str) -> tuple[str, str, str]:
         "local": local,
         "day": lambda day: wording.short_day(day, language),
         "other_sites": lambda count: wording.other_sites(count, language),
+        "more_stories": lambda count: wording.more_stories(count, language),
         "sightings": lambda count: wording.sightings(count, language),
         "tone_count": lambda count, tone: wording.tone_count(count, tone, language),
         "count_mentions": lambda count: wording.count_mentions(count, language),

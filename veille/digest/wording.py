@@ -50,7 +50,7 @@ LABELS: dict[str, dict[str, str]] = {
         "top_hashtags": "Hashtags",
         "of_period": "sur la période",
         "by": "par",
-        "more": "autres récits, non listés : voir `veille mentions`",
+        "see": "voir",
         "colon": "\u00a0:",  # French sets a (no-break) space before a colon
         "health": "État des collecteurs",
         "health_ok": "Toutes les sources répondent.",
@@ -81,7 +81,7 @@ LABELS: dict[str, dict[str, str]] = {
         "top_hashtags": "Hashtags",
         "of_period": "over the period",
         "by": "by",
-        "more": "more stories, not listed: see `veille mentions`",
+        "see": "see",
         "colon": ":",
         "health": "Collectors",
         "health_ok": "Every source answers.",
@@ -132,6 +132,18 @@ def other_sites(count: int, language: str) -> str:
     if language == "fr":
         return f"+{number} autre site" if count == 1 else f"+{number} autres sites"
     return f"+{number} other site" if count == 1 else f"+{number} other sites"
+
+
+def more_stories(count: int, language: str) -> str:
+    """ "+1 autre récit, non listé" / "+3 more stories, not listed": the stories left out."""
+    number = format_number(count, language)
+    if language == "fr":
+        if count == 1:
+            return f"+{number} autre récit, non listé"
+        return f"+{number} autres récits, non listés"
+    if count == 1:
+        return f"+{number} more story, not listed"
+    return f"+{number} more stories, not listed"
 
 
 def subject(brands: Sequence[tuple[str, int]], negatives: int, language: str) -> str:
