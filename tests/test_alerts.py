@@ -278,3 +278,28 @@ def test_alert_headlines_write_numbers_as_their_readers_do() -> None:
     assert headline(big, "en", detail=False) == (
         "Crédit Agricole: 1,235 negative mentions in the last 24 hours"
     )
+
+
+def test_an_alert_says_how_long_veille_really_watched_the_brand(
+    store: Store, smtp: SmtpServer
+) -> None:
+    backdate_brands(store, NOW - timedelta(days=3, hours=2))
+    surge(store, count=12, negative=12)
+    assert check_alerts(settings_for(store, smtp), store, now=NOW).status == "sent"
+    text, html = parts(smtp.messages[0])
+    # Two whole days watched before the last 24 hours, not fourteen.
+    assert "dernières 24 heures (aucune sur les 2 jours précédents)" in text
+    assert "14 jours" not in text and "14 jours" not in html
+    assert "dernière heure (aucune sur les 12 h précédentes)" in text
+
+
+def test_a_baseline_of_one_window_is_said_in_the_singular() -> None:
+    from veille.alerts.wording import headline
+    from veille.store.alerts import AlertRecord
+
+    day = AlertRecord("acme", "volume", "day", NOW, NOW, 12, 0.0, 0.0, baseline_windows=1)
+    assert headline(day, "fr").endswith("(aucune sur le jour précédent)")
+    assert headline(day, "en").endswith("(none in the previous day)")
+    hour = AlertRecord("acme", "volume", "hour", NOW, NOW, 12, 1.5, 0.0, baseline_windows=1)
+    assert headline(hour, "fr").endswith("(1,5/h sur 1 h)")
+    assert headline(hour, "en").endswith("(1.5/h over 1 h)")

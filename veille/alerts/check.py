@@ -22,11 +22,19 @@ Two checks must not run at once on one database: the scheduler and ``veille aler
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from veille.alerts.detect import HORIZONS, Spike, bucket_counts, detect, is_spike
+from veille.alerts.detect import (
+    HORIZON_BY_NAME,
+    HORIZONS,
+    Spike,
+    bucket_counts,
+    detect,
+    is_spike,
+    watched_windows,
+)
 from veille.alerts.render import AlertItem, alert_message, render
 from veille.errors import VeilleError
 from veille.mail import DeliveryError, send_message
@@ -84,6 +92,20 @@ def _with_news(settings: Settings, store: Store, spikes: list[Spike], now: datet
     return news
 
 
+def _with_baseline_spans(store: Store, records: list[AlertRecord]) -> list[AlertRecord]:
+    """The alerts with how many windows their baselines held, for their wording to say."""
+    created = store.brands_created_at(sorted({record.brand for record in records}))
+    return [
+        replace(
+            record,
+            baseline_windows=watched_windows(
+                HORIZON_BY_NAME[record.horizon], record.fired_at, created.get(record.brand)
+            ),
+        )
+        for record in records
+    ]
+
+
 def _order(record: AlertRecord) -> tuple[object, ...]:
     return (record.fired_at, record.brand, record.signal != "negative", record.horizon != "hour")
 
@@ -132,19 +154,19 @@ def check_alerts(
     new = [_record(spike, status) for spike in spikes]
     if dry_run_dir is not None:
         backlog = store.unsent_alerts(cutoff) if config.to else []
-        report.alerts = backlog + new
+        report.alerts = _with_baseline_spans(store, backlog + new)
         report.retried = len(backlog)
         if report.alerts:
             report.files = _write_preview(settings, store, report.alerts, moment, dry_run_dir)
         report.status = "dry-run"
         return report
     if not config.to:
-        report.alerts = store.record_alerts(new)
+        report.alerts = _with_baseline_spans(store, store.record_alerts(new))
         report.status = "recorded" if new else "quiet"
     else:
         store.expire_alerts(cutoff)
         store.record_alerts(new)
-        report.alerts = store.unsent_alerts(cutoff)
+        report.alerts = _with_baseline_spans(store, store.unsent_alerts(cutoff))
         report.retried = len(report.alerts) - len(new)
         if report.alerts:
             _send(settings, store, report, moment)

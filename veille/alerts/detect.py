@@ -189,10 +189,16 @@ def bucket_counts(
                     row[horizon.baseline_windows - back] += 1
     series = []
     for (brand, signal, name), row in counts.items():
-        since = (watched_since or {}).get(brand)
-        if since is not None:
-            horizon = HORIZON_BY_NAME[name]
-            watched = max(min((now - since) // horizon.window - 1, horizon.baseline_windows), 0)
-            row = row[horizon.baseline_windows - watched :]
+        horizon = HORIZON_BY_NAME[name]
+        watched = watched_windows(horizon, now, (watched_since or {}).get(brand))
+        row = row[horizon.baseline_windows - watched :]
         series.append(CountSeries(brand, signal, name, tuple(row)))
     return series
+
+
+def watched_windows(horizon: Horizon, now: datetime, since: datetime | None) -> int:
+    """How many of the horizon's baseline windows before ``now`` veille watched whole, from
+    ``since`` (when the brand was configured; None: all of them)."""
+    if since is None:
+        return horizon.baseline_windows
+    return max(min((now - since) // horizon.window - 1, horizon.baseline_windows), 0)

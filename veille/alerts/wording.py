@@ -74,19 +74,38 @@ def _what(record: AlertRecord, language: str) -> str:
     return f"{count} {'negative ' if negative else ''}{noun} in {window}"
 
 
-def _baseline(record: AlertRecord, language: str) -> str:
-    windows = HORIZON_BY_NAME[record.horizon].baseline_windows
-    hourly = record.horizon == "hour"
+def _span(windows: int, hourly: bool, language: str) -> tuple[str, str]:
+    """The baseline's span, alone and as the time before the window: ("12 h", "les 12 h
+    précédentes"), ("1 jour", "le jour précédent"), ("2 days", "the previous 2 days")."""
+    count = format_number(windows, language)
     if language == "fr":
-        span = f"{windows} h" if hourly else f"{windows} jours"
+        if hourly:
+            if windows == 1:
+                return "1 h", "l'heure précédente"
+            return f"{count} h", f"les {count} h précédentes"
+        if windows == 1:
+            return "1 jour", "le jour précédent"
+        return f"{count} jours", f"les {count} jours précédents"
+    if windows == 1:
+        return ("1 h", "the previous hour") if hourly else ("1 day", "the previous day")
+    span = f"{count} h" if hourly else f"{count} days"
+    return span, f"the previous {span}"
+
+
+def _baseline(record: AlertRecord, language: str) -> str:
+    """The baseline over the span veille really watched: « 5,1/h sur 12 h », « aucune sur les
+    2 jours précédents » for a brand configured three days ago."""
+    windows = record.baseline_windows
+    if windows is None:
+        windows = HORIZON_BY_NAME[record.horizon].baseline_windows
+    hourly = record.horizon == "hour"
+    span, before = _span(windows, hourly, language)
+    if language == "fr":
         if record.baseline <= 0:
-            before = "précédentes" if hourly else "précédents"
-            return f"aucune sur les {span} {before}"
-        rate = number(record.baseline, language)
-        return f"{rate}/{'h' if hourly else 'jour'} sur {span}"
-    span = f"{windows} h" if hourly else f"{windows} days"
+            return f"aucune sur {before}"
+        return f"{number(record.baseline, language)}/{'h' if hourly else 'jour'} sur {span}"
     if record.baseline <= 0:
-        return f"none in the previous {span}"
+        return f"none in {before}"
     return f"{number(record.baseline, language)}/{'h' if hourly else 'day'} over {span}"
 
 

@@ -55,6 +55,9 @@ class AlertRecord:
     attempts: int = 0
     sent_at: datetime | None = None
     error: str | None = None
+    # How many windows its baseline held: fewer than the horizon's for a brand watched for less
+    # long (None: all of them). Not stored: it follows from when the brand was configured.
+    baseline_windows: int | None = None
 
 
 def mention_events(
