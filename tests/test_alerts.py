@@ -303,3 +303,34 @@ def test_a_baseline_of_one_window_is_said_in_the_singular() -> None:
     hour = AlertRecord("acme", "volume", "hour", NOW, NOW, 12, 1.5, 0.0, baseline_windows=1)
     assert headline(hour, "fr").endswith("(1,5/h sur 1 h)")
     assert headline(hour, "en").endswith("(1.5/h over 1 h)")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fr", ("5\u202f000 mentions", "(1\u202f234,5/h sur 12 h)", "12\u202f345 interactions")),
+        ("en", ("5,000 mentions", "(1,234.5/h over 12 h)", "12,345 engagement")),
+    ],
+)
+def test_alert_numbers_are_written_as_their_readers_do(
+    language: str, expected: tuple[str, ...]
+) -> None:
+    from veille.alerts.render import AlertItem, render
+    from veille.store.alerts import AlertRecord
+
+    record = AlertRecord("acme", "volume", "hour", NOW, NOW - timedelta(hours=1), 5000, 1234.5, 0)
+    mention = {
+        "id": 1, "title": "Acme", "text": "", "url": None, "author": None, "author_url": None,
+        "site": "exemple.fr", "platform": "news", "tone": "neutral", "engagement": 12345,
+        "matched": ["acme"], "time": NOW,
+    }  # fmt: skip
+    _, text, html = render(
+        [AlertItem(record, [mention])],
+        language=language,
+        timezone="Europe/Paris",
+        cooldown=timedelta(hours=6),
+        now=NOW,
+    )
+    for part in (text, html):
+        assert all(words in part for words in expected), part
+        assert "12345" not in part and "1234" not in part

@@ -244,8 +244,9 @@ def test_the_chart_counts_the_days_of_the_digest_time_zone(store: Store, smtp: S
     lines = text.splitlines()
     chart = lines[lines.index("Volume by day:") + 1 :][:7]
     # One line per day, the last one today in Paris.
-    assert chart[0] == "  Tue 24/02     0" and chart[-2] == "  Sun 01/03     0"
-    assert chart[-1] == "  Mon 02/03     1  " + "#" * 20
+    # Counts right-aligned in five columns: room for « 1 234 ».
+    assert chart[0] == "  Tue 24/02      0" and chart[-2] == "  Sun 01/03      0"
+    assert chart[-1] == "  Mon 02/03      1  " + "#" * 20
 
 
 def test_to_has_its_own_watermark(store: Store, smtp: SmtpServer) -> None:

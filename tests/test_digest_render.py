@@ -200,3 +200,51 @@ def test_what_the_matcher_finds_the_digest_highlights(
     title = " ".join(data.draw(st.lists(st.sampled_from(pieces), min_size=1, max_size=4)))
     if BrandQuery("generated", leaf).match(title=title, text="").matched:
         assert "<mark" in str(highlight(title, [leaf.label()]))
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [
+        ("fr", {1148: "1\u202f148", 1440: "1\u202f440", 220: "220", 1205: "1\u202f205"}),
+        ("en", {1148: "1,148", 1440: "1,440", 220: "220", 1205: "1,205"}),
+    ],
+)
+def test_every_number_of_the_digest_is_written_as_its_readers_do(
+    language: str, written: dict[int, str]
+) -> None:
+    from veille.delivery_settings import DigestConfig
+    from veille.digest.render import render
+    from veille.digest.selection import (
+        BrandSection,
+        DayBar,
+        DigestContent,
+        HealthIssue,
+        StoryLine,
+    )
+
+    story = StoryLine(
+        "Danone rappelle des yaourts", "", None, None, None, "exemple.fr", "news", "negative",
+        -0.5, NOW, ("danone",),
+    )  # fmt: skip
+    section = BrandSection(
+        "Danone",
+        total=1500,
+        stories=[story],
+        hidden=220,
+        days=[DayBar(date(2026, 11, 23), 1148, 100)],
+        top_sites=[("exemple.fr", 1440)],
+        top_authors=[("Paul Durand", 1205)],
+    )
+    content = DigestContent(
+        config=DigestConfig(name="matin", to=("com@example.org",), language=language),
+        generated_at=NOW,
+        sections=[section],
+        health=[HealthIssue("flux-fr", None, "failing", None, failures=1205, error="HTTP 503")],
+        watermark=None,
+    )
+    _, text, html = render(content, "Europe/Paris")
+    for part in (text, html):
+        assert written[1148] in part and written[1440] in part and written[1205] in part
+        assert f"+{written[220]} " in part
+        for raw in ("1148", "1440", "1205"):
+            assert raw not in part

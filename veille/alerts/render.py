@@ -20,6 +20,7 @@ from veille.alerts import wording
 from veille.delivery_settings import SmtpSettings
 from veille.digest.render import build_message, mail_environment
 from veille.digest.wording import long_date, short_time
+from veille.numbers import format_number
 from veille.store.alerts import AlertRecord
 from veille.timeutil import format_duration
 
@@ -97,6 +98,7 @@ def render(
         "headline": lambda record: wording.headline(record, language),
         "command": lambda group: wording.mentions_command([i.record for i in group.items]),
         "cooldown": format_duration(cooldown),
+        "number": lambda value: format_number(value, language),
     }
     env = environment()
     text = env.get_template("alert.txt.j2").render(values)

@@ -45,11 +45,12 @@ LABELS: dict[str, dict[str, str]] = {
 
 
 def number(value: float, language: str, digits: int = 1) -> str:
-    """A number with ``digits`` decimals at most ("5,1" in French, "5.1" in English)."""
-    text = f"{value:.{digits}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",") if language == "fr" else text
+    """A number with ``digits`` decimals at most ("1 234,5" in French, "1,234.5" in English)."""
+    text = format_number(value, language, digits)
+    point = "," if language == "fr" else "."
+    if digits and point in text:
+        text = text.rstrip("0").rstrip(point)
+    return text
 
 
 def ratio(count: int, baseline: float, language: str) -> str | None:

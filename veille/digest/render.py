@@ -21,6 +21,7 @@ from veille.delivery_settings import SmtpSettings
 from veille.digest import wording
 from veille.digest.selection import DigestContent
 from veille.match.spans import term_spans
+from veille.numbers import format_number
 
 TEMPLATES = Path(__file__).resolve().parent
 EXCERPT_CHARS = 280
@@ -96,6 +97,7 @@ def render(content: DigestContent, timezone: str) -> tuple[str, str, str]:
         "day": lambda day: wording.short_day(day, language),
         "other_sites": lambda count: wording.other_sites(count, language),
         "more_stories": lambda count: wording.more_stories(count, language),
+        "number": lambda value: format_number(value, language),
         "sightings": lambda count: wording.sightings(count, language),
         "tone_count": lambda count, tone: wording.tone_count(count, tone, language),
         "count_mentions": lambda count: wording.count_mentions(count, language),
