@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import io
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,7 +32,7 @@ from veille.schedule import (
     previous_fire,
     scheduled_jobs,
 )
-from veille.schedule.logfmt import LOGGER_NAME
+from veille.schedule.logfmt import LOGGER_NAME, configure_logging
 from veille.settings import Settings, load_settings
 from veille.store import Store
 from veille.store.digests import DigestKey
@@ -414,3 +416,45 @@ def test_a_scheduled_digest_that_failed_is_sent_at_the_next_start(
             assert results[0].fields["sent"] == 1 and len(smtp.messages) == 1
         finally:
             store.close()
+
+
+@pytest.fixture
+def logfmt_stream() -> Iterator[io.StringIO]:
+    """The scheduler's logging configured onto a string, as ``veille schedule`` does onto
+    standard error; the loggers are put back as they were afterwards."""
+    names = ("veille", LOGGER_NAME, "apscheduler")
+    loggers = [logging.getLogger(name) for name in names]
+    saved = [(lg.handlers[:], lg.level, lg.propagate) for lg in loggers]
+    stream = io.StringIO()
+    configure_logging(stream)
+    try:
+        yield stream
+    finally:
+        for logger, (handlers, level, propagate) in zip(loggers, saved, strict=True):
+            logger.handlers[:] = handlers
+            logger.setLevel(level)
+            logger.propagate = propagate
+
+
+def test_every_veille_log_line_of_the_scheduler_is_logfmt_and_said_once(
+    feed_server: FeedServer, tmp_path: Path, database_url: str, logfmt_stream: io.StringIO
+) -> None:
+    with SmtpServer() as smtp:
+        settings, store = _digest_project(feed_server, tmp_path, database_url, smtp)
+    try:  # the mail server is down now
+        jobs, _ = scheduled_jobs(settings)
+        results = Daemon(settings, store, jobs=jobs[:2]).run_pending()
+        assert [(r.job, r.status) for r in results] == [("collect", "ok"), ("digest", "failed")]
+        logging.getLogger("veille.pipeline").warning("a source answered %s", "oddly")
+    finally:
+        store.close()
+    lines = logfmt_stream.getvalue().splitlines()
+    assert lines and all(
+        re.match(r"ts=\S+ level=(info|warning|error) event=", line) for line in lines
+    )
+    failures = [line for line in lines if "cannot reach the mail server" in line]
+    assert len(failures) == 1 and "event=job_end job=digest status=failed" in failures[0]
+    assert 'error="morning: cannot reach the mail server' in failures[0]
+    assert lines[-1].endswith(
+        'level=warning event=log logger=veille.pipeline message="a source answered oddly"'
+    )

@@ -217,7 +217,8 @@ def _send(settings: Settings, store: Store, report: AlertReport, now: datetime) 
         if not exc.accepted:
             store.mark_alerts(ids, status="failed", now=now, error=exc.message)
             report.status = "failed"
-            log.warning("alert e-mail not sent (%d alert(s)): %s", len(ids), exc.message)
+            # The callers report it (veille alerts, the scheduler's job_end): a detail here.
+            log.info("alert e-mail not sent (%d alert(s)): %s", len(ids), exc.message)
             return
         # Accepted for the other recipients: they must not get these alerts twice.
     store.mark_alerts(ids, status="sent", now=now, error=report.error)

@@ -210,7 +210,8 @@ def _deliver(
                 key, now=now, status="failed", mentions=content.total, error=exc.message
             )
             outcome.status, outcome.error, outcome.hint = "failed", exc.message, exc.hint
-            log.warning("digest %s not sent: %s", outcome.name, exc.message)
+            # The callers report it (veille digest, the scheduler's job_end): a detail here.
+            log.info("digest %s not sent: %s", outcome.name, exc.message)
             return
         # Accepted for the other recipients: they must not get these mentions twice.
         outcome.error, outcome.hint, outcome.refused = exc.message, exc.hint, exc.refused

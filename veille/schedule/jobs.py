@@ -62,13 +62,18 @@ def _digest(settings: Settings, store: Store) -> Fields:
     report = send_digests(settings, store)
     statuses = [outcome.status for outcome in report.outcomes]
     failed = statuses.count("failed")
-    return {
+    fields: Fields = {
         "status": "failed" if report.all_failed else "partial" if failed else "ok",
         "digests": len(statuses),
         "sent": statuses.count("sent"),
         "mentions": sum(o.mentions for o in report.outcomes if o.status == "sent"),
         "failed": failed,
     }
+    if failed:
+        fields["error"] = "; ".join(
+            f"{o.name}: {o.error}" for o in report.outcomes if o.status == "failed"
+        )
+    return fields
 
 
 def _alerts(settings: Settings, store: Store) -> Fields:

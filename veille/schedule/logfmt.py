@@ -1,4 +1,8 @@
-"""Structured log lines for the scheduler: ``event=job_end job=collect status=ok …`` (logfmt)."""
+"""Structured log lines for the scheduler: ``event=job_end job=collect status=ok …`` (logfmt).
+
+Under the scheduler every veille log line is one: the scheduler's own events, and the warnings
+of the modules its jobs run (``event=log logger=veille.pipeline message="…"``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from typing import IO
 
 LOGGER_NAME = "veille.schedule"
 log = logging.getLogger(LOGGER_NAME)
+# Every module's logger is below it.
+PACKAGE_LOGGER = "veille"
 
 
 def _value(value: object) -> str:
@@ -54,18 +60,29 @@ class LogfmtFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         """``ts=… level=info event=…``, with the traceback (if any) on the lines after."""
         moment = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
-        line = f"ts={moment} level={record.levelname.lower()} {record.getMessage()}"
+        if record.name == LOGGER_NAME:
+            fields = record.getMessage()  # an event, already logfmt
+        else:
+            fields = logfmt(event="log", logger=record.name, message=record.getMessage())
+        line = f"ts={moment} level={record.levelname.lower()} {fields}"
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line
 
 
 def configure_logging(stream: IO[str], *, level: int = logging.INFO) -> None:
-    """Send the scheduler's events to ``stream``, one logfmt line each, flushed at once."""
+    """Send veille's log lines to ``stream``, one logfmt line each, flushed at once: the
+    scheduler's events from ``level`` on, the other modules' from warnings on, as the other
+    commands show them (everything at ``DEBUG``)."""
     handler = logging.StreamHandler(stream)
     handler.setFormatter(LogfmtFormatter())
-    log.handlers[:] = [handler]
+    package = logging.getLogger(PACKAGE_LOGGER)
+    package.handlers[:] = [handler]
+    package.setLevel(level if level <= logging.DEBUG else max(level, logging.WARNING))
+    # Not also through the root logger's plain handler (basicConfig): each line once.
+    package.propagate = False
+    log.handlers[:] = []
     log.setLevel(level)
-    log.propagate = False
+    log.propagate = True
     # APScheduler's own warnings (a missed run, a job still running) are logged as events here.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
