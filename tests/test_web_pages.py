@@ -322,3 +322,35 @@ def test_an_empty_database_shows_empty_pages(store: Store) -> None:
             assert client.get("/api/overview").json()["days"] == []
     finally:
         reader.close()
+
+
+def test_counted_words_agree_with_their_counts(client: TestClient) -> None:
+    def kpis(url: str) -> list[str]:
+        html = client.get(url).text
+        return [re.sub(r"<[^>]+>", "", kpi) for kpi in re.findall(r'"kpi">(.*?)</div>', html)]
+
+    one = "/?tone=positive&" + PERIOD  # mention a, alone
+    assert kpis(one)[:2] == ["1 mention", "0\u202f% négative"]
+    assert kpis(one + "&lang=en")[:2] == ["1 mention", "0% negative"]
+    assert kpis("/?since=2000-01-01&until=2000-01-02&lang=fr")[0] == "0 mention"
+    assert kpis("/?since=2000-01-01&until=2000-01-02&lang=en")[0] == "0 mentions"
+    assert kpis(f"/?{PERIOD}&lang=fr")[:2] == ["7 mentions", "43\u202f% négatives"]
+    # The volume chart's tooltips: each tone agreeing with its count, tones without any left out.
+    bars = r'<g class="bar"[^>]*><title>([^<]*)</title>'
+    tips = re.findall(bars, client.get(f"/?{PERIOD}&lang=fr").text)
+    assert "lun. 02/03 — 1 (1 positive)" in tips and "mar. 03/03 — 2 (2 négatives)" in tips
+    assert "dim. 01/03 — 0" in tips
+    english = client.get(f"/?{PERIOD}&lang=en").text
+    assert "Tue 03/03 — 2 (2 negative)" in english
+
+
+def test_a_story_counts_its_sightings_and_sites(client: TestClient) -> None:
+    story = client.get("/stories/story-1?lang=fr").text
+    assert "2 apparitions" in story and "Sites\u00a0:" in story
+    english = client.get("/stories/story-1?lang=en").text
+    assert "2 sightings" in english and "Sites:" in english
+    alone = client.get("/api/mentions?search=produit").json()["mentions"][0]["story_id"]
+    single = client.get(f"/stories/{alone}?lang=fr").text
+    assert "1 apparition<" in single and "Site\u00a0:" in single
+    single_english = client.get(f"/stories/{alone}?lang=en").text
+    assert "1 sighting<" in single_english and "Site:" in single_english

@@ -9,3 +9,9 @@ def format_number(value: float | int, language: str, decimals: int = 0) -> str:
     if language == "fr":
         text = text.replace(",", "\u202f").replace(".", ",")
     return text
+
+
+def takes_plural(count: float, language: str) -> bool:
+    """Whether a word counted by ``count`` is plural: in French from 2 on (« 0 mention »,
+    « 1,5 jour »), in English whenever the count is not 1 ("0 mentions")."""
+    return abs(count) >= 2 if language == "fr" else count != 1

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC
 
 from veille.alerts.detect import HORIZON_BY_NAME
-from veille.numbers import format_number
+from veille.numbers import format_number, takes_plural
 from veille.store.alerts import AlertRecord
 
 LABELS: dict[str, dict[str, str]] = {
@@ -63,7 +63,7 @@ def ratio(count: int, baseline: float, language: str) -> str | None:
 
 def _what(record: AlertRecord, language: str) -> str:
     negative = record.signal == "negative"
-    plural = record.count > 1 if language == "fr" else record.count != 1
+    plural = takes_plural(record.count, language)
     if language == "fr":
         noun = "mentions" if plural else "mention"
         adjective = (" négatives" if plural else " négative") if negative else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from veille.numbers import format_number
+from veille.numbers import format_number, takes_plural
 
 LANGUAGES = ("fr", "en")
 
@@ -113,7 +113,7 @@ def count_mentions(count: int, language: str) -> str:
 def tone_count(count: int, tone: str, language: str) -> str:
     """ "3 négatives" / "1 neutre" / "2 negative": a tone label agreeing with its count."""
     word = LABELS[language][tone]
-    if language == "fr" and count <= 1:
+    if language == "fr" and not takes_plural(count, language):
         word = word.removesuffix("s")
     return f"{format_number(count, language)} {word}"
 
@@ -121,9 +121,10 @@ def tone_count(count: int, tone: str, language: str) -> str:
 def sightings(count: int, language: str) -> str:
     """ "7 apparitions" / "7 sightings": how many mentions of one story the digest holds."""
     number = format_number(count, language)
+    plural = takes_plural(count, language)
     if language == "fr":
-        return f"{number} apparition" if count <= 1 else f"{number} apparitions"
-    return f"{number} sighting" if count == 1 else f"{number} sightings"
+        return f"{number} apparitions" if plural else f"{number} apparition"
+    return f"{number} sightings" if plural else f"{number} sighting"
 
 
 def other_sites(count: int, language: str) -> str:

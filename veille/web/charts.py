@@ -58,13 +58,14 @@ def volume_chart(
     bars: Sequence[PeriodVolume],
     *,
     title: str,
-    tone_label: Callable[[str], str],
+    tone_count: Callable[[int, str], str],
     axis_label: Callable[[PeriodVolume], str],
     bar_label: Callable[[PeriodVolume], str],
 ) -> Markup:
     """Bars of mentions per span of days, stacked by tone, with a value axis and a few labels.
 
-    ``axis_label`` names a bar under the axis, in few characters; ``bar_label`` in its tooltip.
+    ``axis_label`` names a bar under the axis, in few characters; ``bar_label`` in its tooltip;
+    ``tone_count`` writes a count of one tone there, agreeing with it ("3 positives").
     """
     width, height = 720, 240
     left, right, top, bottom = 40, 8, 12, 28
@@ -87,11 +88,14 @@ def volume_chart(
     label_every = max(1, math.ceil(len(bars) / 8))
     for index, bar in enumerate(bars):
         x = left + index * slot + (slot - bar_w) / 2
-        detail = ", ".join(f"{bar.count(tone)} {tone_label(tone)}" for tone in reversed(TONE_ORDER))
+        detail = ", ".join(
+            tone_count(bar.count(tone), tone) for tone in reversed(TONE_ORDER) if bar.count(tone)
+        )
+        counts = f" ({detail})" if detail else ""
         parts.append(
             f'<g class="bar" data-start="{bar.start.isoformat()}" '
             f'data-end="{bar.end.isoformat()}" data-total="{bar.total}">'
-            f"<title>{escape(bar_label(bar))} — {bar.total} ({escape(detail)})</title>"
+            f"<title>{escape(bar_label(bar))} — {bar.total}{escape(counts)}</title>"
         )
         base = float(top + plot_h)
         for tone in TONE_ORDER:

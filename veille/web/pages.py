@@ -8,7 +8,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from veille.digest.wording import day_span, short_day, short_month
+from veille.digest.wording import day_span, short_day, short_month, sightings, tone_count
 from veille.store import MentionFilter
 from veille.timeutil import time_zone
 from veille.web import charts, params, wording
@@ -90,7 +90,7 @@ def overview(request: Request) -> Response:
             "volume_chart": charts.volume_chart(
                 data.volume,
                 title=labels[VOLUME_TITLES[unit]],
-                tone_label=labels.__getitem__,
+                tone_count=lambda count, tone: tone_count(count, tone, language),
                 axis_label=axis_label,
                 bar_label=bar_label,
             ),
@@ -156,6 +156,7 @@ def story(request: Request) -> Response:
         "story.html.j2",
         {
             "story_id": story_id,
+            "sightings": lambda count: sightings(count, language),
             "records": store.list_mentions(f),
             "sites": store.stats(everything, "site"),
             "pager": _pager(request, total, limit, offset),

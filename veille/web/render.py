@@ -101,6 +101,7 @@ def page(
         "pct": lambda share: wording.format_percent(float(share or 0), language),
         "sentiment": lambda value: wording.format_sentiment(value, language),
         "tone_label": lambda tone: labels.get(str(tone), str(tone or "")),
+        "agreeing": lambda key, count: wording.agreeing(key, count or 0, language),
         "url": url,
         "time_zone": _shown_time_zone(request),
         **values,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
-from veille.numbers import format_number
+from veille.numbers import format_number, takes_plural
 
 __all__ = ["format_number"]  # the dashboard's templates read numbers through this module
 
@@ -54,8 +54,11 @@ LABELS: dict[str, dict[str, str]] = {
         "by_site": "Par site",
         "top_authors": "Auteurs les plus actifs",
         "latest_negative": "Dernières mentions négatives",
+        # A "<key>_one" label is the singular of "<key>" (see ``agreeing``).
         "total": "mentions",
+        "total_one": "mention",
         "negative_share": "négatives",
+        "negative_share_one": "négative",
         "avg_tone": "ton moyen",
         "count": "Mentions",
         "share": "Part",
@@ -70,7 +73,9 @@ LABELS: dict[str, dict[str, str]] = {
         "export_csv": "Exporter en CSV",
         "json": "JSON",
         "story_title": "Toutes les apparitions de ce récit",
-        "sightings": "apparitions",
+        "sites": "Sites",
+        "sites_one": "Site",
+        "colon": "\u00a0:",  # French sets a (no-break) space before a colon
         "open_story": "le récit",
         "sources_title": "État des sources",
         "source": "Source",
@@ -139,6 +144,7 @@ LABELS: dict[str, dict[str, str]] = {
         "top_authors": "Most active authors",
         "latest_negative": "Latest negative mentions",
         "total": "mentions",
+        "total_one": "mention",
         "negative_share": "negative",
         "avg_tone": "average tone",
         "count": "Mentions",
@@ -154,7 +160,9 @@ LABELS: dict[str, dict[str, str]] = {
         "export_csv": "Export as CSV",
         "json": "JSON",
         "story_title": "Every sighting of this story",
-        "sightings": "sightings",
+        "sites": "Sites",
+        "sites_one": "Site",
+        "colon": ":",
         "open_story": "the story",
         "sources_title": "Source health",
         "source": "Source",
@@ -206,6 +214,14 @@ def accepted_language(header: str | None) -> str | None:
         if weight > 0 and (best is None or (weight, -position) > (best[0], best[1])):
             best = (weight, -position, primary)
     return best[2] if best else None
+
+
+def agreeing(key: str, count: float, language: str) -> str:
+    """The label ``key`` agreeing with ``count``: its ``<key>_one`` form where the count takes
+    the singular (« 0 mention », "1 mention")."""
+    labels = LABELS[language]
+    singular = labels.get(f"{key}_one")
+    return singular if singular and not takes_plural(count, language) else labels[key]
 
 
 def format_percent(share: float, language: str) -> str:
