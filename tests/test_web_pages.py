@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
@@ -37,6 +38,42 @@ class Elements(HTMLParser):
 
     def named(self, tag: str) -> list[dict[str, str | None]]:
         return [attrs for name, attrs in self.elements if name == tag]
+
+
+class FilterForm(HTMLParser):
+    """What a browser sends when the page's filter form is submitted as it stands."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.action = ""
+        self.sent: list[tuple[str, str]] = []
+        self._in_form = False
+        self._select: str | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = {name: value or "" for name, value in attrs}
+        if tag == "form" and named.get("class") == "filters":
+            self._in_form, self.action = True, named["action"]
+        elif not self._in_form:
+            return
+        elif tag == "select":
+            self._select = named["name"]
+        elif tag == "option" and self._select and "selected" in named:
+            self.sent.append((self._select, named["value"]))
+        elif tag == "input" and named.get("value"):
+            self.sent.append((named["name"], named["value"]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._in_form = False
+        elif tag == "select":
+            self._select = None
+
+    def submitted(self, **changes: str) -> str:
+        """The address the form goes to, with some fields changed."""
+        sent = [(name, value) for name, value in self.sent if name not in changes]
+        return self.action + "?" + urlencode([*sent, *changes.items()])
 
 
 @pytest.fixture
@@ -354,3 +391,27 @@ def test_a_story_counts_its_sightings_and_sites(client: TestClient) -> None:
     assert "1 apparition<" in single and "Site\u00a0:" in single
     single_english = client.get(f"/stories/{alone}?lang=en").text
     assert "1 sighting<" in single_english and "Site:" in single_english
+
+
+def test_the_brand_selector_shows_the_brands_asked_for_and_sends_them_back(
+    client: TestClient,
+) -> None:
+    def chosen(url: str) -> list[str | None]:
+        options = Elements(client.get(url).text).named("option")
+        return [option["value"] for option in options if "selected" in option]
+
+    # Written without its accents or in capitals, the brand is the one chosen in the list.
+    assert chosen("/mentions?brand=%C3%80CME") == ["acme"]
+    assert chosen(f"/?brand=%C3%A0cme&{PERIOD}") == ["acme"]
+    form = FilterForm(client.get("/mentions?brand=%C3%A0cme").text)
+    negative = page(client, form.submitted(tone="negative"))
+    assert len(mention_ids(negative)) == 2  # b and d, acme's negatives only
+    # Two brands: both chosen in a list that sends them both back.
+    both = client.get("/mentions?brand=globex&brand=acme").text
+    assert chosen("/mentions?brand=globex&brand=acme") == ["acme", "globex"]
+    assert "multiple" in Elements(both).named("select")[0]
+    again = FilterForm(both).submitted(tone="negative")
+    assert sorted(parse_qsl(again.partition("?")[2])) == [
+        ("brand", "acme"), ("brand", "globex"), ("tone", "negative")
+    ]  # fmt: skip
+    assert len(mention_ids(page(client, again))) == 3  # b for each brand, d

@@ -31,9 +31,11 @@ def _filter_form(request: Request, default_since: str | None = None) -> dict[str
     query = request.query_params
     values = {name: query.get(name, "") for name in params.FILTER_NAMES}
     values["since"] = values["since"] or (default_since or "")
+    brands = store_of(request).brand_names()
     return {
-        "brands": store_of(request).brand_names(),
-        "chosen_brands": [b.casefold() for b in query.getlist("brand") if b],
+        "brands": brands,
+        # As the filter reads them ("l'oreal" is L'Oréal), so that the form sends them back.
+        "chosen_brands": params.brands(query, brands),
         "form": values,
         "tones": charts.TONE_ORDER,
     }
