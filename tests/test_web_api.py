@@ -223,8 +223,9 @@ def test_overview_of_a_brand_and_its_default_period(client: TestClient) -> None:
     default = get_json(client, "/api/overview")
     since = default["since"]
     assert isinstance(since, str)
-    expected = (utcnow() - timedelta(days=30)).isoformat()[:16]
-    assert since[:16] in (expected, (utcnow() - timedelta(days=30, minutes=1)).isoformat()[:16])
+    # From the midnight (UTC here) that starts the day 30 days ago: whole days only.
+    days_ago = {(utcnow() - timedelta(days=30, minutes=m)).date() for m in (0, 1)}
+    assert since in {f"{day.isoformat()}T00:00:00Z" for day in days_ago}
 
 
 def test_story_lists_every_sighting(client: TestClient) -> None:

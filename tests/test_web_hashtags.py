@@ -53,8 +53,8 @@ def test_the_overview_gives_the_hashtags_of_the_period(client: TestClient) -> No
 
 
 def test_the_period_decides_which_mentions_count(client: TestClient) -> None:
-    # The last two days: "new" has no hashtag, "mid" has both.
-    since = (utcnow() - timedelta(days=2, hours=12)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # From the day before yesterday: "new" has no hashtag, "mid" has both.
+    since = (utcnow() - timedelta(days=2)).date().isoformat()
     body = client.get("/api/overview", params={"since": since}).json()
     assert (body["total"], body["hashtags_read"]) == (2, 2)
     assert [(row["key"], row["share"]) for row in body["hashtags"]] == [

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -99,3 +100,18 @@ def test_an_unknown_time_zone_is_a_clean_400(paris: TestClient) -> None:
 def test_the_dashboard_refuses_an_unknown_time_zone_at_start(reader: Store) -> None:
     with pytest.raises(ValueError, match="unknown time zone"):
         create_app(reader, timezone="Mars/Olympus")
+
+
+def test_the_overview_starts_at_the_midnight_of_its_first_day(paris: TestClient) -> None:
+    # From noon on 2 March in Paris: the whole of 2 March is counted, the morning mention too.
+    body = paris.get("/api/overview?since=2026-03-02T12:00&until=2026-03-04").json()
+    assert body["since"] == "2026-03-01T23:00:00Z"
+    assert days(body) == {"2026-03-02": 1, "2026-03-03": 1} and body["total"] == 2
+    # The default look-back of 30 days starts at a Paris midnight too, that of its first bar.
+    default = paris.get("/api/overview").json()
+    start = datetime.fromisoformat(default["since"]).astimezone(ZoneInfo("Europe/Paris"))
+    assert (start.hour, start.minute, start.second, start.microsecond) == (0, 0, 0, 0)
+    assert default["days"] == [] or default["days"][0]["day"] == start.date().isoformat()
+    # The page's links list what the overview counted: from that first day on.
+    page = paris.get("/?since=2026-03-02T12:00&until=2026-03-04").text
+    assert 'href="/mentions?since=2026-03-02&amp;until=2026-03-04"' in page

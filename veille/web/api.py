@@ -17,7 +17,7 @@ from veille.store import MentionFilter, Store
 from veille.timeutil import time_zone
 from veille.web import params
 from veille.web.openapi import openapi_document
-from veille.web.overview import Overview, build_overview
+from veille.web.overview import Overview, build_overview, from_midnight
 from veille.web.render import dashboard_time_zone
 
 SOURCE_FIELDS = (
@@ -131,17 +131,15 @@ def stats(request: Request) -> Response:
 
 
 def overview_of(request: Request) -> Overview:
-    """The overview a request asks for (the last 30 days by default), in the dashboard's zone."""
+    """The overview a request asks for (the last 30 days by default), in the dashboard's zone,
+    from the midnight that starts its first day."""
     store = store_of(request)
     timezone = dashboard_time_zone(request)
+    zone = time_zone(timezone)
     f = params.mention_filter(
-        request.query_params,
-        store.brand_names(),
-        limit=None,
-        default_since="30d",
-        zone=time_zone(timezone),
+        request.query_params, store.brand_names(), limit=None, default_since="30d", zone=zone
     )
-    return build_overview(store, f, timezone)
+    return build_overview(store, from_midnight(f, zone), timezone)
 
 
 def overview(request: Request) -> Response:

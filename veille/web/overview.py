@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from veille.store import MentionFilter, Store
 from veille.store.queries import iso_utc
 from veille.store.stats import period_key
-from veille.timeutil import time_zone, utcnow
+from veille.timeutil import parse_moment, time_zone, utcnow
 from veille.web.charts import TONE_ORDER, VOLUME_UNITS, PeriodVolume
 
 TOP = 10
@@ -41,6 +41,13 @@ class Overview:
     sites: list[dict[str, object]]
     authors: list[dict[str, object]]
     negative: list[dict[str, object]]
+
+    @property
+    def first_day(self) -> date | None:
+        """The period's first day (of the overview's time zone), None without a start."""
+        if self.filter.since is None:
+            return None
+        return _local_day(self.filter.since, time_zone(self.timezone))
 
     @property
     def volume_unit(self) -> str:
@@ -102,6 +109,14 @@ def _local_day(moment: datetime, zone: tzinfo) -> date:
         return moment.astimezone(zone).date()
     except OverflowError:  # the first or last hours of year 1 or 9999, east or west of UTC
         return moment.date()
+
+
+def from_midnight(f: MentionFilter, zone: tzinfo) -> MentionFilter:
+    """The filter starting at the midnight (of ``zone``) that begins the day of its start: a
+    look-back of 30 days starts with a whole day, as every bar of the volume chart is one."""
+    if f.since is None:
+        return f
+    return replace(f, since=parse_moment(_local_day(f.since, zone).isoformat(), zone=zone))
 
 
 def _days(f: MentionFilter, rows: list[dict[str, object]], zone: tzinfo) -> list[PeriodVolume]:

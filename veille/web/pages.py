@@ -79,9 +79,10 @@ def overview(request: Request) -> Response:
         share = wording.format_percent(count / data.total if data.total else 0, language)
         return f"{labels[tone]} {wording.format_number(count, language)} ({share})"
 
-    carried = params.filter_query(request.query_params)
-    if not request.query_params.get("since"):
-        carried.append(("since", "30d"))
+    # The list behind the overview's links holds what it counted: from its first day on.
+    carried = params.filter_query(request.query_params, drop=["since"])
+    if data.first_day is not None:
+        carried.insert(0, ("since", data.first_day.isoformat()))
     return page(
         request,
         "overview.html.j2",
