@@ -315,6 +315,10 @@ def test_other_methods_are_refused_cleanly(client: TestClient) -> None:
     response = client.post("/api/mentions", json={})
     assert response.status_code == 405
     assert response.json()["error"] == "method_not_allowed"
+    for path in ("/api/brands", "/api/stories/story-1", "/static/veille.css"):
+        refused = client.post(path)
+        assert refused.status_code == 405 and refused.headers["allow"] == "GET, HEAD", path
+    assert "allowed: GET, HEAD" in client.delete("/api/brands").json()["message"]
 
 
 def test_extreme_but_valid_values_answer(client: TestClient) -> None:

@@ -415,3 +415,14 @@ def test_the_brand_selector_shows_the_brands_asked_for_and_sends_them_back(
         ("brand", "acme"), ("brand", "globex"), ("tone", "negative")
     ]  # fmt: skip
     assert len(mention_ids(page(client, again))) == 3  # b for each brand, d
+
+
+def test_another_method_gets_its_own_page_and_the_methods_allowed(client: TestClient) -> None:
+    french = client.post("/?lang=fr")
+    assert french.status_code == 405 and french.headers["allow"] == "GET, HEAD"
+    assert "<h1>Méthode non acceptée" in french.text and "Base de données" not in french.text
+    assert "la méthode POST n&#39;est pas acceptée ici (acceptées\u00a0: GET, HEAD)" in french.text
+    english = client.post("/mentions?lang=en")
+    assert english.status_code == 405 and english.headers["allow"] == "GET, HEAD"
+    assert "<h1>Method not allowed" in english.text
+    assert "POST is not allowed here (allowed: GET, HEAD)" in english.text

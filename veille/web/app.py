@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -28,6 +28,10 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+# The title of an error page, by status (the labels of veille/web/wording.py).
+ERROR_TITLES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 503: "unavailable"}
+
+
 def _error(
     request: Request,
     status: int,
@@ -35,14 +39,17 @@ def _error(
     message: str,
     name: str | None,
     french: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     """The same error as JSON for the API (in English) and as a page for people (in the page's
     language, ``french`` for the French pages)."""
     if _wants_json(request):
         body = {"error": code, "message": message, "parameter": name}
-        return JSONResponse(body, status_code=status)
-    title = {400: "bad_request", 404: "not_found"}.get(status, "unavailable")
-    return pages.error(request, status, title, message, french)
+        return JSONResponse(body, status_code=status, headers=headers)
+    title = ERROR_TITLES.get(status, "error")
+    response = pages.error(request, status, title, message, french)
+    response.headers.update(headers or {})
+    return response
 
 
 def _bad_parameter(request: Request, exc: Exception) -> Response:
@@ -67,8 +74,22 @@ def _http_error(request: Request, exc: Exception) -> Response:
         return _error(
             request, 404, "not_found", f"no page at {path}", None, f"aucune page à l'adresse {path}"
         )
-    code = "method_not_allowed" if exc.status_code == 405 else "http_error"
-    return _error(request, exc.status_code, code, str(exc.detail), None)
+    if exc.status_code == 405:
+        # Every route reads only (GET, HEAD): the Allow header says so, in a steady order.
+        listed = (exc.headers or {}).get("Allow", "GET, HEAD").split(",")
+        method, allowed = request.method, ", ".join(sorted(m.strip() for m in listed))
+        return _error(
+            request,
+            405,
+            "method_not_allowed",
+            f"{method} is not allowed here (allowed: {allowed})",
+            None,
+            f"la méthode {method} n'est pas acceptée ici (acceptées\u00a0: {allowed})",
+            headers={**(exc.headers or {}), "Allow": allowed},
+        )
+    return _error(
+        request, exc.status_code, "http_error", str(exc.detail), None, headers=exc.headers
+    )
 
 
 def create_app(
