@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
@@ -16,7 +18,7 @@ from tests.support.browser import (
     read_only_twin,
     served_corpus,
 )
-from tests.support.stores import T0, later, store_fixture  # noqa: F401
+from tests.support.stores import T0, configure, later, store_fixture  # noqa: F401
 from veille.store import Store
 from veille.web import create_app
 from veille.web.security import CONTENT_SECURITY_POLICY, TOKEN_COOKIE, host_name, is_loopback
@@ -260,6 +262,8 @@ def test_bad_page_parameters_give_400_pages(client: TestClient) -> None:
     unknown = client.get("/mentions?brand=initech")
     assert unknown.status_code == 404 and "marque inconnue &#39;initech&#39;" in unknown.text
     assert "unknown brand" in client.get("/api/mentions?brand=initech").json()["message"]
+    language = client.get("/?lang=de")
+    assert language.status_code == 400 and "lang\u00a0: attendu fr ou en, reçu" in language.text
     english = client.get("/mentions?tone=angry&lang=en")  # the switch is remembered after it
     assert english.status_code == 400 and "tone: expected one of" in english.text
 
@@ -426,3 +430,25 @@ def test_another_method_gets_its_own_page_and_the_methods_allowed(client: TestCl
     assert english.status_code == 405 and english.headers["allow"] == "GET, HEAD"
     assert "<h1>Method not allowed" in english.text
     assert "POST is not allowed here (allowed: GET, HEAD)" in english.text
+
+
+def test_an_unreadable_database_gets_a_503_page_in_the_page_language(tmp_path: Path) -> None:
+    path = tmp_path / "veille.db"
+    writer = Store.open(f"sqlite:///{path}")
+    configure(writer)
+    with (
+        served_corpus(writer, "gnews: HTTP 503") as reader,
+        TestClient(create_app(reader)) as client,
+    ):
+        assert client.get("/sources").status_code == 200
+        with sqlite3.connect(path) as damage:  # another program breaks the database
+            damage.execute("ALTER TABLE sources RENAME TO sources_gone")
+        french = client.get("/sources?lang=fr")
+        assert french.status_code == 503 and "Base de données indisponible" in french.text
+        assert "la base de données ne peut pas être lue pour l&#39;instant" in french.text
+        assert "no such table" not in french.text
+        english = client.get("/sources?lang=en")
+        assert english.status_code == 503 and "Database unavailable" in english.text
+        api = client.get("/api/sources")
+        assert api.status_code == 503 and api.json()["error"] == "database_unavailable"
+    writer.close()

@@ -64,7 +64,11 @@ def _not_found(request: Request, exc: Exception) -> Response:
 
 def _store_error(request: Request, exc: Exception) -> Response:
     logger.warning("cannot read the database: %s", exc)
-    return _error(request, 503, "database_unavailable", str(exc), None)
+    # The driver's words are English: the French page says what happened, the log says why.
+    french = (
+        "la base de données ne peut pas être lue pour l'instant (le détail est dans le journal)"
+    )
+    return _error(request, 503, "database_unavailable", str(exc), None, french)
 
 
 def _http_error(request: Request, exc: Exception) -> Response:
@@ -87,9 +91,9 @@ def _http_error(request: Request, exc: Exception) -> Response:
             f"la méthode {method} n'est pas acceptée ici (acceptées\u00a0: {allowed})",
             headers={**(exc.headers or {}), "Allow": allowed},
         )
-    return _error(
-        request, exc.status_code, "http_error", str(exc.detail), None, headers=exc.headers
-    )
+    status = exc.status_code
+    french = f"erreur HTTP {status}"
+    return _error(request, status, "http_error", str(exc.detail), None, french, exc.headers)
 
 
 def create_app(

@@ -59,7 +59,7 @@ def interface_language(request: Request) -> str:
     asked = checked_text("lang", request.query_params.get("lang", ""))
     if asked is not None:
         if asked not in wording.LANGUAGES:
-            raise BadParameter("lang", "fr or en", asked)
+            raise BadParameter("lang", "fr or en", asked, attendu="fr ou en")
         return asked
     remembered = request.cookies.get(LANGUAGE_COOKIE)
     if remembered in wording.LANGUAGES:
