@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -115,3 +116,21 @@ def test_the_overview_starts_at_the_midnight_of_its_first_day(paris: TestClient)
     # The page's links list what the overview counted: from that first day on.
     page = paris.get("/?since=2026-03-02T12:00&until=2026-03-04").text
     assert 'href="/mentions?since=2026-03-02&amp;until=2026-03-04"' in page
+
+
+def test_every_link_keeps_the_time_zone_asked_for(paris: TestClient) -> None:
+    def local_links(url: str) -> list[str]:
+        html = paris.get(url).text
+        hrefs = [unescape(href) for href in re.findall(r'href="([^"]*)"', html)]
+        return [href for href in hrefs if href.startswith("/") and not href.startswith("/static/")]
+
+    listing = local_links(f"/mentions?{PERIOD}&timezone=Asia/Tokyo")
+    assert {"/?timezone=Asia%2FTokyo", "/mentions?timezone=Asia%2FTokyo"} <= set(listing)
+    assert "/sources?timezone=Asia%2FTokyo" in listing
+    stories = [href for href in listing if href.startswith("/stories/")]
+    assert stories and all(href.endswith("?timezone=Asia%2FTokyo") for href in stories)
+    for url in (*stories[:1], "/sources?timezone=Asia/Tokyo", "/nowhere?timezone=Asia/Tokyo"):
+        pages = [href for href in local_links(url) if not href.startswith("/api/")]
+        assert pages and all("timezone=Asia%2FTokyo" in href for href in pages), url
+    # Without ?timezone=, links stay as they were: the dashboard's own zone is the default.
+    assert "/mentions" in local_links(f"/mentions?{PERIOD}")

@@ -54,6 +54,16 @@ def _shown_time_zone(request: Request) -> str:
         return str(getattr(request.app.state, "time_zone", "UTC"))
 
 
+def _kept_query(request: Request) -> list[tuple[str, str]]:
+    """What every link of a page carries over: the time zone the request asked for, if valid."""
+    if not request.query_params.get("timezone"):
+        return []
+    try:
+        return [("timezone", dashboard_time_zone(request))]
+    except BadParameter:
+        return []
+
+
 def interface_language(request: Request) -> str:
     """``?lang=fr|en``, else the switch's cookie, else Accept-Language, else French."""
     asked = checked_text("lang", request.query_params.get("lang", ""))
@@ -92,6 +102,7 @@ def page(
     if language is None:
         language = interface_language(request)
     labels = wording.LABELS[language]
+    kept = _kept_query(request)
     context = {
         "language": language,
         "t": labels,
@@ -103,6 +114,7 @@ def page(
         "tone_label": lambda tone: labels.get(str(tone), str(tone or "")),
         "agreeing": lambda key, count: wording.agreeing(key, count or 0, language),
         "url": url,
+        "link": lambda path: url(path, kept),
         "time_zone": _shown_time_zone(request),
         **values,
     }
