@@ -452,3 +452,24 @@ def test_an_unreadable_database_gets_a_503_page_in_the_page_language(tmp_path: P
         api = client.get("/api/sources")
         assert api.status_code == 503 and api.json()["error"] == "database_unavailable"
     writer.close()
+
+
+def test_signing_in_comes_back_to_the_page_as_asked_without_the_token(reader: Store) -> None:
+    token = "s3cret-token-for-tests"
+    with TestClient(create_app(reader, token=token), follow_redirects=False) as client:
+        login = client.get("/mentions?brand=acme&tone=negative&lang=en")
+        assert login.status_code == 401 and "Access token" in login.text
+        form = FilterForm(login.text)
+        assert form.action == "/mentions"
+        signed_in = client.get(form.submitted(token=token))
+        assert signed_in.status_code == 303
+        assert signed_in.headers["location"] == "/mentions?brand=acme&tone=negative&lang=en"
+        listing = client.get(signed_in.headers["location"])
+        assert listing.status_code == 200 and '<html lang="en">' in listing.text
+        assert len(mention_ids(Elements(listing.text))) == 2  # b and d
+        client.cookies.clear()
+        wrong = client.get("/mentions?brand=acme&token=nope")
+        links = [str(a.get("href")) for a in Elements(wrong.text).named("a")]
+        assert "/mentions?brand=acme&lang=en" in links
+        assert not [link for link in links if "token" in link]
+        assert 'value="nope"' not in wrong.text

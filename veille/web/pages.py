@@ -204,6 +204,9 @@ def error(
 
 
 def login(request: Request, wrong: bool) -> Response:
-    """The page asking for the access token."""
+    """The page asking for the access token; the form sends the page's parameters again, so
+    that the page comes back as asked once signed in."""
     language = safe_language(request)
-    return page(request, "login.html.j2", {"wrong": wrong}, status=401, language=language)
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+    values = {"wrong": wrong, "kept": kept}
+    return page(request, "login.html.j2", values, status=401, language=language)

@@ -85,7 +85,9 @@ def url(path: str, pairs: Iterable[tuple[str, object]] = ()) -> str:
 
 
 def with_query(request: Request, **changes: object) -> str:
-    """The current page's link with some parameters replaced (None removes one)."""
+    """The current page's link with some parameters replaced (None removes one), never with
+    the access token (``?token=``) in it."""
+    changes = {"token": None, **changes}
     kept = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
     return url(local_path(request), [*kept, *changes.items()])
 
