@@ -473,3 +473,8 @@ def test_signing_in_comes_back_to_the_page_as_asked_without_the_token(reader: St
         assert "/mentions?brand=acme&lang=en" in links
         assert not [link for link in links if "token" in link]
         assert 'value="nope"' not in wrong.text
+
+
+def test_the_volume_axis_has_no_half_mention(client: TestClient) -> None:
+    html = client.get(f"/?tone=positive&{PERIOD}").text  # one mention: an axis from 0 to 1
+    assert re.findall(r'<text class="axis" x="34"[^>]*>([^<]*)</text>', html) == ["0", "1"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from itertools import pairwise
 
@@ -9,8 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veille.digest.wording import day_span, short_month
-from veille.web.charts import TONE_ORDER, PeriodVolume
+from veille.digest.wording import day_span, short_day, short_month, tone_count
+from veille.numbers import format_number
+from veille.web.charts import TONE_ORDER, PeriodVolume, volume_chart
 from veille.web.overview import DAYS_UP_TO, WEEKS_UP_TO, fold_days, volume_unit
 
 
@@ -100,3 +102,30 @@ def test_spans_of_days_are_named_in_few_words(start: date, end: date, fr: str, e
 def test_months_on_the_axis() -> None:
     assert short_month(date(2026, 9, 14), "fr") == "sept. 2026"
     assert short_month(date(2026, 9, 14), "en") == "Sep 2026"
+
+
+def chart_texts(bars: list[PeriodVolume], language: str) -> tuple[list[str], list[str]]:
+    """The value axis's labels and the bars' tooltips of a volume chart."""
+    chart = volume_chart(
+        bars,
+        title="volume",
+        tone_count=lambda count, tone: tone_count(count, tone, language),
+        number=lambda count: format_number(count, language),
+        axis_label=lambda bar: short_day(bar.start, language),
+        bar_label=lambda bar: short_day(bar.start, language),
+    )
+    axis = re.findall(r'<text class="axis" x="34"[^>]*>([^<]*)</text>', chart)
+    return axis, re.findall(r'<g class="bar"[^>]*><title>([^<]*)</title>', chart)
+
+
+def test_the_volume_axis_counts_in_whole_numbers_written_as_the_page_writes_them() -> None:
+    day = date(2026, 3, 2)
+    busy = [PeriodVolume(day, day, positive=1234, negative=1)]
+    axis, tips = chart_texts(busy, "fr")
+    assert axis == ["0", "1\u202f000", "2\u202f000"]
+    assert tips == ["lun. 02/03 — 1\u202f235 (1\u202f234 positives, 1 négative)"]
+    assert chart_texts(busy, "en")[0] == ["0", "1,000", "2,000"]
+    # One mention at most, or five: no tick at half a mention.
+    assert chart_texts([PeriodVolume(day, day, neutral=1)], "fr")[0] == ["0", "1"]
+    assert chart_texts([PeriodVolume(day, day, neutral=4)], "fr")[0] == ["0", "5"]
+    assert chart_texts([PeriodVolume(day, day, neutral=7)], "fr")[0] == ["0", "5", "10"]

@@ -59,13 +59,15 @@ def volume_chart(
     *,
     title: str,
     tone_count: Callable[[int, str], str],
+    number: Callable[[int], str],
     axis_label: Callable[[PeriodVolume], str],
     bar_label: Callable[[PeriodVolume], str],
 ) -> Markup:
     """Bars of mentions per span of days, stacked by tone, with a value axis and a few labels.
 
     ``axis_label`` names a bar under the axis, in few characters; ``bar_label`` in its tooltip;
-    ``tone_count`` writes a count of one tone there, agreeing with it ("3 positives").
+    ``tone_count`` writes a count of one tone there, agreeing with it ("3 positives");
+    ``number`` writes the counts of the axis and the tooltips as the page's language does.
     """
     width, height = 720, 240
     left, right, top, bottom = 40, 8, 12, 28
@@ -78,12 +80,13 @@ def volume_chart(
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
-    for value in (0, peak / 2, peak):
+    # Mentions are whole: no line halfway up an axis of 1 or 5.
+    for value in (0, peak // 2, peak) if peak % 2 == 0 else (0, peak):
         y = top + plot_h - plot_h * value / peak
         parts.append(
             f'<line class="grid" x1="{left}" x2="{width - right}" y1="{_number(y)}" '
             f'y2="{_number(y)}"/><text class="axis" x="{left - 6}" y="{_number(y + 4)}" '
-            f'text-anchor="end">{_number(value)}</text>'
+            f'text-anchor="end">{escape(number(value))}</text>'
         )
     label_every = max(1, math.ceil(len(bars) / 8))
     for index, bar in enumerate(bars):
@@ -95,7 +98,7 @@ def volume_chart(
         parts.append(
             f'<g class="bar" data-start="{bar.start.isoformat()}" '
             f'data-end="{bar.end.isoformat()}" data-total="{bar.total}">'
-            f"<title>{escape(bar_label(bar))} — {bar.total}{escape(counts)}</title>"
+            f"<title>{escape(bar_label(bar))} — {escape(number(bar.total))}{escape(counts)}</title>"
         )
         base = float(top + plot_h)
         for tone in TONE_ORDER:

@@ -94,6 +94,7 @@ def overview(request: Request) -> Response:
                 data.volume,
                 title=labels[VOLUME_TITLES[unit]],
                 tone_count=lambda count, tone: tone_count(count, tone, language),
+                number=lambda count: wording.format_number(count, language),
                 axis_label=axis_label,
                 bar_label=bar_label,
             ),
