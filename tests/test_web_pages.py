@@ -478,3 +478,18 @@ def test_signing_in_comes_back_to_the_page_as_asked_without_the_token(reader: St
 def test_the_volume_axis_has_no_half_mention(client: TestClient) -> None:
     html = client.get(f"/?tone=positive&{PERIOD}").text  # one mention: an axis from 0 to 1
     assert re.findall(r'<text class="axis" x="34"[^>]*>([^<]*)</text>', html) == ["0", "1"]
+
+
+def test_a_page_past_the_end_says_so_and_leads_back_to_the_last_page(client: TestClient) -> None:
+    past = client.get("/mentions?limit=3&offset=60&lang=fr")
+    assert past.status_code == 200 and "Aucune mention ne correspond" not in past.text
+    assert "Cette page est au-delà de la fin de la liste, qui compte 7 mentions." in past.text
+    previous = [a["href"] for a in Elements(past.text).named("a") if a.get("rel") == "prev"]
+    assert previous == ["/mentions?limit=3&lang=fr&offset=6"]
+    assert len(mention_ids(page(client, str(previous[0])))) == 1  # the last page: the seventh
+    english = client.get("/stories/story-1?offset=100&lang=en")
+    assert "This page is past the end of the list, which holds 2 mentions." in english.text
+    back = [a["href"] for a in Elements(english.text).named("a") if a.get("rel") == "prev"]
+    assert back == ["/stories/story-1?lang=en"]
+    nothing = client.get("/mentions?search=absent&offset=50&lang=fr").text
+    assert "Aucune mention ne correspond" in nothing and "au-delà" not in nothing

@@ -43,11 +43,15 @@ def _filter_form(request: Request, default_since: str | None = None) -> dict[str
 
 def _pager(request: Request, total: int, limit: int, offset: int) -> dict[str, object]:
     """Previous and next links and the range shown."""
+    past_end = 0 < total <= offset  # a stale link: "previous" goes to the last page
     previous = max(offset - limit, 0) if offset > 0 else None
+    if past_end:
+        previous = (total - 1) // limit * limit
     following = offset + limit if offset + limit < total else None
     return {
         "total": total,
-        "shown": offset < total,  # past the end (a stale link), the page shows no range
+        "past_end": past_end,
+        "shown": offset < total,  # past the end, the page shows no range
         "start": min(offset + 1, total),
         "end": min(offset + limit, total),
         "previous": None if previous is None else with_query(request, offset=previous or None),
