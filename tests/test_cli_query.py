@@ -111,6 +111,9 @@ def test_mentions_filters(collected: Path) -> None:
     assert len(_json(collected, "mentions", "--limit", "2")) == 2
     dated = _json(collected, "mentions", "--since", "2026-11-25", "--until", "2026-11-25")
     assert dated and all(str(m["published_at"]).startswith("2026-11-25") for m in dated)
+    # The calendar's last day is a day like the others: until its end, every mention.
+    everything = _json(collected, "mentions", "--until", "9999-12-31", "--timezone", "Asia/Tokyo")
+    assert len(everything) == len(_json(collected, "mentions"))
 
 
 @pytest.mark.parametrize("command", ["mentions", "stats"])

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from veille.errors import ConfigError
 from veille.opml import OpmlFeed, parse_opml, write_opml
 from veille.timeutil import (
+    TooLong,
     format_duration,
     isoformat_utc,
     parse_duration,
@@ -69,8 +70,13 @@ def test_parse_moment_in_a_time_zone() -> None:
     assert parse_moment("0001-01-01", zone=paris) == datetime.min.replace(tzinfo=UTC)
     new_york = time_zone("America/New_York")
     assert parse_moment("0001-01-01", zone=new_york) > datetime.min.replace(tzinfo=UTC)
-    with pytest.raises(ValueError):
-        parse_moment("9999-12-31", zone=paris, end_of_day=True)
+    # The end of the calendar's last day, or a time past it in UTC: the latest time there is.
+    latest = datetime.max.replace(tzinfo=UTC)
+    assert parse_moment("9999-12-31", zone=paris, end_of_day=True) == latest
+    assert parse_moment("9999-12-31T23:00-05:00") == latest
+    assert parse_moment("0001-01-01T00:00+05:00") == datetime.min.replace(tzinfo=UTC)
+    with pytest.raises(TooLong, match="at most 100 years"):
+        parse_moment("99999d")
 
 
 def test_isoformat_utc() -> None:

@@ -264,7 +264,7 @@ def test_brands(client: TestClient) -> None:
         ("/api/mentions?since=yesterday", "since"),
         ("/api/mentions?until=2026-13-01", "until"),
         ("/api/mentions?since=99999999999w", "since"),
-        ("/api/mentions?until=9999-12-31", "until"),
+        ("/api/mentions?until=99999d", "until"),
         ("/api/mentions?limit=0", "limit"),
         ("/api/mentions?limit=501", "limit"),
         ("/api/mentions?limit=ten", "limit"),
@@ -323,12 +323,29 @@ def test_other_methods_are_refused_cleanly(client: TestClient) -> None:
 
 def test_extreme_but_valid_values_answer(client: TestClient) -> None:
     for url in (
-        "/api/mentions?since=0001-01-01&until=9999-12-30&limit=500&offset=1000000000",
+        "/api/mentions?since=0001-01-01&until=9999-12-31&limit=500&offset=1000000000",
+        "/api/mentions?since=0001-01-01T00:00%2B05:00&until=9999-12-31T23:00-05:00",
+        "/api/overview?until=9999-12-31&timezone=Pacific/Kiritimati",
+        "/?until=9999-12-31",
         "/api/stats?by=day&since=0001-01-01&limit=1000000",
         "/api/mentions?search=%22%22%20-%20OR%20NEAR%20*&author=%25_",
         "/api/mentions?author=" + "é" * 500,
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_dates_at_the_ends_of_the_calendar_are_read_and_a_too_long_look_back_is_named(
+    client: TestClient,
+) -> None:
+    everything = get_json(client, "/api/mentions?until=9999-12-31&timezone=America/New_York")
+    assert everything["total"] == 7
+    too_long = get_json(client, "/api/mentions?since=99999d", 400)
+    assert (
+        too_long["message"]
+        == "since: expected a look-back of at most 100 years (36525d), got '99999d'"
+    )
+    page = client.get("/mentions?since=99999d&lang=fr").text
+    assert "since\u00a0: attendu une durée d&#39;au plus 100 ans (36525d)" in page
 
 
 def test_an_excel_export_opens_as_a_spreadsheet_in_french_opens_csv(client: TestClient) -> None:

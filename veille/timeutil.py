@@ -4,13 +4,17 @@ time zones ("Europe/Paris")."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import MINYEAR, UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)?\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 # Longer durations are mistakes, and adding them to a date could leave the calendar.
 MAX_DURATION = timedelta(days=36525)
+
+
+class TooLong(ValueError):
+    """A duration (or a look-back) longer than MAX_DURATION."""
 
 
 def utcnow() -> datetime:
@@ -37,7 +41,7 @@ def parse_duration(value: str | int | float | timedelta) -> timedelta:
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
     if seconds > MAX_DURATION.total_seconds():
-        raise ValueError(f"a duration of {value!r} is too long (at most 100 years)")
+        raise TooLong(f"a duration of {value!r} is too long (at most 100 years)")
     return timedelta(seconds=seconds)
 
 
@@ -58,6 +62,9 @@ def parse_moment(
     A bare date means the midnight that starts it in ``zone`` (or, with ``end_of_day``, the one
     that starts the next day), so that it bounds the same calendar days as statistics in that
     zone; a datetime without an offset is a time of ``zone`` too. The result is in UTC.
+
+    A time beyond the calendar's ends in UTC (the end of 9999-12-31, the start of year 1 east of
+    UTC) is its last or first moment.
     """
     text = value.strip()
     if _DURATION.match(text) and not text.isdigit():
@@ -65,21 +72,22 @@ def parse_moment(
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
+            if end_of_day and day == date.max:
+                return datetime.max.replace(tzinfo=UTC)
             if end_of_day:
                 day += timedelta(days=1)
-            midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
-            if day == date.min and (midnight.utcoffset() or timedelta(0)) > timedelta(0):
-                # Year 1 starts east of UTC before UTC's calendar does: from the earliest time.
-                return datetime.min.replace(tzinfo=UTC)
-            return midnight.astimezone(UTC)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
-    except OverflowError:
-        raise ValueError(f"{value!r} is out of the range of dates") from None
+            moment = datetime(day.year, day.month, day.day, tzinfo=zone)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)
     except ValueError:
         raise ValueError(
             f"expected a look-back such as 7d or 12h, or a date such as 2026-01-01, got {value!r}"
         ) from None
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if moment.year == MINYEAR else datetime.max).replace(tzinfo=UTC)
 
 
 def isoformat_utc(moment: datetime | None) -> str | None:

@@ -20,7 +20,7 @@ from veille.languages import language_code
 from veille.records import STAT_DIMENSIONS
 from veille.store import MentionFilter
 from veille.store.schema import TONES
-from veille.timeutil import parse_moment, time_zone
+from veille.timeutil import TooLong, parse_moment, time_zone
 
 MAX_TEXT = 500
 MAX_LIMIT = 500
@@ -124,19 +124,19 @@ def moment(
         return None
     try:
         return parse_moment(value, end_of_day=end_of_day, zone=zone)
+    except TooLong:
+        raise BadParameter(
+            name,
+            "a look-back of at most 100 years (36525d)",
+            value,
+            attendu="une durée d'au plus 100 ans (36525d)",
+        ) from None
     except ValueError:
         raise BadParameter(
             name,
             "a look-back such as 7d or 12h, or a date such as 2026-01-01",
             value,
             attendu="une durée comme 7d ou 12h, ou une date comme 2026-01-01",
-        ) from None
-    except OverflowError:
-        raise BadParameter(
-            name,
-            "a time between the years 1 and 9999",
-            value,
-            attendu="une date entre les années 1 et 9999",
         ) from None
 
 
