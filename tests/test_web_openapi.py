@@ -23,10 +23,12 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import String
 
 from tests.support.browser import TestClient, read_only_twin, save_items, web_corpus
 from tests.support.stores import store_fixture  # noqa: F401
 from veille.store import Store
+from veille.store.schema import document_table
 from veille.web import create_app
 from veille.web.openapi import openapi_document
 
@@ -113,3 +115,16 @@ def test_any_text_in_any_parameter_gets_a_declared_answer(
                 assert body["parameter"] in query and body["message"]
 
         answers()
+
+
+def test_story_ids_are_as_long_as_the_store_keeps_them(reader: Store) -> None:
+    column = document_table.c.story_id.type
+    assert isinstance(column, String)
+    described = openapi_document()["paths"]["/api/stories/{story_id}"]["get"]["parameters"][0]
+    assert described["name"] == "story_id"
+    assert described["schema"]["maxLength"] == column.length
+    with TestClient(create_app(reader)) as client:
+        assert client.get("/api/stories/" + "s" * column.length).status_code == 404
+        longer = client.get("/api/stories/" + "s" * (column.length + 1))
+        assert longer.status_code == 400 and longer.json()["parameter"] == "story_id"
+        assert client.get("/stories/" + "s" * (column.length + 1)).status_code == 400

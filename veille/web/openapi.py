@@ -9,7 +9,7 @@ from veille import __version__
 from veille.records import STAT_DIMENSIONS
 from veille.store.schema import TONES
 from veille.web.charts import VOLUME_UNITS
-from veille.web.params import MAX_GROUPS, MAX_LIMIT, MAX_OFFSET, MAX_TEXT
+from veille.web.params import MAX_GROUPS, MAX_LIMIT, MAX_OFFSET, MAX_STORY_ID, MAX_TEXT
 
 JsonObject = dict[str, Any]
 
@@ -268,7 +268,7 @@ def openapi_document() -> JsonObject:
         "name": "story_id",
         "in": "path",
         "required": True,
-        "schema": {"type": "string", "minLength": 1, "maxLength": 128},
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_STORY_ID},
     }
     by = {
         "name": "by",

@@ -26,6 +26,7 @@ MAX_TEXT = 500
 MAX_LIMIT = 500
 MAX_OFFSET = 10**9
 MAX_GROUPS = 10**6
+MAX_STORY_ID = 128  # the store's story_id column: a longer id names no story
 # "excel": CSV as a spreadsheet in French opens it (";" between cells, decimal comma, a BOM).
 FORMATS = ("json", "csv", "excel")
 # What a page's links and filter form carry over (the time zone bounds the dates).
@@ -244,6 +245,12 @@ def output_format(query: QueryParams) -> str:
 
 def story_id(value: str) -> str:
     """A story id from the path."""
+    if len(value) > MAX_STORY_ID:
+        raise BadParameter(
+            "story_id",
+            f"at most {MAX_STORY_ID} characters",
+            attendu=f"au plus {MAX_STORY_ID} caractères",
+        )
     checked = checked_text("story_id", value)
     if checked is None:
         raise BadParameter("story_id", "a story id", attendu="un identifiant de récit")
