@@ -255,6 +255,18 @@ def test_sources_health_and_csv(client: TestClient, reader: Store) -> None:
 
 def test_brands(client: TestClient) -> None:
     assert get_json(client, "/api/brands") == {"brands": ["acme", "globex"]}
+    listed = client.get("/api/brands?format=csv")
+    assert listed.headers["content-type"] == "text/csv; charset=utf-8"
+    assert listed.text.splitlines() == ["brand", "acme", "globex"]
+    assert client.get("/api/brands?format=excel").text.startswith("\ufeffbrand")
+
+
+def test_the_overview_is_json_only_and_says_where_csv_is(client: TestClient) -> None:
+    for output in ("csv", "excel"):
+        refused = get_json(client, f"/api/overview?format={output}", 400)
+        assert refused["parameter"] == "format"
+        assert "/api/mentions and /api/stats give CSV" in str(refused["message"])
+    assert "total" in get_json(client, "/api/overview?format=json")
 
 
 @pytest.mark.parametrize(

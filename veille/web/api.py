@@ -24,6 +24,7 @@ SOURCE_FIELDS = (
     "name", "kind", "brand", "active", "disabled", "disabled_reason", "last_ok_at", "last_new_at",
     "last_error", "last_error_at", "consecutive_failures", "next_check_at", "documents",
 )  # fmt: skip
+BRAND_FIELDS = ("brand",)
 DEFAULT_LIMIT = 50
 # A CSV export without a limit covers every filtered mention, read this many at a time.
 EXPORT_BATCH = 1000
@@ -143,7 +144,16 @@ def overview_of(request: Request) -> Overview:
 
 
 def overview(request: Request) -> Response:
-    """GET /api/overview: what the overview page shows, for a brand and a period."""
+    """GET /api/overview: what the overview page shows, for a brand and a period (JSON only:
+    it is not one list)."""
+    if params.output_format(request.query_params) != "json":
+        raise params.BadParameter(
+            "format",
+            "json: the overview is not a list (/api/mentions and /api/stats give CSV)",
+            request.query_params.getlist("format")[-1],
+            attendu="json : la vue d'ensemble n'est pas une liste "
+            "(/api/mentions et /api/stats donnent du CSV)",
+        )
     return JSONResponse(overview_of(request).as_json())
 
 
@@ -158,7 +168,11 @@ def sources(request: Request) -> Response:
 
 def brands(request: Request) -> Response:
     """GET /api/brands: the brand names the database knows."""
-    return JSONResponse({"brands": store_of(request).brand_names()})
+    output = params.output_format(request.query_params)
+    names = store_of(request).brand_names()
+    if output != "json":
+        return csv_response([{"brand": name} for name in names], BRAND_FIELDS, "brands", output)
+    return JSONResponse({"brands": names})
 
 
 def openapi(request: Request) -> Response:

@@ -336,6 +336,13 @@ def openapi_document() -> JsonObject:
                         "Days and the dates of since and until in this IANA time zone (by "
                         "default the dashboard's: the configuration's [schedule] timezone).",
                     ),
+                    {
+                        "name": "format",
+                        "in": "query",
+                        "description": "json only: the overview is not a list (its lists come "
+                        "as CSV from /api/mentions and /api/stats).",
+                        "schema": {"type": "string", "enum": ["json", ""]},
+                    },
                 ],
                 overview,
             ),
@@ -353,8 +360,9 @@ def openapi_document() -> JsonObject:
             ),
             "/api/brands": _operation(
                 "The brands the database knows.",
-                [],
+                [FORMAT],
                 _listing("brands", {"type": "string"}, paged=False),
+                csv=True,
             ),
         },
         "components": {
