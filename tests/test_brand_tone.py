@@ -335,14 +335,14 @@ def test_an_unknown_tone_setting_is_a_configuration_error(tmp_path: Path) -> Non
 def test_the_tone_filter_reads_the_document_tone_where_no_brand_opted_in(collected: Path) -> None:
     # The document's tone alone keeps the planner's estimates (and the listing's speed on a
     # million mentions); the coalesced tone is only read where a brand has tones of its own.
-    from veille.store.lookups import brand_ids_for
+    from veille.store.lookups import stored_brand_ids
     from veille.store.queries import tone_condition
 
     store = Store.open(load_settings(collected).database_url)
     try:
         with store.engine.connect() as connection:
-            danone = brand_ids_for(connection, ["Danone"])
-            nestle = brand_ids_for(connection, ["Nestle"])
+            danone = stored_brand_ids(connection, ["Danone"])
+            nestle = stored_brand_ids(connection, ["Nestle"])
             assert "coalesce" in str(tone_condition(connection, "negative", danone)).lower()
             assert "coalesce" not in str(tone_condition(connection, "negative", nestle)).lower()
             assert "coalesce" in str(tone_condition(connection, "negative")).lower()

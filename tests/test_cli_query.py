@@ -180,6 +180,14 @@ def test_records_written_in_batches_read_as_written_at_once(
     assert in_batches.getvalue() == expected
 
 
+def test_a_configured_brand_not_collected_yet_has_no_mention(tmp_path: Path) -> None:
+    config = write_config(tmp_path, {})
+    assert run(config, "db", "upgrade").exit_code == 0
+    listing = run(config, "mentions", "--brand", "danone")
+    assert listing.exit_code == 0 and "0 mention(s)" in listing.output, listing.output
+    assert _json(config, "stats", "--brand", "Danone") == []
+
+
 def test_mentions_bad_input_exits_2(collected: Path) -> None:
     for args in (
         ("--brand", "Nestlé"),

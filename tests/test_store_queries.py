@@ -209,9 +209,14 @@ def test_search_is_a_case_insensitive_full_text_search_of_title_or_text(corpus: 
     assert listed(corpus, search="acme_co") == []
 
 
-def test_unknown_brand_or_tone_is_an_error_naming_the_known_ones(corpus: Store) -> None:
-    with pytest.raises(StoreError, match=r"unknown brand 'initech' \(known: acme, globex\)"):
-        corpus.list_mentions(MentionFilter(brands=("acme", "initech")))
+def test_a_brand_not_collected_yet_has_no_mention_and_an_unknown_tone_is_an_error(
+    corpus: Store,
+) -> None:
+    # "initech": configured, but no collection has stored it yet.
+    assert listed(corpus, brands=("initech",)) == []
+    assert listed(corpus, brands=("initech",), tone="negative") == []
+    assert listed(corpus, brands=("acme", "initech")) == listed(corpus, brands=("acme",))
+    assert corpus.stats(MentionFilter(brands=("initech",)), "platform") == []
     with pytest.raises(StoreError, match="unknown tone"):
         corpus.stats(MentionFilter(tone="angry"), "platform")
 

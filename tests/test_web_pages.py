@@ -493,3 +493,21 @@ def test_a_page_past_the_end_says_so_and_leads_back_to_the_last_page(client: Tes
     assert back == ["/stories/story-1?lang=en"]
     nothing = client.get("/mentions?search=absent&offset=50&lang=fr").text
     assert "Aucune mention ne correspond" in nothing and "au-delà" not in nothing
+
+
+def test_configured_brands_are_known_before_their_first_collection(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'veille.db'}"
+    Store.open(url).close()  # as `veille db upgrade` leaves it: no brand stored yet
+    reader = Store.open(url, read_only=True)
+    try:
+        with TestClient(create_app(reader, brands=["Danone", "L'Oréal"])) as client:
+            assert client.get("/api/brands").json() == {"brands": ["Danone", "L'Oréal"]}
+            listing = client.get("/api/mentions?brand=danone")
+            assert listing.status_code == 200 and listing.json()["total"] == 0
+            overview = client.get("/?brand=l%E2%80%99oreal&lang=fr")
+            assert overview.status_code == 200 and 'id="total">0</span> mention<' in overview.text
+            options = Elements(overview.text).named("option")
+            assert [o["value"] for o in options if "selected" in o] == ["L'Oréal"]
+            assert client.get("/api/overview?brand=initech").status_code == 404
+    finally:
+        reader.close()

@@ -24,12 +24,13 @@ TOKEN = "token-of-the-serve-test-0123456789"
 
 
 def write_config(directory: Path, database_url: str) -> Path:
-    """A configuration naming the database and the corpus's brands."""
+    """A configuration naming the database, the corpus's brands and one not collected yet."""
     path = directory / "veille.toml"
     path.write_text(
         f'[database]\nurl = "{database_url}"\n\n'
         '[[brands]]\nname = "acme"\nquery = "acme"\n\n'
-        '[[brands]]\nname = "globex"\nquery = "globex"\n',
+        '[[brands]]\nname = "globex"\nquery = "globex"\n\n'
+        '[[brands]]\nname = "Initech"\nquery = "initech"\n',
         encoding="utf-8",
     )
     return path
@@ -75,6 +76,11 @@ def test_veille_serve_answers_over_http(database_url: str, tmp_path: Path) -> No
         headers = {"authorization": f"Bearer {TOKEN}"}
         negative = httpx.get(f"{base}/api/mentions?tone=negative", headers=headers)
         assert negative.status_code == 200 and negative.json()["total"] == 3
+        # A configured brand is known before a collection stores it.
+        brands = httpx.get(f"{base}/api/brands", headers=headers).json()["brands"]
+        assert brands == ["acme", "globex", "Initech"]
+        initech = httpx.get(f"{base}/api/mentions?brand=initech", headers=headers)
+        assert initech.status_code == 200 and initech.json()["total"] == 0
         with httpx.Client(base_url=base, follow_redirects=True) as browser:
             overview = browser.get(f"/?token={TOKEN}&since=2026-03-01")
             assert overview.status_code == 200 and overview.url.query == b"since=2026-03-01"

@@ -72,7 +72,11 @@ def serve(app: App, host: str, port: int) -> None:
     logging.getLogger("uvicorn.access").addFilter(_HideToken())
     config = uvicorn.Config(
         create_app(
-            store, token=token, allowed_hosts=allowed, timezone=app.settings.schedule.timezone
+            store,
+            token=token,
+            allowed_hosts=allowed,
+            timezone=app.settings.schedule.timezone,
+            brands=[brand.name for brand in app.settings.brands],
         ),
         log_level="info",
         server_header=False,

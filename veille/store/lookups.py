@@ -104,13 +104,11 @@ def brand_id_for(connection: Connection, name: str) -> int:
     return brand_id
 
 
-def brand_ids_for(connection: Connection, names: Sequence[str]) -> list[int]:
-    """Return the ids of several brands, or raise StoreError naming the first unknown one."""
+def stored_brand_ids(connection: Connection, names: Sequence[str]) -> list[int]:
+    """Return the ids of those brands the database holds: a brand is stored by its first
+    collection, so a configured one not collected yet has no id, as it has no mention."""
     brand_ids = brand_ids_by_name(connection)
-    for name in names:
-        if name not in brand_ids:
-            raise _unknown("brand", name, list(brand_ids))
-    return [brand_ids[name] for name in names]
+    return [brand_ids[name] for name in names if name in brand_ids]
 
 
 def source_id_for(connection: Connection, name: str) -> int:

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from veille.errors import StoreError
 from veille.normalize.domains import readable_host
 from veille.store import search
-from veille.store.lookups import brand_ids_for
+from veille.store.lookups import stored_brand_ids
 from veille.store.schema import (
     TONES,
     UtcDateTime,
@@ -121,7 +121,7 @@ def filter_conditions(connection: Connection, f: MentionFilter) -> list[ColumnEl
             # documents and would rather read every mention of the brand; "+ 0" keeps it off the
             # brand index, so that the period drives (9× faster on a month of a big brand).
             brand = brand + 0
-        conditions.append(brand.in_(brand_ids_for(connection, f.brands)))
+        conditions.append(brand.in_(stored_brand_ids(connection, f.brands)))
     else:
         retired = _retired_brands(connection)
         if retired:
@@ -142,7 +142,7 @@ def filter_conditions(connection: Connection, f: MentionFilter) -> list[ColumnEl
     if f.tone:
         if f.tone not in TONES:
             raise StoreError(f"unknown tone {f.tone!r}", hint=f"use one of {', '.join(TONES)}")
-        brand_ids = brand_ids_for(connection, f.brands) if f.brands else None
+        brand_ids = stored_brand_ids(connection, f.brands) if f.brands else None
         conditions.append(tone_condition(connection, f.tone, brand_ids))
     if f.lang:
         conditions.append(document_table.c.lang == f.lang.lower())

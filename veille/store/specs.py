@@ -70,6 +70,10 @@ class SaveCounts:
 class MentionFilter:
     """Which mentions a listing or a statistic covers; ``None`` and empty mean "any".
 
+    ``brands`` are names as stored; one the database does not hold (configured, not collected
+    yet) has no mention. Commands and pages check the names asked for against the configured
+    and stored ones first.
+
     ``since``/``until`` bound the publication time (collection time when the item has no date);
     ``author`` is a case-insensitive substring, ``search`` a full-text search (words,
     "phrases", -exclusions: see ``veille/store/search.py``); ``site`` also covers subdomains.

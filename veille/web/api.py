@@ -36,6 +36,17 @@ def store_of(request: Request) -> Store:
     return store
 
 
+def known_brands(request: Request) -> list[str]:
+    """The brands a request may name: the database's, and the configured ones not collected
+    yet (a brand is stored at its first collection), as the command line knows them."""
+    from veille.normalize.text import name_key
+
+    stored = store_of(request).brand_names()
+    seen = {name_key(name) for name in stored}
+    configured = [name for name in request.app.state.brands if name_key(name) not in seen]
+    return sorted([*stored, *configured], key=name_key)
+
+
 def count_mentions(store: Store, f: MentionFilter) -> int:
     """How many mentions a filter keeps (its limit and offset aside)."""
     rows = store.stats(replace(f, limit=None, offset=0), "tone")
@@ -85,7 +96,9 @@ def mention_listing(request: Request, name: str, story_id: str | None = None) ->
     offset = params.integer(query, "offset", 0, params.MAX_OFFSET) or 0
     if story_id is None:
         zone = time_zone(params.time_zone_name(query))
-        f = params.mention_filter(query, store.brand_names(), limit=limit, offset=offset, zone=zone)
+        f = params.mention_filter(
+            query, known_brands(request), limit=limit, offset=offset, zone=zone
+        )
     else:
         f = MentionFilter(story_id=story_id, limit=limit, offset=offset)
     total = count_mentions(store, f)
@@ -123,7 +136,7 @@ def stats(request: Request) -> Response:
     by = params.stats_dimension(query)
     limit = params.integer(query, "limit", 1, params.MAX_GROUPS)
     timezone = params.time_zone_name(query)
-    f = params.mention_filter(query, store.brand_names(), limit=None, zone=time_zone(timezone))
+    f = params.mention_filter(query, known_brands(request), limit=None, zone=time_zone(timezone))
     rows = store.stats(f, by, timezone)
     rows = rows[:limit] if limit else rows
     if output != "json":
@@ -138,7 +151,7 @@ def overview_of(request: Request) -> Overview:
     timezone = dashboard_time_zone(request)
     zone = time_zone(timezone)
     f = params.mention_filter(
-        request.query_params, store.brand_names(), limit=None, default_since="30d", zone=zone
+        request.query_params, known_brands(request), limit=None, default_since="30d", zone=zone
     )
     return build_overview(store, from_midnight(f, zone), timezone)
 
@@ -167,9 +180,9 @@ def sources(request: Request) -> Response:
 
 
 def brands(request: Request) -> Response:
-    """GET /api/brands: the brand names the database knows."""
+    """GET /api/brands: the brand names the database knows, and the configured ones."""
     output = params.output_format(request.query_params)
-    names = store_of(request).brand_names()
+    names = known_brands(request)
     if output != "json":
         return csv_response([{"brand": name} for name in names], BRAND_FIELDS, "brands", output)
     return JSONResponse({"brands": names})

@@ -102,6 +102,7 @@ def create_app(
     token: str | None = None,
     allowed_hosts: Sequence[str] | None = None,
     timezone: str = "UTC",
+    brands: Sequence[str] = (),
 ) -> Starlette:
     """The dashboard and JSON API over ``store``.
 
@@ -109,6 +110,7 @@ def create_app(
     ``allowed_hosts``: the only Host names answered (None: any).
     ``timezone``: the IANA time zone of the dashboard's days, dates and times unless a request
     asks for another (``?timezone=``); the API's are UTC unless asked.
+    ``brands``: the configured brand names, known before their first collection stores them.
     """
     time_zone(timezone)  # an unknown zone is refused now, not at the first request
     routes = [
@@ -139,4 +141,5 @@ def create_app(
     )
     app.state.store = store
     app.state.time_zone = timezone
+    app.state.brands = tuple(brands)
     return app

@@ -12,7 +12,7 @@ from veille.digest.wording import day_span, short_day, short_month, sightings, t
 from veille.store import MentionFilter
 from veille.timeutil import time_zone
 from veille.web import charts, params, wording
-from veille.web.api import count_mentions, overview_of, store_of
+from veille.web.api import count_mentions, known_brands, overview_of, store_of
 from veille.web.charts import PeriodVolume
 from veille.web.render import dashboard_time_zone, interface_language, page, url, with_query
 
@@ -31,7 +31,7 @@ def _filter_form(request: Request, default_since: str | None = None) -> dict[str
     query = request.query_params
     values = {name: query.get(name, "") for name in params.FILTER_NAMES}
     values["since"] = values["since"] or (default_since or "")
-    brands = store_of(request).brand_names()
+    brands = known_brands(request)
     return {
         "brands": brands,
         # As the filter reads them ("l'oreal" is L'Oréal), so that the form sends them back.
@@ -121,7 +121,7 @@ def mentions(request: Request) -> Response:
     timezone = dashboard_time_zone(request)
     f = params.mention_filter(
         request.query_params,
-        store.brand_names(),
+        known_brands(request),
         limit=limit,
         offset=offset,
         zone=time_zone(timezone),
