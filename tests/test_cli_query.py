@@ -184,8 +184,9 @@ def test_a_configured_brand_not_collected_yet_has_no_mention(tmp_path: Path) -> 
     config = write_config(tmp_path, {})
     assert run(config, "db", "upgrade").exit_code == 0
     listing = run(config, "mentions", "--brand", "danone")
-    assert listing.exit_code == 0 and "0 mention(s)" in listing.output, listing.output
-    assert _json(config, "stats", "--brand", "Danone") == []
+    assert listing.exit_code == 0 and "0 mention(s)" in listing.stdout, listing.output
+    stats = run(config, "stats", "--brand", "Danone", "--format", "json")
+    assert stats.exit_code == 0 and json.loads(stats.stdout) == []
 
 
 def test_mentions_bad_input_exits_2(collected: Path) -> None:
@@ -208,12 +209,14 @@ def test_a_brand_configured_since_the_last_pass_is_not_called_unknown(collected:
     text = collected.read_text(encoding="utf-8")
     collected.write_text('[[brands]]\nname = "Évian"\nquery = "evian"\n' + text, "utf-8")
     for command in ("mentions", "stats"):
-        result = run(collected, command, "--brand", "evian")
-        assert result.exit_code == 1, result.output
-        assert "no mention of 'Évian' is stored yet" in result.output
-        assert "`veille collect`" in result.output
+        result = run(collected, command, "--brand", "evian", "--format", "json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout) == []
+        assert "no pass has collected 'Évian' since it was configured" in result.stderr
+        assert "`veille collect`" in result.stderr
     assert run(collected, "collect", "--quiet").exit_code == 0
-    assert _json(collected, "mentions", "--brand", "evian") == []
+    after = run(collected, "mentions", "--brand", "evian", "--format", "json")
+    assert json.loads(after.stdout) == [] and after.stderr == ""
 
 
 @pytest.mark.parametrize(

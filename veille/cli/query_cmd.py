@@ -23,7 +23,6 @@ from veille.cli.render import (
     write_record_batches,
     write_records,
 )
-from veille.errors import StoreError
 from veille.records import MENTION_FIELDS, STAT_DIMENSIONS, STAT_FIELDS
 
 
@@ -67,16 +66,16 @@ def _filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _stored_brand_names(app: App, requested: tuple[str, ...]) -> tuple[str, ...]:
-    """The requested brands, each one the store holds: a brand is stored by its first pass."""
+    """The requested brands; one no pass has stored yet is told on stderr: it has no mention."""
     names = app.brand_names(requested)
     if names:
         stored = set(app.store().brand_names())
         for name in names:
             if name not in stored:
-                raise StoreError(
-                    f"no mention of {name!r} is stored yet: no collecting pass has run since "
-                    "it was configured",
-                    hint="`veille collect` collects its mentions",
+                click.echo(
+                    f"note: no pass has collected {name!r} since it was configured: "
+                    "`veille collect` collects its mentions",
+                    err=True,
                 )
     return names
 
