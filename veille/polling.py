@@ -24,7 +24,7 @@ SHRINK = 0.5
 # a source would not be due yet for the next pass when passes are as far apart as the wait
 # (collect = "0 * * * *" with the default hour, a daily collect with a day's ttl) and would be
 # checked every other pass. Counted from its pass's start and a tenth early, it is due for the
-# next pass; checked twice within one wait it is not, whatever its pass's schedule.
+# next pass, and never checked again before nine tenths of its wait, however often passes run.
 DUE_EARLY = 0.1
 
 
