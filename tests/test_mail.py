@@ -149,6 +149,21 @@ def test_an_accented_domain_is_sent_in_its_ascii_form() -> None:
     assert received.message["To"] == "dir@xn--socit-esab.fr, com@example.org"
 
 
+@pytest.mark.parametrize("sender", ["veille@société.fr", "Veille Presse <veille@société.fr>"])
+def test_digests_and_alerts_from_an_accented_domain_are_sent(sender: str) -> None:
+    from veille.alerts.render import alert_message
+    from veille.digest.render import build_message
+
+    with SmtpServer(smtputf8=False) as server:
+        smtp = server.smtp_settings(**{"from": sender})
+        for build in (build_message, alert_message):
+            send_message(smtp, build(smtp, ["com@example.org"], "Objet", "texte", "<p>texte</p>"))
+        received = server.received
+    assert [r.sender for r in received] == ["veille@xn--socit-esab.fr"] * 2
+    for each in received:
+        assert str(each.message["Message-ID"]).endswith("@xn--socit-esab.fr>")
+
+
 def test_an_accented_mailbox_name_needs_a_server_that_takes_it() -> None:
     with SmtpServer(smtputf8=False) as server:
         with pytest.raises(DeliveryError) as caught:

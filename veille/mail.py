@@ -10,7 +10,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import formataddr, getaddresses
+from email.utils import formataddr, getaddresses, make_msgid, parseaddr
 
 from veille.delivery_settings import SmtpSettings
 from veille.errors import VeilleError
@@ -83,6 +83,17 @@ def ascii_address(address: str) -> str:
     return f"{local}@{host}" if host else address
 
 
+def message_id(kind: str, from_address: str) -> str:
+    """A Message-ID on the sender's domain, in ASCII (``<…veille-digest@xn--socit-esab.fr>``).
+
+    Made when the message is built, before its addresses are written in ASCII to be sent: an
+    accented domain here would make the message impossible to write.
+    """
+    _name, address = parseaddr(from_address)
+    domain = ascii_host(address.rpartition("@")[2]) if "@" in address else None
+    return make_msgid(kind, domain=domain or "localhost")
+
+
 def _with_ascii_domains(message: EmailMessage) -> None:
     """Write the message's addresses with ASCII domains: a server without SMTPUTF8 refuses
     others, and the headers cannot carry them either (an encoded word is no domain)."""
@@ -103,7 +114,9 @@ def _deliver(smtp: SmtpSettings, message: EmailMessage) -> dict[str, tuple[int, 
     try:
         if smtp.user:
             client.login(smtp.user, smtp.password or "")
-        refused = client.send_message(message, from_addr=ascii_address(smtp.from_address))
+        # The envelope takes the bare address ("Veille <veille@société.fr>" names one).
+        sender = parseaddr(smtp.from_address)[1] or smtp.from_address
+        refused = client.send_message(message, from_addr=ascii_address(sender))
     finally:
         try:
             client.quit()

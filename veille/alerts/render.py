@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,6 +19,7 @@ from veille.alerts import wording
 from veille.delivery_settings import SmtpSettings
 from veille.digest.render import build_message, mail_environment
 from veille.digest.wording import long_date, short_time
+from veille.mail import message_id
 from veille.numbers import format_number
 from veille.store.alerts import AlertRecord
 from veille.timeutil import format_duration
@@ -111,8 +111,7 @@ def alert_message(
 ) -> EmailMessage:
     """The multipart/alternative alert e-mail (plain text, then HTML), marked important."""
     message = build_message(smtp, recipients, subject, text, html)
-    domain = smtp.from_address.rpartition("@")[2] or "localhost"
     del message["Message-ID"]
-    message["Message-ID"] = make_msgid("veille-alert", domain=domain)
+    message["Message-ID"] = message_id("veille-alert", smtp.from_address)
     message["X-Priority"] = "2"
     return message

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from veille.delivery_settings import SmtpSettings
 from veille.digest import wording
 from veille.digest.selection import DigestContent
+from veille.mail import message_id
 from veille.match.spans import term_spans
 from veille.numbers import format_number
 
@@ -117,8 +118,7 @@ def build_message(
     message["From"] = smtp.from_address
     message["To"] = ", ".join(recipients)
     message["Date"] = format_datetime(datetime.now().astimezone())
-    domain = smtp.from_address.rpartition("@")[2] or "localhost"
-    message["Message-ID"] = make_msgid("veille-digest", domain=domain)
+    message["Message-ID"] = message_id("veille-digest", smtp.from_address)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
