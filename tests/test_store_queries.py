@@ -190,6 +190,7 @@ def test_site_filter_covers_subdomains_only(corpus: Store) -> None:
     assert listed(corpus, site="LeMonde.fr", brands=("acme",)) == ["b", "a", "e", "f"]
     # As copied from the address bar, port and path included: the host is what is compared.
     assert listed(corpus, site="https://blog.lemonde.fr/", brands=("acme",)) == ["b"]
+    assert listed(corpus, site="https://www.lemonde.fr/", brands=("acme",)) == ["b", "a", "e", "f"]
     assert listed(corpus, site="lemonde.fr:8080", brands=("acme",)) == ["b", "a", "e", "f"]
 
 

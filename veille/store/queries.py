@@ -66,7 +66,8 @@ def _site_condition(value: str) -> ColumnElement[bool]:
 
     # Sites are stored in their ASCII form: « beauté.fr » is xn--beaut-fsa.fr.
     # A port or a path says nothing of the site: the host alone is compared.
-    site = host = host_of(value.strip().lower().removeprefix("www.")) or value.strip().lower()
+    written = value.strip().lower()
+    site = host = (host_of(written) or written).removeprefix("www.")
     domain = registrable_domain(host) or host
     in_site = or_(
         document_table.c.site == site,
