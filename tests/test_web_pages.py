@@ -371,7 +371,8 @@ def test_counted_words_agree_with_their_counts(client: TestClient) -> None:
         return [re.sub(r"<[^>]+>", "", kpi) for kpi in re.findall(r'"kpi">(.*?)</div>', html)]
 
     one = "/?tone=positive&" + PERIOD  # mention a, alone
-    assert kpis(one)[:2] == ["1 mention", "0\u202f% négative"]
+    # A share is of the mentions, whatever the count of negative ones: « 0 % négatives ».
+    assert kpis(one)[:2] == ["1 mention", "0\u202f% négatives"]
     assert kpis(one + "&lang=en")[:2] == ["1 mention", "0% negative"]
     assert kpis("/?since=2000-01-01&until=2000-01-02&lang=fr")[0] == "0 mention"
     assert kpis("/?since=2000-01-01&until=2000-01-02&lang=en")[0] == "0 mentions"

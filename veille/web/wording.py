@@ -58,7 +58,6 @@ LABELS: dict[str, dict[str, str]] = {
         "total": "mentions",
         "total_one": "mention",
         "negative_share": "négatives",
-        "negative_share_one": "négative",
         "avg_tone": "ton moyen",
         "count": "Mentions",
         "share": "Part",
