@@ -189,7 +189,9 @@ def same_page_key(canonical: str) -> str | None:
 
     http and https, ``www.`` and the bare domain, the mobile (``m.``) and AMP renderings, a
     trailing slash: feeds and search engines link one article under each of these, and a
-    reader sees one article. The key is only compared, never shown or fetched.
+    reader sees one article. The key is only compared, never shown or fetched. It is stored
+    (``documents.page_key``, filled by migration 0015): a change here needs a migration that
+    fills the stored keys again, or old documents stop meeting their new sightings.
     """
     try:
         parts = urlsplit(canonical)
