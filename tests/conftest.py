@@ -49,3 +49,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
         engines = ["sqlite"] if sqlite_only else list(ENGINES)
         metafunc.parametrize("project_engine", engines, indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def gdelt_spacing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A GDELT request spacing of each test's own: a 429 in one leaves GDELT alone in no other."""
+    from veille.collectors import gdelt
+
+    monkeypatch.setattr(gdelt, "SPACING", gdelt.RequestSpacing())

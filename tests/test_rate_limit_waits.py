@@ -100,6 +100,25 @@ async def test_gdelt_is_left_alone_a_minute_after_a_429(feed_server: FeedServer)
     assert caught.value.retry_after == RATE_LIMITED_WAIT
 
 
+async def test_after_a_429_the_other_gdelt_searches_of_the_process_are_not_sent(
+    feed_server: FeedServer,
+) -> None:
+    feed_server.add(
+        SEARCH_PATH, gdelt_recorded("rate_limit.txt"), status=429, content_type="text/plain"
+    )
+    options = {"base_url": feed_server.base_url, "min_interval": 0}
+    settings = HttpSettings(retries=0, max_retry_after=1, read_timeout=5)
+    async with Fetcher(settings) as fetcher:
+        for brand in ("danone", "evian", "volvic"):
+            collector = GdeltCollector(f"gdelt-{brand}", options)  # type: ignore[arg-type]
+            with pytest.raises(TransientSourceError) as caught:
+                await collector.collect(fetcher, SourceState(), query=brand, since=None)
+            assert 0 < (caught.value.retry_after or 0) <= RATE_LIMITED_WAIT
+    # The first search was refused; the others waited for nothing and asked nothing.
+    assert len(feed_server.requests()) == 1
+    assert "not asked again for" in str(caught.value)
+
+
 async def test_reddit_waits_for_its_budget_reset_after_a_429(
     feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -46,11 +46,23 @@ class RequestSpacing:
         self._clock = clock
         self._sleep = sleep
         self._last_end: float | None = None
+        self._quiet_until: float | None = None
         # asyncio locks belong to one event loop; a process may run several in turn (tests,
         # the scheduler's passes), so each loop gets its own.
         self._locks: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             WeakKeyDictionary()
         )
+
+    def leave_alone(self, seconds: float) -> None:
+        """Ask nothing more for ``seconds``: the service refused a request for being too many."""
+        until = self._clock() + seconds
+        self._quiet_until = max(until, self._quiet_until or until)
+
+    def quiet_for(self) -> float:
+        """How many seconds are left before the service may be asked again (0: now)."""
+        if self._quiet_until is None:
+            return 0.0
+        return max(0.0, self._quiet_until - self._clock())
 
     @asynccontextmanager
     async def turn(self, interval: float) -> AsyncIterator[None]:
@@ -137,6 +149,18 @@ class GdeltCollector:
         else:
             params["startdatetime"] = asked_from.astimezone(UTC).strftime("%Y%m%d%H%M%S")
         url = api_url(self.options.base_url, SEARCH_PATH, params)
+        quiet = SPACING.quiet_for()
+        if quiet > 0:
+            # Every brand's search after a refusal would be refused too, each after the wait.
+            raise TransientSourceError(
+                f"GDELT refused a request of this process for being too many: not asked again "
+                f"for {quiet:.0f} s",
+                source=self.source_name,
+                url=url,
+                status=429,
+                retry_after=quiet,
+                hint="GDELT sheds load with 429s: veille leaves it alone for a while",
+            )
         async with SPACING.turn(self.options.min_interval):
             try:
                 result = await fetcher.fetch(
@@ -148,6 +172,7 @@ class GdeltCollector:
             except TransientSourceError as exc:
                 if exc.status != 429:
                     raise
+                SPACING.leave_alone(exc.retry_after or RATE_LIMITED_WAIT)
                 raise TransientSourceError(
                     exc.message,
                     source=self.source_name,
@@ -156,13 +181,18 @@ class GdeltCollector:
                     retry_after=exc.retry_after or RATE_LIMITED_WAIT,
                     hint="GDELT sheds load with 429s: veille leaves it alone for a while",
                 ) from None
-        articles = parse_artlist(
-            result.body,
-            source=self.source_name,
-            url=url,
-            status=result.status,
-            rate_limited_wait=RATE_LIMITED_WAIT,
-        )
+        try:
+            articles = parse_artlist(
+                result.body,
+                source=self.source_name,
+                url=url,
+                status=result.status,
+                rate_limited_wait=RATE_LIMITED_WAIT,
+            )
+        except TransientSourceError as exc:
+            if exc.retry_after:  # its refusal written in a 200 answer
+                SPACING.leave_alone(exc.retry_after)
+            raise
         mentions = newer_than(articles, asked_from)
         warning = None
         if len(articles) >= self.options.maxrecords:
