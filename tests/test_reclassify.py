@@ -179,6 +179,21 @@ def test_a_run_of_every_document_stopped_half_way_goes_on_with_the_rest(store: S
     assert reclassify(store, CLASSIFIER, everything=True).rescored == 5
 
 
+def test_marking_every_document_goes_in_batches_and_on_where_it_stopped(store: Store) -> None:
+    from veille.store.reclassify import Selection, mark_for_rescoring
+
+    save(store, [scored(f"d{n}", DECU, tone="positive", lang="fr") for n in range(5)])
+    assert reclassify(store, CLASSIFIER).rescored == 5
+    selection = Selection(CLASSIFIER_VERSION)
+    with store.engine.begin() as connection:  # a marking stopped after its first batch
+        first = mark_for_rescoring(connection, selection, after=0, limit=2)
+    assert first is not None and store.count_to_reclassify(selection) == 2
+    store.request_rescoring(selection, batch_size=2)  # goes on after it
+    assert store.count_to_reclassify(selection) == 5
+    assert reclassify(store, CLASSIFIER, everything=True).rescored == 5
+    assert reclassify(store, CLASSIFIER).rescored == 0
+
+
 def test_full_text_search_follows_the_new_language(store: Store) -> None:
     save(store, [scored("voitures", VOITURES, tone="neutral", lang="en")])
     assert expected("voitures", VOITURES, "en").lang == "fr"

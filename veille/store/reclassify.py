@@ -115,23 +115,50 @@ def _conditions(connection: Connection, selection: Selection) -> list[ColumnElem
     return conditions
 
 
-def request_rescoring(connection: Connection, selection: Selection) -> int:
-    """Mark every document of the selection as scored by no version: re-scored, as outdated.
+def marking_resumes_after(connection: Connection, selection: Selection) -> int:
+    """The id after which ``reclassify --all`` marks the selection's documents for re-scoring.
 
-    ``reclassify --all`` marks its documents first, then re-scores those not scored by the
-    current version: stopped half-way, the next run (with or without ``--all``) goes on with
-    the rest instead of starting over. So a selection still holding marked documents is not
-    marked again. Returns how many were marked.
+    ``reclassify --all`` marks its documents first, in batches of ascending ids, then re-scores
+    those not scored by the current version, in ascending ids too: stopped half-way through
+    either, the next run (with or without ``--all``) goes on with the rest instead of starting
+    over. The highest marked id is where marking stopped, or the last document of a marking
+    that ended (re-scoring reaches it last); with nothing marked, everything is marked again.
     """
     everything = replace(selection, everything=True)
-    conditions = _conditions(connection, everything)
-    left = exists().where(document_table.c.classifier_version == RESCORE_REQUESTED, *conditions)
-    if connection.execute(select(left)).scalar():
-        return 0
-    statement = (
-        update(document_table).where(*conditions).values(classifier_version=RESCORE_REQUESTED)
+    query = select(func.max(document_table.c.id)).where(
+        document_table.c.classifier_version == RESCORE_REQUESTED,
+        *_conditions(connection, everything),
     )
-    return connection.execute(statement).rowcount
+    return int(connection.execute(query).scalar() or 0)
+
+
+def mark_for_rescoring(
+    connection: Connection, selection: Selection, *, after: int, limit: int
+) -> int | None:
+    """Mark the next ``limit`` documents of the selection after id ``after`` as scored by no
+    version (re-scored as outdated ones are); return the last id marked, None when done."""
+    everything = replace(selection, everything=True)
+    conditions = _conditions(connection, everything)
+    last = connection.execute(
+        select(func.max(document_table.c.id)).where(
+            document_table.c.id.in_(
+                select(document_table.c.id)
+                .where(document_table.c.id > after, *conditions)
+                .order_by(document_table.c.id)
+                .limit(limit)
+            )
+        )
+    ).scalar()
+    if last is None:
+        return None
+    # The batch is the selection's documents in an id range: no list of ids to bind.
+    in_batch = document_table.c.id.between(after + 1, last)
+    connection.execute(
+        update(document_table)
+        .where(in_batch, *conditions)
+        .values(classifier_version=RESCORE_REQUESTED)
+    )
+    return int(last)
 
 
 def count_selected(connection: Connection, selection: Selection) -> int:

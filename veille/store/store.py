@@ -790,10 +790,16 @@ class Store:
             if len(batch) < batch_size:
                 return
 
-    def request_rescoring(self, selection: Selection) -> int:
-        """Mark the selection's documents for re-scoring, whatever version scored them."""
-        with self._writing() as connection:
-            return reclassify.request_rescoring(connection, selection)
+    def request_rescoring(self, selection: Selection, *, batch_size: int = 5000) -> None:
+        """Mark the selection's documents for re-scoring, whatever version scored them, in
+        short transactions; a marking stopped half-way goes on where it stopped."""
+        with self._reading() as connection:
+            after: int | None = reclassify.marking_resumes_after(connection, selection)
+        while after is not None:
+            with self._writing() as connection:
+                after = reclassify.mark_for_rescoring(
+                    connection, selection, after=after, limit=batch_size
+                )
 
     def save_scores(self, scores: Sequence[NewScores]) -> int:
         """Write re-scored languages and tones in one transaction; return how many took them."""
