@@ -135,9 +135,18 @@ def watermark(state: SourceState, since: datetime | None) -> datetime | None:
     return max(candidates) if candidates else None
 
 
-def advanced_state(state: SourceState, mentions: list[RawMention]) -> SourceState:
+def advanced_state(
+    state: SourceState, mentions: list[RawMention], *, pages_left: bool = False
+) -> SourceState:
     """The state with its cursor moved to the newest item seen (never backwards, nor past now:
-    an item dated in the future would otherwise make every later pass ask for nothing)."""
+    an item dated in the future would otherwise make every later pass ask for nothing).
+
+    ``pages_left``: the pass stopped before the watermark (a spent request budget, the API's
+    backoff) and keeps the old one, so that the next pass reads down to it again (what comes
+    twice is stored once).
+    """
+    if pages_left:
+        return state
     newest = max((m.published_at for m in mentions if m.published_at), default=None)
     if newest is not None:
         newest = min(newest, datetime.now(UTC))

@@ -144,9 +144,7 @@ class GitHubCollector:
         fresh = newer_than(list(unique.values()), start)
         return Collected(
             fresh,
-            # Cut short by the budget, the pass keeps its old watermark so that the next one
-            # reads down to it again (what was returned twice is stored once).
-            state if tally.cut_by_budget else advanced_state(state, fresh),
+            advanced_state(state, fresh, pages_left=tally.cut_by_budget),
             requests=tally.requests,
             bytes_received=tally.bytes_received,
             warning="; ".join(tally.warnings) or None,

@@ -158,9 +158,7 @@ class MastodonCollector:
             warning = f"more Mastodon statuses than {self.options.max_pages} page(s): older skipped"
         return Collected(
             mentions=mentions,
-            # Cut short by the budget, the pass keeps its old watermark so that the next one
-            # reads down to it again (what was returned twice is stored once).
-            state=state if gathered.cut_by_budget else advanced_state(state, mentions),
+            state=advanced_state(state, mentions, pages_left=gathered.cut_by_budget),
             requests=gathered.requests,
             bytes_received=gathered.bytes_received,
             warning=warning,

@@ -158,9 +158,7 @@ class RedditCollector:
         mentions = newer_than(list(found.values()), since_effective)
         return Collected(
             mentions=mentions,
-            # Cut short by the budget, the pass keeps its old watermark so that the next one
-            # reads down to it again (what was returned twice is stored once).
-            state=state if cut_by_budget else advanced_state(state, mentions),
+            state=advanced_state(state, mentions, pages_left=cut_by_budget),
             requests=requests,
             bytes_received=received,
             warning=warning,

@@ -144,9 +144,7 @@ class StackExchangeCollector:
             warning = f"more Stack Exchange results than {options.max_pages} page(s): older skipped"
         return Collected(
             mentions,
-            # Ended early by the API, the pass keeps its old watermark so that the next one
-            # reads down to it again (what was returned twice is stored once).
-            state if unread else advanced_state(state, mentions),
+            advanced_state(state, mentions, pages_left=unread),
             requests=tally.requests,
             bytes_received=tally.bytes_received,
             warning=warning,
