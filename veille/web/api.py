@@ -39,12 +39,17 @@ def store_of(request: Request) -> Store:
 def known_brands(request: Request) -> list[str]:
     """The brands a request may name: the database's, and the configured ones not collected
     yet (a brand is stored at its first collection), as the command line knows them."""
+    # Read once per request: a page's filter and its form both need them.
+    cached: list[str] | None = getattr(request.state, "known_brands", None)
+    if cached is not None:
+        return cached
     from veille.normalize.text import name_key
 
     stored = store_of(request).brand_names()
     seen = {name_key(name) for name in stored}
     configured = [name for name in request.app.state.brands if name_key(name) not in seen]
-    return sorted([*stored, *configured], key=name_key)
+    request.state.known_brands = known = sorted([*stored, *configured], key=name_key)
+    return known
 
 
 def count_mentions(store: Store, f: MentionFilter) -> int:
