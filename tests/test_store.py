@@ -96,6 +96,34 @@ def test_one_article_at_two_spellings_of_its_address_is_one_document(store: Stor
     assert save(store, [other], now=later(6)) == SaveCounts(1, 1, 1)
 
 
+def test_a_page_first_seen_at_its_amp_copy_shows_its_own_address_once_seen(store: Store) -> None:
+    amp = "https://amp.lefigaro.fr/societes/danone.php?amp=1"
+    save(store, [make_item(f"url:{amp}", canonical_url=amp, url=amp)], source="gnews")
+    own = "https://www.lefigaro.fr/societes/danone.php"
+    counts = save(store, [make_item(f"url:{own}", canonical_url=own, url=own)], now=later(5))
+    assert counts == SaveCounts(items=1, new_documents=0, new_mentions=0)
+    assert [row["url"] for row in store.list_mentions(ALL)] == [own]
+    # A later copy does not take the address back.
+    mobile = "https://m.lefigaro.fr/societes/danone.php"
+    save(store, [make_item(f"url:{mobile}", canonical_url=mobile)], source="hn", now=later(9))
+    assert [row["url"] for row in store.list_mentions(ALL)] == [own]
+
+
+def test_copies_of_one_page_in_one_save_keep_the_plainest_address(store: Store) -> None:
+    addresses = [
+        "http://m.lefigaro.fr/societes/danone.php",
+        "https://www.lefigaro.fr/amp/societes/danone.php",
+        "https://lefigaro.fr/societes/danone.php",
+        "http://www.lefigaro.fr/societes/danone.php",
+    ]
+    items = [
+        make_item(f"url:{address}", canonical_url=address, source=f"feed{n}")
+        for n, address in enumerate(addresses)
+    ]
+    assert save(store, items) == SaveCounts(items=4, new_documents=1, new_mentions=1)
+    assert [row["url"] for row in store.list_mentions(ALL)] == [addresses[2]]
+
+
 def test_document_matching_two_brands_is_one_document_and_two_mentions(store: Store) -> None:
     counts = save(store, [make_item("guid:both", brands=("acme", "globex"))])
     assert counts == SaveCounts(items=1, new_documents=1, new_mentions=2)

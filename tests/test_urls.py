@@ -10,6 +10,7 @@ from veille.normalize.domains import registrable_domain
 from veille.normalize.urls import (
     canonical_url,
     is_tracking_parameter,
+    mirror_marks,
     same_page_key,
     unwrap_redirect,
 )
@@ -226,3 +227,20 @@ def test_other_pages_keep_other_page_keys(first: str, second: str) -> None:
 def test_page_keys_keep_the_query_but_not_its_order() -> None:
     assert same_page_key("https://example.com/a?b=2&a=1") == "example.com/a?a=1&b=2"
     assert same_page_key("https://[::1]:8080/a/") == "[::1]:8080/a"
+
+
+@pytest.mark.parametrize(
+    ("address", "marks"),
+    [
+        ("https://www.lemonde.fr/economie/danone.html", 0),
+        ("https://lemonde.fr/economie/danone.html", 0),
+        ("http://www.lemonde.fr/economie/danone.html", 1),
+        ("https://m.lemonde.fr/economie/danone.html", 1),
+        ("https://www.lemonde.fr/amp/economie/danone.html?amp=1", 2),
+        ("http://amp.lemonde.fr/economie/danone.html/amp", 3),
+        # A site whose own name starts like a mobile copy's is not one.
+        ("https://mobile.de/auto/danone", 0),
+    ],
+)
+def test_mirror_marks_count_what_sets_a_copy_apart(address: str, marks: int) -> None:
+    assert mirror_marks(address) == marks

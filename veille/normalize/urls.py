@@ -179,6 +179,7 @@ def canonical_url(url: str | None) -> str | None:
 
 # Sub-domains that serve a site's same pages to other devices or readers.
 _MIRROR_PREFIXES = ("www.", "m.", "mobile.", "amp.")
+_OTHER_READERS = _MIRROR_PREFIXES[1:]  # not www.: a site's own address as often as not
 # Query parameters that only ask for the AMP rendering of a page ("amp", "amp=1").
 _AMP_PARAMETER = "amp"
 _AMP_OUTPUT = "outputtype=amp"
@@ -220,3 +221,24 @@ def same_page_key(canonical: str) -> str | None:
         netloc = f"{netloc}:{parts.port}"
     query = "?" + "&".join(pairs) if pairs else ""
     return f"{netloc}/{'/'.join(segments)}{query}"
+
+
+def mirror_marks(canonical: str) -> int:
+    """How many marks of a copy for other devices or readers a page's address carries.
+
+    http rather than https, a mobile or AMP host, an AMP path or parameter: of the spellings
+    of one page (``same_page_key``), the one with the fewest is the address shown for it.
+    """
+    try:
+        parts = urlsplit(canonical)
+        host = parts.hostname or ""
+    except ValueError:
+        return 0
+    segments = [segment for segment in parts.path.split("/") if segment]
+    pairs = [pair.lower() for pair in parts.query.split("&") if pair]
+    return (
+        (parts.scheme == "http")
+        + (host != registrable_domain(host) and host.startswith(_OTHER_READERS))
+        + (bool(segments) and "amp" in (segments[0], segments[-1]))
+        + any(pair == _AMP_OUTPUT or pair.split("=", 1)[0] == _AMP_PARAMETER for pair in pairs)
+    )

@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Select, select, text
+from sqlalchemy import Connection, Select, bindparam, select, text
 
 from veille.errors import StoreError
 from veille.store.edits import (
@@ -110,13 +110,14 @@ def _ids_by_identity_query(dialect: str) -> Select[str, int]:
 @cache
 def _documents_by_page_query(
     dialect: str,
-) -> Select[str | None, int, str, int, str | None]:
+) -> Select[str | None, int, str, int, str | None, str | None]:
     return select(
         document_table.c.page_key,
         document_table.c.id,
         document_table.c.identity,
         document_table.c.source_id,
         document_table.c.fingerprint,
+        document_table.c.canonical_url,
     ).where(one_of_parameter(dialect, document_table.c.page_key, "values"))
 
 
@@ -142,14 +143,17 @@ class _AtUrl:
     identity: str
     source_id: int
     fingerprint: str | None
+    canonical_url: str | None
 
 
 def _documents_by_page(connection: Connection, pages: Iterable[str]) -> dict[str, list[_AtUrl]]:
     found: dict[str, list[_AtUrl]] = {}
     query = _documents_by_page_query(connection.dialect.name)
-    for page, doc_id, identity, source_id, content in rows_for(connection, query, "values", pages):
+    for page, doc_id, identity, source_id, content, address in rows_for(
+        connection, query, "values", pages
+    ):
         if page is not None:
-            found.setdefault(page, []).append(_AtUrl(doc_id, identity, source_id, content))
+            found.setdefault(page, []).append(_AtUrl(doc_id, identity, source_id, content, address))
     for documents in found.values():
         # Several documents may be at one page: the oldest is the one merged into.
         documents.sort(key=lambda document: document.identity_or_id)
@@ -177,6 +181,48 @@ def _same_item(row: dict[str, Any], documents: Iterable[_AtUrl]) -> _AtUrl | Non
         ):
             return document
     return None
+
+
+class _PlainerAddresses:
+    """The documents that a later sighting gives a plainer address of their page.
+
+    A page first seen at its AMP or mobile copy (a search engine's link) shows its own address
+    once a sighting brings it (the publisher's feed): ``mirror_marks`` tells them apart.
+    """
+
+    def __init__(self) -> None:
+        self._best: dict[str | int, tuple[int, str | None, str]] = {}
+
+    def offer(self, document: _AtUrl, row: dict[str, Any]) -> None:
+        """Note the row's address for the document it is another sighting of, if plainer."""
+        # Imported here: commands that only read the database never load the normalisation.
+        from veille.normalize.urls import mirror_marks
+
+        offered, current = row["canonical_url"], document.canonical_url
+        if offered is None or current is None:
+            return
+        best = self._best.get(document.identity_or_id)
+        marks = mirror_marks(offered)
+        if marks < (best[0] if best is not None else mirror_marks(current)):
+            self._best[document.identity_or_id] = (marks, row["url"], offered)
+
+    def save(self, connection: Connection, ids: Mapping[str, int]) -> None:
+        """Give the documents their plainer addresses (pending ones named by identity)."""
+        if not self._best:
+            return
+        connection.execute(
+            document_table.update()
+            .where(document_table.c.id == bindparam("document_id"))
+            .values(url=bindparam("new_url"), canonical_url=bindparam("new_canonical_url")),
+            [
+                {
+                    "document_id": key if isinstance(key, int) else ids[key],
+                    "new_url": url,
+                    "new_canonical_url": canonical,
+                }
+                for key, (_, url, canonical) in self._best.items()
+            ],
+        )
 
 
 def lock_pages(connection: Connection, pages: Iterable[str]) -> None:
@@ -259,6 +305,7 @@ def upsert_documents(
     resolved: dict[str, str] = {}
     pending: dict[str, int] = {}  # identity → the index of the row inserted for it
     pending_by_page: dict[str, list[_AtUrl]] = {}
+    plainer = _PlainerAddresses()
     for index in unknown:
         row = rows[index]
         identity, url = row["identity"], row["page_key"]
@@ -268,13 +315,17 @@ def upsert_documents(
         earlier = _same_item(row, pending_by_page.get(url, ())) if url is not None else None
         if stored is not None:
             existing[identity] = int(stored.identity_or_id)
+            plainer.offer(stored, row)
         elif earlier is not None:
             resolved[identity] = str(earlier.identity_or_id)
+            plainer.offer(earlier, row)
         else:
             pending[identity] = index
             resolved[identity] = identity
             if url is not None:
-                at_url = _AtUrl(identity, identity, row["source_id"], row["fingerprint"])
+                at_url = _AtUrl(
+                    identity, identity, row["source_id"], row["fingerprint"], row["canonical_url"]
+                )
                 pending_by_page.setdefault(url, []).append(at_url)
     if pending:
         # Imported here: story grouping needs the text normalisation, which commands that only
@@ -296,6 +347,7 @@ def upsert_documents(
             existing[row["identity"]]: (row["title"] or "", row["text"] or "") for row in new_rows
         }
         save_hashtags(connection, texts)
+    plainer.save(connection, existing)
     document_ids = [existing[resolved.get(row["identity"], row["identity"])] for row in rows]
     # Every pending row stored by this insert (SQLite says so; psycopg's several-row inserts
     # do not): otherwise another process may have stored one of them in the meantime.
