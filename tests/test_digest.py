@@ -203,6 +203,22 @@ def test_hostile_feed_content_arrives_inert(store: Store, smtp: SmtpServer) -> N
     assert "<script>alert(1)</script>" in text and "javascript:" not in text
 
 
+def test_a_post_without_a_title_is_headed_by_its_text(store: Store, smtp: SmtpServer) -> None:
+    post = "https://bsky.app/profile/papoo.bsky.social/post/3msjx"
+    text = "Nouvelle recette acme ce matin, franchement décevante. " * 3
+    save(store, make_item("post", title="", text=text, url=post, canonical_url=post))
+    send_digests(digest_settings(store, smtp.smtp_settings(), MORNING), store, now=later(hours=1))
+    plain, html = parts(smtp.messages[0])
+    assert (
+        "] Nouvelle recette acme ce matin, franchement décevante. Nouvelle recette acme ce…\r\n"
+        in plain
+    )
+    headline = f'<a href="{post}" style="color:#1a4e8a;text-decoration:none;">Nouvelle recette'
+    assert headline in html
+    # Said once: the excerpt under the headline would only repeat it.
+    assert html.count("Nouvelle recette acme ce matin") == 1
+
+
 def test_empty_period_sends_only_when_asked(store: Store, smtp: SmtpServer) -> None:
     quiet = {"name": "quiet", "to": ["com@example.org"], "language": "en"}
     always = {"name": "always", "to": ["boss@example.org"], "send_when_empty": True}
