@@ -273,4 +273,7 @@ async def test_real_search_answer(feed_server: FeedServer) -> None:
     assert linked.author_name == "papoo7.bsky.social"
     assert linked.published_at == datetime(2026, 8, 8, 1, 59, 17, 261633, tzinfo=UTC)
     assert linked.extra["link"] == "https://papoo.work/doc/4d9d0a1c8960a997"
+    # Its card's title is the post's first line: the text says it once.
+    text = normalize(linked).text
+    assert text.count("Claude Didn’t “Hack”") == 1, text
     assert all(normalize(m).platform == "bluesky" for m in collected.mentions)

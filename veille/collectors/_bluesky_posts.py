@@ -8,6 +8,7 @@ from typing import Any
 
 from veille.collectors.api import from_timestamp
 from veille.collectors.figures import figures
+from veille.normalize.text import fold_text
 from veille.types import RawMention
 
 WEB_ROOT = "https://bsky.app"
@@ -108,8 +109,12 @@ def _content(text: str, link: Mapping[str, Any] | None) -> str:
     """
     parts = [html.escape(text).replace("\n", "<br>")] if text else []
     if link:
+        # A card often repeats the post (its title is the post's first line): said once.
+        said = fold_text(text)
         card = " — ".join(
-            html.escape(str(link[key])) for key in ("title", "description") if link.get(key)
+            html.escape(str(link[key]))
+            for key in ("title", "description")
+            if link.get(key) and fold_text(str(link[key])) not in said
         )
         if card:
             parts.append(f"<blockquote>{card}</blockquote>")
