@@ -209,6 +209,29 @@ def test_0015_gives_the_stored_documents_their_page_keys(database_url: str) -> N
         engine.dispose()
 
 
+def test_0017_leaves_tracking_parameters_out_of_the_stored_page_keys(database_url: str) -> None:
+    engine = create_store_engine(database_url)
+    address = "https://www.dailymail.co.uk/news/article-1/danone.html?ns_mchannel=rss&ito=1490"
+    try:
+        assert upgrade_database(engine, "0016") == "0016"
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO documents (id, identity, canonical_url, page_key, title, text,"
+                    " platform, collected_at, sentiment, tone, classifier_version, fingerprint,"
+                    " story_id) VALUES (1, 'guid:a', :url, :key, '', '', 'news',"
+                    " '2026-03-02 09:30:00', 0, 'neutral', 'v1', 'f', 'f')"
+                ),
+                {"url": address, "key": address.removeprefix("https://www.")},
+            )
+        assert upgrade_database(engine, "0017") == "0017"
+        with engine.connect() as connection:
+            key = connection.execute(text("SELECT page_key FROM documents")).scalar_one()
+        assert key == "dailymail.co.uk/news/article-1/danone.html"
+    finally:
+        engine.dispose()
+
+
 def test_the_revisions_read_without_alembic_are_alembics() -> None:
     scripts = ScriptDirectory.from_config(alembic_config())
     expected = {script.revision: script.down_revision for script in scripts.walk_revisions()}

@@ -124,6 +124,17 @@ def test_copies_of_one_page_in_one_save_keep_the_plainest_address(store: Store) 
     assert [row["url"] for row in store.list_mentions(ALL)] == [addresses[2]]
 
 
+def test_an_address_stored_with_a_tracking_parameter_met_again_without_is_one_document(
+    store: Store,
+) -> None:
+    # Stored when ``ito`` was not yet known to track; the same article's address now drops it.
+    before = "https://www.dailymail.co.uk/news/article-1/danone.html?ito=1490&ns_campaign=1490"
+    save(store, [make_item(f"url:{before}", canonical_url=before)])
+    now = "https://www.dailymail.co.uk/news/article-1/danone.html"
+    counts = save(store, [make_item(f"url:{now}", canonical_url=now)], now=later(5))
+    assert counts == SaveCounts(items=1, new_documents=0, new_mentions=0)
+
+
 def test_document_matching_two_brands_is_one_document_and_two_mentions(store: Store) -> None:
     counts = save(store, [make_item("guid:both", brands=("acme", "globex"))])
     assert counts == SaveCounts(items=1, new_documents=1, new_mentions=2)

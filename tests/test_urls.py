@@ -224,6 +224,12 @@ def test_other_pages_keep_other_page_keys(first: str, second: str) -> None:
     assert same_page_key(first) != same_page_key(second)
 
 
+def test_page_keys_leave_out_tracking_parameters() -> None:
+    address = "https://www.dailymail.co.uk/a.html?ns_mchannel=rss&id=3&ito=1490&utm_source=x"
+    assert same_page_key(address) == "dailymail.co.uk/a.html?id=3"
+    assert canonical_url(address) == "https://www.dailymail.co.uk/a.html?id=3"
+
+
 def test_page_keys_keep_the_query_but_not_its_order() -> None:
     assert same_page_key("https://example.com/a?b=2&a=1") == "example.com/a?a=1&b=2"
     assert same_page_key("https://[::1]:8080/a/") == "[::1]:8080/a"

@@ -26,7 +26,8 @@ TRACKING_PARAMETERS = frozenset(
         "at_variant", "at_send_date", "at_recipient_id", "at_recipient_list", "at_format",
         "at_link", "at_type", "ocid", "ncid", "sr_share", "soc_src", "soc_trk", "wt_mc",
         "wt.mc_id", "sc_cid", "srsltid", "_openstat", "s_kwcid", "ef_id", "rb_clickid",
-        "trk", "trkcampaign", "icid",
+        "trk", "trkcampaign", "icid", "ito", "ns_mchannel", "ns_campaign", "ns_source",
+        "ns_linkname", "ns_fee", "cmp", "smid", "emc",
     }
 )  # fmt: skip
 TRACKING_PREFIXES = ("utm_",)
@@ -191,8 +192,9 @@ def same_page_key(canonical: str) -> str | None:
     http and https, ``www.`` and the bare domain, the mobile (``m.``) and AMP renderings, a
     trailing slash: feeds and search engines link one article under each of these, and a
     reader sees one article. The key is only compared, never shown or fetched. It is stored
-    (``documents.page_key``, filled by migration 0015): a change here needs a migration that
-    fills the stored keys again, or old documents stop meeting their new sightings.
+    (``documents.page_key``, filled by migrations 0015 and 0017): a change here, or to the
+    tracking parameters, needs a migration that fills the stored keys again, or old documents
+    stop meeting their new sightings.
     """
     try:
         parts = urlsplit(canonical)
@@ -214,7 +216,11 @@ def same_page_key(canonical: str) -> str | None:
     pairs = sorted(
         pair
         for pair in parts.query.split("&")
-        if pair and pair.lower() != _AMP_OUTPUT and pair.split("=", 1)[0].lower() != _AMP_PARAMETER
+        if pair
+        and pair.lower() != _AMP_OUTPUT
+        and pair.split("=", 1)[0].lower() != _AMP_PARAMETER
+        # Canonical URLs drop them, but not those stored before a parameter was known.
+        and not is_tracking_parameter(unquote_plus(pair.split("=", 1)[0]))
     )
     netloc = f"[{host}]" if ":" in host else host
     if parts.port:

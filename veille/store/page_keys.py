@@ -1,4 +1,4 @@
-"""Page keys of the documents stored before items were merged on them (migration 0015)."""
+"""Page keys of the stored documents, filled in by the migrations that change them (0015, 0017)."""
 
 from __future__ import annotations
 
