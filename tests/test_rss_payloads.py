@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.support.feedserver import FeedServer
+from veille.classify import Classifier
 from veille.collectors.rss import RssCollector, parse_feed
 from veille.fetch import Fetcher
+from veille.normalize import normalize
 from veille.settings import HttpSettings
 from veille.types import SourceState
 
@@ -117,6 +119,44 @@ def test_drupal_items_are_dated_by_their_time_element() -> None:
     first = parsed.mentions[0].published_at
     # <time datetime="2019-05-03T19:21:28Z">Fri, 05/03/2019 - 15:21</time>
     assert first is not None and first.isoformat() == "2019-05-03T19:21:28+00:00"
+
+
+HN_ITEM = b"""<rss version="2.0"><channel><title>Hacker News: Front Page</title>
+<link>https://news.ycombinator.com/</link><item><title>Anthropic acquires Bun</title>
+<description><![CDATA[
+<p>Article URL: <a href="https://bun.com/blog/bun-joins-anthropic">https://bun.com/blog/bun-joins-anthropic</a></p>
+<p>Comments URL: <a href="https://news.ycombinator.com/item?id=46124267">https://news.ycombinator.com/item?id=46124267</a></p>
+<p>Points: 2192</p>
+<p># Comments: 1072</p>
+]]></description><link>https://bun.com/blog/bun-joins-anthropic</link></item></channel></rss>"""
+
+
+def test_hacker_news_items_give_their_figures_apart_from_their_text() -> None:
+    name = "rss_generic/ajt10_hnrss_frontpage.xml"
+    if not (PAYLOADS / name).exists():
+        pytest.skip(f"{name} absent")
+    body = (PAYLOADS / name).read_bytes()
+    parsed = parse_feed(body, url="https://hnrss.org/frontpage", source="hn")
+    points = [int(n) for n in re.findall(rb"<p>Points: (\d+)</p>", body)]
+    comments = [int(n) for n in re.findall(rb"<p># Comments: (\d+)</p>", body)]
+    assert [m.metrics for m in parsed.mentions] == [
+        {"points": p, "comments": c} for p, c in zip(points, comments, strict=True)
+    ]
+    assert [m.engagement for m in parsed.mentions] == [
+        p + c for p, c in zip(points, comments, strict=True)
+    ]
+    # A link's item is its title alone, whose language is the item's; a Show HN keeps its text.
+    documents = {m.title: normalize(m) for m in parsed.mentions}
+    assert not [d.text for d in documents.values() if "Points:" in d.text or "URL:" in d.text]
+    assert documents["Show HN: Wyzer Programming Language"].text.startswith("So i've been")
+    assert [d.text for d in documents.values()].count("") == len(documents) - 1
+    classifier = Classifier(("fr", "en"))
+    read = [classifier.language_of(f"{d.title} {d.text}") for d in documents.values()]
+    assert read.count("en") >= len(documents) - 1  # "Möbius-Strip Crosswords" says too little
+    # Its figures beside a short title read as French ("Article", "Points").
+    [item] = parse_feed(HN_ITEM, url="https://hnrss.org/frontpage", source="hn").mentions
+    document = normalize(item)
+    assert classifier.language_of(f"{document.title} {document.text}") == "en"
 
 
 def test_google_news_items_name_their_publisher() -> None:

@@ -1,4 +1,4 @@
-"""From one feed entry to a RawMention: authors, dates, links, platform, YouTube counts.
+"""From one feed entry to a RawMention: authors, dates, links, platform, counts.
 
 Entries are feedparser's, or the fast reader's mappings with the same keys and values. The
 parser does the XML; this module decides what veille keeps of each entry, working around the
@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from veille.collectors.figures import figures
 from veille.types import RawMention, plain_as_html
 
 # Generators whose feeds are personal or corporate blogs rather than news sites.
@@ -25,6 +26,14 @@ _AUTHOR_PATTERNS = (
     re.compile(r"(?P<email>[^\s()<>]+@[^\s()<>]+)\s*\((?P<name>[^()]*)\)"),  # a@b.fr (Name)
     re.compile(r"(?P<name>[^<>]*?)\s*<(?P<email>[^\s<>]+@[^\s<>]+)>"),  # Name <a@b.fr>
     re.compile(r"(?P<email>[^\s()<>]+@[^\s()<>]+\.[^\s()<>]+)"),  # a@b.fr
+)
+# The end of an hnrss.org item (Hacker News as a feed): its addresses and figures, in English
+# whatever the article's language. Read as figures, not as the item's text, where a title of
+# three words beside "Article", "Points" read as French.
+_HN_FIGURES = re.compile(
+    r"\s*(?:<hr\s*/?>\s*)?(?:<p>Article URL: <a [^>]*>[^<]*</a></p>\s*)?"
+    r"<p>Comments URL: <a [^>]*>[^<]*</a></p>\s*"
+    r"<p>Points: (?P<points>\d+)</p>\s*<p># Comments: (?P<comments>\d+)</p>\s*\Z"
 )
 # Longer RSS authors are cut to this many characters: no name or byline is that long.
 MAX_AUTHOR_CHARS = 500
@@ -55,15 +64,18 @@ def mention_from_entry(entry: Any, context: FeedContext) -> RawMention:
     video_id = clean_text(entry.get("yt_videoid"))
     content = entry.get("content") or []
     body_detail = content[0] if content else entry.get("summary_detail")  # its value and type
+    body = content[0].get("value", "") if content else entry.get("summary") or ""
+    body, (metrics, engagement, reach) = _hn_figures(body)
+    if not metrics:
+        reach = parse_count((entry.get("media_statistics") or {}).get("views"))
+        engagement = parse_count((entry.get("media_starrating") or {}).get("count"))
     return RawMention(
         source=context.source,
         # FeedBurner's <link> is its own redirect; <feedburner:origLink> the article's address.
         url=absolute_link(entry.get("feedburner_origlink") or entry.get("link"), context.base_url),
         guid=clean_text(entry.get("id")),
         title=_as_html((entry.get("title") or "").strip(), entry.get("title_detail")),
-        content_html=_as_html(
-            content[0].get("value", "") if content else entry.get("summary") or "", body_detail
-        ),
+        content_html=_as_html(body, body_detail),
         author_name=name,
         author_handle=email,
         author_url=absolute_link(author_url, context.base_url),
@@ -73,10 +85,20 @@ def mention_from_entry(entry: Any, context: FeedContext) -> RawMention:
         or context.site_url,
         platform=context.platform,
         lang_hint=context.language or _entry_language(entry) or context.feed_language,
-        reach=parse_count((entry.get("media_statistics") or {}).get("views")),
-        engagement=parse_count((entry.get("media_starrating") or {}).get("count")),
+        reach=reach,
+        engagement=engagement,
+        metrics=metrics,
         extra={"platform_id": video_id} if video_id else {},
     )
+
+
+def _hn_figures(body: str) -> tuple[str, tuple[dict[str, int], int | None, int | None]]:
+    """An hnrss.org item's text without its closing addresses and figures, and the figures."""
+    found = _HN_FIGURES.search(body) if "Comments URL: " in body else None
+    if found is None:
+        return body, ({}, None, None)
+    counts = {"points": found.group("points"), "comments": found.group("comments")}
+    return body[: found.start()], figures(counts)
 
 
 def _as_html(value: str, detail: Any) -> str:
