@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +49,27 @@ def _json(config: Path, *args: str) -> list[dict[str, object]]:
     result = run(config, *args, "--format", "json")
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
+
+
+def test_an_output_that_is_not_unicode_gets_what_it_can_hold(collected: Path) -> None:
+    """A Latin-1 or ASCII terminal (PYTHONIOENCODING): no traceback half-way through."""
+
+    def veille(*args: str) -> subprocess.CompletedProcess[bytes]:
+        command = [sys.executable, "-m", "veille", "--config", str(collected), *args]
+        environment = {**os.environ, "PYTHONIOENCODING": "ascii"}
+        completed = subprocess.run(command, capture_output=True, env=environment, timeout=120)
+        assert completed.returncode == 0, completed.stderr
+        return completed
+
+    expected = _json(collected, "mentions")
+    assert any(not str(m["title"]).isascii() for m in expected)
+    # JSON escapes what the output cannot hold: nothing is lost.
+    lines = veille("mentions", "--format", "jsonl").stdout.splitlines()
+    assert [json.loads(line) for line in lines] == expected
+    assert json.loads(veille("mentions", "--format", "json").stdout) == expected
+    # A table writes "?" for it.
+    table = veille("mentions").stdout.decode("ascii")
+    assert "?" in table and "mention(s)" in table
 
 
 def test_mentions_json_has_the_contract_fields(collected: Path) -> None:

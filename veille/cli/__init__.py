@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import logging
+import sys
 from pathlib import Path
 
 import click
@@ -77,7 +79,23 @@ _register()
 def main() -> None:
     """Entry point of the ``veille`` console script."""
     _startup.begin()
+    _replace_what_the_output_cannot_hold()
     try:
         cli(prog_name="veille")
     finally:
         _startup.exiting()
+
+
+def _replace_what_the_output_cannot_hold() -> None:
+    """On a terminal or pipe that is not UTF-8 (PYTHONIOENCODING=latin-1), write "?" for
+    the characters it has none for (’, «, emoji) rather than fail half-way through a table.
+    JSON output escapes them instead (render.writes_unicode)."""
+    from veille.cli.render import writes_unicode
+
+    stdout = sys.stdout
+    if (
+        isinstance(stdout, io.TextIOWrapper)
+        and stdout.errors == "strict"
+        and not writes_unicode(stdout)
+    ):
+        stdout.reconfigure(errors="replace")

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from veille.cli.render import languages_callback
+from veille.cli.render import json_text, languages_callback
 
 
 @click.command()
@@ -57,7 +57,7 @@ def classify(languages: tuple[str, ...], output_format: str) -> None:
             "sentiment": round(result.sentiment, 4),
             "tone": result.tone,
         }
-        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(record, sys.stdout) + "\n")
     if refused:
         click.echo(f"{refused} line(s) refused.", err=True)
         raise SystemExit(2)

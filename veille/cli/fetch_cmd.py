@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
 from veille.cli.app import App
-from veille.cli.render import languages_callback
+from veille.cli.render import json_text, languages_callback
 
 
 @click.command()
@@ -53,7 +52,7 @@ def fetch(
     trial = asyncio.run(fetch_once(kind, query, options=validated, http=http, languages=languages))
     records = trial.records
     for record in records:
-        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(record, sys.stdout) + "\n")
     kept = sum(1 for record in records if record["kept"])
     click.echo(f"{len(records)} item(s) returned, {kept} kept by the query.", err=True)
     if trial.warning:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -14,6 +13,7 @@ from veille.cli.render import (
     console,
     count_range,
     format_option,
+    json_text,
     moment_callback,
     progress_bar,
     short_time,
@@ -115,7 +115,7 @@ def query_test(
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
     if output_format == "json":
-        json.dump(report_record(report), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write(json_text(report_record(report), sys.stdout, indent=2))
         sys.stdout.write("\n")
     elif output_format != "table":
         records = [entry_record(entry) for entry in report.entries()]

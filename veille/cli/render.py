@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -92,17 +93,34 @@ def write_record_batches(
             out.write(csv_text(batch, fields, spreadsheet=spreadsheet).split("\n", 1)[1])
     elif output_format == "jsonl":
         for record in chain.from_iterable(batches):
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.write(json_text(record, out) + "\n")
     elif output_format == "json":
         out.write("[")
         separator = "\n  "
         for record in chain.from_iterable(batches):
-            item = json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            item = json_text(record, out, indent=2).replace("\n", "\n  ")
             out.write(separator + item)
             separator = ",\n  "
         out.write("]\n" if separator == "\n  " else "\n]\n")  # an empty array is "[]"
     else:
         raise ValueError(f"unknown format {output_format!r}")
+
+
+def json_text(value: object, out: IO[str], *, indent: int | None = None) -> str:
+    """``value`` as JSON for ``out``: characters as they are, or JSON's own escapes (\\u2019)
+    where the output's encoding cannot hold them all (nothing lost either way)."""
+    return json.dumps(value, ensure_ascii=not writes_unicode(out), indent=indent)
+
+
+def writes_unicode(out: IO[str]) -> bool:
+    """Whether a text stream's encoding holds every character (UTF-8 or another UTF)."""
+    encoding = getattr(out, "encoding", None)
+    if not isinstance(encoding, str):
+        return True  # an in-memory stream: text, never encoded
+    try:
+        return codecs.lookup(encoding).name.startswith("utf")
+    except LookupError:
+        return False
 
 
 def terminal_text(text: str) -> str:
