@@ -45,6 +45,14 @@ def matches(query: str, title: str = "", text: str = "", **fields: str) -> bool:
         ("case:Société", "Société Générale", True),
         ("case:Societe", "Société Générale", False),
         ("danone", "", False),
+        # Marks after a name and footnote numbers end the word.
+        ("orange", "Orange™ lance sa box", True),
+        ("evian", "Evian℠ en promotion", True),
+        ("danone", "Résultats annuels de Danone¹", True),
+        ('"danone france"', "Danone² France", True),
+        ("case:Orange", "Orange™ lance sa box", True),
+        ("danone", "Danone®", True),
+        ("co2", "émissions de CO₂", True),  # subscripts stay part of their formula
     ],
 )
 def test_words_accents_case_and_elision(query: str, title: str, expected: bool) -> None:

@@ -180,6 +180,11 @@ def strip_accents(text: str) -> str:
     return text
 
 
+# Marks written after a name, ™ and ℠, and footnote numbers (« Danone¹ », « Orange² ») decompose
+# to letters and digits ("tm", "1") that would join the word they follow: they part words.
+_WORD_ENDING = re.compile("[™℠¹²³⁰⁴-⁹]")
+
+
 # An item's title and text are folded by several steps in turn (ruling out items that name no
 # brand, the word index, story features, the fingerprint): the last few folds are kept.
 @lru_cache(maxsize=8)
@@ -192,6 +197,8 @@ def fold_case_and_accents(text: str) -> str:
         # A soft hyphen (where a word may break, invisible otherwise) is no letter: French
         # sites hyphenate long words with it ("Socié\xadté").
         folded = folded.replace("\xad", "")
+    if _WORD_ENDING.search(folded):
+        folded = _WORD_ENDING.sub(" ", folded)
     # str.replace per letter is several times faster than str.translate on long texts.
     for letter, replacement in _LIGATURES:
         if letter in folded:
