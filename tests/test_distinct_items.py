@@ -101,3 +101,71 @@ def test_bare_guids_of_two_publishers_on_one_feed_host_stay_apart(
     )
     _collect(config)
     assert _titles(config) == ["Danone A", "Danone B"]
+
+
+def _pairs(config: Path) -> list[tuple[str, str]]:
+    """Each stored mention's (title, url), Danone's only."""
+    result = run(config, "mentions", "--format", "json", "--brand", "Danone")
+    assert result.exit_code == 0, result.output
+    return sorted((str(m["title"]), str(m["url"])) for m in json.loads(result.output))
+
+
+VILLE = "https://www.ville-exemple.fr/"
+USINE = ("bare:" + VILLE, f"{VILLE}actu/usine-danone", "Danone ouvre une usine")
+MARATHON = ("bare:" + VILLE, f"{VILLE}actu/marathon", "Danone sponsorise le marathon")
+EMPLOI = ("bare:" + VILLE, f"{VILLE}actu/emploi", "Danone recrute")
+
+
+def _warning(config: Path, source: str) -> str:
+    result = run(config, "sources", "list", "--format", "json")
+    assert result.exit_code == 0, result.output
+    [state] = [s for s in json.loads(result.output) if s["name"] == source]
+    return str(state["last_error"])
+
+
+def test_items_a_feed_gives_one_guid_at_different_links_are_each_stored(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    # A CMS writing the site's address into every <guid>: each item is still its own article.
+    feed_server.add("/ville.xml", _feed(USINE, MARATHON, EMPLOI))
+    config = write_config(tmp_path, {"ville": feed_server.url("/ville.xml")})
+    _collect(config)
+    assert _pairs(config) == sorted((title, link) for _, link, title in (USINE, MARATHON, EMPLOI))
+    assert "share the GUID 'https://www.ville-exemple.fr/'" in _warning(config, "ville")
+    # A new article under that GUID is a new mention; the ones stored keep their own words.
+    scandale = ("bare:" + VILLE, f"{VILLE}actu/scandale", "Danone : scandale et colère")
+    feed_server.set_body("/ville.xml", _feed(scandale, USINE, MARATHON, EMPLOI))
+    result = run(config, "collect", "--all")
+    assert result.exit_code == 0, result.output
+    assert "1 new mention(s)" in result.output
+    assert _pairs(config) == sorted(
+        (title, link) for _, link, title in (scandale, USINE, MARATHON, EMPLOI)
+    )
+
+
+def test_an_opaque_guid_given_to_two_articles_does_not_merge_them(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    first = ("dup-1", "https://example.fr/a/danone-usine", "Danone ouvre une usine")
+    second = ("dup-1", "https://example.fr/b/danone-prix", "Danone baisse ses prix")
+    feed_server.add("/dup.xml", _feed(first, second))
+    config = write_config(tmp_path, {"dup": feed_server.url("/dup.xml")})
+    _collect(config)
+    assert _pairs(config) == sorted((title, link) for _, link, title in (first, second))
+
+
+def test_an_item_stored_under_a_guid_later_shared_is_not_stored_again(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    # Stored first under its GUID; once another article comes with that GUID, the item is
+    # identified by its link: it is the document stored then, met at its page.
+    first = ("dup-1", "https://example.fr/a/danone-usine", "Danone ouvre une usine")
+    feed_server.add("/dup.xml", _feed(first))
+    config = write_config(tmp_path, {"dup": feed_server.url("/dup.xml")})
+    _collect(config)
+    second = ("dup-1", "https://example.fr/b/danone-prix", "Danone baisse ses prix")
+    feed_server.set_body("/dup.xml", _feed(second, first))
+    _collect(config)
+    assert _pairs(config) == sorted((title, link) for _, link, title in (first, second))
+    _collect(config)
+    assert len(_pairs(config)) == 2

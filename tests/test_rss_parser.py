@@ -11,6 +11,7 @@ import pytest
 from veille.collectors._discovery import advertised_feeds
 from veille.collectors.rss import ParsedFeed, _parse_with_feedparser, parse_feed
 from veille.errors import FatalSourceError, TransientSourceError
+from veille.normalize import normalize
 
 URL = "https://www.marque-info.example/flux/rss.xml"
 
@@ -228,3 +229,44 @@ def test_an_emoji_written_as_its_utf16_halves_costs_no_item() -> None:
         "Marque, half \ufffd and \ufffd",
         "Marque \uc350",  # not a half: as written
     ]
+
+
+def test_a_guid_given_to_items_at_different_links_is_set_aside() -> None:
+    # A CMS bug seen in real feeds: the site's address in every <guid>. Taken as the items'
+    # identity, it made them one document: one was stored, the others were lost.
+    site = "https://www.marque-info.example/"
+    items = "".join(
+        f"<item><title>Danone {n}</title><link>{site}actu/{n}</link><guid>{site}</guid></item>"
+        for n in ("usine", "marathon", "emploi")
+    )
+    # The same article twice (two spellings of its link) keeps its GUID; so does a lone one.
+    items += (
+        f'<item><title>Conseil</title><link>{site}conseil</link><guid isPermaLink="false">c-1'
+        f"</guid></item><item><title>Conseil</title><link>http://marque-info.example/conseil/"
+        f'</link><guid isPermaLink="false">c-1</guid></item><item><title>Seul</title>'
+        f'<link>{site}seul</link><guid isPermaLink="false">s-1</guid></item>'
+    )
+    parsed = parse_feed(rss(items), url=URL, source="marque-info")
+    assert [m.guid for m in parsed.mentions] == [None, None, None, "c-1", "c-1", "s-1"]
+    identities = [normalize(m).identity for m in parsed.mentions]
+    assert identities[:3] == [f"url:{site}actu/{n}" for n in ("usine", "marathon", "emploi")]
+    assert parsed.warning == (
+        f"3 items at different links share the GUID '{site}': "
+        "each is identified by its link instead"
+    )
+    # Feedparser's reading of a malformed body says the same, after what was wrong with it.
+    broken = parse_feed(rss(items) + b"<", url=URL, source="marque-info")
+    assert [m.guid for m in broken.mentions] == [None, None, None, "c-1", "c-1", "s-1"]
+    assert broken.warning is not None and broken.warning.endswith(parsed.warning)
+    assert "well-formed" in broken.warning
+
+
+def test_a_feed_whose_guids_each_name_one_item_has_no_warning() -> None:
+    items = "".join(
+        f'<item><title>T{n}</title><link>https://a.example/{n}</link><guid isPermaLink="false">'
+        f"g-{n}</guid></item>"
+        for n in range(3)
+    )
+    parsed = parse_feed(rss(items), url=URL, source="marque-info")
+    assert [m.guid for m in parsed.mentions] == ["g-0", "g-1", "g-2"]
+    assert parsed.warning is None

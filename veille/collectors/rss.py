@@ -241,14 +241,29 @@ def _parsed_feed(
         feed_language=clean_text(feed.get("language")),
         feed_author=first_author(feed, atom=True) if atom else (None, None, None),
     )
+    # Imported here, as feedparser is: commands that never read a feed do not load it.
+    from veille.normalize.identity import without_shared_guids
+
+    mentions, shared = without_shared_guids([mention_from_entry(e, context) for e in entries])
+    if shared:
+        warning = "; ".join(filter(None, (warning, _shared_guids_warning(shared))))
     return ParsedFeed(
-        mentions=[mention_from_entry(entry, context) for entry in entries],
+        mentions=mentions,
         title=context.title,
         site_url=context.site_url,
         language=language or context.feed_language,
         ttl_minutes=parse_count(feed.get("ttl")),
         warning=warning,
     )
+
+
+def _shared_guids_warning(shared: Mapping[str, int]) -> str:
+    """What a feed that gives one GUID to items at different links is told."""
+    first = next(iter(shared))
+    example = repr(first if len(first) <= 80 else first[:79] + "…")
+    items = sum(shared.values())
+    what = f"the GUID {example}" if len(shared) == 1 else f"{len(shared)} GUIDs (such as {example})"
+    return f"{items} items at different links share {what}: each is identified by its link instead"
 
 
 def _ends_inside_an_entry(parsed: Any, body: bytes) -> bool:

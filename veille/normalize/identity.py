@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
 
 from veille.normalize.domains import registrable_domain
 from veille.normalize.text import body_text, collapse_whitespace, fold_text, html_to_text
-from veille.normalize.urls import canonical_url
+from veille.normalize.urls import canonical_url, same_page_key
 from veille.types import RawMention
 
 _EMAIL = re.compile(r"[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+")
@@ -103,3 +106,37 @@ def document_identity(
         title = html_to_text(raw.title)
         content_fingerprint = fingerprint(title, body_text(title, html_to_text(raw.content_html)))
     return f"hash:{content_fingerprint}"
+
+
+def _page(raw: RawMention) -> str | None:
+    """The page an item links to (``same_page_key`` of its canonical link), or None."""
+    canonical = canonical_url(raw.url)
+    return same_page_key(canonical) if canonical is not None else None
+
+
+def without_shared_guids(raws: Sequence[RawMention]) -> tuple[list[RawMention], dict[str, int]]:
+    """The items of one answer, those whose GUID it gives to items at other pages without it.
+
+    Such a GUID names no item (a CMS writing the site's address into every ``<guid>``, a
+    template's constant): taken as an identity, it would make every item that carries it one
+    document. Without it, each is identified by its link, as an item with no GUID is. Items
+    sharing a GUID at one page (the same item twice) keep it. Returns the items, in order, and
+    the GUIDs set aside with how many items gave each, in the order they first appear.
+    """
+    guids = [(raw.guid or "").strip() for raw in raws]
+    # Most feeds give each GUID once: only repeated ones need their items' links read.
+    repeated = {guid: count for guid, count in Counter(guids).items() if guid and count > 1}
+    if not repeated:
+        return list(raws), {}
+    pages: dict[str, set[str | None]] = {}
+    for raw, guid in zip(raws, guids, strict=True):
+        if guid in repeated:
+            pages.setdefault(guid, set()).add(_page(raw))
+    shared = {guid: repeated[guid] for guid, linked in pages.items() if len(linked) > 1}
+    if not shared:
+        return list(raws), {}
+    kept = [
+        replace(raw, guid=None) if guid in shared else raw
+        for raw, guid in zip(raws, guids, strict=True)
+    ]
+    return kept, shared
