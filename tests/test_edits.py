@@ -108,3 +108,95 @@ def test_a_brand_the_edit_no_longer_names_keeps_the_tone_it_had(
         "negative",
         before["Michelin"]["sentiment"],
     )
+
+
+def _item(guid: str, link: str, title: str, text: str, day: int) -> bytes:
+    """A one-item feed of eco.example.fr; a ``guid`` starting with "https:" is a permalink."""
+    permalink = "" if guid.startswith("https:") else ' isPermaLink="false"'
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Éco</title><link>https://eco.example.fr/</link>
+<item><title>{title}</title><link>{link}</link><guid{permalink}>{guid}</guid>
+<description>{text}</description><pubDate>{day} Nov 2026 08:00:00 +0000</pubDate></item>
+</channel></rss>""".encode()
+
+
+def _summary(config: Path) -> list[tuple[str, str, str, str]]:
+    return sorted(
+        (str(m["title"]), str(m["url"]), str(m["published_at"]), str(m["tone"]))
+        for m in _mentions(config, "--brand", "Danone")
+    )
+
+
+# An opaque GUID, and the site's own address: what a CMS wrote into every item's <guid>.
+@pytest.mark.parametrize("guid", ["eco-1001", "https://eco.example.fr/"])
+def test_another_article_under_a_stored_guid_is_a_new_mention(
+    feed_server: FeedServer, tmp_path: Path, guid: str
+) -> None:
+    # The feed holds one item at a time: its GUID is never seen given to two items at once.
+    feed_server.add(
+        "/eco.xml",
+        _item(guid, "https://eco.example.fr/danone-usine", "Danone ouvre une usine", "Usine.", 25),
+    )
+    config = write_config(tmp_path, {"eco": feed_server.url("/eco.xml")})
+    _collect(config)
+    [first] = _summary(config)
+    feed_server.set_body(
+        "/eco.xml",
+        _item(
+            guid,
+            "https://eco.example.fr/danone-rappel",
+            "Danone rappelle ses yaourts",
+            "Un rappel catastrophique, une colère immense.",
+            26,
+        ),
+    )
+    result = run(config, "collect", "--all")
+    assert result.exit_code == 0, result.output
+    assert "1 new mention(s)" in result.output
+    # The article stored keeps its own words, link, date and tone; the new one has its own.
+    assert _summary(config) == sorted(
+        [
+            first,
+            (
+                "Danone rappelle ses yaourts",
+                "https://eco.example.fr/danone-rappel",
+                "2026-11-26T08:00:00Z",
+                "negative",
+            ),
+        ]
+    )
+    # Seen again, each item is the document stored for it.
+    _collect(config)
+    assert len(_summary(config)) == 2
+
+
+@pytest.mark.parametrize(
+    "new_link",
+    [
+        "https://eco.example.fr/2026/danone-yaourts",  # a new address on the same site
+        "http://www.eco.example.fr/danone-yaourts/",  # another spelling of the same page
+    ],
+)
+def test_an_article_moved_to_another_address_is_an_edit_of_its_document(
+    feed_server: FeedServer, tmp_path: Path, new_link: str
+) -> None:
+    feed_server.add("/eco.xml", FIRST)
+    config = write_config(tmp_path, {"eco": feed_server.url("/eco.xml")})
+    _collect(config)
+    [before] = _mentions(config, "--brand", "Danone")
+    # The same GUID, the same title: the publisher moved (or respelt) its link, and corrected
+    # the text.
+    moved = FIRST.replace(b"https://eco.example.fr/danone-yaourts", new_link.encode())
+    feed_server.set_body("/eco.xml", moved.replace(b"yaourts nature", b"yaourts nature bio"))
+    result = run(config, "collect", "--all")
+    assert result.exit_code == 0, result.output
+    assert "0 new mention(s)" in result.output
+    [after] = _mentions(config, "--brand", "Danone")
+    assert after["id"] == before["id"] and after["title"] == before["title"]
+    assert "bio" in str(after["text"])
+    if "2026" in new_link:
+        # The document is where the article now is: the old address may be gone.
+        assert after["url"] == new_link
+        assert _mentions(config, "--search", "bio")
+    else:
+        assert after["url"] == before["url"]

@@ -13,6 +13,7 @@ from tests.support.stores import T0, database_url_fixture, later, make_item, sto
 from veille.errors import StoreError
 from veille.store import BrandSpec, MentionFilter, SaveCounts, SourceSpec, Store, StoredItem
 from veille.store.schema import document_table, mention_table, run_table, source_state_table
+from veille.store.specs import CollectionSave
 from veille.types import MatchResult, SourceState
 
 ALL = MentionFilter(limit=None)
@@ -133,6 +134,60 @@ def test_an_address_stored_with_a_tracking_parameter_met_again_without_is_one_do
     now = "https://www.dailymail.co.uk/news/article-1/danone.html"
     counts = save(store, [make_item(f"url:{now}", canonical_url=now)], now=later(5))
     assert counts == SaveCounts(items=1, new_documents=0, new_mentions=0)
+
+
+def test_one_identity_at_two_pages_under_two_titles_is_two_documents(store: Store) -> None:
+    # A GUID that two articles were given (a CMS writing one into every item).
+    usine, prix = "https://www.lemonde.fr/danone-usine", "https://www.lemonde.fr/danone-prix"
+    first = make_item("guid:lemonde.fr:dup-1", canonical_url=usine, title="Danone ouvre une usine")
+    second = make_item("guid:lemonde.fr:dup-1", canonical_url=prix, title="Danone baisse ses prix")
+    assert save(store, [first]) == SaveCounts(items=1, new_documents=1, new_mentions=1)
+    assert save(store, [second], now=later(5)) == SaveCounts(1, 1, 1)
+    # Each seen again is its own document, found under its identity or its link's.
+    assert save(store, [second, first], now=later(10)) == SaveCounts(2, 0, 0)
+    rows = sorted((row["url"], row["title"]) for row in store.list_mentions(ALL))
+    assert rows == [(prix, "Danone baisse ses prix"), (usine, "Danone ouvre une usine")]
+    # Two sources giving it to two more articles, saved together: two more documents.
+    third, fourth = (
+        make_item(
+            "guid:lemonde.fr:dup-1",
+            canonical_url=f"https://www.lemonde.fr/danone-{n}",
+            title=f"Danone {n}",
+        )
+        for n in (3, 4)
+    )
+    run_id = store.begin_run(later(15))
+    saves = [
+        CollectionSave(
+            run_id, source, None, [item], SourceState(), later(15), later(75), False, 0.1
+        )
+        for source, item in (("lemonde", third), ("hn", fourth))
+    ]
+    assert store.save_collections(saves) == [SaveCounts(1, 1, 1), SaveCounts(1, 1, 1)]
+    assert count_rows(store, document_table) == 4
+
+
+def test_one_identity_at_another_page_of_its_site_under_its_title_is_its_document(
+    store: Store,
+) -> None:
+    # The publisher moved the article (a new slug): the document follows it.
+    old, new = "https://www.lemonde.fr/danone-usine", "https://www.lemonde.fr/eco/danone-usine"
+    title = "Danone ouvre une usine"
+    save(store, [make_item("guid:lemonde.fr:1001", canonical_url=old, url=old, title=title)])
+    moved = make_item("guid:lemonde.fr:1001", canonical_url=new, url=new, title=title.upper())
+    assert save(store, [moved], now=later(5)) == SaveCounts(
+        items=1, new_documents=0, new_mentions=0
+    )
+    assert [row["url"] for row in store.list_mentions(ALL)] == [new]
+    # Met again at its new address from another source: the same document.
+    other = make_item(f"url:{new}", canonical_url=new, title="Danone : une usine", source="gnews")
+    assert save(store, [other], now=later(9), source="gnews") == SaveCounts(1, 0, 0)
+    # On another site, the same title is another article.
+    elsewhere = "https://www.lefigaro.fr/danone-usine"
+    copy = make_item(
+        "guid:lemonde.fr:1001", canonical_url=elsewhere, site="lefigaro.fr", title=title
+    )
+    assert save(store, [copy], now=later(12)) == SaveCounts(1, 1, 1)
 
 
 def test_document_matching_two_brands_is_one_document_and_two_mentions(store: Store) -> None:

@@ -18,6 +18,7 @@ from veille.errors import StoreError
 from veille.store.edits import (
     Edited,
     keep_earlier_tones,
+    same_article,
     update_edited_documents,
     update_mentions,
 )
@@ -108,6 +109,17 @@ def _ids_by_identity_query(dialect: str) -> Select[str, int]:
 
 
 @cache
+def _named_documents_query(dialect: str) -> Select[str, int, str | None, str | None, str]:
+    return select(
+        document_table.c.identity,
+        document_table.c.id,
+        document_table.c.page_key,
+        document_table.c.site,
+        document_table.c.title,
+    ).where(one_of_parameter(dialect, document_table.c.identity, "values"))
+
+
+@cache
 def _documents_by_page_query(
     dialect: str,
 ) -> Select[str | None, int, str, int, str | None, str | None]:
@@ -133,6 +145,44 @@ def _ids_by_identity(connection: Connection, identities: Iterable[str]) -> dict[
     return {
         identity: doc_id for identity, doc_id in rows_for(connection, query, "values", identities)
     }
+
+
+def _apart_from_other_articles(
+    connection: Connection, rows: Sequence[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The rows, those holding another article's identity given their links'; the ids stored.
+
+    The ids are those of the documents stored under the returned rows' identities.
+
+    A row whose identity a stored document, or a row before it, holds at another page, without
+    being its article (``same_article``: a feed giving one GUID to several articles over its
+    passes), is identified by its link, as an item without a GUID is: it is stored apart, or
+    met at its page, instead of rewriting the other.
+    """
+    query = _named_documents_query(connection.dialect.name)
+    existing: dict[str, int] = {}
+    held: dict[str, tuple[str | None, str | None, str]] = {}
+    for identity, doc_id, page, site, title in rows_for(
+        connection, query, "values", (row["identity"] for row in rows)
+    ):
+        existing[identity] = doc_id
+        held[identity] = (page, site, title)
+    apart: list[dict[str, Any]] = []
+    given: set[str] = set()
+    for row in rows:
+        identity = row["identity"]
+        holder = held.get(identity)
+        if holder is None:
+            held[identity] = (row["page_key"], row["site"], row["title"] or "")
+        elif row["canonical_url"] is not None and not same_article(row, *holder):
+            own = identity_key(f"url:{row['canonical_url']}")
+            if own != identity:
+                row = row | {"identity": own}
+                given.add(own)
+        apart.append(row)
+    if given:
+        existing.update(_ids_by_identity(connection, given - existing.keys()))
+    return apart, existing
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,9 +341,10 @@ def upsert_documents(
 
     ``stories`` gives each row's story signature when it is known already. A row naming a
     stored document by its own identity, from that document's source and with another content,
-    rewrites it (``update_edited_documents``) when ``editable`` says so (every row by default).
+    rewrites it (``update_edited_documents``) when ``editable`` says so (every row by default),
+    unless it is another article (``same_article``): that is stored apart.
     """
-    existing = _ids_by_identity(connection, (row["identity"] for row in rows))
+    rows, existing = _apart_from_other_articles(connection, rows)
     edits = rows if editable is None else [r for r, ok in zip(rows, editable, strict=True) if ok]
     edited = update_edited_documents(connection, edits, existing)
     unknown = [index for index, row in enumerate(rows) if row["identity"] not in existing]

@@ -5,6 +5,12 @@ into a product recall must not stay stored under its first wording, nor a brand 
 names be attached to text that does not name it. A document is only rewritten from the source
 that stored it: another source giving the same page (a search result with the title alone,
 say) would otherwise flip it between two versions at every pass. Its story stays its own.
+
+An identity is no proof of one article: feeds give one GUID to several (a CMS writing the
+site's address into every ``<guid>``, over several passes). An item naming a stored document
+by its identity is that document's article only at its page, or, at another page, on its site
+under its title (``same_article``): a publisher moving an article (a new slug, a new section),
+whose address the document then follows. Otherwise it is another article, stored apart.
 """
 
 from __future__ import annotations
@@ -34,20 +40,56 @@ EDITED_COLUMNS = (
 )
 
 
+# What an edit at another page of the same article (``same_article``) replaces as well.
+ADDRESS_COLUMNS = ("canonical_url", "page_key")
+
+
+def same_article(
+    row: Mapping[str, Any], page_key: str | None, site: str | None, title: str
+) -> bool:
+    """Whether a row (``document_values``) naming a stored document by its identity is its article.
+
+    ``page_key``, ``site``, ``title``: the stored document's. A platform's own id always is;
+    otherwise, at the document's page (or when either page is unknown), it is; at another
+    page, only on the same site under the same title (case, accents and spacing aside): a
+    publisher moving the article. Another title at another page is another article that its
+    feed gave the same GUID.
+    """
+    if row["identity"].startswith("id:"):
+        return True
+    if row["page_key"] is None or page_key is None or row["page_key"] == page_key:
+        return True
+    if row["site"] is None or row["site"] != site:
+        return False
+    # Imported here: commands that only read the database never load the normalisation.
+    from veille.normalize.text import fold_text
+
+    folded = fold_text(title)
+    return bool(folded) and fold_text(row["title"] or "") == folded
+
+
 @cache
-def _stored_versions_query(dialect: str) -> Select[int, int, str | None, float, str]:
+def _stored_versions_query(
+    dialect: str,
+) -> Select[int, int, str | None, float, str, str | None, str | None, str | None, str]:
     return select(
         document_table.c.id,
         document_table.c.source_id,
         document_table.c.fingerprint,
         document_table.c.sentiment,
         document_table.c.tone,
+        document_table.c.canonical_url,
+        document_table.c.page_key,
+        document_table.c.site,
+        document_table.c.title,
     ).where(one_of_parameter(dialect, document_table.c.id, "values"))
 
 
 @cache
 def _update_document() -> Any:
-    values: dict[str, Any] = {column: bindparam(f"new_{column}") for column in EDITED_COLUMNS}
+    values: dict[str, Any] = {
+        column: bindparam(f"new_{column}") for column in (*EDITED_COLUMNS, *ADDRESS_COLUMNS)
+    }
     return update(document_table).where(document_table.c.id == bindparam("doc_id")).values(values)
 
 
@@ -61,9 +103,10 @@ def update_edited_documents(
     """Rewrite the stored documents that these rows (``document_values``) show edited.
 
     ``stored_before``: the ids of the rows' identities stored before this save. A row edits its
-    document when it comes from the document's own source with another content fingerprint;
-    the last such row of a document wins. Return the documents rewritten, with their tone
-    before (``keep_earlier_tones`` gives it to the mentions the new text no longer names).
+    document when it comes from the document's own source, is its article (``same_article``)
+    and has another content fingerprint or another page, whose address the document then
+    takes; the last such row of a document wins. Return the documents rewritten, with their
+    tone before (``keep_earlier_tones`` gives it to the mentions the new text no longer names).
     """
     candidates: dict[int, dict[str, Any]] = {}
     for row in rows:
@@ -74,19 +117,27 @@ def update_edited_documents(
         return {}
     query = _stored_versions_query(connection.dialect.name)
     before: dict[int, tuple[float, str]] = {}
-    for document_id, source_id, stored_fingerprint, sentiment, tone in rows_for(
+    addresses: dict[int, dict[str, Any]] = {}
+    for document_id, source_id, content, sentiment, tone, address, page, site, title in rows_for(
         connection, query, "values", candidates
     ):
         row = candidates[document_id]
-        if row["source_id"] == source_id and row["fingerprint"] != stored_fingerprint:
+        if row["source_id"] != source_id or not same_article(row, page, site, title):
+            continue
+        moved = row["page_key"] is not None and row["page_key"] != page
+        if row["fingerprint"] != content or moved:
             before[document_id] = (sentiment, tone)
+            kept = {"canonical_url": address, "page_key": page}
+            addresses[document_id] = {c: row[c] if moved else kept[c] for c in ADDRESS_COLUMNS}
     edited = {document_id: candidates[document_id] for document_id in before}
     if not edited:
         return {}
     connection.execute(
         _update_document(),
         [
-            {"doc_id": document_id} | {f"new_{c}": row[c] for c in EDITED_COLUMNS}
+            {"doc_id": document_id}
+            | {f"new_{c}": row[c] for c in EDITED_COLUMNS}
+            | {f"new_{c}": addresses[document_id][c] for c in ADDRESS_COLUMNS}
             for document_id, row in edited.items()
         ],
     )
