@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from veille.credentials import environment_secret
 from veille.timeutil import parse_duration, time_zone
 
 SMTP_ENVIRONMENT = {
@@ -45,20 +45,22 @@ class SmtpSettings(BaseModel):
 
 
 def smtp_input(table: Any) -> Any:
-    """The ``[smtp]`` table with ``VEILLE_SMTP_…`` environment values laid over it."""
+    """The ``[smtp]`` table with ``VEILLE_SMTP_…`` environment values laid over it.
+
+    The password is read as the collectors' credentials are (:mod:`veille.credentials`):
+    ``VEILLE_SMTP_PASSWORD`` unless blank, else the file ``VEILLE_SMTP_PASSWORD_FILE`` names; a
+    file that cannot be read is a SecretFileError naming the variable.
+    """
     if not isinstance(table, dict):
         return table
     merged = dict(table)
     for field, variable in SMTP_ENVIRONMENT.items():
         value = os.environ.get(variable)
-        if value is not None:
+        if value is not None and field != "password":
             merged["from" if field == "from_address" else field] = value
-    password_file = os.environ.get("VEILLE_SMTP_PASSWORD_FILE")
-    if password_file and "VEILLE_SMTP_PASSWORD" not in os.environ:
-        try:
-            merged["password"] = Path(password_file).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ValueError(f"VEILLE_SMTP_PASSWORD_FILE: cannot read ({exc.strerror})") from None
+    password = environment_secret(SMTP_ENVIRONMENT["password"])
+    if password is not None:
+        merged["password"] = password
     return merged
 
 

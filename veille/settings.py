@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from veille import __version__
+from veille.credentials import SecretFileError
 from veille.delivery_settings import (
     AlertSettings,
     DigestConfig,
@@ -322,8 +323,13 @@ def _settings_input(raw: dict[str, Any], config_path: Path) -> dict[str, Any]:
     data["brands"] = raw.get("brands", [])
     try:
         data["smtp"] = smtp_input(data.get("smtp", {}))
-    except ValueError as exc:
-        raise ConfigError(str(exc), file=str(config_path), key="smtp.password") from None
+    except SecretFileError as exc:  # the environment's doing, not the file's
+        raise ConfigError(
+            f"names {exc.path}, which {exc.reason}",
+            key=exc.variable,
+            hint="point it at a readable UTF-8 file holding the password, or export "
+            "VEILLE_SMTP_PASSWORD=… instead",
+        ) from None
     return data
 
 

@@ -9,14 +9,13 @@ the newest item seen) so that a daily run only asks for what is new.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from veille.credentials import SecretFileError, environment_secret
 from veille.errors import FatalSourceError, TransientSourceError
 from veille.fetch import FetchResult, RateLimitWait
 from veille.types import RawMention, SourceState
@@ -42,23 +41,27 @@ class ApiOptions(BaseModel):
         return value
 
 
-def credential(name: str) -> str | None:
-    """A secret from the environment: ``NAME``, else the file named by ``NAME_FILE``."""
-    value = os.environ.get(name)
-    if value:
-        return value.strip()
-    path = os.environ.get(f"{name}_FILE")
-    if path:
-        try:
-            return Path(path).read_text(encoding="utf-8").strip() or None
-        except OSError:
-            return None
-    return None
+def credential(name: str, *, source: str | None = None) -> str | None:
+    """A secret from the environment: ``NAME``, else the file named by ``NAME_FILE``; None when
+    neither is set.
+
+    A ``NAME_FILE`` that cannot be read is a FatalSourceError of ``source`` naming the variable,
+    the path and why: the source is skipped with it, as when a credential is missing.
+    """
+    try:
+        return environment_secret(name)
+    except SecretFileError as exc:
+        raise FatalSourceError(
+            f"skipped: {exc}",
+            source=source,
+            hint=f"point {exc.variable} at a readable UTF-8 file holding the secret, or export "
+            f"{name}=… instead",
+        ) from None
 
 
 def require_credentials(source: str, *names: str, purpose: str) -> dict[str, str]:
     """The named secrets, or a FatalSourceError saying which are missing and what they are for."""
-    values = {name: credential(name) for name in names}
+    values = {name: credential(name, source=source) for name in names}
     missing = [name for name, value in values.items() if not value]
     if missing:
         raise FatalSourceError(

@@ -127,7 +127,7 @@ class GitHubCollector:
                 source=self.source_name,
                 hint="a github source needs a brand query with at least one word or phrase",
             )
-        token = credential(TOKEN_VARIABLE)
+        token = credential(TOKEN_VARIABLE, source=self.source_name)
         start = watermark(state, since)
         window = created_after(start) if start else None
         search = " ".join(part for part in (keywords, window, self.options.qualifiers) if part)

@@ -129,7 +129,7 @@ class MastodonCollector:
         """
         searches = alternatives(query) if query else []
         tag = self.options.tag or (hashtag_for(searches[0]) if searches else None)
-        token = credential(TOKEN_VARIABLE)
+        token = credential(TOKEN_VARIABLE, source=self.source_name)
         if not tag and not (token and searches):
             raise FatalSourceError(
                 f"{self.source_name}: no hashtag to follow and no word to search",

@@ -156,7 +156,7 @@ class StackExchangeCollector:
     ) -> dict[str, Any]:
         """One page of one search: the API's wrapper object, errors raised as source errors."""
         options = self.options
-        key = credential(KEY_VARIABLE)
+        key = credential(KEY_VARIABLE, source=self.source_name)
         params = {
             "q": words,
             "site": options.site,

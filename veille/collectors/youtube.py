@@ -109,7 +109,7 @@ class YouTubeCollector:
         """Collect the videos published after the watermark, from the feed or the search."""
         if self.options.channel_id:
             return await self._collect_channel(fetcher, state, since=since)
-        key = credential(API_KEY)
+        key = credential(API_KEY, source=self.source_name)
         if not key:
             raise FatalSourceError(
                 f"skipped: set channel_id or {API_KEY}",
