@@ -252,6 +252,26 @@ def test_a_bad_value_from_the_environment_is_blamed_on_the_environment(
     assert "(got 'abc')" in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("VEILLE_SMTP_PORT", "abc"),
+        ("VEILLE_SMTP_SECURITY", "tls"),
+        ("VEILLE_SMTP_FROM", "x"),
+        ("VEILLE_SMTP_HOST", ""),
+    ],
+)
+def test_a_bad_smtp_value_from_the_environment_is_blamed_on_its_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    path = write(tmp_path, BRAND)  # no [smtp] at all
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert (caught.value.file, caught.value.key) == (None, variable)
+    assert f"(got {value!r})" in str(caught.value) and str(path) not in str(caught.value)
+
+
 def test_a_postgresql_url_without_a_driver_gets_veilles(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

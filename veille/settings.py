@@ -28,6 +28,7 @@ from pydantic import (
 from veille import __version__
 from veille.credentials import SecretFileError
 from veille.delivery_settings import (
+    SMTP_ENVIRONMENT,
     AlertSettings,
     DigestConfig,
     ScheduleSettings,
@@ -464,12 +465,25 @@ def _config_error(exc: ValidationError, data: dict[str, Any], file: str | None) 
         message += f" (got {given!r})"
     more = len(exc.errors()) - 1
     hint = f"{more} more problem(s) after this one" if more else None
-    if len(location) >= 2 and location[0] == "http":
-        variable = f"VEILLE_HTTP_{str(location[1]).upper()}"
-        if variable in os.environ:  # the environment's value overrides the file's: it is the one
-            return ConfigError(message, key=variable, hint=hint)
+    variable = _overriding_variable(location)
+    if variable is not None:  # the environment's value overrides the file's: it is the one
+        return ConfigError(message, key=variable, hint=hint)
     message = _entry_named(location, data) + message
     return ConfigError(message, file=file, key=_key_text(location), hint=hint)
+
+
+def _overriding_variable(location: list[Any]) -> str | None:
+    """The ``VEILLE_HTTP_…`` or ``VEILLE_SMTP_…`` variable that gave the refused value, if any."""
+    if len(location) < 2:
+        return None
+    if location[0] == "http":
+        variable = f"VEILLE_HTTP_{str(location[1]).upper()}"
+    elif location[0] == "smtp":
+        field = "from_address" if location[1] == "from" else str(location[1])
+        variable = SMTP_ENVIRONMENT.get(field, "")
+    else:
+        return None
+    return variable if variable in os.environ else None
 
 
 def _entry_named(location: list[Any], data: dict[str, Any]) -> str:
