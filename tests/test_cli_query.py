@@ -435,6 +435,24 @@ def test_init_refuses_a_brand_name_the_configuration_would_refuse(
     assert not (tmp_path / "config").exists(), "no configuration is written to be refused later"
 
 
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        (("Danone", "DANONE"), "--brand: 'Danone' and 'DANONE' name the same brand"),
+        (("L'Oréal", "l’oreal"), "--brand: \"L'Oréal\" and 'l’oreal' name the same brand"),
+        (("Danone", "Danone"), "--brand: 'Danone' is given twice"),
+    ],
+)
+def test_init_refuses_two_brands_of_one_name(
+    tmp_path: Path, names: tuple[str, str], message: str
+) -> None:
+    args = [arg for name in names for arg in ("--brand", name)]
+    result = run(None, "init", "--dir", str(tmp_path), *args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (tmp_path / "config").exists()
+
+
 def test_init_writes_a_working_config(tmp_path: Path, project_engine: str) -> None:
     result = run(None, "init", "--dir", str(tmp_path), "--brand", "Danone", "--brand", "L'Oréal")
     assert result.exit_code == 0, result.output

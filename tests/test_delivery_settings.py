@@ -51,7 +51,8 @@ def test_digests_are_checked(tmp_path: Path) -> None:
         'language = "en"\nperiod = "7d"\n',
     )
     (digest,) = load_settings(config).digests
-    assert (digest.language, digest.period, digest.brands) == ("en", timedelta(days=7), ("danone",))
+    # "danone" is the brand declared as « Danone »: the store knows its mentions by that name.
+    assert (digest.language, digest.period, digest.brands) == ("en", timedelta(days=7), ("Danone",))
 
 
 @pytest.mark.parametrize(

@@ -292,3 +292,39 @@ def test_a_problem_in_a_named_entry_names_it(tmp_path: Path) -> None:
         load_settings(config)
     assert caught.value.key == "brands[1].query"
     assert "brands[1].query: (brand 'Société Générale') invalid query" in str(caught.value)
+
+
+def test_brand_names_are_compared_as_brand_option_compares_them(tmp_path: Path) -> None:
+    declared = '[[brands]]\nname = "L’Oréal"\n\n[[brands]]\nname = "Société Générale"\n'
+    digest = '[[digests]]\nname = "com"\nto = ["a@example.org"]\nbrands = {}\n'
+    # A digest may write a brand as --brand may: it is kept as [[brands]] spells it, the
+    # spelling the store knows the brand's mentions by.
+    settings = load_settings(
+        write(tmp_path, declared + digest.format('["l\'oreal", "SOCIETE generale"]'))
+    )
+    assert settings.digests[0].brands == ("L’Oréal", "Société Générale")
+    assert settings.brand("l'oreal").name == "L’Oréal"
+    assert settings.brand("societe  generale").name == "Société Générale"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, declared + digest.format('["Nestlé"]')))
+    assert caught.value.key == "digests[0].brands"
+    assert "unknown brand 'Nestlé' (known: L’Oréal, Société Générale)" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "message"),
+    [
+        ("Société Générale", "Societe Generale", "'Societe Generale' names the same brand as "
+         "brands[0]'s 'Société Générale' (case, accents and the kind of apostrophe aside)"),
+        ("L'Oréal", "l’oréal", "'l’oréal' names the same brand as brands[0]'s \"L'Oréal\""),
+        ("Danone", "Danone", "duplicate name 'Danone'; names must be unique"),
+    ],
+)  # fmt: skip
+def test_two_brands_named_alike_are_refused_naming_both(
+    tmp_path: Path, first: str, second: str, message: str
+) -> None:
+    text = f'[[brands]]\nname = "{first}"\n\n[[brands]]\nname = "{second}"\n'
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text))
+    assert caught.value.key == "brands[1].name"
+    assert message in str(caught.value)

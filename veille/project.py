@@ -44,6 +44,7 @@ def init_config(
     # for a brand.
     for name in brands:
         _check_brand_name(name)
+    _check_distinct(brands)
     feeds, not_http = _http_feeds(read_opml(opml)) if opml is not None else ([], [])
     if opml is not None and not feeds:
         raise ConfigError(
@@ -72,6 +73,26 @@ def _check_brand_name(name: str) -> None:
         printable_name(name)
     except ValueError as exc:
         raise ConfigError(str(exc), key="--brand") from None
+
+
+def _check_distinct(brands: Sequence[str]) -> None:
+    """Refuse two --brand that name one brand, as the configuration compares brand names."""
+    from veille.normalize.text import name_key
+
+    seen: dict[str, str] = {}
+    for name in brands:
+        key = name_key(name)
+        if key not in seen:
+            seen[key] = name
+            continue
+        other = seen[key]
+        if other == name:
+            raise ConfigError(f"{name!r} is given twice", key="--brand")
+        raise ConfigError(
+            f"{other!r} and {name!r} name the same brand (case, accents and the kind of "
+            "apostrophe aside): give it once",
+            key="--brand",
+        )
 
 
 def _named_feeds(

@@ -31,6 +31,7 @@ from veille.classify.names import name_labels, names_found, without_names
 from veille.classify.targeted import BrandSentences
 from veille.match import compile_query
 from veille.normalize.domains import site_host
+from veille.normalize.text import name_key
 from veille.process import classified_text, document_author
 from veille.settings import BrandConfig
 from veille.store import Store
@@ -67,7 +68,7 @@ class ReclassifyReport:
 def brand_tones(brands: Sequence[BrandConfig]) -> dict[str, BrandSentences | None]:
     """How each configured brand's mentions are scored, for :func:`rescore`."""
     return {
-        brand.name.casefold(): (
+        name_key(brand.name): (
             BrandSentences(compile_query(brand.query, case_sensitive=brand.case_sensitive))
             if brand.tone == "brand"
             else None
@@ -78,7 +79,7 @@ def brand_tones(brands: Sequence[BrandConfig]) -> dict[str, BrandSentences | Non
 
 def brand_names(brands: Sequence[BrandConfig]) -> BrandNames:
     """The terms of each configured brand's query that name it, for :func:`rescore`."""
-    return {brand.name.casefold(): name_labels(compile_query(brand.query).node) for brand in brands}
+    return {name_key(brand.name): name_labels(compile_query(brand.query).node) for brand in brands}
 
 
 def rescore(
@@ -121,7 +122,7 @@ def rescore(
 
 def _names_in(document: ScoredDocument, names: BrandNames) -> list[str]:
     """The terms that found its brands' own names in a document, each once."""
-    found = ((m.brand.casefold(), m.matched_terms) for m in document.mentions)
+    found = ((name_key(m.brand), m.matched_terms) for m in document.mentions)
     return names_found(found, names)
 
 
@@ -131,7 +132,7 @@ def _mention_scores(
     """The mentions of a document whose own scores change."""
     changed = []
     for mention in document.mentions:
-        key = mention.brand.casefold()
+        key = name_key(mention.brand)
         if key not in tones:
             continue
         sentences = tones[key]

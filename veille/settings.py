@@ -217,9 +217,13 @@ class Settings(BaseModel):
     alerts: AlertSettings = AlertSettings()
 
     def brand(self, name: str) -> BrandConfig:
-        """The brand called ``name`` (case-insensitive), or a ConfigError listing the known ones."""
+        """The brand called ``name`` (case, accents and the kind of apostrophe aside: see
+        :func:`veille.normalize.text.name_key`), or a ConfigError listing the known ones."""
+        from veille.normalize.text import name_key
+
+        key = name_key(name)
         for brand in self.brands:
-            if brand.name.casefold() == name.casefold():
+            if name_key(brand.name) == key:
                 return brand
         known = (brand.name for brand in self.brands)
         raise ConfigError(unknown_name_text("brand", name, known), file=_path(self))
@@ -284,7 +288,7 @@ def validate_settings(data: dict[str, Any], *, file: str | None = None) -> Setti
     except ValidationError as exc:
         raise _config_error(exc, data, file) from None
     _check_unique(settings, file)
-    return settings
+    return _digest_brands_as_declared(settings, file)
 
 
 def _settings_input(raw: dict[str, Any], config_path: Path) -> dict[str, Any]:
@@ -502,8 +506,22 @@ def _entry_named(location: list[Any], data: dict[str, Any]) -> str:
 
 
 def _check_unique(settings: Settings, file: str | None) -> None:
+    from veille.normalize.text import name_key
+
+    first_brand: dict[str, int] = {}
+    for index, brand in enumerate(settings.brands):
+        # Brand names are compared as --brand compares them: « L’Oréal » is « L'Oreal ».
+        earlier = first_brand.setdefault(name_key(brand.name), index)
+        if earlier != index:
+            other = settings.brands[earlier].name
+            message = f"duplicate name {brand.name!r}; names must be unique"
+            if other != brand.name:
+                message = (
+                    f"{brand.name!r} names the same brand as brands[{earlier}]'s {other!r} "
+                    "(case, accents and the kind of apostrophe aside); keep one of them"
+                )
+            raise ConfigError(message, file=file, key=f"brands[{index}].name")
     for label, names in (
-        ("brands", [b.name.casefold() for b in settings.brands]),
         ("sources", [s.name for s in settings.sources]),
         ("digests", [d.name for d in settings.digests]),
     ):
@@ -516,12 +534,28 @@ def _check_unique(settings: Settings, file: str | None) -> None:
                     key=f"{label}[{index}].name",
                 )
             seen.add(name)
-    known = {brand.name.casefold() for brand in settings.brands}
+
+
+def _digest_brands_as_declared(settings: Settings, file: str | None) -> Settings:
+    """The settings with each digest's brands spelled as [[brands]] declares them (the store
+    knows them by that spelling), or a ConfigError naming one that is not declared."""
+    from veille.normalize.text import name_key
+
+    declared = {name_key(brand.name): brand.name for brand in settings.brands}
+    digests = []
     for index, digest in enumerate(settings.digests):
+        brands = []
         for name in digest.brands:
-            if name.casefold() not in known:
+            found = declared.get(name_key(name))
+            if found is None:
+                known = unknown_name_text("brand", name, declared.values(), none="none declared")
                 raise ConfigError(
-                    f"unknown brand {name!r}; declare it in [[brands]] first",
+                    f"{known}; declare it in [[brands]] first",
                     file=file,
                     key=f"digests[{index}].brands",
                 )
+            brands.append(found)
+        digests.append(digest.model_copy(update={"brands": tuple(brands)}))
+    if tuple(digests) == settings.digests:
+        return settings
+    return settings.model_copy(update={"digests": tuple(digests)})

@@ -14,6 +14,7 @@ from veille.digest.render import build_message, render
 from veille.digest.selection import DigestContent, build_section, collector_health
 from veille.errors import ConfigError, VeilleError, unknown_name_text
 from veille.mail import DeliveryError, send_message
+from veille.normalize.text import name_key
 from veille.settings import Settings
 from veille.store import Store
 from veille.store.digests import DigestKey
@@ -92,8 +93,8 @@ def _brands(settings: Settings, digest: DigestConfig, requested: Sequence[str]) 
     own = list(digest.brands) or [brand.name for brand in settings.brands]
     if not requested:
         return own
-    wanted = {name.casefold() for name in requested}
-    return [name for name in own if name.casefold() in wanted]
+    wanted = {name_key(name) for name in requested}
+    return [name for name in own if name_key(name) in wanted]
 
 
 def send_digests(
