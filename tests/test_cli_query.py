@@ -453,6 +453,30 @@ def test_init_refuses_two_brands_of_one_name(
     assert not (tmp_path / "config").exists()
 
 
+def test_a_brand_name_holding_a_star_is_read_literally(tmp_path: Path) -> None:
+    from veille.match import compile_query
+    from veille.settings import load_settings
+
+    result = run(None, "init", "--dir", str(tmp_path), "--brand", "E*TRADE")
+    assert result.exit_code == 0, result.output
+    config = tmp_path / "config" / "veille.toml"
+    (brand,) = load_settings(config).brands
+    assert brand.query == '"E\\*TRADE"'
+    assert compile_query(brand.query).match(title="Fees cut at E*TRADE", text="").matched
+    # Declared without a query, the name is read the same way.
+    config.write_text('[[brands]]\nname = "E*TRADE"\n', encoding="utf-8")
+    assert load_settings(config).brands[0].query == '"E\\*TRADE"'
+
+
+def test_a_refused_init_leaves_no_folder_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VEILLE_DATABASE_URL", "bogus")
+    result = run(None, "init", "--dir", str(tmp_path / "new" / "project"), "--brand", "Danone")
+    assert result.exit_code == 2 and "VEILLE_DATABASE_URL" in result.output
+    assert not (tmp_path / "new").exists()
+
+
 def test_init_writes_a_working_config(tmp_path: Path, project_engine: str) -> None:
     result = run(None, "init", "--dir", str(tmp_path), "--brand", "Danone", "--brand", "L'Oréal")
     assert result.exit_code == 0, result.output

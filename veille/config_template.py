@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from veille.opml import OpmlFeed
-from veille.settings import CollectSettings, HttpSettings
+from veille.settings import CollectSettings, HttpSettings, name_phrase
 from veille.timeutil import format_duration
 
 # What a TOML comment may not hold: control characters (tab aside, but it is spacing too) and
@@ -31,11 +31,10 @@ def toml_string(value: str) -> str:
 
 def brand_block(name: str) -> str:
     """A ``[[brands]]`` table whose query is the name as an exact phrase."""
-    phrase = name.replace('"', " ")
     return (
         "[[brands]]\n"
         f"name = {toml_string(name)}\n"
-        f"query = {toml_string(chr(34) + phrase + chr(34))}\n"
+        f"query = {toml_string(name_phrase(name))}\n"
         'languages = ["fr", "en"]\n'
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Sequence
@@ -59,18 +60,23 @@ def init_config(
         named,
         opml_file=str(opml) if opml else None,
     )
-    config_path.parent.mkdir(parents=True, exist_ok=True)
-    _write_checked(config_path, text)
+    _write_checked(config_path, text, make_folder=True)
     sources = len(named) or len(DEFAULT_SEARCH_SOURCES)
     return InitResult(config_path, written=True, sources=sources, not_http=not_http)
 
 
 def _check_brand_name(name: str) -> None:
     """Refuse a name the configuration would refuse, before any file is written."""
-    from veille.settings import printable_name
+    from pydantic import ValidationError
+
+    from veille.settings import BrandConfig, printable_name
 
     try:
         printable_name(name)
+        BrandConfig(name=name.strip())  # its default query: the name as a phrase
+    except ValidationError as exc:
+        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise ConfigError(message, key="--brand") from None
     except ValueError as exc:
         raise ConfigError(str(exc), key="--brand") from None
 
@@ -159,26 +165,43 @@ def _http_feeds(feeds: Sequence[OpmlFeed]) -> tuple[list[OpmlFeed], list[str]]:
     return usable, others
 
 
-def _write_checked(config_path: Path, text: str) -> None:
+def _write_checked(config_path: Path, text: str, *, make_folder: bool = False) -> None:
     """Replace the configuration with ``text`` once it is known to be a valid one.
 
     A refused text leaves the file as it was; the new one replaces it whole, with the old one's
-    permissions (never half written, even if the disk fills up).
+    permissions (never half written, even if the disk fills up). ``make_folder``: the missing
+    folders of ``config_path`` are made once the text is known valid, and removed again if it
+    cannot be written (a failed ``init`` leaves no empty folder behind).
     """
     from veille.settings import settings_from_text
 
     settings_from_text(text, config_path)
+    made = _missing_folders(config_path.parent) if make_folder else []
     partial = config_path.with_name(f".{config_path.name}.new")
     try:
+        for folder in made:
+            folder.mkdir()
         partial.write_text(text, encoding="utf-8")
         if config_path.exists():
             shutil.copymode(config_path, partial)
         os.replace(partial, config_path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):  # not made, or no longer empty: left as it is
+                folder.rmdir()
         raise ConfigError(
             f"cannot write the configuration ({exc.strerror or exc})", file=str(config_path)
         ) from None
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """The folders to make, outermost first, for ``folder`` to exist."""
+    missing: list[Path] = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing[::-1]
 
 
 def _unique_urls(feeds: Sequence[OpmlFeed]) -> list[OpmlFeed]:

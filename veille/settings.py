@@ -149,12 +149,17 @@ class BrandConfig(BaseModel):
     def _query_parses(cls, value: str, info: ValidationInfo) -> str:
         from veille.match import compile_query  # the matcher is only needed once a file is read
 
-        if not value.strip():
-            name = str(info.data.get("name", "")).replace('"', " ")
-            value = f'"{name}"'
+        defaulted = not value.strip()
+        if defaulted:
+            value = name_phrase(str(info.data.get("name", "")))
         try:
             compile_query(value, case_sensitive=bool(info.data.get("case_sensitive")))
         except QueryError as exc:
+            if defaulted:  # the user wrote no query: the name is what to speak of
+                raise ValueError(
+                    f"the brand's name has no letters or digits to look for ({exc}); give the "
+                    'brand a query, e.g. query = "danone"'
+                ) from None
             raise ValueError(str(exc)) from None
         return value
 
@@ -189,6 +194,13 @@ class SourceConfig(BaseModel):
     @classmethod
     def _printable_name(cls, value: str) -> str:
         return printable_name(value)
+
+
+def name_phrase(name: str) -> str:
+    """A brand's name as the query of an exact phrase, each of its characters read literally: a
+    ``*`` (« E*TRADE ») or a backslash is escaped, a double quote left out (it is no word)."""
+    literal = name.replace("\\", "\\\\").replace("*", "\\*").replace('"', " ")
+    return f'"{literal}"'
 
 
 def printable_name(value: str) -> str:
