@@ -328,3 +328,76 @@ def test_two_brands_named_alike_are_refused_naming_both(
         load_settings(write(tmp_path, text))
     assert caught.value.key == "brands[1].name"
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "expected"),
+    [
+        (
+            '[[brands]]\nname = "Danone"\nquerry = "danone"\n',
+            "brands[0].querry",
+            "unknown setting (known: name, case_sensitive, query, languages, tone)",
+        ),
+        (
+            BRAND + '[smpt]\nhost = "x"\n',
+            "smpt",
+            "unknown setting (known: database, http, collect, brands, sources, smtp, digests,",
+        ),
+        (
+            BRAND + '[smtp]\nfromm = "x"\n',
+            "smtp.fromm",
+            "unknown setting (known: host, port, security, user, password, from, timeout)",
+        ),
+        (
+            '[[brands]]\nname = "Danone"\nlanguages = "fr"\n',
+            "brands[0].languages",
+            'expected a list of language codes, e.g. languages = ["fr", "en"] (got \'fr\')',
+        ),
+        ('[brands]\nname = "Danone"\n', "brands", "expected a list of [[brands]] tables"),
+        ('brands = ["Danone"]\n', "brands[0]", "expected a [[brands]] table (got 'Danone')"),
+        ("http = 5\n" + BRAND, "http", "expected a table [http] (got 5)"),
+        (
+            BRAND + '[[digests]]\nname = "équipe com"\nto = ["a@b.fr"]\n',
+            "digests[0].name",
+            "expected a name of letters, digits, '.', '_' and '-' (no space)",
+        ),
+        (
+            BRAND + '[[sources]]\nname = "x"\nkind = 5\n',
+            "sources[0].kind",
+            'expected the kind of source in quotes, e.g. kind = "rss" (got 5)',
+        ),
+        (
+            BRAND + '[[sources]]\nkind = "gdelt"\n',
+            "sources[0].name",
+            "required setting is missing: a source of kind 'gdelt' needs a name (e.g. name =",
+        ),
+        ("[[brands]]\nname = 3\n", "brands[0].name", 'expected text in quotes, e.g. name = "…"'),
+        ('[[brands]]\nquery = "x"\n', "brands[0].name", "required setting is missing (e.g. name ="),
+        (
+            BRAND + '[[digests]]\nname = "d"\nto = "a@b.fr"\n',
+            "digests[0].to",
+            "expected a list of e-mail addresses, e.g. to = [\"com@example.org\"] (got 'a@b.fr')",
+        ),
+        (BRAND + '[http]\nconcurrency = "many"\n', "http.concurrency", "expected a whole number"),
+        (BRAND + '[smtp]\nsecurity = "tls"\n', "smtp.security", "expected 'none', 'starttls' or"),
+        (
+            BRAND + '[[sources]]\nname = "hn"\nkind = "hackernews"\nmax_pages = "many"\n',
+            "sources[0].max_pages",
+            "expected a whole number (got 'many')",
+        ),
+    ],
+)
+def test_a_refused_setting_says_what_was_expected_in_the_file_s_terms(
+    tmp_path: Path, text: str, key: str, expected: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text))
+    assert caught.value.key == key
+    assert expected in str(caught.value)
+    for python in ("tuple", "dictionary", "instance of", "pattern", "valid string", "None"):
+        assert python not in str(caught.value)
+
+
+def test_a_digest_name_may_have_accents(tmp_path: Path) -> None:
+    text = BRAND + '[[digests]]\nname = "équipe-com"\nto = ["a@b.fr"]\n'
+    assert load_settings(write(tmp_path, text)).digests[0].name == "équipe-com"

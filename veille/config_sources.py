@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from veille.config_messages import plain_message
 from veille.errors import ConfigError
 from veille.settings import key_name
 
@@ -57,9 +58,15 @@ def expand_sources(entries: Any, config_path: Path) -> list[dict[str, Any]]:
         if not isinstance(entry, dict):
             raise ConfigError("expected a table", file=file, key=key)
         kind = entry.get("kind")
-        if not isinstance(kind, str) or not kind:
+        if kind is None:
             raise ConfigError(
                 'required setting is missing (e.g. kind = "rss")', file=file, key=f"{key}.kind"
+            )
+        if not isinstance(kind, str) or not kind.strip():
+            raise ConfigError(
+                f'expected the kind of source in quotes, e.g. kind = "rss" (got {kind!r})',
+                file=file,
+                key=f"{key}.kind",
             )
         if kind == "opml":
             for source in _opml_sources(entry, config_path, key):
@@ -67,9 +74,17 @@ def expand_sources(entries: Any, config_path: Path) -> list[dict[str, Any]]:
                 expanded.append(source)
             continue
         options = {k: v for k, v in entry.items() if k not in _COMMON_KEYS}
+        validated = validate_options(kind, options, file=file, key=key)
         name = entry.get("name")
         if name is None and isinstance(options.get("url"), str):
             name = _unique(name_for_feed(None, options["url"]), taken)
+        elif name is None:  # only a feed is named after its address
+            raise ConfigError(
+                f"required setting is missing: a source of kind {kind!r} needs a name "
+                f'(e.g. name = "{kind}-1")',
+                file=file,
+                key=f"{key}.name",
+            )
         elif isinstance(name, str):
             if name in declared:  # told here, where the index is the file's own
                 raise ConfigError(
@@ -83,7 +98,7 @@ def expand_sources(entries: Any, config_path: Path) -> list[dict[str, Any]]:
                 "name": name,
                 "kind": kind,
                 "interval": entry.get("interval"),
-                "options": validate_options(kind, options, file=file, key=key),
+                "options": validated,
             }
         )
     return expanded
@@ -116,14 +131,17 @@ def validate_options(
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(key_name(part) for part in error["loc"])
-        message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             known = ", ".join([*collector.options_model.model_fields, *entry_keys])
             message = f"unknown option for kind {kind!r} (known: {known})"
         elif error["type"] == "missing":
             message = f"required option for kind {kind!r} is missing"
-        elif f"got {error.get('input')!r}" not in message:  # unless the check named it already
-            message += f" (got {error.get('input')!r})"
+        else:
+            message = plain_message(
+                error, list(error["loc"]), collector.options_model, file_root=False
+            )
+            if f"got {error.get('input')!r}" not in message:  # unless the check named it already
+                message += f" (got {error.get('input')!r})"
         raise ConfigError(message, file=file, key=option_key(field) if field else key) from None
     return model.model_dump(mode="json", exclude_none=True)
 

@@ -20,6 +20,9 @@ SMTP_ENVIRONMENT = {
     "from_address": "VEILLE_SMTP_FROM",
 }
 
+# Letters (accented ones too), digits, ".", "_" and "-".
+DIGEST_NAME_PATTERN = r"^[\w.-]+$"
+
 
 class SmtpSettings(BaseModel):
     """The mail server digests and alerts are sent through."""
@@ -77,7 +80,8 @@ class DigestConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    # The name of its preview files (NAME.eml) and of --name: no space, no slash.
+    name: str = Field(min_length=1, pattern=DIGEST_NAME_PATTERN)
     to: tuple[str, ...] = Field(min_length=1, description="recipient addresses")
     brands: tuple[str, ...] = Field((), description="brand names; empty: every brand")
     language: Literal["fr", "en"] = "fr"

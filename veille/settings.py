@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from veille import __version__
+from veille.config_messages import plain_message
 from veille.credentials import SecretFileError
 from veille.delivery_settings import (
     SMTP_ENVIRONMENT,
@@ -469,11 +470,7 @@ def _config_error(exc: ValidationError, data: dict[str, Any], file: str | None) 
     location = [part for part in error["loc"] if part not in ("function-after",)]
     if location and location[0] == "database_url":
         location = ["database", "url"]
-    message = error["msg"].removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "unknown setting"
-    elif error["type"] == "missing":
-        message = "required setting is missing"
+    message = plain_message(error, location, Settings)
     given = error.get("input")
     unsaid = error["type"] in ("missing", "extra_forbidden") or isinstance(given, dict | list)
     # Some checks name the value themselves ("…, got '0 25 * * *'"): it is not said twice.
