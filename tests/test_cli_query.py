@@ -477,6 +477,21 @@ def test_a_refused_init_leaves_no_folder_behind(
     assert not (tmp_path / "new").exists()
 
 
+@pytest.mark.sqlite_only
+def test_veille_config_naming_a_folder_is_said_by_init_and_the_other_commands(
+    tmp_path: Path, project_engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "config"
+    folder.mkdir()
+    monkeypatch.setenv("VEILLE_CONFIG", str(folder))
+    for args in (("init", "--brand", "Danone"), ("init", "--force"), ("db", "current")):
+        result = run(None, *args)
+        assert result.exit_code == 2, result.output
+        assert f"{folder}: is a directory, not a configuration file" in result.output
+        assert str(folder / "veille.toml") in result.output  # the hint names the file to give
+    assert list(folder.iterdir()) == []
+
+
 def test_init_writes_a_working_config(tmp_path: Path, project_engine: str) -> None:
     result = run(None, "init", "--dir", str(tmp_path), "--brand", "Danone", "--brand", "L'Oréal")
     assert result.exit_code == 0, result.output

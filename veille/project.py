@@ -41,6 +41,10 @@ def init_config(
     With ``opml`` the sources are exactly its feeds; without, the default search sources.
     """
     config_path = config_path or directory / "config" / "veille.toml"
+    if config_path.is_dir():  # not "already exists": no command would read it
+        from veille.settings import folder_given
+
+        raise folder_given(config_path)
     # A blank name (an unset variable in a script) is refused, not left out: the user asked
     # for a brand.
     for name in brands:

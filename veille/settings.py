@@ -262,6 +262,8 @@ def default_config_path() -> Path:
 def load_settings(path: Path | str | None = None) -> Settings:
     """Read, expand and validate a configuration file; every problem becomes a ConfigError."""
     config_path = Path(path) if path is not None else default_config_path()
+    if config_path.is_dir():
+        raise folder_given(config_path)
     if not config_path.is_file():
         raise ConfigError(
             "configuration file not found",
@@ -274,6 +276,16 @@ def load_settings(path: Path | str | None = None) -> Settings:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not UTF-8 text ({exc.reason})", file=str(config_path)) from None
     return settings_from_text(text, config_path)
+
+
+def folder_given(config_path: Path) -> ConfigError:
+    """The error for a configuration path (--config, VEILLE_CONFIG) that names a folder."""
+    return ConfigError(
+        "is a directory, not a configuration file",
+        file=str(config_path),
+        hint="give the file's path (--config or VEILLE_CONFIG), "
+        f"e.g. {config_path / DEFAULT_CONFIG_PATH.name}",
+    )
 
 
 def settings_from_text(text: str, config_path: Path) -> Settings:
