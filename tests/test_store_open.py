@@ -184,6 +184,24 @@ def test_mask_url_hides_only_the_password() -> None:
     assert mask_url("sqlite:////var/lib/veille.db") == "sqlite:////var/lib/veille.db"
 
 
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("sqlite:////srv/Veille Société/veille.db", "sqlite:////srv/Veille Société/veille.db"),
+        ("sqlite:////srv/a%20b/veille.db?timeout=5", "sqlite:////srv/a b/veille.db?timeout=5"),
+        ("sqlite:///:memory:", "sqlite:///:memory:"),
+        (
+            "postgresql+psycopg://us%C3%A9r:p%C3%A9ss@h%C3%B4te:5432/veill%C3%A9e",
+            "postgresql+psycopg://usér:***@hôte:5432/veillée",
+        ),
+        # Escapes that tell the URL's parts apart stay escaped.
+        ("postgresql+psycopg://a%3Ab:pw@db/x%25y", "postgresql+psycopg://a%3Ab:***@db/x%25y"),
+    ],
+)
+def test_mask_url_shows_paths_and_names_as_written(url: str, shown: str) -> None:
+    assert mask_url(url) == shown
+
+
 def test_migrations_are_found_in_the_checkout() -> None:
     found = migrations_dir()
     assert (found / "env.py").is_file()

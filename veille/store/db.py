@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote_to_bytes
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
@@ -26,11 +28,31 @@ _MIGRATION_LOCK_KEY = 0x7665696C6C65
 
 
 def mask_url(url: str | URL) -> str:
-    """Render a database URL with its password hidden."""
+    """Render a database URL with its password hidden, as written: a SQLite file's path as the
+    file system spells it (« /srv/Veille Société/veille.db », not « Soci%C3%A9t%C3%A9 »), and
+    the accented letters and spaces of other URLs unquoted."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except ArgumentError:
         return "<unparseable database URL>"
+    rendered = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        query = rendered.partition("?")[2]
+        return f"{parsed.drivername}:///{parsed.database}" + (f"?{query}" if query else "")
+    return _READABLE_ESCAPES.sub(_unquoted_if_readable, rendered)
+
+
+# Runs of percent escapes: those of letters beyond ASCII and spaces are shown as characters;
+# the others (":", "@", "/", "%"…) stay escaped, as they tell the URL's parts apart.
+_READABLE_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _unquoted_if_readable(escapes: re.Match[str]) -> str:
+    try:
+        text = unquote_to_bytes(escapes.group()).decode("utf-8")
+    except UnicodeDecodeError:
+        return escapes.group()
+    return "".join(char if char == " " or not char.isascii() else quote(char) for char in text)
 
 
 def migrations_dir() -> Path:
