@@ -9,9 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import tomli
-
-from veille.config_sources import expand_sources, name_for_feed
+from veille.config_sources import name_for_feed
 from veille.config_template import DEFAULT_SEARCH_SOURCES, brand_block, render_config, source_block
 from veille.errors import ConfigError
 from veille.opml import OpmlFeed, read_opml
@@ -134,20 +132,23 @@ def append_feeds(config_path: Path, feeds: Sequence[OpmlFeed]) -> ImportResult:
 
     The file is appended to rather than rewritten, so its comments and layout are kept.
     """
+    from veille.settings import settings_from_text
+
     try:
         text = config_path.read_text(encoding="utf-8-sig")  # a byte-order mark is not TOML
-        current = tomli.loads(text)
-    except (OSError, tomli.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read the configuration ({exc})", file=str(config_path)) from None
-    # The feeds of the file's OPML entries count too: importing an OPML file the configuration
-    # already reads adds nothing.
-    sources = expand_sources(current.get("sources", []), config_path)
-    known_urls = {source["options"].get("url") for source in sources}
-    taken = {source["name"] for source in sources}
+    # The configuration as every command reads it: ${NAME} references expanded, so that a feed
+    # whose address is a secret is compared by its address (the text appended to keeps the
+    # reference), and the feeds of the file's OPML entries count too: importing an OPML file
+    # the configuration already reads adds nothing.
+    sources = settings_from_text(text, config_path).sources
+    known_urls = {source.options.get("url") for source in sources}
+    taken = {source.name for source in sources}
     usable, not_http = _http_feeds(feeds)
     fresh = [feed for feed in usable if feed.xml_url not in known_urls]
     skipped = [feed.xml_url for feed in usable if feed.xml_url in known_urls]
-    named = _named_feeds(_unique_urls(fresh), {name for name in taken if isinstance(name, str)})
+    named = _named_feeds(_unique_urls(fresh), taken)
     if named:
         blocks = "\n".join(
             source_block(name, feed.xml_url, title=feed.title) for name, feed in named
