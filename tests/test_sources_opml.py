@@ -41,3 +41,16 @@ def test_import_into_a_configuration_whose_feed_address_is_a_secret(
     text = config.read_text(encoding="utf-8")
     assert "secret" not in text and "${VEILLE_TEST_PRIVATE_FEED}" in text
     assert [s.name for s in load_settings(config).sources] == ["private", "x"]
+
+
+def test_init_with_opml_on_an_existing_configuration_says_how_to_import(tmp_path: Path) -> None:
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(_opml('<outline text="Un" xmlUrl="https://un.example/rss"/>'), "utf-8")
+    config = tmp_path / "config" / "veille.toml"
+    config.parent.mkdir()
+    config.write_text(BRAND, encoding="utf-8")
+    result = run(None, "init", "--dir", str(tmp_path), "--opml", str(opml))
+    assert result.exit_code == 0, result.output
+    assert "already exists; kept it" in result.output
+    assert f"veille --config {config} sources import {opml}`" in result.output
+    assert config.read_text(encoding="utf-8") == BRAND

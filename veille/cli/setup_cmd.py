@@ -39,7 +39,7 @@ def init(
     import os
 
     from veille.project import add_brands_hint, init_config
-    from veille.settings import default_config_path, load_settings
+    from veille.settings import load_settings
     from veille.store import Store, mask_url
 
     app: App = ctx.obj
@@ -64,6 +64,11 @@ def init(
         click.echo(f"{result.config_path} already exists; kept it (--force overwrites it).")
         if brands:
             click.echo("To add the brands, append this to it:\n\n" + add_brands_hint(brands))
+        if opml is not None:  # its feeds are not added to a file kept as it is
+            click.echo(
+                "To add the feeds of the OPML file to its sources, run "
+                f"`{_command(result.config_path)} sources import {shlex.quote(str(opml))}`."
+            )
     if from_environment and Path(from_environment) != result.config_path:
         click.echo(
             f"Note: VEILLE_CONFIG names {from_environment}; the other commands read that file "
@@ -77,13 +82,20 @@ def init(
     finally:
         store.close()
     click.echo(f"Database ready at {mask_url(settings.database_url)} (revision {revision}).")
-    # The commands as they will find this configuration from here.
-    found = default_config_path().resolve() == result.config_path.resolve()
-    veille = "veille" if found else f"veille --config {shlex.quote(str(result.config_path))}"
+    veille = _command(result.config_path)
     if not settings.brands:
         click.echo(f"Next: declare a brand in the [[brands]] section, then run `{veille} collect`.")
     else:
         click.echo(f"Next: `{veille} collect`, then `{veille} mentions`.")
+
+
+def _command(config_path: Path) -> str:
+    """``veille`` as it finds this configuration from here: with --config when it would not."""
+    from veille.settings import default_config_path
+
+    if default_config_path().resolve() == config_path.resolve():
+        return "veille"
+    return f"veille --config {shlex.quote(str(config_path))}"
 
 
 @click.group()
