@@ -54,3 +54,42 @@ def test_init_with_opml_on_an_existing_configuration_says_how_to_import(tmp_path
     assert "already exists; kept it" in result.output
     assert f"veille --config {config} sources import {opml}`" in result.output
     assert config.read_text(encoding="utf-8") == BRAND
+
+
+class _CountingSet(set[str]):
+    """A set that counts the names looked up in it."""
+
+    lookups = 0
+
+    def __contains__(self, name: object) -> bool:
+        self.lookups += 1
+        return super().__contains__(name)
+
+
+def test_feeds_titled_alike_are_named_in_linear_time(tmp_path: Path) -> None:
+    from veille.opml import OpmlFeed
+    from veille.project import _named_feeds
+
+    feeds = [OpmlFeed("Flux RSS", f"https://f{i}.example/rss") for i in range(3000)]
+    taken = _CountingSet({"autre", "flux-rss-3"})
+    names = [name for name, _ in _named_feeds(feeds, taken)]
+    # The names a counter started from 2 for every feed gives, "flux-rss-3" being taken…
+    assert names[:4] == ["flux-rss", "flux-rss-2", "flux-rss-4", "flux-rss-5"]
+    assert names[-1] == "flux-rss-3001" and len(set(names)) == 3000
+    # … found without trying again, for every feed, the names the ones before it took.
+    assert taken.lookups < 4 * len(feeds)
+    # An OPML entry's feeds too, a name the file gives being theirs wherever it is.
+    outlines = (
+        f'<outline text="Flux RSS" xmlUrl="https://f{i}.example/rss"/>' for i in range(3000)
+    )
+    (tmp_path / "feeds.opml").write_text(_opml(*outlines), encoding="utf-8")
+    config = tmp_path / "v.toml"
+    config.write_text(
+        BRAND + '[[sources]]\nkind = "opml"\nfile = "feeds.opml"\n'
+        '[[sources]]\nname = "flux-rss-2"\nkind = "rss"\nurl = "https://other.example/rss"\n',
+        encoding="utf-8",
+    )
+    names = [source.name for source in load_settings(config).sources]
+    assert names[:3] == ["flux-rss", "flux-rss-3", "flux-rss-4"]
+    assert names[2999] == "flux-rss-3001" and names[3000] == "flux-rss-2"
+    assert len(set(names)) == 3001

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from veille.config_sources import name_for_feed
+from veille.config_sources import UniqueNames, name_for_feed
 from veille.config_template import DEFAULT_SEARCH_SOURCES, brand_block, render_config, source_block
 from veille.errors import ConfigError
 from veille.opml import OpmlFeed, read_opml
@@ -106,16 +106,8 @@ def _check_distinct(brands: Sequence[str]) -> None:
 def _named_feeds(
     feeds: Sequence[OpmlFeed], taken: set[str] | None = None
 ) -> list[tuple[str, OpmlFeed]]:
-    taken = set() if taken is None else taken
-    named = []
-    for feed in feeds:
-        base = name = name_for_feed(feed.title, feed.xml_url)
-        counter = 2
-        while name in taken:
-            name, counter = f"{base}-{counter}", counter + 1
-        taken.add(name)
-        named.append((name, feed))
-    return named
+    names = UniqueNames(taken)
+    return [(names.give(name_for_feed(feed.title, feed.xml_url)), feed) for feed in feeds]
 
 
 @dataclass(frozen=True, slots=True)
