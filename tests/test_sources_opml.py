@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.project import run
+from veille.errors import ConfigError
 from veille.settings import load_settings
 
 BRAND = '[[brands]]\nname = "Danone"\n'
@@ -93,3 +94,60 @@ def test_feeds_titled_alike_are_named_in_linear_time(tmp_path: Path) -> None:
     assert names[:3] == ["flux-rss", "flux-rss-3", "flux-rss-4"]
     assert names[2999] == "flux-rss-3001" and names[3000] == "flux-rss-2"
     assert len(set(names)) == 3001
+
+
+def test_an_opml_entry_leaves_out_the_feeds_no_rss_source_can_read(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "feeds.opml").write_text(
+        _opml(
+            '<outline text="Blog « Cuisine »" xmlUrl="feed://blog.example/rss"/>',
+            '<outline text="Sûr" xmlUrl="feed:https://sur.example/rss"/>',
+            '<outline text="Script" xmlUrl="javascript:alert(1)"/>',
+            '<outline text="Ok" xmlUrl="https://ok.example/rss"/>',
+        ),
+        encoding="utf-8",
+    )
+    config = tmp_path / "v.toml"
+    config.write_text(BRAND + '[[sources]]\nkind = "opml"\nfile = "feeds.opml"\n', "utf-8")
+    with caplog.at_level("WARNING", logger="veille.config_sources"):
+        sources = load_settings(config).sources
+    # feed:// is the scheme readers gave feeds: read as http.
+    assert {s.name: s.options["url"] for s in sources} == {
+        "blog-cuisine": "http://blog.example/rss",
+        "sur": "https://sur.example/rss",
+        "ok": "https://ok.example/rss",
+    }
+    assert [record.getMessage() for record in caplog.records] == [
+        f"{config}: sources[0].file: left out 1 feed(s) of {tmp_path / 'feeds.opml'},"
+        " their address not http(s): javascript:alert(1)"
+    ]
+    # Every command runs, the note on standard error.
+    result = run(config, "db", "current")
+    assert result.exit_code == 0, result.output
+    # What the entry itself gets wrong is named in the configuration, not in the OPML file.
+    config.write_text(
+        BRAND + '[[sources]]\nkind = "opml"\nfile = "feeds.opml"\nplatform = 3\n', "utf-8"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert (caught.value.file, caught.value.key) == (str(config), "sources[0].platform")
+
+
+def test_init_and_import_read_feed_addresses_as_http(tmp_path: Path) -> None:
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(
+        _opml(
+            '<outline text="Blog" xmlUrl="feed://blog.example/rss"/>',
+            '<outline xmlUrl="feed://untitled.example/news.xml"/>',
+        ),
+        encoding="utf-8",
+    )
+    result = run(None, "init", "--dir", str(tmp_path), "--opml", str(opml))
+    assert result.exit_code == 0, result.output
+    assert "(0 brand(s), 2 source(s))" in result.output and "Left out" not in result.output
+    sources = load_settings(tmp_path / "config" / "veille.toml").sources
+    assert {s.name: s.options["url"] for s in sources} == {
+        "blog": "http://blog.example/rss",
+        "untitled-example-news-xml": "http://untitled.example/news.xml",
+    }

@@ -6,6 +6,7 @@ entry of kind ``opml`` stands for every feed of an OPML file (as ``rss`` sources
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Callable
@@ -17,7 +18,10 @@ from pydantic import ValidationError
 
 from veille.config_messages import plain_message
 from veille.errors import ConfigError
+from veille.redaction import redact_url
 from veille.settings import key_name
+
+log = logging.getLogger(__name__)
 
 _COMMON_KEYS = ("name", "kind", "interval")
 
@@ -161,7 +165,7 @@ def _opml_sources(entry: dict[str, Any], config_path: Path, key: str) -> list[di
             file=str(config_path),
             key=key,
         )
-    from veille.opml import read_opml  # the XML parser is only needed for opml entries
+    from veille.opml import http_feed, read_opml  # XML is only needed for opml entries
 
     opml_path = Path(file_value)
     if not opml_path.is_absolute():
@@ -173,17 +177,44 @@ def _opml_sources(entry: dict[str, Any], config_path: Path, key: str) -> list[di
             f"{opml_path}: {exc.reason}", file=str(config_path), key=f"{key}.file"
         ) from None
     sources = []
-    for feed in feeds:
+    left_out = []
+    for outline in feeds:
+        # As `init --opml` and `sources import` do: a feed no rss source could read is left
+        # out and told, rather than refusing the whole configuration for it.
+        feed = http_feed(outline)
+        if feed is None:
+            left_out.append(outline.xml_url)
+            continue
         options: dict[str, Any] = {"url": feed.xml_url}
         if entry.get("platform"):
             options["platform"] = entry["platform"]
+        try:
+            # A problem of the entry's own `platform` is named as the file writes it.
+            options = validate_options("rss", options, file=str(config_path), key=key)
+        except ConfigError as exc:
+            if exc.key != f"{key}.url":
+                raise
+            raise ConfigError(
+                f"{opml_path}: feed {feed.title!r}: {exc.reason}",
+                file=str(config_path),
+                key=f"{key}.file",
+            ) from None
         sources.append(
             {
                 "name": name_for_feed(feed.title, feed.xml_url),
                 "kind": "rss",
                 "interval": entry.get("interval"),
-                "options": validate_options("rss", options, file=str(opml_path), key=feed.title),
+                "options": options,
             }
+        )
+    if left_out:
+        log.warning(
+            "%s: %s: left out %d feed(s) of %s, their address not http(s): %s",
+            config_path,
+            f"{key}.file",
+            len(left_out),
+            opml_path,
+            ", ".join(redact_url(address) for address in left_out),
         )
     return sources
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from veille.errors import ConfigError
 
@@ -48,6 +49,35 @@ def parse_opml(data: bytes, *, file: str = "<opml>") -> list[OpmlFeed]:
 
     walk(body, None)
     return feeds
+
+
+def http_address(xml_url: str) -> str | None:
+    """The http(s) address of a feed outline, None for any other (javascript:, ftp:…).
+
+    ``feed://host/…``, the scheme readers and browsers gave feeds, is read as ``http://host/…``
+    and ``feed:https://…`` as ``https://…``.
+    """
+    address = xml_url.strip()
+    if address[:5].lower() == "feed:":
+        rest = address[5:]
+        address = rest if rest.lower().startswith(("http://", "https://")) else f"http:{rest}"
+    try:
+        parts = urlsplit(address)
+    except ValueError:  # an IPv6 host left open
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return address
+
+
+def http_feed(feed: OpmlFeed) -> OpmlFeed | None:
+    """The feed with its http(s) address (see :func:`http_address`), None when it has none."""
+    address = http_address(feed.xml_url)
+    if address is None or address == feed.xml_url:
+        return None if address is None else feed
+    # An outline without a title is titled by its address: the one read.
+    title = address if feed.title == feed.xml_url else feed.title
+    return replace(feed, xml_url=address, title=title)
 
 
 def read_opml(path: Path) -> list[OpmlFeed]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from veille.config_sources import UniqueNames, name_for_feed
 from veille.config_template import DEFAULT_SEARCH_SOURCES, brand_block, render_config, source_block
 from veille.errors import ConfigError
-from veille.opml import OpmlFeed, read_opml
+from veille.opml import OpmlFeed, http_feed, read_opml
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,14 +151,16 @@ def append_feeds(config_path: Path, feeds: Sequence[OpmlFeed]) -> ImportResult:
 
 
 def _http_feeds(feeds: Sequence[OpmlFeed]) -> tuple[list[OpmlFeed], list[str]]:
-    """The feeds with an http(s) address, and the addresses of the others (javascript:, ftp:…)."""
+    """The feeds with an http(s) address (``feed://`` read as ``http://``), and the addresses
+    of the others (javascript:, ftp:…)."""
     usable: list[OpmlFeed] = []
     others: list[str] = []
     for feed in feeds:
-        if feed.xml_url.lower().startswith(("http://", "https://")):
-            usable.append(feed)
-        else:
+        usable_feed = http_feed(feed)
+        if usable_feed is None:
             others.append(feed.xml_url)
+        else:
+            usable.append(usable_feed)
     return usable, others
 
 
