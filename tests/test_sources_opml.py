@@ -151,3 +151,50 @@ def test_init_and_import_read_feed_addresses_as_http(tmp_path: Path) -> None:
         "blog": "http://blog.example/rss",
         "untitled-example-news-xml": "http://untitled.example/news.xml",
     }
+
+
+def test_each_feed_address_is_read_by_one_source(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "feeds.opml").write_text(
+        _opml(
+            '<outline text="Le Monde Économie" xmlUrl="https://lemonde.example/eco.xml"/>',
+            '<outline text="Presse">',
+            '<outline text="Le Monde Économie" xmlUrl="https://lemonde.example/eco.xml"/>',
+            "</outline>",
+            '<outline text="Blog" xmlUrl="https://blog.example/feed"/>',
+            '<outline text="Le Monde Économie" xmlUrl="https://lemonde.example/autre.xml"/>',
+        ),
+        encoding="utf-8",
+    )
+    rss = '[[sources]]\nname = "{}"\nkind = "rss"\nurl = "{}"\n'
+    config = tmp_path / "v.toml"
+    config.write_text(
+        BRAND
+        + '[[sources]]\nkind = "opml"\nfile = "feeds.opml"\n'
+        + rss.format("mon-blog", "https://blog.example/feed"),
+        encoding="utf-8",
+    )
+    with caplog.at_level("INFO", logger="veille.config_sources"):
+        sources = load_settings(config).sources
+    # Listed twice in the file, or declared as a source of its own: read once. The names
+    # the others had are kept (the third feed titled alike is still the -3).
+    assert {s.name: s.options["url"] for s in sources} == {
+        "le-monde-economie": "https://lemonde.example/eco.xml",
+        "le-monde-economie-3": "https://lemonde.example/autre.xml",
+        "mon-blog": "https://blog.example/feed",
+    }
+    assert [record.levelname for record in caplog.records] == ["INFO"]
+    assert "2 feed(s) left out" in caplog.records[0].getMessage()
+    # Two sources of one address are told: the feed would be fetched twice a pass.
+    caplog.clear()
+    config.write_text(
+        BRAND + rss.format("a", "https://a.example/f") + rss.format("b", "https://a.example/f"),
+        encoding="utf-8",
+    )
+    with caplog.at_level("WARNING", logger="veille.config_sources"):
+        assert [s.name for s in load_settings(config).sources] == ["a", "b"]
+    assert [record.getMessage() for record in caplog.records] == [
+        f"{config}: sources[1].url: the same feed address as sources[0].url: the feed is"
+        " fetched twice a pass and its items counted from two sources; remove one of them"
+    ]

@@ -47,6 +47,8 @@ def expand_sources(entries: Any, config_path: Path) -> list[dict[str, Any]]:
     if not isinstance(entries, list):
         raise ConfigError("expected a list of [[sources]] tables", file=file, key="sources")
     expanded: list[dict[str, Any]] = []
+    from_opml: set[int] = set()  # the places in `expanded` of the feeds of OPML entries
+    keys: list[str] = []  # the key of the entry each source of `expanded` comes from
     # The names the file gives are theirs wherever they are: a feed of an OPML file named alike,
     # even one listed before them, is renamed ("fr-2"), as two feeds of one file are.
     names = UniqueNames(
@@ -77,7 +79,9 @@ def expand_sources(entries: Any, config_path: Path) -> list[dict[str, Any]]:
         if kind == "opml":
             for source in _opml_sources(entry, config_path, key):
                 source["name"] = names.give(source["name"])
+                from_opml.add(len(expanded))
                 expanded.append(source)
+                keys.append(key)
             continue
         options = {k: v for k, v in entry.items() if k not in _COMMON_KEYS}
         validated = validate_options(kind, options, file=file, key=key)
@@ -107,7 +111,55 @@ def expand_sources(entries: Any, config_path: Path) -> list[dict[str, Any]]:
                 "options": validated,
             }
         )
-    return expanded
+        keys.append(key)
+    return _each_feed_once(expanded, from_opml, keys, file)
+
+
+def _each_feed_once(
+    expanded: list[dict[str, Any]], from_opml: set[int], keys: list[str], file: str
+) -> list[dict[str, Any]]:
+    """The sources with each feed address read by one: a feed would be fetched twice a pass and
+    its items counted from two sources.
+
+    A feed of an OPML entry whose address a ``[[sources]]`` entry declares, or an OPML feed
+    listed before, is left out (its name stays taken, so the others keep theirs); two
+    ``[[sources]]`` entries of one address are the user's to settle, and told.
+    """
+    declared: dict[str, str] = {}  # address → the key of the [[sources]] entry declaring it
+    for place, source in enumerate(expanded):
+        url = source["options"].get("url")
+        if place in from_opml or not isinstance(url, str):
+            continue
+        if url in declared:
+            log.warning(
+                "%s: %s.url: the same feed address as %s.url: the feed is fetched twice a pass"
+                " and its items counted from two sources; remove one of them",
+                file,
+                keys[place],
+                declared[url],
+            )
+        else:
+            declared[url] = keys[place]
+    kept: list[dict[str, Any]] = []
+    listed: set[str] = set()
+    repeated: dict[str, list[str]] = {}  # OPML entry key → the addresses it read once
+    for place, source in enumerate(expanded):
+        url = source["options"].get("url")
+        if place in from_opml:
+            if url in declared or url in listed:
+                repeated.setdefault(keys[place], []).append(url)
+                continue
+            listed.add(url)
+        kept.append(source)
+    for key, urls in repeated.items():
+        log.info(
+            "%s: %s.file: %d feed(s) left out, their address read by another source: %s",
+            file,
+            key,
+            len(urls),
+            ", ".join(redact_url(url) for url in urls),
+        )
+    return kept
 
 
 def validate_options(
