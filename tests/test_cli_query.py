@@ -564,7 +564,7 @@ def test_init_with_opml_makes_exactly_those_sources(tmp_path: Path) -> None:
         (
             '[[sources]]\nname = "x"\nkind = "rss"\nurl = "https://a.fr/f"\nlink = "y"\n',
             "sources[0].link: unknown option for kind 'rss' (known: url, platform, language, "
-            "name, interval)",
+            "name, interval, title, category, site_url)",
         ),
         ('[[sources]]\nkind = "opml"\nfile = "missing.opml"\n', "missing.opml"),
         ('[database]\nurl = "${VEILLE_TEST_UNSET_VARIABLE}"\n', "database.url"),
@@ -677,12 +677,12 @@ def test_importing_odd_feeds_leaves_a_valid_configuration(collected: Path, tmp_p
     opml.write_text(ODD_OPML, encoding="utf-8")
     result = run(collected, "sources", "import", str(opml))
     assert result.exit_code == 0, result.output
-    # A title's line breaks cannot end its comment early; an address no feed source can have
+    # A title's line breaks are not written into the file; an address no feed source can have
     # is left out, named, rather than written into the file to be refused later.
     assert "Added 1 source(s)" in result.output
     assert "2 left out, their address not http(s): javascript:alert(1), ftp://" in result.output
     text = collected.read_text(encoding="utf-8")
-    assert "# Le Monde éco\n" in text and "javascript:" not in text
+    assert 'title = "Le Monde éco"\n' in text and "javascript:" not in text
     assert run(collected, "sources", "list").exit_code == 0
 
 

@@ -84,14 +84,20 @@ def test_isoformat_utc() -> None:
     assert isoformat_utc(None) is None
 
 
-def test_opml_round_trip_keeps_feeds_and_categories() -> None:
+def test_opml_round_trip_keeps_feeds_folders_and_settings() -> None:
     feeds = [
-        OpmlFeed("Le Monde", "https://www.lemonde.fr/rss/une.xml", "https://www.lemonde.fr/", "fr"),
+        OpmlFeed("Le Monde", "https://www.lemonde.fr/rss/une.xml", "https://www.lemonde.fr/",
+                 ("Presse", "Économie & Société")),
+        OpmlFeed("Canal+", "https://canalplus.example/feed", category=("Presse",)),
         OpmlFeed("BBC & co <business>", "https://feeds.bbci.co.uk/news/business/rss.xml",
-                 category="en"),
+                 category=("en",), name="bbc", language="en", platform="news", interval="30m"),
+        OpmlFeed("Alerte", "https://www.google.com/alerts/feeds/1/2", kind="google_alerts"),
         OpmlFeed("Sans catégorie", "https://example.org/feed"),
     ]  # fmt: skip
-    assert parse_opml(write_opml(feeds).encode()) == feeds
+    document = write_opml(feeds)
+    assert parse_opml(document.encode()) == feeds
+    # Nested as they were: the folder "Presse" holds both of its feeds, one in a subfolder.
+    assert document.count('<outline text="Presse"') == 1
 
 
 @pytest.mark.parametrize(

@@ -198,3 +198,104 @@ def test_each_feed_address_is_read_by_one_source(
         f"{config}: sources[1].url: the same feed address as sources[0].url: the feed is"
         " fetched twice a pass and its items counted from two sources; remove one of them"
     ]
+
+
+NESTED = """<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0"><head><title>presse</title></head><body>
+<outline text="Presse">
+  <outline text="Économie &amp; Société">
+    <outline text="Le Monde — Économie" xmlUrl="https://lemonde.example/eco.xml"
+             htmlUrl="https://lemonde.example/economie/"/>
+    <outline text="L’Usine Nouvelle" xmlUrl="https://usine.example/rss"/>
+  </outline>
+  <outline text="Canal+" xmlUrl="https://canalplus.example/feed"/>
+</outline>
+</body></opml>
+"""
+
+MORE = """
+[[sources]]
+name = "Économie & Société"
+kind = "rss"
+url = "https://eco.example/rss"
+language = "fr"
+platform = "blog"
+interval = "30m"
+
+[[sources]]
+name = "alerte"
+kind = "google_alerts"
+url = "https://www.google.com/alerts/feeds/1/2"
+
+[[sources]]
+name = "news"
+kind = "google_news"
+"""
+
+
+def _described(config: Path) -> dict[str, tuple[object, ...]]:
+    return {
+        s.name: (s.kind, s.title, s.category, s.site_url, s.interval, s.options)
+        for s in load_settings(config).sources
+    }
+
+
+def test_export_gives_back_what_import_read_and_import_keeps_the_names(tmp_path: Path) -> None:
+    opml = tmp_path / "nested.opml"
+    opml.write_text(NESTED, encoding="utf-8")
+    first = tmp_path / "first"
+    result = run(None, "init", "--dir", str(first), "--brand", "Danone", "--opml", str(opml))
+    assert result.exit_code == 0, result.output
+    config = first / "config" / "veille.toml"
+    with config.open("a", encoding="utf-8") as file:
+        file.write(MORE)
+    exported = run(config, "sources", "export")
+    assert exported.exit_code == 0, exported.output
+    document = exported.output
+    # The feeds' titles, their folders as they were nested, their sites, and every feed
+    # source (a Google Alerts feed too; a search source has no feed).
+    assert 'text="Le Monde — Économie"' in document and 'text="L’Usine Nouvelle"' in document
+    assert 'text="Canal+"' in document and 'text="le-monde-economie"' not in document
+    assert document.count('<outline text="Presse"') == 1
+    assert document.count('text="Économie &amp; Société" title=') == 2  # a folder, a feed
+    assert 'htmlUrl="https://lemonde.example/economie/"' in document
+    assert "https://www.google.com/alerts/feeds/1/2" in document and "news" not in document
+    # Imported again into an empty configuration, or read as an OPML entry: the same sources,
+    # of the same names (so their states are theirs), kinds and settings.
+    (tmp_path / "export.opml").write_text(document, encoding="utf-8")
+    second = tmp_path / "second"
+    again = run(
+        None,
+        "init",
+        "--dir",
+        str(second),
+        "--brand",
+        "Danone",
+        "--opml",
+        str(tmp_path / "export.opml"),
+    )
+    assert again.exit_code == 0, again.output
+    expected = _described(config)
+    del expected["news"]
+    assert expected["le-monde-economie"][1:4] == (
+        "Le Monde — Économie",
+        ("Presse", "Économie & Société"),
+        "https://lemonde.example/economie/",
+    )
+    assert _described(second / "config" / "veille.toml") == expected
+    entry = tmp_path / "entry.toml"
+    entry.write_text(BRAND + '[[sources]]\nkind = "opml"\nfile = "export.opml"\n', "utf-8")
+    assert _described(entry) == expected
+    empty = tmp_path / "empty.toml"
+    empty.write_text(BRAND, encoding="utf-8")
+    imported = run(empty, "sources", "import", str(tmp_path / "export.opml"))
+    assert imported.exit_code == 0, imported.output
+    assert _described(empty) == expected
+    # A setting of veille's own an OPML entry's file gets wrong is named in the configuration.
+    (tmp_path / "export.opml").write_text(
+        document.replace('veille:interval="30m"', 'veille:interval="bientôt"'), "utf-8"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(entry)
+    assert (caught.value.file, caught.value.key) == (str(entry), "sources[0].file")
+    assert "feed 'Économie & Société': interval: expected a duration" in caught.value.reason

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
@@ -19,11 +19,15 @@ from pydantic import ValidationError
 from veille.config_messages import plain_message
 from veille.errors import ConfigError
 from veille.redaction import redact_url
-from veille.settings import key_name
+from veille.settings import SourceConfig, key_name, printable_name
+
+if TYPE_CHECKING:
+    from veille.opml import OpmlFeed
 
 log = logging.getLogger(__name__)
 
 _COMMON_KEYS = ("name", "kind", "interval")
+_DISPLAY_KEYS = ("title", "category", "site_url")  # what a feed reader shows of a source
 
 
 def slugify(text: str) -> str:
@@ -39,6 +43,59 @@ def name_for_feed(title: str | None, url: str) -> str:
         return slugify(title)
     parts = urlsplit(url)
     return slugify(f"{parts.hostname or ''} {parts.path}")
+
+
+# What a one-line value may not hold: control characters and the line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line, its control characters and runs of spacing made single spaces."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def takes_option(kind: str, option: str) -> bool:
+    """Whether sources of ``kind`` take ``option`` (``url``: whether they read one feed)."""
+    from veille.collectors.base import get_collector
+
+    try:
+        return option in get_collector(kind).options_model.model_fields
+    except ConfigError:
+        return False
+
+
+def feed_entry(feed: OpmlFeed) -> dict[str, Any]:
+    """The ``[[sources]]`` entry of an OPML feed, but its name: kind, url, settings, and what a
+    feed reader shows of it (title, folders, site)."""
+    kind = feed.kind if feed.kind and takes_option(feed.kind, "url") else "rss"
+    entry: dict[str, Any] = {"kind": kind, "url": feed.xml_url}
+    title = one_line(feed.title) if feed.title != feed.xml_url else ""
+    if title:
+        entry["title"] = title
+    category = [folder for folder in map(one_line, feed.category) if folder]
+    if category:
+        entry["category"] = category[0] if len(category) == 1 else category
+    if feed.html_url and one_line(feed.html_url):
+        entry["site_url"] = one_line(feed.html_url)
+    for option in ("language", "platform"):
+        value = getattr(feed, option)
+        if value and takes_option(kind, option):
+            entry[option] = one_line(value)
+    if feed.interval:
+        entry["interval"] = one_line(feed.interval)
+    return entry
+
+
+def feed_name(feed: OpmlFeed, taken: set[str]) -> str:
+    """The name of an OPML feed's source: the one it had when exported (``veille:name``, so
+    that its state is kept) unless another source has it, else one made of its title or
+    address."""
+    if feed.name and feed.name not in taken:
+        try:
+            return printable_name(feed.name)
+        except ValueError:
+            pass
+    return name_for_feed(feed.title, feed.xml_url)
 
 
 def expand_sources(entries: Any, config_path: Path) -> list[dict[str, Any]]:
@@ -77,13 +134,15 @@ def expand_sources(entries: Any, config_path: Path) -> list[dict[str, Any]]:
                 key=f"{key}.kind",
             )
         if kind == "opml":
-            for source in _opml_sources(entry, config_path, key):
-                source["name"] = names.give(source["name"])
+            for feed, source in _opml_sources(entry, config_path, key):
+                source["name"] = names.give(feed_name(feed, names.taken))
+                if source.get("title") == source["name"]:  # as init and import write it
+                    del source["title"]
                 from_opml.add(len(expanded))
                 expanded.append(source)
                 keys.append(key)
             continue
-        options = {k: v for k, v in entry.items() if k not in _COMMON_KEYS}
+        options = {k: v for k, v in entry.items() if k not in (*_COMMON_KEYS, *_DISPLAY_KEYS)}
         validated = validate_options(kind, options, file=file, key=key)
         name = entry.get("name")
         if name is None and isinstance(options.get("url"), str):
@@ -108,6 +167,7 @@ def expand_sources(entries: Any, config_path: Path) -> list[dict[str, Any]]:
                 "name": name,
                 "kind": kind,
                 "interval": entry.get("interval"),
+                **{k: entry[k] for k in _DISPLAY_KEYS if k in entry},
                 "options": validated,
             }
         )
@@ -169,7 +229,7 @@ def validate_options(
     file: str | None,
     key: str,
     option_key: Callable[[str], str] | None = None,
-    entry_keys: tuple[str, ...] = ("name", "interval"),
+    entry_keys: tuple[str, ...] = ("name", "interval", *_DISPLAY_KEYS),
 ) -> dict[str, Any]:
     """Check a source's options against its collector's model; errors name the key.
 
@@ -204,7 +264,10 @@ def validate_options(
     return model.model_dump(mode="json", exclude_none=True)
 
 
-def _opml_sources(entry: dict[str, Any], config_path: Path, key: str) -> list[dict[str, Any]]:
+def _opml_sources(
+    entry: dict[str, Any], config_path: Path, key: str
+) -> list[tuple[OpmlFeed, dict[str, Any]]]:
+    """The feeds of an OPML entry and their sources, to be named."""
     file_value = entry.get("file")
     if not isinstance(file_value, str) or not file_value:
         raise ConfigError(
@@ -237,28 +300,32 @@ def _opml_sources(entry: dict[str, Any], config_path: Path, key: str) -> list[di
         if feed is None:
             left_out.append(outline.xml_url)
             continue
-        options: dict[str, Any] = {"url": feed.xml_url}
-        if entry.get("platform"):
+        options = feed_entry(feed)
+        kind = options.pop("kind")
+        # The entry's settings are those of its feeds that give none of their own.
+        own_interval = options.pop("interval", None)
+        shown = {k: options.pop(k) for k in _DISPLAY_KEYS if k in options}
+        if entry.get("platform") and "platform" not in options and takes_option(kind, "platform"):
             options["platform"] = entry["platform"]
         try:
-            # A problem of the entry's own `platform` is named as the file writes it.
-            options = validate_options("rss", options, file=str(config_path), key=key)
-        except ConfigError as exc:
-            if exc.key != f"{key}.url":
+            # A problem of the entry's own `platform` is named as the file writes it (and one of
+            # its `interval` by the settings' check, as before).
+            options = validate_options(kind, options, file=str(config_path), key=key)
+            SourceConfig.model_validate(
+                {"name": "x", "kind": kind, "interval": own_interval, **shown}
+            )
+        except (ConfigError, ValidationError) as exc:
+            if isinstance(exc, ConfigError) and exc.key == f"{key}.platform":
                 raise
+            reason = exc.reason if isinstance(exc, ConfigError) else _first_problem(exc)
             raise ConfigError(
-                f"{opml_path}: feed {feed.title!r}: {exc.reason}",
+                f"{opml_path}: feed {feed.title!r}: {reason}",
                 file=str(config_path),
                 key=f"{key}.file",
             ) from None
-        sources.append(
-            {
-                "name": name_for_feed(feed.title, feed.xml_url),
-                "kind": "rss",
-                "interval": entry.get("interval"),
-                "options": options,
-            }
-        )
+        interval = own_interval or entry.get("interval")
+        source = {"kind": kind, "interval": interval, **shown, "options": options}
+        sources.append((feed, source))
     if left_out:
         log.warning(
             "%s: %s: left out %d feed(s) of %s, their address not http(s): %s",
@@ -269,6 +336,15 @@ def _opml_sources(entry: dict[str, Any], config_path: Path, key: str) -> list[di
             ", ".join(redact_url(address) for address in left_out),
         )
     return sources
+
+
+def _first_problem(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    field = ".".join(key_name(part) for part in error["loc"])
+    message = error["msg"].removeprefix("Value error, ")
+    if f"got {error.get('input')!r}" not in message:  # unless the check named it already
+        message += f" (got {error.get('input')!r})"
+    return f"{field}: {message}"
 
 
 class UniqueNames:

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 
 from veille.opml import OpmlFeed
 from veille.settings import CollectSettings, HttpSettings, name_phrase
 from veille.timeutil import format_duration
-
-# What a TOML comment may not hold: control characters (tab aside, but it is spacing too) and
-# the line and paragraph separators.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 # Search sources every new brand gets when no OPML file is given: each runs once per brand with
 # its query (news search in the brand's languages, Hacker News, GDELT, Mastodon hashtags).
@@ -39,15 +34,27 @@ def brand_block(name: str) -> str:
     )
 
 
-def source_block(name: str, url: str, *, title: str | None = None) -> str:
-    """A ``[[sources]]`` table for one RSS/Atom feed, its title above it as a comment."""
-    # A TOML comment ends at the line: a feed's title may hold line breaks or other controls.
-    title = " ".join(_CONTROL.sub(" ", title).split()) if title else None
-    comment = f"# {title}\n" if title and title != name else ""
-    return (
-        f"{comment}[[sources]]\nname = {toml_string(name)}\n"
-        f'kind = "rss"\nurl = {toml_string(url)}\n'
-    )
+def source_block(name: str, feed: OpmlFeed) -> str:
+    """A ``[[sources]]`` table for one feed of an OPML file: its kind, address and settings,
+    and the title, folders and site a feed reader shows (given back by `sources export`)."""
+    from veille.config_sources import feed_entry
+
+    entry = feed_entry(feed)
+    if entry.get("title") == name:
+        del entry["title"]
+    lines = [f"name = {toml_string(name)}"]
+    for key in ("title", "category", "kind", "url", "site_url", "language", "platform"):
+        if key in entry:
+            value = entry[key]
+            text = (
+                toml_string(value)
+                if isinstance(value, str)
+                else f"[{', '.join(map(toml_string, value))}]"
+            )
+            lines.append(f"{key} = {text}")
+    if "interval" in entry:
+        lines.append(f"interval = {toml_string(entry['interval'])}")
+    return "[[sources]]\n" + "".join(f"{line}\n" for line in lines)
 
 
 def search_source_block(name: str, kind: str) -> str:
@@ -71,7 +78,7 @@ def render_config(
     parts.append(_SOURCES_HEADER)
     if opml_file:
         parts.append(f"# Feeds imported from {opml_file}.\n")
-    parts.extend(source_block(name, feed.xml_url, title=feed.title) for name, feed in sources)
+    parts.extend(source_block(name, feed) for name, feed in sources)
     if not sources:
         parts.append(_SEARCH_HEADER)
         parts.extend(search_source_block(name, kind) for name, kind in DEFAULT_SEARCH_SOURCES)
@@ -128,8 +135,10 @@ _EXAMPLE_BRAND = """\
 
 _SOURCES_HEADER = """\
 # Sources. kind = "rss" takes an RSS or Atom feed `url` (optional: `platform`, `language`,
-# `interval`, e.g. interval = "30m"). kind = "opml" with file = "feeds.opml" (relative to this
-# file) stands for every feed of an OPML file. `veille sources import FILE.opml` appends feeds.
+# `interval`, e.g. interval = "30m"; `title`, `category` and `site_url`, what a feed reader
+# shows, are given back by `veille sources export`). kind = "opml" with file = "feeds.opml"
+# (relative to this file) stands for every feed of an OPML file. `veille sources import
+# FILE.opml` appends feeds.
 """
 
 _SEARCH_HEADER = """\

@@ -10,15 +10,28 @@ from urllib.parse import urlsplit
 
 from veille.errors import ConfigError
 
+# veille's own outline attributes, for what OPML has no attribute for: the source's name (so
+# that an exported list imported again keeps its sources' names, and their state), its kind
+# when not rss, and its settings. Other readers ignore them.
+VEILLE_NS = "urn:x-veille:opml"
+SETTINGS = ("name", "kind", "language", "platform", "interval")
+ET.register_namespace("veille", VEILLE_NS)
+
 
 @dataclass(frozen=True, slots=True)
 class OpmlFeed:
-    """One feed outline: its title, feed URL, optional site URL and category."""
+    """One feed outline: its title, feed URL, optional site URL, the folders it is in (outer
+    first) and the source settings veille's own attributes give."""
 
     title: str
     xml_url: str
     html_url: str | None = None
-    category: str | None = None
+    category: tuple[str, ...] = ()
+    name: str | None = None
+    kind: str | None = None
+    language: str | None = None
+    platform: str | None = None
+    interval: str | None = None
 
 
 def parse_opml(data: bytes, *, file: str = "<opml>") -> list[OpmlFeed]:
@@ -32,22 +45,27 @@ def parse_opml(data: bytes, *, file: str = "<opml>") -> list[OpmlFeed]:
         raise ConfigError("not an OPML document (expected <opml><body>…)", file=file)
     feeds: list[OpmlFeed] = []
 
-    def walk(element: ET.Element, category: str | None) -> None:
+    def walk(element: ET.Element, category: tuple[str, ...]) -> None:
         for outline in element.findall("outline"):
             title = (outline.get("title") or outline.get("text") or "").strip()
             xml_url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
             if xml_url:
+                settings = {
+                    setting: (outline.get(f"{{{VEILLE_NS}}}{setting}") or "").strip() or None
+                    for setting in SETTINGS
+                }
                 feeds.append(
                     OpmlFeed(
                         title=title or xml_url,
                         xml_url=xml_url,
                         html_url=(outline.get("htmlUrl") or "").strip() or None,
                         category=category,
+                        **settings,
                     )
                 )
-            walk(outline, title or category if not xml_url else category)
+            walk(outline, (*category, title) if title and not xml_url else category)
 
-    walk(body, None)
+    walk(body, ())
     return feeds
 
 
@@ -90,19 +108,21 @@ def read_opml(path: Path) -> list[OpmlFeed]:
 
 
 def write_opml(feeds: Iterable[OpmlFeed], *, title: str = "veille sources") -> str:
-    """An OPML 2.0 document listing the feeds, grouped by category."""
+    """An OPML 2.0 document listing the feeds in their folders, with veille's own attributes."""
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = title
     body = ET.SubElement(root, "body")
-    groups: dict[str | None, ET.Element] = {None: body}
+    folders: dict[tuple[str, ...], ET.Element] = {(): body}
+
+    def folder(path: tuple[str, ...]) -> ET.Element:
+        found = folders.get(path)
+        if found is None:
+            found = ET.SubElement(folder(path[:-1]), "outline", text=path[-1], title=path[-1])
+            folders[path] = found
+        return found
+
     for feed in feeds:
-        parent = groups.get(feed.category)
-        if parent is None:
-            parent = ET.SubElement(
-                body, "outline", text=feed.category or "", title=feed.category or ""
-            )
-            groups[feed.category] = parent
         attributes = {
             "type": "rss",
             "text": feed.title,
@@ -111,6 +131,10 @@ def write_opml(feeds: Iterable[OpmlFeed], *, title: str = "veille sources") -> s
         }
         if feed.html_url:
             attributes["htmlUrl"] = feed.html_url
-        ET.SubElement(parent, "outline", attributes)
+        for setting in SETTINGS:
+            value = getattr(feed, setting)
+            if value:
+                attributes[f"{{{VEILLE_NS}}}{setting}"] = value
+        ET.SubElement(folder(feed.category), "outline", attributes)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

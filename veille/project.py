@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from veille.config_sources import UniqueNames, name_for_feed
+from veille.config_sources import UniqueNames, feed_name
 from veille.config_template import DEFAULT_SEARCH_SOURCES, brand_block, render_config, source_block
 from veille.errors import ConfigError
 from veille.opml import OpmlFeed, http_feed, read_opml
@@ -107,7 +107,7 @@ def _named_feeds(
     feeds: Sequence[OpmlFeed], taken: set[str] | None = None
 ) -> list[tuple[str, OpmlFeed]]:
     names = UniqueNames(taken)
-    return [(names.give(name_for_feed(feed.title, feed.xml_url)), feed) for feed in feeds]
+    return [(names.give(feed_name(feed, names.taken)), feed) for feed in feeds]
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +142,7 @@ def append_feeds(config_path: Path, feeds: Sequence[OpmlFeed]) -> ImportResult:
     skipped = [feed.xml_url for feed in usable if feed.xml_url in known_urls]
     named = _named_feeds(_unique_urls(fresh), taken)
     if named:
-        blocks = "\n".join(
-            source_block(name, feed.xml_url, title=feed.title) for name, feed in named
-        )
+        blocks = "\n".join(source_block(name, feed) for name, feed in named)
         separator = "" if text.endswith("\n") else "\n"
         _write_checked(config_path, f"{text}{separator}\n{blocks}")
     return ImportResult(added=[name for name, _ in named], skipped=skipped, not_http=not_http)

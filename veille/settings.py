@@ -185,16 +185,30 @@ class SourceConfig(BaseModel):
     kind: str
     interval: timedelta | None = None
     options: dict[str, Any] = Field(default_factory=dict)
+    # What a feed reader shows of a feed (kept from an OPML file, given back by export).
+    title: str | None = None
+    category: tuple[str, ...] = ()  # its folders, outer first; one may be written as a string
+    site_url: str | None = None
 
     @field_validator("interval", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> timedelta | None:
         return None if value is None else parse_duration(value)
 
-    @field_validator("name")
+    @field_validator("name", "title", "site_url")
     @classmethod
-    def _printable_name(cls, value: str) -> str:
-        return printable_name(value)
+    def _printable_name(cls, value: str | None) -> str | None:
+        return None if value is None else printable_name(value)
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _folders(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+    @field_validator("category")
+    @classmethod
+    def _printable_folders(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(printable_name(folder) for folder in value)
 
 
 def name_phrase(name: str) -> str:
