@@ -232,6 +232,44 @@ def test_0017_leaves_tracking_parameters_out_of_the_stored_page_keys(database_ur
         engine.dispose()
 
 
+def test_0018_searches_the_words_of_the_stored_documents_addresses(database_url: str) -> None:
+    engine = create_store_engine(database_url)
+    postgresql = engine.dialect.name == "postgresql"
+    # The search as each engine holds it, without veille's reading of the search text.
+    search = text(
+        "SELECT count(*) FROM documents WHERE search_vector @@ to_tsquery('veille_simple', :word)"
+        if postgresql
+        else "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH :word"
+    )
+
+    def finds(word: str) -> bool:
+        with engine.connect() as connection:
+            return connection.execute(search, {"word": word}).scalar_one() == 1
+
+    try:
+        assert upgrade_database(engine, "0017") == "0017"
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO documents (id, identity, title, text, platform, collected_at,"
+                    " lang, sentiment, tone, classifier_version, fingerprint, story_id) VALUES"
+                    " (1, 'guid:a', 'Visit danone.com', 'https://www.danone.com/recall', 'news',"
+                    " '2026-03-02 09:30:00', 'de', 0, 'neutral', 'v1', 'f', 'f')"
+                )
+            )
+        assert [finds("danone"), finds("recall")] == [not postgresql] * 2
+        assert upgrade_database(engine, "0018") == "0018"
+        assert finds("danone") and finds("recall") and finds("www")
+        assert downgrade_database(engine, "0017") == "0017"
+        assert [finds("danone"), finds("recall")] == [not postgresql] * 2
+        if postgresql:
+            assert finds("'danone.com'") and finds("'www.danone.com/recall'")
+        assert upgrade_database(engine) == head_revision()
+        assert differences(engine) == []
+    finally:
+        engine.dispose()
+
+
 def test_the_revisions_read_without_alembic_are_alembics() -> None:
     scripts = ScriptDirectory.from_config(alembic_config())
     expected = {script.revision: script.down_revision for script in scripts.walk_revisions()}

@@ -119,6 +119,36 @@ def test_french_words_are_stemmed_on_postgresql(corpus: Store) -> None:
     assert found(corpus, "langues") == []
 
 
+def test_words_inside_addresses_and_file_names_are_words(store: Store) -> None:
+    # PostgreSQL's parser reads a host, an address, an e-mail address or a file name as one
+    # word; punctuation separates words there too, as in FTS5.
+    save(
+        store,
+        [
+            make_item(
+                "a", title="Visit danone.com for details", text="https://www.danone.com/recall"
+            ),
+            make_item("b", title="News", text="https://www.loreal.com/news", lang="en"),
+            make_item("c", title="Contact", text="Write to presse.fr@evian-group.com", lang=None),
+            make_item("d", title="Rapport", text="Voir /srv/docs/bilan_annuel.pdf et v2.1"),
+            make_item("e", title="Rappel", text="Un recall, sans adresse."),
+        ],
+    )
+    assert found(store, "danone") == ["Visit danone.com for details"]
+    assert sorted(found(store, "recall")) == ["Rappel", "Visit danone.com for details"]
+    assert found(store, "loreal") == ["News"]
+    assert found(store, "news loreal com") == ["News"]
+    assert found(store, "evian") == found(store, "presse") == ["Contact"]
+    assert found(store, "bilan annuel pdf") == ["Rapport"]
+    # The address as written finds it still, and the words of a phrase are kept in order.
+    assert found(store, "danone.com") == ["Visit danone.com for details"]
+    assert found(store, "www.danone.com/recall") == ["Visit danone.com for details"]
+    assert found(store, "presse.fr@evian-group.com") == ["Contact"]
+    assert found(store, "/srv/docs/bilan_annuel.pdf") == ["Rapport"]
+    assert found(store, '"recall danone"') == []
+    assert found(store, "recall -danone.com") == ["Rappel"]
+
+
 def test_search_narrows_statistics_too(corpus: Store) -> None:
     rows = corpus.stats(MentionFilter(search="rappel OR recalls"), "lang")
     assert rows == []  # "OR" is a word like any other, and no document holds it
@@ -153,6 +183,7 @@ def test_parsing_quotes_every_term() -> None:
         '("acme" AND "société générale" AND "or" AND "x") NOT ("rappel" OR "le monde")'
     )
     assert websearch_text(terms) == '"acme" "société générale" "or" "x" -"rappel" -"le monde"'
+    assert websearch_text(parse_search("danone.com -a@b.fr")) == '"danone com" -"a b fr"'
     assert parse_search('a"b NEAR(c) title:d') == SearchTerms(("a", "b NEAR(c) title:d"))
     assert fts5_expression(parse_search('NEAR(c) "x""')) == '"NEAR(c)" AND "x"'
 

@@ -9,6 +9,11 @@ every term quoted, so that nothing a user types can break the SQL or the full-te
   weighing more than the text;
 - PostgreSQL: ``websearch_to_tsquery`` against ``documents.search_vector``, with the text search
   configuration of each document's language (see :data:`PG_CONFIGS`), ranked by ``ts_rank_cd``.
+  PostgreSQL's parser reads a host, a web or e-mail address or a file name as one word
+  (``www.danone.com/recall``): the vector is built from the title and text with the
+  characters joining their words (:data:`PG_SEPARATORS`) read as spaces (migration 0018), and
+  the search text is read the same way, so that ``danone`` finds them, as on SQLite, and
+  ``danone.com`` is the phrase « danone com ».
 
 Both objects are created by migration 0005 and are not in the models: ``is_search_object``
 names them for the models/migrations comparison. A search with no searchable word (only
@@ -56,6 +61,10 @@ from veille.store.schema import document_table
 # languages, and documents of unknown language, use the simple one (no stemming).
 PG_CONFIGS = {"fr": "veille_french", "en": "veille_english"}
 PG_DEFAULT_CONFIG = "veille_simple"
+# Read as spaces in the documents' title and text and in the search text, on PostgreSQL (as
+# migration 0018 builds search_vector): the characters joining the words of addresses.
+PG_SEPARATORS = "./@"
+_PG_SPACES = str.maketrans(PG_SEPARATORS, " " * len(PG_SEPARATORS))
 FTS_TABLE = "documents_fts"
 SEARCH_VECTOR = "search_vector"
 # How much a hit in the title weighs against one in the text, in the SQLite ranking.
@@ -112,11 +121,14 @@ def fts5_expression(terms: SearchTerms) -> str:
 
 
 def websearch_text(terms: SearchTerms) -> str:
-    """Return the terms in ``websearch_to_tsquery`` syntax, every phrase quoted."""
+    """Return the terms in ``websearch_to_tsquery`` syntax, every phrase quoted.
+
+    The characters of :data:`PG_SEPARATORS` are read as spaces, as in the search vector.
+    """
     # Quoting each term keeps "or" a word, as on SQLite, rather than an operator.
     parts = [f'"{phrase}"' for phrase in terms.required]
     parts += [f'-"{phrase}"' for phrase in terms.excluded]
-    return " ".join(parts)
+    return " ".join(parts).translate(_PG_SPACES)
 
 
 def is_search_object(name: str | None, type_: str, table_name: str | None = None) -> bool:
