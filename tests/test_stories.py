@@ -10,6 +10,7 @@ import pytest
 from veille.normalize.story import (
     BANDS,
     SAME_STORY,
+    TITLE_BANDS,
     min_hashes,
     same_story,
     similarity,
@@ -81,7 +82,8 @@ def test_exact_copies_are_identical() -> None:
     signature = story_signature("Danone ferme son usine", WIRE_TEXT)
     assert signature == story_signature("Danone ferme son usine", WIRE_TEXT)
     assert similarity(signature.features, signature.features) == 1.0
-    assert len(signature.bands) == BANDS
+    assert len(signature.bands) == BANDS + TITLE_BANDS  # its features' bands, its title's
+    assert len(story_signature("Danone ferme son usine", "").bands) == BANDS
 
 
 def test_words_are_folded_without_punctuation_and_common_words() -> None:
@@ -117,3 +119,80 @@ def test_keys_are_the_same_in_another_process() -> None:
         env={"PYTHONHASHSEED": "12345"},
     )
     assert other.stdout.strip() == str(story_signature("Danone ferme son usine", "texte").bands)
+
+
+# The publisher's own feed gives the headline and its description; a news search or Hacker News
+# gives the same headline alone.
+OIL_TITLE = "Oil prices surge to $100 per barrel after Red Sea attacks"
+OIL_TEXT = (
+    "Crude oil climbed above $100 a barrel on Monday for the first time in two years, as "
+    "traders weighed fresh attacks on tankers in the Red Sea and the risk of longer shipping "
+    "routes around Africa. Brent rose more than 6 percent in early trading, while analysts "
+    "warned that insurers were already raising premiums for vessels crossing the strait and "
+    "that refiners in Europe could face shortages."
+)
+SOCGEN_TITLE = "Société Générale supprime 900 postes en France"
+SOCGEN_TEXT = (
+    "La banque a présenté mardi aux syndicats un plan de réorganisation de son réseau de "
+    "détail qui prévoit la suppression de 900 postes en France d'ici à la fin de l'année "
+    "prochaine, sans licenciement contraint selon la direction, qui met en avant les départs "
+    "naturels et la baisse de fréquentation des agences, tandis que les représentants du "
+    "personnel dénoncent une nouvelle saignée dans les effectifs."
+)
+# A Hacker News story as its RSS feed carries it: the description is the links and the counts.
+HN_TEXT = (
+    "Article URL: https://bun.com/blog/bun-joins-anthropic "
+    "Comments URL: https://news.ycombinator.com/item?id=46124267 Points: 2192 # Comments: 1072"
+)
+
+HEADLINE_WITHOUT_TEXT = [
+    ((OIL_TITLE, ""), (OIL_TITLE, OIL_TEXT)),
+    ((SOCGEN_TITLE, ""), (SOCGEN_TITLE, SOCGEN_TEXT)),
+    (("Anthropic acquires Bun", ""), ("Anthropic acquires Bun", HN_TEXT)),
+    # next to no text is none
+    ((OIL_TITLE, "Read more"), (OIL_TITLE, OIL_TEXT)),
+    # a headline edited on the way, as two headlines without text group
+    (("DIRECT - Société Générale supprime 900 postes en France", ""), (SOCGEN_TITLE, SOCGEN_TEXT)),
+]
+
+
+@pytest.mark.parametrize(("headline", "article"), HEADLINE_WITHOUT_TEXT)
+def test_a_headline_without_text_is_the_story_of_its_article(
+    headline: tuple[str, str], article: tuple[str, str]
+) -> None:
+    first, second = story_signature(*headline), story_signature(*article)
+    # The description outweighs the headline they share...
+    assert similarity(first.features, second.features) < SAME_STORY
+    # ... so the two are compared on their titles, and meet on their title-only band keys.
+    assert same_story(first, second) and same_story(second, first)
+    assert set(first.bands) & set(second.bands)
+
+
+SHORT_GENERIC_TITLES = ["Résultats", "Live", "Breaking news", "Les résultats en direct"]
+
+
+@pytest.mark.parametrize("title", SHORT_GENERIC_TITLES)
+def test_a_short_generic_headline_does_not_make_a_story(title: str) -> None:
+    assert not same_story(story_signature(title, ""), story_signature(title, OIL_TEXT))
+    assert not same_story(story_signature(title, ""), story_signature(title, SOCGEN_TEXT))
+
+
+def test_a_headline_without_text_keeps_apart_from_other_headlines() -> None:
+    headline = story_signature("Oil prices fall as Red Sea shipping resumes", "")
+    assert not same_story(headline, story_signature(OIL_TITLE, OIL_TEXT))
+    assert not same_story(
+        story_signature("Danone supprime 900 postes", ""),
+        story_signature(SOCGEN_TITLE, SOCGEN_TEXT),
+    )
+
+
+def test_two_articles_with_text_are_still_compared_on_their_texts() -> None:
+    # The same headline over two different texts (a live page updated, a recurring column).
+    other = (
+        "Les marchés européens ont ouvert en baisse mercredi, les investisseurs attendant la "
+        "décision de la banque centrale américaine sur ses taux directeurs et les chiffres de "
+        "l'inflation en zone euro publiés dans la matinée."
+    )
+    assert not same_story(
+        story_signature(SOCGEN_TITLE, SOCGEN_TEXT), story_signature(SOCGEN_TITLE, other * 2)
+    )

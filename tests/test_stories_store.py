@@ -189,3 +189,33 @@ def test_a_page_of_stories_is_that_page_of_every_story(
             for offset in (0, 1, 4, 11):
                 f = MentionFilter(limit=limit, offset=offset, **criteria)  # type: ignore[arg-type]
                 assert store.list_stories(f) == every[offset : offset + limit], (limit, offset)
+
+
+OIL_TITLE = "Oil prices surge to $100 per barrel after Red Sea attacks"
+OIL_TEXT = (
+    "Crude oil climbed above $100 a barrel on Monday for the first time in two years, as "
+    "traders weighed fresh attacks on tankers in the Red Sea and the risk of longer shipping "
+    "routes around Africa. Brent rose more than 6 percent in early trading, while analysts "
+    "warned that insurers were already raising premiums for vessels crossing the strait and "
+    "that refiners in Europe could face shortages."
+)
+
+
+@pytest.mark.parametrize("order", ["headline first", "article first", "one batch"])
+def test_a_headline_without_text_joins_the_story_of_its_article(store: Store, order: str) -> None:
+    # Google News gives the headline alone; the publisher's feed the headline and its text.
+    headline = wire_item("gn-1", "nbcnews.com", OIL_TITLE, text="", published_at=T0)
+    article = wire_item("nbc-1", "nbcnews.com", OIL_TITLE, text=OIL_TEXT, published_at=T0)
+    if order == "one batch":
+        save(store, "gnews", later(hours=1), headline, article)
+    else:
+        first, second = (headline, article) if order == "headline first" else (article, headline)
+        save(store, "gnews", later(hours=1), first)
+        save(store, "lemonde", later(hours=2), second)
+    assert len(set(stories_by_url(store).values())) == 1
+
+
+def test_a_short_generic_headline_without_text_starts_its_own_story(store: Store) -> None:
+    save(store, "lemonde", T0, wire_item("live-1", "lemonde.fr", "Live", text=OIL_TEXT))
+    save(store, "gnews", later(hours=1), wire_item("live-2", "lemonde.fr", "Live", text=""))
+    assert len(set(stories_by_url(store).values())) == 2

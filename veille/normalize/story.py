@@ -7,12 +7,17 @@ words: every title word counts twice, because titles are what syndication edits 
 snippets what it cuts most; the text adds its first ``TEXT_WORDS`` words, so that a longer
 snippet does not dilute the shorter one. Two documents are the same story when the weighted
 Jaccard similarity of their features reaches ``SAME_STORY`` and they share at least
-``MIN_SHARED`` of weight.
+``MIN_SHARED`` of weight. When one of them has no text (fewer than ``NO_TEXT_WORDS`` words: a
+Google News or Hacker News headline, while the publisher's own feed gives the same headline
+with its description), the two are compared on their titles alone, as two headlines without
+text always are: the other's text would otherwise outweigh the headline they share.
 
 Candidates are found with MinHash and locality-sensitive hashing: ``BANDS`` band keys of
 ``ROWS_PER_BAND`` min-hashes (32-bit) each; two documents share at least one key with probability
 1 - (1 - s^ROWS_PER_BAND)^BANDS for a similarity s (0.84 at 0.45, 0.97 at 0.6). Every hash is
 derived from BLAKE2b, never Python's ``hash()``, so the keys are the same in every process.
+A document with text also has the keys of the first ``TITLE_BANDS`` bands of its title alone:
+those of a document without text, whose title is all its features, so that the two meet.
 """
 
 from __future__ import annotations
@@ -36,8 +41,17 @@ SAME_STORY = 0.45
 MIN_SHARED = 6
 TITLE_WEIGHT = 2
 TEXT_WORDS = 60
+# A text of fewer words than this ("Read more", a lone link) is no text: see ``has_text``.
+NO_TEXT_WORDS = 4
 BANDS = 8
 ROWS_PER_BAND = 2
+# The title-only bands a document with text adds to its keys: identical titles share them,
+# titles of similarity s one of them with probability 1 - (1 - s^ROWS_PER_BAND)^TITLE_BANDS
+# (0.74 at 0.86, a word added to six), besides what their other keys share. Each band is a
+# stored key more per document and a key more to look up: one costs about a tenth of the
+# time story grouping takes to save a document, four three times as much
+# (benchmarks/bench_ingest.py).
+TITLE_BANDS = 1
 
 # Runs of letters and digits: the words left when punctuation and "_" are blanks.
 _WORD = re.compile(r"[^\W_]+")
@@ -61,11 +75,25 @@ _KEY = struct.Struct(">q")
 
 
 @dataclass(frozen=True, slots=True)
-class StorySignature:
-    """What grouping needs of one document: its weighted features and its band keys."""
+class StoryDocument:
+    """What comparing needs of one document: its features, its title's, whether it has text."""
 
     features: Mapping[str, int]
+    title: Mapping[str, int]  # the title words alone, weighted as in ``features``
+    has_text: bool  # at least ``NO_TEXT_WORDS`` words of text
+
+
+@dataclass(frozen=True, slots=True)
+class StorySignature:
+    """What grouping needs of one document: what comparing needs, and its band keys."""
+
+    document: StoryDocument
     bands: tuple[int, ...]
+
+    @property
+    def features(self) -> Mapping[str, int]:
+        """The document's weighted features (title words twice, the text's first words)."""
+        return self.document.features
 
 
 def story_words(text: str) -> list[str]:
@@ -79,13 +107,23 @@ def story_words(text: str) -> list[str]:
 
 def story_features(title: str, text: str) -> Counter[str]:
     """Weighted features of a document: each title word twice, the text's first words once."""
+    return Counter(story_document(title, text).features)
+
+
+def story_document(title: str, text: str) -> StoryDocument:
+    """What comparing needs of a document: its features, its title's, whether it has text."""
     # Interned: the features of thousands of recent documents are kept (veille/store/
     # stories.py), and they share one copy of each word of their common vocabulary.
-    features = Counter(map(sys.intern, story_words(title)))
-    for word in features:
-        features[word] *= TITLE_WEIGHT
-    features.update(map(sys.intern, story_words(text)[:TEXT_WORDS]))
-    return features
+    title_features = Counter(map(sys.intern, story_words(title)))
+    for word in title_features:
+        title_features[word] *= TITLE_WEIGHT
+    text_words = story_words(text)[:TEXT_WORDS] if text else []
+    if not text_words:
+        return StoryDocument(title_features, title_features, False)
+    features: Counter[str] = Counter()
+    dict.update(features, title_features)  # a copy without Counter's Python-level update
+    features.update(map(sys.intern, text_words))
+    return StoryDocument(features, title_features, len(text_words) >= NO_TEXT_WORDS)
 
 
 def shared_weight(first: Mapping[str, int], second: Mapping[str, int]) -> int:
@@ -112,11 +150,26 @@ def similarity_of_weights(shared: int, first_total: int, second_total: int) -> f
 
 
 def story_similarity(first: Mapping[str, int], second: Mapping[str, int]) -> float:
-    """The similarity of two documents as grouping sees it: 0 below ``MIN_SHARED`` in common."""
+    """The similarity of two feature multisets as grouping sees it: 0 below ``MIN_SHARED``."""
     shared = shared_weight(first, second)
     if shared < MIN_SHARED:
         return 0.0
     return similarity_of_weights(shared, sum(first.values()), sum(second.values()))
+
+
+def compared_features(
+    first: StoryDocument, second: StoryDocument
+) -> tuple[Mapping[str, int], Mapping[str, int]]:
+    """What two documents are compared on: their features, or their titles when one has no text."""
+    if first.has_text and second.has_text:
+        return first.features, second.features
+    return first.title, second.title
+
+
+def document_similarity(first: StoryDocument, second: StoryDocument) -> float:
+    """The similarity of two documents as grouping sees it (``story_similarity`` of what is
+    compared: their titles alone when one of them has no text)."""
+    return story_similarity(*compared_features(first, second))
 
 
 @lru_cache(maxsize=131072)
@@ -154,11 +207,31 @@ def band_keys(hashes: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def story_signature(title: str, text: str) -> StorySignature:
-    """The features and band keys of a document's normalised title and text."""
-    features = story_features(title, text)
-    return StorySignature(features, band_keys(min_hashes(features)))
+    """The features and band keys of a document's normalised title and text.
+
+    The keys are the ``BANDS`` of its features, then, when it has any text, the first
+    ``TITLE_BANDS`` of its title alone (those a document without text has for that title).
+    """
+    document = story_document(title, text)
+    keys = band_keys(min_hashes(document.features))
+    if document.title is not document.features and document.title:
+        title_keys = band_keys(_title_min_hashes(document.title))
+        keys += tuple(key for key in title_keys if key not in keys)
+    return StorySignature(document, keys)
+
+
+@lru_cache(maxsize=65536)
+def _word_title_min_hashes(word: str, weight: int) -> tuple[int, ...]:
+    """The first ``TITLE_BANDS`` bands' values of ``_word_min_hashes``."""
+    return _word_min_hashes(word, weight)[: TITLE_BANDS * ROWS_PER_BAND]
+
+
+def _title_min_hashes(title: Mapping[str, int]) -> tuple[int, ...]:
+    """The first ``TITLE_BANDS`` bands' values of the MinHash of a title's features."""
+    words = [_word_title_min_hashes(word, weight) for word, weight in title.items()]
+    return words[0] if len(words) == 1 else tuple(map(min, *words))
 
 
 def same_story(first: StorySignature, second: StorySignature) -> bool:
     """Whether two documents are near-duplicates of one story."""
-    return story_similarity(first.features, second.features) >= SAME_STORY
+    return document_similarity(first.document, second.document) >= SAME_STORY

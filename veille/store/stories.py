@@ -3,10 +3,11 @@
 ``assign_stories`` runs inside the transaction that stores new documents. A document takes the
 story of the oldest document before it with its fingerprint (an exact copy, however old); else
 of the most similar document collected in the last ``WINDOW`` that shares one of its band keys
-and is similar enough (``veille/normalize/story.py``), among the ``MAX_COMPARED`` sharing the
-most keys. Documents before it are those stored and those earlier in its batch, taken alike:
-the result depends only on what is stored and on the order of the documents, not on how they
-are split into batches, and storing the same items again changes nothing.
+and is similar enough (``veille/normalize/story.py``: on their titles alone when one of the two
+has no text), among the ``MAX_COMPARED`` sharing the most keys. Documents before it are those
+stored and those earlier in its batch, taken alike: the result depends only on what is stored
+and on the order of the documents, not on how they are split into batches, and storing the same
+items again changes nothing.
 
 Several workers: two transactions storing near-copies at the same moment do not see each other
 and may start two stories; each later copy then joins one of them. This is accepted: it costs a
@@ -37,10 +38,12 @@ from sqlalchemy import (
 from veille.normalize.story import (
     MIN_SHARED,
     SAME_STORY,
+    StoryDocument,
     StorySignature,
+    compared_features,
     shared_weight,
     similarity_of_weights,
-    story_features,
+    story_document,
     story_signature,
 )
 from veille.store.inserts import insert_new_rows
@@ -64,15 +67,34 @@ class _Candidate:
 
     order: tuple[int, int]
     story_id: str
-    features: Mapping[str, int] | None = None
+    document: StoryDocument | None = None
     fingerprint: str | None = None  # of a stored document: the key of its cached features
     weight: int = 0  # the total weight of its features, once they are known
+    title_weight: int = 0  # and of its title's
+
+
+def _candidate(order: tuple[int, int], story_id: str, document: StoryDocument) -> _Candidate:
+    """A candidate whose features are known, with their weights."""
+    candidate = _Candidate(order, story_id, document)
+    _weigh(candidate)
+    return candidate
+
+
+def _weigh(candidate: _Candidate) -> None:
+    document = candidate.document
+    if document is None:
+        candidate.weight = candidate.title_weight = 0
+        return
+    candidate.weight = sum(document.features.values())
+    candidate.title_weight = (
+        candidate.weight if document.title is document.features else sum(document.title.values())
+    )
 
 
 # Features are a function of a document's title and text, which its fingerprint hashes: they
 # are computed once per process for a stored document, however many new items meet it (those
 # this process stores are remembered as they are stored).
-_FEATURES_BY_FINGERPRINT: OrderedDict[str, Mapping[str, int]] = OrderedDict()
+_FEATURES_BY_FINGERPRINT: OrderedDict[str, StoryDocument] = OrderedDict()
 # About 2 kB each, their words shared: a few days of a busy configuration's documents, 16 MB at
 # most.
 _FEATURES_CACHED = 8_192
@@ -202,25 +224,31 @@ def _read_features(connection: Connection, candidates: Sequence[_Candidate]) -> 
     """Fill in the features of the stored candidates that will be compared."""
     wanted: dict[int, _Candidate] = {}
     for candidate in candidates:
-        if candidate.features is None and candidate.fingerprint is not None:
-            candidate.features = _FEATURES_BY_FINGERPRINT.get(candidate.fingerprint)
-        if candidate.features is None:
+        if candidate.document is None and candidate.fingerprint is not None:
+            candidate.document = _FEATURES_BY_FINGERPRINT.get(candidate.fingerprint)
+        if candidate.document is None:
             wanted[candidate.order[1]] = candidate
     query = _texts_query(connection.dialect.name)
     for document_id, title, body in rows_for(connection, query, "ids", wanted):
         candidate = wanted[document_id]
-        candidate.features = story_features(title or "", body or "")
+        candidate.document = story_document(title or "", body or "")
         if candidate.fingerprint is not None:
-            _remember_features(candidate.fingerprint, candidate.features)
+            _remember_features(candidate.fingerprint, candidate.document)
     _forget_oldest_features()
     for candidate in candidates:
-        candidate.weight = sum((candidate.features or {}).values())
+        _weigh(candidate)
 
 
-def _remember_features(fingerprint: str, features: Mapping[str, int]) -> None:
+def _remember_features(fingerprint: str, document: StoryDocument) -> None:
     # One string per word for all the cached documents: the words of features that came from
     # a processing worker are each a copy of their own, which doubled the cache's memory.
-    _FEATURES_BY_FINGERPRINT[fingerprint] = {sys.intern(word): n for word, n in features.items()}
+    features = {sys.intern(word): n for word, n in document.features.items()}
+    title = (
+        features
+        if document.title is document.features
+        else {sys.intern(word): n for word, n in document.title.items()}
+    )
+    _FEATURES_BY_FINGERPRINT[fingerprint] = StoryDocument(features, title, document.has_text)
 
 
 def _forget_oldest_features() -> None:
@@ -310,7 +338,7 @@ def assign_stories(
     )
     batch: list[_Candidate] = []
     for index, (row, signature) in enumerate(zip(rows, signatures, strict=True)):
-        weight = sum(signature.features.values())
+        new = _candidate((1, index), "", signature.document)
         story = exact.get(row["fingerprint"])
         copy = copy_of[index]
         if story is None and copy is not None:
@@ -321,31 +349,38 @@ def assign_stories(
                 for place in compared[index]
                 if place >= 0 or by_place[place] in stored
             ]
-            story = _most_similar(signature.features, weight, candidates)
-        row["story_id"] = story or row["fingerprint"]
-        _remember_features(row["fingerprint"], signature.features)
-        batch.append(_Candidate((1, index), row["story_id"], signature.features, weight=weight))
+            story = _most_similar(new, candidates)
+        row["story_id"] = new.story_id = story or row["fingerprint"]
+        _remember_features(row["fingerprint"], signature.document)
+        batch.append(new)
     _forget_oldest_features()
     return [signature.bands for signature in signatures]
 
 
-def _most_similar(
-    features: Mapping[str, int], weight: int, candidates: Sequence[_Candidate]
-) -> str | None:
-    """The story of the most similar candidate, if similar enough (the earliest among equals)."""
+def _most_similar(new: _Candidate, candidates: Sequence[_Candidate]) -> str | None:
+    """The story of the candidate most similar to ``new``, if similar enough (the earliest among
+    equals); both compared as ``document_similarity`` compares them."""
     best: tuple[float, int, int] | None = None
     story = None
+    document = new.document
+    if document is None:
+        return None
     for candidate in candidates:
+        other = candidate.document
+        if other is None:
+            continue
+        if document.has_text and other.has_text:
+            weight, other_weight = new.weight, candidate.weight
+        else:
+            weight, other_weight = new.title_weight, candidate.title_weight
         # The similarity is at most the lighter weight over the heavier (0 below MIN_SHARED): a
         # candidate whose bound is under the threshold or the best score so far cannot win.
-        lighter, heavier = sorted((weight, candidate.weight))
+        lighter, heavier = sorted((weight, other_weight))
         bound = lighter / heavier if heavier and lighter >= MIN_SHARED else 0.0
         if bound < SAME_STORY or (best is not None and bound < best[0]):
             continue
-        shared = shared_weight(features, candidate.features or {})
-        score = (
-            similarity_of_weights(shared, weight, candidate.weight) if shared >= MIN_SHARED else 0.0
-        )
+        shared = shared_weight(*compared_features(document, other))
+        score = similarity_of_weights(shared, weight, other_weight) if shared >= MIN_SHARED else 0.0
         # Higher similarity wins; among equals the earlier candidate (stored, older) wins.
         rank = (score, -candidate.order[0], -candidate.order[1])
         if score >= SAME_STORY and (best is None or rank > best):
