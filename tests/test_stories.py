@@ -12,11 +12,13 @@ from veille.normalize.story import (
     SAME_STORY,
     TITLE_BANDS,
     min_hashes,
+    numbers,
     same_story,
     similarity,
     story_features,
     story_signature,
     story_words,
+    title_marks,
 )
 
 WIRE_TEXT = (
@@ -196,3 +198,94 @@ def test_two_articles_with_text_are_still_compared_on_their_texts() -> None:
     assert not same_story(
         story_signature(SOCGEN_TITLE, SOCGEN_TEXT), story_signature(SOCGEN_TITLE, other * 2)
     )
+
+
+def _results(company: str, figures: str) -> tuple[str, str]:
+    # A financial site's template: the same headline and text but for the company and figures.
+    return (
+        f"{company} : résultats du troisième trimestre 2026",
+        f"{company} a publié ce matin ses résultats du troisième trimestre 2026. Le produit net "
+        f"bancaire ressort à {figures}, conforme aux attentes des analystes, et le groupe confirme "
+        "ses objectifs annuels. Le titre évolue en hausse à la Bourse de Paris.",
+    )
+
+
+def _quote(day: int) -> tuple[str, str]:
+    # A daily quote page: the day changes, and the figures of the session.
+    return (
+        f"Danone : cours de l'action du {day} novembre 2026",
+        f"L'action Danone a terminé la séance du {day} novembre 2026 à 61,{day + 10} euros, sur "
+        "un volume d'échanges proche de sa moyenne, dans un marché parisien hésitant.",
+    )
+
+
+TEMPLATE_HEADLINES = [
+    (_results("BNP Paribas", "12,1 milliards"), _results("Société Générale", "6,8 milliards")),
+    (_quote(23), _quote(24)),
+    (_quote(24), _quote(25)),
+    # headlines alone
+    ((_quote(23)[0], ""), (_quote(24)[0], "")),
+    (("BNP Paribas : résultats du troisième trimestre 2026", ""), _results("Société Générale", "")),
+]
+
+
+@pytest.mark.parametrize(("first", "second"), TEMPLATE_HEADLINES)
+def test_template_headlines_of_other_names_or_numbers_stay_apart(
+    first: tuple[str, str], second: tuple[str, str]
+) -> None:
+    one, other = story_signature(*first), story_signature(*second)
+    # The template's words make them similar...
+    assert similarity(one.features, other.features) >= SAME_STORY or not (
+        one.document.has_text and other.document.has_text
+    )
+    # ... but what sets them apart, in the same place of the headline, keeps them apart.
+    assert not same_story(one, other) and not same_story(other, one)
+
+
+REWORDINGS = [
+    # The same names and figures, other verbs: one wire story.
+    (
+        ("Société Générale supprime 900 postes en France", SOCGEN_TEXT),
+        ("Société Générale va supprimer 900 postes en France", SOCGEN_TEXT[:200]),
+    ),
+    # A name or a figure on one side only: a first name, the outlet, a detail.
+    (
+        ("EBay rejects Icahn board nominees, asks investors to do same", ""),
+        ("UPDATE 2-EBay rejects Carl Icahn board nominees, asks investors to do same", ""),
+    ),
+    (
+        ("Danone ferme son usine de Villefranche, 240 emplois menacés", ""),
+        ("Danone ferme son usine de Villefranche (Rhône), 240 emplois menacés - Le Point", ""),
+    ),
+    # An abbreviation in the same place.
+    (
+        ("Wall Street opens lower after S&P's record close", ""),
+        ("Wall St opens lower after S&P's record close", ""),
+    ),
+    # The other's number is in its text.
+    (
+        ("Oil prices surge to $100 per barrel after Red Sea attacks", OIL_TEXT),
+        ("Oil prices surge 6% after Red Sea attacks", OIL_TEXT),
+    ),
+]
+
+
+@pytest.mark.parametrize(("first", "second"), REWORDINGS)
+def test_rewordings_keeping_names_and_figures_stay_one_story(
+    first: tuple[str, str], second: tuple[str, str]
+) -> None:
+    one, other = story_signature(*first), story_signature(*second)
+    assert same_story(one, other) and same_story(other, one)
+
+
+def test_marks_are_numbers_and_names_where_capitals_tell_names() -> None:
+    assert title_marks("BNP Paribas : résultats du troisième trimestre 2026")[1] == {
+        "bnp", "paribas", "2026",
+    }  # fmt: skip
+    assert title_marks("UPDATE 1-EBay rejects Carl Icahn board nominees")[1] == {
+        "ebay", "carl", "icahn",
+    }  # fmt: skip
+    # Title Case and capitals say nothing of names; numbers are kept whole, in one spelling.
+    assert title_marks("Metro-North Worker Struck, Killed By Train In Harlem")[1] == frozenset()
+    assert title_marks("OIL SURGES TO $1,000 A TONNE")[1] == {"1000"}
+    assert numbers("à 61,23 € le 23 novembre, 1 000 euros ou 1.000") == {"61.23", "23", "1000"}

@@ -219,3 +219,46 @@ def test_a_short_generic_headline_without_text_starts_its_own_story(store: Store
     save(store, "lemonde", T0, wire_item("live-1", "lemonde.fr", "Live", text=OIL_TEXT))
     save(store, "gnews", later(hours=1), wire_item("live-2", "lemonde.fr", "Live", text=""))
     assert len(set(stories_by_url(store).values())) == 2
+
+
+def _quote(day: int) -> StoredItem:
+    # A daily quote page: the same headline and text but for the day and the session's figures.
+    return wire_item(
+        f"quote-{day}",
+        "boursier.com",
+        f"Danone : cours de l'action du {day} novembre 2026",
+        text=(
+            f"L'action Danone a terminé la séance du {day} novembre 2026 à 61,{day + 10} euros, "
+            "sur un volume d'échanges proche de sa moyenne, dans un marché parisien hésitant."
+        ),
+        published_at=later(days=day - 23),
+    )
+
+
+def test_each_day_of_a_template_headline_is_a_story_of_its_own(store: Store) -> None:
+    for day in (23, 24, 25):
+        save(store, "lemonde", later(days=day - 23), _quote(day))
+    stories = store.list_stories(MentionFilter(limit=10))
+    assert [story["title"] for story in stories] == [
+        f"Danone : cours de l'action du {day} novembre 2026" for day in (25, 24, 23)
+    ]
+    assert [story["sightings"] for story in stories] == [1, 1, 1]
+
+
+def test_two_companies_results_are_two_stories(store: Store) -> None:
+    def results(company: str, figure: str) -> StoredItem:
+        return wire_item(
+            company,
+            "zonebourse.com",
+            f"{company} : résultats du troisième trimestre 2026",
+            text=(
+                f"{company} a publié ce matin ses résultats du troisième trimestre 2026. Le "
+                f"produit net bancaire ressort à {figure} milliards, conforme aux attentes des "
+                "analystes, et le groupe confirme ses objectifs annuels. Le titre évolue en "
+                "hausse à la Bourse de Paris."
+            ),
+        )
+
+    save(store, "lemonde", T0, results("BNP Paribas", "12,1"))
+    save(store, "lemonde", later(days=2), results("Société Générale", "6,8"))
+    assert len(set(stories_by_url(store).values())) == 2

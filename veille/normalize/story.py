@@ -12,6 +12,18 @@ Google News or Hacker News headline, while the publisher's own feed gives the sa
 with its description), the two are compared on their titles alone, as two headlines without
 text always are: the other's text would otherwise outweigh the headline they share.
 
+Template headlines ("BNP Paribas : résultats du troisième trimestre 2026", "… : cours de
+l'action du 23 novembre 2026") share most of their words with the next company's or the next
+day's. What tells them apart is in their marks: the numbers of a title, and its proper names
+(capitalised words past the start of a sentence, or a run of them at its start, in a title
+whose other words are mostly lower case). Two documents are kept apart when each title has
+marks that the other's title and text do not have, in the same place (between the same words:
+23 against 24 in "du … novembre", BNP Paribas against Société Générale before "résultats"),
+however similar the rest; a mark on one side only (a first name added, the outlet's name, a
+figure), different marks in different places (a place named in one title, a detail in the
+other) and an abbreviation ("St" for "Street") do not, nor does a rewording that keeps the
+names and figures. Marks are read only for pairs similar enough to be grouped.
+
 Candidates are found with MinHash and locality-sensitive hashing: ``BANDS`` band keys of
 ``ROWS_PER_BAND`` min-hashes (32-bit) each; two documents share at least one key with probability
 1 - (1 - s^ROWS_PER_BAND)^BANDS for a similarity s (0.84 at 0.45, 0.97 at 0.6). Every hash is
@@ -67,6 +79,18 @@ _COMMON_WORDS_TEXT = (
     "pas plus pour qu que qui sa se ses son sur un une"
 )
 _COMMON_WORDS = frozenset(_COMMON_WORDS_TEXT.split())
+# Numbers as written: digits not glued to letters, with their decimal or thousands separators.
+_NUMBER = re.compile(r"(?<![^\W\d_])\d+(?:[.,]\d+|[\u00a0\u202f ]\d{3}(?!\d))*(?!\w)")
+# The same anywhere, for what a text has (a number glued to letters, "5G", counts too): faster.
+_ANY_NUMBER = re.compile(r"\d+(?:[.,]\d+|[\u00a0\u202f ]\d{3}(?!\d))*")
+_THOUSANDS = re.compile(r"[.,\u00a0\u202f ](?=\d{3}(?!\d))")
+_DIGIT = re.compile(r"\d")
+# A title's numbers (first group) and words (second), in order.
+_TOKEN = re.compile(f"({_NUMBER.pattern})|([^\\W_]+)")
+# Where a title's sentences and segments start: a capital there says nothing of a name.
+_SEGMENT = re.compile(r"\s[-–—]\s|[:;?!|«»\"“”()\[\]]|\.\s")
+# The marks of wire revisions ("UPDATE 2-", "RPT-"), whose numbers are not the story's.
+_WIRE_PREFIX = re.compile(r"\b(?:UPDATE|CORRECTED|REFILE|RPT)(?:\s*\d+)?\s*-")
 _HASHES = BANDS * ROWS_PER_BAND
 # One BLAKE2b digest per feature gives all its min-hash values at once, 32 bits each.
 _DIGEST = struct.Struct(f">{_HASHES}I")
@@ -81,6 +105,18 @@ class StoryDocument:
     features: Mapping[str, int]
     title: Mapping[str, int]  # the title words alone, weighted as in ``features``
     has_text: bool  # at least ``NO_TEXT_WORDS`` words of text
+    numbers: frozenset[str] = frozenset()  # the numbers of its title and text (``numbers``)
+    headline: str = ""  # the title as written, which ``title_marks`` reads
+
+    @property
+    def marks(self) -> frozenset[str]:
+        """The numbers and proper names of its title (``title_marks``)."""
+        return title_marks(self.headline)[1]
+
+    @property
+    def title_words(self) -> tuple[str, ...]:
+        """The words and numbers of its title in order (``title_marks``)."""
+        return title_marks(self.headline)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +154,124 @@ def story_document(title: str, text: str) -> StoryDocument:
     for word in title_features:
         title_features[word] *= TITLE_WEIGHT
     text_words = story_words(text)[:TEXT_WORDS] if text else []
+    title_numbers = numbers(title) if _DIGIT.search(title) else frozenset()
     if not text_words:
-        return StoryDocument(title_features, title_features, False)
+        return StoryDocument(title_features, title_features, False, title_numbers, title)
     features: Counter[str] = Counter()
     dict.update(features, title_features)  # a copy without Counter's Python-level update
     features.update(map(sys.intern, text_words))
-    return StoryDocument(features, title_features, len(text_words) >= NO_TEXT_WORDS)
+    all_numbers = title_numbers | numbers(text) if _DIGIT.search(text) else title_numbers
+    has_text = len(text_words) >= NO_TEXT_WORDS
+    return StoryDocument(features, title_features, has_text, all_numbers, title)
+
+
+def numbers(text: str) -> frozenset[str]:
+    """The numbers written in a text, each whole ("61,23" is not "23") and in one spelling.
+
+    Those glued to letters count too ("5" of "5G"): they only ever keep documents together.
+    """
+    return frozenset(map(_one_spelling, _ANY_NUMBER.findall(text)))
+
+
+def _one_spelling(number: str) -> str:
+    # "1 000", "1,000" and "1.000" are one thousand; "3,5" and "3.5" one decimal number.
+    if not number.isdigit():
+        number = _THOUSANDS.sub("", number).replace(",", ".")
+    return number.lstrip("0") or "0"
+
+
+# Read only for documents similar enough to be grouped: a few of each pass's documents.
+@lru_cache(maxsize=16384)
+def title_marks(title: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """What tells a title apart from the same template's: its words in order, and its marks.
+
+    The words are folded as ``story_words`` folds them, numbers as ``numbers`` writes them.
+    Marks are its numbers and its proper names: the words written with a capital past the
+    start of a sentence or segment (after ":", " - ", "|"…), a run of capitalised words at its
+    start ("Société Générale supprime…"), a word with a capital inside ("EBay") there; names
+    only in a title whose other words are mostly lower case, as a title in capitals or in
+    Title Case says nothing of which words are names.
+    """
+    title = _WIRE_PREFIX.sub(" ", title)
+    sequence: list[str] = []
+    names: set[str] = set()
+    marks: set[str] = set()
+    lower = upper = 0
+    for segment in _SEGMENT.split(title):
+        tokens = _TOKEN.findall(segment)
+        for index, (number, word) in enumerate(tokens):
+            if number:
+                sequence.append(_one_spelling(number))
+                marks.add(sequence[-1])
+                continue
+            folded = fold_case_and_accents(word)
+            kept = folded not in _COMMON_WORDS and (len(folded) > 1 or folded.isdigit())
+            if kept:
+                sequence.append(folded)
+            if not word[0].isalpha():
+                continue
+            capital = word[0].isupper()
+            if index == 0:
+                follows = len(tokens) > 1 and tokens[1][1][:1].isupper()
+                inner = not word.isupper() and any(letter.isupper() for letter in word[1:])
+                if capital and (follows or inner) and kept:
+                    names.add(folded)
+                continue
+            if capital and kept:
+                names.add(folded)
+            if len(word) >= 4 and kept:
+                if capital:
+                    upper += 1
+                else:
+                    lower += 1
+    if lower and 2 * lower >= upper:
+        marks.update(names)
+    return tuple(sequence), frozenset(marks)
+
+
+def kept_apart(first: StoryDocument, second: StoryDocument) -> bool:
+    """Whether the titles differ in the same slot: marks of each that the other's title and text
+    do not have, between the same words of the titles (or at the same end), and not one the
+    other's abbreviation ("St" and "Street")."""
+    if not first.marks or not second.marks:
+        return False
+    runs = _unmatched_runs(first, second)
+    if not runs:
+        return False
+    for context, joined in _unmatched_runs(second, first):
+        for other_context, other_joined in runs:
+            if context != other_context or joined == other_joined:
+                continue
+            if joined[0].isdigit() or not (
+                joined.startswith(other_joined) or other_joined.startswith(joined)
+            ):
+                return True
+    return False
+
+
+def _unmatched_runs(
+    document: StoryDocument, other: StoryDocument
+) -> list[tuple[tuple[str | None, str | None], str]]:
+    """The runs of a title's marks that ``other`` lacks: (words before and after, the run)."""
+    marks, words = document.marks, document.title_words
+    features, other_numbers = other.features, other.numbers
+    runs: list[tuple[tuple[str | None, str | None], str]] = []
+    start = None
+    for index in range(len(words) + 1):
+        word = words[index] if index < len(words) else None
+        unmatched = (
+            word is not None
+            and word in marks
+            and word not in features
+            and word not in other_numbers
+        )
+        if unmatched and start is None:
+            start = index
+        elif not unmatched and start is not None:
+            before = words[start - 1] if start else None
+            runs.append(((before, word), "".join(words[start:index])))
+            start = None
+    return runs
 
 
 def shared_weight(first: Mapping[str, int], second: Mapping[str, int]) -> int:
@@ -168,8 +316,9 @@ def compared_features(
 
 def document_similarity(first: StoryDocument, second: StoryDocument) -> float:
     """The similarity of two documents as grouping sees it (``story_similarity`` of what is
-    compared: their titles alone when one of them has no text)."""
-    return story_similarity(*compared_features(first, second))
+    compared: their titles alone when one of them has no text; 0 when ``kept_apart``)."""
+    score = story_similarity(*compared_features(first, second))
+    return 0.0 if score and kept_apart(first, second) else score
 
 
 @lru_cache(maxsize=131072)

@@ -41,6 +41,7 @@ from veille.normalize.story import (
     StoryDocument,
     StorySignature,
     compared_features,
+    kept_apart,
     shared_weight,
     similarity_of_weights,
     story_document,
@@ -248,7 +249,9 @@ def _remember_features(fingerprint: str, document: StoryDocument) -> None:
         if document.title is document.features
         else {sys.intern(word): n for word, n in document.title.items()}
     )
-    _FEATURES_BY_FINGERPRINT[fingerprint] = StoryDocument(features, title, document.has_text)
+    _FEATURES_BY_FINGERPRINT[fingerprint] = StoryDocument(
+        features, title, document.has_text, document.numbers, document.headline
+    )
 
 
 def _forget_oldest_features() -> None:
@@ -381,6 +384,8 @@ def _most_similar(new: _Candidate, candidates: Sequence[_Candidate]) -> str | No
             continue
         shared = shared_weight(*compared_features(document, other))
         score = similarity_of_weights(shared, weight, other_weight) if shared >= MIN_SHARED else 0.0
+        if score >= SAME_STORY and kept_apart(document, other):
+            score = 0.0
         # Higher similarity wins; among equals the earlier candidate (stored, older) wins.
         rank = (score, -candidate.order[0], -candidate.order[1])
         if score >= SAME_STORY and (best is None or rank > best):
