@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +15,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import main as alembic_main
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, create_engine, inspect, select, text
 
 from tests.support.stores import database_url_fixture  # noqa: F401
 from veille.errors import StoreError
 from veille.store.db import (
+    _MIGRATION_LOCK_KEY,
     alembic_config,
     create_store_engine,
     current_revision,
@@ -472,3 +476,63 @@ def test_a_query_command_writes_no_tables_into_an_empty_postgresql_database(
             engine.dispose()
         assert run(config, "collect", "--quiet").exit_code == 0
         assert run(config, "mentions").exit_code == 0
+
+
+def _waiting_for_the_migration_lock(url: str, sessions: int) -> bool:
+    """Whether that many sessions of this PostgreSQL database wait for an advisory lock."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            waiting = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks JOIN pg_database d ON d.oid = pg_locks.database"
+                    " WHERE d.datname = current_database() AND locktype = 'advisory'"
+                    " AND NOT granted"
+                )
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    return int(waiting) >= sessions
+
+
+def test_db_upgrades_started_together_on_postgresql_upgrade_once_and_say_so(
+    tmp_path: Path,
+) -> None:
+    from tests.support.project import write_config
+    from tests.support.stores import fresh_postgres_database
+
+    config = write_config(tmp_path, {})
+    with fresh_postgres_database() as url:
+        env = {**os.environ, "VEILLE_DATABASE_URL": url}
+        command = [sys.executable, "-m", "veille", "--config", str(config), "db", "upgrade"]
+        holder = create_engine(url)
+        upgrades: list[subprocess.Popen[str]] = []
+        try:
+            # Another upgrade holds the migration lock while both start: each reads where the
+            # database stands before it gets its turn.
+            with holder.begin() as connection:
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
+                )
+                upgrades.extend(
+                    subprocess.Popen(
+                        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+                    )
+                    for _ in range(2)
+                )
+                deadline = time.monotonic() + 120
+                while not _waiting_for_the_migration_lock(url, 2):
+                    assert time.monotonic() < deadline, "the upgrades never waited for the lock"
+                    assert all(upgrade.poll() is None for upgrade in upgrades)
+                    time.sleep(0.05)
+            outputs = ["".join(upgrade.communicate(timeout=120)) for upgrade in upgrades]
+        finally:
+            for upgrade in upgrades:
+                upgrade.kill()
+                upgrade.wait(timeout=30)
+            holder.dispose()
+    assert [upgrade.returncode for upgrade in upgrades] == [0, 0], outputs
+    head = head_revision()
+    upgraded = [output for output in outputs if f"from empty to {head}." in output]
+    current = [output for output in outputs if f"already at the latest revision ({head})" in output]
+    assert (len(upgraded), len(current)) == (1, 1), outputs

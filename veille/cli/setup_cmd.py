@@ -112,16 +112,24 @@ def upgrade(app: App) -> None:
 
     url = mask_url(app.settings.database_url)
     store = Store.open(app.settings.database_url, upgrade_empty=False)
-    try:
-        before, head = store.current_revision(), store.head_revision()
-        # A revision this veille does not know is refused by the upgrade, with the reason.
+    head = "head"
+    found: list[str | None] = []
+
+    def starting(before: str | None) -> None:
+        # Read under the migration lock: a process that upgraded meanwhile has finished.
+        found.append(before)
         if before != head and (before is None or is_known_revision(before)):
             # Some revisions read every stored document (0011: about 15-30 s a million;
             # 0013: about 20-50 s a million).
             click.echo(f"Upgrading {url} from {before or 'empty'} to {head}…", err=True)
-        after = store.upgrade()
+
+    try:
+        head = store.head_revision()
+        # A revision this veille does not know is refused by the upgrade, with the reason.
+        after = store.upgrade(starting=starting)
     finally:
         store.close()
+    before = found[0] if found else after
     if before == after:
         click.echo(f"{url} is already at the latest revision ({after}).")
     else:

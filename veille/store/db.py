@@ -296,11 +296,22 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
                 sqlite_driver.execute("PRAGMA foreign_keys=ON")
 
 
-def upgrade_database(engine: Engine, revision: str = "head") -> str | None:
-    """Migrate the database to ``revision`` (head by default) and return where it now is."""
+def upgrade_database(
+    engine: Engine,
+    revision: str = "head",
+    *,
+    starting: Callable[[str | None], None] | None = None,
+) -> str | None:
+    """Migrate the database to ``revision`` (head by default) and return where it now is.
+
+    ``starting`` is told the revision the database is at once this process holds the
+    migration lock: another process migrating at the same time has finished by then.
+    """
     from alembic import command
 
     with migration_connection(engine) as connection:
+        if starting is not None:
+            starting(current_revision(connection))
         command.upgrade(alembic_config(connection), revision)
     with engine.connect() as connection:
         return current_revision(connection)

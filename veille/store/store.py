@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 
@@ -199,14 +199,18 @@ class Store:
             self._drop_run_locks()
         self.engine.dispose()
 
-    def upgrade(self) -> str:
-        """Migrate the database to the latest schema and return the revision it is at."""
+    def upgrade(self, *, starting: Callable[[str | None], None] | None = None) -> str:
+        """Migrate the database to the latest schema and return the revision it is at.
+
+        ``starting`` is told the revision found once the migration lock is held (see
+        ``upgrade_database``): what this upgrade starts from, whoever migrated meanwhile.
+        """
         current = self.current_revision()
         if current is None or not is_known_revision(current):
             # Refuse foreign tables and newer revisions; an older revision is what upgrades fix.
             self._check_revision(current)
         try:
-            revision = upgrade_database(self.engine)
+            revision = upgrade_database(self.engine, starting=starting)
         except (OperationalError, InterfaceError) as exc:  # a full disk, the server gone
             raise connection_error(self.engine.url, exc, doing="upgrade") from exc
         if revision is None:
