@@ -6,6 +6,8 @@ session ends and PostgreSQL lets the lock go. These run real processes against t
 
 from __future__ import annotations
 
+import asyncio
+import os
 import subprocess
 import sys
 import threading
@@ -13,11 +15,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, select, text
 
 from tests.support.feedserver import FeedServer
-from tests.support.project import feed_bytes, write_config
+from tests.support.project import feed_bytes, run, write_config
 from tests.support.stores import T0, fresh_postgres_database
 from veille import pipeline
 from veille.settings import load_settings
@@ -252,3 +255,138 @@ def test_a_collecting_pass_is_running_again_after_losing_its_lock(
         watcher.dispose()
         store.close()
         other.close()
+
+
+def _runs(url: str) -> list[tuple[int, str]]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(run_table.c.id, run_table.c.status).order_by(run_table.c.id)
+            ).all()
+    finally:
+        engine.dispose()
+    return [(run_id, status) for run_id, status in rows]
+
+
+def _start_collect(config: Path, url: str) -> subprocess.Popen[bytes]:
+    """``veille collect`` in a process of its own, on the PostgreSQL database ``url``."""
+    env = {**os.environ, "VEILLE_DATABASE_URL": url}
+    command = [sys.executable, "-m", "veille", "--config", str(config), "collect", "--quiet"]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _kill_and_wait_for_its_session(process: subprocess.Popen[bytes], url: str) -> int:
+    """Kill a collecting process; return its pass once PostgreSQL has let go of its lock."""
+    process.kill()
+    process.wait(timeout=30)
+    run_id, status = _runs(url)[0]  # the process began its pass before any other
+    assert status == "running"
+    deadline = time.monotonic() + 30
+    while not _lock_is_free(url, run_id):
+        assert time.monotonic() < deadline, "the killed pass's session never ended"
+        time.sleep(0.05)
+    return run_id
+
+
+def test_the_sources_a_killed_pass_had_claimed_are_collected_by_the_next(
+    url: str, feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feeds = 6
+    for index in range(feeds):
+        # Held until the test lets the server answer (or for two minutes).
+        feed_server.add(f"/feed{index}.xml", feed_bytes("economie_fr.xml"), delay=120)
+    sources = {f"feed{index}": feed_server.url(f"/feed{index}.xml") for index in range(feeds)}
+    # Two fetches at a time: the pass claims two feeds, and more as they finish.
+    config = write_config(tmp_path, sources, extra="concurrency = 2\n")
+    paths = [f"/feed{index}.xml" for index in range(feeds)]
+    killed = _start_collect(config, url)
+    try:
+        deadline = time.monotonic() + 60
+        while sum(feed_server.arrivals(path) for path in paths) < 2:
+            assert time.monotonic() < deadline, "the pass never fetched"
+            assert killed.poll() is None
+            time.sleep(0.01)
+    finally:
+        dead = _kill_and_wait_for_its_session(killed, url)
+    feed_server.stopping.set()  # every feed answers at once from now on
+    asked = [path for path in paths if feed_server.arrivals(path)]
+    assert len(asked) == 2
+
+    monkeypatch.setenv("VEILLE_DATABASE_URL", url)
+    result = run(config, "collect", "--quiet")
+    assert result.exit_code == 0, result.output
+    # The killed pass's claims were given back: its two feeds are fetched again now, not
+    # once their lease is over (with a daily collect, the next day).
+    assert {path: feed_server.arrivals(path) for path in paths} == {
+        path: 2 if path in asked else 1 for path in paths
+    }
+    assert "0 failed" in result.output and f"from {feeds} source(s)" in result.output
+    assert [status for run_id, status in _runs(url)] == ["failed", "ok"]
+    assert _runs(url)[0][0] == dead
+
+
+class _Holding(httpx.AsyncBaseTransport):
+    """Real HTTP, except that a request for ``path`` waits until ``answer`` is set."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.asked = threading.Event()
+        self.answer = threading.Event()
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == self.path:
+            self.asked.set()
+            await asyncio.to_thread(self.answer.wait, 120)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_pass_collects_what_a_pass_that_died_meanwhile_had_claimed(
+    url: str, feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One fetch at a time: each pass claims one feed, and the next once it is done.
+    feed_server.add("/first.xml", feed_bytes("economie_fr.xml"), delay=120)  # held (see below)
+    feed_server.add("/second.xml", feed_bytes("tech_en.atom"))
+    sources = {"first": feed_server.url("/first.xml"), "second": feed_server.url("/second.xml")}
+    config = write_config(tmp_path, sources, extra="concurrency = 1\n")
+    monkeypatch.setenv("VEILLE_DATABASE_URL", url)
+    settings = load_settings(config)
+    store = Store.open(url)
+    holding = _Holding("/second.xml")
+    reports: list[pipeline.RunReport] = []
+    collecting = threading.Thread(
+        target=lambda: reports.append(pipeline.run_once(settings, store, transport=holding))
+    )
+    killed = _start_collect(config, url)
+    try:
+        # A worker claims the first feed and waits for its answer...
+        deadline = time.monotonic() + 60
+        while not feed_server.arrivals("/first.xml"):
+            assert time.monotonic() < deadline, "the pass never fetched"
+            assert killed.poll() is None
+            time.sleep(0.01)
+        # ...another claims the second one, the first being taken...
+        collecting.start()
+        assert holding.asked.wait(60)
+        # ...and the first worker dies meanwhile.
+        dead = _kill_and_wait_for_its_session(killed, url)
+        feed_server.stopping.set()  # the first feed answers at once from now on
+        holding.answer.set()
+        collecting.join(timeout=60)
+    finally:
+        killed.kill()
+        killed.wait(timeout=30)
+        holding.answer.set()
+        collecting.join(timeout=60)
+        store.close()
+    [report] = reports
+    # Before finishing, the live pass found the dead one and collected what it had claimed:
+    # as a whole pass, it leaves nothing due behind it.
+    assert sorted(outcome.source for outcome in report.outcomes) == ["first", "second"]
+    assert report.failed == 0
+    assert feed_server.arrivals("/first.xml") == 2
+    assert _runs(url) == [(dead, "failed"), (report.run_id, "ok")]

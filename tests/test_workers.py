@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -237,3 +238,32 @@ def test_three_collect_processes_fetch_each_feed_once(
     assert passes_that_collected is not None and passes_that_collected >= 2
     assert documents == feeds * items
     assert mentions == feeds * items  # each item mentions Danone only
+
+
+def test_the_claims_of_a_pass_found_dead_are_given_back_but_not_its_recorded_checks(
+    pg_url: str, pg_store: Store
+) -> None:
+    dying = Store.open(pg_url)
+    run_id = dying.begin_run(T0)
+    assert dying.claim_due(T0, lease=LEASE, per_brand=PER_BRAND, run_id=run_id) == ALL_UNITS
+    # The pass records two checks, then its process dies with every other claim unfinished.
+    state = dying.load_state("feed00")
+    dying.save_collection(
+        run_id, "feed00", None, [], state,
+        now=later(1), next_check_at=later(hours=2), not_modified=False, duration=0.1,
+    )  # fmt: skip
+    dying.record_failure(run_id, "feed01", None, "timeout", now=later(1), next_check_at=later(40))
+    dying.close()
+    # Within the lease, the claims hold while the pass is alive; found dead, they are given
+    # back: due at once, except the checks the pass recorded.
+    deadline = time.monotonic() + 30
+    while not pg_store.close_interrupted_runs(now=later(5)):
+        assert time.monotonic() < deadline, "the closed store's session never ended"
+        time.sleep(0.05)
+    recorded = [("feed00", None), ("feed01", None)]
+    assert pg_store.claim_due(later(5), lease=LEASE, per_brand=PER_BRAND) == [
+        unit for unit in ALL_UNITS if unit not in recorded
+    ]
+    health = {row["name"]: row for row in pg_store.source_health()}
+    assert health["feed00"]["next_check_at"] == iso_utc(later(hours=2))
+    assert health["feed01"]["next_check_at"] == iso_utc(later(40))

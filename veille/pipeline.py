@@ -172,6 +172,12 @@ async def collect(
     batch = settings.http.concurrency if store.shares_work and not include_not_due else None
     # When each unit was claimed: its next check is counted from then (wait_until_due).
     claimed_at: dict[tuple[str, str | None], datetime] = {}
+    # A pass still "running" whose process died (on SQLite every pass holds the collect lock;
+    # on PostgreSQL its run's lock is free) is closed as failed rather than left running; on
+    # PostgreSQL the sources it had claimed and not collected are due again now, not when its
+    # claims' lease ends, so this pass collects them.
+    store.close_interrupted_runs()
+    report = RunReport(run_id=store.begin_run(now), started_at=now)
 
     def claim(limit: int | None) -> list[tuple[str, str | None]]:
         moment = utcnow()
@@ -182,15 +188,16 @@ async def collect(
             lease=settings.collect.claim_lease,
             per_brand=per_brand,
             limit=limit,
+            run_id=report.run_id,  # a claim records its pass, to be given back if it dies
         )
         claimed_at.update(dict.fromkeys(units, moment))
         return units
 
-    claimed = claim(batch)
-    # A pass still "running" whose process died (on SQLite every pass holds the collect lock;
-    # on PostgreSQL its run's lock is free) is closed as failed rather than left running.
-    store.close_interrupted_runs()
-    report = RunReport(run_id=store.begin_run(now), started_at=now)
+    try:
+        claimed = claim(batch)
+    except BaseException:
+        _close_stopped_pass(store, report.run_id, [])
+        raise
     # One worker thread does the writes, in order, off the event loop, the saves waiting for it
     # together (save_batches); the items are processed in worker processes when the pass is
     # worth them, else in that thread too.
@@ -210,6 +217,8 @@ async def collect(
             finished: asyncio.Queue[asyncio.Task[SourceOutcome]] = asyncio.Queue()
             total = 0
             more = batch is not None and len(claimed) == batch
+            # Whether this pass has looked, before finishing, for passes that died meanwhile.
+            swept = False
             next_lock_check = time.monotonic() + RUN_LOCK_CHECK_SECONDS
             tasks: list[asyncio.Task[SourceOutcome]] = []
             try:
@@ -227,6 +236,15 @@ async def collect(
                         tasks.append(task)
                     total += len(units)
                     if not pending:
+                        if batch is not None and not swept:
+                            # Another worker's pass may have died while this one ran: the
+                            # sources it had claimed are collected now, or this pass, which
+                            # stands for a whole one, would leave them until the next.
+                            swept = True
+                            if await asyncio.to_thread(store.close_interrupted_runs):
+                                claimed = await asyncio.to_thread(claim, batch)
+                                more = len(claimed) == batch
+                                continue
                         break
                     done = [await finished.get()]
                     while not finished.empty():

@@ -5,8 +5,9 @@ search per brand. On PostgreSQL a worker locks the due states with ``FOR UPDATE 
 and pushes their next check time to the end of a lease, in one short transaction: a concurrent
 worker skips the locked rows, and once the claim is committed finds them not due. The pass then
 sets the real next check time when it saves or records a failure; a worker that dies mid-pass
-leaves its sources due again when the lease ends. On SQLite, where one process writes at a time,
-claiming is simply reading which sources are due.
+leaves its sources due again when the lease ends, or as soon as another pass finds it dead: each
+claim records its pass, whose claims are then given back (``release_dead``). On SQLite, where
+one process writes at a time, claiming is simply reading which sources are due.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, or_, select, tuple_, update
+from sqlalchemy import Connection, case, or_, select, tuple_, update
 
 from veille.store.lookups import brand_ids_by_name, check_source_names, chunked, one_of
 from veille.store.schema import source_state_table, source_table
@@ -61,11 +62,13 @@ def claim_due(
     lease: timedelta,
     per_brand: Mapping[str, Sequence[str]],
     limit: int | None = None,
+    run_id: int | None = None,
 ) -> list[Unit]:
     """Claim the due units on PostgreSQL until ``now + lease``; return them, sorted.
 
     ``per_brand`` maps each source collected per brand to the brands this pass collects;
-    ``limit`` caps how many are claimed at once (a pass claims more as it frees up).
+    ``limit`` caps how many are claimed at once (a pass claims more as it frees up);
+    ``run_id`` is the claiming pass, recorded with each claim.
     """
     with writing() as connection:
         wanted = _wanted(connection, names, per_brand)
@@ -74,7 +77,7 @@ def claim_due(
         return []
     # A transaction of its own, after the rows exist: it only locks, updates and commits.
     with writing() as connection:
-        return _lock_and_push(connection, wanted, now, names, include_not_due, lease, limit)
+        return _lock_and_push(connection, wanted, now, names, include_not_due, lease, limit, run_id)
 
 
 def _wanted(
@@ -129,6 +132,7 @@ def _lock_and_push(
     include_not_due: bool,
     lease: timedelta,
     limit: int | None,
+    run_id: int | None,
 ) -> list[Unit]:
     by_key = {w.key: w for w in wanted}
     claimed: list[Unit] = []
@@ -166,7 +170,7 @@ def _lock_and_push(
         connection.execute(
             update(source_state_table)
             .where(one_of(connection, source_state_table.c.id, list(ids)))
-            .values(next_check_at=now + lease)
+            .values(next_check_at=now + lease, claimed_by_run=run_id)
         )
     return sorted(claimed, key=lambda unit: (unit[0], unit[1] or ""))
 
@@ -194,5 +198,26 @@ def release(connection: Connection, units: Sequence[Unit], now: datetime) -> Non
                 tuple_(source_state_table.c.source_id, source_state_table.c.brand_key).in_(batch),
                 source_state_table.c.next_check_at > now,
             )
-            .values(next_check_at=now)
+            .values(next_check_at=now, claimed_by_run=None)
         )
+
+
+def release_dead(connection: Connection, run_ids: Sequence[int], now: datetime) -> int:
+    """Give back the claims of passes whose process died: due at ``now``, not at the lease's end.
+
+    A state such a pass saved or recorded a failure for holds no claim any more; one whose
+    lease is already over stays as due as it is. Returns how many states were given back.
+    """
+    state = source_state_table.c
+    released = 0
+    for ids in chunked(list(run_ids)):
+        result = connection.execute(
+            update(source_state_table)
+            .where(one_of(connection, state.claimed_by_run, list(ids)))
+            .values(
+                next_check_at=case((state.next_check_at > now, now), else_=state.next_check_at),
+                claimed_by_run=None,
+            )
+        )
+        released += int(result.rowcount)
+    return released

@@ -167,6 +167,9 @@ source_state_table = Table(
     # they were processed under (migration 0012; veille.process.entry_key, processing_setup).
     Column("seen_entries", Text),
     Column("seen_for", String(64)),
+    # The pass (runs.id) whose claim holds the state until its lease ends, PostgreSQL only
+    # (veille/store/claims.py); NULL once a pass records its check or gives the claim back.
+    Column("claimed_by_run", Integer),
     _required("consecutive_failures", Integer, default=0),
     Column("last_error", Text),
     Column("last_error_at", UtcDateTime),

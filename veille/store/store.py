@@ -251,14 +251,16 @@ class Store:
         lease: timedelta,
         per_brand: Mapping[str, Sequence[str]] | None = None,
         limit: int | None = None,
+        run_id: int | None = None,
     ) -> list[tuple[str, str | None]]:
         """Claim the due (source, brand) units for this pass; SQLite: the due ones, unclaimed.
 
         ``per_brand`` maps the sources collected per brand to the brands this pass collects;
         the other sources give one unit each, with brand None. On PostgreSQL the units are
         locked with ``FOR UPDATE SKIP LOCKED`` and not due for other workers until
-        ``now + lease`` (or until the pass records their real next check), and at most
-        ``limit`` are claimed at once; on SQLite ``limit`` is ignored (see ``shares_work``).
+        ``now + lease`` (or until the pass records their real next check, or is found dead:
+        ``run_id``, the claiming pass, is recorded with each claim), and at most ``limit`` are
+        claimed at once; on SQLite ``limit`` and ``run_id`` are ignored (see ``shares_work``).
         """
         per_brand = per_brand or {}
         if not self.shares_work:
@@ -272,6 +274,7 @@ class Store:
             lease=lease,
             per_brand=per_brand,
             limit=limit,
+            run_id=run_id,
         )
 
     @property
@@ -486,14 +489,19 @@ class Store:
             with self._writing() as connection:
                 claims.release(connection, units, now)
 
-    def close_interrupted_runs(self) -> int:
+    def close_interrupted_runs(self, now: datetime | None = None) -> int:
         """Mark as failed the passes a dead process left "running"; return how many.
 
         On SQLite, whose passes take the collect lock, every "running" pass is such. On a shared
-        PostgreSQL database only those whose run lock no session holds (see ``begin_run``).
+        PostgreSQL database only those whose run lock no session holds (see ``begin_run``);
+        the sources they claimed and did not collect are due again at ``now`` (default: the
+        current time) rather than when their lease ends.
         """
         with self._writing() as connection:
-            dead = runs.dead_runs(connection) if self.shares_work else None
+            if not self.shares_work:
+                return runs.close_interrupted_runs(connection, None)
+            dead = runs.dead_runs(connection)
+            claims.release_dead(connection, dead, now or utcnow())
             return runs.close_interrupted_runs(connection, dead)
 
     def finish_run(self, run_id: int, now: datetime, *, status: str) -> None:

@@ -230,6 +230,7 @@ def _record_success(
         "seen_entries": " ".join(state.seen_entries) or None,
         "seen_for": state.seen_for,
         "next_check_at": save.next_check_at,
+        "claimed_by_run": None,  # the claim, if any, ends with the check recorded
         "check_interval": save.check_interval.total_seconds() if save.check_interval else None,
         "consecutive_failures": 0,
         "last_error": save.warning,
@@ -276,6 +277,7 @@ def record_failure(
         "last_error": message,
         "last_error_at": now,
         "next_check_at": next_check_at,
+        "claimed_by_run": None,
     }
     if disable:
         changes.update(disabled=True, disabled_reason=message)
