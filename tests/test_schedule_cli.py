@@ -157,8 +157,18 @@ def test_a_pass_limited_to_some_sources_does_not_stand_for_the_scheduled_one(
     assert again.finish()[0] == 0 and again.matching("event=catch_up jobs=none")
 
 
-def test_ctrl_c_closes_the_pass_and_leaves_what_it_did_not_collect_due(
-    feed_server: FeedServer, tmp_path: Path, database_url: str, processes: list[Veille]
+@pytest.mark.parametrize(
+    ("signum", "exit_status"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+    ids=["SIGINT", "SIGTERM"],
+)
+def test_ctrl_c_or_sigterm_closes_the_pass_and_leaves_what_it_did_not_collect_due(
+    feed_server: FeedServer,
+    tmp_path: Path,
+    database_url: str,
+    processes: list[Veille],
+    signum: signal.Signals,
+    exit_status: int,
 ) -> None:
     feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
     feed_server.add("/slow.xml", feed_bytes("tech_en.atom"), delay=WAIT * 2)
@@ -167,10 +177,11 @@ def test_ctrl_c_closes_the_pass_and_leaves_what_it_did_not_collect_due(
     collecting = Veille(config, "collect", "--quiet")
     processes.append(collecting)
     wait_until(lambda: feed_server.arrivals("/slow.xml") == 1, "the slow request")
-    collecting.process.send_signal(signal.SIGINT)
+    # Ctrl-C, or a service manager or container runtime stopping the command.
+    collecting.process.send_signal(signum)
     status, _ = collecting.finish()
-    assert status == 130, collecting.lines
-    assert collecting.matching("Interrupted: the sources collected until now are saved")
+    assert status == exit_status, collecting.lines
+    assert collecting.matching("the sources collected until now are saved")
     assert not collecting.matching("Traceback")
     assert runs(database_url) == [("failed", True)]  # closed, not left "running"
     feed_server.stopping.set()  # the slow feed answers at once from now on
