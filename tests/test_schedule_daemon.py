@@ -10,6 +10,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -196,6 +197,59 @@ def test_a_job_another_process_is_running_is_skipped(
     assert run_count(store) == 0
     assert daemon.execute("collect").status == "ok"
     assert run_count(store) == 1
+
+
+@contextmanager
+def _taken_once_free(database_url: str, job: str) -> Iterator[None]:
+    """Hold a job's lock, taken as soon as the daemon's run lets go of it."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        with job_lock(database_url, job) as held:
+            if held:
+                yield
+                return
+        assert time.monotonic() < deadline, f"the {job} lock was never free"
+        time.sleep(0.02)
+
+
+def test_a_job_skipped_for_another_process_lock_runs_once_the_lock_is_free(
+    feed_server: FeedServer, tmp_path: Path, events: EventLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite: on PostgreSQL the collect job claims sources instead of locking the database.
+    monkeypatch.setattr("veille.schedule.daemon.RETRY_SECONDS", 0.2)  # not a minute
+    database_url = f"sqlite:///{tmp_path / 'veille.db'}"
+    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    config = write_project(tmp_path, database_url, {"fr": feed_server.url("/fr.xml")})
+    settings = load_settings(config)
+    store = Store.open(settings.database_url)
+    store.note_alert_check(utcnow() + timedelta(days=3))  # only collect is due
+    offset = [timedelta(0)]
+    daemon = Daemon(settings, store, clock=lambda: utcnow() + offset[0])
+    try:
+        with job_lock(settings.database_url, "collect") as held:
+            assert held  # a `veille collect` run by hand at the cron minute
+            daemon.start()
+            [skipped] = events.wait_for("event=job_skipped", "job=collect", "reason=locked")
+            assert "retry_at=" in skipped
+        # Once the other process is done, the scheduled pass still runs.
+        [end] = events.wait_for("event=job_end", "job=collect")
+        assert "status=ok" in end
+        assert run_count(store) == 1 and feed_server.arrivals("/fr.xml") == 1
+
+        # The next day's firing finds the lock held by a pass over every source that started
+        # after its due time: tried again, it finds that pass did its work.
+        offset[0] = timedelta(days=1)
+        with _taken_once_free(settings.database_url, "collect"):
+            daemon.trigger("collect")
+            events.wait_for("event=job_skipped", "job=collect", "reason=locked", count=2)
+            record_run(store, utcnow() + offset[0])
+        events.wait_for("event=job_skipped", "job=collect", "reason=up_to_date")
+        daemon.stop()
+        assert len(events.matching("event=job_start", "job=collect")) == 1
+        assert run_count(store) == 2 and feed_server.arrivals("/fr.xml") == 1
+    finally:
+        daemon.stop()
+        store.close()
 
 
 def test_a_slow_run_is_not_overlapped_by_the_next_firing(

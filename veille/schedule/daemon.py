@@ -6,6 +6,11 @@ check in the database that nobody ran the job since its latest due time (skip if
 run it, log the outcome. Two daemons on one database therefore run each firing once. On
 PostgreSQL the collect job takes no job lock: it claims each due source row by row, so daemons
 on several machines run it together and split the sources between them.
+
+A job skipped because another process held its lock (a ``veille collect`` or ``veille alerts``
+run by hand at the cron minute) is tried again after :data:`RETRY_SECONDS`, and again while
+the lock is held: once free, the job runs unless the other process did its work meanwhile
+(then it is skipped as up to date).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import FrameType
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
@@ -31,6 +36,9 @@ from veille.schedule.logfmt import emit, emit_error, emit_warning, log
 from veille.settings import Settings
 from veille.store import Store
 from veille.timeutil import utcnow
+
+# How long a job skipped because another process was doing it waits before it is tried again.
+RETRY_SECONDS = 60.0
 
 
 @dataclass
@@ -86,7 +94,8 @@ class Daemon:
             lock = nullcontext(True) if shared else job_lock(self.settings.database_url, name)
             with lock as acquired:
                 if not acquired:
-                    return self._skipped(name, "locked")
+                    # Another process runs the job: tried again once it may be done.
+                    return self._skipped(name, "locked", **self._retry_later(name))
                 if job.last_run is not None:
                     last_run = job.last_run(self.store)
                     if not planner.is_due(spec, last_run, self.clock()):
@@ -99,6 +108,29 @@ class Daemon:
     def _skipped(self, name: str, reason: str, **fields: object) -> JobResult:
         emit("job_skipped", job=name, reason=reason, **fields)
         return JobResult(name, "skipped", reason)
+
+    def _retry_later(self, name: str) -> dict[str, datetime]:
+        """Run the job again after :data:`RETRY_SECONDS` (unless its cron fires sooner).
+
+        Returns ``retry_at`` (when it will run) for the log line, or nothing when the daemon is
+        not scheduling (``--once``, stopping). The retry goes through :meth:`execute` again:
+        skipped as up to date if the other process did the job's work meanwhile.
+        """
+        scheduler = self.scheduler
+        if scheduler is None or not scheduler.running or self.stopping.is_set():
+            return {}
+        retry_at = utcnow() + timedelta(seconds=RETRY_SECONDS)
+        try:
+            job = scheduler.get_job(name)
+            if job is None:
+                return {}
+            if job.next_run_time is not None and job.next_run_time <= retry_at:
+                return {"retry_at": job.next_run_time}  # its cron fires first: the retry
+            scheduler.modify_job(name, next_run_time=retry_at)
+        except Exception:  # the scheduler shutting down meanwhile
+            log.debug("event=retry_not_scheduled job=%s", name, exc_info=True)
+            return {}
+        return {"retry_at": retry_at}
 
     def _run(self, job: Job) -> JobResult:
         emit("job_start", job=job.name)
@@ -156,8 +188,8 @@ class Daemon:
                 id="catch-up",
                 misfire_grace_time=None,
             )
+        self.scheduler = scheduler  # before it runs anything: a run may schedule its retry
         scheduler.start()
-        self.scheduler = scheduler
 
     def trigger(self, name: str) -> None:
         """Fire a job through the scheduler now, exactly as its cron would."""
