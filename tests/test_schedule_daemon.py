@@ -512,3 +512,71 @@ def test_every_veille_log_line_of_the_scheduler_is_logfmt_and_said_once(
     assert lines[-1].endswith(
         'level=warning event=log logger=veille.pipeline message="a source answered oddly"'
     )
+
+
+def test_a_digest_another_process_holds_is_skipped_then_sent_once_the_hold_ends(
+    feed_server: FeedServer,
+    tmp_path: Path,
+    database_url: str,
+    events: EventLog,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("veille.schedule.daemon.RETRY_SECONDS", 0.2)  # not a minute
+    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    with SmtpServer() as smtp:
+        extra = (
+            f'\n[smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\nsecurity = "none"\ntimeout = 5\n'
+            '\n[[digests]]\nname = "morning"\nto = ["com@example.org"]\nsend_when_empty = true\n'
+            '\n[[digests]]\nname = "board"\nto = ["board@example.org"]\n'
+        )
+        config = write_project(
+            tmp_path, database_url, {"fr": feed_server.url("/fr.xml")}, extra=extra
+        )
+        settings = load_settings(config)
+        store = Store.open(settings.database_url)
+        jobs, _ = scheduled_jobs(settings)
+        daemon = Daemon(settings, store, jobs=jobs[:2])
+        try:
+            assert daemon.execute("collect").status == "ok"
+            # A process sending the board's digest was killed while the mail server read it:
+            # its claim holds until its lease ends.
+            board = DigestKey.of("board", ["board@example.org"])
+            assert store.claim_digest(board, utcnow(), timedelta(minutes=15)) is not None
+            daemon.start()
+            [first] = events.wait_for("event=job_end", "job=digest")
+            assert "status=ok" in first and "sent=1" in first
+            assert "held=board" in first and "retry_at=" in first
+            assert [m["To"] for m in smtp.messages] == ["com@example.org"]
+            store.release_digest(board)  # the hold ends
+            [sent] = events.wait_for("event=job_end", "job=digest", "sent=1", count=2)[1:]
+            assert "status=ok" in sent and "held=" not in sent
+            daemon.stop()
+            # Each digest went once: the one already sent was not sent again (even empty).
+            assert sorted(m["To"] for m in smtp.messages) == [
+                "board@example.org",
+                "com@example.org",
+            ]
+            assert [p.catch_up for p in daemon.plans()] == [False, False]
+        finally:
+            daemon.stop()
+            store.close()
+
+
+def test_a_digest_held_alone_is_logged_skipped_not_ok(
+    feed_server: FeedServer, tmp_path: Path, database_url: str, events: EventLog
+) -> None:
+    with SmtpServer() as smtp:
+        settings, store = _digest_project(feed_server, tmp_path, database_url, smtp)
+        try:
+            jobs, _ = scheduled_jobs(settings)
+            daemon = Daemon(settings, store, jobs=jobs[:2])
+            assert daemon.execute("collect").status == "ok"
+            key = DigestKey.of("morning", ["com@example.org"])
+            assert store.claim_digest(key, utcnow(), timedelta(minutes=15)) is not None
+            result = daemon.execute("digest")
+            assert (result.status, result.reason) == ("skipped", "held")
+            [end] = events.matching("event=job_end", "job=digest")
+            assert "status=skipped" in end and "reason=held" in end and "held=morning" in end
+            assert not smtp.messages
+        finally:
+            store.close()

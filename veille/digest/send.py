@@ -40,6 +40,7 @@ class DigestOutcome:
     hint: str | None = None
     files: tuple[Path, ...] = ()
     refused: tuple[str, ...] = ()  # recipients the server refused while accepting the others
+    held: bool = False  # skipped because another process holds it (is sending it)
 
 
 @dataclass
@@ -145,6 +146,7 @@ def _run_one(
         state = store.claim_digest(key, now, CLAIM_LEASE)
         if state is None:
             outcome.error = "another veille process is sending it"
+            outcome.held = True
             return
     try:
         # A first digest covers the last period before its first attempt, not all history.

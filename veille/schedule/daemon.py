@@ -10,7 +10,9 @@ on several machines run it together and split the sources between them.
 A job skipped because another process held its lock (a ``veille collect`` or ``veille alerts``
 run by hand at the cron minute) is tried again after :data:`RETRY_SECONDS`, and again while
 the lock is held: once free, the job runs unless the other process did its work meanwhile
-(then it is skipped as up to date).
+(then it is skipped as up to date). So is a job that ran and found some of its work held by
+another process (``held`` among its fields: a digest another process is sending), until that
+work is done.
 """
 
 from __future__ import annotations
@@ -149,8 +151,12 @@ class Daemon:
         duration = time.monotonic() - started
         status = str(fields.get("status", "ok"))
         rest = {key: value for key, value in fields.items() if key != "status"}
+        if fields.get("held"):
+            # Some of its work (all of it: status "skipped") is held by another process.
+            rest.update(self._retry_later(job.name))
         emit("job_end", job=job.name, status=status, **rest, duration=duration)
-        return JobResult(job.name, status, fields=fields, duration=duration)
+        reason = str(fields["reason"]) if status == "skipped" and "reason" in fields else None
+        return JobResult(job.name, status, reason, fields=fields, duration=duration)
 
     def run_pending(self) -> list[JobResult]:
         """Catch up every job missed while nothing ran it (once each), in order, and return."""

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from veille.delivery_settings import DigestConfig
 from veille.errors import ConfigError
-from veille.schedule.planner import JobSpec
+from veille.schedule.planner import JobSpec, previous_fire
 from veille.settings import Settings
 from veille.store import Store
+from veille.timeutil import utcnow
 
 Fields = dict[str, object]
 
@@ -59,21 +61,46 @@ def _last_collect(store: Store) -> datetime | None:
 def _digest(settings: Settings, store: Store) -> Fields:
     from veille.digest import send_digests
 
-    report = send_digests(settings, store)
-    statuses = [outcome.status for outcome in report.outcomes]
+    # The digests not sent (nor found empty) since the latest due time: not one already sent
+    # for this period when the job runs again (caught up, or tried again after a hold).
+    due = previous_fire(job_spec(settings, "digest"), utcnow())
+    names = [
+        digest.name
+        for digest in settings.digests
+        if due is None or not _completed_since(store, digest, due)
+    ]
+    report = send_digests(settings, store, only=names) if names else None
+    outcomes = report.outcomes if report is not None else []
+    statuses = [outcome.status for outcome in outcomes]
     failed = statuses.count("failed")
+    held = [o.name for o in outcomes if o.held]
+    all_failed = report is not None and report.all_failed
     fields: Fields = {
-        "status": "failed" if report.all_failed else "partial" if failed else "ok",
+        "status": "failed" if all_failed else "partial" if failed else "ok",
         "digests": len(statuses),
         "sent": statuses.count("sent"),
-        "mentions": sum(o.mentions for o in report.outcomes if o.status == "sent"),
+        "mentions": sum(o.mentions for o in outcomes if o.status == "sent"),
         "failed": failed,
     }
     if failed:
         fields["error"] = "; ".join(
-            f"{o.name}: {o.error}" for o in report.outcomes if o.status == "failed"
+            f"{o.name}: {o.error}" for o in outcomes if o.status == "failed"
         )
+    if held:
+        # Another process is sending them (or died doing so, until its claim's lease ends):
+        # the daemon tries them again later.
+        fields["held"] = ",".join(held)
+        if len(held) == len(outcomes):
+            fields["status"], fields["reason"] = "skipped", "held"
     return fields
+
+
+def _completed_since(store: Store, digest: DigestConfig, moment: datetime) -> bool:
+    """Whether this configured digest was sent, or found nothing new, since ``moment``."""
+    from veille.store.digests import DigestKey
+
+    completed = store.last_digest_completed([DigestKey.of(digest.name, digest.to)])
+    return completed is not None and completed >= moment
 
 
 def _alerts(settings: Settings, store: Store) -> Fields:
