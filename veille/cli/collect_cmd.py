@@ -42,7 +42,8 @@ def collect(
     Exits 0 when the pass ran, even if some sources failed (they are in the summary), and when
     another pass already running on the same SQLite database made this one skip; 130 when
     interrupted (Ctrl-C), 143 when stopped by SIGTERM, what was collected until then kept. Processes
-    sharing a PostgreSQL database run together and split the due sources between them.
+    sharing a PostgreSQL database run together and split the due sources between them (each
+    ``--all`` pass fetches every source).
     """
     from veille.processing_pool import pool_for_new_sources
     from veille.settings import new_sqlite_file
