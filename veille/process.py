@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 
 from veille import __version__
 from veille.classify import CLASSIFIER_VERSION, Classifier, tone_of
@@ -35,7 +36,13 @@ MAX_SEEN_ENTRIES = 1000
 
 
 def entry_key(raw: RawMention) -> str:
-    """A short key of everything an item says: equal keys, equal items, equal processing."""
+    """A short key of everything an item says: equal keys, equal items, equal processing.
+
+    Its figures (points, views, comments) are left out: they move on every fetch while the
+    item stays the same, and a document keeps those of its first sighting.
+    """
+    if raw.metrics or raw.reach is not None or raw.engagement is not None:
+        raw = replace(raw, metrics={}, reach=None, engagement=None)
     return hashlib.blake2b(repr(raw).encode(), digest_size=8).hexdigest()
 
 

@@ -31,10 +31,10 @@ _AUTHOR_PATTERNS = (
 # whatever the article's language. Read as figures, not as the item's text, where a title of
 # three words beside "Article", "Points" read as French.
 _HN_FIGURES = re.compile(
-    r"\s*(?:<hr\s*/?>\s*)?(?:<p>Article URL: <a [^>]*>[^<]*</a></p>\s*)?"
     r"<p>Comments URL: <a [^>]*>[^<]*</a></p>\s*"
     r"<p>Points: (?P<points>\d+)</p>\s*<p># Comments: (?P<comments>\d+)</p>\s*\Z"
 )
+_HN_ARTICLE = re.compile(r"<p>Article URL: <a [^>]*>[^<]*</a></p>\Z")
 # Longer RSS authors are cut to this many characters: no name or byline is that long.
 MAX_AUTHOR_CHARS = 500
 
@@ -94,11 +94,19 @@ def mention_from_entry(entry: Any, context: FeedContext) -> RawMention:
 
 def _hn_figures(body: str) -> tuple[str, tuple[dict[str, int], int | None, int | None]]:
     """An hnrss.org item's text without its closing addresses and figures, and the figures."""
-    found = _HN_FIGURES.search(body) if "Comments URL: " in body else None
+    start = body.rfind("<p>Comments URL: ")
+    found = _HN_FIGURES.match(body, start) if start >= 0 else None
     if found is None:
         return body, ({}, None, None)
     counts = {"points": found.group("points"), "comments": found.group("comments")}
-    return body[: found.start()], figures(counts)
+    # Anchored matches only, from the one place they can start: any text stays linear.
+    text = body[:start].rstrip()
+    article = text.rfind("<p>Article URL: ")
+    if article >= 0 and _HN_ARTICLE.match(text, article):
+        text = text[:article].rstrip()
+    if text.endswith(("<hr>", "<hr/>", "<hr />")):
+        text = text[: text.rfind("<hr")].rstrip()
+    return text, figures(counts)
 
 
 def _as_html(value: str, detail: Any) -> str:
