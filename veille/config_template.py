@@ -168,8 +168,9 @@ _SETTINGS = """
 # long after one that found it unchanged, between `min_interval` and `max_interval`; a feed's
 # ttl, Cache-Control max-age or Expires lengthen the wait. A failing source waits twice as long
 # after each failure, at most `max_backoff`.
-# Workers sharing one PostgreSQL database claim each due source for `claim_lease`; a source
-# whose worker died mid-pass is due again when the lease ends.
+# Workers sharing one PostgreSQL database claim each due source for `claim_lease`; the
+# sources of a worker that died mid-pass are given back by the next pass that finds it dead,
+# else due again when the lease ends.
 # `processes` read feeds and normalise, match and classify items on other CPUs while the pass
 # fetches and stores: "auto" starts one fewer than the CPUs (at most 4) for a pass over 20
 # sources or more; 0 keeps all the work in one process (less memory: each process loads the

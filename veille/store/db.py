@@ -52,7 +52,9 @@ def _unquoted_if_readable(escapes: re.Match[str]) -> str:
         text = unquote_to_bytes(escapes.group()).decode("utf-8")
     except UnicodeDecodeError:
         return escapes.group()
-    return "".join(char if char == " " or not char.isascii() else quote(char) for char in text)
+    return "".join(
+        char if char == " " or not char.isascii() else quote(char, safe="") for char in text
+    )
 
 
 def migrations_dir() -> Path:
