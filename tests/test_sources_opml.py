@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -299,3 +300,33 @@ def test_export_gives_back_what_import_read_and_import_keeps_the_names(tmp_path:
         load_settings(entry)
     assert (caught.value.file, caught.value.key) == (str(entry), "sources[0].file")
     assert "feed 'Économie & Société': interval: expected a duration" in caught.value.reason
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("category = 5", 'expected a list of folder names, e.g. category = ["Presse", "Économie"]'),
+        ('category = ""', "expected a folder name, got ''"),
+        ('title = ""', "expected a title, got ''"),
+        ('site_url = "javascript:alert(1)"', "expected a web page's address, e.g. site_url ="),
+    ],
+)
+def test_what_a_feed_reader_shows_of_a_source_is_checked_in_its_own_terms(
+    tmp_path: Path, setting: str, message: str
+) -> None:
+    config = tmp_path / "v.toml"
+    source = '[[sources]]\nname = "f"\nkind = "rss"\nurl = "https://a.example/f.xml"\n'
+    config.write_text(BRAND + source + setting + "\n", "utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings(config)
+
+
+def test_a_site_address_that_is_no_web_page_is_not_imported(tmp_path: Path) -> None:
+    (tmp_path / "feeds.opml").write_text(
+        _opml('<outline text="Ok" xmlUrl="https://ok.example/rss" htmlUrl="javascript:x()"/>'),
+        encoding="utf-8",
+    )
+    config = tmp_path / "v.toml"
+    config.write_text(BRAND + '[[sources]]\nkind = "opml"\nfile = "feeds.opml"\n', "utf-8")
+    [source] = load_settings(config).sources
+    assert source.site_url is None

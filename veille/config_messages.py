@@ -22,6 +22,7 @@ _LIST_OF = {
     "languages": 'language codes, e.g. languages = ["fr", "en"]',
     "to": 'e-mail addresses, e.g. to = ["com@example.org"]',
     "brands": 'brand names, e.g. brands = ["Danone"]',
+    "category": 'folder names, e.g. category = ["Presse", "Économie"], or one: category = "Presse"',
 }
 # The arrays of tables of the file's top level.
 _TABLES = ("brands", "sources", "digests")

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from veille.config_messages import plain_message
 from veille.errors import ConfigError
 from veille.redaction import redact_url
-from veille.settings import SourceConfig, key_name, printable_name
+from veille.settings import SourceConfig, is_web_address, key_name, printable_name
 
 if TYPE_CHECKING:
     from veille.opml import OpmlFeed
@@ -75,7 +75,7 @@ def feed_entry(feed: OpmlFeed) -> dict[str, Any]:
     category = [folder for folder in map(one_line, feed.category) if folder]
     if category:
         entry["category"] = category[0] if len(category) == 1 else category
-    if feed.html_url and one_line(feed.html_url):
+    if feed.html_url and is_web_address(one_line(feed.html_url)):
         entry["site_url"] = one_line(feed.html_url)
     for option in ("language", "platform"):
         value = getattr(feed, option)

@@ -13,6 +13,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import tomli
 from pydantic import (
@@ -195,10 +196,26 @@ class SourceConfig(BaseModel):
     def _duration(cls, value: Any) -> timedelta | None:
         return None if value is None else parse_duration(value)
 
-    @field_validator("name", "title", "site_url")
+    @field_validator("name")
     @classmethod
-    def _printable_name(cls, value: str | None) -> str | None:
-        return None if value is None else printable_name(value)
+    def _printable_name(cls, value: str) -> str:
+        return printable_name(value)
+
+    @field_validator("title")
+    @classmethod
+    def _printable_title(cls, value: str | None) -> str | None:
+        return None if value is None else printable_name(value, "a title")
+
+    @field_validator("site_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        # Given back as the OPML's htmlUrl, which readers open: a web page's address only.
+        if value is not None and not is_web_address(value):
+            raise ValueError(
+                'expected a web page\'s address, e.g. site_url = "https://www.lemonde.fr/",'
+                f" got {value!r}"
+            )
+        return value
 
     @field_validator("category", mode="before")
     @classmethod
@@ -208,7 +225,13 @@ class SourceConfig(BaseModel):
     @field_validator("category")
     @classmethod
     def _printable_folders(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(printable_name(folder) for folder in value)
+        return tuple(printable_name(folder, "a folder name") for folder in value)
+
+
+def is_web_address(value: str) -> bool:
+    """Whether ``value`` is an http(s) address with a host (not javascript:, not a path)."""
+    parts = urlsplit(value.strip())
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def name_phrase(name: str) -> str:
@@ -218,12 +241,12 @@ def name_phrase(name: str) -> str:
     return f'"{literal}"'
 
 
-def printable_name(value: str) -> str:
+def printable_name(value: str, what: str = "a name") -> str:
     """A name without line breaks or other control characters: names go into mail headers."""
     if not value.strip():
-        raise ValueError(f"expected a name, got {value!r}")
+        raise ValueError(f"expected {what}, got {value!r}")
     if _LINE_BREAK_OR_CONTROL.search(value):
-        raise ValueError(f"expected a name on one line without control characters, got {value!r}")
+        raise ValueError(f"expected {what} on one line without control characters, got {value!r}")
     return value
 
 
