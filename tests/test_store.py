@@ -110,6 +110,22 @@ def test_a_page_first_seen_at_its_amp_copy_shows_its_own_address_once_seen(store
     assert [row["url"] for row in store.list_mentions(ALL)] == [own]
 
 
+def test_an_edit_from_the_copy_s_source_keeps_the_plainer_address(store: Store) -> None:
+    amp = "https://amp.lefigaro.fr/societes/danone.php?amp=1"
+    save(store, [make_item(f"url:{amp}", canonical_url=amp, url=amp)], source="gnews")
+    own = "https://www.lefigaro.fr/societes/danone.php"
+    save(store, [make_item(f"url:{own}", canonical_url=own, url=own)], now=later(5))
+    edited = make_item(
+        f"url:{amp}", canonical_url=amp, url=amp, title="Danone : mise à jour", fingerprint="v2"
+    )
+    save(store, [edited], source="gnews", now=later(9))
+    with store.engine.connect() as connection:
+        row = connection.execute(
+            select(document_table.c.title, document_table.c.url, document_table.c.canonical_url)
+        ).one()
+    assert tuple(row) == ("Danone : mise à jour", own, own)
+
+
 def test_copies_of_one_page_in_one_save_keep_the_plainest_address(store: Store) -> None:
     addresses = [
         "http://m.lefigaro.fr/societes/danone.php",

@@ -26,7 +26,6 @@ from veille.store.schema import document_table, hashtag_table, mention_table
 
 # What an edit replaces; the source, times, site and story stay those of the first sighting.
 EDITED_COLUMNS = (
-    "url",
     "title",
     "text",
     "author_name",
@@ -41,7 +40,9 @@ EDITED_COLUMNS = (
 
 
 # What an edit at another page of the same article (``same_article``) replaces as well.
-ADDRESS_COLUMNS = ("canonical_url", "page_key")
+# What an edit that stays on its page keeps (the address shown may be a plainer spelling than
+# the editing source's own, see document_writes._PlainerAddresses), and a move replaces.
+ADDRESS_COLUMNS = ("url", "canonical_url", "page_key")
 
 
 def same_article(
@@ -71,7 +72,7 @@ def same_article(
 @cache
 def _stored_versions_query(
     dialect: str,
-) -> Select[int, int, str | None, float, str, str | None, str | None, str | None, str]:
+) -> Select[int, int, str | None, float, str, str | None, str | None, str | None, str, str | None]:
     return select(
         document_table.c.id,
         document_table.c.source_id,
@@ -82,6 +83,7 @@ def _stored_versions_query(
         document_table.c.page_key,
         document_table.c.site,
         document_table.c.title,
+        document_table.c.url,
     ).where(one_of_parameter(dialect, document_table.c.id, "values"))
 
 
@@ -118,16 +120,25 @@ def update_edited_documents(
     query = _stored_versions_query(connection.dialect.name)
     before: dict[int, tuple[float, str]] = {}
     addresses: dict[int, dict[str, Any]] = {}
-    for document_id, source_id, content, sentiment, tone, address, page, site, title in rows_for(
-        connection, query, "values", candidates
-    ):
+    for (
+        document_id,
+        source_id,
+        content,
+        sentiment,
+        tone,
+        address,
+        page,
+        site,
+        title,
+        url,
+    ) in rows_for(connection, query, "values", candidates):
         row = candidates[document_id]
         if row["source_id"] != source_id or not same_article(row, page, site, title):
             continue
         moved = row["page_key"] is not None and row["page_key"] != page
         if row["fingerprint"] != content or moved:
             before[document_id] = (sentiment, tone)
-            kept = {"canonical_url": address, "page_key": page}
+            kept = {"url": url, "canonical_url": address, "page_key": page}
             addresses[document_id] = {c: row[c] if moved else kept[c] for c in ADDRESS_COLUMNS}
     edited = {document_id: candidates[document_id] for document_id in before}
     if not edited:
