@@ -4,7 +4,8 @@ A canonical URL drops the parameters that only track a visit or a campaign; when
 learns a new one (comScore's ``ns_*``, the Daily Mail's ``ito``…), an item stored before
 kept it in its address, and the same article seen again without it would be a second
 document. Page keys (veille.normalize.urls.same_page_key) now leave out every tracking
-parameter: the stored documents get theirs again here, in batches.
+parameter: the stored documents whose address has a query string get theirs again here, in
+batches, and only the keys that change are written (most addresses have no query).
 
 Revision ID: 0017
 Revises: 0016
@@ -26,9 +27,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Fill every stored document's page key in again from its canonical URL."""
-    fill_page_keys(op.get_bind())
+    """Fill in again the page keys of the stored addresses with a query string."""
+    fill_page_keys(op.get_bind(), with_query_only=True)
 
 
 def downgrade() -> None:
-    """Nothing to undo: keys without tracking parameters still find their documents."""
+    """Nothing undone: the keys stay without tracking parameters. Only new copies of an
+    address stored with one, met by the former veille (which keeps them), are not merged."""
