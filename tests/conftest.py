@@ -57,3 +57,9 @@ def gdelt_spacing(monkeypatch: pytest.MonkeyPatch) -> None:
     from veille.collectors import gdelt
 
     monkeypatch.setattr(gdelt, "SPACING", gdelt.RequestSpacing())
+
+
+@pytest.fixture(autouse=True)
+def piped_table_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables as wide as in a pipe (160 columns): pytest-xdist's workers set ``COLUMNS=80``."""
+    monkeypatch.delenv("COLUMNS", raising=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import click
@@ -23,6 +23,7 @@ from veille.cli.render import (
     write_record_batches,
     write_records,
 )
+from veille.cli.tables import Column, fitted_table
 from veille.records import MENTION_FIELDS, STAT_DIMENSIONS, STAT_FIELDS
 
 
@@ -131,33 +132,57 @@ def mentions(
         write_record_batches(batches, output_format, MENTION_FIELDS, sys.stdout)
         return
     records = app.store().list_mentions(mention_filter)
-    from rich.table import Table
-
-    table = Table(show_lines=False)
-    for column in ("date", "brand", "tone", "platform", "site", "author"):
-        # Long sites and author names are cut short rather than squeezing the title.
-        width = 24 if column in ("site", "author") else None
-        header = f"date ({timezone})" if column == "date" else column
-        table.add_column(header, overflow="ellipsis", no_wrap=True, max_width=width)
-    table.add_column("engagement", justify="right", no_wrap=True)
-    table.add_column("title", overflow="ellipsis")
-    for record in records:
-        tone = str(record["tone"])
-        engagement = record["engagement"]
-        table.add_row(
-            short_time(record["published_at"] or record["collected_at"], timezone),
-            _escape(str(record["brand"])),
-            f"[{TONE_STYLES.get(tone, '')}]{tone} {float(record['sentiment'] or 0):+.2f}[/]",  # type: ignore[arg-type]
-            _escape(str(record["platform"] or "")),
-            _escape(str(record["site"] or "")),
-            _escape(str(record["author"] or "")),
-            "" if engagement is None else str(engagement),
-            _escape(str(record["title"] or record["url"] or "")),
-        )
     out = console()
+    table = _mentions_table(records, timezone, out.width)  # type: ignore[attr-defined]
     if records:
         out.print(table)  # type: ignore[attr-defined]
     out.print(f"{len(records)} mention(s).")  # type: ignore[attr-defined]
+
+
+# On a narrow terminal the title keeps its room: these give way first, in this order (the tone
+# first loses its score, then goes).
+_MENTION_GIVE_WAY = ("engagement", "platform", "author", "tone", "site", "brand", "tone")
+
+
+def _mentions_table(records: Sequence[Mapping[str, object]], timezone: str, width: int) -> Any:
+    """The table of ``veille mentions``, fitted to ``width`` columns."""
+    tones = [str(record["tone"]) for record in records]
+    styles = [TONE_STYLES.get(tone, "") for tone in tones]
+    columns = [
+        Column(
+            "date",
+            f"date ({timezone})",
+            [short_time(r["published_at"] or r["collected_at"], timezone) for r in records],
+        ),
+        Column("brand", "brand", [_escape(str(r["brand"])) for r in records], max_width=24),
+        Column(
+            "tone",
+            "tone",
+            [
+                f"[{style}]{tone} {float(r['sentiment'] or 0):+.2f}[/]"  # type: ignore[arg-type]
+                for style, tone, r in zip(styles, tones, records, strict=True)
+            ],
+            short_cells=[f"[{s}]{t}[/]" for s, t in zip(styles, tones, strict=True)],
+        ),
+        Column("platform", "platform", [_escape(str(r["platform"] or "")) for r in records]),
+        Column("site", "site", [_escape(str(r["site"] or "")) for r in records], max_width=24),
+        Column(
+            "author", "author", [_escape(str(r["author"] or "")) for r in records], max_width=24
+        ),
+        Column(
+            "engagement",
+            "engagement",
+            ["" if r["engagement"] is None else str(r["engagement"]) for r in records],
+            justify="right",
+        ),
+        Column(
+            "title",
+            "title",
+            [_escape(str(r["title"] or r["url"] or "")) for r in records],
+            main=True,
+        ),
+    ]
+    return fitted_table(columns, width, _MENTION_GIVE_WAY, show_lines=False)
 
 
 def _stories(app: App, f: Any, output_format: str, timezone: str) -> None:
@@ -168,26 +193,39 @@ def _stories(app: App, f: Any, output_format: str, timezone: str) -> None:
     if output_format != "table":
         write_records(records, output_format, STORY_FIELDS, sys.stdout)
         return
-    from rich.table import Table
-
-    table = Table()
-    for column in ("last seen", "sightings", "sites", "tone +/=/-", "brand", "site"):
-        width = 24 if column in ("brand", "site") else None
-        header = f"last seen ({timezone})" if column == "last seen" else column
-        table.add_column(header, overflow="ellipsis", no_wrap=True, max_width=width)
-    table.add_column("title", overflow="ellipsis")
-    for record in records:
-        tones = "/".join(str(record[tone]) for tone in ("positive", "neutral", "negative"))
-        table.add_row(
-            short_time(record["last_seen"], timezone),
-            str(record["sightings"]),
-            str(record["sites"]),
-            tones,
-            _escape(", ".join(record["brands"])),  # type: ignore[arg-type]
-            _escape(str(record["site"] or "")),
-            _escape(str(record["title"] or record["url"] or "")),
-        )
     out = console()
+    columns = [
+        Column(
+            "last seen",
+            f"last seen ({timezone})",
+            [short_time(r["last_seen"], timezone) for r in records],
+        ),
+        Column("sightings", "sightings", [str(r["sightings"]) for r in records], justify="right"),
+        Column("sites", "sites", [str(r["sites"]) for r in records], justify="right"),
+        Column(
+            "tones",
+            "tone +/=/-",
+            [
+                "/".join(str(r[tone]) for tone in ("positive", "neutral", "negative"))
+                for r in records
+            ],
+        ),
+        Column(
+            "brand",
+            "brand",
+            [_escape(", ".join(r["brands"])) for r in records],  # type: ignore[arg-type]
+            max_width=24,
+        ),
+        Column("site", "site", [_escape(str(r["site"] or "")) for r in records], max_width=24),
+        Column(
+            "title",
+            "title",
+            [_escape(str(r["title"] or r["url"] or "")) for r in records],
+            main=True,
+        ),
+    ]
+    width: int = out.width  # type: ignore[attr-defined]
+    table = fitted_table(columns, width, ("sites", "tones", "site", "brand"))
     if records:
         out.print(table)  # type: ignore[attr-defined]
     out.print(f"{len(records)} story(ies).")  # type: ignore[attr-defined]
@@ -220,27 +258,8 @@ def stats(
     if output_format != "table":
         write_records(rows, output_format, STAT_FIELDS, sys.stdout)
         return
-    from rich.table import Table
-
-    table = Table()
-    table.add_column(by)
-    for column in (
-        "mentions", "share", "positive", "neutral", "negative", "avg tone", "engagement", "reach",
-    ):  # fmt: skip
-        table.add_column(column, justify="right")
-    for row in rows:
-        table.add_row(
-            _escape(str(row["key"] if row["key"] is not None else "(unknown)")),
-            str(row["mentions"]),
-            percent(row["share"]),
-            percent(row["positive"]),
-            percent(row["neutral"]),
-            percent(row["negative"]),
-            f"{float(row['avg_sentiment'] or 0):+.2f}",  # type: ignore[arg-type]
-            str(row["engagement"]),
-            str(row["reach"]),
-        )
     out = console()
+    table = _stats_table(rows, by, out.width)  # type: ignore[attr-defined]
     out.print(table)  # type: ignore[attr-defined]
     if by in ("term", "hashtag"):
         # A mention found by two terms, or with two hashtags, counts for both: no total.
@@ -248,6 +267,41 @@ def stats(
         return
     total = sum(int(row["mentions"]) for row in rows)  # type: ignore[call-overload]
     out.print(f"{total} mention(s) in {len(rows)} group(s).")  # type: ignore[attr-defined]
+
+
+_STAT_COLUMNS = {
+    "mentions": "mentions",
+    "share": "share",
+    "positive": "positive",
+    "neutral": "neutral",
+    "negative": "negative",
+    "avg tone": "avg_sentiment",
+    "engagement": "engagement",
+    "reach": "reach",
+}
+# On a narrow terminal the group's name keeps its room: these figures give way, in this order.
+_STAT_GIVE_WAY = ("reach", "engagement", "avg tone", "neutral", "share", "positive", "negative")
+
+
+def _stats_table(rows: Sequence[Mapping[str, object]], by: str, width: int) -> Any:
+    """The table of ``veille stats``, fitted to ``width`` columns."""
+    columns = [
+        Column(
+            "key",
+            by,
+            [_escape(str(r["key"] if r["key"] is not None else "(unknown)")) for r in rows],
+            main=True,
+        )
+    ]
+    for header, field in _STAT_COLUMNS.items():
+        if field == "avg_sentiment":
+            cells = [f"{float(r[field] or 0):+.2f}" for r in rows]  # type: ignore[arg-type]
+        elif field in ("engagement", "reach", "mentions"):
+            cells = [str(r[field]) for r in rows]
+        else:
+            cells = [percent(r[field]) for r in rows]
+        columns.append(Column(header, header, cells, justify="right"))
+    return fitted_table(columns, width, _STAT_GIVE_WAY)
 
 
 def _escape(text: str) -> str:

@@ -143,14 +143,18 @@ def _visible_symbol(match: re.Match[str]) -> str:
 
 
 def console(*, stderr: bool = False) -> object:
-    """A rich console; wide enough for tables when output is not a terminal."""
+    """A rich console; when output is not a terminal, as wide as ``$COLUMNS`` says, else 160."""
+    import os
+
     from rich.console import Console
 
     # emoji=False: a collected ":fire:" is text, not a picture.
     terminal = Console(stderr=stderr, emoji=False)
     if terminal.is_terminal:
         return terminal
-    return Console(stderr=stderr, width=160, no_color=True, highlight=False, emoji=False)
+    columns = os.environ.get("COLUMNS", "").strip()
+    width = int(columns) if columns.isdigit() and int(columns) > 0 else 160
+    return Console(stderr=stderr, width=width, no_color=True, highlight=False, emoji=False)
 
 
 def percent(share: object) -> str:
