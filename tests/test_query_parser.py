@@ -44,6 +44,25 @@ from veille.match.parser import positive_terms
         ("« Société Générale »", Phrase("Société Générale")),
         ("«\u00a0eau minérale\u202f» OR évian", Or((Phrase("eau minérale"), Term("évian")))),
         ("title:«Danone»", Field("title", Phrase("Danone"))),
+        # So do the curly quotes a word processor or a phone types, English, German or Swedish,
+        # and a straight quote closed by a curly one, as autocorrect leaves it.
+        ("“Société Générale”", Phrase("Société Générale")),
+        ("„Société Générale“", Phrase("Société Générale")),
+        ("”Société Générale”", Phrase("Société Générale")),
+        ('"danone rappelle”', Phrase("danone rappelle")),
+        ("danone NOT “danone rappelle”", And((Term("danone"), Not(Phrase("danone rappelle"))))),
+        ("title:“Danone”", Field("title", Phrase("Danone"))),
+        ("danone“eau”", And((Term("danone"), Phrase("eau")))),
+        # Single quotes are apostrophes, curly ones too: never phrase quotes.
+        ("l’Oréal", Term("l’Oréal")),
+        ("‘danone rappelle’", And((Term("‘danone"), Term("rappelle’")))),
+        # A dash or a minus sign before a term excludes it as "-" does (autocorrect's en dash);
+        # within a word it is part of it.
+        ("danone –evian", And((Term("danone"), Not(Term("evian"))))),
+        ("danone —evian", And((Term("danone"), Not(Term("evian"))))),
+        ("danone −evian", And((Term("danone"), Not(Term("evian"))))),
+        ("danone –“eau minérale”", And((Term("danone"), Not(Phrase("eau minérale"))))),
+        ("Saint–Martin", Term("Saint–Martin")),
         # Lower-case operators are ordinary words: "or" is French for gold.
         ("danone or evian", And((Term("danone"), Term("or"), Term("evian")))),
         ("and not", And((Term("and"), Term("not")))),
@@ -102,6 +121,10 @@ def test_precedence(query: str, tree: object) -> None:
         ("danone)", 6, "no matching"),
         ('danone "eau', 7, "unclosed double quote"),
         ("danone « eau", 7, "unclosed « (no »)"),
+        ("danone “eau", 7, "unclosed double quote"),
+        ("danone „eau", 7, "unclosed double quote"),
+        ("“ ”", 0, "a phrase needs letters or digits"),
+        ("danone – evian", 7, "'–' has no letters or digits to look for"),
         ("danone eau»", 10, "» without an opening «"),
         ("« »", 0, "a phrase needs letters or digits"),
         ("danone AND", 7, "AND needs an operand after it"),
@@ -198,6 +221,9 @@ def test_queries_that_require_something_are_accepted(query: str) -> None:
         ('case:"Orange Bank" NEAR/3 clients', 'case:"Orange Bank" NEAR/3 clients'),
         ("author:(NOT x) y", "author:(NOT x) AND y"),
         ("« Société Générale » danone", '"Société Générale" AND danone'),
+        ("“Société Générale” –danone", '"Société Générale" AND NOT danone'),
+        # Curly double quotes in a phrase close it when written bare: they are escaped.
+        (r'"dit \“non\” ok"', r'"dit \“non\” ok"'),
         # An address copied from the browser is its host.
         ("danone site:https://www.lemonde.fr/", "danone AND site:www.lemonde.fr"),
         ("danone (site:HTTP://blog.danone.com:8080)", "danone AND site:blog.danone.com"),

@@ -30,9 +30,11 @@ _TERM_TEXT = st.one_of(
     _WORD,
     st.tuples(_WORD, st.sampled_from(["-", "'", "’"]), _WORD).map("".join),
 ).filter(lambda text: text not in _OPERATOR_WORDS)
-_PHRASE_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20).filter(
-    lambda text: re.search(r"[^\W_]", text) is not None
-)
+_PHRASE_TEXT = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20),
+    # The quotes and dashes a phrase may hold: each quote closes a phrase when bare.
+    st.text(st.sampled_from('ab "“”„«»‘’-–—−*\\'), min_size=1, max_size=12),
+).filter(lambda text: re.search(r"[^\W_]", text) is not None)
 
 _TERMS = st.builds(Term, _TERM_TEXT, st.booleans(), st.booleans())
 _PHRASES = st.builds(Phrase, _PHRASE_TEXT, st.booleans())
@@ -70,6 +72,7 @@ _QUERY_PIECES = st.sampled_from(
         "danone", "Évian", "l'oréal", "coca-cola", "AND", "OR", "NOT", "NEAR/3", "NEAR",
         "NEAR/", "(", ")", '"', '\\"', "-", "*", "danon*", "title:", "site:", "lang:",
         "author:", "case:", "foo:", ":", " ", " ", "  ", "\t", "or", "12",
+        "“", "”", "„", "«", "»", "’", "‘", "–", "—", "−", "l’oréal",
     ]
 )  # fmt: skip
 QUERY_LIKE_TEXT = st.one_of(st.text(), st.lists(_QUERY_PIECES, max_size=12).map("".join))

@@ -114,7 +114,8 @@ _HEADER = """\
 # url = "sqlite:///veille.db"
 
 # Brands to listen for. `query` is a boolean query:
-#   terms, "exact phrases" (or « … »), AND, OR, NOT (or -term), parentheses, wildcard danon*,
+#   terms, "exact phrases" (or « … », “ … ”), AND, OR, NOT (or -term, –term), parentheses,
+#   wildcard danon*,
 #   proximity a NEAR/5 b, scopes title: site: author: lang:, case-sensitive terms case:Orange.
 # Matching ignores accents and case unless case_sensitive = true (for brands that are words).
 # A phrase is also found written as one word ("Air France" finds #airfrance), and camel-case

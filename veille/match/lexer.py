@@ -28,7 +28,7 @@ class Kind(Enum):
     RPAREN = ")"
     AND = "AND"
     OR = "OR"
-    NOT = "NOT"  # also the "-" prefix
+    NOT = "NOT"  # also the "-" prefix (and a dash: –, —, −)
     NEAR = "NEAR"
     FIELD = "field"  # "title:", …, and the "case:" marker
 
@@ -43,12 +43,19 @@ class Token:
     wildcard: bool = False
 
 
-# French quotation marks mark a phrase as double quotes do: « Société Générale ».
-_CLOSING_QUOTES = {'"': '"', "«": "»"}
+# French quotation marks mark a phrase as double quotes do: « Société Générale »; so do the
+# curly double quotes a word processor or a phone types, “English”, „German“ or ”Swedish”, a
+# phrase opened by any of them closing at the first one (an autocorrected "danone rappelle”).
+# Single quotes, straight or curly, are apostrophes (l’Oréal), never phrase quotes.
+_DOUBLE_QUOTES = '"“”„'
+_CLOSING_QUOTES = {**dict.fromkeys(_DOUBLE_QUOTES, '"“”'), "«": "»"}
+# Before a term, phrase or group, a hyphen excludes it (-evian), and so does the dash or minus
+# sign autocorrect or a copied text puts there (–evian, —evian, −evian).
+DASHES = "-‐‑–—−"
 
 
 def _is_boundary(char: str) -> bool:
-    return char.isspace() or char in '()"«»'
+    return char.isspace() or char in "()«»" or char in _DOUBLE_QUOTES
 
 
 def _has_word(text: str) -> bool:
@@ -57,7 +64,8 @@ def _has_word(text: str) -> bool:
 
 
 def _read_phrase(query: str, start: int) -> tuple[Token, int]:
-    """Read a phrase in double quotes or in « »; a backslash escapes the next character."""
+    """Read a phrase in double quotes (straight or curly) or in « »; a backslash escapes the next
+    character."""
     closing = _CLOSING_QUOTES[query[start]]
     chars: list[str] = []
     index = start + 1
@@ -75,16 +83,21 @@ def _read_phrase(query: str, start: int) -> tuple[Token, int]:
                 query=query,
                 position=index,
             )
-        if char == closing:
+        if char in closing:
             # The spaces French typography puts inside « » (often no-break ones) are no part of it.
-            text = "".join(chars) if closing == '"' else "".join(chars).strip()
+            text = "".join(chars).strip() if closing == "»" else "".join(chars)
             if not _has_word(text):
                 raise QueryError("a phrase needs letters or digits", query=query, position=start)
             return Token(Kind.PHRASE, text, start), index + 1
         chars.append(char)
         index += 1
-    what = "double quote" if closing == '"' else "« (no »)"
+    what = "« (no »)" if closing == "»" else "double quote"
     raise QueryError(f"unclosed {what}", query=query, position=start)
+
+
+def _starts_something(query: str, index: int) -> bool:
+    """Whether a term, phrase or group can start at ``index`` (what a "-" before it excludes)."""
+    return index < len(query) and not query[index].isspace() and query[index] != ")"
 
 
 def _word_token(query: str, word: str, position: int) -> Token:
@@ -147,15 +160,15 @@ def tokenize_query(query: str) -> list[Token]:
             tokens.append(token)
         elif char == "»":
             raise QueryError("» without an opening «", query=query, position=index)
-        elif char == "-":
-            # "-" directly before a term, phrase or group negates it.
-            if index + 1 >= length or query[index + 1].isspace() or query[index + 1] == ")":
+        elif char == "-" or (char in DASHES and _starts_something(query, index + 1)):
+            # "-" (or a dash) directly before a term, phrase or group negates it.
+            if not _starts_something(query, index + 1):
                 raise QueryError(
                     "'-' must be directly followed by what it excludes",
                     query=query,
                     position=index,
                 )
-            tokens.append(Token(Kind.NOT, "-", index))
+            tokens.append(Token(Kind.NOT, char, index))
             index += 1
         else:
             end = index

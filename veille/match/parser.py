@@ -7,11 +7,13 @@ French word "or" is an ordinary term)::
     or_expr  := and_expr ("OR" and_expr)*
     and_expr := near_expr (["AND"] near_expr)*          adjacent operands are ANDed
     near     := unary ["NEAR/n" unary]                   operands: terms or phrases
-    unary    := ("NOT" | "-") unary | primary
+    unary    := ("NOT" | "-" | "–") unary | primary            a dash (– — −) as "-"
     primary  := word | word* | "phrase" | "(" or_expr ")" | field: primary | case: (word | "phrase")
 """
 
 from __future__ import annotations
+
+import re
 
 from veille.errors import QueryError
 from veille.languages import language_code
@@ -28,7 +30,7 @@ from veille.match.ast import (
     positive_terms,
     requires_evidence,
 )
-from veille.match.lexer import CASE_MARKER, Kind, Token, tokenize_query
+from veille.match.lexer import CASE_MARKER, DASHES, Kind, Token, tokenize_query
 
 __all__ = ["format_query", "parse_query", "positive_terms"]
 
@@ -263,7 +265,8 @@ def parse_query(text: str) -> Node:
 
 def _quote(text: str) -> str:
     # A * in quotes is refused unless escaped: a phrase holding one keeps it escaped.
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("*", "\\*") + '"'
+    escaped = re.sub(r'([\\*"“”])', r"\\\1", text)
+    return f'"{escaped}"'
 
 
 def format_query(node: Node) -> str:
@@ -299,4 +302,4 @@ def _written(operator: Token) -> str:
     """An operator as the query writes it, for messages (a NEAR token's value is its distance)."""
     if operator.kind is Kind.NEAR:
         return f"NEAR/{operator.value}"
-    return "'-'" if operator.value == "-" else operator.value
+    return f"'{operator.value}'" if operator.value in DASHES else operator.value
