@@ -272,7 +272,13 @@ def test_stats_by_term_give_the_query_terms_that_matched(collected: Path) -> Non
     assert {row["brand"] for row in _json(collected, "mentions", "--term", "michelin")} == {
         "Michelin"
     }
-    assert _json(collected, "mentions", "--term", "danone") == []
+    assert len(_json(collected, "mentions", "--term", "DANONE*")) == 4
+    # A term no query holds is a mistake, told as an unknown --brand is: danone* is a term,
+    # danone none.
+    for command, term in (("mentions", "danone"), ("stats", "nope")):
+        result = run(collected, command, "--term", term)
+        assert result.exit_code == 2
+        assert f'unknown term {term!r} (known: "Michelin", danone*)' in result.output
 
 
 TAGGED_FEED = b"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>

@@ -497,6 +497,33 @@ def test_a_term_is_found_without_its_accents_as_the_query_writes_it(store: Store
     assert found("operateurs") == []  # another word, not another spelling
 
 
+def test_a_term_is_named_as_a_brand_is_and_as_the_query_writes_it(store: Store) -> None:
+    store.sync_config(
+        [BrandSpec("acme", '"L’Oréal" OR case:Total OR totalenergies', ("fr",))],
+        [SourceSpec("lemonde", "rss", {"url": "https://www.lemonde.fr/rss/une.xml"})],
+    )
+
+    def matching(identity: str, terms: tuple[str, ...]) -> StoredItem:
+        return replace(make_item(identity), matches=(("acme", MatchResult(True, terms)),))
+
+    save(store, [matching("a", ('"L’Oréal"',)), matching("b", ("Total",)), matching("c", ("x",))])
+
+    def found(term: str) -> list[str]:
+        rows = store.list_mentions(MentionFilter(term=term))
+        return sorted(str(row["title"]).removeprefix("Title ") for row in rows)
+
+    # The kind of apostrophe aside, as --brand sets it aside; the quotes, curly ones too.
+    for spelling in ("l'oreal", "L’Oréal", '"l\'oréal"', "“L’Oréal”", "« l'Oréal »"):
+        assert found(spelling) == ["a"], spelling
+    # A term with its case marker, as the query writes it.
+    assert found("case:Total") == found("total") == found("Total") == ["b"]
+    assert {'"L’Oréal"', "Total", "totalenergies"} <= set(store.query_terms())
+    assert store.knows_term("l’oreal") and store.knows_term("case:Total")
+    # A term of a query since changed still names the mentions it found; another, none.
+    assert store.knows_term("X") and found("x") == ["c"]
+    assert not store.knows_term("nope")
+
+
 def test_weeks_and_months_add_up_their_days(store: Store) -> None:
     moments = {  # ISO week 9 runs to Sunday 1 March 2026; week 11 starts on Monday 9 March.
         "sat": (datetime(2026, 2, 28, 12, tzinfo=UTC), "positive", 0.8, 10),

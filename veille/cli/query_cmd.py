@@ -58,7 +58,8 @@ def _filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--term",
                 help="Only mentions this term of the brand's query found, as written there "
-                "('\"air france\"', 'danon*'; a phrase's quotes may be left out).",
+                "('\"air france\"', 'danon*', 'case:Total'; a phrase's quotes may be left out; "
+                "case, accents and the kind of apostrophe aside).",
             ),
         )
     ):
@@ -94,9 +95,31 @@ def _mention_filter(app: App, limit: int | None, **options: Any) -> Any:
         since=options["since"],
         until=options["until"],
         search=options["search"],
-        term=options["term"],
+        term=_known_term(app, options["term"]),
         limit=limit,
     )
+
+
+def _known_term(app: App, term: str | None) -> str | None:
+    """``--term`` as given, when a brand's query holds it (or a stored mention was found by
+    it); otherwise a usage error listing the queries' terms, as an unknown ``--brand`` is."""
+    if term is None:
+        return None
+    from veille.errors import unknown_name_text
+    from veille.match.ast import positive_terms
+    from veille.match.parser import parse_query
+    from veille.store.terms import term_key
+
+    # The configured queries too: a brand no pass has collected yet has its terms.
+    configured = [
+        label for b in app.settings.brands for label in positive_terms(parse_query(b.query))
+    ]
+    store = app.store()
+    if any(term_key(label) == term_key(term) for label in configured) or store.knows_term(term):
+        return term
+    known = [*store.query_terms(), *configured]
+    message = unknown_name_text("term", term, known, none="none in the brands' queries")
+    raise click.BadParameter(message, param_hint="'--term'")
 
 
 @click.command()

@@ -15,7 +15,6 @@ from sqlalchemy import (
     Row,
     Select,
     String,
-    TableValuedAlias,
     and_,
     func,
     or_,
@@ -35,6 +34,7 @@ from veille.store.schema import (
     source_table,
 )
 from veille.store.specs import MentionFilter
+from veille.store.terms import found_by
 
 # When a mention happened: its publication time, else when veille collected it.
 mention_time = func.coalesce(
@@ -154,52 +154,8 @@ def filter_conditions(connection: Connection, f: MentionFilter) -> list[ColumnEl
     if f.story_id is not None:
         conditions.append(document_table.c.story_id == f.story_id)
     if f.term:
-        conditions.append(_found_by(connection, f.term))
+        conditions.append(found_by(connection, f.term))
     return conditions
-
-
-def _query_terms_like(connection: Connection, spellings: set[str]) -> set[str]:
-    """The terms of the brands' queries that read as one of ``spellings`` once case and
-    accents are set aside ("operateur" for a query's « opérateur »): mentions store each term
-    as its query writes it."""
-    from veille.errors import QueryError
-    from veille.match.ast import positive_terms
-    from veille.match.parser import parse_query
-    from veille.normalize.text import fold_case_and_accents
-
-    wanted = {fold_case_and_accents(spelling) for spelling in spellings}
-    found: set[str] = set()
-    for (query,) in connection.execute(select(brand_table.c.query)):
-        try:
-            labels = positive_terms(parse_query(query))
-        except QueryError:  # stored by an older version that read queries otherwise
-            continue
-        found.update(label for label in labels if fold_case_and_accents(label) in wanted)
-    return found
-
-
-def matched_terms(connection: Connection) -> TableValuedAlias:
-    """The terms each mention matched, one row each (a function of the mention's row)."""
-    if connection.dialect.name == "postgresql":
-        terms = func.json_array_elements_text(mention_table.c.matched_terms)
-    else:
-        terms = func.json_each(mention_table.c.matched_terms)
-    return terms.table_valued("value").alias("term")
-
-
-def _found_by(connection: Connection, term: str) -> ColumnElement[bool]:
-    """The mention was found by this term of its query: as written, or a phrase unquoted, in
-    any case, and with or without accents as the brands' queries write it."""
-    term = term.strip()
-    bare = term.strip('"').removeprefix("«").removesuffix("»").strip()  # « » quote as " does
-    spellings = {term, bare, f'"{bare}"'}
-    spellings |= _query_terms_like(connection, spellings)
-    terms = matched_terms(connection)
-    # Any case: lower() is Unicode-aware on SQLite too (veille/store/db.py).
-    found = select(terms.c.value).where(
-        func.lower(terms.c.value).in_(sorted({spelling.lower() for spelling in spellings}))
-    )
-    return found.exists()
 
 
 def grouping_key(connection: Connection, column: Any) -> Any:

@@ -29,11 +29,11 @@ from veille.store.queries import (
     effective_tone,
     filtered_query,
     grouping_key,
-    matched_terms,
     mention_time,
 )
 from veille.store.schema import TONES, brand_table, document_table, hashtag_table, mention_table
 from veille.store.specs import MentionFilter
+from veille.store.terms import matched_terms
 from veille.timeutil import time_zone
 
 # Weeks and months are made of days in Python: ISO weeks are computed alike on every engine.

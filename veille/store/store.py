@@ -26,6 +26,7 @@ from veille.store import (
     runs,
     source_state,
     story_list,
+    terms,
     writes,
 )
 from veille.store import stats as statistics
@@ -532,6 +533,20 @@ class Store:
         with self._writing() as connection:
             connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
             connection.exec_driver_sql("ANALYZE")
+
+    def query_terms(self) -> list[str]:
+        """The terms the stored brands' queries look for, as mentions store them, sorted."""
+        with self._reading() as connection:
+            return terms.query_terms(connection)
+
+    def knows_term(self, term: str) -> bool:
+        """Whether ``term`` names a term of a stored brand's query (case, accents, quotes and
+        ``case:`` aside), or one a stored mention was found by."""
+        key = terms.term_key(term)
+        with self._reading() as connection:
+            if any(terms.term_key(label) == key for label in terms.query_terms(connection)):
+                return True
+            return terms.some_mention_found_by(connection, term)
 
     def list_mentions(self, f: MentionFilter) -> list[dict[str, object]]:
         """Return the filtered mentions, newest first, with the command-line contract fields."""
