@@ -194,11 +194,44 @@ def test_site_filter_covers_subdomains_only(corpus: Store) -> None:
     assert listed(corpus, site="lemonde.fr:8080", brands=("acme",)) == ["b", "a", "e", "f"]
 
 
+@pytest.mark.parametrize("collation", [None, "C"])
+def test_sql_finds_names_as_folded_in_python(store: Store, collation: str | None) -> None:
+    from sqlalchemy import literal, select
+
+    from veille.store.folding import contains_folded, fold
+
+    names = ["Élodie", "ŒUVRE", "Straße", "O’Brien", "Ærø", "Łódź", "Ÿann", "Ñuñez", "Ёлка"]
+    # Every letter of Latin-1 and Latin Extended-A, those of names in Europe.
+    names.append("".join(chr(code) for code in range(0xC0, 0x180) if code not in (0xD7, 0xF7)))
+    with store.engine.connect() as connection:
+
+        def contains(name: str, needle: str) -> bool:
+            value = literal(name)
+            if collation is not None and connection.dialect.name == "postgresql":
+                value = value.collate(collation)  # lower case beyond ASCII: none under "C"
+            return bool(
+                connection.execute(select(contains_folded(connection, value, needle))).scalar()
+            )
+
+        for name in names:
+            for needle in (name, fold(name) or "", f"{fold(name)}".upper()):
+                assert contains(name, needle), (name, needle)
+            assert not contains(name, f"{fold(name)}z")
+        assert contains("x Élodie Martin y", "LODIE MART") and contains("Élodie", "ÉLODIE")
+        assert contains("Œuvre", "oeuvre") and contains("oeuvre", "Œuvre")
+        assert contains("Les Œuvres", "s oeuv") and not contains("Les Œuvres", "so")
+        assert contains("100% [x]", "% [X") and not contains("100 x", "% x")
+
+
 def test_author_filter_matches_name_or_handle_case_insensitively(corpus: Store) -> None:
     assert listed(corpus, author="élodie") == ["a"]
     assert listed(corpus, author="MARTIN") == ["a"]
     assert listed(corpus, author="globexwatcher") == ["d"]
     assert listed(corpus, author="nobody") == []
+    # Accents aside too, as a query's author: sets them aside, on either side.
+    assert listed(corpus, author="elodie") == listed(corpus, author="ÉLODIE MARTIN") == ["a"]
+    assert listed(corpus, author="élödîe") == ["a"]
+    assert listed(corpus, author="ELODIE") == ["a"]
 
 
 def test_search_is_a_case_insensitive_full_text_search_of_title_or_text(corpus: Store) -> None:

@@ -46,7 +46,10 @@ def _filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--site", help="Only this site (lemonde.fr) or one of its hosts (blog.lemonde.fr)."
             ),
-            click.option("--author", help="Authors whose name or handle contains this."),
+            click.option(
+                "--author",
+                help="Authors whose name or handle contains this (case and accents aside).",
+            ),
             click.option("--tone", type=click.Choice(["positive", "neutral", "negative"])),
             click.option(
                 "--lang", callback=language_callback, help="Only this language (fr, en…)."

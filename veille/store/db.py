@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 import veille
 from veille.errors import StoreError, StoreUnavailableError
+from veille.store.folding import SQLITE_FUNCTION, fold
 from veille.store.revisions import head_of, recorded_revision, script_revisions
 from veille.store.schema import add_postgresql_options, metadata
 
@@ -131,6 +132,7 @@ def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
         for pragma in pragmas:
             dbapi_connection.execute(f"PRAGMA {pragma}")
         dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+        dbapi_connection.create_function(SQLITE_FUNCTION, 1, fold, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:

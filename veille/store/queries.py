@@ -24,6 +24,7 @@ from sqlalchemy import (
 from veille.errors import StoreError
 from veille.normalize.domains import readable_host
 from veille.store import search
+from veille.store.folding import contains_folded
 from veille.store.lookups import stored_brand_ids
 from veille.store.schema import (
     TONES,
@@ -53,11 +54,6 @@ def iso_utc(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _contains_folded(column: Any, needle: str) -> ColumnElement[bool]:
-    # lower() is Unicode-aware on PostgreSQL, and on SQLite through the function veille installs.
-    return func.lower(column).contains(needle.lower(), autoescape=True)
 
 
 def _site_condition(value: str) -> ColumnElement[bool]:
@@ -136,8 +132,9 @@ def filter_conditions(connection: Connection, f: MentionFilter) -> list[ColumnEl
     if f.author:
         conditions.append(
             or_(
-                _contains_folded(document_table.c.author_name, f.author),
-                _contains_folded(document_table.c.author_handle, f.author),
+                # Case, accents and the kind of apostrophe aside, as the query's author: does.
+                contains_folded(connection, document_table.c.author_name, f.author),
+                contains_folded(connection, document_table.c.author_handle, f.author),
             )
         )
     if f.tone:
