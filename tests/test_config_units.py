@@ -51,6 +51,13 @@ def test_parse_moment() -> None:
     for bad in ("yesterday", "2026-13-01", "12"):
         with pytest.raises(ValueError):
             parse_moment(bad)
+    # A capital M reads as a month as often as a minute: refused, the way out said.
+    assert (
+        parse_moment("90m", now=NOW) == parse_moment("90MIN", now=NOW) == NOW - timedelta(hours=1.5)
+    )
+    for ambiguous in ("1M", " 6M "):
+        with pytest.raises(ValueError, match="use 30d for a month, 1m for a minute"):
+            parse_moment(ambiguous, now=NOW)
 
 
 def test_parse_moment_in_a_time_zone() -> None:

@@ -68,6 +68,11 @@ def parse_moment(
     """
     text = value.strip()
     if _DURATION.match(text) and not text.isdigit():
+        if text.endswith("M"):
+            # Units ignore case, but a capital M is how a month is written as often as a minute.
+            raise ValueError(
+                f"{value!r} is ambiguous: m counts minutes; use 30d for a month, 1m for a minute"
+            )
         return (now or utcnow()) - parse_duration(text)
     try:
         if len(text) == 10:
