@@ -245,3 +245,22 @@ def test_a_brand_configured_but_never_collected_has_no_mentions(collected: Path)
     reclassified = run(collected, "reclassify", "--brand", "Sosh", "--quiet")
     assert reclassified.exit_code == 0, reclassified.output
     assert reclassified.stdout.startswith("0 document(s) re-scored")
+
+
+def test_sites_are_shown_as_written(feed_server: FeedServer, tmp_path: Path) -> None:
+    now = format_datetime(datetime.now(UTC) - timedelta(hours=1))
+    feed_server.add(
+        "/beaute.xml",
+        (
+            '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+            "<title>Beauté</title><link>https://www.beauté.fr/</link>"
+            "<item><title>Orange et la fibre</title><link>https://www.beauté.fr/a</link>"
+            f"<pubDate>{now}</pubDate></item></channel></rss>"
+        ).encode(),
+    )
+    config = write_config(tmp_path, {"beaute": feed_server.url("/beaute.xml")}, extra=BRANDS)
+    assert run(config, "collect", "--quiet").exit_code == 0
+    report = _trial(config, "orange")
+    assert [entry["site"] for entry in report["listed"]] == ["beauté.fr"]  # type: ignore[index,union-attr]
+    table = run(config, "query", "test", "orange")
+    assert "beauté.fr" in table.stdout and "xn--" not in table.stdout

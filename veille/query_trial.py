@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from veille.match import BrandQuery
+from veille.normalize.domains import readable_host
 from veille.process import matched_view
 from veille.store import Store
 from veille.store.document_scan import ScannedDocument
@@ -139,7 +140,7 @@ class QueryTrial:
             published_at=document.published_at,
             collected_at=document.collected_at,
             title=document.title,
-            site=document.site,
+            site=readable_host(document.site),  # « beauté.fr », as mentions and stats show it
             url=document.url,
             lang=document.lang,
             matched=terms,
