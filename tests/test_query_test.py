@@ -264,3 +264,14 @@ def test_sites_are_shown_as_written(feed_server: FeedServer, tmp_path: Path) -> 
     assert [entry["site"] for entry in report["listed"]] == ["beauté.fr"]  # type: ignore[index,union-attr]
     table = run(config, "query", "test", "orange")
     assert "beauté.fr" in table.stdout and "xn--" not in table.stdout
+
+
+def test_lower_case_operators_are_words_and_a_note_says_so(collected: Path) -> None:
+    result = run(collected, "query", "test", "orange not recette", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "note: not: operators are written in capitals" in result.stderr
+    assert "the query reads as: orange AND not AND recette" in result.stderr
+    result = run(collected, "query", "test", "orange near/5 fibre or jus", "--quiet")
+    assert "note: near/5, or: operators" in result.stderr
+    quiet = run(collected, "query", "test", "orange NOT recette OR jus", "--quiet")
+    assert quiet.exit_code == 0 and "note:" not in quiet.stderr

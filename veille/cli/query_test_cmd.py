@@ -92,7 +92,9 @@ def query_test(
 
     With --brand, the brand's current mentions are split into those QUERY still keeps and those
     it would drop, and the other stored documents it would keep are listed as added. Documents
-    are matched exactly as a collecting pass matches them. A query that does not parse exits 2.
+    are matched exactly as a collecting pass matches them. A query that does not parse exits 2;
+    one holding and, or, not or near in lower case (words, not operators) is read as such, with
+    a note on stderr.
     """
     from veille.match import compile_query
     from veille.query_trial import TRIAL_FIELDS, entry_record, report_record, try_query
@@ -102,6 +104,7 @@ def query_test(
         configured = {b.name: b for b in app.settings.brands}
         case_sensitive = brand_name in configured and configured[brand_name].case_sensitive
     compiled = compile_query(query_text, case_sensitive=case_sensitive)
+    _note_lowercase_operators(query_text)
     progress = progress_bar("matching", quiet=quiet)
     with progress:
         task = progress.add_task("", total=None)
@@ -123,6 +126,31 @@ def query_test(
         click.echo(_summary(report, timezone), err=True)
     else:
         _print_table(report, timezone)
+
+
+def _note_lowercase_operators(query_text: str) -> None:
+    """Tell on stderr how a query holding and, or, not or near/5 in lower case reads: as words
+    (« or » is French for gold), which may not be what was meant."""
+    import re
+
+    from veille.match import format_query, parse_query
+    from veille.match.lexer import Kind, tokenize_query
+
+    words = [
+        token.value
+        for token in tokenize_query(query_text)
+        if token.kind is Kind.WORD
+        and not token.wildcard
+        and re.fullmatch(r"and|or|not|near(/\d*)?", token.value, re.IGNORECASE)
+        and token.value.upper() != token.value
+    ]
+    if words:
+        listed = ", ".join(dict.fromkeys(words))
+        click.echo(
+            f"note: {listed}: operators are written in capitals (AND, OR, NOT, NEAR/5); in lower "
+            f"case they are words, and the query reads as: {format_query(parse_query(query_text))}",
+            err=True,
+        )
 
 
 def _summary(report: TrialReport, timezone: str) -> str:
