@@ -275,3 +275,23 @@ def test_lower_case_operators_are_words_and_a_note_says_so(collected: Path) -> N
     assert "note: near/5, or: operators" in result.stderr
     quiet = run(collected, "query", "test", "orange NOT recette OR jus", "--quiet")
     assert quiet.exit_code == 0 and "note:" not in quiet.stderr
+
+
+def test_a_query_may_start_with_a_minus(collected: Path) -> None:
+    def listed(*args: str) -> object:
+        report = _trial(collected, *args)
+        return report["kept"], report["dropped"], report["listed"]
+
+    assert listed("-recette orange", "--brand", "Orange") == listed(
+        "orange NOT recette", "--brand", "Orange"
+    )
+    after = run(collected, "query", "test", "--quiet", "--format", "json", "--", "-recette orange")
+    assert after.exit_code == 0, after.output
+    assert json.loads(after.stdout)["listed"] == listed("orange NOT recette")[2]
+    # Before or after the options; a mistyped option is still one.
+    assert listed("--brand", "Orange", "-recette orange") == listed(
+        "orange NOT recette", "--brand", "Orange"
+    )
+    assert listed("-q", "-recette orange") == listed("orange NOT recette")
+    mistyped = run(collected, "query", "test", "orange", "--brnad", "Orange")
+    assert mistyped.exit_code == 2 and "No such option '--brnad'" in mistyped.output

@@ -40,7 +40,28 @@ def query() -> None:
     """Try brand queries on the stored mentions."""
 
 
-@query.command("test")
+class _QueryFirst(click.Command):
+    """A command whose argument may start with "-" (-recette orange): its only short option is
+    -q, so any other word starting with one "-" is the query; "--x" stays an option."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Move a query starting with "-" after "--", where click reads it as the argument."""
+        taking_values = {
+            name for param in self.params if isinstance(param, click.Option) and not param.is_flag
+            for name in param.opts
+        }  # fmt: skip
+        for index, arg in enumerate(args):
+            if arg == "--":
+                break
+            a_value = index > 0 and args[index - 1] in taking_values
+            short_option = arg in ("-", "-q", "-h") or arg.startswith("--")
+            if arg.startswith("-") and not short_option and not a_value:
+                args = [*args[:index], *args[index + 1 :], "--", arg]
+                break
+        return super().parse_args(ctx, args)
+
+
+@query.command("test", cls=_QueryFirst)
 @click.argument("query_text", metavar="QUERY")
 @click.option("--brand", help="Compare with this brand's current mentions.")
 @click.option(
@@ -94,7 +115,7 @@ def query_test(
     it would drop, and the other stored documents it would keep are listed as added. Documents
     are matched exactly as a collecting pass matches them. A query that does not parse exits 2;
     one holding and, or, not or near in lower case (words, not operators) is read as such, with
-    a note on stderr.
+    a note on stderr. A query may start with "-" (-danone evian), or follow "--".
     """
     from veille.match import compile_query
     from veille.query_trial import TRIAL_FIELDS, entry_record, report_record, try_query
