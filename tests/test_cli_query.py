@@ -138,6 +138,49 @@ def test_mentions_filters(collected: Path) -> None:
     assert len(everything) == len(_json(collected, "mentions"))
 
 
+def test_a_platform_is_checked_against_the_known_ones(
+    collected: Path, feed_server: FeedServer
+) -> None:
+    assert len(_json(collected, "mentions", "--platform", "NEWS")) == 6
+    assert _json(collected, "mentions", "--platform", "reddit") == []  # none stored yet
+    for command in ("mentions", "stats"):
+        result = run(collected, command, "--platform", "bogus")
+        assert result.exit_code == 2
+        assert "unknown platform 'bogus' (known: blog, bluesky, github, hackernews" in result.output
+    # A platform an rss source names is known once its documents are stored.
+    feed_server.add(
+        "/pod.xml",
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Pod</title>'
+        b"<link>https://pod.example/</link><item><title>Danone en podcast</title>"
+        b"<link>https://pod.example/1</link></item></channel></rss>",
+    )
+    with collected.open("a", encoding="utf-8") as config:
+        config.write(
+            f'\n[[sources]]\nname = "pod"\nkind = "rss"\nurl = "{feed_server.url("/pod.xml")}"\n'
+            'platform = "podcast"\n'
+        )
+    assert run(collected, "mentions", "--platform", "podcast").exit_code == 2
+    assert run(collected, "collect", "--quiet").exit_code == 0
+    assert {m["platform"] for m in _json(collected, "mentions", "--platform", "Podcast")} == {
+        "podcast"
+    }
+
+
+def test_every_platform_of_the_collectors_is_known() -> None:
+    import re
+
+    from veille.records import PLATFORMS
+
+    collectors = Path(__file__).resolve().parents[1] / "veille" / "collectors"
+    given = {
+        name
+        for path in collectors.glob("*.py")
+        for name in re.findall(r'(?:platform=|PLATFORM = |return )"([a-z]+)"', path.read_text())
+    }
+    assert given - {"content", "generator", "href", "language", "name"} <= set(PLATFORMS)
+    assert {"news", "blog", "youtube", "reddit", "mastodon", "lemmy"} <= given
+
+
 @pytest.mark.parametrize("command", ["mentions", "stats"])
 @pytest.mark.parametrize("value", ["french", "fr,en", "zz", ""])
 def test_a_language_that_no_mention_can_have_is_refused(

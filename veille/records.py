@@ -23,6 +23,12 @@ STAT_DIMENSIONS = (
     "brand", "term", "hashtag", "platform", "site", "author", "tone", "lang",
     "day", "week", "month",
 )  # fmt: skip
+# The platforms veille's collectors give their documents; an rss source may name another
+# (its `platform` option), which its stored documents then make known.
+PLATFORMS = (
+    "news", "blog", "youtube", "reddit", "hackernews", "mastodon", "bluesky", "lemmy", "github",
+    "stackexchange",
+)  # fmt: skip
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -42,7 +42,10 @@ def _filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(
         (
             click.option("--brand", "brands", multiple=True, help="Only this brand (repeatable)."),
-            click.option("--platform", help="Only this platform (news, blog, youtube…)."),
+            click.option(
+                "--platform",
+                help="Only this platform (news, blog, youtube…, or one an rss source names).",
+            ),
             click.option(
                 "--site", help="Only this site (lemonde.fr) or one of its hosts (blog.lemonde.fr)."
             ),
@@ -90,7 +93,7 @@ def _mention_filter(app: App, limit: int | None, **options: Any) -> Any:
 
     return MentionFilter(
         brands=_stored_brand_names(app, options["brands"]),
-        platform=options["platform"],
+        platform=_known_platform(app, options["platform"]),
         site=options["site"],
         author=options["author"],
         tone=options["tone"],
@@ -101,6 +104,24 @@ def _mention_filter(app: App, limit: int | None, **options: Any) -> Any:
         term=_known_term(app, options["term"]),
         limit=limit,
     )
+
+
+def _known_platform(app: App, platform: str | None) -> str | None:
+    """``--platform`` in lower case, as stored, when veille's collectors give it or a stored
+    document has it; otherwise a usage error listing those, as an unknown ``--brand`` is."""
+    if platform is None:
+        return None
+    from veille.errors import unknown_name_text
+    from veille.records import PLATFORMS
+
+    wanted = platform.strip().lower()
+    if wanted in PLATFORMS:
+        return wanted
+    stored = app.store().platforms()
+    if wanted in stored:
+        return wanted
+    message = unknown_name_text("platform", platform, [*PLATFORMS, *stored])
+    raise click.BadParameter(message, param_hint="'--platform'")
 
 
 def _known_term(app: App, term: str | None) -> str | None:

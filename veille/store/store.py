@@ -47,7 +47,7 @@ from veille.store.digests import DigestKey, DigestState
 from veille.store.document_scan import ScannedDocument
 from veille.store.prune import PruneProgress, PruneReport
 from veille.store.reclassify import NewScores, ScoredDocument, Selection
-from veille.store.schema import brand_table, source_table, utcnow
+from veille.store.schema import brand_table, document_table, source_table, utcnow
 from veille.store.specs import (
     BrandSpec,
     CollectionSave,
@@ -533,6 +533,12 @@ class Store:
         with self._writing() as connection:
             connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
             connection.exec_driver_sql("ANALYZE")
+
+    def platforms(self) -> list[str]:
+        """The platforms of the stored documents, sorted."""
+        query = select(document_table.c.platform).distinct().order_by(document_table.c.platform)
+        with self._reading() as connection:
+            return list(connection.execute(query).scalars())
 
     def query_terms(self) -> list[str]:
         """The terms the stored brands' queries look for, as mentions store them, sorted."""
