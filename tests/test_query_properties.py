@@ -23,6 +23,7 @@ from veille.match import (
     parse_query,
 )
 from veille.match.ast import requires_evidence
+from veille.normalize.text import fold_case_and_accents
 
 _OPERATOR_WORDS = {"AND", "OR", "NOT", "NEAR"}
 _WORD = st.from_regex(r"[a-zA-Z0-9éèêàçôûïÉÇŒœ]{1,8}", fullmatch=True)
@@ -34,7 +35,8 @@ _PHRASE_TEXT = st.one_of(
     st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20),
     # The quotes and dashes a phrase may hold: each quote closes a phrase when bare.
     st.text(st.sampled_from('ab "“”„«»‘’-–—−*\\'), min_size=1, max_size=12),
-).filter(lambda text: re.search(r"[^\W_]", text) is not None)
+    # A phrase holds a word as the matcher reads it: "²" alone is a footnote mark, no word.
+).filter(lambda text: re.search(r"[^\W_]", fold_case_and_accents(text)) is not None)
 
 _TERMS = st.builds(Term, _TERM_TEXT, st.booleans(), st.booleans())
 _PHRASES = st.builds(Phrase, _PHRASE_TEXT, st.booleans())
