@@ -207,6 +207,15 @@ def test_cli_refuses_less_than_a_day(tmp_path: Path, age: str, read_as: str) -> 
     assert "write 365d" in " ".join(result.output.split())
 
 
+@pytest.mark.parametrize("age", ["12M", "2000M"])
+def test_cli_refuses_a_capital_m_that_reads_as_months_as_often_as_minutes(
+    tmp_path: Path, age: str
+) -> None:
+    result = run(write_config(tmp_path, {}), "prune", "--older-than", age)
+    assert result.exit_code == 2
+    assert f"'{age}' is ambiguous: m counts minutes" in " ".join(result.output.split())
+
+
 def test_cli_rejects_an_unreadable_duration(tmp_path: Path) -> None:
     result = run(write_config(tmp_path, {}), "prune", "--older-than", "a year")
     assert result.exit_code == 2
