@@ -9,6 +9,7 @@ import pytest
 
 from tests.support.browser import TestClient, read_only_twin
 from tests.support.stores import T0, later, make_item, store_fixture  # noqa: F401
+from tests.test_stories import OIL_TEXT, OIL_TITLE
 from veille.digest.selection import group_stories
 from veille.store import MentionFilter, Store, StoredItem, queries, story_list
 from veille.types import SourceState
@@ -189,16 +190,6 @@ def test_a_page_of_stories_is_that_page_of_every_story(
             for offset in (0, 1, 4, 11):
                 f = MentionFilter(limit=limit, offset=offset, **criteria)  # type: ignore[arg-type]
                 assert store.list_stories(f) == every[offset : offset + limit], (limit, offset)
-
-
-OIL_TITLE = "Oil prices surge to $100 per barrel after Red Sea attacks"
-OIL_TEXT = (
-    "Crude oil climbed above $100 a barrel on Monday for the first time in two years, as "
-    "traders weighed fresh attacks on tankers in the Red Sea and the risk of longer shipping "
-    "routes around Africa. Brent rose more than 6 percent in early trading, while analysts "
-    "warned that insurers were already raising premiums for vessels crossing the strait and "
-    "that refiners in Europe could face shortages."
-)
 
 
 @pytest.mark.parametrize("order", ["headline first", "article first", "one batch"])
