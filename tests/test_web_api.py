@@ -312,6 +312,10 @@ def test_bad_parameters_are_named_400s(client: TestClient, url: str, parameter: 
         ("/api/mentions?brand=initech", "brand"),
         ("/api/overview?brand=initech", "brand"),
         ("/api/stats?brand=acme&brand=initech", "brand"),
+        ("/api/mentions?platform=myspace", "platform"),
+        ("/api/overview?platform=myspace", "platform"),
+        ("/api/mentions?term=initech", "term"),
+        ("/api/stats?by=tone&term=initech", "term"),
         ("/api/stories/no-such-story", "story_id"),
         ("/api/nothing-here", None),
     ],
@@ -321,6 +325,24 @@ def test_unknown_things_are_404s(client: TestClient, url: str, parameter: str | 
     assert body["error"] == "not_found" and body["parameter"] == parameter
     if parameter == "brand":
         assert "known: acme, globex" in str(body["message"])
+    if parameter == "platform":  # veille's platforms and the stored ones
+        assert "unknown platform 'myspace' (known: " in str(body["message"])
+        assert "blog" in str(body["message"]) and "news" in str(body["message"])
+    if parameter == "term":
+        assert "unknown term 'initech' (known: " in str(body["message"])
+        assert "globex" in str(body["message"])
+
+
+def test_platform_and_term_are_read_as_the_command_line_reads_them(reader: Store) -> None:
+    # A configured brand no pass has collected yet: its terms are known, and find nothing.
+    app = create_app(reader, brands=["Initech"], brand_queries=['"Initech Corp" OR initrode'])
+    with TestClient(app) as client:
+        assert letters(get_json(client, "/api/mentions?platform=BLOG")["mentions"]) == letters(
+            get_json(client, "/api/mentions?platform=blog")["mentions"]
+        )
+        for term in ("initrode", "initech corp", "%22INITECH%20CORP%22"):
+            assert get_json(client, f"/api/mentions?term={term}")["mentions"] == []
+        assert get_json(client, "/api/mentions?term=initech", 404)["parameter"] == "term"
 
 
 def test_other_methods_are_refused_cleanly(client: TestClient) -> None:

@@ -262,6 +262,12 @@ def test_bad_page_parameters_give_400_pages(client: TestClient) -> None:
     unknown = client.get("/mentions?brand=initech")
     assert unknown.status_code == 404 and "marque inconnue &#39;initech&#39;" in unknown.text
     assert "unknown brand" in client.get("/api/mentions?brand=initech").json()["message"]
+    for url, french in (
+        ("/mentions?platform=myspace", "plateforme inconnue &#39;myspace&#39; (connues\u00a0: "),
+        ("/?term=initech", "terme inconnu &#39;initech&#39; (connus\u00a0: "),
+    ):
+        unknown = client.get(url)
+        assert unknown.status_code == 404 and french in unknown.text, url
     language = client.get("/?lang=de")
     assert language.status_code == 400 and "lang\u00a0: attendu fr ou en, reçu" in language.text
     english = client.get("/mentions?tone=angry&lang=en")  # the switch is remembered after it

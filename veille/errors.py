@@ -5,6 +5,7 @@
     VeilleError                 anything veille reports to a user (has a one-line ``hint``)
     ├── ConfigError             the configuration file or an option is wrong (names file and key)
     ├── QueryError              a brand query does not parse (names the position)
+    ├── UnknownNameError        a filter names a platform or a term nothing knows (lists them)
     ├── StoreError              the database is unreachable or not at the expected revision
     │   └── StoreUnavailableError   it takes no writes now (a full disk, a read-only file)
     └── SourceError             one source could not be collected (names source and URL)
@@ -61,6 +62,17 @@ class QueryError(VeilleError):
         self.position = position
         at = f" at position {position}" if position is not None else ""
         super().__init__(f"invalid query {query!r}{at}: {message}")
+
+
+class UnknownNameError(VeilleError):
+    """A filter names a ``kind`` of thing (platform, term) that neither veille nor the stored
+    mentions know: ``name`` as asked, and the ``known`` names, sorted."""
+
+    def __init__(self, kind: str, name: str, known: Iterable[str], *, none: str = "none") -> None:
+        self.kind = kind
+        self.name = name
+        self.known = sorted(set(known))
+        super().__init__(unknown_name_text(kind, name, self.known, none=none))
 
 
 class StoreError(VeilleError):

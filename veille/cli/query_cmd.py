@@ -107,43 +107,27 @@ def _mention_filter(app: App, limit: int | None, **options: Any) -> Any:
 
 
 def _known_platform(app: App, platform: str | None) -> str | None:
-    """``--platform`` in lower case, as stored, when veille's collectors give it or a stored
-    document has it; otherwise a usage error listing those, as an unknown ``--brand`` is."""
+    """``--platform`` as stored; an unknown one is a usage error, as an unknown ``--brand`` is."""
     if platform is None:
         return None
-    from veille.errors import unknown_name_text
-    from veille.records import PLATFORMS
+    from veille.errors import UnknownNameError
 
-    wanted = platform.strip().lower()
-    if wanted in PLATFORMS:
-        return wanted
-    stored = app.store().platforms()
-    if wanted in stored:
-        return wanted
-    message = unknown_name_text("platform", platform, [*PLATFORMS, *stored])
-    raise click.BadParameter(message, param_hint="'--platform'")
+    try:
+        return app.store().known_platform(platform)
+    except UnknownNameError as exc:
+        raise click.BadParameter(exc.message, param_hint="'--platform'") from None
 
 
 def _known_term(app: App, term: str | None) -> str | None:
-    """``--term`` as given, when a brand's query holds it (or a stored mention was found by
-    it); otherwise a usage error listing the queries' terms, as an unknown ``--brand`` is."""
+    """``--term`` as given; one no brand's query holds is a usage error listing the terms."""
     if term is None:
         return None
-    from veille.errors import unknown_name_text
-    from veille.match.ast import positive_terms
-    from veille.match.parser import parse_query
-    from veille.store.terms import term_key
+    from veille.errors import UnknownNameError
 
-    # The configured queries too: a brand no pass has collected yet has its terms.
-    configured = [
-        label for b in app.settings.brands for label in positive_terms(parse_query(b.query))
-    ]
-    store = app.store()
-    if any(term_key(label) == term_key(term) for label in configured) or store.knows_term(term):
-        return term
-    known = [*store.query_terms(), *configured]
-    message = unknown_name_text("term", term, known, none="none in the brands' queries")
-    raise click.BadParameter(message, param_hint="'--term'")
+    try:
+        return app.store().known_term(term, [brand.query for brand in app.settings.brands])
+    except UnknownNameError as exc:
+        raise click.BadParameter(exc.message, param_hint="'--term'") from None
 
 
 @click.command()

@@ -77,6 +77,7 @@ def serve(app: App, host: str, port: int) -> None:
             allowed_hosts=allowed,
             timezone=app.settings.schedule.timezone,
             brands=[brand.name for brand in app.settings.brands],
+            brand_queries=[brand.query for brand in app.settings.brands],
         ),
         log_level="info",
         server_header=False,

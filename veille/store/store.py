@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from veille.errors import StoreError
+from veille.errors import StoreError, UnknownNameError
 from veille.store import alerts as stored_alerts
 from veille.store import (
     claims,
@@ -544,6 +544,30 @@ class Store:
         """The terms the stored brands' queries look for, as mentions store them, sorted."""
         with self._reading() as connection:
             return terms.query_terms(connection)
+
+    def known_platform(self, platform: str) -> str:
+        """``platform`` in lower case, as stored, when veille's collectors give it or a stored
+        document has it; otherwise an ``UnknownNameError`` listing those."""
+        from veille.records import PLATFORMS
+
+        wanted = platform.strip().lower()
+        if wanted in PLATFORMS:
+            return wanted
+        stored = self.platforms()
+        if wanted in stored:
+            return wanted
+        raise UnknownNameError("platform", platform, [*PLATFORMS, *stored])
+
+    def known_term(self, term: str, configured_queries: Iterable[str] = ()) -> str:
+        """``term`` as given, when a brand's query holds it (a stored brand's, one of
+        ``configured_queries``: those of brands no pass has collected yet) or a stored mention
+        was found by it; otherwise an ``UnknownNameError`` listing the queries' terms."""
+        configured = terms.queries_terms(configured_queries)
+        key = terms.term_key(term)
+        if any(terms.term_key(label) == key for label in configured) or self.knows_term(term):
+            return term
+        known = [*self.query_terms(), *configured]
+        raise UnknownNameError("term", term, known, none="none in the brands' queries")
 
     def knows_term(self, term: str) -> bool:
         """Whether ``term`` names a term of a stored brand's query (case, accents, quotes and

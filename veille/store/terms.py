@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import ColumnElement, Connection, TableValuedAlias, func, select
 
 from veille.store.schema import brand_table, mention_table
@@ -26,15 +28,21 @@ def term_key(term: str) -> str:
 def query_terms(connection: Connection) -> list[str]:
     """The terms the stored brands' queries look for, as a mention stores them (a phrase in
     double quotes, a wildcard with its ``*``, no ``case:``), sorted, each once."""
+    return queries_terms(connection.execute(select(brand_table.c.query)).scalars())
+
+
+def queries_terms(queries: Iterable[str]) -> list[str]:
+    """The terms ``queries`` look for, as ``query_terms`` gives them; a query that does not
+    parse (stored by an older version that read queries otherwise) gives none."""
     from veille.errors import QueryError
     from veille.match.ast import positive_terms
     from veille.match.parser import parse_query
 
     labels: set[str] = set()
-    for (query,) in connection.execute(select(brand_table.c.query)):
+    for query in queries:
         try:
             labels.update(positive_terms(parse_query(query)))
-        except QueryError:  # stored by an older version that read queries otherwise
+        except QueryError:
             continue
     return sorted(labels)
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
@@ -50,6 +52,18 @@ def known_brands(request: Request) -> list[str]:
     configured = [name for name in request.app.state.brands if name_key(name) not in seen]
     request.state.known_brands = known = sorted([*stored, *configured], key=name_key)
     return known
+
+
+def mention_filter(request: Request, query: QueryParams, **options: Any) -> MentionFilter:
+    """The MentionFilter of ``query``'s filter parameters, its brands, platform and term known
+    to the database or the configuration."""
+    return params.mention_filter(
+        query,
+        known_brands(request),
+        store=store_of(request),
+        configured_queries=request.app.state.brand_queries,
+        **options,
+    )
 
 
 def count_mentions(store: Store, f: MentionFilter) -> int:
@@ -101,9 +115,7 @@ def mention_listing(request: Request, name: str, story_id: str | None = None) ->
     offset = params.integer(query, "offset", 0, params.MAX_OFFSET) or 0
     if story_id is None:
         zone = time_zone(params.time_zone_name(query))
-        f = params.mention_filter(
-            query, known_brands(request), limit=limit, offset=offset, zone=zone
-        )
+        f = mention_filter(request, query, limit=limit, offset=offset, zone=zone)
     else:
         f = MentionFilter(story_id=story_id, limit=limit, offset=offset)
     total = count_mentions(store, f)
@@ -141,7 +153,7 @@ def stats(request: Request) -> Response:
     by = params.stats_dimension(query)
     limit = params.integer(query, "limit", 1, params.MAX_GROUPS)
     timezone = params.time_zone_name(query)
-    f = params.mention_filter(query, known_brands(request), limit=None, zone=time_zone(timezone))
+    f = mention_filter(request, query, limit=None, zone=time_zone(timezone))
     rows = store.stats(f, by, timezone)
     rows = rows[:limit] if limit else rows
     if output != "json":
@@ -155,9 +167,7 @@ def overview_of(request: Request) -> Overview:
     store = store_of(request)
     timezone = dashboard_time_zone(request)
     zone = time_zone(timezone)
-    f = params.mention_filter(
-        request.query_params, known_brands(request), limit=None, default_since="30d", zone=zone
-    )
+    f = mention_filter(request, request.query_params, limit=None, default_since="30d", zone=zone)
     return build_overview(store, from_midnight(f, zone), timezone)
 
 

@@ -103,6 +103,7 @@ def create_app(
     allowed_hosts: Sequence[str] | None = None,
     timezone: str = "UTC",
     brands: Sequence[str] = (),
+    brand_queries: Sequence[str] = (),
 ) -> Starlette:
     """The dashboard and JSON API over ``store``.
 
@@ -111,6 +112,8 @@ def create_app(
     ``timezone``: the IANA time zone of the dashboard's days, dates and times unless a request
     asks for another (``?timezone=``); the API's are UTC unless asked.
     ``brands``: the configured brand names, known before their first collection stores them.
+    ``brand_queries``: the configured brands' queries, whose terms ``?term=`` may name before
+    a collection stores them.
     """
     time_zone(timezone)  # an unknown zone is refused now, not at the first request
     routes = [
@@ -142,4 +145,5 @@ def create_app(
     app.state.store = store
     app.state.time_zone = timezone
     app.state.brands = tuple(brands)
+    app.state.brand_queries = tuple(brand_queries)
     return app

@@ -37,7 +37,7 @@ FILTERS: list[JsonObject] = [
         "style": "form",
         "explode": True,
     },
-    _text("platform", "Only this platform (news, blog, youtube…)."),
+    _text("platform", "Only this platform (news, blog, youtube…); an unknown one gives 404."),
     _text("site", "Only this site or its subdomains (lemonde.fr)."),
     _text("author", "Authors whose name or handle contains this (any case)."),
     {
@@ -56,7 +56,7 @@ FILTERS: list[JsonObject] = [
     _text(
         "term",
         'Found by this term of the brand query, as written there ("air france", danon*), '
-        "case and accents set aside.",
+        "case and accents set aside; one no query holds gives 404.",
     ),
 ]
 FORMAT: JsonObject = {
@@ -183,7 +183,10 @@ def _operation(
                 "200": {"description": "OK", "content": content},
                 "400": {"description": "A parameter is malformed (named).", "content": error},
                 "401": {"description": "The access token is missing.", "content": error},
-                "404": {"description": "An unknown brand or story.", "content": error},
+                "404": {
+                    "description": "An unknown brand, platform, term or story.",
+                    "content": error,
+                },
                 "503": {"description": "The database cannot be read.", "content": error},
             },
         }

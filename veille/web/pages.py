@@ -12,7 +12,7 @@ from veille.digest.wording import day_span, short_day, short_month, sightings, t
 from veille.store import MentionFilter
 from veille.timeutil import time_zone
 from veille.web import charts, params, wording
-from veille.web.api import count_mentions, known_brands, overview_of, store_of
+from veille.web.api import count_mentions, known_brands, mention_filter, overview_of, store_of
 from veille.web.charts import PeriodVolume
 from veille.web.render import dashboard_time_zone, interface_language, page, url, with_query
 
@@ -119,9 +119,9 @@ def mentions(request: Request) -> Response:
     store = store_of(request)
     limit, offset = params.paging(request.query_params, PAGE_SIZE)
     timezone = dashboard_time_zone(request)
-    f = params.mention_filter(
+    f = mention_filter(
+        request,
         request.query_params,
-        known_brands(request),
         limit=limit,
         offset=offset,
         zone=time_zone(timezone),

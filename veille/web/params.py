@@ -16,9 +16,10 @@ from datetime import UTC, datetime, tzinfo
 
 from starlette.datastructures import QueryParams
 
+from veille.errors import MAX_NAMES_LISTED, UnknownNameError
 from veille.languages import language_code
 from veille.records import STAT_DIMENSIONS
-from veille.store import MentionFilter
+from veille.store import MentionFilter, Store
 from veille.store.schema import TONES
 from veille.timeutil import TooLong, parse_moment, time_zone
 
@@ -182,20 +183,59 @@ def language(query: QueryParams) -> str | None:
     return code
 
 
+def platform(query: QueryParams, store: Store) -> str | None:
+    """The ``platform`` parameter as stored; one neither veille nor ``store`` knows is a
+    NotFound listing the known ones, as an unknown brand is."""
+    value = text(query, "platform")
+    if value is None:
+        return value
+    try:
+        return store.known_platform(value)
+    except UnknownNameError as exc:
+        french = _french_unknown("plateforme inconnue", "connues", exc)
+        raise NotFound(exc.message, "platform", french=french) from None
+
+
+def term(query: QueryParams, store: Store, configured_queries: Sequence[str]) -> str | None:
+    """The ``term`` parameter; one no brand's query holds (a stored brand's or one of
+    ``configured_queries``) nor any stored mention was found by is a NotFound listing the
+    terms."""
+    value = text(query, "term")
+    if value is None:
+        return value
+    try:
+        return store.known_term(value, configured_queries)
+    except UnknownNameError as exc:
+        french = _french_unknown("terme inconnu", "connus", exc, none="aucun dans les requêtes")
+        raise NotFound(exc.message, "term", french=french) from None
+
+
+def _french_unknown(what: str, known: str, exc: UnknownNameError, *, none: str = "aucune") -> str:
+    """The French of ``exc``'s message: the known names, or the first of many."""
+    names = exc.known
+    if len(names) <= MAX_NAMES_LISTED:
+        return f"{what} {exc.name!r} ({known}\u00a0: {', '.join(names) or none})"
+    return f"{what} {exc.name!r} ({len(names)} {known}, dont\u00a0: {', '.join(names[:5])})"
+
+
 def mention_filter(
     query: QueryParams,
     known_brands: Sequence[str],
     *,
+    store: Store,
+    configured_queries: Sequence[str],
     limit: int | None,
     offset: int = 0,
     default_since: str | None = None,
     story_id: str | None = None,
     zone: tzinfo = UTC,
 ) -> MentionFilter:
-    """The MentionFilter of the query's filter parameters (dates are days of ``zone``)."""
+    """The MentionFilter of the query's filter parameters (dates are days of ``zone``); the
+    platform and the term are checked against what ``store`` and ``configured_queries`` (those
+    of the brands not collected yet) know."""
     return MentionFilter(
         brands=brands(query, known_brands),
-        platform=text(query, "platform"),
+        platform=platform(query, store),
         site=text(query, "site"),
         author=text(query, "author"),
         tone=choice(query, "tone", TONES),
@@ -203,7 +243,7 @@ def mention_filter(
         since=moment(query, "since", end_of_day=False, default=default_since, zone=zone),
         until=moment(query, "until", end_of_day=True, zone=zone),
         search=text(query, "search"),
-        term=text(query, "term"),
+        term=term(query, store, configured_queries),
         limit=limit,
         offset=offset,
         story_id=story_id,
