@@ -56,7 +56,7 @@ def test_parse_moment() -> None:
         parse_moment("90m", now=NOW) == parse_moment("90MIN", now=NOW) == NOW - timedelta(hours=1.5)
     )
     for ambiguous in ("1M", " 6M "):
-        with pytest.raises(ValueError, match="use 30d for a month, 1m for a minute"):
+        with pytest.raises(ValueError, match="write 30d for a month, 365d or 52w for a year"):
             parse_moment(ambiguous, now=NOW)
 
 

@@ -381,6 +381,13 @@ def test_two_brands_named_alike_are_refused_naming_both(
         (BRAND + '[http]\nconcurrency = "many"\n', "http.concurrency", "expected a whole number"),
         (BRAND + '[smtp]\nsecurity = "tls"\n', "smtp.security", "expected 'none', 'starttls' or"),
         (
+            # A capital M is a month as often as a minute: said, not read as 30 minutes.
+            BRAND + '[[sources]]\nname = "f"\nkind = "rss"\nurl = "https://a.fr/f"\n'
+            'interval = "30M"\n',
+            "sources[0].interval",
+            "'30M' is ambiguous: m counts minutes; write 30d for a month",
+        ),
+        (
             BRAND + '[[sources]]\nname = "hn"\nkind = "hackernews"\nmax_pages = "many"\n',
             "sources[0].max_pages",
             "expected a whole number (got 'many')",

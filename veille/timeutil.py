@@ -23,7 +23,8 @@ def utcnow() -> datetime:
 
 
 def parse_duration(value: str | int | float | timedelta) -> timedelta:
-    """Read a duration such as ``90``, ``"30m"``, ``"1h"``, ``"7d"`` or ``"2w"`` (bare: seconds)."""
+    """Read a duration such as ``90``, ``"30m"``, ``"1h"``, ``"7d"`` or ``"2w"`` (bare: seconds;
+    units in any case but ``M``, a month as often as a minute)."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -34,6 +35,12 @@ def parse_duration(value: str | int | float | timedelta) -> timedelta:
         match = _DURATION.match(value)
         if not match:
             raise ValueError(f"expected a duration such as 30m, 1h, 7d, got {value!r}")
+        if match.group(2) == "M":
+            # Units ignore case, but a capital M is how a month is written as often as a minute.
+            raise ValueError(
+                f"{value!r} is ambiguous: m counts minutes; write 30d for a month, 365d or 52w "
+                "for a year, 1m for a minute"
+            )
         unit = (match.group(2) or "s").lower()
         seconds = float(match.group(1)) * _UNIT_SECONDS[unit]
     if seconds != seconds:  # NaN
@@ -68,11 +75,6 @@ def parse_moment(
     """
     text = value.strip()
     if _DURATION.match(text) and not text.isdigit():
-        if text.endswith("M"):
-            # Units ignore case, but a capital M is how a month is written as often as a minute.
-            raise ValueError(
-                f"{value!r} is ambiguous: m counts minutes; use 30d for a month, 1m for a minute"
-            )
         return (now or utcnow()) - parse_duration(text)
     try:
         if len(text) == 10:

@@ -25,12 +25,6 @@ def _spelled(age: timedelta) -> str:
 def _age(ctx: click.Context, param: click.Parameter, value: str) -> timedelta:
     from veille.timeutil import parse_duration
 
-    if value.strip().endswith("M"):
-        # As --since refuses it: 12M is a year to some, twelve minutes to veille.
-        raise click.BadParameter(
-            f"{value!r} is ambiguous: m counts minutes; write 365d or 52w for a year,"
-            " 30d for a month"
-        )
     try:
         age = parse_duration(value)
     except ValueError as exc:
