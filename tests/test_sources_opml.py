@@ -330,3 +330,29 @@ def test_a_site_address_that_is_no_web_page_is_not_imported(tmp_path: Path) -> N
     config.write_text(BRAND + '[[sources]]\nkind = "opml"\nfile = "feeds.opml"\n', "utf-8")
     [source] = load_settings(config).sources
     assert source.site_url is None
+
+
+def test_an_address_holding_a_secret_is_exported_with_its_reference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FEED_TOKEN", "s3cret-value")
+    config = tmp_path / "veille.toml"
+    config.write_text(
+        BRAND + '[[sources]]\nname = "private"\nkind = "rss"\n'
+        'url = "https://feeds.example/private?token=${FEED_TOKEN}"\n'
+        '[[sources]]\nname = "public"\nkind = "rss"\nurl = "https://feeds.example/public"\n',
+        encoding="utf-8",
+    )
+    exported = run(config, "sources", "export")
+    assert exported.exit_code == 0, exported.output
+    assert "s3cret-value" not in exported.output
+    assert 'xmlUrl="https://feeds.example/private?token=${FEED_TOKEN}"' in exported.output
+    assert 'xmlUrl="https://feeds.example/public"' in exported.output
+    # Imported again, the reference is written as it came, and expanded as the file is read.
+    (tmp_path / "export.opml").write_text(exported.output, encoding="utf-8")
+    empty = tmp_path / "empty.toml"
+    empty.write_text(BRAND, encoding="utf-8")
+    imported = run(empty, "sources", "import", str(tmp_path / "export.opml"))
+    assert imported.exit_code == 0, imported.output
+    assert "${FEED_TOKEN}" in empty.read_text(encoding="utf-8")
+    assert _described(empty) == _described(config)

@@ -8,11 +8,15 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from veille.config_sources import UniqueNames, feed_name
 from veille.config_template import DEFAULT_SEARCH_SOURCES, brand_block, render_config, source_block
 from veille.errors import ConfigError
 from veille.opml import OpmlFeed, http_feed, read_opml
+
+if TYPE_CHECKING:
+    from veille.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +150,59 @@ def append_feeds(config_path: Path, feeds: Sequence[OpmlFeed]) -> ImportResult:
         separator = "" if text.endswith("\n") else "\n"
         _write_checked(config_path, f"{text}{separator}\n{blocks}")
     return ImportResult(added=[name for name, _ in named], skipped=skipped, not_http=not_http)
+
+
+def exported_feeds(settings: Settings) -> list[OpmlFeed]:
+    """The feed sources as OPML feeds (what ``append_feeds`` reads back): every kind that reads
+    one feed, with the title, folder and site address the file gives.
+
+    An address holding a ``${NAME}`` reference is written as the file writes it, reference
+    and all: the secret stays in the environment, and the file imported again expands it.
+    """
+    from veille.timeutil import format_duration
+
+    written = _referencing_addresses(settings.config_path)
+    return [
+        OpmlFeed(
+            title=source.title or source.name,
+            xml_url=written.get(source.name, str(source.options["url"])),
+            html_url=source.site_url,
+            category=source.category,
+            # What OPML has no attribute for, in veille's own: the name keeps the source's state.
+            name=source.name,
+            kind=None if source.kind == "rss" else source.kind,
+            language=source.options.get("language"),
+            platform=source.options.get("platform"),
+            interval=format_duration(source.interval) if source.interval else None,
+        )
+        for source in settings.sources
+        if isinstance(source.options.get("url"), str)
+    ]
+
+
+def _referencing_addresses(config_path: Path | None) -> dict[str, str]:
+    """The ``url`` of each ``[[sources]]`` entry that holds a ``${NAME}`` reference, as written
+    in the file, by source name (nothing when the file cannot be read again)."""
+    import tomli
+
+    if config_path is None:
+        return {}
+    try:
+        raw: Any = tomli.loads(config_path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError):
+        return {}  # changed since it was read: the addresses veille uses are still right
+    entries = raw.get("sources", [])
+    if not isinstance(entries, list):
+        return {}
+    return {
+        entry["name"]: entry["url"]
+        for entry in entries
+        if isinstance(entry, dict)
+        and entry.get("kind") != "opml"
+        and isinstance(entry.get("name"), str)
+        and isinstance(entry.get("url"), str)
+        and "${" in entry["url"]
+    }
 
 
 def _http_feeds(feeds: Sequence[OpmlFeed]) -> tuple[list[OpmlFeed], list[str]]:

@@ -138,24 +138,10 @@ def import_opml(app: App, opml_file: Path) -> None:
 @sources.command()
 @click.pass_obj
 def export(app: App) -> None:
-    """Print the feed sources as an OPML document (``sources import`` reads it back)."""
-    from veille.opml import OpmlFeed, write_opml
-    from veille.timeutil import format_duration
+    """Print the feed sources as an OPML document (``sources import`` reads it back); an
+    address written with a ``${NAME}`` reference keeps it."""
+    from veille.opml import write_opml
+    from veille.project import exported_feeds
 
-    feeds = [
-        OpmlFeed(
-            title=source.title or source.name,
-            xml_url=str(source.options["url"]),
-            html_url=source.site_url,
-            category=source.category,
-            # What OPML has no attribute for, in veille's own: the name keeps the source's state.
-            name=source.name,
-            kind=None if source.kind == "rss" else source.kind,
-            language=source.options.get("language"),
-            platform=source.options.get("platform"),
-            interval=format_duration(source.interval) if source.interval else None,
-        )
-        for source in app.settings.sources
-        if isinstance(source.options.get("url"), str)  # every kind that reads one feed
-    ]
+    feeds = exported_feeds(app.settings)
     click.echo(write_opml(feeds), nl=False)
