@@ -16,7 +16,7 @@ from tests.support.browser import (
     served_corpus,
 )
 from tests.support.stores import T0, later, store_fixture  # noqa: F401
-from veille.records import MENTION_FIELDS, STAT_DIMENSIONS, STAT_FIELDS, csv_text
+from veille.records import MENTION_FIELDS, SIGHTING_FIELDS, STAT_DIMENSIONS, STAT_FIELDS, csv_text
 from veille.store import MentionFilter, Store
 from veille.store.stats import STATS_KEYS
 from veille.timeutil import utcnow
@@ -238,6 +238,39 @@ def test_story_lists_every_sighting(client: TestClient) -> None:
     assert len(list(csv.DictReader(io.StringIO(response.text)))) == 2
     one = get_json(client, "/api/stories/story-1?limit=1&offset=1")
     assert isinstance(one["mentions"], list) and len(one["mentions"]) == 1
+
+
+def test_a_document_naming_two_brands_is_one_sighting_of_its_story(client: TestClient) -> None:
+    # b names acme and globex: two mentions, one document, as --group-by story counts it.
+    (both,) = get_json(client, "/api/mentions?search=disappoint&brand=globex")["mentions"]  # type: ignore[misc]
+    story_id = both["story_id"]
+    body = get_json(client, f"/api/stories/{story_id}")
+    assert body["total"] == 1
+    (sighting,) = body["mentions"]  # type: ignore[misc]
+    assert sighting["brands"] == ["acme", "globex"] and sighting["brand"] == "acme"
+    assert sighting["matched"] == ["acme", "globex"]
+    assert tuple(sighting) == SIGHTING_FIELDS
+    table = list(
+        csv.DictReader(io.StringIO(client.get(f"/api/stories/{story_id}?format=csv").text))
+    )
+    assert len(table) == 1 and table[0]["brands"] == "acme; globex"
+    page = client.get(f"/stories/{story_id}?lang=fr").text
+    assert "1 apparition" in page and "(1)</span>" in page and "(2)</span>" not in page
+    assert "<td>acme, globex</td>" in page
+
+
+def test_every_story_counts_what_the_stories_listing_counts(
+    client: TestClient, reader: Store
+) -> None:
+    stories = reader.list_stories(MentionFilter(limit=None))
+    assert stories
+    for story in stories:
+        body = get_json(client, f"/api/stories/{story['story_id']}?limit=500")
+        assert body["total"] == story["sightings"], story
+        sightings = body["mentions"]
+        assert isinstance(sightings, list)
+        assert len({sighting["site"] for sighting in sightings}) == story["sites"]
+        assert sorted({b for sighting in sightings for b in sighting["brands"]}) == story["brands"]
 
 
 def test_sources_health_and_csv(client: TestClient, reader: Store) -> None:

@@ -15,6 +15,8 @@ MENTION_FIELDS = (
     "author_url", "published_at", "collected_at", "lang", "sentiment", "tone", "matched", "reach",
     "engagement", "metrics", "story_id",
 )  # fmt: skip
+# A story's sighting: a document, with every brand it names (``brand`` is the first).
+SIGHTING_FIELDS = (*MENTION_FIELDS[:2], "brands", *MENTION_FIELDS[2:])
 STAT_FIELDS = (
     "key", "mentions", "share", "positive", "neutral", "negative", "avg_sentiment", "engagement",
     "reach",

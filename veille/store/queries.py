@@ -256,11 +256,11 @@ def list_mentions(connection: Connection, f: MentionFilter) -> list[dict[str, ob
     """Return the filtered mentions as contract dictionaries, most relevant first when searching
     (see ``veille/store/search.py``), else newest first."""
     if f.search and search.parse_search(f.search).required:
-        return [_record(row) for row in _ranked_rows(connection, f)]
+        return [mention_record(row) for row in _ranked_rows(connection, f)]
     recent = _from_the_newest(connection, f)
     if recent is not None:
-        return [_record(row) for row in recent]
-    return [_record(row) for row in connection.execute(_newest_first(connection, f))]
+        return [mention_record(row) for row in recent]
+    return [mention_record(row) for row in connection.execute(_newest_first(connection, f))]
 
 
 def looks_among_the_newest(connection: Connection, f: MentionFilter) -> bool:
@@ -310,13 +310,13 @@ def iter_mentions(
     if f.search and search.parse_search(f.search).required:
         rows = _ranked_rows(connection, f)
         for start in range(0, len(rows), batch_size):
-            yield [_record(row) for row in rows[start : start + batch_size]]
+            yield [mention_record(row) for row in rows[start : start + batch_size]]
         return
     result = connection.execution_options(yield_per=batch_size).execute(
         _newest_first(connection, f)
     )
     for partition in result.partitions():
-        yield [_record(row) for row in partition]
+        yield [mention_record(row) for row in partition]
 
 
 def _newest_first(connection: Connection, f: MentionFilter) -> Select[Any]:
@@ -369,7 +369,7 @@ def _ranked_rows(connection: Connection, f: MentionFilter) -> list[Row[Any]]:
     return rows
 
 
-def _record(row: Row[Any]) -> dict[str, object]:
+def mention_record(row: Row[Any]) -> dict[str, object]:
     """A listed mention as the command-line and dashboard contract dictionary."""
     return {
         "id": row.mention_id,

@@ -26,6 +26,7 @@ from veille.store import (
     runs,
     source_state,
     story_list,
+    story_sightings,
     terms,
     writes,
 )
@@ -594,6 +595,16 @@ class Store:
         """Return the filtered mentions grouped by story, the story seen most recently first."""
         with self._reading() as connection:
             return story_list.list_stories(connection, f)
+
+    def story_sightings(
+        self, story_id: str, brands: Sequence[str] = (), *, limit: int | None, offset: int = 0
+    ) -> story_sightings.StorySightings:
+        """A page of one story's sightings (one per document, its brands together), how many
+        there are and on which sites; see ``veille.store.story_sightings``."""
+        with self._reading() as connection:
+            return story_sightings.story_sightings(
+                connection, story_id, brands, limit=limit, offset=offset
+            )
 
     def stats(self, f: MentionFilter, by: str, timezone: str = "UTC") -> list[dict[str, object]]:
         """Return mention counts, shares, tones, engagement and reach per brand, platform, day…

@@ -14,8 +14,15 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from veille.records import MENTION_FIELDS, SPREADSHEET_START, STAT_FIELDS, csv_text
+from veille.records import (
+    MENTION_FIELDS,
+    SIGHTING_FIELDS,
+    SPREADSHEET_START,
+    STAT_FIELDS,
+    csv_text,
+)
 from veille.store import MentionFilter, Store
+from veille.store.story_sightings import StorySightings
 from veille.timeutil import time_zone
 from veille.web import params
 from veille.web.openapi import openapi_document
@@ -107,43 +114,55 @@ def _streamed_csv(store: Store, f: MentionFilter, name: str, output: str) -> Res
     )
 
 
-def mention_listing(request: Request, name: str, story_id: str | None = None) -> Response:
-    """Mentions as JSON with their count and paging, or as CSV; a story's, given its id."""
+def mentions(request: Request) -> Response:
+    """GET /api/mentions: the filtered mentions, newest (or most relevant) first, as JSON with
+    their count and paging, or as CSV."""
     store, query = store_of(request), request.query_params
     output = params.output_format(query)
     limit = params.integer(query, "limit", 1, params.MAX_LIMIT)
     offset = params.integer(query, "offset", 0, params.MAX_OFFSET) or 0
-    if story_id is None:
-        zone = time_zone(params.time_zone_name(query))
-        f = mention_filter(request, query, limit=limit, offset=offset, zone=zone)
-    else:
-        f = MentionFilter(story_id=story_id, limit=limit, offset=offset)
+    zone = time_zone(params.time_zone_name(query))
+    f = mention_filter(request, query, limit=limit, offset=offset, zone=zone)
     total = count_mentions(store, f)
-    if story_id is not None and total == 0:
-        raise params.NotFound(
-            f"unknown story {story_id!r}", "story_id", french=f"récit inconnu {story_id!r}"
-        )
     if output != "json":
         if limit is None:
-            return _streamed_csv(store, f, name, output)
-        return csv_response(store.list_mentions(f), MENTION_FIELDS, name, output)
+            return _streamed_csv(store, f, "mentions", output)
+        return csv_response(store.list_mentions(f), MENTION_FIELDS, "mentions", output)
     f = replace(f, limit=limit or DEFAULT_LIMIT)
-    body: dict[str, object] = {"total": total, "limit": f.limit, "offset": offset}
-    if story_id is not None:
-        body["story_id"] = story_id
-    body["mentions"] = store.list_mentions(f)
+    body = {"total": total, "limit": f.limit, "offset": offset, "mentions": store.list_mentions(f)}
     return JSONResponse(body)
 
 
-def mentions(request: Request) -> Response:
-    """GET /api/mentions: the filtered mentions, newest (or most relevant) first."""
-    return mention_listing(request, "mentions")
+def story_sightings(request: Request, limit: int | None, offset: int) -> StorySightings:
+    """A page of the sightings of the story the path names; an unknown story is a NotFound."""
+    story_id = params.story_id(request.path_params["story_id"])
+    found = store_of(request).story_sightings(story_id, limit=limit, offset=offset)
+    if found.total == 0:
+        raise params.NotFound(
+            f"unknown story {story_id!r}", "story_id", french=f"récit inconnu {story_id!r}"
+        )
+    return found
 
 
 def story(request: Request) -> Response:
-    """GET /api/stories/{story_id}: every sighting of one story."""
-    story_id = params.story_id(request.path_params["story_id"])
-    return mention_listing(request, "story", story_id)
+    """GET /api/stories/{story_id}: every sighting of one story, one per document (its brands
+    together), as JSON with their count and paging, or as CSV."""
+    query = request.query_params
+    output = params.output_format(query)
+    limit = params.integer(query, "limit", 1, params.MAX_LIMIT)
+    offset = params.integer(query, "offset", 0, params.MAX_OFFSET) or 0
+    if output != "json":
+        found = story_sightings(request, limit, offset)
+        return csv_response(found.sightings, SIGHTING_FIELDS, "story", output)
+    found = story_sightings(request, limit or DEFAULT_LIMIT, offset)
+    body = {
+        "total": found.total,
+        "limit": limit or DEFAULT_LIMIT,
+        "offset": offset,
+        "story_id": found.story_id,
+        "mentions": found.sightings,
+    }
+    return JSONResponse(body)
 
 
 def stats(request: Request) -> Response:

@@ -108,6 +108,24 @@ MENTION: JsonObject = {
         "story_id": _nullable("string"),
     },
 }
+# A story's sighting: a document, once whatever the brands it names (``brand`` is the first).
+SIGHTING: JsonObject = {
+    "type": "object",
+    "required": [*MENTION["required"], "brands"],
+    "properties": {
+        **{name: kind for name, kind in MENTION["properties"].items() if name in ("id", "brand")},
+        "brands": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Every brand the document names, in the order of /api/brands.",
+        },
+        **{
+            name: kind
+            for name, kind in MENTION["properties"].items()
+            if name not in ("id", "brand")
+        },
+    },
+}
 STAT_GROUP: JsonObject = {
     "type": "object",
     "required": ["key", "mentions", "share", *TONES, "avg_sentiment"],
@@ -287,7 +305,7 @@ def openapi_document() -> JsonObject:
     }
     stats_body = _listing("groups", _ref("StatGroup"), paged=False)
     stats_body["properties"]["by"] = {"type": "string", "enum": list(STAT_DIMENSIONS)}
-    story_body = _listing("mentions", _ref("Mention"), paged=True)
+    story_body = _listing("mentions", _ref("Sighting"), paged=True)
     story_body["properties"]["story_id"] = {"type": "string"}
     return {
         "openapi": "3.0.3",
@@ -350,7 +368,8 @@ def openapi_document() -> JsonObject:
                 overview,
             ),
             "/api/stories/{story_id}": _operation(
-                "Every sighting of one story.",
+                "Every sighting of one story: its documents, one each whatever the brands "
+                "it names.",
                 [story_path, *PAGING, FORMAT],
                 story_body,
                 csv=True,
@@ -371,6 +390,7 @@ def openapi_document() -> JsonObject:
         "components": {
             "schemas": {
                 "Mention": MENTION,
+                "Sighting": SIGHTING,
                 "StatGroup": STAT_GROUP,
                 "Source": SOURCE,
                 "Error": ERROR,

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from veille.digest.wording import day_span, short_day, short_month, sightings, tone_count
-from veille.store import MentionFilter
 from veille.timeutil import time_zone
 from veille.web import charts, params, wording
-from veille.web.api import count_mentions, known_brands, mention_filter, overview_of, store_of
+from veille.web.api import (
+    count_mentions,
+    known_brands,
+    mention_filter,
+    overview_of,
+    store_of,
+    story_sightings,
+)
 from veille.web.charts import PeriodVolume
 from veille.web.render import dashboard_time_zone, interface_language, page, url, with_query
 
@@ -146,28 +151,21 @@ def mentions(request: Request) -> Response:
 
 
 def story(request: Request) -> Response:
-    """GET /stories/{story_id}: every sighting of one story (documents sharing its id)."""
+    """GET /stories/{story_id}: every sighting of one story (documents sharing its id, a
+    document that names several brands once)."""
     language = interface_language(request)
-    story_id = params.story_id(request.path_params["story_id"])
-    store = store_of(request)
     limit, offset = params.paging(request.query_params, STORY_PAGE_SIZE)
-    f = MentionFilter(story_id=story_id, limit=limit, offset=offset)
-    total = count_mentions(store, f)
-    if total == 0:
-        raise params.NotFound(
-            f"unknown story {story_id!r}", "story_id", french=f"récit inconnu {story_id!r}"
-        )
-    everything = replace(f, limit=None, offset=0)
-    api_path = "/api/stories/" + quote(story_id, safe="")
+    found = story_sightings(request, limit, offset)
+    api_path = "/api/stories/" + quote(found.story_id, safe="")
     return page(
         request,
         "story.html.j2",
         {
-            "story_id": story_id,
+            "story_id": found.story_id,
             "sightings": lambda count: sightings(count, language),
-            "records": store.list_mentions(f),
-            "sites": store.stats(everything, "site"),
-            "pager": _pager(request, total, limit, offset),
+            "records": found.sightings,
+            "sites": found.sites,
+            "pager": _pager(request, found.total, limit, offset),
             "csv_url": url(api_path, [("format", export_format(language))]),
             "json_url": url(api_path, [("limit", limit), ("offset", offset)]),
         },
