@@ -13,11 +13,12 @@ from tests.support.browser import (
     FORMULA_TEXT,
     HOSTILE_URL,
     TestClient,
+    save_items,
     served_corpus,
 )
-from tests.support.stores import T0, later, store_fixture  # noqa: F401
+from tests.support.stores import T0, later, make_item, store_fixture  # noqa: F401
 from veille.records import MENTION_FIELDS, SIGHTING_FIELDS, STAT_DIMENSIONS, STAT_FIELDS, csv_text
-from veille.store import MentionFilter, Store
+from veille.store import BrandSpec, MentionFilter, SourceSpec, Store
 from veille.store.stats import STATS_KEYS
 from veille.timeutil import utcnow
 from veille.web import api, create_app
@@ -427,3 +428,39 @@ def test_an_excel_export_opens_as_a_spreadsheet_in_french_opens_csv(client: Test
     assert first_row[2] == plain_row[2].replace(".", ",")  # the share, with a decimal comma
     mentions = client.get("/api/mentions?format=excel&limit=2").content.decode("utf-8")
     assert mentions.startswith("\ufeffid;brand;")
+
+
+def test_a_removed_brands_story_links_show_its_sightings(store: Store, client: TestClient) -> None:
+    # globex shares a story with acme (g names acme, h globex alone), then leaves the
+    # configuration: its mentions stay listed by name, and so do its stories' sightings.
+    save_items(
+        store,
+        [
+            make_item("g", published_at=later(days=5), fingerprint="story-2"),
+            make_item("h", brands=("globex",), published_at=later(days=6), fingerprint="story-2"),
+        ],
+    )
+    store.sync_config(
+        [BrandSpec("acme", 'acme OR "acme corp"', ("fr", "en"))],
+        [SourceSpec("lemonde", "rss", {"url": "https://www.lemonde.fr/rss/une.xml"})],
+    )
+    listing = client.get("/mentions?brand=globex&lang=en").text
+    assert 'href="/stories/story-2?brand=globex"' in listing
+    removed = get_json(client, "/api/stories/story-2?brand=globex")
+    assert removed["total"] == 1 and removed["brands"] == ["globex"]
+    assert letters(removed["mentions"]) == ["h"]  # type: ignore[arg-type]
+    active = get_json(client, "/api/stories/story-2")
+    assert active["total"] == 1 and letters(active["mentions"]) == ["g"]  # type: ignore[arg-type]
+    # A story only globex saw (c) is still shown by its id, as --brand globex lists it.
+    (alone,) = get_json(client, "/api/mentions?brand=globex&platform=forum")["mentions"]  # type: ignore[misc]
+    assert alone["url"].endswith("/c")
+    assert 'href="/stories/' + alone["story_id"] + '?brand=globex"' in listing
+    for url in (
+        f"/api/stories/{alone['story_id']}",
+        f"/api/stories/{alone['story_id']}?brand=globex",
+    ):
+        body = get_json(client, url)
+        assert body["total"] == 1 and body["brands"] == ["globex"]
+    page = client.get(f"/stories/{alone['story_id']}?lang=en")
+    assert page.status_code == 200 and "1 sighting" in page.text and "Brand: globex" in page.text
+    assert get_json(client, "/api/stories/story-2?brand=initech", 404)["parameter"] == "brand"

@@ -7,10 +7,10 @@ its documents (as ``veille mentions --group-by story`` counts them), each with i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, Row, distinct, func
+from sqlalchemy import Connection, Row, distinct, func, select
 
 from veille.normalize.domains import readable_host
 from veille.normalize.text import name_key
@@ -23,7 +23,7 @@ from veille.store.queries import (
     page_of,
     with_names,
 )
-from veille.store.schema import document_table
+from veille.store.schema import brand_table, document_table, mention_table
 from veille.store.specs import MentionFilter
 
 
@@ -34,7 +34,8 @@ class StorySightings:
     ``sightings``: mention records, one per document, newest first; ``brands`` lists the
     document's brands (``brand`` is the first of them, whose mention gives the other fields;
     ``matched`` holds the terms of all). ``sites``: ``{"site", "sightings"}``, most first.
-    ``brands``: the brands asked for.
+    ``brands``: the brands asked for, or the removed ones it fell back to (none: every
+    configured brand).
     """
 
     story_id: str
@@ -52,10 +53,17 @@ def story_sightings(
     limit: int | None,
     offset: int = 0,
 ) -> StorySightings:
-    """The sightings of ``story_id`` among the mentions of ``brands`` (none: of the configured
-    brands, as every listing)."""
+    """The sightings of ``story_id`` among the mentions of ``brands``.
+
+    No brands: those of the configured brands, as in every listing; a story only brands removed
+    from the configuration saw has theirs, since it is asked for by its id (a link kept from
+    before, or listed by ``--brand OLDNAME``).
+    """
     f = MentionFilter(story_id=story_id, brands=tuple(brands), limit=None)
     total = _count(connection, f)
+    if total == 0 and not brands:
+        f = replace(f, brands=tuple(_story_brands(connection, story_id)))
+        total = _count(connection, f) if f.brands else 0
     documents = _page_documents(connection, f, limit, offset)
     return StorySightings(
         story_id=story_id,
@@ -69,6 +77,19 @@ def story_sightings(
 def _count(connection: Connection, f: MentionFilter) -> int:
     query = filtered_query(connection, f, func.count(distinct(document_table.c.id))).query
     return int(connection.execute(query).scalar_one())
+
+
+def _story_brands(connection: Connection, story_id: str) -> list[str]:
+    """Every brand with a mention of the story's documents, removed ones included."""
+    query = (
+        select(brand_table.c.name)
+        .distinct()
+        .select_from(mention_table)
+        .join(document_table, document_table.c.id == mention_table.c.document_id)
+        .join(brand_table, brand_table.c.id == mention_table.c.brand_id)
+        .where(document_table.c.story_id == story_id)
+    )
+    return sorted(connection.execute(query).scalars(), key=name_key)
 
 
 def _sites(connection: Connection, f: MentionFilter) -> list[dict[str, object]]:

@@ -133,13 +133,31 @@ def mentions(request: Request) -> Response:
     return JSONResponse(body)
 
 
+def removed_brands(request: Request) -> frozenset[str]:
+    """The stored brands the configuration no longer declares, whose mentions listings leave
+    out unless asked for by name."""
+    cached: frozenset[str] | None = getattr(request.state, "removed_brands", None)
+    if cached is None:
+        store = store_of(request)
+        active = store.brand_names(active_only=True)
+        cached = frozenset(store.brand_names()) - frozenset(active)
+        request.state.removed_brands = cached
+    return cached
+
+
 def story_sightings(request: Request, limit: int | None, offset: int) -> StorySightings:
-    """A page of the sightings of the story the path names; an unknown story is a NotFound."""
+    """A page of the sightings of the story the path names (of the brands ``?brand=`` names,
+    removed ones too); an unknown story is a NotFound."""
     story_id = params.story_id(request.path_params["story_id"])
-    found = store_of(request).story_sightings(story_id, limit=limit, offset=offset)
+    brands = params.brands(request.query_params, known_brands(request))
+    found = store_of(request).story_sightings(story_id, brands, limit=limit, offset=offset)
     if found.total == 0:
+        among = f" among the mentions of {', '.join(brands)}" if brands else ""
+        parmi = f" parmi les mentions de {', '.join(brands)}" if brands else ""
         raise params.NotFound(
-            f"unknown story {story_id!r}", "story_id", french=f"récit inconnu {story_id!r}"
+            f"unknown story {story_id!r}{among}",
+            "story_id",
+            french=f"récit inconnu {story_id!r}{parmi}",
         )
     return found
 
@@ -160,6 +178,7 @@ def story(request: Request) -> Response:
         "limit": limit or DEFAULT_LIMIT,
         "offset": offset,
         "story_id": found.story_id,
+        "brands": list(found.brands),
         "mentions": found.sightings,
     }
     return JSONResponse(body)

@@ -307,6 +307,18 @@ def openapi_document() -> JsonObject:
     stats_body["properties"]["by"] = {"type": "string", "enum": list(STAT_DIMENSIONS)}
     story_body = _listing("mentions", _ref("Sighting"), paged=True)
     story_body["properties"]["story_id"] = {"type": "string"}
+    story_body["properties"]["brands"] = {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "The brands whose sightings these are: those asked for, else none (the "
+        "configured brands'), or those removed from the configuration when only they saw it.",
+    }
+    story_brands = {
+        **FILTERS[0],
+        "description": "Only the sightings of these brands (repeatable, any case), brands "
+        "removed from the configuration too; by default the configured brands' (or the removed "
+        "ones', when only they saw the story). An unknown one gives 404.",
+    }
     return {
         "openapi": "3.0.3",
         "info": {
@@ -370,7 +382,7 @@ def openapi_document() -> JsonObject:
             "/api/stories/{story_id}": _operation(
                 "Every sighting of one story: its documents, one each whatever the brands "
                 "it names.",
-                [story_path, *PAGING, FORMAT],
+                [story_path, story_brands, *PAGING, FORMAT],
                 story_body,
                 csv=True,
             ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -15,11 +16,19 @@ from veille.web.api import (
     known_brands,
     mention_filter,
     overview_of,
+    removed_brands,
     store_of,
     story_sightings,
 )
 from veille.web.charts import PeriodVolume
-from veille.web.render import dashboard_time_zone, interface_language, page, url, with_query
+from veille.web.render import (
+    dashboard_time_zone,
+    interface_language,
+    kept_query,
+    page,
+    url,
+    with_query,
+)
 
 PAGE_SIZE = 50
 STORY_PAGE_SIZE = 100
@@ -44,6 +53,21 @@ def _filter_form(request: Request, default_since: str | None = None) -> dict[str
         "form": values,
         "tones": charts.TONE_ORDER,
     }
+
+
+def _story_link(request: Request) -> Callable[[Mapping[str, object]], str]:
+    """The link of a listed mention's story: it names the mention's brands that the
+    configuration no longer declares, whose sightings the story leaves out unless asked."""
+    removed = removed_brands(request)
+    kept = kept_query(request)
+
+    def story_link(record: Mapping[str, object]) -> str:
+        listed = record.get("brands")
+        named = [str(name) for name in listed] if isinstance(listed, list) else [record["brand"]]
+        asked = [("brand", brand) for brand in named if brand in removed]
+        return url("/stories/" + quote(str(record["story_id"]), safe=""), [*kept, *asked])
+
+    return story_link
 
 
 def _pager(request: Request, total: int, limit: int, offset: int) -> dict[str, object]:
@@ -111,6 +135,7 @@ def overview(request: Request) -> Response:
                 data.tones, title=labels["tone_split"], legend=legend
             ),
             "share_bar": charts.share_bar,
+            "story_link": _story_link(request),
             "carried": carried,
             "mentions_url": lambda *extra: url("/mentions", [*carried, *extra]),
         },
@@ -142,6 +167,7 @@ def mentions(request: Request) -> Response:
         {
             **_filter_form(request),
             "records": store.list_mentions(f),
+            "story_link": _story_link(request),
             "pager": _pager(request, total, limit, offset),
             "csv_url": url("/api/mentions", [*carried, ("format", export_format(language))]),
             "json_url": url("/api/mentions", [*carried, ("limit", limit), ("offset", offset)]),
@@ -157,6 +183,9 @@ def story(request: Request) -> Response:
     limit, offset = params.paging(request.query_params, STORY_PAGE_SIZE)
     found = story_sightings(request, limit, offset)
     api_path = "/api/stories/" + quote(found.story_id, safe="")
+    asked = [
+        ("brand", brand) for brand in params.brands(request.query_params, known_brands(request))
+    ]
     return page(
         request,
         "story.html.j2",
@@ -164,10 +193,12 @@ def story(request: Request) -> Response:
             "story_id": found.story_id,
             "sightings": lambda count: sightings(count, language),
             "records": found.sightings,
+            "story_link": _story_link(request),
+            "brands": found.brands,
             "sites": found.sites,
             "pager": _pager(request, found.total, limit, offset),
-            "csv_url": url(api_path, [("format", export_format(language))]),
-            "json_url": url(api_path, [("limit", limit), ("offset", offset)]),
+            "csv_url": url(api_path, [*asked, ("format", export_format(language))]),
+            "json_url": url(api_path, [*asked, ("limit", limit), ("offset", offset)]),
         },
         language=language,
     )

@@ -54,7 +54,7 @@ def _shown_time_zone(request: Request) -> str:
         return str(getattr(request.app.state, "time_zone", "UTC"))
 
 
-def _kept_query(request: Request) -> list[tuple[str, str]]:
+def kept_query(request: Request) -> list[tuple[str, str]]:
     """What every link of a page carries over: the time zone the request asked for, if valid."""
     if not request.query_params.get("timezone"):
         return []
@@ -104,7 +104,7 @@ def page(
     if language is None:
         language = interface_language(request)
     labels = wording.LABELS[language]
-    kept = _kept_query(request)
+    kept = kept_query(request)
     context = {
         "language": language,
         "t": labels,

@@ -75,6 +75,8 @@ LABELS: dict[str, dict[str, str]] = {
         "story_title": "Toutes les apparitions de ce récit",
         "sites": "Sites",
         "sites_one": "Site",
+        "brands": "Marques",
+        "brands_one": "Marque",
         "colon": "\u00a0:",  # French sets a (no-break) space before a colon
         "open_story": "le récit",
         "sources_title": "État des sources",
@@ -165,6 +167,8 @@ LABELS: dict[str, dict[str, str]] = {
         "story_title": "Every sighting of this story",
         "sites": "Sites",
         "sites_one": "Site",
+        "brands": "Brands",
+        "brands_one": "Brand",
         "colon": ":",
         "open_story": "the story",
         "sources_title": "Source health",
