@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -464,3 +465,46 @@ def test_a_removed_brands_story_links_show_its_sightings(store: Store, client: T
     page = client.get(f"/stories/{alone['story_id']}?lang=en")
     assert page.status_code == 200 and "1 sighting" in page.text and "Brand: globex" in page.text
     assert get_json(client, "/api/stories/story-2?brand=initech", 404)["parameter"] == "brand"
+
+
+@pytest.mark.parametrize(
+    ("url", "parameter", "hint"),
+    [
+        (
+            "/api/mentions?lang=fr&tone=negative&format=csv",
+            "lang",
+            "the mention language is 'language'",
+        ),
+        ("/api/mentions?brnad=acme", "brnad", "did you mean 'brand'?"),
+        ("/api/mentions?group_by=story", "group_by", "(known: brand, platform,"),
+        ("/api/stats?by=tone&lang=xx", "lang", "'language'"),
+        ("/api/overview?limit=5", "limit", "known: brand,"),
+        ("/api/stories/story-1?timezone=UTC", "timezone", "(known: brand, limit, offset, format)"),
+        ("/api/sources?brand=acme", "brand", "(known: format)"),
+        ("/api/brands?lang=en", "lang", "(known: format)"),
+        ("/api/openapi.json?x=1", "x", "(known: none)"),
+    ],
+)
+def test_the_api_refuses_a_parameter_it_does_not_take(
+    client: TestClient, url: str, parameter: str, hint: str
+) -> None:
+    body = get_json(client, url, 400)
+    assert body["error"] == "unknown_parameter" and body["parameter"] == parameter
+    assert str(body["message"]).startswith(f"unknown parameter {parameter!r}")
+    assert hint in str(body["message"])
+
+
+def test_the_token_and_what_the_pages_links_send_are_taken(reader: Store) -> None:
+    with TestClient(create_app(reader, token="s3cret")) as client:
+        bearer = {"authorization": "Bearer s3cret"}
+        assert client.get("/api/brands?token=s3cret", headers=bearer).status_code == 200
+        for page in ("/mentions?tone=negative&timezone=Europe/Paris&lang=fr", "/stories/story-1"):
+            links = client.get(page, headers=bearer).text
+            exports = re.findall(r'href="(/api/[^"]+)"', links)
+            assert len(exports) == 2, page
+            for export in exports:
+                answer = client.get(export.replace("&amp;", "&"), headers=bearer)
+                assert answer.status_code == 200, (export, answer.text)
+    # The pages ignore what they do not take: a bookmark or a browser may add some.
+    with TestClient(create_app(reader)) as client:
+        assert client.get("/mentions?utm_source=bookmark&group_by=story").status_code == 200

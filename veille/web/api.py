@@ -25,7 +25,7 @@ from veille.store import MentionFilter, Store
 from veille.store.story_sightings import StorySightings
 from veille.timeutil import time_zone
 from veille.web import params
-from veille.web.openapi import openapi_document
+from veille.web.openapi import openapi_document, query_parameters
 from veille.web.overview import Overview, build_overview, from_midnight
 from veille.web.render import dashboard_time_zone
 
@@ -37,6 +37,13 @@ BRAND_FIELDS = ("brand",)
 DEFAULT_LIMIT = 50
 # A CSV export without a limit covers every filtered mention, read this many at a time.
 EXPORT_BATCH = 1000
+
+
+def checked_query(request: Request, path: str) -> QueryParams:
+    """The request's query, every parameter one the endpoint at ``path`` (as the OpenAPI
+    description writes it) takes, or the access token; another is an UnknownParameter."""
+    params.refuse_unknown(request.query_params, query_parameters(path))
+    return request.query_params
 
 
 def store_of(request: Request) -> Store:
@@ -117,7 +124,7 @@ def _streamed_csv(store: Store, f: MentionFilter, name: str, output: str) -> Res
 def mentions(request: Request) -> Response:
     """GET /api/mentions: the filtered mentions, newest (or most relevant) first, as JSON with
     their count and paging, or as CSV."""
-    store, query = store_of(request), request.query_params
+    store, query = store_of(request), checked_query(request, "/api/mentions")
     output = params.output_format(query)
     limit = params.integer(query, "limit", 1, params.MAX_LIMIT)
     offset = params.integer(query, "offset", 0, params.MAX_OFFSET) or 0
@@ -165,7 +172,7 @@ def story_sightings(request: Request, limit: int | None, offset: int) -> StorySi
 def story(request: Request) -> Response:
     """GET /api/stories/{story_id}: every sighting of one story, one per document (its brands
     together), as JSON with their count and paging, or as CSV."""
-    query = request.query_params
+    query = checked_query(request, "/api/stories/{story_id}")
     output = params.output_format(query)
     limit = params.integer(query, "limit", 1, params.MAX_LIMIT)
     offset = params.integer(query, "offset", 0, params.MAX_OFFSET) or 0
@@ -186,7 +193,7 @@ def story(request: Request) -> Response:
 
 def stats(request: Request) -> Response:
     """GET /api/stats: counts, shares and tones per platform, site, author, tone, language, day."""
-    store, query = store_of(request), request.query_params
+    store, query = store_of(request), checked_query(request, "/api/stats")
     output = params.output_format(query)
     by = params.stats_dimension(query)
     limit = params.integer(query, "limit", 1, params.MAX_GROUPS)
@@ -212,7 +219,7 @@ def overview_of(request: Request) -> Overview:
 def overview(request: Request) -> Response:
     """GET /api/overview: what the overview page shows, for a brand and a period (JSON only:
     it is not one list)."""
-    if params.output_format(request.query_params) != "json":
+    if params.output_format(checked_query(request, "/api/overview")) != "json":
         raise params.BadParameter(
             "format",
             "json: the overview is not a list (/api/mentions and /api/stats give CSV)",
@@ -225,7 +232,7 @@ def overview(request: Request) -> Response:
 
 def sources(request: Request) -> Response:
     """GET /api/sources: the health of every source."""
-    output = params.output_format(request.query_params)
+    output = params.output_format(checked_query(request, "/api/sources"))
     rows = store_of(request).source_health()
     if output != "json":
         return csv_response(rows, SOURCE_FIELDS, "sources", output)
@@ -234,7 +241,7 @@ def sources(request: Request) -> Response:
 
 def brands(request: Request) -> Response:
     """GET /api/brands: the brand names the database knows, and the configured ones."""
-    output = params.output_format(request.query_params)
+    output = params.output_format(checked_query(request, "/api/brands"))
     names = known_brands(request)
     if output != "json":
         return csv_response([{"brand": name} for name in names], BRAND_FIELDS, "brands", output)
@@ -243,4 +250,5 @@ def brands(request: Request) -> Response:
 
 def openapi(request: Request) -> Response:
     """GET /api/openapi.json: the OpenAPI description of this API."""
+    params.refuse_unknown(request.query_params, ())
     return JSONResponse(openapi_document())

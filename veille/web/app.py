@@ -54,7 +54,7 @@ def _error(
 
 def _bad_parameter(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, BadParameter)
-    return _error(request, 400, "bad_parameter", exc.message, exc.name, exc.french)
+    return _error(request, 400, exc.code, exc.message, exc.name, exc.french)
 
 
 def _not_found(request: Request, exc: Exception) -> Response:

@@ -199,7 +199,10 @@ def _operation(
             "parameters": parameters,
             "responses": {
                 "200": {"description": "OK", "content": content},
-                "400": {"description": "A parameter is malformed (named).", "content": error},
+                "400": {
+                    "description": "A parameter is malformed or unknown (named).",
+                    "content": error,
+                },
                 "401": {"description": "The access token is missing.", "content": error},
                 "404": {
                     "description": "An unknown brand, platform, term or story.",
@@ -231,6 +234,14 @@ def _volume_schema() -> JsonObject:
             "bars": {"type": "array", "items": bar},
         },
     }
+
+
+@cache
+def query_parameters(path: str) -> tuple[str, ...]:
+    """The query parameters the description gives the endpoint at ``path`` (as written there:
+    ``/api/stories/{story_id}``); the API refuses any other, but the access token."""
+    operation = openapi_document()["paths"][path]["get"]
+    return tuple(p["name"] for p in operation["parameters"] if p["in"] == "query")
 
 
 @cache
@@ -325,8 +336,9 @@ def openapi_document() -> JsonObject:
             "title": "veille",
             "version": __version__,
             "description": "Read-only access to the mentions veille collected. Times are ISO "
-            "8601 UTC; an empty text or choice parameter is the same as an absent one; with "
-            "VEILLE_WEB_TOKEN set, send `Authorization: Bearer <token>`.",
+            "8601 UTC; an empty text or choice parameter is the same as an absent one, and a "
+            "parameter an endpoint does not describe gets a 400 naming it (but `token`); with "
+            "VEILLE_WEB_TOKEN set, send `Authorization: Bearer <token>` (or `?token=` once).",
         },
         "paths": {
             "/api/mentions": _operation(

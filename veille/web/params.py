@@ -6,12 +6,16 @@ blank); an empty number is malformed.
 The filters are those of ``veille mentions``, with the same checks (tones, dates, dimensions,
 limits). One spelling differs: the mention language is ``language``, because ``lang`` chooses
 the interface language (``?lang=fr|en``).
+
+The API refuses a parameter it does not take (``lang`` there would otherwise filter nothing,
+silently); the pages ignore them, as a browser or a bookmark may add some.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
 
 from starlette.datastructures import QueryParams
@@ -35,6 +39,15 @@ FILTER_NAMES = (
     "brand", "platform", "site", "author", "tone", "language", "since", "until", "search", "term",
     "timezone",
 )  # fmt: skip
+# Taken by every endpoint: the access token may come in the address (see security.py).
+TOKEN_PARAMETER = "token"
+# What a caller writing these names means, in the API.
+MEANT = {
+    "lang": (
+        "the mention language is 'language' (lang=fr|en picks the pages' interface language)",
+        "la langue des mentions est 'language' (lang=fr|en choisit la langue des pages)",
+    ),
+}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 
@@ -43,6 +56,8 @@ class BadParameter(Exception):
 
     ``attendu``: what was expected, in French, for the French pages (the API speaks English).
     """
+
+    code = "bad_parameter"
 
     def __init__(
         self, name: str, expected: str, value: str | None = None, *, attendu: str | None = None
@@ -53,6 +68,33 @@ class BadParameter(Exception):
         self.message = str(self)
         recu = f", reçu {value[:80]!r}" if value is not None else ""
         self.french = f"{name}\u00a0: attendu {attendu or expected}{recu}"
+
+
+class UnknownParameter(BadParameter):
+    """A query parameter the endpoint does not take: names it and lists those it takes."""
+
+    code = "unknown_parameter"
+
+    def __init__(self, name: str, known: Sequence[str]) -> None:
+        shown, listed = repr(name[:80]), ", ".join(known) or "none"
+        meant, veut_dire = MEANT.get(name, ("", ""))
+        close = difflib.get_close_matches(name, known, n=1)
+        if not meant and close:
+            meant, veut_dire = f"did you mean {close[0]!r}?", f"vouliez-vous {close[0]!r}\u00a0?"
+        Exception.__init__(self, f"unknown parameter {shown}")
+        self.name = name
+        hint = f"; {meant}" if meant else ""
+        self.message = f"unknown parameter {shown}{hint} (known: {listed})"
+        indice = f"\u00a0; {veut_dire}" if veut_dire else ""
+        self.french = f"paramètre inconnu {shown}{indice} (connus\u00a0: {listed})"
+
+
+def refuse_unknown(query: QueryParams, known: Iterable[str]) -> None:
+    """Refuse the first parameter of ``query`` that is neither in ``known`` nor the token."""
+    taken = tuple(known)
+    for name, _ in query.multi_items():
+        if name not in taken and name != TOKEN_PARAMETER:
+            raise UnknownParameter(name, taken)
 
 
 class NotFound(Exception):
