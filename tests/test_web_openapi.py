@@ -27,6 +27,7 @@ from sqlalchemy import String
 
 from tests.support.browser import TestClient, read_only_twin, save_items, web_corpus
 from tests.support.stores import store_fixture  # noqa: F401
+from veille.records import STAT_DIMENSIONS
 from veille.store import Store
 from veille.store.schema import document_table
 from veille.web import create_app
@@ -128,3 +129,55 @@ def test_story_ids_are_as_long_as_the_store_keeps_them(reader: Store) -> None:
         longer = client.get("/api/stories/" + "s" * (column.length + 1))
         assert longer.status_code == 400 and longer.json()["parameter"] == "story_id"
         assert client.get("/stories/" + "s" * (column.length + 1)).status_code == 400
+
+
+def _undescribed(value: object, schema: dict[str, object], where: str) -> list[str]:
+    """The fields of ``value`` (an answer, at ``where``) that ``schema`` does not describe."""
+    reference = schema.get("$ref")
+    if isinstance(reference, str):
+        schema = openapi_document()["components"]["schemas"][reference.rsplit("/", 1)[1]]
+    if isinstance(value, list):
+        items = schema.get("items", {})
+        assert isinstance(items, dict)
+        return [field for item in value for field in _undescribed(item, items, where + "[]")]
+    properties = schema.get("properties")
+    if not isinstance(value, dict) or not isinstance(properties, dict):
+        return []
+    found = [f"{where}.{name}" for name in value if name not in properties]
+    for name, item in value.items():
+        if name in properties:
+            found += _undescribed(item, properties[name], f"{where}.{name}")
+    return found
+
+
+ANSWERED = [
+    "/api/mentions",
+    *(f"/api/stats?by={by}" for by in STAT_DIMENSIONS),
+    "/api/overview?since=2026-01-01",
+    "/api/stories/story-1",
+    "/api/sources",
+    "/api/brands",
+]
+# The CSV of each list: the columns of its items' schema, in its order.
+LISTS = {
+    "/api/mentions": "Mention",
+    "/api/stats?by=site": "StatGroup",
+    "/api/stories/story-1": "Sighting",
+    "/api/sources": "Source",
+}
+
+
+def test_every_field_of_every_answer_is_described_and_in_the_csv(reader: Store) -> None:
+    paths = openapi_document()["paths"]
+    with TestClient(create_app(reader)) as client:
+        for url in ANSWERED:
+            path = url.split("?")[0].replace("story-1", "{story_id}")
+            schema = paths[path]["get"]["responses"]["200"]["content"]["application/json"]
+            answer = client.get(url)
+            assert answer.status_code == 200, url
+            assert _undescribed(answer.json(), schema["schema"], url) == []
+        schemas = openapi_document()["components"]["schemas"]
+        for url, name in LISTS.items():
+            separator = "&" if "?" in url else "?"
+            header = client.get(f"{url}{separator}format=csv").text.splitlines()[0]
+            assert header.split(",") == list(schemas[name]["properties"]), url

@@ -155,6 +155,12 @@ SOURCE: JsonObject = {
         "last_error_at": _nullable("string", format="date-time"),
         "consecutive_failures": {"type": "integer", "minimum": 0},
         "next_check_at": _nullable("string", format="date-time"),
+        "check_interval": _nullable(
+            "number",
+            minimum=0,
+            description="Seconds between two checks, as polling adapted it (null before a "
+            "first success).",
+        ),
         "documents": {"type": "integer", "minimum": 0},
     },
 }
