@@ -508,3 +508,14 @@ def test_the_token_and_what_the_pages_links_send_are_taken(reader: Store) -> Non
     # The pages ignore what they do not take: a bookmark or a browser may add some.
     with TestClient(create_app(reader)) as client:
         assert client.get("/mentions?utm_source=bookmark&group_by=story").status_code == 200
+
+
+def test_an_unknown_brand_lists_the_brands_as_api_brands_orders_them(reader: Store) -> None:
+    app = create_app(reader, brands=["Zeta", "bêta", "Alpha"])
+    with TestClient(app) as client:
+        ordered = get_json(client, "/api/brands")["brands"]
+        assert ordered == ["acme", "Alpha", "bêta", "globex", "Zeta"]
+        body = get_json(client, "/api/mentions?brand=initech", 404)
+        assert "(known: acme, Alpha, bêta, globex, Zeta)" in str(body["message"])
+        page = client.get("/mentions?brand=initech&lang=fr").text
+        assert "connues\u00a0: acme, Alpha, bêta, globex, Zeta" in page

@@ -199,7 +199,8 @@ def brands(query: QueryParams, known: Sequence[str]) -> tuple[str, ...]:
             continue
         found = spelled.get(value.casefold()) or by_key.get(name_key(value))
         if found is None:
-            listing = ", ".join(sorted(known)) or "none"
+            # In the order of /api/brands and the form: case and accents aside.
+            listing = ", ".join(sorted(known, key=name_key)) or "none"
             raise NotFound(
                 f"unknown brand {value!r} (known: {listing})",
                 "brand",
