@@ -332,6 +332,26 @@ def test_without_a_token_only_loopback_names_are_answered(reader: Store) -> None
         assert rebound.status_code == 400 and rebound.json()["error"] == "bad_host"
 
 
+def test_a_name_not_answered_says_which_are_and_what_lifts_that(reader: Store) -> None:
+    app = create_app(reader, allowed_hosts=["localhost", "127.0.0.1", "::1", "127.0.0.1"])
+    with TestClient(app, base_url="http://127.0.0.1:8080") as client:
+        host = {"host": "foo.localhost:8080"}
+        page = client.get("/mentions", headers=host)
+        assert page.status_code == 400 and page.headers["content-type"].startswith("text/html")
+        assert '<html lang="fr">' in page.text and "Adresse non servie" in page.text
+        assert "ne répond pas à l&#39;adresse &#39;foo.localhost&#39;" in page.text
+        assert "seulement à localhost, 127.0.0.1, ::1\u00a0:" in page.text
+        assert "VEILLE_WEB_TOKEN" in page.text
+        english = client.get("/", headers={**host, "accept-language": "en"}).text
+        assert "only for localhost, 127.0.0.1, ::1" in english and "VEILLE_WEB_TOKEN" in english
+        refused = client.get("/api/brands", headers=host)
+        assert refused.status_code == 400 and refused.json()["error"] == "bad_host"
+        message = refused.json()["message"]
+        assert message.startswith("this server does not answer for 'foo.localhost', only for ")
+        assert "VEILLE_WEB_TOKEN" in message
+        assert client.get("/static/veille.css", headers=host).status_code == 200
+
+
 @pytest.mark.parametrize(
     ("host", "loopback"),
     [

@@ -133,7 +133,13 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(Guard, token=token, allowed_hosts=allowed_hosts, login_page=pages.login)
+            Middleware(
+                Guard,
+                token=token,
+                allowed_hosts=allowed_hosts,
+                login_page=pages.login,
+                wrong_host_page=pages.wrong_host,
+            )
         ],
         exception_handlers={
             BadParameter: _bad_parameter,

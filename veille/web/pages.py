@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -29,6 +29,7 @@ from veille.web.render import (
     url,
     with_query,
 )
+from veille.web.security import TOKEN_ENV
 
 PAGE_SIZE = 50
 STORY_PAGE_SIZE = 100
@@ -235,6 +236,23 @@ def error(
     shown = french if language == "fr" and french else message
     values = {"status": status, "title_key": title_key, "message": shown}
     return page(request, "error.html.j2", values, status=status, language=language)
+
+
+def wrong_host(request: Request, name: str, answered: Sequence[str]) -> Response:
+    """The page refusing a request addressed to a name the server does not answer for: the
+    names it answers for, and that an access token lifts that."""
+    listed = ", ".join(answered)
+    message = (
+        f"This server does not answer for {name!r}, only for {listed}: open it under one of "
+        f"these names, or start it with {TOKEN_ENV} set (see the README, Access token) to "
+        "answer for any name."
+    )
+    french = (
+        f"Ce serveur ne répond pas à l'adresse {name!r}, seulement à {listed}\u00a0: ouvrez-le "
+        f"sous l'un de ces noms, ou lancez-le avec {TOKEN_ENV} (voir le README, Access token) "
+        "pour qu'il réponde à tout nom."
+    )
+    return error(request, 400, "bad_host", message, french)
 
 
 def login(request: Request, wrong: bool) -> Response:

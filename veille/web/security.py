@@ -4,7 +4,9 @@
   ``Authorization: Bearer`` header, or the cookie that ``?token=`` sets (a login link that
   redirects to the same page without the token in the address). The stylesheet is public.
 - Without a token, the server only answers requests addressed to a loopback name, so that a
-  web page elsewhere cannot read it through a DNS name rebound to 127.0.0.1.
+  web page elsewhere cannot read it through a DNS name rebound to 127.0.0.1; the refusal says
+  which names it answers for, and that the token lifts the restriction (a page for people, in
+  their language; JSON in English for the API).
 - Every response carries a strict Content-Security-Policy (no script at all, styles from the
   server only) and headers that forbid framing, sniffing and sending the address on.
 """
@@ -88,11 +90,17 @@ class Guard:
         token: str | None,
         allowed_hosts: Sequence[str] | None,
         login_page: Callable[[Request, bool], Response],
+        wrong_host_page: Callable[[Request, str, Sequence[str]], Response],
     ) -> None:
         self.app = app
         self.token = token
-        self.allowed_hosts = None if allowed_hosts is None else {h.lower() for h in allowed_hosts}
+        self.allowed_hosts = (
+            None
+            if allowed_hosts is None
+            else tuple(dict.fromkeys(h.lower() for h in allowed_hosts))
+        )
         self.login_page = login_page
+        self.wrong_host_page = wrong_host_page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer the request, or refuse it, always with the security headers."""
@@ -117,14 +125,13 @@ class Guard:
 
     def _refusal(self, request: Request) -> Response | None:
         """The response refusing this request, or None to let it through."""
-        if self.allowed_hosts is not None:
+        public = request.url.path.startswith(PUBLIC_PREFIX)
+        if self.allowed_hosts is not None and not public:
+            # The stylesheet is public: the refusal page has its style.
             name = host_name(request.headers.get("host", ""))
             if name not in self.allowed_hosts:
-                return JSONResponse(
-                    {"error": "bad_host", "message": f"this server does not answer for {name!r}"},
-                    status_code=400,
-                )
-        if self.token is None or request.url.path.startswith(PUBLIC_PREFIX):
+                return self._wrong_host(request, name, self.allowed_hosts)
+        if self.token is None or public:
             return None
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
         bearer = credentials.strip() if scheme.lower() == "bearer" else None
@@ -144,6 +151,19 @@ class Guard:
                 headers={"www-authenticate": "Bearer"},
             )
         return self.login_page(request, offered is not None)
+
+    def _wrong_host(self, request: Request, name: str, answered: Sequence[str]) -> Response:
+        """Refuse a request addressed to a name this server does not answer for, saying which
+        it answers for and what lifts that."""
+        if not request.url.path.startswith("/api/"):
+            return self.wrong_host_page(request, name, answered)
+        message = (
+            f"this server does not answer for {name!r}, only for {', '.join(answered)}: "
+            f"open it under one of these names, or start it with {TOKEN_ENV} set (see the "
+            "README, Access token) to answer for any name"
+        )
+        body = {"error": "bad_host", "message": message, "parameter": None}
+        return JSONResponse(body, status_code=400)
 
     def _login(self, request: Request) -> Response:
         """Set the token cookie and come back to the same address without the token in it."""
