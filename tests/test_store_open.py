@@ -224,3 +224,11 @@ def test_migrations_shipped_in_the_wheel_come_first(
 def test_other_database_engines_are_refused() -> None:
     with pytest.raises(StoreError, match=r"unsupported database mysql://u:\*\*\*@db/x"):
         Store.open("mysql://u:pw@db/x")
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+def test_sqlite_at_a_folder_says_it_is_a_folder(tmp_path: Path, read_only: bool) -> None:
+    with pytest.raises(StoreError, match="is a folder, not a database file") as caught:
+        Store.open(f"sqlite:///{tmp_path}", read_only=read_only)
+    assert caught.value.hint is not None and f"{tmp_path / 'veille.db'}" in caught.value.hint
+    assert list(tmp_path.iterdir()) == []

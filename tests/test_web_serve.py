@@ -120,6 +120,12 @@ def test_serve_says_when_its_port_is_taken(tmp_path: Path) -> None:
     assert "dashboard on" not in output, "no address is announced that nothing serves"
 
 
+def test_serve_says_a_folder_is_no_database(tmp_path: Path) -> None:
+    code, output = serve(write_config(tmp_path, f"sqlite:///{tmp_path}"))
+    assert code == 2 and "is a folder, not a database file" in output
+    assert "does not exist" not in output and "db upgrade" not in output
+
+
 def test_serve_refuses_a_missing_or_empty_database(database_url: str, tmp_path: Path) -> None:
     config = write_config(tmp_path, database_url)
     if database_url.startswith("sqlite"):

@@ -173,6 +173,13 @@ def create_store_engine(url: str, *, read_only: bool = False) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         plain_file = bool(database) and database != ":memory:" and not database.startswith("file:")
+        if plain_file and Path(database).expanduser().is_dir():
+            # No command can make a database of a folder: `db upgrade` would fail there too.
+            raise StoreError(
+                f"the database {database} is a folder, not a database file",
+                hint=f"name a file, such as sqlite:///{Path(database) / 'veille.db'}, in the "
+                "database URL",
+            )
         if plain_file and not read_only:
             parent = Path(database).expanduser().resolve().parent
             if not parent.is_dir():
