@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.scenarios.github import JSON, search_route
+from tests.scenarios.github import recorded as github_page
 from tests.support.feedserver import FeedServer
 from tests.support.project import feed_bytes, run, write_config
 from veille.check import CheckResult, check_sources
@@ -70,3 +72,45 @@ def test_an_unknown_name_among_many_sources_offers_the_closest_not_all(tmp_path:
     assert "unknown source 'feed-1O' (did you mean feed-1 or " in result.output
     assert "500 known)" in result.output
     assert "feed-499" not in result.output
+
+
+def test_a_search_source_is_tried_with_every_brand_s_query(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GitHub refuses only the second brand's query: its row fails, the first's does not."""
+    monkeypatch.delenv("VEILLE_GITHUB_TOKEN", raising=False)
+    feed_server.add("/search/issues", github_page("search_issues_page1.json"), content_type=JSON)
+    refused = b'{"message": "Validation Failed", "errors": [{"message": "too many operators"}]}'
+    feed_server.add(search_route("evian", page=1), refused, status=422, content_type=JSON)
+    config = tmp_path / "veille.toml"
+    config.write_text(
+        f"""
+[[brands]]
+name = "Danone"
+query = "danone"
+
+[[brands]]
+name = "Évian"
+query = "evian"
+
+[[sources]]
+name = "gh"
+kind = "github"
+base_url = "{feed_server.base_url}"
+per_page = 3
+max_pages = 1
+""",
+        encoding="utf-8",
+    )
+    heard: list[tuple[str, int, int]] = []
+    results = asyncio.run(
+        check_sources(load_settings(config), progress=lambda r, d, t: heard.append((r.label, d, t)))
+    )
+    assert [(r.label, r.ok) for r in results] == [("gh (Danone)", True), ("gh (Évian)", False)]
+    assert sorted(label for label, _, _ in heard) == ["gh (Danone)", "gh (Évian)"]
+    assert sorted((done, total) for _, done, total in heard) == [(1, 2), (2, 2)]
+    assert len(feed_server.requests()) == 2, "one request per brand"
+    result = run(config, "sources", "check")
+    assert result.exit_code == 1
+    assert "too many operators" in result.output
+    assert "1 source(s) checked (2 rows: search sources once per brand), 1 failed." in result.output

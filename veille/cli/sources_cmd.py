@@ -77,7 +77,9 @@ def list_sources(app: App, output_format: str = "table") -> None:
 @click.argument("names", nargs=-1)
 @click.pass_obj
 def check(app: App, names: tuple[str, ...]) -> None:
-    """Fetch each source now (or the NAMES given) and report what it gives; stores nothing."""
+    """Fetch each source now (or the NAMES given) and report what it gives; stores nothing.
+
+    A search source is tried with each brand's query, one row per brand."""
     import asyncio  # only commands that fetch pay for the event loop
 
     from rich.table import Table
@@ -90,7 +92,7 @@ def check(app: App, names: tuple[str, ...]) -> None:
         task = progress.add_task("", total=None)
 
         def advance(result: CheckResult, done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total, description=result.source)
+            progress.update(task, completed=done, total=total, description=result.label)
 
         results = asyncio.run(check_sources(app.settings, names, progress=advance))
     table = Table()
@@ -98,7 +100,7 @@ def check(app: App, names: tuple[str, ...]) -> None:
         table.add_column(column, overflow="fold")
     for result in results:
         table.add_row(
-            terminal_text(result.source),
+            terminal_text(result.label),
             result.kind,
             "ok" if result.ok else "FAILED",
             str(result.items),
@@ -107,7 +109,11 @@ def check(app: App, names: tuple[str, ...]) -> None:
     out = console()
     out.print(table)  # type: ignore[attr-defined]
     failed = sum(1 for result in results if not result.ok)
-    out.print(f"{len(results)} source(s) checked, {failed} failed.")  # type: ignore[attr-defined]
+    checked = len({result.source for result in results})
+    rows = ""
+    if len(results) > checked:
+        rows = f" ({len(results)} rows: search sources once per brand)"
+    out.print(f"{checked} source(s) checked{rows}, {failed} failed.")  # type: ignore[attr-defined]
     if failed:
         raise SystemExit(1)
 
