@@ -15,6 +15,7 @@ from tests.scenarios.youtube import JSON, RECORDED, TEST_KEY, page_path, recorde
 from tests.support.feedserver import FeedServer
 from tests.support.watermarks import only_the_overlap
 from veille.collectors._youtube_api import (
+    RATE_LIMIT_WAIT,
     SEARCH_PATH,
     VIDEOS_PATH,
     mask_key,
@@ -188,6 +189,25 @@ async def test_quota_exceeded_waits_for_the_reset(
     for text in (str(error), error.url, error.hint):
         assert SECRET not in text
     assert error.__cause__ is None and error.__suppress_context__
+
+
+RATE_LIMITED = (
+    b'{"error": {"code": 403, "message": "The request cannot be completed because you have '
+    b'exceeded your rate limit.", "errors": [{"reason": "rateLimitExceeded"}]}}'
+)
+
+
+@pytest.mark.parametrize(("headers", "wait"), [({}, RATE_LIMIT_WAIT), ({"Retry-After": "30"}, 30)])
+async def test_a_short_term_rate_limit_waits_a_minute_not_until_midnight(
+    feed_server: FeedServer, api_key: str, headers: dict[str, str], wait: float
+) -> None:
+    feed_server.add(SEARCH_PATH, RATE_LIMITED, status=403, headers=headers, content_type=JSON)
+    with pytest.raises(TransientSourceError) as caught:
+        await collect(feed_server)
+    error = caught.value
+    assert error.retry_after == wait
+    assert "rate limit reached" in str(error) and "rateLimitExceeded" in str(error)
+    assert "quota" not in str(error) and error.hint is not None and "minute" in error.hint
 
 
 async def test_invalid_key_is_fatal_and_masked(

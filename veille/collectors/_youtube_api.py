@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from veille.collectors.api import api_url, from_timestamp, get_json
+from veille.collectors.api import api_url, from_timestamp, get_json, service_text
 from veille.collectors.figures import figures
 from veille.errors import FatalSourceError, SourceError, TransientSourceError
 from veille.types import RawMention, plain_as_html
@@ -229,10 +229,11 @@ async def _get_json(
 
 
 def api_error(exc: SourceError, *, source: str, key: str) -> SourceError:
-    """The error to report for a failed API call: key masked, YouTube's statuses explained."""
+    """The error to report for a failed API call: key masked, YouTube's statuses explained in
+    its own words (the error's reasons and message)."""
     url = mask_key(exc.url, key) if exc.url else None
-    message = mask_key(exc.message, key)
-    if exc.status == 403 and _error_reasons(exc.body) & _QUOTA_REASONS:
+    said = _google_error(exc.body, key)
+    if exc.status == 403 and said.reasons & _DAILY_QUOTA_REASONS:
         return TransientSourceError(
             f"{source}: YouTube Data API daily quota used up (HTTP 403) from {url}",
             source=source,
@@ -242,8 +243,18 @@ def api_error(exc: SourceError, *, source: str, key: str) -> SourceError:
             hint="the daily quota (10,000 units, 100 a search) resets at midnight Pacific time; "
             "veille waits for it",
         )
+    if exc.status in (403, 429) and said.reasons & _RATE_LIMIT_REASONS:
+        return TransientSourceError(
+            f"{source}: YouTube Data API rate limit reached (HTTP {exc.status}: {said}) from {url}",
+            source=source,
+            url=url,
+            status=exc.status,
+            retry_after=exc.retry_after or _retry_after(exc.headers) or RATE_LIMIT_WAIT,
+            hint="too many requests in a short time (not the daily quota): veille asks again "
+            "in about a minute",
+        )
     if exc.status == 403:
-        reasons = ", ".join(sorted(_error_reasons(exc.body))) or "no reason given"
+        reasons = ", ".join(sorted(said.reasons)) or "no reason given"
         return FatalSourceError(
             f"{source}: YouTube Data API refused the key (HTTP 403: {reasons}) from {url}",
             source=source,
@@ -263,7 +274,7 @@ def api_error(exc: SourceError, *, source: str, key: str) -> SourceError:
         )
     same_kind = FatalSourceError if isinstance(exc, FatalSourceError) else TransientSourceError
     return same_kind(
-        message,
+        mask_key(exc.message, key),
         source=source,
         url=url,
         status=exc.status,
@@ -272,18 +283,49 @@ def api_error(exc: SourceError, *, source: str, key: str) -> SourceError:
     )
 
 
-_QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded", "rateLimitExceeded"})
+_DAILY_QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
+# Google's short-term limits (requests per 100 seconds), not the daily quota.
+_RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+RATE_LIMIT_WAIT = 60.0  # seconds, when a short-term limit comes without Retry-After
 
 
-def _error_reasons(body: bytes) -> set[str]:
-    """The ``reason`` codes of a Google API error body (``{"error": {"errors": [...]}}``)."""
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds from a Retry-After in seconds (the fetcher reads it only on 429 and 5xx)."""
+    value = headers.get("retry-after", "").strip()
+    return float(value) if value.isdigit() else None
+
+
+@dataclass(frozen=True, slots=True)
+class _GoogleError:
+    """What a Google API error body says: its reason codes and its message."""
+
+    reasons: frozenset[str]
+    message: str
+
+    def __str__(self) -> str:
+        parts = [", ".join(sorted(self.reasons)), self.message]
+        return ": ".join(part for part in parts if part) or "no reason given"
+
+
+def _google_error(body: bytes, key: str) -> _GoogleError:
+    """The reasons (of ``errors`` and ``details``) and message of ``{"error": {…}}``."""
     try:
-        errors = json.loads(body)["error"]["errors"]
-        return {
-            str(item["reason"]) for item in errors if isinstance(item, dict) and "reason" in item
-        }
-    except (ValueError, KeyError, TypeError):
-        return set()
+        error = json.loads(body)["error"]
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return _GoogleError(frozenset(), "")
+    if not isinstance(error, dict):
+        return _GoogleError(frozenset(), "")
+    entries = [
+        item
+        for field_name in ("errors", "details")
+        if isinstance(error.get(field_name), list)
+        for item in error[field_name]
+        if isinstance(item, dict)
+    ]
+    reasons = frozenset(
+        service_text(item["reason"]) for item in entries if service_text(item.get("reason"))
+    )
+    return _GoogleError(reasons, mask_key(service_text(error.get("message")), key))
 
 
 def _batches(values: list[str], size: int) -> Iterable[list[str]]:

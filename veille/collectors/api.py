@@ -9,6 +9,7 @@ the newest item seen) so that a daily run only asks for what is new.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -115,6 +116,26 @@ async def get_json(
             status=result.status,
             hint="the service answered with a page instead of data: it may be down or blocking",
         ) from None
+
+
+# How much of a service's own error text a message quotes: enough for a reason, never a page.
+SERVICE_TEXT_CHARS = 200
+_TAG = re.compile(r"<[^>]*>")
+
+
+def service_text(value: object) -> str:
+    """A service's own error text as one short line: tags and control characters out,
+    whitespace collapsed, cut at ``SERVICE_TEXT_CHARS``; "" when it is no text.
+
+    Messages built with it are redacted like every error (a URL's credentials hidden).
+    """
+    if not isinstance(value, str):
+        return ""
+    text = "".join(char if char.isprintable() else " " for char in _TAG.sub("", value))
+    text = " ".join(text.split())
+    if len(text) > SERVICE_TEXT_CHARS:
+        text = text[: SERVICE_TEXT_CHARS - 1] + "…"
+    return text
 
 
 # Services index some items minutes after their date: asking again from a little before the
