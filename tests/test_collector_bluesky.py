@@ -206,6 +206,7 @@ async def test_refused_sign_in_explains_app_passwords(feed_server: FeedServer, a
     assert error.status == 401 and error.source == "bsky"
     assert "App passwords" in (error.hint or "") and PASSWORD_VAR in (error.hint or "")
     assert HANDLE in str(error)
+    assert json.loads(recorded(answer))["error"] in str(error), "Bluesky's own reason"
     assert all(PASSWORD not in text for text in (str(error), error.hint or "", repr(error)))
     # The next brand of the pass is refused without signing in again.
     with pytest.raises(FatalSourceError):
@@ -221,6 +222,48 @@ async def test_search_refused_without_session_is_fatal_with_hint(feed_server: Fe
         await collect(bluesky(feed_server))
     assert caught.value.status == 403
     assert "App passwords" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b'{"error": "BadQueryString", "message": "could not parse the query: unbalanced quote"}',
+        b'{"error": "InvalidRequest", "message": "Invalid lang: must be a BCP-47 tag"}',
+    ],
+)
+async def test_a_search_bluesky_cannot_read_says_bluesky_s_reason(
+    feed_server: FeedServer, answer: bytes
+) -> None:
+    serve_search(feed_server)
+    feed_server.override(SEARCH_PATH, answer, status=400, content_type=JSON)
+    with pytest.raises(FatalSourceError) as caught:
+        await collect(bluesky(feed_server))
+    said = json.loads(answer)
+    assert f"(HTTP 400: {said['error']}: {said['message']})" in str(caught.value)
+    assert "check the URL" not in (caught.value.hint or "")
+    assert "brand query" in (caught.value.hint or "")
+
+
+EXPIRED = b'{"error": "ExpiredToken", "message": "Token has expired"}'
+
+
+async def test_an_expired_session_is_renewed_and_the_search_asked_again(
+    feed_server: FeedServer,
+) -> None:
+    serve_search(feed_server)
+    feed_server.route(SEARCH_PATH).queue(400, headers={"Content-Type": JSON}, body=EXPIRED)
+    collected = await collect(bluesky(feed_server))
+    assert len(collected.mentions) == 5
+    assert len(feed_server.requests(SESSION_PATH)) == 2
+
+
+async def test_a_session_expired_again_at_once_is_transient(feed_server: FeedServer) -> None:
+    serve_search(feed_server)
+    feed_server.override(SEARCH_PATH, EXPIRED, status=400, content_type=JSON)
+    with pytest.raises(TransientSourceError) as caught:
+        await collect(bluesky(feed_server))
+    assert "ExpiredToken: Token has expired" in str(caught.value)
+    assert len(feed_server.requests(SESSION_PATH)) == 2 and len(searches(feed_server)) == 2
 
 
 async def test_rate_limited_search_is_transient(feed_server: FeedServer) -> None:

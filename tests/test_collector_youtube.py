@@ -218,8 +218,26 @@ async def test_invalid_key_is_fatal_and_masked(
     with pytest.raises(FatalSourceError) as caught:
         await collect(feed_server)
     assert caught.value.status == 400
+    assert "API key not valid. Please pass a valid API key." in str(caught.value)
     assert caught.value.hint is not None and API_KEY in caught.value.hint
     assert SECRET not in str(caught.value) and "key=***" in str(caught.value)
+
+
+async def test_a_400_says_google_s_reason_and_message_not_a_guess(
+    feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(API_KEY, SECRET)
+    refused = (
+        b'{"error": {"code": 400, "message": "Invalid relevanceLanguage parameter value.", '
+        b'"errors": [{"reason": "invalidRelevanceLanguage", "domain": "youtube.search"}]}}'
+    )
+    feed_server.add(SEARCH_PATH, refused, status=400, content_type=JSON)
+    with pytest.raises(FatalSourceError) as caught:
+        await collect(feed_server)
+    message = str(caught.value)
+    assert "invalidRelevanceLanguage: Invalid relevanceLanguage parameter value." in message
+    assert "keyInvalid" not in message
+    assert caught.value.hint is not None and API_KEY not in caught.value.hint
 
 
 async def test_rate_limit_message_hides_the_key(

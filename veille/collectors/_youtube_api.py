@@ -254,9 +254,8 @@ def api_error(exc: SourceError, *, source: str, key: str) -> SourceError:
             "in about a minute",
         )
     if exc.status == 403:
-        reasons = ", ".join(sorted(said.reasons)) or "no reason given"
         return FatalSourceError(
-            f"{source}: YouTube Data API refused the key (HTTP 403: {reasons}) from {url}",
+            f"{source}: YouTube Data API refused the key (HTTP 403: {said}) from {url}",
             source=source,
             url=url,
             status=403,
@@ -265,12 +264,16 @@ def api_error(exc: SourceError, *, source: str, key: str) -> SourceError:
         )
     if exc.status == 400:
         return FatalSourceError(
-            f"{source}: YouTube Data API rejected the request (HTTP 400, keyInvalid?) from {url}",
+            f"{source}: YouTube Data API rejected the request (HTTP 400: {said}) from {url}",
             source=source,
             url=url,
             status=400,
-            hint="check VEILLE_YOUTUBE_API_KEY: create a key in the Google Cloud console "
-            "(APIs & Services > Credentials) with the YouTube Data API v3 enabled",
+            hint=(
+                "check VEILLE_YOUTUBE_API_KEY: create a key in the Google Cloud console "
+                "(APIs & Services > Credentials) with the YouTube Data API v3 enabled"
+                if said.reasons & _KEY_REASONS
+                else "check the brand's query and languages and the source's options"
+            ),
         )
     same_kind = FatalSourceError if isinstance(exc, FatalSourceError) else TransientSourceError
     return same_kind(
@@ -286,6 +289,7 @@ def api_error(exc: SourceError, *, source: str, key: str) -> SourceError:
 _DAILY_QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 # Google's short-term limits (requests per 100 seconds), not the daily quota.
 _RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+_KEY_REASONS = frozenset({"keyInvalid", "keyExpired", "API_KEY_INVALID", "API_KEY_EXPIRED"})
 RATE_LIMIT_WAIT = 60.0  # seconds, when a short-term limit comes without Retry-After
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, Field, field_validator
 
+from veille.collectors._bluesky_errors import EXPIRED_TOKEN, xrpc_error, xrpc_said
 from veille.collectors._bluesky_posts import parse_search_page
 from veille.collectors.api import (
     ApiOptions,
@@ -29,7 +30,7 @@ from veille.collectors.api import (
     watermark,
 )
 from veille.collectors.base import validate_options
-from veille.errors import FatalSourceError, TransientSourceError
+from veille.errors import FatalSourceError, SourceError, TransientSourceError
 from veille.fetch import FetchResult
 from veille.match.dialects import alternatives
 from veille.types import Collected, RawMention, SourceState
@@ -114,13 +115,13 @@ class BlueskyCollector:
             self.source_name, HANDLE_VAR, PASSWORD_VAR, purpose="Bluesky search"
         )
         tally = _Tally()
-        token = await self._session(fetcher, credentials, tally)
+        await self._session(fetcher, credentials, tally)  # a refused sign-in ends it here
         asked_from = watermark(state, since)
         # searchPosts filters on one language only; several are left to local classification.
         lang = languages[0] if len(languages) == 1 else None
         found: dict[str, RawMention] = {}
         for words in alternatives(query):
-            for mention in await self._search(fetcher, token, words, asked_from, lang, tally):
+            for mention in await self._search(fetcher, credentials, words, asked_from, lang, tally):
                 found.setdefault(str(mention.extra["platform_id"]), mention)
         mentions = newer_than(list(found.values()), asked_from)
         return Collected(
@@ -171,8 +172,10 @@ class BlueskyCollector:
         except FatalSourceError as exc:
             # 401 AuthenticationRequired (wrong password) or AuthFactorTokenRequired (the
             # account password with 2FA instead of an app password); 400 for a bad handle.
+            said = xrpc_said(exc.body)
             raise FatalSourceError(
-                f"{self.source_name}: Bluesky refused to sign in as {handle!r} (HTTP {exc.status})",
+                f"{self.source_name}: Bluesky refused to sign in as {handle!r} "
+                f"(HTTP {exc.status}{': ' + said if said else ''})",
                 source=self.source_name,
                 url=url,
                 status=exc.status,
@@ -193,7 +196,7 @@ class BlueskyCollector:
     async def _search(
         self,
         fetcher: Fetcher,
-        token: str,
+        credentials: Mapping[str, str],
         words: str,
         asked_from: datetime | None,
         lang: str | None,
@@ -212,7 +215,7 @@ class BlueskyCollector:
                 "cursor": cursor,
             }
             url = api_url(self.options.base_url, SEARCH_PATH, params)
-            page = await self._get_page(fetcher, url, token, tally)
+            page = await self._get_page(fetcher, url, credentials, tally)
             posts, cursor = parse_search_page(page, source=self.source_name)
             found.extend(posts)
             if not cursor or not posts:
@@ -221,25 +224,64 @@ class BlueskyCollector:
             tally.cut_short = True
         return found
 
-    async def _get_page(self, fetcher: Fetcher, url: str, token: str, tally: _Tally) -> Any:
-        """One search request with the session token; auth refusals get a clear hint."""
+    async def _get_page(
+        self, fetcher: Fetcher, url: str, credentials: Mapping[str, str], tally: _Tally
+    ) -> Any:
+        """One search request with the session token; a session that expired is renewed once,
+        and every refusal says Bluesky's own reason."""
+        token = await self._session(fetcher, credentials, tally)
         try:
-            page, result = await get_json(
-                fetcher, url, source=self.source_name, headers={"Authorization": f"Bearer {token}"}
-            )
+            page, result = await self._get_with(fetcher, url, token)
         except FatalSourceError as exc:
-            if exc.status not in (401, 403):
-                raise
-            raise FatalSourceError(
-                f"{self.source_name}: Bluesky refused the search (HTTP {exc.status}): "
-                "no valid session",
+            if xrpc_error(exc.body)[0] != EXPIRED_TOKEN:
+                raise self._refusal(exc) from None
+            if self._access_jwt == token:
+                self._access_jwt = None  # signed in again by the first brand that finds it
+            token = await self._session(fetcher, credentials, tally)
+            try:
+                page, result = await self._get_with(fetcher, url, token)
+            except FatalSourceError as again:
+                raise self._refusal(again) from None
+        tally.add(result)
+        return page
+
+    async def _get_with(self, fetcher: Fetcher, url: str, token: str) -> tuple[Any, FetchResult]:
+        return await get_json(
+            fetcher, url, source=self.source_name, headers={"Authorization": f"Bearer {token}"}
+        )
+
+    def _refusal(self, exc: FatalSourceError) -> SourceError:
+        """The error for a refused search, in Bluesky's own words when its body has them."""
+        error, _ = xrpc_error(exc.body)
+        said = xrpc_said(exc.body)
+        if error == EXPIRED_TOKEN:
+            return TransientSourceError(
+                f"{self.source_name}: the Bluesky session expired again at once ({said})",
+                source=self.source_name,
+                url=exc.url,
+                status=exc.status,
+                hint="veille signs in again at the next pass",
+            )
+        if exc.status in (401, 403):
+            return FatalSourceError(
+                f"{self.source_name}: Bluesky refused the search "
+                f"(HTTP {exc.status}: {said or 'no valid session'})",
                 source=self.source_name,
                 url=exc.url,
                 status=exc.status,
                 hint=APP_PASSWORD_HINT,
-            ) from None
-        tally.add(result)
-        return page
+            )
+        if not said:
+            return exc
+        return FatalSourceError(
+            f"{self.source_name}: Bluesky rejected the search (HTTP {exc.status}: {said}) "
+            f"from {exc.url}",
+            source=self.source_name,
+            url=exc.url,
+            status=exc.status,
+            hint="Bluesky says what it could not read: check the brand query (each keyword "
+            "alternative is searched as written) and the brand's languages",
+        )
 
 
 def _iso_since(moment: datetime | None) -> str | None:
