@@ -14,10 +14,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.scenarios.bluesky import serve_search as serve_bluesky
 from tests.scenarios.gdelt import recorded as gdelt_recorded
 from tests.scenarios.mastodon import TAG_PATH
 from tests.scenarios.reddit import ENV, options_for, serve_token
 from tests.support.feedserver import FeedServer, LoggedRequest
+from veille.collectors.bluesky import HANDLE_VAR as BLUESKY_HANDLE
+from veille.collectors.bluesky import PASSWORD_VAR as BLUESKY_PASSWORD
+from veille.collectors.bluesky import SEARCH_PATH as BLUESKY_SEARCH_PATH
+from veille.collectors.bluesky import BlueskyCollector, BlueskyOptions
 from veille.collectors.gdelt import RATE_LIMITED_WAIT, SEARCH_PATH, GdeltCollector
 from veille.collectors.github import SEARCH_PATH as GITHUB_SEARCH_PATH
 from veille.collectors.github import GitHubCollector
@@ -183,3 +188,26 @@ async def test_github_waits_for_its_rate_limit_reset_after_a_429(
             await collector.collect(fetcher, SourceState(), query="danone", since=None)
     assert len(asked(feed_server, GITHUB_SEARCH_PATH)) == 1
     assert caught.value.retry_after is not None and 240 < caught.value.retry_after <= 300
+
+
+async def test_bluesky_waits_for_its_rate_limit_reset_after_a_429(
+    feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(BLUESKY_HANDLE, "veille-bot.bsky.social")
+    monkeypatch.setenv(BLUESKY_PASSWORD, "abcd-efgh-ijkl-mnop")
+    options = serve_bluesky(feed_server)
+    reset = int(time.time()) + 300
+    feed_server.override(
+        BLUESKY_SEARCH_PATH,
+        b'{"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}',
+        status=429,
+        content_type="application/json",
+        headers={"RateLimit-Remaining": "0", "RateLimit-Reset": str(reset)},
+    )
+    collector = BlueskyCollector("bsky", BlueskyOptions(**options))
+    async with Fetcher(RETRYING) as fetcher:
+        with pytest.raises(TransientSourceError) as caught:
+            await collector.collect(fetcher, SourceState(), query="danone", since=None)
+    assert len(asked(feed_server, BLUESKY_SEARCH_PATH)) == 1
+    assert caught.value.retry_after is not None and 240 < caught.value.retry_after <= 300
+    assert "Bluesky rate limit reached (HTTP 429: RateLimitExceeded" in str(caught.value)

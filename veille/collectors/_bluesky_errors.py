@@ -1,12 +1,15 @@
-"""What Bluesky's refusals say: the XRPC error body.
+"""What Bluesky's refusals say: the XRPC error body and the ``ratelimit-*`` headers.
 
 An XRPC error answer is ``{"error": "ExpiredToken", "message": "Token has expired"}``: the name
-says what went wrong (an expired session, a query the service cannot read), the message why.
+says what went wrong (an expired session, a query the service cannot read), the message why. A
+429 carries no Retry-After but ``ratelimit-remaining: 0`` and ``ratelimit-reset`` (Unix seconds).
 """
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Mapping
 
 from veille.collectors.api import service_text
 
@@ -27,3 +30,11 @@ def xrpc_error(body: bytes) -> tuple[str, str]:
 def xrpc_said(body: bytes) -> str:
     """``ExpiredToken: Token has expired``: what the body says, or "" when it says nothing."""
     return ": ".join(part for part in xrpc_error(body) if part)
+
+
+def reset_wait(headers: Mapping[str, str]) -> float | None:
+    """Seconds until ``ratelimit-reset`` (at least 1), when a 429 gives it; None otherwise."""
+    reset = headers.get("ratelimit-reset", "").strip()
+    if not reset.isdigit():
+        return None
+    return max(1.0, float(reset) - time.time())

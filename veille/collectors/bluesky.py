@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, Field, field_validator
 
-from veille.collectors._bluesky_errors import EXPIRED_TOKEN, xrpc_error, xrpc_said
+from veille.collectors._bluesky_errors import EXPIRED_TOKEN, reset_wait, xrpc_error, xrpc_said
 from veille.collectors._bluesky_posts import parse_search_page
 from veille.collectors.api import (
     ApiOptions,
@@ -168,6 +168,7 @@ class BlueskyCollector:
                 method="POST",
                 content=json.dumps(payload).encode(),
                 headers={"Content-Type": "application/json"},
+                rate_limit_wait=reset_wait,  # sign-ins are limited per account
             )
         except FatalSourceError as exc:
             # 401 AuthenticationRequired (wrong password) or AuthFactorTokenRequired (the
@@ -227,34 +228,60 @@ class BlueskyCollector:
     async def _get_page(
         self, fetcher: Fetcher, url: str, credentials: Mapping[str, str], tally: _Tally
     ) -> Any:
-        """One search request with the session token; a session that expired is renewed once,
-        and every refusal says Bluesky's own reason."""
+        """One search request with the session token; a session that expired is renewed once."""
         token = await self._session(fetcher, credentials, tally)
         try:
             page, result = await self._get_with(fetcher, url, token)
         except FatalSourceError as exc:
-            if xrpc_error(exc.body)[0] != EXPIRED_TOKEN:
-                raise self._refusal(exc) from None
+            if not _expired(exc):
+                raise
             if self._access_jwt == token:
                 self._access_jwt = None  # signed in again by the first brand that finds it
             token = await self._session(fetcher, credentials, tally)
             try:
                 page, result = await self._get_with(fetcher, url, token)
             except FatalSourceError as again:
-                raise self._refusal(again) from None
+                raise self._refusal(again) if _expired(again) else again from None
         tally.add(result)
         return page
 
     async def _get_with(self, fetcher: Fetcher, url: str, token: str) -> tuple[Any, FetchResult]:
-        return await get_json(
-            fetcher, url, source=self.source_name, headers={"Authorization": f"Bearer {token}"}
+        """One search request; its errors in Bluesky's words, but for an expired session's."""
+        try:
+            return await get_json(
+                fetcher,
+                url,
+                source=self.source_name,
+                headers={"Authorization": f"Bearer {token}"},
+                rate_limit_wait=reset_wait,  # a spent limit is not asked again before its reset
+            )
+        except TransientSourceError as exc:
+            raise self._rate_limited(exc) from None
+        except FatalSourceError as exc:
+            if _expired(exc):
+                raise
+            raise self._refusal(exc) from None
+
+    def _rate_limited(self, exc: TransientSourceError) -> TransientSourceError:
+        """A 429 in Bluesky's words, waiting for ``ratelimit-reset``; other errors as they are."""
+        if exc.status != 429:
+            return exc
+        said = xrpc_said(exc.body)
+        return TransientSourceError(
+            f"{self.source_name}: Bluesky rate limit reached "
+            f"(HTTP 429{': ' + said if said else ''}) from {exc.url}",
+            source=self.source_name,
+            url=exc.url,
+            status=429,
+            retry_after=exc.retry_after,
+            hint="searches share 3,000 requests per 5 minutes: veille asks again once the limit "
+            "resets",
         )
 
     def _refusal(self, exc: FatalSourceError) -> SourceError:
         """The error for a refused search, in Bluesky's own words when its body has them."""
-        error, _ = xrpc_error(exc.body)
         said = xrpc_said(exc.body)
-        if error == EXPIRED_TOKEN:
+        if _expired(exc):
             return TransientSourceError(
                 f"{self.source_name}: the Bluesky session expired again at once ({said})",
                 source=self.source_name,
@@ -282,6 +309,11 @@ class BlueskyCollector:
             hint="Bluesky says what it could not read: check the brand query (each keyword "
             "alternative is searched as written) and the brand's languages",
         )
+
+
+def _expired(exc: FatalSourceError) -> bool:
+    """Whether Bluesky refused the request because the session's access token ran out."""
+    return xrpc_error(exc.body)[0] == EXPIRED_TOKEN
 
 
 def _iso_since(moment: datetime | None) -> str | None:
