@@ -208,6 +208,19 @@ async def test_an_html_page_instead_of_json_is_transient(feed_server: FeedServer
         await collect(collector_for(feed_server))
 
 
+async def test_broken_json_is_said_to_be_broken_naming_source_and_url(
+    feed_server: FeedServer,
+) -> None:
+    feed_server.add(SEARCH_PATH, b'{"hits": [{"objectID": "1", "title": "Dan', content_type=JSON)
+    with pytest.raises(TransientSourceError) as caught:
+        await collect(collector_for(feed_server))
+    message = str(caught.value)
+    assert message.startswith(f"{caught.value.source}: the answer from {feed_server.base_url}")
+    assert "is not valid JSON (Unterminated string" in message
+    assert "expected JSON" not in message
+    assert "truncated or malformed" in (caught.value.hint or "")
+
+
 async def test_a_real_algolia_answer(feed_server: FeedServer) -> None:
     if not REAL_SEARCH.exists():
         pytest.skip(f"no real Algolia payload at {REAL_SEARCH}")

@@ -107,15 +107,35 @@ async def get_json(
     )
     try:
         return json.loads(result.body), result
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        kind = result.headers.get("content-type", "unknown content type")
-        raise TransientSourceError(
-            f"expected JSON, got {kind} ({len(result.body)} bytes)",
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _not_json(result, exc, source=source, url=url) from None
+
+
+def _not_json(
+    result: FetchResult, exc: ValueError, *, source: str, url: str
+) -> TransientSourceError:
+    """The error for a body that does not parse: broken data when it was labelled JSON, else
+    a page where data was expected."""
+    kind = result.headers.get("content-type", "unknown content type")
+    if "json" in kind.lower():
+        where = (
+            f"{exc.msg} at byte {exc.pos}" if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+        )
+        return TransientSourceError(
+            f"{source}: the answer from {url} is not valid JSON ({where}, "
+            f"{len(result.body)} bytes)",
             source=source,
             url=url,
             status=result.status,
-            hint="the service answered with a page instead of data: it may be down or blocking",
-        ) from None
+            hint="the body is truncated or malformed: veille tries again at a later pass",
+        )
+    return TransientSourceError(
+        f"expected JSON, got {kind} ({len(result.body)} bytes)",
+        source=source,
+        url=url,
+        status=result.status,
+        hint="the service answered with a page instead of data: it may be down or blocking",
+    )
 
 
 # How much of a service's own error text a message quotes: enough for a reason, never a page.
