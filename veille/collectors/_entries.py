@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from veille.collectors.figures import figures
+from veille.collectors.figures import MAX_COUNT, count_of, figures
 from veille.types import RawMention, plain_as_html
 
 # Generators whose feeds are personal or corporate blogs rather than news sites.
@@ -225,6 +225,9 @@ def absolute_link(value: object, base_url: str) -> str | None:
 
 
 def parse_count(value: object) -> int | None:
-    """A non-negative integer from feed text such as "66195", or None."""
+    """A non-negative integer from feed text such as "66195", or None (and for a number past
+    any real count: see :data:`~veille.collectors.figures.MAX_COUNT`)."""
     text = clean_text(value) if not isinstance(value, int) else str(value)
-    return int(text) if text and text.isdigit() else None
+    if not text or not text.isdecimal() or len(text) > len(str(MAX_COUNT)):
+        return None
+    return count_of(int(text))

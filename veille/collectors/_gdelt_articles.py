@@ -55,7 +55,7 @@ def parse_artlist(
     try:
         # strict=False: GDELT titles sometimes carry raw control characters.
         data = json.loads(text, strict=False)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # broken, or nested past reading
         raise TransientSourceError(
             f"{source}: GDELT sent broken JSON ({len(body)} bytes)",
             source=source,

@@ -32,7 +32,7 @@ def github_message(body: bytes) -> str:
     """GitHub's own error text: ``message`` plus the details of ``errors``; "" when absent."""
     try:
         payload: Any = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return ""
     if not isinstance(payload, dict):
         return ""

@@ -109,6 +109,16 @@ async def get_json(
         return json.loads(result.body), result
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _not_json(result, exc, source=source, url=url) from None
+    except RecursionError:
+        # Arrays in arrays a thousand deep: no service's data, and Python's parser gives up.
+        raise TransientSourceError(
+            f"{source}: the answer from {url} nests its JSON too deeply to be read "
+            f"({len(result.body)} bytes)",
+            source=source,
+            url=url,
+            status=result.status,
+            hint="the service sent malformed data: veille tries again at a later pass",
+        ) from None
 
 
 def _not_json(

@@ -7,10 +7,15 @@
   have reached. Items with no figure at all have neither (None, never 0).
 
 The individual figures are kept too, under the names the platform uses (``metrics``).
+
+A figure no platform could count (above ``MAX_COUNT``, infinite, not a number) is dropped and
+the item kept: one odd answer must not fail a whole source, nor overflow the 64-bit integer
+columns ``reach`` and ``engagement`` are stored in (SQLite and PostgreSQL alike).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 INTERACTIONS = (
@@ -19,20 +24,34 @@ INTERACTIONS = (
 )  # fmt: skip
 AUDIENCES = ("followers", "subscribers", "views")
 
+# The largest count kept (2^53 - 1: exact as a JSON number in any reader). The most viewed
+# videos count about 10^10; a dozen figures this large still sum far below 2^63.
+MAX_COUNT = 2**53 - 1
+
+
+def count_of(value: object) -> int | None:
+    """A whole count from ``value`` (an int, a float or a numeric string), or None when it is
+    none, negative, or beyond what any platform counts (``MAX_COUNT``, infinity, NaN)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        count = value
+    else:
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError, OverflowError):
+            return None
+        if not math.isfinite(number):
+            return None
+        count = int(number)
+    return count if 0 <= count <= MAX_COUNT else None
+
 
 def clean_metrics(values: Mapping[str, object]) -> dict[str, int]:
-    """Whole, non-negative counts only (APIs send null, strings or floats at times)."""
-    metrics: dict[str, int] = {}
-    for name, value in values.items():
-        if isinstance(value, bool) or value is None:
-            continue
-        try:
-            count = int(float(value))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            continue
-        if count >= 0:
-            metrics[name] = count
-    return metrics
+    """Whole, non-negative counts only (APIs send null, strings or floats at times, and now
+    and then a number no platform could count: each such figure is left out)."""
+    counts = {name: count_of(value) for name, value in values.items()}
+    return {name: count for name, count in counts.items() if count is not None}
 
 
 def engagement_of(metrics: Mapping[str, int]) -> int | None:

@@ -240,7 +240,7 @@ def _error_document(body: bytes) -> dict[str, Any] | None:
     """The API's error document (``error_id``, ``error_name``…) in an error body, if any."""
     try:
         document = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return None
     return document if isinstance(document, dict) and "error_name" in document else None
 
