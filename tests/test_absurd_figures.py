@@ -1,4 +1,5 @@
-"""A figure no platform could count, or JSON nested past reading, fails no source's pass.
+"""A figure no platform could count, JSON nested past reading, or a feed asking to be left
+alone for ages fails no source's pass.
 
 One hit of a search answer with ``points`` of 10^20, ``Infinity`` or ``1e400`` keeps its item
 without that figure, and the answer's other items are stored, on SQLite and PostgreSQL alike
@@ -8,13 +9,19 @@ without that figure, and the answer's other items are stored, on SQLite and Post
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.scenarios.hackernews import JSON, SEARCH_PATH
 from tests.support.feedserver import FeedServer
-from tests.support.project import project_engine_fixture, run  # noqa: F401
+from tests.support.project import (  # noqa: F401
+    feed_bytes,
+    project_engine_fixture,
+    run,
+    write_config,
+)
 from veille.collectors._entries import parse_count
 from veille.collectors.figures import MAX_COUNT, clean_metrics
 
@@ -100,3 +107,24 @@ def test_clean_metrics_keeps_only_countable_figures(value: object, kept: int | N
 )
 def test_a_feed_count_past_any_real_one_is_none(text: str, kept: int | None) -> None:
     assert parse_count(text) == kept
+
+
+@pytest.mark.usefixtures("project_engine")
+def test_a_feed_asking_to_be_left_alone_for_ages_waits_max_backoff(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    ttl = feed_bytes("economie_fr.xml").replace(b"<ttl>30</ttl>", b"<ttl>99999999999999</ttl>")
+    feed_server.add("/ttl.xml", ttl)
+    forever = {"Cache-Control": "max-age=" + "9" * 30}
+    feed_server.add("/max-age.xml", feed_bytes("economie_fr.xml"), headers=forever)
+    config = write_config(
+        tmp_path,
+        {"ttl": feed_server.url("/ttl.xml"), "max-age": feed_server.url("/max-age.xml")},
+        extra='[collect]\nprocesses = 0\nmax_backoff = "2d"\n',
+    )
+    result = run(config, "collect", "--quiet")
+    assert result.exit_code == 0, result.output
+    health = json.loads(run(config, "sources", "list", "--format", "json").output)
+    assert [row["last_error"] for row in health] == [None, None]
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    assert all(datetime.fromisoformat(row["next_check_at"]) > tomorrow for row in health)

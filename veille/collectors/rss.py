@@ -49,6 +49,9 @@ _TEXT_XML = frozenset({"text/xml", "text/rss+xml", "text/atom+xml"})
 _ENTRY_OPEN = re.compile(rb"<(?:item|entry)[\s>]")
 _ENTRY_CLOSE = re.compile(rb"</(?:item|entry)\s*>")
 _MAX_AGE = re.compile(r"max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+# A feed's wish to be left alone (ttl, max-age, Expires) is read as a year at most: the wait is
+# capped by max_backoff anyway, and an absurd number would not fit a time span.
+LONGEST_SERVER_WAIT = 366 * 24 * 3600
 
 
 def _cap_author_before_sync(sync: Any) -> Any:
@@ -351,13 +354,16 @@ def _max_age(headers: Mapping[str, str]) -> int | None:
     max-age, else Expires (counted from the answer's Date, else from now)."""
     found = _MAX_AGE.search(headers.get("cache-control", ""))
     if found:
-        return int(found.group(1)) or None
+        digits = found.group(1).lstrip("0")
+        if len(digits) > len(str(LONGEST_SERVER_WAIT)):
+            return LONGEST_SERVER_WAIT  # past a year, however long (int() of a page is slow)
+        return min(int(digits), LONGEST_SERVER_WAIT) if digits else None
     expires = _http_date(headers.get("expires"))
     if expires is None:
         return None
     sent = _http_date(headers.get("date")) or datetime.now(UTC)
     seconds = int((expires - sent).total_seconds())
-    return seconds if seconds > 0 else None
+    return min(seconds, LONGEST_SERVER_WAIT) if seconds > 0 else None
 
 
 def _http_date(value: str | None) -> datetime | None:
@@ -482,7 +488,7 @@ class FeedReading:
             platform=self.platform,
             language=self.language,
         )
-        ttl = feed.ttl_minutes * 60 if feed.ttl_minutes else None
+        ttl = min(feed.ttl_minutes * 60, LONGEST_SERVER_WAIT) if feed.ttl_minutes else None
         return ReadItems(newer_than(feed.mentions, self.since), feed.warning, ttl)
 
 
