@@ -276,15 +276,17 @@ async def test_a_refused_token_is_renewed_once(feed_server: FeedServer) -> None:
     assert len(collected.mentions) == 4
 
 
-async def test_the_pardner_block_page_is_fatal_with_a_user_agent_hint(
-    feed_server: FeedServer,
+@pytest.mark.parametrize(("username", "asked"), [(None, True), ("veille_bot", False)])
+async def test_the_pardner_block_page_is_fatal_asking_for_a_username_only_when_none_is_set(
+    feed_server: FeedServer, username: str | None, asked: bool
 ) -> None:
     SCENARIO.serve(feed_server)
     feed_server.override("/search", recorded("blocked.html"), status=403, content_type="text/html")
     with pytest.raises(FatalSourceError) as caught:
-        await collect(collector_for(feed_server))
+        await collect(collector_for(feed_server, username=username))
     assert caught.value.status == 403
-    assert caught.value.hint and "username" in caught.value.hint
+    assert caught.value.hint is not None and "reddit.com/prefs/apps" in caught.value.hint
+    assert ("set the `username` option" in caught.value.hint) is asked
 
 
 async def test_a_429_is_transient_with_retry_after(feed_server: FeedServer) -> None:

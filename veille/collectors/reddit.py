@@ -37,11 +37,12 @@ if TYPE_CHECKING:
 _REFUSED_HINTS = {
     401: "Reddit refused the access token twice: check the app credentials and that the app "
     "is not suspended",
-    403: "Reddit refused the search: set the `username` option (Reddit blocks anonymous "
-    "User-Agents), check the app at https://www.reddit.com/prefs/apps, or the subreddit may "
-    "be private",
+    403: "Reddit refused the search: {user_agent}check the app at "
+    "https://www.reddit.com/prefs/apps, or the subreddit may be private",
     404: "no such subreddit (or it was banned): check the `subreddit` option",
 }
+# Reddit blocks anonymous User-Agents: the 403 hint asks for a `username` when none is set.
+_ANONYMOUS_AGENT = "set the `username` option (Reddit blocks anonymous User-Agents), "
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +228,11 @@ class RedditCollector:
         hint = _REFUSED_HINTS.get(exc.status or 0)
         if hint is None:
             return exc
+        agent = "" if self.options.username else _ANONYMOUS_AGENT
         return FatalSourceError(
-            exc.message, source=self.source_name, url=url, status=exc.status, hint=hint
+            exc.message,
+            source=self.source_name,
+            url=url,
+            status=exc.status,
+            hint=hint.format(user_agent=agent),
         )
