@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -116,3 +117,38 @@ def test_fetch_a_search_source_at_another_base_url(feed_server: FeedServer) -> N
     assert "warning: about " in result.output and "older Hacker News hits left unread" in (
         result.output
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "scenario", "sign_in_path"),
+    [
+        ("bluesky", "tests.scenarios.bluesky", "/xrpc/com.atproto.server.createSession"),
+        ("reddit", "tests.scenarios.reddit", "/api/v1/access_token"),
+    ],
+)
+def test_base_url_also_moves_the_sign_in_address(
+    feed_server: FeedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+    scenario: str,
+    sign_in_path: str,
+) -> None:
+    served = importlib.import_module(scenario)
+    for name, value in served.SCENARIO.env.items():
+        monkeypatch.setenv(name, value)
+    served.SCENARIO.serve(feed_server)
+    result = run(None, "fetch", kind, "--query", "danone", "--base-url", feed_server.base_url)
+    assert result.exit_code == 0, result.output
+    assert len(feed_server.requests(sign_in_path)) == 1
+
+
+def test_a_failed_fetch_names_the_kind_and_says_to_run_it_again() -> None:
+    result = run(
+        None, "fetch", "hackernews", "--query", "danone", "--base-url", "http://127.0.0.1:9"
+    )
+    assert result.exit_code == 1
+    assert "Error: hackernews: could not connect to http://127.0.0.1:9/" in result.output
+    assert "Hint: check the host name and that the server is up; run the command again later" in (
+        result.output
+    )
+    assert "later pass" not in result.output and "fetch:" not in result.output

@@ -7,6 +7,7 @@ the full local query keeps it, and the terms of the query it matched.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from veille.classify import Classifier
 from veille.classify.names import name_labels, without_names
 from veille.collectors.base import get_collector
 from veille.config_sources import validate_options
-from veille.errors import ConfigError
+from veille.errors import ConfigError, SourceError, TransientSourceError
 from veille.fetch import Fetcher
 from veille.match import compile_query
 from veille.normalize import normalize
@@ -24,7 +25,9 @@ from veille.settings import HttpSettings
 from veille.timeutil import isoformat_utc
 from veille.types import SourceState
 
-TRIAL_SOURCE = "fetch"
+# The clause of a hint that tells what a pass does about a passing failure ("veille tries again
+# at a later pass", "veille waits"): meaningless for one try, which says to run it again instead.
+_PASS_CLAUSE = re.compile(r"(?:^|[:;] )veille (?:tries|waits|asks|signs)[^;]*")
 
 
 def parse_option(text: str) -> tuple[str, Any]:
@@ -39,7 +42,11 @@ def parse_option(text: str) -> tuple[str, Any]:
 
 
 def trial_options(kind: str, options: Mapping[str, Any], base_url: str | None) -> dict[str, Any]:
-    """The collector's options from ``--option`` and ``--base-url``, validated like the config."""
+    """The collector's options from ``--option`` and ``--base-url``, validated like the config.
+
+    ``--base-url`` moves the sign-in address too (``auth_url``: Bluesky, Reddit) unless an
+    ``--option auth_url=…`` gives it: a self-hosted or test service answers both.
+    """
     try:
         fields = get_collector(kind).options_model.model_fields
     except ConfigError as exc:
@@ -53,9 +60,32 @@ def trial_options(kind: str, options: Mapping[str, Any], base_url: str | None) -
                 hint="pass its address with --option url=…" if "url" in fields else None,
             )
         merged["base_url"] = base_url
+        if "auth_url" in fields:
+            merged.setdefault("auth_url", base_url)
     return validate_options(
         kind, merged, file=None, key="--option", option_key="--option {}=…".format, entry_keys=()
     )
+
+
+def one_off_hint(exc: SourceError) -> str | None:
+    """The hint of a source's error as it fits one try: what a pass would do about a passing
+    failure (try again at a later pass, wait for a limit) becomes "run the command again"."""
+    hint = exc.hint or ""
+    kept = _PASS_CLAUSE.sub("", hint).strip(" :;")
+    if kept == hint and not isinstance(exc, TransientSourceError):
+        return exc.hint
+    wait = f" (in {_about(exc.retry_after)})" if exc.retry_after else ""
+    again = f"run the command again later{wait}"
+    return f"{kept}; {again}" if kept else again
+
+
+def _about(seconds: float) -> str:
+    """A wait as a person says it: ``40 s``, ``about 5 min``, ``about 22 h``."""
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"about {round(seconds / 60)} min"
+    return f"about {round(seconds / 3600)} h"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,18 +104,25 @@ async def fetch_once(
     http: HttpSettings,
     languages: Sequence[str] = ("fr", "en"),
 ) -> Trial:
-    """Collect once with a fresh state; every item normalised, classified and matched."""
+    """Collect once with a fresh state; every item normalised, classified and matched.
+
+    The source is named by its kind; a failure's hint says what to do about one try.
+    """
     brand_query = compile_query(query)
     collector_class = get_collector(kind)
-    collector = collector_class(TRIAL_SOURCE, collector_class.options_model(**options))
+    collector = collector_class(kind, collector_class.options_model(**options))
     async with Fetcher(http) as fetcher:
-        collected = await collector.collect(
-            fetcher,
-            SourceState(),
-            query=query if collector_class.per_brand else None,
-            since=None,
-            languages=tuple(languages),
-        )
+        try:
+            collected = await collector.collect(
+                fetcher,
+                SourceState(),
+                query=query if collector_class.per_brand else None,
+                since=None,
+                languages=tuple(languages),
+            )
+        except SourceError as exc:
+            exc.hint = one_off_hint(exc)
+            raise
     classifier = Classifier(languages or None)
     names = name_labels(brand_query.node)
     records = []

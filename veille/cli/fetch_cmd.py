@@ -13,7 +13,11 @@ from veille.cli.render import json_text, languages_callback
 @click.command()
 @click.argument("kind")
 @click.option("--query", required=True, help="A brand query, as in the configuration.")
-@click.option("--base-url", help="Another address for the service (self-hosted, tests).")
+@click.option(
+    "--base-url",
+    help="Another address for the service (self-hosted, tests); also where Bluesky and Reddit "
+    "sign in, unless --option auth_url=… says otherwise.",
+)
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE", help="A collector option.")
 @click.option(
     "--languages",
