@@ -176,6 +176,39 @@ def test_a_surge_that_did_not_grow_does_not_alert_again(store: Store, smtp: Smtp
     assert len(again.spikes) == 4 and len(smtp.messages) == 2
 
 
+def test_the_usual_busy_hour_is_no_surge_and_a_real_one_says_its_baseline(
+    store: Store, smtp: SmtpServer
+) -> None:
+    settings = settings_for(store, smtp)
+    backdate_brands(store, NOW - timedelta(days=30))
+    # Every morning 10 mentions between 9:30 and 10:30 in Paris, and nothing at night.
+    usual = [
+        make_item(f"m{day}-{n}", published_at=NOW - timedelta(days=day, minutes=5 + 5 * n))
+        for day in range(0, 15)
+        for n in range(10)
+    ]
+    save(store, *usual, at=NOW - timedelta(minutes=1))
+    # The last hour is many times the night before it, but the usual for that hour.
+    assert check_alerts(settings, store, now=NOW).status == "quiet"
+    surge(store, count=30, negative=0)
+    report = check_alerts(settings, store, now=NOW)
+    assert [(s.signal, s.horizon, s.reference) for s in report.spikes] == [
+        ("volume", "hour", "daily"),
+        ("volume", "day", "recent"),
+    ]
+    text, html = parts(smtp.messages[0])
+    line = (
+        "acme : 40 mentions dans la dernière heure, 4× la normale "
+        "(10/h à la même heure sur 14 jours)"
+    )
+    assert line in text and line in html
+    assert (
+        "acme : 40 mentions dans les dernières 24 heures, 4× la normale (10/jour sur 14 jours)"
+        in text
+    )
+    assert [r.reference for r in store.list_alerts()] == ["daily", "recent"]
+
+
 def test_a_failed_send_is_retried_by_the_next_check_not_detected_again(
     store: Store, smtp: SmtpServer
 ) -> None:
@@ -303,6 +336,44 @@ def test_a_baseline_of_one_window_is_said_in_the_singular() -> None:
     hour = AlertRecord("acme", "volume", "hour", NOW, NOW, 12, 1.5, 0.0, baseline_windows=1)
     assert headline(hour, "fr").endswith("(1,5/h sur 1 h)")
     assert headline(hour, "en").endswith("(1.5/h over 1 h)")
+
+
+@pytest.mark.parametrize(
+    ("reference", "horizon", "windows", "french", "english"),
+    [
+        (
+            "daily", "hour", 14,
+            "(7,5/h à la même heure sur 14 jours)", "(7.5/h at the same hour over 14 days)",
+        ),
+        (
+            "daily", "hour", 1,
+            "(7,5/h à la même heure sur 1 jour)", "(7.5/h at the same hour over 1 day)",
+        ),
+        (
+            "weekly", "hour", 2,
+            "(7,5/h le même jour de la semaine à la même heure sur 2 semaines)",
+            "(7.5/h on the same weekday at the same hour over 2 weeks)",
+        ),
+        (
+            "weekly", "day", 1,
+            "(7,5/jour le même jour de la semaine sur 1 semaine)",
+            "(7.5/day on the same weekday over 1 week)",
+        ),
+        ("weekly", "day", None, "sur 2 semaines)", "over 2 weeks)"),
+    ],
+)  # fmt: skip
+def test_an_alert_says_which_usual_level_it_stands_out_of(
+    reference: str, horizon: str, windows: int | None, french: str, english: str
+) -> None:
+    from veille.alerts.wording import headline
+    from veille.store.alerts import AlertRecord
+
+    record = AlertRecord(
+        "acme", "volume", horizon, NOW, NOW, 60, 7.5, 0.0,
+        reference=reference, baseline_windows=windows,
+    )  # fmt: skip
+    assert headline(record, "fr").endswith(french)
+    assert headline(record, "en").endswith(english)
 
 
 @pytest.mark.parametrize(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import bisect
 import math
+import random
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from veille.alerts.cycles import same_time_before
 from veille.alerts.detect import (
     MAX_PROBABILITY,
     CountSeries,
@@ -16,6 +20,7 @@ from veille.alerts.detect import (
     detect,
     is_spike,
     poisson_tail,
+    reach,
 )
 from veille.delivery_settings import AlertSettings
 
@@ -144,3 +149,109 @@ def test_a_baseline_keeps_only_the_windows_veille_watched() -> None:
     assert [
         s.horizon for s in detect(bucket_counts(events, ["acme"], NOW, since), SETTINGS, NOW)
     ] == ["hour"]
+
+
+PARIS = ZoneInfo("Europe/Paris")
+# Two weeks and more of traffic up to the evening of Monday 30 March 2026, Paris time: the
+# clocks went forward on Sunday 29 March.
+DIURNAL_END = datetime(2026, 3, 30, 21, tzinfo=UTC)
+
+
+def diurnal_events(
+    day: float, night: float, *, weekend: float = 1.0, seed: int = 7
+) -> list[tuple[str, datetime, bool]]:
+    """Four weeks of Poisson arrivals for acme: ``day`` mentions an hour from 7:00 to 21:00
+    (Paris), ``night`` an hour otherwise, times ``weekend`` on Saturdays and Sundays; a fifth
+    negative."""
+    draw = random.Random(seed)
+    events = []
+    moment = DIURNAL_END - timedelta(days=28)
+    while moment < DIURNAL_END:
+        local = moment.astimezone(PARIS)
+        rate = day if 7 <= local.hour < 21 else night
+        if local.weekday() >= 5:
+            rate *= weekend
+        if draw.random() < rate / 60:  # one minute at a time
+            events.append(("acme", moment, draw.random() < 0.2))
+        moment += timedelta(minutes=1)
+    return events
+
+
+def spikes_every_hour(
+    events: list[tuple[str, datetime, bool]], *, days: int = 6
+) -> list[tuple[str, str, str]]:
+    """The spikes found by a check at every hour of the last ``days`` days of the traffic."""
+    found = []
+    since = {"acme": DIURNAL_END - timedelta(days=60)}
+    times = [moment for _, moment, _ in events]
+    for hours in range(24 * days, -1, -1):
+        now = DIURNAL_END - timedelta(hours=hours)
+        # The events the store would give: from the earliest window on, seen by now.
+        seen = events[
+            bisect.bisect_right(times, reach(now, PARIS)) : bisect.bisect_right(times, now)
+        ]
+        for spike in detect(bucket_counts(seen, ["acme"], now, since, PARIS), SETTINGS, now):
+            found.append((f"{now.astimezone(PARIS):%a %d %H:%M}", spike.signal, spike.horizon))
+    return found
+
+
+@pytest.mark.parametrize(("day", "night"), [(10, 0.5), (25, 1), (2, 0.05)])
+def test_a_day_and_night_rhythm_never_alerts(day: float, night: float) -> None:
+    # Each morning the last hour holds many times the night before it: not a surge.
+    assert spikes_every_hour(diurnal_events(day, night)) == []
+
+
+@pytest.mark.parametrize("weekend", [0.05, 20])
+def test_a_weekly_rhythm_never_alerts(weekend: float) -> None:
+    # Quiet weekends (Monday is not a surge), and a brand living at weekends (nor is Saturday).
+    assert spikes_every_hour(diurnal_events(2, 0.1, weekend=weekend), days=8) == []
+
+
+def test_a_surge_in_a_daily_rhythm_still_alerts() -> None:
+    events = diurnal_events(10, 0.5)
+    morning = datetime(2026, 3, 30, 8, 40, tzinfo=UTC)  # 10:40 in Paris, a busy hour
+    surge = [("acme", morning - timedelta(minutes=n), True) for n in range(30)]
+    now = morning + timedelta(minutes=5)
+    seen = [event for event in events + surge if event[1] <= now]
+    since = {"acme": DIURNAL_END - timedelta(days=60)}
+    spikes = detect(bucket_counts(seen, ["acme"], now, since, PARIS), SETTINGS, now)
+    by_kind = {(s.signal, s.horizon): s for s in spikes}
+    assert set(by_kind) >= {("volume", "hour"), ("negative", "hour")}
+    # Its baseline is the usual level at that hour, not the quieter night before.
+    volume = by_kind["volume", "hour"]
+    assert volume.reference == "daily" and 8 < volume.baseline < 12
+
+
+def test_a_new_surge_at_night_still_alerts() -> None:
+    events = diurnal_events(10, 0.5)
+    night = datetime(2026, 3, 30, 1, 30, tzinfo=UTC)  # 3:30 in Paris
+    seen = [e for e in events if e[1] <= night] + [("acme", night, False)] * 25
+    since = {"acme": DIURNAL_END - timedelta(days=60)}
+    [spike] = detect(bucket_counts(seen, ["acme"], night, since, PARIS), SETTINGS, night)
+    # The evening before, in the recent hours, is busier than the usual night: its baseline.
+    assert (spike.horizon, spike.reference) == ("hour", "recent")
+
+
+def test_a_brand_watched_less_than_a_day_is_judged_on_its_recent_hours() -> None:
+    events = [("acme", NOW - timedelta(minutes=5), False)] * 12
+    since = {"acme": NOW - timedelta(hours=20)}
+    series = {(s.signal, s.horizon): s for s in bucket_counts(events, ["acme"], NOW, since, PARIS)}
+    hour = series["volume", "hour"]
+    assert (hour.daily, hour.weekly, len(hour.baseline)) == ((), (), 12)
+    assert [(s.horizon, s.reference) for s in detect(series.values(), SETTINGS, NOW)] == [
+        ("hour", "recent")
+    ]
+
+
+def test_the_same_hour_of_another_day_is_read_on_the_local_clock() -> None:
+    # 9:30 in Paris on Monday 30 March (summer time) and on the Saturday before (winter time).
+    now = datetime(2026, 3, 30, 7, 30, tzinfo=UTC)
+    assert same_time_before(now, 2, PARIS) == datetime(2026, 3, 28, 8, 30, tzinfo=UTC)
+    events = [("acme", datetime(2026, 3, 28, 8, 10, tzinfo=UTC), False)]  # 9:10 in Paris
+    since = {"acme": now - timedelta(days=60)}
+    [hour] = [
+        s
+        for s in bucket_counts(events, ["acme"], now, since, PARIS)
+        if (s.signal, s.horizon) == ("volume", "hour")
+    ]
+    assert hour.daily == (0,) * 12 + (1, 0) and hour.weekly == (0, 0)

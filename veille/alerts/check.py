@@ -2,7 +2,9 @@
 
 The order makes every spike alert exactly once:
 
-1. Count each brand's mentions per window (by publication time, else first-seen time) and
+1. Count each brand's mentions per window (by publication time, else first-seen time), in the
+   current windows and their baselines (:mod:`veille.alerts.cycles`: the same time of day and
+   of the week read in the ``[schedule]`` time zone), and
    :func:`~veille.alerts.detect.detect` the spikes at ``now``.
 2. Drop the spikes whose (brand, signal, horizon) already fired within the cooldown, whatever
    became of that alert: the same surge is never detected twice. Past the cooldown, a window
@@ -28,12 +30,12 @@ from pathlib import Path
 
 from veille.alerts.detect import (
     HORIZON_BY_NAME,
-    HORIZONS,
     Spike,
     bucket_counts,
     detect,
     is_spike,
-    watched_windows,
+    reach,
+    reference_windows,
 )
 from veille.alerts.render import AlertItem, alert_message, render
 from veille.errors import VeilleError
@@ -41,7 +43,7 @@ from veille.mail import DeliveryError, send_message
 from veille.settings import Settings
 from veille.store import Store
 from veille.store.alerts import AlertRecord
-from veille.timeutil import utcnow
+from veille.timeutil import time_zone, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +70,10 @@ def find_spikes(settings: Settings, store: Store, now: datetime) -> list[Spike]:
     brands = [brand.name for brand in settings.brands]
     if not brands:
         return []
-    reach = max(horizon.span for horizon in HORIZONS)
-    events = store.alert_events(brands, now - reach, now)
+    zone = time_zone(settings.schedule.timezone)
+    events = store.alert_events(brands, reach(now, zone), now)
     watched_since = store.brands_created_at(brands)
-    return detect(bucket_counts(events, brands, now, watched_since), settings.alerts, now)
+    return detect(bucket_counts(events, brands, now, watched_since, zone), settings.alerts, now)
 
 
 def _with_news(settings: Settings, store: Store, spikes: list[Spike], now: datetime) -> list[Spike]:
@@ -92,14 +94,21 @@ def _with_news(settings: Settings, store: Store, spikes: list[Spike], now: datet
     return news
 
 
-def _with_baseline_spans(store: Store, records: list[AlertRecord]) -> list[AlertRecord]:
+def _with_baseline_spans(
+    settings: Settings, store: Store, records: list[AlertRecord]
+) -> list[AlertRecord]:
     """The alerts with how many windows their baselines held, for their wording to say."""
     created = store.brands_created_at(sorted({record.brand for record in records}))
+    zone = time_zone(settings.schedule.timezone)
     return [
         replace(
             record,
-            baseline_windows=watched_windows(
-                HORIZON_BY_NAME[record.horizon], record.fired_at, created.get(record.brand)
+            baseline_windows=reference_windows(
+                HORIZON_BY_NAME[record.horizon],
+                record.reference,
+                record.fired_at,
+                created.get(record.brand),
+                zone,
             ),
         )
         for record in records
@@ -154,19 +163,19 @@ def check_alerts(
     new = [_record(spike, status) for spike in spikes]
     if dry_run_dir is not None:
         backlog = store.unsent_alerts(cutoff) if config.to else []
-        report.alerts = _with_baseline_spans(store, backlog + new)
+        report.alerts = _with_baseline_spans(settings, store, backlog + new)
         report.retried = len(backlog)
         if report.alerts:
             report.files = _write_preview(settings, store, report.alerts, moment, dry_run_dir)
         report.status = "dry-run"
         return report
     if not config.to:
-        report.alerts = _with_baseline_spans(store, store.record_alerts(new))
+        report.alerts = _with_baseline_spans(settings, store, store.record_alerts(new))
         report.status = "recorded" if new else "quiet"
     else:
         store.expire_alerts(cutoff)
         store.record_alerts(new)
-        report.alerts = _with_baseline_spans(store, store.unsent_alerts(cutoff))
+        report.alerts = _with_baseline_spans(settings, store, store.unsent_alerts(cutoff))
         report.retried = len(report.alerts) - len(new)
         if report.alerts:
             _send(settings, store, report, moment)
@@ -191,6 +200,7 @@ def _record(spike: Spike, status: str) -> AlertRecord:
         baseline=spike.baseline,
         probability=spike.probability,
         status=status,
+        reference=spike.reference,
     )
 
 

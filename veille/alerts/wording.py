@@ -95,11 +95,14 @@ def _span(windows: int, hourly: bool, language: str) -> tuple[str, str]:
 
 def _baseline(record: AlertRecord, language: str) -> str:
     """The baseline over the span veille really watched: « 5,1/h sur 12 h », « aucune sur les
-    2 jours précédents » for a brand configured three days ago."""
+    2 jours précédents » for a brand configured three days ago, « 7,2/h à la même heure sur
+    14 jours » when it is the usual level at that time of day."""
     windows = record.baseline_windows
     if windows is None:
-        windows = HORIZON_BY_NAME[record.horizon].baseline_windows
+        windows = _full_windows(record)
     hourly = record.horizon == "hour"
+    if record.reference != "recent":
+        return _cycle_baseline(record, windows, language)
     span, before = _span(windows, hourly, language)
     if language == "fr":
         if record.baseline <= 0:
@@ -108,6 +111,45 @@ def _baseline(record: AlertRecord, language: str) -> str:
     if record.baseline <= 0:
         return f"none in {before}"
     return f"{number(record.baseline, language)}/{'h' if hourly else 'day'} over {span}"
+
+
+def _full_windows(record: AlertRecord) -> int:
+    """How many windows the alert's reference holds for a brand watched long enough."""
+    horizon = HORIZON_BY_NAME[record.horizon]
+    if record.reference == "daily":
+        return horizon.days
+    if record.reference == "weekly":
+        return horizon.weeks
+    return horizon.baseline_windows
+
+
+def _cycle_baseline(record: AlertRecord, windows: int, language: str) -> str:
+    """A daily or weekly baseline: « 7,2/h à la même heure sur 14 jours », « 140/jour le même
+    jour de la semaine sur 2 semaines », "10/h on the same weekday at the same hour over 1
+    week"."""
+    hourly = record.horizon == "hour"
+    count = format_number(windows, language)
+    plural = takes_plural(windows, language)
+    rate = number(record.baseline, language)
+    weekly = record.reference == "weekly"
+    if language == "fr":
+        when = " ".join(
+            part
+            for part, wanted in (
+                ("le même jour de la semaine", weekly),
+                ("à la même heure", hourly),
+            )
+            if wanted
+        )
+        unit = ("semaines" if plural else "semaine") if weekly else ("jours" if plural else "jour")
+        return f"{rate}/{'h' if hourly else 'jour'} {when} sur {count} {unit}"
+    when = " ".join(
+        part
+        for part, wanted in (("on the same weekday", weekly), ("at the same hour", hourly))
+        if wanted
+    )
+    unit = ("weeks" if plural else "week") if weekly else ("days" if plural else "day")
+    return f"{rate}/{'h' if hourly else 'day'} {when} over {count} {unit}"
 
 
 def headline(record: AlertRecord, language: str, *, detail: bool = True) -> str:

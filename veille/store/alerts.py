@@ -51,6 +51,8 @@ class AlertRecord:
     baseline: float
     probability: float
     status: str = "pending"
+    # Which windows the baseline is the mean of: recent | daily | weekly (veille.alerts.cycles).
+    reference: str = "recent"
     id: int | None = None
     attempts: int = 0
     sent_at: datetime | None = None
@@ -174,6 +176,8 @@ def _record(row: Any) -> AlertRecord:
         baseline=row.baseline,
         probability=row.probability,
         status=row.status,
+        # Alerts stored before the cycle references had the recent windows alone.
+        reference=row.reference or "recent",
         id=row.id,
         attempts=row.attempts,
         sent_at=row.sent_at,
@@ -227,6 +231,7 @@ def record_alerts(connection: Connection, records: Sequence[AlertRecord]) -> lis
             "baseline": record.baseline,
             "probability": record.probability,
             "status": record.status,
+            "reference": record.reference,
             "attempts": 0,
         }
         key = connection.execute(insert(alert_table).values(**values)).inserted_primary_key

@@ -360,6 +360,9 @@ alert_table = Table(
     _required("window_start", UtcDateTime),
     _required("count", Integer),
     _required("baseline", Float),  # mean mentions per baseline window
+    # Which windows the baseline is the mean of: recent | daily | weekly (migration 0020;
+    # NULL: an alert stored before, whose baseline was the recent windows).
+    Column("reference", String(8)),
     _required("probability", Float),
     _required("status", String(16), default="pending"),
     _required("attempts", Integer, default=0),
