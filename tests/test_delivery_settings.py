@@ -66,6 +66,8 @@ def test_digests_are_checked(tmp_path: Path) -> None:
         ('[schedule]\ntimezone = "Mars/Olympus"\n', "schedule.timezone"),
         ('[smtp]\nsecurity = "tls"\n', "smtp.security"),
         ("[smtp]\nport = 99999\n", "smtp.port"),
+        ('[alerts]\ncooldown = "0s"\n', "alerts.cooldown"),
+        ("[alerts]\ncooldown = 0\n", "alerts.cooldown"),
     ],
 )
 def test_bad_delivery_settings_are_clear_errors(tmp_path: Path, extra: str, key: str) -> None:

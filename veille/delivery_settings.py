@@ -157,7 +157,14 @@ class AlertSettings(BaseModel):
     @field_validator("cooldown", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> timedelta:
-        return parse_duration(value)
+        cooldown = parse_duration(value)
+        if cooldown <= timedelta(0):
+            # An alert is sent, and retried, while its cooldown lasts: with none, never.
+            raise ValueError(
+                "the cooldown must be longer than 0s: an alert is e-mailed (and tried again) "
+                "until its cooldown ends, so with none it would never be sent; the default is 6h"
+            )
+        return cooldown
 
     @field_validator("to")
     @classmethod

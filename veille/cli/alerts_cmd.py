@@ -44,7 +44,7 @@ def alerts(app: App, dry_run: bool, out: Path | None) -> None:
                 click.echo("another veille process is checking alerts; nothing done")
                 return
             report = check_alerts(settings, store)
-    if not report.alerts:
+    if not report.alerts and not report.spikes:
         click.echo("no spike")
     for record in report.alerts:
         late = record.fired_at < report.checked_at
