@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from tests.support.digests import digest_settings, save
 from tests.support.smtpserver import SmtpServer
-from tests.support.stores import T0, make_item, store_fixture  # noqa: F401
+from tests.support.stores import T0, configure, make_item, store_fixture  # noqa: F401
 from veille.alerts import check_alerts, find_spikes
 from veille.settings import Settings
 from veille.store import Store, StoredItem
@@ -207,6 +207,30 @@ def test_the_usual_busy_hour_is_no_surge_and_a_real_one_says_its_baseline(
         in text
     )
     assert [r.reference for r in store.list_alerts()] == ["daily", "recent"]
+
+
+def test_the_undated_backlog_of_a_new_source_is_no_spike(store: Store, smtp: SmtpServer) -> None:
+    settings = settings_for(store, smtp)
+    background(store)
+
+    def undated(name: str, at: datetime) -> None:
+        """A collection of hn at ``at`` bringing 20 acme items without a date."""
+        items = [make_item(f"{name}-{n}", published_at=None) for n in range(20)]
+        save(store, *items, at=at, source="hn")
+
+    # Its first collection brings items published whenever: they have no time to count at.
+    undated("backlog", NOW - timedelta(minutes=5))
+    assert check_alerts(settings, store, now=NOW).status == "quiet"
+    # The next one's are new since the collection before: a surge in the last hour.
+    undated("new", NOW + timedelta(minutes=55))
+    report = check_alerts(settings, store, now=NOW + timedelta(hours=1))
+    assert [(s.signal, s.horizon, s.count) for s in report.spikes] == [("volume", "hour", 20)]
+    text, _ = parts(smtp.messages[0])
+    assert "Title new-" in text and "Title backlog-" not in text
+    # Changed settings (another address, perhaps): its next collection is a first one again.
+    configure(store, hn_options={"tags": "story"})
+    undated("moved", NOW + timedelta(hours=8))
+    assert find_spikes(settings, store, NOW + timedelta(hours=8, minutes=5)) == []
 
 
 def test_a_failed_send_is_retried_by_the_next_check_not_detected_again(

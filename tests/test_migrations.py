@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from veille.store.db import (
     upgrade_database,
 )
 from veille.store.revisions import head_of, script_revisions
-from veille.store.schema import document_table, metadata
+from veille.store.schema import document_table, metadata, source_state_table
 from veille.store.search import is_search_object
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -536,3 +537,44 @@ def test_db_upgrades_started_together_on_postgresql_upgrade_once_and_say_so(
     upgraded = [output for output in outputs if f"from empty to {head}." in output]
     current = [output for output in outputs if f"already at the latest revision ({head})" in output]
     assert (len(upgraded), len(current)) == (1, 1), outputs
+
+
+def test_0021_dates_the_first_success_of_collected_states_at_their_source_s_creation(
+    database_url: str,
+) -> None:
+    engine = create_store_engine(database_url)
+    try:
+        assert upgrade_database(engine, "0020") == "0020"
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO sources (id, name, kind, options, active, created_at, updated_at)"
+                    " VALUES (:id, :name, 'rss', '{}', :active, :t, :t)"
+                ),
+                [
+                    {"id": 1, "name": "collected", "active": True, "t": "2026-03-02 09:30:00"},
+                    {"id": 2, "name": "never", "active": True, "t": "2026-03-05 10:00:00"},
+                ],
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO source_state (source_id, brand_key, consecutive_failures,"
+                    " disabled, last_ok_at) VALUES (:id, '', 0, :off, :ok)"
+                ),
+                [
+                    {"id": 1, "off": False, "ok": "2026-03-20 06:00:00"},
+                    {"id": 2, "off": False, "ok": None},
+                ],
+            )
+        assert upgrade_database(engine, "0021") == "0021"
+        with engine.connect() as connection:
+            rows = dict(
+                connection.execute(
+                    select(source_state_table.c.source_id, source_state_table.c.first_ok_at)
+                ).all()
+            )
+        assert rows[2] is None
+        assert rows[1] is not None and rows[1].replace(tzinfo=None) == datetime(2026, 3, 2, 9, 30)
+        assert downgrade_database(engine, "0020") == "0020"
+    finally:
+        engine.dispose()

@@ -2,10 +2,10 @@
 
 The order makes every spike alert exactly once:
 
-1. Count each brand's mentions per window (by publication time, else first-seen time), in the
-   current windows and their baselines (:mod:`veille.alerts.cycles`: the same time of day and
-   of the week read in the ``[schedule]`` time zone), and
-   :func:`~veille.alerts.detect.detect` the spikes at ``now``.
+1. Count each brand's mentions per window (by publication time, else first-seen time; not the
+   undated backlog of a source's first collection), in the current windows and their
+   baselines (:mod:`veille.alerts.cycles`: the same time of day and of the week, read in the
+   ``[schedule]`` time zone), and :func:`~veille.alerts.detect.detect` the spikes at ``now``.
 2. Drop the spikes whose (brand, signal, horizon) already fired within the cooldown, whatever
    became of that alert: the same surge is never detected twice. Past the cooldown, a window
    that still surges because of mentions the last alert of its kind reported has no news: it

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, nulls_last, select, update
+from sqlalchemy import Connection, func, insert, nulls_last, or_, select, update
 
 from veille.normalize.domains import readable_host
 from veille.store.queries import MENTION_CARD_COLUMNS, effective_tone, tone_condition
@@ -25,6 +25,7 @@ from veille.store.schema import (
     brand_table,
     document_table,
     mention_table,
+    source_state_table,
 )
 
 # An alert's time: when the mention was published, else when veille first saw it for the brand.
@@ -33,6 +34,22 @@ from veille.store.schema import (
 alert_time = func.coalesce(
     document_table.c.published_at, mention_table.c.first_seen_at, type_=UtcDateTime
 )
+# An undated mention first seen by its source's first successful collection (for the brand, or
+# for every brand) is part of the source's backlog, published whenever: it has no alert time.
+# Without this, a feed added without dates would be a spike of its whole backlog.
+_first_collected = (
+    select(source_state_table.c.id)
+    .where(
+        source_state_table.c.source_id == mention_table.c.source_id,
+        or_(
+            source_state_table.c.brand_key == "",
+            source_state_table.c.brand_key == brand_table.c.name,
+        ),
+        source_state_table.c.first_ok_at >= mention_table.c.first_seen_at,
+    )
+    .exists()
+)
+timed = or_(document_table.c.published_at.is_not(None), ~_first_collected)
 UNSENT = ("pending", "failed")
 # Alerts whose readers have them (or that are kept without recipients).
 REPORTED = ("sent", "recorded")
@@ -70,7 +87,8 @@ def mention_events(
     seen_after: datetime | None = None,
 ) -> list[tuple[str, datetime, bool]]:
     """(brand, time, negative) of the brands' mentions timed after ``since`` and seen by then
-    (and first seen after ``seen_after``, when given).
+    (and first seen after ``seen_after``, when given); undated ones of a source's backlog have
+    no time.
 
     Read in two parts, as the alert time is the publication time when there is one, else the
     first sighting: published mentions through the publication-time index, the others through
@@ -97,7 +115,10 @@ def mention_events(
         seen = (mention_table.c.first_seen_at > seen_after,)
     published = part(document_table.c.published_at > since, *seen)
     unpublished = part(
-        document_table.c.published_at.is_(None), mention_table.c.first_seen_at > since, *seen
+        document_table.c.published_at.is_(None),
+        mention_table.c.first_seen_at > since,
+        ~_first_collected,
+        *seen,
     )
     rows = connection.execute(published.union_all(unpublished))
     return [(row.name, row.time, row.tone == "negative") for row in rows]
@@ -124,6 +145,7 @@ def window_mentions(
     conditions: list[Any] = [
         brand_table.c.name == brand,
         alert_time > after,
+        timed,
         mention_table.c.first_seen_at <= seen_until,
     ]
     if negative_only:

@@ -174,6 +174,9 @@ source_state_table = Table(
     Column("last_error", Text),
     Column("last_error_at", UtcDateTime),
     Column("last_ok_at", UtcDateTime),
+    # The first successful collection since the state was created or reset (migration 0021):
+    # the undated items it brings are the source's backlog, published whenever.
+    Column("first_ok_at", UtcDateTime),
     Column("last_new_at", UtcDateTime),
     _required("disabled", Boolean, default=False),
     Column("disabled_reason", Text),

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy import Connection, bindparam, func, insert, update
 
 from veille.store.document_writes import (
     MentionOf,
@@ -37,18 +37,22 @@ from veille.types import SourceState, StoredItem
 
 @cache
 def _upsert_state_statement(
-    dialect: str, columns: tuple[str, ...], incremented: frozenset[str]
+    dialect: str, columns: tuple[str, ...], incremented: frozenset[str], kept: frozenset[str]
 ) -> Any:
     """INSERT … ON CONFLICT DO UPDATE of one source state, built once per dialect and columns.
 
     On conflict each column takes the inserted value (``excluded``), those in ``incremented``
-    their stored value plus one.
+    their stored value plus one, those in ``kept`` their stored value unless it is NULL.
     """
     table = source_state_table
     keys = ("source_id", "brand_id", "brand_key", *columns)
     statement = dialect_insert(dialect, table).values({key: bindparam(key) for key in keys})
     on_conflict = {
-        column: table.c[column] + 1 if column in incremented else statement.excluded[column]
+        column: table.c[column] + 1
+        if column in incremented
+        else func.coalesce(table.c[column], statement.excluded[column])
+        if column in kept
+        else statement.excluded[column]
         for column in columns
     }
     return statement.on_conflict_do_update(
@@ -62,14 +66,15 @@ def upsert_state(
     brand: tuple[int, str] | None,
     values: dict[str, Any],
     incremented: frozenset[str] = frozenset(),
+    kept: frozenset[str] = frozenset(),
 ) -> int:
     """Insert or update one source-state row; return its consecutive failure count.
 
     A new row takes ``values``; a stored one takes them too, except the ``incremented``
-    columns, which count one more.
+    columns, which count one more, and the ``kept`` ones, which keep a value they hold.
     """
     brand_id, brand_key = brand if brand is not None else (None, "")
-    statement = _upsert_state_statement(connection.dialect.name, tuple(values), incremented)
+    statement = _upsert_state_statement(connection.dialect.name, tuple(values), incremented, kept)
     parameters = {"source_id": source_id, "brand_id": brand_id, "brand_key": brand_key, **values}
     return int(connection.execute(statement, parameters).scalar_one())
 
@@ -236,12 +241,13 @@ def _record_success(
         "last_error": save.warning,
         "last_error_at": now if save.warning else None,
         "last_ok_at": now,
+        "first_ok_at": now,  # kept once set: the first success's
         "disabled": False,
         "disabled_reason": None,
     }
     if counts.new_documents or counts.new_mentions:
         values["last_new_at"] = now
-    upsert_state(connection, source_id, brand_ref, values)
+    upsert_state(connection, source_id, brand_ref, values, kept=frozenset({"first_ok_at"}))
     connection.execute(
         _run_source_insert(),
         {
@@ -302,7 +308,11 @@ def record_failure(
 
 
 def reset_states(connection: Connection, where: Any) -> None:
-    """Forget validators, moved URL, cursor and schedule of the matching source states."""
+    """Forget validators, moved URL, cursor and schedule of the matching source states.
+
+    Their next successful collection counts as a first one: another address may bring another
+    backlog.
+    """
     connection.execute(
         update(source_state_table)
         .where(where)
@@ -314,6 +324,7 @@ def reset_states(connection: Connection, where: Any) -> None:
             cursor=None,
             next_check_at=None,
             check_interval=None,
+            first_ok_at=None,
             consecutive_failures=0,
             disabled=False,
             disabled_reason=None,
