@@ -429,3 +429,31 @@ def test_alert_numbers_are_written_as_their_readers_do(
     for part in (text, html):
         assert all(words in part for words in expected), part
         assert "12345" not in part and "1234" not in part
+
+
+@pytest.mark.parametrize(
+    ("cooldown", "french", "english"),
+    [
+        (timedelta(hours=6), "6 h", "6 hours"),
+        (timedelta(days=1), "1 j", "1 day"),
+        (timedelta(weeks=2), "2 sem.", "2 weeks"),
+        (timedelta(minutes=90), "90 min", "90 minutes"),
+        (timedelta(hours=1), "1 h", "1 hour"),
+    ],
+)
+def test_the_footer_gives_the_cooldown_in_the_readers_units(
+    cooldown: timedelta, french: str, english: str
+) -> None:
+    from veille.alerts.render import AlertItem, render
+    from veille.store.alerts import AlertRecord
+
+    record = AlertRecord("acme", "volume", "hour", NOW, NOW - timedelta(hours=1), 50, 2.0, 0)
+    footers = {
+        "fr": f"une alerte par pic, pas de nouvelle alerte pendant {french}.",
+        "en": f"one alert per surge, no new alert for {english}.",
+    }
+    for language, footer in footers.items():
+        _, text, html = render(
+            [AlertItem(record)], language=language, timezone="UTC", cooldown=cooldown, now=NOW
+        )
+        assert footer in text and footer in html

@@ -22,7 +22,6 @@ from veille.digest.wording import long_date, short_time
 from veille.mail import message_id
 from veille.numbers import format_number
 from veille.store.alerts import AlertRecord
-from veille.timeutil import format_duration
 
 TEMPLATES = Path(__file__).resolve().parent
 
@@ -97,7 +96,7 @@ def render(
         "local": lambda moment: short_time(moment.astimezone(zone), language),
         "headline": lambda record: wording.headline(record, language),
         "command": lambda group: wording.mentions_command([i.record for i in group.items]),
-        "cooldown": format_duration(cooldown),
+        "cooldown": wording.duration(cooldown, language),
         "number": lambda value: format_number(value, language),
     }
     env = environment()

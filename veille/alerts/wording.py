@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from veille.alerts.detect import HORIZON_BY_NAME
 from veille.numbers import format_number, takes_plural
@@ -42,6 +42,32 @@ LABELS: dict[str, dict[str, str]] = {
         "tone_negative": "negative",
     },
 }
+
+
+# A duration's units, largest first: seconds in each, and how French and English write them
+# (French abbreviates, with a space: « 6 h », « 2 sem. »).
+_DURATION_UNITS: tuple[tuple[int, str, tuple[str, str]], ...] = (
+    (604800, "sem.", ("week", "weeks")),
+    (86400, "j", ("day", "days")),
+    (3600, "h", ("hour", "hours")),
+    (60, "min", ("minute", "minutes")),
+    (1, "s", ("second", "seconds")),
+)
+
+
+def duration(delta: timedelta, language: str) -> str:
+    """A duration in its largest whole unit, as a reader writes it: « 6 h », « 1 j »,
+    « 2 sem. », « 90 min » in French; "6 hours", "1 day", "90 minutes" in English."""
+    seconds = max(int(delta.total_seconds()), 0)
+    size, french, english = (
+        next(unit for unit in _DURATION_UNITS if seconds % unit[0] == 0 and seconds >= unit[0])
+        if seconds
+        else _DURATION_UNITS[-1]
+    )
+    count = format_number(seconds // size, language)
+    if language == "fr":
+        return f"{count} {french}"
+    return f"{count} {english[takes_plural(seconds // size, language)]}"
 
 
 def number(value: float, language: str, digits: int = 1) -> str:
