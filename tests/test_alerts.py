@@ -457,3 +457,22 @@ def test_the_footer_gives_the_cooldown_in_the_readers_units(
             [AlertItem(record)], language=language, timezone="UTC", cooldown=cooldown, now=NOW
         )
         assert footer in text and footer in html
+
+
+@pytest.mark.parametrize(
+    ("count", "baseline", "french", "english"),
+    [
+        (40, 1 / 3, "121× la normale (0,33/h sur 12 h)", "121× the usual (0.33/h over 12 h)"),
+        (12, 1 / 12, "145× la normale (0,083/h sur 12 h)", "145× the usual (0.083/h over 12 h)"),
+        (42, 61 / 12, "8,2× la normale (5,1/h sur 12 h)", "8.2× the usual (5.1/h over 12 h)"),
+    ],
+)
+def test_an_alert_s_ratio_is_that_of_the_baseline_it_shows(
+    count: int, baseline: float, french: str, english: str
+) -> None:
+    from veille.alerts.wording import headline
+    from veille.store.alerts import AlertRecord
+
+    record = AlertRecord("acme", "negative", "hour", NOW, NOW, count, baseline, 0.0)
+    assert headline(record, "fr").endswith(french)
+    assert headline(record, "en").endswith(english)

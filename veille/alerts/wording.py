@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shlex
 from collections.abc import Sequence
 from datetime import UTC, timedelta
@@ -79,12 +80,30 @@ def number(value: float, language: str, digits: int = 1) -> str:
     return text
 
 
+def baseline_digits(baseline: float) -> int:
+    """How many decimals a baseline is shown with: one from 1 on (« 5,1 »), two significant
+    digits below (« 0,33 », « 0,083 »), so that the ratio it gives is the one shown."""
+    if baseline <= 0 or baseline >= 1:
+        return 1
+    return 1 - math.floor(math.log10(baseline))
+
+
+def shown_baseline(baseline: float) -> float:
+    """The baseline as the alert shows it, rounded to :func:`baseline_digits`."""
+    return round(baseline, baseline_digits(baseline))
+
+
 def ratio(count: int, baseline: float, language: str) -> str | None:
-    """ "8×" / "2,5×": how many times the baseline, or None when the baseline is zero."""
-    if baseline <= 0:
+    """ "8×" / "2,5×": how many times the baseline as shown, or None when it is zero."""
+    shown = shown_baseline(baseline)
+    if shown <= 0:
         return None
-    times = count / baseline
+    times = count / shown
     return f"{number(times, language, 0 if times >= 10 else 1)}×"
+
+
+def _rate(baseline: float, language: str) -> str:
+    return number(shown_baseline(baseline), language, baseline_digits(baseline))
 
 
 def _what(record: AlertRecord, language: str) -> str:
@@ -133,10 +152,10 @@ def _baseline(record: AlertRecord, language: str) -> str:
     if language == "fr":
         if record.baseline <= 0:
             return f"aucune sur {before}"
-        return f"{number(record.baseline, language)}/{'h' if hourly else 'jour'} sur {span}"
+        return f"{_rate(record.baseline, language)}/{'h' if hourly else 'jour'} sur {span}"
     if record.baseline <= 0:
         return f"none in {before}"
-    return f"{number(record.baseline, language)}/{'h' if hourly else 'day'} over {span}"
+    return f"{_rate(record.baseline, language)}/{'h' if hourly else 'day'} over {span}"
 
 
 def _full_windows(record: AlertRecord) -> int:
@@ -156,7 +175,7 @@ def _cycle_baseline(record: AlertRecord, windows: int, language: str) -> str:
     hourly = record.horizon == "hour"
     count = format_number(windows, language)
     plural = takes_plural(windows, language)
-    rate = number(record.baseline, language)
+    rate = _rate(record.baseline, language)
     weekly = record.reference == "weekly"
     if language == "fr":
         when = " ".join(
@@ -179,7 +198,8 @@ def _cycle_baseline(record: AlertRecord, windows: int, language: str) -> str:
 
 
 def headline(record: AlertRecord, language: str, *, detail: bool = True) -> str:
-    """ "Danone : 42 mentions négatives dans la dernière heure, 8× la normale (5,1/h sur 12 h)"."""
+    """ "Danone : 42 mentions négatives dans la dernière heure, 8,2× la normale (5,1/h sur
+    12 h)"."""
     times = ratio(record.count, record.baseline, language)
     colon = " : " if language == "fr" else ": "
     line = f"{record.brand}{colon}{_what(record, language)}"
