@@ -476,3 +476,28 @@ def test_an_alert_s_ratio_is_that_of_the_baseline_it_shows(
     record = AlertRecord("acme", "negative", "hour", NOW, NOW, count, baseline, 0.0)
     assert headline(record, "fr").endswith(french)
     assert headline(record, "en").endswith(english)
+
+
+@pytest.mark.parametrize(
+    ("brand", "spelled"),
+    [
+        ("acme", "acme"),
+        ("L'Oréal", '"L\'Oréal"'),
+        ("Crédit Agricole", '"Crédit Agricole"'),
+        ("Ben & Jerry's", '"Ben & Jerry\'s"'),
+        ('Le "Petit" $Bateau', "'Le \"Petit\" $Bateau'"),
+        ("Rock'n'Roll $hop", "'Rock'\"'\"'n'\"'\"'Roll $hop'"),
+    ],
+)
+def test_the_mentions_command_spells_the_brand_simply_for_a_posix_shell(
+    brand: str, spelled: str
+) -> None:
+    import shlex
+
+    from veille.alerts.wording import mentions_command
+    from veille.store.alerts import AlertRecord
+
+    record = AlertRecord(brand, "volume", "hour", NOW, NOW - timedelta(hours=1), 50, 2.0, 0)
+    command = mentions_command([record])
+    assert command == f"veille mentions --brand {spelled} --since 2026-03-17T08:30Z"
+    assert shlex.split(command)[3] == brand  # one word, as a POSIX shell reads it

@@ -223,10 +223,19 @@ def subject(records: Sequence[AlertRecord], language: str) -> str:
     return f"veille — {len(records)} alerts: {listing}"
 
 
+def shell_word(text: str) -> str:
+    """``text`` as one word of a POSIX shell, written simply: bare when it can be, else in
+    double quotes when nothing in it is special there (``"L'Oréal"``), else in single quotes."""
+    quoted = shlex.quote(text)
+    if quoted == text or any(character in text for character in '"$`\\!'):
+        return quoted
+    return f'"{text}"'
+
+
 def mentions_command(records: Sequence[AlertRecord]) -> str:
     """The ``veille mentions`` command listing the windows of one brand's alerts."""
     start = min(record.window_start for record in records)
     since = start.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
-    command = f"veille mentions --brand {shlex.quote(records[0].brand)} --since {since}"
+    command = f"veille mentions --brand {shell_word(records[0].brand)} --since {since}"
     negative = all(record.signal == "negative" for record in records)
     return command + (" --tone negative" if negative else "")
