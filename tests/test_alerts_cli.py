@@ -110,7 +110,9 @@ def test_alerts_exits_1_when_the_email_fails_and_retries_next_time(
     smtp.mode = "ok"
     retry = run(config, "alerts")
     assert retry.exit_code == 0, retry.output
-    assert "(detected earlier, not sent yet)" in retry.output
+    # One pair of brackets per line: the baseline's.
+    assert "(none in the previous 12 h) — detected earlier, not sent yet\n" in retry.output
+    assert ") (" not in retry.output
     assert len(smtp.messages) == 1
 
 

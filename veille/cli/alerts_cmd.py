@@ -48,7 +48,7 @@ def alerts(app: App, dry_run: bool, out: Path | None) -> None:
         click.echo("no spike")
     for record in report.alerts:
         late = record.fired_at < report.checked_at
-        click.echo(headline(record, "en") + (" (detected earlier, not sent yet)" if late else ""))
+        click.echo(headline(record, "en") + (" — detected earlier, not sent yet" if late else ""))
     if report.status == "dry-run" and report.files:
         click.echo(f"preview written to {' and '.join(map(str, report.files))} (nothing sent)")
     elif report.status == "recorded":
