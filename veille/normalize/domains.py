@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 import idna
 from publicsuffixlist import PublicSuffixList
 
+from veille.normalize.lookalikes import is_deceptive_label
+
 # Letters, digits, hyphens and underscores (seen in real sub-domains), dot-separated.
 _ASCII_HOST = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
 
@@ -101,11 +103,17 @@ def site_host(site: str | None, url: str | None) -> str | None:
 def readable_host(host: str | None) -> str | None:
     """A host as its readers write it: « blog.beauté.fr » for blog.xn--beaut-fsa.fr.
 
-    Sites are stored and compared in their ASCII (IDNA) form; they are shown in this one.
+    Sites are stored and compared in their ASCII (IDNA) form; they are shown in this one,
+    unless a label could pass for another site's (« lеmonde.fr » with a Cyrillic е, « аррӏе.com »):
+    such a host stays in its ASCII form (xn--lmonde-3of.fr), as browsers show it.
     """
     if not host or "xn--" not in host:
         return host
     try:
-        return idna.decode(host, uts46=True)
+        decoded = idna.decode(host, uts46=True)
     except (UnicodeError, ValueError):
         return host
+    ascii_tld = not host.rsplit(".", 1)[-1].startswith("xn--")
+    if any(is_deceptive_label(label, ascii_tld=ascii_tld) for label in decoded.split(".")):
+        return host
+    return decoded
