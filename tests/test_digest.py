@@ -304,6 +304,37 @@ def test_since_narrowed_runs_do_not_skip_older_mentions(store: Store, smtp: Smtp
     assert send_digests(settings, store, now=later(hours=3)).outcomes[0].error == "nothing new"
 
 
+def test_a_wider_since_after_a_narrow_one_sends_what_it_asks(
+    store: Store, smtp: SmtpServer
+) -> None:
+    # Mentions published days ago and this morning, stored before the one of the last hour.
+    save(
+        store,
+        make_item("monday", title="Acme monday", published_at=later(days=-3)),
+        at=later(days=-3),
+    )
+    save(
+        store,
+        make_item("morning", title="Acme morning", published_at=later(hours=-5)),
+        make_item("noon", title="Acme noon", published_at=later(hours=-3)),
+        make_item("recent", title="Acme recent", published_at=later(minutes=30)),
+    )
+    settings = digest_settings(store, smtp.smtp_settings(), MORNING)
+    narrow = send_digests(settings, store, now=later(hours=1), since=later())
+    assert (narrow.outcomes[0].status, narrow.outcomes[0].mentions) == ("sent", 1)
+    wide = send_digests(settings, store, now=later(hours=1, minutes=5), since=later(hours=-6))
+    assert (wide.outcomes[0].status, wide.outcomes[0].mentions) == ("sent", 3)
+    _, html = parts(smtp.messages[-1])
+    assert "Acme morning" in html and "Acme noon" in html and "Acme recent" in html
+    # A --since longer than the digest's period reaches back as far as it says.
+    week = send_digests(settings, store, now=later(hours=1, minutes=6), since=later(days=-7))
+    assert (week.outcomes[0].status, week.outcomes[0].mentions) == ("sent", 4)
+    # The --since runs moved no watermark: the full digest sends the last day's three.
+    assert store.load_digest(KEY) is None
+    full = send_digests(settings, store, now=later(hours=2))
+    assert (full.outcomes[0].status, full.outcomes[0].mentions) == ("sent", 3)
+
+
 def test_dry_run_writes_files_and_moves_nothing(
     store: Store, smtp: SmtpServer, tmp_path: Path
 ) -> None:

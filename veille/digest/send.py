@@ -119,9 +119,9 @@ def send_digests(
         if not scope:
             outcome.error = "none of its brands was asked for"
             continue
-        # A run narrowed by --brand or --since keeps a watermark of its own: the full digest
-        # still sends every mention it has not sent (moving its watermark past a mention that
-        # the narrowed run left out would lose it).
+        # A run narrowed by --brand or --since is logged apart: the full digest still sends
+        # every mention it has not sent (moving its watermark past a mention that the narrowed
+        # run left out would lose it).
         key = DigestKey.of(
             digest.name, digest.to, scope if brands else (), recent_only=since is not None
         )
@@ -149,13 +149,18 @@ def _run_one(
             outcome.held = True
             return
     try:
-        # A first digest covers the last period before its first attempt, not all history.
-        first_seen = None
-        if state is None or state.watermark is None:
-            first_seen = state.created_at if state else now
+        # A --since run sends every mention published since then, each time it runs: it keeps
+        # no watermark, as one moved past the mentions it left out would hide them from a wider
+        # --since. A first digest covers the last period before its first attempt, not all
+        # history.
+        first_seen, after_id = None, None
+        if since is None:
+            after_id = state.watermark if state else None
+            if after_id is None:
+                first_seen = state.created_at if state else now
         mentions = store.digest_mentions(
             scope,
-            after_id=state.watermark if state else None,
+            after_id=after_id,
             seen_since=first_seen - digest.period if first_seen else None,
             since=since,
         )
@@ -177,7 +182,7 @@ def _run_one(
                 for brand in scope
             ],
             health=collector_health(settings, store, now),
-            watermark=max((int(m["id"]) for m in mentions), default=None),  # type: ignore[call-overload]
+            watermark=None if since else max((int(m["id"]) for m in mentions), default=None),  # type: ignore[call-overload]
         )
         outcome.mentions = content.total
         if dry_run_dir is not None:
