@@ -295,9 +295,9 @@ def test_brand_narrowed_runs_do_not_skip_the_other_brands(store: Store, smtp: Sm
 def test_since_narrowed_runs_do_not_skip_older_mentions(store: Store, smtp: SmtpServer) -> None:
     # The older mention is stored first (the lower id): a --since run that left it out and
     # moved the digest's watermark past the newer one lost it for good.
-    save(store, make_item("old", published_at=later(days=-3)), make_item("new"))
+    save(store, make_item("old", published_at=later(hours=-20)), make_item("new"))
     settings = digest_settings(store, smtp.smtp_settings(), MORNING)
-    narrowed = send_digests(settings, store, now=later(hours=1), since=later(days=-1))
+    narrowed = send_digests(settings, store, now=later(hours=1), since=later(hours=-1))
     assert (narrowed.outcomes[0].status, narrowed.outcomes[0].mentions) == ("sent", 1)
     full = send_digests(settings, store, now=later(hours=2))
     assert (full.outcomes[0].status, full.outcomes[0].mentions) == ("sent", 2)
@@ -420,3 +420,30 @@ def test_a_source_waiting_for_the_next_daily_collect_is_not_silent(
     send_digests(settings, store, now=collected + timedelta(days=1, hours=3))
     text, _ = parts(smtp.messages[1])
     assert "lemonde — muette, depuis 2 mars 06:00" in text
+
+
+def test_a_first_digest_leaves_a_new_feed_s_old_backlog_out_and_old_dates_say_their_year(
+    store: Store, smtp: SmtpServer
+) -> None:
+    # A feed collected for the first time brings articles from 2019 along with today's.
+    recall = datetime(2019, 5, 3, 16, 35, tzinfo=UTC)
+    save(
+        store,
+        make_item("backlog", title="Acme recall of 2019", published_at=recall),
+        make_item("today", title="Acme today"),
+        make_item("undated", title="Acme undated", published_at=None),  # time: its collection
+        at=later(hours=1),
+    )
+    settings = digest_settings(store, smtp.smtp_settings(), MORNING)
+    first = send_digests(settings, store, now=later(hours=2))
+    assert (first.outcomes[0].status, first.outcomes[0].mentions) == ("sent", 2)
+    text, _ = parts(smtp.messages[-1])
+    assert "Acme today" in text and "Acme undated" in text and "recall of 2019" not in text
+    assert "· 2 mars 10:30" in text  # this year's: no year
+    # The backlog it left out never comes later as new; an old article found later says its year.
+    save(store, make_item("found", title="Acme found", published_at=recall), at=later(hours=3))
+    second = send_digests(settings, store, now=later(hours=4))
+    assert (second.outcomes[0].status, second.outcomes[0].mentions) == ("sent", 1)
+    text, html = parts(smtp.messages[-1])
+    assert "Acme found" in text and "recall of 2019" not in text
+    assert "· 3 mai 2019 18:35" in text and "3 mai 2019 18:35" in html

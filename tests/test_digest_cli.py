@@ -11,8 +11,8 @@ import pytest
 
 from tests.support.feedserver import FeedServer
 from tests.support.project import (
-    feed_bytes,
     project_engine_fixture,  # noqa: F401
+    recent_feed_bytes,
     run,
     write_config,
 )
@@ -32,8 +32,8 @@ def project(
     tmp_path: Path, feed_server: FeedServer, smtp_port: int, digests: str, *, collect: bool = True
 ) -> Path:
     """A project with two feeds collected once, its mail going to 127.0.0.1:``smtp_port``."""
-    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
-    feed_server.add("/en.atom", feed_bytes("tech_en.atom"))
+    feed_server.add("/fr.xml", recent_feed_bytes("economie_fr.xml"))
+    feed_server.add("/en.atom", recent_feed_bytes("tech_en.atom"))
     extra = (
         f'\n[smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\n'
         f'from = "veille@example.org"\ntimeout = 5\n{digests}'
@@ -49,8 +49,14 @@ def project(
     return config
 
 
-MORNING = '\n[[digests]]\nname = "morning"\nto = ["com@example.org", "boss@example.org"]\n'
-EVENING = '\n[[digests]]\nname = "evening"\nto = ["team@example.org"]\nbrands = ["Michelin"]\n'
+# The feeds' items span two days: a first send covering a week takes them all.
+MORNING = (
+    '\n[[digests]]\nname = "morning"\nto = ["com@example.org", "boss@example.org"]\nperiod = "7d"\n'
+)
+EVENING = (
+    '\n[[digests]]\nname = "evening"\nto = ["team@example.org"]\nbrands = ["Michelin"]\n'
+    'period = "7d"\n'
+)
 
 
 def test_digest_sends_then_finds_nothing_new(

@@ -22,8 +22,8 @@ from sqlalchemy import create_engine, select, update
 
 from tests.support.feedserver import FeedServer
 from tests.support.project import (
-    feed_bytes,
     project_engine_fixture,  # noqa: F401
+    recent_feed_bytes,
     run,
     write_config,
 )
@@ -53,13 +53,14 @@ def smtp() -> Iterator[SmtpServer]:
 
 def project(tmp_path: Path, feed_server: FeedServer, smtp: SmtpServer, *to: str) -> Path:
     """A project of two feeds sending the digest "morning" through ``smtp``; "fr" is collected."""
-    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
-    feed_server.add("/en.atom", feed_bytes("tech_en.atom"))
+    feed_server.add("/fr.xml", recent_feed_bytes("economie_fr.xml"))
+    feed_server.add("/en.atom", recent_feed_bytes("tech_en.atom"))
     recipients = ", ".join(f'"{address}"' for address in (to or RECIPIENTS))
     extra = (
         f'\n[smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\nsecurity = "none"\n'
         f'from = "veille@example.org"\ntimeout = {SMTP_TIMEOUT}\n'
-        f'\n[[digests]]\nname = "morning"\nto = [{recipients}]\n'
+        # The feeds' items span two days: a first send covering a week takes them all.
+        f'\n[[digests]]\nname = "morning"\nto = [{recipients}]\nperiod = "7d"\n'
     )
     config = write_config(
         tmp_path, {"fr": feed_server.url("/fr.xml"), "en": feed_server.url("/en.atom")}, extra=extra

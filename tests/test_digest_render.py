@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -10,7 +11,14 @@ from hypothesis import strategies as st
 
 from veille.digest.render import highlight, safe_url
 from veille.digest.selection import group_stories
-from veille.digest.wording import count_mentions, long_date, short_day, subject, tone_count
+from veille.digest.wording import (
+    count_mentions,
+    long_date,
+    short_day,
+    short_time,
+    subject,
+    tone_count,
+)
 from veille.match import Phrase, Term
 from veille.match.matcher import BrandQuery
 
@@ -66,6 +74,24 @@ def test_dates_per_language() -> None:
     assert long_date(NOW, "en") == "Tuesday 24 November 2026"
     assert short_day(date(2026, 11, 24), "fr") == "mar. 24/11"
     assert short_day(date(2026, 11, 24), "en") == "Tue 24/11"
+
+
+def test_a_time_of_another_year_says_its_year() -> None:
+    paris = ZoneInfo("Europe/Paris")
+    assert short_time(datetime(2026, 11, 24, 9, 15, tzinfo=paris), "fr", now=NOW) == (
+        "24 nov. 09:15"
+    )
+    old = datetime(2019, 5, 3, 18, 35, tzinfo=paris)
+    assert short_time(old, "fr", now=NOW) == "3 mai 2019 18:35"
+    assert short_time(old, "en", now=NOW) == "3 May 2019 18:35"
+    # The year is the one of the time zone the time is given in: in Paris, 2027 has begun.
+    new_year = datetime(2027, 1, 1, 0, 30, tzinfo=paris)
+    assert short_time(new_year, "fr", now=datetime(2026, 12, 31, 23, 45, tzinfo=UTC)) == (
+        "1 janv. 00:30"
+    )
+    assert short_time(new_year, "fr", now=datetime(2026, 12, 31, 22, 45, tzinfo=UTC)) == (
+        "1 janv. 2027 00:30"
+    )
 
 
 def test_highlight_escapes_and_marks_terms_ignoring_case_and_accents() -> None:

@@ -20,6 +20,8 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -118,6 +120,8 @@ def load_corpus() -> list[Payload]:
 
 
 CORPUS = load_corpus()
+# An hour ago: a digest's first send covers the mentions published in its last period.
+PUBLISHED = format_datetime(datetime.now(UTC) - timedelta(hours=1), usegmt=True)
 
 
 def rss(payloads: list[Payload]) -> bytes:
@@ -135,7 +139,7 @@ def rss(payloads: list[Payload]) -> bytes:
             f"<link>{escape(payload.link)}</link>"
             f"<author>{escape(payload.text)}</author>"
             f"<description>{escape(body)}</description>"
-            "<pubDate>Mon, 02 Mar 2026 09:00:00 GMT</pubDate></item>"
+            f"<pubDate>{PUBLISHED}</pubDate></item>"
         )
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.support.feedserver import FeedServer
-from tests.support.project import feed_bytes, run
+from tests.support.project import recent_feed_bytes, run
 from tests.support.smtpserver import free_port
 from tests.support.stores import database_url_fixture  # noqa: F401
 from tests.test_schedule_daemon import WAIT, wait_until, write_project
@@ -103,14 +103,14 @@ def runs(database_url: str) -> list[tuple[str, bool]]:
 @pytest.fixture
 def slow_project(feed_server: FeedServer, tmp_path: Path, database_url: str) -> Path:
     """A project whose one feed answers only when the test lets it (or after two minutes)."""
-    feed_server.add("/slow.xml", feed_bytes("economie_fr.xml"), delay=WAIT * 2)
+    feed_server.add("/slow.xml", recent_feed_bytes("economie_fr.xml"), delay=WAIT * 2)
     return write_project(tmp_path, database_url, {"slow": feed_server.url("/slow.xml")})
 
 
 def test_once_catches_up_then_finds_nothing_to_do(
     feed_server: FeedServer, tmp_path: Path, database_url: str, processes: list[Veille]
 ) -> None:
-    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    feed_server.add("/fr.xml", recent_feed_bytes("economie_fr.xml"))
     config = write_project(tmp_path, database_url, {"fr": feed_server.url("/fr.xml")})
     first = start(processes, config, "--once")
     status, stdout = first.finish()
@@ -137,8 +137,8 @@ def test_once_catches_up_then_finds_nothing_to_do(
 def test_a_pass_limited_to_some_sources_does_not_stand_for_the_scheduled_one(
     feed_server: FeedServer, tmp_path: Path, database_url: str, processes: list[Veille]
 ) -> None:
-    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
-    feed_server.add("/en.atom", feed_bytes("tech_en.atom"))
+    feed_server.add("/fr.xml", recent_feed_bytes("economie_fr.xml"))
+    feed_server.add("/en.atom", recent_feed_bytes("tech_en.atom"))
     sources = {"fr": feed_server.url("/fr.xml"), "en": feed_server.url("/en.atom")}
     config = write_project(tmp_path, database_url, sources)
     limited = run(config, "collect", "--source", "fr", "--quiet")
@@ -170,8 +170,8 @@ def test_ctrl_c_or_sigterm_closes_the_pass_and_leaves_what_it_did_not_collect_du
     signum: signal.Signals,
     exit_status: int,
 ) -> None:
-    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
-    feed_server.add("/slow.xml", feed_bytes("tech_en.atom"), delay=WAIT * 2)
+    feed_server.add("/fr.xml", recent_feed_bytes("economie_fr.xml"))
+    feed_server.add("/slow.xml", recent_feed_bytes("tech_en.atom"), delay=WAIT * 2)
     sources = {"fr": feed_server.url("/fr.xml"), "slow": feed_server.url("/slow.xml")}
     config = write_project(tmp_path, database_url, sources)
     collecting = Veille(config, "collect", "--quiet")
@@ -195,7 +195,7 @@ def test_ctrl_c_or_sigterm_closes_the_pass_and_leaves_what_it_did_not_collect_du
 def test_once_exits_1_when_the_digest_could_not_be_sent(
     feed_server: FeedServer, tmp_path: Path, database_url: str, processes: list[Veille]
 ) -> None:
-    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    feed_server.add("/fr.xml", recent_feed_bytes("economie_fr.xml"))
     nobody = free_port()  # no mail server there
     digest = (
         f'[smtp]\nhost = "127.0.0.1"\nport = {nobody}\nsecurity = "none"\ntimeout = 5\n'
@@ -239,7 +239,7 @@ def test_a_process_finding_the_job_locked_skips_it(
 ) -> None:
     # SQLite only: on PostgreSQL the collect job claims sources instead of locking the database.
     database_url = f"sqlite:///{tmp_path / 'veille.db'}"
-    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    feed_server.add("/fr.xml", recent_feed_bytes("economie_fr.xml"))
     config = write_project(tmp_path, database_url, {"fr": feed_server.url("/fr.xml")})
     with job_lock(database_url, "collect") as held:
         assert held
@@ -292,7 +292,7 @@ def test_a_second_signal_stops_at_once(
 def test_an_idle_daemon_stops_cleanly_on_a_signal(
     feed_server: FeedServer, tmp_path: Path, processes: list[Veille], signum: signal.Signals
 ) -> None:
-    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    feed_server.add("/fr.xml", recent_feed_bytes("economie_fr.xml"))
     database_url = f"sqlite:///{tmp_path / 'veille.db'}"
     config = write_project(tmp_path, database_url, {"fr": feed_server.url("/fr.xml")})
     assert start(processes, config, "--once").finish()[0] == 0

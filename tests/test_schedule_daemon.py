@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.support.feedserver import FeedServer
-from tests.support.project import BRANDS, feed_bytes
+from tests.support.project import BRANDS, recent_feed_bytes
 from tests.support.smtpserver import SmtpServer, free_port
 from tests.support.stores import database_url_fixture  # noqa: F401
 from veille.digest import send_digests
@@ -111,7 +111,7 @@ def events() -> Iterator[EventLog]:
 def project(
     feed_server: FeedServer, tmp_path: Path, database_url: str
 ) -> Iterator[tuple[Settings, Store]]:
-    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    feed_server.add("/fr.xml", recent_feed_bytes("economie_fr.xml"))
     config = write_project(tmp_path, database_url, {"fr": feed_server.url("/fr.xml")})
     settings = load_settings(config)
     store = Store.open(settings.database_url)
@@ -218,7 +218,7 @@ def test_a_job_skipped_for_another_process_lock_runs_once_the_lock_is_free(
     # SQLite: on PostgreSQL the collect job claims sources instead of locking the database.
     monkeypatch.setattr("veille.schedule.daemon.RETRY_SECONDS", 0.2)  # not a minute
     database_url = f"sqlite:///{tmp_path / 'veille.db'}"
-    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    feed_server.add("/fr.xml", recent_feed_bytes("economie_fr.xml"))
     config = write_project(tmp_path, database_url, {"fr": feed_server.url("/fr.xml")})
     settings = load_settings(config)
     store = Store.open(settings.database_url)
@@ -255,7 +255,7 @@ def test_a_job_skipped_for_another_process_lock_runs_once_the_lock_is_free(
 def test_a_slow_run_is_not_overlapped_by_the_next_firing(
     feed_server: FeedServer, tmp_path: Path, database_url: str, events: EventLog
 ) -> None:
-    feed_server.add("/slow.xml", feed_bytes("economie_fr.xml"), delay=WAIT * 2)
+    feed_server.add("/slow.xml", recent_feed_bytes("economie_fr.xml"), delay=WAIT * 2)
     config = write_project(tmp_path, database_url, {"slow": feed_server.url("/slow.xml")})
     settings = load_settings(config)
     store = Store.open(settings.database_url)
@@ -349,7 +349,7 @@ def test_a_stopping_daemon_starts_nothing_more(project: tuple[Settings, Store]) 
 def test_the_digest_is_caught_up_after_the_collect_it_reports_on(
     feed_server: FeedServer, tmp_path: Path, database_url: str, events: EventLog
 ) -> None:
-    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    feed_server.add("/fr.xml", recent_feed_bytes("economie_fr.xml"))
     with SmtpServer() as smtp:
         extra = (
             f'\n[smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\nsecurity = "none"\n'
@@ -410,7 +410,7 @@ def test_the_last_whole_pass_never_goes_back_in_time(project: tuple[Settings, St
 def _digest_project(
     feed_server: FeedServer, tmp_path: Path, database_url: str, smtp: SmtpServer
 ) -> tuple[Settings, Store]:
-    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    feed_server.add("/fr.xml", recent_feed_bytes("economie_fr.xml"))
     extra = (
         f'\n[smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\nsecurity = "none"\ntimeout = 5\n'
         '\n[[digests]]\nname = "morning"\nto = ["com@example.org"]\n'
@@ -522,7 +522,7 @@ def test_a_digest_another_process_holds_is_skipped_then_sent_once_the_hold_ends(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("veille.schedule.daemon.RETRY_SECONDS", 0.2)  # not a minute
-    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    feed_server.add("/fr.xml", recent_feed_bytes("economie_fr.xml"))
     with SmtpServer() as smtp:
         extra = (
             f'\n[smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\nsecurity = "none"\ntimeout = 5\n'

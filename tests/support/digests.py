@@ -96,7 +96,7 @@ def sample_items() -> list[StoredItem]:
             "partout, portées par les produits laitiers frais.",
             author_name="Claire Martin",
             site="quotidien-economie.fr",
-            published_at=later(hours=-20),
+            published_at=later(hours=-12),
         ),
         make_item(
             "danone-usine",
@@ -105,7 +105,7 @@ def sample_items() -> list[StoredItem]:
             title="Danone inaugure une nouvelle ligne de production en Normandie",
             text="L'usine de Danone emploiera 120 personnes d'ici la fin de l'année.",
             site="lesechos.fr",
-            published_at=later(hours=-30),
+            published_at=later(hours=-16),
         ),
         make_item(
             "michelin-tyres",

@@ -13,6 +13,9 @@ marked ``@pytest.mark.sqlite_only`` (it checks something only SQLite has) runs o
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,7 @@ from tests.support.stores import shared_postgres_url
 from veille.cli import cli
 
 FEEDS_DIR = Path(__file__).resolve().parents[1] / "data" / "feeds"
+_FEED_DATE = re.compile(rb"<(pubDate|updated|published)>([^<]+)</\1>")
 
 # Fast and strict HTTP settings so failure cases stay quick.
 TEST_HTTP = """
@@ -49,6 +53,28 @@ query = '"Michelin"'
 def feed_bytes(name: str) -> bytes:
     """A feed fixture of tests/data/feeds."""
     return (FEEDS_DIR / name).read_bytes()
+
+
+def _feed_date(raw: bytes) -> datetime:
+    text = raw.decode().strip()
+    return datetime.fromisoformat(text) if text[:1].isdigit() else parsedate_to_datetime(text)
+
+
+def recent_feed_bytes(name: str) -> bytes:
+    """A feed fixture moved in time: its newest date an hour ago, the others as long before it.
+
+    For what counts dates from the present (a digest's first send covers its last period).
+    """
+    feed = feed_bytes(name)
+    newest = max(_feed_date(match[2]) for match in _FEED_DATE.finditer(feed))
+    shift = datetime.now(UTC) - timedelta(hours=1) - newest
+
+    def moved(match: re.Match[bytes]) -> bytes:
+        when = _feed_date(match[2]) + shift
+        written = when.isoformat() if match[2][:1].isdigit() else format_datetime(when)
+        return b"<%s>%s</%s>" % (match[1], written.encode(), match[1])
+
+    return _FEED_DATE.sub(moved, feed)
 
 
 def write_config(directory: Path, sources: dict[str, str], *, extra: str = "") -> Path:

@@ -84,7 +84,7 @@ def render(content: DigestContent, timezone: str) -> tuple[str, str, str]:
     zone = ZoneInfo(timezone)
 
     def local(moment: datetime) -> str:
-        return wording.short_time(moment.astimezone(zone), language)
+        return wording.short_time(moment.astimezone(zone), language, now=content.generated_at)
 
     brands = [(section.name, section.total) for section in content.sections]
     subject = wording.subject(brands, content.negatives, language)

@@ -151,19 +151,20 @@ def _run_one(
     try:
         # A --since run sends every mention published since then, each time it runs: it keeps
         # no watermark, as one moved past the mentions it left out would hide them from a wider
-        # --since. A first digest covers the last period before its first attempt, not all
-        # history.
-        first_seen, after_id = None, None
+        # --since.
+        published_since, after_id, up_to = since, None, None
         if since is None:
             after_id = state.watermark if state else None
             if after_id is None:
-                first_seen = state.created_at if state else now
+                # A first digest covers the mentions published (collected, when undated) in
+                # the last period before its first attempt, not a new feed's years of backlog;
+                # its watermark passes over those it leaves out.
+                published_since = (state.created_at if state else now) - digest.period
+                up_to = store.last_mention_id(scope)
         mentions = store.digest_mentions(
-            scope,
-            after_id=after_id,
-            seen_since=first_seen - digest.period if first_seen else None,
-            since=since,
+            scope, after_id=after_id, up_to=up_to, since=published_since
         )
+        last_id = max((int(m["id"]) for m in mentions), default=None)  # type: ignore[call-overload]
         by_brand = {brand: [m for m in mentions if m["brand"] == brand] for brand in scope}
         stored = set(store.brand_names())
         content = DigestContent(
@@ -182,7 +183,7 @@ def _run_one(
                 for brand in scope
             ],
             health=collector_health(settings, store, now),
-            watermark=None if since else max((int(m["id"]) for m in mentions), default=None),  # type: ignore[call-overload]
+            watermark=None if since else (up_to if up_to is not None else last_id),
         )
         outcome.mentions = content.total
         if dry_run_dir is not None:

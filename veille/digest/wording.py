@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from veille.numbers import format_number, takes_plural
+from veille.timeutil import utcnow
 
 LANGUAGES = ("fr", "en")
 
@@ -203,6 +204,10 @@ def day_span(start: date, end: date, language: str) -> str:
     return f"{first} – {end.day} {months[end.month - 1]} {end.year}"
 
 
-def short_time(moment: datetime, language: str) -> str:
-    """ "24 nov. 09:15" / "24 Nov 09:15"."""
-    return f"{moment.day} {_SHORT_MONTHS[language][moment.month - 1]} {moment:%H:%M}"
+def short_time(moment: datetime, language: str, *, now: datetime | None = None) -> str:
+    """ "24 nov. 09:15" / "24 Nov 09:15"; "3 mai 2019 18:35" for another year than the one of
+    ``now`` (the present unless given) in the moment's time zone."""
+    day = f"{moment.day} {_SHORT_MONTHS[language][moment.month - 1]}"
+    if moment.year != (now or utcnow()).astimezone(moment.tzinfo).year:
+        day += f" {moment.year}"
+    return f"{day} {moment:%H:%M}"

@@ -210,26 +210,37 @@ def digest_sends(connection: Connection, key: DigestKey) -> list[dict[str, objec
     ]
 
 
+def last_mention_id(connection: Connection, brands: Sequence[str]) -> int | None:
+    """The highest id of the brands' mentions, every lower one committed, or None for none: how
+    far a digest that leaves some out (too old for its first send) has looked."""
+    settled_mentions(connection)
+    return connection.execute(
+        select(func.max(mention_table.c.id))
+        .join(brand_table, brand_table.c.id == mention_table.c.brand_id)
+        .where(brand_table.c.name.in_(list(brands)))
+    ).scalar_one_or_none()
+
+
 def new_mentions(
     connection: Connection,
     brands: Sequence[str],
     *,
     after_id: int | None,
-    seen_since: datetime | None = None,
+    up_to: int | None = None,
     since: datetime | None = None,
 ) -> list[dict[str, object]]:
     """Return the brands' mentions above the watermark, oldest first, with their documents.
 
-    ``seen_since`` bounds when veille first saw them (a digest's first send), ``since`` when
-    they were published (collected, when undated), like ``--since`` everywhere else. Every
-    mention with a lower id than the ones returned is committed: the watermark skips none.
+    ``up_to`` is the highest id to return; ``since`` bounds when they were published
+    (collected, when undated), like ``--since`` everywhere else. Every mention with a lower id
+    than the ones returned is committed: the watermark skips none.
     """
     settled_mentions(connection)
     conditions: list[Any] = [brand_table.c.name.in_(list(brands))]
     if after_id is not None:
         conditions.append(mention_table.c.id > after_id)
-    if seen_since is not None:
-        conditions.append(mention_table.c.first_seen_at >= seen_since)
+    if up_to is not None:
+        conditions.append(mention_table.c.id <= up_to)
     if since is not None:
         conditions.append(mention_time >= since)
     query = (

@@ -695,14 +695,19 @@ class Store:
         brands: Sequence[str],
         *,
         after_id: int | None,
-        seen_since: datetime | None = None,
+        up_to: int | None = None,
         since: datetime | None = None,
     ) -> list[dict[str, object]]:
         """Return the brands' mentions above a digest watermark, oldest first."""
         with self._reading() as connection:
             return digests.new_mentions(
-                connection, brands, after_id=after_id, seen_since=seen_since, since=since
+                connection, brands, after_id=after_id, up_to=up_to, since=since
             )
+
+    def last_mention_id(self, brands: Sequence[str]) -> int | None:
+        """The highest id of the brands' mentions, every lower one committed (None for none)."""
+        with self._reading() as connection:
+            return digests.last_mention_id(connection, brands)
 
     # Spike alerts (veille/store/alerts.py): the mentions they count, and the log of alerts.
 
