@@ -386,10 +386,39 @@ def test_collectors_health_footer(store: Store, smtp: SmtpServer) -> None:
     )
     settings = digest_settings(store, smtp.smtp_settings(), MORNING)
     send_digests(settings, store, now=later(hours=2))
-    text, _ = parts(smtp.messages[0])
-    assert "gnews — en échec x1, jamais réussie\u00a0: HTTP 503" in text
+    text, html = parts(smtp.messages[0])
+    # The reason is veille's own message, in English: the French footer says so.
+    failing = "gnews — en échec x1, jamais réussie — dernière erreur (en anglais)\u00a0: HTTP 503"
+    assert failing in text
+    assert "dernière erreur (en anglais)\u00a0: HTTP 503" in html
     assert "hn — muette, depuis 2 mars 00:30" in text  # 23:30 UTC, shown in Paris time
     assert "lemonde" not in text.split("État des collecteurs")[1]
+
+
+def test_the_health_footer_lists_the_sources_serving_the_digest_s_brands(
+    store: Store, smtp: SmtpServer
+) -> None:
+    save(store, make_item("one"), make_item("gx", brands=("globex",)))
+    run_id = store.begin_run(later(hours=1))
+    for source, brand in (("gnews", "acme"), ("gnews", "globex"), ("lemonde", None)):
+        store.record_failure(
+            run_id, source, brand, f"{source}: HTTP 503", now=later(hours=1), next_check_at=later(2)
+        )
+    digests = (
+        {"name": "acme-only", "to": ["a@example.org"], "brands": ["acme"], "language": "en"},
+        {"name": "globex-only", "to": ["g@example.org"], "brands": ["globex"]},
+    )
+    settings = digest_settings(store, smtp.smtp_settings(), *digests)
+    send_digests(settings, store, now=later(hours=2))
+    footers = {message["To"]: parts(message)[0].split("-- ")[1] for message in smtp.messages}
+    acme = footers["a@example.org"]
+    assert "gnews (acme) — failing x1, never succeeded — last error: HTTP 503" in acme
+    assert "globex" not in acme and "lemonde — failing x1" in acme  # a feed for every brand
+    globex = footers["g@example.org"]
+    assert "gnews (globex)" in globex and "acme" not in globex and "lemonde" in globex
+    # Narrowed by --brand, the digest reports on that brand's sources alike.
+    send_digests(settings, store, now=later(hours=3), only=["acme-only"], brands=["acme"])
+    assert "gnews (globex)" not in parts(smtp.messages[-1])[0]
 
 
 def test_a_digest_another_process_is_sending_is_skipped(store: Store, smtp: SmtpServer) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from veille.delivery_settings import DigestConfig
+from veille.normalize.text import name_key
 from veille.settings import Settings
 from veille.store import MentionFilter, Store
 
@@ -196,10 +197,16 @@ def _top(rows: Sequence[dict[str, object]]) -> list[tuple[str, int]]:
     return [(str(row["key"]), int(row["mentions"])) for row in rows if row["key"]][:TOP_SIZE]  # type: ignore[call-overload]
 
 
-def collector_health(settings: Settings, store: Store, now: datetime) -> list[HealthIssue]:
-    """Sources failing or disabled, and those silent: not checked when their rhythm said."""
+def collector_health(
+    settings: Settings, store: Store, now: datetime, brands: Sequence[str]
+) -> list[HealthIssue]:
+    """Sources failing or disabled, and those silent: not checked when their rhythm said.
+
+    Only those serving ``brands``: every shared feed, and the searches run for one of them.
+    """
     intervals = {s.name: s.interval or settings.collect.interval for s in settings.sources}
     passes = _collect_passes(settings)
+    covered = {name_key(brand) for brand in brands}
     issues = []
     for row in store.source_health():
         name = str(row["name"])
@@ -207,6 +214,8 @@ def collector_health(settings: Settings, store: Store, now: datetime) -> list[He
             continue
         last_ok = _moment(row["last_ok_at"])
         brand = row["brand"] if isinstance(row["brand"], str) else None
+        if brand is not None and name_key(brand) not in covered:
+            continue
         failures = _int(row["consecutive_failures"])
         if row["disabled"]:
             reason = row["disabled_reason"] or row["last_error"]

@@ -182,7 +182,7 @@ def _run_one(
                 )
                 for brand in scope
             ],
-            health=collector_health(settings, store, now),
+            health=collector_health(settings, store, now, scope),
             watermark=None if since else (up_to if up_to is not None else last_id),
         )
         outcome.mentions = content.total

@@ -60,6 +60,9 @@ LABELS: dict[str, dict[str, str]] = {
         "disabled": "désactivée",
         "since": "depuis",
         "never": "jamais réussie",
+        # veille's own messages are in English: the footer says so rather than seem to mix.
+        "error_failing": "dernière erreur (en anglais)",
+        "error_disabled": "motif (en anglais)",
         "terms": "termes",
         "footer": "Envoyé par veille",
         "unknown": "inconnu",
@@ -91,6 +94,8 @@ LABELS: dict[str, dict[str, str]] = {
         "disabled": "disabled",
         "since": "since",
         "never": "never succeeded",
+        "error_failing": "last error",
+        "error_disabled": "reason",
         "terms": "terms",
         "footer": "Sent by veille",
         "unknown": "unknown",
