@@ -172,3 +172,27 @@ def test_an_accented_mailbox_name_needs_a_server_that_takes_it() -> None:
     error = caught.value
     assert "andré@example.org" in str(error) and "SMTPUTF8" in str(error)
     assert "VEILLE_SMTP_SECURITY" not in str(error.hint) and "without accents" in str(error.hint)
+
+
+def test_digests_and_alerts_go_out_in_7_bit_whatever_their_accents() -> None:
+    # Short lines with accents: as 8bit they would need BODY=8BITMIME, which is not said.
+    from veille.alerts.render import alert_message
+    from veille.digest.render import build_message
+
+    text = "Rappel : les clients sont déçus\n« Danone » répond\n"
+    html = "<p>Les clients sont déçus — « Danone » répond</p>\n" + "<p>é</p>" * 400 + "\n"
+    with SmtpServer() as server:
+        smtp = server.smtp_settings()
+        for build in (build_message, alert_message):
+            send_message(smtp, build(smtp, ["com@example.org"], "Été", text, html))
+        received = server.received
+    assert len(received) == 2
+    for each in received:
+        assert each.raw.isascii(), each.raw[:400]
+        assert max(len(line) for line in each.raw.splitlines()) <= 78
+        assert not any(option.upper().startswith("BODY=") for option in each.mail_options)
+        plain, rich = each.message.get_body(("plain",)), each.message.get_body(("html",))
+        assert plain is not None and rich is not None
+        read = [part.get_content().replace("\r\n", "\n") for part in (plain, rich)]
+        assert read == [text, html]
+        assert each.message["Subject"] == "Été"

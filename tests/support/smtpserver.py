@@ -46,6 +46,8 @@ class Received:
     sender: str
     recipients: tuple[str, ...]
     message: EmailMessage
+    raw: bytes = b""  # the message as it came, after DATA
+    mail_options: tuple[str, ...] = ()  # the MAIL FROM parameters (BODY=8BITMIME, SMTPUTF8)
 
 
 class _Handler:
@@ -78,14 +80,18 @@ class _Handler:
             return "421 closing"
         if self.server.mode == "reject":
             return "554 5.6.0 message refused"
-        parsed = email.message_from_bytes(
-            bytes(envelope.content or b""), policy=email.policy.default
-        )
+        raw = bytes(envelope.original_content or envelope.content or b"")
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
+        received = Received(
+            str(envelope.mail_from),
+            tuple(envelope.rcpt_tos),
+            parsed,
+            raw,
+            tuple(envelope.mail_options),
+        )
         with self.server.lock:
-            self.server.received.append(
-                Received(str(envelope.mail_from), tuple(envelope.rcpt_tos), parsed)
-            )
+            self.server.received.append(received)
         if self.server.on_accept is not None:
             self.server.on_accept()  # runs before the client reads "250"
         return "250 Message accepted"

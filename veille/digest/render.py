@@ -112,7 +112,11 @@ def render(content: DigestContent, timezone: str) -> tuple[str, str, str]:
 def build_message(
     smtp: SmtpSettings, recipients: Sequence[str], subject: str, text: str, html: str
 ) -> EmailMessage:
-    """One multipart/alternative message: the plain text, then the HTML."""
+    """One multipart/alternative message: the plain text, then the HTML.
+
+    Both parts are quoted-printable: the message is then 7-bit, which every relay carries (an
+    8bit body needs a server offering 8BITMIME, and a client saying BODY=8BITMIME).
+    """
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = smtp.from_address
@@ -120,6 +124,6 @@ def build_message(
     message["Date"] = format_datetime(datetime.now().astimezone())
     message["Message-ID"] = message_id("veille-digest", smtp.from_address)
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    message.set_content(text, cte="quoted-printable")
+    message.add_alternative(html, subtype="html", cte="quoted-printable")
     return message
