@@ -350,6 +350,25 @@ def test_dry_run_writes_files_and_moves_nothing(
     assert send_digests(settings, store, now=later(hours=1)).outcomes[0].status == "sent"
 
 
+def test_a_preview_from_an_accented_domain_has_the_from_header_that_is_sent(
+    store: Store, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    import email
+    import email.policy
+
+    save(store, make_item("one", title="Acme preview"))
+    sender = "Veille Médias Société <veille@société.fr>"
+    settings = digest_settings(store, smtp.smtp_settings(**{"from": sender}), MORNING)
+    send_digests(settings, store, now=later(hours=1), dry_run_dir=tmp_path)
+    send_digests(settings, store, now=later(hours=1))
+    preview = email.message_from_bytes(
+        (tmp_path / "morning.eml").read_bytes(), policy=email.policy.default
+    )
+    assert preview["From"].defects == ()
+    assert str(preview["From"]) == str(smtp.messages[0]["From"])
+    assert preview["From"].addresses[0].domain == "xn--socit-esab.fr"
+
+
 def test_long_days_are_cut_at_max_mentions(store: Store, smtp: SmtpServer) -> None:
     # Five different stories (titles that differ by a number only would be one story).
     topics = ("usine", "rappel", "grève", "bourse", "recrutement")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 
 from tests.support.smtpserver import SmtpServer, free_port
-from veille.mail import DeliveryError, send_message
+from veille.mail import DeliveryError, send_message, write_preview
 
 SECRET = "s3cret-Pa55word"
 
@@ -196,3 +199,26 @@ def test_digests_and_alerts_go_out_in_7_bit_whatever_their_accents() -> None:
         read = [part.get_content().replace("\r\n", "\n") for part in (plain, rich)]
         assert read == [text, html]
         assert each.message["Subject"] == "Été"
+
+
+@pytest.mark.parametrize("kind", ["digest", "alert"])
+def test_a_preview_is_the_message_as_sent(tmp_path: Path, kind: str) -> None:
+    from veille.alerts.render import alert_message
+    from veille.digest.render import build_message
+
+    build = build_message if kind == "digest" else alert_message
+    sender = "Veille Médias Société <veille@société.fr>"
+    with SmtpServer(smtputf8=False) as server:
+        smtp = server.smtp_settings(**{"from": sender})
+        written = build(smtp, ["dir@société.fr"], "Objet", "texte", "<p>texte</p>")
+        eml, page = write_preview(written, "<p>texte</p>", tmp_path / "m.eml", tmp_path / "m.html")
+        send_message(smtp, build(smtp, ["dir@société.fr"], "Objet", "texte", "<p>texte</p>"))
+        [received] = server.received
+    preview = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert isinstance(preview, EmailMessage)
+    for header in ("From", "To"):
+        assert preview[header].defects == ()
+        assert str(preview[header]) == str(received.message[header])
+    [author] = preview["From"].addresses
+    assert (author.display_name, author.domain) == ("Veille Médias Société", "xn--socit-esab.fr")
+    assert page.read_text(encoding="utf-8") == "<p>texte</p>"

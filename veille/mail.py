@@ -10,7 +10,9 @@ from __future__ import annotations
 import smtplib
 import ssl
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import formataddr, getaddresses, make_msgid, parseaddr
+from pathlib import Path
 
 from veille.delivery_settings import SmtpSettings
 from veille.errors import VeilleError
@@ -106,6 +108,31 @@ def _with_ascii_domains(message: EmailMessage) -> None:
         if written != pairs:
             del message[header]
             message[header] = ", ".join(formataddr(pair) for pair in written)
+
+
+def _international(message: EmailMessage) -> bool:
+    """Whether an address keeps accents once its domain is ASCII (it needs SMTPUTF8)."""
+    values = [str(value) for header in _ADDRESS_HEADERS for value in message.get_all(header, [])]
+    return not all(address.isascii() for _, address in getaddresses(values))
+
+
+def write_preview(message: EmailMessage, html: str, eml: Path, page: Path) -> tuple[Path, Path]:
+    """Write the message as it would be sent (``eml``) and its HTML part (``page``)."""
+    _with_ascii_domains(message)
+    # As smtplib writes it: UTF-8 headers only for addresses that need SMTPUTF8.
+    policy = message.policy
+    if _international(message) and isinstance(policy, EmailPolicy):
+        policy = policy.clone(utf8=True)
+    try:
+        eml.parent.mkdir(parents=True, exist_ok=True)
+        eml.write_bytes(message.as_bytes(policy=policy))
+        page.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise VeilleError(
+            f"cannot write the preview into {eml.parent}: {exc.strerror or exc}",
+            hint="choose another folder with --out DIR",
+        ) from None
+    return eml, page
 
 
 def _deliver(smtp: SmtpSettings, message: EmailMessage) -> dict[str, tuple[int, bytes]]:

@@ -38,8 +38,7 @@ from veille.alerts.detect import (
     reference_windows,
 )
 from veille.alerts.render import AlertItem, alert_message, render
-from veille.errors import VeilleError
-from veille.mail import DeliveryError, send_message
+from veille.mail import DeliveryError, send_message, write_preview
 from veille.settings import Settings
 from veille.store import Store
 from veille.store.alerts import AlertRecord
@@ -242,14 +241,6 @@ def _write_preview(
     subject, text, html = _render(settings, store, records, now)
     message = alert_message(settings.smtp, settings.alerts.to, subject, text, html)
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%MZ")
-    eml, page = folder / f"alerts-{stamp}.eml", folder / f"alerts-{stamp}.html"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        eml.write_bytes(message.as_bytes())
-        page.write_text(html, encoding="utf-8")
-    except OSError as exc:
-        raise VeilleError(
-            f"cannot write the preview into {folder}: {exc.strerror or exc}",
-            hint="choose another folder with --out DIR",
-        ) from None
-    return eml, page
+    return write_preview(
+        message, html, folder / f"alerts-{stamp}.eml", folder / f"alerts-{stamp}.html"
+    )

@@ -12,8 +12,8 @@ from pathlib import Path
 from veille.delivery_settings import DigestConfig
 from veille.digest.render import build_message, render
 from veille.digest.selection import DigestContent, build_section, collector_health
-from veille.errors import ConfigError, VeilleError, unknown_name_text
-from veille.mail import DeliveryError, send_message
+from veille.errors import ConfigError, unknown_name_text
+from veille.mail import DeliveryError, send_message, write_preview
 from veille.normalize.text import name_key
 from veille.settings import Settings
 from veille.store import Store
@@ -243,15 +243,5 @@ def _deliver(
 def _write_preview(settings: Settings, content: DigestContent, folder: Path) -> tuple[Path, Path]:
     subject, text, html = render(content, settings.schedule.timezone)
     message = build_message(settings.smtp, content.config.to, subject, text, html)
-    eml = folder / f"{content.config.name}.eml"
-    page = folder / f"{content.config.name}.html"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        eml.write_bytes(message.as_bytes())
-        page.write_text(html, encoding="utf-8")
-    except OSError as exc:
-        raise VeilleError(
-            f"cannot write the preview into {folder}: {exc.strerror or exc}",
-            hint="choose another folder with --out DIR",
-        ) from None
-    return eml, page
+    name = content.config.name
+    return write_preview(message, html, folder / f"{name}.eml", folder / f"{name}.html")
