@@ -111,6 +111,18 @@ def test_the_server_fails_during_the_message(mode: str, expected: str) -> None:
     assert expected in str(caught.value) and caught.value.hint
 
 
+def test_a_temporary_failure_says_it_is_temporary() -> None:
+    with SmtpServer() as server:
+        server.mode = "defer"
+        with pytest.raises(DeliveryError) as caught:
+            send_message(server.smtp_settings(), message())
+        assert server.messages == []
+    error = caught.value
+    assert "could not take the message for now (451 4.3.0 try again later)" in str(error)
+    assert "temporary" in str(error.hint) and "next run" in str(error.hint)
+    assert "refused" not in f"{error} {error.hint}"
+
+
 def test_starttls_asked_of_a_server_without_it() -> None:
     with SmtpServer() as server:
         with pytest.raises(DeliveryError) as caught:

@@ -258,9 +258,14 @@ def _no_smtputf8(where: str, smtp: SmtpSettings, message: EmailMessage) -> Deliv
 
 
 def _not_accepted(where: str, exc: smtplib.SMTPResponseException) -> DeliveryError:
+    reply = _reply(exc.smtp_code, exc.smtp_error)
+    if 400 <= exc.smtp_code < 500:  # a transient failure: greylisting, a full queue, …
+        return DeliveryError(
+            f"the mail server {where} could not take the message for now ({reply})",
+            hint="a temporary failure on the server's side; the next run sends the message again",
+        )
     return DeliveryError(
-        f"the mail server {where} did not accept the message "
-        f"({_reply(exc.smtp_code, exc.smtp_error)})",
+        f"the mail server {where} did not accept the message ({reply})",
         hint="the server refused the message; see its reply",
     )
 

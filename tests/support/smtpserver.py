@@ -8,6 +8,7 @@
         server.refused_senders.add("x@y.org")     # 553 for this sender
         server.sender_reply = "530 5.7.0 …"        # this reply to every MAIL FROM
         server.mode = "close"                      # drop the connection after DATA
+        server.mode = "defer"                      # 451 (try again later) at DATA
         server.on_accept = callback                # runs after taking a message, before "250"
         server.stop()                              # the server goes down; the port stays unused
         message = server.messages[-1]              # email.message.EmailMessage
@@ -80,6 +81,8 @@ class _Handler:
             return "421 closing"
         if self.server.mode == "reject":
             return "554 5.6.0 message refused"
+        if self.server.mode == "defer":
+            return "451 4.3.0 try again later"
         raw = bytes(envelope.original_content or envelope.content or b"")
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
@@ -98,7 +101,8 @@ class _Handler:
 
 
 class SmtpServer:
-    """An aiosmtpd server in a background thread; ``mode`` is "ok", "close" or "reject"."""
+    """An aiosmtpd server in a background thread; ``mode`` is "ok", "close", "reject" or
+    "defer"."""
 
     def __init__(
         self, *, user: str | None = None, password: str | None = None, smtputf8: bool = True
