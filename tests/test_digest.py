@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.digests import digest_settings, save
+from tests.support.digests import BRANDS, digest_settings, save
 from tests.support.smtpserver import SmtpServer, free_port
 from tests.support.stores import later, make_item, store_fixture  # noqa: F401
 from veille.digest import send_digests
@@ -367,6 +367,18 @@ def test_a_preview_from_an_accented_domain_has_the_from_header_that_is_sent(
     assert preview["From"].defects == ()
     assert str(preview["From"]) == str(smtp.messages[0]["From"])
     assert preview["From"].addresses[0].domain == "xn--socit-esab.fr"
+
+
+def test_a_brand_never_collected_has_no_empty_chart(store: Store, smtp: SmtpServer) -> None:
+    save(store, make_item("one", title="Acme news"))
+    brands = [*BRANDS, {"name": "initech", "query": "initech"}]  # not in the database yet
+    settings = digest_settings(store, smtp.smtp_settings(), MORNING, brands=brands)
+    send_digests(settings, store, now=later(hours=1))
+    text, html = parts(smtp.messages[0])
+    initech = text.split("== initech")[1].split("-- État des collecteurs")[0]
+    assert "aucune nouvelle mention" in initech and "Volume par jour" not in initech
+    assert text.count("Volume par jour") == 2  # acme's and globex's
+    assert html.count("Volume par jour") == 2
 
 
 def test_long_days_are_cut_at_max_mentions(store: Store, smtp: SmtpServer) -> None:
