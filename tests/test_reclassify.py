@@ -24,6 +24,7 @@ from veille.process import classified_text
 from veille.reclassify import reclassify
 from veille.settings import load_settings
 from veille.store import MentionFilter, Store, StoredItem
+from veille.store.reclassify import Selection, mark_for_rescoring
 from veille.store.schema import document_table
 from veille.types import Classification, SourceState
 
@@ -180,8 +181,6 @@ def test_a_run_of_every_document_stopped_half_way_goes_on_with_the_rest(store: S
 
 
 def test_marking_every_document_goes_in_batches_and_on_where_it_stopped(store: Store) -> None:
-    from veille.store.reclassify import Selection, mark_for_rescoring
-
     save(store, [scored(f"d{n}", DECU, tone="positive", lang="fr") for n in range(5)])
     assert reclassify(store, CLASSIFIER).rescored == 5
     selection = Selection(CLASSIFIER_VERSION)
@@ -192,6 +191,90 @@ def test_marking_every_document_goes_in_batches_and_on_where_it_stopped(store: S
     assert store.count_to_reclassify(selection) == 5
     assert reclassify(store, CLASSIFIER, everything=True).rescored == 5
     assert reclassify(store, CLASSIFIER).rescored == 0
+
+
+def _stop_after_first_batch(done: int, total: int) -> None:
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("stopped_in", ["marking", "re-scoring"])
+@pytest.mark.parametrize(
+    ("first", "then"), [(("globex",), ()), ((), ("globex",)), (("globex",), ("acme",))]
+)
+def test_a_run_of_every_document_after_another_selection_stopped_re_scores_all_of_its_own(
+    store: Store, stopped_in: str, first: tuple[str, ...], then: tuple[str, ...]
+) -> None:
+    # Every document mentions acme; those of odd number globex too.
+    save(
+        store,
+        [
+            scored(
+                f"d{n}", DECU, tone="positive", lang="fr", brands=("acme", "globex")[: 1 + n % 2]
+            )
+            for n in range(8)
+        ],
+    )
+    assert reclassify(store, CLASSIFIER).rescored == 8  # every document up to date
+    if stopped_in == "marking":  # stopped after its first batch: the lowest ids marked
+        with store.engine.begin() as connection:
+            mark_for_rescoring(connection, Selection(CLASSIFIER_VERSION, first), after=0, limit=2)
+    else:
+        with pytest.raises(KeyboardInterrupt):
+            reclassify(
+                store,
+                CLASSIFIER,
+                brands=first,
+                everything=True,
+                batch_size=2,
+                progress=_stop_after_first_batch,
+            )
+    selected = 4 if then == ("globex",) else 8
+    assert reclassify(store, CLASSIFIER, brands=then, everything=True).rescored == selected
+
+
+@pytest.mark.parametrize("since_days", [None, 10])
+def test_a_run_of_every_document_goes_on_after_the_same_selection_stopped(
+    store: Store, since_days: int | None
+) -> None:
+    save(store, [scored(f"d{n}", DECU, tone="positive", lang="fr") for n in range(6)])
+    assert reclassify(store, CLASSIFIER).rescored == 6
+    since = None if since_days is None else T0 - timedelta(days=since_days)
+    with store.engine.begin() as connection:  # its marking stopped after its first batch
+        mark_for_rescoring(connection, Selection(CLASSIFIER_VERSION, (), since), after=0, limit=2)
+    # The same selection, or a look-back taken again a moment later, goes on marking after it.
+    later_since = None if since is None else since + timedelta(minutes=5)
+    assert reclassify(store, CLASSIFIER, since=later_since, everything=True).rescored == 6
+    with pytest.raises(KeyboardInterrupt):
+        reclassify(
+            store,
+            CLASSIFIER,
+            since=since,
+            everything=True,
+            batch_size=2,
+            progress=_stop_after_first_batch,
+        )
+    # Stopped after re-scoring its first batch, it goes on with the rest, not over again.
+    assert reclassify(store, CLASSIFIER, since=later_since, everything=True).rescored == 4
+
+
+def test_a_run_of_every_document_after_a_shorter_look_back_stopped_re_scores_all(
+    store: Store,
+) -> None:
+    ages = [30, 0, 30, 0]  # days before T0 each document was published
+    save(
+        store,
+        [
+            scored(f"d{n}", DECU, tone="positive", lang="fr", published_at=T0 - timedelta(age))
+            for n, age in enumerate(ages)
+        ],
+    )
+    assert reclassify(store, CLASSIFIER).rescored == 4
+    recent = Selection(CLASSIFIER_VERSION, since=T0 - timedelta(days=1))
+    with store.engine.begin() as connection:  # marked the first recent document, then stopped
+        mark_for_rescoring(connection, recent, after=0, limit=1)
+    assert (
+        reclassify(store, CLASSIFIER, since=T0 - timedelta(days=60), everything=True).rescored == 4
+    )
 
 
 def test_full_text_search_follows_the_new_language(store: Store) -> None:

@@ -18,17 +18,19 @@ batch's transaction.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, Connection, bindparam, exists, func, select, update
 
 from veille.store.queries import mention_time
 from veille.store.schema import brand_table, document_table, mention_table
 
-# The classifier version of a document marked for re-scoring by ``reclassify --all``: no
-# classifier's, so the next run re-scores it whatever version it holds.
+# The classifier version of a document marked for re-scoring by ``reclassify --all`` begins with
+# this: no classifier's, so the next run re-scores it whatever version it holds. The rest of it
+# names the selection that marked it (see ``_marker``).
 RESCORE_REQUESTED = "rescore-requested"
 
 
@@ -115,18 +117,50 @@ def _conditions(connection: Connection, selection: Selection) -> list[ColumnElem
     return conditions
 
 
+def _marker(selection: Selection) -> str:
+    """The version a marking of the selection writes: ``rescore-requested:<brands>:<since>``."""
+    return _brands_prefix(selection) + _since_key(selection)
+
+
+def _brands_prefix(selection: Selection) -> str:
+    """The marker's part naming the brands (hashed, sorted: in any order they are one)."""
+    brands = "\n".join(sorted(selection.brands))
+    key = hashlib.sha256(brands.encode()).hexdigest()[:16] if brands else "all"
+    return f"{RESCORE_REQUESTED}:{key}:"
+
+
+def _since_key(selection: Selection) -> str:
+    """The marker's part naming ``since``: strings that sort as the times do; none, empty."""
+    if selection.since is None:
+        return ""
+    return selection.since.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
+
+
 def marking_resumes_after(connection: Connection, selection: Selection) -> int:
     """The id after which ``reclassify --all`` marks the selection's documents for re-scoring.
 
     ``reclassify --all`` marks its documents first, in batches of ascending ids, then re-scores
     those not scored by the current version, in ascending ids too: stopped half-way through
     either, the next run (with or without ``--all``) goes on with the rest instead of starting
-    over. The highest marked id is where marking stopped, or the last document of a marking
-    that ended (re-scoring reaches it last); with nothing marked, everything is marked again.
+    over. The highest id marked by a marking that covered every document of this selection
+    below it (the same brands, since the same time or earlier) is where marking stopped, or
+    the last document of a marking that ended (re-scoring reaches it last). Marks of another
+    selection are no such point: the documents below them that it left out were never marked.
+    With none, everything is marked again.
     """
+    prefix, since = _brands_prefix(selection), _since_key(selection)
+    markers = connection.execute(
+        select(document_table.c.classifier_version)
+        .where(document_table.c.classifier_version.startswith(prefix, autoescape=True))
+        .distinct()
+    ).scalars()
+    # Compared here rather than in SQL: a collation of PostgreSQL may order them otherwise.
+    covering = [marker for marker in markers if marker.removeprefix(prefix) <= since]
+    if not covering:
+        return 0
     everything = replace(selection, everything=True)
     query = select(func.max(document_table.c.id)).where(
-        document_table.c.classifier_version == RESCORE_REQUESTED,
+        document_table.c.classifier_version.in_(covering),
         *_conditions(connection, everything),
     )
     return int(connection.execute(query).scalar() or 0)
@@ -156,7 +190,7 @@ def mark_for_rescoring(
     connection.execute(
         update(document_table)
         .where(in_batch, *conditions)
-        .values(classifier_version=RESCORE_REQUESTED)
+        .values(classifier_version=_marker(selection))
     )
     return int(last)
 
