@@ -155,6 +155,22 @@ def test_what_a_prune_removed_is_not_stored_again_as_new(store: Store) -> None:
     assert len(listed(store)) == len(KEPT) + 2 + 6
 
 
+def test_an_undated_item_a_prune_removed_is_not_stored_again_as_new(store: Store) -> None:
+    save(store, [make_item("gone", published_at=None)], T0 - 2 * YEAR)
+    fill(store, T0)
+    store.prune(T0 - YEAR, dry_run=False)
+    assert ("acme", "gone") not in listed(store)
+    # Given again without a date: "gone" was removed, and acme's mention of "shared" (kept for
+    # globex's); both were first seen two years ago. "new" is seen for the first time.
+    undated = [make_item(name, published_at=None) for name in ("gone", "shared", "new")]
+    save(store, undated, T0 + timedelta(hours=1))
+    assert listed(store) == sorted([*KEPT, ("acme", "new")])
+    # A later prune with a longer retention lets them back.
+    store.prune(T0 - 3 * YEAR, dry_run=False)
+    save(store, undated, T0 + timedelta(hours=2))
+    assert listed(store) == sorted([*KEPT, ("acme", "new"), ("acme", "gone"), ("acme", "shared")])
+
+
 def test_a_dry_run_changes_what_is_stored_in_no_way(store: Store) -> None:
     fill(store, T0)
     store.prune(T0 - YEAR, dry_run=True)

@@ -7,7 +7,9 @@ too. Everything is deleted in batches, one short transaction each, so that colle
 dashboard are never held up for long.
 
 The cut is recorded (``retention``): a pass that reads its sources anew after a configuration
-change does not store again, as new mentions, the items published before it.
+change does not store again, as new mentions, the items timed before it. An item without a
+publication date is timed by when veille first saw it: its stored document's collection time,
+or, once a prune removed that document, the time recorded with its identity (``pruned_undated``).
 
 Digest and alert records stay valid: ``digest_sends`` refer to ``digests`` and ``alerts`` name
 their brand; neither refers to a mention or a document. What does refer to mentions is a digest's
@@ -18,19 +20,21 @@ hand out ids at or below a watermark again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, delete, exists, func, select
+from sqlalchemy import ColumnElement, Connection, delete, exists, func, select, union
 
 from veille.store.inserts import upsert_insert
+from veille.store.lookups import CHUNK_SIZE, chunked, one_of
 from veille.store.schema import (
     UtcDateTime,
     document_table,
     mention_table,
+    pruned_undated_table,
     retention_table,
     run_source_table,
     run_table,
@@ -87,6 +91,39 @@ def pruned_before(connection: Connection) -> datetime | None:
     return value if isinstance(value, datetime) else None
 
 
+def first_seen_before(connection: Connection, identities: Iterable[str], cut: datetime) -> set[str]:
+    """Those of these document identities that veille first saw before the cut.
+
+    Stored documents are timed by their collection time; those a prune removed, by the time it
+    recorded (``_remember_undated``).
+    """
+    found: set[str] = set()
+    # Half a chunk each: the statement binds them twice.
+    for wanted in chunked(sorted(set(identities)), CHUNK_SIZE // 2):
+        stored = select(document_table.c.identity).where(
+            one_of(connection, document_table.c.identity, wanted),
+            document_table.c.collected_at < cut,
+        )
+        pruned = select(pruned_undated_table.c.identity).where(
+            one_of(connection, pruned_undated_table.c.identity, wanted),
+            pruned_undated_table.c.first_seen_at < cut,
+        )
+        found.update(connection.execute(union(stored, pruned)).scalars())
+    return found
+
+
+def _remember_undated(connection: Connection, document_ids: list[int]) -> None:
+    """Record the identities of the undated ones of these documents, about to be removed."""
+    undated = select(document_table.c.identity, document_table.c.collected_at).where(
+        document_table.c.id.in_(document_ids), document_table.c.published_at.is_(None)
+    )
+    statement = upsert_insert(connection, pruned_undated_table).from_select(
+        ["identity", "first_seen_at"], undated
+    )
+    # Seen again after a longer retention let it back, it keeps its first sighting.
+    connection.execute(statement.on_conflict_do_nothing(index_elements=["identity"]))
+
+
 def count_prunable(connection: Connection, cut: datetime) -> PruneReport:
     """Count what a prune at ``cut`` would remove, removing nothing."""
     newest_id = _newest_mention_id(connection)
@@ -141,6 +178,7 @@ def _delete_orphan_documents(connection: Connection, after: int, limit: int) -> 
         ).scalars()
     )
     if ids:
+        _remember_undated(connection, ids)
         connection.execute(delete(document_table).where(document_table.c.id.in_(ids), ~referenced))
     return ids
 

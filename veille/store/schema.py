@@ -401,6 +401,15 @@ retention_table = Table(
     _required("pruned_before", UtcDateTime),
 )
 
+# The documents without a publication date that a prune removed, and when veille first saw them
+# (migration 0020): such an item, given again, is timed by that, not by the pass that reads it.
+pruned_undated_table = Table(
+    "pruned_undated",
+    metadata,
+    Column("identity", Text, primary_key=True),
+    _required("first_seen_at", UtcDateTime),
+)
+
 
 def add_postgresql_options() -> None:
     """Complete the tables with what only PostgreSQL reads (see ``targeted_tone_index``)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -18,6 +18,7 @@ from sqlalchemy import Connection, bindparam, func, insert, update
 from veille.store.document_writes import (
     MentionOf,
     document_values,
+    identity_key,
     insert_mentions,
     upsert_documents,
 )
@@ -28,7 +29,7 @@ from veille.store.lookups import (
     source_id_for,
     source_ids_named,
 )
-from veille.store.prune import pruned_before
+from veille.store.prune import first_seen_before, pruned_before
 from veille.store.schema import run_source_table, source_state_table
 from veille.store.specs import CollectionSave, SaveCounts
 from veille.store.visibility import writing_mentions
@@ -179,12 +180,15 @@ def _store_items(
 ) -> list[SaveCounts]:
     """Store the documents and mentions of the saves' items, in order; count each save's.
 
-    Items published before the last prune's cut are left out: it removed them.
+    Items timed before the last prune's cut are left out: it removed them. An undated item is
+    timed by when veille first saw it (``first_seen_before``).
     """
     cut = pruned_before(connection)
-    kept = [
-        [i for i in save.items if cut is None or not _published_before(i, cut)] for save in saves
-    ]
+    kept = [list(save.items) for save in saves]
+    if cut is not None:
+        undated = [identity_key(i.document.identity) for i in _undated(saves)]
+        seen_before = first_seen_before(connection, undated, cut)
+        kept = [[i for i in items if not _timed_before(i, cut, seen_before)] for items in kept]
     rows: list[dict[str, Any]] = []
     owners: list[int] = []  # the index of the save each row comes from
     for index, (save, source_id) in enumerate(zip(saves, source_ids, strict=True)):
@@ -212,9 +216,16 @@ def _store_items(
     ]
 
 
-def _published_before(item: StoredItem, cut: datetime) -> bool:
+def _undated(saves: Sequence[CollectionSave]) -> Iterator[StoredItem]:
+    return (i for save in saves for i in save.items if i.document.published_at is None)
+
+
+def _timed_before(item: StoredItem, cut: datetime, seen_before: set[str]) -> bool:
+    """Whether an item was published, or if undated first seen, before the cut."""
     published = item.document.published_at
-    return published is not None and published < cut
+    if published is None:
+        return identity_key(item.document.identity) in seen_before
+    return published < cut
 
 
 def _record_success(
