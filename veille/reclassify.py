@@ -23,6 +23,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -180,6 +181,7 @@ def reclassify(
     progress: ReclassifyProgress | None = None,
     brand_settings: Sequence[BrandConfig] = (),
     processes: int | str = 0,
+    report: ReclassifyReport | None = None,
 ) -> ReclassifyReport:
     """Re-score the stored documents not scored by this classifier version (all: everything).
 
@@ -187,7 +189,9 @@ def reclassify(
     then; each batch of ``batch_size`` documents is written in one transaction. The mentions of
     the configured ``brand_settings`` get their own tone as each brand's ``tone`` says.
     ``processes`` re-score in that many worker processes (``"auto"``: see
-    ``veille.scoring_pool.scoring_processes``; 0: in this process).
+    ``veille.scoring_pool.scoring_processes``; 0: in this process). ``report``, when given, is
+    the one filled in and returned, batch by batch: a caller stopped half-way (Ctrl-C) knows
+    from it what was done.
     """
     # Imported here: veille.scoring_pool imports the scoring functions of this module.
     from veille.scoring_pool import scored_batches, scoring_processes
@@ -201,21 +205,25 @@ def reclassify(
         # rest marked, and the next run re-scores only those.
         store.request_rescoring(selection)
     total = store.count_to_reclassify(selection)
-    report = ReclassifyReport()
+    report = ReclassifyReport() if report is None else report
     done = 0
     # Batches are read by id, each after the last one read: reading ahead of the writes is safe.
     batches = store.documents_to_reclassify(selection, batch_size=batch_size)
     workers = scoring_processes(processes, total)
-    for batch, scores in scored_batches(batches, classifier, brand_settings, workers):
-        # Fewer than the batch when another run re-scored some of these documents meanwhile.
-        report.rescored += store.save_scores(scores)
-        for before, after in zip(batch, scores, strict=True):
-            report.mention_tone_changes += _brand_tone_changes(before, after)
-            if before.tone != after.tone:
-                report.tone_changes[before.tone, after.tone] += 1
-            report.lang_changes += before.lang != after.lang
-        done += len(batch)
-        if progress is not None:
-            progress(done, max(total, done))
+    # Closed on the way out, stopped or not: its worker processes are shut down then, not when
+    # the interpreter gets round to it.
+    with closing(scored_batches(batches, classifier, brand_settings, workers)) as scored:
+        for batch, scores in scored:
+            # Fewer than the batch when another run re-scored some of these documents meanwhile.
+            report.rescored += store.save_scores(scores)
+            for before, after in zip(batch, scores, strict=True):
+                report.mention_tone_changes += _brand_tone_changes(before, after)
+                if before.tone != after.tone:
+                    report.tone_changes[before.tone, after.tone] += 1
+                report.lang_changes += before.lang != after.lang
+            report.seconds = time.monotonic() - started
+            done += len(batch)
+            if progress is not None:
+                progress(done, max(total, done))
     report.seconds = time.monotonic() - started
     return report

@@ -4,7 +4,9 @@ Re-scoring is nearly all classification (language, then sentiment): the process 
 and writes the batches has little else to do. With workers, it reads batches ahead, hands them
 out, and writes each batch's scores in the order read, so a run stopped half-way leaves every
 batch before the last one it wrote done. Workers are spawned, never forked, like those of a
-collecting pass (``veille.processing_pool``), and ignore Ctrl-C.
+collecting pass (``veille.processing_pool``), and ignore Ctrl-C and SIGTERM: the command stops
+them once it has written the batch in hand (a terminal's Ctrl-C and a service manager's SIGTERM
+reach every process of the group), and they end with it if it is killed outright.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import logging
 import multiprocessing
 import signal
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -52,7 +54,7 @@ def scored_batches(
     classifier: Classifier,
     brands: Sequence[BrandConfig],
     processes: int,
-) -> Iterator[tuple[Batch, list[NewScores]]]:
+) -> Generator[tuple[Batch, list[NewScores]]]:
     """Each batch with its new scores, in the order read, scored in ``processes`` workers.
 
     Reads at most one batch per worker ahead of the one given back. A worker that dies (killed
@@ -131,6 +133,7 @@ _worker_scoring: tuple[Classifier, BrandTones, BrandNames] | None = None
 def _start_worker(classifier: Classifier, brands: tuple[BrandConfig, ...]) -> None:
     global _worker_scoring
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     exit_with_parent()
     _worker_scoring = (classifier, brand_tones(brands), brand_names(brands))
 

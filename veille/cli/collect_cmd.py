@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, nullcontext
-from types import FrameType
+from contextlib import ExitStack, nullcontext
 from typing import TYPE_CHECKING
 
 import click
 
 from veille.cli.app import App
 from veille.cli.render import console, progress_bar, terminal_text, without_source
+from veille.cli.stopping import exit_stopped, sigterm_as_interrupt
 
 if TYPE_CHECKING:
     from veille.pipeline import RunReport
@@ -54,7 +51,7 @@ def collect(
     for name in sources:
         settings.source(name)
     with ExitStack() as stopping:
-        terminated = stopping.enter_context(_sigterm_as_interrupt())
+        terminated = stopping.enter_context(sigterm_as_interrupt())
         # Workers for new sources start first: they load their models while the pass's modules
         # are imported. In a database not created yet no source was collected: they then start
         # before the store's modules are imported and its schema is created (a second or so).
@@ -66,45 +63,13 @@ def collect(
         try:
             report = _locked_pass(app, pool, stopping, brands, sources, include_not_due, quiet)
         except KeyboardInterrupt:
-            click.echo(
-                f"{'Stopped (SIGTERM)' if terminated else 'Interrupted'}: the sources collected "
-                "until now are saved; the others are due at the next pass.",
-                err=True,
+            exit_stopped(
+                terminated,
+                "the sources collected until now are saved; the others are due at the next pass.",
             )
-            raise SystemExit(128 + signal.SIGTERM if terminated else 130) from None
     if report is None:
         return
     _print_summary(report, has_sources=bool(settings.sources))
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[list[int]]:
-    """Stop on SIGTERM (a service manager, a container runtime, ``kill``) as on Ctrl-C.
-
-    The pass is then closed as failed and the sources it claimed and did not collect are due
-    again at once, instead of a killed pass's claims waiting for their lease. Yields the list
-    the SIGTERMs received are added to.
-    """
-    received: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield received  # signal handlers can only be set from the main thread
-        return
-
-    def on_sigterm(signum: int, frame: FrameType | None) -> None:
-        received.append(signum)
-        # What Ctrl-C does now: the running pass's handler (asyncio cancels the pass, which
-        # closes it), else a KeyboardInterrupt.
-        handler = signal.getsignal(signal.SIGINT)
-        if callable(handler) and handler is not signal.default_int_handler:
-            handler(signal.SIGINT, frame)
-        else:
-            raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, on_sigterm)
-    try:
-        yield received
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _locked_pass(

@@ -8,6 +8,7 @@ import click
 
 from veille.cli.app import App
 from veille.cli.render import count_range
+from veille.cli.stopping import exit_stopped, sigterm_as_interrupt
 
 MINIMUM_AGE = timedelta(days=1)
 
@@ -63,17 +64,32 @@ def prune(app: App, age: timedelta, dry_run: bool, batch_size: int) -> None:
     A mention's time is its publication time, else when veille first saw it. A document named
     by a recent mention is kept, and so is the mention stored last, whatever its date (digests
     count from it). Deletes in short transactions of --batch-size rows, so collecting can go on
-    meanwhile.
+    meanwhile; stopped by Ctrl-C or SIGTERM, it says what it removed and exits 130 or 143.
     """
     from veille.store.schema import utcnow
     from veille.timeutil import format_duration
 
     cut = utcnow() - age
+    removed_from = {"mentions": 0, "documents": 0, "runs": 0}
 
     def progress(table: str, removed: int, total: int) -> None:
+        removed_from[table] = total
         click.echo(f"{table}: removed {removed} (total {total})", err=True)
 
-    report = app.store().prune(cut, dry_run=dry_run, batch_size=batch_size, progress=progress)
+    with sigterm_as_interrupt() as terminated:
+        try:
+            report = app.store().prune(
+                cut, dry_run=dry_run, batch_size=batch_size, progress=progress
+            )
+        except KeyboardInterrupt:
+            exit_stopped(
+                terminated,
+                "nothing deleted (dry run)."
+                if dry_run
+                else f"removed {removed_from['mentions']} mention(s), "
+                f"{removed_from['documents']} document(s), {removed_from['runs']} run(s); "
+                "run the command again to remove the rest.",
+            )
     verb = "would remove" if dry_run else "removed"
     click.echo(
         f"older than {format_duration(age)} ({cut:%Y-%m-%d %H:%M} UTC): {verb} "
