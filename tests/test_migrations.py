@@ -423,6 +423,75 @@ def test_db_commands_tell_a_newer_database_apart_from_an_older_one(
     assert upgrade.exit_code == 1 and "Upgrading" not in upgrade.output
 
 
+def test_db_commands_tell_an_unknown_revision_from_a_newer_one(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.project import run, write_config
+
+    engine = create_store_engine(database_url)
+    try:
+        upgrade_database(engine, head_revision())
+        with engine.begin() as connection:  # no veille ever wrote this
+            connection.execute(text("UPDATE alembic_version SET version_num = 'abc'"))
+    finally:
+        engine.dispose()
+    monkeypatch.setenv("VEILLE_DATABASE_URL", database_url)
+    config = write_config(tmp_path, {})
+    current = run(config, "db", "current")
+    assert current.exit_code == 0, current.output
+    assert "abc (no revision of veille's" in current.output and "newer" not in current.output
+    for command in (["db", "upgrade"], ["mentions"]):
+        refused = run(config, *command)
+        assert refused.exit_code == 1, refused.output
+        assert "revision abc, which is no revision of veille's" in refused.output
+        assert "newer" not in refused.output
+
+
+def test_a_database_holding_other_tables_is_not_empty_and_gets_veille_s_only_when_asked(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.project import run, write_config
+
+    engine = create_store_engine(database_url)
+    try:
+        with engine.begin() as connection:  # another application's database
+            for name in ("clients", "orders", "invoices", "products", "stock", "users"):
+                connection.execute(text(f"CREATE TABLE {name} (id INTEGER)"))
+        monkeypatch.setenv("VEILLE_DATABASE_URL", database_url)
+        config = write_config(tmp_path, {})
+        current = run(config, "db", "current")
+        assert current.exit_code == 0, current.output
+        assert "empty" not in current.output
+        named = "other tables (clients, invoices, orders, products, stock, … (6 tables))"
+        assert f"no veille schema, but {named}" in current.output
+        for command in (["db", "upgrade"], ["collect", "--quiet"]):
+            refused = run(config, *command)
+            assert refused.exit_code == 1, refused.output
+            assert f"holds no veille schema but {named}" in refused.output
+            assert "`veille db upgrade --beside-other-tables`" in refused.output
+            assert "documents" not in table_names(engine)
+        upgraded = run(config, "db", "upgrade", "--beside-other-tables")
+        assert upgraded.exit_code == 0, upgraded.output
+        assert {"clients", "documents"} <= table_names(engine)
+        assert "(latest)" in run(config, "db", "current").output
+        assert run(config, "collect", "--quiet").exit_code == 0
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.sqlite_only
+def test_a_file_that_is_no_sqlite_database_is_named_as_such(tmp_path: Path) -> None:
+    from tests.support.project import run, write_config
+
+    config = write_config(tmp_path, {})
+    (tmp_path / "config" / "veille.db").write_text("Notes de la réunion\n" * 200)
+    for command in (["db", "current"], ["mentions"], ["collect", "--quiet"]):
+        result = run(config, *command)
+        assert result.exit_code == 1, result.output
+        assert "the file is not a SQLite database" in result.output
+        assert "server" not in result.output
+
+
 @pytest.mark.sqlite_only
 def test_only_commands_that_fill_the_database_create_it(tmp_path: Path) -> None:
     # A query command pointed at a wrong path must not show an empty database as if its

@@ -25,7 +25,7 @@ EXTRA_REVISION = '''"""A revision newer than the shipped ones, for tests."""
 from alembic import op
 import sqlalchemy as sa
 
-revision = "ffff_test"
+revision = "9999"  # numbered as veille's revisions are
 down_revision = "{head}"
 branch_labels = None
 depends_on = None
@@ -46,7 +46,7 @@ def newer_migrations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     scripts = tmp_path / "migrations"
     shutil.copytree(migrations_dir(), scripts, ignore=shutil.ignore_patterns("__pycache__"))
     head = store_db.head_revision()
-    (scripts / "versions" / "ffff_test.py").write_text(EXTRA_REVISION.format(head=head))
+    (scripts / "versions" / "9999_test.py").write_text(EXTRA_REVISION.format(head=head))
     monkeypatch.setattr(store_db, "migrations_dir", lambda: scripts)
     yield
     monkeypatch.undo()
@@ -76,12 +76,12 @@ def test_a_database_behind_head_asks_for_an_upgrade(
 ) -> None:
     Store.open(database_url).close()
     request.getfixturevalue("newer_migrations")
-    with pytest.raises(StoreError, match=r"revision \w+, veille expects ffff_test") as caught:
+    with pytest.raises(StoreError, match=r"revision \w+, veille expects 9999") as caught:
         Store.open(database_url)
     assert caught.value.hint == "run `veille db upgrade`"
     store = Store.open(database_url, upgrade_empty=False)
     try:
-        assert store.upgrade() == "ffff_test"
+        assert store.upgrade() == "9999"
     finally:
         store.close()
     Store.open(database_url).close()
@@ -93,12 +93,12 @@ def test_a_database_newer_than_veille_is_refused(
     request.getfixturevalue("newer_migrations")
     Store.open(database_url).close()
     request.getfixturevalue("monkeypatch").undo()
-    with pytest.raises(StoreError, match="ffff_test, unknown to this veille") as caught:
+    with pytest.raises(StoreError, match="9999, unknown to this veille") as caught:
         Store.open(database_url)
     assert caught.value.hint == "upgrade veille"
     store = Store.open(database_url, upgrade_empty=False)
     try:
-        assert store.current_revision() == "ffff_test"
+        assert store.current_revision() == "9999"
         with pytest.raises(StoreError, match="unknown to this veille"):
             store.upgrade()
     finally:

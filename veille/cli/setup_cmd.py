@@ -104,9 +104,18 @@ def db() -> None:
 
 
 @db.command()
+@click.option(
+    "--beside-other-tables",
+    is_flag=True,
+    help="Write veille's tables into a database that holds other tables (by default refused).",
+)
 @click.pass_obj
-def upgrade(app: App) -> None:
-    """Bring the database to the latest schema revision."""
+def upgrade(app: App, beside_other_tables: bool) -> None:
+    """Bring the database to the latest schema revision.
+
+    A database without veille's tables is given them only when it holds no table at all, or
+    with --beside-other-tables: one holding other tables is most likely a wrong URL.
+    """
     from veille.store import Store, mask_url
     from veille.store.db import is_known_revision
 
@@ -126,7 +135,7 @@ def upgrade(app: App) -> None:
     try:
         head = store.head_revision()
         # A revision this veille does not know is refused by the upgrade, with the reason.
-        after = store.upgrade(starting=starting)
+        after = store.upgrade(starting=starting, beside_other_tables=beside_other_tables)
     finally:
         store.close()
     before = found[0] if found else after
@@ -143,6 +152,7 @@ def current(app: App) -> None:
     from veille.settings import new_sqlite_file
     from veille.store import Store, mask_url
     from veille.store.db import is_known_revision
+    from veille.store.revisions import is_later_revision, some_of
 
     url = app.settings.database_url
     if new_sqlite_file(url):  # not created by asking
@@ -151,12 +161,23 @@ def current(app: App) -> None:
     store = Store.open(url, upgrade_empty=False)
     try:
         revision, head = store.current_revision(), store.head_revision()
+        others = store.other_tables() if revision is None else []
     finally:
         store.close()
+    if others:
+        click.echo(
+            f"{mask_url(url)}: no veille schema, but other tables ({some_of(others)}): check "
+            "the database URL (`veille db upgrade --beside-other-tables` would put veille's "
+            "beside them)"
+        )
+        return
     if revision == head:
         state = "latest"
     elif revision is not None and not is_known_revision(revision):
-        state = f"newer than this veille, whose latest is {head}: upgrade veille"
+        if is_later_revision(revision, head):
+            state = f"newer than this veille, whose latest is {head}: upgrade veille"
+        else:
+            state = f"no revision of veille's, whose latest is {head}: check the database URL"
     else:
         state = f"behind; latest is {head}, run `veille db upgrade`"
     click.echo(f"{mask_url(url)}: {revision or 'empty'} ({state})")

@@ -222,6 +222,7 @@ _HINTS_BY_SQLITE_ERROR = {
     "SQLITE_BUSY": "another process holds the database's write lock: try again once it is done",
     # Reading a WAL database writes its shared-memory file beside it: a full disk fails there.
     "SQLITE_IOERR": "check the disk that holds the database: it may be full, or failing",
+    "SQLITE_NOTADB": "the file is not a SQLite database: check the path in the database URL",
 }
 _HINTS_BY_SQLSTATE = {
     "53100": _DISK_FULL_HINT,  # disk_full

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Connection, inspect, text
 
 from veille.errors import StoreError
+from veille.store.schema import metadata
 
 VERSION_TABLE = "alembic_version"
 
@@ -68,3 +69,26 @@ def recorded_revision(connection: Connection) -> str | None:
     if len(rows) > 1:
         raise StoreError(f"the database records several schema revisions: {', '.join(rows)}")
     return rows[0] if rows else None
+
+
+def is_later_revision(revision: str, head: str) -> bool:
+    """Whether a revision unknown here reads as a later veille's: numbered after ``head``."""
+    return revision.isdigit() and head.isdigit() and int(revision) > int(head)
+
+
+def other_tables(connection: Connection) -> list[str]:
+    """The tables of the database that are not veille's, by name.
+
+    Veille's are those of its schema, Alembic's revision table and, on SQLite, the full-text
+    index's (``documents_fts`` and the tables FTS5 keeps beside it).
+    """
+    ours = set(metadata.tables) | {VERSION_TABLE}
+    names = inspect(connection).get_table_names()
+    return sorted(n for n in names if n not in ours and not n.startswith("documents_fts"))
+
+
+def some_of(names: list[str], shown: int = 5) -> str:
+    """A few names, and how many more: ``clients, orders, … (12 tables)``."""
+    if len(names) <= shown:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])}, … ({len(names)} tables)"

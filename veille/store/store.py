@@ -48,6 +48,7 @@ from veille.store.digests import DigestKey, DigestState
 from veille.store.document_scan import ScannedDocument
 from veille.store.prune import PruneProgress, PruneReport
 from veille.store.reclassify import NewScores, ScoredDocument, Selection
+from veille.store.revisions import is_later_revision, other_tables, some_of
 from veille.store.schema import brand_table, document_table, source_table, utcnow
 from veille.store.specs import (
     BrandSpec,
@@ -165,11 +166,18 @@ class Store:
                         f"the database {where} has veille tables but no schema revision",
                         hint="it was not created by veille's migrations; use another database",
                     )
-        elif not is_known_revision(revision):
+        elif not is_known_revision(revision) and is_later_revision(revision, head):
             raise StoreError(
                 f"the database {where} is at schema revision {revision}, unknown to this veille "
                 f"(which expects {head}); it was probably upgraded by a newer veille",
                 hint="upgrade veille",
+            )
+        elif not is_known_revision(revision):
+            raise StoreError(
+                f"the database {where} is at schema revision {revision}, which is no revision "
+                f"of veille's (this veille expects {head})",
+                hint="check the database URL: this database was not made by veille, or its "
+                "alembic_version was changed by hand",
             )
         elif revision != head:
             raise StoreError(
@@ -201,16 +209,32 @@ class Store:
             self._drop_run_locks()
         self.engine.dispose()
 
-    def upgrade(self, *, starting: Callable[[str | None], None] | None = None) -> str:
+    def upgrade(
+        self,
+        *,
+        starting: Callable[[str | None], None] | None = None,
+        beside_other_tables: bool = False,
+    ) -> str:
         """Migrate the database to the latest schema and return the revision it is at.
 
         ``starting`` is told the revision found once the migration lock is held (see
         ``upgrade_database``): what this upgrade starts from, whoever migrated meanwhile.
+        A database without veille's schema that holds other tables is refused (most likely a
+        wrong URL, another application's database) unless ``beside_other_tables``.
         """
         current = self.current_revision()
         if current is None or not is_known_revision(current):
             # Refuse foreign tables and newer revisions; an older revision is what upgrades fix.
             self._check_revision(current)
+        if current is None and not beside_other_tables:
+            others = self.other_tables()
+            if others:
+                raise StoreError(
+                    f"the database {mask_url(self.engine.url)} holds no veille schema but other "
+                    f"tables ({some_of(others)}): veille's tables were not written into it",
+                    hint="check the database URL (VEILLE_DATABASE_URL or [database] url); to put "
+                    "veille's tables beside those, run `veille db upgrade --beside-other-tables`",
+                )
         try:
             revision = upgrade_database(self.engine, starting=starting)
         except (OperationalError, InterfaceError) as exc:  # a full disk, the server gone
@@ -223,6 +247,11 @@ class Store:
         """Return the schema revision recorded in the database (None when empty)."""
         with self._reading() as connection:
             return current_revision(connection)
+
+    def other_tables(self) -> list[str]:
+        """The database's tables that are not veille's (another application's), by name."""
+        with self._reading() as connection:
+            return other_tables(connection)
 
     def head_revision(self) -> str:
         """Return the schema revision this version of veille expects."""
