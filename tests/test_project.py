@@ -20,6 +20,8 @@ from veille.delivery_settings import (
     SmtpSettings,
 )
 from veille.settings import BrandConfig, CollectSettings, HttpSettings, load_settings
+from veille.store.schema import metadata
+from veille.store.search import FTS_TABLE
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -42,6 +44,15 @@ def test_every_command_is_documented_in_the_readme(command: str) -> None:
         rf"`{re.escape(parent)} \[[^\]]*\b{re.escape(leaf)}\b", README
     )
     assert documented, f"{command} is not in README.md"
+
+
+def _data_section() -> str:
+    return README.split("### Where the data lives", 1)[1].split("\n### ", 1)[0]
+
+
+@pytest.mark.parametrize("table", sorted([*metadata.tables, FTS_TABLE]))
+def test_every_table_is_named_where_the_readme_says_where_the_data_lives(table: str) -> None:
+    assert f"`{table}`" in _data_section(), f"the table {table} is not in README.md"
 
 
 @pytest.mark.parametrize("option", sorted(HttpSettings.model_fields))
