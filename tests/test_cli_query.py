@@ -219,6 +219,31 @@ def test_csv_writes_metrics_as_key_value_pairs() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("-inf", "'-inf"),
+        ("+nan", "'+nan"),
+        ("-infinity", "'-infinity"),
+        ("-1_000", "'-1_000"),
+        ("- 5", "'- 5"),
+        ("\t5", "'\t5"),
+        ("-0.69", "-0.69"),
+        ("+3", "+3"),
+        ("-.5", "-.5"),
+        ("-1e-05", "-1e-05"),
+    ],
+)
+def test_csv_leaves_as_they_are_only_cells_a_spreadsheet_reads_as_numbers(
+    cell: str, written: str
+) -> None:
+    # Python's float() reads "-inf" or "-1_000" as numbers; a spreadsheet, as formulas.
+    for spreadsheet in (False, True):
+        text = csv_text([{"title": cell}], ("title",), spreadsheet=spreadsheet)
+        rows = list(csv.reader(io.StringIO(text), delimiter=";" if spreadsheet else ","))
+        assert rows[1] == [written]
+
+
 @pytest.mark.parametrize("output_format", ["json", "jsonl", "csv"])
 @pytest.mark.parametrize("sizes", [[], [0], [1], [3], [2, 0, 1], [1, 1, 1]])
 def test_records_written_in_batches_read_as_written_at_once(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 MENTION_FIELDS = (
@@ -48,12 +49,14 @@ def csv_safe(value: object) -> str:
     return text
 
 
+# A number as spreadsheets read one: digits, a decimal point, an exponent. Not Python's float()
+# spellings (inf, nan, infinity, 1_000, surrounding spaces), which a spreadsheet reads as a
+# formula's name, or text.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
 def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return _NUMBER.fullmatch(text) is not None
 
 
 # What starts an export for a spreadsheet: the byte-order mark by which Excel reads UTF-8.
