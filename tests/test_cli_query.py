@@ -476,10 +476,13 @@ def test_classify_reads_stdin_without_config(
     assert unknown.exit_code == 2
     assert "zz: not a language veille can detect" in unknown.output
     assert "Traceback" not in unknown.output
-    assert run(None, "classify", input="{not json\n").exit_code == 2
+    # Text that starts with "{" but is no JSON is text.
+    braces = run(None, "classify", "--languages", "fr,en", input="{Danone} est vraiment génial\n")
+    assert braces.exit_code == 0, braces.output
+    assert json.loads(braces.output)["text"] == "{Danone} est vraiment génial"
     # One bad line is told; the lines after it are classified all the same.
     mixed = run(None, "classify", "--languages", "fr,en", input='{"text": 5}\nSuper produit\n')
-    assert mixed.exit_code == 2 and "line 1: expected an object" in mixed.output
+    assert mixed.exit_code == 2 and 'line 1: expected a "text" string' in mixed.output
     assert "Super produit" in mixed.output and "1 line(s) refused." in mixed.output
     # Standard input as a real process reads it (the test runner's translates line ends).
     crlf = subprocess.run(

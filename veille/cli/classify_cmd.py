@@ -22,9 +22,10 @@ from veille.cli.render import json_text, languages_callback
 def classify(languages: tuple[str, ...], output_format: str) -> None:
     """Print language and tone of each line of standard input as a JSON line.
 
-    Lines are plain text, or JSON objects with a "text" key; blank lines are skipped. A JSON
-    line without a "text" string is told on standard error, the others classified, and the
-    exit status is then 2. No configuration is needed.
+    Lines are plain text, or JSON objects with a "text" key; blank lines are skipped. A line
+    starting with "{" that is not valid JSON is plain text. A JSON object without a "text"
+    string is told on standard error, the others classified, and the exit status is then 2.
+    No configuration is needed.
     """
     from veille.classify import Classifier
 
@@ -34,19 +35,12 @@ def classify(languages: tuple[str, ...], output_format: str) -> None:
         text = line.rstrip("\r\n")  # a file from Windows ends its lines with CR LF
         if not text.strip():
             continue
-        if text.lstrip().startswith("{"):
-            problem = None
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                problem = f"invalid JSON ({exc.msg})"
-            else:
-                if not isinstance(value, dict) or not isinstance(value.get("text"), str):
-                    problem = 'expected an object with a "text" string'
-            if problem is not None:
+        value = _json_object(text)
+        if value is not None:
+            if not isinstance(value.get("text"), str):
                 # Told, and the other lines classified all the same: one bad line of a long
                 # file loses nothing else.
-                click.echo(f"Error: line {number}: {problem}", err=True)
+                click.echo(f'Error: line {number}: expected a "text" string', err=True)
                 refused += 1
                 continue
             text = value["text"]
@@ -61,3 +55,14 @@ def classify(languages: tuple[str, ...], output_format: str) -> None:
     if refused:
         click.echo(f"{refused} line(s) refused.", err=True)
         raise SystemExit(2)
+
+
+def _json_object(line: str) -> dict[str, object] | None:
+    """The JSON object a line holds; None for any other line, text that starts with "{" too."""
+    if not line.lstrip().startswith("{"):
+        return None
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError:
+        return None  # "{Danone} est génial" is text
+    return value if isinstance(value, dict) else None
