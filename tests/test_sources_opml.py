@@ -45,6 +45,38 @@ def test_import_into_a_configuration_whose_feed_address_is_a_secret(
     assert [s.name for s in load_settings(config).sources] == ["private", "x"]
 
 
+def test_import_counts_every_feed_outline_of_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "v.toml"
+    config.write_text(
+        BRAND + '[[sources]]\nname = "known"\nkind = "rss"\nurl = "https://known.example/rss"\n',
+        encoding="utf-8",
+    )
+    opml = tmp_path / "f.opml"
+    opml.write_text(
+        _opml(
+            '<outline text="Dossier">',
+            '<outline type="rss" text="Un" xmlUrl="https://un.example/rss"/>',
+            '<outline type="rss" text="Deux" xmlUrl="https://deux.example/rss"/>',
+            '<outline type="rss" text="Connu" xmlUrl="https://known.example/rss"/>',
+            "</outline>",
+            '<outline type="rss" text="Un encore" xmlUrl="https://un.example/rss"/>',
+            '<outline type="rss" text="Sans adresse"/>',
+            '<outline type="rss" text="Script" xmlUrl="javascript:alert(1)"/>',
+            '<outline text="Dossier vide"/>',  # a folder, not a feed
+        ),
+        encoding="utf-8",
+    )
+    result = run(config, "sources", "import", str(opml))
+    assert result.exit_code == 0, result.output
+    # 2 + 1 + 1 + 1 + 1: the six feed outlines of the file.
+    assert result.output == (
+        f"Added 2 source(s) to {config}; 1 already present; 1 repeating an address given above "
+        "in the file; 1 left out, their address not http(s): javascript:alert(1); 1 left out, "
+        "without an address (xmlUrl): Sans adresse.\n"
+    )
+    assert [s.name for s in load_settings(config).sources] == ["known", "un", "deux"]
+
+
 def test_init_with_opml_on_an_existing_configuration_says_how_to_import(tmp_path: Path) -> None:
     opml = tmp_path / "feeds.opml"
     opml.write_text(_opml('<outline text="Un" xmlUrl="https://un.example/rss"/>'), "utf-8")

@@ -34,8 +34,26 @@ class OpmlFeed:
     interval: str | None = None
 
 
+# The outline types of a feed: one of these without an xmlUrl is a feed without an address.
+FEED_TYPES = ("rss", "atom")
+
+
+@dataclass(frozen=True, slots=True)
+class OpmlOutlines:
+    """The feeds of an OPML document, and the titles of its feed outlines without an address."""
+
+    feeds: list[OpmlFeed]
+    without_address: list[str]
+
+
 def parse_opml(data: bytes, *, file: str = "<opml>") -> list[OpmlFeed]:
     """Every outline with an ``xmlUrl`` in document order, categories taken from parent outlines."""
+    return parse_opml_outlines(data, file=file).feeds
+
+
+def parse_opml_outlines(data: bytes, *, file: str = "<opml>") -> OpmlOutlines:
+    """The feeds of :func:`parse_opml`, and the feed outlines (``type="rss"``, no outline in
+    them) that have no ``xmlUrl``: neither a feed nor a folder."""
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
@@ -44,6 +62,7 @@ def parse_opml(data: bytes, *, file: str = "<opml>") -> list[OpmlFeed]:
     if root.tag != "opml" or body is None:
         raise ConfigError("not an OPML document (expected <opml><body>…)", file=file)
     feeds: list[OpmlFeed] = []
+    without_address: list[str] = []
 
     def walk(element: ET.Element, category: tuple[str, ...]) -> None:
         for outline in element.findall("outline"):
@@ -63,10 +82,17 @@ def parse_opml(data: bytes, *, file: str = "<opml>") -> list[OpmlFeed]:
                         **settings,
                     )
                 )
+            elif is_feed_type(outline) and outline.find("outline") is None:
+                without_address.append(title or "(untitled)")
             walk(outline, (*category, title) if title and not xml_url else category)
 
     walk(body, ())
-    return feeds
+    return OpmlOutlines(feeds, without_address)
+
+
+def is_feed_type(outline: ET.Element) -> bool:
+    """Whether an outline says it is a feed (``type="rss"``)."""
+    return (outline.get("type") or "").strip().lower() in FEED_TYPES
 
 
 def http_address(xml_url: str) -> str | None:
@@ -99,12 +125,17 @@ def http_feed(feed: OpmlFeed) -> OpmlFeed | None:
 
 
 def read_opml(path: Path) -> list[OpmlFeed]:
-    """Read an OPML file; a missing or unreadable file is a ConfigError naming it."""
+    """Read an OPML file's feeds; a missing or unreadable file is a ConfigError naming it."""
+    return read_opml_outlines(path).feeds
+
+
+def read_opml_outlines(path: Path) -> OpmlOutlines:
+    """Read an OPML file's feeds and its feed outlines without an address (see ``read_opml``)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read OPML file ({exc.strerror})", file=str(path)) from None
-    return parse_opml(data, file=str(path))
+    return parse_opml_outlines(data, file=str(path))
 
 
 def write_opml(feeds: Iterable[OpmlFeed], *, title: str = "veille sources") -> str:

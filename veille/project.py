@@ -121,6 +121,7 @@ class ImportResult:
     added: list[str]
     skipped: list[str]
     not_http: list[str] = field(default_factory=list)  # addresses a feed source cannot have
+    repeated: list[str] = field(default_factory=list)  # addresses given again further down
 
 
 def append_feeds(config_path: Path, feeds: Sequence[OpmlFeed]) -> ImportResult:
@@ -142,14 +143,18 @@ def append_feeds(config_path: Path, feeds: Sequence[OpmlFeed]) -> ImportResult:
     known_urls = {source.options.get("url") for source in sources}
     taken = {source.name for source in sources}
     usable, not_http = _http_feeds(feeds)
-    fresh = [feed for feed in usable if feed.xml_url not in known_urls]
-    skipped = [feed.xml_url for feed in usable if feed.xml_url in known_urls]
-    named = _named_feeds(_unique_urls(fresh), taken)
+    unique = _unique_urls(usable)
+    firsts = {id(feed) for feed in unique}
+    repeated = [feed.xml_url for feed in usable if id(feed) not in firsts]
+    fresh = [feed for feed in unique if feed.xml_url not in known_urls]
+    skipped = [feed.xml_url for feed in unique if feed.xml_url in known_urls]
+    named = _named_feeds(fresh, taken)
     if named:
         blocks = "\n".join(source_block(name, feed) for name, feed in named)
         separator = "" if text.endswith("\n") else "\n"
         _write_checked(config_path, f"{text}{separator}\n{blocks}")
-    return ImportResult(added=[name for name, _ in named], skipped=skipped, not_http=not_http)
+    added = [name for name, _ in named]
+    return ImportResult(added=added, skipped=skipped, not_http=not_http, repeated=repeated)
 
 
 def exported_feeds(settings: Settings) -> list[OpmlFeed]:

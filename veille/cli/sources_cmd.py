@@ -123,22 +123,30 @@ def check(app: App, names: tuple[str, ...]) -> None:
 @click.pass_obj
 def import_opml(app: App, opml_file: Path) -> None:
     """Append the feeds of an OPML file to the configuration's sources."""
-    from veille.opml import read_opml
+    from veille.opml import read_opml_outlines
     from veille.project import append_feeds
 
     config_path = app.settings.config_path
     assert config_path is not None  # settings read from a file always know it
-    result = append_feeds(config_path, read_opml(opml_file))  # checked before it is written
-    left_out = (
-        f"; {len(result.not_http)} left out, their address not http(s):"
-        f" {', '.join(result.not_http)}"
-        if result.not_http
-        else ""
-    )
-    click.echo(
-        f"Added {len(result.added)} source(s) to {config_path}; "
-        f"{len(result.skipped)} already present{left_out}."
-    )
+    outlines = read_opml_outlines(opml_file)
+    result = append_feeds(config_path, outlines.feeds)  # checked before it is written
+    parts = [
+        f"Added {len(result.added)} source(s) to {config_path}",
+        f"{len(result.skipped)} already present",
+    ]
+    if result.repeated:
+        parts.append(f"{len(result.repeated)} repeating an address given above in the file")
+    if result.not_http:
+        parts.append(
+            f"{len(result.not_http)} left out, their address not http(s): "
+            + ", ".join(result.not_http)
+        )
+    if outlines.without_address:
+        parts.append(
+            f"{len(outlines.without_address)} left out, without an address (xmlUrl): "
+            + ", ".join(outlines.without_address)
+        )
+    click.echo("; ".join(parts) + ".")
 
 
 @sources.command()
