@@ -5,9 +5,9 @@ it, nothing said so: a pass reading its source anew stored it again, as a new me
 next digest mailed. ``pruned_undated`` holds the identity of each undated document a prune
 removes, with when veille first saw it.
 
-Revision ID: 0020
-Revises: 0019
-Create Date: 2026-11-29 12:00:00.000000
+Revision ID: 0022
+Revises: 0021
+Create Date: 2026-11-29 11:00:00.000000
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020"
-down_revision: str | None = "0019"
+revision: str = "0022"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
