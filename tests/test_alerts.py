@@ -233,6 +233,43 @@ def test_the_undated_backlog_of_a_new_source_is_no_spike(store: Store, smtp: Smt
     assert find_spikes(settings, store, NOW + timedelta(hours=8, minutes=5)) == []
 
 
+def test_changed_settings_leave_out_the_next_backlog_not_the_mentions_seen_before(
+    store: Store, smtp: SmtpServer
+) -> None:
+    settings = settings_for(store, smtp)
+    backdate_brands(store, NOW - timedelta(days=30))
+
+    def undated(name: str, at: datetime, count: int = 20) -> None:
+        """A collection of gnews for acme at ``at`` bringing ``count`` acme items without a date."""
+        items = [make_item(f"{name}-{n}", published_at=None) for n in range(count)]
+        save(store, *items, at=at, source="gnews", brand="acme")
+
+    def counted(until: datetime) -> int:
+        """How many acme mentions alerts count, seen by ``until``."""
+        return len(store.alert_events(["acme"], NOW - timedelta(days=20), until))
+
+    # Its first collection, its backlog; then 20 new items a day, at the same time each day.
+    undated("backlog", NOW - timedelta(days=15))
+    for day in range(14, 0, -1):
+        undated(f"d{day}", NOW - timedelta(days=day) + timedelta(minutes=55))
+    assert counted(NOW) == 14 * 20
+
+    # A new query: the next collection may bring another backlog, left out; those seen before
+    # (and not the first backlog) still count, so the day's ordinary 20 after it are no spike.
+    configure(store, acme_query='acme OR "acme inc"')
+    undated("requeried", NOW + timedelta(minutes=5))
+    assert counted(NOW + timedelta(minutes=10)) == 14 * 20
+    undated("today", NOW + timedelta(minutes=55))
+    assert counted(NOW + timedelta(hours=1)) == 15 * 20
+    assert find_spikes(settings, store, NOW + timedelta(hours=1)) == []
+
+    # Another address: its first collection's backlog is left out too, and nothing else.
+    configure(store, acme_query='acme OR "acme inc"', gnews_options={"hl": "en"})
+    undated("moved", NOW + timedelta(hours=2), count=40)
+    assert counted(NOW + timedelta(hours=3)) == 15 * 20
+    assert find_spikes(settings, store, NOW + timedelta(hours=2, minutes=5)) == []
+
+
 def test_a_failed_send_is_retried_by_the_next_check_not_detected_again(
     store: Store, smtp: SmtpServer
 ) -> None:

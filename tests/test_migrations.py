@@ -647,3 +647,70 @@ def test_0021_dates_the_first_success_of_collected_states_at_their_source_s_crea
         assert downgrade_database(engine, "0020") == "0020"
     finally:
         engine.dispose()
+
+
+def test_0023_marks_the_mentions_of_each_source_s_current_first_collection(
+    database_url: str,
+) -> None:
+    engine = create_store_engine(database_url)
+    first, later = "2026-03-02 09:30:00", "2026-03-03 09:30:00"
+    try:
+        assert upgrade_database(engine, "0022") == "0022"
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO sources (id, name, kind, options, active, created_at, updated_at)"
+                    " VALUES (:id, :name, 'rss', '{}', :yes, :t, :t)"
+                ),
+                [
+                    {"id": 1, "name": "collected", "yes": True, "t": first},
+                    {"id": 2, "name": "reset", "yes": True, "t": first},
+                ],
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO brands (id, name, query, languages, options, active, created_at,"
+                    " updated_at) VALUES (1, 'acme', 'acme', '[]', '{}', :yes, :t, :t)"
+                ),
+                {"yes": True, "t": first},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO source_state (source_id, brand_key, consecutive_failures,"
+                    " disabled, first_ok_at) VALUES (:id, '', 0, :off, :ok)"
+                ),
+                [{"id": 1, "off": False, "ok": first}, {"id": 2, "off": False, "ok": None}],
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO documents (id, identity, title, text, platform, collected_at,"
+                    " sentiment, tone, classifier_version, fingerprint, story_id)"
+                    " VALUES (:id, :identity, 'Acme', '', 'news', :t, 0, 'neutral', 'v1', 'f',"
+                    " 'f')"
+                ),
+                [{"id": n, "identity": f"guid:{n}", "t": first} for n in (1, 2, 3)],
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO mentions (id, document_id, brand_id, source_id, matched_terms,"
+                    " first_seen_at) VALUES (:id, :id, 1, :source, '[]', :t)"
+                ),
+                [
+                    {"id": 1, "source": 1, "t": first},  # the first collection's
+                    {"id": 2, "source": 1, "t": later},  # a later one's
+                    {"id": 3, "source": 2, "t": first},  # the source was reset since
+                ],
+            )
+        assert upgrade_database(engine, "0023") == "0023"
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, backlog FROM mentions ORDER BY id")).all()
+        assert [(id_, bool(backlog) if backlog is not None else None) for id_, backlog in rows] == [
+            (1, True),
+            (2, None),
+            (3, None),
+        ]
+        assert downgrade_database(engine, "0022") == "0022"
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM mentions")).scalar_one() == 3
+    finally:
+        engine.dispose()

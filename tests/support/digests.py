@@ -45,13 +45,19 @@ def digest_settings(
     return validate_settings(data).model_copy(update={"smtp": smtp})
 
 
-def save(store: Store, *items: StoredItem, at: Any = T0, source: str = "lemonde") -> None:
-    """Store items as one successful collection of ``source`` at ``at``."""
+def save(
+    store: Store,
+    *items: StoredItem,
+    at: Any = T0,
+    source: str = "lemonde",
+    brand: str | None = None,
+) -> None:
+    """Store items as one successful collection of ``source`` (for ``brand``) at ``at``."""
     run_id = store.begin_run(at)
     store.save_collection(
         run_id,
         source,
-        None,
+        brand,
         list(items),
         SourceState(),
         now=at,

@@ -117,13 +117,19 @@ def shared_postgres_url(config: pytest.Config) -> str:
     return url
 
 
-def configure(store: Store, hn_options: dict[str, Any] | None = None) -> None:
+def configure(
+    store: Store,
+    hn_options: dict[str, Any] | None = None,
+    *,
+    acme_query: str = 'acme OR "acme corp"',
+    gnews_options: dict[str, Any] | None = None,
+) -> None:
     """Give the store the tests' brands (acme and globex) and sources (lemonde, gnews, hn)."""
     store.sync_config(
-        [BrandSpec("acme", 'acme OR "acme corp"', ("fr", "en")), BrandSpec("globex", "globex")],
+        [BrandSpec("acme", acme_query, ("fr", "en")), BrandSpec("globex", "globex")],
         [
             SourceSpec("lemonde", "rss", {"url": "https://www.lemonde.fr/rss/une.xml"}),
-            SourceSpec("gnews", "google_news"),
+            SourceSpec("gnews", "google_news", gnews_options or {}),
             SourceSpec("hn", "hackernews", hn_options or {}),
         ],
     )

@@ -25,7 +25,6 @@ from veille.store.schema import (
     brand_table,
     document_table,
     mention_table,
-    source_state_table,
 )
 
 # An alert's time: when the mention was published, else when veille first saw it for the brand.
@@ -34,22 +33,11 @@ from veille.store.schema import (
 alert_time = func.coalesce(
     document_table.c.published_at, mention_table.c.first_seen_at, type_=UtcDateTime
 )
-# An undated mention first seen by its source's first successful collection (for the brand, or
-# for every brand) is part of the source's backlog, published whenever: it has no alert time.
-# Without this, a feed added without dates would be a spike of its whole backlog.
-_first_collected = (
-    select(source_state_table.c.id)
-    .where(
-        source_state_table.c.source_id == mention_table.c.source_id,
-        or_(
-            source_state_table.c.brand_key == "",
-            source_state_table.c.brand_key == brand_table.c.name,
-        ),
-        source_state_table.c.first_ok_at >= mention_table.c.first_seen_at,
-    )
-    .exists()
-)
-timed = or_(document_table.c.published_at.is_not(None), ~_first_collected)
+# An undated mention its source's first successful collection brought (since the state was
+# created or reset by a change of settings) is part of that source's backlog, published
+# whenever: it has no alert time. Without this, a feed added without dates would be a spike of
+# its whole backlog. Marked when stored: a later reset leaves the mentions seen before it alone.
+timed = or_(document_table.c.published_at.is_not(None), mention_table.c.backlog.is_(None))
 UNSENT = ("pending", "failed")
 # Alerts whose readers have them (or that are kept without recipients).
 REPORTED = ("sent", "recorded")
@@ -117,7 +105,7 @@ def mention_events(
     unpublished = part(
         document_table.c.published_at.is_(None),
         mention_table.c.first_seen_at > since,
-        ~_first_collected,
+        mention_table.c.backlog.is_(None),
         *seen,
     )
     rows = connection.execute(published.union_all(unpublished))

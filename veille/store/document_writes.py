@@ -421,12 +421,14 @@ def _existing_mentions(connection: Connection, document_ids: Iterable[int]) -> s
 
 @dataclass(frozen=True)
 class MentionOf:
-    """A stored item's document, with the source and time it was collected from and at."""
+    """A stored item's document, with the source and time it was collected from and at, and
+    whether that collection was the source's first successful one (its backlog)."""
 
     item: StoredItem
     document_id: int
     source_id: int
     collected_at: datetime
+    backlog: bool = False
 
 
 def insert_mentions(
@@ -469,6 +471,7 @@ def insert_mentions(
                 "source_id": mention.source_id,
                 "matched_terms": list(match.terms),
                 "first_seen_at": mention.collected_at,
+                "backlog": True if mention.backlog else None,
                 "sentiment": brand_tone.sentiment if brand_tone else None,
                 "tone": brand_tone.tone if brand_tone else None,
             }

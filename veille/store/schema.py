@@ -175,7 +175,7 @@ source_state_table = Table(
     Column("last_error_at", UtcDateTime),
     Column("last_ok_at", UtcDateTime),
     # The first successful collection since the state was created or reset (migration 0021):
-    # the undated items it brings are the source's backlog, published whenever.
+    # the mentions it brings are the source's backlog (mentions.backlog).
     Column("first_ok_at", UtcDateTime),
     Column("last_new_at", UtcDateTime),
     _required("disabled", Boolean, default=False),
@@ -275,6 +275,9 @@ mention_table = Table(
     Column("source_id", Integer, ForeignKey("sources.id", ondelete="SET NULL")),
     _required("matched_terms", JSON, default=list),
     _required("first_seen_at", UtcDateTime),
+    # TRUE when its source's first successful collection (since the state was created or reset)
+    # brought it: the source's backlog, published whenever (migration 0023); else NULL.
+    Column("backlog", Boolean),
     # The tone of the sentences naming the brand (brands with tone = "brand"); NULL: the
     # document's. Reads use ``effective_tone`` and ``effective_sentiment`` (queries.py).
     Column("sentiment", Float),

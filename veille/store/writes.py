@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from veille.store.document_writes import (
     MentionOf,
@@ -189,6 +189,7 @@ def _store_items(
         undated = [identity_key(i.document.identity) for i in _undated(saves)]
         seen_before = first_seen_before(connection, undated, cut)
         kept = [[i for i in items if not _timed_before(i, cut, seen_before)] for items in kept]
+    first = _first_collections(connection, saves, source_ids)
     rows: list[dict[str, Any]] = []
     owners: list[int] = []  # the index of the save each row comes from
     for index, (save, source_id) in enumerate(zip(saves, source_ids, strict=True)):
@@ -202,8 +203,10 @@ def _store_items(
     ]
     stored = upsert_documents(connection, rows, [i.story for i in items], editable)
     mentions = [
-        MentionOf(item, document_id, row["source_id"], row["collected_at"])
-        for item, document_id, row in zip(items, stored.document_ids, rows, strict=True)
+        MentionOf(item, document_id, row["source_id"], row["collected_at"], first[owner])
+        for item, document_id, row, owner in zip(
+            items, stored.document_ids, rows, owners, strict=True
+        )
     ]
     new_mentions = insert_mentions(
         connection, mentions, fresh=stored.fresh, edited=stored.edited, brand_ids=brand_ids
@@ -213,6 +216,22 @@ def _store_items(
     return [
         SaveCounts(len(save.items), documents_by_save[index], mentions_by_save[index])
         for index, save in enumerate(saves)
+    ]
+
+
+def _first_collections(
+    connection: Connection, saves: Sequence[CollectionSave], source_ids: Sequence[int]
+) -> list[bool]:
+    """Whether each save is its source state's first successful collection (since the state was
+    created or reset): the mentions it brings first are the source's backlog."""
+    query = select(source_state_table.c.source_id, source_state_table.c.brand_key).where(
+        source_state_table.c.source_id.in_(sorted(set(source_ids))),
+        source_state_table.c.first_ok_at.is_not(None),
+    )
+    collected = {(row.source_id, row.brand_key) for row in connection.execute(query)}
+    return [
+        (source_id, save.brand or "") not in collected
+        for save, source_id in zip(saves, source_ids, strict=True)
     ]
 
 
