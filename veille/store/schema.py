@@ -405,7 +405,7 @@ retention_table = Table(
 )
 
 # The documents without a publication date that a prune removed, and when veille first saw them
-# (migration 0020): such an item, given again, is timed by that, not by the pass that reads it.
+# (migration 0022): such an item, given again, is timed by that, not by the pass that reads it.
 pruned_undated_table = Table(
     "pruned_undated",
     metadata,
