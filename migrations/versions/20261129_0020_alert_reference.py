@@ -31,6 +31,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop it: every alert then reads as compared with its recent windows."""
+    """Drop it, and what it holds: every alert then reads as compared with its recent windows,
+    also after an upgrade again, and the wording of those compared with the same time of the
+    previous days or weeks names the wrong windows."""
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.drop_column("reference")

@@ -34,5 +34,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the pruned_undated table."""
+    """Drop the pruned_undated table, and what it holds: the undated items a prune removed are
+    stored again by the next pass that reads their source (upgraded again or not), as new
+    mentions that the next digest mails."""
     op.drop_table("pruned_undated")

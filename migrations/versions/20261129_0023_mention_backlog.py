@@ -55,6 +55,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop it: alerts of earlier revisions tell a source's backlog by its first_ok_at."""
+    """Drop it, and what it holds: after an upgrade again, only the mentions of each source
+    state's current first collection are marked, and an earlier backlog counts in alerts."""
     with op.batch_alter_table("mentions", schema=None) as batch_op:
         batch_op.drop_column("backlog")
