@@ -22,7 +22,7 @@ import pytest
 
 from benchmarks.feedworld import BRAND, make_feed
 from tests.support.feedserver import FeedServer
-from tests.support.processes import refuse_new_processes
+from tests.support.processes import refuse_new_processes, signalling_workers
 from tests.support.project import TEST_HTTP, run
 from veille import processing_pool
 from veille.collectors.rss import FeedReading, parse_feed
@@ -195,6 +195,15 @@ def test_a_pool_started_early_has_its_workers_before_any_items() -> None:
         _, given, items, _ = pool.submit(Collected(_raws(1), SourceState())).result(timeout=120)
         assert set(_children()) - before == workers, "the same workers take the items"
     assert given == 20 and items
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_workers_ignore_ctrl_c_and_sigterm_from_the_moment_they_start(signum: int) -> None:
+    with signalling_workers(signum), ProcessingPool(BRANDS, 2) as pool:
+        pool.start()
+        futures = [pool.submit(Collected(_raws(1), SourceState())) for _ in range(4)]
+        results = [future.result(timeout=120) for future in futures]  # no BrokenProcessPool
+    assert all(given == 20 and items for _, given, items, _ in results)
 
 
 def _kill_first_worker(stop: threading.Event) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.processes import refuse_new_processes
+from tests.support.processes import refuse_new_processes, signalling_workers
 from veille import scoring_pool
 from veille.classify import Classifier
 from veille.reclassify import rescore
@@ -87,6 +87,17 @@ def test_a_worker_that_dies_costs_only_speed(
     assert [batch for batch, _ in scored] == batches, "no batch lost"
     for batch, scores in scored:
         assert scores == rescore(batch, CLASSIFIER, {})
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_workers_ignore_ctrl_c_and_sigterm_from_the_moment_they_start(
+    caplog: pytest.LogCaptureFixture, signum: int
+) -> None:
+    batches = _batches(6, 2)
+    with caplog.at_level(logging.WARNING, logger="veille.scoring_pool"), signalling_workers(signum):
+        scored = list(scored_batches(iter(batches), CLASSIFIER, (), processes=2))
+    assert caplog.text == "", "no worker stopped"
+    assert [batch for batch, _ in scored] == batches
 
 
 def test_workers_that_cannot_start_cost_only_speed(

@@ -11,7 +11,8 @@ Workers are started with ``spawn``, never ``fork``: the pass's process has threa
 worker, the event loop) whose locks a forked child would inherit mid-use. They load their models
 once, while the first feeds are fetched (a pass starts them as soon as a source is sure to answer
 in full; ``veille collect`` even before the pass, for sources never collected, and before it
-opens the store when the database is new), and ignore Ctrl-C: the pass stops them itself.
+opens the store when the database is new), and ignore Ctrl-C and SIGTERM from the moment they start
+(``veille.stop_signals``): the pass stops them itself.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import asyncio
 import logging
 import multiprocessing
 import os
-import signal
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from veille.settings import BrandConfig, Settings
+from veille.stop_signals import blocked_for_workers, ignored_in_worker
 from veille.types import Collected, RawMention, ReadItems, StoredItem
 
 if TYPE_CHECKING:
@@ -106,8 +107,9 @@ class ProcessingPool:
         if self._executor is None:
             executor = self._executor = self._new_executor()
             # A process is started per task submitted while none is idle, up to the maximum.
-            for _ in range(self.processes):
-                executor.submit(_ready)
+            with blocked_for_workers():
+                for _ in range(self.processes):
+                    executor.submit(_ready)
 
     def _new_executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -130,9 +132,10 @@ class ProcessingPool:
         # One worker leaves the pass's own process CPU to spare: the store computes the story
         # signatures as it saves. Several keep that process busy: each computes its items'.
         stories = self.processes > 1
-        return self._executor.submit(
-            process_in_worker, collected.unread, collected.mentions, seen, stories
-        )
+        with blocked_for_workers():  # the submit that finds no worker idle starts one
+            return self._executor.submit(
+                process_in_worker, collected.unread, collected.mentions, seen, stories
+            )
 
     def close(self) -> None:
         """Stop the workers, dropping what they have not started."""
@@ -272,7 +275,7 @@ def exit_with_parent() -> None:
 
 def _start_worker(brands: Sequence[BrandConfig]) -> None:
     global _worker_processor
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ignored_in_worker()
     exit_with_parent()
     from veille.process import MentionProcessor
 

@@ -4,16 +4,16 @@ Re-scoring is nearly all classification (language, then sentiment): the process 
 and writes the batches has little else to do. With workers, it reads batches ahead, hands them
 out, and writes each batch's scores in the order read, so a run stopped half-way leaves every
 batch before the last one it wrote done. Workers are spawned, never forked, like those of a
-collecting pass (``veille.processing_pool``), and ignore Ctrl-C and SIGTERM: the command stops
-them once it has written the batch in hand (a terminal's Ctrl-C and a service manager's SIGTERM
-reach every process of the group), and they end with it if it is killed outright.
+collecting pass (``veille.processing_pool``), and ignore Ctrl-C and SIGTERM from the moment they
+start (``veille.stop_signals``): the command stops them once it has written the batch in hand
+(a terminal's Ctrl-C and a service manager's SIGTERM reach every process of the group), and
+they end with it if it is killed outright.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
-import signal
 from collections import deque
 from collections.abc import Generator, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -23,6 +23,7 @@ from veille.classify import Classifier
 from veille.processing_pool import AUTO_MAX_PROCESSES, exit_with_parent, usable_cpus
 from veille.reclassify import BrandNames, BrandTones, brand_names, brand_tones, rescore
 from veille.settings import BrandConfig
+from veille.stop_signals import blocked_for_workers, ignored_in_worker
 from veille.store.reclassify import NewScores, ScoredDocument
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,9 @@ def _submitted(
     if not in_workers:
         return None, False
     try:
-        return executor.submit(rescore_in_worker, batch), True
+        # A worker is started by the submit that finds none idle.
+        with blocked_for_workers():
+            return executor.submit(rescore_in_worker, batch), True
     except BrokenProcessPool:
         # A worker died and the pool knows it before the batches it held say so.
         log.warning(_STOPPED)
@@ -132,8 +135,7 @@ _worker_scoring: tuple[Classifier, BrandTones, BrandNames] | None = None
 
 def _start_worker(classifier: Classifier, brands: tuple[BrandConfig, ...]) -> None:
     global _worker_scoring
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    ignored_in_worker()
     exit_with_parent()
     _worker_scoring = (classifier, brand_tones(brands), brand_names(brands))
 
