@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, delete, func, select
 
 from tests.support.project import run, write_config
 from tests.support.stores import T0, make_item, store_fixture  # noqa: F401
+from veille.cli.stopping import sigterm_as_interrupt
 from veille.store import MentionFilter, Store, StoredItem
+from veille.store.prune import prune
 from veille.store.schema import document_table, mention_table, run_source_table, run_table, utcnow
 from veille.types import SourceState
 
@@ -126,6 +131,36 @@ def test_prune_deletes_in_batches_and_a_second_run_removes_nothing(store: Store)
     assert (again.mentions, again.documents, again.runs) == (0, 0, 0)
     assert batches == []
     assert listed(store) == KEPT
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_signal_as_a_batch_commits_stops_the_prune_once_that_batch_is_counted(
+    store: Store, signum: int
+) -> None:
+    fill(store, T0)
+    before = counts(store)
+    transactions = 0
+
+    @contextmanager
+    def transaction_then_signal() -> Iterator[Connection]:
+        """A real transaction; the signal comes as the first batch of mentions commits."""
+        nonlocal transactions
+        with store.engine.begin() as connection:
+            yield connection
+        transactions += 1
+        if transactions == 2:  # the first one records the cut
+            signal.raise_signal(signum)
+
+    totals: dict[str, int] = {}
+    with sigterm_as_interrupt(), pytest.raises(KeyboardInterrupt):
+        prune(
+            transaction_then_signal,
+            T0 - YEAR,
+            batch_size=2,
+            progress=lambda table, removed, total: totals.update({table: total}),
+        )
+    assert totals == {"mentions": 2}
+    assert before["mentions"] - counts(store)["mentions"] == 2
 
 
 def test_the_highest_mention_id_survives_so_digest_watermarks_stay_valid(store: Store) -> None:

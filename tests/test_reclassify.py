@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import signal
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,11 +22,12 @@ from tests.support.project import (
 )
 from tests.support.stores import T0, make_item, store_fixture  # noqa: F401
 from veille.classify import CLASSIFIER_VERSION, Classifier
+from veille.cli.stopping import sigterm_as_interrupt
 from veille.process import classified_text
-from veille.reclassify import reclassify
+from veille.reclassify import ReclassifyReport, reclassify
 from veille.settings import load_settings
 from veille.store import MentionFilter, Store, StoredItem
-from veille.store.reclassify import Selection, mark_for_rescoring
+from veille.store.reclassify import NewScores, Selection, mark_for_rescoring
 from veille.store.schema import document_table
 from veille.types import Classification, SourceState
 
@@ -158,6 +161,26 @@ def test_batches_and_a_run_stopped_half_way(store: Store) -> None:
     calls.clear()
     report = reclassify(store, CLASSIFIER, batch_size=2, progress=lambda *a: calls.append(a))
     assert report.rescored == 1 and calls == [(1, 1)]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_signal_as_a_batch_commits_stops_the_run_once_that_batch_is_counted(
+    store: Store, monkeypatch: pytest.MonkeyPatch, signum: int
+) -> None:
+    save(store, [scored(f"d{n}", DECU, tone="positive", lang="fr") for n in range(5)])
+    save_scores = store.save_scores
+
+    def saved_then_signal(scores: Sequence[NewScores]) -> int:
+        saved = save_scores(scores)  # committed
+        signal.raise_signal(signum)
+        return saved
+
+    monkeypatch.setattr(store, "save_scores", saved_then_signal)
+    report = ReclassifyReport()
+    with sigterm_as_interrupt(), pytest.raises(KeyboardInterrupt):
+        reclassify(store, CLASSIFIER, batch_size=2, report=report)
+    versions = [row[3] for row in stored(store).values()]
+    assert report.rescored == versions.count(CLASSIFIER_VERSION) == 2
 
 
 def test_a_run_of_every_document_stopped_half_way_goes_on_with_the_rest(store: Store) -> None:

@@ -27,6 +27,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from veille import stop_signals
 from veille.classify import CLASSIFIER_VERSION, Classifier, tone_of
 from veille.classify.names import name_labels, names_found, without_names
 from veille.classify.targeted import BrandSentences
@@ -214,14 +215,17 @@ def reclassify(
     # the interpreter gets round to it.
     with closing(scored_batches(batches, classifier, brand_settings, workers)) as scored:
         for batch, scores in scored:
-            # Fewer than the batch when another run re-scored some of these documents meanwhile.
-            report.rescored += store.save_scores(scores)
-            for before, after in zip(batch, scores, strict=True):
-                report.mention_tone_changes += _brand_tone_changes(before, after)
-                if before.tone != after.tone:
-                    report.tone_changes[before.tone, after.tone] += 1
-                report.lang_changes += before.lang != after.lang
-            report.seconds = time.monotonic() - started
+            # Ctrl-C or SIGTERM during the save stops once the batch is counted: the report
+            # says what the database holds.
+            with stop_signals.held():
+                # Fewer than the batch when another run re-scored some of them meanwhile.
+                report.rescored += store.save_scores(scores)
+                for before, after in zip(batch, scores, strict=True):
+                    report.mention_tone_changes += _brand_tone_changes(before, after)
+                    if before.tone != after.tone:
+                        report.tone_changes[before.tone, after.tone] += 1
+                    report.lang_changes += before.lang != after.lang
+                report.seconds = time.monotonic() - started
             done += len(batch)
             if progress is not None:
                 progress(done, max(total, done))

@@ -64,7 +64,8 @@ def prune(app: App, age: timedelta, dry_run: bool, batch_size: int) -> None:
     A mention's time is its publication time, else when veille first saw it. A document named
     by a recent mention is kept, and so is the mention stored last, whatever its date (digests
     count from it). Deletes in short transactions of --batch-size rows, so collecting can go on
-    meanwhile; stopped by Ctrl-C or SIGTERM, it says what it removed and exits 130 or 143.
+    meanwhile; stopped by Ctrl-C or SIGTERM, it finishes the batch in hand, says what it removed
+    and exits 130 or 143.
     """
     from veille.store.schema import utcnow
     from veille.timeutil import format_duration

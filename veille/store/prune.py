@@ -20,7 +20,7 @@ hand out ids at or below a watermark again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, delete, exists, func, select, union
 
+from veille import stop_signals
 from veille.store.inserts import upsert_insert
 from veille.store.lookups import CHUNK_SIZE, chunked, one_of
 from veille.store.schema import (
@@ -198,21 +199,6 @@ def _delete_runs(connection: Connection, cut: datetime, after: int, limit: int) 
     return ids
 
 
-def _batches(
-    transaction: Transaction, step: Callable[[Connection, int], list[int]], limit: int
-) -> Iterator[int]:
-    """Run ``step`` in one transaction per batch, resuming after the last id, until one is short."""
-    after = 0
-    while True:
-        with transaction() as connection:
-            ids = step(connection, after)
-        if ids:
-            yield len(ids)
-            after = max(ids)
-        if len(ids) < limit:
-            return
-
-
 def prune(
     transaction: Transaction,
     cut: datetime,
@@ -234,8 +220,16 @@ def prune(
     }
     totals = dict.fromkeys(steps, 0)
     for table, step in steps.items():
-        for removed in _batches(transaction, step, batch_size):
-            totals[table] += removed
-            if progress is not None:
-                progress(table, removed, totals[table])
+        after = 0  # one transaction per batch, each resuming after the last id, until one is short
+        while True:
+            # Held until the batch is counted: a prune stopped says what the database lost.
+            with stop_signals.held():
+                with transaction() as connection:
+                    ids = step(connection, after)
+                totals[table] += len(ids)
+                if ids and progress is not None:
+                    progress(table, len(ids), totals[table])
+            if len(ids) < batch_size:
+                break
+            after = max(ids)
     return PruneReport(totals["mentions"], totals["documents"], totals["runs"], dry_run=False)
