@@ -99,7 +99,12 @@ def stop_when(
     return its exit status and stderr."""
     command = [sys.executable, "-m", "veille", "--config", str(config), *args]
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_stop_signals_as_by_default,
     )
     try:
         deadline = time.monotonic() + 120
@@ -115,6 +120,14 @@ def stop_when(
             process.communicate()
     assert out == ""
     return process.returncode, err
+
+
+def _stop_signals_as_by_default() -> None:
+    """In the command's process: Ctrl-C and SIGTERM act, even when the tests run with them
+    ignored or blocked (a background job of a shell ignores Ctrl-C, and its children too)."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, (signal.SIGINT, signal.SIGTERM))
 
 
 STOPS = [(signal.SIGINT, 130, "Interrupted"), (signal.SIGTERM, 143, "Stopped (SIGTERM)")]
