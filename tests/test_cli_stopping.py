@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,7 @@ from tests.support.stores import T0, configure, make_item
 from veille.classify import CLASSIFIER_VERSION
 from veille.settings import load_settings
 from veille.store import Store
-from veille.store.schema import document_table, mention_table, utcnow
+from veille.store.schema import document_table, mention_table, run_table, utcnow
 from veille.types import Classification, SourceState
 
 TEXT = "Je n'ai jamais été aussi déçu par ce yaourt, une honte absolue et un goût affreux. " * 4
@@ -50,27 +50,28 @@ def store_fixture(project: Path) -> Iterator[Store]:
         store.close()
 
 
-def fill(store: Store, documents: int, *, published_at: object = T0) -> None:
-    """Store ``documents`` documents scored by an older classifier, a thousand to a pass."""
+def fill(store: Store, documents: int, *, published_at: datetime = T0) -> None:
+    """Store ``documents`` documents scored by an older classifier, a thousand to a pass, the
+    passes made when they were published."""
     old = Classification("fr", 0.5, "positive", "lang-old+sent-old-0")
     for start in range(0, documents, 1000):
         items = [
             replace(make_item(f"d{n}", text=TEXT, published_at=published_at), classification=old)
             for n in range(start, min(start + 1000, documents))
         ]
-        run_id = store.begin_run(T0)
+        run_id = store.begin_run(published_at)
         store.save_collection(
             run_id,
             "lemonde",
             None,
             items,
             SourceState(),
-            now=T0,
-            next_check_at=T0 + timedelta(hours=1),
+            now=published_at,
+            next_check_at=published_at + timedelta(hours=1),
             not_modified=False,
             duration=0.1,
         )
-        store.finish_run(run_id, T0, status="ok")
+        store.finish_run(run_id, published_at, status="ok")
 
 
 def count(store: Store, query: object) -> int:
@@ -90,6 +91,12 @@ def rescored(store: Store) -> int:
 
 def mentions(store: Store) -> int:
     return count(store, select(func.count()).select_from(mention_table))
+
+
+def stored(store: Store) -> tuple[int, int, int]:
+    """Mentions, documents and runs stored."""
+    tables = (mention_table, document_table, run_table)
+    return tuple(count(store, select(func.count()).select_from(table)) for table in tables)  # type: ignore[return-value]
 
 
 def stop_when(
@@ -167,21 +174,31 @@ def test_a_stopped_prune_says_what_it_removed_and_the_next_run_removes_the_rest(
 ) -> None:
     documents = 3000
     fill(store, documents, published_at=utcnow() - timedelta(days=800))
-    args = ["prune", "--older-than", "365d", "--batch-size", "5"]
+    before = stored(store)
+    # A transaction per row, each with its progress line on stderr: more lines than a pipe
+    # holds, so the command cannot end before the signal (stderr is read after it). Wherever
+    # the signal lands, what the command says is checked against the database.
+    args = ["prune", "--older-than", "365d", "--batch-size", "1"]
     code, err = stop_when(project, args, lambda: mentions(store) < documents, signum)
 
     assert code == status, err
-    left = mentions(store)
-    assert 1 < left < documents
+    left = stored(store)
     match = re.search(
-        rf"^{re.escape(said)}: removed (\d+) mention\(s\), 0 document\(s\), 0 run\(s\); run "
-        r"the command again to remove the rest\.\n\Z",
+        rf"^{re.escape(said)}: removed (\d+) mention\(s\), (\d+) document\(s\), (\d+) run\(s\); "
+        r"run the command again to remove the rest\.\n\Z",
         err,
         re.MULTILINE,
     )
     assert match is not None, err
-    assert int(match[1]) == documents - left
+    assert tuple(map(int, match.groups())) == tuple(
+        b - a for b, a in zip(before, left, strict=True)
+    )
     assert "Traceback" not in err
     rest = run(project, "prune", "--older-than", "365d")
     assert rest.exit_code == 0, rest.output
-    assert f"removed {left - 1} mention(s), {documents - 1} document(s)" in rest.stdout
+    mentions_left, documents_left, runs_left = left
+    # The mention stored last stays, and its document.
+    assert (
+        f"removed {mentions_left - 1} mention(s), {documents_left - 1} document(s), "
+        f"{runs_left} run(s)"
+    ) in rest.stdout
