@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -185,6 +186,20 @@ async def test_rate_limit_403_is_transient_until_the_reset(feed_server: FeedServ
     assert caught.value.retry_after is not None and 240 <= caught.value.retry_after <= 301
     assert "API rate limit exceeded" in caught.value.message
     assert caught.value.hint and "VEILLE_GITHUB_TOKEN" in caught.value.hint
+
+
+async def test_secondary_rate_limit_reads_a_retry_after_date(feed_server: FeedServer) -> None:
+    in_two_minutes = format_datetime(datetime.now(UTC) + timedelta(minutes=2), usegmt=True)
+    feed_server.override(
+        SEARCH_PATH,
+        recorded("error_secondary_rate_limit.json"),
+        status=403,
+        content_type=JSON,
+        headers={"Retry-After": in_two_minutes},
+    )
+    with pytest.raises(TransientSourceError) as caught:
+        await collect(feed_server)
+    assert caught.value.retry_after is not None and 60 < caught.value.retry_after <= 120
 
 
 async def test_secondary_rate_limit_without_headers_waits_a_minute(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -208,6 +209,17 @@ async def test_a_short_term_rate_limit_waits_a_minute_not_until_midnight(
     assert error.retry_after == wait
     assert "rate limit reached" in str(error) and "rateLimitExceeded" in str(error)
     assert "quota" not in str(error) and error.hint is not None and "minute" in error.hint
+
+
+async def test_a_short_term_rate_limit_reads_a_retry_after_date(
+    feed_server: FeedServer, api_key: str
+) -> None:
+    in_an_hour = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
+    headers = {"Retry-After": in_an_hour}
+    feed_server.add(SEARCH_PATH, RATE_LIMITED, status=403, headers=headers, content_type=JSON)
+    with pytest.raises(TransientSourceError) as caught:
+        await collect(feed_server)
+    assert caught.value.retry_after is not None and 3000 < caught.value.retry_after <= 3600
 
 
 async def test_invalid_key_is_fatal_and_masked(

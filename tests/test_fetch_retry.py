@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veille.fetch._retry import backoff_delay, parse_retry_after
+from veille.fetch._retry import backoff_delay, parse_retry_after, seconds_until_unix_time
 
 NOW = datetime(2026, 3, 2, 8, 0, 0, tzinfo=UTC)
 
@@ -30,6 +30,15 @@ NOW = datetime(2026, 3, 2, 8, 0, 0, tzinfo=UTC)
 )
 def test_parse_retry_after(value: str | None, seconds: float | None) -> None:
     assert parse_retry_after(value, now=NOW) == seconds
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("1772438520", 120.0), (" 1772438401 ", 1.0), ("1772438000", 1.0), (None, None), ("x", None)],
+    ids=["ahead", "a second ahead", "past: at least a second", "absent", "unreadable"],
+)
+def test_seconds_until_a_unix_reset_time(value: str | None, seconds: float | None) -> None:
+    assert seconds_until_unix_time(value, now=NOW.timestamp()) == seconds
 
 
 def test_backoff_without_base_never_waits() -> None:

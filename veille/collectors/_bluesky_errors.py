@@ -8,10 +8,10 @@ says what went wrong (an expired session, a query the service cannot read), the 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping
 
 from veille.collectors.api import service_text
+from veille.fetch import seconds_until_unix_time
 
 EXPIRED_TOKEN = "ExpiredToken"  # the access token of the session ran out (it lives two hours)
 
@@ -34,7 +34,4 @@ def xrpc_said(body: bytes) -> str:
 
 def reset_wait(headers: Mapping[str, str]) -> float | None:
     """Seconds until ``ratelimit-reset`` (at least 1), when a 429 gives it; None otherwise."""
-    reset = headers.get("ratelimit-reset", "").strip()
-    if not reset.isdigit():
-        return None
-    return max(1.0, float(reset) - time.time())
+    return seconds_until_unix_time(headers.get("ratelimit-reset"))

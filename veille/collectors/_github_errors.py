@@ -7,11 +7,11 @@ GitHub answers 403 both for a spent rate limit and for a real refusal; only the 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping
 from typing import Any
 
 from veille.errors import FatalSourceError, SourceError, TransientSourceError
+from veille.fetch import parse_retry_after, seconds_until_unix_time
 
 TOKEN_VARIABLE = "VEILLE_GITHUB_TOKEN"
 _SECONDARY_LIMIT_WAIT = 60.0  # GitHub says "wait a few minutes", at times without a header
@@ -19,13 +19,10 @@ _SECONDARY_LIMIT_WAIT = 60.0  # GitHub says "wait a few minutes", at times witho
 
 def seconds_until_reset(headers: Mapping[str, str]) -> float | None:
     """Seconds until GitHub's rate limit window resets (``Retry-After`` first), if it says."""
-    retry_after = headers.get("retry-after", "")
-    if retry_after.strip().isdigit():
-        return float(retry_after)
-    reset = headers.get("x-ratelimit-reset", "")
-    if reset.strip().isdigit():
-        return max(1.0, float(reset) - time.time())
-    return None
+    retry_after = parse_retry_after(headers.get("retry-after"))
+    if retry_after is not None:
+        return retry_after
+    return seconds_until_unix_time(headers.get("x-ratelimit-reset"))
 
 
 def github_message(body: bytes) -> str:

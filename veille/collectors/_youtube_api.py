@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from veille.collectors.api import api_url, from_timestamp, get_json, service_text
 from veille.collectors.figures import figures
 from veille.errors import FatalSourceError, SourceError, TransientSourceError
+from veille.fetch import parse_retry_after
 from veille.types import RawMention, plain_as_html
 
 if TYPE_CHECKING:
@@ -249,7 +250,9 @@ def api_error(exc: SourceError, *, source: str, key: str) -> SourceError:
             source=source,
             url=url,
             status=exc.status,
-            retry_after=exc.retry_after or _retry_after(exc.headers) or RATE_LIMIT_WAIT,
+            retry_after=exc.retry_after
+            or parse_retry_after(exc.headers.get("retry-after"))
+            or RATE_LIMIT_WAIT,
             hint="too many requests in a short time (not the daily quota): veille asks again "
             "in about a minute",
         )
@@ -291,12 +294,6 @@ _DAILY_QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 _RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 _KEY_REASONS = frozenset({"keyInvalid", "keyExpired", "API_KEY_INVALID", "API_KEY_EXPIRED"})
 RATE_LIMIT_WAIT = 60.0  # seconds, when a short-term limit comes without Retry-After
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds from a Retry-After in seconds (the fetcher reads it only on 429 and 5xx)."""
-    value = headers.get("retry-after", "").strip()
-    return float(value) if value.isdigit() else None
 
 
 @dataclass(frozen=True, slots=True)

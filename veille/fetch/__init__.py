@@ -15,12 +15,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from veille.fetch._result import FetchResult
-from veille.fetch._retry import RateLimitWait
+from veille.fetch._retry import RateLimitWait, parse_retry_after, seconds_until_unix_time
 
 if TYPE_CHECKING:
     from veille.fetch._fetcher import Fetcher
 
-__all__ = ["FetchResult", "Fetcher", "RateLimitWait"]
+__all__ = [
+    "FetchResult",
+    "Fetcher",
+    "RateLimitWait",
+    "parse_retry_after",
+    "seconds_until_unix_time",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -30,6 +31,15 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         when = when.replace(tzinfo=UTC)  # HTTP-dates are GMT by definition
     waited = (when - (now or datetime.now(UTC))).total_seconds()
     return max(0.0, waited)
+
+
+def seconds_until_unix_time(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds until a Unix time in whole seconds (a rate limit's reset header), at least 1;
+    None when the value is not one."""
+    text = (value or "").strip()
+    if not text.isdigit():
+        return None
+    return max(1.0, float(text) - (time.time() if now is None else now))
 
 
 def backoff_delay(attempt: int, base_seconds: float, rng: random.Random) -> float:
