@@ -10,6 +10,7 @@ The cut is recorded (``retention``): a pass that reads its sources anew after a 
 change does not store again, as new mentions, the items timed before it. An item without a
 publication date is timed by when veille first saw it: its stored document's collection time,
 or, once a prune removed that document, the time recorded with its identity (``pruned_undated``).
+Those records are never removed: nothing tells when the sources stopped giving such an item.
 
 Digest and alert records stay valid: ``digest_sends`` refer to ``digests`` and ``alerts`` name
 their brand; neither refers to a mention or a document. What does refer to mentions is a digest's
