@@ -404,6 +404,17 @@ def test_the_dashboard_shows_payloads_as_text(project: Project) -> None:
                 if tag == "a" and str(attrs.get("href")).startswith("/stories/")
             }
             assert story_links == {f"/stories/{row['story_id']}" for row in rows}
+            grouped = client.get("/stories", params={"since": "2026-03-01", "limit": "500"})
+            assert grouped.status_code == 200
+            stories = Elements(grouped.text)
+            stories.assert_inert(allowed_tags=frozenset({"link", "meta"}))
+            for marker in ("<script>alert('xss')</script>", "<img src=x onerror=alert(1)>"):
+                assert f"Danone {marker}" in stories.text
+            assert story_links == {
+                str(attrs["href"])
+                for tag, attrs in stories.elements
+                if tag == "a" and str(attrs.get("href")).startswith("/stories/")
+            }
             for link in story_links:
                 story = client.get(link)
                 assert story.status_code == 200, link

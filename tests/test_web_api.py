@@ -21,6 +21,7 @@ from tests.support.stores import T0, later, make_item, store_fixture  # noqa: F4
 from veille.records import MENTION_FIELDS, SIGHTING_FIELDS, STAT_DIMENSIONS, STAT_FIELDS, csv_text
 from veille.store import BrandSpec, MentionFilter, SourceSpec, Store
 from veille.store.stats import STATS_KEYS
+from veille.store.story_list import STORY_FIELDS
 from veille.timeutil import utcnow
 from veille.web import api, create_app
 
@@ -431,6 +432,39 @@ def test_an_excel_export_opens_as_a_spreadsheet_in_french_opens_csv(client: Test
     assert mentions.startswith("\ufeffid;brand;")
 
 
+def test_stories_groups_the_filtered_mentions_with_the_cli_fields(client: TestClient) -> None:
+    body = get_json(client, "/api/stories")
+    stories = body["stories"]
+    assert isinstance(stories, list)
+    assert (body["total"], body["limit"], body["offset"]) == (5, 50, 0)
+    assert all(tuple(story) == STORY_FIELDS for story in stories)
+    first = stories[0]
+    assert (first["story_id"], first["sightings"], first["sites"]) == ("story-1", 2, 2)
+    assert (first["neutral"], first["title"]) == (2, "Acme story")
+    seen = [story["last_seen"] for story in stories]
+    assert seen == sorted(seen, reverse=True)
+    negative = get_json(client, "/api/stories?tone=negative&brand=globex")
+    assert negative["total"] == 1
+    # A story names the brands of the mentions kept: globex's alone here.
+    assert negative["stories"][0]["brands"] == ["globex"]  # type: ignore[index]
+    paged = get_json(client, "/api/stories?limit=2&offset=2")
+    assert paged["total"] == 5
+    assert (
+        [s["story_id"] for s in paged["stories"]]
+        == [  # type: ignore[attr-defined]
+            s["story_id"] for s in stories[2:4]
+        ]
+    )
+    found = get_json(client, "/api/stories?search=produit&since=2026-03-01&timezone=Europe/Paris")
+    assert found["total"] == 1
+    table = list(csv.reader(io.StringIO(client.get("/api/stories?format=csv").text)))
+    assert tuple(table[0]) == STORY_FIELDS and len(table) == 6
+    excel = client.get("/api/stories?format=excel&limit=1").content.decode("utf-8")
+    assert excel.startswith("\ufeffstory_id;title;") and len(excel.splitlines()) == 2
+    assert get_json(client, "/api/stories?by=site", 400)["parameter"] == "by"
+    assert get_json(client, "/api/stories?brand=initech", 404)["parameter"] == "brand"
+
+
 def test_a_removed_brands_story_links_show_its_sightings(store: Store, client: TestClient) -> None:
     # globex shares a story with acme (g names acme, h globex alone), then leaves the
     # configuration: its mentions stay listed by name, and so do its stories' sightings.
@@ -447,6 +481,14 @@ def test_a_removed_brands_story_links_show_its_sightings(store: Store, client: T
     )
     listing = client.get("/mentions?brand=globex&lang=en").text
     assert 'href="/stories/story-2?brand=globex"' in listing
+    grouped = client.get("/stories?brand=globex&lang=en").text
+    assert 'href="/stories/story-2?brand=globex"' in grouped
+    (shared,) = [
+        story
+        for story in get_json(client, "/api/stories?brand=globex")["stories"]  # type: ignore[attr-defined]
+        if story["story_id"] == "story-2"
+    ]
+    assert shared["brands"] == ["globex"] and shared["sightings"] == 1
     removed = get_json(client, "/api/stories/story-2?brand=globex")
     assert removed["total"] == 1 and removed["brands"] == ["globex"]
     assert letters(removed["mentions"]) == ["h"]  # type: ignore[arg-type]

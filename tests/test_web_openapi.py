@@ -154,6 +154,7 @@ ANSWERED = [
     "/api/mentions",
     *(f"/api/stats?by={by}" for by in STAT_DIMENSIONS),
     "/api/overview?since=2026-01-01",
+    "/api/stories",
     "/api/stories/story-1",
     "/api/sources",
     "/api/brands",
@@ -162,6 +163,7 @@ ANSWERED = [
 LISTS = {
     "/api/mentions": "Mention",
     "/api/stats?by=site": "StatGroup",
+    "/api/stories": "Story",
     "/api/stories/story-1": "Sighting",
     "/api/sources": "Source",
 }

@@ -24,7 +24,9 @@ from veille.web import create_app
 from veille.web.security import CONTENT_SECURITY_POLICY, TOKEN_COOKIE, host_name, is_loopback
 
 PERIOD = "since=2026-03-01&until=2026-03-10"
-PAGES = ("/", f"/?{PERIOD}", "/mentions", "/stories/story-1", "/sources", "/mentions?lang=en")
+PAGES = (
+    "/", f"/?{PERIOD}", "/mentions", "/stories", "/stories/story-1", "/sources", "/mentions?lang=en"
+)  # fmt: skip
 
 
 class Elements(HTMLParser):
@@ -193,6 +195,46 @@ def test_a_mention_links_to_its_story_and_the_story_lists_its_sightings(
     assert missing.status_code == 404 and "nothing-like-it" in missing.text
 
 
+def story_rows(elements: Elements) -> list[str]:
+    return [str(attrs["data-story"]) for attrs in elements.named("tr") if "data-story" in attrs]
+
+
+def test_the_story_list_groups_filters_pages_and_links_each_story(client: TestClient) -> None:
+    french = client.get("/stories")
+    assert french.status_code == 200 and "<h1>Récits</h1>" in french.text
+    assert "Vu en dernier" in french.text
+    listed = Elements(french.text)
+    # Six documents, e and f one story seen on two sites, the latest: first, counted twice.
+    assert len(story_rows(listed)) == 5 and story_rows(listed)[0] == "story-1"
+    links = [str(a["href"]) for a in listed.named("a") if a.get("class") == "story-link"]
+    assert len(links) == 5 and links[0] == "/stories/story-1"
+    assert all(client.get(link).status_code == 200 for link in links)
+    english = client.get("/stories?lang=en")
+    assert "<h1>Stories</h1>" in english.text and "Last seen" in english.text
+    negative = page(client, "/stories?tone=negative&platform=&lang=en")
+    assert len(story_rows(negative)) == 2
+    assert [str(a["href"]) for a in negative.named("a") if "download" in a] == [
+        "/api/stories?tone=negative&format=csv"
+    ]
+    assert len(story_rows(page(client, "/stories?search=produit"))) == 1
+    first = page(client, "/stories?limit=2")
+    following = [a["href"] for a in first.named("a") if a.get("rel") == "next"]
+    assert following == ["/stories?limit=2&offset=2", "/stories?limit=2&offset=2"]
+    second = page(client, str(following[0]))
+    assert len(story_rows(second)) == 2
+    assert set(story_rows(first)).isdisjoint(story_rows(second))
+    assert "3–4 of 5" in client.get(str(following[0])).text  # the cookie keeps English
+    past = client.get("/stories?offset=500&lang=en")
+    assert past.status_code == 200 and "5 stories" in past.text and 'rel="prev"' in past.text
+    # The mention list leads to its stories, with its filters, and back; the nav leads there.
+    mentions = page(client, "/mentions?tone=negative")
+    assert "/stories?tone=negative" in [a["href"] for a in mentions.named("a")]
+    assert "/mentions?tone=negative" in [a["href"] for a in negative.named("a")]
+    nav = page(client, "/sources?timezone=Europe/Paris")
+    assert "/stories?timezone=Europe%2FParis" in [a["href"] for a in nav.named("a")]
+    assert client.get("/stories?tone=furious").status_code == 400
+
+
 def test_the_sources_page_shows_health(client: TestClient) -> None:
     response = client.get("/sources")
     assert response.status_code == 200
@@ -203,7 +245,7 @@ def test_the_sources_page_shows_health(client: TestClient) -> None:
 
 
 def test_feed_text_stays_text_and_only_http_links_are_links(client: TestClient) -> None:
-    for url in (f"/?{PERIOD}", "/mentions", "/mentions?tone=negative"):
+    for url in (f"/?{PERIOD}", "/mentions", "/mentions?tone=negative", "/stories"):
         response = client.get(url)
         elements = Elements(response.text)
         assert elements.named("script") == [] and elements.named("img") == []

@@ -625,6 +625,11 @@ class Store:
         with self._reading() as connection:
             return story_list.list_stories(connection, f)
 
+    def count_stories(self, f: MentionFilter) -> int:
+        """How many stories ``list_stories`` has for ``f`` (its limit and offset aside)."""
+        with self._reading() as connection:
+            return story_list.count_stories(connection, f)
+
     def story_sightings(
         self, story_id: str, brands: Sequence[str] = (), *, limit: int | None, offset: int = 0
     ) -> story_sightings.StorySightings:

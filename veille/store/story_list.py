@@ -91,6 +91,13 @@ def list_stories(connection: Connection, f: MentionFilter) -> list[dict[str, obj
     ]
 
 
+def count_stories(connection: Connection, f: MentionFilter) -> int:
+    """How many stories the filtered mentions belong to (``limit`` and ``offset`` aside)."""
+    story_id = grouping_key(connection, document_table.c.story_id)
+    query = filtered_query(connection, f, func.count(distinct(story_id))).query
+    return int(connection.execute(query).scalar_one())
+
+
 def _page_story_ids(connection: Connection, f: MentionFilter) -> list[str] | None:
     """The ids of the stories of the page, in order; None past STORY_PAGE_MAX stories.
 

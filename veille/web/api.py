@@ -22,6 +22,7 @@ from veille.records import (
     csv_text,
 )
 from veille.store import MentionFilter, Store
+from veille.store.story_list import STORY_FIELDS
 from veille.store.story_sightings import StorySightings
 from veille.timeutil import time_zone
 from veille.web import params
@@ -138,6 +139,24 @@ def mentions(request: Request) -> Response:
         return csv_response(store.list_mentions(f), MENTION_FIELDS, "mentions", output)
     f = replace(f, limit=limit or DEFAULT_LIMIT)
     body = {"total": total, "limit": f.limit, "offset": offset, "mentions": store.list_mentions(f)}
+    return JSONResponse(body)
+
+
+def stories(request: Request) -> Response:
+    """GET /api/stories: the filtered mentions grouped by story, the story seen most recently
+    first (as ``veille mentions --group-by story``), as JSON with their count and paging, or as
+    CSV."""
+    store, query = store_of(request), checked_query(request, "/api/stories")
+    output = params.output_format(query)
+    limit = params.integer(query, "limit", 1, params.MAX_LIMIT)
+    offset = params.integer(query, "offset", 0, params.MAX_OFFSET) or 0
+    zone = time_zone(params.time_zone_name(query))
+    f = mention_filter(request, query, limit=limit, offset=offset, zone=zone)
+    if output != "json":
+        return csv_response(store.list_stories(f), STORY_FIELDS, "stories", output)
+    f = replace(f, limit=limit or DEFAULT_LIMIT)
+    total = store.count_stories(f)
+    body = {"total": total, "limit": f.limit, "offset": offset, "stories": store.list_stories(f)}
     return JSONResponse(body)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from veille import __version__
 from veille.records import STAT_DIMENSIONS
 from veille.store.schema import TONES
+from veille.store.story_list import STORY_FIELDS
 from veille.web.charts import VOLUME_UNITS
 from veille.web.params import MAX_GROUPS, MAX_LIMIT, MAX_OFFSET, MAX_STORY_ID, MAX_TEXT
 
@@ -81,6 +82,21 @@ PAGING: list[JsonObject] = [
         "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
     },
 ]
+# The same paging, of stories.
+STORY_PAGING: list[JsonObject] = [
+    {
+        "name": "limit",
+        "in": "query",
+        "description": "At most this many stories (default 50; a CSV without it has them all).",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+    },
+    {
+        "name": "offset",
+        "in": "query",
+        "description": "Skip this many stories first (paging).",
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+    },
+]
 MENTION: JsonObject = {
     "type": "object",
     "required": ["id", "brand", "platform", "title", "text", "collected_at", "tone", "matched"],
@@ -124,6 +140,37 @@ SIGHTING: JsonObject = {
             for name, kind in MENTION["properties"].items()
             if name not in ("id", "brand")
         },
+    },
+}
+# A story of the filtered mentions: its earliest sighting among them as headline, and counts.
+STORY: JsonObject = {
+    "type": "object",
+    "required": list(STORY_FIELDS),
+    "properties": {
+        "story_id": {"type": "string"},
+        "title": {"type": "string", "description": "The headline: the earliest sighting's."},
+        "url": _nullable("string"),
+        "site": _nullable("string"),
+        "platform": {"type": "string"},
+        "published_at": _nullable("string", format="date-time"),
+        "first_seen": {"type": "string", "format": "date-time"},
+        "last_seen": {"type": "string", "format": "date-time"},
+        "sightings": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "How many of its documents the filtered mentions hold.",
+        },
+        "sites": {"type": "integer", "minimum": 0, "description": "On how many sites."},
+        "brands": {"type": "array", "items": {"type": "string"}},
+        **{
+            tone: {
+                "type": "integer",
+                "minimum": 0,
+                "description": f"How many of its documents are {tone}.",
+            }
+            for tone in TONES
+        },
+        "avg_sentiment": {"type": "number", "minimum": -1, "maximum": 1},
     },
 }
 STAT_GROUP: JsonObject = {
@@ -397,6 +444,22 @@ def openapi_document() -> JsonObject:
                 ],
                 overview,
             ),
+            "/api/stories": _operation(
+                "Stories of the filtered mentions, seen most recently first: one each, its "
+                "earliest sighting as headline (`veille mentions --group-by story`).",
+                [
+                    *FILTERS,
+                    _text(
+                        "timezone",
+                        "The dates of since and until are days of this IANA time zone (UTC by "
+                        "default).",
+                    ),
+                    *STORY_PAGING,
+                    FORMAT,
+                ],
+                _listing("stories", _ref("Story"), paged=True),
+                csv=True,
+            ),
             "/api/stories/{story_id}": _operation(
                 "Every sighting of one story: its documents, one each whatever the brands "
                 "it names.",
@@ -421,6 +484,7 @@ def openapi_document() -> JsonObject:
             "schemas": {
                 "Mention": MENTION,
                 "Sighting": SIGHTING,
+                "Story": STORY,
                 "StatGroup": STAT_GROUP,
                 "Source": SOURCE,
                 "Error": ERROR,

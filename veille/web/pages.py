@@ -1,4 +1,5 @@
-"""The dashboard's pages: overview, mention list, story, sources (and the login and error pages)."""
+"""The dashboard's pages: overview, mention list, stories, story, sources (and the login and
+error pages)."""
 
 from __future__ import annotations
 
@@ -172,6 +173,38 @@ def mentions(request: Request) -> Response:
             "pager": _pager(request, total, limit, offset),
             "csv_url": url("/api/mentions", [*carried, ("format", export_format(language))]),
             "json_url": url("/api/mentions", [*carried, ("limit", limit), ("offset", offset)]),
+            "stories_url": url("/stories", params.filter_query(request.query_params)),
+        },
+        language=language,
+    )
+
+
+def stories(request: Request) -> Response:
+    """GET /stories: the filtered mentions grouped by story, seen most recently first, with
+    every filter of the mention list and paging."""
+    language = interface_language(request)
+    store = store_of(request)
+    limit, offset = params.paging(request.query_params, PAGE_SIZE)
+    timezone = dashboard_time_zone(request)
+    f = mention_filter(
+        request, request.query_params, limit=limit, offset=offset, zone=time_zone(timezone)
+    )
+    total = store.count_stories(f)
+    # As on the mention list: the exports name the page's time zone unless it is UTC.
+    carried = params.filter_query(request.query_params, drop=["timezone"])
+    if timezone != "UTC":
+        carried.append(("timezone", timezone))
+    return page(
+        request,
+        "stories.html.j2",
+        {
+            **_filter_form(request),
+            "records": store.list_stories(f),
+            "story_link": _story_link(request),
+            "pager": _pager(request, total, limit, offset),
+            "csv_url": url("/api/stories", [*carried, ("format", export_format(language))]),
+            "json_url": url("/api/stories", [*carried, ("limit", limit), ("offset", offset)]),
+            "mentions_url": url("/mentions", params.filter_query(request.query_params)),
         },
         language=language,
     )
