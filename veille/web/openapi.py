@@ -68,35 +68,28 @@ FORMAT: JsonObject = {
     "UTF-8 with a byte-order mark).",
     "schema": {"type": "string", "enum": ["json", "csv", "excel", ""]},
 }
-PAGING: list[JsonObject] = [
-    {
-        "name": "limit",
-        "in": "query",
-        "description": "At most this many mentions (default 50; a CSV without it has them all).",
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-    },
-    {
-        "name": "offset",
-        "in": "query",
-        "description": "Skip this many mentions first (paging).",
-        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
-    },
-]
-# The same paging, of stories.
-STORY_PAGING: list[JsonObject] = [
-    {
-        "name": "limit",
-        "in": "query",
-        "description": "At most this many stories (default 50; a CSV without it has them all).",
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-    },
-    {
-        "name": "offset",
-        "in": "query",
-        "description": "Skip this many stories first (paging).",
-        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
-    },
-]
+
+
+def _paging(rows: str) -> list[JsonObject]:
+    """``limit`` and ``offset`` of a listing of ``rows`` (mentions, stories)."""
+    return [
+        {
+            "name": "limit",
+            "in": "query",
+            "description": f"At most this many {rows} (default 50; a CSV without it has them all).",
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        },
+        {
+            "name": "offset",
+            "in": "query",
+            "description": f"Skip this many {rows} first (paging).",
+            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+        },
+    ]
+
+
+PAGING = _paging("mentions")
+STORY_PAGING = _paging("stories")
 MENTION: JsonObject = {
     "type": "object",
     "required": ["id", "brand", "platform", "title", "text", "collected_at", "tone", "matched"],
