@@ -38,6 +38,30 @@ def test_fetch_prints_every_item_with_its_matched_terms(feed_server: FeedServer)
     assert len(feed_server.requests("/fr.xml")) == 1
 
 
+def test_fetch_finds_the_accented_words_of_a_feed_with_a_stray_latin1_byte(
+    feed_server: FeedServer,
+) -> None:
+    feed = (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>J</title>'
+        "<item><title>Danone : la société française répond</title><guid>1</guid></item>"
+        "<item><title>Danone : autre article</title><guid>2</guid>"
+        "<description>Un café mal encodé.</description></item></channel></rss>"
+    ).encode()
+    feed_server.add("/mixed.xml", feed.replace("café".encode(), b"caf\xe9"))
+    url = feed_server.url("/mixed.xml")
+    result = run(None, "fetch", "rss", "--query", '"société française"', "--option", f"url={url}")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert [(line["title"], line["kept"]) for line in lines] == [
+        ("Danone : la société française répond", True),
+        ("Danone : autre article", False),
+    ]
+    assert lines[1]["text"] == "Un café mal encodé."
+    assert "warning: 1 byte not in UTF-8 read as windows-1252 (the first on line 1)" in (
+        result.output
+    )
+
+
 def test_fetch_a_query_of_scopes_alone_keeps_with_no_term(feed_server: FeedServer) -> None:
     feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
     url = feed_server.url("/fr.xml")

@@ -133,6 +133,40 @@ def test_declared_iso_8859_1_with_crlf() -> None:
     )
 
 
+# A UTF-8 feed with a Latin-1 « é » and windows-1252's ’ and € pasted into its second item.
+STRAY_BYTES = rss(
+    "<item><title>Danone : la société française répond à l’étude</title>"
+    "<link>https://www.marque-info.example/1</link></item>\n"
+    "<item><title>Danone : autre article</title><link>https://www.marque-info.example/2</link>"
+    "<description>Un café à 5 € : l’avis</description></item>"
+).replace("café à 5 € : l’avis".encode(), b"caf\xe9 \xc3\xa0 5 \x80 : l\x92avis")
+STRAY_TITLES = ["Danone : la société française répond à l’étude", "Danone : autre article"]
+
+
+@pytest.mark.parametrize("reader", [parse_feed, _parse_with_feedparser])
+@pytest.mark.parametrize("doctype", [False, True], ids=["plain", "doctype"])
+@pytest.mark.parametrize("charset", [None, "utf-8"])
+def test_bytes_not_in_a_utf8_feed_damage_only_themselves(
+    reader: Callable[..., ParsedFeed], doctype: bool, charset: str | None
+) -> None:
+    # A DOCTYPE leaves the body to feedparser in parse_feed too: both readers repair alike.
+    body = STRAY_BYTES.replace(b"<rss", b"<!DOCTYPE rss><rss") if doctype else STRAY_BYTES
+    headers = {"Content-Type": f"application/rss+xml; charset={charset}"} if charset else None
+    parsed = reader(body, url=URL, source="s", headers=headers)
+    assert [m.title for m in parsed.mentions] == STRAY_TITLES
+    assert parsed.mentions[1].content_html == "Un café à 5 € : l’avis"
+    assert parsed.warning == "3 bytes not in UTF-8 read as windows-1252 (the first on line 3)"
+
+
+def test_a_windows_1252_feed_declared_utf8_is_still_read_whole() -> None:
+    # Mostly bytes that are not UTF-8: the declaration is wrong, not a few bytes. Its
+    # « allé\xa0» » happens to be valid UTF-8 (E9 A0 BB) and is read as windows-1252 with the rest.
+    text = "<item><title>Danone : « c’est allé\xa0» à Évian, 5 €</title></item>"
+    parsed = parse_feed(rss(text).decode().encode("cp1252"), url=URL, source="s")
+    assert parsed.mentions[0].title == "Danone : « c’est allé\xa0» à Évian, 5 €"
+    assert parsed.warning == "document declared as utf-8, but parsed as windows-1252"
+
+
 def test_updated_is_used_when_published_is_missing() -> None:
     body = (
         b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><title>Orange</title>'

@@ -137,11 +137,25 @@ def parse_feed(
     """Parse an RSS/Atom body into mentions; raise if the body is not a usable feed."""
     _feedparser()  # wrapped before either reader uses it
     from veille.collectors._fast_feed import read_plain_feed
+    from veille.collectors._stray_bytes import repair_stray_bytes
 
-    plain = read_plain_feed(body, _feedparser_headers(headers, url))
+    feed_headers = _feedparser_headers(headers, url)
+    plain = read_plain_feed(body, feed_headers)
+    repaired = None
     if plain is None:
-        return _parse_with_feedparser(
-            body, url=url, source=source, headers=headers, platform=platform, language=language
+        # Looked at only now: a body the fast reader read is valid in its encoding.
+        body, repaired = repair_stray_bytes(body, feed_headers)
+        if repaired is not None:
+            plain = read_plain_feed(body, feed_headers)
+    if plain is None:
+        return _read_with_feedparser(
+            body,
+            url=url,
+            source=source,
+            headers=headers,
+            platform=platform,
+            language=language,
+            repaired=repaired,
         )
     return _parsed_feed(
         plain,
@@ -151,7 +165,7 @@ def parse_feed(
         source=source,
         platform=platform,
         language=language,
-        warning=None,
+        warning=repaired,
     )
 
 
@@ -194,6 +208,31 @@ def _parse_with_feedparser(
     language: str | None = None,
 ) -> ParsedFeed:
     """parse_feed by feedparser alone: any body, broken or odd ones included."""
+    from veille.collectors._stray_bytes import repair_stray_bytes
+
+    body, repaired = repair_stray_bytes(body, _feedparser_headers(headers, url))
+    return _read_with_feedparser(
+        body,
+        url=url,
+        source=source,
+        headers=headers,
+        platform=platform,
+        language=language,
+        repaired=repaired,
+    )
+
+
+def _read_with_feedparser(
+    body: bytes,
+    *,
+    url: str,
+    source: str,
+    headers: Mapping[str, str] | None,
+    platform: str | None,
+    language: str | None,
+    repaired: str | None,
+) -> ParsedFeed:
+    """_parse_with_feedparser once stray bytes are repaired (``repaired`` says how, if so)."""
     body = _without_surrogate_references(body)
     # A file-like object, never bytes: given bytes, feedparser tries them as a local file name.
     parsed = _feedparser().parse(
@@ -208,6 +247,7 @@ def _parse_with_feedparser(
         entries.pop()  # the item the body was cut in: its title or link may be cut too
     if not entries:
         _check_empty_feed(parsed, body, headers or {}, url=url, source=source)
+    malformed = _describe_bozo(parsed, cut_short=cut_short) if parsed.get("bozo") else None
     return _parsed_feed(
         parsed,
         entries,
@@ -216,7 +256,7 @@ def _parse_with_feedparser(
         source=source,
         platform=platform,
         language=language,
-        warning=_describe_bozo(parsed, cut_short=cut_short) if parsed.get("bozo") else None,
+        warning="; ".join(filter(None, (repaired, malformed))) or None,
     )
 
 
