@@ -200,3 +200,30 @@ def test_an_article_moved_to_another_address_is_an_edit_of_its_document(
         assert _mentions(config, "--search", "bio")
     else:
         assert after["url"] == before["url"]
+
+
+def forum_feed(views: int, replies: int, *, title: str = "Danone : discussion ouverte") -> bytes:
+    """A forum's feed: one thread, dated, with neither link nor GUID, that counts its views."""
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>forum.fr</title><link>https://forum.fr/</link>
+<item><title>{title}</title><pubDate>Sat, 28 Nov 2026 10:00:00 GMT</pubDate>
+<description>Sujet vu {views} fois, {replies} réponses.</description></item>
+</channel></rss>""".encode()
+
+
+def test_an_item_without_link_or_guid_whose_text_changes_stays_one_mention(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    feed_server.add("/forum.xml", forum_feed(10, 2))
+    config = write_config(tmp_path, {"forum": feed_server.url("/forum.xml")})
+    _collect(config)
+    [before] = _mentions(config)
+    feed_server.set_body("/forum.xml", forum_feed(57, 9))
+    _collect(config)
+    [after] = _mentions(config)
+    assert after["id"] == before["id"] and after["collected_at"] == before["collected_at"]
+    assert after["text"] == "Sujet vu 57 fois, 9 réponses."
+    # A new title is a new thread.
+    feed_server.set_body("/forum.xml", forum_feed(58, 9, title="Danone : discussion close"))
+    _collect(config)
+    assert len(_mentions(config)) == 2

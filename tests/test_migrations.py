@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, inspect, select, text
 
+from tests.support.feedserver import FeedServer
+from tests.support.project import run, write_config
 from tests.support.stores import database_url_fixture  # noqa: F401
+from tests.test_edits import forum_feed
 from veille.errors import StoreError
+from veille.normalize.identity import dated_identity, fingerprint
 from veille.store.db import (
     _MIGRATION_LOCK_KEY,
     alembic_config,
@@ -714,3 +719,92 @@ def test_0023_marks_the_mentions_of_each_source_s_current_first_collection(
             assert connection.execute(text("SELECT count(*) FROM mentions")).scalar_one() == 3
     finally:
         engine.dispose()
+
+
+def test_0024_identifies_stored_items_without_link_or_guid_by_source_title_and_date(
+    database_url: str,
+) -> None:
+    engine = create_store_engine(database_url)
+    title, moment = "Danone : discussion ouverte", "2026-11-28 10:00:00"
+    documents = [
+        # One thread stored twice: its count of views changed between two passes.
+        (1, "hash:f1", title, moment),
+        (2, "hash:f2", title, moment),
+        (3, "hash:f3", "Sans date", None),
+        (4, "hash:f4", "", moment),
+        (5, "guid:forum:5", title, moment),
+    ]
+    try:
+        assert upgrade_database(engine, "0023") == "0023"
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO sources (id, name, kind, options, active, created_at, updated_at)"
+                    " VALUES (1, 'forum', 'rss', '{}', :yes, :t, :t)"
+                ),
+                {"yes": True, "t": moment},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO documents (id, identity, title, text, platform, source_id,"
+                    " published_at, collected_at, sentiment, tone, classifier_version,"
+                    " fingerprint, story_id) VALUES (:id, :identity, :title, '', 'news', 1,"
+                    " :published, :t, 0, 'neutral', 'v1', :content, :content)"
+                ),
+                [
+                    {
+                        "id": id_,
+                        "identity": identity,
+                        "title": title_,
+                        "published": published,
+                        "t": moment,
+                        "content": identity.removeprefix("hash:"),
+                    }
+                    for id_, identity, title_, published in documents
+                ],
+            )
+        assert upgrade_database(engine, "0024") == "0024"
+        dated = dated_identity("forum", title, datetime(2026, 11, 28, 10, tzinfo=UTC))
+        # The thread's last version is found by the next pass; the rest keep their identity.
+        assert document_identities(engine) == [
+            (1, "hash:f1"),
+            (2, dated),
+            (3, "hash:f3"),
+            (4, "hash:f4"),
+            (5, "guid:forum:5"),
+        ]
+        assert downgrade_database(engine, "0023") == "0023"
+        assert document_identities(engine) == [(id_, identity) for id_, identity, *_ in documents]
+    finally:
+        engine.dispose()
+
+
+def document_identities(engine: Engine) -> list[tuple[int, str]]:
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, identity FROM documents ORDER BY id")).all()
+    return [(id_, identity) for id_, identity in rows]
+
+
+def test_an_item_without_link_stored_before_0024_is_no_new_mention_after_it(
+    database_url: str, feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VEILLE_DATABASE_URL", database_url)
+    feed_server.add("/forum.xml", forum_feed(10, 2))
+    config = write_config(tmp_path, {"forum": feed_server.url("/forum.xml")})
+    assert run(config, "collect", "--quiet").exit_code == 0
+    engine = create_store_engine(database_url)
+    try:
+        # The database as the veille before 0024 left it: the item known by its content's hash.
+        assert downgrade_database(engine, "0023") == "0023"
+        with engine.connect() as connection:
+            title, content, identity = connection.execute(
+                text("SELECT title, text, identity FROM documents")
+            ).one()
+        assert identity == "hash:" + fingerprint(title, content)
+        assert upgrade_database(engine) == head_revision()
+    finally:
+        engine.dispose()
+    feed_server.set_body("/forum.xml", forum_feed(57, 9))
+    assert run(config, "collect", "--all", "--quiet").exit_code == 0
+    listed = run(config, "mentions", "--format", "json")
+    assert [m["text"] for m in json.loads(listed.output)] == ["Sujet vu 57 fois, 9 réponses."]

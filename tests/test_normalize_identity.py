@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -95,6 +96,36 @@ def test_identity_falls_back_to_the_link_then_the_content() -> None:
     assert document_identity(raw, "https://a.fr/p") == "url:https://a.fr/p"
     bare = RawMention(source="s", title="<b>Danone</b> rachète", content_html="<p>Texte</p>")
     assert document_identity(bare, None) == "hash:" + fingerprint("Danone rachète", "Texte")
+    # A date alone tells nothing apart without a title: the content still does.
+    untitled = RawMention(source="s", content_html="<p>Texte</p>", published_at=FORUM_DATE)
+    assert document_identity(untitled, None) == "hash:" + fingerprint("", "Texte")
+
+
+FORUM_DATE = datetime(2026, 11, 28, 10, tzinfo=UTC)
+
+
+def _forum_item(
+    text: str, *, title: str = "Danone : discussion ouverte", source: str = "forum"
+) -> RawMention:
+    return RawMention(source=source, title=title, content_html=text, published_at=FORUM_DATE)
+
+
+def test_an_item_without_link_or_guid_is_told_by_its_source_title_and_date() -> None:
+    first = normalize(_forum_item("Sujet vu 10 fois, 2 réponses.")).identity
+    assert first.startswith("dated:")
+    # Its text changes (views, replies): it stays the same item.
+    assert normalize(_forum_item("Sujet vu 57 fois, 9 réponses.")).identity == first
+    # The same title in other case, accents and spacing, and the same moment in another zone.
+    paris = replace(
+        _forum_item("x", title="DANONE :  discussion  ouverte"),
+        published_at=FORUM_DATE.astimezone(timezone(timedelta(hours=1))),
+    )
+    assert normalize(paris).identity == first
+    # Another title, another date or another source is another item.
+    assert normalize(_forum_item("x", title="Danone : discussion close")).identity != first
+    later = replace(_forum_item("x"), published_at=FORUM_DATE + timedelta(days=7))
+    assert normalize(later).identity != first
+    assert normalize(_forum_item("x", source="forum-2")).identity != first
 
 
 def test_published_at_is_converted_to_utc() -> None:

@@ -52,7 +52,9 @@ class RawMention:
 class Document:
     """One distinct piece of content, normalised: plain text, canonical URL, stable identity."""
 
-    identity: str  # "id:<platform id>", "guid:<guid>", "url:<canonical url>" or "hash:<sha1>"
+    # "id:<platform id>", "guid:<guid>", "url:<canonical url>", "dated:<sha1>" (source, title,
+    # date) or "hash:<sha1>" (title and text)
+    identity: str
     source: str
     url: str | None
     canonical_url: str | None

@@ -139,7 +139,7 @@ def normalize(raw: RawMention, readable: tuple[str, str] | None = None) -> Docum
     site = _site(canonical, raw.site_url, raw.guid)
     return Document(
         identity=document_identity(
-            raw, canonical, site=site, content_fingerprint=content_fingerprint
+            raw, canonical, site=site, content_fingerprint=content_fingerprint, title=title
         ),
         source=raw.source,
         url=_web_url(raw.url),

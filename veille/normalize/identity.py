@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from veille.normalize.domains import registrable_domain
 from veille.normalize.text import body_text, collapse_whitespace, fold_text, html_to_text
@@ -70,18 +71,34 @@ def fingerprint(title: str, text: str) -> str:
     return hashlib.sha1(folded.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def dated_identity(source: str, title: str, published: datetime) -> str:
+    """The identity of an item with neither link nor GUID: its source, title and date.
+
+    ``title`` is the item's plain title; case, accents and spacing aside. ``published`` is
+    aware; it is read in UTC, to the second.
+    """
+    moment = published.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    named = f"{source}\n{fold_text(title)}\n{moment}"
+    return "dated:" + hashlib.sha1(named.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def document_identity(
     raw: RawMention,
     canonical: str | None,
     *,
     site: str | None = None,
     content_fingerprint: str | None = None,
+    title: str | None = None,
 ) -> str:
-    """Stable identity: platform id, else GUID, else canonical URL, else content hash.
+    """Stable identity: platform id, else GUID, else canonical URL, else the source, title
+    and date (``dated_identity``), else content hash.
 
     An opaque GUID is scoped by ``site`` (the publisher's domain, when the caller knows it
     better than the link does, e.g. behind an aggregator), else by the link's domain, else
-    by the source name.
+    by the source name. An item with none of them is told by its source, title and date, so
+    that its text may change (a forum thread's counts of views and replies) and the item stay
+    one; without a title or a date, nothing but its words tell it, and its identity is their
+    hash. ``title``: the item's plain title (``readable_text``), when the caller has it.
     """
     platform_id = raw.extra.get("platform_id")
     if platform_id is not None and str(platform_id).strip():
@@ -102,8 +119,14 @@ def document_identity(
         return f"guid:{publisher or raw.source}:{guid}"
     if canonical:
         return f"url:{canonical}"
-    if content_fingerprint is None:
+    if title is None:
         title = html_to_text(raw.title)
+    published = raw.published_at
+    if published is not None and fold_text(title):
+        if published.tzinfo is None or published.utcoffset() is None:
+            published = published.replace(tzinfo=UTC)  # as the document's date is read
+        return dated_identity(raw.source, title, published)
+    if content_fingerprint is None:
         content_fingerprint = fingerprint(title, body_text(title, html_to_text(raw.content_html)))
     return f"hash:{content_fingerprint}"
 

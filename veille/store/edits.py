@@ -1,10 +1,11 @@
 """Edits by a publisher: a stored document seen again, changed, in the feed that gave it.
 
-An item keeps its identity (GUID, link) when its publisher corrects it: a headline rewritten
-into a product recall must not stay stored under its first wording, nor a brand the new text
-names be attached to text that does not name it. A document is only rewritten from the source
-that stored it: another source giving the same page (a search result with the title alone,
-say) would otherwise flip it between two versions at every pass. Its story stays its own.
+An item keeps its identity (GUID, link; without them, its source, title and date) when its
+publisher corrects it: a headline rewritten into a product recall must not stay stored under
+its first wording, nor a brand the new text names be attached to text that does not name it.
+A document is only rewritten from the source that stored it: another source giving the same
+page (a search result with the title alone, say) would otherwise flip it between two versions
+at every pass. Its story stays its own.
 
 An identity is no proof of one article: feeds give one GUID to several (a CMS writing the
 site's address into every ``<guid>``, over several passes). An item naming a stored document
