@@ -808,3 +808,45 @@ def test_an_item_without_link_stored_before_0024_is_no_new_mention_after_it(
     assert run(config, "collect", "--all", "--quiet").exit_code == 0
     listed = run(config, "mentions", "--format", "json")
     assert [m["text"] for m in json.loads(listed.output)] == ["Sujet vu 57 fois, 9 réponses."]
+
+
+def test_0025_counts_other_brands_apart_and_its_downgrade_keeps_the_totals(
+    database_url: str,
+) -> None:
+    engine = create_store_engine(database_url)
+    when = "2026-03-02 09:30:00"
+    try:
+        assert upgrade_database(engine, "0024") == "0024"
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO sources (id, name, kind, options, active, created_at, updated_at)"
+                    " VALUES (1, 'bing', 'bing_news', '{}', :yes, :t, :t)"
+                ),
+                {"yes": True, "t": when},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO runs (id, started_at, status, sources_total, sources_failed,"
+                    " new_mentions) VALUES (1, :t, 'ok', 1, 0, 2)"
+                ),
+                {"t": when},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO run_sources (run_id, source_id, items_fetched, new_documents,"
+                    " new_mentions, not_modified, duration_seconds) VALUES (1, 1, 3, 1, 2, :no, 0)"
+                ),
+                {"no": False},
+            )
+        assert upgrade_database(engine, "0025") == "0025"
+        with engine.begin() as connection:
+            recorded = text("SELECT new_mentions, new_mentions_other_brands FROM run_sources")
+            assert connection.execute(recorded).all() == [(2, 0)]
+            connection.execute(text("UPDATE run_sources SET new_mentions_other_brands = 3"))
+        assert downgrade_database(engine, "0024") == "0024"
+        with engine.connect() as connection:
+            count = connection.execute(text("SELECT new_mentions FROM run_sources")).scalar_one()
+        assert count == 5
+    finally:
+        engine.dispose()

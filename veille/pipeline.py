@@ -47,7 +47,10 @@ class SourceOutcome:
     source: str
     brand: str | None = None
     items: int = 0
+    # New mentions of the brand searched (every brand for a feed), and those of the other
+    # brands a search's results named: they are matched against every brand.
     new_mentions: int = 0
+    new_mentions_other_brands: int = 0
     new_documents: int = 0
     not_modified: bool = False
     error: str | None = None
@@ -67,8 +70,8 @@ class RunReport:
 
     @property
     def new_mentions(self) -> int:
-        """Mentions stored for the first time in this pass."""
-        return sum(outcome.new_mentions for outcome in self.outcomes)
+        """Mentions stored for the first time in this pass, of any brand."""
+        return sum(o.new_mentions + o.new_mentions_other_brands for o in self.outcomes)
 
     @property
     def failed(self) -> int:
@@ -432,6 +435,7 @@ class _Pass:
             counts = await self.saves.save(save)
             outcome.items = processed.given
             outcome.new_mentions = counts.new_mentions
+            outcome.new_mentions_other_brands = counts.new_mentions_other_brands
             outcome.new_documents = counts.new_documents
             outcome.not_modified = collected.not_modified
             outcome.warning = processed.warning

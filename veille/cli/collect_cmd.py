@@ -12,7 +12,7 @@ from veille.cli.render import console, progress_bar, terminal_text, without_sour
 from veille.cli.stopping import exit_stopped, sigterm_as_interrupt
 
 if TYPE_CHECKING:
-    from veille.pipeline import RunReport
+    from veille.pipeline import RunReport, SourceOutcome
     from veille.processing_pool import ProcessingPool
 
 # Past this many sources, the summary lists only those with an error or a warning, and the
@@ -103,7 +103,7 @@ def _locked_pass(
             if pool is not None:
                 stopping.enter_context(pool)
         with progress_bar("collecting", quiet=quiet, with_description=True) as progress:
-            from veille.pipeline import SourceOutcome, run_once
+            from veille.pipeline import run_once
 
             task = progress.add_task("", total=None)
 
@@ -142,8 +142,8 @@ def _print_summary(report: RunReport, *, has_sources: bool) -> None:
         # A thousand rows of "not modified" would bury the few that matter.
         troubled = [o for o in outcomes if o.error or o.warning]
         troubled_ids = {id(o) for o in troubled}
-        with_new = [o for o in outcomes if o.new_mentions and id(o) not in troubled_ids]
-        most_new = sorted(with_new, key=lambda o: -o.new_mentions)[:MOST_NEW_LISTED]
+        with_new = [o for o in outcomes if _all_new(o) and id(o) not in troubled_ids]
+        most_new = sorted(with_new, key=lambda o: -_all_new(o))[:MOST_NEW_LISTED]
         listed = {id(o) for o in [*troubled[:MOST_TROUBLED_LISTED], *most_new]}
         unlisted_new = len(with_new) - len(most_new)
         unlisted_troubled = len(troubled) - min(len(troubled), MOST_TROUBLED_LISTED)
@@ -169,7 +169,7 @@ def _print_summary(report: RunReport, *, has_sources: bool) -> None:
         table.add_row(
             name,
             "" if outcome.error else str(outcome.items),
-            "" if outcome.error else str(outcome.new_mentions),
+            "" if outcome.error else _new_mentions_cell(outcome),
             "yes" if outcome.not_modified else "",
             terminal_text(error),
         )
@@ -190,3 +190,21 @@ def _print_summary(report: RunReport, *, has_sources: bool) -> None:
     if unlisted:
         notes.append(f" {unlisted} source(s) with nothing new and no error are not listed.")
     out.print("".join(notes))  # type: ignore[attr-defined]
+
+
+def _all_new(outcome: SourceOutcome) -> int:
+    """Every mention a source stored first in the pass, of its brand and of the others."""
+    return outcome.new_mentions + outcome.new_mentions_other_brands
+
+
+def _new_mentions_cell(outcome: SourceOutcome) -> str:
+    """A row's new mentions: of the brand searched, then apart those of the other brands.
+
+    A search's results are matched against every brand, so one brand's search may be the first
+    to store another's mention: credited to the brand searched, it would seem to find what its
+    own search does not.
+    """
+    cell = str(outcome.new_mentions)
+    if outcome.new_mentions_other_brands:
+        cell += f" (+{outcome.new_mentions_other_brands} for other brands)"
+    return cell

@@ -438,18 +438,18 @@ def insert_mentions(
     fresh: frozenset[int] = frozenset(),
     edited: Edited | None = None,
     brand_ids: Mapping[str, int] | None = None,
-) -> list[int]:
-    """Insert the (document, brand) mentions not stored yet; return the indices of their items.
+) -> list[tuple[int, str]]:
+    """Insert the (document, brand) mentions not stored yet; return their items and brands.
 
-    One index per new mention, that of the first item giving it. ``fresh``: documents this
-    transaction inserted, whose mentions need not be looked up; ``edited``: documents rewritten
-    by an edit, whose stored mentions take the new terms and tone; ``brand_ids``: every brand's
-    id by name, when the caller has read them already.
+    One (index, brand name) per new mention, the index that of the first item giving it.
+    ``fresh``: documents this transaction inserted, whose mentions need not be looked up;
+    ``edited``: documents rewritten by an edit, whose stored mentions take the new terms and
+    tone; ``brand_ids``: every brand's id by name, when the caller has read them already.
     """
     if brand_ids is None:
         brand_ids = brand_ids_by_name(connection)
     rows: dict[tuple[int, int], dict[str, Any]] = {}
-    given_by: dict[tuple[int, int], int] = {}
+    given_by: dict[tuple[int, int], tuple[int, str]] = {}
     for index, mention in enumerate(collected):
         document_id, item = mention.document_id, mention.item
         for brand, match in item.matches:
@@ -475,7 +475,7 @@ def insert_mentions(
                 "sentiment": brand_tone.sentiment if brand_tone else None,
                 "tone": brand_tone.tone if brand_tone else None,
             }
-            given_by[(document_id, brand_id)] = index
+            given_by[(document_id, brand_id)] = (index, brand)
     stored_before = (document_id for document_id, _ in rows if document_id not in fresh)
     edited = edited or {}
     updated, unnamed = [], []

@@ -35,6 +35,12 @@ def _per_source(total: ColumnElement[int]) -> ScalarSelect[int]:
     return select(total).where(run_source_table.c.run_id == run_table.c.id).scalar_subquery()
 
 
+def _new_mentions() -> ColumnElement[int]:
+    """Every new mention of the per-source records: a search's own brand's and the others'."""
+    row = run_source_table.c
+    return func.coalesce(func.sum(row.new_mentions + row.new_mentions_other_brands), 0)
+
+
 def hold_run_lock(connection: Connection, run_id: int) -> None:
     """Take the run's lock for the life of this connection's session (PostgreSQL)."""
     connection.execute(_TAKE_RUN_LOCK, _run_lock(run_id))
@@ -87,7 +93,7 @@ def close_interrupted_runs(connection: Connection, run_ids: Sequence[int] | None
             status="failed",
             sources_total=_per_source(func.count(run_source_table.c.id)),
             sources_failed=_per_source(func.count(run_source_table.c.error)),
-            new_mentions=_per_source(func.coalesce(func.sum(run_source_table.c.new_mentions), 0)),
+            new_mentions=_per_source(_new_mentions()),
         )
     )
     return int(result.rowcount)
@@ -101,7 +107,7 @@ def finish_run(connection: Connection, run_id: int, now: datetime, *, status: st
         select(
             func.count(run_source_table.c.id),
             func.count(run_source_table.c.error),
-            func.coalesce(func.sum(run_source_table.c.new_mentions), 0),
+            _new_mentions(),
         ).where(run_source_table.c.run_id == run_id)
     ).one()
     result = connection.execute(

@@ -312,7 +312,10 @@ run_source_table = Table(
     # Items the source gave in this pass, worth storing or not, processed or seen before.
     _required("items_fetched", Integer, default=0),
     _required("new_documents", Integer, default=0),
+    # New mentions of the row's brand (of every brand for a source not searched per brand),
+    # and those of the other brands a search per brand found (migration 0025).
     _required("new_mentions", Integer, default=0),
+    _required("new_mentions_other_brands", Integer, default=0),
     _required("not_modified", Boolean, default=False),
     Column("error", Text),
     Column("warning", Text),

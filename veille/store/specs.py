@@ -59,11 +59,18 @@ class CollectionSave:
 
 @dataclass(frozen=True)
 class SaveCounts:
-    """What one call to ``Store.save_collection`` added."""
+    """What one call to ``Store.save_collection`` added.
+
+    ``new_mentions`` counts the new mentions of the brand searched (of every brand for a
+    source that is not searched per brand); ``new_mentions_other_brands`` those of the other
+    brands its results named, which a search per brand also stores: its results are matched
+    against every brand. The two together are every mention the save added.
+    """
 
     items: int
     new_documents: int
     new_mentions: int
+    new_mentions_other_brands: int = 0
 
 
 @dataclass(frozen=True)

@@ -212,9 +212,16 @@ def _store_items(
         connection, mentions, fresh=stored.fresh, edited=stored.edited, brand_ids=brand_ids
     )
     documents_by_save = Counter(owners[index] for index in stored.new_rows)
-    mentions_by_save = Counter(owners[index] for index in new_mentions)
+    # A search per brand stores the mentions of every brand its results name: those of the
+    # brand searched are its own, the others are counted apart (see SaveCounts).
+    own: Counter[int] = Counter()
+    others: Counter[int] = Counter()
+    for index, brand in new_mentions:
+        owner = owners[index]
+        searched = saves[owner].brand
+        (own if searched is None or brand == searched else others)[owner] += 1
     return [
-        SaveCounts(len(save.items), documents_by_save[index], mentions_by_save[index])
+        SaveCounts(len(save.items), documents_by_save[index], own[index], others[index])
         for index, save in enumerate(saves)
     ]
 
@@ -275,7 +282,7 @@ def _record_success(
         "disabled": False,
         "disabled_reason": None,
     }
-    if counts.new_documents or counts.new_mentions:
+    if counts.new_documents or counts.new_mentions or counts.new_mentions_other_brands:
         values["last_new_at"] = now
     upsert_state(connection, source_id, brand_ref, values, kept=frozenset({"first_ok_at"}))
     connection.execute(
@@ -287,6 +294,7 @@ def _record_success(
             "items_fetched": len(save.items) if save.given is None else save.given,
             "new_documents": counts.new_documents,
             "new_mentions": counts.new_mentions,
+            "new_mentions_other_brands": counts.new_mentions_other_brands,
             "not_modified": save.not_modified,
             "warning": save.warning,
             "duration_seconds": save.duration,
