@@ -351,6 +351,49 @@ def test_disabled_sources_are_skipped_unless_named_with_all(store: Store) -> Non
     assert store.due_sources(later(10)) == ["gnews", "hn", "lemonde"]
 
 
+def test_a_wait_a_server_asked_for_holds_for_all_unless_named(store: Store) -> None:
+    from tests.support.stores import configure
+
+    save(store, [], source="gnews", brand="acme", next_check_at=later(hours=1))
+    save(store, [], source="gnews", brand="globex", next_check_at=later(hours=1))
+    run = store.begin_run(T0)
+    store.record_failure(
+        run, "lemonde", None, "HTTP 429", now=T0, next_check_at=later(60),
+        server_wait_until=later(60),
+    )  # fmt: skip
+    store.record_failure(
+        run, "gnews", "acme", "HTTP 429", now=T0, next_check_at=later(60),
+        server_wait_until=later(60),
+    )  # fmt: skip
+    assert store.server_waits(later(30)) == {
+        ("gnews", "acme"): later(60),
+        ("lemonde", None): later(60),
+    }
+    # A new query starts acme's search afresh, but its server's wait holds.
+    configure(store, acme_query="acme")
+    assert store.due_sources(T0) == ["hn"]
+    assert ("gnews", "acme") in store.server_waits(later(30))
+    per_brand = {"gnews": ["acme", "globex"]}
+    claimed = store.claim_due(
+        later(30), include_not_due=True, lease=timedelta(minutes=5), per_brand=per_brand
+    )
+    assert claimed == [("gnews", "globex"), ("hn", None)]
+    named = store.claim_due(
+        later(30),
+        names=["lemonde", "gnews"],
+        include_not_due=True,
+        lease=timedelta(minutes=5),
+        per_brand=per_brand,
+    )
+    assert named == [("gnews", "acme"), ("gnews", "globex"), ("lemonde", None)]
+    # New source options may ask another server: the wait is forgotten.
+    configure(store, gnews_options={"when": "7d"})
+    assert ("gnews", "acme") not in store.server_waits(later(30))
+    # The server answered: its wait is over.
+    save(store, [], now=later(61), next_check_at=later(hours=2))
+    assert store.server_waits(later(62)) == {}
+
+
 def test_per_brand_sources_are_due_for_a_brand_never_collected(store: Store) -> None:
     save(store, [], source="gnews", brand="acme", next_check_at=later(hours=1))
     assert "gnews" in store.due_sources(later(5))

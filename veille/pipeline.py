@@ -67,6 +67,9 @@ class RunReport:
     started_at: datetime
     finished_at: datetime | None = None
     outcomes: list[SourceOutcome] = field(default_factory=list)
+    # The units an --all pass left alone, as their server asked to wait (429/503 with
+    # Retry-After, a rate limit's reset): (source, brand or None) → the end of the wait.
+    held_back: dict[tuple[str, str | None], datetime] = field(default_factory=dict)
 
     @property
     def new_mentions(self) -> int:
@@ -181,6 +184,14 @@ async def collect(
     # claims' lease ends, so this pass collects them.
     store.close_interrupted_runs()
     report = RunReport(run_id=store.begin_run(now), started_at=now)
+    if include_not_due and not sources:
+        # Every source "due or not", but not against a server's wish (sources named are asked
+        # whatever their state: the pass is theirs alone).
+        report.held_back = {
+            (source, brand): until
+            for (source, brand), until in store.server_waits(now).items()
+            if (brand in per_brand[source] if source in per_brand else brand is None)
+        }
 
     def claim(limit: int | None) -> list[tuple[str, str | None]]:
         moment = utcnow()
@@ -518,11 +529,13 @@ class _Pass:
         backoff = min(self._interval(unit) * 2 ** (failures - 1), self.settings.collect.max_backoff)
         now = utcnow()
         next_check_at = self._next_check(unit, backoff, now)
+        server_wait_until = None
         if retry_after:
             # A server asking for decades (or past what a date holds) waits the longest backoff;
-            # what it asks for is waited in full, from now.
+            # what it asks for is waited in full, from now, even by a pass with --all.
             longest = self.settings.collect.max_backoff.total_seconds()
-            next_check_at = max(next_check_at, now + timedelta(seconds=min(retry_after, longest)))
+            server_wait_until = now + timedelta(seconds=min(retry_after, longest))
+            next_check_at = max(next_check_at, server_wait_until)
         self.store.record_failure(
             self.run_id,
             unit.source.name,
@@ -532,6 +545,7 @@ class _Pass:
             next_check_at=next_check_at,
             disable=outcome.disabled,
             duration=outcome.duration,
+            server_wait_until=server_wait_until,
         )
 
 

@@ -23,12 +23,22 @@ MOST_NEW_LISTED = 20
 # Of the sources with an error or a warning, at most this many are listed (in name order): with
 # the network down, every source fails alike, and `veille sources list` has each one's error.
 MOST_TROUBLED_LISTED = 50
+# Of the sources an --all pass left alone because their server asked to wait, at most this many
+# are named.
+MOST_HELD_BACK_LISTED = 10
 
 
 @click.command()
 @click.option("--brand", "brands", multiple=True, help="Search sources: only these brands.")
 @click.option("--source", "sources", multiple=True, help="Only these sources (repeatable).")
-@click.option("--all", "include_not_due", is_flag=True, help="Every source now, due or not.")
+@click.option(
+    "--all",
+    "include_not_due",
+    is_flag=True,
+    help="Every source now, due or not, but those a server asked to wait (a 429 or 503 with"
+    " Retry-After, a rate limit) until the wait is over, and disabled ones; with --source, the"
+    " sources named, whatever their state.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_obj
 def collect(
@@ -40,7 +50,7 @@ def collect(
     another pass already running on the same SQLite database made this one skip; 130 when
     interrupted (Ctrl-C), 143 when stopped by SIGTERM, what was collected until then kept. Processes
     sharing a PostgreSQL database run together and split the due sources between them (each
-    ``--all`` pass fetches every source).
+    ``--all`` pass fetches every source it takes, not splitting them).
     """
     from veille.processing_pool import pool_for_new_sources
     from veille.settings import new_sqlite_file
@@ -127,14 +137,20 @@ def _print_summary(report: RunReport, *, has_sources: bool) -> None:
 
     out = console()
     if not report.outcomes:
-        if not has_sources:
+        if report.held_back:
+            out.print(_held_back_note(report), markup=False)  # type: ignore[attr-defined]
+        elif not has_sources:
             out.print(  # type: ignore[attr-defined]
                 "No source is configured: add [[sources]] to the configuration, or"
                 " `veille sources import FILE.opml`.",
                 markup=False,
             )
         else:
-            out.print("No source is due. `veille collect --all` checks every source now.")  # type: ignore[attr-defined]
+            out.print(  # type: ignore[attr-defined]
+                "No source is due. `veille collect --all` checks every source now, but those"
+                " a server asked to wait.",
+                markup=False,
+            )
         return
     outcomes = sorted(report.outcomes, key=lambda o: (o.source, o.brand or ""))
     unlisted_new = unlisted_troubled = 0
@@ -190,6 +206,29 @@ def _print_summary(report: RunReport, *, has_sources: bool) -> None:
     if unlisted:
         notes.append(f" {unlisted} source(s) with nothing new and no error are not listed.")
     out.print("".join(notes))  # type: ignore[attr-defined]
+    if report.held_back:
+        out.print(_held_back_note(report), markup=False)  # type: ignore[attr-defined]
+
+
+def _held_back_note(report: RunReport) -> str:
+    """The sources an --all pass did not ask, as their server asked to wait, and until when."""
+    from datetime import timedelta
+
+    held = sorted(report.held_back.items(), key=lambda pair: (pair[0][0], pair[0][1] or ""))
+    named = []
+    for (source, brand), until in held[:MOST_HELD_BACK_LISTED]:
+        label = f"{source} ({brand})" if brand else source
+        # To the minute, rounded up: not before it is over.
+        ends = (until + timedelta(seconds=59)).strftime("%Y-%m-%d %H:%M")
+        named.append(f"{terminal_text(label)} until {ends} UTC")
+    more = len(held) - len(named)
+    if more:
+        named.append(f"{more} more (`veille sources list` gives their next check)")
+    return (
+        f"{len(held)} source(s) not asked, their server having asked to wait: "
+        + ", ".join(named)
+        + ". `veille collect --all --source NAME` asks one all the same."
+    )
 
 
 def _all_new(outcome: SourceOutcome) -> int:

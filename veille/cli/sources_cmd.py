@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -40,6 +41,7 @@ def list_sources(app: App, output_format: str = "table") -> None:
     from rich.table import Table
 
     from veille.pipeline import sync_config
+    from veille.timeutil import utcnow
 
     store = app.store()
     sync_config(app.settings, store)
@@ -47,6 +49,7 @@ def list_sources(app: App, output_format: str = "table") -> None:
     if output_format != "table":
         write_records(rows, output_format, HEALTH_FIELDS, sys.stdout)
         return
+    now = utcnow()
     table = Table()
     for column in ("source", "kind", "last ok", "failures", "next check", "last error"):
         table.add_column(column, overflow="fold")
@@ -54,6 +57,10 @@ def list_sources(app: App, output_format: str = "table") -> None:
         name = f"{row['name']} ({row['brand']})" if row.get("brand") else str(row["name"])
         status = ""
         next_check = short_time(row["next_check_at"]) or "now"
+        wait = row["server_wait_until"]
+        if wait and datetime.fromisoformat(str(wait).replace("Z", "+00:00")) > now:
+            # Not asked before then, even by `veille collect --all`, unless named.
+            next_check += " (the server's wait)"
         if not row["active"]:
             status, next_check = " [not in config]", "—"
         elif row["disabled"]:

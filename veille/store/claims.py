@@ -145,6 +145,7 @@ def _lock_and_push(
             source_state_table.c.source_id,
             source_state_table.c.brand_key,
             source_state_table.c.disabled,
+            source_state_table.c.server_wait_until,
         ).where(tuple_(source_state_table.c.source_id, source_state_table.c.brand_key).in_(batch))
         if not include_not_due:
             # Evaluated again on the newest row version once locked: a claim committed by
@@ -155,14 +156,20 @@ def _lock_and_push(
                     source_state_table.c.next_check_at.is_(None),
                     source_state_table.c.next_check_at <= now,
                 ),
+                or_(
+                    source_state_table.c.server_wait_until.is_(None),
+                    source_state_table.c.server_wait_until <= now,
+                ),
             )
         query = query.order_by(source_state_table.c.id).with_for_update(skip_locked=True)
         if limit is not None:
             query = query.limit(limit - len(claimed))
         for row in connection.execute(query):
             unit = by_key[(row.source_id, row.brand_key)]
-            # Disabled states wait for a person; naming the source with --all retries them.
-            if row.disabled and unit.source not in names:
+            # Disabled states wait for a person, and those a server asked to wait for its end;
+            # naming the source with --all asks them all the same.
+            waiting = row.server_wait_until is not None and row.server_wait_until > now
+            if (row.disabled or waiting) and unit.source not in names:
                 continue
             claimed.append((unit.source, unit.brand))
             claimed_ids.append(row.id)

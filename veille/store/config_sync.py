@@ -95,8 +95,13 @@ def sync_config(
     changed_brands = _sync_rows(connection, brand_table, wanted_brands, now)
     changed_sources = _sync_rows(connection, source_table, wanted_sources, now)
     # A new query or new source options make the remembered URL, validators and cursor
-    # meaningless (and a source disabled for a wrong URL may now be right): start afresh.
+    # meaningless (and a source disabled for a wrong URL may now be right): start afresh. A
+    # wait its server asked for holds while the server is the same: across a new query.
     if changed_brands:
-        reset_states(connection, source_state_table.c.brand_id.in_(changed_brands))
+        reset_states(
+            connection,
+            source_state_table.c.brand_id.in_(changed_brands),
+            keep_server_wait=True,
+        )
     if changed_sources:
         reset_states(connection, source_state_table.c.source_id.in_(changed_sources))

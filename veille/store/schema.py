@@ -161,6 +161,10 @@ source_state_table = Table(
     Column("content_hash", String(128)),
     Column("cursor", Text),
     Column("next_check_at", UtcDateTime),
+    # The end of a wait the server asked for with a failure (a 429 or 503's Retry-After, a rate
+    # limit's reset), NULL when none: unlike next_check_at, which polling sets, `veille collect
+    # --all` leaves the source alone until then, unless it names it (migration 0026).
+    Column("server_wait_until", UtcDateTime),
     # Seconds between checks as the last successful one adapted them (migration 0010).
     Column("check_interval", Float),
     # Keys of the items of the last changed answer, space-separated, and the processing setup

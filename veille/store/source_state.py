@@ -25,24 +25,30 @@ def due_sources(
 ) -> list[str]:
     """Return the names of the active sources to collect now, in name order.
 
-    A source is due when one of its states (one per brand for search feeds) is not disabled and
-    its next check time has come, when it was never collected, or when it collects per brand and
-    an active brand has no state yet. It is disabled when all its states are.
+    A source is due when one of its states (one per brand for search feeds) is not disabled,
+    not within a wait its server asked for, and its next check time has come; when it was
+    never collected; or when it collects per brand and an active brand has no state yet. It is
+    disabled when all its states are. ``include_not_due`` takes every source, but those whose
+    states are all disabled or within a server's wait, unless ``names`` names them.
     """
     check_source_names(connection, names)
     sources = connection.execute(
         select(source_table.c.id, source_table.c.name).where(source_table.c.active.is_(True))
     ).all()
-    states: dict[int, list[tuple[str, bool, datetime | None]]] = defaultdict(list)
+    states: dict[int, list[tuple[str, bool, datetime | None, datetime | None]]] = defaultdict(list)
+    state = source_state_table.c
     for row in connection.execute(
         select(
-            source_state_table.c.source_id,
-            source_state_table.c.brand_key,
-            source_state_table.c.disabled,
-            source_state_table.c.next_check_at,
+            state.source_id,
+            state.brand_key,
+            state.disabled,
+            state.next_check_at,
+            state.server_wait_until,
         )
     ):
-        states[row.source_id].append((row.brand_key, row.disabled, row.next_check_at))
+        states[row.source_id].append(
+            (row.brand_key, row.disabled, row.next_check_at, row.server_wait_until)
+        )
     active_brands = set(
         connection.execute(
             select(brand_table.c.name).where(brand_table.c.active.is_(True))
@@ -53,21 +59,46 @@ def due_sources(
         if names and name not in names:
             continue
         rows = states.get(source_id, [])
-        enabled = [(key, next_check) for key, disabled, next_check in rows if not disabled]
-        if rows and not enabled:
-            # Disabled sources wait for a person; naming one with --all retries it.
-            if include_not_due and name in names:
-                due.append(name)
+        # Disabled sources wait for a person, and those a server asked to wait for the end of
+        # that wait; naming one with --all asks it all the same.
+        override = include_not_due and name in names
+        enabled = [(next_check, wait) for _, disabled, next_check, wait in rows if not disabled]
+        if rows and not enabled and not override:
             continue
-        brand_keys = {key for key, _, _ in rows if key}
+        free = [next_check for next_check, wait in enabled if wait is None or wait <= now]
+        brand_keys = {key for key, _, _, _ in rows if key}
         if (
-            include_not_due
+            override
             or not rows
-            or any(next_check is None or next_check <= now for _, next_check in enabled)
+            or (include_not_due and free)
+            or any(next_check is None or next_check <= now for next_check in free)
             or (brand_keys and active_brands - brand_keys)
         ):
             due.append(name)
     return sorted(due)
+
+
+def server_waits(connection: Connection, now: datetime) -> dict[tuple[str, str | None], datetime]:
+    """The enabled states of active sources within a wait their server asked for, and its end.
+
+    Keyed by (source name, brand name or None): a 429 or 503 with Retry-After, or a rate
+    limit's reset, recorded with the failure (``record_failure``).
+    """
+    state = source_state_table.c
+    query = (
+        select(source_table.c.name, state.brand_key, state.server_wait_until)
+        .select_from(source_table)
+        .join(source_state_table, state.source_id == source_table.c.id)
+        .where(
+            source_table.c.active.is_(True),
+            state.disabled.is_(False),
+            state.server_wait_until > now,
+        )
+    )
+    return {
+        (row.name, row.brand_key or None): row.server_wait_until
+        for row in connection.execute(query)
+    }
 
 
 # What load_state and consecutive_failures read: whether a state is stored, then its url,
@@ -254,6 +285,7 @@ def source_health(connection: Connection) -> list[dict[str, object]]:
             state.last_error_at,
             state.consecutive_failures,
             state.next_check_at,
+            state.server_wait_until,
             state.check_interval,
         )
         .outerjoin(source_state_table, state.source_id == source_table.c.id)
@@ -274,6 +306,8 @@ def source_health(connection: Connection) -> list[dict[str, object]]:
             "last_error_at": iso_utc(row.last_error_at),
             "consecutive_failures": row.consecutive_failures or 0,
             "next_check_at": iso_utc(row.next_check_at),
+            # The end of a wait the server asked for, which `collect --all` respects.
+            "server_wait_until": iso_utc(row.server_wait_until),
             "check_interval": row.check_interval,  # seconds, None before a first success
             "documents": documents.get((row.id, row.brand_id), 0),
         }

@@ -295,8 +295,17 @@ class Store:
         """
         per_brand = per_brand or {}
         if not self.shares_work:
-            due = self.due_sources(now, names=names, include_not_due=include_not_due)
-            return claims.units_of(due, per_brand)
+            with self._reading() as connection:
+                due = source_state.due_sources(
+                    connection, now, names=names, include_not_due=include_not_due
+                )
+                waits = source_state.server_waits(connection, now)
+            # A per-brand source is due as a whole; its brands a server asked to wait are not.
+            return [
+                unit
+                for unit in claims.units_of(due, per_brand)
+                if unit not in waits or (include_not_due and unit[0] in names)
+            ]
         return claims.claim_due(
             self._writing,
             now,
@@ -312,6 +321,11 @@ class Store:
     def shares_work(self) -> bool:
         """Whether several passes may collect at once, each claiming its units (PostgreSQL)."""
         return self.engine.dialect.name == "postgresql"
+
+    def server_waits(self, now: datetime) -> dict[tuple[str, str | None], datetime]:
+        """The (source, brand or None) units within a wait their server asked for, and its end."""
+        with self._reading() as connection:
+            return source_state.server_waits(connection, now)
 
     def load_state(self, source: str, brand: str | None = None) -> SourceState:
         """Return what a source remembers between passes (empty when never collected)."""
@@ -496,8 +510,12 @@ class Store:
         next_check_at: datetime,
         disable: bool = False,
         duration: float = 0.0,
+        server_wait_until: datetime | None = None,
     ) -> int:
-        """Record a failed collection (disabling the source if asked); return the failure count."""
+        """Record a failed collection (disabling the source if asked); return the failure count.
+
+        ``server_wait_until``: the end of the wait the server asked for, if it did.
+        """
         with self._writing() as connection:
             return writes.record_failure(
                 connection,
@@ -509,6 +527,7 @@ class Store:
                 next_check_at=next_check_at,
                 disable=disable,
                 duration=duration,
+                server_wait_until=server_wait_until,
             )
 
     def release_claims(self, units: Sequence[tuple[str, str | None]], now: datetime) -> None:

@@ -272,6 +272,7 @@ def _record_success(
         "seen_entries": " ".join(state.seen_entries) or None,
         "seen_for": state.seen_for,
         "next_check_at": save.next_check_at,
+        "server_wait_until": None,  # the server answered: whatever wait it asked for is over
         "claimed_by_run": None,  # the claim, if any, ends with the check recorded
         "check_interval": save.check_interval.total_seconds() if save.check_interval else None,
         "consecutive_failures": 0,
@@ -313,14 +314,20 @@ def record_failure(
     next_check_at: datetime,
     disable: bool,
     duration: float,
+    server_wait_until: datetime | None = None,
 ) -> int:
-    """Count one more failure for a source, optionally disable it; return the new count."""
+    """Count one more failure for a source, optionally disable it; return the new count.
+
+    ``server_wait_until``: the end of the wait the server asked for with this failure, if any
+    (Retry-After, a rate limit's reset).
+    """
     source_id = source_id_for(connection, source)
     brand_ref = (brand_id_for(connection, brand), brand) if brand is not None else None
     changes: dict[str, Any] = {
         "last_error": message,
         "last_error_at": now,
         "next_check_at": next_check_at,
+        "server_wait_until": server_wait_until,
         "claimed_by_run": None,
     }
     if disable:
@@ -345,16 +352,19 @@ def record_failure(
     return failures
 
 
-def reset_states(connection: Connection, where: Any) -> None:
+def reset_states(connection: Connection, where: Any, *, keep_server_wait: bool = False) -> None:
     """Forget validators, moved URL, cursor and schedule of the matching source states.
 
     Their next successful collection counts as a first one: another address may bring another
-    backlog.
+    backlog. A wait a server asked for is forgotten too (the source may ask another server),
+    unless ``keep_server_wait``.
     """
+    kept = {} if keep_server_wait else {"server_wait_until": None}
     connection.execute(
         update(source_state_table)
         .where(where)
         .values(
+            **kept,
             url=None,
             etag=None,
             last_modified=None,

@@ -32,8 +32,8 @@ from veille.web.render import dashboard_time_zone
 
 SOURCE_FIELDS = (
     "name", "kind", "brand", "active", "disabled", "disabled_reason", "last_ok_at", "last_new_at",
-    "last_error", "last_error_at", "consecutive_failures", "next_check_at", "check_interval",
-    "documents",
+    "last_error", "last_error_at", "consecutive_failures", "next_check_at", "server_wait_until",
+    "check_interval", "documents",
 )  # fmt: skip
 BRAND_FIELDS = ("brand",)
 DEFAULT_LIMIT = 50

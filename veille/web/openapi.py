@@ -195,6 +195,13 @@ SOURCE: JsonObject = {
         "last_error_at": _nullable("string", format="date-time"),
         "consecutive_failures": {"type": "integer", "minimum": 0},
         "next_check_at": _nullable("string", format="date-time"),
+        "server_wait_until": _nullable(
+            "string",
+            format="date-time",
+            description="The end of a wait the server asked for with its last failure (a 429 "
+            "or 503's Retry-After, a rate limit's reset), which even `veille collect --all` "
+            "respects; null when it asked none.",
+        ),
         "check_interval": _nullable(
             "number",
             minimum=0,
