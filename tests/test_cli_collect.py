@@ -128,6 +128,28 @@ def test_second_pass_is_conditional_and_stores_nothing(world: tuple[FeedServer, 
     assert _health(config)["broken"]["consecutive_failures"] == 2
 
 
+def test_a_source_gone_says_how_to_enable_it_again_and_that_command_does(
+    world: tuple[FeedServer, Path],
+) -> None:
+    server, config = world
+    result = run(config, "collect", "--quiet")
+    assert result.exit_code == 0
+    error = str(_health(config)["gone"]["last_error"])
+    hint = "once it is back at this address, `veille collect --all --source gone` asks it again"
+    assert hint in error
+    assert hint in " ".join(result.output.replace("│", " ").split())
+    # The feed is back: the command the hint gives asks it and enables the source again.
+    server.route("/gone.xml").status = 200
+    server.set_body("/gone.xml", feed_bytes("economie_fr.xml"))
+    assert run(config, "collect", "--quiet", "--all").exit_code == 0
+    assert len(server.requests("/gone.xml")) == 1, "disabled: asked only when named"
+    command = error.split("`veille ")[1].split("`")[0].split()
+    assert run(config, *command, "--quiet").exit_code == 0
+    assert len(server.requests("/gone.xml")) == 2
+    health = _health(config)["gone"]
+    assert (health["disabled"], health["consecutive_failures"]) == (False, 0)
+
+
 def test_not_due_sources_wait_for_their_turn(world: tuple[FeedServer, Path]) -> None:
     server, config = world
     assert run(config, "collect", "--quiet").exit_code == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shlex
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -452,8 +453,10 @@ class _Pass:
             outcome.warning = processed.warning
         except SourceError as exc:
             outcome.duration = time.monotonic() - started
-            outcome.error = _error_text(exc)
             outcome.disabled = isinstance(exc, FatalSourceError) and exc.status == 410
+            outcome.error = _error_text(
+                exc, disabled=unit.source.name if outcome.disabled else None
+            )
             await self._in_worker(self._fail, unit, outcome, exc.retry_after)
         except StoreUnavailableError:
             # The database takes no writes now (a full disk): no source can be saved, nor its
@@ -549,6 +552,13 @@ class _Pass:
         )
 
 
-def _error_text(exc: SourceError) -> str:
+def _error_text(exc: SourceError, *, disabled: str | None = None) -> str:
+    """The error as recorded, with its hint; for a source it ``disabled``, how to enable it."""
     text = str(exc)
-    return f"{text} — {exc.hint}" if exc.hint else text
+    hint = exc.hint
+    if disabled is not None:
+        # A disabled source is not asked again until someone says so: say how.
+        command = f"veille collect --all --source {shlex.quote(disabled)}"
+        again = f"once it is back at this address, `{command}` asks it again and enables it"
+        hint = f"{hint}; {again}" if hint else again
+    return f"{text} — {hint}" if hint else text
