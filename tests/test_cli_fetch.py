@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,30 @@ def test_a_failed_fetch_names_the_kind_and_says_to_run_it_again() -> None:
         result.output
     )
     assert "later pass" not in result.output and "fetch:" not in result.output
+
+
+EVAL_DIR = Path(
+    os.environ.get("VEILLE_EVAL_DIR") or Path(__file__).resolve().parents[2] / "shared" / "eval"
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "kept"),
+    [('"brent crude" OR brent', 0), ('"crude oil" OR brent', 1)],
+)
+def test_google_news_results_are_matched_on_their_headlines_alone(
+    feed_server: FeedServer, query: str, kept: int
+) -> None:
+    """As the README's gaps for google_news say, with its figures: Google found these six for
+    "Brent crude oil price" in their bodies, which its feed does not give."""
+    payload = EVAL_DIR / "payloads" / "google_news_rss" / "rcb_google_news_brent_crude.xml"
+    if not payload.exists():
+        pytest.skip(f"{payload} is not present")
+    feed_server.override("/rss/search", payload.read_bytes())
+    base = feed_server.base_url
+    result = run(None, "fetch", "google_news", "--query", query, "--base-url", base)
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert len(lines) == 6
+    assert all(line["title"] and not line["text"] for line in lines)
+    assert f"6 item(s) returned, {kept} kept by the query." in result.output
