@@ -233,6 +233,64 @@ def test_each_feed_address_is_read_by_one_source(
     ]
 
 
+def test_spellings_of_one_feed_address_are_one_feed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = tmp_path / "v.toml"
+    config.write_text(
+        BRAND
+        + '[[sources]]\nname = "eco"\nkind = "rss"\nurl = "https://lemonde.example/eco.xml"\n',
+        encoding="utf-8",
+    )
+    opml = tmp_path / "f.opml"
+    opml.write_text(
+        _opml(
+            # The scheme and host in capitals, the default port, a fragment (never sent): the
+            # feed the configuration reads.
+            '<outline text="Le Monde" xmlUrl="https://lemonde.example/eco.xml#dup"/>',
+            '<outline text="LE MONDE" xmlUrl="HTTPS://LeMonde.Example:443/eco.xml"/>',
+            '<outline text="Blog" xmlUrl="http://blog.example:80"/>',
+            '<outline text="Blog encore" xmlUrl="HTTP://BLOG.example/#fin"/>',
+            # The path and the port the server reads are the server's: other feeds.
+            '<outline text="Autre" xmlUrl="https://lemonde.example/ECO.xml"/>',
+            '<outline text="Test" xmlUrl="https://lemonde.example:8443/eco.xml"/>',
+        ),
+        encoding="utf-8",
+    )
+    result = run(config, "sources", "import", str(opml))
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        f"Added 3 source(s) to {config}; 1 already present; 2 repeating an address given above "
+        "in the file.\n"
+    )
+    assert {s.name: s.options["url"] for s in load_settings(config).sources} == {
+        "eco": "https://lemonde.example/eco.xml",
+        "blog": "http://blog.example:80",  # written as the file gave it
+        "autre": "https://lemonde.example/ECO.xml",
+        "test": "https://lemonde.example:8443/eco.xml",
+    }
+    # Declared twice in the configuration, or by an OPML entry: the same feed, told or left out.
+    (tmp_path / "feeds.opml").write_text(
+        _opml('<outline text="Éco" xmlUrl="http://Blog.Example/#haut"/>'), encoding="utf-8"
+    )
+    config.write_text(
+        BRAND
+        + '[[sources]]\nname = "a"\nkind = "rss"\nurl = "https://a.example/f"\n'
+        + '[[sources]]\nname = "b"\nkind = "rss"\nurl = "HTTPS://A.example:443/f#x"\n'
+        + '[[sources]]\nname = "c"\nkind = "rss"\nurl = "http://blog.example"\n'
+        + '[[sources]]\nkind = "opml"\nfile = "feeds.opml"\n',
+        encoding="utf-8",
+    )
+    with caplog.at_level("INFO", logger="veille.config_sources"):
+        assert [s.name for s in load_settings(config).sources] == ["a", "b", "c"]
+    assert [record.getMessage() for record in caplog.records] == [
+        f"{config}: sources[1].url: the same feed address as sources[0].url: the feed is"
+        " fetched twice a pass and its items counted from two sources; remove one of them",
+        f"{config}: sources[3].file: 1 feed(s) left out, their address read by another source:"
+        " http://Blog.Example/#haut",
+    ]
+
+
 NESTED = """<?xml version="1.0" encoding="UTF-8"?>
 <opml version="2.0"><head><title>presse</title></head><body>
 <outline text="Presse">

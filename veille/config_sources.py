@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import ValidationError
 
@@ -35,6 +35,32 @@ def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:60].rstrip("-") or "source"
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def feed_address_key(address: str) -> str:
+    """What two spellings of one feed address have alike, to find a feed read twice.
+
+    The scheme and host are compared in lower case (``HTTP://Host/`` is ``http://host/``), a
+    default port (``:80``, ``:443``) and a fragment (``#…``, never sent) are left out, and an
+    empty path is ``/``; the path and query, which the server reads, stay as written.
+    """
+    text = address.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:  # a port out of range, an IPv6 host left open: compared as written
+        return text
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return text
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        host = f"{host}:{port}"
+    user, at, _ = parts.netloc.rpartition("@")
+    return urlunsplit((scheme, f"{user}{at}{host}", parts.path or "/", parts.query, ""))
 
 
 def name_for_feed(title: str | None, url: str) -> str:
@@ -185,31 +211,34 @@ def _each_feed_once(
     listed before, is left out (its name stays taken, so the others keep theirs); two
     ``[[sources]]`` entries of one address are the user's to settle, and told.
     """
+    # Addresses are compared by feed_address_key: `HTTP://Host:80/f#top` is `http://host/f`.
     declared: dict[str, str] = {}  # address → the key of the [[sources]] entry declaring it
     for place, source in enumerate(expanded):
         url = source["options"].get("url")
         if place in from_opml or not isinstance(url, str):
             continue
-        if url in declared:
+        address = feed_address_key(url)
+        if address in declared:
             log.warning(
                 "%s: %s.url: the same feed address as %s.url: the feed is fetched twice a pass"
                 " and its items counted from two sources; remove one of them",
                 file,
                 keys[place],
-                declared[url],
+                declared[address],
             )
         else:
-            declared[url] = keys[place]
+            declared[address] = keys[place]
     kept: list[dict[str, Any]] = []
     listed: set[str] = set()
     repeated: dict[str, list[str]] = {}  # OPML entry key → the addresses it read once
     for place, source in enumerate(expanded):
         url = source["options"].get("url")
         if place in from_opml:
-            if url in declared or url in listed:
+            address = feed_address_key(url)
+            if address in declared or address in listed:
                 repeated.setdefault(keys[place], []).append(url)
                 continue
-            listed.add(url)
+            listed.add(address)
         kept.append(source)
     for key, urls in repeated.items():
         log.info(

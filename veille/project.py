@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from veille.config_sources import UniqueNames, feed_name
+from veille.config_sources import UniqueNames, feed_address_key, feed_name
 from veille.config_template import DEFAULT_SEARCH_SOURCES, brand_block, render_config, source_block
 from veille.errors import ConfigError
 from veille.opml import OpmlFeed, http_feed, read_opml
@@ -140,14 +140,18 @@ def append_feeds(config_path: Path, feeds: Sequence[OpmlFeed]) -> ImportResult:
     # reference), and the feeds of the file's OPML entries count too: importing an OPML file
     # the configuration already reads adds nothing.
     sources = settings_from_text(text, config_path).sources
-    known_urls = {source.options.get("url") for source in sources}
+    known = {
+        feed_address_key(url)
+        for source in sources
+        if isinstance(url := source.options.get("url"), str)
+    }
     taken = {source.name for source in sources}
     usable, not_http = _http_feeds(feeds)
     unique = _unique_urls(usable)
     firsts = {id(feed) for feed in unique}
     repeated = [feed.xml_url for feed in usable if id(feed) not in firsts]
-    fresh = [feed for feed in unique if feed.xml_url not in known_urls]
-    skipped = [feed.xml_url for feed in unique if feed.xml_url in known_urls]
+    fresh = [feed for feed in unique if feed_address_key(feed.xml_url) not in known]
+    skipped = [feed.xml_url for feed in unique if feed_address_key(feed.xml_url) in known]
     named = _named_feeds(fresh, taken)
     if named:
         blocks = "\n".join(source_block(name, feed) for name, feed in named)
@@ -264,11 +268,13 @@ def _missing_folders(folder: Path) -> list[Path]:
 
 
 def _unique_urls(feeds: Sequence[OpmlFeed]) -> list[OpmlFeed]:
+    """The feeds, each address (as ``feed_address_key`` compares them) given by its first."""
     seen: set[str] = set()
     unique = []
     for feed in feeds:
-        if feed.xml_url not in seen:
-            seen.add(feed.xml_url)
+        address = feed_address_key(feed.xml_url)
+        if address not in seen:
+            seen.add(address)
             unique.append(feed)
     return unique
 
