@@ -446,3 +446,23 @@ def test_an_address_holding_a_secret_is_exported_with_its_reference(
     assert imported.exit_code == 0, imported.output
     assert "${FEED_TOKEN}" in empty.read_text(encoding="utf-8")
     assert _described(empty) == _described(config)
+
+
+def test_an_exported_address_holding_a_secret_is_known_when_imported_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FEED_TOKEN", "s3cret-value")
+    config = tmp_path / "veille.toml"
+    config.write_text(
+        BRAND + '[[sources]]\nname = "private"\nkind = "rss"\n'
+        'url = "https://feeds.example/private?token=${FEED_TOKEN}"\n',
+        encoding="utf-8",
+    )
+    exported = run(config, "sources", "export")
+    assert exported.exit_code == 0, exported.output
+    (tmp_path / "export.opml").write_text(exported.output, encoding="utf-8")
+    # The reference stands for the address the configuration reads: the same feed.
+    imported = run(config, "sources", "import", str(tmp_path / "export.opml"))
+    assert imported.exit_code == 0, imported.output
+    assert imported.output == f"Added 0 source(s) to {config}; 1 already present.\n"
+    assert [s.name for s in load_settings(config).sources] == ["private"]

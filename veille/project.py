@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -150,8 +151,8 @@ def append_feeds(config_path: Path, feeds: Sequence[OpmlFeed]) -> ImportResult:
     unique = _unique_urls(usable)
     firsts = {id(feed) for feed in unique}
     repeated = [feed.xml_url for feed in usable if id(feed) not in firsts]
-    fresh = [feed for feed in unique if feed_address_key(feed.xml_url) not in known]
-    skipped = [feed.xml_url for feed in unique if feed_address_key(feed.xml_url) in known]
+    fresh = [feed for feed in unique if _address_read(feed.xml_url) not in known]
+    skipped = [feed.xml_url for feed in unique if _address_read(feed.xml_url) in known]
     named = _named_feeds(fresh, taken)
     if named:
         blocks = "\n".join(source_block(name, feed) for name, feed in named)
@@ -267,12 +268,24 @@ def _missing_folders(folder: Path) -> list[Path]:
     return missing[::-1]
 
 
+def _address_read(address: str) -> str:
+    """The key (``feed_address_key``) of the address a feed's ``xmlUrl`` stands for: one
+    written with a ``${NAME}`` reference (as ``sources export`` writes it) is compared by its
+    value, as the configuration's are; an unset variable is left as written."""
+    from veille.settings import ENV_REFERENCE
+
+    def value(match: re.Match[str]) -> str:
+        return os.environ.get(match.group(1), match.group(0))
+
+    return feed_address_key(ENV_REFERENCE.sub(value, address) if "${" in address else address)
+
+
 def _unique_urls(feeds: Sequence[OpmlFeed]) -> list[OpmlFeed]:
-    """The feeds, each address (as ``feed_address_key`` compares them) given by its first."""
+    """The feeds, each address (as ``_address_read`` compares them) given by its first."""
     seen: set[str] = set()
     unique = []
     for feed in feeds:
-        address = feed_address_key(feed.xml_url)
+        address = _address_read(feed.xml_url)
         if address not in seen:
             seen.add(address)
             unique.append(feed)

@@ -44,7 +44,7 @@ from veille.timeutil import parse_duration
 DEFAULT_USER_AGENT = f"veille/{__version__} (+self-hosted brand monitoring; feed reader)"
 DEFAULT_CONFIG_PATH = Path("config") / "veille.toml"
 DEFAULT_DATABASE_NAME = "veille.db"
-_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # More processing processes than this would wait on the one process that stores.
 MAX_PROCESSES = 16
 # Both matched whole (fullmatch): "^…$" would also take a final line break ("fr\n").
@@ -489,7 +489,7 @@ def _expand_env(value: Any, file: str, key: tuple[str | int, ...]) -> Any:
                 )
             return os.environ[name]
 
-        return _ENV_REFERENCE.sub(replace, value)
+        return ENV_REFERENCE.sub(replace, value)
     if isinstance(value, dict):
         return {k: _expand_env(v, file, (*key, k)) for k, v in value.items()}
     if isinstance(value, list):
