@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.project import run
+from tests.support.feedserver import FeedServer
+from tests.support.project import (
+    feed_bytes,
+    project_engine_fixture,  # noqa: F401
+    run,
+    write_config,
+)
 from veille.errors import ConfigError
 from veille.settings import load_settings
 
@@ -466,3 +472,57 @@ def test_an_exported_address_holding_a_secret_is_known_when_imported_again(
     assert imported.exit_code == 0, imported.output
     assert imported.output == f"Added 0 source(s) to {config}; 1 already present.\n"
     assert [s.name for s in load_settings(config).sources] == ["private"]
+
+
+@pytest.mark.usefixtures("project_engine")
+def test_a_feed_that_moved_is_exported_at_the_address_it_is_read_at(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = feed_server
+    for path in ("/old.xml", "/old-private.xml"):
+        server.add(path, b"", redirect_to=path.replace("old", "new"), status=301)
+    server.add("/new.xml", feed_bytes("economie_fr.xml"))
+    server.add("/new-private.xml", feed_bytes("economie_fr.xml").replace(b"qe-2026", b"pv-2026"))
+    server.add("/stays.xml", feed_bytes("tech_en.atom"), content_type="application/atom+xml")
+    monkeypatch.setenv("VEILLE_TEST_TOKEN", "s3cret")
+    config = write_config(
+        tmp_path,
+        {
+            "moved": server.url("/old.xml"),
+            "private": server.url("/old-private.xml?token=${VEILLE_TEST_TOKEN}"),
+            "stays": server.url("/stays.xml"),
+        },
+    )
+    # Nothing collected yet: the configuration's addresses.
+    before = run(config, "sources", "export")
+    assert before.exit_code == 0, before.output
+    assert f'xmlUrl="{server.url("/old.xml")}"' in before.output
+    collected = run(config, "collect", "--quiet")
+    assert collected.exit_code == 0, collected.output
+    exported = run(config, "sources", "export")
+    assert exported.exit_code == 0, exported.output
+    # Another reader gets the address the feed is read at, not one that redirects for ever;
+    # an address the file writes with a reference keeps it (the secret stays outside).
+    assert f'xmlUrl="{server.url("/new.xml")}"' in exported.output
+    assert server.url("/old.xml") not in exported.output
+    assert (
+        f'xmlUrl="{server.url("/old-private.xml?token=${VEILLE_TEST_TOKEN}")}"' in exported.output
+    )
+    assert "s3cret" not in exported.output
+    assert f'xmlUrl="{server.url("/stays.xml")}"' in exported.output
+    (tmp_path / "export.opml").write_text(exported.output, encoding="utf-8")
+    # Imported into the configuration it came from: every feed is already read there.
+    imported = run(config, "sources", "import", str(tmp_path / "export.opml"))
+    assert imported.exit_code == 0, imported.output
+    assert "Added 0 source(s)" in imported.output and "3 already present" in imported.output
+    # The configuration given another address: what the old one's redirect said is forgotten.
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            server.url("/old.xml"), server.url("/stays.xml?v=2")
+        ),
+        encoding="utf-8",
+    )
+    again = run(config, "sources", "export")
+    assert again.exit_code == 0, again.output
+    assert f'xmlUrl="{server.url("/stays.xml?v=2")}"' in again.output
+    assert server.url("/new.xml") not in again.output

@@ -6,7 +6,7 @@ import contextlib
 import os
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -125,10 +125,14 @@ class ImportResult:
     repeated: list[str] = field(default_factory=list)  # addresses given again further down
 
 
-def append_feeds(config_path: Path, feeds: Sequence[OpmlFeed]) -> ImportResult:
+def append_feeds(
+    config_path: Path, feeds: Sequence[OpmlFeed], *, read_at: Iterable[str] = ()
+) -> ImportResult:
     """Append feeds as ``[[sources]]`` to the configuration, skipping URLs it already has.
 
-    The file is appended to rather than rewritten, so its comments and layout are kept.
+    ``read_at``: the addresses the configuration's feeds that moved permanently are read at,
+    which it has too. The file is appended to rather than rewritten, so its comments and
+    layout are kept.
     """
     from veille.settings import settings_from_text
 
@@ -143,8 +147,8 @@ def append_feeds(config_path: Path, feeds: Sequence[OpmlFeed]) -> ImportResult:
     sources = settings_from_text(text, config_path).sources
     known = {
         feed_address_key(url)
-        for source in sources
-        if isinstance(url := source.options.get("url"), str)
+        for url in (*(source.options.get("url") for source in sources), *read_at)
+        if isinstance(url, str)
     }
     taken = {source.name for source in sources}
     usable, not_http = _http_feeds(feeds)
@@ -162,20 +166,25 @@ def append_feeds(config_path: Path, feeds: Sequence[OpmlFeed]) -> ImportResult:
     return ImportResult(added=added, skipped=skipped, not_http=not_http, repeated=repeated)
 
 
-def exported_feeds(settings: Settings) -> list[OpmlFeed]:
+def exported_feeds(settings: Settings, moved: Mapping[str, str] | None = None) -> list[OpmlFeed]:
     """The feed sources as OPML feeds (what ``append_feeds`` reads back): every kind that reads
     one feed, with the title, folder and site address the file gives.
 
-    An address holding a ``${NAME}`` reference is written as the file writes it, reference
-    and all: the secret stays in the environment, and the file imported again expands it.
+    A feed that moved permanently is given at the address it is read at (``moved``, by source
+    name), so that another reader does not follow the redirect for ever. An address holding a
+    ``${NAME}`` reference is written as the file writes it, reference and all: the secret
+    stays in the environment, and the file imported again expands it.
     """
     from veille.timeutil import format_duration
 
     written = _referencing_addresses(settings.config_path)
+    moved = moved or {}
     return [
         OpmlFeed(
             title=source.title or source.name,
-            xml_url=written.get(source.name, str(source.options["url"])),
+            xml_url=written.get(source.name)
+            or moved.get(source.name)
+            or str(source.options["url"]),
             html_url=source.site_url,
             category=source.category,
             # What OPML has no attribute for, in veille's own: the name keeps the source's state.

@@ -136,7 +136,8 @@ def import_opml(app: App, opml_file: Path) -> None:
     config_path = app.settings.config_path
     assert config_path is not None  # settings read from a file always know it
     outlines = read_opml_outlines(opml_file)
-    result = append_feeds(config_path, outlines.feeds)  # checked before it is written
+    moved = _moved_feeds(app).values()
+    result = append_feeds(config_path, outlines.feeds, read_at=moved)  # checked before written
     parts = [
         f"Added {len(result.added)} source(s) to {config_path}",
         f"{len(result.skipped)} already present",
@@ -159,10 +160,31 @@ def import_opml(app: App, opml_file: Path) -> None:
 @sources.command()
 @click.pass_obj
 def export(app: App) -> None:
-    """Print the feed sources as an OPML document (``sources import`` reads it back); an
+    """Print the feed sources as an OPML document (``sources import`` reads it back); a feed
+    that moved permanently (301/308) is given at its new address, the one veille reads, and an
     address written with a ``${NAME}`` reference keeps it."""
     from veille.opml import write_opml
     from veille.project import exported_feeds
 
-    feeds = exported_feeds(app.settings)
+    feeds = exported_feeds(app.settings, _moved_feeds(app))
     click.echo(write_opml(feeds), nl=False)
+
+
+def _moved_feeds(app: App) -> dict[str, str]:
+    """Where the feeds that moved permanently are read, by source name, as the database knows;
+    nothing when there is none yet (nothing collected, nothing moved)."""
+    from veille.errors import StoreError
+    from veille.settings import new_sqlite_file
+
+    settings = app.settings
+    feeds = {s.name: s.options for s in settings.sources if isinstance(s.options.get("url"), str)}
+    if not feeds or new_sqlite_file(settings.database_url):
+        return {}
+    try:
+        return app.store().moved_feed_addresses(feeds)
+    except StoreError as exc:
+        click.echo(
+            f"note: {exc.message}; where feeds that moved permanently are read is not known",
+            err=True,
+        )
+        return {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Row, Select, and_, bindparam, func, select
 from veille.store.lookups import brand_id_for, check_source_names, source_id_for
 from veille.store.queries import iso_utc
 from veille.store.schema import brand_table, mention_table, source_state_table, source_table
+from veille.store.writes import as_json
 from veille.types import SourceState
 
 
@@ -240,6 +241,28 @@ def _state_of(row: Any) -> SourceState:
         seen_entries=tuple(row.seen_entries.split()) if row.seen_entries else (),
         seen_for=row.seen_for,
     )
+
+
+def moved_feed_addresses(
+    connection: Connection, configured: Mapping[str, Mapping[str, Any]]
+) -> dict[str, str]:
+    """Where a permanent redirect (301/308) moved the feed of each source of ``configured``
+    (name → options, as the configuration gives them), by name: the address it is read at.
+
+    Only for a source whose stored options are those given: new options start it afresh
+    (``sync_config``), and what the last pass followed says nothing of the new address.
+    """
+    state = source_state_table.c
+    rows = connection.execute(
+        select(source_table.c.name, source_table.c.options, state.url)
+        .join(source_state_table, state.source_id == source_table.c.id)
+        .where(source_table.c.active.is_(True), state.brand_key == "", state.url.is_not(None))
+    )
+    return {
+        row.name: row.url
+        for row in rows
+        if row.name in configured and row.options == as_json(dict(configured[row.name]))
+    }
 
 
 def consecutive_failures(connection: Connection, source: str, brand: str | None) -> int:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -343,6 +344,12 @@ class Store:
         """Those of ``names`` collected at least once (with a stored state for some brand)."""
         with self._reading() as connection:
             return source_state.collected_sources(connection, names)
+
+    def moved_feed_addresses(self, configured: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+        """The address each feed source of ``configured`` (name → options) is read at, by name,
+        for those a permanent redirect moved (see ``source_state.moved_feed_addresses``)."""
+        with self._reading() as connection:
+            return source_state.moved_feed_addresses(connection, configured)
 
     def consecutive_failures(self, source: str, brand: str | None = None) -> int:
         """Return how many passes in a row failed for a source."""
