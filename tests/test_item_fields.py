@@ -135,9 +135,11 @@ def test_an_impossible_timestamp_leaves_the_item_undated(seconds: float) -> None
 
 def test_a_date_in_the_future_is_read_as_now() -> None:
     future = datetime(2099, 1, 1, tzinfo=UTC)
-    before = datetime.now(UTC)
+    before = datetime.now(UTC).replace(microsecond=0)
     published = normalize(RawMention(source="s", title="t", published_at=future)).published_at
     assert published is not None and before <= published <= datetime.now(UTC)
+    # To the second, as dates are written: not a time the publisher could have given.
+    assert published.microsecond == 0
     past = datetime(2026, 1, 1, tzinfo=UTC)
     assert normalize(RawMention(source="s", title="t", published_at=past)).published_at == past
 

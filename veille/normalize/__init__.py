@@ -72,11 +72,16 @@ def _as_utc(moment: datetime | None) -> datetime | None:
 
 def _published(moment: datetime | None) -> datetime | None:
     """The publication time in UTC, never later than now: a date in the future (a wrong time
-    zone, a typo, "2099") would keep the item at the top of every listing and every window."""
+    zone, a typo, "2099") would keep the item at the top of every listing and every window.
+
+    Such a date becomes the time of collection to the second, as dates are written: with the
+    clock's microseconds it would look like a time the publisher gave.
+    """
     published = _as_utc(moment)
     if published is None:
         return None
-    return min(published, datetime.now(UTC))
+    now = datetime.now(UTC)
+    return published if published <= now else now.replace(microsecond=0)
 
 
 def _web_url(value: str | None) -> str | None:
