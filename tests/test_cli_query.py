@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -316,7 +317,8 @@ def test_stats_by_each_dimension(collected: Path, by: str) -> None:
     rows = _json(collected, "stats", "--by", by)
     assert all(tuple(row) == STAT_FIELDS for row in rows)
     assert STAT_FIELDS[-2:] == ("engagement", "reach")
-    assert {(row["engagement"], row["reach"]) for row in rows} == {(0, 0)}  # feeds give none
+    # Feeds give no figure: empty, not 0.
+    assert {(row["engagement"], row["reach"]) for row in rows} == {(None, None)}
     assert sum(int(row["mentions"]) for row in rows) == 6  # type: ignore[call-overload]
     assert abs(sum(float(row["share"]) for row in rows) - 1) < 1e-9  # type: ignore[arg-type]
     for row in rows:
@@ -325,6 +327,11 @@ def test_stats_by_each_dimension(collected: Path, by: str) -> None:
     table = run(collected, "stats", "--by", by)
     assert table.exit_code == 0 and "6 mention(s)" in table.output
     assert "engagement" in table.output and "reach" in table.output
+    # Each row's last cells, engagement and reach, are empty.
+    body = [line for line in table.output.splitlines() if "%" in line]
+    assert body and all(re.search(r"[+-]\d\.\d\d\W*$", line) for line in body), table.output
+    csv_rows = run(collected, "stats", "--by", by, "--format", "csv").output.splitlines()
+    assert all(line.endswith(",,") for line in csv_rows[1:]), csv_rows
 
 
 def test_stats_by_term_give_the_query_terms_that_matched(collected: Path) -> None:

@@ -286,23 +286,30 @@ def test_stats_share_is_of_the_filtered_total(corpus: Store) -> None:
     ]
 
 
-def test_stats_add_up_engagement_and_reach_unknown_as_zero(corpus: Store) -> None:
-    def figures(by: str, **criteria: object) -> dict[object, tuple[object, object]]:
-        rows = corpus.stats(MentionFilter(**criteria), by)  # type: ignore[arg-type]
+def test_stats_add_up_engagement_and_reach_empty_when_none_is_given(corpus: Store) -> None:
+    def figures(
+        by: str, timezone: str = "UTC", **criteria: object
+    ) -> dict[object, tuple[object, object]]:
+        rows = corpus.stats(MentionFilter(**criteria), by, timezone)  # type: ignore[arg-type]
         return {row["key"]: (row["engagement"], row["reach"]) for row in rows}
 
+    # An unknown figure adds nothing; a group of which no service gave any has none, not 0.
     assert figures("author") == {
-        None: (0, 0),
+        None: (None, None),
         "u/GlobexWatcher": (45, 1200),
-        "Élodie Martin": (10, 0),
+        "Élodie Martin": (10, None),
     }
     assert figures("platform") == {
-        "news": (10, 0),
+        "news": (10, None),
         "reddit": (45, 1200),
-        "blog": (0, 0),
-        "hackernews": (0, 0),
+        "blog": (None, None),
+        "hackernews": (None, None),
     }
     assert figures("tone", brands=("globex",)) == {"negative": (45, 1200)}
+    # Days added up into weeks, and quarter hours into the days of a time zone, alike.
+    assert figures("week") == {"2026-W10": (55, 1200)}
+    assert figures("day", "Europe/Paris", platform="blog") == {"2026-03-02": (None, None)}
+    assert set(figures("day", "Europe/Paris").values()) >= {(10, None), (45, 1200)}
     # Like the mention count, a document naming two brands counts once per brand.
     save(corpus, [make_item("g", brands=("acme", "globex"), engagement=5, reach=50)])
     assert figures("platform")["news"] == (20, 100)

@@ -328,7 +328,8 @@ def _stats_table(rows: Sequence[Mapping[str, object]], by: str, width: int) -> A
         if field == "avg_sentiment":
             cells = [f"{float(r[field] or 0):+.2f}" for r in rows]  # type: ignore[arg-type]
         elif field in ("engagement", "reach", "mentions"):
-            cells = [str(r[field]) for r in rows]
+            # Empty, not 0, where no service gave a figure (feeds give none).
+            cells = ["" if r[field] is None else str(r[field]) for r in rows]
         else:
             cells = [percent(r[field]) for r in rows]
         columns.append(Column(header, header, cells, justify="right"))

@@ -49,16 +49,29 @@ class _Group:
     mentions: int = 0
     tones: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TONES, 0))
     sentiment: float = 0.0  # the sum, so that days add up into weeks and months
-    engagement: int = 0
-    reach: int = 0
+    # Sums of the figures the services gave; None when none gave any for the group's mentions.
+    engagement: int | None = None
+    reach: int | None = None
 
     def add(self, other: _Group) -> None:
         self.mentions += other.mentions
         for tone in TONES:
             self.tones[tone] += other.tones[tone]
         self.sentiment += other.sentiment
-        self.engagement += other.engagement
-        self.reach += other.reach
+        self.engagement = _plus(self.engagement, other.engagement)
+        self.reach = _plus(self.reach, other.reach)
+
+
+def _plus(total: int | None, figure: int | None) -> int | None:
+    """A sum of figures that stays None (no figure given, not 0) until one is added."""
+    if figure is None:
+        return total
+    return figure if total is None else total + figure
+
+
+def _figure(value: Any) -> int | None:
+    """A summed figure as read: SQL's sum of no figure at all is NULL, kept as None."""
+    return None if value is None else int(value)
 
 
 # Days in a time zone other than UTC are made of quarter hours in Python: every zone's offset
@@ -115,8 +128,8 @@ def _group_of(row: Any, key: Any) -> _Group:
         row.mentions,
         {tone: int(getattr(row, tone)) for tone in TONES},
         float(row.sentiment or 0.0),
-        int(row.engagement or 0),
-        int(row.reach or 0),
+        _figure(row.engagement),
+        _figure(row.reach),
     )
 
 
@@ -154,15 +167,17 @@ def _groups(
         mentions, positive, neutral, negative, sentiment, engagement, reach = row[width:]
         figures = (
             mentions, positive, neutral, negative,
-            float(sentiment or 0.0), int(engagement or 0), int(reach or 0),
+            float(sentiment or 0.0), _figure(engagement), _figure(reach),
         )  # fmt: skip
         for table, value in zip(sums, row[:width], strict=True):
             total = table.get(value)
             if total is None:
                 table[value] = list(figures)
             else:
-                for index, figure in enumerate(figures):
+                for index, figure in enumerate(figures[:5]):
                     total[index] += figure
+                total[5] = _plus(total[5], figures[5])
+                total[6] = _plus(total[6], figures[6])
     by_base = {
         base: {
             value: _Group(value, total[0], dict(zip(TONES, map(int, total[1:4]), strict=True)),
@@ -260,8 +275,9 @@ def stats(
 ) -> list[dict[str, object]]:
     """Count the filtered mentions per key, with the share of each tone and the mean sentiment.
 
-    ``engagement`` and ``reach`` add up the figures of the group's mentions (unknown counts as 0):
-    like ``mentions``, a document that names two brands counts once per brand when both are listed.
+    ``engagement`` and ``reach`` add up the figures of the group's mentions (an unknown one
+    adds nothing; None when no service gave any, not 0): like ``mentions``, a document that
+    names two brands counts once per brand when both are listed.
     By ``brand``, the shares are each brand's share of voice among the brands listed. By
     ``term``, each term of the brands' queries that matched (as the query writes it: ``"air
     france"``, ``danon*``) with the share of the listed mentions that matched it: a mention

@@ -175,8 +175,8 @@ STAT_GROUP: JsonObject = {
         "share": {"type": "number", "minimum": 0, "maximum": 1},
         **{tone: {"type": "number", "minimum": 0, "maximum": 1} for tone in TONES},
         "avg_sentiment": {"type": "number", "minimum": -1, "maximum": 1},
-        "engagement": {"type": "integer"},
-        "reach": {"type": "integer"},
+        "engagement": _nullable("integer"),
+        "reach": _nullable("integer"),
     },
 }
 SOURCE: JsonObject = {
