@@ -526,3 +526,22 @@ def test_a_feed_that_moved_is_exported_at_the_address_it_is_read_at(
     assert again.exit_code == 0, again.output
     assert f'xmlUrl="{server.url("/stays.xml?v=2")}"' in again.output
     assert server.url("/new.xml") not in again.output
+
+
+def test_a_repeated_address_is_told_once_by_an_import(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = tmp_path / "v.toml"
+    rss = '[[sources]]\nname = "{}"\nkind = "rss"\nurl = "https://a.example/f"\n'
+    config.write_text(BRAND + rss.format("a") + rss.format("b"), encoding="utf-8")
+    opml = tmp_path / "f.opml"
+    opml.write_text(_opml('<outline text="Un" xmlUrl="https://un.example/rss"/>'), "utf-8")
+    # The import reads the configuration, then what it would write, then checks it again.
+    with caplog.at_level("WARNING", logger="veille.config_sources"):
+        result = run(config, "sources", "import", str(opml))
+    assert result.exit_code == 0, result.output
+    assert "Added 1 source(s)" in result.output
+    assert [record.getMessage() for record in caplog.records] == [
+        f"{config}: sources[1].url: the same feed address as sources[0].url: the feed is"
+        " fetched twice a pass and its items counted from two sources; remove one of them"
+    ]

@@ -26,6 +26,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# What the configuration's check said, so that it is said once per run: a command that writes
+# the file (`sources import`) reads it up to three times, checking what it would write.
+_TOLD: set[tuple[int, str]] = set()
+
+
+def _tell(level: int, message: str, *args: object) -> None:
+    """Log ``message % args`` at ``level``, unless this process already did."""
+    told = (level, message % args)
+    if told not in _TOLD:
+        _TOLD.add(told)
+        log.log(level, message, *args)
+
+
 _COMMON_KEYS = ("name", "kind", "interval")
 _DISPLAY_KEYS = ("title", "category", "site_url")  # what a feed reader shows of a source
 
@@ -219,7 +232,8 @@ def _each_feed_once(
             continue
         address = feed_address_key(url)
         if address in declared:
-            log.warning(
+            _tell(
+                logging.WARNING,
                 "%s: %s.url: the same feed address as %s.url: the feed is fetched twice a pass"
                 " and its items counted from two sources; remove one of them",
                 file,
@@ -241,7 +255,8 @@ def _each_feed_once(
             listed.add(address)
         kept.append(source)
     for key, urls in repeated.items():
-        log.info(
+        _tell(
+            logging.INFO,
             "%s: %s.file: %d feed(s) left out, their address read by another source: %s",
             file,
             key,
@@ -356,7 +371,8 @@ def _opml_sources(
         source = {"kind": kind, "interval": interval, **shown, "options": options}
         sources.append((feed, source))
     if left_out:
-        log.warning(
+        _tell(
+            logging.WARNING,
             "%s: %s: left out %d feed(s) of %s, their address not http(s): %s",
             config_path,
             f"{key}.file",
