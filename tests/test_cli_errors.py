@@ -36,7 +36,7 @@ BAD_VALUES: dict[str, tuple[str, ...]] = {
 }
 # Options that take any text (names, paths, free text): nothing to refuse at parse time.
 FREE_TEXT = {
-    "brands", "sources", "platform", "site", "author", "lang", "search", "directory", "opml",
+    "brands", "sources", "platform", "sites", "author", "lang", "search", "directory", "opml",
     "names", "out", "query", "base_url", "options", "brand", "host", "term",
 }  # fmt: skip
 # What a command needs besides the option under test, so that only that option is wrong.

@@ -124,6 +124,16 @@ def test_mentions_filters(collected: Path) -> None:
     on_blog = _json(collected, "mentions", "--site", "blog.supplychainweekly.com")
     assert on_blog == _json(collected, "mentions", "--site", "supplychainweekly.com") != []
     assert _json(collected, "mentions", "--site", "shop.supplychainweekly.com") == []
+    # Repeated, as --brand is: the mentions of any of the sites, not only the last one's.
+    either = _json(
+        collected, "mentions", "--site", "supplychainweekly.com", "--site", "quotidien-economie.fr"
+    )
+    assert {m["site"] for m in either} == {"supplychainweekly.com", "quotidien-economie.fr"}
+    stats = _json(
+        collected, "stats", "--by", "site", "--site", "supplychainweekly.com",
+        "--site", "quotidien-economie.fr",
+    )  # fmt: skip
+    assert sum(int(row["mentions"]) for row in stats) == len(either)  # type: ignore[call-overload]
     assert _json(collected, "mentions", "--site", "www.quotidien-economie.fr") == _json(
         collected, "mentions", "--site", "quotidien-economie.fr"
     )

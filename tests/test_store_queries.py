@@ -184,14 +184,22 @@ def test_each_filter_narrows_the_listing(corpus: Store) -> None:
 
 
 def test_site_filter_covers_subdomains_only(corpus: Store) -> None:
-    assert listed(corpus, site="lemonde.fr", brands=("acme",)) == ["b", "a", "e", "f"]
-    assert listed(corpus, site="www.lemonde.fr", brands=("acme",)) == ["b", "a", "e", "f"]
-    assert listed(corpus, site="blog.lemonde.fr", brands=("acme",)) == ["b"]
-    assert listed(corpus, site="LeMonde.fr", brands=("acme",)) == ["b", "a", "e", "f"]
+    assert listed(corpus, sites=("lemonde.fr",), brands=("acme",)) == ["b", "a", "e", "f"]
+    assert listed(corpus, sites=("www.lemonde.fr",), brands=("acme",)) == ["b", "a", "e", "f"]
+    assert listed(corpus, sites=("blog.lemonde.fr",), brands=("acme",)) == ["b"]
+    # Several sites: the mentions of any of them.
+    assert listed(corpus, sites=("blog.lemonde.fr", "reddit.com")) == ["d", "b", "b"]
+    assert listed(corpus, sites=("reddit.com", "notlemonde.fr"), brands=("acme",)) == ["c"]
+    assert listed(corpus, sites=("LeMonde.fr",), brands=("acme",)) == ["b", "a", "e", "f"]
     # As copied from the address bar, port and path included: the host is what is compared.
-    assert listed(corpus, site="https://blog.lemonde.fr/", brands=("acme",)) == ["b"]
-    assert listed(corpus, site="https://www.lemonde.fr/", brands=("acme",)) == ["b", "a", "e", "f"]
-    assert listed(corpus, site="lemonde.fr:8080", brands=("acme",)) == ["b", "a", "e", "f"]
+    assert listed(corpus, sites=("https://blog.lemonde.fr/",), brands=("acme",)) == ["b"]
+    assert listed(corpus, sites=("https://www.lemonde.fr/",), brands=("acme",)) == [
+        "b",
+        "a",
+        "e",
+        "f",
+    ]
+    assert listed(corpus, sites=("lemonde.fr:8080",), brands=("acme",)) == ["b", "a", "e", "f"]
 
 
 @pytest.mark.parametrize("collation", [None, "C"])
@@ -702,9 +710,9 @@ def test_a_site_is_found_as_written_with_its_accents(store: Store) -> None:
     # Sites are stored in their ASCII form (IDNA): a user writes the one they read.
     url = "https://blog.xn--beaut-fsa.fr/idn"
     save(store, [make_item("idn", site="xn--beaut-fsa.fr", url=url, canonical_url=url)])
-    assert listed(store, site="beauté.fr") == ["idn"]
-    assert listed(store, site="blog.beauté.fr") == ["idn"]
-    assert listed(store, site="shop.beauté.fr") == []
+    assert listed(store, sites=("beauté.fr",)) == ["idn"]
+    assert listed(store, sites=("blog.beauté.fr",)) == ["idn"]
+    assert listed(store, sites=("shop.beauté.fr",)) == []
     # And it is shown as written.
     [mention] = store.list_mentions(MentionFilter(limit=None))
     assert mention["site"] == "beauté.fr"

@@ -119,7 +119,7 @@ def test_stories_list_one_row_per_story_newest_first(store: Store) -> None:
         and story["last_seen"] == "2026-03-02T11:30:00Z"
     )
     assert stories[1]["sightings"] == 1
-    assert store.list_stories(MentionFilter(site="lemonde.fr", limit=10))[0]["sightings"] == 1
+    assert store.list_stories(MentionFilter(sites=("lemonde.fr",), limit=10))[0]["sightings"] == 1
     assert len(store.list_stories(MentionFilter(limit=1))) == 1
 
 

@@ -81,6 +81,8 @@ def test_mentions_lists_every_mention_newest_first_with_the_cli_fields(client: T
         ("platform=blog", "bb"),
         ("site=lemonde.fr", "abbde"),
         ("site=blog.lemonde.fr", "bb"),
+        ("site=blog.lemonde.fr&site=lesechos.fr", "bbf"),  # any of them
+        ("site=blog.lemonde.fr&site=", "bb"),
         ("author=élodie", "a"),
         ("author=CRITIC", "bb"),
         ("tone=negative", "bbd"),

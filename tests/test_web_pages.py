@@ -490,6 +490,26 @@ def test_the_brand_selector_shows_the_brands_asked_for_and_sends_them_back(
     assert len(mention_ids(page(client, again))) == 3  # b for each brand, d
 
 
+def test_the_sites_asked_for_are_each_in_the_form_and_sent_back(client: TestClient) -> None:
+    both = client.get("/mentions?site=blog.lemonde.fr&site=lesechos.fr").text
+    fields = [field for field in Elements(both).named("input") if field["name"] == "site"]
+    assert [field["value"] for field in fields] == ["blog.lemonde.fr", "lesechos.fr"]
+    assert len(mention_ids(page(client, "/mentions?site=blog.lemonde.fr&site=lesechos.fr"))) == 3
+    again = FilterForm(both).submitted(tone="negative")
+    assert sorted(parse_qsl(again.partition("?")[2])) == [
+        ("site", "blog.lemonde.fr"), ("site", "lesechos.fr"), ("tone", "negative")
+    ]  # fmt: skip
+    # The overview keeps them too, in its hidden fields.
+    overview = FilterForm(client.get(f"/?site=blog.lemonde.fr&site=lesechos.fr&{PERIOD}").text)
+    assert [value for name, value in overview.sent if name == "site"] == [
+        "blog.lemonde.fr",
+        "lesechos.fr",
+    ]
+    # None asked for: one empty field.
+    one = [f for f in Elements(client.get("/mentions").text).named("input") if f["name"] == "site"]
+    assert [field.get("value") for field in one] == [""]
+
+
 def test_another_method_gets_its_own_page_and_the_methods_allowed(client: TestClient) -> None:
     french = client.post("/?lang=fr")
     assert french.status_code == 405 and french.headers["allow"] == "GET, HEAD"

@@ -47,7 +47,11 @@ def _filter_options(function: Callable[..., Any]) -> Callable[..., Any]:
                 help="Only this platform (news, blog, youtube…, or one an rss source names).",
             ),
             click.option(
-                "--site", help="Only this site (lemonde.fr) or one of its hosts (blog.lemonde.fr)."
+                "--site",
+                "sites",
+                multiple=True,
+                help="Only this site (lemonde.fr) or one of its hosts (blog.lemonde.fr) "
+                "(repeatable: any of them).",
             ),
             click.option(
                 "--author",
@@ -94,7 +98,7 @@ def _mention_filter(app: App, limit: int | None, **options: Any) -> Any:
     return MentionFilter(
         brands=_stored_brand_names(app, options["brands"]),
         platform=_known_platform(app, options["platform"]),
-        site=options["site"],
+        sites=options["sites"],
         author=options["author"],
         tone=options["tone"],
         lang=options["lang"],

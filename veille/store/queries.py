@@ -127,8 +127,8 @@ def filter_conditions(connection: Connection, f: MentionFilter) -> list[ColumnEl
             conditions.append(mention_table.c.brand_id.not_in(retired))
     if f.platform:  # stored in lower case
         conditions.append(document_table.c.platform == f.platform.strip().lower())
-    if f.site:
-        conditions.append(_site_condition(f.site))
+    if f.sites:
+        conditions.append(or_(*(_site_condition(site) for site in f.sites)))
     if f.author:
         conditions.append(
             or_(

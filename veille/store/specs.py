@@ -83,7 +83,8 @@ class MentionFilter:
 
     ``since``/``until`` bound the publication time (collection time when the item has no date);
     ``author`` is a case-insensitive substring, ``search`` a full-text search (words,
-    "phrases", -exclusions: see ``veille/store/search.py``); ``site`` also covers subdomains.
+    "phrases", -exclusions: see ``veille/store/search.py``); ``sites`` keeps the mentions of any
+    of them, each with its subdomains.
     ``term`` keeps the mentions that one term of their brand's query found, written as the query
     writes it (``"air france"``, ``danon*``; the quotes of a phrase may be left out).
     ``story_id`` keeps the sightings of one story. ``limit`` and ``offset`` page listings;
@@ -93,7 +94,7 @@ class MentionFilter:
 
     brands: tuple[str, ...] = ()
     platform: str | None = None
-    site: str | None = None
+    sites: tuple[str, ...] = ()
     author: str | None = None
     tone: str | None = None
     lang: str | None = None

@@ -39,7 +39,14 @@ FILTERS: list[JsonObject] = [
         "explode": True,
     },
     _text("platform", "Only this platform (news, blog, youtube…); an unknown one gives 404."),
-    _text("site", "Only this site or its subdomains (lemonde.fr)."),
+    {
+        "name": "site",
+        "in": "query",
+        "description": "Only these sites or their subdomains (lemonde.fr; repeatable: any).",
+        "schema": {"type": "array", "items": {"type": "string", "maxLength": MAX_TEXT}},
+        "style": "form",
+        "explode": True,
+    },
     _text("author", "Authors whose name or handle contains this (any case)."),
     {
         "name": "tone",

@@ -52,6 +52,8 @@ def _filter_form(request: Request, default_since: str | None = None) -> dict[str
         "brands": brands,
         # As the filter reads them ("l'oreal" is L'Oréal), so that the form sends them back.
         "chosen_brands": params.brands(query, brands),
+        # Several sites asked for: one field each, so that the form sends them all back.
+        "chosen_sites": params.sites(query),
         "form": values,
         "tones": charts.TONE_ORDER,
     }

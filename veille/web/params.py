@@ -210,6 +210,13 @@ def brands(query: QueryParams, known: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(resolved))
 
 
+def sites(query: QueryParams) -> tuple[str, ...]:
+    """The ``site`` parameters given (repeatable: the mentions of any of them), empty ones left
+    out."""
+    given = (checked_text("site", value) for value in query.getlist("site"))
+    return tuple(dict.fromkeys(site for site in given if site is not None))
+
+
 def language(query: QueryParams) -> str | None:
     """The ``language`` parameter as a stored language code ("fr-FR" asks for "fr")."""
     value = text(query, "language")
@@ -279,7 +286,7 @@ def mention_filter(
     return MentionFilter(
         brands=brands(query, known_brands),
         platform=platform(query, store),
-        site=text(query, "site"),
+        sites=sites(query),
         author=text(query, "author"),
         tone=choice(query, "tone", TONES),
         lang=language(query),
