@@ -178,6 +178,34 @@ def test_new_items_are_added_on_a_later_pass(world: tuple[FeedServer, Path]) -> 
     assert len(_mentions(config, "--brand", "danone")) == before + 1
 
 
+def test_a_source_named_but_not_due_is_told_with_the_command_that_fetches_it(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    feed_server.add("/co.xml", feed_bytes("tech_en.atom"), content_type="application/atom+xml")
+    config = write_config(
+        tmp_path, {"fr": feed_server.url("/fr.xml"), "Presse & Co": feed_server.url("/co.xml")}
+    )
+    assert run(config, "collect", "--quiet").exit_code == 0
+    asked = len(feed_server.requests("/co.xml"))
+    result = run(config, "collect", "--quiet", "--source", "Presse & Co", "--brand", "Danone")
+    assert result.exit_code == 0, result.output
+    # Not "run --all": that would fetch every source, not only the one named.
+    command = "veille collect --all --source 'Presse & Co' --brand Danone"
+    assert result.output == (
+        f"Not due now: Presse & Co. `{command}` fetches it now, due or not (`veille sources "
+        "list` shows when each is checked next).\n"
+    )
+    assert len(feed_server.requests("/co.xml")) == asked
+    both = run(config, "collect", "--quiet", "--source", "fr", "--source", "Presse & Co")
+    assert "`veille collect --all --source fr --source 'Presse & Co'` fetches them now" in (
+        both.output
+    )
+    fetched = run(config, "collect", "--quiet", "--all", "--source", "Presse & Co")
+    assert fetched.exit_code == 0 and "Run " in fetched.output
+    assert len(feed_server.requests("/co.xml")) == asked + 1
+
+
 def test_unknown_source_and_brand_are_clean_errors(world: tuple[FeedServer, Path]) -> None:
     _, config = world
     result = run(config, "collect", "--source", "nope")

@@ -79,7 +79,7 @@ def collect(
             )
     if report is None:
         return
-    _print_summary(report, has_sources=bool(settings.sources))
+    _print_summary(report, has_sources=bool(settings.sources), named=sources, brands=brands)
 
 
 def _locked_pass(
@@ -131,8 +131,30 @@ def _locked_pass(
             )
 
 
-def _print_summary(report: RunReport, *, has_sources: bool) -> None:
-    """The pass's table: the sources worth a look, and a line of totals."""
+def _not_due_text(named: tuple[str, ...], brands: tuple[str, ...]) -> str:
+    """What to type to fetch now the sources named, none of which is due: not every source."""
+    import shlex
+
+    options = [
+        *(f"--source {shlex.quote(name)}" for name in named),
+        *(f"--brand {shlex.quote(name)}" for name in brands),
+    ]
+    them = "it" if len(named) == 1 else "them"
+    return (
+        f"Not due now: {', '.join(named)}. `veille collect --all {' '.join(options)}` fetches "
+        f"{them} now, due or not (`veille sources list` shows when each is checked next)."
+    )
+
+
+def _print_summary(
+    report: RunReport,
+    *,
+    has_sources: bool,
+    named: tuple[str, ...] = (),
+    brands: tuple[str, ...] = (),
+) -> None:
+    """The pass's table: the sources worth a look, and a line of totals (``named``, ``brands``:
+    the sources and brands the pass was limited to)."""
     from rich.table import Table
 
     out = console()
@@ -145,6 +167,8 @@ def _print_summary(report: RunReport, *, has_sources: bool) -> None:
                 " `veille sources import FILE.opml`.",
                 markup=False,
             )
+        elif named:
+            click.echo(_not_due_text(named, brands))  # unwrapped: a command to copy
         else:
             out.print(  # type: ignore[attr-defined]
                 "No source is due. `veille collect --all` checks every source now, but those"
