@@ -1,4 +1,5 @@
-"""``reclassify`` and ``prune`` stopped by Ctrl-C or SIGTERM: what they did, said; 130 or 143.
+"""``reclassify``, ``query rematch`` and ``prune`` stopped by Ctrl-C or SIGTERM: what they did,
+said; 130 or 143.
 
 Each command runs in a process of its own, in a session of its own, and the signal goes to the
 whole process group, as a terminal's Ctrl-C or a service manager's stop sends it: the worker
@@ -25,7 +26,7 @@ from tests.support.project import run, write_config
 from tests.support.stores import T0, configure, make_item
 from veille.classify import CLASSIFIER_VERSION
 from veille.settings import load_settings
-from veille.store import Store
+from veille.store import BrandSpec, SourceSpec, Store
 from veille.store.schema import document_table, mention_table, run_table, utcnow
 from veille.types import Classification, SourceState
 
@@ -202,3 +203,51 @@ def test_a_stopped_prune_says_what_it_removed_and_the_next_run_removes_the_rest(
         f"removed {mentions_left - 1} mention(s), {documents_left - 1} document(s), "
         f"{runs_left} run(s)"
     ) in rest.stdout
+
+
+@pytest.mark.parametrize(("signum", "status", "said"), STOPS, ids=["ctrl-c", "sigterm"])
+def test_a_stopped_rematch_says_what_it_saved_and_the_next_run_does_the_rest(
+    project: Path, signum: int, status: int, said: str
+) -> None:
+    store = Store.open(load_settings(project).database_url)
+    try:
+        # Mentions of the project's Danone whose documents its query (danone*) does not find.
+        store.sync_config(
+            [BrandSpec("Danone", "danone*"), BrandSpec("Michelin", '"Michelin"')],
+            [SourceSpec("lemonde", "rss", {"url": "https://www.lemonde.fr/rss/une.xml"})],
+        )
+        documents = 5000
+        items = [make_item(f"d{n}", brands=("Danone",), text=TEXT) for n in range(documents)]
+        run_id = store.begin_run(T0)
+        store.save_collection(
+            run_id,
+            "lemonde",
+            None,
+            items,
+            SourceState(),
+            now=T0,
+            next_check_at=T0 + timedelta(hours=1),
+            not_modified=False,
+            duration=0.1,
+        )
+        args = ["query", "rematch", "--quiet", "--batch-size", "20"]
+        code, err = stop_when(project, args, lambda: mentions(store) < documents, signum)
+
+        assert code == status, err
+        removed = documents - mentions(store)
+        assert 0 < removed < documents
+        match = re.fullmatch(
+            rf"{re.escape(said)}: (\d+) mention\(s\) removed, 0 rewritten and 0 added are saved "
+            r"\((\d+) document\(s\) matched\); run the command again to match the rest\.\n",
+            err,
+        )
+        assert match is not None, err
+        assert int(match[1]) == removed and int(match[2]) >= removed
+        rest = run(project, "query", "rematch", "--quiet")
+        assert rest.exit_code == 0, rest.output
+        assert rest.stdout.endswith(
+            f"{documents - removed} mention(s) removed, 0 rewritten and 0 added.\n"
+        )
+        assert mentions(store) == 0
+    finally:
+        store.close()

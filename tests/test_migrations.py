@@ -850,3 +850,62 @@ def test_0025_counts_other_brands_apart_and_its_downgrade_keeps_the_totals(
         assert count == 5
     finally:
         engine.dispose()
+
+
+def test_0027_keeps_the_mentions_and_never_gives_a_removed_one_s_id_again(
+    database_url: str,
+) -> None:
+    engine = create_store_engine(database_url)
+    moment = "2026-03-02 09:30:00"
+    new_mention = text(
+        "INSERT INTO mentions (document_id, brand_id, matched_terms, first_seen_at, tone)"
+        " VALUES (:document, 1, :terms, :t, :tone)"
+    )
+    try:
+        assert upgrade_database(engine, "0026") == "0026"
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO brands (id, name, query, languages, options, active, created_at,"
+                    " updated_at) VALUES (1, 'acme', 'acme', '[]', '{}', :yes, :t, :t)"
+                ),
+                {"yes": True, "t": moment},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO documents (id, identity, title, text, platform, collected_at,"
+                    " sentiment, tone, classifier_version, fingerprint, story_id)"
+                    " VALUES (:id, :identity, 'Acme', '', 'news', :t, 0, 'neutral', 'v1', 'f',"
+                    " 'f')"
+                ),
+                [{"id": n, "identity": f"guid:{n}", "t": moment} for n in (1, 2, 3, 4)],
+            )
+            connection.execute(
+                new_mention,
+                [
+                    {"document": 1, "terms": '["acme"]', "t": moment, "tone": None},
+                    {"document": 2, "terms": '["acme"]', "t": moment, "tone": "negative"},
+                    {"document": 3, "terms": '["acme"]', "t": moment, "tone": None},
+                ],
+            )
+        assert upgrade_database(engine, "0027") == "0027"
+        assert differences(engine) == []
+        with engine.begin() as connection:
+            rows = connection.execute(
+                text("SELECT id, document_id, tone FROM mentions ORDER BY id")
+            ).all()
+            assert [tuple(row) for row in rows] == [(1, 1, None), (2, 2, "negative"), (3, 3, None)]
+            brands = connection.execute(text("SELECT query_changed_at FROM brands")).all()
+            assert [tuple(row) for row in brands] == [(None,)]
+            # The mention with the highest id goes: the next one does not take its id.
+            connection.execute(text("DELETE FROM mentions WHERE id = 3"))
+            connection.execute(
+                new_mention, {"document": 4, "terms": "[]", "t": moment, "tone": None}
+            )
+            assert connection.execute(text("SELECT max(id) FROM mentions")).scalar_one() == 4
+        assert downgrade_database(engine, "0026") == "0026"
+        with engine.connect() as connection:
+            ids = connection.execute(text("SELECT id FROM mentions ORDER BY id")).scalars().all()
+        assert ids == [1, 2, 4]
+    finally:
+        engine.dispose()

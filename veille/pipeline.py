@@ -71,6 +71,9 @@ class RunReport:
     # The units an --all pass left alone, as their server asked to wait (429/503 with
     # Retry-After, a rate limit's reset): (source, brand or None) → the end of the wait.
     held_back: dict[tuple[str, str | None], datetime] = field(default_factory=dict)
+    # Brands whose query changed since some of their stored mentions were found, and when:
+    # those mentions stay as found until `veille query rematch`.
+    queries_changed: dict[str, datetime] = field(default_factory=dict)
 
     @property
     def new_mentions(self) -> int:
@@ -193,6 +196,7 @@ async def collect(
             for (source, brand), until in store.server_waits(now).items()
             if (brand in per_brand[source] if source in per_brand else brand is None)
         }
+    report.queries_changed = store.outdated_brands()
 
     def claim(limit: int | None) -> list[tuple[str, str | None]]:
         moment = utcnow()

@@ -20,12 +20,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from veille.match import BrandQuery
+from veille.match import BrandQuery, PreparedText
 from veille.normalize.domains import readable_host
 from veille.process import matched_view
 from veille.store import Store
 from veille.store.document_scan import ScannedDocument
 from veille.timeutil import isoformat_utc
+from veille.types import MatchResult
 
 VERDICTS = ("dropped", "added", "kept")
 # The fields of a listed document in JSON and CSV.
@@ -83,6 +84,19 @@ class TrialReport:
         return [entry for verdict in VERDICTS for entry in self.listed.get(verdict, [])]
 
 
+def trial_view(document: ScannedDocument) -> PreparedText:
+    """What brand queries see of a stored document: what a pass saw of it when collected."""
+    return matched_view(
+        title=document.title,
+        text=document.text,
+        site=document.site,
+        url=document.url,
+        author_name=document.author_name,
+        author_handle=document.author_handle,
+        lang=document.lang,
+    )
+
+
 class QueryTrial:
     """Matches documents one by one, counting verdicts and keeping the newest of each."""
 
@@ -103,17 +117,11 @@ class QueryTrial:
             return "kept" if matched else "dropped"
         return "added" if matched else None
 
-    def add(self, document: ScannedDocument) -> None:
-        """Match one document and count it."""
-        prepared = matched_view(
-            title=document.title,
-            text=document.text,
-            site=document.site,
-            url=document.url,
-            author_name=document.author_name,
-            author_handle=document.author_handle,
-            lang=document.lang,
-        )
+    def add(self, document: ScannedDocument, prepared: PreparedText | None = None) -> MatchResult:
+        """Match one document (``prepared``: its :func:`trial_view`, when made already), count
+        it, and return what the query found in it."""
+        if prepared is None:
+            prepared = trial_view(document)
         result = self.query.match_prepared(prepared)
         report = self.report
         report.documents += 1
@@ -126,6 +134,7 @@ class QueryTrial:
         verdict = self.verdict(document, result.matched)
         if verdict is not None and self.limit > 0:
             self._remember(verdict, document, result.terms)
+        return result
 
     def add_all(self, documents: Iterable[ScannedDocument]) -> None:
         """Match every document of an iterable."""

@@ -45,6 +45,7 @@ def _register() -> None:
         fetch_cmd,
         prune_cmd,
         query_cmd,
+        query_rematch_cmd,
         query_test_cmd,
         reclassify_cmd,
         schedule_cmd,
@@ -71,6 +72,7 @@ def _register() -> None:
         serve_cmd.serve,
     ):
         cli.add_command(command)
+    query_test_cmd.query.add_command(query_rematch_cmd.query_rematch)
 
 
 _register()

@@ -80,6 +80,24 @@ def collect(
     if report is None:
         return
     _print_summary(report, has_sources=bool(settings.sources), named=sources, brands=brands)
+    if report.queries_changed:
+        click.echo(queries_changed_note(sorted(report.queries_changed)), err=True)
+
+
+def queries_changed_note(brands: list[str]) -> str:
+    """The note on brands whose query changed since some of their stored mentions were found."""
+    import shlex
+
+    if len(brands) == 1:
+        named, command = f"{brands[0]!r}'s query", f" --brand {shlex.quote(brands[0])}"
+        whose = "its"
+    else:
+        named, command, whose = f"the queries of {', '.join(map(repr, brands))}", "", "their"
+    return (
+        f"note: {named} changed after some of {whose} stored mentions were found, which stay as "
+        f"found: `veille query rematch{command} --dry-run` shows what matching them again "
+        "would change."
+    )
 
 
 def _locked_pass(

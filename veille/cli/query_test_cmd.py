@@ -37,7 +37,8 @@ _TITLES = {
 
 @click.group()
 def query() -> None:
-    """Try brand queries on the stored mentions."""
+    """Try brand queries on the stored documents, and apply the configured ones to the stored
+    mentions."""
 
 
 class _QueryFirst(click.Command):
@@ -113,7 +114,9 @@ def query_test(
 
     With --brand, the brand's current mentions are split into those QUERY still keeps and those
     it would drop, and the other stored documents it would keep are listed as added. Documents
-    are matched exactly as a collecting pass matches them. A query that does not parse exits 2;
+    are matched exactly as a collecting pass matches them. Nothing is written: once the query
+    is in the configuration, `veille query rematch --brand NAME` makes the stored mentions what
+    it finds (a note on stderr says so). A query that does not parse exits 2;
     one holding and, or, not or near in lower case (words, not operators) is read as such, with
     a note on stderr. A query may start with "-" (-danone evian), or follow "--".
     """
@@ -121,8 +124,8 @@ def query_test(
     from veille.query_trial import TRIAL_FIELDS, entry_record, report_record, try_query
 
     brand_name = app.brand_names((brand,))[0] if brand is not None else None
+    configured = {b.name: b for b in app.settings.brands}
     if case_sensitive is None:
-        configured = {b.name: b for b in app.settings.brands}
         case_sensitive = brand_name in configured and configured[brand_name].case_sensitive
     compiled = compile_query(query_text, case_sensitive=case_sensitive)
     _note_lowercase_operators(query_text)
@@ -138,6 +141,13 @@ def query_test(
             batch_size=batch_size,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
+    if report.brand is not None and (report.brand_dropped or report.added):
+        brand_config = configured.get(report.brand)
+        as_configured = brand_config is not None and (
+            brand_config.query,
+            brand_config.case_sensitive,
+        ) == (query_text, case_sensitive)
+        click.echo(_stored_mentions_note(report.brand, as_configured=as_configured), err=True)
     if output_format == "json":
         sys.stdout.write(json_text(report_record(report), sys.stdout, indent=2))
         sys.stdout.write("\n")
@@ -172,6 +182,23 @@ def _note_lowercase_operators(query_text: str) -> None:
             f"case they are words, and the query reads as: {format_query(parse_query(query_text))}",
             err=True,
         )
+
+
+def _stored_mentions_note(brand: str, *, as_configured: bool) -> str:
+    """What becomes of the stored mentions a query would drop or add: nothing, until asked."""
+    import shlex
+
+    command = f"`veille query rematch --brand {shlex.quote(brand)}`"
+    if as_configured:
+        return (
+            f"note: this is {brand}'s configured query: its stored mentions stay as they were "
+            f"found until {command} makes these changes (to every stored document; --since "
+            "limits it)."
+        )
+    return (
+        "note: nothing is changed: the stored mentions stay as they were found. Once this query "
+        f"is in the configuration, {command} makes these changes."
+    )
 
 
 def _summary(report: TrialReport, timezone: str) -> str:

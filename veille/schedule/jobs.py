@@ -43,13 +43,17 @@ def _collect(settings: Settings, store: Store) -> Fields:
     from veille.pipeline import run_once
 
     report = run_once(settings, store)
-    return {
+    fields: Fields = {
         "status": report.status,
         "run_id": report.run_id,
         "sources": len(report.outcomes),
         "new_mentions": report.new_mentions,
         "failed_sources": report.failed,
     }
+    if report.queries_changed:
+        # Their mentions found before stay until `veille query rematch` (see the README).
+        fields["queries_changed"] = ",".join(sorted(report.queries_changed))
+    return fields
 
 
 def _last_collect(store: Store) -> datetime | None:

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy import Connection, Table, exists, func, insert, select, update
 
 from veille.errors import StoreError
-from veille.store.schema import brand_table, source_state_table, source_table
+from veille.store.schema import brand_table, mention_table, source_state_table, source_table
 from veille.store.specs import BrandSpec, SourceSpec
 from veille.store.writes import as_json, reset_states
 
@@ -92,7 +92,15 @@ def sync_config(
     wanted_sources = {
         source.name: {"kind": source.kind, "options": as_json(source.options)} for source in sources
     }
+    matching = {row.name: _matching(row.query, row.options) for row in _brand_rows(connection)}
     changed_brands = _sync_rows(connection, brand_table, wanted_brands, now)
+    requeried = [
+        name
+        for name, values in wanted_brands.items()
+        if name in matching and matching[name] != _matching(values["query"], values["options"])
+    ]
+    if requeried:
+        _note_query_changes(connection, requeried, now)
     changed_sources = _sync_rows(connection, source_table, wanted_sources, now)
     # A new query or new source options make the remembered URL, validators and cursor
     # meaningless (and a source disabled for a wrong URL may now be right): start afresh. A
@@ -105,3 +113,29 @@ def sync_config(
         )
     if changed_sources:
         reset_states(connection, source_state_table.c.source_id.in_(changed_sources))
+
+
+def _brand_rows(connection: Connection) -> list[Any]:
+    return list(
+        connection.execute(select(brand_table.c.name, brand_table.c.query, brand_table.c.options))
+    )
+
+
+def _matching(query: str, options: Any) -> tuple[str, bool]:
+    """What decides which documents a brand's query keeps: its text and case sensitivity."""
+    return query, bool((options or {}).get("case_sensitive"))
+
+
+def _note_query_changes(connection: Connection, names: list[str], now: datetime) -> None:
+    """Date the query change of those brands that have stored mentions (found with an earlier
+    query), unless an earlier change not yet applied to them is dated already."""
+    has_mentions = exists().where(mention_table.c.brand_id == brand_table.c.id)
+    connection.execute(
+        update(brand_table)
+        .where(
+            brand_table.c.name.in_(names),
+            brand_table.c.query_changed_at.is_(None),
+            has_mentions,
+        )
+        .values(query_changed_at=now)
+    )

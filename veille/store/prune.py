@@ -1,10 +1,10 @@
 """Retention: remove old mentions, the documents they leave behind and old run records.
 
 A mention is old when its time (its document's publication time, else when veille first saw it)
-is before the cut. Documents are removed once no mention refers to them, so a document also
-named by a recent mention stays. ``runs`` (with their ``run_sources``) started before the cut go
-too. Everything is deleted in batches, one short transaction each, so that collectors and the
-dashboard are never held up for long.
+is before the cut. Documents timed before the cut are removed once no mention refers to them, so
+a document also named by a recent mention stays. ``runs`` (with their ``run_sources``) started
+before the cut go too. Everything is deleted in batches, one short transaction each, so that
+collectors and the dashboard are never held up for long.
 
 The cut is recorded (``retention``): a pass that reads its sources anew after a configuration
 change does not store again, as new mentions, the items timed before it. An item without a
@@ -32,6 +32,7 @@ from sqlalchemy import ColumnElement, Connection, delete, exists, func, select, 
 from veille import stop_signals
 from veille.store.inserts import upsert_insert
 from veille.store.lookups import CHUNK_SIZE, chunked, one_of
+from veille.store.queries import mention_time as document_time
 from veille.store.schema import (
     UtcDateTime,
     document_table,
@@ -141,7 +142,9 @@ def count_prunable(connection: Connection, cut: datetime) -> PruneReport:
         .where(~_old_mentions(cut, newest_id))
     )
     documents = connection.execute(
-        select(func.count(document_table.c.id)).where(document_table.c.id.not_in(staying))
+        select(func.count(document_table.c.id)).where(
+            document_table.c.id.not_in(staying), document_time < cut
+        )
     ).scalar_one()
     runs = connection.execute(
         select(func.count(run_table.c.id)).where(run_table.c.started_at < cut)
@@ -166,14 +169,26 @@ def _delete_mentions(
     return ids
 
 
-def _delete_orphan_documents(connection: Connection, after: int, limit: int) -> list[int]:
+def _orphaned(cut: datetime) -> ColumnElement[bool]:
+    """Documents timed before the cut that no mention refers to.
+
+    Timed: those whose mentions this prune removes are, since a mention is seen no earlier than
+    its document. A recent one whose mentions ``veille query rematch`` removed stays, for a
+    query widened again and for the stories and identities new items are compared with.
+    """
     referenced = exists().where(mention_table.c.document_id == document_table.c.id)
+    return ~referenced & (document_time < cut)
+
+
+def _delete_orphan_documents(
+    connection: Connection, cut: datetime, after: int, limit: int
+) -> list[int]:
     # On PostgreSQL, a document that a collector is attaching a mention to right now is locked
     # by that insert: skip it rather than wait (it will not be an orphan once the insert commits).
     ids = list(
         connection.execute(
             select(document_table.c.id)
-            .where(~referenced, document_table.c.id > after)
+            .where(_orphaned(cut), document_table.c.id > after)
             .order_by(document_table.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -181,7 +196,9 @@ def _delete_orphan_documents(connection: Connection, after: int, limit: int) -> 
     )
     if ids:
         _remember_undated(connection, ids)
-        connection.execute(delete(document_table).where(document_table.c.id.in_(ids), ~referenced))
+        connection.execute(
+            delete(document_table).where(document_table.c.id.in_(ids), _orphaned(cut))
+        )
     return ids
 
 
@@ -216,7 +233,7 @@ def prune(
         newest_id = _newest_mention_id(connection)
     steps: dict[str, Callable[[Connection, int], list[int]]] = {
         "mentions": lambda c, after: _delete_mentions(c, cut, newest_id, after, batch_size),
-        "documents": lambda c, after: _delete_orphan_documents(c, after, batch_size),
+        "documents": lambda c, after: _delete_orphan_documents(c, cut, after, batch_size),
         "runs": lambda c, after: _delete_runs(c, cut, after, batch_size),
     }
     totals = dict.fromkeys(steps, 0)

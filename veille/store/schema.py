@@ -130,6 +130,10 @@ brand_table = Table(
     _required("active", Boolean, default=True),
     _required("created_at", UtcDateTime, default=utcnow),
     _required("updated_at", UtcDateTime, default=utcnow),
+    # When its query (or its case sensitivity) changed while it had stored mentions, until
+    # ``veille query rematch`` matches all of them again (migration 0027); NULL: they were all
+    # found with its current query.
+    Column("query_changed_at", UtcDateTime),
 )
 
 # A source as declared in the configuration (inactive once removed from it).
@@ -289,6 +293,10 @@ mention_table = Table(
     UniqueConstraint("document_id", "brand_id"),
     Index(None, "brand_id", "first_seen_at"),
     targeted_tone_index,
+    # Ids are never given again on SQLite (migration 0027), as on PostgreSQL: a digest's
+    # watermark is the highest mention id it sent, and a new mention must not take the id of
+    # one removed (prune, rematch) at or below it.
+    sqlite_autoincrement=True,
 )
 
 # One collection pass.

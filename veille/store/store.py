@@ -24,6 +24,7 @@ from veille.store import (
     prune,
     queries,
     reclassify,
+    rematch,
     runs,
     source_state,
     story_list,
@@ -49,6 +50,7 @@ from veille.store.digests import DigestKey, DigestState
 from veille.store.document_scan import ScannedDocument
 from veille.store.prune import PruneProgress, PruneReport
 from veille.store.reclassify import NewScores, ScoredDocument, Selection
+from veille.store.rematch import MentionChanges, RematchedDocument
 from veille.store.revisions import is_later_revision, other_tables, some_of
 from veille.store.schema import brand_table, document_table, source_table, utcnow
 from veille.store.specs import (
@@ -938,6 +940,51 @@ class Store:
         """Write re-scored languages and tones in one transaction; return how many took them."""
         with self._writing() as connection:
             return reclassify.write_scores(connection, scores)
+
+    # Stored mentions matched again with the configured queries (veille/store/rematch.py).
+
+    def brand_ids(self, names: Sequence[str]) -> dict[str, int]:
+        """The ids of the stored brands among ``names``, by name."""
+        with self._reading() as connection:
+            return rematch.brand_ids(connection, names)
+
+    def documents_to_rematch(
+        self, *, since: datetime | None, brands: Sequence[int], batch_size: int = 1000
+    ) -> Iterator[list[RematchedDocument]]:
+        """Documents since ``since`` in batches by id, with the mentions of the brands (ids)."""
+        with self._reading() as connection:
+            _, after = document_scan.period_extent(connection, since)
+        while True:
+            with self._reading() as connection:
+                batch = rematch.read_batch(
+                    connection, since=since, brands=brands, after=after, limit=batch_size
+                )
+            if batch:
+                yield batch
+                after = batch[-1].document.id
+            if len(batch) < batch_size:
+                return
+
+    def save_rematch(self, changes: MentionChanges) -> tuple[int, int, int]:
+        """Write one batch of a rematch; return the mentions removed, rewritten and added."""
+        with self._writing() as connection:
+            return rematch.write_changes(connection, changes)
+
+    def forget_items_seen(self, setup: str) -> None:
+        """Let passes read again the items sources gave under another setup than ``setup``."""
+        with self._writing() as connection:
+            rematch.forget_items_seen(connection, setup)
+
+    def note_rematched(self, queries: dict[str, str]) -> None:
+        """Brands (name → query) whose every stored mention was just matched with that query."""
+        with self._writing() as connection:
+            rematch.note_rematched(connection, queries)
+
+    def outdated_brands(self) -> dict[str, datetime]:
+        """Configured brands whose query changed since some of their mentions were stored, with
+        when it did."""
+        with self._reading() as connection:
+            return rematch.outdated_brands(connection)
 
 
 def _save_one(
