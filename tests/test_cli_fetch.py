@@ -72,6 +72,16 @@ def test_fetch_a_query_of_scopes_alone_keeps_with_no_term(feed_server: FeedServe
     lines = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
     assert lines and all(line["kept"] and line["matched"] == [] for line in lines)
     assert f"{len(lines)} item(s) returned, {len(lines)} kept by the query." in result.output
+    assert "note:" not in result.stderr
+
+
+def test_fetch_tells_how_a_query_with_operators_as_words_reads(feed_server: FeedServer) -> None:
+    feed_server.add("/fr.xml", feed_bytes("economie_fr.xml"))
+    url = feed_server.url("/fr.xml")
+    result = run(None, "fetch", "rss", "--query", "danone OU evian", "--option", f"url={url}")
+    assert result.exit_code == 0, result.output
+    assert "note: OU: operators are written in English (OR for OU)" in result.stderr
+    assert "the query reads as: danone AND OU AND evian" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -250,3 +250,47 @@ def test_scoped_fields_lists_every_scope_used() -> None:
     assert scoped_fields(parse_query("danone")) == frozenset()
     query = "title:danone OR (evian NOT lang:en) OR site:x.fr OR author:(a NEAR/2 b)"
     assert scoped_fields(parse_query(query)) == {"title", "lang", "site", "author"}
+
+
+@pytest.mark.parametrize(
+    ("query", "words", "reads_as"),
+    [
+        ("orange or free", "or: operators are written in capitals", "orange AND or AND free"),
+        ("orange Not recette", "Not: operators", "orange AND Not AND recette"),
+        ("orange OU free", "OU: operators are written in English (OR for OU)", None),
+        (
+            "orange ET (fibre OR 5G) SAUF jus",
+            "ET, SAUF: operators are written in English (AND for ET, NOT for SAUF)",
+            "orange AND ET AND (fibre OR 5G) AND SAUF AND jus",
+        ),
+        ('orange ET "Xavier Niel"', "ET: operators", 'orange AND ET AND "Xavier Niel"'),
+        ("title:orange OU -jus", "OU: operators", "title:orange AND OU AND NOT jus"),
+    ],
+)
+def test_operators_written_as_words_are_told_with_how_the_query_reads(
+    query: str, words: str, reads_as: str | None
+) -> None:
+    from veille.match.notes import operator_words_note
+
+    note = operator_words_note(query)
+    assert note is not None and note.startswith(words)
+    assert note.endswith(f"the query reads as: {reads_as or format_query(parse_query(query))}")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "orange OR free",
+        "orange AND NOT jus NEAR/3 x",
+        '"or" orange',  # quoted: the word is meant
+        "Orange OU",  # not between two terms: a name ending so (« Radio OU »)
+        "OU Orange",
+        "case:ET",
+        "orange et fibre",  # « et » in lower case is the French word
+        "or*",
+    ],
+)
+def test_operators_and_words_not_taken_for_operators_are_not_told(query: str) -> None:
+    from veille.match.notes import operator_words_note
+
+    assert operator_words_note(query) is None

@@ -277,6 +277,31 @@ def test_lower_case_operators_are_words_and_a_note_says_so(collected: Path) -> N
     assert quiet.exit_code == 0 and "note:" not in quiet.stderr
 
 
+def test_a_configured_query_with_operators_as_words_is_told_once_by_every_command(
+    collected: Path,
+) -> None:
+    with collected.open("a", encoding="utf-8") as config:
+        config.write("\n[[brands]]\nname = \"Sosh\"\nquery = 'sosh or orange OU box'\n")
+    warning = (
+        f"warning: {collected}: brands[4].query: (brand 'Sosh') or: operators are written in "
+        "capitals (AND, OR, NOT, NEAR/5); in lower case they are words; OU: operators are "
+        'written in English (OR for OU); in French they are words; write "or" in quotes when '
+        "the word is meant, and the query reads as: sosh AND or AND orange AND OU AND box\n"
+    )
+    for command in (["collect", "--quiet"], ["mentions"], ["sources", "list"]):
+        result = run(collected, *command)
+        assert result.exit_code == 0, result.output
+        assert result.stderr.count(warning) == 1, (command, result.stderr)
+    # The configured query tried again: told once, as configured.
+    tried = run(collected, "query", "test", "sosh or orange OU box", "--quiet")
+    assert tried.exit_code == 0 and tried.stderr.count("operators are written") == 2
+    assert tried.stderr.count("or: operators") == 1
+    # Quoted, the words are meant: nothing is told.
+    with collected.open("a", encoding="utf-8") as config:
+        config.write('\n[[brands]]\nname = "Or"\nquery = \'"or" NEAR/2 bijoux\'\n')
+    assert run(collected, "mentions").stderr.count("warning:") == 1
+
+
 def test_a_query_may_start_with_a_minus(collected: Path) -> None:
     def listed(*args: str) -> object:
         report = _trial(collected, *args)

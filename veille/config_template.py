@@ -117,6 +117,7 @@ _HEADER = """\
 #   terms, "exact phrases" (or « … », “ … ”), AND, OR, NOT (or -term, –term), parentheses,
 #   wildcard danon*,
 #   proximity a NEAR/5 b, scopes title: site: author: lang:, case-sensitive terms case:Orange.
+#   Operators are in capitals and English: or, and, ET, OU, SAUF are words (with a warning).
 # Matching ignores accents and case unless case_sensitive = true (for brands that are words).
 # A phrase is also found written as one word ("Air France" finds #airfrance), and camel-case
 # hashtags and handles word by word (danone finds #BoycottDanone).

@@ -287,6 +287,21 @@ class Settings(BaseModel):
         raise ConfigError(unknown_name_text("source", name, known), file=_path(self))
 
 
+def query_warnings(settings: Settings) -> list[str]:
+    """What the brands' queries read otherwise than they most likely mean: operators written as
+    words (``orange or free``, ``orange OU free``). Valid queries, as the word may be meant:
+    told, not refused."""
+    from veille.match.notes import operator_words_note
+
+    warnings = []
+    for place, brand in enumerate(settings.brands):
+        note = operator_words_note(brand.query)
+        if note is not None:
+            where = ": ".join(filter(None, (_path(settings), f"brands[{place}].query")))
+            warnings.append(f"{where}: (brand {brand.name!r}) {note}")
+    return warnings
+
+
 def _path(settings: Settings) -> str | None:
     return str(settings.config_path) if settings.config_path else None
 

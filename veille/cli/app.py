@@ -26,11 +26,14 @@ class App:
 
     @property
     def settings(self) -> Settings:
-        """The validated configuration (read on first use)."""
+        """The validated configuration (read on first use); what its brand queries read
+        otherwise than meant is told on stderr then, once."""
         if self._settings is None:
-            from veille.settings import load_settings
+            from veille.settings import load_settings, query_warnings
 
             self._settings = load_settings(self.config_path)
+            for warning in query_warnings(self._settings):
+                click.echo(f"warning: {warning}", err=True)
         return self._settings
 
     def store(self, *, create: bool = False) -> Store:

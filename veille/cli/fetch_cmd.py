@@ -61,3 +61,8 @@ def fetch(
     click.echo(f"{len(records)} item(s) returned, {kept} kept by the query.", err=True)
     if trial.warning:
         click.echo(f"warning: {trial.warning}", err=True)
+    from veille.match.notes import operator_words_note
+
+    note = operator_words_note(query)  # the query parsed: the collector was asked with it
+    if note is not None:
+        click.echo(f"note: {note}", err=True)

@@ -116,11 +116,13 @@ def query_test(
     it would drop, and the other stored documents it would keep are listed as added. Documents
     are matched exactly as a collecting pass matches them. Nothing is written: once the query
     is in the configuration, `veille query rematch --brand NAME` makes the stored mentions what
-    it finds (a note on stderr says so). A query that does not parse exits 2;
-    one holding and, or, not or near in lower case (words, not operators) is read as such, with
-    a note on stderr. A query may start with "-" (-danone evian), or follow "--".
+    it finds (a note on stderr says so). A query that does not parse exits 2; one holding and,
+    or, not or near in lower case, or ET, OU or SAUF between terms (words, not operators), is
+    read as such, with a note on stderr. A query may start with "-" (-danone evian), or follow
+    "--".
     """
     from veille.match import compile_query
+    from veille.match.notes import operator_words_note
     from veille.query_trial import TRIAL_FIELDS, entry_record, report_record, try_query
 
     brand_name = app.brand_names((brand,))[0] if brand is not None else None
@@ -128,7 +130,10 @@ def query_test(
     if case_sensitive is None:
         case_sensitive = brand_name in configured and configured[brand_name].case_sensitive
     compiled = compile_query(query_text, case_sensitive=case_sensitive)
-    _note_lowercase_operators(query_text)
+    # A configured brand's query was told of when the configuration was read.
+    note = operator_words_note(query_text)
+    if note is not None and query_text not in {b.query for b in app.settings.brands}:
+        click.echo(f"note: {note}", err=True)
     progress = progress_bar("matching", quiet=quiet)
     with progress:
         task = progress.add_task("", total=None)
@@ -157,31 +162,6 @@ def query_test(
         click.echo(_summary(report, timezone), err=True)
     else:
         _print_table(report, timezone)
-
-
-def _note_lowercase_operators(query_text: str) -> None:
-    """Tell on stderr how a query holding and, or, not or near/5 in lower case reads: as words
-    (« or » is French for gold), which may not be what was meant."""
-    import re
-
-    from veille.match import format_query, parse_query
-    from veille.match.lexer import Kind, tokenize_query
-
-    words = [
-        token.value
-        for token in tokenize_query(query_text)
-        if token.kind is Kind.WORD
-        and not token.wildcard
-        and re.fullmatch(r"and|or|not|near(/\d*)?", token.value, re.IGNORECASE)
-        and token.value.upper() != token.value
-    ]
-    if words:
-        listed = ", ".join(dict.fromkeys(words))
-        click.echo(
-            f"note: {listed}: operators are written in capitals (AND, OR, NOT, NEAR/5); in lower "
-            f"case they are words, and the query reads as: {format_query(parse_query(query_text))}",
-            err=True,
-        )
 
 
 def _stored_mentions_note(brand: str, *, as_configured: bool) -> str:
