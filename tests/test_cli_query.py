@@ -149,6 +149,24 @@ def test_mentions_filters(collected: Path) -> None:
     assert len(everything) == len(_json(collected, "mentions"))
 
 
+def test_a_site_filter_naming_a_page_or_section_is_refused(collected: Path) -> None:
+    # An address copied from the browser is read as its host…
+    assert (
+        _json(collected, "mentions", "--site", "https://www.quotidien-economie.fr/")
+        == _json(collected, "mentions", "--site", "quotidien-economie.fr")
+        != []
+    )
+    # …but a page or section of a site would stand for the whole site: refused, as site: is.
+    for command in ("mentions", "stats"):
+        for written in ("quotidien-economie.fr/entreprises", "https://x.fr/a", "x.fr/?id=1"):
+            result = run(collected, command, "--site", written)
+            assert result.exit_code == 2, (command, written, result.output)
+            assert "compares sites, not pages or sections; write " in result.output
+    refused = run(collected, "mentions", "--site", "quotidien-economie.fr/entreprises")
+    assert f"site {'quotidien-economie.fr/entreprises'!r}: compares sites" in refused.output
+    assert "write quotidien-economie.fr" in refused.output
+
+
 def test_a_platform_is_checked_against_the_known_ones(
     collected: Path, feed_server: FeedServer
 ) -> None:

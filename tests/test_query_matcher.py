@@ -207,6 +207,17 @@ def test_field_scopes(query: str, fields: dict[str, str], expected: bool) -> Non
     assert matches(query, **fields) is expected
 
 
+def test_a_site_scope_built_with_a_page_is_not_widened_to_the_site() -> None:
+    from veille.match import And, BrandQuery, Field, Term
+    from veille.normalize.domains import SectionOfSiteError
+
+    # The parser refuses it; a tree built otherwise does not quietly keep all of lemonde.fr.
+    with pytest.raises(SectionOfSiteError, match=r"write lemonde\.fr"):
+        BrandQuery("x", And((Term("danone"), Field("site", Term("lemonde.fr/economie")))))
+    address = BrandQuery("x", And((Term("danone"), Field("site", Term("https://lemonde.fr/")))))
+    assert address.match(title="Danone", text="", site="lemonde.fr").matched
+
+
 @pytest.mark.parametrize(
     ("query", "title", "expected"),
     [

@@ -149,6 +149,10 @@ def test_precedence(query: str, tree: object) -> None:
         ("danone 12:30", 7, "unknown field '12:'"),
         ("danone site:https://www.lemonde.fr/economie", 12, "write site:www.lemonde.fr"),
         ("danone site:http://x.fr/?id=1", 12, "not pages or sections"),
+        ("danone site:lemonde.fr/economie", 12, "pages or sections; write site:lemonde.fr"),
+        ('danone site:"lemonde.fr/economie"', 12, "write site:lemonde.fr"),
+        ("danone site:(x.fr OR beauté.fr/soins)", 21, "write site:beauté.fr"),
+        ("danone site:x.fr?id=1", 12, "not pages or sections"),
         ("title: danone", 0, "directly followed"),
         ("title:", 0, "directly followed"),
         ("title:-danone", 0, "must be followed by a term, phrase or group"),
@@ -226,6 +230,7 @@ def test_queries_that_require_something_are_accepted(query: str) -> None:
         (r'"dit \“non\” ok"', r'"dit \“non\” ok"'),
         # An address copied from the browser is its host.
         ("danone site:https://www.lemonde.fr/", "danone AND site:www.lemonde.fr"),
+        ("danone site:lemonde.fr/", "danone AND site:lemonde.fr/"),
         ("danone (site:HTTP://blog.danone.com:8080)", "danone AND site:blog.danone.com"),
         ("site:https://beauté.fr danone", "site:beauté.fr AND danone"),
     ],

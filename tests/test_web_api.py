@@ -324,6 +324,8 @@ def test_the_overview_is_json_only_and_says_where_csv_is(client: TestClient) -> 
         ("/api/mentions?search=a%00b", "search"),
         ("/api/mentions?platform=" + "x" * 501, "platform"),
         ("/api/mentions?site=%01", "site"),
+        ("/api/mentions?site=lemonde.fr/economie", "site"),
+        ("/api/stats?site=https://www.lemonde.fr/economie", "site"),
         ("/api/mentions?language=french", "language"),
         ("/api/stats?language=" + "é" * 500, "language"),
         ("/api/stats?by=color", "by"),

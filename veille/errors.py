@@ -6,6 +6,7 @@
     ├── ConfigError             the configuration file or an option is wrong (names file and key)
     ├── QueryError              a brand query does not parse (names the position)
     ├── UnknownNameError        a filter names a platform or a term nothing knows (lists them)
+    ├── FilterError             a filter asks what it cannot compare (a page of a site)
     ├── StoreError              the database is unreachable or not at the expected revision
     │   └── StoreUnavailableError   it takes no writes now (a full disk, a read-only file)
     └── SourceError             one source could not be collected (names source and URL)
@@ -73,6 +74,15 @@ class UnknownNameError(VeilleError):
         self.name = name
         self.known = sorted(set(known))
         super().__init__(unknown_name_text(kind, name, self.known, none=none))
+
+
+class FilterError(VeilleError):
+    """A filter of the stored mentions asks what it cannot compare (``--site lemonde.fr/eco``):
+    ``name`` is the filter (``site``)."""
+
+    def __init__(self, name: str, message: str, *, hint: str | None = None) -> None:
+        self.name = name
+        super().__init__(message, hint=hint)
 
 
 class StoreError(VeilleError):

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 import click
 
 from veille.cli import _startup
-from veille.errors import ConfigError, QueryError, StoreError, VeilleError, unknown_name_text
+from veille.errors import (
+    ConfigError,
+    FilterError,
+    QueryError,
+    StoreError,
+    VeilleError,
+    unknown_name_text,
+)
 
 if TYPE_CHECKING:
     from veille.settings import Settings
@@ -99,7 +106,8 @@ class CliError(click.ClickException):
     def __init__(self, error: VeilleError) -> None:
         super().__init__(error.message)
         self.hint = error.hint
-        self.exit_code = 2 if isinstance(error, ConfigError | QueryError) else 1  # type: ignore[misc]
+        usage = isinstance(error, ConfigError | QueryError | FilterError)
+        self.exit_code = 2 if usage else 1  # type: ignore[misc]
 
     def format_message(self) -> str:
         """The message, and the hint on its own line."""

@@ -15,7 +15,7 @@ from veille.match.tokens import (
     prepare,
     query_words,
 )
-from veille.normalize.domains import ascii_host
+from veille.normalize.domains import ascii_host, whole_site
 from veille.types import MatchResult
 
 # Evaluates a node on a document; appends the labels of the terms found when (and only
@@ -185,7 +185,8 @@ class _Compiler:
         if isinstance(node, Term | Phrase):
             value = node.text.strip().lower()
             if name == "site":
-                written = value.split("://", 1)[-1].split("/", 1)[0].rstrip(".")
+                # A page or section (refused by the parser) is no site to compare.
+                written = whole_site(value).rstrip(".")
                 # Sites are compared in their ASCII form: « beauté.fr » is xn--beaut-fsa.fr.
                 site = (ascii_host(written) or written).removeprefix("www.")
                 suffix = "." + site

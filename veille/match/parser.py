@@ -31,6 +31,7 @@ from veille.match.ast import (
     requires_evidence,
 )
 from veille.match.lexer import CASE_MARKER, DASHES, Kind, Token, tokenize_query
+from veille.normalize.domains import SectionOfSiteError, whole_site
 
 __all__ = ["format_query", "parse_query", "positive_terms"]
 
@@ -214,13 +215,24 @@ class _Parser:
         return Field(token.value, child)
 
     def leaf(self, leaf: Term | Phrase, token: Token) -> Term | Phrase:
-        """Refuse what site: and lang: cannot compare: wildcards, case, unknown languages."""
+        """Refuse what site: and lang: cannot compare: wildcards, case, pages of a site, unknown
+        languages."""
         if self.field in CODE_FIELDS and (
             leaf.case_sensitive or (isinstance(leaf, Term) and leaf.wildcard)
         ):
             raise self.error(
                 f"{self.field}: compares whole codes; * and case: do not apply", token.position
             )
+        if self.field == "site":
+            # A page or section would silently stand for the whole site: site:lemonde.fr/economie
+            # as site:https://www.lemonde.fr/economie is.
+            try:
+                whole_site(leaf.text)
+            except SectionOfSiteError as exc:
+                raise self.error(
+                    f"site: compares sites, not pages or sections; write site:{exc.host}",
+                    token.position,
+                ) from None
         if self.field == "lang":
             # An unknown code would silently keep nothing (or, under NOT, everything); so would a
             # region, as languages are detected, not regions.

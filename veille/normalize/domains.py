@@ -41,6 +41,37 @@ def ascii_host(host: str) -> str | None:
     return host if _ASCII_HOST.fullmatch(host) else None
 
 
+# What may start an address before its host (https://), and what ends the host in one.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_AFTER_HOST = re.compile(r"[/?#]")
+
+
+class SectionOfSiteError(ValueError):
+    """A site written as a page or section of it (lemonde.fr/economie): sites are compared
+    whole, so it would silently stand for all of ``host``."""
+
+    def __init__(self, host: str) -> None:
+        super().__init__(f"compares sites, not pages or sections; write {host}")
+        self.host = host
+
+
+def whole_site(value: str) -> str:
+    """A site as a ``site:`` scope or a site filter writes it (lemonde.fr, or an address copied
+    from a browser, https://www.lemonde.fr/), as written but for the scheme and a final "/";
+    SectionOfSiteError when a path, query or fragment follows the host."""
+    written = value.strip()
+    scheme = _SCHEME.match(written)
+    if scheme is not None:
+        written = written[scheme.end() :]
+    after_host = _AFTER_HOST.search(written)
+    if after_host is None:
+        return written
+    host = written[: after_host.start()]
+    if written[after_host.start() :] != "/":
+        raise SectionOfSiteError(host)
+    return host
+
+
 def is_ip_address(host: str) -> bool:
     """Whether a host is a literal IPv4 or IPv6 address."""
     try:

@@ -21,7 +21,7 @@ from sqlalchemy import (
     select,
 )
 
-from veille.errors import StoreError
+from veille.errors import FilterError, StoreError
 from veille.normalize.domains import readable_host
 from veille.store import search
 from veille.store.folding import contains_folded
@@ -57,12 +57,21 @@ def iso_utc(value: datetime | None) -> str | None:
 
 
 def _site_condition(value: str) -> ColumnElement[bool]:
-    """Documents of a site (lemonde.fr) or of one of its hosts (abonnes.lemonde.fr)."""
-    from veille.normalize.domains import host_of, registrable_domain
+    """Documents of a site (lemonde.fr) or of one of its hosts (abonnes.lemonde.fr); a page or
+    section of one (lemonde.fr/economie) is a FilterError, as it would stand for the whole site."""
+    from veille.normalize.domains import (
+        SectionOfSiteError,
+        host_of,
+        registrable_domain,
+        whole_site,
+    )
 
     # Sites are stored in their ASCII form: « beauté.fr » is xn--beaut-fsa.fr.
-    # A port or a path says nothing of the site: the host alone is compared.
-    written = value.strip().lower()
+    # A port says nothing of the site: the host alone is compared.
+    try:
+        written = whole_site(value).lower()
+    except SectionOfSiteError as exc:
+        raise FilterError("site", f"site {value.strip()!r}: {exc}") from None
     site = host = (host_of(written) or written).removeprefix("www.")
     domain = registrable_domain(host) or host
     in_site = or_(

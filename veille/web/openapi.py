@@ -42,7 +42,10 @@ FILTERS: list[JsonObject] = [
     {
         "name": "site",
         "in": "query",
-        "description": "Only these sites or their subdomains (lemonde.fr; repeatable: any).",
+        "description": (
+            "Only these sites or their subdomains (lemonde.fr; repeatable: any; a page of it "
+            "is refused)."
+        ),
         "schema": {"type": "array", "items": {"type": "string", "maxLength": MAX_TEXT}},
         "style": "form",
         "explode": True,

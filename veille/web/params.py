@@ -212,9 +212,23 @@ def brands(query: QueryParams, known: Sequence[str]) -> tuple[str, ...]:
 
 def sites(query: QueryParams) -> tuple[str, ...]:
     """The ``site`` parameters given (repeatable: the mentions of any of them), empty ones left
-    out."""
+    out: each a site (lemonde.fr) or one of its hosts, as ``--site`` takes it; a page or section
+    of one (lemonde.fr/economie) is refused, as it would stand for all of it."""
+    from veille.normalize.domains import SectionOfSiteError, whole_site
+
     given = (checked_text("site", value) for value in query.getlist("site"))
-    return tuple(dict.fromkeys(site for site in given if site is not None))
+    chosen = tuple(dict.fromkeys(site for site in given if site is not None))
+    for value in chosen:
+        try:
+            whole_site(value)
+        except SectionOfSiteError as exc:
+            raise BadParameter(
+                "site",
+                f"a site, not a page or section of one: write {exc.host}",
+                value,
+                attendu=f"un site, pas une page ou une rubrique\u00a0: écrivez {exc.host}",
+            ) from None
+    return chosen
 
 
 def language(query: QueryParams) -> str | None:
