@@ -19,7 +19,7 @@ GOLDEN = Path(__file__).parent / "golden" / "rss"
 _TAG_NAMES = [
     "p", "br", "img", "a", "b", "strong", "em", "span", "nobr", "div", "blockquote", "ul",
     "ol", "li", "h1", "h2", "section", "address", "table", "td", "form", "dl", "dd", "title",
-    "script", "custom", "hr", "wbr", "pre", "body",
+    "script", "custom", "hr", "wbr", "pre", "body", "sup", "sub", "sup",
 ]  # fmt: skip
 _ATTRIBUTES = ["", " href=x", ' href="a>b<c"', " class='x y'", " async", " a = 1", ' a="1"b=2']
 
@@ -39,7 +39,7 @@ _TEXT = st.sampled_from(
         "Danone", "une", " ", "\n", "\r\n", "\t", "\xa0", "\ufeff", "l'été", "x", "<", ">", "< 3",
         "&", "&amp;", "&amp", "&lt;", "&eacute;", "&notin;", "&notit;", "&#68;", "&#x44;",
         "&#68b", "&#1;", "&#0;", "&#128;", "&#xFFFF;", "&#x1F600;", "&;", '"', "'", "=",
-        "<!--", "-->", "<!x>", "<?php", "</", "<3", "e\u0301",
+        "<!--", "-->", "<!x>", "<?php", "</", "<3", "e\u0301", "1", "23", "TM", "er", "®",
     ]
 )  # fmt: skip
 
@@ -92,6 +92,33 @@ def test_the_markup_of_ordinary_items_is_read_without_a_parser(html: str) -> Non
 def test_markup_a_parser_reads_otherwise_is_left_to_it(html: str) -> None:
     assert plain_html_text(html) is None
     assert html_to_text(html) == parsed_html_text(html)
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        # A footnote call or a mark after a name is no part of it.
+        ("Danone<sup>1</sup> annonce", "Danone¹ annonce"),
+        ('Danone<sup><a href="#note1">12</a></sup>.', "Danone¹²."),
+        ("Danone<sup>&#49;</sup>", "Danone¹"),
+        ("Danone<sup>TM</sup> et Evian<SUP>MD</SUP>", "Danone TM et Evian MD"),
+        ("Danone<sup>1,2</sup>", "Danone 1,2"),
+        ("Danone<sup>®</sup>", "Danone®"),
+        ("Danone<sup>TM", "Danone TM"),  # left open: the text ends it
+        # Exponents read as written; ordinals, abbreviations and formulas stay one word.
+        ("10<sup>6</sup> m<sup>2</sup>", "10⁶ m²"),
+        ("le 1<sup>er</sup> janvier, M<sup>me</sup> Dupont, le XXI<sup>e</sup>", "le 1er janvier,"
+         " Mme Dupont, le XXIe"),
+        ("CO<sub>2</sub> et H<sub>2</sub>O", "CO2 et H2O"),
+        ("<p>Danone<sup>1</p>2", "Danone¹ 2"),  # the paragraph's end closes the <sup>
+    ],
+)  # fmt: skip
+def test_a_superscript_or_subscript_is_kept_apart_from_the_word_it_is_no_part_of(
+    html: str, text: str
+) -> None:
+    assert html_to_text(html) == parsed_html_text(html) == text
+    assert plain_html_text(html) in (None, text)
+    assert plain_html_text(f"<b>{html}</b>") in (None, text)
 
 
 def _strings(value: object) -> list[str]:

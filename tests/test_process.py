@@ -84,3 +84,24 @@ def test_an_aggregator_link_leaves_site_scopes_to_the_publisher() -> None:
         site_url="https://www.lemonde.fr",
     )
     assert [item.document.site for item in processor.process([item])] == ["lemonde.fr"]
+
+
+def test_a_footnote_call_or_mark_in_html_does_not_hide_the_brand_before_it() -> None:
+    processor = MentionProcessor([BrandConfig(name="Danone", query="danone")])
+    items = processor.process(
+        [
+            _raw("Résultats annuels", "<p>Le chiffre d'affaires de Danone<sup>1</sup> croît.</p>",
+                 guid="note"),
+            _raw("Nouveauté", "<p>Le yaourt Danone<sup>TM</sup> arrive.</p>", guid="mark"),
+            # The parser's way (a table), as the plain reading's.
+            _raw("Tableau", "<table><tr><td>Danone<sup><a href='#n2'>2</a></sup></td></tr></table>",
+                 guid="table"),
+        ]
+    )  # fmt: skip
+    assert [item.document.identity.rsplit(":", 1)[-1] for item in items] == [
+        "note",
+        "mark",
+        "table",
+    ]
+    assert items[0].document.text == "Le chiffre d'affaires de Danone¹ croît."
+    assert items[1].document.text == "Le yaourt Danone TM arrive."

@@ -158,7 +158,8 @@ _HTML_PIECES = st.sampled_from(
         "</3>", "</>", "<![CDATA[y]]>", "<!--", "-->", "<title>", "</title>", "<textarea>",
         "&amp;", "&lt;", "&gt;", "&#68;", "&#x44;", "&eacute;", "&eacute", "&notin;", "&not",
         "&#0;", "&#x1F600;", "&;", "&", "<", ">", '"', "'", "=", " ", "\n", "Dan", "one",
-        "é", "E\u0301", "x", "l'", "coca-", "cola", "DANONE",
+        "é", "E\u0301", "x", "l'", "coca-", "cola", "DANONE", "<sup>", "</sup>", "<sub>", "1",
+        "TM",
     ]
 )  # fmt: skip
 

@@ -12,6 +12,7 @@ None, and ``html_to_text`` parses it. ``tests/test_plain_html.py`` checks the tw
 from __future__ import annotations
 
 import re
+import unicodedata
 from html import unescape
 
 # Elements that only wrap text (phrasing content): their tags add no blank, and however they
@@ -42,6 +43,33 @@ _VOID_BLOCKS = frozenset(("hr", "img"))
 # "special" elements but address, div and p).
 _LIST_ITEM_STOPS = frozenset(_BLOCKS | _HEADINGS | {"li"}) - {"address", "div"}
 
+# Superscripts and subscripts: footnote calls and trade marks after a name (Danone<sup>1</sup>,
+# Danone<sup>TM</sup>), exponents (m<sup>2</sup>), ordinals (1<sup>er</sup>), formulas
+# (CO<sub>2</sub>). Written on the line, their text would join the word before it.
+RAISED = frozenset(("sup", "sub"))
+_SUPERSCRIPT_DIGITS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_WORD_CHARACTER = re.compile(r"[^\W_]")
+
+
+def raised_text(name: str, content: str) -> str:
+    """The text of a <sup> or <sub> element (``name``) as the line reads it, apart from the word
+    before it where it is no part of that word.
+
+    A number in <sup> becomes superscript digits, which end a word as « Danone¹ » does, and
+    read as written (m², 10⁶). Lower-case letters stay joined: French writes ordinals and
+    abbreviations so (1er, Mme). A number in <sub> is part of a formula written as one word
+    (CO2). Anything else with letters or digits (TM, 1,2, 2+) is set apart by spaces.
+    """
+    written = content.strip()
+    if not written or _WORD_CHARACTER.search(written) is None:
+        return content
+    if written.isascii() and written.isdigit():
+        return content.translate(_SUPERSCRIPT_DIGITS) if name == "sup" else content
+    if written.islower() and all(c.isalpha() or unicodedata.combining(c) for c in written):
+        return content
+    return f" {content} "
+
+
 # A whole start or end tag as a parser's tokenizer reads it: a name, then attributes whose
 # values are quoted (any ">" or "<" inside) or plain words.
 _TAG = re.compile(
@@ -61,6 +89,7 @@ def plain_html_text(html: str) -> str | None:
         return None  # a parser drops or replaces NUL: its way
     pieces: list[str] = []
     open_elements: list[str] = []
+    raised: list[tuple[str, int]] = []  # each open <sup> or <sub>, where its text starts
     position = 0
     for tag in _TAG.finditer(html):
         text = _text_between_tags(html[position : tag.start()])
@@ -69,6 +98,8 @@ def plain_html_text(html: str) -> str | None:
         pieces.append(text)
         position = tag.end()
         closing, name = tag.group(1) == "/", tag.group(2).lower()
+        if raised and not _keeps_raised_open(open_elements, name, closing=closing):
+            return None
         if name in _ALWAYS_BLANK:
             pieces.append(" ")
         elif name in _VOID_BLOCKS:
@@ -78,6 +109,11 @@ def plain_html_text(html: str) -> str | None:
         elif name in _INLINE:
             if not _nests(open_elements, name, closing=closing):
                 return None
+            if name in RAISED:
+                if closing:
+                    _close_raised(pieces, raised)
+                else:
+                    raised.append((name, len(pieces)))
         elif name in _BLOCKS or name in _HEADINGS or name == "li":
             if not closing and not _opens_as_written(open_elements, name):
                 return None
@@ -90,7 +126,27 @@ def plain_html_text(html: str) -> str | None:
     if text is None:
         return None
     pieces.append(text)
+    while raised:  # left open: the text ends them
+        _close_raised(pieces, raised)
     return " ".join("".join(pieces).split())
+
+
+def _keeps_raised_open(open_elements: list[str], name: str, *, closing: bool) -> bool:
+    """Whether a parser keeps an open <sup> or <sub> open at this tag, its text still theirs.
+
+    A block or paragraph tag may close an open <p> and what it holds, and an <a> (or <nobr>)
+    inside another closes what the first one holds: only a line break, an image and the inline
+    tags that nest are certain not to.
+    """
+    if name in _INLINE:
+        return closing or name not in ("a", "nobr") or name not in open_elements
+    return name == "br" or (name == "img" and not closing)
+
+
+def _close_raised(pieces: list[str], raised: list[tuple[str, int]]) -> None:
+    """End the innermost open <sup> or <sub>: its text, read by ``raised_text``."""
+    name, start = raised.pop()
+    pieces[start:] = [raised_text(name, "".join(pieces[start:]))]
 
 
 def _text_between_tags(text: str) -> str | None:

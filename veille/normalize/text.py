@@ -7,7 +7,7 @@ import unicodedata
 from functools import lru_cache
 from html import unescape
 
-from veille.normalize.plain_html import plain_html_text
+from veille.normalize.plain_html import plain_html_text, raised_text
 
 # Elements whose content is never readable text.
 _DROPPED_TAGS = ["script", "style", "noscript", "template", "svg", "iframe"]
@@ -24,6 +24,9 @@ _BLOCK_SELECTOR = ",".join(
         "tr", "ul",
     ]
 )  # fmt: skip
+
+# A <sup> or <sub> start tag (see ``raised_text``): most texts have none, and skip looking.
+_RAISED_TAG = re.compile(r"<su[bp][\s/>]", re.IGNORECASE)
 
 # Letters that Unicode does not decompose but that French and other Latin-script texts
 # write interchangeably with plain letters ("œuvre" / "oeuvre").
@@ -77,6 +80,11 @@ def parsed_html_text(html: str) -> str:
     for block in tree.css(_BLOCK_SELECTOR):
         block.insert_before(" ")
         block.insert_after(" ")
+    if _RAISED_TAG.search(html):
+        # Innermost first, as their end tags come: an outer one reads the inner one's text.
+        for element in reversed(tree.css("sup, sub")):
+            content = element.text(deep=True, separator="")
+            element.replace_with(raised_text(str(element.tag), content))
     root = tree.root
     if root is None:
         return ""
