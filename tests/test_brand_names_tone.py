@@ -27,6 +27,9 @@ from veille.types import RawMention
         ("Rien à enlever", ['"bonne maman"'], "Rien à enlever"),
         # Inside a camel-case hashtag, only the name goes: « #Boycott » is the opinion.
         ("#BoycottDanone et Danone", ["danone"], "#Boycott  et  "),
+        # After an elision, where the matcher finds it: as a name, not « d’une ».
+        ("L’Oréal, ce n’est pas l’oréal", ["loreal"], " , ce n’est pas l’oréal"),
+        ("Dune ? Il s’agit d’une autre Dune", ["dune"], "  ? Il s’agit d’une autre  "),
     ],
 )
 def test_the_matched_terms_are_left_out(text: str, terms: list[str], expected: str) -> None:

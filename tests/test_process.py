@@ -105,3 +105,16 @@ def test_a_footnote_call_or_mark_in_html_does_not_hide_the_brand_before_it() -> 
     ]
     assert items[0].document.text == "Le chiffre d'affaires de Danone¹ croît."
     assert items[1].document.text == "Le yaourt Danone TM arrive."
+
+
+def test_a_name_typed_without_its_elision_finds_the_press_spelling() -> None:
+    processor = MentionProcessor([BrandConfig(name="L'Oréal", query="loreal")])
+    items = processor.process(
+        [
+            _raw("Le groupe L’Oréal rachète une marque coréenne", guid="press"),
+            _raw("Chez <b>L&#8217;Or&eacute;al</b>, la beauté", guid="markup"),
+            _raw("Il s’agit d’une autre histoire, l’oréal ou pas", guid="words"),
+        ]
+    )
+    assert [item.document.identity.rsplit(":", 1)[-1] for item in items] == ["press", "markup"]
+    assert [item.matches[0][1].terms for item in items] == [("loreal",), ("loreal",)]

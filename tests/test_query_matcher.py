@@ -59,6 +59,44 @@ def test_words_accents_case_and_elision(query: str, title: str, expected: bool) 
     assert matches(query, title) is expected
 
 
+@pytest.mark.parametrize(
+    ("query", "title", "expected"),
+    [
+        # A name typed without its elision's apostrophe finds it written with one…
+        ("loreal", "Le groupe L’Oréal rachète une marque", True),
+        ("loreal", "Le groupe L'Oréal rachète une marque", True),
+        ("Loréal", "Le groupe L’Ore\u0301al rachète une marque", True),
+        ('"loreal"', "Chez L’Oréal", True),
+        ("lequipe", "Selon L’Équipe, le club recrute", True),
+        ("lhumanite", "Un éditorial de L’Humanité", True),
+        ("dartagnan", "Le retour de d’Artagnan", True),
+        ("loreal NEAR/1 rachète", "L’Oréal rachète", True),
+        ("loreal", "L’Oréal-Paris lance une gamme", True),
+        ("loreal", "Loréal fait un rappel", True),
+        # …as a name: a capital, then lower case. Common words joined stay apart.
+        ("loreal", "chez l’oréal", False),
+        ("loreal", "CHEZ L’ORÉAL", False),
+        ("dune", "Il s’agit d’une erreur. D’une part", False),
+        ("lune", "C’est l’une des marques", False),
+        ("nest", "Ce n’est pas grave. CE N’EST PAS GRAVE", False),
+        ("quelle", "Qu’elle vienne", False),
+        ("lait", "l’ait", False),
+        # Joined exactly, as a term, not a prefix, nor apart by a space.
+        ("lore*", "Le groupe L’Oréal", False),
+        ("lore", "Le groupe L’Oréal", False),
+        ("loreal", "Le groupe L Oréal", False),
+        ("case:loreal", "Le groupe L’Oréal", False),
+    ],
+)
+def test_a_word_is_found_written_after_an_elision_as_a_name(
+    query: str, title: str, expected: bool
+) -> None:
+    assert matches(query, title) is expected
+    if " " not in query:
+        assert matches(f"title:{query}", title) is expected
+        assert matches(f"title:{query}", "", title) is False
+
+
 def test_case_sensitive_query_makes_every_term_case_sensitive() -> None:
     query = compile_query("Free OR Orange", case_sensitive=True)
     assert query.match(title="Free lance une offre", text="").matched

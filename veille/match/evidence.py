@@ -9,11 +9,12 @@ folds them). A text holding none of any query's evidence is dropped unindexed.
 Why a substring is enough: the matcher's words are runs of letters and digits of the folded
 text, so each is a substring of it; a hyphenated group is also indexed joined ("coca-cola" as
 "cocacola"), which the haystack covers by adding the text without its hyphens; a wildcard's word
-is a prefix of an indexed word; a camel-case hashtag is indexed as hyphenated words
-("#BoycottDanone" as "boycott", "danone" and "boycottdanone"), each a substring of the folded
-tag. What cannot be told from words gives no evidence (None), and the document goes on to the
-matcher: a NOT (matching by absence), ``site:`` and ``lang:`` (codes, not words), ``author:``
-(a field the test does not read), and case-sensitive leaves (compared unfolded).
+is a prefix of an indexed word; a word also found after an elision ("loreal" in « L’Oréal »)
+has what follows the elision ("oreal") as evidence; a camel-case hashtag is indexed as
+hyphenated words ("#BoycottDanone" as "boycott", "danone" and "boycottdanone"), each a substring
+of the folded tag. What cannot be told from words gives no evidence (None), and the document
+goes on to the matcher: a NOT (matching by absence), ``site:`` and ``lang:`` (codes, not words),
+``author:`` (a field the test does not read), and case-sensitive leaves (compared unfolded).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from veille.match.ast import And, Field, Near, Node, Not, Phrase, Term
+from veille.match.elision import elided_parts
 from veille.match.tokens import HYPHENS, query_words
 from veille.normalize.text import fold_case_and_accents
 
@@ -29,6 +31,11 @@ def _leaf_evidence(leaf: Term | Phrase) -> frozenset[str] | None:
     if leaf.case_sensitive:
         return None
     words = query_words(leaf.text)
+    wildcard = isinstance(leaf, Term) and leaf.wildcard
+    elided = elided_parts(words[0]) if len(words) == 1 and not wildcard else None
+    if elided is not None:
+        # "loreal" is also found in « L’Oréal »: both hold "oreal".
+        return frozenset({elided[1]})
     # Every word of a phrase is needed: the longest is the rarest in texts.
     return frozenset({max(words, key=len)}) if words else None
 

@@ -18,7 +18,7 @@ from veille.normalize.text import fold_case_and_accents
 # leading "#" or "@" is a hashtag or handle, found by its words).
 _NAME_SYMBOL = re.compile(r"(?<=[^\W_])[+#&]")
 # Apostrophes, typographic or not, are one as everywhere in matching.
-_APOSTROPHES = "'’ʼ"
+APOSTROPHES = "'’ʼ"
 
 
 def has_name_symbols(text: str) -> bool:
@@ -38,7 +38,12 @@ def _letters_by_base() -> dict[str, str]:
     return {base: base + "".join(sorted(found)) for base, found in variants.items()}
 
 
-def _accent_blind(word: str) -> str:
+def letter_variants(letter: str) -> str:
+    """A folded ASCII letter and the Latin letters whose accents fold to it, in both cases."""
+    return _letters_by_base().get(letter, letter) + letter.upper()
+
+
+def accent_blind(word: str) -> str:
     """A pattern for a folded word that also finds it written with accents ("e" → "[eéè…]")."""
     letters = _letters_by_base()
     return "".join(
@@ -48,9 +53,9 @@ def _accent_blind(word: str) -> str:
 
 def _blind(char: str) -> str:
     """The pattern of one character of a name, case, accents and apostrophes aside."""
-    if char in _APOSTROPHES:
-        return f"[{_APOSTROPHES}]"
-    return _accent_blind(fold_case_and_accents(char)) if char.isalpha() else re.escape(char)
+    if char in APOSTROPHES:
+        return f"[{APOSTROPHES}]"
+    return accent_blind(fold_case_and_accents(char)) if char.isalpha() else re.escape(char)
 
 
 @lru_cache(maxsize=1024)

@@ -6,6 +6,7 @@ from bisect import bisect_left
 from collections.abc import Callable
 
 from veille.match.ast import And, Field, Near, Node, Not, Or, Phrase, Term
+from veille.match.elision import elided_parts, written_elided
 from veille.match.literal import has_name_symbols, literal_pattern
 from veille.match.parser import parse_query
 from veille.match.tokens import (
@@ -34,7 +35,8 @@ def _locator(leaf: Term | Phrase, scope: str, exact: bool) -> Locator:
 
     A phrase is also found written as one word, as hashtags, handles and brand names join its
     words: "Air France" in "#AirFrance", "@airfrance" or "AirFrance". The joined word is
-    compared whole, never as a prefix.
+    compared whole, never as a prefix. A word is also found written after an elision
+    ("loreal" in « L’Oréal »: see ``elision.py``).
     """
     located = _word_locator(leaf, scope, exact)
     if not has_name_symbols(leaf.text):
@@ -46,13 +48,17 @@ def _locator(leaf: Term | Phrase, scope: str, exact: bool) -> Locator:
         found = located(prepared)
         if not found:
             return found
-        if scope == "author":
-            texts: tuple[str, ...] = (prepared.author,)
-        else:
-            texts = (prepared.title, prepared.text) if scope == "all" else (prepared.title,)
+        texts = _scope_texts(prepared, scope)
         return found if any(literal.search(text) for text in texts) else []
 
     return locate_as_written
+
+
+def _scope_texts(prepared: PreparedText, scope: str) -> tuple[str, ...]:
+    """The texts of a document a scope looks in."""
+    if scope == "author":
+        return (prepared.author,)
+    return (prepared.title, prepared.text) if scope == "all" else (prepared.title,)
 
 
 def _word_locator(leaf: Term | Phrase, scope: str, exact: bool) -> Locator:
@@ -68,6 +74,9 @@ def _word_locator(leaf: Term | Phrase, scope: str, exact: bool) -> Locator:
 
     if len(words) == 1:
         word = words[0]
+        elided = None if exact or prefix else elided_parts(word)
+        if elided is not None:
+            return _elided_locator(word, *elided, scope)
 
         def locate_word(prepared: PreparedText) -> Occurrences:
             return [(p, p + 1) for p in positions_of(prepared.index(scope, exact), word, prefix)]
@@ -97,6 +106,25 @@ def _word_locator(leaf: Term | Phrase, scope: str, exact: bool) -> Locator:
         return sorted(apart + together) if together else apart
 
     return locate_phrase
+
+
+def _elided_locator(word: str, elision: str, rest: str, scope: str) -> Locator:
+    """Find a word ("loreal"), and the elision and rest it joins written apart by an apostrophe,
+    the rest as a name (« L’Oréal »: see ``elision.py``)."""
+
+    def locate_word_or_elided(prepared: PreparedText) -> Occurrences:
+        index = prepared.index(scope, False)
+        found = [(p, p + 1) for p in index.get(word, ())]
+        after = index.get(rest)  # most texts do not hold the rest: one look-up
+        if not after:
+            return found
+        before = set(index.get(elision, ()))
+        apart = [(p - 1, p + 1) for p in after if p - 1 in before]
+        if not apart or not written_elided(_scope_texts(prepared, scope), elision, rest):
+            return found
+        return sorted(found + apart)
+
+    return locate_word_or_elided
 
 
 def _within(left: Occurrences, right: Occurrences, distance: int) -> bool:

@@ -2,8 +2,9 @@
 
 The digest marks them; the tone leaves a brand's name out (``veille/classify/names.py``). The
 terms are the labels of the matched terms (``"air france"``, ``danon*``, ``title:danone``), found
-in the original text ignoring case, accents and ligatures, a phrase also written as one word,
-on the matcher's word boundaries (camel-case hashtags included).
+in the original text ignoring case, accents and ligatures, a phrase also written as one word, a
+word also written after an elision (« L’Oréal » for ``loreal``), on the matcher's word boundaries
+(camel-case hashtags included).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from veille.match.elision import elided_parts, written_as_name
+from veille.match.literal import APOSTROPHES
 from veille.match.tokens import HYPHENS, tag_word_starts
 from veille.normalize.text import fold_word
 
@@ -20,7 +23,7 @@ _HYPHEN = f"[{HYPHENS}]?"  # the hyphens the matcher reads words joined across
 
 def term_spans(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
     """The (start, end) of every occurrence of the terms in ``text``, in order, apart."""
-    patterns = [p for p in (_term_pattern(term) for term in terms) if p]
+    patterns = [p for p in (_term_pattern(term, n) for n, term in enumerate(terms)) if p]
     if not patterns or not text:
         return []
     folded, origin = _folded(text)
@@ -32,6 +35,9 @@ def term_spans(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
         # Whole characters only ("o" is not marked inside "œ"), and whole words.
         cut = found.start() > 0 and origin[found.start() - 1] == start
         cut = cut or origin[found.end() - 1] == end
+        # A word found written after an elision is a name there (« L’Oréal », not « d’une »).
+        elided = [found.end(name) for name, value in found.groupdict().items() if value]
+        cut = cut or any(not written_as_name(text[origin[at] : end]) for at in elided)
         if start == end or cut or start not in starts or end not in ends:
             # Inside a word: look again from the next character (a later match may be whole).
             search_from = found.start() + 1
@@ -62,7 +68,7 @@ def _folded(text: str) -> tuple[str, Sequence[int]]:
     return "".join(pieces), origin
 
 
-def _term_pattern(term: str) -> str | None:
+def _term_pattern(term: str, number: int) -> str | None:
     term = term.removeprefix("case:")
     if _FIELD_SCOPE.match(term) and not term.startswith(("title:", "author:")):
         return None
@@ -71,7 +77,12 @@ def _term_pattern(term: str) -> str | None:
     words = [fold_word(word) for word in re.findall(r"\w+", term)]
     if not words:
         return None
-    if len(words) == 1:
+    elided = None if wildcard or len(words) != 1 else elided_parts(words[0])
+    if elided is not None:
+        # Also written after an elision, as the matcher finds it: "loreal" in « L’Oréal ».
+        elision, rest = (_HYPHEN.join(re.escape(letter) for letter in part) for part in elided)
+        body = f"{elision}(?:(?P<elided{number}>[{APOSTROPHES}])|{_HYPHEN}){rest}"
+    elif len(words) == 1:
         # The matcher also reads a hyphenated group joined: "cocacola" is found in "Coca-Cola".
         body = _HYPHEN.join(re.escape(letter) for letter in words[0])
     else:
