@@ -135,7 +135,7 @@ def test_an_english_article_praising_a_competitor_is_negative_for_the_brand() ->
     document, acme = targeted("acme", EN_TITLE, EN_TEXT)
     assert tone_of(document) == "positive"
     assert tone_of(acme) == "negative"
-    kept = "Globex shines while Acme stumbles\nAcme's launch was a terrible failure and " \
+    kept = "Acme stumbles\nAcme's launch was a terrible failure and " \
         "reviewers hated it."  # fmt: skip
     assert acme == pytest.approx(sentiment_score(kept, "en"))
 

@@ -299,6 +299,12 @@ def _with_inflections(lexicon: dict[str, float]) -> dict[str, float]:
 
 
 @lru_cache(maxsize=1)
+def core_words() -> frozenset[str]:
+    """Every word of ``core_fr_lexicon.tsv``, rated or neutral: frequent words of French."""
+    return frozenset(_read_core())
+
+
+@lru_cache(maxsize=1)
 def load_lexicon() -> dict[str, float]:
     """Return the merged French lexicon (accent-free word → valence), read once per process."""
     lexicon = _folded_means(_read_pattern(), _read_vader_fr())

@@ -14,15 +14,20 @@ sentiment is the sentiment of the kept sentences, scored by the document's analy
    one of the terms the document matched;
 3. when none does either, the document's own score.
 
+A kept sentence is cut into clauses at contrast and comparison connectives
+(:mod:`veille.classify.clauses`): in « Orange propose une offre excellente, mais Bouygues
+Telecom déçoit » only the first clause is about Orange.
+
 Everything here is pure and deterministic.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from veille.classify import sentiment_score
+from veille.classify.clauses import is_headline, names_someone, split_clauses
 from veille.classify.names import name_labels, without_names
 from veille.match import And, BrandQuery, Field, Near, Node, Or, Phrase, Term, positive_terms
 from veille.match.parser import format_query
@@ -125,6 +130,36 @@ def _leaves(node: Node) -> list[Term | Phrase]:
     return []
 
 
+def _clauses_about(sentence: str, names_brand: Callable[[str], bool]) -> str:
+    """The clauses of a sentence about the brand: those naming it, and those naming nobody
+    else that go on from one kept (« …, mais trop cher »); the whole sentence when no clause
+    names the brand on its own.
+
+    A connective that opened a clause whose clause before it is left out goes too: what it
+    contrasted is gone.
+    """
+    clauses = split_clauses(sentence)
+    if len(clauses) == 1:
+        return sentence
+    naming = [names_brand(clause.text) for clause in clauses]
+    if not any(naming):
+        return sentence
+    capitals_name = not is_headline(sentence)
+    kept: list[bool] = []
+    for clause, names in zip(clauses, naming, strict=True):
+        goes_on = clause.resumes is not None and kept[clause.resumes]
+        kept.append(names or (goes_on and not (capitals_name and names_someone(clause.body()))))
+    text = ""
+    for index, clause in enumerate(clauses):
+        if not kept[index]:
+            continue
+        if index > 0 and not kept[index - 1]:
+            text = text.rstrip() + " " + clause.body().lstrip()
+        else:
+            text += clause.text
+    return text.strip()
+
+
 class BrandSentences:
     """A brand query compiled for sentences: finds the sentences of a document about the brand."""
 
@@ -146,14 +181,18 @@ class BrandSentences:
         author: str | None = None,
         lang: str | None = None,
     ) -> list[str]:
-        """The sentences of title and text that are about the brand; empty when none is."""
+        """The sentences of title and text that are about the brand, each cut to its clauses
+        about the brand (`_clauses_about`); empty when none is."""
         sentences = split_sentences(title) + split_sentences(text)
+
+        def names(query: BrandQuery, text: str) -> bool:
+            return query.match(title="", text=text, site=site, author=author, lang=lang).matched
 
         def matching(query: BrandQuery) -> list[str]:
             return [
-                sentence
+                _clauses_about(sentence, lambda clause: names(query, clause))
                 for sentence in sentences
-                if query.match(title="", text=sentence, site=site, author=author, lang=lang).matched
+                if names(query, sentence)
             ]
 
         kept = matching(self.sentence_query)
