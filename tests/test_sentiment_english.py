@@ -89,3 +89,36 @@ def test_a_failing_service_in_customers_words_is_negative(text: str) -> None:
 def test_working_and_receiving_alone_carry_no_tone() -> None:
     assert english_compound("I work at Danone") == 0.0
     assert english_compound("Parcel delivered today") == 0.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Danone shares fall after yoghurt recall",
+        "Acme shares tumble",
+        "Orange shares slump on profit warning",
+        "Share prices fell sharply",
+        "Sales plunged in the third quarter",
+        "Acme recalls: a product recall of 2 million cars",
+    ],
+)
+def test_bad_business_news_is_negative(text: str) -> None:
+    assert english_compound(text) <= -0.05
+
+
+def test_shares_as_stock_are_no_praise() -> None:
+    assert VADER.polarity_scores("Shares of Danone fell")["compound"] > 0  # the reading corrected
+    assert english_compound("Shares of Danone fell") == 0.0
+    assert english_compound("Its shares were unchanged") == 0.0
+    assert english_compound("Acme shares rise after strong results") > english_compound(
+        "Acme results were strong"
+    )
+    # The verb of sharing stays VADER's.
+    for text in ("I share your concerns", "Please share this", "Acme shares its recipe"):
+        assert english_compound(text) == VADER.polarity_scores(text)["compound"] > 0
+
+
+def test_recall_as_memory_carries_no_tone() -> None:
+    for text in ("I recall the first film", "I can't recall his name", "as you recall"):
+        assert english_compound(text) == VADER.polarity_scores(text)["compound"], text
+    assert english_compound("The recall was announced today") < 0

@@ -313,3 +313,86 @@ def test_customer_service_complaints(score: FrenchSentimentAnalyzer) -> None:
     assert score.compound("Les chantiers de la réforme reprennent.") == 0.0
     # « nouvelle » as an adjective: no new tax is no complaint.
     assert score.compound("Aucune nouvelle taxe cette année, une bonne chose.") >= 0.05
+
+
+def test_ne_a_personne_negates_the_verb(score: FrenchSentimentAnalyzer) -> None:
+    # « à personne » is "to nobody", with or without « ne ».
+    for text in (
+        "Je ne le recommande à personne",
+        "Je ne recommande à personne cet opérateur",
+        "Je ne le conseille à personne",
+        "Je le recommande à personne",
+        "Ce service ne plaît à personne",
+        "Je ne recommande personne",
+    ):
+        assert score.compound(text) <= -0.05, text
+    assert score.compound("Je le recommande à tout le monde") >= 0.05
+    assert score.compound("Je le recommande à une personne de confiance") >= 0.05
+
+
+def test_future_and_conditional_forms_are_rated(score: FrenchSentimentAnalyzer) -> None:
+    assert score.compound("Je ne le recommanderais jamais") <= -0.05
+    assert score.compound("Je ne le recommanderai jamais") <= -0.05
+    assert score.compound("Je le recommanderais sans hésiter") >= 0.05
+    assert score.compound("Je vous le conseillerais") >= 0.05
+    assert score.compound("Ce film vous plaira et vous ravira") >= 0.05  # -ire, -ir verbs
+    assert score.compound("Ils trahiront leurs clients") <= -0.05
+    # « j'aimerais », « je souhaiterais » ask politely: no praise.
+    assert score.compound("J'aimerais être remboursé") == 0.0
+    assert score.compound("Je souhaiterais une réponse") == 0.0
+
+
+def test_plus_jamais_opening_a_sentence_refuses(score: FrenchSentimentAnalyzer) -> None:
+    for text in (
+        "Plus jamais chez eux",
+        "Plus jamais ça",
+        "Plus jamais !",
+        "Colis arrivé cassé, plus jamais chez eux.",
+        "Jamais plus je n'irai chez eux",
+    ):
+        assert score.compound(text) <= -0.3, text
+    # « Plus jamais de panne » is "no more breakdowns".
+    assert score.compound("Plus jamais de panne depuis la mise à jour") >= 0.05
+    # Inside a sentence it is the negation it always was.
+    assert score.compound("Je ne serai plus jamais déçu") >= 0.05
+
+
+def test_a_price_rise_is_bad_news_and_a_fall_good_news(score: FrenchSentimentAnalyzer) -> None:
+    for text in (
+        "Orange augmente ses prix",
+        "Lidl augmente ses prix",
+        "Orange augmente ses tarifs de 10 %",
+        "Hausse des prix chez Orange",
+        "Prix en hausse chez Orange",
+        "Orange augmente encore ses forfaits fibre",
+    ):
+        assert score.compound(text) <= -0.05, text
+    assert score.compound("Lidl baisse ses prix") >= 0.05
+    assert score.compound("Les prix baissent chez Lidl") >= 0.05
+    assert score.compound("Orange n'augmente pas ses prix") >= 0.05
+    # A rise alone is neither good nor bad.
+    assert score.compound("Le chiffre d'affaires augmente") == 0.0
+    assert score.compound("Orange augmente le débit de la fibre") == 0.0
+    assert score.compound("une augmentation") == 0.0
+
+
+def test_not_buying_warns_others_off(score: FrenchSentimentAnalyzer) -> None:
+    for text in (
+        "N'achetez pas chez Lidl",
+        "N'achetez rien chez Lidl",
+        "Je n'achèterai plus jamais chez eux",
+        "Je ne le rachèterai pas",
+        "Ne commandez jamais sur ce site",
+    ):
+        assert score.compound(text) <= -0.05, text
+    # Buying is no opinion; a past purchase not made is a fact; « pas cher » is praise.
+    assert score.compound("J'achète chez Lidl") == 0.0
+    assert score.compound("Danone rachète une startup") == 0.0
+    assert score.compound("Je n'ai pas acheté ce produit") == 0.0
+    assert score.compound("Je l'achète pas cher") >= 0.05
+
+
+def test_plus_que_compares_and_does_not_negate(score: FrenchSentimentAnalyzer) -> None:
+    assert score.compound("Je l'aime plus que tout") >= 0.05
+    assert score.compound("Je ne l'aime plus") <= -0.05
+    assert score.compound("J'aime plus ce produit") <= -0.05  # informal « ne … plus »

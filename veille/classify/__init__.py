@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 # Bump a part when its behaviour changes, so `veille reclassify` knows what to redo.
-CLASSIFIER_VERSION = "lang-py3langid+lingua-3+sent-veilleen-2+veillefr-6+names-1+clauses-1"
+CLASSIFIER_VERSION = "lang-py3langid+lingua-3+sent-veilleen-3+veillefr-7+names-1+clauses-1"
 TONE_THRESHOLD = 0.05
 
 

@@ -11,7 +11,10 @@ complaint as praise (or the reverse):
 
 In both, the word keeps its valence, strengthened by VADER's own factor for "never so".
 A service that fails ("doesn't work", "never arrived", "stopped responding") counts as a
-negative word: VADER rates none of those words. Everything else is VADER 3.3.2 unchanged.
+negative word: VADER rates none of those words. Business news is read as such
+(`veille.classify.english_news`): "shares" as stock is not the verb of sharing, a fall or rise
+of shares or sales and a product recall count as rated words. Everything else is VADER 3.3.2
+unchanged.
 Two of VADER's checks lowercase the whole text for every word they look at, which makes a
 long text cost the square of its length; they are restated here reading only the words they
 need, and a text without emoji skips VADER's emoji rewriting, with the same results.
@@ -31,6 +34,8 @@ from vaderSentiment.vaderSentiment import (
     SentimentIntensityAnalyzer,
     SentiText,
 )
+
+from veille.classify.english_news import SHARE_WORDS, names_stock, news_valences
 
 # VADER's factor for "never so …" / "never this …".
 NEVER_SO_FACTOR = 1.25
@@ -100,6 +105,8 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
         words = sentitext.words_and_emoticons
         sentiments: list[float] = []
         lexicon = self.lexicon
+        # `sentiment_valence` below, with the test for stock inlined: it runs for every word.
+        rate = super().sentiment_valence
         for i, item in enumerate(words):
             lowered = item.lower()
             # VADER gives a word outside its lexicon the valence passed in (0), reading nothing
@@ -112,15 +119,32 @@ class EnglishSentimentAnalyzer(SentimentIntensityAnalyzer):
             ):
                 sentiments.append(0)
                 continue
-            sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
+            if lowered in SHARE_WORDS and names_stock(words, i):
+                sentiments.append(0)
+                continue
+            sentiments = rate(0, sentitext, item, i, sentiments)
         sentiments = self._but_check(words, sentiments)
         return self.score_valence(sentiments, text)
 
+    def sentiment_valence(
+        self, valence: float, sentitext: Any, item: str, i: int, sentiments: list[float]
+    ) -> list[float]:
+        """VADER's `sentiment_valence`; "shares" as stock ("Danone shares fall") is unrated."""
+        if item.lower() in SHARE_WORDS and names_stock(sentitext.words_and_emoticons, i):
+            sentiments.append(0)
+            return sentiments
+        return list(super().sentiment_valence(valence, sentitext, item, i, sentiments))
+
     def score_valence(self, sentiments: list[float], text: str) -> dict[str, float]:
-        """VADER's `score_valence`, with a valence for each failing service the text reports."""
-        if _FAILURE_VERB.search(text.lower()):
+        """VADER's `score_valence`, with a valence for each failing service the text reports,
+        and for each fall, rise or product recall of business news."""
+        lowered = text.lower()
+        if _FAILURE_VERB.search(lowered):
             failures = len(_FAILURE.findall(text))
             sentiments = [*sentiments, *[FAILURE_VALENCE] * failures]
+        news = news_valences(lowered)
+        if news:
+            sentiments = [*sentiments, *news]
         return dict(super().score_valence(sentiments, text))
 
     @staticmethod

@@ -2,9 +2,16 @@
 
 Each sentiment-bearing word gets its lexicon valence, adjusted by the words around it:
 
-- negation: "ne … pas / plus / jamais / rien / aucun / guère", "pas" alone in informal text,
-  "sans", "ni"; its scope runs over the next three content words of the clause, across
-  articles and degree adverbs ("pas un très bon film"); "jamais … aussi" is a superlative;
+- negation: "ne … pas / plus / jamais / rien / aucun / guère / personne", "pas" alone in
+  informal text, "sans", "ni", "à personne" after a verb ("je ne le recommande à personne");
+  its scope runs over the next three content words of the clause, across articles and degree
+  adverbs ("pas un très bon film"); "jamais … aussi" is a superlative, "plus que" a
+  comparison ("je l'aime plus que tout");
+- refusal: "plus jamais" opening a sentence ("Plus jamais ça"), and verbs of buying negated
+  in a simple tense ("N'achetez pas chez …", "je n'y commanderai plus"), though buying alone
+  says nothing;
+- prices: a rise of prices or rates is bad news for customers and a fall good news ("Orange
+  augmente ses tarifs", "hausse des prix", "les prix baissent");
 - intensifiers and diminishers before the word ("très", "trop", "vraiment", "assez",
   "peu", "un peu", "moins");
 - contrast: after "mais" / "pourtant" / "par contre" the clause counts more and the one
@@ -25,7 +32,7 @@ import math
 from functools import lru_cache
 
 from veille.classify import french_words as fw
-from veille.classify.french_lexicon import IDIOM_VALENCES, load_lexicon
+from veille.classify.french_lexicon import IDIOM_VALENCES, load_lexicon, refusal_valences
 from veille.classify.french_tokens import Emphasis, symbol_valences, tokenize
 
 # VADER's empirically derived constants, kept so French and English scores are comparable.
@@ -46,6 +53,10 @@ LITTLE_FACTOR = -0.5
 SOFTENED_FACTOR = 0.5
 # Content words that a negation reaches (VADER looks three words back).
 NEGATION_SCOPE = 3
+# « Plus jamais ça » opening a sentence: as strong as « à éviter ».
+NEVER_AGAIN_VALENCE = -2.6
+# « Orange augmente ses tarifs » (negative), « les prix baissent » (positive).
+PRICE_MOVE_VALENCE = 1.5
 _PUNCTUATION = frozenset(",;:.!?…")
 # Idioms indexed by their first word, longest first, so most tokens cost one dict lookup.
 _IDIOMS_BY_FIRST_WORD: dict[str, list[tuple[tuple[str, ...], float]]] = {}
@@ -104,12 +115,39 @@ def _modifiers(words: list[str], index: int) -> tuple[float, float]:
 
 
 def _negated_by_following(words: list[str], index: int, ne_seen: bool) -> bool:
-    """Whether a negation after the word negates it: "je n'aime pas", "j'aime pas"."""
+    """Whether a negation after the word negates it: "je n'aime pas", "j'aime pas",
+    "je ne le recommande à personne"."""
     count = len(words)
     following = words[index + 1] if index + 1 < count else ""
     if following in fw.POSTVERBAL_NEGATORS:
+        if following == "plus" and index + 2 < count and words[index + 2] in fw.THAN:
+            return False
         return ne_seen or (index > 0 and words[index - 1] in fw.CLITICS)
-    return ne_seen and index + 2 < count and words[index + 2] in fw.POSTVERBAL_NEGATORS
+    if following == "a" and _to_nobody(words, index + 1):
+        return True
+    if not ne_seen or index + 2 >= count:
+        return False
+    return words[index + 2] in fw.POSTVERBAL_NEGATORS or _to_nobody(words, index + 2)
+
+
+def _to_nobody(words: list[str], index: int) -> bool:
+    """Whether « à personne » ("to nobody") stands at `index`."""
+    return words[index] == "a" and index + 1 < len(words) and words[index + 1] == "personne"
+
+
+def _opens_with_never_again(words: list[str]) -> bool:
+    """Whether a sentence opens with « plus jamais » not followed by « de » (« plus jamais de
+    panne » is "no more breakdowns")."""
+    return tuple(words[:2]) in fw.NEVER_AGAIN and words[2:3] not in (["de"], ["d'"])
+
+
+def _price_move(words: list[str], index: int) -> float:
+    """The valence of a rise or fall word with a price near it (0.0 without one)."""
+    start = max(0, index - fw.PRICE_WINDOW)
+    near = words[start:index] + words[index + 1 : index + 1 + fw.PRICE_WINDOW]
+    if fw.PRICE_NOUNS.isdisjoint(near):
+        return 0.0
+    return -PRICE_MOVE_VALENCE if words[index] in fw.PRICE_RISES else PRICE_MOVE_VALENCE
 
 
 def _pas_is_a_noun(words: list[str], index: int) -> bool:
@@ -126,6 +164,7 @@ class FrenchSentimentAnalyzer:
     def __init__(self, lexicon: dict[str, float] | None = None) -> None:
         self.lexicon = lexicon if lexicon is not None else load_lexicon()
         self.symbols = symbol_valences()
+        self.refusals = refusal_valences()
         # Every word a rule of `_sentence` reads for itself: any other word only moves the
         # scope of a negation on (most words of an article).
         self.notable = frozenset().union(
@@ -138,6 +177,9 @@ class FrenchSentimentAnalyzer:
             fw.NEGATORS,
             fw.NE_COMPLETERS,
             fw.NEGATING_OPENERS,
+            fw.PRICE_RISES,
+            fw.PRICE_FALLS,
+            self.refusals,
         )
 
     def compound(self, text: str) -> float:
@@ -193,11 +235,20 @@ class FrenchSentimentAnalyzer:
                 scope, ne_seen, concession = 0, False, False
                 continue
             idiom = self._idiom(words, index) if word in _IDIOMS_BY_FIRST_WORD else None
-            if idiom is not None:
+            price = _price_move(words, index) if word in fw.PRICE_MOVES else 0.0
+            if index == 0 and _opens_with_never_again(words):
+                valence, negated = NEVER_AGAIN_VALENCE, False
+                skip_until = 2
+            elif idiom is not None:
                 valence, length = idiom
                 skip_until = index + length
                 # "pas au top" is negated; "pas terrible" carries its own negation.
                 negated = scope > 0 and word not in fw.NEGATORS and word not in fw.NE
+                if scope:
+                    scope -= 1
+            elif price:
+                valence = price
+                negated = scope > 0 or _negated_by_following(words, index, ne_seen)
                 if scope:
                     scope -= 1
             elif word in fw.NE:
@@ -234,6 +285,14 @@ class FrenchSentimentAnalyzer:
                 else:
                     scope = NEGATION_SCOPE
                 continue
+            elif word in self.refusals:
+                # « N'achetez pas chez Lidl »: the negation is the warning; « je n'ai pas
+                # acheté » reports, and « je l'achète pas cher » negates « cher ».
+                if scope and word not in fw.SCOPE_TRANSPARENT:
+                    scope -= 1
+                if not self._refused(words, index, ne_seen):
+                    continue
+                valence, negated = self.refusals[word], False
             elif word in lexicon and not self._is_modifier_of_next(words, index):
                 if (word == "bien" and following in fw.BIEN_AS_ADVERB_BEFORE) or (
                     index == 0 and word in fw.DISCOURSE_OPENERS and following[:1] in _PUNCTUATION
@@ -265,6 +324,16 @@ class FrenchSentimentAnalyzer:
                 valence *= NEGATIVE_WEIGHT
             total += valence * weight * (CONTRAST_BEFORE if concession else 1.0)
         return total
+
+    def _refused(self, words: list[str], index: int, ne_seen: bool) -> bool:
+        """Whether a negation after a verb of buying negates it, not the word after itself."""
+        if not _negated_by_following(words, index, ne_seen):
+            return False
+        for negator in (index + 1, index + 2):
+            if negator < len(words) and words[negator] in fw.POSTVERBAL_NEGATORS:
+                after = words[negator + 1] if negator + 1 < len(words) else ""
+                return after not in self.lexicon and self._idiom(words, negator) is None
+        return True  # « à personne »
 
     @staticmethod
     def _idiom(words: list[str], index: int) -> tuple[float, int] | None:

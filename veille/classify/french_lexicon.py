@@ -22,9 +22,10 @@ Sources, merged in this order of precedence:
 
 Where sources 2 and 3 both rate a word, the two independent ratings are averaged; source 1
 overrides both. The sources often list one form of a word only, so the feminine and plural
-forms of adjectives, their -ment adverbs, and the present, past-participle and imperfect
-forms of -er verbs are derived by French spelling rules and fill the gaps (`inflections`,
-`adverb`, `verb_forms`). Lookup is accent-insensitive because tweets often drop accents.
+forms of adjectives, their -ment adverbs, the present, past-participle, imperfect, future and
+conditional forms of -er verbs, and the future and conditional of -ir and -re verbs are
+derived by French spelling rules and fill the gaps (`inflections`, `adverb`, `verb_forms`,
+`future_forms`). Lookup is accent-insensitive because tweets often drop accents.
 """
 
 from __future__ import annotations
@@ -168,6 +169,13 @@ IDIOM_VALENCES: dict[tuple[str, ...], float] = {
 # Accent-free: "é", "ée", "és", "ées" of the past participle fold into "e", "ee", "es", "ees".
 _VERB_ENDINGS = ["e", "es", "ent", "ons", "ez", "ee", "ees", "ais", "ait", "aient", "ions"]
 _VERB_ENDINGS += ["iez", "ant"]
+# Future and conditional endings, written after the infinitive of a regular verb.
+_FUTURE_ENDINGS = ["ai", "as", "a", "ons", "ez", "ont", "ais", "ait", "ions", "iez", "aient"]
+# Verbs of buying: saying nothing alone (« j'achète », « Danone rachète une usine »), they warn
+# others off when negated in a simple tense: « N'achetez pas chez Lidl », « je n'y commanderai
+# plus jamais », « je ne le rachèterai pas » (see `refusal_valences`).
+REFUSED_VERBS = ("acheter", "racheter", "commander")
+REFUSAL_VALENCE = -2.0
 
 
 @lru_cache(maxsize=65536)
@@ -230,13 +238,39 @@ def _derived_forms(word: str) -> list[str]:
 
 
 def verb_forms(infinitive: str) -> list[str]:
-    """Return the indicative present, imperfect and past-participle forms of an -er verb."""
+    """Return the indicative present, imperfect, future, past-participle and conditional forms
+    of an -er verb ("recommander" → "recommande", "recommandait", "recommanderais")."""
     if len(infinitive) < 5 or not infinitive.endswith("er"):
         return []
     if not _SIMPLE_WORD.fullmatch(infinitive):
         return []
     stem = infinitive[:-2]
-    return [stem + ending for ending in _VERB_ENDINGS]
+    return [stem + ending for ending in _VERB_ENDINGS] + future_forms(infinitive)
+
+
+def future_forms(infinitive: str) -> list[str]:
+    """Return the future and conditional forms of a regular verb in -er, -ir or -re: its
+    infinitive, without the final e of -re, and the endings ("réussir" → "réussira",
+    "plaire" → "plairait")."""
+    if len(infinitive) < 4 or not infinitive.endswith(("er", "ir", "re")):
+        return []
+    if not _SIMPLE_WORD.fullmatch(infinitive):
+        return []
+    base = infinitive[:-1] if infinitive.endswith("re") else infinitive
+    return [base + ending for ending in _FUTURE_ENDINGS]
+
+
+def _is_verb_in_ir_or_re(word: str, lexicon: dict[str, float]) -> bool:
+    """Whether an -ir or -re word is taken for a verb: the lexicon also has its present in -t
+    ("réussir" with "réussit", "plaire" with "plaît", "détruire" with "détruit")."""
+    if word.endswith("ir"):
+        return word[:-2] + "it" in lexicon
+    return word.endswith("re") and word[:-2] + "t" in lexicon
+
+
+def refusal_valences() -> dict[str, float]:
+    """The forms of `REFUSED_VERBS`, each with the valence of its negation."""
+    return {form: REFUSAL_VALENCE for verb in REFUSED_VERBS for form in [verb, *verb_forms(verb)]}
 
 
 def _read_pattern() -> dict[str, float]:
@@ -292,6 +326,8 @@ def _with_inflections(lexicon: dict[str, float]) -> dict[str, float]:
         # conjugated forms: "aimer" (with "aime") is a verb, "enfer" is not ("enfant"!).
         if abs(valence) >= VERB_MIN_VALENCE and word[:-2] + "e" in lexicon:
             forms += verb_forms(word)
+        elif abs(valence) >= VERB_MIN_VALENCE and _is_verb_in_ir_or_re(word, lexicon):
+            forms += future_forms(word)
         for form in forms:
             if form not in lexicon:
                 derived.setdefault(form, valence)
@@ -313,7 +349,7 @@ def load_lexicon() -> dict[str, float]:
     # A word marked neutral is neutral in all its forms ("cher" and "chère", "jouer" and "joue").
     for word, valence in core.items():
         if valence == 0.0:
-            for form in _derived_forms(word) + verb_forms(word):
+            for form in _derived_forms(word) + verb_forms(word) + future_forms(word):
                 if form not in core:
                     lexicon[form] = 0.0
     lexicon = _with_inflections(lexicon)

@@ -22,7 +22,7 @@ PAS_ADJECTIVES = _words("premier grand petit nouveau dernier faux vrai bon seul 
 NEGATING_OPENERS = frozenset(["loin", "personne"])
 ELISIONS_OF_DE = frozenset(["de", "d'"])
 # Words that complete a negation when they follow the verb: "je n'aime pas", "j'aime pas".
-POSTVERBAL_NEGATORS = _words("pas plus jamais rien guere point aucun aucune")
+POSTVERBAL_NEGATORS = _words("pas plus jamais rien guere point aucun aucune personne")
 # After "jamais", these turn the sentence into a superlative: "jamais été aussi satisfait".
 COMPARATIVES = frozenset(["aussi", "autant", "si", "tant", "plus", "mieux", "pire"])
 # Pronouns that stand before a verb; "j'aime pas" is negated by the "pas" that follows.
@@ -61,3 +61,19 @@ BIEN_AS_ADVERB_BEFORE = _words(
 )
 # "Bon, …" / "Bien, …" opening a sentence mark a turn in the talk, not a judgement.
 DISCOURSE_OPENERS = frozenset(["bon", "bien", "bref"])
+# « plus que » / « plus qu' » after a verb compares ("je l'aime plus que tout"): no negation.
+THAN = frozenset(["que", "qu'"])
+# Opening a sentence, « plus jamais » / « jamais plus » refuses for good (« Plus jamais ça »,
+# « Plus jamais chez eux »); before « de », it is "no more" of what follows (« plus jamais de
+# panne »), read as a negation.
+NEVER_AGAIN = frozenset({("plus", "jamais"), ("jamais", "plus")})
+# A rise in prices is bad news for the customers who pay them, a fall good news: a word of a
+# rise or fall with a word of a price within three words either side (« Orange augmente ses
+# tarifs », « hausse des prix », « les prix baissent », « la facture augmente »).
+PRICE_NOUNS = _words("prix tarif tarifs forfait forfaits facture factures")
+PRICE_RISES = _words(
+    "hausse hausses augmente augmentent augmentation augmentations flambee flambent envolee"
+)
+PRICE_FALLS = _words("baisse baisses baissent diminue diminuent diminution")
+PRICE_MOVES = PRICE_RISES | PRICE_FALLS
+PRICE_WINDOW = 3
