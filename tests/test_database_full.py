@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, bindparam, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from benchmarks.feedworld import BRAND, make_feed
 from tests.support.feedserver import FeedServer
 from tests.support.project import run
+from tests.support.smtpserver import free_port
+from tests.support.stores import POSTGRES_ADMIN_URL, postgres_unavailable_reason
 from veille.errors import StoreError, StoreUnavailableError
 from veille.store import Store
 from veille.store.db import connection_error
@@ -187,3 +189,46 @@ def test_a_pass_that_fills_the_disk_stops_with_one_clear_error(
     # One error, not one per source, and no traceback.
     assert "Traceback" not in result.output
     assert not [record for record in caplog.records if record.name == "veille.pipeline"]
+
+
+def test_a_refused_statement_does_not_send_the_user_to_the_database_url(tmp_path: Path) -> None:
+    reason = postgres_unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    admin = create_engine(POSTGRES_ADMIN_URL).url
+    too_many = text("SELECT 1 WHERE 1 IN :ids").bindparams(bindparam("ids", expanding=True))
+    engine = create_engine(admin)
+    try:
+        # Past the 65,535 parameters a statement may carry: psycopg refuses to send it.
+        with engine.connect() as connection, pytest.raises(DBAPIError) as caught:
+            connection.execute(too_many, {"ids": list(range(70_000))})
+    finally:
+        engine.dispose()
+    refused = connection_error(admin, caught.value, doing="read from")
+    assert "number of parameters" in str(refused)
+    assert refused.hint is not None and "VEILLE_DATABASE_URL" not in refused.hint
+    assert "refused" in refused.hint
+    cancelled = _driver_error(
+        admin.render_as_string(hide_password=False),
+        ["SET LOCAL statement_timeout = 1", "SELECT pg_sleep(1)"],
+    )
+    error = connection_error(admin, cancelled, doing="read from")
+    assert "statement_timeout" in (error.hint or "")
+    missing_table = _driver_error(f"sqlite:///{tmp_path / 'veille.db'}", ["SELECT * FROM absent"])
+    error = connection_error(create_engine("sqlite:///veille.db").url, missing_table)
+    assert "no such table" in str(error) and "server runs" not in (error.hint or "")
+
+
+def test_an_unreachable_server_still_points_at_the_url() -> None:
+    pytest.importorskip("psycopg")
+    url = create_engine(f"postgresql+psycopg://veille:pw@127.0.0.1:{free_port()}/veille").url
+    engine = create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with pytest.raises(DBAPIError) as caught:
+            engine.connect()
+    finally:
+        engine.dispose()
+    error = connection_error(url, caught.value, doing="read from")
+    assert "Connection refused" in str(error)
+    assert error.hint is not None and "VEILLE_DATABASE_URL" in error.hint
+    assert "and that the server runs" in error.hint

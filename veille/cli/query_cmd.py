@@ -224,10 +224,11 @@ def _stories(app: App, f: Any, output_format: str, timezone: str) -> None:
     """``veille mentions --group-by story``: a row per story, its earliest sighting as headline."""
     from veille.store.story_list import STORY_FIELDS
 
-    records = app.store().list_stories(f)
     if output_format != "table":
-        write_records(records, output_format, STORY_FIELDS, sys.stdout)
+        # Written as they are read: every story of a long period is not held in memory.
+        write_record_batches(app.store().iter_stories(f), output_format, STORY_FIELDS, sys.stdout)
         return
+    records = app.store().list_stories(f)
     out = console()
     columns = [
         Column(

@@ -228,8 +228,16 @@ _HINTS_BY_SQLSTATE = {
     "53100": _DISK_FULL_HINT,  # disk_full
     # read_only_sql_transaction
     "25006": "the database server takes no writes (a read-only replica?)",
+    # query_canceled
+    "57014": "the server cancelled the query (its statement_timeout, or an administrator): "
+    "narrow it (a shorter period, a brand) or raise the timeout of veille's database role",
 }
 _DEFAULT_HINT = "check VEILLE_DATABASE_URL (or the config's database URL) and that the server runs"
+# The database answered, and refused what veille asked: its URL and server are not in question.
+_REFUSED_HINT = (
+    "the database is reachable but refused veille's statement; if this happens again, please "
+    "report it with the command that caused it"
+)
 
 
 # Errors after which no write can succeed for now, unlike a deadlock or a busy lock, which
@@ -247,12 +255,22 @@ def _sqlite_family(driver_error: BaseException | None, families: Iterable[str]) 
     return next((f for f in families if name == f or name.startswith(f + "_")), None)
 
 
-def _hint_for(driver_error: BaseException | None) -> str:
-    family = _sqlite_family(driver_error, _HINTS_BY_SQLITE_ERROR)
+def _hint_for(exc: DBAPIError) -> str:
+    family = _sqlite_family(exc.orig, _HINTS_BY_SQLITE_ERROR)
     if family is not None:
         return _HINTS_BY_SQLITE_ERROR[family]
-    sqlstate = getattr(driver_error, "sqlstate", None)
-    return _HINTS_BY_SQLSTATE.get(str(sqlstate), _DEFAULT_HINT)
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    if sqlstate in _HINTS_BY_SQLSTATE:
+        return _HINTS_BY_SQLSTATE[sqlstate]
+    return _DEFAULT_HINT if _connection_problem(exc, sqlstate) else _REFUSED_HINT
+
+
+def _connection_problem(exc: DBAPIError, sqlstate: str) -> bool:
+    """Whether ``exc`` came while connecting (no statement was sent) or lost the connection,
+    rather than being the database's answer to a statement (a client-side refusal included:
+    too many parameters)."""
+    lost = sqlstate.startswith(("08", "57P"))  # connection_exception, the server shutting down
+    return exc.statement is None or exc.connection_invalidated or lost
 
 
 def _unavailable(exc: DBAPIError) -> bool:
@@ -272,7 +290,7 @@ def connection_error(url: URL, exc: DBAPIError, *, doing: str = "connect to") ->
     if url.password:
         reason = reason.replace(str(url.password), "***")
     kind = StoreUnavailableError if _unavailable(exc) else StoreError
-    return kind(f"cannot {doing} the database {mask_url(url)}: {reason}", hint=_hint_for(exc.orig))
+    return kind(f"cannot {doing} the database {mask_url(url)}: {reason}", hint=_hint_for(exc))
 
 
 @contextmanager

@@ -653,6 +653,11 @@ class Store:
         with self._reading() as connection:
             return story_list.list_stories(connection, f)
 
+    def iter_stories(self, f: MentionFilter) -> Iterator[list[dict[str, object]]]:
+        """``list_stories`` in batches, grouped in one query (on one connection while iterated)."""
+        with self._reading() as connection:
+            yield from story_list.iter_stories(connection, f)
+
     def count_stories(self, f: MentionFilter) -> int:
         """How many stories ``list_stories`` has for ``f`` (its limit and offset aside)."""
         with self._reading() as connection:

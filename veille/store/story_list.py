@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,6 @@ from sqlalchemy import Connection, Row, Select, case, distinct, func
 from veille.normalize.domains import readable_host
 from veille.store import queries
 from veille.store.queries import (
-    LISTING_COLUMNS,
     among_the_newest,
     effective_sentiment,
     effective_tone,
@@ -20,9 +20,8 @@ from veille.store.queries import (
     looks_among_the_newest,
     mention_time,
     page_of,
-    with_names,
 )
-from veille.store.schema import TONES, document_table, mention_table
+from veille.store.schema import TONES, brand_table, document_table, mention_table
 from veille.store.specs import MentionFilter
 
 # Mentions read per round trip while looking for the stories of a page, newest first.
@@ -31,6 +30,21 @@ STORY_SCAN_BATCH = 500
 # grouped at once: cheaper than reading that many stories apart, and their ids would not fit
 # in one statement.
 STORY_PAGE_MAX = 1000
+# Stories listed at a time, the headlines of each batch read by one statement: on SQLite their
+# ids stay well under the parameters a statement may bind (32,766 unless the build says
+# otherwise; PostgreSQL's 65,535 is met by one array parameter), besides the filters' own.
+STORIES_PER_STATEMENT = 1000
+# What a story shows of its headline, its first sighting, and the brand of each sighting.
+_HEADLINE_COLUMNS = (
+    document_table.c.story_id,
+    brand_table.c.name.label("brand"),
+    document_table.c.title,
+    document_table.c.canonical_url,
+    document_table.c.url,
+    document_table.c.site,
+    document_table.c.platform,
+    document_table.c.published_at,
+)
 # One story as ``veille mentions --group-by story`` and list_stories give it.
 STORY_FIELDS = (
     "story_id", "title", "url", "site", "platform", "published_at", "first_seen", "last_seen",
@@ -47,6 +61,31 @@ def list_stories(connection: Connection, f: MentionFilter) -> list[dict[str, obj
     differently counts under both tones).
     ``limit`` and ``offset`` page the stories.
     """
+    return [story for batch in iter_stories(connection, f) for story in batch]
+
+
+def iter_stories(
+    connection: Connection, f: MentionFilter, batch_size: int = STORIES_PER_STATEMENT
+) -> Iterator[list[dict[str, object]]]:
+    """The stories ``list_stories`` returns, grouped in one query and handed out in batches.
+
+    For exports: the stories of a long period are read as they are written, each batch's
+    headlines asked in one statement of its own (the ids of every story would not fit in one).
+    """
+    query, paged = _groups(connection, f)
+    # A page's few stories are read at once; others as they come, without holding them all.
+    reading = connection if paged else connection.execution_options(yield_per=batch_size)
+    for groups in reading.execute(query).partitions(batch_size):
+        headlines, brands = _headlines(connection, f, [group.story_id for group in groups])
+        yield [
+            _story_record(group, headlines[group.story_id], brands[group.story_id])
+            for group in groups
+        ]
+
+
+def _groups(connection: Connection, f: MentionFilter) -> tuple[Select[Any], bool]:
+    """The stories of the filtered mentions, their counts and tones, the page's only; and
+    whether the page was found from the newest mentions (see ``_page_story_ids``)."""
     last_seen = func.max(mention_time).label("last_seen")
     tone_counts = [
         func.count(distinct(case((effective_tone == tone, document_table.c.id)))).label(tone)
@@ -67,28 +106,24 @@ def list_stories(connection: Connection, f: MentionFilter) -> list[dict[str, obj
     query = query.group_by(story_id).order_by(last_seen.desc(), story_id.desc())
     page = _page_story_ids(connection, f)
     if page is None:
-        query = page_of(query, f.limit, f.offset)
-    else:
-        # The page's stories only: their index finds their mentions, however long the period.
-        query = query.where(document_table.c.story_id.in_(page))
-    groups = list(connection.execute(query))
-    if not groups:
-        return []
-    sightings = filtered_query(connection, f, *LISTING_COLUMNS).query
-    sightings = with_names(sightings).where(
-        document_table.c.story_id.in_([g.story_id for g in groups])
-    )
-    sightings = sightings.order_by(mention_time, mention_table.c.id)
+        return page_of(query, f.limit, f.offset), False
+    # The page's stories only: their index finds their mentions, however long the period.
+    return query.where(document_table.c.story_id.in_(page)), True
+
+
+def _headlines(
+    connection: Connection, f: MentionFilter, story_ids: Sequence[str]
+) -> tuple[dict[str, Row[Any]], dict[str, set[str]]]:
+    """Each story's first sighting among the filtered mentions, and the brands that saw it."""
+    query = filtered_query(connection, f, *_HEADLINE_COLUMNS).query
+    query = query.join(brand_table, brand_table.c.id == mention_table.c.brand_id)
+    query = query.where(document_table.c.story_id.in_(story_ids))
     headlines: dict[str, Row[Any]] = {}
-    brands: dict[str, list[str]] = {}
-    for row in connection.execute(sightings):
+    brands: dict[str, set[str]] = {}
+    for row in connection.execute(query.order_by(mention_time, mention_table.c.id)):
         headlines.setdefault(row.story_id, row)
-        names = brands.setdefault(row.story_id, [])
-        if row.brand not in names:
-            names.append(row.brand)
-    return [
-        _story_record(group, headlines[group.story_id], brands[group.story_id]) for group in groups
-    ]
+        brands.setdefault(row.story_id, set()).add(row.brand)
+    return headlines, brands
 
 
 def count_stories(connection: Connection, f: MentionFilter) -> int:
@@ -152,7 +187,7 @@ def _first_stories(
     return seen_last if every_mention else None
 
 
-def _story_record(group: Row[Any], headline: Row[Any], brands: list[str]) -> dict[str, object]:
+def _story_record(group: Row[Any], headline: Row[Any], brands: set[str]) -> dict[str, object]:
     """A story as the command-line and dashboard contract dictionary."""
     return {
         "story_id": group.story_id,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
+from itertools import chain
 from typing import Any
 
 from starlette.datastructures import QueryParams
@@ -105,16 +106,25 @@ def csv_response(
     )
 
 
-def _streamed_csv(store: Store, f: MentionFilter, name: str, output: str) -> Response:
-    """Every mention a filter keeps, as CSV written batch by batch."""
+def _streamed_csv(
+    batches: Iterator[Sequence[Mapping[str, object]]],
+    fields: Sequence[str],
+    name: str,
+    output: str,
+) -> Response:
+    """Every record of ``batches`` (each mention or story a filter keeps), as CSV written batch
+    by batch."""
     spreadsheet = output == "excel"
+    # Read before the answer starts: a database that cannot be read then answers 503, where a
+    # download already begun could only be cut short.
+    first = next(batches, None)
 
     def rows() -> Iterator[str]:
         yield (SPREADSHEET_START if spreadsheet else "") + csv_text(
-            [], MENTION_FIELDS, spreadsheet=spreadsheet
+            [], fields, spreadsheet=spreadsheet
         )
-        for batch in store.iter_mentions(f, EXPORT_BATCH):
-            yield csv_text(batch, MENTION_FIELDS, spreadsheet=spreadsheet).split("\n", 1)[1]
+        for batch in () if first is None else chain([first], batches):
+            yield csv_text(batch, fields, spreadsheet=spreadsheet).split("\n", 1)[1]
 
     return StreamingResponse(
         rows(),
@@ -135,7 +145,8 @@ def mentions(request: Request) -> Response:
     total = count_mentions(store, f)
     if output != "json":
         if limit is None:
-            return _streamed_csv(store, f, "mentions", output)
+            batches = store.iter_mentions(f, EXPORT_BATCH)
+            return _streamed_csv(batches, MENTION_FIELDS, "mentions", output)
         return csv_response(store.list_mentions(f), MENTION_FIELDS, "mentions", output)
     f = replace(f, limit=limit or DEFAULT_LIMIT)
     body = {"total": total, "limit": f.limit, "offset": offset, "mentions": store.list_mentions(f)}
@@ -153,7 +164,7 @@ def stories(request: Request) -> Response:
     zone = time_zone(params.time_zone_name(query))
     f = mention_filter(request, query, limit=limit, offset=offset, zone=zone)
     if output != "json":
-        return csv_response(store.list_stories(f), STORY_FIELDS, "stories", output)
+        return _streamed_csv(store.iter_stories(f), STORY_FIELDS, "stories", output)
     f = replace(f, limit=limit or DEFAULT_LIMIT)
     total = store.count_stories(f)
     body = {"total": total, "limit": f.limit, "offset": offset, "stories": store.list_stories(f)}
