@@ -8,6 +8,7 @@ the database host and the secrets folder are swapped for local ones.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -27,7 +28,15 @@ from sqlalchemy.engine import make_url
 from tests.support.feedserver import FeedServer
 from tests.support.project import feed_bytes, write_config
 from tests.support.smtpserver import free_port
-from tests.support.stores import POSTGRES_ADMIN_URL, fresh_postgres_database
+from tests.support.stores import (
+    POSTGRES_ADMIN_URL,
+    T0,
+    configure,
+    fresh_postgres_database,
+    make_item,
+)
+from veille.store import MentionFilter, Store
+from veille.types import SourceState
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text("utf-8"))
@@ -171,3 +180,70 @@ def _poll_mentions(
                 return list(rows)
         time.sleep(0.5)
     raise AssertionError("the dashboard never showed the collected mentions")
+
+
+OPERATIONS = (ROOT / "docs" / "operations.md").read_text("utf-8")
+# A command run in the db service, in a code block or inline.
+_EXEC = re.compile(
+    r"docker(?:-compose| compose) exec (?P<options>(?:-\S+ )*)db (?P<command>[^`\n]+)"
+)
+
+
+def _docker_database_commands() -> list[tuple[str, str]]:
+    """The commands docs/operations.md runs in the ``db`` service: (exec options, command)."""
+    return [(match["options"], match["command"].strip()) for match in _EXEC.finditer(OPERATIONS)]
+
+
+def test_the_docker_backup_and_restore_take_no_terminal() -> None:
+    commands = _docker_database_commands()
+    for options, command in commands:
+        # A pseudo-terminal turns the dump's line feeds into CR LF: it restores nothing.
+        assert "-T" in options.split(), command
+    assert [command.split()[0] for _, command in commands] == ["pg_dump", "pg_restore"]
+
+
+@pytest.mark.skipif(
+    shutil.which("pg_dump") is None or shutil.which("pg_restore") is None,
+    reason="no pg_dump and pg_restore to run the documented backup",
+)
+def test_the_documented_docker_backup_restores_the_database(
+    deployment: tuple[Path, str], tmp_path: Path
+) -> None:
+    _, database = deployment
+    url = f"postgresql+psycopg://veille@127.0.0.1:5432/{database}"
+    store = Store.open(url)
+    try:
+        configure(store)
+        run = store.begin_run(T0)
+        items = [make_item(f"doc-{number}") for number in range(20)]
+        store.save_collection(
+            run, "lemonde", None, items, SourceState(),
+            now=T0, next_check_at=T0, not_modified=False, duration=0.0,
+        )  # fmt: skip
+    finally:
+        store.close()
+    (_, dump), (_, restore) = _docker_database_commands()
+    # As the db service runs them, against the local server and the test's database.
+    env = {**os.environ, "PGHOST": "127.0.0.1", "PGPORT": "5432"}
+    dump = dump.replace("--format=custom veille >", f"--format=custom {database} >")
+    assert database in dump
+    subprocess.run(["sh", "-c", dump], cwd=tmp_path, env=env, check=True)
+    (written,) = tmp_path.glob("*.dump")
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM mentions WHERE id > 5"))
+        restore = re.sub(
+            r"\S+\.dump$", written.name, restore.replace("-d veille ", f"-d {database} ")
+        )
+        assert database in restore and written.name in restore
+        subprocess.run(["sh", "-c", restore], cwd=tmp_path, env=env, check=True)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM mentions")).scalar_one() == 20
+    finally:
+        engine.dispose()
+    restored = Store.open(url)  # at the latest revision, as the services need it
+    try:
+        assert len(restored.list_mentions(MentionFilter(limit=None))) == 20
+    finally:
+        restored.close()
