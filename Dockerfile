@@ -7,7 +7,7 @@ COPY pyproject.toml README.md LICENSE alembic.ini ./
 COPY veille ./veille
 COPY migrations ./migrations
 RUN pip install --no-cache-dir '.[postgres]' \
-    && useradd --system --home /data veille \
+    && useradd --system --uid 999 --home /data veille \
     && mkdir -p /data /config && chown veille /data
 USER veille
 VOLUME ["/data"]

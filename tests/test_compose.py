@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +38,14 @@ from tests.support.stores import (
     make_item,
 )
 from veille.store import MentionFilter, Store
+from veille.store.db import create_store_engine, upgrade_database
+from veille.timeutil import utcnow
 from veille.types import SourceState
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text("utf-8"))
 SERVICES: dict[str, Any] = COMPOSE["services"]
+README = (ROOT / "README.md").read_text("utf-8")
 WAIT = 60
 
 
@@ -56,22 +61,30 @@ def test_the_services_and_how_they_are_wired() -> None:
         # Configuration and secrets are mounted, never baked into the image or this file.
         assert "./config:/config:ro" in service["volumes"]
         assert "postgres_password" in service["secrets"]
-        assert not any("PASSWORD" in key or "TOKEN" in key for key in service["environment"])
+        environment = service["environment"]
+        # Secrets are named by their files; the database URL holds no password.
+        for key, value in environment.items():
+            if "PASSWORD" in key or "TOKEN" in key:
+                assert key.endswith("_FILE") and value.startswith("/run/secrets/"), key
+        assert make_url(environment["VEILLE_DATABASE_URL"]).password is None
+        assert environment["VEILLE_DATABASE_PASSWORD_FILE"] == "/run/secrets/postgres_password"
     # The dashboard is published on the loopback interface only, and behind a token.
     assert SERVICES["web"]["ports"] == ["127.0.0.1:8080:8080"]
     assert "web_token" in SERVICES["web"]["secrets"]
     assert set(COMPOSE["secrets"]) == {"postgres_password", "web_token"}
 
 
+def _local(text: str, secrets_dir: Path, database: str) -> str:
+    """``text`` of the compose file pointed at the local stand-ins of the db service and secrets."""
+    return text.replace("@db:5432/veille", f"@127.0.0.1:5432/{database}").replace(
+        "/run/secrets/", f"{secrets_dir}/"
+    )
+
+
 def _script(service: str, secrets_dir: Path, database: str) -> str:
     """The service's shell command as its container runs it, pointed at local stand-ins."""
     (script,) = SERVICES[service]["command"]
-    assert "@db:5432/veille" in script and "/run/secrets/" in script
-    return (
-        script.replace("$$", "$")  # compose's escape for a literal $
-        .replace("@db:5432/veille", f"@127.0.0.1:5432/{database}")
-        .replace("/run/secrets/", f"{secrets_dir}/")
-    )
+    return _local(script.replace("$$", "$"), secrets_dir, database)  # $$: compose's escaped $
 
 
 @pytest.fixture
@@ -99,9 +112,11 @@ def deployment(tmp_path: Path) -> Iterator[tuple[Path, str]]:
         yield secrets_dir, database
 
 
-def _environment(service: str, config: Path) -> dict[str, str]:
+def _environment(service: str, config: Path, deployment: tuple[Path, str]) -> dict[str, str]:
+    """The service's environment, as its container (and `docker compose exec`) has it."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("VEILLE_")}
-    env.update({key: str(value) for key, value in SERVICES[service]["environment"].items()})
+    for key, value in SERVICES[service]["environment"].items():
+        env[key] = _local(str(value), *deployment)
     env["VEILLE_CONFIG"] = str(config)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
@@ -127,7 +142,7 @@ def test_the_veille_service_migrates_then_schedules_and_the_web_service_serves(
     web_script = _script("web", secrets_dir, database).replace("--port 8080", f"--port {port}")
     web = subprocess.Popen(
         ["sh", "-c", web_script],
-        env=_environment("web", config),
+        env=_environment("web", config, deployment),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -135,7 +150,7 @@ def test_the_veille_service_migrates_then_schedules_and_the_web_service_serves(
     )
     veille = subprocess.Popen(
         ["sh", "-c", _script("veille", secrets_dir, database)],
-        env=_environment("veille", config),
+        env=_environment("veille", config, deployment),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -247,3 +262,69 @@ def test_the_documented_docker_backup_restores_the_database(
         assert len(restored.list_mentions(MentionFilter(limit=None))) == 20
     finally:
         restored.close()
+
+
+def test_a_command_run_in_the_veille_service_reaches_its_database(
+    deployment: tuple[Path, str], tmp_path: Path
+) -> None:
+    """`docker compose exec veille veille prune …` runs with the service's environment only:
+    no shell of the service's command builds anything for it."""
+    secrets_dir, database = deployment
+    (secrets_dir / "postgres_password").write_text("p@ss:w/rd%40\n")  # any characters work
+    config = write_config(tmp_path, {})
+    env = _environment("veille", config, deployment)
+    subprocess.run(["veille", "db", "upgrade"], env=env, check=True, capture_output=True)
+    store = Store.open(f"postgresql+psycopg://veille@127.0.0.1:5432/{database}")
+    try:
+        configure(store)
+        run = store.begin_run(T0)
+        old = [
+            make_item(f"old-{number}", published_at=T0 - timedelta(days=800)) for number in range(3)
+        ]
+        store.save_collection(
+            run, "lemonde", None, [*old, make_item("recent", published_at=utcnow())], SourceState(),
+            now=T0, next_check_at=T0, not_modified=False, duration=0.0,
+        )  # fmt: skip
+    finally:
+        store.close()
+    (documented,) = re.findall(r"^docker compose exec veille (veille prune .+)$", README, re.M)
+    result = subprocess.run(
+        shlex.split(documented), env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "removed 3 mention(s)" in result.stdout
+    assert "p@ss" not in result.stdout + result.stderr
+
+
+@pytest.mark.skipif(shutil.which("sh") is None, reason="no /bin/sh to run the services' commands")
+def test_the_web_service_says_what_it_waits_for(
+    deployment: tuple[Path, str], tmp_path: Path
+) -> None:
+    secrets_dir, database = deployment
+    config = write_config(tmp_path, {})
+    # The database a revision behind: an image newer than the veille service's, say.
+    engine = create_store_engine(f"postgresql+psycopg://veille@127.0.0.1:5432/{database}")
+    try:
+        upgrade_database(engine, "0022")
+    finally:
+        engine.dispose()
+    log = tmp_path / "web.log"
+    with log.open("w") as err:
+        web = subprocess.Popen(
+            ["sh", "-c", _script("web", secrets_dir, database)],
+            env=_environment("web", config, deployment),
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + WAIT
+        while "web: waiting" not in log.read_text() and time.monotonic() < deadline:
+            assert web.poll() is None, log.read_text()
+            time.sleep(0.2)
+    finally:
+        os.killpg(web.pid, signal.SIGTERM)
+        web.wait(timeout=WAIT)
+    said = log.read_text()
+    assert "web: waiting for the veille service to migrate the database" in said
+    assert f"{database}: 0022 (behind; latest is " in said

@@ -331,6 +331,9 @@ def test_no_secret_in_outputs_logs_records_or_the_web(project: Project) -> None:
             "https://s3.example.org/f.xml?X-Amz-Signature=***&keywords=danone&access_token=***",
         ),
         ("postgresql+psycopg://veille:pw@db:5432/v", "postgresql+psycopg://veille:***@db:5432/v"),
+        # A password's unencoded "@": all of it is hidden, not only what comes before.
+        ("postgresql://veille:p@ss@db:5432/v", "postgresql://veille:***@db:5432/v"),
+        ("https://mastodon.social/@danone", "https://mastodon.social/@danone"),
     ],
 )
 def test_urls_are_shown_without_their_credentials(url: str, shown: str) -> None:

@@ -110,6 +110,8 @@ _HEADER = """\
 # Where mentions are stored. Default: veille.db beside this file (SQLite); a relative SQLite
 # path is taken from this file's folder too.
 # VEILLE_DATABASE_URL overrides it, e.g. postgresql+psycopg://veille:${PGPASSWORD}@db/veille
+# (or postgresql+psycopg://veille@db/veille with VEILLE_DATABASE_PASSWORD_FILE naming a file
+# that holds the password, which veille puts into the URL percent-encoded).
 # [database]
 # url = "sqlite:///veille.db"
 

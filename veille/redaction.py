@@ -22,7 +22,8 @@ _SECRET_WORDS = frozenset(
     }
 )  # fmt: skip
 _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]+")
-_USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)([^/?#@]*)@")
+# The user part runs to the authority's last "@": a host holds none, a password left unencoded may.
+_USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)([^/?#]*)@")
 _WORD_SPLIT = re.compile(r"[-_.\[\]]+")
 
 

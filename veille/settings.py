@@ -29,6 +29,7 @@ from pydantic import (
 from veille import __version__
 from veille.config_messages import plain_message
 from veille.credentials import SecretFileError
+from veille.database_url import check_userinfo, with_environment_password
 from veille.delivery_settings import (
     SMTP_ENVIRONMENT,
     AlertSettings,
@@ -389,11 +390,14 @@ def _settings_input(raw: dict[str, Any], config_path: Path) -> dict[str, Any]:
         _check_database_url(from_environment, file=None, key="VEILLE_DATABASE_URL")
     elif isinstance(declared, str) and declared:
         _check_database_url(declared, file=str(config_path), key="database.url")
-    data["database_url"] = with_driver(
+    database_url = with_driver(
         from_environment
         or (beside_config(declared, config_path) if isinstance(declared, str) else declared)
         or default_database_url(config_path)
     )
+    if isinstance(database_url, str):
+        database_url = with_environment_password(database_url)
+    data["database_url"] = database_url
     data["config_path"] = config_path
     http = dict(data.get("http", {})) if isinstance(data.get("http", {}), dict) else data["http"]
     if isinstance(http, dict):
@@ -434,6 +438,7 @@ def _check_database_url(url: str, *, file: str | None, key: str) -> None:
             key=key,
             hint=DATABASE_URL_HINT,
         )
+    check_userinfo(url, file=file, key=key)
 
 
 def with_driver(database_url: Any) -> Any:

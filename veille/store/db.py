@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 import veille
 from veille.errors import StoreError, StoreUnavailableError
+from veille.redaction import MASK
 from veille.store.folding import SQLITE_FUNCTION, fold
 from veille.store.revisions import head_of, recorded_revision, script_revisions
 from veille.store.schema import add_postgresql_options, metadata
@@ -36,6 +37,9 @@ def mask_url(url: str | URL) -> str:
         parsed = make_url(url)
     except ArgumentError:
         return "<unparseable database URL>"
+    if parsed.host and "@" in parsed.host:
+        # A password's unencoded "@" ends it early: the rest was read as the host, and is hidden.
+        parsed = parsed.set(password=MASK, host=parsed.host.rpartition("@")[2])
     rendered = parsed.render_as_string(hide_password=True)
     if parsed.get_backend_name() == "sqlite" and parsed.database:
         query = rendered.partition("?")[2]
@@ -287,10 +291,18 @@ def connection_error(url: URL, exc: DBAPIError, *, doing: str = "connect to") ->
     A ``StoreUnavailableError`` when the database takes no writes now (see ``_unavailable``).
     """
     reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
-    if url.password:
-        reason = reason.replace(str(url.password), "***")
+    for secret in _secrets_of(url):
+        reason = reason.replace(secret, MASK)
     kind = StoreUnavailableError if _unavailable(exc) else StoreError
     return kind(f"cannot {doing} the database {mask_url(url)}: {reason}", hint=_hint_for(exc))
+
+
+def _secrets_of(url: URL) -> list[str]:
+    """The password of ``url``, and the part of it an unencoded "@" left in the host."""
+    secrets = [str(url.password)] if url.password else []
+    if url.host and "@" in url.host:
+        secrets.append(url.host.rpartition("@")[0])
+    return secrets
 
 
 @contextmanager
