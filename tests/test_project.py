@@ -16,6 +16,7 @@ from veille.collectors.base import available_collectors
 from veille.delivery_settings import (
     AlertSettings,
     DigestConfig,
+    RetentionSettings,
     ScheduleSettings,
     SmtpSettings,
 )
@@ -66,6 +67,7 @@ def test_every_http_setting_is_in_the_example_config(option: str) -> None:
         {
             *CollectSettings.model_fields,
             *ScheduleSettings.model_fields,
+            *RetentionSettings.model_fields,
             *DigestConfig.model_fields,
             *AlertSettings.model_fields,
             *BrandConfig.model_fields,

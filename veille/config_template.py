@@ -211,7 +211,12 @@ timezone = "Europe/Paris"
 collect = "0 6 * * *"
 digest = "0 8 * * *"
 alerts = "0 * * * *"
+# prune = "30 3 * * 0"       # weekly, what is older than [retention] older_than; none by default
 misfire_grace = "1h"
+
+# How long mentions are kept by the scheduled prune ([schedule] prune above); at least a day.
+# [retention]
+# older_than = "365d"
 
 # The mail server digests are sent through. Every key can also come from the environment:
 # VEILLE_SMTP_HOST, _PORT, _SECURITY (none|starttls|ssl), _USER, _PASSWORD (or

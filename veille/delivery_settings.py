@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from veille.credentials import environment_secret
-from veille.timeutil import parse_duration, time_zone
+from veille.timeutil import MINIMUM_RETENTION, parse_duration, time_zone
 
 SMTP_ENVIRONMENT = {
     "host": "VEILLE_SMTP_HOST",
@@ -114,6 +114,9 @@ class ScheduleSettings(BaseModel):
     collect: str = Field("0 6 * * *", description="collecting pass (default: daily at 06:00)")
     digest: str = Field("0 8 * * *", description="digests (default: daily at 08:00)")
     alerts: str = Field("0 * * * *", description="spike alert check (default: hourly)")
+    prune: str | None = Field(
+        None, description="removal of what is older than [retention] older_than (default: none)"
+    )
     misfire_grace: timedelta = Field(
         timedelta(hours=1), description="how late a job may still start after its time"
     )
@@ -129,14 +132,37 @@ class ScheduleSettings(BaseModel):
         time_zone(value)  # ValueError names it
         return value
 
-    @field_validator("collect", "digest", "alerts")
+    @field_validator("collect", "digest", "alerts", "prune")
     @classmethod
-    def _cron(cls, value: str) -> str:
-        if len(value.split()) != 5:
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None and len(value.split()) != 5:
             raise ValueError(
                 f"expected a 5-field cron expression such as '0 8 * * *', got {value!r}"
             )
         return value
+
+
+class RetentionSettings(BaseModel):
+    """How long mentions are kept when ``veille schedule`` prunes them (``[schedule] prune``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    older_than: timedelta | None = Field(
+        None, description="what the scheduled prune removes (e.g. 365d); none by default"
+    )
+
+    @field_validator("older_than", mode="before")
+    @classmethod
+    def _age(cls, value: Any) -> timedelta | None:
+        if value is None:
+            return None
+        age = parse_duration(value)
+        if age < MINIMUM_RETENTION:
+            raise ValueError(
+                f"a prune keeps at least a day of mentions, got {value!r} (a number alone counts "
+                "seconds, m minutes): write 365d or 52w for a year"
+            )
+        return age
 
 
 class AlertSettings(BaseModel):

@@ -34,6 +34,7 @@ from veille.delivery_settings import (
     SMTP_ENVIRONMENT,
     AlertSettings,
     DigestConfig,
+    RetentionSettings,
     ScheduleSettings,
     SmtpSettings,
     smtp_input,
@@ -265,6 +266,7 @@ class Settings(BaseModel):
     smtp: SmtpSettings = SmtpSettings()
     digests: tuple[DigestConfig, ...] = ()
     schedule: ScheduleSettings = ScheduleSettings()
+    retention: RetentionSettings = RetentionSettings()
     alerts: AlertSettings = AlertSettings()
 
     def brand(self, name: str) -> BrandConfig:

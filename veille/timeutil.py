@@ -11,6 +11,8 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)?\s*$", re.IGNOREC
 _UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 # Longer durations are mistakes, and adding them to a date could leave the calendar.
 MAX_DURATION = timedelta(days=36525)
+# What a prune keeps at least: the last day of mentions ("365" or "12m" meant days or months).
+MINIMUM_RETENTION = timedelta(days=1)
 
 
 class TooLong(ValueError):

@@ -9,8 +9,7 @@ import click
 from veille.cli.app import App
 from veille.cli.render import count_range
 from veille.cli.stopping import exit_stopped, sigterm_as_interrupt
-
-MINIMUM_AGE = timedelta(days=1)
+from veille.timeutil import MINIMUM_RETENTION as MINIMUM_AGE
 
 
 def _spelled(age: timedelta) -> str:

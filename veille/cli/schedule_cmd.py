@@ -20,7 +20,7 @@ from veille.cli.app import App
 )
 @click.pass_obj
 def schedule(app: App, once: bool) -> None:
-    """Run collect, digest and alerts on the cron schedules of [schedule], until stopped.
+    """Run collect, digest, alerts and prune (when set) on the cron schedules of [schedule].
 
     Jobs missed while the daemon was down run once at start. SIGTERM or Ctrl-C stops it after
     the running job finishes (a second one stops it at once). Log lines go to standard error.

@@ -1,4 +1,4 @@
-"""``veille schedule``: the daemon that runs collect, digest and alerts on cron schedules."""
+"""``veille schedule``: the daemon that runs collect, digest, alerts and prune on cron schedules."""
 
 from veille.schedule.daemon import Daemon, JobResult, StopRequest, stop_on_signals
 from veille.schedule.jobs import Job, scheduled_jobs

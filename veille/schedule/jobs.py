@@ -1,4 +1,4 @@
-"""The jobs ``veille schedule`` runs: collect, digest and (once available) the spike alerts.
+"""The jobs ``veille schedule`` runs: collect, digest, the spike alerts and, when configured, prune.
 
 Each job is the same library call the command line makes, plus a way to read from the
 database when it last ran (for catch-up; a job without one is never caught up).
@@ -126,6 +126,23 @@ def report_fields(report: object) -> Fields:
     return fields
 
 
+def _prune(settings: Settings, store: Store) -> Fields:
+    from veille.timeutil import format_duration
+
+    age = settings.retention.older_than
+    assert age is not None  # prune_job schedules no prune without it
+    cut = utcnow() - age
+    report = store.prune(cut, dry_run=False)
+    return {
+        "status": "ok",
+        "older_than": format_duration(age),
+        "cut": cut,
+        "mentions": report.mentions,
+        "documents": report.documents,
+        "runs": report.runs,
+    }
+
+
 COLLECT = Job("collect", _collect, _last_collect, claims_work=True)  # Store.claim_due
 
 
@@ -159,6 +176,21 @@ def alerts_job() -> tuple[Job | None, str]:
     return Job("alerts", _alerts, getattr(alerts, "last_checked_at", None)), "scheduled"
 
 
+def prune_job(settings: Settings) -> tuple[Job | None, str]:
+    """The prune job when ``[schedule] prune`` is set, and a note on it; a ConfigError when
+    ``[retention] older_than`` does not say what it removes."""
+    if settings.schedule.prune is None:
+        return None, "not scheduled: no [schedule] prune (see [retention])"
+    if settings.retention.older_than is None:
+        raise ConfigError(
+            "a scheduled prune needs [retention] older_than, the age of what it removes",
+            file=str(settings.config_path) if settings.config_path else None,
+            key="schedule.prune",
+            hint='add [retention] with older_than = "365d" (a year), or remove [schedule] prune',
+        )
+    return Job("prune", _prune, Store.last_prune), "scheduled"
+
+
 def job_spec(settings: Settings, name: str) -> JobSpec:
     """The cron spec of a job from ``[schedule]``; a bad expression is a ConfigError."""
     expression = getattr(settings.schedule, name)
@@ -185,4 +217,7 @@ def scheduled_jobs(settings: Settings) -> tuple[list[tuple[Job, JobSpec]], dict[
     alerts, notes["alerts"] = alerts_job()
     if alerts is not None:
         jobs.append((alerts, job_spec(settings, "alerts")))
+    prune, notes["prune"] = prune_job(settings)
+    if prune is not None:
+        jobs.append((prune, job_spec(settings, "prune")))
     return jobs, notes

@@ -86,6 +86,8 @@ def _read_revision(engine: Engine) -> str | None:
 
 # The job_runs row of passes over every due source (not those limited to sources or brands).
 WHOLE_PASS_JOB = "collect"
+# A prune that went to its end, by hand or scheduled (``last_prune``).
+PRUNE_JOB = "prune"
 
 
 class Store:
@@ -879,7 +881,16 @@ class Store:
         if dry_run:
             with self._reading() as connection:
                 return prune.count_prunable(connection, older_than)
-        return prune.prune(self._writing, older_than, batch_size=batch_size, progress=progress)
+        started = utcnow()
+        report = prune.prune(self._writing, older_than, batch_size=batch_size, progress=progress)
+        with self._writing() as connection:
+            runs.note_job_run(connection, PRUNE_JOB, started)
+        return report
+
+    def last_prune(self) -> datetime | None:
+        """When the last prune that went to its end started, or None if none did."""
+        with self._reading() as connection:
+            return runs.last_job_run(connection, PRUNE_JOB)
 
     # Passes over many stored documents, one short transaction per batch of them.
 
