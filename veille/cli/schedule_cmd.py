@@ -22,8 +22,10 @@ from veille.cli.app import App
 def schedule(app: App, once: bool) -> None:
     """Run collect, digest, alerts and prune (when set) on the cron schedules of [schedule].
 
-    Jobs missed while the daemon was down run once at start. SIGTERM or Ctrl-C stops it after
-    the running job finishes (a second one stops it at once). Log lines go to standard error.
+    Jobs missed while the daemon was down run once at start. The configuration file is read
+    again before a job when it changed (while it is invalid, collect waits). SIGTERM or Ctrl-C
+    stops it after the running job finishes (a second one stops it at once). Log lines go to
+    standard error.
     Exits 1 with --once when a job ended in an error, or its e-mail could not be sent.
     """
     from veille.schedule import Daemon, configure_logging, stop_on_signals

@@ -13,6 +13,11 @@ the lock is held: once free, the job runs unless the other process did its work 
 (then it is skipped as up to date). So is a job that ran and found some of its work held by
 another process (``held`` among its fields: a digest another process is sending), until that
 work is done.
+
+Before each job the daemon looks whether the configuration file changed (:mod:`.reload`): a
+valid new one is used from then on, its cron schedules too; while the file is invalid, collect
+(which writes the configuration's brands and sources into the database) is skipped, so that an
+outdated copy never undoes the edit, and the other jobs go on with the last valid one.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from types import FrameType
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from veille.errors import VeilleError
@@ -35,6 +41,7 @@ from veille.locks import job_lock
 from veille.schedule import planner
 from veille.schedule.jobs import Fields, Job, scheduled_jobs
 from veille.schedule.logfmt import emit, emit_error, emit_warning, log
+from veille.schedule.reload import ConfigWatcher, changes
 from veille.settings import Settings
 from veille.store import Store
 from veille.timeutil import utcnow
@@ -70,11 +77,17 @@ class Daemon:
         self.store = store
         self.clock = clock
         self.notes: dict[str, str] = {}
+        # Jobs given by the caller are kept as given; the configured ones follow its edits.
+        self.plans_jobs = jobs is None
         if jobs is None:
             jobs, self.notes = scheduled_jobs(settings)
         self.jobs = {job.name: (job, spec) for job, spec in jobs}
         self.stopping = stopping if stopping is not None else threading.Event()
         self.scheduler: BackgroundScheduler | None = None
+        path = settings.config_path
+        self.watcher = ConfigWatcher(path) if path is not None else None
+        self.config_error: str | None = None  # the problem of the file as it is now, if any
+        self._reloading = threading.Lock()
 
     def plans(self) -> list[planner.Plan]:
         """Where each job stands now: last run (from the database), next run, catch-up."""
@@ -88,9 +101,17 @@ class Daemon:
 
     def execute(self, name: str) -> JobResult:
         """Run a job now if it is due and no other process is running it; log the outcome."""
-        job, spec = self.jobs[name]
         if self.stopping.is_set():
             return self._skipped(name, "shutting_down")
+        self.reload_config()
+        if name not in self.jobs:  # unscheduled by an edit of the configuration
+            return self._skipped(name, "unscheduled")
+        job, spec = self.jobs[name]
+        if job.writes_config and self.config_error is not None:
+            # Its pass would write the brands and sources of an outdated configuration.
+            retry = self._retry_later(name)
+            emit_warning("job_skipped", job=name, reason="config_invalid", **retry)
+            return JobResult(name, "skipped", "config_invalid")
         shared = job.claims_work and self.store.shares_work
         try:
             lock = nullcontext(True) if shared else job_lock(self.settings.database_url, name)
@@ -106,6 +127,95 @@ class Daemon:
         except VeilleError as exc:  # the lock's database is unreachable
             emit_error("job_end", job=name, status="error", error=exc.message)
             return JobResult(name, "error", exc.message)
+
+    def reload_config(self) -> None:
+        """Read the configuration file again if it changed since the daemon last looked.
+
+        A valid file is used from now on (``config_reloaded``), its schedules too; an invalid
+        one is reported once (``config_invalid``) and pauses collect until the file is valid.
+        """
+        if self.watcher is None:
+            return
+        with self._reloading:
+            if not self.watcher.changed():
+                return
+            try:
+                settings = self.watcher.read()
+                planned = scheduled_jobs(settings) if self.plans_jobs else None
+            except VeilleError as exc:
+                self.config_error = exc.message
+                emit_error(
+                    "config_invalid",
+                    error=exc.message,
+                    paused="collect",
+                    hint="collect waits until the file is valid again; digest and alerts go "
+                    "on with the configuration read before",
+                )
+                return
+            self._use(settings, planned)
+
+    def _use(
+        self,
+        settings: Settings,
+        planned: tuple[list[tuple[Job, planner.JobSpec]], dict[str, str]] | None,
+    ) -> None:
+        old = self.settings
+        fields = changes(old, settings)
+        moved = settings.database_url != old.database_url
+        if moved:  # the store stays open on the database the daemon started with
+            settings = settings.model_copy(update={"database_url": old.database_url})
+        self.settings = settings
+        self.config_error = None
+        emit("config_reloaded", file=settings.config_path, **fields)
+        if moved:
+            emit_warning(
+                "config_not_applied",
+                key="database.url",
+                reason="the daemon keeps the database it opened: restart veille schedule",
+            )
+        if planned is not None:
+            jobs, self.notes = planned
+            self._replan({job.name: (job, spec) for job, spec in jobs})
+
+    def _replan(self, jobs: dict[str, tuple[Job, planner.JobSpec]]) -> None:
+        """Schedule the jobs of an edited configuration: new cron expressions take effect."""
+        previous, self.jobs = self.jobs, jobs
+        scheduler = self.scheduler
+        if scheduler is None or not scheduler.running:
+            return
+        grace = self._misfire_seconds()
+        try:
+            for name in previous.keys() - jobs.keys():
+                scheduler.remove_job(name)
+                emit("job_unscheduled", job=name, reason=self.notes.get(name))
+            for name, (_, spec) in jobs.items():
+                if name not in previous:
+                    scheduler.add_job(
+                        self.execute,
+                        spec.trigger,
+                        args=[name],
+                        id=name,
+                        name=name,
+                        misfire_grace_time=grace,
+                    )
+                elif previous[name][1] != spec:  # another cron expression or time zone
+                    scheduler.reschedule_job(name, trigger=spec.trigger)
+                else:
+                    scheduler.modify_job(name, misfire_grace_time=grace)
+                    continue
+                scheduler.modify_job(name, misfire_grace_time=grace)
+                emit(
+                    "job_rescheduled",
+                    job=name,
+                    cron=spec.cron,
+                    timezone=spec.timezone,
+                    next_run=scheduler.get_job(name).next_run_time,
+                )
+        except JobLookupError:  # the scheduler shutting down meanwhile
+            log.debug("event=replan_interrupted", exc_info=True)
+
+    def _misfire_seconds(self) -> int:
+        return max(1, int(self.settings.schedule.misfire_grace.total_seconds()))
 
     def _skipped(self, name: str, reason: str, **fields: object) -> JobResult:
         emit("job_skipped", job=name, reason=reason, **fields)
@@ -174,7 +284,7 @@ class Daemon:
 
     def start(self) -> None:
         """Start scheduling in background threads; missed jobs are caught up first, in order."""
-        misfire = max(1, int(self.settings.schedule.misfire_grace.total_seconds()))
+        misfire = self._misfire_seconds()
         scheduler = BackgroundScheduler(
             timezone=self.settings.schedule.timezone,
             executors={"default": ThreadPoolExecutor(max_workers=len(self.jobs) + 1)},

@@ -30,13 +30,16 @@ class Job:
     """A named unit of work: what it does, and when it last ran (None: not tracked).
 
     ``claims_work``: on PostgreSQL the job claims its own pieces of work row by row, so several
-    processes run it together instead of taking turns under the job lock.
+    processes run it together instead of taking turns under the job lock. ``writes_config``: it
+    writes the configuration's brands and sources into the database (not run on an outdated
+    configuration).
     """
 
     name: str
     run: Callable[[Settings, Store], Fields]
     last_run: Callable[[Store], datetime | None] | None = None
     claims_work: bool = False
+    writes_config: bool = False
 
 
 def _collect(settings: Settings, store: Store) -> Fields:
@@ -143,7 +146,8 @@ def _prune(settings: Settings, store: Store) -> Fields:
     }
 
 
-COLLECT = Job("collect", _collect, _last_collect, claims_work=True)  # Store.claim_due
+# Store.claim_due; run_once mirrors the brands and sources into the database.
+COLLECT = Job("collect", _collect, _last_collect, claims_work=True, writes_config=True)
 
 
 def _entry_points(module_name: str, entry: str) -> Any | None:

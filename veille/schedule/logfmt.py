@@ -7,6 +7,7 @@ of the modules its jobs run (``event=log logger=veille.pipeline message="…"``)
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import IO
 
@@ -37,6 +38,12 @@ def _value(value: object) -> str:
 def logfmt(**fields: object) -> str:
     """Render fields as ``key=value`` pairs, quoting values with spaces, quotes or ``=``."""
     return " ".join(f"{key}={_value(value)}" for key, value in fields.items())
+
+
+def listed(names: Sequence[str], limit: int = 3) -> str:
+    """A few names for a log line, then how many more: ``flux-a,flux-b,flux-c,+4``."""
+    shown = ",".join(names[:limit])
+    return f"{shown},+{len(names) - limit}" if len(names) > limit else shown
 
 
 def emit(event: str, **fields: object) -> None:
