@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -502,3 +502,62 @@ def test_a_digest_held_alone_is_logged_skipped_not_ok(
             assert not smtp.messages
         finally:
             store.close()
+
+
+def test_a_digest_the_mail_server_refused_is_tried_again_until_it_is_sent(
+    feed_server: FeedServer,
+    tmp_path: Path,
+    database_url: str,
+    events: EventLog,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("veille.schedule.daemon.RETRY_AFTER_FAILURE", (0.2, 0.4))  # not minutes
+    with SmtpServer() as smtp:
+        settings, store = _digest_project(feed_server, tmp_path, database_url, smtp)
+        smtp.mode = "defer"  # "451 try again later": the mail server is having a bad minute
+        jobs, _ = scheduled_jobs(settings)
+        daemon = Daemon(settings, store, jobs=jobs[:2])
+        try:
+            daemon.start()  # catches up collect, then the digest, which fails
+            [failed] = events.wait_for("event=job_end", "job=digest", "status=failed")
+            assert "retry_at=" in failed and "attempt=1" in failed
+            events.wait_for("event=job_end", "job=digest", "status=failed", "attempt=2")
+            smtp.mode = "ok"  # back: one of the next tries sends it, long before 08:00
+            [sent] = events.wait_for("event=job_end", "job=digest", "status=ok")
+            assert "sent=1" in sent and "retry_at=" not in sent
+            daemon.stop()
+            assert [m["To"] for m in smtp.messages] == ["com@example.org"]
+            assert len(events.matching("event=job_end", "job=collect")) == 1  # it went well
+            assert [p.catch_up for p in daemon.plans()] == [False, False]
+        finally:
+            daemon.stop()
+            store.close()
+
+
+def test_a_job_stopped_by_a_database_error_is_tried_again_until_it_works(
+    project: tuple[Settings, Store], events: EventLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("veille.schedule.daemon.RETRY_AFTER_FAILURE", (0.2, 0.4))
+    settings, store = project
+    outages = [StoreError("database is locked"), StoreError("database is locked")]
+    done: list[datetime] = []
+
+    def flaky(_settings: Settings, _store: Store) -> dict[str, object]:
+        if outages:
+            raise outages.pop()
+        done.append(utcnow())
+        return {"status": "ok"}
+
+    job = Job("flaky", flaky, lambda _store: done[-1] if done else None)
+    daemon = Daemon(settings, store, jobs=[(job, JobSpec("flaky", "0 6 * * *", "UTC"))])
+    try:
+        daemon.start()
+        [first] = events.wait_for("event=job_end", "job=flaky", "status=error")
+        assert "attempt=1" in first and "retry_at=" in first
+        [ok] = events.wait_for("event=job_end", "job=flaky", "status=ok")
+        assert "retry_at=" not in ok
+        daemon.stop()
+        assert len(events.matching("event=job_end", "job=flaky", "attempt=2")) == 1
+        assert len(done) == 1
+    finally:
+        daemon.stop()

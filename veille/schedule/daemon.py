@@ -14,6 +14,12 @@ the lock is held: once free, the job runs unless the other process did its work 
 another process (``held`` among its fields: a digest another process is sending), until that
 work is done.
 
+A job that failed in a way that leaves it due (the database unreachable or locked, the mail
+server refusing a digest: see :attr:`Job.retried_after`) is tried again after each of
+:data:`RETRY_AFTER_FAILURE` in turn, the last one repeating, until it succeeds or its cron
+fires; the delays start over at each due time. A restart would run it at once (it is due):
+the running daemon does not leave it for a day either.
+
 Before each job the daemon looks whether the configuration file changed (:mod:`.reload`): a
 valid new one is used from then on, its cron schedules too; while the file is invalid, collect
 (which writes the configuration's brands and sources into the database) is skipped, so that an
@@ -48,6 +54,9 @@ from veille.timeutil import utcnow
 
 # How long a job skipped because another process was doing it waits before it is tried again.
 RETRY_SECONDS = 60.0
+# The delays before the tries again of a job that failed, in seconds: 2, 5, 10, 20 minutes, then
+# every half hour.
+RETRY_AFTER_FAILURE = (120.0, 300.0, 600.0, 1200.0, 1800.0)
 
 
 @dataclass
@@ -88,6 +97,9 @@ class Daemon:
         self.watcher = ConfigWatcher(path) if path is not None else None
         self.config_error: str | None = None  # the problem of the file as it is now, if any
         self._reloading = threading.Lock()
+        # Per job, the due time of its failures in a row and how many there were.
+        self._failures: dict[str, tuple[datetime | None, int]] = {}
+        self._failures_lock = threading.Lock()
 
     def plans(self) -> list[planner.Plan]:
         """Where each job stands now: last run (from the database), next run, catch-up."""
@@ -109,7 +121,7 @@ class Daemon:
         job, spec = self.jobs[name]
         if job.writes_config and self.config_error is not None:
             # Its pass would write the brands and sources of an outdated configuration.
-            retry = self._retry_later(name)
+            retry = self._retry_after_failure(name)
             emit_warning("job_skipped", job=name, reason="config_invalid", **retry)
             return JobResult(name, "skipped", "config_invalid")
         shared = job.claims_work and self.store.shares_work
@@ -122,10 +134,12 @@ class Daemon:
                 if job.last_run is not None:
                     last_run = job.last_run(self.store)
                     if not planner.is_due(spec, last_run, self.clock()):
+                        self._succeeded(name)  # done since, by this process or another
                         return self._skipped(name, "up_to_date", last_run=last_run)
                 return self._run(job)
         except VeilleError as exc:  # the lock's database is unreachable
-            emit_error("job_end", job=name, status="error", error=exc.message)
+            retry = self._retry_after_failure(name)
+            emit_error("job_end", job=name, status="error", error=exc.message, **retry)
             return JobResult(name, "error", exc.message)
 
     def reload_config(self) -> None:
@@ -221,8 +235,26 @@ class Daemon:
         emit("job_skipped", job=name, reason=reason, **fields)
         return JobResult(name, "skipped", reason)
 
-    def _retry_later(self, name: str) -> dict[str, datetime]:
-        """Run the job again after :data:`RETRY_SECONDS` (unless its cron fires sooner).
+    def _retry_after_failure(self, name: str) -> dict[str, object]:
+        """Run a job that failed again later: after the next of :data:`RETRY_AFTER_FAILURE`
+        (counted since its latest due time), unless its cron fires sooner."""
+        spec = self.jobs[name][1] if name in self.jobs else None
+        due = planner.previous_fire(spec, self.clock()) if spec is not None else None
+        with self._failures_lock:
+            since, count = self._failures.get(name, (due, 0))
+            count = count + 1 if since == due else 1
+            self._failures[name] = (due, count)
+        delay = RETRY_AFTER_FAILURE[min(count, len(RETRY_AFTER_FAILURE)) - 1]
+        retry = self._retry_later(name, delay)
+        return {"attempt": count, **retry} if retry else {}
+
+    def _succeeded(self, name: str) -> None:
+        with self._failures_lock:
+            self._failures.pop(name, None)
+
+    def _retry_later(self, name: str, delay: float | None = None) -> dict[str, datetime]:
+        """Run the job again after ``delay`` seconds, :data:`RETRY_SECONDS` by default (unless
+        its cron fires sooner).
 
         Returns ``retry_at`` (when it will run) for the log line, or nothing when the daemon is
         not scheduling (``--once``, stopping). The retry goes through :meth:`execute` again:
@@ -231,7 +263,7 @@ class Daemon:
         scheduler = self.scheduler
         if scheduler is None or not scheduler.running or self.stopping.is_set():
             return {}
-        retry_at = utcnow() + timedelta(seconds=RETRY_SECONDS)
+        retry_at = utcnow() + timedelta(seconds=RETRY_SECONDS if delay is None else delay)
         try:
             job = scheduler.get_job(name)
             if job is None:
@@ -256,14 +288,22 @@ class Daemon:
             else:  # a bug: keep the traceback
                 log.exception("event=job_crashed job=%s", job.name)
                 error = f"{type(exc).__name__}: {exc}"
-            emit_error("job_end", job=job.name, status="error", error=error, duration=duration)
+            retry = self._retry_after_failure(job.name)
+            emit_error(
+                "job_end", job=job.name, status="error", error=error, duration=duration, **retry
+            )
             return JobResult(job.name, "error", error, duration=duration)
         duration = time.monotonic() - started
         status = str(fields.get("status", "ok"))
         rest = {key: value for key, value in fields.items() if key != "status"}
         if fields.get("held"):
-            # Some of its work (all of it: status "skipped") is held by another process.
+            # Some of its work (all of it: status "skipped") is held by another process; the
+            # try again also sends what failed.
             rest.update(self._retry_later(job.name))
+        elif status in job.retried_after:
+            rest.update(self._retry_after_failure(job.name))
+        else:
+            self._succeeded(job.name)
         emit("job_end", job=job.name, status=status, **rest, duration=duration)
         reason = str(fields["reason"]) if status == "skipped" and "reason" in fields else None
         return JobResult(job.name, status, reason, fields=fields, duration=duration)

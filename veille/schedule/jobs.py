@@ -32,7 +32,9 @@ class Job:
     ``claims_work``: on PostgreSQL the job claims its own pieces of work row by row, so several
     processes run it together instead of taking turns under the job lock. ``writes_config``: it
     writes the configuration's brands and sources into the database (not run on an outdated
-    configuration).
+    configuration). ``retried_after``: the statuses of a run that leave the job due, so that
+    the daemon tries it again soon rather than at its next cron time (``error``, the job
+    stopped, is always one).
     """
 
     name: str
@@ -40,6 +42,7 @@ class Job:
     last_run: Callable[[Store], datetime | None] | None = None
     claims_work: bool = False
     writes_config: bool = False
+    retried_after: frozenset[str] = frozenset({"error"})
 
 
 def _collect(settings: Settings, store: Store) -> Fields:
@@ -146,7 +149,10 @@ def _prune(settings: Settings, store: Store) -> Fields:
     }
 
 
-# Store.claim_due; run_once mirrors the brands and sources into the database.
+DIGEST_RETRIED_AFTER = frozenset({"error", "failed", "partial"})
+# A collect whose sources all failed (status failed) is not tried again as a whole: each source
+# waits for its own next check (its backoff), and the pass counts as done. Store.claim_due;
+# run_once mirrors the brands and sources into the database.
 COLLECT = Job("collect", _collect, _last_collect, claims_work=True, writes_config=True)
 
 
@@ -169,7 +175,9 @@ def digest_job(settings: Settings) -> tuple[Job | None, str]:
     last_sent = getattr(digest, "last_sent_at", None)
     if last_sent is None:
         return Job("digest", _digest), "scheduled; no catch-up (last send time unknown)"
-    return Job("digest", _digest, functools.partial(last_sent, settings)), "scheduled"
+    last_run = functools.partial(last_sent, settings)
+    # A digest not sent (the mail server down or refusing) is still due: tried again.
+    return Job("digest", _digest, last_run, retried_after=DIGEST_RETRIED_AFTER), "scheduled"
 
 
 def alerts_job() -> tuple[Job | None, str]:
