@@ -561,3 +561,30 @@ def test_a_job_stopped_by_a_database_error_is_tried_again_until_it_works(
         assert len(done) == 1
     finally:
         daemon.stop()
+
+
+def test_a_firing_missed_while_the_daemon_was_suspended_is_caught_up_once(
+    project: tuple[Settings, Store], feed_server: FeedServer, events: EventLog
+) -> None:
+    settings, store = project
+    record_run(store, utcnow())  # up to date: nothing to catch up at start
+    store.note_alert_check(utcnow() + timedelta(days=3))  # nor later, whatever the clock says
+    offset = [timedelta(0)]
+    daemon = Daemon(settings, store, clock=lambda: utcnow() + offset[0])
+    try:
+        daemon.start()
+        events.wait_for("event=catch_up jobs=none")
+        assert daemon.scheduler is not None
+        # The process wakes up long after the day's collect was due (a suspended laptop, a
+        # paused VM): the scheduler finds the firing later than its grace of an hour.
+        offset[0] = timedelta(days=1)
+        daemon.scheduler.modify_job("collect", next_run_time=utcnow() - timedelta(hours=2))
+        events.wait_for("event=job_missed", "job=collect")
+        events.wait_for("event=catch_up jobs=collect reason=missed")
+        [end] = events.wait_for("event=job_end", "job=collect")
+        assert "status=ok" in end
+        daemon.stop()
+        assert len(events.matching("event=job_start", "job=collect")) == 1
+        assert feed_server.arrivals("/fr.xml") == 1 and run_count(store) == 2
+    finally:
+        daemon.stop()

@@ -204,8 +204,9 @@ max_retry_after = {max_retry_after}   # longer waits (Retry-After, rate-limit re
 user_agent = {user_agent}
 
 # When `veille schedule` runs each job: cron expressions (minute hour day month weekday) in
-# `timezone`; a job may still start up to `misfire_grace` late. The digest and the dashboard
-# (`veille serve`) give their times and count their days in `timezone` too.
+# `timezone`; a job starting more than `misfire_grace` late (the machine asleep) is logged as
+# missed, then caught up once. The digest and the dashboard (`veille serve`) give their times
+# and count their days in `timezone` too.
 [schedule]
 timezone = "Europe/Paris"
 collect = "0 6 * * *"

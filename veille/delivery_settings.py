@@ -118,7 +118,8 @@ class ScheduleSettings(BaseModel):
         None, description="removal of what is older than [retention] older_than (default: none)"
     )
     misfire_grace: timedelta = Field(
-        timedelta(hours=1), description="how late a job may still start after its time"
+        timedelta(hours=1),
+        description="how late a job may start before it is logged as missed (then caught up)",
     )
 
     @field_validator("misfire_grace", mode="before")

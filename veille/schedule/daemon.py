@@ -100,6 +100,10 @@ class Daemon:
         # Per job, the due time of its failures in a row and how many there were.
         self._failures: dict[str, tuple[datetime | None, int]] = {}
         self._failures_lock = threading.Lock()
+        # Jobs whose firing was missed while the daemon ran (suspended), to catch up.
+        self._missed: set[str] = set()
+        self._missed_lock = threading.Lock()
+        self._catching_up = threading.Lock()  # one catch-up at a time
 
     def plans(self) -> list[planner.Plan]:
         """Where each job stands now: last run (from the database), next run, catch-up."""
@@ -356,8 +360,36 @@ class Daemon:
     def _on_event(self, event: JobEvent) -> None:
         if event.code == EVENT_JOB_MAX_INSTANCES:
             emit("job_skipped", job=event.job_id, reason="already_running")
-        elif event.code == EVENT_JOB_MISSED:
+        elif event.code == EVENT_JOB_MISSED and event.job_id in self.jobs:
+            # The process was suspended (or the machine asleep) past the job's grace: caught up
+            # now, as a start would.
             emit_warning("job_missed", job=event.job_id, scheduled=event.scheduled_run_time)
+            with self._missed_lock:
+                self._missed.add(event.job_id)
+            if self.scheduler is not None and not self.stopping.is_set():
+                self.scheduler.add_job(
+                    self._catch_up_missed, "date", run_date=utcnow(), misfire_grace_time=None
+                )
+
+    def _catch_up_missed(self) -> None:
+        """Run once, in order, every job due with no run since (as at start), and the missed
+        jobs whose last run is not known."""
+        with self._catching_up:  # a second one finds what the first did
+            with self._missed_lock:
+                missed, self._missed = self._missed, set()
+            if not missed:
+                return
+            try:
+                plans = self.plans()
+            except VeilleError:  # the database unreachable: each missed job says so
+                names = [name for name in self.jobs if name in missed]
+            else:
+                due = {item.spec.name for item in plans if item.catch_up}
+                untracked = {item.spec.name for item in plans if not item.tracked}
+                names = [name for name in self.jobs if name in due or name in missed & untracked]
+            if names:
+                emit("catch_up", jobs=",".join(names), reason="missed")
+                self._run_all(names)
 
     def stop(self) -> None:
         """Schedule nothing new, wait for the running jobs to finish."""
