@@ -588,3 +588,28 @@ def test_a_firing_missed_while_the_daemon_was_suspended_is_caught_up_once(
         assert feed_server.arrivals("/fr.xml") == 1 and run_count(store) == 2
     finally:
         daemon.stop()
+
+
+def test_a_failed_collect_names_its_failing_sources_and_why_in_a_warning(
+    feed_server: FeedServer, tmp_path: Path, database_url: str, logfmt_stream: io.StringIO
+) -> None:
+    feeds = {name: feed_server.url(f"/{name}.xml") for name in ("flux-a", "flux-b", "flux-c")}
+    feeds["flux-d"] = feed_server.url("/flux-d.xml")
+    for name in feeds:  # the proxy is down: every feed answers 503
+        feed_server.add(f"/{name}.xml", b"", status=503)
+    settings = load_settings(write_project(tmp_path, database_url, feeds))
+    store = Store.open(settings.database_url)
+    try:
+        result = Daemon(settings, store).execute("collect")
+    finally:
+        store.close()
+    assert result.status == "failed"
+    [end] = [line for line in logfmt_stream.getvalue().splitlines() if "event=job_end" in line]
+    assert " level=warning event=job_end job=collect status=failed " in end
+    failing = re.search(r" failing=(\S+) ", end)
+    assert failing is not None
+    names = failing.group(1).split(",")
+    assert len(names) == 4 and names[-1] == "+1" and set(names[:3]) < set(feeds)
+    error = re.search(r' error="([^"]+)"', end)
+    assert error is not None and error.group(1).startswith(f"{names[0]}: ")
+    assert "503" in error.group(1)

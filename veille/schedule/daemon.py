@@ -294,7 +294,7 @@ class Daemon:
                 error = f"{type(exc).__name__}: {exc}"
             retry = self._retry_after_failure(job.name)
             emit_error(
-                "job_end", job=job.name, status="error", error=error, duration=duration, **retry
+                "job_end", job=job.name, status="error", error=error, **retry, duration=duration
             )
             return JobResult(job.name, "error", error, duration=duration)
         duration = time.monotonic() - started
@@ -308,7 +308,9 @@ class Daemon:
             rest.update(self._retry_after_failure(job.name))
         else:
             self._succeeded(job.name)
-        emit("job_end", job=job.name, status=status, **rest, duration=duration)
+        # A job that ran but did not do all its work needs attention: a warning.
+        report = emit_warning if status in ("failed", "partial") else emit
+        report("job_end", job=job.name, status=status, **rest, duration=duration)
         reason = str(fields["reason"]) if status == "skipped" and "reason" in fields else None
         return JobResult(job.name, status, reason, fields=fields, duration=duration)
 

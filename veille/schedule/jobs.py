@@ -17,6 +17,7 @@ from typing import Any
 
 from veille.delivery_settings import DigestConfig
 from veille.errors import ConfigError
+from veille.schedule.logfmt import listed
 from veille.schedule.planner import JobSpec, previous_fire
 from veille.settings import Settings
 from veille.store import Store
@@ -59,6 +60,12 @@ def _collect(settings: Settings, store: Store) -> Fields:
     if report.queries_changed:
         # Their mentions found before stay until `veille query rematch` (see the README).
         fields["queries_changed"] = ",".join(sorted(report.queries_changed))
+    failing = [outcome for outcome in report.outcomes if outcome.error]
+    if failing:
+        # Which sources, and why the first one failed: `veille sources` has the rest.
+        fields["failing"] = listed(list(dict.fromkeys(outcome.source for outcome in failing)))
+        first, error = failing[0].source, str(failing[0].error)
+        fields["error"] = error if error.startswith(f"{first}: ") else f"{first}: {error}"
     return fields
 
 
