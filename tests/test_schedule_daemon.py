@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -613,3 +614,58 @@ def test_a_failed_collect_names_its_failing_sources_and_why_in_a_warning(
     error = re.search(r' error="([^"]+)"', end)
     assert error is not None and error.group(1).startswith(f"{names[0]}: ")
     assert "503" in error.group(1)
+
+
+def test_a_firing_during_the_daemons_own_catch_up_says_already_running(
+    feed_server: FeedServer, tmp_path: Path, database_url: str, events: EventLog
+) -> None:
+    feed_server.add("/slow.xml", recent_feed_bytes("economie_fr.xml"), delay=WAIT * 2)
+    config = write_project(tmp_path, database_url, {"slow": feed_server.url("/slow.xml")})
+    settings = load_settings(config)
+    store = Store.open(settings.database_url)
+    store.note_alert_check(utcnow() + timedelta(days=3))  # collect alone is due
+    daemon = Daemon(settings, store)
+    try:
+        daemon.start()  # never collected: the catch-up collects
+        wait_until(lambda: feed_server.arrivals("/slow.xml") == 1, "the catch-up's request")
+        daemon.trigger("collect")  # its cron fires meanwhile
+        [skipped] = events.wait_for("event=job_skipped", "job=collect")
+        assert "reason=already_running" in skipped and "retry_at=" in skipped
+        feed_server.stopping.set()  # the slow feed answers now
+        events.wait_for("event=job_end", "job=collect", "status=ok")
+        daemon.stop()
+        assert len(events.matching("event=job_start", "job=collect")) == 1
+        assert feed_server.arrivals("/slow.xml") == 1 and run_count(store) == 1
+    finally:
+        feed_server.stopping.set()
+        daemon.stop()
+        store.close()
+
+
+UTC_MILLISECONDS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00"
+
+
+def test_every_time_of_the_log_lines_is_utc_like_ts(
+    tmp_path: Path, database_url: str, events: EventLog
+) -> None:
+    paris = datetime(2026, 11, 29, 13, 28, tzinfo=ZoneInfo("Europe/Paris"))
+    assert logfmt(retry_at=paris) == "retry_at=2026-11-29T12:28:00.000+00:00"
+    assert logfmt(at=datetime(2026, 11, 29, 12, 28)) == "at=2026-11-29T12:28:00.000+00:00"
+    # A retry that its cron, in Europe/Paris, does first: the cron's next firing, in UTC.
+    schedule = '\n[schedule]\ntimezone = "Europe/Paris"\nalerts = "* * * * *"\n'
+    settings = load_settings(write_project(tmp_path, database_url, {}, extra=schedule))
+    store = Store.open(settings.database_url)
+    record_run(store, utcnow())
+    store.note_alert_check(utcnow() + timedelta(days=3))  # nothing to catch up at start
+    daemon = Daemon(settings, store)
+    try:
+        daemon.start()
+        events.wait_for("event=catch_up jobs=none")
+        with job_lock(settings.database_url, "alerts") as held:
+            assert held  # a `veille alerts` run by hand at the cron minute
+            daemon.trigger("alerts")
+            skipped = events.wait_for("event=job_skipped", "job=alerts", "reason=locked")[0]
+        assert re.search(f"retry_at={UTC_MILLISECONDS}( |$)", skipped), skipped
+    finally:
+        daemon.stop()
+        store.close()

@@ -10,9 +10,10 @@ on several machines run it together and split the sources between them.
 A job skipped because another process held its lock (a ``veille collect`` or ``veille alerts``
 run by hand at the cron minute) is tried again after :data:`RETRY_SECONDS`, and again while
 the lock is held: once free, the job runs unless the other process did its work meanwhile
-(then it is skipped as up to date). So is a job that ran and found some of its work held by
-another process (``held`` among its fields: a digest another process is sending), until that
-work is done.
+(then it is skipped as up to date). So is a job this daemon is still running when it fires
+again (``already_running``: its catch-up at start, or its previous run), and a job that ran and
+found some of its work held by another process (``held`` among its fields: a digest another
+process is sending), until that work is done.
 
 A job that failed in a way that leaves it due (the database unreachable or locked, the mail
 server refusing a digest: see :attr:`Job.retried_after`) is tried again after each of
@@ -104,6 +105,8 @@ class Daemon:
         self._missed: set[str] = set()
         self._missed_lock = threading.Lock()
         self._catching_up = threading.Lock()  # one catch-up at a time
+        self._running: set[str] = set()  # the jobs this daemon is running now
+        self._running_lock = threading.Lock()
 
     def plans(self) -> list[planner.Plan]:
         """Where each job stands now: last run (from the database), next run, catch-up."""
@@ -119,6 +122,20 @@ class Daemon:
         """Run a job now if it is due and no other process is running it; log the outcome."""
         if self.stopping.is_set():
             return self._skipped(name, "shutting_down")
+        with self._running_lock:
+            mine = name in self._running
+            self._running.add(name)
+        if mine:
+            # This daemon runs it still (its catch-up at start, say): tried again later, as
+            # when another process holds it.
+            return self._skipped(name, "already_running", **self._retry_later(name))
+        try:
+            return self._execute(name)
+        finally:
+            with self._running_lock:
+                self._running.discard(name)
+
+    def _execute(self, name: str) -> JobResult:
         self.reload_config()
         if name not in self.jobs:  # unscheduled by an edit of the configuration
             return self._skipped(name, "unscheduled")
@@ -360,8 +377,9 @@ class Daemon:
         self.scheduler.modify_job(name, next_run_time=utcnow())
 
     def _on_event(self, event: JobEvent) -> None:
-        if event.code == EVENT_JOB_MAX_INSTANCES:
-            emit("job_skipped", job=event.job_id, reason="already_running")
+        if event.code == EVENT_JOB_MAX_INSTANCES and event.job_id in self.jobs:
+            retry = self._retry_later(event.job_id)
+            emit("job_skipped", job=event.job_id, reason="already_running", **retry)
         elif event.code == EVENT_JOB_MISSED and event.job_id in self.jobs:
             # The process was suspended (or the machine asleep) past the job's grace: caught up
             # now, as a start would.

@@ -21,7 +21,7 @@ def _value(value: object) -> str:
     if isinstance(value, float):
         text = f"{value:.3f}".rstrip("0").rstrip(".") or "0"
     elif isinstance(value, datetime):
-        text = value.isoformat()
+        text = utc_text(value)
     elif isinstance(value, bool):
         text = "true" if value else "false"
     elif value is None:
@@ -33,6 +33,13 @@ def _value(value: object) -> str:
         escaped = escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
         return f'"{escaped}"'
     return text
+
+
+def utc_text(moment: datetime) -> str:
+    """A moment as every time of these lines is written: UTC, ISO 8601, to the millisecond (a
+    naive one is taken as UTC, as veille stores times)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 def logfmt(**fields: object) -> str:
@@ -66,7 +73,7 @@ class LogfmtFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """``ts=… level=info event=…``, with the traceback (if any) on the lines after."""
-        moment = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+        moment = utc_text(datetime.fromtimestamp(record.created, UTC))
         if record.name == LOGGER_NAME:
             fields = record.getMessage()  # an event, already logfmt
         else:
