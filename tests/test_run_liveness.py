@@ -157,6 +157,9 @@ def _end_the_session_holding(url: str, run_id: int) -> None:
                 text(
                     "SELECT pg_terminate_backend(pid) FROM pg_locks"
                     " WHERE locktype = 'advisory' AND objid = :key AND pid <> pg_backend_pid()"
+                    # Only this test's database: run ids repeat in other tests' databases.
+                    " AND database = (SELECT oid FROM pg_database"
+                    " WHERE datname = current_database())"
                 ),
                 {"key": run_id},
             )
