@@ -18,11 +18,13 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 
 from tests.support.feedserver import FeedServer
 from tests.support.project import feed_bytes, run, write_config
-from tests.support.stores import T0, fresh_postgres_database
+from tests.support.stores import POSTGRES_ADMIN_URL, T0, fresh_postgres_database
 from veille import pipeline
+from veille.errors import StoreError
 from veille.settings import load_settings
 from veille.store import Store
 from veille.store.runs import RUN_LOCKS
@@ -182,6 +184,23 @@ def test_passes_finish_cleanly_after_their_lock_connection_is_lost(
     # The next pass takes its lock on a new connection.
     third = store.begin_run(T0)
     assert not _lock_is_free(url, third)
+
+
+def test_a_pass_begins_after_the_lock_connection_of_a_running_one_is_lost(
+    url: str, stores: tuple[Store, Store]
+) -> None:
+    store, other = stores
+    first = store.begin_run(T0)
+    _end_the_session_holding(url, first)
+    deadline = time.monotonic() + 30
+    while not _lock_is_free(url, first):
+        assert time.monotonic() < deadline, "the session holding the lock never ended"
+        time.sleep(0.05)
+    # The next pass begins on a new connection, which holds the running pass's lock again.
+    second = store.begin_run(T0)
+    assert not _lock_is_free(url, first) and not _lock_is_free(url, second)
+    assert other.close_interrupted_runs() == 0
+    assert [_status(url, run_id) for run_id in (first, second)] == [("running", None)] * 2
 
 
 def test_a_live_pass_takes_its_locks_again_after_losing_their_connection(
@@ -393,3 +412,66 @@ def test_a_pass_collects_what_a_pass_that_died_meanwhile_had_claimed(
     assert report.failed == 0
     assert feed_server.arrivals("/first.xml") == 2
     assert _runs(url) == [(dead, "failed"), (report.run_id, "ok")]
+
+
+def _set_connections_allowed(url: str, allowed: bool) -> None:
+    """Open or shut the database to clients; shut, end its sessions too: the server went away."""
+    name = make_url(url).database
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(
+                text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(allowed).lower()}')
+            )
+            if not allowed:
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": name},
+                )
+    finally:
+        admin.dispose()
+
+
+def test_the_pass_after_one_the_database_stopped_collects(
+    url: str, feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Held until the test lets the server answer: the pass is in flight meanwhile.
+    feed_server.add("/feed.xml", feed_bytes("economie_fr.xml"), delay=120)
+    config = write_config(tmp_path, {"feed": feed_server.url("/feed.xml")})
+    monkeypatch.setenv("VEILLE_DATABASE_URL", url)
+    settings = load_settings(config)
+    store = Store.open(url)  # one store for every pass, as the scheduler's
+    errors: list[BaseException] = []
+
+    def first_pass() -> None:
+        try:
+            pipeline.run_once(settings, store)
+        except BaseException as exc:
+            errors.append(exc)
+
+    collecting = threading.Thread(target=first_pass)
+    try:
+        collecting.start()
+        deadline = time.monotonic() + 60
+        while not feed_server.arrivals("/feed.xml"):
+            assert time.monotonic() < deadline, "the pass never fetched"
+            time.sleep(0.01)
+        # The database goes away while the pass is fetching: the pass stops on it.
+        _set_connections_allowed(url, False)
+        feed_server.stopping.set()
+        collecting.join(timeout=60)
+        assert len(errors) == 1 and isinstance(errors[0], StoreError), errors
+        # Back: the next pass of the same process collects, and closes the stopped one.
+        _set_connections_allowed(url, True)
+        report = pipeline.run_once(settings, store, include_not_due=True)
+        assert report.failed == 0 and len(report.outcomes) == 1
+        assert _runs(url) == [(report.run_id - 1, "failed"), (report.run_id, "ok")]
+        assert _lock_is_free(url, report.run_id)
+    finally:
+        _set_connections_allowed(url, True)
+        feed_server.stopping.set()
+        collecting.join(timeout=60)
+        store.close()

@@ -328,14 +328,18 @@ def _close_stopped_pass(
     """Leave a stopped pass's database as a finished one: its run closed as failed, and the
     sources it claimed and did not collect due again for the next pass (not at the lease's end).
 
-    When the database is what stopped the pass, these writes fail too: the next pass closes
-    the run, and the claims end with their lease.
+    When the database is what stopped the pass, these writes fail too: the run's lock is let go
+    all the same, so the next pass closes the run; the claims end with their lease.
     """
+    now = utcnow()
+    # The exception that stopped the pass is the one to report, not these.
     try:
-        now = utcnow()
         store.release_claims(uncollected, now)
+    except Exception:
+        log.debug("could not give back the claims of the stopped pass %s", run_id, exc_info=True)
+    try:
         store.finish_run(run_id, now, status="failed")
-    except Exception:  # the exception that stopped the pass is the one to report
+    except Exception:
         log.debug("could not close the stopped pass %s", run_id, exc_info=True)
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from veille.errors import StoreError, UnknownNameError
 from veille.store import alerts as stored_alerts
@@ -372,15 +372,13 @@ class Store:
                 return runs.begin_run(connection, now)
         with self._run_locks_mutex:
             try:
-                if self._run_locks_holder is None:
-                    self._run_locks_holder = self.engine.connect()
-                holder = self._run_locks_holder
+                holder = self._live_holder()
                 with holder.begin():
                     # Locked before the row is committed: never seen running without its lock.
                     run_id = runs.begin_run(holder, now)
                     runs.hold_run_lock(holder, run_id)
             except (OperationalError, InterfaceError) as exc:
-                self._drop_run_locks()
+                self._drop_holder()
                 raise connection_error(self.engine.url, exc, doing="write to") from exc
             self._held_runs.add(run_id)
         return run_id
@@ -397,28 +395,39 @@ class Store:
         if not self.shares_work:
             return
         with self._run_locks_mutex:
-            held = sorted(self._held_runs)
-            holder = self._run_locks_holder
-            if not held:
+            if not self._held_runs:
                 return
-            if holder is not None:
-                try:
-                    with holder.begin():
-                        holder.exec_driver_sql("SELECT 1")
-                    return
-                except DBAPIError:
-                    log.warning("lost the connection holding the locks of passes %s", held)
-            self._drop_run_locks()
             try:
-                self._run_locks_holder = holder = self.engine.connect()
-                with holder.begin():
-                    for run_id in held:
-                        runs.hold_run_lock(holder, run_id)
-                        runs.reopen_run(holder, run_id)
+                self._live_holder()
             except (OperationalError, InterfaceError) as exc:
-                self._drop_run_locks()
+                self._drop_holder()
                 raise connection_error(self.engine.url, exc, doing="write to") from exc
-            self._held_runs.update(held)
+
+    def _live_holder(self) -> Connection:
+        """The connection holding the passes' locks, replaced if its session has ended.
+
+        On a new connection the locks of the unfinished passes are taken again and these passes
+        marked running again (another worker may have closed them as dead meanwhile). The
+        caller holds the mutex.
+        """
+        holder = self._run_locks_holder
+        if holder is not None:
+            try:
+                with holder.begin():
+                    holder.exec_driver_sql("SELECT 1")
+                return holder
+            except SQLAlchemyError:
+                if self._held_runs:
+                    held = sorted(self._held_runs)
+                    log.warning("lost the connection holding the locks of passes %s", held)
+            self._drop_holder()
+        self._run_locks_holder = holder = self.engine.connect()
+        if self._held_runs:
+            with holder.begin():
+                for run_id in sorted(self._held_runs):
+                    runs.hold_run_lock(holder, run_id)
+                    runs.reopen_run(holder, run_id)
+        return holder
 
     def _release_run_lock(self, run_id: int) -> None:
         with self._run_locks_mutex:
@@ -426,21 +435,28 @@ class Store:
                 return
             self._held_runs.discard(run_id)
             holder = self._run_locks_holder
-            if not self._held_runs or holder is None:
+            if not self._held_runs:
                 self._drop_run_locks()  # ending the session lets its locks go
                 return
+            if holder is None:
+                return  # no session holds the lock; the other passes' are taken again later
             try:
                 with holder.begin():
                     runs.release_run_lock(holder, run_id)
             except (OperationalError, InterfaceError):
-                self._drop_run_locks()
+                self._drop_holder()
 
     def _drop_run_locks(self) -> None:
+        """Forget every pass's lock and close the connection holding them, which lets them go."""
+        self._held_runs.clear()
+        self._drop_holder()
+
+    def _drop_holder(self) -> None:
         """Close the connection holding the passes' locks for good, which lets them all go.
 
-        Returned to the pool instead, it would keep its session's locks for its next user.
+        Returned to the pool instead, it would keep its session's locks for its next user. The
+        passes still unfinished take theirs again on the next connection (``_live_holder``).
         """
-        self._held_runs.clear()
         holder, self._run_locks_holder = self._run_locks_holder, None
         if holder is not None:
             with suppress(Exception):
@@ -567,10 +583,14 @@ class Store:
 
     def finish_run(self, run_id: int, now: datetime, *, status: str) -> None:
         """Close a collection pass with its status (running, ok, partial or failed)."""
-        with self._writing() as connection:
-            runs.finish_run(connection, run_id, now, status=status)
-        if status != "running":
-            self._release_run_lock(run_id)
+        try:
+            with self._writing() as connection:
+                runs.finish_run(connection, run_id, now, status=status)
+        finally:
+            if status != "running":
+                # Even when the row could not be written (the database went away): a pass
+                # left "running" without its lock is closed as failed by the next one.
+                self._release_run_lock(run_id)
 
     def note_whole_pass(self, started_at: datetime) -> None:
         """Record that a pass over every due source started at ``started_at`` has finished."""
