@@ -5,10 +5,13 @@ from __future__ import annotations
 import pickle
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 
+from veille.cli import cli
 from veille.errors import ConfigError
 from veille.schedule.cron import cron_trigger, crontab_days
 from veille.schedule.jobs import job_spec
@@ -102,6 +105,35 @@ def test_an_invalid_expression_is_a_config_error_naming_the_key() -> None:
         job_spec(settings, "collect")
     assert "schedule.collect" in caught.value.message
     assert "veille.toml" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("expression", "said"),
+    [
+        ("0 6 31 2 *", "there is no 31 February"),
+        ("0 6 30 2 1", "there is no 30 February"),
+        ("0 6 31 4,6,9,11 *", "there is no 31 April, June, September or November"),
+    ],
+)
+def test_an_expression_naming_no_real_date_is_refused(expression: str, said: str) -> None:
+    with pytest.raises(ValueError, match=f"never fires: {said}$"):
+        cron_trigger(expression, "Europe/Paris")
+
+
+@pytest.mark.parametrize("expression", ["0 6 29 2 1", "0 6 31 * *", "0 6 30,31 2,3 *"])
+def test_rare_dates_that_exist_are_accepted(expression: str) -> None:
+    spec = JobSpec("collect", expression, "Europe/Paris")
+    assert next_fire(spec, utc(2026, 3, 2)) is not None
+
+
+def test_a_schedule_that_never_fires_is_a_config_error_naming_the_key(tmp_path: Path) -> None:
+    config = tmp_path / "veille.toml"
+    config.write_text(
+        '[[brands]]\nname = "Danone"\n\n[schedule]\ncollect = "0 6 31 2 *"\n', encoding="utf-8"
+    )
+    result = CliRunner().invoke(cli, ["--config", str(config), "schedule", "--once"])
+    assert result.exit_code == 2
+    assert "schedule.collect: '0 6 31 2 *' never fires: there is no 31 February" in result.output
 
 
 def test_daily_job_fires_at_local_time_in_winter_and_summer() -> None:

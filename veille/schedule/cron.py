@@ -13,6 +13,7 @@ right after the jump. When both day of month and day of week are restricted, bot
 
 from __future__ import annotations
 
+from calendar import month_name
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -58,6 +59,31 @@ def crontab_days(field: str) -> str:
     return ",".join(_DAY_NAMES[day] for day in sorted(days))
 
 
+class NeverFiresError(ValueError):
+    """A valid cron expression that names no date that exists (31 February)."""
+
+
+def _check_fires(trigger: CronTrigger) -> None:
+    """Raise NeverFiresError unless some month the trigger allows has a day it allows.
+
+    The day of week cannot make it never fire: each date falls on every day of the week over
+    the years.
+    """
+    fields = {field.name: field for field in trigger.fields}
+    months: list[int] = []
+    for month in range(1, 13):
+        first = datetime(2024, month, 1)  # a leap year: 29 February exists
+        if fields["month"].get_next_value(first) != month:
+            continue
+        if fields["day"].get_next_value(first) is not None:
+            return
+        months.append(month)
+    day = fields["day"].get_next_value(datetime(2024, 1, 1))
+    names = [month_name[month] for month in months]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    raise NeverFiresError(f"never fires: there is no {day} {listed}")
+
+
 class LocalCronTrigger(CronTrigger):
     """A CronTrigger that fires a fixed-hour job once on the night clocks go back."""
 
@@ -99,7 +125,8 @@ def _second_occurrence(moment: datetime, zone: tzinfo) -> bool:
 def cron_trigger(expression: str, timezone: str) -> LocalCronTrigger:
     """Build the trigger for a 5-field crontab expression in an IANA time zone.
 
-    Raises ValueError, with the reason, when the expression is not valid.
+    Raises ValueError, with the reason, when the expression is not valid, and NeverFiresError
+    when it names no date that exists (``0 6 31 2 *``).
     """
     fields = expression.split()
     if len(fields) != 5:
@@ -109,7 +136,7 @@ def cron_trigger(expression: str, timezone: str) -> LocalCronTrigger:
         days = crontab_days(weekday)
     except ValueError as exc:
         raise ValueError(f"day of week {weekday!r}: {exc}") from None
-    return LocalCronTrigger(
+    trigger = LocalCronTrigger(
         follows_real_time=hour == "*",
         minute=minute,
         hour=hour,
@@ -118,3 +145,5 @@ def cron_trigger(expression: str, timezone: str) -> LocalCronTrigger:
         day_of_week=days,
         timezone=ZoneInfo(timezone),
     )
+    _check_fires(trigger)
+    return trigger

@@ -17,6 +17,7 @@ from typing import Any
 
 from veille.delivery_settings import DigestConfig
 from veille.errors import ConfigError
+from veille.schedule.cron import NeverFiresError
 from veille.schedule.logfmt import listed
 from veille.schedule.planner import JobSpec, previous_fire
 from veille.settings import Settings
@@ -215,6 +216,13 @@ def job_spec(settings: Settings, name: str) -> JobSpec:
     expression = getattr(settings.schedule, name)
     try:
         return JobSpec(name, expression, settings.schedule.timezone)
+    except NeverFiresError as exc:
+        raise ConfigError(
+            f"{expression!r} {exc}",
+            file=str(settings.config_path) if settings.config_path else None,
+            key=f"schedule.{name}",
+            hint="check its day of month and month fields",
+        ) from None
     except ValueError as exc:
         raise ConfigError(
             f"invalid cron expression {expression!r}: {exc}",
