@@ -56,6 +56,11 @@ HOURLY = JobSpec("alerts", "0 * * * *", "Europe/Paris")
         ("sat,sun", "sun,sat"),
         ("mon-fri", "mon,tue,wed,thu,fri"),
         ("1-5/2", "mon,wed,fri"),
+        ("lun-ven", "mon,tue,wed,thu,fri"),
+        ("sam,dim", "sun,sat"),
+        ("mar,mer,jeu", "tue,wed,thu"),
+        ("lundi", "mon"),
+        ("Dimanche", "sun"),
     ],
 )
 def test_weekdays_are_read_as_in_a_crontab(field: str, days: str) -> None:
@@ -66,6 +71,13 @@ def test_weekdays_are_read_as_in_a_crontab(field: str, days: str) -> None:
 def test_bad_weekdays_are_refused(field: str) -> None:
     with pytest.raises(ValueError):
         crontab_days(field)
+
+
+@pytest.mark.parametrize(("field", "token"), [("lux", "lux"), ("1-x", "x"), ("lun,foo", "foo")])
+def test_a_weekday_not_understood_is_said_with_what_is(field: str, token: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        crontab_days(field)
+    assert str(caught.value) == f"{token!r} is not a day: a number 0-7, or mon…sun, or lun…dim"
 
 
 def test_weekday_one_is_monday() -> None:
@@ -153,12 +165,16 @@ def test_daily_job_stays_at_six_local_across_both_dst_changes() -> None:
     assert utc(2026, 10, 24, 4) in autumn and utc(2026, 10, 25, 5) in autumn
 
 
-def test_a_time_that_does_not_exist_fires_once_right_after_the_jump() -> None:
+def test_a_time_that_does_not_exist_fires_once_an_hour_later() -> None:
     # 29 March 2026 in Paris: 02:00 CET becomes 03:00 CEST, so 02:30 never happens.
     spec = JobSpec("collect", "30 2 * * *", "Europe/Paris")
     fires = fire_times(spec, paris(2026, 3, 28, 12), paris(2026, 3, 30, 12))
     assert fires == [utc(2026, 3, 29, 1, 30), utc(2026, 3, 30, 0, 30)]
     assert fires[0].astimezone(PARIS).strftime("%H:%M %Z") == "03:30 CEST"
+    # A run also due at 03:30 is the same run.
+    night = JobSpec("collect", "30 1-3 * * *", "Europe/Paris")
+    fires = fire_times(night, paris(2026, 3, 28, 12), paris(2026, 3, 29, 12))
+    assert [fire.astimezone(PARIS).strftime("%H:%M") for fire in fires] == ["01:30", "03:30"]
 
 
 def test_a_repeated_time_fires_once_for_a_fixed_hour_job() -> None:

@@ -7,8 +7,11 @@ Two differences from APScheduler 3's own ``CronTrigger.from_crontab`` are delibe
 - a job at a fixed hour runs once on the night clocks go back (at the first 02:30, not twice);
   a job whose hour field is ``*`` follows real time and runs in both repeated hours.
 
-On the night clocks go forward, a time that does not exist (02:30 in Europe/Paris) fires once,
-right after the jump. When both day of month and day of week are restricted, both must match.
+On the night clocks go forward, a time that does not exist fires once, as much later as the
+clocks jumped: 02:30 in Europe/Paris fires at 03:30, a run also due at 03:30 included (``30 1-3``
+fires twice that night, at 01:30 and 03:30). When both day of month and day of week are
+restricted, both must match. Days of the week may be named in English or French (``mon``,
+``lun``, ``lundi``).
 """
 
 from __future__ import annotations
@@ -22,14 +25,20 @@ from apscheduler.triggers.cron import CronTrigger
 
 # Crontab day numbers (0 and 7: Sunday) as APScheduler's unambiguous names.
 _DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-_DAY_NUMBERS = {name: number for number, name in enumerate(_DAY_NAMES)}
+# The days' names in English and French, by their first three letters (which differ).
+_FRENCH_DAY_NAMES = ("dim", "lun", "mar", "mer", "jeu", "ven", "sam")
+_DAY_NUMBERS = {
+    name: number for names in (_DAY_NAMES, _FRENCH_DAY_NAMES) for number, name in enumerate(names)
+}
 
 
 def _day(token: str) -> int:
     token = token.strip().lower()
     if token[:3] in _DAY_NUMBERS and token.isalpha():
         return _DAY_NUMBERS[token[:3]]
-    number = int(token)  # ValueError for anything else
+    if not token.isdigit():
+        raise ValueError(f"{token!r} is not a day: a number 0-7, or mon…sun, or lun…dim")
+    number = int(token)
     if not 0 <= number <= 7:
         raise ValueError(f"day of week {number} is out of range 0-7")
     return number
@@ -42,6 +51,8 @@ def crontab_days(field: str) -> str:
     days: set[int] = set()
     for part in field.split(","):
         spec, _, step_text = part.partition("/")
+        if step_text and not step_text.isdigit():
+            raise ValueError(f"step {step_text!r} is not a number")
         step = int(step_text) if step_text else 1
         if step < 1:
             raise ValueError(f"step {step} must be positive")
