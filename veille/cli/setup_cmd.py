@@ -38,6 +38,7 @@ def init(
     """
     import os
 
+    from veille.brand_warnings import brand_name_warnings
     from veille.project import add_brands_hint, init_config
     from veille.settings import load_settings
     from veille.store import Store, mask_url
@@ -51,6 +52,9 @@ def init(
     if chosen is None and from_environment and not dir_given:
         chosen = Path(from_environment)
     result = init_config(directory, brands=brands, opml=opml, force=force, config_path=chosen)
+    for name in brands:
+        for warning in brand_name_warnings(name):
+            click.echo(f"Warning: --brand {warning}", err=True)
     if result.written:
         click.echo(
             f"Wrote {result.config_path} ({len(brands)} brand(s), {result.sources} source(s))."
