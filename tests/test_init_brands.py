@@ -47,3 +47,21 @@ def test_a_symbol_among_words_is_named_once() -> None:
     [warning] = brand_name_warnings("Léa © Lyon ©")
     assert warning.startswith("'Léa © Lyon ©': © can never be matched")
     assert warning.endswith("its query finds « lea lyon » wherever it is written")
+
+
+def test_a_second_init_offers_only_the_brands_not_yet_configured(tmp_path: Path) -> None:
+    assert run(None, "init", "--dir", str(tmp_path), "--brand", "L'Oréal").exit_code == 0
+    config = tmp_path / "config" / "veille.toml"
+    before = config.read_text(encoding="utf-8")
+    result = run(None, "init", "--dir", str(tmp_path), "--brand", "L’Oreal", "--brand", "Danone")
+    assert result.exit_code == 0, result.output
+    assert "Left out, already among its brands: L’Oreal.\n" in result.stdout
+    hint = result.stdout.split("append this to it:\n\n", 1)[1].split("\n\n", 1)[0]
+    assert hint == '[[brands]]\nname = "Danone"\nquery = "\\"Danone\\""\nlanguages = ["fr", "en"]'
+    assert config.read_text(encoding="utf-8") == before
+    # Pasted, the hint gives a configuration every command reads.
+    config.write_text(before + "\n" + hint + "\n", encoding="utf-8")
+    assert run(config, "db", "current").exit_code == 0
+    again = run(None, "init", "--dir", str(tmp_path), "--brand", "Danone")
+    assert "Left out, already among its brands: Danone.\n" in again.stdout
+    assert "append this" not in again.stdout

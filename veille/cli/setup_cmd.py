@@ -39,6 +39,7 @@ def init(
     import os
 
     from veille.brand_warnings import brand_name_warnings
+    from veille.normalize.text import name_key
     from veille.project import add_brands_hint, init_config
     from veille.settings import load_settings
     from veille.store import Store, mask_url
@@ -66,8 +67,13 @@ def init(
             )
     else:
         click.echo(f"{result.config_path} already exists; kept it (--force overwrites it).")
-        if brands:
-            click.echo("To add the brands, append this to it:\n\n" + add_brands_hint(brands))
+        configured = {name_key(brand.name) for brand in load_settings(result.config_path).brands}
+        present = [name for name in brands if name_key(name) in configured]
+        missing = [name for name in brands if name_key(name) not in configured]
+        if present:
+            click.echo(f"Left out, already among its brands: {', '.join(present)}.")
+        if missing:
+            click.echo("To add the brands, append this to it:\n\n" + add_brands_hint(missing))
         if opml is not None:  # its feeds are not added to a file kept as it is
             click.echo(
                 "To add the feeds of the OPML file to its sources, run "
