@@ -90,6 +90,11 @@ def test_fetch_tells_how_a_query_with_operators_as_words_reads(feed_server: Feed
         (["fetch", "telepathy", "--query", "x"], "KIND: unknown source kind 'telepathy'"),
         (["fetch", "rss", "--query", "x"], "--option url=…: required option for kind 'rss'"),
         (
+            ["fetch", "rss", "--query", "x", "--option", "uri=http://127.0.0.1:9/"],
+            "--option url=…: required option for kind 'rss' is missing; --option uri=… is no "
+            "option: did you mean url?",
+        ),
+        (
             [
                 "fetch",
                 "rss",

@@ -671,6 +671,16 @@ def test_init_with_opml_makes_exactly_those_sources(tmp_path: Path) -> None:
         ('[http]\nconcurrency = "many"\n', "http.concurrency"),
         ("[http]\nspeed = 3\n", "http.speed"),
         ('[[sources]]\nname = "x"\nkind = "rss"\n', "sources[0].url"),
+        (
+            '[[sources]]\nname = "x"\nkind = "rss"\nuri = "https://a.fr/f"\n',
+            "sources[0].url: required option for kind 'rss' is missing; sources[0].uri is no "
+            "option: did you mean url?",
+        ),
+        (
+            '[[sources]]\nname = "x"\nkind = "rss"\nfeed = "https://a.fr/f"\n',
+            "sources[0].url: required option for kind 'rss' is missing; unknown option(s) "
+            "given: sources[0].feed",
+        ),
         ('[[sources]]\nname = "x"\nkind = "rss"\nurl = "ftp://x"\n', "sources[0].url"),
         ('[[sources]]\nname = "x"\nkind = "telepathy"\n', "sources[0].kind: unknown source kind"),
         (

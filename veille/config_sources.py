@@ -298,6 +298,7 @@ def validate_options(
             message = f"unknown option for kind {kind!r} (known: {known})"
         elif error["type"] == "missing":
             message = f"required option for kind {kind!r} is missing"
+            message += _mistyped(exc, field, option_key)
         else:
             message = plain_message(
                 error, list(error["loc"]), collector.options_model, file_root=False
@@ -306,6 +307,24 @@ def validate_options(
                 message += f" (got {error.get('input')!r})"
         raise ConfigError(message, file=file, key=option_key(field) if field else key) from None
     return model.model_dump(mode="json", exclude_none=True)
+
+
+def _mistyped(exc: ValidationError, missing: str, option_key: Callable[[str], str]) -> str:
+    """Besides a missing option, the unknown ones given, most likely it mistyped ("uri")."""
+    import difflib
+
+    unknown = [
+        ".".join(key_name(part) for part in error["loc"])
+        for error in exc.errors()
+        if error["type"] == "extra_forbidden"
+    ]
+    if not unknown:
+        return ""
+    close = difflib.get_close_matches(missing, unknown, n=1)
+    named = ", ".join(option_key(name) for name in unknown)
+    if close:
+        return f"; {option_key(close[0])} is no option: did you mean {missing}?"
+    return f"; unknown option(s) given: {named}"
 
 
 def _opml_sources(
