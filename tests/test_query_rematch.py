@@ -15,6 +15,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from tests.support.feedserver import FeedServer
 from tests.support.project import (
@@ -23,6 +24,9 @@ from tests.support.project import (
     write_config,
 )
 from tests.support.stores import fresh_postgres_database
+from veille.settings import load_settings
+from veille.store.db import create_store_engine
+from veille.store.schema import brand_table, document_table, mention_table
 
 pytestmark = pytest.mark.usefixtures("project_engine")
 
@@ -313,3 +317,27 @@ def test_a_prune_keeps_the_recent_documents_a_rematch_left_without_mention(
     assert TITLES["tarte"] in titles and TITLES["jus"] not in titles
     widened = project.json("query", "test", "orange", "--brand", "Orange", "--since", "90d")
     assert widened["added"] == 1
+
+
+def test_a_mention_a_rematch_adds_keeps_its_document_s_backlog_mark(project: Project) -> None:
+    # The first collection is the source's first: its mentions are its backlog, which alerts
+    # leave out when undated. Orange's new mention of « reseau » comes from that collection too.
+    project.configure(OPERATOR)
+    done = project.json("query", "rematch", "--brand", "orange")
+    saved = done["saved"]
+    assert isinstance(saved, dict) and saved["added"] == 1
+    settings = load_settings(project.config)
+    engine = create_store_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            marks = dict(
+                connection.execute(
+                    select(brand_table.c.name, mention_table.c.backlog)
+                    .join(brand_table, brand_table.c.id == mention_table.c.brand_id)
+                    .join(document_table, document_table.c.id == mention_table.c.document_id)
+                    .where(document_table.c.title == TITLES["reseau"])
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    assert marks == {"Bouygues": True, "Orange": True}

@@ -176,6 +176,7 @@ def _rematch_document(
                     first_seen_at=stored.document.collected_at,
                     sentiment=sentiment,
                     tone=tone,
+                    backlog=stored.backlog,
                 )
             )
 

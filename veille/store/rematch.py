@@ -42,6 +42,8 @@ class RematchedDocument:
     sentiment: float
     source_id: int | None
     mentions: dict[int, BrandMention]
+    # A mention of it is marked as its source's backlog: a new one is, too (alerts leave it out).
+    backlog: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,7 @@ class NewMention:
     first_seen_at: datetime
     sentiment: float | None
     tone: str | None
+    backlog: bool = False
 
 
 @dataclass
@@ -125,12 +128,25 @@ def read_batch(
             mentions.setdefault(row.document_id, {})[row.brand_id] = BrandMention(
                 row.id, tuple(row.matched_terms or ()), row.sentiment, row.tone
             )
+    # Any brand's mention counts: a mention of another brand says the collection that brought
+    # the document was its source's first, as one this rematch removes does.
+    in_backlog = set(
+        connection.execute(
+            select(mention_table.c.document_id)
+            .where(
+                mention_table.c.document_id.between(ids[0], ids[-1]),
+                mention_table.c.backlog.is_(True),
+            )
+            .distinct()
+        ).scalars()
+    )
     return [
         RematchedDocument(
             document,
             extra[document.id].sentiment,
             extra[document.id].source_id,
             mentions.get(document.id, {}),
+            document.id in in_backlog,
         )
         for document in documents
     ]
@@ -180,7 +196,7 @@ def write_changes(connection: Connection, changes: MentionChanges) -> tuple[int,
                 "source_id": new.source_id,
                 "matched_terms": list(new.matched_terms),
                 "first_seen_at": new.first_seen_at,
-                "backlog": None,
+                "backlog": True if new.backlog else None,
                 "sentiment": new.sentiment,
                 "tone": new.tone,
             }
