@@ -183,8 +183,8 @@ class Daemon:
                     "config_invalid",
                     error=exc.message,
                     paused="collect",
-                    hint="collect waits until the file is valid again; digest and alerts go "
-                    "on with the configuration read before",
+                    hint="collect waits until the file is valid again; digest, alerts and prune "
+                    "go on with the configuration read before",
                 )
                 return
             self._use(settings, planned)
